@@ -1,0 +1,39 @@
+"""Exact money arithmetic: products of decimal quantities rounded half up to cents.
+
+Accounting rounds half away from zero (as SQL ``ROUND`` does on NUMERIC); numpy rounds half
+to even and binary floats cannot hold 2.675. So a line amount is computed on integers:
+``qty`` with 3 decimals times ``unit_cost`` with 4 decimals is an integer in 1e-7 yuan, then
+rounded half up to whole cents.
+
+>>> mul_cents([2.5], 3, [1.0050], 4).tolist()     # 2.5 x 1.005 = 2.5125 -> 2.51
+[251]
+>>> mul_cents([1.0], 3, [0.0050], 4).tolist()     # 0.005 -> 0.01 (half up)
+[1]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _scaled(values, decimals: int) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float) * 10**decimals).astype(np.int64)
+
+
+def round_half_up_div(numerator: np.ndarray, denominator: int) -> np.ndarray:
+    """Integer division rounded half away from zero."""
+    numerator = np.asarray(numerator, dtype=np.int64)
+    q = (np.abs(numerator) * 2 + denominator) // (2 * denominator)
+    return np.sign(numerator) * q
+
+
+def mul_cents(a, a_decimals: int, b, b_decimals: int) -> np.ndarray:
+    """Cents of ``a x b`` where ``a`` has ``a_decimals`` and ``b`` has ``b_decimals`` decimals."""
+    prod = _scaled(a, a_decimals) * _scaled(b, b_decimals)
+    return round_half_up_div(prod, 10 ** (a_decimals + b_decimals - 2))
+
+
+def compute_overhead_cents(machine_seconds, rate_per_h) -> np.ndarray:
+    """Overhead absorbed in cents: seconds / 3600 x hourly rate (rate with 2 decimals)."""
+    prod = _scaled(machine_seconds, 0) * _scaled(rate_per_h, 2)
+    return round_half_up_div(prod, 3600)

@@ -1,0 +1,240 @@
+"""Engines, reads and native bulk loads for every supported database.
+
+The only place that knows dialect differences for connecting, reading and bulk loading:
+
+* DuckDB (the embedded default) through ``duckdb-sqlalchemy``; the dashboard opens it
+  ``read_only`` so that a build or import can run beside it; reads go through Arrow and
+  loads through ``insert_from_arrow``.
+* SQLite, through the standard library driver; loads use ``executemany``.
+* PostgreSQL through psycopg 3; loads use ``COPY ... FROM STDIN``.
+* MySQL / MariaDB through PyMySQL; loads use ``LOAD DATA LOCAL INFILE`` where the server allows
+  it, multi-row inserts otherwise.
+
+Every frame read here has money and quantities as float64 (sums were done exactly in SQL as
+NUMERIC; round to cents when presenting) and dates as ``datetime64``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from data_loaders import schema
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB_PATH = REPO_ROOT / "data" / "sample_plant.duckdb"
+URL_ENV = "BFI_DATABASE_URL"
+
+
+def default_url() -> str:
+    """The embedded sample database's URL."""
+    return f"duckdb:///{DEFAULT_DB_PATH}"
+
+
+def configured_url(secrets_url: str | None = None) -> str:
+    """The database the app reads: ``$BFI_DATABASE_URL``, else a secrets entry, else the sample."""
+    return os.environ.get(URL_ENV) or secrets_url or default_url()
+
+
+def normalize_url(url: str) -> str:
+    """Choose the drivers this project installs when a URL names none."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("mysql://") or url.startswith("mariadb://"):
+        return "mysql+pymysql://" + url.split("://", 1)[1]
+    return url
+
+
+def duckdb_path(url: str) -> Path | None:
+    """The file behind a ``duckdb:///`` URL, or None for other databases and in-memory DuckDB."""
+    u = sa.engine.make_url(normalize_url(url))
+    if u.get_backend_name() != "duckdb" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """An engine for ``url``. ``read_only`` opens a DuckDB file without a write lock."""
+    url = normalize_url(url)
+    backend = sa.engine.make_url(url).get_backend_name()
+    kwargs: dict = {}
+    connect_args: dict = {}
+    if backend == "duckdb":
+        path = duckdb_path(url)
+        if read_only and path is not None:
+            connect_args["read_only"] = True
+        elif path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "mysql":
+        connect_args["local_infile"] = True
+        kwargs["pool_pre_ping"] = True
+    elif backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+    return sa.create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every contract table and index that does not exist yet."""
+    schema.metadata.create_all(engine)
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every contract table (tests and rebuilds only)."""
+    schema.metadata.drop_all(engine)
+
+
+# --------------------------------------------------------------------------- reads
+def _arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    fields = []
+    for field in table.schema:
+        if pa.types.is_decimal(field.type):
+            fields.append(pa.field(field.name, pa.float64()))
+        elif pa.types.is_date(field.type):
+            fields.append(pa.field(field.name, pa.timestamp("us")))
+        else:
+            fields.append(field)
+    return table.cast(pa.schema(fields)).to_pandas()
+
+
+def _normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    for name in frame.columns:
+        s = frame[name]
+        if s.dtype == object:
+            first = s.dropna()
+            if first.empty:
+                continue
+            v = first.iloc[0]
+            if isinstance(v, (dt.date, dt.datetime)):
+                frame[name] = pd.to_datetime(s)
+            elif not isinstance(v, str):
+                try:
+                    frame[name] = pd.to_numeric(s)
+                except (TypeError, ValueError):
+                    pass
+    return frame
+
+
+def read_frame(bind: Engine | Connection, stmt, params: dict | None = None) -> pd.DataFrame:
+    """Run a SELECT and return it as a DataFrame (Arrow on DuckDB, DB-API elsewhere)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return read_frame(conn, stmt, params)
+    if bind.dialect.name == "duckdb":
+        result = bind.execution_options(duckdb_arrow=True).execute(stmt, params or {})
+        return _arrow_to_frame(result.arrow)
+    result = bind.execute(stmt, params or {})
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return _normalize_frame(frame)
+
+
+# --------------------------------------------------------------------------- bulk loads
+def _prepare(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the table's columns in its order; missing optional columns become NULL."""
+    out = pd.DataFrame(index=frame.index)
+    for c in table.columns:
+        out[c.name] = frame[c.name] if c.name in frame.columns else None
+    return out
+
+
+def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict]:
+    date_cols = {c.name for c in table.columns if isinstance(c.type, sa.Date)}
+    time_cols = {c.name for c in table.columns if isinstance(c.type, sa.DateTime)}
+    cols = {}
+    for name in frame.columns:
+        s = frame[name]
+        if name in date_cols:
+            s = pd.to_datetime(s)
+            cols[name] = [None if pd.isna(v) else v.date() for v in s]
+        elif name in time_cols:
+            s = pd.to_datetime(s)
+            cols[name] = [None if pd.isna(v) else v.to_pydatetime() for v in s]
+        else:
+            cols[name] = [None if (v is None or (isinstance(v, float) and v != v)) else v for v in s.tolist()]
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
+
+
+def _csv_bytes(frame: pd.DataFrame, table: sa.Table) -> bytes:
+    out = frame.copy()
+    for c in table.columns:
+        if isinstance(c.type, sa.Date):
+            out[c.name] = pd.to_datetime(out[c.name]).dt.strftime("%Y-%m-%d")
+        elif isinstance(c.type, sa.DateTime):
+            out[c.name] = pd.to_datetime(out[c.name]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return out.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+
+
+def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, chunk_rows: int = 500_000) -> int:
+    """Append ``frame`` to ``table`` through the database's native bulk path.
+
+    Runs inside the caller's transaction, so a failed import leaves nothing behind.
+    Returns the number of rows written.
+    """
+    if frame.empty:
+        return 0
+    frame = _prepare(table, frame)
+    name = conn.dialect.name
+    for start in range(0, len(frame), chunk_rows):
+        part = frame.iloc[start:start + chunk_rows]
+        if name == "duckdb":
+            from duckdb_sqlalchemy import insert_from_arrow
+
+            arrow = pa.Table.from_pandas(part, preserve_index=False)
+            insert_from_arrow(conn, table, arrow)
+        elif name == "postgresql":
+            cols = ", ".join(f'"{c}"' for c in part.columns)
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:
+                with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN (FORMAT CSV)') as copy:
+                    copy.write(_csv_bytes(part, table))
+        elif name in ("mysql", "mariadb") and _mysql_local_infile(conn):
+            _mysql_load_data(conn, table, part)
+        else:
+            conn.execute(table.insert(), _records(part, table))
+    return len(frame)
+
+
+def _mysql_local_infile(conn: Connection) -> bool:
+    value = conn.exec_driver_sql("SELECT @@GLOBAL.local_infile").scalar()
+    return str(value) in ("1", "ON")
+
+
+def _mysql_load_data(conn: Connection, table: sa.Table, part: pd.DataFrame) -> None:
+    # Empty fields must load as NULL, so NULLs are written as \N.
+    data = part.copy()
+    for c in table.columns:
+        if isinstance(c.type, sa.Date):
+            data[c.name] = pd.to_datetime(data[c.name]).dt.strftime("%Y-%m-%d")
+        elif isinstance(c.type, sa.DateTime):
+            data[c.name] = pd.to_datetime(data[c.name]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    with tempfile.NamedTemporaryFile("wb", suffix=".tsv", delete=False) as fh:
+        data.to_csv(fh, sep="\t", index=False, header=False, na_rep="\\N", lineterminator="\n")
+        path = fh.name
+    try:
+        cols = ", ".join(f"`{c}`" for c in part.columns)
+        conn.exec_driver_sql(
+            f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE `{table.name}` CHARACTER SET utf8mb4 "
+            f"FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' ({cols})"
+        )
+    finally:
+        os.unlink(path)
+
+
+def replace_tables(engine: Engine, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Empty the contract and load ``frames`` (table name -> rows) in one transaction."""
+    counts = {}
+    with engine.begin() as conn:
+        for table in reversed(schema.TABLES):
+            conn.execute(table.delete())
+        for table in schema.TABLES:
+            if table.name in frames:
+                counts[table.name] = bulk_insert(conn, table, frames[table.name])
+    return counts
+

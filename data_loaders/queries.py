@@ -1,0 +1,318 @@
+"""Query builders (``select_*``) and loaders (``load_*``) for the foundation's facts.
+
+Every builder returns a SQLAlchemy ``Select`` over the declared tables with bound
+parameters; every loader runs one and says its grain. Money is summed in SQL (exact NUMERIC)
+and arrives as float64: round to cents when presenting.
+
+Sign rule for ledger sums: ``net_amount = debit - credit``; revenue and liabilities are
+therefore negative. ``analytics`` turns them into natural signs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.scope import Scope
+from data_loaders.sqlfuncs import seconds_between
+
+# The date that places a row of each table in time (for coverage on the Data page).
+DATE_COLUMNS = {
+    "work_center_calendar": "calendar_date",
+    "sales_orders": "order_date",
+    "work_orders": "planned_start_date",
+    "material_issues": "issue_date",
+    "labor_logs": "work_date",
+    "machine_events": "start_at",
+    "output_counts": "count_date",
+    "sales_invoices": "invoice_date",
+    "customer_receipts": "receipt_date",
+    "purchase_orders": "order_date",
+    "supplier_invoices": "invoice_date",
+    "supplier_payments": "payment_date",
+    "production_plan": "week_start_date",
+    "vouchers": "voucher_date",
+    "voucher_lines": "period",
+    "budgets": "period",
+    "cash_balances": "balance_date",
+}
+
+WIP_ACCOUNTS = {"500101": "material", "500102": "labor", "500103": "overhead"}
+MACHINE_STATES = ("setup", "running", "minor_stop", "reduced_speed")
+
+
+def _month_start(period: str) -> dt.date:
+    return dt.date(int(period[:4]), int(period[5:]), 1)
+
+
+def _month_after(period: str) -> dt.date:
+    y, m = int(period[:4]), int(period[5:])
+    return dt.date(y + (m == 12), m % 12 + 1, 1)
+
+
+def period_conditions(period_col, scope: Scope) -> list:
+    """Conditions on a ``YYYY-MM`` text column."""
+    out = []
+    if scope.period_from:
+        out.append(period_col >= scope.period_from)
+    if scope.period_to:
+        out.append(period_col <= scope.period_to)
+    return out
+
+
+def date_conditions(date_col, scope: Scope) -> list:
+    """Conditions on a date column, written as ranges so that indexes apply."""
+    out = []
+    if scope.period_from:
+        out.append(date_col >= _month_start(scope.period_from))
+    if scope.period_to:
+        out.append(date_col < _month_after(scope.period_to))
+    return out
+
+
+def product_conditions(product_col, scope: Scope) -> list:
+    if not scope.families:
+        return []
+    fam = sa.select(s.products.c.product_id).where(s.products.c.family.in_(scope.families))
+    return [product_col.in_(fam)]
+
+
+def plant_conditions(plant_col, scope: Scope) -> list:
+    return [plant_col.in_(scope.plants)] if scope.plants else []
+
+
+# --------------------------------------------------------------------------- dataset facts
+def load_dataset_info(engine: Engine) -> dict[str, str]:
+    """Key -> value settings of the dataset (source, as-of date, currency, ...)."""
+    stmt = sa.select(s.dataset_info.c.info_key, s.dataset_info.c.info_value)
+    frame = read_frame(engine, stmt)
+    return dict(zip(frame.info_key, frame.info_value))
+
+
+def select_table_stats(table: sa.Table) -> sa.Select:
+    cols = [sa.func.count().label("n_rows")]
+    date_col = DATE_COLUMNS.get(table.name)
+    if date_col:
+        c = table.c[date_col]
+        cols += [sa.func.min(c).label("date_from"), sa.func.max(c).label("date_to")]
+    return sa.select(*cols).select_from(table)
+
+
+def load_table_stats(engine: Engine) -> pd.DataFrame:
+    """One row per contract table: rows, and the range of its date column where it has one."""
+    rows = []
+    with engine.connect() as conn:
+        for table in s.CONTRACT_TABLES:
+            row = conn.execute(select_table_stats(table)).one()
+            date_from = getattr(row, "date_from", None)
+            date_to = getattr(row, "date_to", None)
+            rows.append(
+                {
+                    "table_name": table.name,
+                    "n_rows": int(row.n_rows),
+                    "date_from": str(date_from)[:10] if date_from is not None else "",
+                    "date_to": str(date_to)[:10] if date_to is not None else "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def load_filter_options(engine: Engine) -> dict:
+    """Periods with vouchers, plants (id, name) and product families, for the filters."""
+    with engine.connect() as conn:
+        periods = [r[0] for r in conn.execute(sa.select(s.vouchers.c.period).distinct().order_by(s.vouchers.c.period))]
+        plants = [tuple(r) for r in conn.execute(sa.select(s.plants.c.plant_id, s.plants.c.plant_name).order_by(s.plants.c.plant_id))]
+        families = [r[0] for r in conn.execute(sa.select(s.products.c.family).distinct().order_by(s.products.c.family))]
+    return {"periods": periods, "plants": plants, "families": families}
+
+
+# --------------------------------------------------------------------------- ledger
+def select_ledger_by_category(scope: Scope) -> sa.Select:
+    vl, acc = s.voucher_lines, s.accounts
+    stmt = (
+        sa.select(
+            vl.c.period,
+            vl.c.plant_id,
+            acc.c.category,
+            sa.func.sum(vl.c.debit_amount).label("debit_amount"),
+            sa.func.sum(vl.c.credit_amount).label("credit_amount"),
+        )
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
+               *product_conditions(vl.c.product_id, scope))
+        .group_by(vl.c.period, vl.c.plant_id, acc.c.category)
+        .order_by(vl.c.period, vl.c.plant_id, acc.c.category)
+    )
+    return stmt
+
+
+def load_ledger_by_category(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per period x plant x account category: debit, credit (sums in the scope)."""
+    return read_frame(engine, select_ledger_by_category(scope))
+
+
+def select_trial_balance(scope: Scope) -> sa.Select:
+    vl, acc = s.voucher_lines, s.accounts
+    return (
+        sa.select(
+            acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category,
+            sa.func.sum(vl.c.debit_amount).label("debit_amount"),
+            sa.func.sum(vl.c.credit_amount).label("credit_amount"),
+            sa.func.count().label("n_lines"),
+        )
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
+               *product_conditions(vl.c.product_id, scope))
+        .group_by(acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category)
+        .order_by(acc.c.account_code)
+    )
+
+
+def load_trial_balance(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per account with movements in the scope: debit, credit, line count."""
+    return read_frame(engine, select_trial_balance(scope))
+
+
+def select_unbalanced_vouchers(tolerance: float = 0.005) -> sa.Select:
+    vl = s.voucher_lines
+    diff = sa.func.sum(vl.c.debit_amount) - sa.func.sum(vl.c.credit_amount)
+    return (
+        sa.select(vl.c.voucher_no, sa.func.sum(vl.c.debit_amount).label("debit_amount"),
+                  sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+        .group_by(vl.c.voucher_no)
+        .having(sa.func.abs(diff) > tolerance)
+        .order_by(vl.c.voucher_no)
+    )
+
+
+def load_unbalanced_vouchers(engine: Engine) -> pd.DataFrame:
+    """One row per voucher whose debits and credits differ by more than half a cent."""
+    return read_frame(engine, select_unbalanced_vouchers())
+
+
+# --------------------------------------------------------------------------- operations
+def select_production_monthly(scope: Scope) -> sa.Select:
+    oc, wo, p = s.output_counts, s.work_orders, s.products
+    # the month is derived in pandas: date formatting differs by dialect, grouping by day does not
+    return (
+        sa.select(
+            oc.c.count_date, wo.c.plant_id, p.c.family,
+            sa.func.sum(oc.c.good_qty).label("good_qty"),
+            sa.func.sum(oc.c.scrap_qty).label("scrap_qty"),
+        )
+        .join(wo, wo.c.work_order_id == oc.c.work_order_id)
+        .join(p, p.c.product_id == wo.c.product_id)
+        .where(*date_conditions(oc.c.count_date, scope), *plant_conditions(wo.c.plant_id, scope),
+               *product_conditions(wo.c.product_id, scope))
+        .group_by(oc.c.count_date, wo.c.plant_id, p.c.family)
+    )
+
+
+def load_production_daily(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per day x plant x product family: good and scrap quantity reported."""
+    return read_frame(engine, select_production_monthly(scope))
+
+
+def select_work_orders(scope: Scope, limit: int = 5000) -> sa.Select:
+    wo, p = s.work_orders, s.products
+    return (
+        sa.select(wo, p.c.product_name, p.c.family)
+        .join(p, p.c.product_id == wo.c.product_id)
+        .where(*date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
+               *product_conditions(wo.c.product_id, scope))
+        .order_by(wo.c.planned_start_date.desc(), wo.c.work_order_id.desc())
+        .limit(limit)
+    )
+
+
+def load_work_orders(engine: Engine, scope: Scope, limit: int = 5000) -> pd.DataFrame:
+    """One row per work order planned to start in the scope (newest first, at most ``limit``)."""
+    return read_frame(engine, select_work_orders(scope, limit))
+
+
+# --------------------------------------------------------------------------- ledger vs operations
+def select_wip_ledger_by_work_order() -> sa.Select:
+    """WIP per work order and component, split into what was charged and what completion relieved."""
+    vl = s.voucher_lines
+    is_relief = sa.case((vl.c.source_doc_type == "completion", 1), else_=0)
+    net = vl.c.debit_amount - vl.c.credit_amount
+    return (
+        sa.select(vl.c.work_order_id, vl.c.account_code,
+                  sa.func.sum(net * (1 - is_relief)).label("charged_amount"),
+                  sa.func.sum(-net * is_relief).label("relieved_amount"))
+        .where(vl.c.account_code.in_(tuple(WIP_ACCOUNTS)), vl.c.work_order_id.is_not(None))
+        .group_by(vl.c.work_order_id, vl.c.account_code)
+    )
+
+
+def select_material_cost_by_work_order() -> sa.Select:
+    mi = s.material_issues
+    sign = sa.case((mi.c.issue_type == "return", -1), else_=1)
+    amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
+    return sa.select(mi.c.work_order_id, sa.func.sum(sign * amount).label("material_amount")).group_by(mi.c.work_order_id)
+
+
+def select_labor_cost_by_work_order() -> sa.Select:
+    lb = s.labor_logs
+    amount = sa.func.round(lb.c.hours * lb.c.rate_per_h, 2)
+    return sa.select(lb.c.work_order_id, sa.func.sum(amount).label("labor_amount"),
+                     sa.func.sum(lb.c.hours).label("labor_h")).group_by(lb.c.work_order_id)
+
+
+def select_machine_seconds_by_work_order() -> sa.Select:
+    me = s.machine_events
+    return (
+        sa.select(me.c.work_order_id, sa.func.sum(seconds_between(me.c.start_at, me.c.end_at)).label("machine_s"))
+        .where(me.c.state.in_(MACHINE_STATES), me.c.work_order_id.is_not(None))
+        .group_by(me.c.work_order_id)
+    )
+
+
+def load_work_order_cost_facts(engine: Engine) -> pd.DataFrame:
+    """One row per work order: status, rates, and operations' material, labor, machine seconds
+    next to the ledger's WIP charged (net of returns) and relieved at completion per component.
+
+    Operations amounts are rounded per document as the posting rules round them.
+    """
+    wo, wc = s.work_orders, s.work_centers
+    with engine.connect() as conn:
+        base = read_frame(conn, sa.select(
+            wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, wo.c.status, wo.c.completed_qty,
+            (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
+        ).join(wc, wc.c.work_center_id == wo.c.work_center_id))
+        mat = read_frame(conn, select_material_cost_by_work_order())
+        lab = read_frame(conn, select_labor_cost_by_work_order())
+        mach = read_frame(conn, select_machine_seconds_by_work_order())
+        led = read_frame(conn, select_wip_ledger_by_work_order())
+    out = base.merge(mat, on="work_order_id", how="left").merge(lab, on="work_order_id", how="left")
+    out = out.merge(mach, on="work_order_id", how="left")
+    if not led.empty:
+        led["component"] = led.account_code.map(WIP_ACCOUNTS)
+        wide = led.pivot_table(index="work_order_id", columns="component", values=["charged_amount", "relieved_amount"], aggfunc="sum")
+        wide.columns = [f"ledger_{comp}_{kind.split('_')[0]}" for kind, comp in wide.columns]
+        out = out.merge(wide.reset_index(), on="work_order_id", how="left")
+    for comp in WIP_ACCOUNTS.values():
+        for kind in ("charged", "relieved"):
+            name = f"ledger_{comp}_{kind}"
+            if name not in out:
+                out[name] = 0.0
+    num = [c for c in out.columns if c.startswith("ledger_")] + ["material_amount", "labor_amount", "labor_h", "machine_s"]
+    out[num] = out[num].astype(float).fillna(0.0)
+    return out.sort_values("work_order_id").reset_index(drop=True)
+
+
+def load_cash_balances(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per bank account x balance date within the scope."""
+    cb, ba = s.cash_balances, s.bank_accounts
+    stmt = (
+        sa.select(cb.c.bank_account_id, ba.c.plant_id, cb.c.balance_date, cb.c.balance_amount)
+        .join(ba, ba.c.bank_account_id == cb.c.bank_account_id)
+        .where(*date_conditions(cb.c.balance_date, scope), *plant_conditions(ba.c.plant_id, scope))
+        .order_by(cb.c.balance_date, cb.c.bank_account_id)
+    )
+    return read_frame(engine, stmt)

@@ -1,0 +1,412 @@
+"""The canonical data model: every table the app reads, declared once.
+
+This module is the data contract between a company's systems and the app. Importers,
+validation, the sample generator, the documentation test and every query are driven by it.
+
+Conventions (see ``docs/DATA_MODEL.md`` for each table's grain and links):
+
+* Money columns end in ``_amount`` (or ``_price`` / ``_cost`` / ``_rate_per_h`` for unit
+  values) and are in the plant's currency (CNY in the sample), stored as exact NUMERIC.
+* Quantities end in ``_qty``; durations in ``_min`` (minutes) or ``_h`` (hours).
+* Voucher lines carry ``debit_amount`` and ``credit_amount``, both >= 0; a line has one or the
+  other. A voucher balances when its debits equal its credits.
+* ``period`` is the accounting month as text ``YYYY-MM``.
+* Every column's ``info`` holds its Chinese label (``zh``), English label (``en``) and the
+  header aliases accepted on import (Chinese ERP exports, e.g. 凭证号 for ``voucher_no``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+MONEY = Numeric(18, 2)
+UNIT_MONEY = Numeric(18, 4)
+QTY = Numeric(18, 3)
+RATE = Numeric(12, 4)
+
+
+def col(name: str, type_, zh: str, en: str, *args, **kw) -> Column:
+    """A Column with its bilingual label and import aliases in ``info``.
+
+    ``args`` may start with a tuple of header aliases; the rest (a ForeignKey) go to Column.
+    """
+    aliases: tuple[str, ...] = ()
+    if args and isinstance(args[0], tuple):
+        aliases, args = args[0], args[1:]
+    info = {"zh": zh, "en": en, "aliases": aliases}
+    return Column(name, type_, *args, info=info, **kw)
+
+
+def _id(n: int = 32) -> String:
+    return String(n)
+
+
+# --------------------------------------------------------------------------- master data
+plants = Table(
+    "plants", metadata,
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂", "工厂代码"), primary_key=True),
+    col("plant_name", String(100), "工厂名称", "Plant name", nullable=False),
+    col("city", String(60), "城市", "City"),
+    col("currency", String(3), "币种", "Currency", nullable=False),
+    info={"zh": "工厂", "grain": "one row per plant"},
+)
+
+cost_centers = Table(
+    "cost_centers", metadata,
+    col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ("成本中心", "成本中心代码"), primary_key=True),
+    col("cost_center_name", String(100), "成本中心名称", "Cost center name", nullable=False),
+    col("parent_id", _id(), "上级成本中心", "Parent cost center", ("上级编码",)),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id")),
+    info={"zh": "成本中心", "grain": "one row per cost center; parent_id builds the tree"},
+)
+
+work_centers = Table(
+    "work_centers", metadata,
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ("工作中心", "设备编码"), primary_key=True),
+    col("work_center_name", String(100), "工作中心名称", "Work center name", nullable=False),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id"), nullable=False),
+    col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ("成本中心",), ForeignKey("cost_centers.cost_center_id")),
+    col("machine_rate_per_h", MONEY, "机器费率(元/小时)", "Machine rate per hour", nullable=False),
+    col("labor_rate_per_h", MONEY, "人工费率(元/小时)", "Labor rate per hour", nullable=False),
+    col("overhead_rate_per_h", MONEY, "制造费用费率(元/小时)", "Overhead rate per hour", nullable=False),
+    col("is_bottleneck", Integer, "是否瓶颈", "Is bottleneck", nullable=False, default=0),
+    info={"zh": "工作中心", "grain": "one row per work center (a machine or line)"},
+)
+
+work_center_calendar = Table(
+    "work_center_calendar", metadata,
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ("工作中心",), ForeignKey("work_centers.work_center_id"), primary_key=True),
+    col("calendar_date", Date, "日期", "Date", ("日历日期",), primary_key=True),
+    col("shift_count", Integer, "班次数", "Shifts", nullable=False),
+    col("planned_production_min", QTY, "计划生产时间(分钟)", "Planned production time (min)", nullable=False),
+    col("planned_stop_min", QTY, "计划停机(分钟)", "Planned stops (min)", nullable=False),
+    info={"zh": "工作日历", "grain": "one row per work center x calendar day"},
+)
+
+products = Table(
+    "products", metadata,
+    col("product_id", _id(), "产品编码", "Product ID", ("物料编码", "产品", "存货编码"), primary_key=True),
+    col("product_name", String(100), "产品名称", "Product name", ("存货名称",), nullable=False),
+    col("family", String(60), "产品族", "Product family", ("产品系列", "产品大类"), nullable=False),
+    col("unit", String(12), "单位", "Unit", ("计量单位",), nullable=False),
+    col("std_material_cost", UNIT_MONEY, "标准材料成本", "Standard material cost per unit", nullable=False),
+    col("std_labor_cost", UNIT_MONEY, "标准人工成本", "Standard labor cost per unit", nullable=False),
+    col("std_overhead_cost", UNIT_MONEY, "标准制造费用", "Standard overhead cost per unit", nullable=False),
+    col("list_price", UNIT_MONEY, "标准售价", "List price per unit", ("销售单价",), nullable=False),
+    info={"zh": "产品", "grain": "one row per finished product"},
+)
+
+suppliers = Table(
+    "suppliers", metadata,
+    col("supplier_id", _id(), "供应商编码", "Supplier ID", ("供应商",), primary_key=True),
+    col("supplier_name", String(100), "供应商名称", "Supplier name", nullable=False),
+    col("payment_terms_days", Integer, "付款账期(天)", "Payment terms (days)", ("账期",), nullable=False),
+    info={"zh": "供应商", "grain": "one row per supplier"},
+)
+
+customers = Table(
+    "customers", metadata,
+    col("customer_id", _id(), "客户编码", "Customer ID", ("客户",), primary_key=True),
+    col("customer_name", String(100), "客户名称", "Customer name", nullable=False),
+    col("payment_terms_days", Integer, "收款账期(天)", "Payment terms (days)", ("账期",), nullable=False),
+    col("credit_limit_amount", MONEY, "信用额度", "Credit limit"),
+    info={"zh": "客户", "grain": "one row per customer"},
+)
+
+materials = Table(
+    "materials", metadata,
+    col("material_id", _id(), "材料编码", "Material ID", ("物料编码", "材料"), primary_key=True),
+    col("material_name", String(100), "材料名称", "Material name", nullable=False),
+    col("unit", String(12), "单位", "Unit", ("计量单位",), nullable=False),
+    col("std_price", UNIT_MONEY, "标准单价", "Standard price per unit", nullable=False),
+    col("supplier_id", _id(), "主供应商", "Main supplier", ("供应商编码",), ForeignKey("suppliers.supplier_id")),
+    col("lead_time_days", Integer, "采购提前期(天)", "Lead time (days)", nullable=False),
+    info={"zh": "材料", "grain": "one row per raw material"},
+)
+
+bom = Table(
+    "bom", metadata,
+    col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id"), primary_key=True),
+    col("material_id", _id(), "材料编码", "Material ID", ("材料",), ForeignKey("materials.material_id"), primary_key=True),
+    col("qty_per_unit", QTY, "单位用量", "Quantity per unit", ("用量",), nullable=False),
+    info={"zh": "物料清单", "grain": "one row per product x material"},
+)
+
+routings = Table(
+    "routings", metadata,
+    col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id"), primary_key=True),
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ("工作中心",), ForeignKey("work_centers.work_center_id"), primary_key=True),
+    col("ideal_cycle_min", RATE, "理想节拍(分钟/件)", "Ideal cycle time (min/unit)", ("标准节拍",), nullable=False),
+    col("std_labor_h_per_unit", RATE, "标准工时(小时/件)", "Standard labor hours per unit", nullable=False),
+    info={"zh": "工艺路线", "grain": "one row per product x work center"},
+)
+
+accounts = Table(
+    "accounts", metadata,
+    col("account_code", _id(20), "科目编码", "Account code", ("科目代码", "会计科目"), primary_key=True),
+    col("account_name", String(100), "科目名称", "Account name", nullable=False),
+    col("account_name_en", String(100), "科目英文名", "Account name (English)"),
+    col("account_type", String(12), "科目类型", "Account type", nullable=False),
+    col("category", String(20), "科目分类", "Category", nullable=False),
+    col("parent_code", _id(20), "上级科目", "Parent account"),
+    info={"zh": "会计科目", "grain": "one row per account; parent_code builds the tree"},
+)
+
+bank_accounts = Table(
+    "bank_accounts", metadata,
+    col("bank_account_id", _id(), "银行账户", "Bank account ID", ("账户编码",), primary_key=True),
+    col("bank_name", String(100), "开户行", "Bank", nullable=False),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id")),
+    col("currency", String(3), "币种", "Currency", nullable=False),
+    info={"zh": "银行账户", "grain": "one row per bank account"},
+)
+
+# --------------------------------------------------------------------------- operations
+sales_orders = Table(
+    "sales_orders", metadata,
+    col("sales_order_id", _id(), "销售订单号", "Sales order", ("订单号",), primary_key=True),
+    col("customer_id", _id(), "客户编码", "Customer ID", ("客户",), ForeignKey("customers.customer_id"), nullable=False),
+    col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id"), nullable=False),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id"), nullable=False),
+    col("order_date", Date, "下单日期", "Order date", nullable=False),
+    col("due_date", Date, "交货日期", "Due date", nullable=False),
+    col("qty", QTY, "数量", "Quantity", ("订单数量",), nullable=False),
+    col("unit_price", UNIT_MONEY, "单价", "Unit price", nullable=False),
+    col("status", String(16), "状态", "Status", nullable=False),
+    info={"zh": "销售订单", "grain": "one row per sales order (one product per order)"},
+)
+
+work_orders = Table(
+    "work_orders", metadata,
+    col("work_order_id", _id(), "工单号", "Work order", ("生产工单", "生产订单号"), primary_key=True),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id"), nullable=False),
+    col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id"), nullable=False),
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ("工作中心",), ForeignKey("work_centers.work_center_id"), nullable=False),
+    col("sales_order_id", _id(), "销售订单号", "Sales order", ("订单号",), ForeignKey("sales_orders.sales_order_id")),
+    col("planned_qty", QTY, "计划数量", "Planned quantity", nullable=False),
+    col("completed_qty", QTY, "完工数量", "Completed (good) quantity", ("合格数量",), nullable=False),
+    col("scrap_qty", QTY, "报废数量", "Scrap quantity", nullable=False),
+    col("planned_start_date", Date, "计划开工日期", "Planned start", nullable=False),
+    col("planned_end_date", Date, "计划完工日期", "Planned end", nullable=False),
+    col("actual_start_at", DateTime, "实际开工时间", "Actual start"),
+    col("actual_end_at", DateTime, "实际完工时间", "Actual end"),
+    col("status", String(16), "状态", "Status", ("工单状态",), nullable=False),
+    info={"zh": "生产工单", "grain": "one row per work order (one product on one work center)"},
+)
+
+material_issues = Table(
+    "material_issues", metadata,
+    col("material_issue_id", _id(), "领料单号", "Material issue", ("领料单",), primary_key=True),
+    col("work_order_id", _id(), "工单号", "Work order", ("生产工单",), ForeignKey("work_orders.work_order_id"), nullable=False),
+    col("material_id", _id(), "材料编码", "Material ID", ("材料",), ForeignKey("materials.material_id"), nullable=False),
+    col("issue_date", Date, "领料日期", "Issue date", nullable=False),
+    col("issue_type", String(8), "类型", "Type (issue/return)", ("领退类型",), nullable=False),
+    col("qty", QTY, "数量", "Quantity", nullable=False),
+    col("unit_cost", UNIT_MONEY, "实际单价", "Actual unit cost", ("单价",), nullable=False),
+    info={"zh": "领料与退料", "grain": "one row per issue or return of one material to one work order"},
+)
+
+labor_logs = Table(
+    "labor_logs", metadata,
+    col("labor_log_id", _id(), "工时记录号", "Labor log", primary_key=True),
+    col("work_order_id", _id(), "工单号", "Work order", ("生产工单",), ForeignKey("work_orders.work_order_id"), nullable=False),
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ForeignKey("work_centers.work_center_id"), nullable=False),
+    col("work_date", Date, "作业日期", "Work date", nullable=False),
+    col("employee_id", _id(), "员工编号", "Employee"),
+    col("hours", RATE, "工时(小时)", "Hours", ("工时",), nullable=False),
+    col("rate_per_h", MONEY, "小时工资率", "Rate per hour", nullable=False),
+    info={"zh": "工时记录", "grain": "one row per employee x work order x day"},
+)
+
+machine_events = Table(
+    "machine_events", metadata,
+    col("event_id", _id(), "事件号", "Event", primary_key=True),
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ("设备",), ForeignKey("work_centers.work_center_id"), nullable=False),
+    col("work_order_id", _id(), "工单号", "Work order", ForeignKey("work_orders.work_order_id")),
+    col("start_at", DateTime, "开始时间", "Start", nullable=False),
+    col("end_at", DateTime, "结束时间", "End", nullable=False),
+    col("state", String(16), "状态", "State", ("设备状态",), nullable=False),
+    col("reason_code", String(32), "原因代码", "Reason code", ("停机原因",)),
+    info={"zh": "设备状态事件", "grain": "one row per machine state interval on one work center"},
+)
+
+output_counts = Table(
+    "output_counts", metadata,
+    col("output_id", _id(), "报工号", "Output record", primary_key=True),
+    col("work_order_id", _id(), "工单号", "Work order", ForeignKey("work_orders.work_order_id"), nullable=False),
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ForeignKey("work_centers.work_center_id"), nullable=False),
+    col("count_date", Date, "报工日期", "Date", nullable=False),
+    col("good_qty", QTY, "合格数", "Good quantity", nullable=False),
+    col("scrap_qty", QTY, "报废数", "Scrap quantity", nullable=False),
+    col("rework_qty", QTY, "返工数", "Rework quantity", nullable=False),
+    info={"zh": "产量报工", "grain": "one row per work order x day"},
+)
+
+sales_invoices = Table(
+    "sales_invoices", metadata,
+    col("invoice_id", _id(), "销售发票号", "Sales invoice", ("发票号",), primary_key=True),
+    col("sales_order_id", _id(), "销售订单号", "Sales order", ForeignKey("sales_orders.sales_order_id")),
+    col("customer_id", _id(), "客户编码", "Customer ID", ForeignKey("customers.customer_id"), nullable=False),
+    col("product_id", _id(), "产品编码", "Product ID", ForeignKey("products.product_id"), nullable=False),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id"), nullable=False),
+    col("invoice_date", Date, "开票日期", "Invoice date", nullable=False),
+    col("due_date", Date, "到期日", "Due date", nullable=False),
+    col("qty", QTY, "数量", "Quantity (negative on a return)", nullable=False),
+    col("gross_amount", MONEY, "价税前金额", "Gross amount", nullable=False),
+    col("discount_amount", MONEY, "折扣", "Discount", nullable=False),
+    col("net_amount", MONEY, "净额", "Net amount", ("金额",), nullable=False),
+    info={"zh": "销售发票", "grain": "one row per invoice or credit note (negative qty and amounts)"},
+)
+
+customer_receipts = Table(
+    "customer_receipts", metadata,
+    col("receipt_id", _id(), "收款单号", "Receipt", primary_key=True),
+    col("invoice_id", _id(), "销售发票号", "Sales invoice", ForeignKey("sales_invoices.invoice_id"), nullable=False),
+    col("customer_id", _id(), "客户编码", "Customer ID", ForeignKey("customers.customer_id"), nullable=False),
+    col("bank_account_id", _id(), "银行账户", "Bank account", ForeignKey("bank_accounts.bank_account_id"), nullable=False),
+    col("receipt_date", Date, "收款日期", "Receipt date", nullable=False),
+    col("amount", MONEY, "收款金额", "Amount", nullable=False),
+    info={"zh": "客户收款", "grain": "one row per receipt against one invoice"},
+)
+
+purchase_orders = Table(
+    "purchase_orders", metadata,
+    col("purchase_order_id", _id(), "采购订单号", "Purchase order", primary_key=True),
+    col("supplier_id", _id(), "供应商编码", "Supplier ID", ForeignKey("suppliers.supplier_id"), nullable=False),
+    col("material_id", _id(), "材料编码", "Material ID", ForeignKey("materials.material_id"), nullable=False),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id"), nullable=False),
+    col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ForeignKey("cost_centers.cost_center_id")),
+    col("order_date", Date, "下单日期", "Order date", nullable=False),
+    col("expected_date", Date, "预计到货日期", "Expected date", nullable=False),
+    col("qty", QTY, "数量", "Quantity", nullable=False),
+    col("unit_price", UNIT_MONEY, "单价", "Unit price", nullable=False),
+    col("status", String(16), "状态", "Status (open/received)", nullable=False),
+    info={"zh": "采购订单", "grain": "one row per purchase order (one material per order)"},
+)
+
+supplier_invoices = Table(
+    "supplier_invoices", metadata,
+    col("supplier_invoice_id", _id(), "采购发票号", "Supplier invoice", primary_key=True),
+    col("purchase_order_id", _id(), "采购订单号", "Purchase order", ForeignKey("purchase_orders.purchase_order_id")),
+    col("supplier_id", _id(), "供应商编码", "Supplier ID", ForeignKey("suppliers.supplier_id"), nullable=False),
+    col("invoice_date", Date, "开票日期", "Invoice date", nullable=False),
+    col("due_date", Date, "到期日", "Due date", nullable=False),
+    col("qty", QTY, "数量", "Quantity", nullable=False),
+    col("amount", MONEY, "金额", "Amount", nullable=False),
+    info={"zh": "采购发票", "grain": "one row per supplier invoice (goods received)"},
+)
+
+supplier_payments = Table(
+    "supplier_payments", metadata,
+    col("payment_id", _id(), "付款单号", "Payment", primary_key=True),
+    col("supplier_invoice_id", _id(), "采购发票号", "Supplier invoice", ForeignKey("supplier_invoices.supplier_invoice_id"), nullable=False),
+    col("supplier_id", _id(), "供应商编码", "Supplier ID", ForeignKey("suppliers.supplier_id"), nullable=False),
+    col("bank_account_id", _id(), "银行账户", "Bank account", ForeignKey("bank_accounts.bank_account_id"), nullable=False),
+    col("payment_date", Date, "付款日期", "Payment date", nullable=False),
+    col("amount", MONEY, "付款金额", "Amount", nullable=False),
+    info={"zh": "供应商付款", "grain": "one row per payment against one supplier invoice"},
+)
+
+production_plan = Table(
+    "production_plan", metadata,
+    col("plan_id", _id(), "计划号", "Plan line", primary_key=True),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id"), nullable=False),
+    col("product_id", _id(), "产品编码", "Product ID", ForeignKey("products.product_id"), nullable=False),
+    col("work_center_id", _id(), "工作中心编码", "Work center ID", ForeignKey("work_centers.work_center_id"), nullable=False),
+    col("week_start_date", Date, "周开始日期", "Week starting (Monday)", nullable=False),
+    col("planned_qty", QTY, "计划产量", "Planned quantity", nullable=False),
+    info={"zh": "生产计划", "grain": "one row per product x work center x future week"},
+)
+
+# --------------------------------------------------------------------------- finance
+vouchers = Table(
+    "vouchers", metadata,
+    col("voucher_no", _id(), "凭证号", "Voucher", ("凭证编号", "凭证字号"), primary_key=True),
+    col("voucher_date", Date, "凭证日期", "Voucher date", ("记账日期", "制单日期"), nullable=False),
+    col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), nullable=False),
+    col("voucher_type", String(4), "凭证类型", "Voucher type", ("凭证字",), nullable=False),
+    col("status", String(12), "状态", "Status", ("凭证状态",), nullable=False),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id")),
+    col("description", String(200), "摘要", "Description", ("凭证摘要",)),
+    info={"zh": "记账凭证", "grain": "one row per voucher (记账凭证)"},
+)
+
+voucher_lines = Table(
+    "voucher_lines", metadata,
+    col("voucher_no", _id(), "凭证号", "Voucher", ("凭证编号",), ForeignKey("vouchers.voucher_no"), primary_key=True),
+    col("line_no", Integer, "分录号", "Line", ("行号", "分录行号"), primary_key=True),
+    col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), nullable=False),
+    col("account_code", _id(20), "科目编码", "Account code", ("科目代码",), ForeignKey("accounts.account_code"), nullable=False),
+    col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ("成本中心",), ForeignKey("cost_centers.cost_center_id")),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id")),
+    col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id")),
+    col("work_order_id", _id(), "工单号", "Work order", ("生产工单",), ForeignKey("work_orders.work_order_id")),
+    col("debit_amount", MONEY, "借方金额", "Debit", ("借方",), nullable=False),
+    col("credit_amount", MONEY, "贷方金额", "Credit", ("贷方",), nullable=False),
+    col("source_doc_type", String(24), "来源单据类型", "Source document type", ("单据类型",)),
+    col("source_doc_id", _id(), "来源单据号", "Source document", ("单据号", "来源单号")),
+    info={"zh": "凭证分录", "grain": "one row per voucher line; period repeats the voucher's for fast scans"},
+)
+
+budgets = Table(
+    "budgets", metadata,
+    col("version", String(12), "预算版本", "Version (original/revised/forecast)", ("版本",), primary_key=True),
+    col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), primary_key=True),
+    col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ("成本中心",), ForeignKey("cost_centers.cost_center_id"), primary_key=True),
+    col("account_code", _id(20), "科目编码", "Account code", ("科目代码",), ForeignKey("accounts.account_code"), primary_key=True),
+    col("budget_amount", MONEY, "预算金额", "Budget amount", ("预算数",), nullable=False),
+    info={"zh": "预算", "grain": "one row per version x period x cost center x account"},
+)
+
+cash_balances = Table(
+    "cash_balances", metadata,
+    col("bank_account_id", _id(), "银行账户", "Bank account", ForeignKey("bank_accounts.bank_account_id"), primary_key=True),
+    col("balance_date", Date, "余额日期", "Balance date", primary_key=True),
+    col("balance_amount", MONEY, "余额", "Balance", nullable=False),
+    info={"zh": "银行余额", "grain": "one row per bank account x month-end (and the as-of date)"},
+)
+
+# --------------------------------------------------------------------------- app bookkeeping
+dataset_info = Table(
+    "dataset_info", metadata,
+    col("info_key", String(40), "键", "Key", primary_key=True),
+    col("info_value", String(200), "值", "Value"),
+    info={"zh": "数据集信息", "grain": "one row per setting (as-of date, source, last import)", "internal": True},
+)
+
+# Indexes on every join and lookup key: SQLite and the servers need them (see docs/PERFORMANCE.md).
+Index("ix_voucher_lines_source", voucher_lines.c.source_doc_type, voucher_lines.c.source_doc_id)
+Index("ix_voucher_lines_work_order", voucher_lines.c.work_order_id)
+Index("ix_voucher_lines_period_account", voucher_lines.c.period, voucher_lines.c.account_code)
+Index("ix_vouchers_period", vouchers.c.period)
+Index("ix_material_issues_wo", material_issues.c.work_order_id)
+Index("ix_labor_logs_wo", labor_logs.c.work_order_id)
+Index("ix_machine_events_wc_start", machine_events.c.work_center_id, machine_events.c.start_at)
+Index("ix_machine_events_wo", machine_events.c.work_order_id)
+Index("ix_output_counts_wo", output_counts.c.work_order_id)
+Index("ix_work_orders_product", work_orders.c.product_id)
+Index("ix_sales_invoices_customer", sales_invoices.c.customer_id)
+Index("ix_customer_receipts_invoice", customer_receipts.c.invoice_id)
+Index("ix_supplier_payments_invoice", supplier_payments.c.supplier_invoice_id)
+
+# Load order: parents before children, so references resolve while loading.
+TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
+CONTRACT_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if not t.info.get("internal"))
+
+
+def table_by_name(name: str) -> Table:
+    """The declared table called ``name``; ``KeyError`` if there is none."""
+    return metadata.tables[name]
