@@ -32,21 +32,24 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+MACHINE_STATES = ("running", "planned_stop", "breakdown", "setup", "minor_stop", "reduced_speed", "idle")
+
 MONEY = Numeric(18, 2)
 UNIT_MONEY = Numeric(18, 4)
 QTY = Numeric(18, 3)
 RATE = Numeric(12, 4)
 
 
-def col(name: str, type_, zh: str, en: str, *args, **kw) -> Column:
-    """A Column with its bilingual label and import aliases in ``info``.
+def col(name: str, type_, zh: str, en: str, *args, signed: bool = False, choices: tuple[str, ...] = (), **kw) -> Column:
+    """A Column with its bilingual label, import aliases and value rules in ``info``.
 
     ``args`` may start with a tuple of header aliases; the rest (a ForeignKey) go to Column.
+    Numbers must be >= 0 unless ``signed``; a text column with ``choices`` accepts only those.
     """
     aliases: tuple[str, ...] = ()
     if args and isinstance(args[0], tuple):
         aliases, args = args[0], args[1:]
-    info = {"zh": zh, "en": en, "aliases": aliases}
+    info = {"zh": zh, "en": en, "aliases": aliases, "signed": signed, "choices": choices}
     return Column(name, type_, *args, info=info, **kw)
 
 
@@ -159,7 +162,8 @@ accounts = Table(
     col("account_code", _id(20), "科目编码", "Account code", ("科目代码", "会计科目"), primary_key=True),
     col("account_name", String(100), "科目名称", "Account name", nullable=False),
     col("account_name_en", String(100), "科目英文名", "Account name (English)"),
-    col("account_type", String(12), "科目类型", "Account type", nullable=False),
+    col("account_type", String(12), "科目类型", "Account type", nullable=False,
+        choices=("asset", "liability", "equity", "revenue", "expense")),
     col("category", String(20), "科目分类", "Category", nullable=False),
     col("parent_code", _id(20), "上级科目", "Parent account"),
     info={"zh": "会计科目", "grain": "one row per account; parent_code builds the tree"},
@@ -185,7 +189,7 @@ sales_orders = Table(
     col("due_date", Date, "交货日期", "Due date", nullable=False),
     col("qty", QTY, "数量", "Quantity", ("订单数量",), nullable=False),
     col("unit_price", UNIT_MONEY, "单价", "Unit price", nullable=False),
-    col("status", String(16), "状态", "Status", nullable=False),
+    col("status", String(16), "状态", "Status", nullable=False, choices=("open", "invoiced", "closed", "cancelled")),
     info={"zh": "销售订单", "grain": "one row per sales order (one product per order)"},
 )
 
@@ -203,7 +207,8 @@ work_orders = Table(
     col("planned_end_date", Date, "计划完工日期", "Planned end", nullable=False),
     col("actual_start_at", DateTime, "实际开工时间", "Actual start"),
     col("actual_end_at", DateTime, "实际完工时间", "Actual end"),
-    col("status", String(16), "状态", "Status", ("工单状态",), nullable=False),
+    col("status", String(16), "状态", "Status", ("工单状态",), nullable=False,
+        choices=("planned", "released", "in_progress", "completed", "closed", "cancelled")),
     info={"zh": "生产工单", "grain": "one row per work order (one product on one work center)"},
 )
 
@@ -213,7 +218,7 @@ material_issues = Table(
     col("work_order_id", _id(), "工单号", "Work order", ("生产工单",), ForeignKey("work_orders.work_order_id"), nullable=False),
     col("material_id", _id(), "材料编码", "Material ID", ("材料",), ForeignKey("materials.material_id"), nullable=False),
     col("issue_date", Date, "领料日期", "Issue date", nullable=False),
-    col("issue_type", String(8), "类型", "Type (issue/return)", ("领退类型",), nullable=False),
+    col("issue_type", String(8), "类型", "Type (issue/return)", ("领退类型",), nullable=False, choices=("issue", "return")),
     col("qty", QTY, "数量", "Quantity", nullable=False),
     col("unit_cost", UNIT_MONEY, "实际单价", "Actual unit cost", ("单价",), nullable=False),
     info={"zh": "领料与退料", "grain": "one row per issue or return of one material to one work order"},
@@ -238,7 +243,7 @@ machine_events = Table(
     col("work_order_id", _id(), "工单号", "Work order", ForeignKey("work_orders.work_order_id")),
     col("start_at", DateTime, "开始时间", "Start", nullable=False),
     col("end_at", DateTime, "结束时间", "End", nullable=False),
-    col("state", String(16), "状态", "State", ("设备状态",), nullable=False),
+    col("state", String(16), "状态", "State", ("设备状态",), nullable=False, choices=MACHINE_STATES),
     col("reason_code", String(32), "原因代码", "Reason code", ("停机原因",)),
     info={"zh": "设备状态事件", "grain": "one row per machine state interval on one work center"},
 )
@@ -264,10 +269,10 @@ sales_invoices = Table(
     col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id"), nullable=False),
     col("invoice_date", Date, "开票日期", "Invoice date", nullable=False),
     col("due_date", Date, "到期日", "Due date", nullable=False),
-    col("qty", QTY, "数量", "Quantity (negative on a return)", nullable=False),
-    col("gross_amount", MONEY, "价税前金额", "Gross amount", nullable=False),
-    col("discount_amount", MONEY, "折扣", "Discount", nullable=False),
-    col("net_amount", MONEY, "净额", "Net amount", ("金额",), nullable=False),
+    col("qty", QTY, "数量", "Quantity (negative on a return)", nullable=False, signed=True),
+    col("gross_amount", MONEY, "价税前金额", "Gross amount", nullable=False, signed=True),
+    col("discount_amount", MONEY, "折扣", "Discount", nullable=False, signed=True),
+    col("net_amount", MONEY, "净额", "Net amount", ("金额",), nullable=False, signed=True),
     info={"zh": "销售发票", "grain": "one row per invoice or credit note (negative qty and amounts)"},
 )
 
@@ -278,7 +283,7 @@ customer_receipts = Table(
     col("customer_id", _id(), "客户编码", "Customer ID", ForeignKey("customers.customer_id"), nullable=False),
     col("bank_account_id", _id(), "银行账户", "Bank account", ForeignKey("bank_accounts.bank_account_id"), nullable=False),
     col("receipt_date", Date, "收款日期", "Receipt date", nullable=False),
-    col("amount", MONEY, "收款金额", "Amount", nullable=False),
+    col("amount", MONEY, "收款金额", "Amount (negative on a refund)", nullable=False, signed=True),
     info={"zh": "客户收款", "grain": "one row per receipt against one invoice"},
 )
 
@@ -293,7 +298,7 @@ purchase_orders = Table(
     col("expected_date", Date, "预计到货日期", "Expected date", nullable=False),
     col("qty", QTY, "数量", "Quantity", nullable=False),
     col("unit_price", UNIT_MONEY, "单价", "Unit price", nullable=False),
-    col("status", String(16), "状态", "Status (open/received)", nullable=False),
+    col("status", String(16), "状态", "Status (open/received)", nullable=False, choices=("open", "received", "closed", "cancelled")),
     info={"zh": "采购订单", "grain": "one row per purchase order (one material per order)"},
 )
 
@@ -338,7 +343,7 @@ vouchers = Table(
     col("voucher_date", Date, "凭证日期", "Voucher date", ("记账日期", "制单日期"), nullable=False),
     col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), nullable=False),
     col("voucher_type", String(4), "凭证类型", "Voucher type", ("凭证字",), nullable=False),
-    col("status", String(12), "状态", "Status", ("凭证状态",), nullable=False),
+    col("status", String(12), "状态", "Status", ("凭证状态",), nullable=False, choices=("posted", "draft", "reversed")),
     col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id")),
     col("description", String(200), "摘要", "Description", ("凭证摘要",)),
     info={"zh": "记账凭证", "grain": "one row per voucher (记账凭证)"},
@@ -363,11 +368,12 @@ voucher_lines = Table(
 
 budgets = Table(
     "budgets", metadata,
-    col("version", String(12), "预算版本", "Version (original/revised/forecast)", ("版本",), primary_key=True),
+    col("version", String(12), "预算版本", "Version (original/revised/forecast)", ("版本",), primary_key=True,
+        choices=("original", "revised", "forecast")),
     col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), primary_key=True),
     col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ("成本中心",), ForeignKey("cost_centers.cost_center_id"), primary_key=True),
     col("account_code", _id(20), "科目编码", "Account code", ("科目代码",), ForeignKey("accounts.account_code"), primary_key=True),
-    col("budget_amount", MONEY, "预算金额", "Budget amount", ("预算数",), nullable=False),
+    col("budget_amount", MONEY, "预算金额", "Budget amount", ("预算数",), nullable=False, signed=True),
     info={"zh": "预算", "grain": "one row per version x period x cost center x account"},
 )
 
@@ -375,7 +381,7 @@ cash_balances = Table(
     "cash_balances", metadata,
     col("bank_account_id", _id(), "银行账户", "Bank account", ForeignKey("bank_accounts.bank_account_id"), primary_key=True),
     col("balance_date", Date, "余额日期", "Balance date", primary_key=True),
-    col("balance_amount", MONEY, "余额", "Balance", nullable=False),
+    col("balance_amount", MONEY, "余额", "Balance", nullable=False, signed=True),
     info={"zh": "银行余额", "grain": "one row per bank account x month-end (and the as-of date)"},
 )
 

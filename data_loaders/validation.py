@@ -1,0 +1,79 @@
+"""Checks on a database as it stands, for data that did not come through the importer.
+
+A company warehouse may have no keys or constraints, so every promise of the contract is
+checked in SQL: unique keys, resolvable references, balanced vouchers, non-negative
+quantities, line periods equal to their voucher's. Each finding names the table, the
+column, the key of the row and the value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_loaders import schema
+from data_loaders.queries import select_unbalanced_vouchers
+
+SAMPLE_ROWS = 20
+COLUMNS = ["check", "table_name", "column_name", "row_key", "value", "message", "n_rows"]
+
+
+def _pk_label(table: sa.Table):
+    cols = list(table.primary_key.columns)
+    if len(cols) == 1:
+        return sa.cast(cols[0], sa.String)
+    label = sa.cast(cols[0], sa.String)
+    for c in cols[1:]:
+        label = label + "/" + sa.cast(c, sa.String)  # || or CONCAT() per dialect
+    return label
+
+
+def validate_database(engine: Engine) -> pd.DataFrame:
+    """Every contract check on the database; one row per finding (at most 20 shown per check)."""
+    findings = []
+    present = set(sa.inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        for table in schema.CONTRACT_TABLES:
+            if table.name not in present:
+                findings.append(("missing_table", table.name, "", "", "", "the table does not exist / 数据表不存在", 0))
+                continue
+            pk = list(table.primary_key.columns)
+            dup = sa.select(*pk, sa.func.count().label("n")).group_by(*pk).having(sa.func.count() > 1).subquery()
+            n = conn.execute(sa.select(sa.func.count()).select_from(dup)).scalar() or 0
+            if n:
+                rows = conn.execute(sa.select(dup).limit(SAMPLE_ROWS)).fetchall()
+                for r in rows:
+                    findings.append(("duplicate_key", table.name, "+".join(c.name for c in pk), "/".join(str(v) for v in r[:-1]), str(r[-1]), "duplicate key / 主键重复", n))
+            for c in table.columns:
+                for fk in c.foreign_keys:
+                    parent = fk.column.table
+                    orphan = (
+                        sa.select(_pk_label(table).label("row_key"), c.label("value"))
+                        .select_from(table.outerjoin(parent, parent.c[fk.column.name] == c))
+                        .where(c.is_not(None), parent.c[fk.column.name].is_(None))
+                    )
+                    n = conn.execute(sa.select(sa.func.count()).select_from(orphan.subquery())).scalar() or 0
+                    if n:
+                        for r in conn.execute(orphan.limit(SAMPLE_ROWS)):
+                            findings.append(("orphan_reference", table.name, c.name, str(r.row_key), str(r.value),
+                                             f"refers to a missing {parent.name} row / 引用不存在的{parent.info.get('zh', parent.name)}", n))
+                if isinstance(c.type, sa.Numeric) and not c.info.get("signed"):
+                    neg = sa.select(_pk_label(table).label("row_key"), c.label("value")).where(c < 0)
+                    n = conn.execute(sa.select(sa.func.count()).select_from(neg.subquery())).scalar() or 0
+                    if n:
+                        for r in conn.execute(neg.limit(SAMPLE_ROWS)):
+                            findings.append(("negative_value", table.name, c.name, str(r.row_key), str(r.value), "must not be negative / 不能为负数", n))
+        if {"voucher_lines", "vouchers"} <= present:
+            unbalanced = conn.execute(select_unbalanced_vouchers()).fetchall()
+            for r in unbalanced[:SAMPLE_ROWS]:
+                findings.append(("unbalanced_voucher", "voucher_lines", "debit_amount/credit_amount", r.voucher_no,
+                                 f"{float(r.debit_amount):.2f} / {float(r.credit_amount):.2f}", "debits ≠ credits / 借贷不平衡", len(unbalanced)))
+            vl, v = schema.voucher_lines, schema.vouchers
+            wrong = (sa.select(vl.c.voucher_no.label("row_key"), vl.c.period.label("value"))
+                     .join(v, v.c.voucher_no == vl.c.voucher_no).where(vl.c.period != v.c.period))
+            n = conn.execute(sa.select(sa.func.count()).select_from(wrong.subquery())).scalar() or 0
+            if n:
+                for r in conn.execute(wrong.limit(SAMPLE_ROWS)):
+                    findings.append(("period_mismatch", "voucher_lines", "period", r.row_key, r.value, "line period differs from its voucher's / 分录期间与凭证不一致", n))
+    return pd.DataFrame(findings, columns=COLUMNS)

@@ -1,0 +1,63 @@
+"""Data: where the data comes from, what is in it, whether it holds together, and file import."""
+
+import streamlit as st
+
+from ui import data
+from ui.i18n import t, table_label
+from ui.tables import render_table
+
+url, scope, currency = data.context()
+st.title(t("page_data"))
+
+info = data.dataset_info(url)
+source = "source_external" if not data.is_embedded(url) else ("source_import" if info.get("source") == "import" else "source_sample")
+c1, c2, c3 = st.columns(3)
+c1.metric(t("data_source"), t(source))
+c2.metric(t("as_of"), info.get("as_of_date", "—"))
+c3.metric(t("last_import"), info.get("last_import_at", t("never")))
+st.caption(data.display_url(url))
+
+st.subheader(t("table_counts"))
+stats = data.table_stats(url)
+stats = stats.assign(table_label=stats.table_name.map(table_label))[["table_name", "table_label", "n_rows", "date_from", "date_to"]]
+render_table(stats, key="data_table_stats", export_name="table_counts", height=420)
+
+st.subheader(t("validation"))
+tie = data.wip_tie(url)
+if not tie.empty:
+    st.caption(t("wip_tie_ok", n=f"{len(tie):,}", k=f"{int(tie.is_tied.sum()):,}"))
+    untied = tie[~tie.is_tied]
+    if not untied.empty:
+        render_table(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount", "difference_amount"]],
+                     key="data_wip_untied", currency=currency, export_name="wip_not_tied")
+if st.button(t("run_validation"), key="data_run_validation"):
+    st.session_state["data_validation_requested"] = True
+if st.session_state.get("data_validation_requested"):
+    findings = data.validation_findings(url)
+    if findings.empty:
+        st.success(t("validation_ok"))
+    else:
+        st.warning(t("validation_found", n=findings.check.nunique()))
+        render_table(findings, key="data_findings", export_name="validation_findings")
+
+st.subheader(t("import_files"))
+if not data.is_embedded(url):
+    st.info(t("import_readonly"))
+else:
+    st.caption(t("import_help"))
+    files = st.file_uploader(t("import_files"), type=["csv", "xlsx"], accept_multiple_files=True, key="data_upload")
+    mode = st.radio(t("import_mode"), ["append", "replace"], format_func=lambda m: t(f"mode_{m}"), horizontal=True, key="data_import_mode")
+    if st.button(t("import_button"), key="data_import_button", disabled=not files):
+        report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode)
+        st.session_state["data_last_report"] = report
+    report = st.session_state.get("data_last_report")
+    if report is not None:
+        if report.ok:
+            st.success(t("import_ok", n=f"{sum(report.row_counts.values()):,}"))
+        else:
+            st.error(t("import_rejected", n=len(report.problems)))
+            render_table(report.problems_frame(), key="data_import_problems", export_name="import_problems")
+        if report.warnings:
+            with st.expander(t("warnings_list")):
+                for w in report.warnings:
+                    st.write(w)

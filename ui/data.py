@@ -1,0 +1,160 @@
+"""Cached data access for pages: the one place where the UI meets loaders and analytics.
+
+Engines are cached with ``st.cache_resource``; frames with ``st.cache_data`` keyed on the
+database URL and the ``Scope``. Pages call these functions and never run SQL.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
+from data_loaders import engine as eng
+from data_loaders import queries as q
+from data_loaders.importer import ImportReport, import_sources
+from data_loaders.scope import Scope
+from data_loaders.validation import validate_database
+from sample_data.build import build_sample
+
+TTL = 600
+
+
+def database_url() -> str:
+    """``$BFI_DATABASE_URL``, else ``[database] url`` in secrets.toml, else the embedded sample."""
+    secrets_url = None
+    try:
+        secrets_url = st.secrets.get("database", {}).get("url")
+    except Exception:  # no secrets file is the normal case
+        secrets_url = None
+    return eng.configured_url(secrets_url)
+
+
+def is_embedded(url: str) -> bool:
+    """True for the app's own DuckDB file, the only database the app ever writes."""
+    return eng.normalize_url(url) == eng.default_url()
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for screens."""
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(eng.normalize_url(url)).render_as_string(hide_password=True)
+
+
+def ensure_database(url: str, t) -> None:
+    """On first start, build the embedded sample with a progress bar."""
+    path = eng.duckdb_path(url)
+    if not is_embedded(url) or path is None or path.exists():
+        return
+    bar = st.progress(0.0, text=t("building_sample"))
+    build_sample(url, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=f"{t('building_sample')} {m}"))
+    bar.empty()
+    st.toast(t("built_sample"))
+
+
+@st.cache_resource(show_spinner=False)
+def get_engine(url: str):
+    return eng.make_engine(url, read_only=True)
+
+
+def reset_caches(url: str) -> None:
+    """After a write: close pooled read-only connections so the new file is seen, drop caches."""
+    get_engine(url).dispose()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def dataset_info(url: str) -> dict:
+    return q.load_dataset_info(get_engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def filter_options(url: str) -> dict:
+    return q.load_filter_options(get_engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def table_stats(url: str) -> pd.DataFrame:
+    return q.load_table_stats(get_engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
+    return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
+    return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def kpis(url: str, scope: Scope) -> dict:
+    cash = q.load_cash_balances(get_engine(url), scope)
+    return compute_kpis(monthly_pnl(url, scope), production_monthly(url, scope), cash)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
+    return q.load_trial_balance(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def work_orders(url: str, scope: Scope, limit: int = 5000) -> pd.DataFrame:
+    return q.load_work_orders(get_engine(url), scope, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def wip_tie(url: str) -> pd.DataFrame:
+    return compute_wip_tie(q.load_work_order_cost_facts(get_engine(url)))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def unbalanced_vouchers(url: str) -> pd.DataFrame:
+    return q.load_unbalanced_vouchers(get_engine(url))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def validation_findings(url: str) -> pd.DataFrame:
+    return validate_database(get_engine(url))
+
+
+def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportReport:
+    """Import uploaded files into the embedded database and refresh every cache."""
+    get_engine(url).dispose()
+    report = import_sources(files, url, mode)
+    if report.ok:
+        reset_caches(url)
+    return report
+
+
+def set_context(url: str, scope: Scope) -> None:
+    """Called by app.py on every run: the database and scope that pages read."""
+    st.session_state["_db_url"] = url
+    st.session_state["_scope"] = scope
+
+
+def _ensure_router() -> None:
+    """Make sure app.py, not Streamlit's legacy page folder mode, is running this page.
+
+    On a fresh server Streamlit treats a ``pages/`` folder the legacy way until the router
+    first calls ``st.navigation``; a deep link opened first would run the page without the
+    router (no filters, no context). Switching the mode off and rerunning lets app.py
+    resolve the same URL, query parameters included.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def context() -> tuple[str, Scope, str]:
+    """(database URL, scope, currency) for the page being drawn."""
+    _ensure_router()
+    url = st.session_state.get("_db_url") or database_url()
+    scope = st.session_state.get("_scope") or Scope()
+    currency = dataset_info(url).get("currency", "CNY")
+    return url, scope, currency

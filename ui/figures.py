@@ -1,0 +1,58 @@
+"""Plotly figure builders: large type for the meeting room, labelled axes with units."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.i18n import t
+
+FONT_SIZE = 16
+PALETTE = ["#1f4e79", "#2e8b57", "#c0392b", "#d68910", "#7d3c98", "#17a589", "#566573", "#a04000"]
+
+
+def _style(fig: go.Figure, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", height=height, font=dict(size=FONT_SIZE), margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0), hovermode="x unified",
+    )
+    return fig
+
+
+def build_monthly_pnl_figure(pnl: pd.DataFrame, currency: str) -> go.Figure:
+    """Bars of revenue, gross profit and cost variance per period; gross margin as a line."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for col, key, color in (("revenue_amount", "series_revenue", PALETTE[0]),
+                            ("gross_profit_amount", "series_gross_profit", PALETTE[1]),
+                            ("variance_amount", "series_variance", PALETTE[2])):
+        fig.add_bar(x=pnl.period, y=pnl[col], name=t(key), marker_color=color, secondary_y=False)
+    fig.add_scatter(x=pnl.period, y=pnl.gross_margin_pct, name=t("series_margin"), mode="lines+markers",
+                    line=dict(color=PALETTE[3], width=3), secondary_y=True)
+    fig.update_yaxes(title_text=t("axis_amount", currency=currency), secondary_y=False, tickformat=",.0f")
+    fig.update_yaxes(title_text=t("series_margin"), secondary_y=True, tickformat=".0%", showgrid=False)
+    fig.update_xaxes(title_text=t("axis_period"), type="category")
+    fig.update_layout(title=t("chart_monthly_pnl"), barmode="group")
+    return _style(fig)
+
+
+def build_output_figure(production: pd.DataFrame) -> go.Figure:
+    """Stacked monthly good output by product family."""
+    fig = go.Figure()
+    for i, (family, part) in enumerate(production.groupby("family", sort=True)):
+        fig.add_bar(x=part.period, y=part.good_qty, name=family, marker_color=PALETTE[i % len(PALETTE)])
+    fig.update_layout(title=t("chart_output"), barmode="stack")
+    fig.update_yaxes(title_text=t("axis_qty"), tickformat=",.0f")
+    fig.update_xaxes(title_text=t("axis_period"), type="category")
+    return _style(fig)
+
+
+def build_scrap_figure(production: pd.DataFrame) -> go.Figure:
+    """Monthly scrap rate per product family."""
+    fig = go.Figure()
+    for i, (family, part) in enumerate(production.groupby("family", sort=True)):
+        fig.add_scatter(x=part.period, y=part.scrap_pct, name=family, mode="lines+markers", line=dict(color=PALETTE[i % len(PALETTE)], width=3))
+    fig.update_layout(title=t("chart_scrap"))
+    fig.update_yaxes(title_text=t("axis_pct"), tickformat=".1%")
+    fig.update_xaxes(title_text=t("axis_period"), type="category")
+    return _style(fig, 360)

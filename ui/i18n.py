@@ -1,0 +1,175 @@
+"""Every user-facing label in Chinese and English.
+
+``t("key")`` returns the label in the session's language (``st.session_state["lang"]``,
+"zh" by default). Column labels come from the data contract's ``info`` where a column is
+a contract column, and from ``COLUMN_LABELS`` for computed ones.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_loaders import schema
+
+LANGS = {"zh": "中文", "en": "English"}
+
+LABELS: dict[str, tuple[str, str]] = {
+    "app_title": ("业财融合分析", "Business–finance analytics"),
+    "lang": ("语言", "Language"),
+    # navigation
+    "nav_overview": ("总览", "Overview"),
+    "nav_operations": ("运营", "Operations"),
+    "nav_finance": ("财务", "Finance"),
+    "nav_data": ("数据", "Data"),
+    "page_overview": ("经营总览", "Management overview"),
+    "page_production": ("生产与工单", "Production and work orders"),
+    "page_ledger": ("总账与损益", "Ledger and P&L"),
+    "page_data": ("数据管理", "Data management"),
+    # filters
+    "filters": ("筛选", "Filters"),
+    "period_range": ("会计期间", "Periods"),
+    "plants": ("工厂", "Plants"),
+    "families": ("产品族", "Product families"),
+    "all": ("全部", "All"),
+    # generic
+    "currency_note": ("金额单位：{currency}", "Amounts in {currency}"),
+    "export_excel": ("导出 Excel", "Export to Excel"),
+    "no_data": ("所选范围内没有数据。请放宽筛选条件。", "No data in the selected scope. Widen the filters."),
+    "error_generic": ("出错了：{message}", "Something went wrong: {message}"),
+    "error_database": ("无法读取数据库：{message}", "Cannot read the database: {message}"),
+    "building_sample": ("首次启动：正在生成示例工厂数据…", "First start: building the sample plant…"),
+    "built_sample": ("示例工厂已生成。", "The sample plant is ready."),
+    "rows_shown": ("显示 {n} 行", "{n} rows shown"),
+    # overview
+    "kpi_revenue": ("营业收入", "Revenue"),
+    "kpi_gross_profit": ("毛利", "Gross profit"),
+    "kpi_gross_margin": ("毛利率", "Gross margin"),
+    "kpi_variance": ("成本差异", "Cost variance"),
+    "kpi_operating_profit": ("营业利润", "Operating profit"),
+    "kpi_output": ("合格产量", "Good output"),
+    "kpi_scrap": ("报废率", "Scrap rate"),
+    "kpi_cash": ("银行存款", "Cash at bank"),
+    "kpi_cash_help": ("截至 {date}", "as of {date}"),
+    "kpi_variance_help": ("实际成本 − 标准成本；正数为不利差异", "actual − standard cost; positive is unfavorable"),
+    "warnings": ("预警", "Warnings"),
+    "no_warnings": ("当前范围没有预警。", "No warnings in this scope."),
+    "warn_unbalanced": ("{n} 张凭证借贷不平衡", "{n} vouchers do not balance"),
+    "warn_untied": ("{n} 张工单的账面在产品与业务成本不一致", "{n} work orders: ledger WIP differs from operations cost"),
+    "chart_monthly_pnl": ("月度收入、毛利与成本差异", "Monthly revenue, gross profit and cost variance"),
+    "series_revenue": ("收入", "Revenue"),
+    "series_gross_profit": ("毛利", "Gross profit"),
+    "series_variance": ("成本差异", "Cost variance"),
+    "series_margin": ("毛利率", "Gross margin"),
+    "axis_amount": ("金额（{currency}）", "Amount ({currency})"),
+    "axis_period": ("期间", "Period"),
+    "axis_qty": ("数量", "Quantity"),
+    "axis_pct": ("比率", "Rate"),
+    # production
+    "chart_output": ("月度合格产量（按产品族）", "Monthly good output by product family"),
+    "chart_scrap": ("月度报废率（按产品族）", "Monthly scrap rate by product family"),
+    "work_orders": ("工单", "Work orders"),
+    "work_orders_help": ("按计划开工日期倒序，最多 {n} 行。", "Newest planned start first, at most {n} rows."),
+    "status": ("状态", "Status"),
+    # ledger
+    "pnl_table": ("月度损益", "Monthly profit and loss"),
+    "trial_balance": ("科目余额表（本期发生额）", "Trial balance (movements in scope)"),
+    "tb_totals": ("借方合计 {d}，贷方合计 {c}", "Total debits {d}, total credits {c}"),
+    # data page
+    "data_source": ("数据来源", "Data source"),
+    "source_sample": ("内置示例工厂（DuckDB）", "Built-in sample plant (DuckDB)"),
+    "source_import": ("导入的文件（DuckDB）", "Imported files (DuckDB)"),
+    "source_external": ("外部数据库（只读）", "Company database (read-only)"),
+    "as_of": ("数据截止日", "As-of date"),
+    "last_import": ("最近一次导入", "Last import"),
+    "never": ("无", "never"),
+    "table_counts": ("各表行数与日期范围", "Rows and date range per table"),
+    "validation": ("数据校验", "Validation"),
+    "run_validation": ("校验数据库", "Validate the database"),
+    "validation_ok": ("全部校验通过：凭证借贷平衡，主键唯一，引用完整。", "All checks pass: vouchers balance, keys are unique, references resolve."),
+    "validation_found": ("发现 {n} 类问题，详见下表。", "{n} kinds of problems found; see the table."),
+    "wip_tie": ("工单在产品与业务成本核对", "Work-order WIP vs operations cost"),
+    "wip_tie_ok": ("{n} 张工单中 {k} 张账实相符。", "{k} of {n} work orders tie to the cent."),
+    "import_files": ("导入文件", "Import files"),
+    "import_help": (
+        "CSV（UTF-8 或 GBK）或 Excel 文件，文件名或工作表名为数据表名（如 voucher_lines.csv 或 凭证分录.csv）。可附 column_mapping.csv 映射列名。全部通过校验才会写入。",
+        "CSV (UTF-8 or GBK) or Excel files named after a table (e.g. voucher_lines.csv or 凭证分录.csv), optionally with a column_mapping.csv. Nothing is stored unless every check passes.",
+    ),
+    "import_mode": ("导入方式", "Mode"),
+    "mode_append": ("追加到现有数据", "Append to the current data"),
+    "mode_replace": ("替换全部数据", "Replace all data"),
+    "import_button": ("校验并导入", "Validate and import"),
+    "import_ok": ("导入成功：{n} 行。", "Imported {n} rows."),
+    "import_rejected": ("导入被拒绝，未写入任何数据。请修正以下 {n} 个问题：", "Import rejected; nothing was stored. Fix these {n} problems:"),
+    "import_readonly": ("当前连接的是外部数据库，应用只读不写。请在源系统中修改数据。", "The app reads a company database and never writes to it; change the data at its source."),
+    "warnings_list": ("提示", "Notes"),
+}
+
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "table_name": ("数据表", "Table"),
+    "table_label": ("名称", "Name"),
+    "n_rows": ("行数", "Rows"),
+    "date_from": ("起始日期", "From"),
+    "date_to": ("截止日期", "To"),
+    "check": ("校验项", "Check"),
+    "column_name": ("列", "Column"),
+    "row_key": ("行主键", "Row key"),
+    "value": ("值", "Value"),
+    "message": ("说明", "Message"),
+    "file": ("文件", "File"),
+    "row": ("行号", "Row"),
+    "column": ("列", "Column"),
+    "revenue_amount": ("收入", "Revenue"),
+    "cost_of_sales_amount": ("销售成本(标准)", "Cost of sales (standard)"),
+    "variance_amount": ("成本差异", "Cost variance"),
+    "gross_profit_amount": ("毛利", "Gross profit"),
+    "gross_margin_pct": ("毛利率", "Gross margin"),
+    "overhead_amount": ("制造费用未分配", "Overhead not absorbed"),
+    "expense_amount": ("期间费用", "Period expenses"),
+    "operating_profit_amount": ("营业利润", "Operating profit"),
+    "debit_amount": ("借方", "Debit"),
+    "credit_amount": ("贷方", "Credit"),
+    "net_amount": ("净额(借−贷)", "Net (debit − credit)"),
+    "n_lines": ("分录数", "Lines"),
+    "account_label": ("科目", "Account"),
+    "category": ("分类", "Category"),
+    "good_qty": ("合格数", "Good qty"),
+    "scrap_qty": ("报废数", "Scrap qty"),
+    "scrap_pct": ("报废率", "Scrap rate"),
+    "family": ("产品族", "Family"),
+    "product_name": ("产品名称", "Product"),
+    "status": ("状态", "Status"),
+    "operations_amount": ("业务成本", "Operations cost"),
+    "ledger_wip_amount": ("账面在产品借方", "Ledger WIP charged"),
+    "difference_amount": ("差额", "Difference"),
+}
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", "zh")
+    return value if value in LANGS else "zh"
+
+
+def t(key: str, **kwargs) -> str:
+    """The label for ``key`` in the session language, formatted with ``kwargs``."""
+    zh, en = LABELS[key]
+    text = zh if lang() == "zh" else en
+    return text.format(**kwargs) if kwargs else text
+
+
+def column_label(name: str) -> str:
+    """A column's display label: computed-column labels, then the data contract's."""
+    idx = 0 if lang() == "zh" else 1
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name][idx]
+    for table in schema.CONTRACT_TABLES:
+        if name in table.c:
+            info = table.c[name].info
+            return info["zh"] if idx == 0 else info["en"]
+    return name
+
+
+def table_label(name: str) -> str:
+    table = schema.metadata.tables.get(name)
+    if table is None:
+        return name
+    return table.info.get("zh", name) if lang() == "zh" else name.replace("_", " ")
