@@ -29,13 +29,19 @@ from sqlalchemy.engine import Connection, Engine
 from data_loaders import schema
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DB_PATH = REPO_ROOT / "data" / "sample_plant.duckdb"
 URL_ENV = "BFI_DATABASE_URL"
+DATA_DIR_ENV = "BFI_DATA_DIR"
+DB_FILE = "sample_plant.duckdb"
+
+
+def default_db_path() -> Path:
+    """The embedded database file: ``$BFI_DATA_DIR/sample_plant.duckdb``, else ``data/`` in the repo."""
+    return Path(os.environ.get(DATA_DIR_ENV) or REPO_ROOT / "data") / DB_FILE
 
 
 def default_url() -> str:
-    """The embedded sample database's URL."""
-    return f"duckdb:///{DEFAULT_DB_PATH}"
+    """The embedded database's URL."""
+    return f"duckdb:///{default_db_path()}"
 
 
 def configured_url(secrets_url: str | None = None) -> str:

@@ -1,0 +1,125 @@
+"""Fixtures: every database the app supports, and small sample plants loaded into them.
+
+DuckDB and SQLite always run. PostgreSQL and MariaDB run where they answer on 127.0.0.1
+(PostgreSQL: trust auth, database ``test``; MariaDB: root, no password, database ``test``)
+and are skipped with the reason otherwise. Each server test namespace is its own PostgreSQL
+schema or MariaDB database, dropped and recreated, so fixtures never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data_loaders import engine as eng  # noqa: E402
+from data_loaders.build import load_into  # noqa: E402
+from sample_data.generator import SampleConfig, generate  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 22)
+SMALL_SCALE = 0.1  # about 500 work orders: every story is present, loads in seconds everywhere
+
+PG_BASE = os.environ.get("BFI_TEST_PG", "postgresql+psycopg://127.0.0.1/test")
+MY_BASE = os.environ.get("BFI_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1/test")
+BACKENDS = ["duckdb", "sqlite", "postgresql", "mariadb"]
+
+
+def _server_reason(url: str) -> str | None:
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: skip, and say why
+        return f"{url} is not reachable: {str(exc).splitlines()[0][:160]}"
+
+
+_REASONS: dict[str, str | None] = {}
+
+
+def server_skip_reason(backend: str) -> str | None:
+    if backend not in _REASONS:
+        _REASONS[backend] = _server_reason(PG_BASE if backend == "postgresql" else MY_BASE)
+    return _REASONS[backend]
+
+
+def namespace_url(backend: str, name: str, tmp_dir: Path) -> str:
+    """A fresh, empty database URL of ``backend`` called ``name``."""
+    if backend == "duckdb":
+        return f"duckdb:///{tmp_dir / (name + '.duckdb')}"
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / (name + '.sqlite')}"
+    reason = server_skip_reason(backend)
+    if reason:
+        pytest.skip(reason)
+    schema_name = f"bfi_{name}"
+    if backend == "postgresql":
+        admin = sa.create_engine(PG_BASE)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema_name}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema_name}"'))
+        admin.dispose()
+        return f"{PG_BASE}?options=-csearch_path%3D{schema_name}"
+    admin = sa.create_engine(MY_BASE)
+    database = f"test_{schema_name}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{database}`"))
+            conn.execute(sa.text(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4"))
+    except sa.exc.SQLAlchemyError as exc:
+        pytest.skip(f"MariaDB user cannot create a test database: {str(exc).splitlines()[0][:120]}")
+    finally:
+        admin.dispose()
+    return MY_BASE.rsplit("/", 1)[0] + f"/{database}"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec and callspec.params.get("backend") in ("postgresql", "mariadb"):
+            item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session")
+def small_sample():
+    """The sample plant's tables at small scale, as of the pinned date."""
+    return generate(SampleConfig(as_of=AS_OF, scale=SMALL_SCALE))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def sample_url(backend, small_sample, tmp_path_factory):
+    """The small sample loaded into one database of each kind (read only in tests)."""
+    url = namespace_url(backend, "sample", tmp_path_factory.mktemp(f"sample_{backend}"))
+    load_into(url, small_sample)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_url):
+    engine = eng.make_engine(sample_url, read_only=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_url(backend, tmp_path):
+    """An empty database with the contract's tables, for tests that write (recreated per test)."""
+    url = namespace_url(backend, "write", tmp_path)
+    engine = eng.make_engine(url)
+    eng.create_schema(engine)
+    engine.dispose()
+    return url
