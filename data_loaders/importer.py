@@ -194,6 +194,15 @@ _TIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,
 
 
 def parse_date(value) -> dt.date:
+    """A date from an Excel date, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or 2026年3月5日."""
+    try:
+        return _parse_date(value)
+    except ValueError as exc:
+        detail = "" if "not a date" in str(exc) else f": {exc}"
+        raise ValueError(f"not a date (use YYYY-MM-DD){detail} / 不是有效日期") from None
+
+
+def _parse_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -207,10 +216,11 @@ def parse_date(value) -> dt.date:
     m = _TIME_RE.match(text)
     if m and int(m[4]) == 0 and int(m[5]) == 0:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    raise ValueError("not a date (use YYYY-MM-DD) / 不是日期")
+    raise ValueError("not a date")
 
 
 def parse_datetime(value) -> dt.datetime:
+    """A timestamp: an Excel date-time, or a date as for ``parse_date`` with HH:MM[:SS]."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -218,7 +228,10 @@ def parse_datetime(value) -> dt.datetime:
     text = str(value).strip()
     m = _TIME_RE.match(text)
     if m:
-        return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+        try:
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+        except ValueError as exc:
+            raise ValueError(f"not a date and time (use YYYY-MM-DD HH:MM:SS): {exc} / 不是有效时间") from None
     d = parse_date(text)
     return dt.datetime(d.year, d.month, d.day)
 

@@ -123,3 +123,18 @@ def empty_url(backend, tmp_path):
     eng.create_schema(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def app_data_dir(small_sample, tmp_path_factory):
+    """A data folder holding the small sample as the app's embedded database (BFI_DATA_DIR)."""
+    folder = tmp_path_factory.mktemp("app_data")
+    old = os.environ.get(eng.DATA_DIR_ENV)
+    os.environ[eng.DATA_DIR_ENV] = str(folder)
+    os.environ.pop(eng.URL_ENV, None)
+    load_into(eng.default_url(), small_sample)
+    yield folder
+    if old is None:
+        os.environ.pop(eng.DATA_DIR_ENV, None)
+    else:
+        os.environ[eng.DATA_DIR_ENV] = old

@@ -136,24 +136,11 @@ def set_context(url: str, scope: Scope) -> None:
     st.session_state["_scope"] = scope
 
 
-def _ensure_router() -> None:
-    """Make sure app.py, not Streamlit's legacy page folder mode, is running this page.
-
-    On a fresh server Streamlit treats a ``pages/`` folder the legacy way until the router
-    first calls ``st.navigation``; a deep link opened first would run the page without the
-    router (no filters, no context). Switching the mode off and rerunning lets app.py
-    resolve the same URL, query parameters included.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def context() -> tuple[str, Scope, str]:
     """(database URL, scope, currency) for the page being drawn."""
-    _ensure_router()
+    from ui.router import ensure_router
+
+    ensure_router()
     url = st.session_state.get("_db_url") or database_url()
     scope = st.session_state.get("_scope") or Scope()
     currency = dataset_info(url).get("currency", "CNY")

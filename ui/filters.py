@@ -17,14 +17,20 @@ KEY_PLANTS = "f_plants"
 KEY_FAMILIES = "f_families"
 
 
+def _keep_language() -> None:
+    # A click on the selected option would clear it; keep the last language instead.
+    if st.session_state.get(KEY_LANG) not in LANGS:
+        st.session_state[KEY_LANG] = st.session_state.get("_lang_last", "zh")
+    st.session_state["_lang_last"] = st.session_state[KEY_LANG]
+
+
 def render_language() -> None:
-    if KEY_LANG not in st.session_state:
-        st.session_state[KEY_LANG] = "zh"
+    if st.session_state.get(KEY_LANG) not in LANGS:
+        st.session_state[KEY_LANG] = st.session_state.get("_lang_last", "zh")
     st.sidebar.segmented_control(
         "语言 / Language", options=list(LANGS), format_func=LANGS.get, key=KEY_LANG, selection_mode="single",
+        on_change=_keep_language,
     )
-    if st.session_state.get(KEY_LANG) not in LANGS:  # a click on the selected option clears it
-        st.session_state[KEY_LANG] = "zh"
 
 
 def default_period_range(periods: list[str]) -> tuple[str, str]:

@@ -76,9 +76,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "tb_totals": ("借方合计 {d}，贷方合计 {c}", "Total debits {d}, total credits {c}"),
     # data page
     "data_source": ("数据来源", "Data source"),
-    "source_sample": ("内置示例工厂（DuckDB）", "Built-in sample plant (DuckDB)"),
-    "source_import": ("导入的文件（DuckDB）", "Imported files (DuckDB)"),
-    "source_external": ("外部数据库（只读）", "Company database (read-only)"),
+    "source_sample": ("内置示例工厂", "Sample plant"),
+    "source_import": ("导入的文件", "Imported files"),
+    "source_external": ("企业数据库（只读）", "Company database (read-only)"),
     "as_of": ("数据截止日", "As-of date"),
     "last_import": ("最近一次导入", "Last import"),
     "never": ("无", "never"),

@@ -1,0 +1,100 @@
+"""Every page through Streamlit's AppTest, in both languages, on the small sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_importer import BAD
+
+APP = str(Path(__file__).parents[1] / "app.py")
+PAGES = {
+    "pages/overview.py": ("经营总览", "Management overview"),
+    "pages/production.py": ("生产与工单", "Production and work orders"),
+    "pages/ledger.py": ("总账与损益", "Ledger and P&L"),
+    "pages/data.py": ("数据管理", "Data management"),
+}
+
+
+@pytest.fixture
+def app(app_data_dir):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _open(at: AppTest, page: str, lang: str = "zh") -> AppTest:
+    at.switch_page(page)
+    at.run()
+    if at.button_group(key="lang").value != lang:
+        at.button_group(key="lang").set_value(lang)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_page_opens_in_both_languages(app, page, lang):
+    at = _open(app, page, lang)
+    title = PAGES[page][0 if lang == "zh" else 1]
+    assert at.title[0].value == title
+
+
+def test_overview_shows_eight_kpis_and_the_untied_orders(app):
+    at = _open(app, "pages/overview.py")
+    assert [m.label for m in at.metric] == ["营业收入", "毛利", "毛利率", "成本差异", "营业利润", "合格产量", "报废率", "银行存款"]
+    assert all(m.value not in ("", "—") for m in at.metric)
+    assert any("3 张工单" in w.value for w in at.warning)  # the planted unposted orders
+
+
+def test_filters_survive_a_page_change_and_narrow_the_numbers(app):
+    at = _open(app, "pages/overview.py")
+    all_plants = at.metric[0].value
+    at.multiselect(key="f_plants").set_value(["P2"])
+    at.run()
+    assert at.metric[0].value != all_plants
+    at = _open(at, "pages/ledger.py")
+    assert at.session_state["f_plants"] == ["P2"]
+    pnl = at.dataframe[0].value
+    assert len(pnl) == 12  # the default range: twelve closed months
+
+
+def test_empty_scope_says_so(app):
+    at = _open(app, "pages/production.py")
+    at.multiselect(key="f_plants").set_value(["P1"])
+    at.multiselect(key="f_families").set_value(["PE管 PE pipes"])  # made only in P2
+    at.run()
+    assert any("没有数据" in i.value for i in at.info)
+
+
+def test_validation_button_reports_clean_data(app):
+    at = _open(app, "pages/data.py")
+    at.button(key="data_run_validation").click()
+    at.run()
+    assert any("全部校验通过" in s.value for s in at.success)
+
+
+def test_bad_upload_is_rejected_with_the_file_and_row(app):
+    at = _open(app, "pages/data.py", "en")
+    files, _ = BAD["duplicate_key"]
+    at.file_uploader(key="data_upload").set_value([(name, data, "text/csv") for name, data in files])
+    at.run()
+    assert at.radio(key="data_import_mode").index == 0  # append is the default
+    at.button(key="data_import_button").click()
+    at.run()
+    assert any("Import rejected" in e.value for e in at.error)
+    problems = at.dataframe[-1].value
+    assert "plants.csv" in set(problems.iloc[:, 0])
+
+
+def test_unreachable_database_is_a_message_not_a_traceback(app_data_dir, monkeypatch):
+    monkeypatch.setenv("BFI_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "无法读取数据库" in at.error[0].value and "127.0.0.1:1" in at.error[0].value

@@ -1,0 +1,57 @@
+"""The command line: build, report, validate, import; exit codes 0 / 1 / 2."""
+
+import json
+
+import pytest
+
+import cli
+from tests.test_importer import BAD, good_sources
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    url = f"duckdb:///{tmp_path_factory.mktemp('cli') / 'plant.duckdb'}"
+    assert cli.main(["--db", url, "build-sample", "--scale", "0.05", "--as-of", "2026-11-22"]) == 0
+    return url
+
+
+def test_report_is_json_with_kpis(built, capsys):
+    capsys.readouterr()
+    assert cli.main(["--db", built, "report", "--from", "2026-01", "--to", "2026-06", "--plant", "P1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["scope"] == {"period_from": "2026-01", "period_to": "2026-06", "plants": ["P1"], "families": []}
+    assert report["currency"] == "CNY" and report["as_of_date"] == "2026-11-22"
+    assert [m["period"] for m in report["monthly"]] == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    k = report["kpis"]
+    assert k["revenue_amount"] == pytest.approx(sum(m["revenue_amount"] for m in report["monthly"]), abs=0.01)
+    assert report["data_quality"]["unbalanced_vouchers"] == 0
+    assert report["data_quality"]["work_orders_not_tied_to_ledger"] == 3  # the planted unposted orders
+
+
+def test_validate_clean_database(built, capsys):
+    assert cli.main(["--db", built, "validate"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+def test_import_exit_codes(tmp_path, capsys):
+    url = f"duckdb:///{tmp_path / 'imp.duckdb'}"
+    good = tmp_path / "good"
+    good.mkdir()
+    for name, data in good_sources():
+        (good / name).write_bytes(data)
+    assert cli.main(["--db", url, "import", str(good), "--mode", "replace"]) == 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name, data in BAD["duplicate_key"][0]:
+        (bad / name).write_bytes(data)
+    capsys.readouterr()
+    assert cli.main(["--db", url, "import", str(bad), "--mode", "replace"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is False and out["problems"][0]["file"] == "plants.csv"
+
+
+def test_bad_arguments_and_unreachable_database(built, capsys):
+    assert cli.main(["--db", built, "report", "--from", "2026-13"]) == 2
+    assert "YYYY-MM" in capsys.readouterr().err
+    assert cli.main(["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "validate"]) == 2
+    assert "cannot use the database" in capsys.readouterr().err

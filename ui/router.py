@@ -1,0 +1,58 @@
+"""The router's body: page config, navigation, language switch, filters, then the page.
+
+``app.py`` calls ``run()``. A page script calls ``ensure_router()`` (through
+``ui.data.context``): on a fresh server Streamlit treats a ``pages/`` folder the legacy way
+until ``st.navigation`` is first called, so a deep link opened first runs the page alone.
+The guard then runs the router in place, which ends legacy mode and draws the same page with
+its filters, and stops the bare run; nothing is rerun, so no click is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from ui import data, filters
+from ui.i18n import t
+
+log = logging.getLogger("bfi")
+
+
+def _pages() -> dict:
+    return {
+        t("nav_overview"): [st.Page("pages/overview.py", title=t("page_overview"), icon="📊", url_path="overview", default=True)],
+        t("nav_operations"): [st.Page("pages/production.py", title=t("page_production"), icon="🏭", url_path="production")],
+        t("nav_finance"): [st.Page("pages/ledger.py", title=t("page_ledger"), icon="📒", url_path="ledger")],
+        t("nav_data"): [st.Page("pages/data.py", title=t("page_data"), icon="🗄️", url_path="data")],
+    }
+
+
+def run() -> None:
+    """Everything app.py does; errors become messages, never tracebacks."""
+    st.set_page_config(page_title="业财融合 Business–finance analytics", page_icon="📊", layout="wide")
+    filters.render_language()
+    navigation = st.navigation(_pages())
+    url = data.database_url()
+    try:
+        data.ensure_database(url, t)
+        options = data.filter_options(url)
+    except Exception as exc:  # an unreachable or foreign database is a message
+        log.exception("database unavailable")
+        st.error(t("error_database", message=f"{data.display_url(url)} — {str(exc).splitlines()[0]}"))
+        st.stop()
+    data.set_context(url, filters.render_filters(options))
+    try:
+        navigation.run()
+    except Exception as exc:
+        log.exception("page failed")
+        st.error(t("error_generic", message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+
+
+def ensure_router() -> None:
+    """Run the router in place if Streamlit's legacy pages/ mode started this page without it."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        run()
+        st.stop()
