@@ -3,6 +3,7 @@
     python cli.py build-sample [--scale 1] [--as-of 2026-11-22] [--db URL]
     python cli.py import FOLDER [--mode append|replace] [--db URL]
     python cli.py validate [--db URL]
+    python cli.py schema-doc
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
 from data_loaders import engine as eng
 from data_loaders import queries as q
+from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("folder")
     i.add_argument("--mode", choices=["append", "replace"], default="append")
     sub.add_parser("validate", help="check every contract rule on the database")
+    sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     r = sub.add_parser("report", help="print the KPI report for a period range as JSON")
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
@@ -77,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     url = args.db or eng.configured_url()
 
     try:
+        if args.command == "schema-doc":
+            print(render_tables(), end="")
+            return 0
         if args.command == "build-sample":
             t0 = time.perf_counter()
             counts = build_sample(url, args.scale, args.as_of, lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr))

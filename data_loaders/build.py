@@ -42,12 +42,14 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
     engine = eng.make_engine(f"duckdb:///{tmp}")
     counts: dict[str, int] = {}
     try:
-        eng.create_schema(engine)
+        eng.create_schema(engine, indexes=False)
         tables = [t for t in schema.TABLES if t.name in frames]
         with engine.begin() as conn:
             for i, table in enumerate(tables):
                 progress(i / max(len(tables), 1), table.name)
                 counts[table.name] = eng.bulk_insert(conn, table, frames[table.name])
+        progress(0.99, "indexes")
+        eng.create_indexes(engine)
     except BaseException:
         engine.dispose()
         tmp.unlink(missing_ok=True)

@@ -32,6 +32,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+ACCOUNT_CATEGORIES = (
+    "cash", "receivables", "raw_materials", "finished_goods", "wip", "fixed_assets", "payables", "payroll",
+    "equity", "revenue", "cost_of_sales", "variance", "overhead", "overhead_applied", "expense", "other",
+)
 MACHINE_STATES = ("running", "planned_stop", "breakdown", "setup", "minor_stop", "reduced_speed", "idle")
 
 MONEY = Numeric(18, 2)
@@ -164,7 +168,7 @@ accounts = Table(
     col("account_name_en", String(100), "科目英文名", "Account name (English)"),
     col("account_type", String(12), "科目类型", "Account type", nullable=False,
         choices=("asset", "liability", "equity", "revenue", "expense")),
-    col("category", String(20), "科目分类", "Category", nullable=False),
+    col("category", String(20), "科目分类", "Category (drives the P&L and the reconciliations)", nullable=False, choices=ACCOUNT_CATEGORIES),
     col("parent_code", _id(20), "上级科目", "Parent account"),
     info={"zh": "会计科目", "grain": "one row per account; parent_code builds the tree"},
 )

@@ -46,7 +46,8 @@ if not data.is_embedded(url):
 else:
     st.caption(t("import_help"))
     files = st.file_uploader(t("import_files"), type=["csv", "xlsx"], accept_multiple_files=True, key="data_upload")
-    mode = st.radio(t("import_mode"), ["append", "replace"], format_func=lambda m: t(f"mode_{m}"), horizontal=True, key="data_import_mode")
+    replace = st.toggle(t("mode_replace"), key="data_import_replace", help=t("mode_replace_help"))
+    mode = "replace" if replace else "append"
     if st.button(t("import_button"), key="data_import_button", disabled=not files):
         report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode)
         st.session_state["data_last_report"] = report

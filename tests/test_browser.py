@@ -1,0 +1,108 @@
+"""The app in a real browser: Playwright drives Debian's chromium against `streamlit run app.py`.
+
+Skipped with the reason where chromium or Playwright is absent. Playwright never downloads a
+browser here: it launches /usr/bin/chromium through ``executable_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_importer import BAD
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("BFI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(app_data_dir):
+    port = _free_port()
+    env = dict(os.environ, BFI_DATA_DIR=str(app_data_dir))
+    env.pop("BFI_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not answer /_stcore/health within 60 s: " + proc.stdout.read().decode()[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(60_000)
+        yield pg
+        browser.close()
+
+
+def _heading(page, text):
+    page.get_by_role("heading", name=text).first.wait_for()
+
+
+def test_deep_link_first_then_switch_pages_and_language(server, page):
+    # the very first request to a fresh server is a deep link: the router must still run
+    page.goto(f"{server}/ledger")
+    _heading(page, "总账与损益")
+    page.get_by_text("会计期间").first.wait_for()  # the global filters are there
+    page.get_by_role("link", name="数据管理").click()
+    _heading(page, "数据管理")
+    page.get_by_text("各表行数与日期范围").wait_for()
+    page.get_by_role("radio", name="English").click()
+    _heading(page, "Data management")
+    page.get_by_role("link", name="Production and work orders").click()
+    _heading(page, "Production and work orders")
+    page.get_by_role("link", name="Management overview").click()
+    _heading(page, "Management overview")
+    page.get_by_text("Gross margin").first.wait_for()
+
+
+def test_bad_upload_is_refused_in_the_browser(server, page, tmp_path):
+    files, _ = BAD["duplicate_key"]
+    paths = []
+    for name, data in files:
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(str(path))
+    page.goto(f"{server}/data")
+    page.locator("input[type=file]").set_input_files(paths)
+    page.get_by_role("button", name="Validate and import").or_(page.get_by_role("button", name="校验并导入")).click()
+    page.get_by_text("duplicate key").or_(page.get_by_text("nothing was stored")).or_(page.get_by_text("未写入任何数据")).first.wait_for()
