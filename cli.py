@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="SQLAlchemy URL (default: $BFI_DATABASE_URL or the embedded sample)")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build-sample", help="generate the sample plant into the database")
-    b.add_argument("--scale", type=float, default=1.0, help="1 = about 5,000 work orders and 190k voucher lines; 50 = about 10M lines")
+    b.add_argument("--scale", type=float, default=1.0, help="1 = about 5,000 work orders and 190k voucher lines; 70 = about 10M lines")
     b.add_argument("--as-of", type=_date, default=None, help="last day of history + 1 (default: today)")
     i = sub.add_parser("import", help="import a folder of CSV / Excel files (atomic)")
     i.add_argument("folder")

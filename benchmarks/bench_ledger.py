@@ -1,6 +1,6 @@
 """Benchmark: build a large sample and time the foundation's queries. Prints figures; asserts nothing.
 
-    python benchmarks/bench_ledger.py --scale 55                      # ≈ 10M voucher lines, DuckDB
+    python benchmarks/bench_ledger.py --scale 70                      # ≈ 10M voucher lines, DuckDB
     python benchmarks/bench_ledger.py --scale 5 --db sqlite:///data/bench.sqlite
 
 Reports generation and load time, peak memory (RSS) and the median of 5 runs of each query.
@@ -44,7 +44,7 @@ def timed(fn, repeat: int = 5) -> tuple[float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", type=float, default=55.0)
+    parser.add_argument("--scale", type=float, default=70.0)
     parser.add_argument("--db", default=f"duckdb:///{eng.REPO_ROOT / 'data' / 'bench.duckdb'}")
     parser.add_argument("--reuse", action="store_true", help="skip the build and time the queries only")
     args = parser.parse_args()

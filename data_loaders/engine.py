@@ -188,14 +188,19 @@ def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
 
 
-def _csv_bytes(frame: pd.DataFrame, table: sa.Table) -> bytes:
+def _dates_as_text(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    """Dates and timestamps as ISO text, as text bulk loaders (COPY, LOAD DATA) read them."""
     out = frame.copy()
     for c in table.columns:
         if isinstance(c.type, sa.Date):
             out[c.name] = pd.to_datetime(out[c.name]).dt.strftime("%Y-%m-%d")
         elif isinstance(c.type, sa.DateTime):
             out[c.name] = pd.to_datetime(out[c.name]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    return out.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+    return out
+
+
+def _csv_bytes(frame: pd.DataFrame, table: sa.Table) -> bytes:
+    return _dates_as_text(frame, table).to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
 
 
 def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, chunk_rows: int = 500_000) -> int:
@@ -235,12 +240,7 @@ def _mysql_local_infile(conn: Connection) -> bool:
 
 def _mysql_load_data(conn: Connection, table: sa.Table, part: pd.DataFrame) -> None:
     # Empty fields must load as NULL, so NULLs are written as \N.
-    data = part.copy()
-    for c in table.columns:
-        if isinstance(c.type, sa.Date):
-            data[c.name] = pd.to_datetime(data[c.name]).dt.strftime("%Y-%m-%d")
-        elif isinstance(c.type, sa.DateTime):
-            data[c.name] = pd.to_datetime(data[c.name]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    data = _dates_as_text(part, table)
     with tempfile.NamedTemporaryFile("wb", suffix=".tsv", delete=False) as fh:
         data.to_csv(fh, sep="\t", index=False, header=False, na_rep="\\N", lineterminator="\n")
         path = fh.name

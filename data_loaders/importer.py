@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,6 +24,7 @@ import sqlalchemy as sa
 
 from data_loaders import engine as eng
 from data_loaders import schema
+from data_loaders.build import write_duckdb_file
 
 MAPPING_FILE = "column_mapping.csv"
 MAX_PROBLEMS = 2000
@@ -448,7 +447,7 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     problems = []
     periods: dict[str, str] = {}
     for pt in by_table.get("vouchers", []):
-        for i, (vno, vdate, period) in enumerate(zip(pt.frame["voucher_no"], pt.frame["voucher_date"], pt.frame["period"])):
+        for i, (vno, period) in enumerate(zip(pt.frame["voucher_no"], pt.frame["period"])):
             if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
                 problems.append(Problem(pt.file, pt.rows[i], pt.headers["period"], period, "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
             if vno is not None and period is not None:
@@ -545,7 +544,12 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
         note["source"] = "import"
     try:
         if path is not None:
-            counts = _write_duckdb_copy(path, frames, mode, note)
+            def write(engine):
+                eng.create_schema(engine)
+                with engine.begin() as conn:
+                    return _write(conn, frames, mode, note)
+
+            counts = write_duckdb_file(path, write, copy_existing=(mode == "append"))
         else:
             engine = eng.make_engine(url)
             try:
@@ -558,25 +562,6 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
         message = str(getattr(exc, "orig", exc)).splitlines()[0]
         return ImportReport([Problem("(database)", 0, "", "", f"the database refused the rows, nothing was stored: {message} / 数据库拒绝写入，未保存任何数据")], {}, warnings)
     return ImportReport([], counts, warnings)
-
-
-def _write_duckdb_copy(path: Path, frames, mode, note) -> dict[str, int]:
-    tmp = path.with_name(path.name + ".importing")
-    tmp.unlink(missing_ok=True)
-    if path.exists() and mode == "append":
-        shutil.copyfile(path, tmp)
-    engine = eng.make_engine(f"duckdb:///{tmp}")
-    try:
-        eng.create_schema(engine)
-        with engine.begin() as conn:
-            counts = _write(conn, frames, mode, note)
-    except BaseException:
-        engine.dispose()
-        tmp.unlink(missing_ok=True)
-        raise
-    engine.dispose()
-    os.replace(tmp, path)
-    return counts
 
 
 def import_folder(folder: str | Path, url: str, mode: str = "append") -> ImportReport:

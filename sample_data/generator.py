@@ -246,7 +246,7 @@ def post(doc: pd.DataFrame, vtype: str, date_col: str, description: str, lines: 
         account = spec["account"]
         acc = doc[account[1:]].to_numpy() if account.startswith("@") else np.full(len(doc), account)
 
-        def pick(key):
+        def pick(key, spec=spec):
             name = spec.get(key)
             return doc[name].to_numpy() if name else None
 
@@ -338,7 +338,6 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
         wo_id[idx] = _seq_ids(f"WO-{y}-", len(idx), 5)
     wo_id = wo_id.astype(str)
     wo_plant = wc_master.plant_id.reindex(wo_wc).to_numpy()
-    wo_cc = wc_master.cost_center_id.reindex(wo_wc).to_numpy()
     planned_start = (start_ts.normalize() + pd.to_timedelta(rng.integers(-2, 2, n), unit="D"))
     planned_end = planned_start + pd.to_timedelta(np.ceil(planned_full * cycle / 0.8 / 1300).astype(int) + 1, unit="D")
     # a slot with no output before the as-of date never became a work order

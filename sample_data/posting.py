@@ -70,7 +70,6 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     done = wo[(wo.status == "completed") & (pd.to_datetime(wo.actual_end_at).dt.strftime("%Y-%m") == last_month)]
     unposted = list(done.groupby("plant_id").head(2).work_order_id.head(3))
 
-    wo_info = wo.set_index("work_order_id")
     vouchers, lines = [], []
 
     def add(pair):

@@ -97,3 +97,14 @@ def test_unreachable_database_is_a_message_not_a_traceback(app_data_dir, monkeyp
     at.run()
     assert not at.exception
     assert "无法读取数据库" in at.error[0].value and "127.0.0.1:1" in at.error[0].value
+
+
+def test_first_start_builds_the_sample_with_progress(tmp_path, monkeypatch):
+    # an empty data folder: the app builds the sample plant on its first run, then shows it
+    monkeypatch.setenv("BFI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BFI_DATABASE_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception and not at.error
+    assert (tmp_path / "sample_plant.duckdb").exists()
+    assert at.title[0].value == "经营总览" and len(at.metric) == 8

@@ -33,3 +33,19 @@ def test_overhead_cents():
 def test_extremes_do_not_overflow(qty, price):
     expected = int((round(qty * 1000) * round(price * 10000) * 2 + 10**5) // (2 * 10**5))
     assert mul_cents([qty], 3, [price], 4).tolist() == [expected]
+
+
+from decimal import ROUND_HALF_UP, Decimal  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+QTY = st.decimals(min_value=-999_999, max_value=999_999, places=3, allow_nan=False, allow_infinity=False)
+PRICE = st.decimals(min_value=0, max_value=99_999, places=4, allow_nan=False, allow_infinity=False)
+
+
+@given(QTY, PRICE)
+def test_mul_cents_equals_decimal_round_half_up(qty, price):
+    # the reference: exact decimal product, rounded half away from zero like SQL ROUND on NUMERIC
+    exact = (qty * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert mul_cents([float(qty)], 3, [float(price)], 4).tolist() == [int(exact * 100)]
