@@ -4,11 +4,12 @@
     python cli.py import FOLDER [--mode append|replace] [--db URL]
     python cli.py validate [--db URL]
     python cli.py schema-doc
+    python cli.py trace VOUCHER_NO | WORK_ORDER_ID
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
-Exit codes: 0 success, 1 the data has problems (import rejected, validation findings),
-2 bad arguments or an unreachable database.
+Exit codes: 0 success, 1 the data has problems (import rejected, validation findings, nothing
+to trace), 2 bad arguments or an unreachable database.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ import time
 
 import sqlalchemy as sa
 
-from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
 from data_loaders import engine as eng
 from data_loaders import queries as q
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
+from reports.kpi import kpi_report
+from reports.lineage import voucher_trace, work_order_trace
 from sample_data.build import build_sample
 
 
@@ -38,25 +40,41 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def kpi_report(engine, scope: Scope) -> dict:
-    """The KPI report for a scope as plain JSON-ready data."""
-    info = q.load_dataset_info(engine)
-    pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
-    production = compute_production_monthly(q.load_production_daily(engine, scope))
-    cash = q.load_cash_balances(engine, scope)
-    tie = compute_wip_tie(q.load_work_order_cost_facts(engine))
-    report = {
-        "scope": {"period_from": scope.period_from, "period_to": scope.period_to, "plants": list(scope.plants), "families": list(scope.families)},
-        "currency": info.get("currency", "CNY"),
-        "as_of_date": info.get("as_of_date"),
-        "kpis": compute_kpis(pnl, production, cash),
-        "monthly": pnl.round(4).to_dict(orient="records"),
-        "data_quality": {
-            "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine))),
-            "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),
-        },
+def _records(frame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def _record(row) -> dict | None:
+    return None if row is None else json.loads(row.to_json(date_format="iso", force_ascii=False))
+
+
+def work_order_json(trace: dict) -> dict:
+    """A work order trace as JSON: the order, its cost roll-up, completion, material vs BOM,
+    every voucher line naming it and how many documents of each kind it has."""
+    return {
+        "work_order": _record(trace["header"]),
+        "cost_rollup": _records(trace["rollup"]),
+        "completion": trace["completion"],
+        "materials": _records(trace["materials"]),
+        "voucher_lines": _records(trace["ledger"]),
+        "vouchers": sorted(set(trace["ledger"].voucher_no)),
+        "documents": {name: int(len(frame)) for name, frame in trace["documents"].items()},
     }
-    return report
+
+
+def trace_json(engine, key: str) -> dict | None:
+    """The lineage of a voucher number or a work order id, whichever ``key`` is; None if neither."""
+    v = voucher_trace(engine, key)
+    if v is not None:
+        lines = []
+        for line, (doc, missing) in zip(_records(v["lines"]), v["sources"]):
+            lines.append({**line, "source_document": _record(doc), "source_missing": missing})
+        return {"kind": "voucher", "voucher": _record(v["header"]), "lines": lines,
+                "work_orders": {w: work_order_json(tr) for w, tr in v["work_orders"].items() if tr is not None}}
+    w = work_order_trace(engine, key)
+    if w is not None:
+        return {"kind": "work_order", **work_order_json(w)}
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--mode", choices=["append", "replace"], default="append")
     sub.add_parser("validate", help="check every contract rule on the database")
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
+    tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
+    tr.add_argument("key", help="a voucher number (e.g. MI202603-00001) or a work order id (e.g. WO-2026-00417)")
     r = sub.add_parser("report", help="print the KPI report for a period range as JSON")
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
@@ -98,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
             findings = validate_database(engine)
             print(json.dumps({"ok": findings.empty, "findings": findings.to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if findings.empty else 1
+        if args.command == "trace":
+            result = trace_json(engine, args.key)
+            if result is None:
+                print(f"error: no voucher or work order {args.key!r}", file=sys.stderr)
+                return 1
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return 0
         if args.command == "report":
             scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
             print(json.dumps(kpi_report(engine, scope), ensure_ascii=False, indent=2, default=str))

@@ -64,7 +64,7 @@ def compute_wip_tie(facts: pd.DataFrame, tolerance: float = 0.005) -> pd.DataFra
     f["ledger_relieved_amount"] = (f.ledger_material_relieved + f.ledger_labor_relieved + f.ledger_overhead_relieved).round(2)
     f["difference_amount"] = (f.ledger_wip_amount - f.operations_amount).round(2)
     f["is_tied"] = f.difference_amount.abs() <= tolerance
-    return f[["work_order_id", "plant_id", "product_id", "status", "material_amount", "labor_amount",
+    return f[["work_order_id", "plant_id", "product_id", "status", "planned_start_date", "material_amount", "labor_amount",
               "overhead_amount", "operations_amount", "ledger_wip_amount", "ledger_relieved_amount",
               "difference_amount", "is_tied"]]
 

@@ -25,7 +25,10 @@ from data_loaders import engine as eng  # noqa: E402
 from data_loaders import queries as q  # noqa: E402
 from data_loaders import schema  # noqa: E402
 from data_loaders.build import load_into  # noqa: E402
+from cli import trace_json  # noqa: E402
+from data_loaders.lineage import VoucherFilter, load_voucher_page  # noqa: E402
 from data_loaders.scope import Scope  # noqa: E402
+from reports.lineage import reconciliation  # noqa: E402
 from sample_data.generator import SampleConfig, generate  # noqa: E402
 
 
@@ -77,10 +80,14 @@ def main() -> None:
         "WIP tie, every work order": lambda: compute_wip_tie(q.load_work_order_cost_facts(engine)),
         "lines of one work order (indexed)": lambda: eng.read_frame(engine, sa.select(schema.voucher_lines).where(schema.voucher_lines.c.work_order_id == wo)),
         "lines of one voucher (indexed)": lambda: eng.read_frame(engine, sa.select(schema.voucher_lines).where(schema.voucher_lines.c.voucher_no == vno)),
+        "trace a completion voucher (cli trace)": lambda: trace_json(engine, vno),
+        "trace a work order (cli trace)": lambda: trace_json(engine, wo),
+        "voucher search, one month, WIP accounts": lambda: load_voucher_page(engine, Scope("2026-10", "2026-10"), VoucherFilter(account_codes=("500101", "500102", "500103")), 1, 100),
+        "reconciliation, one month": lambda: reconciliation(engine, Scope("2026-10", "2026-10")),
     }
     for name, fn in cases.items():
-        seconds, result = timed(fn, 3 if "WIP" in name or "unbalanced" in name else 5)
-        rows = len(result) if hasattr(result, "__len__") else ""
+        seconds, result = timed(fn, 3 if any(w in name for w in ("WIP", "unbalanced", "reconciliation")) else 5)
+        rows = len(result) if hasattr(result, "__len__") and not isinstance(result, (dict, tuple)) else ""
         print(f"query     {name:<48} {seconds * 1000:9.1f} ms  ({rows} rows)", flush=True)
     print(f"peak RSS  {peak_rss_gb():.1f} GB")
 

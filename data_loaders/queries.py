@@ -236,8 +236,15 @@ def load_work_orders(engine: Engine, scope: Scope, limit: int = 5000) -> pd.Data
 
 
 # --------------------------------------------------------------------------- ledger vs operations
-def select_wip_ledger_by_work_order() -> sa.Select:
-    """WIP per work order and component, split into what was charged and what completion relieved."""
+def _only(column, work_orders: sa.Select | None) -> list:
+    return [column.in_(work_orders)] if work_orders is not None else []
+
+
+def select_wip_ledger_by_work_order(work_orders: sa.Select | None = None) -> sa.Select:
+    """WIP per work order and component, split into what was charged and what completion relieved.
+
+    ``work_orders``: a select of work order ids to restrict to (all when None); likewise below.
+    """
     vl = s.voucher_lines
     is_relief = sa.case((vl.c.source_doc_type == "completion", 1), else_=0)
     net = vl.c.debit_amount - vl.c.credit_amount
@@ -245,51 +252,58 @@ def select_wip_ledger_by_work_order() -> sa.Select:
         sa.select(vl.c.work_order_id, vl.c.account_code,
                   sa.func.sum(net * (1 - is_relief)).label("charged_amount"),
                   sa.func.sum(-net * is_relief).label("relieved_amount"))
-        .where(vl.c.account_code.in_(tuple(WIP_ACCOUNTS)), vl.c.work_order_id.is_not(None))
+        .where(vl.c.account_code.in_(tuple(WIP_ACCOUNTS)), vl.c.work_order_id.is_not(None), *_only(vl.c.work_order_id, work_orders))
         .group_by(vl.c.work_order_id, vl.c.account_code)
     )
 
 
-def select_material_cost_by_work_order() -> sa.Select:
+def select_material_cost_by_work_order(work_orders: sa.Select | None = None) -> sa.Select:
     mi = s.material_issues
     sign = sa.case((mi.c.issue_type == "return", -1), else_=1)
     amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
-    return sa.select(mi.c.work_order_id, sa.func.sum(sign * amount).label("material_amount")).group_by(mi.c.work_order_id)
+    return (sa.select(mi.c.work_order_id, sa.func.sum(sign * amount).label("material_amount"))
+            .where(*_only(mi.c.work_order_id, work_orders)).group_by(mi.c.work_order_id))
 
 
-def select_labor_cost_by_work_order() -> sa.Select:
+def select_labor_cost_by_work_order(work_orders: sa.Select | None = None) -> sa.Select:
     lb = s.labor_logs
     amount = sa.func.round(lb.c.hours * lb.c.rate_per_h, 2)
-    return sa.select(lb.c.work_order_id, sa.func.sum(amount).label("labor_amount"),
-                     sa.func.sum(lb.c.hours).label("labor_h")).group_by(lb.c.work_order_id)
+    return (sa.select(lb.c.work_order_id, sa.func.sum(amount).label("labor_amount"), sa.func.sum(lb.c.hours).label("labor_h"))
+            .where(*_only(lb.c.work_order_id, work_orders)).group_by(lb.c.work_order_id))
 
 
-def select_machine_seconds_by_work_order() -> sa.Select:
+def select_machine_seconds_by_work_order(work_orders: sa.Select | None = None) -> sa.Select:
     me = s.machine_events
     return (
         sa.select(me.c.work_order_id, sa.func.sum(seconds_between(me.c.start_at, me.c.end_at)).label("machine_s"))
-        .where(me.c.state.in_(MACHINE_STATES), me.c.work_order_id.is_not(None))
+        .where(me.c.state.in_(MACHINE_STATES), me.c.work_order_id.is_not(None), *_only(me.c.work_order_id, work_orders))
         .group_by(me.c.work_order_id)
     )
 
 
-def load_work_order_cost_facts(engine: Engine) -> pd.DataFrame:
+def load_work_order_cost_facts(engine: Engine, scope: Scope | None = None) -> pd.DataFrame:
     """One row per work order: status, rates, and operations' material, labor, machine seconds
     next to the ledger's WIP charged (net of returns) and relieved at completion per component.
 
-    Operations amounts are rounded per document as the posting rules round them.
+    Operations amounts are rounded per document as the posting rules round them. With a
+    ``scope``, only orders planned to start in it (and of its plants and families).
     """
     wo, wc = s.work_orders, s.work_centers
+    conds, ids = [], None
+    if scope is not None:
+        conds = [*date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
+                 *product_conditions(wo.c.product_id, scope)]
+        ids = sa.select(wo.c.work_order_id).where(*conds)
     with engine.connect() as conn:
         base = read_frame(conn, sa.select(
-            wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, wo.c.status, wo.c.completed_qty,
+            wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, wo.c.status, wo.c.completed_qty, wo.c.planned_start_date,
             (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
-        ).join(wc, wc.c.work_center_id == wo.c.work_center_id))
-        mat = read_frame(conn, select_material_cost_by_work_order())
-        lab = read_frame(conn, select_labor_cost_by_work_order())
-        mach = read_frame(conn, select_machine_seconds_by_work_order())
-        led = read_frame(conn, select_wip_ledger_by_work_order())
-    out = base.merge(mat, on="work_order_id", how="left").merge(lab, on="work_order_id", how="left")
+        ).join(wc, wc.c.work_center_id == wo.c.work_center_id).where(*conds))
+        mat = read_frame(conn, select_material_cost_by_work_order(ids))
+        lab = read_frame(conn, select_labor_cost_by_work_order(ids))
+        mach = read_frame(conn, select_machine_seconds_by_work_order(ids))
+        led = read_frame(conn, select_wip_ledger_by_work_order(ids))
+    out = base.merge(mat, on="work_order_id", how="left").merge(lab, on="work_order_id", how="left")  # left: keeps the scope
     out = out.merge(mach, on="work_order_id", how="left")
     if not led.empty:
         led["component"] = led.account_code.map(WIP_ACCOUNTS)

@@ -365,7 +365,9 @@ voucher_lines = Table(
     col("work_order_id", _id(), "工单号", "Work order", ("生产工单",), ForeignKey("work_orders.work_order_id")),
     col("debit_amount", MONEY, "借方金额", "Debit", ("借方",), nullable=False),
     col("credit_amount", MONEY, "贷方金额", "Credit", ("贷方",), nullable=False),
-    col("source_doc_type", String(24), "来源单据类型", "Source document type", ("单据类型",)),
+    col("source_doc_type", String(24), "来源单据类型", "Source document type", ("单据类型",),
+        choices=("material_issue", "labor_log", "work_order", "completion", "sales_invoice", "customer_receipt",
+                 "supplier_invoice", "supplier_payment")),
     col("source_doc_id", _id(), "来源单据号", "Source document", ("单据号", "来源单号")),
     info={"zh": "凭证分录", "grain": "one row per voucher line; period repeats the voucher's for fast scans"},
 )
@@ -420,3 +422,18 @@ CONTRACT_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if not t.info.get("
 def table_by_name(name: str) -> Table:
     """The declared table called ``name``; ``KeyError`` if there is none."""
     return metadata.tables[name]
+
+# A voucher line's (source_doc_type, source_doc_id) names a row of one of these tables:
+# source type -> (table, key column, the document's date column or None).
+SOURCE_DOCUMENTS: dict[str, tuple[Table, str, str | None]] = {
+    "material_issue": (material_issues, "material_issue_id", "issue_date"),
+    "labor_log": (labor_logs, "labor_log_id", "work_date"),
+    "work_order": (work_orders, "work_order_id", None),
+    "completion": (work_orders, "work_order_id", None),
+    "sales_invoice": (sales_invoices, "invoice_id", "invoice_date"),
+    "customer_receipt": (customer_receipts, "receipt_id", "receipt_date"),
+    "supplier_invoice": (supplier_invoices, "supplier_invoice_id", "invoice_date"),
+    "supplier_payment": (supplier_payments, "payment_id", "payment_date"),
+}
+
+assert set(SOURCE_DOCUMENTS) == set(voucher_lines.c.source_doc_type.info["choices"])

@@ -14,6 +14,8 @@ PAGES = {
     "pages/overview.py": ("经营总览", "Management overview"),
     "pages/production.py": ("生产与工单", "Production and work orders"),
     "pages/ledger.py": ("总账与损益", "Ledger and P&L"),
+    "pages/vouchers.py": ("凭证追溯", "Voucher drill-down"),
+    "pages/reconciliation.py": ("业财对账", "Business–finance reconciliation"),
     "pages/data.py": ("数据管理", "Data management"),
 }
 
@@ -26,14 +28,15 @@ def app(app_data_dir):
     return at
 
 
-def _open(at: AppTest, page: str, lang: str = "zh") -> AppTest:
+def _open(at: AppTest, page: str, lang: str = "zh", errors_expected: bool = False) -> AppTest:
     at.switch_page(page)
     at.run()
     if at.button_group(key="lang").value != lang:
         at.button_group(key="lang").set_value(lang)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    if not errors_expected:
+        assert not at.error, [e.value for e in at.error]
     return at
 
 
@@ -108,3 +111,45 @@ def test_first_start_builds_the_sample_with_progress(tmp_path, monkeypatch):
     assert not at.exception and not at.error
     assert (tmp_path / "sample_plant.duckdb").exists()
     assert at.title[0].value == "经营总览" and len(at.metric) == 8
+
+
+def _planted(small_sample) -> list[str]:
+    return small_sample["dataset_info"].set_index("info_key").info_value["planted_unposted_work_orders"].split(",")
+
+
+def test_selecting_a_voucher_row_opens_its_lines_and_work_order(app):
+    at = _open(app, "pages/vouchers.py")
+    at.multiselect(key="vx_types").set_value(["FG"])
+    at.run()
+    first = at.dataframe[0].value.iloc[0, 0]  # the voucher number of the first result
+    at.session_state["vx_results"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    assert f"凭证 {first}" in heads
+    assert any(h.startswith("工单 WO-") for h in heads)
+    assert any("借贷平衡" in s.value for s in at.success)
+
+
+def test_deep_link_to_an_unposted_work_order(app, small_sample):
+    wo = _planted(small_sample)[0]
+    app.query_params["work_order"] = wo
+    at = _open(app, "pages/vouchers.py", errors_expected=True)
+    assert f"工单 {wo}" in [h.value for h in at.subheader]
+    assert any("没有完工入库凭证" in e.value for e in at.error)
+    assert any("未入账" in w.value for w in at.warning)
+
+
+def test_deep_link_to_a_missing_voucher_says_so(app):
+    app.query_params["voucher"] = "NO-SUCH-VOUCHER"
+    at = _open(app, "pages/vouchers.py", errors_expected=True)
+    assert any("NO-SUCH-VOUCHER" in e.value for e in at.error)
+
+
+def test_reconciliation_counts_the_planted_findings(app):
+    at = _open(app, "pages/reconciliation.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["已完工未入库"] == "3"
+    assert metrics["账实不符工单"] == "3"
+    assert metrics["无来源单据的成本分录"] == "1"
+    assert metrics["来源单据不存在的分录"] == "0"

@@ -106,3 +106,19 @@ def test_bad_upload_is_refused_in_the_browser(server, page, tmp_path):
     page.locator("input[type=file]").set_input_files(paths)
     page.get_by_role("button", name="Validate and import").or_(page.get_by_role("button", name="校验并导入")).click()
     page.get_by_text("duplicate key").or_(page.get_by_text("nothing was stored")).or_(page.get_by_text("未写入任何数据")).first.wait_for()
+
+
+def test_drill_from_a_voucher_deep_link_to_its_work_order_and_back(server, page, small_sample):
+    lines = small_sample["voucher_lines"]
+    completion = lines[lines.source_doc_type == "completion"].iloc[0]
+    page.goto(f"{server}/vouchers?voucher={completion.voucher_no}")
+    page.get_by_role("heading", name=f"凭证 {completion.voucher_no}").wait_for()
+    page.get_by_role("heading", name=f"工单 {completion.work_order_id}").wait_for()
+    page.get_by_text("该工单产生的全部凭证分录").wait_for()
+    # the work order's own deep link lists its vouchers, material issues included
+    page.goto(f"{server}/vouchers?work_order={completion.work_order_id}")
+    page.get_by_role("heading", name=f"工单 {completion.work_order_id}").wait_for()
+    page.get_by_text("成本核对").first.wait_for()
+    page.get_by_role("link", name="业财对账").click()
+    page.get_by_role("heading", name="业财对账").wait_for()
+    page.get_by_text("已完工未入库").first.wait_for()

@@ -55,6 +55,7 @@ def facts():
             "plant_id": ["P1", "P1", "P2"],
             "product_id": ["FG1", "FG1", "FG2"],
             "status": ["completed", "in_progress", "completed"],
+            "planned_start_date": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-02-02"]),
             "completed_qty": [10.0, 0.0, 5.0],
             "absorption_rate_per_h": [120.0, 120.0, 60.0],
             "material_amount": [100.00, 50.00, 40.00],

@@ -10,11 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
+from analytics.lineage import compute_subtree, compute_tree_labels
 from data_loaders import engine as eng
+from data_loaders import lineage
 from data_loaders import queries as q
 from data_loaders.importer import ImportReport, import_sources
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
+from reports import lineage as reports_lineage
 from sample_data.build import build_sample
 
 TTL = 600
@@ -145,3 +148,54 @@ def context() -> tuple[str, Scope, str]:
     scope = st.session_state.get("_scope") or Scope()
     currency = dataset_info(url).get("currency", "CNY")
     return url, scope, currency
+
+
+# --------------------------------------------------------------------------- drill-down
+@st.cache_data(ttl=TTL, show_spinner=False)
+def lineage_options(url: str) -> dict:
+    opts = lineage.load_lineage_options(get_engine(url))
+    acc = opts["accounts"].assign(name=lambda d: d.account_name + " " + d.account_name_en.fillna(""))
+    opts["account_tree"] = compute_tree_labels(acc, "account_code", "parent_code", "name")
+    opts["cost_center_tree"] = compute_tree_labels(opts["cost_centers"], "cost_center_id", "parent_id", "cost_center_name")
+    return opts
+
+
+def subtree(url: str, kind: str, root: str | None) -> tuple[str, ...]:
+    """The chosen account or cost center and everything below it ("" = any)."""
+    if not root:
+        return ()
+    opts = lineage_options(url)
+    if kind == "account":
+        return compute_subtree(opts["accounts"], "account_code", "parent_code", root)
+    return compute_subtree(opts["cost_centers"], "cost_center_id", "parent_id", root)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, page_size: int) -> tuple[pd.DataFrame, int]:
+    return lineage.load_voucher_page(get_engine(url), scope, f, page, page_size)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def voucher_detail(url: str, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    engine = get_engine(url)
+    return lineage.load_voucher(engine, voucher_no), lineage.load_voucher_lines(engine, voucher_no)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def source_document(url: str, source_doc_type: str, source_doc_id: str) -> pd.DataFrame:
+    return lineage.load_source_document(get_engine(url), source_doc_type, source_doc_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def work_order_search(url: str, scope: Scope, text: str) -> pd.DataFrame:
+    return lineage.search_work_orders(get_engine(url), scope, text)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def work_order_trace(url: str, work_order_id: str) -> dict | None:
+    return reports_lineage.work_order_trace(get_engine(url), work_order_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def reconciliation(url: str, scope: Scope, tolerance: float) -> dict:
+    return reports_lineage.reconciliation(get_engine(url), scope, tolerance)

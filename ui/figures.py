@@ -56,3 +56,31 @@ def build_scrap_figure(production: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text=t("axis_pct"), tickformat=".1%")
     fig.update_xaxes(title_text=t("axis_period"), type="category")
     return _style(fig, 360)
+
+
+STATE_COLORS = {"running": "#2e8b57", "reduced_speed": "#9acd32", "minor_stop": "#d68910", "setup": "#1f78b4",
+                "breakdown": "#c0392b", "planned_stop": "#95a5a6", "idle": "#d5d8dc"}
+
+
+def build_events_timeline(events: pd.DataFrame) -> go.Figure:
+    """Machine states of one work order on a time axis, one bar per event, colored by state."""
+    import plotly.express as px
+
+    fig = px.timeline(events, x_start="start_at", x_end="end_at", y="state", color="state",
+                      color_discrete_map=STATE_COLORS, hover_data=["event_id", "reason_code"])
+    fig.update_yaxes(title_text="", categoryorder="array", categoryarray=list(STATE_COLORS)[::-1])
+    fig.update_layout(title=t("chart_events"), showlegend=False)
+    return _style(fig, 320)
+
+
+def build_completeness_figure(completeness: pd.DataFrame) -> go.Figure:
+    """Posting completeness per period, one line per plant, against 100 %."""
+    fig = go.Figure()
+    for i, (plant, part) in enumerate(completeness.groupby("plant_id", sort=True)):
+        fig.add_scatter(x=part.period, y=part.completeness_pct, name=plant, mode="lines+markers",
+                        line=dict(color=PALETTE[i % len(PALETTE)], width=3))
+    fig.add_hline(y=1.0, line_dash="dot", line_color="#566573")
+    fig.update_layout(title=t("rc_chart"))
+    fig.update_yaxes(title_text=t("rc_completeness"), tickformat=".2%")
+    fig.update_xaxes(title_text=t("axis_period"), type="category")
+    return _style(fig, 360)

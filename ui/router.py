@@ -23,7 +23,11 @@ def _pages() -> dict:
     return {
         t("nav_overview"): [st.Page("pages/overview.py", title=t("page_overview"), icon="📊", url_path="overview", default=True)],
         t("nav_operations"): [st.Page("pages/production.py", title=t("page_production"), icon="🏭", url_path="production")],
-        t("nav_finance"): [st.Page("pages/ledger.py", title=t("page_ledger"), icon="📒", url_path="ledger")],
+        t("nav_finance"): [
+            st.Page("pages/ledger.py", title=t("page_ledger"), icon="📒", url_path="ledger"),
+            st.Page("pages/vouchers.py", title=t("page_vouchers"), icon="🔎", url_path="vouchers"),
+            st.Page("pages/reconciliation.py", title=t("page_reconciliation"), icon="⚖️", url_path="reconciliation"),
+        ],
         t("nav_data"): [st.Page("pages/data.py", title=t("page_data"), icon="🗄️", url_path="data")],
     }
 

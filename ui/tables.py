@@ -1,4 +1,10 @@
-"""Tables with translated headers, money and percent formats, sorting, and Excel export."""
+"""Tables with translated headers, money, price, percent and date formats, sorting, drill-down
+links, and Excel export.
+
+Column conventions drive the format: ``*_amount`` money with the currency in the header,
+``*_price`` / ``*_cost`` unit money with four decimals, ``*_pct`` percentages, ``*_qty``
+quantities, ``*_date`` dates, ``*_at`` timestamps, ``*_link`` deep links that show their key.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +14,41 @@ import streamlit as st
 from ui.export import to_excel_bytes
 from ui.i18n import column_label, t
 
+ROW_PX = 35
+
 
 def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFrame, dict]:
     """The frame with on-screen headers (money headers carry the currency) and column configs."""
     config, names = {}, {}
     for col in frame.columns:
         label = column_label(col)
-        if col.endswith("_amount") or col in ("debit", "credit"):
+        if col.endswith("_amount"):
             label = f"{label} ({currency})"
             # accounting: always two decimals, thousands separators, negatives in parentheses
             config[label] = st.column_config.NumberColumn(label, format="accounting")
+        elif col.endswith(("_price", "_cost", "_rate_per_h")):
+            config[label] = st.column_config.NumberColumn(label, format="%.4f")
         elif col.endswith("_pct"):
             config[label] = st.column_config.NumberColumn(label, format="percent")
         elif col.endswith("_qty"):
             config[label] = st.column_config.NumberColumn(label, format="localized")
+        elif col.endswith("_date") and pd.api.types.is_datetime64_any_dtype(frame[col]):
+            config[label] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif col.endswith("_at") and pd.api.types.is_datetime64_any_dtype(frame[col]):
+            config[label] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm:ss")
+        elif col.endswith("_link"):
+            config[label] = st.column_config.LinkColumn(label, display_text=r"=(.*)$")
         names[col] = label
     return frame.rename(columns=names), config
+
+
+def _for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """Links become their keys again in a spreadsheet."""
+    out = frame.copy()
+    for col in out.columns:
+        if col.endswith("_link"):
+            out[col] = out[col].str.split("=", n=1).str[-1]
+    return out
 
 
 def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_name: str | None = None,
@@ -34,14 +59,15 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
         return None
     shown, config = display_frame(frame, currency)
     kwargs = dict(hide_index=True, width="stretch", column_config=config, key=key)
-    if height:
+    if height and (len(frame) + 1) * ROW_PX > height:
         kwargs["height"] = height
     if selectable:
         kwargs.update(on_select="rerun", selection_mode="single-row")
     event = st.dataframe(shown, **kwargs)
     if export_name:
+        exported, _ = display_frame(_for_export(frame), currency)
         st.download_button(
-            t("export_excel"), data=to_excel_bytes({export_name: shown}), file_name=f"{export_name}.xlsx",
+            t("export_excel"), data=to_excel_bytes({export_name: exported}), file_name=f"{export_name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_export",
         )
     return event

@@ -1,0 +1,154 @@
+"""Drill-down figures: a work order's cost as operations recorded it, at standard, and in the ledger;
+material against the BOM; the completeness of posting; tree selections.
+
+Sign rule: variance = actual − standard, positive is unfavorable. Ledger "charged" is
+debit − credit on the WIP accounts from every line except the completion; "relieved" is what
+the completion took out of WIP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.money import compute_overhead_cents, mul_cents
+
+WIP_COMPONENTS = {"500101": "material", "500102": "labor", "500103": "overhead"}
+COMPONENTS = ("material", "labor", "overhead")
+
+
+def compute_subtree(tree: pd.DataFrame, id_col: str, parent_col: str, root: str) -> tuple[str, ...]:
+    """``root`` and every node below it in a parent-pointer tree (accounts, cost centers).
+
+    >>> t = pd.DataFrame({"id": ["5001", "500101", "500102", "6001"], "parent": [None, "5001", "5001", None]})
+    >>> compute_subtree(t, "id", "parent", "5001")
+    ('5001', '500101', '500102')
+    """
+    if root not in set(tree[id_col]):
+        raise ValueError(f"root {root!r} is not in column {id_col!r}")
+    children: dict[str, list[str]] = {}
+    for node, parent in zip(tree[id_col], tree[parent_col]):
+        if isinstance(parent, str) and parent:
+            children.setdefault(parent, []).append(node)
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if node in seen:  # a cycle in bad data must not hang the page
+            continue
+        seen.add(node)
+        out.append(node)
+        stack.extend(sorted(children.get(node, []), reverse=True))
+    return tuple(out)
+
+
+def compute_tree_labels(tree: pd.DataFrame, id_col: str, parent_col: str, name_col: str) -> pd.DataFrame:
+    """Rows in depth-first order with ``depth`` and an indented ``label`` for a picker."""
+    ids = set(tree[id_col])
+    parent_of = {n: p for n, p in zip(tree[id_col], tree[parent_col]) if isinstance(p, str) and p in ids}
+    names = dict(zip(tree[id_col], tree[name_col]))
+    rows = []
+    for root in sorted(ids - set(parent_of)):
+        for node in compute_subtree(tree, id_col, parent_col, root):
+            depth, parent = 0, parent_of.get(node)
+            while parent is not None and depth < 50:
+                depth, parent = depth + 1, parent_of.get(parent)
+            rows.append({id_col: node, "depth": depth, "label": "\u3000" * depth + f"{node} {names.get(node, '')}".strip()})
+    return pd.DataFrame(rows)
+
+
+def compute_material_vs_bom(materials: pd.DataFrame, good_qty: float) -> pd.DataFrame:
+    """Material of one work order against the BOM standard for its good output.
+
+    In: one row per material with ``qty_per_unit``, ``std_price``, ``issued_qty``,
+    ``returned_qty``, ``actual_amount``. Out adds standard quantity and cost, actual net
+    quantity and average price, and the textbook split
+    price variance = (actual price − standard price) × actual qty and
+    usage variance = (actual qty − standard qty) × standard price, which add up to
+    actual cost − standard cost.
+    """
+    if good_qty < 0:
+        raise ValueError(f"good_qty must be >= 0, got {good_qty}")
+    m = materials.copy()
+    m["std_qty"] = (m.qty_per_unit * good_qty).round(3)
+    m["actual_qty"] = (m.issued_qty - m.returned_qty).round(3)
+    m["std_amount"] = mul_cents(m.std_qty, 3, m.std_price, 4) / 100.0
+    m["actual_price"] = np.where(m.actual_qty != 0, m.actual_amount / m.actual_qty.where(m.actual_qty != 0, 1), np.nan)
+    m["price_variance_amount"] = (m.actual_amount - m.actual_qty * m.std_price).round(2)
+    m["usage_variance_amount"] = ((m.actual_qty - m.std_qty) * m.std_price).round(2)
+    m["variance_amount"] = (m.actual_amount - m.std_amount).round(2)
+    # the split is rounded per part; put the last cent on usage so the parts add to the total
+    m["usage_variance_amount"] = (m.variance_amount - m.price_variance_amount).round(2)
+    return m
+
+
+def compute_work_order_rollup(work_order: pd.Series, materials: pd.DataFrame, labor: pd.DataFrame,
+                              machine_s: float, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Side by side per cost component (material, labor, overhead, total):
+    operations at actual, at standard for the good output, the ledger's WIP charged and
+    relieved, and the differences.
+
+    ``work_order`` has ``status``, ``completed_qty``, ``std_*_cost`` and
+    ``absorption_rate_per_h``; ``labor`` has ``hours`` and ``rate_per_h``; ``ledger`` is every
+    voucher line naming the order (``account_code``, ``source_doc_type``, debit, credit).
+    """
+    good = float(work_order["completed_qty"])
+    completed = work_order["status"] in ("completed", "closed")
+    labor_cents = int(mul_cents(labor.hours, 4, labor.rate_per_h, 2).sum()) if len(labor) else 0
+    overhead_cents = int(compute_overhead_cents([round(machine_s)], [work_order["absorption_rate_per_h"]])[0]) if completed else 0
+    actual = {"material": round(float(materials.actual_amount.sum()), 2), "labor": labor_cents / 100.0, "overhead": overhead_cents / 100.0}
+    standard = {c: float(mul_cents([good], 3, [work_order[f"std_{c}_cost"]], 4)[0]) / 100.0 for c in COMPONENTS}
+    led = ledger[ledger.account_code.isin(tuple(WIP_COMPONENTS))].assign(component=lambda d: d.account_code.map(WIP_COMPONENTS))
+    net = led.debit_amount - led.credit_amount
+    relief = led.source_doc_type == "completion"
+    charged = net[~relief].groupby(led.component[~relief]).sum()
+    relieved = (-net[relief]).groupby(led.component[relief]).sum()
+    rows = []
+    for c in COMPONENTS:
+        rows.append({
+            "component": c,
+            "operations_amount": actual[c],
+            "standard_amount": standard[c],
+            "variance_amount": round(actual[c] - standard[c], 2),
+            "ledger_charged_amount": round(float(charged.get(c, 0.0)), 2),
+            "ledger_relieved_amount": round(float(relieved.get(c, 0.0)), 2),
+        })
+    out = pd.DataFrame(rows)
+    total = out.drop(columns="component").sum().round(2)
+    out = pd.concat([out, pd.DataFrame([{"component": "total", **total.to_dict()}])], ignore_index=True)
+    out["unposted_amount"] = (out.operations_amount - out.ledger_charged_amount).round(2)
+    return out
+
+
+def compute_posted_completion(ledger: pd.DataFrame) -> dict[str, float]:
+    """From a work order's completion lines: finished goods at standard and the variance booked."""
+    comp = ledger[ledger.source_doc_type == "completion"]
+    fg = comp[comp.category == "finished_goods"]
+    var = comp[comp.category == "variance"]
+    return {
+        "finished_goods_amount": round(float((fg.debit_amount - fg.credit_amount).sum()), 2),
+        "variance_amount": round(float((var.debit_amount - var.credit_amount).sum()), 2),
+        "is_completion_posted": bool(len(comp)),
+    }
+
+
+def compute_completeness(coverage: pd.DataFrame, overhead: pd.DataFrame) -> pd.DataFrame:
+    """Share of operational cost that reached the ledger, per period x plant.
+
+    ``coverage`` (material and labor) has period, plant_id, is_posted, cost_amount; ``overhead`` has
+    one row per completed work order with machine_s, absorption_rate_per_h and is_posted.
+    completeness = posted / operations; 1.0 means every cost document was posted.
+    """
+    parts = [coverage[["period", "plant_id", "is_posted", "cost_amount"]]]
+    if not overhead.empty:
+        oh = overhead.assign(cost_amount=compute_overhead_cents(overhead.machine_s.round(), overhead.absorption_rate_per_h) / 100.0)
+        parts.append(oh[["period", "plant_id", "is_posted", "cost_amount"]])
+    data = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else None
+    if data is None:
+        return pd.DataFrame(columns=["period", "plant_id", "operations_amount", "posted_amount", "unposted_amount", "completeness_pct"])
+    data = data.assign(posted=np.where(data.is_posted.astype(int) == 1, data.cost_amount, 0.0))
+    out = data.groupby(["period", "plant_id"], as_index=False).agg(operations_amount=("cost_amount", "sum"), posted_amount=("posted", "sum"))
+    out["unposted_amount"] = (out.operations_amount - out.posted_amount).round(2)
+    out["operations_amount"] = out.operations_amount.round(2)
+    out["posted_amount"] = out.posted_amount.round(2)
+    out["completeness_pct"] = np.where(out.operations_amount != 0, out.posted_amount / out.operations_amount.where(out.operations_amount != 0, 1), np.nan)
+    return out.sort_values(["period", "plant_id"]).reset_index(drop=True)

@@ -1,0 +1,405 @@
+"""Lineage queries: from a voucher to its source documents and work order, and back.
+
+Drill-down passes keys, never labels: a voucher line points at its business document by
+``(source_doc_type, source_doc_id)`` (``schema.SOURCE_DOCUMENTS`` maps the type to a table)
+and at its work order by ``work_order_id``. Every lookup here is by an indexed key, so a
+trace stays in milliseconds at ten million voucher lines (docs/PERFORMANCE.md).
+
+Reconciliation queries list what operations did that finance did not book, and what finance
+booked that operations cannot explain. Money arrives as float64 summed exactly in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.queries import (
+    date_conditions,
+    period_conditions,
+    plant_conditions,
+    product_conditions,
+    select_machine_seconds_by_work_order,
+)
+from data_loaders.scope import Scope
+from data_loaders.sqlfuncs import period_of, seconds_between
+
+# account categories whose lines must come from a business document (inventory such as
+# finished goods also carries opening balances, which have none)
+COST_CATEGORIES = ("wip", "cost_of_sales", "variance")
+
+
+@dataclass(frozen=True)
+class VoucherFilter:
+    """Voucher search criteria beyond the scope. Empty means "any".
+
+    A voucher matches when any of its lines matches every line criterion (accounts, cost
+    centers, products, source types); ``amount_*`` bound the voucher's total debit; ``text``
+    matches part of the voucher number or description.
+    """
+
+    voucher_types: tuple[str, ...] = ()
+    account_codes: tuple[str, ...] = ()
+    cost_center_ids: tuple[str, ...] = ()
+    product_ids: tuple[str, ...] = ()
+    source_types: tuple[str, ...] = ()  # "none" selects lines without a source document
+    amount_min: float | None = None
+    amount_max: float | None = None
+    text: str = ""
+
+    def __post_init__(self):
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            raise ValueError(f"amount_min {self.amount_min} is above amount_max {self.amount_max}")
+
+
+# --------------------------------------------------------------------------- voucher search
+def select_voucher_search(scope: Scope, f: VoucherFilter) -> sa.Select:
+    v, vl = s.vouchers, s.voucher_lines
+    totals = (
+        sa.select(vl.c.voucher_no, sa.func.sum(vl.c.debit_amount).label("total_amount"), sa.func.count().label("n_lines"))
+        .where(*period_conditions(vl.c.period, scope))
+        .group_by(vl.c.voucher_no)
+        .subquery("totals")
+    )
+    line_conds = [*plant_conditions(vl.c.plant_id, scope), *product_conditions(vl.c.product_id, scope),
+                  *period_conditions(vl.c.period, scope)]
+    if f.account_codes:
+        line_conds.append(vl.c.account_code.in_(f.account_codes))
+    if f.cost_center_ids:
+        line_conds.append(vl.c.cost_center_id.in_(f.cost_center_ids))
+    if f.product_ids:
+        line_conds.append(vl.c.product_id.in_(f.product_ids))
+    if f.source_types:
+        named = [t for t in f.source_types if t != "none"]
+        options = [vl.c.source_doc_type.in_(named)] if named else []
+        if "none" in f.source_types:
+            options.append(vl.c.source_doc_type.is_(None))
+        line_conds.append(sa.or_(*options))
+    stmt = (
+        sa.select(v.c.voucher_no, v.c.voucher_date, v.c.period, v.c.voucher_type, v.c.status, v.c.plant_id,
+                  v.c.description, totals.c.total_amount, totals.c.n_lines)
+        .join(totals, totals.c.voucher_no == v.c.voucher_no)
+        .where(*period_conditions(v.c.period, scope))
+    )
+    if len(line_conds) > len(period_conditions(vl.c.period, scope)):
+        stmt = stmt.where(v.c.voucher_no.in_(sa.select(vl.c.voucher_no).where(*line_conds)))
+    if f.voucher_types:
+        stmt = stmt.where(v.c.voucher_type.in_(f.voucher_types))
+    if f.amount_min is not None:
+        stmt = stmt.where(totals.c.total_amount >= f.amount_min)
+    if f.amount_max is not None:
+        stmt = stmt.where(totals.c.total_amount <= f.amount_max)
+    if f.text.strip():
+        pattern = f"%{f.text.strip()}%"
+        stmt = stmt.where(sa.or_(v.c.voucher_no.ilike(pattern), v.c.description.ilike(pattern)))
+    return stmt
+
+
+def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int = 1, page_size: int = 100) -> tuple[pd.DataFrame, int]:
+    """One page of matching vouchers (newest first) and the number of matches.
+
+    Grain: one row per voucher with its total debit and line count.
+    """
+    if page < 1 or page_size < 1:
+        raise ValueError(f"page and page_size must be >= 1, got {page} and {page_size}")
+    stmt = select_voucher_search(scope, f)
+    with engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar() or 0
+        rows = read_frame(conn, stmt.order_by(s.vouchers.c.voucher_date.desc(), s.vouchers.c.voucher_no.desc())
+                          .limit(page_size).offset((page - 1) * page_size))
+    return rows, int(total)
+
+
+# --------------------------------------------------------------------------- one voucher
+def load_voucher(engine: Engine, voucher_no: str) -> pd.DataFrame:
+    """The voucher's header with its totals; empty if there is no such voucher."""
+    v, vl = s.vouchers, s.voucher_lines
+    stmt = (
+        sa.select(v, sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"),
+                  sa.func.count(vl.c.line_no).label("n_lines"))
+        .select_from(v.outerjoin(vl, vl.c.voucher_no == v.c.voucher_no))
+        .where(v.c.voucher_no == voucher_no)
+        .group_by(*v.c)
+    )
+    return read_frame(engine, stmt)
+
+
+def _lines_select() -> sa.Select:
+    vl, acc, cc = s.voucher_lines, s.accounts, s.cost_centers
+    return (
+        sa.select(vl, acc.c.account_name, acc.c.account_name_en, acc.c.category, cc.c.cost_center_name)
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .outerjoin(cc, cc.c.cost_center_id == vl.c.cost_center_id)
+    )
+
+
+def load_voucher_lines(engine: Engine, voucher_no: str) -> pd.DataFrame:
+    """One row per line of the voucher, with account and cost center names, in line order."""
+    vl = s.voucher_lines
+    return read_frame(engine, _lines_select().where(vl.c.voucher_no == voucher_no).order_by(vl.c.line_no))
+
+
+def load_source_document(engine: Engine, source_doc_type: str, source_doc_id: str) -> pd.DataFrame:
+    """The business document a line names: one row of its table, or empty if it does not exist."""
+    if source_doc_type not in s.SOURCE_DOCUMENTS:
+        raise ValueError(f"unknown source_doc_type {source_doc_type!r}; expected one of {sorted(s.SOURCE_DOCUMENTS)}")
+    table, key, _ = s.SOURCE_DOCUMENTS[source_doc_type]
+    return read_frame(engine, sa.select(table).where(table.c[key] == source_doc_id))
+
+
+# --------------------------------------------------------------------------- one work order
+def load_work_order(engine: Engine, work_order_id: str) -> pd.DataFrame:
+    """The work order with its product, work center and standard unit costs; empty if unknown."""
+    wo, p, wc = s.work_orders, s.products, s.work_centers
+    stmt = (
+        sa.select(wo, p.c.product_name, p.c.family, p.c.unit, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost,
+                  wc.c.work_center_name, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"))
+        .join(p, p.c.product_id == wo.c.product_id)
+        .join(wc, wc.c.work_center_id == wo.c.work_center_id)
+        .where(wo.c.work_order_id == work_order_id)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_work_order_materials(engine: Engine, work_order_id: str) -> pd.DataFrame:
+    """One row per material issued to the order or in its BOM: BOM quantity per unit, standard
+    price, and quantities and amounts issued and returned (amounts rounded per document)."""
+    mi, m, wo, bom = s.material_issues, s.materials, s.work_orders, s.bom
+    is_return = mi.c.issue_type == "return"
+    amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
+    moved = (
+        sa.select(
+            mi.c.material_id,
+            sa.func.sum(sa.case((is_return, 0), else_=mi.c.qty)).label("issued_qty"),
+            sa.func.sum(sa.case((is_return, mi.c.qty), else_=0)).label("returned_qty"),
+            sa.func.sum(sa.case((is_return, -amount), else_=amount)).label("actual_amount"),
+            sa.func.count().label("n_moves"),
+        )
+        .where(mi.c.work_order_id == work_order_id)
+        .group_by(mi.c.material_id)
+        .subquery("moved")
+    )
+    planned = (
+        sa.select(bom.c.material_id, bom.c.qty_per_unit)
+        .join(wo, wo.c.product_id == bom.c.product_id)
+        .where(wo.c.work_order_id == work_order_id)
+        .subquery("planned")
+    )
+    with engine.connect() as conn:
+        got = read_frame(conn, sa.select(moved))
+        plan = read_frame(conn, sa.select(planned))
+        names = read_frame(conn, sa.select(m.c.material_id, m.c.material_name, m.c.unit, m.c.std_price))
+    out = plan.merge(got, on="material_id", how="outer").merge(names, on="material_id", how="left")
+    for col in ("qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"):
+        out[col] = out[col].astype(float).fillna(0.0) if col in out else 0.0
+    return out.sort_values("material_id").reset_index(drop=True)
+
+
+def load_work_order_documents(engine: Engine, work_order_id: str) -> dict[str, pd.DataFrame]:
+    """The order's material moves, labor logs, machine events and output counts, by table name."""
+    out = {}
+    with engine.connect() as conn:
+        for table, order in ((s.material_issues, "issue_date"), (s.labor_logs, "work_date"),
+                             (s.machine_events, "start_at"), (s.output_counts, "count_date")):
+            stmt = sa.select(table).where(table.c.work_order_id == work_order_id).order_by(table.c[order])
+            if table is s.machine_events:
+                stmt = sa.select(table, seconds_between(table.c.start_at, table.c.end_at).label("duration_s")) \
+                    .where(table.c.work_order_id == work_order_id).order_by(table.c.start_at)
+            out[table.name] = read_frame(conn, stmt)
+    return out
+
+
+def load_work_order_ledger(engine: Engine, work_order_id: str) -> pd.DataFrame:
+    """Every voucher line that names the order, with its voucher's date and type (indexed)."""
+    vl, v = s.voucher_lines, s.vouchers
+    stmt = (
+        _lines_select().add_columns(v.c.voucher_date, v.c.voucher_type, v.c.description)
+        .join(v, v.c.voucher_no == vl.c.voucher_no)
+        .where(vl.c.work_order_id == work_order_id)
+        .order_by(v.c.voucher_date, vl.c.voucher_no, vl.c.line_no)
+    )
+    return read_frame(engine, stmt)
+
+
+def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int = 200) -> pd.DataFrame:
+    """Work orders planned to start in the scope whose number or product matches ``text``."""
+    wo, p = s.work_orders, s.products
+    stmt = (
+        sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, p.c.product_name, p.c.family, wo.c.work_center_id,
+                  wo.c.status, wo.c.planned_qty, wo.c.completed_qty, wo.c.scrap_qty, wo.c.planned_start_date, wo.c.actual_end_at)
+        .join(p, p.c.product_id == wo.c.product_id)
+        .where(*date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
+               *product_conditions(wo.c.product_id, scope))
+        .order_by(wo.c.planned_start_date.desc(), wo.c.work_order_id.desc())
+        .limit(limit)
+    )
+    if text.strip():
+        pattern = f"%{text.strip()}%"
+        stmt = stmt.where(sa.or_(wo.c.work_order_id.ilike(pattern), wo.c.product_id.ilike(pattern), p.c.product_name.ilike(pattern)))
+    return read_frame(engine, stmt)
+
+
+# --------------------------------------------------------------------------- reconciliation
+def _has_line(source_type: str, key_col) -> sa.Exists:
+    vl = s.voucher_lines
+    return sa.exists().where(vl.c.source_doc_type == source_type, vl.c.source_doc_id == key_col)
+
+
+def load_completed_without_completion(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Completed work orders (finished in the scope) with no completion voucher line."""
+    wo, p = s.work_orders, s.products
+    stmt = (
+        sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, p.c.product_name, wo.c.completed_qty, wo.c.actual_end_at)
+        .join(p, p.c.product_id == wo.c.product_id)
+        .where(wo.c.status.in_(("completed", "closed")), ~_has_line("completion", wo.c.work_order_id),
+               *date_conditions(wo.c.actual_end_at, scope), *plant_conditions(wo.c.plant_id, scope),
+               *product_conditions(wo.c.product_id, scope))
+        .order_by(wo.c.actual_end_at)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_cost_lines_without_source(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Lines on WIP, cost of sales or variance accounts with no source document."""
+    vl, acc, v = s.voucher_lines, s.accounts, s.vouchers
+    stmt = (
+        _lines_select().add_columns(v.c.voucher_date, v.c.voucher_type, v.c.description)
+        .join(v, v.c.voucher_no == vl.c.voucher_no)
+        .where(acc.c.category.in_(COST_CATEGORIES), vl.c.source_doc_type.is_(None),
+               *period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope))
+        .order_by(vl.c.voucher_no, vl.c.line_no)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_lines_with_missing_source(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Lines whose source document does not exist in its table (one query per source type)."""
+    vl = s.voucher_lines
+    frames = []
+    with engine.connect() as conn:
+        for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
+            found = sa.exists().where(table.c[key] == vl.c.source_doc_id)
+            stmt = (
+                sa.select(vl.c.voucher_no, vl.c.line_no, vl.c.period, vl.c.account_code, vl.c.plant_id,
+                          vl.c.debit_amount, vl.c.credit_amount, vl.c.source_doc_type, vl.c.source_doc_id)
+                .where(vl.c.source_doc_type == source_type, ~found, *period_conditions(vl.c.period, scope),
+                       *plant_conditions(vl.c.plant_id, scope))
+            )
+            frames.append(read_frame(conn, stmt))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["voucher_no", "line_no", "period", "account_code", "plant_id", "debit_amount",
+                                     "credit_amount", "source_doc_type", "source_doc_id"])
+    return pd.concat(frames, ignore_index=True).sort_values(["voucher_no", "line_no"]).reset_index(drop=True)
+
+
+def _document_selects(scope: Scope) -> list[tuple[str, sa.Select]]:
+    """(source type, select of documents in scope with id, date, plant, work order, amount, is_posted)."""
+    mi, lb, wo = s.material_issues, s.labor_logs, s.work_orders
+    si, cr, pi, po, sp = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.purchase_orders, s.supplier_payments
+    sign = sa.case((mi.c.issue_type == "return", -1), else_=1)
+    posted = lambda t, col: sa.case((_has_line(t, col), 1), else_=0)  # noqa: E731
+    return [
+        ("material_issue", sa.select(mi.c.material_issue_id.label("document_id"), mi.c.issue_date.label("document_date"),
+                                     wo.c.plant_id, mi.c.work_order_id, (sign * sa.func.round(mi.c.qty * mi.c.unit_cost, 2)).label("document_amount"),
+                                     posted("material_issue", mi.c.material_issue_id).label("is_posted"))
+         .join(wo, wo.c.work_order_id == mi.c.work_order_id)
+         .where(*date_conditions(mi.c.issue_date, scope), *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))),
+        ("labor_log", sa.select(lb.c.labor_log_id.label("document_id"), lb.c.work_date.label("document_date"), wo.c.plant_id,
+                                lb.c.work_order_id, sa.func.round(lb.c.hours * lb.c.rate_per_h, 2).label("document_amount"),
+                                posted("labor_log", lb.c.labor_log_id).label("is_posted"))
+         .join(wo, wo.c.work_order_id == lb.c.work_order_id)
+         .where(*date_conditions(lb.c.work_date, scope), *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))),
+        ("sales_invoice", sa.select(si.c.invoice_id.label("document_id"), si.c.invoice_date.label("document_date"), si.c.plant_id,
+                                    sa.null().label("work_order_id"), si.c.net_amount.label("document_amount"),
+                                    posted("sales_invoice", si.c.invoice_id).label("is_posted"))
+         .where(*date_conditions(si.c.invoice_date, scope), *plant_conditions(si.c.plant_id, scope), *product_conditions(si.c.product_id, scope))),
+        ("customer_receipt", sa.select(cr.c.receipt_id.label("document_id"), cr.c.receipt_date.label("document_date"), si.c.plant_id,
+                                       sa.null().label("work_order_id"), cr.c.amount.label("document_amount"),
+                                       posted("customer_receipt", cr.c.receipt_id).label("is_posted"))
+         .join(si, si.c.invoice_id == cr.c.invoice_id)
+         .where(*date_conditions(cr.c.receipt_date, scope), *plant_conditions(si.c.plant_id, scope), *product_conditions(si.c.product_id, scope))),
+        ("supplier_invoice", sa.select(pi.c.supplier_invoice_id.label("document_id"), pi.c.invoice_date.label("document_date"), po.c.plant_id,
+                                       sa.null().label("work_order_id"), pi.c.amount.label("document_amount"),
+                                       posted("supplier_invoice", pi.c.supplier_invoice_id).label("is_posted"))
+         .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
+         .where(*date_conditions(pi.c.invoice_date, scope), *plant_conditions(po.c.plant_id, scope))),
+        ("supplier_payment", sa.select(sp.c.payment_id.label("document_id"), sp.c.payment_date.label("document_date"), po.c.plant_id,
+                                       sa.null().label("work_order_id"), sp.c.amount.label("document_amount"),
+                                       posted("supplier_payment", sp.c.payment_id).label("is_posted"))
+         .join(pi, pi.c.supplier_invoice_id == sp.c.supplier_invoice_id)
+         .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
+         .where(*date_conditions(sp.c.payment_date, scope), *plant_conditions(po.c.plant_id, scope))),
+    ]
+
+
+def load_documents_without_voucher(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Business documents dated in the scope that no voucher line names.
+
+    Grain: one row per document (material issue or return, labor log, sales invoice, customer
+    receipt, supplier invoice, supplier payment).
+    """
+    frames = []
+    with engine.connect() as conn:
+        for source_type, stmt in _document_selects(scope):
+            sub = stmt.subquery()
+            got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0).order_by(sub.c.document_date))
+            frames.append(got.assign(source_doc_type=source_type))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["source_doc_type", "document_id", "document_date", "plant_id", "work_order_id", "document_amount"])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["source_doc_type", "document_id", "document_date", "plant_id", "work_order_id", "document_amount"]]
+
+
+def load_posting_coverage(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Operational cost by period x plant x component, split into posted and not posted.
+
+    Components: material (issues net of returns) and labor, dated by the document. Overhead
+    comes from ``load_overhead_coverage``.
+    """
+    frames = []
+    with engine.connect() as conn:
+        for source_type, stmt in _document_selects(scope)[:2]:
+            sub = stmt.subquery()
+            q = (sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.is_posted,
+                           sa.func.sum(sub.c.document_amount).label("cost_amount"))
+                 .group_by(period_of(sub.c.document_date), sub.c.plant_id, sub.c.is_posted))
+            frames.append(read_frame(conn, q).assign(component="material" if source_type == "material_issue" else "labor"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_overhead_coverage(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Completed work orders finished in the scope: machine seconds, absorption rate, and
+    whether overhead was absorbed in the ledger. One row per work order."""
+    wo, wc = s.work_orders, s.work_centers
+    machine = select_machine_seconds_by_work_order().subquery("machine")
+    stmt = (
+        sa.select(wo.c.work_order_id, period_of(wo.c.actual_end_at).label("period"), wo.c.plant_id,
+                  sa.func.coalesce(machine.c.machine_s, 0).label("machine_s"),
+                  (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
+                  sa.case((_has_line("work_order", wo.c.work_order_id), 1), else_=0).label("is_posted"))
+        .join(wc, wc.c.work_center_id == wo.c.work_center_id)
+        .outerjoin(machine, machine.c.work_order_id == wo.c.work_order_id)
+        .where(wo.c.status.in_(("completed", "closed")), *date_conditions(wo.c.actual_end_at, scope),
+               *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_lineage_options(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Pickers for the voucher search: accounts and cost centers (trees), products, voucher types."""
+    with engine.connect() as conn:
+        return {
+            "accounts": read_frame(conn, sa.select(s.accounts.c.account_code, s.accounts.c.account_name, s.accounts.c.account_name_en,
+                                                   s.accounts.c.parent_code).order_by(s.accounts.c.account_code)),
+            "cost_centers": read_frame(conn, sa.select(s.cost_centers.c.cost_center_id, s.cost_centers.c.cost_center_name,
+                                                       s.cost_centers.c.parent_id).order_by(s.cost_centers.c.cost_center_id)),
+            "products": read_frame(conn, sa.select(s.products.c.product_id, s.products.c.product_name).order_by(s.products.c.product_id)),
+            "voucher_types": read_frame(conn, sa.select(s.vouchers.c.voucher_type).distinct().order_by(s.vouchers.c.voucher_type)),
+        }

@@ -1,0 +1,115 @@
+"""Drill-down panels shared by pages: a work order's full trace, a line's source document.
+
+Links between records are deep links to the drill-down page (``vouchers?voucher=…`` and
+``vouchers?work_order=…``), built from keys, never from labels.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import data
+from ui.figures import build_events_timeline
+from ui.format import money, qty
+from ui.i18n import column_label, t
+from ui.tables import render_table
+
+DRILL_PAGE = "vouchers"
+
+
+def voucher_link(voucher_no: str) -> str:
+    return f"{DRILL_PAGE}?voucher={voucher_no}"
+
+
+def work_order_link(work_order_id: str) -> str:
+    return f"{DRILL_PAGE}?work_order={work_order_id}"
+
+
+def with_links(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn ``voucher_no`` / ``work_order_id`` into links to the drill-down, in place of the keys."""
+    out = frame.copy()
+    for key, link_col, make in (("voucher_no", "voucher_link", voucher_link), ("work_order_id", "work_order_link", work_order_link)):
+        if key in out:
+            position = out.columns.get_loc(key)
+            links = out[key].map(lambda k, make=make: make(k) if isinstance(k, str) and k else None)
+            out = out.drop(columns=key)
+            out.insert(position, link_col, links)
+    return out
+
+
+def render_record(row: pd.Series, key: str) -> None:
+    """One record as a two-column field / value table."""
+    values = [("" if pd.isna(v) else str(v)[:10] if str(name).endswith("_date") else str(v)) for name, v in row.items()]
+    shown = pd.DataFrame({"field": [column_label(c) for c in row.index], "value": values})
+    render_table(shown, key=key)
+
+
+def render_source_document(url: str, line: pd.Series, key: str) -> None:
+    """The business document a voucher line names, or why there is none."""
+    source_type, source_id = line.get("source_doc_type"), line.get("source_doc_id")
+    if not isinstance(source_type, str) or not source_type:
+        st.info(t("vx_no_source"))
+        return
+    doc = data.source_document(url, source_type, source_id)
+    if doc.empty:
+        st.error(t("vx_missing_source", t=source_type, i=source_id))
+        return
+    st.markdown(f"**{t('vx_source', t=source_type, i=source_id)}**")
+    render_record(doc.iloc[0], key=key)
+
+
+def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> None:
+    """Everything about one work order: header, cost roll-up, material vs BOM, its vouchers,
+    labor, machine events on a timeline, output and material moves."""
+    trace = data.work_order_trace(url, work_order_id)
+    if trace is None:
+        st.error(t("wo_not_found", w=work_order_id))
+        return
+    wo, docs, rollup = trace["header"], trace["documents"], trace["rollup"]
+    st.subheader(t("wo_title", w=work_order_id))
+    st.caption(f"{wo.product_id} {wo.product_name} · {wo.family} · {wo.work_center_id} {wo.work_center_name} · {wo.status} · "
+               f"{str(wo.planned_start_date)[:10]} → {str(wo.actual_end_at)[:16] if pd.notna(wo.actual_end_at) else '…'}")
+    c = st.columns(4)
+    c[0].metric(t("wo_planned"), qty(wo.planned_qty))
+    c[1].metric(t("wo_completed"), qty(wo.completed_qty))
+    c[2].metric(t("wo_scrap"), qty(wo.scrap_qty))
+    total = rollup[rollup.component == "total"].iloc[0]
+    c[3].metric(t("kpi_variance"), money(total.variance_amount, currency), help=t("kpi_variance_help"))
+
+    completion = trace["completion"]
+    if wo.status in ("completed", "closed") and not completion["is_completion_posted"]:
+        st.error(t("wo_no_completion"))
+    elif completion["is_completion_posted"]:
+        st.caption(t("wo_completion", fg=money(completion["finished_goods_amount"], currency), var=money(completion["variance_amount"], currency)))
+    if abs(total.unposted_amount) >= 0.005:
+        st.warning(t("wo_unposted", a=money(total.unposted_amount, currency)))
+
+    st.markdown(f"**{t('wo_rollup')}**")
+    st.caption(t("wo_rollup_help"))
+    shown = rollup.assign(component=rollup.component.map(lambda c: t(f"component_{c}")))
+    render_table(shown, key=f"{key}_rollup", currency=currency, export_name=f"{work_order_id}_cost")
+
+    st.markdown(f"**{t('wo_materials')}**")
+    materials = trace["materials"][["material_id", "material_name", "unit", "qty_per_unit", "std_qty", "actual_qty", "std_price",
+                                    "actual_price", "std_amount", "actual_amount", "price_variance_amount", "usage_variance_amount",
+                                    "variance_amount"]]
+    render_table(materials, key=f"{key}_materials", currency=currency, export_name=f"{work_order_id}_materials")
+
+    st.markdown(f"**{t('wo_vouchers')}**")
+    ledger = trace["ledger"][["voucher_no", "voucher_date", "voucher_type", "line_no", "account_code", "account_name",
+                              "debit_amount", "credit_amount", "source_doc_type", "source_doc_id"]]
+    render_table(with_links(ledger), key=f"{key}_ledger", currency=currency, export_name=f"{work_order_id}_vouchers")
+
+    tabs = st.tabs([t("wo_events"), t("wo_labor"), t("wo_output"), t("wo_moves")])
+    with tabs[0]:
+        events = docs["machine_events"]
+        if not events.empty:
+            st.plotly_chart(build_events_timeline(events), width="stretch", key=f"{key}_timeline")
+        render_table(events, key=f"{key}_events", export_name=f"{work_order_id}_events")
+    with tabs[1]:
+        render_table(docs["labor_logs"], key=f"{key}_labor", currency=currency, export_name=f"{work_order_id}_labor")
+    with tabs[2]:
+        render_table(docs["output_counts"], key=f"{key}_output", export_name=f"{work_order_id}_output")
+    with tabs[3]:
+        render_table(docs["material_issues"], key=f"{key}_moves", export_name=f"{work_order_id}_material_moves")
