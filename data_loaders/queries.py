@@ -46,11 +46,11 @@ WIP_ACCOUNTS = {"500101": "material", "500102": "labor", "500103": "overhead"}
 MACHINE_STATES = ("setup", "running", "minor_stop", "reduced_speed")
 
 
-def _month_start(period: str) -> dt.date:
+def month_start(period: str) -> dt.date:
     return dt.date(int(period[:4]), int(period[5:]), 1)
 
 
-def _month_after(period: str) -> dt.date:
+def month_after(period: str) -> dt.date:
     y, m = int(period[:4]), int(period[5:])
     return dt.date(y + (m == 12), m % 12 + 1, 1)
 
@@ -69,9 +69,9 @@ def date_conditions(date_col, scope: Scope) -> list:
     """Conditions on a date column, written as ranges so that indexes apply."""
     out = []
     if scope.period_from:
-        out.append(date_col >= _month_start(scope.period_from))
+        out.append(date_col >= month_start(scope.period_from))
     if scope.period_to:
-        out.append(date_col < _month_after(scope.period_to))
+        out.append(date_col < month_after(scope.period_to))
     return out
 
 

@@ -138,9 +138,10 @@ def _timelines(cfg: SampleConfig, rng, routings: pd.DataFrame, stories: PlantedS
     dur[:, 0] = slot * np.clip(0.42 - 0.28 * (season - 0.7) / 0.55, 0.08, 0.5) * rng.uniform(0.6, 1.4, n)
     dur[:, 1] = rng.uniform(25, 110, n)
     dur[:, 3] = slot * rng.uniform(0.01, 0.04, n)
-    bd_prob = np.where((wo_wc == stories.breakdown_wc) & (month == stories.breakdown_month), 0.95, 0.35)
-    bd_scale = np.where((wo_wc == stories.breakdown_wc) & (month == stories.breakdown_month), 480.0, 150.0)
-    dur[:, 5] = np.where(rng.random(n) < bd_prob, rng.exponential(1.0, n) * bd_scale + 15, 0.0)
+    dur[:, 5] = np.where(rng.random(n) < 0.35, rng.exponential(1.0, n) * 150.0 + 15, 0.0)
+    # planted: in the breakdown month the machine is down for 20-35 % of every slot, at any scale
+    spike = (wo_wc == stories.breakdown_wc) & (month == stories.breakdown_month)
+    dur[:, 5] = np.where(spike, slot * rng.uniform(0.2, 0.35, n), dur[:, 5])
     dur[:, 7] = np.where(rng.random(n) < 0.4, rng.uniform(30, 240, n), 0.0)
     dur[:, 9] = np.where(rng.random(n) < 0.3, rng.uniform(60, 240, n), 0.0)
     other = dur.sum(axis=1)

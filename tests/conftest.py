@@ -138,3 +138,13 @@ def app_data_dir(small_sample, tmp_path_factory):
         os.environ.pop(eng.DATA_DIR_ENV, None)
     else:
         os.environ[eng.DATA_DIR_ENV] = old
+
+
+@pytest.fixture(scope="session")
+def default_sample_engine(tmp_path_factory):
+    """The default-size sample (scale 1) in DuckDB, for stories that need full detail."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('default_sample') / 'plant.duckdb'}"
+    load_into(url, generate(SampleConfig(as_of=AS_OF)))
+    engine = eng.make_engine(url, read_only=True)
+    yield engine
+    engine.dispose()

@@ -13,6 +13,7 @@ APP = str(Path(__file__).parents[1] / "app.py")
 PAGES = {
     "pages/overview.py": ("经营总览", "Management overview"),
     "pages/production.py": ("生产与工单", "Production and work orders"),
+    "pages/oee.py": ("OEE 与损失成本", "OEE and loss cost"),
     "pages/ledger.py": ("总账与损益", "Ledger and P&L"),
     "pages/vouchers.py": ("凭证追溯", "Voucher drill-down"),
     "pages/reconciliation.py": ("业财对账", "Business–finance reconciliation"),
@@ -153,3 +154,17 @@ def test_reconciliation_counts_the_planted_findings(app):
     assert metrics["账实不符工单"] == "3"
     assert metrics["无来源单据的成本分录"] == "1"
     assert metrics["来源单据不存在的分录"] == "0"
+
+
+def test_oee_page_settings_and_drill(app):
+    at = _open(app, "pages/oee.py")
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["OEE", "可用率", "性能率", "质量率"]
+    before = at.metric[0].value
+    at.toggle(key="oee_planned_as_loss").set_value(True)
+    at.run()
+    assert at.metric[0].value != before  # planned stops counted as losses lower OEE
+    at.session_state["oee_wc_month"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("设备事件" in m.value for m in at.markdown)

@@ -122,3 +122,10 @@ def test_drill_from_a_voucher_deep_link_to_its_work_order_and_back(server, page,
     page.get_by_role("link", name="业财对账").click()
     page.get_by_role("heading", name="业财对账").wait_for()
     page.get_by_text("已完工未入库").first.wait_for()
+
+
+def test_oee_page_in_the_browser(server, page):
+    page.goto(f"{server}/oee")
+    page.get_by_role("heading", name="OEE 与损失成本").wait_for()
+    page.get_by_text("六大损失").first.wait_for()
+    page.get_by_text("损失成本").first.wait_for()

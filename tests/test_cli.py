@@ -26,6 +26,10 @@ def test_report_is_json_with_kpis(built, capsys):
     assert k["revenue_amount"] == pytest.approx(sum(m["revenue_amount"] for m in report["monthly"]), abs=0.01)
     assert report["data_quality"]["unbalanced_vouchers"] == 0
     assert report["data_quality"]["work_orders_not_tied_to_ledger"] == 3  # the planted unposted orders
+    oee = report["oee"]
+    assert oee["oee_pct"] == pytest.approx(oee["availability_pct"] * oee["performance_pct"] * oee["quality_pct"], abs=1e-3)
+    assert oee["loss_cost_amount"] == pytest.approx(sum(x["loss_cost_amount"] for x in oee["six_losses"]), abs=0.05)
+    assert {w["work_center_id"] for w in oee["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
 
 
 def test_validate_clean_database(built, capsys):

@@ -17,7 +17,9 @@ from data_loaders import queries as q
 from data_loaders.importer import ImportReport, import_sources
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
+from analytics.oee import OeeSettings
 from reports import lineage as reports_lineage
+from reports import oee as reports_oee
 from sample_data.build import build_sample
 
 TTL = 600
@@ -199,3 +201,8 @@ def work_order_trace(url: str, work_order_id: str) -> dict | None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def reconciliation(url: str, scope: Scope, tolerance: float) -> dict:
     return reports_lineage.reconciliation(get_engine(url), scope, tolerance)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
+    return reports_oee.oee_report(get_engine(url), scope, settings)

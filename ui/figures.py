@@ -15,7 +15,7 @@ PALETTE = ["#1f4e79", "#2e8b57", "#c0392b", "#d68910", "#7d3c98", "#17a589", "#5
 def _style(fig: go.Figure, height: int = 420) -> go.Figure:
     fig.update_layout(
         template="plotly_white", height=height, font=dict(size=FONT_SIZE), margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0), hovermode="x unified",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1), hovermode="x unified",
     )
     return fig
 
@@ -84,3 +84,49 @@ def build_completeness_figure(completeness: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text=t("rc_completeness"), tickformat=".2%")
     fig.update_xaxes(title_text=t("axis_period"), type="category")
     return _style(fig, 360)
+
+
+def build_oee_trend_figure(frame: pd.DataFrame, x: str, target: float | None = None) -> go.Figure:
+    """OEE per work center over time (``x`` is month, week or date), with the target as a line."""
+    fig = go.Figure()
+    for i, (wc, part) in enumerate(frame.groupby("work_center_id", sort=True)):
+        fig.add_scatter(x=part[x], y=part.oee_pct, name=wc, mode="lines+markers", line=dict(color=PALETTE[i % len(PALETTE)], width=2))
+    if target:
+        fig.add_hline(y=target, line_dash="dot", line_color="#c0392b", annotation_text=f"{target:.0%}")
+    fig.update_layout(title=t("chart_oee_trend"))
+    fig.update_yaxes(title_text="OEE", tickformat=".0%")
+    fig.update_xaxes(title_text=t("axis_period"), type="category")
+    return _style(fig, 420)
+
+
+def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
+    """Calendar time down to fully productive time, in hours."""
+    fig = go.Figure(go.Waterfall(
+        x=[t(f"wf_{s}") for s in waterfall.step], y=waterfall.minutes / 60.0, measure=waterfall.measure,
+        decreasing=dict(marker_color=PALETTE[2]), totals=dict(marker_color=PALETTE[0]),
+        texttemplate="%{y:,.0f}", textposition="outside",
+    ))
+    fig.update_layout(title=t("chart_time_waterfall"), showlegend=False)
+    fig.update_yaxes(title_text=t("axis_hours"), tickformat=",.0f")
+    return _style(fig, 420)
+
+
+def build_pareto_figure(pareto: pd.DataFrame, currency: str) -> go.Figure:
+    """Loss reasons in money, largest first, with the cumulative share."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(x=pareto.reason, y=pareto.loss_cost_amount, name=t("series_loss_cost"), marker_color=PALETTE[2], secondary_y=False)
+    fig.add_scatter(x=pareto.reason, y=pareto.cumulative_pct, name=t("series_cumulative"), mode="lines+markers",
+                    line=dict(color=PALETTE[0], width=3), secondary_y=True)
+    fig.update_yaxes(title_text=t("axis_amount", currency=currency), tickformat=",.0f", secondary_y=False)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
+    fig.update_layout(title=t("chart_pareto"))
+    return _style(fig, 420)
+
+
+def build_oee_heatmap(by_day: pd.DataFrame) -> go.Figure:
+    """OEE of each work center on each day."""
+    grid = by_day.pivot_table(index="work_center_id", columns="date", values="oee_pct")
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=[pd.Timestamp(d).strftime("%Y-%m-%d") for d in grid.columns], y=grid.index,
+                               colorscale="RdYlGn", zmin=0.4, zmax=1.0, colorbar=dict(title="OEE", tickformat=".0%")))
+    fig.update_layout(title=t("chart_oee_heatmap"))
+    return _style(fig, 460)

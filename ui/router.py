@@ -22,7 +22,10 @@ log = logging.getLogger("bfi")
 def _pages() -> dict:
     return {
         t("nav_overview"): [st.Page("pages/overview.py", title=t("page_overview"), icon="📊", url_path="overview", default=True)],
-        t("nav_operations"): [st.Page("pages/production.py", title=t("page_production"), icon="🏭", url_path="production")],
+        t("nav_operations"): [
+            st.Page("pages/production.py", title=t("page_production"), icon="🏭", url_path="production"),
+            st.Page("pages/oee.py", title=t("page_oee"), icon="⚙️", url_path="oee"),
+        ],
         t("nav_finance"): [
             st.Page("pages/ledger.py", title=t("page_ledger"), icon="📒", url_path="ledger"),
             st.Page("pages/vouchers.py", title=t("page_vouchers"), icon="🔎", url_path="vouchers"),

@@ -3,7 +3,8 @@ links, and Excel export.
 
 Column conventions drive the format: ``*_amount`` money with the currency in the header,
 ``*_price`` / ``*_cost`` unit money with four decimals, ``*_pct`` percentages, ``*_qty``
-quantities, ``*_date`` dates, ``*_at`` timestamps, ``*_link`` deep links that show their key.
+quantities, ``*_min`` / ``*_h`` durations, ``is_*`` flags, ``*_date`` dates, ``*_at``
+timestamps, ``*_link`` deep links that show their key.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.NumberColumn(label, format="percent")
         elif col.endswith("_qty"):
             config[label] = st.column_config.NumberColumn(label, format="localized")
+        elif col.endswith(("_min", "_h")):
+            config[label] = st.column_config.NumberColumn(label, format="accounting")
+        elif col.startswith("is_"):
+            config[label] = st.column_config.CheckboxColumn(label)
         elif col.endswith("_date") and pd.api.types.is_datetime64_any_dtype(frame[col]):
             config[label] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
         elif col.endswith("_at") and pd.api.types.is_datetime64_any_dtype(frame[col]):

@@ -1,0 +1,346 @@
+"""OEE, the six big losses, and what each loss costs.
+
+Time model (per work center; minutes from machine events cut at shift boundaries):
+
+    calendar time          = 24 h a day (TEEP's base)
+    planned production     = calendar − planned stops − idle (no orders)      [default site convention]
+                             with ``planned_stops_count_as_loss`` planned stops and idle stay inside it
+    run time               = planned production − breakdowns − setups (− planned stops and idle if counted)
+    net run time           = Σ total count × ideal cycle time
+    fully productive time  = Σ good count × ideal cycle time
+
+    availability A = run / planned production      performance P = net run / run
+    quality Q      = fully productive / net run     OEE = A × P × Q = fully productive / planned production
+    TEEP           = fully productive / calendar   utilisation = planned production / calendar
+
+Every ratio is a ratio of sums (time-weighted), never an average of percentages. Q is weighted by
+ideal cycle time so that A × P × Q equals OEE exactly when products differ; for a single product
+it is good / total count (also given as ``quality_count_pct``).
+
+The six big losses, in minutes, add up to planned production − fully productive time:
+breakdowns, setup and adjustments (availability); small stops = minor-stop minutes, reduced
+speed = run − small stops − net run (performance); startup rejects = scrap on an order's first
+output day × ideal cycle, production rejects = other scrap × ideal cycle (quality).
+
+Money: a lost minute costs the work center's machine + labor + overhead rate per hour / 60;
+a scrapped unit costs its standard unit cost (material and conversion). Losses are costs:
+positive numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SHIFT_SECONDS = 8 * 3600
+SHIFTS = {0: "00–08", 1: "08–16", 2: "16–24"}
+RUN_STATES = ("running", "reduced_speed", "minor_stop")
+DOWN_STATES = ("breakdown", "setup")
+PLANNED_STATES = ("planned_stop", "idle")
+ALL_STATES = RUN_STATES + DOWN_STATES + PLANNED_STATES
+LOSSES = ("breakdown", "setup", "small_stops", "reduced_speed", "startup_rejects", "production_rejects")
+SUM_COLUMNS = (
+    "calendar_min", "running_min", "reduced_speed_min", "minor_stop_min", "breakdown_min", "setup_min", "planned_stop_min",
+    "idle_min", "net_run_min", "fully_productive_min", "startup_reject_min", "production_reject_min", "total_qty", "good_qty",
+    "scrap_qty", "startup_scrap_qty", "startup_reject_cost_amount", "production_reject_cost_amount",
+)
+
+
+@dataclass(frozen=True)
+class OeeSettings:
+    """Site conventions. ``planned_stops_count_as_loss``: planned stops and no-order idle stay in
+    planned production time as availability losses (default: outside it). ``target_oee`` for
+    the value of improvement; ``bottleneck_margin``: price the lost output of bottlenecks."""
+
+    planned_stops_count_as_loss: bool = False
+    target_oee: float = 0.85
+    bottleneck_margin: bool = False
+
+    def __post_init__(self):
+        if not 0 < self.target_oee <= 1:
+            raise ValueError(f"target_oee must be in (0, 1], got {self.target_oee}")
+
+
+def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    """Cut events at shift boundaries (00:00, 08:00, 16:00) and at the window [start, end).
+
+    One row per event x shift: work_center_id, work_order_id, event_id, state, reason_code,
+    date, shift (0, 1, 2), minutes. Events crossing midnight or a shift change are split.
+    """
+    cols = ["event_id", "work_center_id", "work_order_id", "state", "reason_code", "date", "shift", "minutes"]
+    if events.empty:
+        return pd.DataFrame(columns=cols)
+    s = pd.to_datetime(events.start_at).to_numpy().astype("datetime64[s]").astype(np.int64)
+    e = pd.to_datetime(events.end_at).to_numpy().astype("datetime64[s]").astype(np.int64)
+    if start is not None:
+        s = np.maximum(s, np.datetime64(pd.Timestamp(start), "s").astype(np.int64))
+    if end is not None:
+        e = np.minimum(e, np.datetime64(pd.Timestamp(end), "s").astype(np.int64))
+    keep = e > s
+    s, e, ev = s[keep], e[keep], events.loc[keep].reset_index(drop=True)
+    first, last = s // SHIFT_SECONDS, (e - 1) // SHIFT_SECONDS
+    reps = (last - first + 1).astype(int)
+    idx = np.repeat(np.arange(len(ev)), reps)
+    block = first[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps))
+    seg_s = np.maximum(s[idx], block * SHIFT_SECONDS)
+    seg_e = np.minimum(e[idx], (block + 1) * SHIFT_SECONDS)
+    out = ev.iloc[idx][["event_id", "work_center_id", "work_order_id", "state", "reason_code"]].reset_index(drop=True)
+    day_start = (block * SHIFT_SECONDS) // 86400 * 86400
+    out["date"] = pd.to_datetime(day_start, unit="s").astype("datetime64[ns]")
+    out["shift"] = ((block * SHIFT_SECONDS - day_start) // SHIFT_SECONDS).astype(int)
+    out["minutes"] = (seg_e - seg_s) / 60.0
+    return out[cols]
+
+
+def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Minutes, counts and scrap cost per work center x date x shift, and the counts that had no
+    running time on their order and day (a data problem).
+
+    ``output`` has one row per work order x day with good/scrap qty, ideal_cycle_min,
+    std_unit_cost and first_count_date; it is spread over the day's shifts in proportion to the
+    order's running + reduced-speed minutes in each. ``rates`` has work_center_id and the
+    machine, labor and overhead rates per hour.
+    """
+    keys = ["work_center_id", "date", "shift"]
+    minutes = segments.pivot_table(index=keys, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+    minutes = minutes.reindex(columns=list(ALL_STATES), fill_value=0.0)
+    minutes.columns = [f"{c}_min" for c in minutes.columns]
+    facts = minutes.reset_index()
+
+    run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
+    run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
+    run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
+    out = output.assign(date=pd.to_datetime(output.count_date).dt.normalize().astype("datetime64[ns]"))
+    out["total_qty"] = out.good_qty + out.scrap_qty
+    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize() == out.date
+    alloc = out.merge(run_by_shift[["work_order_id", "date", "shift", "share"]], on=["work_order_id", "date"], how="left")
+    orphans = alloc[alloc.share.isna() & (alloc.total_qty > 0)].drop(columns=["share", "shift"])
+    alloc = alloc[alloc.share.notna()].astype({"shift": int})
+    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0)
+    startup_scrap = np.where(alloc.is_startup, alloc.scrap_qty, 0.0)
+    counts = pd.DataFrame({
+        "work_center_id": alloc.work_center_id, "date": alloc.date, "shift": alloc["shift"],
+        "total_qty": alloc.total_qty * alloc.share, "good_qty": alloc.good_qty * alloc.share, "scrap_qty": alloc.scrap_qty * alloc.share,
+        "startup_scrap_qty": startup_scrap * alloc.share,
+        "net_run_min": alloc.total_qty * cyc * alloc.share, "fully_productive_min": alloc.good_qty * cyc * alloc.share,
+        "startup_reject_min": startup_scrap * cyc * alloc.share,
+        "production_reject_min": (alloc.scrap_qty - startup_scrap) * cyc * alloc.share,
+        "startup_reject_cost_amount": startup_scrap * alloc.std_unit_cost * alloc.share,
+        "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
+    }).groupby(keys, as_index=False).sum()
+    facts = facts.merge(counts, on=keys, how="outer").fillna(0.0)
+    facts["calendar_min"] = SHIFT_SECONDS / 60.0
+    r = rates.set_index("work_center_id")
+    per_min = (r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0
+    facts["rate_per_min"] = facts.work_center_id.map(per_min).astype(float)
+    return facts, orphans
+
+
+def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """OEE and the six big losses (minutes and money) aggregated over ``by`` (e.g. ["work_center_id"],
+    ["date"], [] for one total). Sums first, then ratios."""
+    f = facts.copy()
+    planned = f.planned_stop_min + f.idle_min
+    f["availability_loss_min"] = f.breakdown_min + f.setup_min + (planned if settings.planned_stops_count_as_loss else 0.0)
+    f["excluded_min"] = 0.0 if settings.planned_stops_count_as_loss else planned
+    f["run_min"] = f.running_min + f.reduced_speed_min + f.minor_stop_min
+    f["ppt_min"] = f.run_min + f.availability_loss_min
+    # money of time losses uses each row's own work-center rate, then sums
+    f["breakdown_cost_amount"] = f.breakdown_min * f.rate_per_min
+    f["setup_cost_amount"] = (f.setup_min + (planned if settings.planned_stops_count_as_loss else 0.0)) * f.rate_per_min
+    f["small_stops_cost_amount"] = f.minor_stop_min * f.rate_per_min
+    f["reduced_speed_loss_min"] = f.running_min + f.reduced_speed_min - f.net_run_min
+    f["reduced_speed_cost_amount"] = f.reduced_speed_loss_min * f.rate_per_min
+    sums = [c for c in SUM_COLUMNS if c in f] + ["availability_loss_min", "excluded_min", "run_min", "ppt_min", "reduced_speed_loss_min",
+                                                 "breakdown_cost_amount", "setup_cost_amount", "small_stops_cost_amount",
+                                                 "reduced_speed_cost_amount"]
+    g = f.groupby(by, as_index=False)[sums].sum() if by else f[sums].sum().to_frame().T
+    g = g.copy()
+
+    def ratio(num, den):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+    g["availability_pct"] = ratio(g.run_min, g.ppt_min)
+    g["performance_pct"] = ratio(g.net_run_min, g.run_min)
+    g["quality_pct"] = ratio(g.fully_productive_min, g.net_run_min)
+    g["quality_count_pct"] = ratio(g.good_qty, g.total_qty)
+    g["oee_pct"] = ratio(g.fully_productive_min, g.ppt_min)
+    g["teep_pct"] = ratio(g.fully_productive_min, g.calendar_min)
+    g["utilisation_pct"] = ratio(g.ppt_min, g.calendar_min)
+    g["small_stops_min"] = g.minor_stop_min
+    g["reduced_speed_min_loss"] = g.reduced_speed_loss_min
+    g["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.small_stops_cost_amount + g.reduced_speed_cost_amount
+                             + g.startup_reject_cost_amount + g.production_reject_cost_amount)
+    money = [c for c in g.columns if c.endswith("_amount")]
+    g[money] = g[money].astype(float).round(2)
+    return g
+
+
+def compute_six_losses(row: pd.Series) -> pd.DataFrame:
+    """The six big losses of one aggregated row: minutes and money, in the classic order."""
+    data = [
+        ("breakdown", "availability", row.breakdown_min, row.breakdown_cost_amount),
+        # setup carries planned stops and idle too when the site counts them as losses
+        ("setup", "availability", row.availability_loss_min - row.breakdown_min, row.setup_cost_amount),
+        ("small_stops", "performance", row.minor_stop_min, row.small_stops_cost_amount),
+        ("reduced_speed", "performance", row.reduced_speed_loss_min, row.reduced_speed_cost_amount),
+        ("startup_rejects", "quality", row.startup_reject_min, row.startup_reject_cost_amount),
+        ("production_rejects", "quality", row.production_reject_min, row.production_reject_cost_amount),
+    ]
+    return pd.DataFrame(data, columns=["loss", "oee_factor", "loss_min", "loss_cost_amount"])
+
+
+def compute_time_waterfall(row: pd.Series) -> pd.DataFrame:
+    """Calendar → planned production → run → net run → fully productive, with the steps between.
+
+    ``measure`` follows plotly's waterfall: absolute (a starting value), relative (a step), total
+    (the running sum so far, which equals the ``minutes`` given)."""
+    steps = [
+        ("calendar", row.calendar_min, "absolute"),
+        ("excluded", -(row.calendar_min - row.ppt_min), "relative"),
+        ("planned_production", row.ppt_min, "total"),
+        ("availability_loss", -row.availability_loss_min, "relative"),
+        ("run", row.run_min, "total"),
+        ("performance_loss", -(row.run_min - row.net_run_min), "relative"),
+        ("net_run", row.net_run_min, "total"),
+        ("quality_loss", -(row.net_run_min - row.fully_productive_min), "relative"),
+        ("fully_productive", row.fully_productive_min, "total"),
+    ]
+    return pd.DataFrame(steps, columns=["step", "minutes", "measure"])
+
+
+def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.DataFrame, settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """Loss reasons ranked by money: each breakdown / setup / minor-stop reason code (minutes x
+    the work center's rate), reduced speed, startup and production rejects; with the cumulative share."""
+    states = list(DOWN_STATES) + ["minor_stop"] + (list(PLANNED_STATES) if settings.planned_stops_count_as_loss else [])
+    seg = segments[segments.state.isin(states)]
+    r = rates.set_index("work_center_id")
+    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min),
+                     reason=seg.reason_code.fillna(seg.state).astype(str))
+    by_reason = seg.groupby(["reason", "state"], as_index=False).agg(loss_min=("minutes", "sum"), loss_cost_amount=("cost", "sum"))
+    extra = pd.DataFrame([
+        ("reduced_speed", "reduced_speed", totals.reduced_speed_loss_min, totals.reduced_speed_cost_amount),
+        ("startup_rejects", "quality", totals.startup_reject_min, totals.startup_reject_cost_amount),
+        ("production_rejects", "quality", totals.production_reject_min, totals.production_reject_cost_amount),
+    ], columns=["reason", "state", "loss_min", "loss_cost_amount"])
+    out = pd.concat([by_reason, extra], ignore_index=True)
+    out = out[out.loss_cost_amount.abs() > 0.005].sort_values("loss_cost_amount", ascending=False).reset_index(drop=True)
+    total = out.loss_cost_amount.sum()
+    out["cumulative_pct"] = out.loss_cost_amount.cumsum() / total if total else np.nan
+    out["loss_cost_amount"] = out.loss_cost_amount.round(2)
+    return out
+
+
+def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """Loss cost carried by each work order, for product cost: its breakdown, setup and minor-stop
+    minutes and its speed loss (run − small stops − net run) at the work center's rate, plus its
+    scrap at standard unit cost. One row per work order with product_id."""
+    r = rates.set_index("work_center_id")
+    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
+    seg = segments[segments.work_order_id.notna()]
+    mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+    mins = mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
+    out = output.assign(net=(output.good_qty + output.scrap_qty) * output.ideal_cycle_min.astype(float).fillna(0.0),
+                        scrap_cost=output.scrap_qty * output.std_unit_cost)
+    per_wo = out.groupby("work_order_id", as_index=False).agg(
+        product_id=("product_id", "first"), good_qty=("good_qty", "sum"), scrap_qty=("scrap_qty", "sum"),
+        net_run_min=("net", "sum"), scrap_cost_amount=("scrap_cost", "sum"),
+    )
+    m = mins.merge(per_wo, on="work_order_id", how="inner")
+    rate = m.work_center_id.map(per_min)
+    speed = (m.running + m.reduced_speed - m.net_run_min).clip(lower=0)
+    m["time_loss_cost_amount"] = (m.breakdown + m.setup + m.minor_stop + speed) * rate
+    m["loss_cost_amount"] = (m.time_loss_cost_amount + m.scrap_cost_amount).round(2)
+    m["time_loss_cost_amount"] = m.time_loss_cost_amount.round(2)
+    m["scrap_cost_amount"] = m.scrap_cost_amount.round(2)
+    return m[["work_order_id", "work_center_id", "product_id", "good_qty", "scrap_qty", "time_loss_cost_amount", "scrap_cost_amount",
+              "loss_cost_amount"]]
+
+
+def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame, settings: OeeSettings,
+                              months: float) -> pd.DataFrame:
+    """Conversion cost per good unit at actual OEE vs at the target OEE, per product, and what
+    closing the gap is worth per year at the current output rate.
+
+    actual = (the product's orders' planned production minutes x rate) / good units
+    at target = ideal cycle x rate / target OEE;  worth per year = (actual − target) x good units x 12 / months
+    """
+    if months <= 0:
+        raise ValueError(f"months must be > 0, got {months}")
+    r = rates.set_index("work_center_id")
+    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
+    states = RUN_STATES + DOWN_STATES + (PLANNED_STATES if settings.planned_stops_count_as_loss else ())
+    seg = segments[segments.work_order_id.notna() & segments.state.isin(states)]
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min))
+    wo_cost = seg.groupby("work_order_id").cost.sum()
+    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min) * output.good_qty)
+    per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
+    wo_product = o.groupby("work_order_id").product_id.first()
+    per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
+    per_product = per_product[per_product.good_qty > 0].copy()
+    per_product["actual_unit_cost"] = per_product.conversion_cost_amount / per_product.good_qty
+    per_product["target_unit_cost"] = per_product.ideal_cost / per_product.good_qty / settings.target_oee
+    gap = (per_product.actual_unit_cost - per_product.target_unit_cost).clip(lower=0)
+    per_product["value_per_year_amount"] = (gap * per_product.good_qty * 12.0 / months).round(2)
+    per_product["conversion_cost_amount"] = per_product.conversion_cost_amount.round(2)
+    return per_product.drop(columns="ideal_cost").reset_index().sort_values("value_per_year_amount", ascending=False).reset_index(drop=True)
+
+
+def compute_bottleneck_margin(facts_by_wc: pd.DataFrame, output: pd.DataFrame, work_centers: pd.DataFrame) -> pd.DataFrame:
+    """For bottleneck work centers: the contribution margin of the output not made.
+
+    lost units = (planned production − fully productive minutes) / average ideal cycle;
+    unit margin = output-weighted (list price − standard material cost). Non-bottlenecks are
+    left out: their lost time costs its rate, not sales.
+    """
+    bn = work_centers.loc[work_centers.is_bottleneck.astype(int) == 1, "work_center_id"]
+    o = output[output.work_center_id.isin(bn)].assign(total_qty=lambda d: d.good_qty + d.scrap_qty)
+    if o.empty:
+        return pd.DataFrame(columns=["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"])
+    w = o.groupby("work_center_id").apply(
+        lambda d: pd.Series({
+            "avg_cycle_min": float((d.ideal_cycle_min * d.total_qty).sum() / d.total_qty.sum()),
+            "unit_margin_amount": float(((d.list_price - d.std_material_cost) * d.good_qty).sum() / max(d.good_qty.sum(), 1e-9)),
+        }), include_groups=False).reset_index()
+    f = facts_by_wc[["work_center_id", "ppt_min", "fully_productive_min"]].merge(w, on="work_center_id")
+    f["lost_units_qty"] = ((f.ppt_min - f.fully_productive_min) / f.avg_cycle_min).round(0)
+    f["lost_margin_amount"] = (f.lost_units_qty * f.unit_margin_amount).round(2)
+    f["unit_margin_amount"] = f.unit_margin_amount.round(2)
+    return f[["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"]]
+
+
+def compute_data_problems(events: pd.DataFrame, segments: pd.DataFrame, facts: pd.DataFrame, orphans: pd.DataFrame,
+                          calendar: pd.DataFrame) -> pd.DataFrame:
+    """What in the data makes OEE unreliable, one row per finding (shown, never hidden):
+    performance above 100 %, overlapping events, events on days outside the calendar, output
+    with no running time on its order and day, time not covered by any event."""
+    rows = []
+    day = facts.groupby(["work_center_id", "date"], as_index=False)[["running_min", "reduced_speed_min", "net_run_min", "calendar_min"]
+                                                                  + [f"{s}_min" for s in ALL_STATES if s not in ("running", "reduced_speed")]].sum()
+    over = day[day.net_run_min > day.running_min + day.reduced_speed_min + 0.5]
+    for r in over.itertuples():
+        rows.append(("performance_over_100", r.work_center_id, r.date, f"{r.net_run_min:.1f} ideal min > {r.running_min + r.reduced_speed_min:.1f} run min"))
+    covered = day[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
+    gaps = day[(day.calendar_min - covered) > 1.0]
+    for r, c in zip(gaps.itertuples(), covered[gaps.index]):
+        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - c:.1f} min without any event"))
+    if not events.empty:
+        ev = events.sort_values(["work_center_id", "start_at"])
+        prev_end = ev.groupby("work_center_id").end_at.shift(1)
+        ov = ev[pd.to_datetime(ev.start_at) < pd.to_datetime(prev_end)]
+        for r in ov.itertuples():
+            rows.append(("overlapping_events", r.work_center_id, pd.Timestamp(r.start_at).normalize(), f"{r.event_id} starts before the previous event ends"))
+    if not calendar.empty and not segments.empty:
+        # segments are already cut to the window, so only days inside it are checked
+        known = set(zip(calendar.work_center_id, pd.to_datetime(calendar.calendar_date).dt.normalize()))
+        seen = segments.drop_duplicates(["event_id", "date"])
+        outside = [(w, d, i) for w, d, i in zip(seen.work_center_id, seen.date, seen.event_id) if (w, pd.Timestamp(d)) not in known]
+        for w, d, i in outside[:500]:
+            rows.append(("event_outside_calendar", w, d, f"{i} on a day with no calendar entry"))
+    for r in orphans.itertuples():
+        rows.append(("output_without_running_time", r.work_center_id, r.date, f"{r.work_order_id}: {r.good_qty + r.scrap_qty:.0f} units"))
+    out = pd.DataFrame(rows, columns=["problem", "work_center_id", "date", "detail"])
+    return out.sort_values(["problem", "work_center_id", "date"]).reset_index(drop=True)

@@ -1,0 +1,103 @@
+"""OEE and what each loss costs: A × P × Q per work center, the six big losses in money, the time
+waterfall, a Pareto of loss reasons, a heatmap, and a drill to the events and work orders."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics.oee import SHIFTS, OeeSettings
+from ui import data
+from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure
+from ui.format import money, pct
+from ui.i18n import t
+from ui.panels import with_links
+from ui.tables import render_table
+
+GRAINS = {"month": "月 Month", "week": "周 Week", "date": "日 Day"}
+
+url, scope, currency = data.context()
+st.title(t("page_oee"))
+st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)}"
+           + (f" · {t('oee_family_note')}" if scope.families else ""))
+
+with st.expander(t("oee_settings")):
+    c = st.columns(3)
+    planned_as_loss = c[0].toggle(t("oee_planned_as_loss"), key="oee_planned_as_loss", help=t("oee_planned_as_loss_help"))
+    target = c[1].number_input(t("oee_target"), min_value=0.05, max_value=1.0, value=0.85, step=0.05, format="%.2f", key="oee_target")
+    bottleneck = c[2].toggle(t("oee_bottleneck"), key="oee_bottleneck")
+settings = OeeSettings(planned_stops_count_as_loss=planned_as_loss, target_oee=float(target), bottleneck_margin=bottleneck)
+
+report = data.oee(url, scope, settings)
+if report is None:
+    st.info(t("oee_no_events"))
+    st.stop()
+total = report["total"]
+
+c = st.columns(7)
+for col, key, field in zip(c, ("kpi_oee", "kpi_availability", "kpi_performance", "kpi_quality", "kpi_teep", "kpi_utilisation"),
+                           ("oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct")):
+    col.metric(t(key), pct(total[field]))
+c[6].metric(t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
+
+grain = st.segmented_control(t("oee_grain"), options=list(GRAINS), format_func=GRAINS.get, key="oee_grain", default="month") or "month"
+trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]
+st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", key="oee_trend")
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(build_time_waterfall_figure(report["waterfall"]), width="stretch", key="oee_waterfall")
+with right:
+    computed = {"reduced_speed", "startup_rejects", "production_rejects"}
+    pareto = report["pareto"].assign(reason=lambda d: d.reason.map(lambda r: t(f"loss_{r}") if r in computed else r))
+    st.plotly_chart(build_pareto_figure(pareto, currency), width="stretch", key="oee_pareto")
+
+st.subheader(t("oee_six_losses"))
+six = report["six_losses"].assign(loss=lambda d: d.loss.map(lambda x: t(f"loss_{x}")))
+render_table(six, key="oee_six", currency=currency, export_name="six_big_losses")
+
+st.subheader(t("oee_by_wc"))
+cols = ["work_center_id", "work_center_name", "plant_id", "is_bottleneck", "availability_pct", "performance_pct", "quality_pct",
+        "oee_pct", "teep_pct", "utilisation_pct", "ppt_min", "run_min", "good_qty", "scrap_qty", "loss_cost_amount"]
+by_wc = report["by_work_center"][cols]
+event = render_table(by_wc, key="oee_by_wc", currency=currency, selectable=True, export_name="oee_by_work_center")
+
+st.subheader(t("oee_by_wc_month"))
+wc_month = report["by_work_center_month"][["work_center_id", "month", "availability_pct", "performance_pct", "quality_pct", "oee_pct",
+                                           "breakdown_cost_amount", "loss_cost_amount"]]
+month_event = render_table(wc_month, key="oee_wc_month", currency=currency, selectable=True, height=360, export_name="oee_by_month")
+
+picked = month_event.selection.rows if month_event is not None else []
+picked_wc = event.selection.rows if event is not None else []
+if picked or picked_wc:
+    if picked:
+        row = wc_month.iloc[picked[0]]
+        wc, month = row.work_center_id, row.month
+    else:
+        wc, month = by_wc.iloc[picked_wc[0]].work_center_id, report["by_month"].month.iloc[-1]
+    events = report["events"]
+    ev = events[(events.work_center_id == wc) & (pd.to_datetime(events.start_at).dt.strftime("%Y-%m") == month)]
+    st.markdown(f"**{t('oee_drill', w=wc, m=month)}**")
+    render_table(with_links(ev[ev.state != "running"]), key="oee_drill_events", export_name=f"{wc}_{month}_events", height=320)
+    st.markdown(f"**{t('oee_drill_orders', w=wc, m=month)}**")
+    orders = report["work_order_loss"]
+    orders = orders[orders.work_order_id.isin(ev.work_order_id.dropna())].sort_values("loss_cost_amount", ascending=False)
+    render_table(with_links(orders), key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders")
+
+st.plotly_chart(build_oee_heatmap(report["by_work_center_day"]), width="stretch", key="oee_heatmap")
+
+st.subheader(t("oee_by_shift"))
+shifts = report["by_shift"].assign(shift_label=lambda d: d["shift"].map(SHIFTS))
+render_table(shifts[["shift_label", "availability_pct", "performance_pct", "quality_pct", "oee_pct", "loss_cost_amount"]],
+             key="oee_shift", currency=currency, export_name="oee_by_shift")
+
+st.subheader(t("oee_improvement"))
+render_table(report["improvement"], key="oee_improvement", currency=currency, export_name="oee_improvement_value", height=360)
+
+if report["bottleneck_margin"] is not None:
+    st.subheader(t("oee_bottleneck_table"))
+    render_table(report["bottleneck_margin"], key="oee_bottleneck_table", currency=currency, export_name="bottleneck_margin")
+
+st.subheader(t("oee_problems"))
+if report["problems"].empty:
+    st.success(t("oee_no_problems"))
+else:
+    render_table(report["problems"], key="oee_problems", export_name="oee_data_problems")
