@@ -281,9 +281,9 @@ def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rate
     wo_product = o.groupby("work_order_id").product_id.first()
     per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
     per_product = per_product[per_product.good_qty > 0].copy()
-    per_product["actual_unit_cost"] = per_product.conversion_cost_amount / per_product.good_qty
-    per_product["target_unit_cost"] = per_product.ideal_cost / per_product.good_qty / settings.target_oee
-    gap = (per_product.actual_unit_cost - per_product.target_unit_cost).clip(lower=0)
+    per_product["actual_conversion_unit_cost"] = per_product.conversion_cost_amount / per_product.good_qty
+    per_product["target_conversion_unit_cost"] = per_product.ideal_cost / per_product.good_qty / settings.target_oee
+    gap = (per_product.actual_conversion_unit_cost - per_product.target_conversion_unit_cost).clip(lower=0)
     per_product["value_per_year_amount"] = (gap * per_product.good_qty * 12.0 / months).round(2)
     per_product["conversion_cost_amount"] = per_product.conversion_cost_amount.round(2)
     return per_product.drop(columns="ideal_cost").reset_index().sort_values("value_per_year_amount", ascending=False).reset_index(drop=True)

@@ -74,6 +74,7 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
                 counts[table.name] = eng.bulk_insert(conn, table, frames[table.name])
         progress(0.99, "indexes")
         eng.create_indexes(engine)
+        eng.refresh_statistics(engine)
         return counts
 
     counts = write_duckdb_file(path, write)

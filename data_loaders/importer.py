@@ -547,7 +547,9 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
             def write(engine):
                 eng.create_schema(engine)
                 with engine.begin() as conn:
-                    return _write(conn, frames, mode, note)
+                    written = _write(conn, frames, mode, note)
+                eng.refresh_statistics(engine)
+                return written
 
             counts = write_duckdb_file(path, write, copy_existing=(mode == "append"))
         else:
@@ -556,6 +558,7 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
                 eng.create_schema(engine)
                 with engine.begin() as conn:
                     counts = _write(conn, frames, mode, note)
+                eng.refresh_statistics(engine)
             finally:
                 engine.dispose()
     except sa.exc.SQLAlchemyError as exc:

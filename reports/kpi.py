@@ -8,6 +8,7 @@ from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_producti
 from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.oee import oee_report
+from reports.profitability import profitability_report
 
 OEE_FIELDS = ["oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct", "ppt_min",
               "fully_productive_min", "good_qty", "scrap_qty", "loss_cost_amount"]
@@ -26,8 +27,28 @@ def _oee_section(engine: Engine, scope: Scope) -> dict | None:
     }
 
 
+def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
+    r = profitability_report(engine, scope)
+    if r["total"] is None:
+        return None
+    keep = ["revenue_amount", "std_cost_amount", "variance_amount", "oee_loss_amount", "contribution_amount", "gross_profit_amount",
+            "contribution_pct", "gross_margin_pct"]
+    vt = r["variance_total"]
+    variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
+    variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
+    return {
+        **{k: round(float(r["total"][k]), 4) for k in keep},
+        "by_family": r["by_family"][["family"] + keep].round(4).to_dict(orient="records"),
+        "variances": variances,
+        "products_over_variance_target": r["variance_by_product"].loc[r["variance_by_product"].over_target, "product_id"].tolist(),
+        "period_bridge": r["period_bridge"].to_dict(orient="records") if r["period_bridge"] is not None else None,
+        "budget_bridge": r["budget_bridge"].to_dict(orient="records"),
+    }
+
+
 def kpi_report(engine: Engine, scope: Scope) -> dict:
-    """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, and data-quality counts."""
+    """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
+    variances and bridges, and data-quality counts."""
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -40,6 +61,7 @@ def kpi_report(engine: Engine, scope: Scope) -> dict:
         "kpis": compute_kpis(pnl, production, cash),
         "monthly": pnl.round(4).to_dict(orient="records"),
         "oee": _oee_section(engine, scope),
+        "profitability": _profitability_section(engine, scope),
         "data_quality": {
             "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine))),
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),

@@ -15,6 +15,7 @@ PAGES = {
     "pages/production.py": ("生产与工单", "Production and work orders"),
     "pages/oee.py": ("OEE 与损失成本", "OEE and loss cost"),
     "pages/ledger.py": ("总账与损益", "Ledger and P&L"),
+    "pages/profitability.py": ("产品盈利与成本差异", "Profitability and cost variances"),
     "pages/vouchers.py": ("凭证追溯", "Voucher drill-down"),
     "pages/reconciliation.py": ("业财对账", "Business–finance reconciliation"),
     "pages/data.py": ("数据管理", "Data management"),
@@ -168,3 +169,16 @@ def test_oee_page_settings_and_drill(app):
     at.run()
     assert not at.exception
     assert any("设备事件" in m.value for m in at.markdown)
+
+
+def test_profitability_page_dimensions_and_drill(app):
+    at = _open(app, "pages/profitability.py")
+    assert [m.label for m in at.metric][:4] == ["营业收入", "毛利", "毛利率", "边际贡献率"]
+    at.button_group(key="pf_dim").set_value("customer")
+    at.run()
+    assert not at.exception
+    assert "客户名称" in at.dataframe[0].value.columns
+    at.session_state["pf_var_products"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("的工单差异" in m.value for m in at.markdown)

@@ -129,3 +129,10 @@ def test_oee_page_in_the_browser(server, page):
     page.get_by_role("heading", name="OEE 与损失成本").wait_for()
     page.get_by_text("六大损失").first.wait_for()
     page.get_by_text("损失成本").first.wait_for()
+
+
+def test_profitability_page_in_the_browser(server, page):
+    page.goto(f"{server}/profitability")
+    page.get_by_role("heading", name="产品盈利与成本差异").wait_for()
+    page.get_by_text("利润桥").first.wait_for()
+    page.get_by_text("成本差异率").first.wait_for()

@@ -20,6 +20,7 @@ from data_loaders.validation import validate_database
 from analytics.oee import OeeSettings
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
+from reports import profitability as reports_profitability
 from sample_data.build import build_sample
 
 TTL = 600
@@ -206,3 +207,8 @@ def reconciliation(url: str, scope: Scope, tolerance: float) -> dict:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
     return reports_oee.oee_report(get_engine(url), scope, settings)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def profitability(url: str, scope: Scope) -> dict:
+    return reports_profitability.profitability_report(get_engine(url), scope)

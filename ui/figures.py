@@ -130,3 +130,40 @@ def build_oee_heatmap(by_day: pd.DataFrame) -> go.Figure:
                                colorscale="RdYlGn", zmin=0.4, zmax=1.0, colorbar=dict(title="OEE", tickformat=".0%")))
     fig.update_layout(title=t("chart_oee_heatmap"))
     return _style(fig, 460)
+
+
+def build_margin_map(by_product: pd.DataFrame, currency: str) -> go.Figure:
+    """Products by volume (x) and gross margin % (y); bubble size is revenue, color the family."""
+    import plotly.express as px
+
+    d = by_product[by_product.revenue_amount > 0]
+    fig = px.scatter(d, x="qty", y="gross_margin_pct", size="revenue_amount", color="family", hover_name="product_name",
+                     hover_data={"product_id": True, "revenue_amount": ":,.2f", "gross_profit_amount": ":,.2f"}, size_max=48,
+                     color_discrete_sequence=PALETTE)
+    fig.update_layout(title=t("chart_margin_map"), legend_title_text="")
+    fig.update_xaxes(title_text=t("axis_qty"), tickformat=",.0f")
+    fig.update_yaxes(title_text=t("series_margin"), tickformat=".0%")
+    fig.update_layout(hovermode="closest")
+    return _style(fig, 480)
+
+
+def build_variance_components_figure(summary: pd.DataFrame, label_col: str, components: list[str], currency: str) -> go.Figure:
+    """Stacked variance components per row of ``summary`` (positive is unfavorable)."""
+    fig = go.Figure()
+    for i, comp in enumerate(components):
+        fig.add_bar(x=summary[label_col], y=summary[f"{comp}_amount"], name=t(f"var_{comp}"), marker_color=PALETTE[i % len(PALETTE)])
+    fig.update_layout(title=t("chart_variance_components"), barmode="relative")
+    fig.update_yaxes(title_text=t("axis_amount", currency=currency), tickformat=",.0f")
+    return _style(fig, 440)
+
+
+def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.Figure:
+    """A profit bridge as a waterfall; bars are the change each driver causes in gross profit."""
+    fig = go.Figure(go.Waterfall(
+        x=[t(f"bridge_{s}") for s in bridge.step], y=bridge.amount, measure=bridge.measure,
+        increasing=dict(marker_color=PALETTE[1]), decreasing=dict(marker_color=PALETTE[2]), totals=dict(marker_color=PALETTE[0]),
+        texttemplate="%{y:,.0f}", textposition="outside",
+    ))
+    fig.update_layout(title=title, showlegend=False)
+    fig.update_yaxes(title_text=t("axis_amount", currency=currency), tickformat=",.0f")
+    return _style(fig, 440)

@@ -1,0 +1,258 @@
+"""Product profitability, standard-vs-actual cost variances and profit bridges.
+
+Sign rule: variance = actual − standard; positive is unfavorable. In a bridge, a bar is the
+change it causes in gross profit: positive raises profit.
+
+Variances of a completed work order against the standard cost of its good output
+(textbook definitions; docs/FORMULAS.md gives each with a worked example):
+
+    material price      = actual material − AQ × SP                   (per material, Σ)
+    material usage      = AQ × SP − SQ(total output) × SP
+    material scrap      = SQ(total output) × SP − standard material of good output
+    labor rate          = actual labor − AH × SR
+    labor efficiency    = AH × SR − SH(total output) × SR
+    labor scrap         = SH(total output) × SR − standard labor of good output
+    overhead efficiency = applied overhead − standard overhead of total output
+    overhead scrap      = standard overhead of total output − standard overhead of good output
+
+Each standard value is rounded to cents once, so the eight add up — exactly, to the cent — to
+actual cost − standard cost of good output, which is what the ledger posts to 6409 at completion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.money import compute_overhead_cents, mul_cents
+
+VARIANCES = ("material_price", "material_usage", "material_scrap", "labor_rate", "labor_efficiency", "labor_scrap",
+             "overhead_efficiency", "overhead_scrap")
+# how each variance feeds the bridges
+BRIDGE_GROUP = {"material_price": "material_cost", "material_usage": "material_cost", "labor_rate": "conversion_cost",
+                "labor_efficiency": "oee_losses", "overhead_efficiency": "oee_losses",
+                "material_scrap": "scrap", "labor_scrap": "scrap", "overhead_scrap": "scrap"}
+TARGET_VARIANCE_RATE = 0.02
+
+
+def _cents(x) -> np.ndarray:
+    return np.round(np.asarray(x, dtype=float) * 100).astype(np.int64)
+
+
+def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
+    """The eight variances of every completed work order, in money; one row per work order.
+
+    ``facts`` from ``load_work_order_facts``; ``materials`` from ``load_material_facts``.
+    Adds actual_amount, standard_amount (good output), variance_amount and variance_pct.
+    """
+    f = facts.copy()
+    total_qty = (f.good_qty + f.scrap_qty).to_numpy()
+    good = f.good_qty.to_numpy()
+    # material, per material then summed: AQ x SP and SQ(total) x SP
+    m = materials.merge(f[["work_order_id", "good_qty", "scrap_qty"]], on="work_order_id", how="inner")
+    m["aq_sp"] = mul_cents(m.actual_qty.round(3), 3, m.std_price, 4)
+    sq_total = (m.qty_per_unit * (m.good_qty + m.scrap_qty)).round(3)
+    m["sq_sp"] = mul_cents(sq_total, 3, m.std_price, 4)
+    per_wo = m.groupby("work_order_id")[["aq_sp", "sq_sp"]].sum()
+    aq_sp = per_wo.aq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
+    sq_sp = per_wo.sq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
+    mat_actual = _cents(f.material_amount)
+    std_mat_good = mul_cents(good, 3, f.std_material_cost, 4)
+    # labor: AH x SR and SH(total) x SR at the work center's standard rate
+    lab_actual = _cents(f.labor_amount)
+    ah_sr = mul_cents(f.labor_h.round(4), 4, f.labor_rate_per_h, 2)
+    sh_total = np.round(f.std_labor_h_per_unit.to_numpy() * total_qty, 4)
+    sh_sr = mul_cents(sh_total, 4, f.labor_rate_per_h, 2)
+    std_lab_good = mul_cents(good, 3, f.std_labor_cost, 4)
+    # overhead: applied on actual machine time vs standard overhead of total output
+    oh_actual = compute_overhead_cents(f.machine_s.round(), f.absorption_rate_per_h)
+    oh_std_total = mul_cents(total_qty, 3, f.std_overhead_cost, 4)
+    std_unit = (f.std_material_cost + f.std_labor_cost + f.std_overhead_cost).round(4)
+    std_good = mul_cents(good, 3, std_unit, 4)  # what completion debits to finished goods
+    std_oh_good = std_good - std_mat_good - std_lab_good
+    parts = {
+        "material_price": mat_actual - aq_sp,
+        "material_usage": aq_sp - sq_sp,
+        "material_scrap": sq_sp - std_mat_good,
+        "labor_rate": lab_actual - ah_sr,
+        "labor_efficiency": ah_sr - sh_sr,
+        "labor_scrap": sh_sr - std_lab_good,
+        "overhead_efficiency": oh_actual - oh_std_total,
+        "overhead_scrap": oh_std_total - std_oh_good,
+    }
+    for name, cents in parts.items():
+        f[f"{name}_amount"] = cents / 100.0
+    f["actual_amount"] = (mat_actual + lab_actual + oh_actual) / 100.0
+    f["standard_amount"] = std_good / 100.0
+    f["variance_amount"] = (mat_actual + lab_actual + oh_actual - std_good) / 100.0
+    f["variance_pct"] = np.where(std_good != 0, f.variance_amount / np.where(std_good != 0, f.standard_amount, 1), np.nan)
+    return f
+
+
+def compute_variance_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Variances summed over ``by`` (product, family, work center, plant, period ...), with the
+    cost variance rate |actual − standard| / standard against the 2 % target."""
+    cols = ["good_qty", "scrap_qty", "actual_amount", "standard_amount", "variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+    g = variances.groupby(by, as_index=False)[cols].sum() if by else variances[cols].sum().to_frame().T
+    g["variance_rate_pct"] = np.where(g.standard_amount != 0, (g.actual_amount - g.standard_amount).abs() / g.standard_amount.where(g.standard_amount != 0, 1), np.nan)
+    g["over_target"] = g.variance_rate_pct > TARGET_VARIANCE_RATE
+    money = [c for c in g.columns if c.endswith("_amount")]
+    g[money] = g[money].round(2)
+    return g
+
+
+def compute_overhead_three_way(overhead: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
+    """Overhead variance per period x plant, three ways: spending = incurred − budget,
+    volume = budget − applied, efficiency = applied − standard (the orders' overhead
+    efficiency), plus scrap. They add up to incurred − standard overhead of good output."""
+    wo = variances.groupby(["period", "plant_id"], as_index=False)[["overhead_efficiency_amount", "overhead_scrap_amount"]].sum()
+    o = overhead.merge(wo, on=["period", "plant_id"], how="outer").fillna(0.0)
+    o["spending_amount"] = (o.incurred_amount - o.budget_amount).round(2)
+    o["volume_amount"] = (o.budget_amount - o.applied_amount).round(2)
+    o["total_overhead_variance_amount"] = (o.spending_amount + o.volume_amount + o.overhead_efficiency_amount + o.overhead_scrap_amount).round(2)
+    return o.sort_values(["period", "plant_id"]).reset_index(drop=True)
+
+
+def compute_profit_facts(sales: pd.DataFrame, variances: pd.DataFrame, oee_loss: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per period x product x customer x plant with revenue, standard cost of sales by
+    component, the production variance and OEE loss cost attributed to it.
+
+    A product's variance in a period (its orders completed that period, in that plant) is spread
+    over the customers who bought it then, by their share of its standard cost of sales; with no
+    sales that period it stays on a row with customer ``(unsold)``. Every cent is kept.
+    """
+    s = sales.copy()
+    s["std_material_amount"] = s.qty * s.std_material_cost
+    s["std_labor_amount"] = s.qty * s.std_labor_cost
+    s["std_overhead_amount"] = s.qty * s.std_overhead_cost
+    s["std_cost_amount"] = s.std_material_amount + s.std_labor_amount + s.std_overhead_amount
+    var_cols = ["variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+    v = variances.copy()
+    if oee_loss is not None and not oee_loss.empty:
+        v = v.merge(oee_loss[["work_order_id", "loss_cost_amount"]].rename(columns={"loss_cost_amount": "oee_loss_amount"}),
+                    on="work_order_id", how="left")
+    v["oee_loss_amount"] = v.get("oee_loss_amount", 0.0)
+    v["oee_loss_amount"] = v.oee_loss_amount.fillna(0.0)
+    keys = ["period", "product_id", "plant_id"]
+    pv = v.groupby(keys, as_index=False)[var_cols + ["oee_loss_amount"]].sum()
+    weight = s.groupby(keys).std_cost_amount.transform("sum")
+    s["_share"] = np.where(weight != 0, s.std_cost_amount / weight.where(weight != 0, 1), 0.0)
+    merged = s.merge(pv, on=keys, how="left")
+    for c in var_cols + ["oee_loss_amount"]:
+        merged[c] = merged[c].fillna(0.0) * merged._share
+    sold = s[keys].drop_duplicates().assign(_sold=True)
+    unsold = pv.merge(sold, on=keys, how="left")
+    unsold = unsold[unsold._sold.isna()].drop(columns="_sold")
+    if not unsold.empty:
+        info = variances.drop_duplicates("product_id").set_index("product_id")
+        unsold = unsold.assign(customer_id="(unsold)", customer_name="(unsold)", product_name=unsold.product_id.map(info.product_name),
+                               family=unsold.product_id.map(info.family))
+    out = pd.concat([merged.drop(columns="_share"), unsold], ignore_index=True)
+    num = ["qty", "gross_amount", "discount_amount", "revenue_amount", "std_material_amount", "std_labor_amount",
+           "std_overhead_amount", "std_cost_amount"] + var_cols + ["oee_loss_amount"]
+    out[num] = out[num].astype(float).fillna(0.0)
+    return out
+
+
+def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Revenue, cost and margins over ``by`` with totals' shares.
+
+    contribution margin = revenue − standard material − standard labor (the variable costs);
+    gross profit = revenue − standard cost of sales − production variance (as the ledger has it);
+    OEE loss cost is shown as its own line: the part of actual cost lost to downtime, speed and scrap.
+    """
+    cols = ["qty", "gross_amount", "discount_amount", "revenue_amount", "std_material_amount", "std_labor_amount", "std_overhead_amount",
+            "std_cost_amount", "variance_amount", "oee_loss_amount"]
+    g = facts.groupby(by, as_index=False, dropna=False)[cols].sum() if by else facts[cols].sum().to_frame().T
+    g["contribution_amount"] = g.revenue_amount - g.std_material_amount - g.std_labor_amount
+    g["gross_profit_amount"] = g.revenue_amount - g.std_cost_amount - g.variance_amount
+
+    def pct(num, den):
+        return np.where(den != 0, num / np.where(den != 0, den, 1), np.nan)
+
+    g["contribution_pct"] = pct(g.contribution_amount, g.revenue_amount)
+    g["gross_margin_pct"] = pct(g.gross_profit_amount, g.revenue_amount)
+    total_rev = g.revenue_amount.sum()
+    g["revenue_share_pct"] = g.revenue_amount / total_rev if total_rev else np.nan
+    g["unit_price"] = pct(g.revenue_amount, g.qty)
+    money = [c for c in g.columns if c.endswith("_amount")]
+    g[money] = g[money].astype(float).round(2)
+    return g.sort_values("gross_profit_amount", ascending=False).reset_index(drop=True)
+
+
+def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
+    """Per product: average net price, standard cost per unit, actual cost per good unit made."""
+    sales = facts[facts.qty != 0].groupby(["product_id"], as_index=False).agg(
+        qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
+    made = variances.groupby("product_id", as_index=False).agg(good_qty=("good_qty", "sum"), actual_amount=("actual_amount", "sum"),
+                                                               product_name=("product_name", "first"), family=("family", "first"))
+    u = made.merge(sales, on="product_id", how="outer")
+    u["unit_price"] = u.revenue_amount / u.qty
+    u["standard_unit_cost"] = u.std_cost_amount / u.qty
+    u["actual_unit_cost"] = u.actual_amount / u.good_qty
+    return u[["product_id", "product_name", "family", "qty", "good_qty", "unit_price", "standard_unit_cost", "actual_unit_cost"]].round(4)
+
+
+def _product_view(facts: pd.DataFrame) -> pd.DataFrame:
+    return facts.groupby("product_id").agg(qty=("qty", "sum"), revenue=("revenue_amount", "sum"), std_cost=("std_cost_amount", "sum"))
+
+
+def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.DataFrame, current_var: pd.DataFrame) -> pd.DataFrame:
+    """Gross profit of a base period to a current period, in bars that add up exactly:
+    price, volume, mix, standard cost, material cost, conversion cost, OEE losses, scrap.
+
+    ``base`` / ``current``: profit facts of each period; ``*_var``: work-order variances of each.
+    Per product with quantity Q, net revenue R, standard cost K, margin m = (R − K) / Q:
+    price = Q1 (P1 − P0); standard cost = −Q1 (C1 − C0); volume = (ΣQ1 − ΣQ0) × average base margin;
+    mix = Σ (Q1 − Q0) m0 − volume, where a product sold in only one period uses that period's
+    margin. Variance bars are minus the change in each group of variances.
+    """
+    p0, p1 = _product_view(base), _product_view(current)
+    p = p0.add_suffix("0").join(p1.add_suffix("1"), how="outer").fillna(0.0)
+    both = (p.qty0 != 0) & (p.qty1 != 0)
+    price0 = np.where(p.qty0 != 0, p.revenue0 / p.qty0.where(p.qty0 != 0, 1), 0.0)
+    price1 = np.where(p.qty1 != 0, p.revenue1 / p.qty1.where(p.qty1 != 0, 1), 0.0)
+    cost0 = np.where(p.qty0 != 0, p.std_cost0 / p.qty0.where(p.qty0 != 0, 1), 0.0)
+    cost1 = np.where(p.qty1 != 0, p.std_cost1 / p.qty1.where(p.qty1 != 0, 1), 0.0)
+    margin0 = np.where(p.qty0 != 0, price0 - cost0, price1 - cost1)
+    price = np.where(both, p.qty1 * (price1 - price0), 0.0)
+    std_cost = np.where(both, -p.qty1 * (cost1 - cost0), 0.0)
+    # money with no quantity (a credit note in a month with no sales) is a price effect
+    no_qty = (p.qty0 == 0) & (p.qty1 == 0)
+    price = price + np.where(no_qty, (p.revenue1 - p.std_cost1) - (p.revenue0 - p.std_cost0), 0.0)
+    vol_mix = np.where(no_qty, 0.0, (p.qty1 - p.qty0) * margin0)
+    q0, q1 = p.qty0.sum(), p.qty1.sum()
+    avg_margin0 = float((p.qty0 * margin0).sum() / q0) if q0 else 0.0
+    volume = (q1 - q0) * avg_margin0 if q0 else float(vol_mix.sum())
+    mix = float(vol_mix.sum()) - volume
+    bars = [("price", float(price.sum())), ("volume", volume), ("mix", mix), ("standard_cost", float(std_cost.sum()))]
+    for group in ("material_cost", "conversion_cost", "oee_losses", "scrap"):
+        names = [f"{v}_amount" for v, g in BRIDGE_GROUP.items() if g == group]
+        bars.append((group, -(float(current_var[names].sum().sum()) - float(base_var[names].sum().sum()))))
+    gp0 = float((base.revenue_amount - base.std_cost_amount).sum() - base_var.variance_amount.sum())
+    gp1 = float((current.revenue_amount - current.std_cost_amount).sum() - current_var.variance_amount.sum())
+    return _bridge_frame(gp0, gp1, bars, remainder="mix")
+
+
+def compute_budget_bridge(budget: pd.DataFrame, actual: pd.DataFrame, actual_var: pd.DataFrame) -> pd.DataFrame:
+    """Budgeted gross profit to actual: revenue, standard cost of sales, then each variance group
+    (the budget assumes standard costs, so it has no variances). Bars add up exactly."""
+    rev_b, cogs_b = float(budget.revenue_amount.sum()), float(budget.cost_of_sales_amount.sum())
+    rev_a, cogs_a = float(actual.revenue_amount.sum()), float(actual.std_cost_amount.sum())
+    bars = [("revenue", rev_a - rev_b), ("standard_cost", -(cogs_a - cogs_b))]
+    for group in ("material_cost", "conversion_cost", "oee_losses", "scrap"):
+        names = [f"{v}_amount" for v, g in BRIDGE_GROUP.items() if g == group]
+        bars.append((group, -float(actual_var[names].sum().sum())))
+    gp_a = rev_a - cogs_a - float(actual_var.variance_amount.sum())
+    return _bridge_frame(rev_b - cogs_b, gp_a, bars, remainder="revenue")
+
+
+def _bridge_frame(start: float, end: float, bars: list[tuple[str, float]], remainder: str) -> pd.DataFrame:
+    """Start, bars and end rounded to cents; the ``remainder`` bar takes the cent or two of
+    rounding so that the bars add up exactly to end − start."""
+    start, end = round(start, 2), round(end, 2)
+    rounded = [(name, round(value, 2)) for name, value in bars]
+    others = sum(v for name, v in rounded if name != remainder)
+    rounded = [(name, round(end - start - others, 2) if name == remainder else v) for name, v in rounded]
+    rows = [("start", start, "absolute")] + [(name, value, "relative") for name, value in rounded] + [("end", end, "total")]
+    return pd.DataFrame(rows, columns=["step", "amount", "measure"])

@@ -1,0 +1,91 @@
+"""Product profitability with standard vs actual cost variances and profit bridges.
+
+Which products make money and why margin moved; is a variance price, usage, efficiency or
+scrap. Every product drills to its work orders and through them to vouchers.
+"""
+
+import streamlit as st
+
+from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES
+from ui import data
+from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure
+from ui.format import money, pct
+from ui.i18n import t
+from ui.panels import with_links
+from ui.tables import render_table
+
+DIMENSIONS = {"product": "产品 Product", "family": "产品族 Family", "customer": "客户 Customer", "plant": "工厂 Plant",
+              "period": "期间 Period"}
+
+url, scope, currency = data.context()
+st.title(t("page_profitability"))
+st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)} · {t('pf_ledger_note')}")
+
+r = data.profitability(url, scope)
+total, vt = r["total"], r["variance_total"]
+if total is None:
+    st.info(t("no_data"))
+    st.stop()
+
+c = st.columns(4)
+c[0].metric(t("kpi_revenue"), money(total.revenue_amount, currency, compact=True))
+c[1].metric(t("kpi_gross_profit"), money(total.gross_profit_amount, currency, compact=True))
+c[2].metric(t("kpi_gross_margin"), pct(total.gross_margin_pct))
+c[3].metric(t("kpi_contribution"), pct(total.contribution_pct))
+c = st.columns(4)
+c[0].metric(t("kpi_variance"), money(total.variance_amount, currency, compact=True), help=t("kpi_variance_help"))
+rate = vt.variance_rate_pct if vt is not None else None
+c[1].metric(t("kpi_variance_rate"), pct(rate), delta=pct(rate - TARGET_VARIANCE_RATE) if rate is not None else None,
+            delta_color="inverse", help=t("kpi_variance_rate_help"))
+c[2].metric(t("kpi_oee_loss"), money(total.oee_loss_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
+over = r["variance_by_product"]
+c[3].metric(t("kpi_variance_rate") + " > 2%", f"{int(over.over_target.sum())} / {len(over)}")
+
+dim = st.segmented_control(t("pf_dimension"), options=list(DIMENSIONS), format_func=DIMENSIONS.get, key="pf_dim", default="product") or "product"
+st.subheader(t("pf_ranked"))
+table = r[f"by_{dim}"].drop(columns=["unit_price"] if dim != "product" else [])
+render_table(table, key="pf_ranked", currency=currency, export_name=f"profitability_by_{dim}", height=420)
+
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(build_margin_map(r["by_product"], currency), width="stretch", key="pf_margin_map")
+with right:
+    ranked = r["by_product"][["product_id", "product_name", "revenue_amount", "gross_profit_amount", "gross_margin_pct"]]
+    st.markdown(f"**{t('pf_top')}**")
+    render_table(ranked.head(5), key="pf_top", currency=currency)
+    st.markdown(f"**{t('pf_bottom')}**")
+    render_table(ranked.tail(5).iloc[::-1], key="pf_bottom", currency=currency)
+
+st.subheader(t("pf_unit"))
+render_table(r["unit_economics"], key="pf_unit", currency=currency, export_name="unit_economics", height=360)
+
+st.subheader(t("pf_variances"))
+n_over = int(over.over_target.sum())
+if n_over:
+    st.warning(t("pf_over_target", n=n_over))
+fam = r["variances"].groupby("family", as_index=False)[[f"{v}_amount" for v in VARIANCES]].sum()
+st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES), currency), width="stretch", key="pf_var_chart")
+var_cols = ["product_id", "product_name", "family", "good_qty", "scrap_qty", "standard_amount", "actual_amount", "variance_amount",
+            "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES]
+by_product = over.sort_values("variance_amount", ascending=False)[var_cols].reset_index(drop=True)
+event = render_table(by_product, key="pf_var_products", currency=currency, selectable=True, export_name="variances_by_product", height=380)
+picked = event.selection.rows if event is not None else []
+if picked:
+    product = by_product.iloc[picked[0]]
+    st.markdown(f"**{t('pf_variance_orders', p=f'{product.product_id} {product.product_name}')}**")
+    orders = r["variances"][r["variances"].product_id == product.product_id]
+    cols = ["work_order_id", "period", "plant_id", "work_center_id", "good_qty", "scrap_qty", "standard_amount", "actual_amount",
+            "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+    render_table(with_links(orders[cols].sort_values("variance_amount", ascending=False)), key="pf_var_orders", currency=currency,
+                 export_name=f"{product.product_id}_work_order_variances", height=360)
+
+st.subheader(t("pf_overhead"))
+render_table(r["overhead_three_way"], key="pf_overhead", currency=currency, export_name="overhead_three_way", height=320)
+
+st.subheader(t("pf_bridges"))
+left, right = st.columns(2)
+if r["period_bridge"] is not None:
+    base = r["bridge_base"]
+    title = t("pf_bridge_periods", a=f"{base.period_from}…{base.period_to}", b=f"{scope.period_from}…{scope.period_to}")
+    left.plotly_chart(build_bridge_figure(r["period_bridge"], title, currency), width="stretch", key="pf_bridge_periods")
+right.plotly_chart(build_bridge_figure(r["budget_bridge"], t("pf_bridge_budget"), currency), width="stretch", key="pf_bridge_budget")

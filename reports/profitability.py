@@ -1,0 +1,68 @@
+"""Product profitability and cost variances for a scope, with the bridges."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from analytics import oee as oee_analytics
+from analytics import profitability as A
+from data_loaders import oee as oee_loaders
+from data_loaders import profitability as P
+from data_loaders.queries import month_after, month_start
+from data_loaders.scope import Scope
+
+DIMENSIONS = {
+    "product": ["product_id", "product_name", "family"],
+    "family": ["family"],
+    "customer": ["customer_id", "customer_name"],
+    "plant": ["plant_id"],
+    "period": ["period"],
+}
+
+
+def _oee_loss_by_work_order(engine: Engine, scope: Scope) -> pd.DataFrame:
+    events = oee_loaders.load_events(engine, scope)
+    if events.empty:
+        return pd.DataFrame(columns=["work_order_id", "loss_cost_amount"])
+    output = oee_loaders.load_output(engine, scope)
+    centers = oee_loaders.load_work_centers(engine, scope)
+    start = month_start(scope.period_from) if scope.period_from else None
+    end = month_after(scope.period_to) if scope.period_to else None
+    segments = oee_analytics.compute_event_segments(events, start, end)
+    return oee_analytics.compute_work_order_loss_cost(segments, output, centers)
+
+
+def _facts(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    variances = A.compute_work_order_variances(P.load_work_order_facts(engine, scope), P.load_material_facts(engine, scope))
+    facts = A.compute_profit_facts(P.load_sales(engine, scope), variances, _oee_loss_by_work_order(engine, scope))
+    return facts, variances
+
+
+def profitability_report(engine: Engine, scope: Scope) -> dict:
+    """Profitability by every dimension, unit economics, variances by product, work center,
+    plant and period, the overhead three-way split, and two bridges: from the same span before
+    to this one, and from budget to actual."""
+    facts, variances = _facts(engine, scope)
+    report = {
+        "facts": facts,
+        "variances": variances,
+        "total": A.compute_profitability(facts, []).iloc[0] if len(facts) else None,
+        "unit_economics": A.compute_unit_economics(facts, variances),
+        "variance_total": A.compute_variance_summary(variances, []).iloc[0] if len(variances) else None,
+        "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope), variances),
+        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, variances),
+    }
+    for name, cols in DIMENSIONS.items():
+        report[f"by_{name}"] = A.compute_profitability(facts, cols)
+    for name, cols in (("product", ["product_id", "product_name", "family"]), ("work_center", ["work_center_id"]),
+                       ("plant", ["plant_id"]), ("period", ["period"]), ("product_period", ["product_id", "product_name", "period"])):
+        report[f"variance_by_{name}"] = A.compute_variance_summary(variances, cols)
+    previous = scope.previous()
+    if previous is not None:
+        base_facts, base_var = _facts(engine, previous)
+        report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, variances)
+        report["bridge_base"] = previous
+    else:
+        report["period_bridge"], report["bridge_base"] = None, None
+    return report
