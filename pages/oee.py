@@ -4,8 +4,8 @@ waterfall, a Pareto of loss reasons, a heatmap, and a drill to the events and wo
 import pandas as pd
 import streamlit as st
 
-from analytics.oee import SHIFTS, OeeSettings
 from ui import data
+from ui.data import SHIFTS, OeeSettings
 from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure
 from ui.format import money, pct
 from ui.i18n import t

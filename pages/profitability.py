@@ -6,8 +6,8 @@ scrap. Every product drills to its work orders and through them to vouchers.
 
 import streamlit as st
 
-from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES
 from ui import data
+from ui.data import TARGET_VARIANCE_RATE, VARIANCES
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure
 from ui.format import money, pct
 from ui.i18n import t

@@ -8,8 +8,8 @@ import math
 
 import streamlit as st
 
-from data_loaders.lineage import VoucherFilter
 from ui import data
+from ui.data import VoucherFilter
 from ui.format import money
 from ui.i18n import column_label, t
 from ui.panels import render_source_document, render_work_order, with_links
@@ -61,6 +61,9 @@ if mode == "voucher":
     page_no = int(st.session_state.get("vx_page", 1))
     rows, total = data.voucher_page(url, scope, vfilter, page_no, PAGE_SIZE)
     pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page_no > pages:  # the filters narrowed the result: start again at page 1
+        page_no = st.session_state["vx_page"] = 1
+        rows, total = data.voucher_page(url, scope, vfilter, page_no, PAGE_SIZE)
     if total == 0:
         st.info(t("vx_none"))
     else:

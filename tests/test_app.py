@@ -182,3 +182,14 @@ def test_profitability_page_dimensions_and_drill(app):
     at.run()
     assert not at.exception
     assert any("的工单差异" in m.value for m in at.markdown)
+
+
+def test_voucher_paging_survives_narrower_filters(app):
+    at = _open(app, "pages/vouchers.py")
+    at.number_input(key="vx_page").set_value(3)
+    at.run()
+    assert "第 3/" in at.caption[0].value or any("第 3/" in c.value for c in at.caption)
+    at.multiselect(key="vx_types").set_value(["MJ"])  # one voucher: one page
+    at.run()
+    assert not at.exception
+    assert any("共 1 张凭证，第 1/1 页" in c.value for c in at.caption)

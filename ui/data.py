@@ -1,7 +1,9 @@
 """Cached data access for pages: the one place where the UI meets loaders and analytics.
 
 Engines are cached with ``st.cache_resource``; frames with ``st.cache_data`` keyed on the
-database URL and the ``Scope``. Pages call these functions and never run SQL.
+database URL and the ``Scope``. Pages call these functions and never run SQL; the few
+settings types and constants pages need (``VoucherFilter``, ``OeeSettings``, ``SHIFTS``,
+``VARIANCES``, ``TARGET_VARIANCE_RATE``) are re-exported here so that pages import ``ui`` only.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from data_loaders import engine as eng
 from data_loaders import lineage
 from data_loaders import queries as q
 from data_loaders.importer import ImportReport, import_sources
+from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
-from analytics.oee import OeeSettings
+from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
+from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
