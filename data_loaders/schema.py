@@ -295,15 +295,16 @@ purchase_orders = Table(
     "purchase_orders", metadata,
     col("purchase_order_id", _id(), "采购订单号", "Purchase order", primary_key=True),
     col("supplier_id", _id(), "供应商编码", "Supplier ID", ForeignKey("suppliers.supplier_id"), nullable=False),
-    col("material_id", _id(), "材料编码", "Material ID", ForeignKey("materials.material_id"), nullable=False),
+    col("material_id", _id(), "材料编码", "Material ID (empty for a service)", ForeignKey("materials.material_id")),
     col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id"), nullable=False),
     col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ForeignKey("cost_centers.cost_center_id")),
+    col("account_code", _id(20), "科目编码", "Account it will be charged to (its budget line)", ("科目代码",), ForeignKey("accounts.account_code")),
     col("order_date", Date, "下单日期", "Order date", nullable=False),
     col("expected_date", Date, "预计到货日期", "Expected date", nullable=False),
     col("qty", QTY, "数量", "Quantity", nullable=False),
     col("unit_price", UNIT_MONEY, "单价", "Unit price", nullable=False),
     col("status", String(16), "状态", "Status (open/received)", nullable=False, choices=("open", "received", "closed", "cancelled")),
-    info={"zh": "采购订单", "grain": "one row per purchase order (one material per order)"},
+    info={"zh": "采购订单", "grain": "one row per purchase order (one material or one service per order); open orders are commitments against the budget"},
 )
 
 supplier_invoices = Table(
@@ -413,6 +414,8 @@ Index("ix_work_orders_product", work_orders.c.product_id)
 Index("ix_sales_invoices_customer", sales_invoices.c.customer_id)
 Index("ix_customer_receipts_invoice", customer_receipts.c.invoice_id)
 Index("ix_supplier_payments_invoice", supplier_payments.c.supplier_invoice_id)
+Index("ix_budgets_cost_center_account", budgets.c.cost_center_id, budgets.c.account_code)
+Index("ix_voucher_lines_cost_center", voucher_lines.c.cost_center_id, voucher_lines.c.account_code)
 
 # Load order: parents before children, so references resolve while loading.
 TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
 from data_loaders import queries as q
 from data_loaders.scope import Scope
+from reports.budget import budget_report
 from reports.oee import oee_report
 from reports.profitability import profitability_report
 
@@ -46,9 +47,24 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
     }
 
 
+def _budget_section(engine: Engine, scope: Scope) -> dict | None:
+    r = budget_report(engine, scope)
+    if r is None:
+        return None
+    cols = ["line_type", "budget_amount", "actual_amount", "variance_amount", "execution_pct", "fav_unfav"]
+    warn_cols = ["cost_center_id", "account_code", "level", "budget_amount", "actual_amount", "committed_amount", "consumption_pct"]
+    land = r["landing"].groupby("line_type", as_index=False)[["budget_year_amount", "landing_amount", "landing_variance_amount"]].sum()
+    return {
+        "version": r["version"], "year": r["year"], "last_closed": r["last_closed"],
+        "totals": r["total"][cols].round(4).to_dict(orient="records"),
+        "warnings": r["warnings"][warn_cols].round(4).to_dict(orient="records"),
+        "landing": land.round(2).to_dict(orient="records"),
+    }
+
+
 def kpi_report(engine: Engine, scope: Scope) -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
-    variances and bridges, and data-quality counts."""
+    variances and bridges, budget execution with warnings and landing, and data-quality counts."""
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -62,6 +78,7 @@ def kpi_report(engine: Engine, scope: Scope) -> dict:
         "monthly": pnl.round(4).to_dict(orient="records"),
         "oee": _oee_section(engine, scope),
         "profitability": _profitability_section(engine, scope),
+        "budget": _budget_section(engine, scope),
         "data_quality": {
             "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine))),
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),

@@ -540,9 +540,11 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     po["qty"] = np.round(po.signed * rng.uniform(0.97, 1.08, len(po)), 0)
     po["status"] = np.where(po.expected_date < end, "received", "open")
     po["cost_center_id"] = po.plant_id + "-PRD"
+    po["account_code"] = "1403"  # materials are bought into inventory
     po = po.sort_values("order_date", kind="stable").reset_index(drop=True)
     po["purchase_order_id"] = _seq_ids("PO", len(po), 6)
-    purchase_orders = po[["purchase_order_id", "supplier_id", "material_id", "plant_id", "cost_center_id", "order_date", "expected_date", "qty", "unit_price", "status"]]
+    purchase_orders = po[["purchase_order_id", "supplier_id", "material_id", "plant_id", "cost_center_id", "account_code", "order_date",
+                          "expected_date", "qty", "unit_price", "status"]]
 
     sinv = po[po.status == "received"].copy().sort_values("expected_date", kind="stable").reset_index(drop=True)
     sterms = master.SUPPLIERS.set_index("supplier_id").payment_terms_days

@@ -86,6 +86,8 @@ SUPPLIERS = pd.DataFrame(
         ("S06", "包装材料 Packaging Co", 30),
         ("S07", "紧固件 Fasteners Ltd", 45),
         ("S08", "铸造厂 Foundry Co", 90),
+        ("S09", "设备维修服务 Maintenance Services", 30),
+        ("S10", "城市能源 City Utilities", 30),
     ],
     columns=["supplier_id", "supplier_name", "payment_terms_days"],
 )

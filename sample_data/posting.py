@@ -245,6 +245,28 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
         dict(account="2202", amount="amt", side="C", plant="plant_id"),
     ]))
 
+    # open service orders: next month's maintenance and utilities, committed against the budget;
+    # the planted overspender also has an overhaul on order
+    next_month = end.to_period("M") + 1
+    services = grid[(grid.month == next_month) & grid.account_code.isin(["510102", "510103"])].copy()
+    services["amount"] = np.round(services.budget * rng.uniform(0.3, 0.6, len(services)), 2)
+    over = (services.cost_center_id == stories.overspend_cost_center) & (services.account_code == stories.overspend_account)
+    services.loc[over, "amount"] = np.round(services.loc[over, "budget"] * 1.5, 2)
+    services = services.reset_index(drop=True)
+    service_po = pd.DataFrame({
+        "purchase_order_id": [f"PS{i:05d}" for i in range(1, len(services) + 1)],
+        "supplier_id": np.where(services.account_code == "510103", "S09", "S10"),
+        "material_id": None,
+        "plant_id": services.plant_id,
+        "cost_center_id": services.cost_center_id,
+        "account_code": services.account_code,
+        "order_date": end - pd.to_timedelta(rng.integers(1, 15, len(services)), unit="D"),
+        "expected_date": next_month.to_timestamp() + pd.to_timedelta(rng.integers(0, 20, len(services)), unit="D"),
+        "qty": 1.0,
+        "unit_price": services.amount,
+        "status": "open",
+    })
+
     vouchers_df = pd.concat(vouchers, ignore_index=True)
     lines_df = pd.concat(lines, ignore_index=True)
 
@@ -278,6 +300,7 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
 
     info_extra = pd.DataFrame({"info_key": ["planted_unposted_work_orders"], "info_value": [",".join(unposted)]})
     return {
+        "purchase_orders": pd.concat([t["purchase_orders"], service_po], ignore_index=True),
         "vouchers": vouchers_df,
         "voucher_lines": lines_df,
         "budgets": budgets,

@@ -16,6 +16,7 @@ PAGES = {
     "pages/oee.py": ("OEE 与损失成本", "OEE and loss cost"),
     "pages/ledger.py": ("总账与损益", "Ledger and P&L"),
     "pages/profitability.py": ("产品盈利与成本差异", "Profitability and cost variances"),
+    "pages/budget.py": ("预算执行与控制", "Budget execution and control"),
     "pages/vouchers.py": ("凭证追溯", "Voucher drill-down"),
     "pages/reconciliation.py": ("业财对账", "Business–finance reconciliation"),
     "pages/data.py": ("数据管理", "Data management"),
@@ -37,6 +38,8 @@ def _open(at: AppTest, page: str, lang: str = "zh", errors_expected: bool = Fals
         at.button_group(key="lang").set_value(lang)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
+    failures = [e.value for e in at.error if e.value.startswith(("出错了", "Something went wrong", "无法读取数据库", "Cannot read the database"))]
+    assert not failures, failures
     if not errors_expected:
         assert not at.error, [e.value for e in at.error]
     return at
@@ -45,7 +48,7 @@ def _open(at: AppTest, page: str, lang: str = "zh", errors_expected: bool = Fals
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_page_opens_in_both_languages(app, page, lang):
-    at = _open(app, page, lang)
+    at = _open(app, page, lang, errors_expected=page == "pages/budget.py")  # the budget page shows its alerts in red
     title = PAGES[page][0 if lang == "zh" else 1]
     assert at.title[0].value == title
 
@@ -193,3 +196,17 @@ def test_voucher_paging_survives_narrower_filters(app):
     at.run()
     assert not at.exception
     assert any("共 1 张凭证，第 1/1 页" in c.value for c in at.caption)
+
+
+def test_budget_page_flags_the_overspend_and_drills_to_vouchers(app):
+    at = _open(app, "pages/budget.py", errors_expected=True)
+    assert any("P2-MNT 510103" in e.value for e in at.error)  # the planted overspend is an alert
+    at.session_state["bg_tree"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.session_state["bg_accounts"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("的凭证分录" in m.value for m in at.markdown)
+    at.number_input(key="bg_what_if_amount").set_value(1e9)
+    at.run()
+    assert any("会超预算" in e.value for e in at.error)

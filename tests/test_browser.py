@@ -136,3 +136,9 @@ def test_profitability_page_in_the_browser(server, page):
     page.get_by_role("heading", name="产品盈利与成本差异").wait_for()
     page.get_by_text("利润桥").first.wait_for()
     page.get_by_text("成本差异率").first.wait_for()
+
+
+def test_budget_page_in_the_browser(server, page):
+    page.goto(f"{server}/budget")
+    page.get_by_role("heading", name="预算执行与控制").wait_for()
+    page.get_by_text("超支：P2-MNT").first.wait_for()

@@ -26,6 +26,9 @@ def test_report_is_json_with_kpis(built, capsys):
     assert k["revenue_amount"] == pytest.approx(sum(m["revenue_amount"] for m in report["monthly"]), abs=0.01)
     assert report["data_quality"]["unbalanced_vouchers"] == 0
     assert report["data_quality"]["work_orders_not_tied_to_ledger"] == 3  # the planted unposted orders
+    budget = report["budget"]
+    assert {row["line_type"] for row in budget["totals"]} == {"cost", "revenue"}
+    assert all(w["level"] in ("alert", "warn", "pace") for w in budget["warnings"])
     oee = report["oee"]
     assert oee["oee_pct"] == pytest.approx(oee["availability_pct"] * oee["performance_pct"] * oee["quality_pct"], abs=1e-3)
     assert oee["loss_cost_amount"] == pytest.approx(sum(x["loss_cost_amount"] for x in oee["six_losses"]), abs=0.05)

@@ -25,6 +25,9 @@ from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F40
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
+from reports import budget as reports_budget
+from data_loaders import budget as budget_loaders
+from analytics.budget import METHODS as LANDING_METHODS, compute_what_if  # noqa: F401 - re-exported for pages
 from sample_data.build import build_sample
 
 TTL = 600
@@ -216,3 +219,15 @@ def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def profitability(url: str, scope: Scope) -> dict:
     return reports_profitability.profitability_report(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
+    return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) -> pd.DataFrame:
+    """The voucher lines behind one budget cell, the cost center and account with everything below."""
+    return budget_loaders.load_lines_for_cell(get_engine(url), scope, subtree(url, "cost_center", cost_center),
+                                              subtree(url, "account", account))

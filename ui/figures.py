@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.i18n import t
+from ui.i18n import t, t_or
 
 FONT_SIZE = 16
 PALETTE = ["#1f4e79", "#2e8b57", "#c0392b", "#d68910", "#7d3c98", "#17a589", "#566573", "#a04000"]
@@ -160,10 +160,38 @@ def build_variance_components_figure(summary: pd.DataFrame, label_col: str, comp
 def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.Figure:
     """A profit bridge as a waterfall; bars are the change each driver causes in gross profit."""
     fig = go.Figure(go.Waterfall(
-        x=[t(f"bridge_{s}") for s in bridge.step], y=bridge.amount, measure=bridge.measure,
+        x=[t_or(f"bridge_{s}", s) for s in bridge.step], y=bridge.amount, measure=bridge.measure,
         increasing=dict(marker_color=PALETTE[1]), decreasing=dict(marker_color=PALETTE[2]), totals=dict(marker_color=PALETTE[0]),
         texttemplate="%{y:,.0f}", textposition="outside",
     ))
     fig.update_layout(title=title, showlegend=False)
     fig.update_yaxes(title_text=t("axis_amount", currency=currency), tickformat=",.0f")
     return _style(fig, 440)
+
+
+def build_execution_heatmap(heat: pd.DataFrame) -> go.Figure:
+    """Execution (actual / budget) of each cost center's cost lines in each month."""
+    grid = heat.pivot_table(index="cost_center_id", columns="period", values="execution_pct")
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale="RdYlGn_r", zmid=1.0,
+                               zmin=0.7, zmax=1.5, colorbar=dict(title=t("kpi_execution"), tickformat=".0%"),
+                               hovertemplate="%{y} %{x}: %{z:.1%}<extra></extra>"))
+    fig.update_layout(title=t("chart_execution_heatmap"))
+    fig.update_xaxes(type="category")
+    return _style(fig, 460)
+
+
+def build_bullets(ytd: pd.DataFrame, currency: str) -> go.Figure:
+    """Per cost center, as shares of its year budget: actual to date (bar), committed on top,
+    and the budget phased to date (tick); 100 % is the year budget."""
+    d = ytd[ytd.budget_amount > 0].assign(
+        actual=lambda x: x.actual_amount / x.budget_amount, committed=lambda x: x.committed_amount / x.budget_amount,
+        phased=lambda x: x.budget_to_date_amount / x.budget_amount).sort_values("actual")
+    fig = go.Figure()
+    fig.add_bar(y=d.cost_center_id, x=[1.0] * len(d), orientation="h", name=t("series_budget_year"), marker_color="#d5d8dc", width=0.8)
+    fig.add_bar(y=d.cost_center_id, x=d.actual, orientation="h", name=t("series_actual"), marker_color=PALETTE[0], width=0.4)
+    fig.add_bar(y=d.cost_center_id, x=d.committed, base=d.actual, orientation="h", name=t("series_committed"), marker_color=PALETTE[3], width=0.4)
+    fig.add_scatter(y=d.cost_center_id, x=d.phased, mode="markers", name=t("series_phased"),
+                    marker=dict(symbol="line-ns", size=26, line=dict(width=4, color=PALETTE[2])))
+    fig.update_layout(title=t("chart_bullets"), barmode="overlay", hovermode="y unified")
+    fig.update_xaxes(title_text=t("series_budget_year"), tickformat=".0%")
+    return _style(fig, 480)

@@ -20,9 +20,12 @@ ROW_PX = 35
 
 def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFrame, dict]:
     """The frame with on-screen headers (money headers carry the currency) and column configs."""
-    config, names = {}, {}
+    config, names, used = {}, {}, set()
     for col in frame.columns:
         label = column_label(col)
+        if label in used:  # two columns with the same label (a code and its name): keep both visible
+            label = f"{label} · {col}"
+        used.add(label)
         if col.endswith("_amount"):
             label = f"{label} ({currency})"
             # accounting: always two decimals, thousands separators, negatives in parentheses
@@ -63,12 +66,18 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
         st.info(t("no_data"))
         return None
     shown, config = display_frame(frame, currency)
+    names_by_col = dict(zip(frame.columns, shown.columns))
+    data = shown
+    if "fav_unfav" in frame:
+        # favorable green, unfavorable red: the variance table's conditional formatting
+        colors = {"F": "background-color: #d4efdf; color: #1e8449", "U": "background-color: #fadbd8; color: #922b21"}
+        data = shown.style.map(lambda v: colors.get(v, ""), subset=[names_by_col["fav_unfav"]])
     kwargs = dict(hide_index=True, width="stretch", column_config=config, key=key)
     if height and (len(frame) + 1) * ROW_PX > height:
         kwargs["height"] = height
     if selectable:
         kwargs.update(on_select="rerun", selection_mode="single-row")
-    event = st.dataframe(shown, **kwargs)
+    event = st.dataframe(data, **kwargs)
     if export_name:
         exported, _ = display_frame(_for_export(frame), currency)
         st.download_button(

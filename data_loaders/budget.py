@@ -1,0 +1,89 @@
+"""Facts for budget execution: budgets, actuals and commitments at period x cost center x account.
+
+Amounts come as the ledger holds them (actuals: debit and credit); the natural signs for
+revenue and cost lines are applied in ``analytics/budget.py``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.queries import period_conditions, plant_conditions
+from data_loaders.scope import Scope
+from data_loaders.sqlfuncs import period_of
+
+BUDGET_TYPES = ("revenue", "expense")
+
+
+def load_budget(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per version x period x cost center x account with a budget in the scope."""
+    b, cc = s.budgets, s.cost_centers
+    stmt = (
+        sa.select(b.c.version, b.c.period, b.c.cost_center_id, b.c.account_code, b.c.budget_amount)
+        .join(cc, cc.c.cost_center_id == b.c.cost_center_id)
+        .where(*period_conditions(b.c.period, scope), *_plant_of_cost_center(cc, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def _plant_of_cost_center(cc, scope: Scope) -> list:
+    # head-office cost centers have no plant; they stay in a plant-filtered view
+    return [sa.or_(cc.c.plant_id.in_(scope.plants), cc.c.plant_id.is_(None))] if scope.plants else []
+
+
+def load_actual(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Ledger movements on revenue and expense accounts that carry a cost center: one row per
+    period x cost center x account with Σ debit and Σ credit."""
+    vl, acc, cc = s.voucher_lines, s.accounts, s.cost_centers
+    stmt = (
+        sa.select(vl.c.period, vl.c.cost_center_id, vl.c.account_code,
+                  sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .join(cc, cc.c.cost_center_id == vl.c.cost_center_id)
+        .where(acc.c.account_type.in_(BUDGET_TYPES), *period_conditions(vl.c.period, scope), *_plant_of_cost_center(cc, scope))
+        .group_by(vl.c.period, vl.c.cost_center_id, vl.c.account_code)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_committed(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Open purchase orders charged to an expense account: one row per order with its cost
+    center, account, expected period and amount (qty x unit price)."""
+    po, acc = s.purchase_orders, s.accounts
+    stmt = (
+        sa.select(po.c.purchase_order_id, po.c.cost_center_id, po.c.account_code, po.c.plant_id, po.c.supplier_id,
+                  period_of(po.c.expected_date).label("period"), (po.c.qty * po.c.unit_price).label("committed_amount"))
+        .join(acc, acc.c.account_code == po.c.account_code)
+        .where(po.c.status == "open", acc.c.account_type == "expense", *plant_conditions(po.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_budget_structure(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Accounts (type, category, parent) and cost centers (name, parent, plant) for the trees."""
+    with engine.connect() as conn:
+        return {
+            "accounts": read_frame(conn, sa.select(s.accounts)),
+            "cost_centers": read_frame(conn, sa.select(s.cost_centers)),
+        }
+
+
+def load_lines_for_cell(engine: Engine, scope: Scope, cost_centers: tuple[str, ...], accounts: tuple[str, ...], limit: int = 2000) -> pd.DataFrame:
+    """The voucher lines behind a budget cell (cost centers and accounts already expanded to
+    their subtrees), newest first; the drill from a budget number to the ledger."""
+    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+    stmt = (
+        sa.select(vl.c.voucher_no, vl.c.line_no, v.c.voucher_date, v.c.voucher_type, v.c.description, vl.c.period,
+                  vl.c.cost_center_id, vl.c.account_code, acc.c.account_name, vl.c.debit_amount, vl.c.credit_amount,
+                  vl.c.source_doc_type, vl.c.source_doc_id, vl.c.work_order_id)
+        .join(v, v.c.voucher_no == vl.c.voucher_no)
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(vl.c.cost_center_id.in_(cost_centers), vl.c.account_code.in_(accounts), *period_conditions(vl.c.period, scope))
+        .order_by(v.c.voucher_date.desc(), vl.c.voucher_no.desc())
+        .limit(limit)
+    )
+    return read_frame(engine, stmt)

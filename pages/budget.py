@@ -1,0 +1,115 @@
+"""Budget execution and control: budget vs committed vs actual through the cost-center and account
+trees, execution by month, warnings, year-end landing, versions, what-if, and a drill from any
+budget line to the voucher lines behind it."""
+
+import streamlit as st
+
+from ui import data
+from ui.data import LANDING_METHODS, compute_what_if
+from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap
+from ui.format import money, pct
+from ui.i18n import t
+from ui.panels import with_links
+from ui.tables import render_table
+
+VERSIONS = {"original": "原始 Original", "revised": "调整 Revised", "forecast": "滚动预测 Forecast"}
+METHOD_LABELS = {"remaining_budget": "剩余按预算 Rest on budget", "run_rate": "月均 Run rate", "seasonal": "季节模型 Seasonal"}
+
+url, scope, currency = data.context()
+st.title(t("page_budget"))
+
+with st.expander(t("bg_settings")):
+    c = st.columns(5)
+    version = c[0].selectbox(t("bg_version"), list(VERSIONS), format_func=VERSIONS.get, key="bg_version")
+    compare = c[1].selectbox(t("bg_compare"), list(VERSIONS), index=1, format_func=VERSIONS.get, key="bg_compare")
+    method = c[2].selectbox(t("bg_method"), list(LANDING_METHODS), index=1, format_func=METHOD_LABELS.get, key="bg_method")
+    warn = c[3].number_input(t("bg_warn"), min_value=0.1, max_value=2.0, value=0.9, step=0.05, format="%.2f", key="bg_warn")
+    alert = c[4].number_input(t("bg_alert"), min_value=0.1, max_value=2.0, value=1.0, step=0.05, format="%.2f", key="bg_alert")
+if warn > alert:
+    st.error(f"{t('bg_warn')} > {t('bg_alert')}")
+    st.stop()
+
+r = data.budget(url, scope, version, compare, method, float(warn), float(alert))
+if r is None:
+    st.info(t("no_data"))
+    st.stop()
+st.caption(f"{scope.period_from} – {scope.period_to} · {VERSIONS[version]} · {t('currency_note', currency=currency)}")
+
+total = r["total"].set_index("line_type")
+landing = r["landing"]
+for line_type, label in (("cost", "kpi_budget_costs"), ("revenue", "kpi_budget_revenue")):
+    if line_type not in total.index:
+        continue
+    row = total.loc[line_type]
+    st.markdown(f"**{t(label)}**")
+    year = r["year_to_date"][r["year_to_date"].line_type == line_type]
+    c = st.columns(4)
+    c[0].metric(t("kpi_budget"), money(row.budget_amount, currency, compact=True))
+    c[1].metric(t("kpi_actual"), money(row.actual_amount, currency, compact=True))
+    c[2].metric(t("kpi_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
+    c[3].metric(t("kpi_execution"), pct(row.execution_pct))
+    c = st.columns(4)
+    if line_type == "cost":  # commitments and what is left belong to the year's budget
+        c[0].metric(t("kpi_committed"), money(year.committed_amount.sum(), currency, compact=True))
+        c[1].metric(t("kpi_available"), money(year.available_amount.sum(), currency, compact=True))
+    c[2].metric(t("kpi_landing"), money(landing[landing.line_type == line_type].landing_variance_amount.sum(), currency, compact=True))
+
+st.subheader(t("bg_warnings", y=r["year"], m=r["last_closed"]))
+warnings = r["warnings"]
+if warnings.empty:
+    st.success(t("bg_no_warnings"))
+for w in warnings.itertuples():
+    text = t(f"bg_{w.level}_line", cc=w.cost_center_id, acc=w.account_label, p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
+    (st.error if w.level == "alert" else st.warning)(text)
+
+st.plotly_chart(build_execution_heatmap(r["heatmap"]), width="stretch", key="bg_heatmap")
+ytd = r["year_to_date"]
+by_cc_ytd = ytd[ytd.line_type == "cost"].groupby("cost_center_id", as_index=False)[
+    ["budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount"]].sum()
+st.plotly_chart(build_bullets(by_cc_ytd, currency), width="stretch", key="bg_bullets")
+
+st.subheader(t("bg_tree"))
+tree = r["by_cost_center"][["cost_center_node", "label", "line_type", "budget_amount", "actual_amount", "variance_amount", "variance_pct",
+                            "fav_unfav", "execution_pct"]]
+event = render_table(tree, key="bg_tree", currency=currency, selectable=True, export_name="budget_by_cost_center", height=460)
+picked = event.selection.rows if event is not None else []
+if picked:
+    node = tree.iloc[picked[0]].cost_center_node
+    st.markdown(f"**{t('bg_accounts', cc=node)}**")
+    accounts = r["by_cost_center_account"]
+    accounts = accounts[accounts.cost_center_node == node][["account_code", "account_label", "line_type", "budget_amount", "actual_amount",
+                                                            "variance_amount", "variance_pct", "fav_unfav", "execution_pct"]]
+    acc_event = render_table(accounts, key="bg_accounts", currency=currency, selectable=True, export_name=f"budget_{node}")
+    acc_picked = acc_event.selection.rows if acc_event is not None else []
+    if acc_picked:
+        account = accounts.iloc[acc_picked[0]].account_code
+        st.markdown(f"**{t('bg_lines', cc=node, acc=account)}**")
+        lines = data.budget_cell_lines(url, scope, node, account)
+        render_table(with_links(lines), key="bg_lines", currency=currency, export_name=f"lines_{node}_{account}", height=360)
+
+st.subheader(t("bg_ytd", y=r["year"], m=r["last_closed"]))
+render_table(ytd[["cost_center_id", "account_label", "line_type", "budget_amount", "budget_to_date_amount", "actual_amount",
+                  "phased_execution_pct", "committed_amount", "consumption_pct", "available_amount", "fav_unfav"]],
+             key="bg_ytd", currency=currency, export_name="budget_year_to_date", height=360)
+
+st.subheader(t("bg_landing"))
+render_table(landing[["cost_center_id", "account_label", "line_type", "budget_year_amount", "actual_ytd_amount", "forecast_rest_amount",
+                      "landing_amount", "landing_variance_amount", "fav_unfav"]], key="bg_landing", currency=currency,
+             export_name="budget_landing", height=360)
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(build_bridge_figure(r["bridge"], t("bg_bridge"), currency), width="stretch", key="bg_bridge")
+with right:
+    st.markdown(f"**{t('bg_what_if')}**")
+    cost_lines = ytd[ytd.line_type == "cost"].reset_index(drop=True)
+    labels = {i: f"{row.cost_center_id} · {row.account_label}" for i, row in cost_lines.iterrows()}
+    choice = st.selectbox(t("bg_what_if_line"), list(labels), format_func=labels.get, key="bg_what_if_line")
+    amount = st.number_input(t("bg_what_if_amount"), min_value=0.0, value=100_000.0, step=10_000.0, key="bg_what_if_amount")
+    if choice is not None:
+        w = compute_what_if(cost_lines.loc[choice], float(amount), float(warn), float(alert))
+        msg = t(f"bg_what_if_{w['level']}", a=money(abs(w["available_after_amount"]), currency), p=pct(w["consumption_after_pct"]))
+        {"ok": st.success, "warn": st.warning, "alert": st.error}[w["level"]](msg)
+
+st.subheader(t("bg_versions", a=VERSIONS[version], b=VERSIONS[compare]))
+render_table(r["versions"], key="bg_versions", currency=currency, export_name="budget_versions", height=320)

@@ -1,0 +1,162 @@
+"""Budget execution: roll-ups through a three-level tree, time phasing, revenue vs cost signs,
+commitments, landing, controls, flexible budgets; identities and the planted overspend on every
+database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.budget import (
+    compute_budget_facts,
+    compute_budget_profit_bridge,
+    compute_controls,
+    compute_execution,
+    compute_flexible_budget,
+    compute_landing,
+    compute_rollup,
+    compute_version_compare,
+    compute_what_if,
+)
+from data_loaders.scope import Scope
+from reports.budget import budget_report
+from sample_data.generator import SampleConfig, stories_for
+from tests.conftest import AS_OF
+
+CENTERS = pd.DataFrame({"cost_center_id": ["CO", "P1", "P1-PRD", "P1-MACH", "P1-ADM", "SAL"],
+                        "parent_id": [None, "CO", "P1", "P1-PRD", "P1", "CO"], "cost_center_name": ["co", "p1", "prd", "mach", "adm", "sal"]})
+ACCOUNTS = pd.DataFrame({"account_code": ["5101", "510101", "510102", "6602", "6001"],
+                         "parent_code": [None, "5101", "5101", None, None],
+                         "account_type": ["expense", "expense", "expense", "expense", "revenue"],
+                         "account_name": ["oh", "dep", "util", "adm", "rev"], "account_name_en": [None] * 5})
+
+
+def facts_from(budget_rows, actual_rows, committed_rows=()):
+    budget = pd.DataFrame(budget_rows, columns=["version", "period", "cost_center_id", "account_code", "budget_amount"])
+    actual = pd.DataFrame(actual_rows, columns=["period", "cost_center_id", "account_code", "debit_amount", "credit_amount"])
+    committed = pd.DataFrame(list(committed_rows), columns=["period", "cost_center_id", "account_code", "committed_amount"])
+    return compute_budget_facts(budget, actual, committed, ACCOUNTS)
+
+
+def test_rollup_through_a_three_level_tree():
+    f = facts_from(
+        [("original", "2026-01", "P1-MACH", "510101", 100.0), ("original", "2026-01", "P1-MACH", "510102", 50.0),
+         ("original", "2026-01", "P1-ADM", "6602", 30.0)],
+        [("2026-01", "P1-MACH", "510101", 110.0, 0.0), ("2026-01", "P1-MACH", "510102", 45.0, 5.0), ("2026-01", "P1-ADM", "6602", 28.0, 0.0)],
+    )
+    rolled = compute_rollup(f, CENTERS, ACCOUNTS, account_tree=False)
+    by_cc = compute_execution(rolled, ["cost_center_node"]).set_index("cost_center_node")
+    # machining 100 + 50 = 150 budget, 110 + (45 − 5) = 150 actual; production = machining; plant adds admin 30 / 28
+    assert by_cc.loc["P1-MACH", ["budget_amount", "actual_amount"]].tolist() == [150.0, 150.0]
+    assert by_cc.loc["P1-PRD", ["budget_amount", "actual_amount"]].tolist() == [150.0, 150.0]
+    assert by_cc.loc["P1", ["budget_amount", "actual_amount"]].tolist() == [180.0, 178.0]
+    assert by_cc.loc["CO", ["budget_amount", "actual_amount"]].tolist() == [180.0, 178.0]
+    both = compute_execution(compute_rollup(f, CENTERS, ACCOUNTS), ["cost_center_node", "account_node"]).set_index(["cost_center_node", "account_node"])
+    assert both.loc[("P1", "5101"), "budget_amount"] == 150.0  # the account tree rolls up too: 510101 + 510102
+    assert both.loc[("CO", "5101"), "actual_amount"] == 150.0
+
+
+def test_time_phasing():
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    f = facts_from([("original", p, "P1-ADM", "6602", 100.0) for p in months],
+                   [("2026-01", "P1-ADM", "6602", 110.0, 0.0), ("2026-02", "P1-ADM", "6602", 90.0, 0.0), ("2026-03", "P1-ADM", "6602", 120.0, 0.0)])
+    e = compute_execution(f, ["cost_center_id"], to_date="2026-03").iloc[0]
+    assert (e.budget_to_date_amount, e.actual_to_date_amount) == (300.0, 320.0)
+    assert e.phased_execution_pct == pytest.approx(320 / 300)
+    assert e.execution_pct == pytest.approx(320 / 1_200)  # against the whole year's budget
+
+
+def test_revenue_and_cost_signs():
+    f = facts_from([("original", "2026-01", "SAL", "6001", 1_000.0), ("original", "2026-01", "P1-ADM", "6602", 100.0)],
+                   [("2026-01", "SAL", "6001", 20.0, 1_120.0), ("2026-01", "P1-ADM", "6602", 120.0, 0.0)])
+    e = compute_execution(f, ["account_code"]).set_index("account_code")
+    # revenue 1,120 − 20 = 1,100: over budget is favorable; cost 120 over 100 is unfavorable
+    assert (e.loc["6001", "actual_amount"], e.loc["6001", "variance_amount"], e.loc["6001", "fav_unfav"]) == (1_100.0, 100.0, "F")
+    assert (e.loc["6602", "variance_amount"], e.loc["6602", "fav_unfav"]) == (20.0, "U")
+    assert (e.budget_amount + e.variance_amount == e.actual_amount).all()  # the identity
+
+
+def test_committed_available_controls_and_what_if():
+    f = facts_from([("original", "2026-01", "P1-ADM", "6602", 1_000.0)], [("2026-01", "P1-ADM", "6602", 600.0, 0.0)],
+                   [("2026-02", "P1-ADM", "6602", 300.0)])
+    e = compute_execution(f, ["cost_center_id", "account_code"]).iloc[0]
+    assert (e.committed_amount, e.available_amount) == (300.0, 100.0)  # 1,000 − 300 − 600
+    assert e.consumption_pct == pytest.approx(0.9)
+    w = compute_controls(compute_execution(f, ["cost_center_id", "account_code"]), warn=0.9, alert=1.0)
+    assert w.level.tolist() == ["warn"]
+    overrides = pd.DataFrame({"cost_center_id": ["P1-ADM"], "account_code": ["6602"], "warn": [0.8], "alert": [0.85]})
+    assert compute_controls(compute_execution(f, ["cost_center_id", "account_code"]), overrides=overrides).level.tolist() == ["alert"]
+    ok = compute_what_if(e, 50.0)
+    assert (ok["available_after_amount"], ok["breaks_budget"], ok["level"]) == (50.0, False, "warn")
+    bad = compute_what_if(e, 150.0)
+    assert (bad["available_after_amount"], bad["breaks_budget"], bad["level"]) == (-50.0, True, "alert")
+    with pytest.raises(ValueError, match="warn"):
+        compute_controls(compute_execution(f, ["cost_center_id", "account_code"]), warn=1.2, alert=1.0)
+
+
+def test_landing_methods():
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    f = facts_from([("original", p, "P1-ADM", "6602", 100.0) for p in months],
+                   [(p, "P1-ADM", "6602", a, 0.0) for p, a in zip(months[:10], [110.0] * 10)])
+    empty_history = pd.DataFrame(columns=["period", "cost_center_id", "account_code", "actual_amount"])
+    rb = compute_landing(f, empty_history, "2026-10", "remaining_budget").iloc[0]
+    assert (rb.actual_ytd_amount, rb.forecast_rest_amount, rb.landing_amount, rb.landing_variance_amount) == (1_100.0, 200.0, 1_300.0, 100.0)
+    rr = compute_landing(f, empty_history, "2026-10", "run_rate").iloc[0]
+    assert (rr.forecast_rest_amount, rr.landing_variance_amount, rr.fav_unfav) == (220.0, 120.0, "U")  # 110 a month for 2 months
+    # seasonal: 36 months of a clean pattern (more in Nov and Dec) is forecast close to the pattern
+    hist_periods = pd.period_range("2023-11", "2026-10", freq="M").astype(str)
+    pattern = {11: 200.0, 12: 250.0}
+    history = pd.DataFrame({"period": hist_periods, "cost_center_id": "P1-ADM", "account_code": "6602",
+                            "actual_amount": [pattern.get(int(p[5:]), 100.0) for p in hist_periods]})
+    se = compute_landing(f, history, "2026-10", "seasonal").iloc[0]
+    assert se.forecast_rest_amount == pytest.approx(450.0, rel=0.05)
+    # fewer than 24 months of history: the seasonal method falls back to the run rate
+    short = compute_landing(f, history.tail(12), "2026-10", "seasonal").iloc[0]
+    assert short.forecast_rest_amount == pytest.approx(220.0)
+    with pytest.raises(ValueError, match="method"):
+        compute_landing(f, empty_history, "2026-10", "magic")
+
+
+def test_flexible_budget_textbook():
+    # Horngren's Webb Company: static budget 12,000 jackets at $120, variable cost $88, fixed $276,000 ->
+    # operating income $108,000; at the 10,000 jackets actually sold the flexible budget earns $44,000,
+    # a sales-volume variance of $64,000 U (2,000 jackets x $32 contribution).
+    # Actuals here are hand-made: revenue $1,250,000, variable $1,000,000, fixed $285,000 -> −$35,000.
+    r = compute_flexible_budget(12_000, 10_000, 120.0, 88.0, 276_000.0, 1_250_000.0, 1_000_000.0, 285_000.0)
+    assert r["static_income_amount"] == 108_000.00
+    assert r["flexible_income_amount"] == 44_000.00
+    assert r["sales_volume_variance_amount"] == -64_000.00
+    assert r["actual_income_amount"] == -35_000.00
+    assert r["flexible_budget_variance_amount"] == -79_000.00
+    assert r["static_budget_variance_amount"] == r["sales_volume_variance_amount"] + r["flexible_budget_variance_amount"]
+
+
+def test_version_compare_and_bridge():
+    budget = pd.DataFrame([("original", "2026-01", "P1-ADM", "6602", 100.0), ("revised", "2026-01", "P1-ADM", "6602", 90.0),
+                           ("original", "2026-01", "SAL", "6001", 500.0), ("revised", "2026-01", "SAL", "6001", 520.0)],
+                          columns=["version", "period", "cost_center_id", "account_code", "budget_amount"])
+    v = compute_version_compare(budget, "original", "revised", ["account_code"]).set_index("account_code")
+    assert v.change_amount.to_dict() == {"6001": 20.0, "6602": -10.0}
+    f = facts_from(budget.values.tolist(), [("2026-01", "SAL", "6001", 0.0, 530.0), ("2026-01", "P1-ADM", "6602", 95.0, 0.0)])
+    b = compute_budget_profit_bridge(compute_execution(f, ["account_code"]), {}).set_index("step").amount
+    # budgeted profit 500 − 100 = 400; actual 530 − 95 = 435; revenue +30, admin +5 (under budget)
+    assert (b["start"], b["6001"], b["6602"], b["end"]) == (400.0, 30.0, 5.0, 435.0)
+
+
+# ---------------------------------------------------------------- sample plant, every database
+def test_budget_identities_and_the_planted_overspend(sample_engine):
+    s = stories_for(SampleConfig(as_of=AS_OF))
+    r = budget_report(sample_engine, Scope("2025-11", "2026-10"))
+    for frame in (r["total"], r["by_cost_center"], r["year_to_date"]):
+        assert np.allclose(frame.budget_amount + frame.variance_amount, frame.actual_amount, atol=0.005)
+    root = r["by_cost_center"].set_index(["cost_center_node", "line_type"]).loc["CO"]
+    total = r["total"].set_index("line_type")
+    assert np.allclose(root.budget_amount.sort_index(), total.budget_amount.sort_index())
+    assert np.allclose(root.actual_amount.sort_index(), total.actual_amount.sort_index())
+    alerts = r["warnings"][r["warnings"].level == "alert"]
+    assert (s.overspend_cost_center, s.overspend_account) in set(zip(alerts.cost_center_id, alerts.account_code))
+    heat = r["heatmap"].set_index(["cost_center_id", "period"]).execution_pct
+    assert heat.loc[(s.overspend_cost_center, "2026-08")] > 1.2
+    b = r["bridge"]
+    assert round(b.amount.iloc[0] + b.amount.iloc[1:-1].sum(), 2) == b.amount.iloc[-1]
