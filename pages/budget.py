@@ -46,7 +46,7 @@ for line_type, label in (("cost", "kpi_budget_costs"), ("revenue", "kpi_budget_r
     c = st.columns(4)
     c[0].metric(t("kpi_budget"), money(row.budget_amount, currency, compact=True))
     c[1].metric(t("kpi_actual"), money(row.actual_amount, currency, compact=True))
-    c[2].metric(t("kpi_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
+    c[2].metric(t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
     c[3].metric(t("kpi_execution"), pct(row.execution_pct))
     c = st.columns(4)
     if line_type == "cost":  # commitments and what is left belong to the year's budget

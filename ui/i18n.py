@@ -267,6 +267,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "method_run_rate": ("按已发生月均", "Run rate so far"),
     "method_seasonal": ("季节性统计模型", "Seasonal statistical model"),
     "kpi_budget": ("预算", "Budget"),
+    "kpi_budget_variance": ("差异（实际 − 预算）", "Variance (actual − budget)"),
     "kpi_actual": ("实际", "Actual"),
     "kpi_execution": ("执行率", "Execution"),
     "kpi_committed": ("已承诺（未结采购）", "Committed (open orders)"),
