@@ -8,6 +8,7 @@ from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_producti
 from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report
+from reports.cash import cash_report
 from reports.oee import oee_report
 from reports.profitability import profitability_report
 
@@ -62,9 +63,24 @@ def _budget_section(engine: Engine, scope: Scope) -> dict | None:
     }
 
 
+def _cash_section(engine: Engine, scope: Scope) -> dict:
+    r = cash_report(engine, scope, backtest=False)
+    weekly = r["weekly"][["period_start_date", "opening_amount", "inflow_amount", "outflow_amount", "closing_amount"]]
+    wc = r["working_capital"].tail(1)
+    return {
+        "as_of": str(r["as_of"].date()),
+        "opening_amount": round(r["opening"], 2),
+        "weekly": weekly.assign(period_start_date=weekly.period_start_date.dt.strftime("%Y-%m-%d")).round(2).to_dict(orient="records"),
+        "lowest_closing_amount": round(float(r["weekly"].closing_amount.min()), 2),
+        "working_capital": wc[["period", "dso_days", "dio_days", "dpo_days", "ccc_days"]].round(1).to_dict(orient="records"),
+        "latest_payers": r["delays"].sort_values(ascending=False).head(3).round(1).to_dict(),
+    }
+
+
 def kpi_report(engine: Engine, scope: Scope) -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
-    variances and bridges, budget execution with warnings and landing, and data-quality counts."""
+    variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
+    with working capital, and data-quality counts."""
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -79,6 +95,7 @@ def kpi_report(engine: Engine, scope: Scope) -> dict:
         "oee": _oee_section(engine, scope),
         "profitability": _profitability_section(engine, scope),
         "budget": _budget_section(engine, scope),
+        "cash": _cash_section(engine, scope),
         "data_quality": {
             "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine))),
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),

@@ -17,6 +17,7 @@ PAGES = {
     "pages/ledger.py": ("总账与损益", "Ledger and P&L"),
     "pages/profitability.py": ("产品盈利与成本差异", "Profitability and cost variances"),
     "pages/budget.py": ("预算执行与控制", "Budget execution and control"),
+    "pages/cash.py": ("资金预测与营运资本", "Cash forecast and working capital"),
     "pages/vouchers.py": ("凭证追溯", "Voucher drill-down"),
     "pages/reconciliation.py": ("业财对账", "Business–finance reconciliation"),
     "pages/data.py": ("数据管理", "Data management"),
@@ -48,7 +49,8 @@ def _open(at: AppTest, page: str, lang: str = "zh", errors_expected: bool = Fals
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_page_opens_in_both_languages(app, page, lang):
-    at = _open(app, page, lang, errors_expected=page == "pages/budget.py")  # the budget page shows its alerts in red
+    # the budget and cash pages show their alerts (overspend, funding gaps) in red
+    at = _open(app, page, lang, errors_expected=page in ("pages/budget.py", "pages/cash.py"))
     title = PAGES[page][0 if lang == "zh" else 1]
     assert at.title[0].value == title
 
@@ -210,3 +212,18 @@ def test_budget_page_flags_the_overspend_and_drills_to_vouchers(app):
     at.number_input(key="bg_what_if_amount").set_value(1e9)
     at.run()
     assert any("会超预算" in e.value for e in at.error)
+
+
+def test_cash_scenario_lowers_the_curve_and_can_open_a_gap(app):
+    at = _open(app, "pages/cash.py", errors_expected=True)
+    lowest = at.metric[1].value
+    at.slider(key="cash_delay").set_value(60)
+    at.run()
+    assert not at.exception
+    assert at.metric[1].value != lowest  # customers paying two months later lower the 13-week low
+    at.number_input(key="cash_min").set_value(1e12)
+    at.run()
+    assert any("资金缺口" in e.value for e in at.error)
+    at.session_state["cash_weekly"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert any("这一周的资金收付" in m.value for m in at.markdown)

@@ -142,3 +142,9 @@ def test_budget_page_in_the_browser(server, page):
     page.goto(f"{server}/budget")
     page.get_by_role("heading", name="预算执行与控制").wait_for()
     page.get_by_text("超支：P2-MNT").first.wait_for()
+
+
+def test_cash_page_in_the_browser(server, page):
+    page.goto(f"{server}/cash")
+    page.get_by_role("heading", name="资金预测与营运资本").wait_for()
+    page.get_by_text("13 周资金桥").first.wait_for()

@@ -26,6 +26,9 @@ def test_report_is_json_with_kpis(built, capsys):
     assert k["revenue_amount"] == pytest.approx(sum(m["revenue_amount"] for m in report["monthly"]), abs=0.01)
     assert report["data_quality"]["unbalanced_vouchers"] == 0
     assert report["data_quality"]["work_orders_not_tied_to_ledger"] == 3  # the planted unposted orders
+    cash = report["cash"]
+    assert len(cash["weekly"]) == 13 and cash["weekly"][0]["opening_amount"] == cash["opening_amount"]
+    assert "C07" in cash["latest_payers"]  # the planted late payer
     budget = report["budget"]
     assert {row["line_type"] for row in budget["totals"]} == {"cost", "revenue"}
     assert all(w["level"] in ("alert", "warn", "pace") for w in budget["warnings"])

@@ -26,6 +26,8 @@ from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
 from reports import budget as reports_budget
+from reports import cash as reports_cash
+from analytics.cash import CashScenario  # noqa: F401 - re-exported for pages
 from data_loaders import budget as budget_loaders
 from analytics.budget import METHODS as LANDING_METHODS, compute_what_if  # noqa: F401 - re-exported for pages
 from sample_data.build import build_sample
@@ -231,3 +233,8 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
     """The voucher lines behind one budget cell, the cost center and account with everything below."""
     return budget_loaders.load_lines_for_cell(get_engine(url), scope, subtree(url, "cost_center", cost_center),
                                               subtree(url, "account", account))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float) -> dict:
+    return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash)

@@ -195,3 +195,34 @@ def build_bullets(ytd: pd.DataFrame, currency: str) -> go.Figure:
     fig.update_layout(title=t("chart_bullets"), barmode="overlay", hovermode="y unified")
     fig.update_xaxes(title_text=t("series_budget_year"), tickformat=".0%")
     return _style(fig, 480)
+
+
+def build_cash_fan(weekly: pd.DataFrame, baseline: pd.DataFrame | None, min_cash: float, currency: str) -> go.Figure:
+    """The driver-based closing balance per week, the statistical baseline with its 50 % and 80 %
+    bands, and the minimum-cash line."""
+    fig = go.Figure()
+    x = weekly.period_start_date
+    if baseline is not None:
+        fig.add_scatter(x=x, y=baseline.upper, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=baseline.lower, mode="lines", fill="tonexty", fillcolor="rgba(31,78,121,0.12)", line=dict(width=0),
+                        name=t("series_band80"))
+        fig.add_scatter(x=x, y=baseline.upper_50, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=x, y=baseline.lower_50, mode="lines", fill="tonexty", fillcolor="rgba(31,78,121,0.25)", line=dict(width=0),
+                        name=t("series_band50"))
+        fig.add_scatter(x=x, y=baseline.forecast, mode="lines", line=dict(color=PALETTE[0], dash="dash", width=2), name=t("series_baseline"))
+    fig.add_scatter(x=x, y=weekly.closing_amount, mode="lines+markers", line=dict(color=PALETTE[1], width=4), name=t("series_driver"))
+    fig.add_hline(y=min_cash, line_dash="dot", line_color=PALETTE[2], annotation_text=t("series_min_cash"))
+    fig.update_layout(title=t("chart_cash_fan"))
+    fig.update_yaxes(title_text=t("axis_amount", currency=currency), tickformat=",.0f")
+    return _style(fig, 460)
+
+
+def build_working_capital_figure(wc: pd.DataFrame) -> go.Figure:
+    """DSO, DIO, DPO and the cash conversion cycle per month."""
+    fig = go.Figure()
+    for i, col in enumerate(("dso_days", "dio_days", "dpo_days", "ccc_days")):
+        fig.add_scatter(x=wc.period, y=wc[col], name=t(f"wc_{col}"), mode="lines+markers", line=dict(color=PALETTE[i], width=3))
+    fig.update_layout(title=t("chart_working_capital"))
+    fig.update_yaxes(title_text=t("axis_days"))
+    fig.update_xaxes(title_text=t("axis_period"), type="category")
+    return _style(fig, 400)

@@ -30,6 +30,7 @@ def _pages() -> dict:
             st.Page("pages/ledger.py", title=t("page_ledger"), icon="📒", url_path="ledger"),
             st.Page("pages/profitability.py", title=t("page_profitability"), icon="💹", url_path="profitability"),
             st.Page("pages/budget.py", title=t("page_budget"), icon="🎯", url_path="budget"),
+            st.Page("pages/cash.py", title=t("page_cash"), icon="💰", url_path="cash"),
             st.Page("pages/vouchers.py", title=t("page_vouchers"), icon="🔎", url_path="vouchers"),
             st.Page("pages/reconciliation.py", title=t("page_reconciliation"), icon="⚖️", url_path="reconciliation"),
         ],

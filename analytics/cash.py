@@ -1,0 +1,310 @@
+"""Cash forecasts and working capital.
+
+The driver-based forecast turns open items and plans into dated cash events (docs/FORMULAS.md):
+
+* in:  open receivables at their due date + the customer's recent payment delay; open sales
+       orders and the production plan, invoiced at completion and paid after terms + delay;
+* out: open payables at their due date; open purchase orders at delivery + supplier terms;
+       material the plan needs beyond what is on order (BOM x standard price, delivered before
+       the production week, paid after terms); payroll of the plan's labor hours (10th of the
+       next month); overheads paid in cash, from the budget, at month end.
+
+Inflows and outflows are positive amounts; the balance is opening + inflows − outflows. A
+statistical baseline (SARIMAX on weekly net flows, simulated paths for the bands) stands beside
+it and is backtested with MASE against a naive forecast.
+
+Working capital (per month, 30-day convention is *not* used: the month's own days):
+DSO = receivables at month end / revenue of the month x days; DIO = inventories / cost of sales
+x days; DPO = payables / cost of sales x days; cash conversion cycle = DSO + DIO − DPO.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+CASH_OVERHEAD_ACCOUNTS = ("510102", "510103", "510104", "6601", "6602")  # depreciation is not paid in cash
+INFLOW_SOURCES = ("receivables", "open_sales_orders", "planned_sales")
+OUTFLOW_SOURCES = ("payables", "open_purchase_orders", "planned_materials", "payroll", "overheads")
+AGING_BUCKETS = (("not_due", -10**6, 0), ("d1_30", 1, 30), ("d31_60", 31, 60), ("d61_90", 61, 90), ("d90_plus", 91, 10**6))
+
+
+@dataclass(frozen=True)
+class CashScenario:
+    """What-ifs: customers pay ``extra_delay_days`` later; sales (and the production they need)
+    change by ``sales_change_pct``; the production plan moves ``plan_shift_weeks`` later."""
+
+    extra_delay_days: int = 0
+    sales_change_pct: float = 0.0
+    plan_shift_weeks: int = 0
+
+    def __post_init__(self):
+        if self.sales_change_pct <= -1:
+            raise ValueError(f"sales_change_pct must be above -100 %, got {self.sales_change_pct}")
+
+
+def compute_payment_delays(receipts: pd.DataFrame, as_of, window_days: int = 180) -> pd.Series:
+    """Each customer's amount-weighted average days paid after the due date, over the receipts
+    of the last ``window_days`` (so a change of habit shows quickly); others get the average.
+    Negative means early."""
+    r = receipts.copy()
+    r["days_late"] = (pd.to_datetime(r.receipt_date) - pd.to_datetime(r.due_date)).dt.days
+    recent = r[pd.to_datetime(r.receipt_date) >= pd.Timestamp(as_of) - pd.Timedelta(days=window_days)]
+    if recent.empty:
+        return pd.Series(dtype=float, name="days_late")
+    weighted = (recent.days_late * recent.amount).groupby(recent.customer_id).sum() / recent.amount.groupby(recent.customer_id).sum()
+    overall = float((recent.days_late * recent.amount).sum() / recent.amount.sum())
+    return weighted.rename("days_late").reindex(sorted(set(r.customer_id))).fillna(overall)
+
+
+def _event(date, direction, source, amount, reference, counterparty=None):
+    return {"date": pd.Timestamp(date).normalize(), "direction": direction, "source": source, "amount": float(amount),
+            "reference": reference, "counterparty": counterparty}
+
+
+def compute_cash_events(as_of, receivables: pd.DataFrame, delays: pd.Series, payables: pd.DataFrame, open_pos: pd.DataFrame,
+                        open_sos: pd.DataFrame, plan: dict, overheads: pd.DataFrame, scenario: CashScenario = CashScenario(),
+                        horizon_days: int = 366) -> pd.DataFrame:
+    """Every expected cash movement from ``as_of`` to the horizon, one row per event (see module)."""
+    start = pd.Timestamp(as_of).normalize()
+    end = start + pd.Timedelta(days=horizon_days)
+    avg_delay = float(delays.mean()) if len(delays) else 0.0
+    grow = 1.0 + scenario.sales_change_pct
+    shift = pd.Timedelta(weeks=scenario.plan_shift_weeks)
+    extra = pd.Timedelta(days=scenario.extra_delay_days)
+    events = []
+    for r in receivables.itertuples():
+        delay = pd.Timedelta(days=float(delays.get(r.customer_id, avg_delay)))
+        events.append(_event(max(start, pd.Timestamp(r.due_date) + delay + extra), "in", "receivables", r.open_amount, r.invoice_id, r.customer_id))
+    for r in open_sos.itertuples():
+        delay = pd.Timedelta(days=float(delays.get(r.customer_id, avg_delay)) + r.payment_terms_days)
+        events.append(_event(max(start, pd.Timestamp(r.due_date) + delay + extra), "in", "open_sales_orders", r.order_amount * grow,
+                             r.sales_order_id, r.customer_id))
+    p = plan["plan"]
+    terms = pd.Timedelta(days=plan["avg_customer_terms"] + avg_delay)
+    for r in p.itertuples():
+        week = pd.Timestamp(r.week_start_date) + shift
+        invoiced = week + pd.Timedelta(days=9)  # made during the week, shipped and invoiced a few days later
+        events.append(_event(max(start, invoiced + terms + extra), "in", "planned_sales", r.planned_qty * r.list_price * grow, r.plan_id))
+        labor = r.planned_qty * grow * float(r.std_labor_h_per_unit or 0.0) * float(r.labor_rate_per_h)
+        payday = (week.to_period("M") + 1).to_timestamp() + pd.Timedelta(days=9)
+        events.append(_event(max(start, payday), "out", "payroll", labor, r.plan_id))
+    for r in payables.itertuples():
+        events.append(_event(max(start, pd.Timestamp(r.due_date)), "out", "payables", r.open_amount, r.supplier_invoice_id, r.supplier_id))
+    covered = {}
+    for r in open_pos.itertuples():
+        events.append(_event(max(start, pd.Timestamp(r.expected_date) + pd.Timedelta(days=int(r.payment_terms_days))), "out",
+                             "open_purchase_orders", r.order_amount, r.purchase_order_id, r.supplier_id))
+        if isinstance(r.material_id, str):
+            covered[r.material_id] = max(covered.get(r.material_id, start), pd.Timestamp(r.expected_date))
+    need = p.merge(plan["materials"], on="product_id")
+    for r in need.itertuples():
+        delivered = pd.Timestamp(r.week_start_date) + shift - pd.Timedelta(days=2)
+        if delivered <= covered.get(r.material_id, start - pd.Timedelta(days=1)):
+            continue  # already on order
+        amount = r.planned_qty * grow * r.qty_per_unit * r.std_price
+        events.append(_event(max(start, delivered + pd.Timedelta(days=int(r.payment_terms_days))), "out", "planned_materials",
+                             amount, r.plan_id, r.supplier_id))
+    for r in overheads.itertuples():
+        month = pd.Period(r.period, freq="M")
+        paid = month.to_timestamp(how="end").normalize()
+        if paid < start:
+            continue
+        share = 1.0 if month.start_time >= start else (paid - start).days / month.days_in_month
+        events.append(_event(paid, "out", "overheads", r.budget_amount * share, f"{r.period} {r.account_code}"))
+    out = pd.DataFrame(events, columns=["date", "direction", "source", "amount", "reference", "counterparty"])
+    return out[(out.date < end) & (out.amount.abs() > 0.005)].sort_values("date").reset_index(drop=True)
+
+
+def compute_forecast(opening: float, events: pd.DataFrame, as_of, freq: str = "W", periods: int = 13) -> pd.DataFrame:
+    """Opening, inflows and outflows by source, net and closing balance per week (Monday start)
+    or month, for ``periods`` buckets from ``as_of``."""
+    start = pd.Timestamp(as_of).normalize()
+    if freq == "W":
+        first = start - pd.Timedelta(days=start.weekday())
+        edges = [first + pd.Timedelta(weeks=i) for i in range(periods + 1)]
+    elif freq == "M":
+        first = start.to_period("M").to_timestamp()
+        edges = [(first.to_period("M") + i).to_timestamp() for i in range(periods + 1)]
+    else:
+        raise ValueError(f"freq must be 'W' or 'M', got {freq!r}")
+    e = events[(events.date >= edges[0]) & (events.date < edges[-1])].copy()
+    e["bucket"] = np.searchsorted(np.array(edges[1:], dtype="datetime64[ns]"), e.date.to_numpy(dtype="datetime64[ns]"), side="right")
+    rows = []
+    balance = float(opening)
+    for i in range(periods):
+        part = e[e.bucket == i]
+        row = {"period_start_date": edges[i], "opening_amount": balance}
+        for src in INFLOW_SOURCES:
+            row[f"in_{src}_amount"] = float(part[(part.direction == "in") & (part.source == src)].amount.sum())
+        for src in OUTFLOW_SOURCES:
+            row[f"out_{src}_amount"] = float(part[(part.direction == "out") & (part.source == src)].amount.sum())
+        row["inflow_amount"] = sum(row[f"in_{s}_amount"] for s in INFLOW_SOURCES)
+        row["outflow_amount"] = sum(row[f"out_{s}_amount"] for s in OUTFLOW_SOURCES)
+        row["net_amount"] = row["inflow_amount"] - row["outflow_amount"]
+        balance += row["net_amount"]
+        row["closing_amount"] = balance
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    money = [c for c in out.columns if c.endswith("_amount")]
+    out[money] = out[money].round(2)
+    return out
+
+
+def compute_funding_gaps(forecast: pd.DataFrame, min_cash: float) -> pd.DataFrame:
+    """Buckets whose closing balance falls below ``min_cash``, with the shortfall."""
+    gaps = forecast[forecast.closing_amount < min_cash][["period_start_date", "closing_amount"]].copy()
+    gaps["shortfall_amount"] = (min_cash - gaps.closing_amount).round(2)
+    return gaps.reset_index(drop=True)
+
+
+def compute_weekly_history(daily: pd.DataFrame) -> pd.Series:
+    """Net bank movement per week (Monday start) from daily net amounts; weeks with none are 0."""
+    d = daily.assign(week=pd.to_datetime(daily.voucher_date) - pd.to_timedelta(pd.to_datetime(daily.voucher_date).dt.day_of_week, unit="D"))
+    s = d.groupby("week").net_amount.sum()
+    if s.empty:
+        return s
+    full = pd.date_range(s.index.min(), s.index.max(), freq="7D")
+    return s.reindex(full, fill_value=0.0)
+
+
+class CashBaseline:
+    """A statistical baseline of weekly net cash flow (scikit-learn's contract: settings here,
+    ``fit(history)`` returns self, ``predict(horizon)`` returns step, forecast, lower, upper).
+
+    SARIMAX(1,0,0) with a constant; the bands of the cumulative balance come from simulated
+    paths (``n_paths``), at ``level`` coverage.
+    """
+
+    def __init__(self, level: float = 0.8, n_paths: int = 500, seed: int = 0):
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1), got {level}")
+        self.level, self.n_paths, self.seed = level, n_paths, seed
+
+    def fit(self, history: pd.Series) -> "CashBaseline":
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        y = np.asarray(history, dtype=float)
+        if len(y) < 8:
+            raise ValueError(f"need at least 8 weeks of history, got {len(y)}")
+        self.scale_ = float(np.std(y)) or 1.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.result_ = SARIMAX(y / self.scale_, order=(1, 0, 0), trend="c").fit(disp=False)
+        return self
+
+    def predict(self, horizon: int) -> pd.DataFrame:
+        fc = self.result_.get_forecast(horizon)
+        mean = np.asarray(fc.predicted_mean) * self.scale_
+        ci = np.asarray(fc.conf_int(alpha=1 - self.level)) * self.scale_
+        return pd.DataFrame({"step": np.arange(1, horizon + 1), "forecast": mean, "lower": ci[:, 0], "upper": ci[:, 1]})
+
+    def predict_balance(self, opening: float, horizon: int) -> pd.DataFrame:
+        """The cumulative balance path: median and bands from simulated weekly flows."""
+        sims = self.result_.simulate(horizon, repetitions=self.n_paths, anchor="end",
+                                     rng=np.random.default_rng(self.seed)) * self.scale_
+        paths = opening + np.cumsum(np.asarray(sims).reshape(horizon, -1), axis=0)
+        tail = (1 - self.level) / 2
+        return pd.DataFrame({"step": np.arange(1, horizon + 1), "forecast": opening + np.cumsum(self.predict(horizon).forecast.to_numpy()),
+                             "lower": np.quantile(paths, tail, axis=1), "upper": np.quantile(paths, 1 - tail, axis=1),
+                             "lower_50": np.quantile(paths, 0.25, axis=1), "upper_50": np.quantile(paths, 0.75, axis=1)})
+
+
+def compute_mase(actual, forecast, training) -> float:
+    """Mean absolute scaled error: the forecast's MAE over the training series' one-step naive MAE."""
+    scale = float(np.mean(np.abs(np.diff(np.asarray(training, dtype=float)))))
+    if scale == 0:
+        return float("nan")
+    return float(np.mean(np.abs(np.asarray(actual, dtype=float) - np.asarray(forecast, dtype=float))) / scale)
+
+
+def compute_backtest(weekly: pd.Series, origins: int = 12, horizon: int = 13, step: int = 4, model_factory=CashBaseline) -> pd.DataFrame:
+    """Forecasts made at past weeks against what happened: for each origin, the baseline's and the
+    naive forecast's (last week repeated) MASE over the next ``horizon`` weeks."""
+    y = weekly.astype(float)
+    rows = []
+    last_origin = len(y) - horizon
+    for k in range(origins):
+        cut = last_origin - k * step
+        if cut < 26:
+            break
+        train, test = y.iloc[:cut], y.iloc[cut:cut + horizon]
+        model = model_factory().fit(train)
+        fc = model.predict(len(test)).forecast.to_numpy()
+        naive = np.repeat(train.iloc[-1], len(test))
+        rows.append({"origin": train.index[-1] + pd.Timedelta(days=7), "mase_model": compute_mase(test, fc, train),
+                     "mase_naive": compute_mase(test, naive, train),
+                     "actual_amount": float(test.sum()), "forecast_amount": float(fc.sum())})
+    return pd.DataFrame(rows).sort_values("origin").reset_index(drop=True) if rows else pd.DataFrame(
+        columns=["origin", "mase_model", "mase_naive", "actual_amount", "forecast_amount"])
+
+
+def compute_working_capital(monthly: pd.DataFrame) -> pd.DataFrame:
+    """DSO, DIO, DPO and the cash conversion cycle per month from ledger movements by category
+    (balances are running sums; revenue and cost of sales are the month's)."""
+    net = monthly.assign(net=monthly.debit_amount - monthly.credit_amount).pivot_table(
+        index="period", columns="category", values="net", aggfunc="sum", fill_value=0.0).sort_index()
+    for c in ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales"):
+        if c not in net:
+            net[c] = 0.0
+    bal = net[["receivables", "payables", "raw_materials", "wip", "finished_goods"]].cumsum()
+    days = pd.PeriodIndex(net.index, freq="M").days_in_month
+    out = pd.DataFrame({"period": net.index})
+    out["receivables_amount"] = bal.receivables.to_numpy()
+    out["payables_amount"] = -bal.payables.to_numpy()
+    out["inventory_amount"] = (bal.raw_materials + bal.wip + bal.finished_goods).to_numpy()
+    out["revenue_amount"] = -net.revenue.to_numpy()
+    out["cost_of_sales_amount"] = net.cost_of_sales.to_numpy()
+    out["days_in_month"] = np.asarray(days)
+
+    def per_day(balance, flow):
+        return np.where(flow > 0, balance / np.where(flow > 0, flow, 1) * out.days_in_month, np.nan)
+
+    out["dso_days"] = per_day(out.receivables_amount, out.revenue_amount)
+    out["dio_days"] = per_day(out.inventory_amount, out.cost_of_sales_amount)
+    out["dpo_days"] = per_day(out.payables_amount, out.cost_of_sales_amount)
+    out["ccc_days"] = out.dso_days + out.dio_days - out.dpo_days
+    money = [c for c in out.columns if c.endswith("_amount")]
+    out[money] = out[money].round(2)
+    return out
+
+
+def compute_aging(items: pd.DataFrame, as_of, party_col: str) -> pd.DataFrame:
+    """Open items by days past due into buckets (not due, 1–30, 31–60, 61–90, over 90), per party."""
+    days = (pd.Timestamp(as_of) - pd.to_datetime(items.due_date)).dt.days
+    bucket = pd.Series("d90_plus", index=items.index)
+    for name, lo, hi in AGING_BUCKETS:
+        bucket[(days >= lo) & (days <= hi)] = name
+    g = items.assign(bucket=bucket).pivot_table(index=party_col, columns="bucket", values="open_amount", aggfunc="sum", fill_value=0.0)
+    g = g.reindex(columns=[b for b, _, _ in AGING_BUCKETS], fill_value=0.0)
+    g.columns = [f"{c}_amount" for c in g.columns]
+    g["total_amount"] = g.sum(axis=1)
+    return g.round(2).reset_index().sort_values("total_amount", ascending=False).reset_index(drop=True)
+
+
+def compute_customer_dso(flows: pd.DataFrame) -> pd.DataFrame:
+    """Receivables and DSO per customer and month: receivables = invoiced − received to date;
+    DSO = receivables at month end / the month's invoicing x days in the month."""
+    f = flows.sort_values(["customer_id", "period"]).copy()
+    f["receivables_amount"] = (f.invoiced_amount - f.received_amount).groupby(f.customer_id).cumsum().round(2)
+    days = pd.PeriodIndex(f.period, freq="M").days_in_month
+    f["dso_days"] = np.where(f.invoiced_amount > 0, f.receivables_amount / f.invoiced_amount.where(f.invoiced_amount > 0, 1) * np.asarray(days), np.nan)
+    return f
+
+
+def compute_dso_drivers(customer_dso: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
+    """The customers behind the change in receivables between two month ends, largest first,
+    with each one's DSO then and now (a quarter's average around each month)."""
+    def window(p):
+        months = [str(pd.Period(p, freq="M") - k) for k in range(3)]
+        w = customer_dso[customer_dso.period.isin(months)]
+        return w.groupby("customer_id").agg(receivables_amount=("receivables_amount", "last"), dso_days=("dso_days", "mean"))
+    a, b = window(before), window(after)
+    out = a.add_suffix("_before").join(b.add_suffix("_after"), how="outer").fillna(0.0)
+    out["receivables_change_amount"] = (out.receivables_amount_after - out.receivables_amount_before).round(2)
+    total = out.receivables_change_amount.sum()
+    out["share_of_change_pct"] = out.receivables_change_amount / total if total else np.nan
+    return out.reset_index().sort_values("receivables_change_amount", ascending=False).reset_index(drop=True)

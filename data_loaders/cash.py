@@ -1,0 +1,187 @@
+"""Facts for cash forecasting and working capital, as of a date.
+
+Open items are computed in SQL as of the date: an invoice is open by what its receipts before
+the date have not paid; a supplier invoice likewise. The cash history is the ledger's bank
+movements by day. Everything future (the plan, open orders, budgets) comes as recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.queries import plant_conditions
+from data_loaders.scope import Scope
+
+
+def load_cash_position(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
+    """The latest balance of each bank account before ``as_of``."""
+    cb, ba = s.cash_balances, s.bank_accounts
+    latest = (
+        sa.select(cb.c.bank_account_id, sa.func.max(cb.c.balance_date).label("balance_date"))
+        .where(cb.c.balance_date < as_of)
+        .group_by(cb.c.bank_account_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(cb.c.bank_account_id, ba.c.plant_id, cb.c.balance_date, cb.c.balance_amount)
+        .join(latest, sa.and_(latest.c.bank_account_id == cb.c.bank_account_id, latest.c.balance_date == cb.c.balance_date))
+        .join(ba, ba.c.bank_account_id == cb.c.bank_account_id)
+        .where(*plant_conditions(ba.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
+    """Invoices issued before ``as_of`` with money still to receive: one row per invoice."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    paid = (
+        sa.select(cr.c.invoice_id, sa.func.sum(cr.c.amount).label("paid_amount"))
+        .where(cr.c.receipt_date < as_of)
+        .group_by(cr.c.invoice_id)
+        .subquery()
+    )
+    open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
+    stmt = (
+        sa.select(si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id, si.c.invoice_date, si.c.due_date,
+                  open_amount.label("open_amount"))
+        .outerjoin(paid, paid.c.invoice_id == si.c.invoice_id)
+        .where(si.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(si.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
+    """Receipts before ``as_of`` with their invoice's due date: one row per receipt."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    stmt = (
+        sa.select(cr.c.receipt_id, cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date, si.c.invoice_date)
+        .join(si, si.c.invoice_id == cr.c.invoice_id)
+        .where(cr.c.receipt_date < as_of, cr.c.amount > 0, *plant_conditions(si.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_open_payables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
+    """Supplier invoices received before ``as_of`` and not yet paid: one row per invoice."""
+    pi, sp, po = s.supplier_invoices, s.supplier_payments, s.purchase_orders
+    paid = (
+        sa.select(sp.c.supplier_invoice_id, sa.func.sum(sp.c.amount).label("paid_amount"))
+        .where(sp.c.payment_date < as_of)
+        .group_by(sp.c.supplier_invoice_id)
+        .subquery()
+    )
+    open_amount = pi.c.amount - sa.func.coalesce(paid.c.paid_amount, 0)
+    stmt = (
+        sa.select(pi.c.supplier_invoice_id, pi.c.supplier_id, po.c.plant_id, pi.c.invoice_date, pi.c.due_date, open_amount.label("open_amount"))
+        .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
+        .outerjoin(paid, paid.c.supplier_invoice_id == pi.c.supplier_invoice_id)
+        .where(pi.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(po.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_open_purchase_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Open purchase orders with the supplier's payment terms and the material they buy."""
+    po, sup = s.purchase_orders, s.suppliers
+    stmt = (
+        sa.select(po.c.purchase_order_id, po.c.supplier_id, po.c.material_id, po.c.plant_id, po.c.account_code, po.c.expected_date,
+                  (po.c.qty * po.c.unit_price).label("order_amount"), sup.c.payment_terms_days)
+        .join(sup, sup.c.supplier_id == po.c.supplier_id)
+        .where(po.c.status == "open", *plant_conditions(po.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_open_sales_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Sales orders not yet invoiced, with the customer's payment terms."""
+    so, c = s.sales_orders, s.customers
+    stmt = (
+        sa.select(so.c.sales_order_id, so.c.customer_id, so.c.product_id, so.c.plant_id, so.c.due_date,
+                  (so.c.qty * so.c.unit_price).label("order_amount"), c.c.payment_terms_days)
+        .join(c, c.c.customer_id == so.c.customer_id)
+        .where(so.c.status == "open", *plant_conditions(so.c.plant_id, scope))
+    )
+    return read_frame(engine, stmt)
+
+
+def load_plan_drivers(engine: Engine, scope: Scope) -> dict[str, pd.DataFrame]:
+    """The production plan with what each planned unit sells for and consumes: product list
+    price and standard labor, the BOM with material prices, lead times and supplier terms."""
+    pp, p, r, wc, bom, m, sup = s.production_plan, s.products, s.routings, s.work_centers, s.bom, s.materials, s.suppliers
+    with engine.connect() as conn:
+        plan = read_frame(conn, sa.select(pp.c.plan_id, pp.c.plant_id, pp.c.product_id, pp.c.work_center_id, pp.c.week_start_date,
+                                          pp.c.planned_qty, p.c.list_price, r.c.std_labor_h_per_unit, wc.c.labor_rate_per_h)
+                          .join(p, p.c.product_id == pp.c.product_id)
+                          .join(wc, wc.c.work_center_id == pp.c.work_center_id)
+                          .outerjoin(r, sa.and_(r.c.product_id == pp.c.product_id, r.c.work_center_id == pp.c.work_center_id))
+                          .where(*plant_conditions(pp.c.plant_id, scope)))
+        materials = read_frame(conn, sa.select(bom.c.product_id, bom.c.material_id, bom.c.qty_per_unit, m.c.std_price, m.c.lead_time_days,
+                                               m.c.supplier_id, sup.c.payment_terms_days)
+                               .join(m, m.c.material_id == bom.c.material_id)
+                               .join(sup, sup.c.supplier_id == m.c.supplier_id))
+        terms = read_frame(conn, sa.select(sa.func.avg(s.customers.c.payment_terms_days).label("avg_terms")))
+    return {"plan": plan, "materials": materials, "avg_customer_terms": float(terms.avg_terms.iloc[0] or 30.0)}
+
+
+def load_cash_overhead_budget(engine: Engine, scope: Scope, accounts: tuple[str, ...]) -> pd.DataFrame:
+    """Monthly budget (original version) of the accounts paid in cash, by period and plant."""
+    b, cc = s.budgets, s.cost_centers
+    stmt = (
+        sa.select(b.c.period, cc.c.plant_id, b.c.account_code, sa.func.sum(b.c.budget_amount).label("budget_amount"))
+        .join(cc, cc.c.cost_center_id == b.c.cost_center_id)
+        .where(b.c.version == "original", b.c.account_code.in_(accounts),
+               *([sa.or_(cc.c.plant_id.in_(scope.plants), cc.c.plant_id.is_(None))] if scope.plants else []))
+        .group_by(b.c.period, cc.c.plant_id, b.c.account_code)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_daily_cash_flow(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Net movement of the bank accounts (category ``cash``) per day: the history behind the baseline."""
+    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+    stmt = (
+        sa.select(v.c.voucher_date, sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("net_amount"))
+        .join(v, v.c.voucher_no == vl.c.voucher_no)
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(acc.c.category == "cash", v.c.voucher_type != "OB", *plant_conditions(vl.c.plant_id, scope))
+        .group_by(v.c.voucher_date)
+        .order_by(v.c.voucher_date)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_monthly_balances(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Per period: movement on receivables, payables, inventories (raw materials, WIP, finished
+    goods), and revenue, cost of sales and purchases — the inputs of DSO, DIO and DPO."""
+    vl, acc = s.voucher_lines, s.accounts
+    cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
+    stmt = (
+        sa.select(vl.c.period, acc.c.category, sa.func.sum(vl.c.debit_amount).label("debit_amount"),
+                  sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
+        .group_by(vl.c.period, acc.c.category)
+    )
+    return read_frame(engine, stmt)
+
+
+def load_customer_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by customer."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    from data_loaders.sqlfuncs import period_of
+
+    inv_p, rec_p = period_of(si.c.invoice_date), period_of(cr.c.receipt_date)
+    with engine.connect() as conn:
+        inv = read_frame(conn, sa.select(si.c.customer_id, inv_p.label("period"), sa.func.sum(si.c.net_amount).label("invoiced_amount"))
+                         .where(*plant_conditions(si.c.plant_id, scope)).group_by(si.c.customer_id, inv_p))
+        rec = read_frame(conn, sa.select(cr.c.customer_id, rec_p.label("period"), sa.func.sum(cr.c.amount).label("received_amount"))
+                         .join(si, si.c.invoice_id == cr.c.invoice_id)
+                         .where(*plant_conditions(si.c.plant_id, scope)).group_by(cr.c.customer_id, rec_p))
+    out = inv.merge(rec, on=["customer_id", "period"], how="outer").fillna({"invoiced_amount": 0.0, "received_amount": 0.0})
+    return out.sort_values(["customer_id", "period"]).reset_index(drop=True)

@@ -1,0 +1,86 @@
+"""Cash forecast and working capital: a 13-week curve from open items and the production plan,
+a statistical baseline with bands and its backtest, funding gaps, scenarios, aging and
+DSO / DIO / DPO / CCC."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import data
+from ui.data import CashScenario
+from ui.figures import build_cash_fan, build_working_capital_figure
+from ui.format import money
+from ui.i18n import t
+from ui.tables import render_table
+
+url, scope, currency = data.context()
+st.title(t("page_cash"))
+st.caption(t("cash_scope_note") + f" · {t('currency_note', currency=currency)}")
+
+base = data.cash(url, scope, CashScenario(), 0.0)
+with st.expander(t("cash_settings"), expanded=True):
+    c = st.columns(4)
+    default_min = float(round(base["opening"] * 0.85, -6))  # keep 85 % of today's cash unless the user says otherwise
+    min_cash = c[0].number_input(t("cash_min", currency=currency), min_value=0.0, value=default_min, step=1_000_000.0, key="cash_min")
+    delay = c[1].slider(t("cash_delay"), 0, 90, 0, step=5, key="cash_delay")
+    sales = c[2].slider(t("cash_sales"), -50, 50, 0, step=5, format="%d%%", key="cash_sales")
+    shift = c[3].slider(t("cash_shift"), 0, 8, 0, key="cash_shift")
+r = data.cash(url, scope, CashScenario(extra_delay_days=delay, sales_change_pct=sales / 100.0, plan_shift_weeks=shift), float(min_cash))
+weekly, gaps = r["weekly"], r["gaps_weekly"]
+wc = r["working_capital"]
+last = wc.iloc[-1] if len(wc) else None
+
+c = st.columns(4)
+c[0].metric(t("kpi_cash_now"), money(r["opening"], currency, compact=True), help=str(r["as_of"].date()))
+c[1].metric(t("kpi_cash_min"), money(weekly.closing_amount.min(), currency, compact=True))
+c[2].metric(t("kpi_gap"), money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap"))
+c[3].metric(t("kpi_ccc"), f"{last.ccc_days:.1f}" if last is not None else "—")
+c = st.columns(4)
+if last is not None:
+    c[0].metric(t("kpi_dso"), f"{last.dso_days:.1f}", help=last.period)
+    c[1].metric(t("kpi_dio"), f"{last.dio_days:.1f}")
+    c[2].metric(t("kpi_dpo"), f"{last.dpo_days:.1f}")
+
+for g in gaps.itertuples():
+    st.error(t("cash_gap_warning", w=pd.Timestamp(g.period_start_date).strftime("%Y-%m-%d"), b=money(g.closing_amount, currency),
+               s=money(g.shortfall_amount, currency)))
+
+st.plotly_chart(build_cash_fan(weekly, r["baseline"], float(min_cash), currency), width="stretch", key="cash_fan")
+
+st.subheader(t("cash_weekly"))
+event = render_table(weekly, key="cash_weekly", currency=currency, selectable=True, export_name="cash_13_weeks")
+picked = event.selection.rows if event is not None else []
+if picked:
+    week = pd.Timestamp(weekly.iloc[picked[0]].period_start_date)
+    items = r["events"]
+    items = items[(items.date >= week) & (items.date < week + pd.Timedelta(days=7))]
+    st.markdown(f"**{t('cash_week_items', w=week.strftime('%Y-%m-%d'))}**")
+    render_table(items, key="cash_week_items", currency=currency, export_name=f"cash_items_{week:%Y%m%d}", height=360)
+
+st.subheader(t("cash_monthly"))
+render_table(r["monthly"], key="cash_monthly", currency=currency, export_name="cash_12_months")
+
+if r["baseline"] is not None:
+    st.subheader(t("cash_baseline"))
+    render_table(r["baseline"][["period_start_date", "forecast", "lower", "upper", "driver_closing_amount", "difference_amount"]],
+                 key="cash_baseline", currency=currency, export_name="cash_baseline")
+if r["backtest"] is not None and len(r["backtest"]):
+    bt = r["backtest"]
+    st.subheader(t("cash_backtest"))
+    st.caption(t("cash_backtest_summary", m=f"{bt.mase_model.mean():.2f}", n=f"{bt.mase_naive.mean():.2f}"))
+    render_table(bt, key="cash_backtest", currency=currency, export_name="cash_backtest")
+
+st.plotly_chart(build_working_capital_figure(wc), width="stretch", key="cash_wc")
+left, right = st.columns(2)
+with left:
+    st.subheader(t("cash_ar_aging"))
+    render_table(r["ar_aging"], key="cash_ar_aging", currency=currency, export_name="receivables_aging")
+    a, b = r["dso_drivers_periods"]
+    st.subheader(t("cash_dso_drivers", a=a, b=b))
+    render_table(r["dso_drivers"], key="cash_dso_drivers", currency=currency, export_name="dso_drivers", height=320)
+    st.subheader(t("cash_delays"))
+    render_table(r["delays"].rename("days_late").reset_index().rename(columns={"index": "customer_id"})
+                 .sort_values("days_late", ascending=False), key="cash_delays")
+with right:
+    st.subheader(t("cash_ap_aging"))
+    render_table(r["ap_aging"], key="cash_ap_aging", currency=currency, export_name="payables_aging")
+render_table(wc, key="cash_wc_table", currency=currency, export_name="working_capital", height=320)

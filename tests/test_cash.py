@@ -1,0 +1,159 @@
+"""Cash: the driver schedule on hand-built items, working-capital days, the baseline's backtest on
+a known series, scenario monotonicity, funding gaps; the sample on every database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.cash import (
+    CashBaseline,
+    CashScenario,
+    compute_aging,
+    compute_backtest,
+    compute_cash_events,
+    compute_forecast,
+    compute_funding_gaps,
+    compute_mase,
+    compute_payment_delays,
+    compute_working_capital,
+)
+from data_loaders.scope import Scope
+from reports.cash import cash_report
+from sample_data.generator import SampleConfig, stories_for
+from tests.conftest import AS_OF
+
+AS = pd.Timestamp("2026-03-02")  # a Monday
+
+
+def empty(cols):
+    return pd.DataFrame(columns=cols)
+
+
+def plan_none():
+    return {"plan": empty(["plan_id", "week_start_date", "planned_qty", "list_price", "std_labor_h_per_unit", "labor_rate_per_h", "product_id"]),
+            "materials": empty(["product_id", "material_id", "qty_per_unit", "std_price", "payment_terms_days", "supplier_id"]),
+            "avg_customer_terms": 30.0}
+
+
+def items():
+    receivables = pd.DataFrame({"invoice_id": ["I1", "I2"], "customer_id": ["C1", "C2"], "due_date": pd.to_datetime(["2026-03-04", "2026-02-20"]),
+                                "open_amount": [1_000.0, 500.0]})
+    delays = pd.Series({"C1": 10.0, "C2": 0.0})
+    payables = pd.DataFrame({"supplier_invoice_id": ["P1"], "supplier_id": ["S1"], "due_date": pd.to_datetime(["2026-03-10"]), "open_amount": [700.0]})
+    pos = pd.DataFrame({"purchase_order_id": ["PO1"], "supplier_id": ["S1"], "material_id": ["M1"], "expected_date": pd.to_datetime(["2026-03-05"]),
+                        "order_amount": [300.0], "payment_terms_days": [30]})
+    return receivables, delays, payables, pos
+
+
+def test_driver_schedule_hand_computed():
+    receivables, delays, payables, pos = items()
+    plan = plan_none()
+    plan["plan"] = pd.DataFrame({"plan_id": ["PL1"], "week_start_date": pd.to_datetime(["2026-03-09"]), "planned_qty": [10.0],
+                                 "list_price": [50.0], "std_labor_h_per_unit": [0.5], "labor_rate_per_h": [40.0], "product_id": ["FG1"]})
+    plan["materials"] = pd.DataFrame({"product_id": ["FG1", "FG1"], "material_id": ["M1", "M2"], "qty_per_unit": [2.0, 1.0],
+                                      "std_price": [3.0, 4.0], "payment_terms_days": [30, 15], "supplier_id": ["S1", "S2"]})
+    overheads = pd.DataFrame({"period": ["2026-03"], "account_code": ["6602"], "budget_amount": [3_100.0]})
+    e = compute_cash_events(AS, receivables, delays, payables, pos, empty(["sales_order_id"]), plan, overheads).set_index("reference")
+    # I1 due 03-04 + C1's 10 days late = 03-14; I2 already overdue and C2 on time: expected now
+    assert e.loc["I1", "date"] == pd.Timestamp("2026-03-14") and e.loc["I2", "date"] == AS
+    assert e.loc["P1", "date"] == pd.Timestamp("2026-03-10")
+    assert e.loc["PO1", "date"] == pd.Timestamp("2026-04-04")  # delivered 03-05 + 30 days' terms
+    planned = e.loc["PL1"]
+    sale = planned[planned.source == "planned_sales"].iloc[0]
+    # made in the week of 03-09, invoiced 9 days after its start (03-18), paid after 30 days' terms + the average delay of 5
+    assert sale.date == pd.Timestamp("2026-04-22") and sale.amount == 500.0
+    assert planned[planned.source == "payroll"].iloc[0].amount == 10 * 0.5 * 40.0
+    assert planned[planned.source == "payroll"].iloc[0].date == pd.Timestamp("2026-04-10")
+    mats = planned[planned.source == "planned_materials"]
+    # M1 is on order until 03-05 but production needs it on 03-07: bought again; M2: delivered 03-07, paid after 15 days
+    assert sorted(mats.amount) == [40.0, 60.0]
+    assert set(mats.date) == {pd.Timestamp("2026-04-06"), pd.Timestamp("2026-03-22")}
+    oh = e.loc["2026-03 6602"]
+    assert oh.date == pd.Timestamp("2026-03-31") and oh.amount == pytest.approx(3_100.0 * 29 / 31)  # the rest of March
+
+
+def test_weekly_bridge_and_funding_gap():
+    receivables, delays, payables, pos = items()
+    e = compute_cash_events(AS, receivables, delays, payables, pos, empty(["sales_order_id"]), plan_none(), empty(["period"]))
+    f = compute_forecast(1_000.0, e, AS, "W", 6)
+    # week of 03-02: in 500 (I2) -> 1,500; 03-09: in 1,000 (I1), out 700 (P1) -> 1,800; 03-16, 03-23: 1,800;
+    # 03-30: out 300 (PO1, paid 04-04) -> 1,500; 04-06: 1,500
+    assert f.closing_amount.tolist() == [1_500.0, 1_800.0, 1_800.0, 1_800.0, 1_500.0, 1_500.0]
+    assert f.inflow_amount.tolist()[:2] == [500.0, 1_000.0] and f.outflow_amount.tolist()[:2] == [0.0, 700.0]
+    assert (f.opening_amount.shift(-1).iloc[:-1] == f.closing_amount.iloc[:-1]).all()
+    gaps = compute_funding_gaps(f, 1_550.0)
+    assert gaps.period_start_date.dt.strftime("%m-%d").tolist() == ["03-02", "03-30", "04-06"]
+    assert gaps.shortfall_amount.tolist() == [50.0, 50.0, 50.0]
+
+
+def test_later_payments_never_raise_the_near_term_balance():
+    receivables, delays, payables, pos = items()
+    base = compute_forecast(0.0, compute_cash_events(AS, receivables, delays, payables, pos, empty(["sales_order_id"]), plan_none(), empty(["period"])), AS)
+    for days in (5, 15, 45):
+        later = compute_forecast(0.0, compute_cash_events(AS, receivables, delays, payables, pos, empty(["sales_order_id"]), plan_none(),
+                                                          empty(["period"]), CashScenario(extra_delay_days=days)), AS)
+        assert (later.closing_amount <= base.closing_amount + 1e-9).all()
+
+
+def test_payment_delays_learn_recent_behavior():
+    r = pd.DataFrame({"customer_id": ["C1", "C1", "C2"], "amount": [100.0, 300.0, 50.0],
+                      "due_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-01"]),
+                      "receipt_date": pd.to_datetime(["2026-01-11", "2026-01-31", "2025-01-01"])})
+    d = compute_payment_delays(r, "2026-03-01", window_days=180)
+    assert d["C1"] == pytest.approx((100 * 10 + 300 * 30) / 400)  # 25 days, amount-weighted
+    assert d["C2"] == pytest.approx(25.0)  # no recent receipt: the average of recent ones
+
+
+def test_working_capital_worked_example():
+    # one month of 30 days (April): revenue 300, cost of sales 200; receivables end 200, inventory 100, payables 50
+    m = pd.DataFrame([("2026-04", "revenue", 0.0, 300.0), ("2026-04", "cost_of_sales", 200.0, 0.0), ("2026-04", "receivables", 200.0, 0.0),
+                      ("2026-04", "raw_materials", 100.0, 0.0), ("2026-04", "payables", 0.0, 50.0)],
+                     columns=["period", "category", "debit_amount", "credit_amount"])
+    w = compute_working_capital(m).iloc[0]
+    assert w.dso_days == pytest.approx(200 / 300 * 30)  # 20 days
+    assert w.dio_days == pytest.approx(100 / 200 * 30)  # 15 days
+    assert w.dpo_days == pytest.approx(50 / 200 * 30)  # 7.5 days
+    assert w.ccc_days == pytest.approx(20 + 15 - 7.5)
+
+
+def test_aging_buckets():
+    it = pd.DataFrame({"customer_id": ["C1", "C1", "C2"], "open_amount": [10.0, 20.0, 5.0],
+                       "due_date": pd.to_datetime(["2026-03-10", "2026-01-01", "2026-02-20"])})
+    a = compute_aging(it, "2026-03-02", "customer_id").set_index("customer_id")
+    assert a.loc["C1", "not_due_amount"] == 10.0 and a.loc["C1", "d31_60_amount"] == 20.0  # 60 days past due
+    assert a.loc["C2", "d1_30_amount"] == 5.0 and a.total_amount.sum() == 35.0
+
+
+def test_backtest_on_a_known_series():
+    rng = np.random.default_rng(1)
+    n = 120
+    y = np.zeros(n)
+    for i in range(1, n):  # AR(1) around 100: the model should beat the naive forecast
+        y[i] = 100 + 0.3 * (y[i - 1] - 100) + rng.normal(0, 10)
+    weekly = pd.Series(y, index=pd.date_range("2024-01-01", periods=n, freq="7D"))
+    bt = compute_backtest(weekly, origins=6)
+    assert len(bt) == 6
+    assert bt.mase_model.mean() < bt.mase_naive.mean()
+    assert compute_mase([1, 2, 3], [1, 2, 3], [0, 1, 2, 3]) == 0.0
+    with pytest.raises(ValueError, match="history"):
+        CashBaseline().fit(pd.Series([1.0, 2.0]))
+
+
+def test_sample_cash_on_every_database(sample_engine):
+    s = stories_for(SampleConfig(as_of=AS_OF))
+    r = cash_report(sample_engine, Scope(), backtest=False)
+    w = r["weekly"]
+    assert len(w) == 13 and w.opening_amount.iloc[0] == pytest.approx(r["opening"])
+    assert np.allclose(w.opening_amount + w.inflow_amount - w.outflow_amount, w.closing_amount, atol=0.02)
+    assert r["delays"].idxmax() == s.late_customer  # the planted late payer is the latest
+    assert r["delays"][s.late_customer] > 30
+    later = cash_report(sample_engine, Scope(), CashScenario(extra_delay_days=30), backtest=False)["weekly"]
+    assert (later.closing_amount <= w.closing_amount + 0.01).all()
+    drivers = r["dso_drivers"].set_index("customer_id")
+    late = drivers.loc[s.late_customer]
+    assert late.dso_days_after > 1.5 * late.dso_days_before  # the late payer's own DSO jumps
+    assert drivers.receivables_change_amount.sum() == pytest.approx(
+        (drivers.receivables_amount_after - drivers.receivables_amount_before).sum(), abs=0.05)
+    assert len(r["working_capital"]) > 12 and r["working_capital"].period.max() < "2026-11"
