@@ -45,6 +45,15 @@ if len(unbalanced):
 if untied:
     st.warning(t("warn_untied", n=untied))
     shown = True
+budget = data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
+if budget is not None:
+    for w in budget["warnings"][budget["warnings"].level == "alert"].itertuples():
+        st.error(t("warn_budget", cc=w.cost_center_id, acc=w.account_label, p=pct(w.consumption_pct)))
+        shown = True
+delays = data.cash(url, scope, data.CashScenario(), 0.0, backtest=False)["delays"]
+for customer, days in delays[delays > 30].items():
+    st.warning(t("warn_late_payer", c=customer, d=f"{days:.0f}"))
+    shown = True
 if not shown:
     st.success(t("no_warnings"))
 

@@ -50,20 +50,22 @@ def _open(at: AppTest, page: str, lang: str = "zh", errors_expected: bool = Fals
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_page_opens_in_both_languages(app, page, lang):
     # the budget and cash pages show their alerts (overspend, funding gaps) in red
-    at = _open(app, page, lang, errors_expected=page in ("pages/budget.py", "pages/cash.py"))
+    at = _open(app, page, lang, errors_expected=page in ("pages/budget.py", "pages/cash.py", "pages/overview.py"))
     title = PAGES[page][0 if lang == "zh" else 1]
     assert at.title[0].value == title
 
 
 def test_overview_shows_eight_kpis_and_the_untied_orders(app):
-    at = _open(app, "pages/overview.py")
+    at = _open(app, "pages/overview.py", errors_expected=True)
     assert [m.label for m in at.metric] == ["营业收入", "毛利", "毛利率", "成本差异", "营业利润", "合格产量", "报废率", "银行存款"]
     assert all(m.value not in ("", "—") for m in at.metric)
     assert any("3 张工单" in w.value for w in at.warning)  # the planted unposted orders
+    assert any("P2-MNT" in e.value for e in at.error)  # the planted overspend
+    assert any("C07" in w.value for w in at.warning)  # the planted late payer
 
 
 def test_filters_survive_a_page_change_and_narrow_the_numbers(app):
-    at = _open(app, "pages/overview.py")
+    at = _open(app, "pages/overview.py", errors_expected=True)
     all_plants = at.metric[0].value
     at.multiselect(key="f_plants").set_value(["P2"])
     at.run()

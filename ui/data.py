@@ -236,5 +236,5 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float) -> dict:
-    return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash)
+def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True) -> dict:
+    return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest)

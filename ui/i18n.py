@@ -54,6 +54,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "warnings": ("预警", "Warnings"),
     "no_warnings": ("当前范围没有预警。", "No warnings in this scope."),
     "warn_unbalanced": ("{n} 张凭证借贷不平衡", "{n} vouchers do not balance"),
+    "warn_budget": ("预算超支：{cc} {acc} 已用 {p}", "Over budget: {cc} {acc} has used {p}"),
+    "warn_late_payer": ("客户 {c} 近 6 个月平均逾期 {d} 天付款", "Customer {c} pays {d} days late on average (last 6 months)"),
     "warn_untied": ("{n} 张工单的账面在产品与业务成本不一致", "{n} work orders: ledger WIP differs from operations cost"),
     "chart_monthly_pnl": ("月度收入、毛利与成本差异", "Monthly revenue, gross profit and cost variance"),
     "series_revenue": ("收入", "Revenue"),
