@@ -37,20 +37,25 @@ def load_cash_position(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataF
     return read_frame(engine, stmt)
 
 
+def _paid_before(document_key, amount, paid_on, as_of: dt.date):
+    """Σ payments per document made before ``as_of`` (receipts per invoice, payments per supplier invoice)."""
+    return (
+        sa.select(document_key.label("document_id"), sa.func.sum(amount).label("paid_amount"))
+        .where(paid_on < as_of)
+        .group_by(document_key)
+        .subquery()
+    )
+
+
 def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
     """Invoices issued before ``as_of`` with money still to receive: one row per invoice."""
     si, cr = s.sales_invoices, s.customer_receipts
-    paid = (
-        sa.select(cr.c.invoice_id, sa.func.sum(cr.c.amount).label("paid_amount"))
-        .where(cr.c.receipt_date < as_of)
-        .group_by(cr.c.invoice_id)
-        .subquery()
-    )
+    paid = _paid_before(cr.c.invoice_id, cr.c.amount, cr.c.receipt_date, as_of)
     open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
     stmt = (
         sa.select(si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id, si.c.invoice_date, si.c.due_date,
                   open_amount.label("open_amount"))
-        .outerjoin(paid, paid.c.invoice_id == si.c.invoice_id)
+        .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
         .where(si.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(si.c.plant_id, scope))
     )
     return read_frame(engine, stmt)
@@ -70,17 +75,12 @@ def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope) -> pd.Dat
 def load_open_payables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
     """Supplier invoices received before ``as_of`` and not yet paid: one row per invoice."""
     pi, sp, po = s.supplier_invoices, s.supplier_payments, s.purchase_orders
-    paid = (
-        sa.select(sp.c.supplier_invoice_id, sa.func.sum(sp.c.amount).label("paid_amount"))
-        .where(sp.c.payment_date < as_of)
-        .group_by(sp.c.supplier_invoice_id)
-        .subquery()
-    )
+    paid = _paid_before(sp.c.supplier_invoice_id, sp.c.amount, sp.c.payment_date, as_of)
     open_amount = pi.c.amount - sa.func.coalesce(paid.c.paid_amount, 0)
     stmt = (
         sa.select(pi.c.supplier_invoice_id, pi.c.supplier_id, po.c.plant_id, pi.c.invoice_date, pi.c.due_date, open_amount.label("open_amount"))
         .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
-        .outerjoin(paid, paid.c.supplier_invoice_id == pi.c.supplier_invoice_id)
+        .outerjoin(paid, paid.c.document_id == pi.c.supplier_invoice_id)
         .where(pi.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(po.c.plant_id, scope))
     )
     return read_frame(engine, stmt)
