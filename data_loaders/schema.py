@@ -440,3 +440,12 @@ SOURCE_DOCUMENTS: dict[str, tuple[Table, str, str | None]] = {
 }
 
 assert set(SOURCE_DOCUMENTS) == set(voucher_lines.c.source_doc_type.info["choices"])
+
+
+def contract_fingerprint() -> str:
+    """A short hash of every contract table and column: a database built by another version of
+    the contract has another fingerprint (stored in ``dataset_info`` as ``contract_version``)."""
+    import hashlib
+
+    text = ";".join(f"{t.name}:{','.join(c.name for c in t.columns)}" for t in CONTRACT_TABLES)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -1,8 +1,8 @@
 """Checks on a database as it stands, for data that did not come through the importer.
 
 A company warehouse may have no keys or constraints, so every promise of the contract is
-checked in SQL: unique keys, resolvable references, balanced vouchers, non-negative
-quantities, line periods equal to their voucher's. Each finding names the table, the
+checked in SQL: every declared column exists, unique keys, resolvable references, balanced
+vouchers, non-negative quantities, line periods equal to their voucher's. Each finding names the table, the
 column, the key of the row and the value.
 """
 
@@ -38,6 +38,12 @@ def validate_database(engine: Engine) -> pd.DataFrame:
             if table.name not in present:
                 findings.append(("missing_table", table.name, "", "", "", "the table does not exist / 数据表不存在", 0))
                 continue
+            present_cols = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+            missing = [c.name for c in table.columns if c.name not in present_cols]
+            for name in missing:
+                findings.append(("missing_column", table.name, name, "", "", "the column the contract declares is missing / 缺少契约规定的列", len(missing)))
+            if missing:
+                continue  # the other checks would fail on the missing column
             pk = list(table.primary_key.columns)
             dup = sa.select(*pk, sa.func.count().label("n")).group_by(*pk).having(sa.func.count() > 1).subquery()
             n = conn.execute(sa.select(sa.func.count()).select_from(dup)).scalar() or 0

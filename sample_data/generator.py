@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data_loaders.schema import contract_fingerprint
 from sample_data import master
 
 MIN_PER_DAY = 1440.0
@@ -611,8 +612,9 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     tables.update(ledger)
     info = pd.DataFrame(
         {
-            "info_key": ["source", "as_of_date", "history_start", "seed", "scale", "currency"],
-            "info_value": ["sample", cfg.as_of.isoformat(), start.date().isoformat(), str(cfg.seed), str(cfg.scale), master.CURRENCY],
+            "info_key": ["source", "as_of_date", "history_start", "seed", "scale", "currency", "contract_version"],
+            "info_value": ["sample", cfg.as_of.isoformat(), start.date().isoformat(), str(cfg.seed), str(cfg.scale), master.CURRENCY,
+                           contract_fingerprint()],
         }
     )
     tables["dataset_info"] = pd.concat([info, info_extra], ignore_index=True)

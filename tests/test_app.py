@@ -230,3 +230,28 @@ def test_cash_scenario_lowers_the_curve_and_can_open_a_gap(app):
     at.session_state["cash_weekly"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
     assert any("这一周的资金收付" in m.value for m in at.markdown)
+
+
+def test_a_sample_from_an_older_contract_is_rebuilt(tmp_path, monkeypatch, small_sample):
+    import sqlalchemy as sa
+
+    from data_loaders import engine as eng
+    from data_loaders import schema
+    from data_loaders.build import load_into
+
+    monkeypatch.setenv("BFI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BFI_DATABASE_URL", raising=False)
+    url = f"duckdb:///{tmp_path / 'sample_plant.duckdb'}"
+    load_into(url, small_sample)
+    engine = eng.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.dataset_info).where(schema.dataset_info.c.info_key == "contract_version").values(info_value="old"))
+    engine.dispose()
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception
+    engine = eng.make_engine(url, read_only=True)
+    with engine.connect() as conn:
+        version = conn.execute(sa.select(schema.dataset_info.c.info_value).where(schema.dataset_info.c.info_key == "contract_version")).scalar()
+    engine.dispose()
+    assert version == schema.contract_fingerprint()

@@ -82,3 +82,16 @@ def test_missing_table_is_reported(tmp_path):
     url = f"sqlite:///{tmp_path / 'none.sqlite'}"
     f = _findings(url)
     assert set(f.check) == {"missing_table"} and len(f) == len(schema.CONTRACT_TABLES)
+
+
+def test_missing_contract_column_is_named(tmp_path):
+    # a database built for an older contract: purchase orders without the account they are charged to
+    url = f"duckdb:///{tmp_path / 'old.duckdb'}"
+    engine = eng.make_engine(url)
+    eng.create_schema(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE purchase_orders DROP COLUMN account_code")
+    engine.dispose()
+    f = _findings(url)
+    missing = f[f.check == "missing_column"]
+    assert missing[["table_name", "column_name"]].values.tolist() == [["purchase_orders", "account_code"]]

@@ -14,7 +14,7 @@ import streamlit as st
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
 from analytics.lineage import compute_subtree, compute_tree_labels
 from data_loaders import engine as eng
-from data_loaders import lineage
+from data_loaders import lineage, schema
 from data_loaders import queries as q
 from data_loaders.importer import ImportReport, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
@@ -57,14 +57,28 @@ def display_url(url: str) -> str:
     return sa.engine.make_url(eng.normalize_url(url)).render_as_string(hide_password=True)
 
 
+def _stale_sample(url: str) -> bool:
+    """True when the embedded database is a sample built by an older version of the contract."""
+    try:
+        info = q.load_dataset_info(get_engine(url))
+    except Exception:  # unreadable or from a much older version: rebuild
+        return True
+    return info.get("source") == "sample" and info.get("contract_version") != schema.contract_fingerprint()
+
+
 def ensure_database(url: str, t) -> None:
-    """On first start, build the embedded sample with a progress bar."""
+    """On first start, or when the sample was built by an older version, build the embedded
+    sample with a progress bar. Imported data is never replaced: ``validate`` names what is missing."""
     path = eng.duckdb_path(url)
-    if not is_embedded(url) or path is None or path.exists():
+    if not is_embedded(url) or path is None:
         return
+    if path.exists() and not _stale_sample(url):
+        return
+    reset_caches(url)  # close the old file before a new one replaces it
     bar = st.progress(0.0, text=t("building_sample"))
     build_sample(url, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=f"{t('building_sample')} {m}"))
     bar.empty()
+    reset_caches(url)
     st.toast(t("built_sample"))
 
 
