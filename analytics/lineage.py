@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.money import compute_overhead_cents, mul_cents
+from analytics.money import compute_overhead_cents, compute_standard_cents, mul_cents
 
 WIP_COMPONENTS = {"500101": "material", "500102": "labor", "500103": "overhead"}
 COMPONENTS = ("material", "labor", "overhead")
@@ -96,7 +96,8 @@ def compute_work_order_rollup(work_order: pd.Series, materials: pd.DataFrame, la
     labor_cents = int(mul_cents(labor.hours, 4, labor.rate_per_h, 2).sum()) if len(labor) else 0
     overhead_cents = int(compute_overhead_cents([round(machine_s)], [work_order["absorption_rate_per_h"]])[0]) if completed else 0
     actual = {"material": round(float(materials.actual_amount.sum()), 2), "labor": labor_cents / 100.0, "overhead": overhead_cents / 100.0}
-    standard = {c: float(mul_cents([good], 3, [work_order[f"std_{c}_cost"]], 4)[0]) / 100.0 for c in COMPONENTS}
+    std = compute_standard_cents([good], [work_order.std_material_cost], [work_order.std_labor_cost], [work_order.std_overhead_cost])
+    standard = {c: float(std[c][0]) / 100.0 for c in COMPONENTS}
     led = ledger[ledger.account_code.isin(tuple(WIP_COMPONENTS))].assign(component=lambda d: d.account_code.map(WIP_COMPONENTS))
     net = led.debit_amount - led.credit_amount
     relief = led.source_doc_type == "completion"

@@ -37,3 +37,15 @@ def compute_overhead_cents(machine_seconds, rate_per_h) -> np.ndarray:
     """Overhead absorbed in cents: seconds / 3600 x hourly rate (rate with 2 decimals)."""
     prod = _scaled(machine_seconds, 0) * _scaled(rate_per_h, 2)
     return round_half_up_div(prod, 3600)
+
+
+def compute_standard_cents(good_qty, std_material_cost, std_labor_cost, std_overhead_cost) -> dict[str, np.ndarray]:
+    """Standard cost of good output in cents, split by component so that the parts add up to the
+    total the completion voucher posts: the total is rounded once, material and labor each once,
+    and overhead is the remainder. Every figure of a work order's standard cost uses this."""
+    unit = np.round(np.asarray(std_material_cost, dtype=float) + np.asarray(std_labor_cost, dtype=float)
+                    + np.asarray(std_overhead_cost, dtype=float), 4)
+    total = mul_cents(good_qty, 3, unit, 4)
+    material = mul_cents(good_qty, 3, std_material_cost, 4)
+    labor = mul_cents(good_qty, 3, std_labor_cost, 4)
+    return {"material": material, "labor": labor, "overhead": total - material - labor, "total": total}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.money import compute_overhead_cents, mul_cents
+from analytics.money import compute_overhead_cents, compute_standard_cents, mul_cents
 
 VARIANCES = ("material_price", "material_usage", "material_scrap", "labor_rate", "labor_efficiency", "labor_scrap",
              "overhead_efficiency", "overhead_scrap")
@@ -57,19 +57,16 @@ def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -
     aq_sp = per_wo.aq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
     sq_sp = per_wo.sq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
     mat_actual = _cents(f.material_amount)
-    std_mat_good = mul_cents(good, 3, f.std_material_cost, 4)
+    std = compute_standard_cents(good, f.std_material_cost, f.std_labor_cost, f.std_overhead_cost)
+    std_mat_good, std_lab_good, std_oh_good, std_good = std["material"], std["labor"], std["overhead"], std["total"]
     # labor: AH x SR and SH(total) x SR at the work center's standard rate
     lab_actual = _cents(f.labor_amount)
     ah_sr = mul_cents(f.labor_h.round(4), 4, f.labor_rate_per_h, 2)
     sh_total = np.round(f.std_labor_h_per_unit.to_numpy() * total_qty, 4)
     sh_sr = mul_cents(sh_total, 4, f.labor_rate_per_h, 2)
-    std_lab_good = mul_cents(good, 3, f.std_labor_cost, 4)
     # overhead: applied on actual machine time vs standard overhead of total output
     oh_actual = compute_overhead_cents(f.machine_s.round(), f.absorption_rate_per_h)
     oh_std_total = mul_cents(total_qty, 3, f.std_overhead_cost, 4)
-    std_unit = (f.std_material_cost + f.std_labor_cost + f.std_overhead_cost).round(4)
-    std_good = mul_cents(good, 3, std_unit, 4)  # what completion debits to finished goods
-    std_oh_good = std_good - std_mat_good - std_lab_good
     parts = {
         "material_price": mat_actual - aq_sp,
         "material_usage": aq_sp - sq_sp,

@@ -234,3 +234,13 @@ def test_sample_plant_reconciliation_shows_the_planted_findings(sample_engine, s
     assert set(docs.source_doc_type) == {"labor_log"} and set(docs.work_order_id) == planted
     c = r["completeness"]
     assert (c.completeness_pct < 1).sum() >= 1 and (c.completeness_pct > 0.99).all()
+
+
+def test_drill_down_standard_and_variance_equal_the_completion_voucher(sample_engine, small_sample):
+    lines = small_sample["voucher_lines"]
+    completed = sorted(set(lines.loc[lines.source_doc_type == "completion", "work_order_id"]))[:15]
+    for wo in completed:
+        w = work_order_trace(sample_engine, wo)
+        total = w["rollup"].set_index("component").loc["total"]
+        assert total.standard_amount == pytest.approx(w["completion"]["finished_goods_amount"], abs=0.001), wo
+        assert total.variance_amount == pytest.approx(w["completion"]["variance_amount"], abs=0.001), wo

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analytics.money import compute_overhead_cents, mul_cents, round_half_up_div
+from analytics.money import compute_overhead_cents, compute_standard_cents, mul_cents, round_half_up_div
 
 
 def test_mul_cents_hand_computed():
@@ -49,3 +49,12 @@ def test_mul_cents_equals_decimal_round_half_up(qty, price):
     # the reference: exact decimal product, rounded half away from zero like SQL ROUND on NUMERIC
     exact = (qty * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert mul_cents([float(qty)], 3, [float(price)], 4).tolist() == [int(exact * 100)]
+
+
+def test_standard_split_adds_up_to_what_completion_posts():
+    # one unit at 0.0050 + 0.0050 + 0: the posted total rounds 0.0100 once -> 1 cent,
+    # while rounding each component (half up) would give 1 + 1 + 0 = 2 cents
+    std = compute_standard_cents([1.0], [0.005], [0.005], [0.0])
+    assert std["total"].tolist() == [1]
+    assert (std["material"] + std["labor"] + std["overhead"]).tolist() == [1]
+    assert std["material"].tolist() == [1] and std["labor"].tolist() == [1] and std["overhead"].tolist() == [-1]
