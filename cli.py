@@ -23,7 +23,6 @@ import time
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
-from data_loaders import queries as q
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.scope import Scope

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 
 from analytics.ledger import compute_monthly_pnl, compute_wip_tie  # noqa: E402
+from cli import trace_json  # noqa: E402
 from data_loaders import engine as eng  # noqa: E402
 from data_loaders import queries as q  # noqa: E402
 from data_loaders import schema  # noqa: E402
 from data_loaders.build import load_into  # noqa: E402
-from cli import trace_json  # noqa: E402
 from data_loaders.lineage import VoucherFilter, load_voucher_page  # noqa: E402
 from data_loaders.scope import Scope  # noqa: E402
 from reports.lineage import reconciliation  # noqa: E402

@@ -14,7 +14,12 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.queries import month_after, month_start, date_conditions, plant_conditions
+from data_loaders.queries import (
+    date_conditions,
+    month_after,
+    month_start,
+    plant_conditions,
+)
 from data_loaders.scope import Scope
 
 

@@ -196,9 +196,8 @@ def load_unbalanced_vouchers(engine: Engine) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- operations
-def select_production_monthly(scope: Scope) -> sa.Select:
+def select_production_daily(scope: Scope) -> sa.Select:
     oc, wo, p = s.output_counts, s.work_orders, s.products
-    # the month is derived in pandas: date formatting differs by dialect, grouping by day does not
     return (
         sa.select(
             oc.c.count_date, wo.c.plant_id, p.c.family,
@@ -215,7 +214,7 @@ def select_production_monthly(scope: Scope) -> sa.Select:
 
 def load_production_daily(engine: Engine, scope: Scope) -> pd.DataFrame:
     """One row per day x plant x product family: good and scrap quantity reported."""
-    return read_frame(engine, select_production_monthly(scope))
+    return read_frame(engine, select_production_daily(scope))
 
 
 def select_work_orders(scope: Scope, limit: int = 5000) -> sa.Select:

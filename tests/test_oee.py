@@ -3,6 +3,8 @@ money, data problems, and the planted breakdown month on every database."""
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -25,9 +27,11 @@ RATES = pd.DataFrame({"work_center_id": ["WC1", "WC2"], "machine_rate_per_h": [1
                       "overhead_rate_per_h": [30.0, 30.0]})
 
 
-def ev(wc, wo, start, end, state, reason=None, i=[0]):
-    i[0] += 1
-    return {"event_id": f"E{i[0]}", "work_center_id": wc, "work_order_id": wo, "start_at": pd.Timestamp(start),
+_EVENT_IDS = itertools.count(1)
+
+
+def ev(wc, wo, start, end, state, reason=None):
+    return {"event_id": f"E{next(_EVENT_IDS)}", "work_center_id": wc, "work_order_id": wo, "start_at": pd.Timestamp(start),
             "end_at": pd.Timestamp(end), "state": state, "reason_code": reason}
 
 
@@ -165,7 +169,6 @@ def test_bad_setting():
 
 
 def test_sample_oee_on_every_database(sample_engine):
-    s = stories_for(SampleConfig(as_of=AS_OF))
     r = oee_report(sample_engine, Scope("2025-11", "2026-10"))
     t = r["total"]
     assert t.availability_pct * t.performance_pct * t.quality_pct == pytest.approx(t.oee_pct)

@@ -2,8 +2,9 @@
 
 Engines are cached with ``st.cache_resource``; frames with ``st.cache_data`` keyed on the
 database URL and the ``Scope``. Pages call these functions and never run SQL; the few
-settings types and constants pages need (``VoucherFilter``, ``OeeSettings``, ``SHIFTS``,
-``VARIANCES``, ``TARGET_VARIANCE_RATE``) are re-exported here so that pages import ``ui`` only.
+settings types, constants and the one what-if formula pages need (``VoucherFilter``,
+``OeeSettings``, ``CashScenario``, ``SHIFTS``, ``VARIANCES``, ``TARGET_VARIANCE_RATE``,
+``LANDING_METHODS``, ``compute_what_if``) are re-exported here so that pages import ``ui`` only.
 """
 
 from __future__ import annotations
@@ -11,8 +12,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
+from analytics.budget import METHODS as LANDING_METHODS  # noqa: F401 - re-exported for pages
+from analytics.budget import compute_what_if  # noqa: F401 - re-exported for pages
+from analytics.cash import CashScenario  # noqa: F401 - re-exported for pages
+from analytics.ledger import (
+    compute_kpis,
+    compute_monthly_pnl,
+    compute_production_monthly,
+    compute_wip_tie,
+)
 from analytics.lineage import compute_subtree, compute_tree_labels
+from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
+from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
+from data_loaders import budget as budget_loaders
 from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders import queries as q
@@ -20,16 +32,11 @@ from data_loaders.importer import ImportReport, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
-from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
-from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
+from reports import budget as reports_budget
+from reports import cash as reports_cash
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
-from reports import budget as reports_budget
-from reports import cash as reports_cash
-from analytics.cash import CashScenario  # noqa: F401 - re-exported for pages
-from data_loaders import budget as budget_loaders
-from analytics.budget import METHODS as LANDING_METHODS, compute_what_if  # noqa: F401 - re-exported for pages
 from sample_data.build import build_sample
 
 TTL = 600
