@@ -290,7 +290,8 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     bank = lines_df[lines_df.account_code == "1002"].merge(vouchers_df[["voucher_no", "voucher_date"]], on="voucher_no")
     bank["net"] = _cents(bank.debit_amount) - _cents(bank.credit_amount)
     daily = bank.groupby(["plant_id", "voucher_date"]).net.sum()
-    snaps = list(pd.date_range(start, end - pd.Timedelta(days=1), freq="ME")) + [end - pd.Timedelta(days=1)]
+    # an as-of date on the 1st makes the day before a month-end already in the list: keep it once
+    snaps = sorted(set(pd.date_range(start, end - pd.Timedelta(days=1), freq="ME")) | {end - pd.Timedelta(days=1)})
     rows = []
     for plant in ("P1", "P2"):
         s = daily.loc[plant].sort_index().cumsum()

@@ -153,3 +153,11 @@ def test_default_size_is_as_documented():
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="scale"):
         SampleConfig(as_of=dt.date(2026, 1, 1), scale=0)
+
+
+def test_an_as_of_date_on_the_first_of_a_month_builds():
+    # the day before 2026-12-01 is also November's month-end: one balance per plant and date
+    tables = generate(SampleConfig(as_of=dt.date(2026, 12, 1), scale=0.05))
+    balances = tables["cash_balances"]
+    assert not balances.duplicated(["bank_account_id", "balance_date"]).any()
+    assert balances.balance_date.max() == pd.Timestamp("2026-11-30")
