@@ -1,45 +1,146 @@
-"""Number formatting for screens: money with currency, percentages, compact figures.
+"""Number formatting for screens: the one place that turns numbers into text.
 
-Ratios are fractions 0-1 in data (``*_pct``) and become percentages only here.
+Conventions:
+- Money on cards and chart axes is shown in the **money unit** the user chose in the sidebar
+  (元 / 千元 / 万元 / 百万元 / 亿元, or CNY / K / 10K / M / 100M in English); "auto" means 万元
+  in Chinese and M in English. Tables keep money exact to the cent.
+- Ratios are fractions 0-1 in data (``*_pct``) and become percentages only here; a change of a
+  ratio is in percentage points (``pp``), never in percent.
+- Changes carry their sign ("+1.2", "-0.4") and no arrow: ``metric_delta_arrow`` is "off" for
+  every KPI card, so a figure has one sign convention.
 """
 
 from __future__ import annotations
 
 import math
 
+import streamlit as st
+
 from ui.i18n import lang
 
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€"}
+KEY_UNIT = "unit"
+UNITS = ("auto", "1", "1e3", "1e4", "1e6", "1e8")
+# (Chinese suffix, English suffix) shown after the figure, and the unit's name for axis titles
+UNIT_SUFFIX = {"1": ("", ""), "1e3": ("千", "K"), "1e4": ("万", "×10K"), "1e6": ("百万", "M"), "1e8": ("亿", "×100M")}
+UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("元", "units"), "1e3": ("千元", "K"), "1e4": ("万元", "10K"), "1e6": ("百万元", "M"),
+              "1e8": ("亿元", "100M")}
+MINUS = "-"  # ASCII: st.metric reads a leading "-" to colour a change as a fall
+METRIC_DELTA_ARROW = "off"
 
 
-def money(value: float | None, currency: str = "CNY", compact: bool = False) -> str:
-    """``¥1,234,567.89``; compact: ``¥123.5万`` / ``¥1.23亿`` in Chinese, ``¥1.23M`` in English."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def money_unit() -> str:
+    """The chosen money unit key, with "auto" resolved for the language: "1e4" (万) or "1e6" (M)."""
+    unit = st.session_state.get(KEY_UNIT, "auto")
+    if unit not in UNIT_SUFFIX:
+        unit = "1e4" if lang() == "zh" else "1e6"
+    return unit
+
+
+def money_divisor() -> float:
+    """What to divide an amount by to show it in the chosen unit (1, 1e3, 1e4, 1e6 or 1e8)."""
+    return float(money_unit())
+
+
+def unit_name(unit: str | None = None) -> str:
+    """The unit's own name in the session language: 万元 / M …"""
+    return UNIT_NAMES[unit or money_unit()][0 if lang() == "zh" else 1]
+
+
+def money_unit_label(currency: str = "CNY") -> str:
+    """What goes in brackets after an amount's label: "万元" in Chinese, "CNY M" in English."""
+    unit = money_unit()
+    if lang() == "zh":
+        return {"CNY": UNIT_NAMES[unit][0]}.get(currency, f"{UNIT_SUFFIX[unit][0]}{currency}")
+    suffix = UNIT_SUFFIX[unit][1]
+    return f"{currency} {suffix}".strip()
+
+
+def scale_money(values):
+    """Amounts (a number, Series or array) in the chosen unit, for chart axes."""
+    return values / money_divisor()
+
+
+def money(value, currency: str = "CNY", compact: bool = False) -> str:
+    """``¥1,234,567.89`` exact to the cent; compact: in the chosen unit, ``¥123.46万`` / ``¥1.23M``."""
+    if _missing(value):
         return "—"
+    value = float(value)
     sym = SYMBOLS.get(currency, currency + " ")
-    sign = "-" if value < 0 else ""
+    sign = MINUS if value < 0 and round(abs(value), 2) > 0 else ""
     v = abs(value)
     if not compact:
         return f"{sign}{sym}{v:,.2f}"
-    if lang() == "zh":
-        if v >= 1e8:
-            return f"{sign}{sym}{v / 1e8:,.2f}亿"
-        if v >= 1e4:
-            return f"{sign}{sym}{v / 1e4:,.1f}万"
-        return f"{sign}{sym}{v:,.0f}"
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if v >= div:
-            return f"{sign}{sym}{v / div:,.2f}{suffix}"
-    return f"{sign}{sym}{v:,.0f}"
+    unit = money_unit()
+    suffix = UNIT_SUFFIX[unit][0 if lang() == "zh" else 1]
+    scaled = v / float(unit)
+    digits = 0 if unit == "1" else 2
+    return f"{sign}{sym}{scaled:,.{digits}f}{suffix}"
 
 
-def pct(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def money_delta(value, currency: str = "CNY") -> str | None:
+    """A signed change in the chosen unit: ``+¥12.30万`` / ``-¥0.40M``; None when unknown."""
+    if _missing(value):
+        return None
+    text = money(abs(float(value)), currency, compact=True)
+    return ("+" if float(value) >= 0 else MINUS) + text
+
+
+def pct(value, digits: int = 1) -> str:
+    """A fraction as a percentage with a fixed number of decimals: 0.1234 -> ``12.3%``."""
+    if _missing(value):
         return "—"
-    return f"{value * 100:.{digits}f}%"
+    value = float(value) * 100
+    sign = MINUS if value < 0 and round(abs(value), digits) > 0 else ""
+    return f"{sign}{abs(value):.{digits}f}%"
 
 
-def qty(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def pp(value, digits: int = 1) -> str | None:
+    """A change of a ratio in percentage points: 0.012 -> ``+1.2 pp`` / ``+1.2个百分点``."""
+    if _missing(value):
+        return None
+    value = float(value) * 100
+    sign = "+" if value >= 0 else MINUS
+    unit = "个百分点" if lang() == "zh" else " pp"
+    return f"{sign}{abs(value):.{digits}f}{unit}"
+
+
+def qty(value, unit: str | None = None, digits: int = 0) -> str:
+    """A quantity with thousands separators and, if given, its unit: ``12,345 件``."""
+    if _missing(value):
         return "—"
-    return f"{value:,.0f}"
+    value = float(value)
+    sign = MINUS if value < 0 and round(abs(value), digits) > 0 else ""
+    text = f"{sign}{abs(value):,.{digits}f}"
+    return f"{text} {unit}" if unit else text
+
+
+def qty_delta(value, unit: str | None = None, digits: int = 0) -> str | None:
+    """A signed change of a quantity: ``+1,234 件``."""
+    if _missing(value):
+        return None
+    return ("+" if float(value) >= 0 else MINUS) + qty(abs(float(value)), unit, digits)
+
+
+def number(value, digits: int = 1) -> str:
+    """A plain number (days, ratios that are not fractions) with a fixed number of decimals."""
+    if _missing(value):
+        return "—"
+    value = float(value)
+    sign = MINUS if value < 0 and round(abs(value), digits) > 0 else ""
+    return f"{sign}{abs(value):,.{digits}f}"
+
+
+def number_delta(value, digits: int = 1) -> str | None:
+    if _missing(value):
+        return None
+    return ("+" if float(value) >= 0 else MINUS) + number(abs(float(value)), digits)
