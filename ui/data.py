@@ -30,7 +30,7 @@ from data_loaders import lineage, schema
 from data_loaders import queries as q
 from data_loaders.importer import ImportReport, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
-from data_loaders.scope import Scope
+from data_loaders.scope import PeriodChoice, Scope
 from data_loaders.validation import validate_database
 from reports import budget as reports_budget
 from reports import cash as reports_cash
@@ -166,10 +166,16 @@ def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportRep
     return report
 
 
-def set_context(url: str, scope: Scope) -> None:
-    """Called by app.py on every run: the database and scope that pages read."""
+def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None) -> None:
+    """Called by the router on every run: the database, scope and period choice that pages read."""
     st.session_state["_db_url"] = url
     st.session_state["_scope"] = scope
+    st.session_state["_period_choice"] = choice
+
+
+def period_choice() -> PeriodChoice | None:
+    """How the user picked the scope's span (mode and month), for comparisons that follow the mode."""
+    return st.session_state.get("_period_choice")
 
 
 def context() -> tuple[str, Scope, str]:

@@ -144,3 +144,31 @@ def number_delta(value, digits: int = 1) -> str | None:
     if _missing(value):
         return None
     return ("+" if float(value) >= 0 else MINUS) + number(abs(float(value)), digits)
+
+
+def column_kind(name: str) -> str:
+    """How a column is formatted, from the naming convention: money, price, pct, qty, duration,
+    days, count, flag, date, datetime, link or text."""
+    if name.endswith("_amount"):
+        return "money"
+    if name.endswith(("_price", "_cost", "_rate_per_h")):
+        return "price"
+    if name.endswith("_pct"):
+        return "pct"
+    if name.endswith("_qty"):
+        return "qty"
+    if name.endswith(("_min", "_h")):
+        return "duration"
+    if name.endswith("_days"):
+        return "days"
+    if name.startswith("n_"):
+        return "count"
+    if name.startswith("is_"):
+        return "flag"
+    if name.endswith("_date"):
+        return "date"
+    if name.endswith("_at"):
+        return "datetime"
+    if name.endswith("_link"):
+        return "link"
+    return "text"
