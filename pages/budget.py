@@ -9,14 +9,14 @@ from ui.data import LANDING_METHODS, compute_what_if
 from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap
 from ui.format import money, pct
 from ui.i18n import t
+from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
 
 VERSIONS = {"original": "原始 Original", "revised": "调整 Revised", "forecast": "滚动预测 Forecast"}
 METHOD_LABELS = {"remaining_budget": "剩余按预算 Rest on budget", "run_rate": "月均 Run rate", "seasonal": "季节模型 Seasonal"}
 
-url, scope, currency = data.context()
-st.title(t("page_budget"))
+url, scope, currency = open_page("page_budget", applies=("period", "plants"))
 
 with st.expander(t("bg_settings")):
     c = st.columns(5)
@@ -33,7 +33,7 @@ r = data.budget(url, scope, version, compare, method, float(warn), float(alert))
 if r is None:
     st.info(t("no_data"))
     st.stop()
-st.caption(f"{scope.period_from} – {scope.period_to} · {VERSIONS[version]} · {t('currency_note', currency=currency)}")
+st.caption(t("bg_version") + f": {VERSIONS[version]}")
 
 total = r["total"].set_index("line_type")
 landing = r["landing"]
@@ -44,15 +44,15 @@ for line_type, label in (("cost", "kpi_budget_costs"), ("revenue", "kpi_budget_r
     st.markdown(f"**{t(label)}**")
     year = r["year_to_date"][r["year_to_date"].line_type == line_type]
     c = st.columns(4)
-    c[0].metric(t("kpi_budget"), money(row.budget_amount, currency, compact=True))
-    c[1].metric(t("kpi_actual"), money(row.actual_amount, currency, compact=True))
-    c[2].metric(t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
-    c[3].metric(t("kpi_execution"), pct(row.execution_pct))
+    metric(c[0], t("kpi_budget"), money(row.budget_amount, currency, compact=True))
+    metric(c[1], t("kpi_actual"), money(row.actual_amount, currency, compact=True))
+    metric(c[2], t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
+    metric(c[3], t("kpi_execution"), pct(row.execution_pct))
     c = st.columns(4)
     if line_type == "cost":  # commitments and what is left belong to the year's budget
-        c[0].metric(t("kpi_committed"), money(year.committed_amount.sum(), currency, compact=True))
-        c[1].metric(t("kpi_available"), money(year.available_amount.sum(), currency, compact=True))
-    c[2].metric(t("kpi_landing"), money(landing[landing.line_type == line_type].landing_variance_amount.sum(), currency, compact=True))
+        metric(c[0], t("kpi_committed"), money(year.committed_amount.sum(), currency, compact=True))
+        metric(c[1], t("kpi_available"), money(year.available_amount.sum(), currency, compact=True))
+    metric(c[2], t("kpi_landing"), money(landing[landing.line_type == line_type].landing_variance_amount.sum(), currency, compact=True))
 
 st.subheader(t("bg_warnings", y=r["year"], m=r["last_closed"]))
 warnings = r["warnings"]

@@ -10,11 +10,10 @@ from ui.data import CashScenario
 from ui.figures import build_cash_fan, build_working_capital_figure
 from ui.format import money
 from ui.i18n import t
+from ui.page import metric, open_page
 from ui.tables import render_table
 
-url, scope, currency = data.context()
-st.title(t("page_cash"))
-st.caption(t("cash_scope_note") + f" · {t('currency_note', currency=currency)}")
+url, scope, currency = open_page("page_cash", applies=("plants",), note=t("cash_scope_note"))
 
 base = data.cash(url, scope, CashScenario(), 0.0)
 with st.expander(t("cash_settings"), expanded=True):
@@ -30,15 +29,15 @@ wc = r["working_capital"]
 last = wc.iloc[-1] if len(wc) else None
 
 c = st.columns(4)
-c[0].metric(t("kpi_cash_now"), money(r["opening"], currency, compact=True), help=str(r["as_of"].date()))
-c[1].metric(t("kpi_cash_min"), money(weekly.closing_amount.min(), currency, compact=True))
-c[2].metric(t("kpi_gap"), money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap"))
-c[3].metric(t("kpi_ccc"), f"{last.ccc_days:.1f}" if last is not None else "—")
+metric(c[0], t("kpi_cash_now"), money(r["opening"], currency, compact=True), help=str(r["as_of"].date()))
+metric(c[1], t("kpi_cash_min"), money(weekly.closing_amount.min(), currency, compact=True))
+metric(c[2], t("kpi_gap"), money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap"))
+metric(c[3], t("kpi_ccc"), f"{last.ccc_days:.1f}" if last is not None else "—")
 c = st.columns(4)
 if last is not None:
-    c[0].metric(t("kpi_dso"), f"{last.dso_days:.1f}", help=last.period)
-    c[1].metric(t("kpi_dio"), f"{last.dio_days:.1f}")
-    c[2].metric(t("kpi_dpo"), f"{last.dpo_days:.1f}")
+    metric(c[0], t("kpi_dso"), f"{last.dso_days:.1f}", help=last.period)
+    metric(c[1], t("kpi_dio"), f"{last.dio_days:.1f}")
+    metric(c[2], t("kpi_dpo"), f"{last.dpo_days:.1f}")
 
 for g in gaps.itertuples():
     st.error(t("cash_gap_warning", w=pd.Timestamp(g.period_start_date).strftime("%Y-%m-%d"), b=money(g.closing_amount, currency),

@@ -4,18 +4,18 @@ import streamlit as st
 
 from ui import data
 from ui.i18n import t, table_label
+from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
 
-url, scope, currency = data.context()
-st.title(t("page_data"))
+url, scope, currency = open_page("page_data", applies=())
 
 info = data.dataset_info(url)
 source = "source_external" if not data.is_embedded(url) else ("source_import" if info.get("source") == "import" else "source_sample")
 c1, c2, c3 = st.columns(3)
-c1.metric(t("data_source"), t(source))
-c2.metric(t("as_of"), info.get("as_of_date", "—"))
-c3.metric(t("last_import"), info.get("last_import_at", t("never")))
+metric(c1, t("data_source"), t(source))
+metric(c2, t("as_of"), info.get("as_of_date", "—"))
+metric(c3, t("last_import"), info.get("last_import_at", t("never")))
 st.caption(data.display_url(url))
 
 st.subheader(t("table_counts"))

@@ -9,15 +9,13 @@ from ui.data import SHIFTS, OeeSettings
 from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure
 from ui.format import money, pct
 from ui.i18n import t
+from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
 
 GRAINS = {"month": "月 Month", "week": "周 Week", "date": "日 Day"}
 
-url, scope, currency = data.context()
-st.title(t("page_oee"))
-st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)}"
-           + (f" · {t('oee_family_note')}" if scope.families else ""))
+url, scope, currency = open_page("page_oee", applies=("period", "plants"))
 
 with st.expander(t("oee_settings")):
     c = st.columns(3)
@@ -35,8 +33,8 @@ total = report["total"]
 c = st.columns(7)
 for col, key, field in zip(c, ("kpi_oee", "kpi_availability", "kpi_performance", "kpi_quality", "kpi_teep", "kpi_utilisation"),
                            ("oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct")):
-    col.metric(t(key), pct(total[field]))
-c[6].metric(t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
+    metric(col, t(key), pct(total[field]))
+metric(c[6], t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
 
 grain = st.segmented_control(t("oee_grain"), options=list(GRAINS), format_func=GRAINS.get, key="oee_grain", default="month") or "month"
 trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]

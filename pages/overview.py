@@ -1,47 +1,33 @@
-"""Management overview: the scope's headline KPIs against the period before, warnings, trend."""
+"""Management overview: the scope's headline KPIs against the comparisons the period mode calls
+for (prior month and same month last year; prior YTD; …), warnings first, and the trend."""
 
 import streamlit as st
 
 from ui import data
 from ui.figures import build_monthly_pnl_figure
-from ui.format import money, pct, qty
+from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import t
+from ui.page import metric, open_page
+from ui.tables import render_kpi_comparison
 
-url, scope, currency = data.context()
-st.title(t("page_overview"))
-st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)}")
-
+url, scope, currency = open_page("page_overview")
+comparisons = data.comparison_scopes(scope, data.period_choice())
 k = data.kpis(url, scope)
-prev_scope = scope.previous()
-p = data.kpis(url, prev_scope) if prev_scope else None
-
-
-def delta(key, fmt):
-    if not p or p.get(key) is None or k.get(key) is None:
-        return None
-    return fmt(k[key] - p[key])
-
-
-row1 = st.columns(4)
-row1[0].metric(t("kpi_revenue"), money(k["revenue_amount"], currency, compact=True), delta("revenue_amount", lambda v: money(v, currency, True)))
-row1[1].metric(t("kpi_gross_profit"), money(k["gross_profit_amount"], currency, compact=True), delta("gross_profit_amount", lambda v: money(v, currency, True)))
-row1[2].metric(t("kpi_gross_margin"), pct(k["gross_margin_pct"]), delta("gross_margin_pct", lambda v: pct(v)))
-row1[3].metric(t("kpi_variance"), money(k["variance_amount"], currency, compact=True), delta("variance_amount", lambda v: money(v, currency, True)),
-               delta_color="inverse", help=t("kpi_variance_help"))
-row2 = st.columns(4)
-row2[0].metric(t("kpi_operating_profit"), money(k["operating_profit_amount"], currency, compact=True), delta("operating_profit_amount", lambda v: money(v, currency, True)))
-row2[1].metric(t("kpi_output"), qty(k["good_qty"]), delta("good_qty", qty))
-row2[2].metric(t("kpi_scrap"), pct(k["scrap_pct"], 2), delta("scrap_pct", lambda v: pct(v, 2)), delta_color="inverse")
-row2[3].metric(t("kpi_cash"), money(k["cash_amount"], currency, compact=True), help=t("kpi_cash_help", date=k["cash_date"] or "—"))
+others = {name: data.kpis(url, other) for name, other in comparisons}
+main_name = comparisons[0][0] if comparisons else None
+main = others.get(main_name)
+changes = data.kpi_comparison(k, others)
+change = dict(zip(changes.kpi, changes[f"{main_name}_change"])) if main_name else {}
+described = {"delta_description": t(f"vs_{main_name}")} if main_name else {}
 
 st.subheader(t("warnings"))
-unbalanced = data.unbalanced_vouchers(url)
-tie = data.wip_tie(url)
-untied = int((~tie.is_tied).sum()) if not tie.empty else 0
 shown = False
+unbalanced = data.unbalanced_vouchers(url)
 if len(unbalanced):
     st.error(t("warn_unbalanced", n=len(unbalanced)))
     shown = True
+tie = data.wip_tie(url)
+untied = int((~tie.is_tied).sum()) if not tie.empty else 0
 if untied:
     st.warning(t("warn_untied", n=untied))
     shown = True
@@ -57,8 +43,30 @@ for customer, days in delays[delays > 30].items():
 if not shown:
     st.success(t("no_warnings"))
 
-pnl = data.monthly_pnl(url, scope)
+st.subheader(t("ov_kpis"))
+cards = st.columns(4)
+metric(cards[0], t("kpi_revenue"), money(k["revenue_amount"], currency, compact=True),
+       money_delta(change.get("revenue_amount"), currency), **described)
+metric(cards[1], t("kpi_gross_profit_ledger"), money(k["gross_profit_amount"], currency, compact=True),
+       money_delta(change.get("gross_profit_amount"), currency), help=t("kpi_gross_profit_ledger_help"), **described)
+metric(cards[2], t("kpi_gross_margin"), pct(k["gross_margin_pct"]), pp(change.get("gross_margin_pct")), **described)
+metric(cards[3], t("kpi_variance_ledger"), money(k["variance_amount"], currency, compact=True),
+       money_delta(change.get("variance_amount"), currency), delta_color="inverse", help=t("kpi_variance_ledger_help"), **described)
+cards = st.columns(4)
+metric(cards[0], t("kpi_operating_profit"), money(k["operating_profit_amount"], currency, compact=True),
+       money_delta(change.get("operating_profit_amount"), currency), **described)
+metric(cards[1], t("kpi_output"), qty(k["good_qty"], t("unit_pcs")), qty_delta(change.get("good_qty"), t("unit_pcs")), **described)
+metric(cards[2], t("kpi_scrap"), pct(k["scrap_pct"], 2), pp(change.get("scrap_pct"), 2), delta_color="inverse", **described)
+metric(cards[3], t("kpi_cash_period_end"), money(k["cash_amount"], currency, compact=True),
+       money_delta(change.get("cash_amount"), currency), help=t("kpi_cash_period_end_help", date=k["cash_date"] or "—"), **described)
+
+if comparisons:
+    st.markdown(f"**{t('ov_comparison')}**")
+    render_kpi_comparison(changes, [name for name, _ in comparisons], currency, key="overview_comparison")
+
+pnl = data.monthly_pnl(url, data.trend_scope(scope))
 if pnl.empty:
     st.info(t("no_data"))
 else:
     st.plotly_chart(build_monthly_pnl_figure(pnl, currency), width="stretch", key="overview_pnl_chart")
+    st.caption(t("ov_trend_note"))

@@ -5,12 +5,11 @@ import streamlit as st
 from ui import data
 from ui.figures import build_output_figure, build_scrap_figure
 from ui.i18n import t
+from ui.page import open_page
 from ui.panels import with_links
 from ui.tables import render_table
 
-url, scope, currency = data.context()
-st.title(t("page_production"))
-st.caption(f"{scope.period_from} – {scope.period_to}")
+url, scope, currency = open_page("page_production")
 
 production = data.production_monthly(url, scope)
 if production.empty:

@@ -9,17 +9,16 @@ import streamlit as st
 from ui import data
 from ui.data import TARGET_VARIANCE_RATE, VARIANCES
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure
-from ui.format import money, pct
+from ui.format import money, pct, pp
 from ui.i18n import t
+from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
 
 DIMENSIONS = {"product": "产品 Product", "family": "产品族 Family", "customer": "客户 Customer", "plant": "工厂 Plant",
               "period": "期间 Period"}
 
-url, scope, currency = data.context()
-st.title(t("page_profitability"))
-st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)} · {t('pf_ledger_note')}")
+url, scope, currency = open_page("page_profitability", note=t("pf_ledger_note"))
 
 r = data.profitability(url, scope)
 total, vt = r["total"], r["variance_total"]
@@ -28,18 +27,19 @@ if total is None:
     st.stop()
 
 c = st.columns(4)
-c[0].metric(t("kpi_revenue"), money(total.revenue_amount, currency, compact=True))
-c[1].metric(t("kpi_gross_profit"), money(total.gross_profit_amount, currency, compact=True))
-c[2].metric(t("kpi_gross_margin"), pct(total.gross_margin_pct))
-c[3].metric(t("kpi_contribution"), pct(total.contribution_pct))
+metric(c[0], t("kpi_revenue"), money(total.revenue_amount, currency, compact=True))
+metric(c[1], t("kpi_gross_profit"), money(total.gross_profit_amount, currency, compact=True))
+metric(c[2], t("kpi_gross_margin"), pct(total.gross_margin_pct))
+metric(c[3], t("kpi_contribution"), pct(total.contribution_pct))
 c = st.columns(4)
-c[0].metric(t("kpi_variance"), money(total.variance_amount, currency, compact=True), help=t("kpi_variance_help"))
+metric(c[0], t("kpi_variance"), money(total.variance_amount, currency, compact=True), help=t("kpi_variance_help"))
 rate = vt.variance_rate_pct if vt is not None else None
-c[1].metric(t("kpi_variance_rate"), pct(rate), delta=pct(rate - TARGET_VARIANCE_RATE) if rate is not None else None,
+metric(c[1], t("kpi_variance_rate"), pct(rate), delta=pp(rate - TARGET_VARIANCE_RATE) if rate is not None else None,
+       delta_description=t("vs_target"),
             delta_color="inverse", help=t("kpi_variance_rate_help"))
-c[2].metric(t("kpi_oee_loss"), money(total.oee_loss_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
+metric(c[2], t("kpi_oee_loss"), money(total.oee_loss_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
 over = r["variance_by_product"]
-c[3].metric(t("kpi_variance_rate") + " > 2%", f"{int(over.over_target.sum())} / {len(over)}")
+metric(c[3], t("kpi_variance_rate") + " > 2%", f"{int(over.over_target.sum())} / {len(over)}")
 
 dim = st.segmented_control(t("pf_dimension"), options=list(DIMENSIONS), format_func=DIMENSIONS.get, key="pf_dim", default="product") or "product"
 st.subheader(t("pf_ranked"))

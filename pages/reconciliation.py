@@ -7,12 +7,11 @@ from ui import data
 from ui.figures import build_completeness_figure
 from ui.format import money, pct
 from ui.i18n import t
+from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
 
-url, scope, currency = data.context()
-st.title(t("page_reconciliation"))
-st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)}")
+url, scope, currency = open_page("page_reconciliation")
 tolerance = st.columns(4)[0].number_input(t("rc_tolerance", currency=currency), min_value=0.0, value=1.0, step=1.0, key="rc_tolerance")
 
 r = data.reconciliation(url, scope, float(tolerance))
@@ -22,15 +21,15 @@ posted = float(comp.posted_amount.sum()) if not comp.empty else 0.0
 docs = r["documents_without_voucher"]
 
 c = st.columns(4)
-c[0].metric(t("rc_completeness"), pct(posted / ops, 2) if ops else "—", help=t("rc_completeness_help"))
-c[1].metric(t("rc_unposted_cost"), money(ops - posted, currency))
-c[2].metric(t("rc_no_completion"), f"{len(r['no_completion']):,}")
-c[3].metric(t("rc_cost_differs"), f"{len(r['cost_differs']):,}")
+metric(c[0], t("rc_completeness"), pct(posted / ops, 2) if ops else "—", help=t("rc_completeness_help"))
+metric(c[1], t("rc_unposted_cost"), money(ops - posted, currency))
+metric(c[2], t("rc_no_completion"), f"{len(r['no_completion']):,}")
+metric(c[3], t("rc_cost_differs"), f"{len(r['cost_differs']):,}")
 c = st.columns(4)
-c[0].metric(t("rc_no_source"), f"{len(r['lines_without_source']):,}")
-c[1].metric(t("rc_missing_source"), f"{len(r['lines_missing_source']):,}")
-c[2].metric(t("rc_docs_no_voucher"), f"{len(docs):,}")
-c[3].metric(t("rc_docs_no_voucher") + f" ({currency})", money(float(docs.document_amount.sum()) if not docs.empty else 0.0, currency, compact=True))
+metric(c[0], t("rc_no_source"), f"{len(r['lines_without_source']):,}")
+metric(c[1], t("rc_missing_source"), f"{len(r['lines_missing_source']):,}")
+metric(c[2], t("rc_docs_no_voucher"), f"{len(docs):,}")
+metric(c[3], t("rc_docs_no_voucher") + f" ({currency})", money(float(docs.document_amount.sum()) if not docs.empty else 0.0, currency, compact=True))
 
 findings = sum(len(r[k]) for k in ("no_completion", "cost_differs", "lines_without_source", "lines_missing_source", "documents_without_voucher"))
 if findings == 0:

@@ -12,6 +12,7 @@ from ui import data
 from ui.data import VoucherFilter
 from ui.format import money
 from ui.i18n import column_label, t
+from ui.page import metric, open_page
 from ui.panels import render_source_document, render_work_order, with_links
 from ui.tables import render_table
 
@@ -20,8 +21,7 @@ MODES = {"voucher": "凭证 Vouchers", "work_order": "工单 Work orders"}
 SOURCE_TYPES = ["material_issue", "labor_log", "work_order", "completion", "sales_invoice", "customer_receipt",
                 "supplier_invoice", "supplier_payment", "none"]
 
-url, scope, currency = data.context()
-st.title(t("page_vouchers"))
+url, scope, currency = open_page("page_vouchers")
 params = st.query_params
 if "work_order" in params:
     st.session_state["vx_mode"] = "work_order"
@@ -88,9 +88,9 @@ if mode == "voucher":
             st.caption(f"{t('vx_link_help')} `vouchers?voucher={voucher_no}`")
             diff = round(float(h.debit_amount) - float(h.credit_amount), 2)
             c = st.columns(3)
-            c[0].metric(column_label("debit_amount"), money(h.debit_amount, currency))
-            c[1].metric(column_label("credit_amount"), money(h.credit_amount, currency))
-            c[2].metric(column_label("n_lines"), f"{int(h.n_lines)}")
+            metric(c[0], column_label("debit_amount"), money(h.debit_amount, currency))
+            metric(c[1], column_label("credit_amount"), money(h.credit_amount, currency))
+            metric(c[2], column_label("n_lines"), f"{int(h.n_lines)}")
             if diff == 0:
                 st.success(t("vx_balanced"))
             else:

@@ -67,19 +67,19 @@ def test_overview_shows_eight_kpis_and_the_untied_orders(app):
 def test_filters_survive_a_page_change_and_narrow_the_numbers(app):
     at = _open(app, "pages/overview.py", errors_expected=True)
     all_plants = at.metric[0].value
-    at.multiselect(key="f_plants").set_value(["P2"])
+    at.multiselect(key="plant").set_value(["P2"])
     at.run()
     assert at.metric[0].value != all_plants
     at = _open(at, "pages/ledger.py")
-    assert at.session_state["f_plants"] == ["P2"]
+    assert at.session_state["plant"] == ["P2"]
     pnl = at.dataframe[0].value
     assert len(pnl) == 12  # the default range: twelve closed months
 
 
 def test_empty_scope_says_so(app):
     at = _open(app, "pages/production.py")
-    at.multiselect(key="f_plants").set_value(["P1"])
-    at.multiselect(key="f_families").set_value(["PE管 PE pipes"])  # made only in P2
+    at.multiselect(key="plant").set_value(["P1"])
+    at.multiselect(key="family").set_value(["PE管 PE pipes"])  # made only in P2
     at.run()
     assert any("没有数据" in i.value for i in at.info)
 

@@ -21,6 +21,7 @@ from analytics.ledger import (
     compute_production_monthly,
     compute_wip_tie,
 )
+from analytics.kpi import compute_kpi_comparison
 from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
@@ -30,7 +31,7 @@ from data_loaders import lineage, schema
 from data_loaders import queries as q
 from data_loaders.importer import ImportReport, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
-from data_loaders.scope import PeriodChoice, Scope
+from data_loaders.scope import PeriodChoice, Scope, month_add
 from data_loaders.validation import validate_database
 from reports import budget as reports_budget
 from reports import cash as reports_cash
@@ -108,7 +109,11 @@ def dataset_info(url: str) -> dict:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def filter_options(url: str) -> dict:
-    return q.load_filter_options(get_engine(url))
+    """Periods, plants and families for the filters, and the as-of date (the default month is
+    the one before it)."""
+    options = q.load_filter_options(get_engine(url))
+    options["as_of_date"] = dataset_info(url).get("as_of_date")
+    return options
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -171,6 +176,26 @@ def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None) -> N
     st.session_state["_db_url"] = url
     st.session_state["_scope"] = scope
     st.session_state["_period_choice"] = choice
+
+
+def comparison_scopes(scope: Scope, choice: PeriodChoice | None) -> list[tuple[str, Scope]]:
+    """The spans this period mode compares with, e.g. [("prior_month", …), ("prior_year", …)]."""
+    if not scope.period_to:
+        return []
+    if choice is None:
+        choice = PeriodChoice("custom", scope.period_to, scope.period_from)
+    return [(name, scope.shifted(months)) for name, months in choice.comparisons()]
+
+
+def trend_scope(scope: Scope) -> Scope:
+    """The span a trend chart shows: at least the twelve months to the scope's last month."""
+    if not scope.period_to or scope.n_months >= 12:
+        return scope
+    return scope.with_periods(month_add(scope.period_to, -11), scope.period_to)
+
+
+def kpi_comparison(current: dict, others: dict) -> pd.DataFrame:
+    return compute_kpi_comparison(current, others)
 
 
 def period_choice() -> PeriodChoice | None:

@@ -12,6 +12,7 @@ import streamlit as st
 from ui import data
 from ui.figures import build_events_timeline
 from ui.format import money, qty
+from ui.page import metric
 from ui.i18n import column_label, t
 from ui.tables import render_table
 
@@ -71,11 +72,11 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
     st.caption(f"{wo.product_id} {wo.product_name} · {wo.family} · {wo.work_center_id} {wo.work_center_name} · {wo.status} · "
                f"{str(wo.planned_start_date)[:10]} → {str(wo.actual_end_at)[:16] if pd.notna(wo.actual_end_at) else '…'}")
     c = st.columns(4)
-    c[0].metric(t("wo_planned"), qty(wo.planned_qty))
-    c[1].metric(t("wo_completed"), qty(wo.completed_qty))
-    c[2].metric(t("wo_scrap"), qty(wo.scrap_qty))
+    metric(c[0], t("wo_planned"), qty(wo.planned_qty))
+    metric(c[1], t("wo_completed"), qty(wo.completed_qty))
+    metric(c[2], t("wo_scrap"), qty(wo.scrap_qty))
     total = rollup[rollup.component == "total"].iloc[0]
-    c[3].metric(t("kpi_variance"), money(total.variance_amount, currency), help=t("kpi_variance_help"))
+    metric(c[3], t("kpi_variance"), money(total.variance_amount, currency), help=t("kpi_variance_help"))
 
     completion = trace["completion"]
     if wo.status in ("completed", "closed") and not completion["is_completion_posted"]:

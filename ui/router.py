@@ -51,7 +51,8 @@ def run() -> None:
         log.exception("database unavailable")
         st.error(t("error_database", message=f"{data.display_url(url)} — {str(exc).splitlines()[0]}"))
         st.stop()
-    data.set_context(url, filters.render_filters(options))
+    scope, choice = filters.render_filters(options)
+    data.set_context(url, scope, choice)
     try:
         navigation.run()
     except Exception as exc:

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.export import to_excel_bytes
+from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import column_label, t
 
 ROW_PX = 35
@@ -85,3 +86,29 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_export",
         )
     return event
+
+
+KPI_LABELS = {"revenue_amount": "kpi_revenue", "gross_profit_amount": "kpi_gross_profit_ledger", "gross_margin_pct": "kpi_gross_margin",
+              "variance_amount": "kpi_variance_ledger", "operating_profit_amount": "kpi_operating_profit", "good_qty": "kpi_output",
+              "scrap_pct": "kpi_scrap", "cash_amount": "kpi_cash_period_end"}
+
+
+def _kpi_text(kpi: str, value, change: bool, currency: str) -> str:
+    if kpi.endswith("_pct"):
+        return (pp(value, 2) or "—") if change else pct(value, 2)
+    if kpi.endswith("_amount"):
+        return (money_delta(value, currency) or "—") if change else money(value, currency, compact=True)
+    return (qty_delta(value) or "—") if change else qty(value)
+
+
+def render_kpi_comparison(comparison: pd.DataFrame, names: list[str], currency: str, key: str) -> None:
+    """The KPI comparison as a statement: one row per figure, this period, then each comparison
+    span and the change from it (money in the chosen unit, ratios' changes in points)."""
+    rows = []
+    for r in comparison.itertuples(index=False):
+        row = {t("cmp_kpi"): t(KPI_LABELS.get(r.kpi, r.kpi)), t("cmp_current"): _kpi_text(r.kpi, r.current, False, currency)}
+        for name in names:
+            row[t(f"cmp_{name}")] = _kpi_text(r.kpi, getattr(r, name), False, currency)
+            row[f"{t('cmp_change')} · {t(f'cmp_{name}')}"] = _kpi_text(r.kpi, getattr(r, f"{name}_change"), True, currency)
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=key)

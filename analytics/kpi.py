@@ -1,0 +1,40 @@
+"""Headline KPIs compared across spans: the change from a comparison span to the current one.
+
+Sign rule: change = current − comparison. Ratios (``*_pct``) change in fractions (shown as
+percentage points); ``HIGHER_IS_BETTER`` says which direction is good for each KPI, so that
+a fall in cost variance or scrap reads as an improvement.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+KPIS = ("revenue_amount", "gross_profit_amount", "gross_margin_pct", "variance_amount", "operating_profit_amount",
+        "good_qty", "scrap_pct", "cash_amount")
+HIGHER_IS_BETTER = {"revenue_amount": True, "gross_profit_amount": True, "gross_margin_pct": True, "variance_amount": False,
+                    "operating_profit_amount": True, "good_qty": True, "scrap_pct": False, "cash_amount": True}
+
+
+def compute_kpi_change(current: dict, other: dict | None, kpi: str) -> float | None:
+    """``current[kpi] − other[kpi]``, rounded to the cent for money; None when either is unknown."""
+    if other is None or current.get(kpi) is None or other.get(kpi) is None:
+        return None
+    change = float(current[kpi]) - float(other[kpi])
+    return round(change, 2) if kpi.endswith("_amount") else round(change, 6)
+
+
+def compute_kpi_comparison(current: dict, others: dict[str, dict | None], kpis=KPIS) -> pd.DataFrame:
+    """One row per KPI: ``kpi``, ``current``, and for each named comparison its value and the
+    change (``<name>`` and ``<name>_change``), plus ``higher_is_better``.
+
+    >>> compute_kpi_comparison({"revenue_amount": 110.0}, {"prior_month": {"revenue_amount": 100.0}}, ["revenue_amount"])
+    ... # one row: current 110.0, prior_month 100.0, prior_month_change 10.0
+    """
+    rows = []
+    for kpi in kpis:
+        row = {"kpi": kpi, "current": current.get(kpi), "higher_is_better": HIGHER_IS_BETTER.get(kpi, True)}
+        for name, other in others.items():
+            row[name] = None if other is None else other.get(kpi)
+            row[f"{name}_change"] = compute_kpi_change(current, other, kpi)
+        rows.append(row)
+    return pd.DataFrame(rows)
