@@ -5,6 +5,8 @@ overview's KPIs on the sample (to the cent); the trial balance on every database
 hand-built ledger.
 """
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -174,8 +176,6 @@ def _tiny_ledger():
         ("V7", "2026-03", "6602", "1002", 30.00),
         ("V8", "2026-04", "1002", "6001", 999.00),  # after the span
     ]
-    import datetime as dt
-
     vouchers = pd.DataFrame({"voucher_no": [e[0] for e in entries],
                              "voucher_date": [dt.date(int(e[1][:4]), int(e[1][5:]), 15) for e in entries],
                              "period": [e[1] for e in entries], "voucher_type": "GL", "status": "posted"})
