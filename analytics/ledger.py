@@ -103,3 +103,23 @@ def compute_production_monthly(daily: pd.DataFrame) -> pd.DataFrame:
     total = out.good_qty + out.scrap_qty
     out["scrap_pct"] = np.where(total > 0, out.scrap_qty / total.where(total > 0, 1), np.nan)
     return out
+
+
+def compute_trial_balance_totals(tb: pd.DataFrame, tolerance: float = 0.005) -> dict:
+    """Totals of ``load_trial_balance_with_opening`` and the two checks a trial balance must pass:
+    Σ debit movement = Σ credit movement, and Σ closing (debit − credit) = 0 (likewise Σ opening).
+
+    Returns opening_amount, debit_amount, credit_amount, closing_amount (sums, to the cent),
+    is_movement_balanced, is_closing_balanced, is_opening_balanced.
+    """
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    # + 0.0 turns a rounded -0.0 into 0.0
+    sums = {c: round(float(tb[c].sum()), 2) + 0.0 if not tb.empty else 0.0
+            for c in ("opening_amount", "debit_amount", "credit_amount", "closing_amount")}
+    return {
+        **sums,
+        "is_movement_balanced": abs(sums["debit_amount"] - sums["credit_amount"]) <= tolerance,
+        "is_closing_balanced": abs(sums["closing_amount"]) <= tolerance,
+        "is_opening_balanced": abs(sums["opening_amount"]) <= tolerance,
+    }

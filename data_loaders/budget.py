@@ -30,6 +30,25 @@ def load_budget(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
+def load_budget_by_category(engine: Engine, scope: Scope, version: str = "original") -> pd.DataFrame:
+    """One row per period x account category x account type: Σ budget of ``version`` in the
+    scope (natural sign as stored: revenue positive, costs positive). Budgets sit on cost
+    centers, so the plant filter applies through the cost center (head office stays); a
+    product-family filter does not apply (budgets name no product)."""
+    b, cc, acc = s.budgets, s.cost_centers, s.accounts
+    stmt = (
+        sa.select(b.c.period, acc.c.category, acc.c.account_type, sa.func.sum(b.c.budget_amount).label("budget_amount"))
+        .join(cc, cc.c.cost_center_id == b.c.cost_center_id)
+        .join(acc, acc.c.account_code == b.c.account_code)
+        .where(b.c.version == version, *period_conditions(b.c.period, scope), *_plant_of_cost_center(cc, scope))
+        .group_by(b.c.period, acc.c.category, acc.c.account_type)
+        .order_by(b.c.period, acc.c.category, acc.c.account_type)
+    )
+    frame = read_frame(engine, stmt)
+    frame["budget_amount"] = frame.budget_amount.astype(float)
+    return frame
+
+
 def _plant_of_cost_center(cc, scope: Scope) -> list:
     # head-office cost centers have no plant; they stay in a plant-filtered view
     return [sa.or_(cc.c.plant_id.in_(scope.plants), cc.c.plant_id.is_(None))] if scope.plants else []

@@ -178,6 +178,75 @@ def load_trial_balance(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, select_trial_balance(scope))
 
 
+PNL_ACCOUNT_TYPES = ("revenue", "expense")
+
+
+def select_trial_balance_with_opening(scope: Scope) -> sa.Select:
+    """Per account: opening (debit − credit before ``period_from``; for revenue and expense
+    accounts only this calendar year's lines), debit and credit in the span, the prior years'
+    result of P&L accounts that was never closed to equity, and the span's line count."""
+    vl, acc = s.voucher_lines, s.accounts
+    net = vl.c.debit_amount - vl.c.credit_amount
+    zero = sa.literal(0)
+    is_pnl = acc.c.account_type.in_(PNL_ACCOUNT_TYPES)
+    if scope.period_from:
+        year_start = f"{scope.period_from[:4]}-01"
+        before = vl.c.period < scope.period_from
+        in_span = vl.c.period >= scope.period_from
+        opening = sa.case((sa.and_(before, sa.or_(sa.not_(is_pnl), vl.c.period >= year_start)), net), else_=zero)
+        prior = sa.case((sa.and_(is_pnl, vl.c.period < year_start), net), else_=zero)
+    else:  # open start: nothing comes before the span
+        in_span = sa.true()
+        opening = prior = zero
+    return (
+        sa.select(
+            acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category,
+            sa.func.sum(opening).label("opening_amount"),
+            sa.func.sum(sa.case((in_span, vl.c.debit_amount), else_=zero)).label("debit_amount"),
+            sa.func.sum(sa.case((in_span, vl.c.credit_amount), else_=zero)).label("credit_amount"),
+            sa.func.sum(prior).label("prior_result_amount"),
+            sa.func.sum(sa.case((in_span, 1), else_=0)).label("n_lines"),
+        )
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(*([vl.c.period <= scope.period_to] if scope.period_to else []), *plant_conditions(vl.c.plant_id, scope),
+               *product_conditions(vl.c.product_id, scope))
+        .group_by(acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category)
+        .order_by(acc.c.account_code)
+    )
+
+
+def load_trial_balance_with_opening(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Trial balance with opening, movement and closing: one row per account with a balance or a
+    movement, then one row ``is_prior_years_result`` (no account code) for the prior years'
+    result not closed to equity.
+
+    Columns: account_code, account_name, account_name_en, account_type, category,
+    opening_amount, debit_amount, credit_amount, closing_amount, n_lines, is_prior_years_result.
+    Balances are debit − credit (credit balances negative); closing = opening + debit − credit.
+    Revenue and expense accounts start each calendar year at zero, so their opening holds only
+    this year's lines before ``period_from``; the earlier years' net of those accounts is the
+    extra row's opening (and closing), which makes Σ opening = Σ closing = 0 when every voucher
+    balances. Lines after ``period_to`` are ignored; an open start has all openings zero.
+    """
+    frame = read_frame(engine, select_trial_balance_with_opening(scope))
+    money = ["opening_amount", "debit_amount", "credit_amount", "prior_result_amount"]
+    frame[money] = frame[money].astype(float).fillna(0.0).round(2)
+    frame["n_lines"] = frame.n_lines.fillna(0).astype(int)
+    prior = round(float(frame.prior_result_amount.sum()), 2)
+    frame = frame.drop(columns="prior_result_amount")
+    frame = frame[(frame[["opening_amount", "debit_amount", "credit_amount"]] != 0).any(axis=1) | (frame.n_lines > 0)]
+    frame = frame.assign(is_prior_years_result=False)
+    if prior != 0:
+        row = {"account_code": None, "account_name": None, "account_name_en": None, "account_type": "equity",
+               "category": "equity", "opening_amount": prior, "debit_amount": 0.0, "credit_amount": 0.0, "n_lines": 0,
+               "is_prior_years_result": True}
+        frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+    frame["closing_amount"] = (frame.opening_amount + frame.debit_amount - frame.credit_amount).round(2)
+    cols = ["account_code", "account_name", "account_name_en", "account_type", "category", "opening_amount",
+            "debit_amount", "credit_amount", "closing_amount", "n_lines", "is_prior_years_result"]
+    return frame[cols].reset_index(drop=True)
+
+
 def select_unbalanced_vouchers(tolerance: float = 0.005) -> sa.Select:
     vl = s.voucher_lines
     diff = sa.func.sum(vl.c.debit_amount) - sa.func.sum(vl.c.credit_amount)

@@ -1,5 +1,6 @@
-"""Finance: monthly profit and loss and the trial balance of the scope."""
+"""Finance: the profit and loss statement and the trial balance with opening, movement and closing."""
 
+import pandas as pd
 import streamlit as st
 
 from ui import data
@@ -11,15 +12,38 @@ url, scope, currency = data.context()
 st.title(t("page_ledger"))
 st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)}")
 
-st.subheader(t("pnl_table"))
-pnl = data.monthly_pnl(url, scope)
-render_table(pnl, key="ledger_pnl", currency=currency, export_name="monthly_pnl")
+# ------------------------------------------------------------------ P&L statement
+st.subheader(t("pnl_statement"))
+LAYOUTS = {"by_month": t("pnl_layout_by_month"), "comparison": t("pnl_layout_comparison")}
+layout = st.segmented_control(t("pnl_layout"), options=list(LAYOUTS), format_func=LAYOUTS.get, key="pnl_layout",
+                              default="by_month") or "by_month"
+pnl = data.pnl_statement(url, scope, layout, data.period_choice())
+st.caption(t("pnl_sign_note"))
+statement = pnl["statement"].assign(line=lambda d: d.line.map(lambda code: t(f"pnl_line_{code}"))).drop(columns="is_subtotal")
+render_table(statement, key="ledger_pnl", currency=currency, export_name="pnl_statement")
+st.markdown(f"**{t('pnl_margins')}**")
+margins = pnl["margins"].assign(line=lambda d: d.line.map(lambda code: t(f"pnl_line_{code}")))
+render_table(margins, key="ledger_pnl_margins", currency=currency, export_name="pnl_margins")
+if layout == "comparison":
+    st.caption(t("pnl_margins_note"))
 
+# ------------------------------------------------------------------ trial balance
 st.subheader(t("trial_balance"))
-tb = data.trial_balance(url, scope)
+st.caption(t("tb_note"))
+report = data.trial_balance_balances(url, scope)
+tb, totals = report["accounts"], report["totals"]
 if not tb.empty:
     name = tb.account_name if lang() == "zh" else tb.account_name_en.fillna(tb.account_name)
-    tb = tb.assign(account_label=tb.account_code + " " + name, net_amount=(tb.debit_amount - tb.credit_amount).round(2))
-    st.caption(t("tb_totals", d=money(tb.debit_amount.sum(), currency), c=money(tb.credit_amount.sum(), currency)))
-    tb = tb[["account_label", "category", "debit_amount", "credit_amount", "net_amount", "n_lines"]]
-render_table(tb, key="ledger_trial_balance", currency=currency, export_name="trial_balance", height=520)
+    label = (tb.account_code.fillna("") + " " + name.fillna("")).where(~tb.is_prior_years_result, t("tb_prior_years_result"))
+    tb = tb.assign(account_label=label)
+    total_row = {"account_label": t("tb_total"), **{c: totals[c] for c in ("opening_amount", "debit_amount", "credit_amount", "closing_amount")}}
+    tb = tb[["account_label", "opening_amount", "debit_amount", "credit_amount", "closing_amount"]]
+    tb = pd.concat([tb, pd.DataFrame([total_row])], ignore_index=True)
+render_table(tb, key="ledger_trial_balance", currency=currency, export_name="trial_balance", height=560)
+ok = totals["is_movement_balanced"] and totals["is_closing_balanced"] and totals["is_opening_balanced"]
+check = t("tb_check_ok" if ok else "tb_check_fail", d=money(totals["debit_amount"], currency), c=money(totals["credit_amount"], currency),
+          o=money(totals["opening_amount"], currency), z=money(totals["closing_amount"], currency))
+if ok:
+    st.caption(f"✓ {check}")
+else:
+    st.error(check)

@@ -64,16 +64,44 @@ def test_overview_shows_eight_kpis_and_the_untied_orders(app):
     assert any("C07" in w.value for w in at.warning)  # the planted late payer
 
 
+def _statement_revenue(at: AppTest) -> float:
+    """The revenue line's total from the ledger page's P&L statement (the first table)."""
+    pnl = at.dataframe[0].value
+    total = [c for c in pnl.columns if c.startswith("合计")][0]
+    return float(pnl.loc[pnl["项目"] == "营业收入", total].iloc[0])
+
+
 def test_filters_survive_a_page_change_and_narrow_the_numbers(app):
-    at = _open(app, "pages/overview.py", errors_expected=True)
-    all_plants = at.metric[0].value
+    at = _open(app, "pages/ledger.py")
+    at.segmented_control(key="mode").set_value("r12")
+    at.run()
+    all_plants = _statement_revenue(at)
+    at = _open(at, "pages/overview.py", errors_expected=True)
     at.multiselect(key="plant").set_value(["P2"])
     at.run()
-    assert at.metric[0].value != all_plants
     at = _open(at, "pages/ledger.py")
     assert at.session_state["plant"] == ["P2"]
     pnl = at.dataframe[0].value
-    assert len(pnl) == 12  # the default range: twelve closed months
+    months = [c for c in pnl.columns if c[:4].isdigit()]
+    assert len(months) == 12  # rolling twelve months to the last closed one, one column each
+    assert 0 < _statement_revenue(at) < all_plants  # one plant of two: less revenue, still some
+
+
+def test_ledger_statement_layouts_and_trial_balance_checks(app):
+    at = _open(app, "pages/ledger.py", "en")
+    pnl = at.dataframe[0].value
+    assert list(pnl["Line"]) == ["Revenue", "Cost of sales at standard", "Production variances", "Gross profit",
+                                 "Manufacturing overhead incurred", "Overhead absorbed into production",
+                                 "Period expenses (selling and administrative)", "Operating profit"]
+    assert not [c for c in pnl.columns if "_" in c]  # no raw snake_case header
+    at.segmented_control(key="pnl_layout").set_value("comparison")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    headers = list(at.dataframe[0].value.columns)
+    assert any(h.startswith("This period") for h in headers) and any(h.startswith("vs budget") for h in headers)
+    tb = at.dataframe[2].value  # statement, margins, trial balance
+    assert tb.iloc[-1]["Account"] == "Total"
+    assert any("Checks pass" in c.value for c in at.caption)
 
 
 def test_empty_scope_says_so(app):

@@ -35,6 +35,7 @@ from data_loaders.scope import PeriodChoice, Scope, month_add
 from data_loaders.validation import validate_database
 from reports import budget as reports_budget
 from reports import cash as reports_cash
+from reports import ledger as reports_ledger
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
@@ -140,6 +141,19 @@ def kpis(url: str, scope: Scope) -> dict:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
     return q.load_trial_balance(get_engine(url), scope)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
+    """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
+    "comparison"); ``choice`` (``period_choice()``) sets the comparisons, None = a custom span."""
+    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def trial_balance_balances(url: str, scope: Scope) -> dict:
+    """``{"accounts", "totals"}``: opening, debit, credit, closing per account, and the checks."""
+    return reports_ledger.trial_balance_report(get_engine(url), scope)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

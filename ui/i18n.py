@@ -7,6 +7,8 @@ a contract column, and from ``COLUMN_LABELS`` for computed ones.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from data_loaders import schema
@@ -123,8 +125,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     # ledger
     "pnl_table": ("月度损益", "Monthly profit and loss"),
-    "trial_balance": ("科目余额表（本期发生额）", "Trial balance (movements in scope)"),
+    "pnl_statement": ("损益表", "Profit and loss statement"),
+    "pnl_layout": ("列", "Columns"),
+    "pnl_layout_by_month": ("按月", "By month"),
+    "pnl_layout_comparison": ("对比（上期、上年同期、预算）", "Comparison (prior, last year, budget)"),
+    "pnl_sign_note": ("收入为正，成本费用为正数表示费用（贷方如已分配制造费用为负），利润 = 收入 − 成本费用；变动 = 本期 − 对比期，较预算 = 实际 − 预算（原始预算版本）。",
+                      "Revenue positive, costs positive as costs (a credit such as absorbed overhead is negative), profit = revenue − costs; change = this period − comparison, vs budget = actual − budget (original version)."),
+    "pnl_margins": ("利润率", "Margins"),
+    "pnl_margins_note": ("变动列为利润率之差（百分点）。", "Change columns are differences of margins (percentage points)."),
+    "pnl_line_revenue": ("营业收入", "Revenue"),
+    "pnl_line_cost_of_sales": ("营业成本（标准成本）", "Cost of sales at standard"),
+    "pnl_line_variance": ("生产成本差异", "Production variances"),
+    "pnl_line_gross_profit": ("毛利", "Gross profit"),
+    "pnl_line_overhead": ("制造费用（实际发生）", "Manufacturing overhead incurred"),
+    "pnl_line_overhead_applied": ("制造费用（已分配至生产）", "Overhead absorbed into production"),
+    "pnl_line_expense": ("期间费用（销售及管理）", "Period expenses (selling and administrative)"),
+    "pnl_line_operating_profit": ("营业利润", "Operating profit"),
+    "pnl_line_gross_margin": ("毛利率", "Gross margin"),
+    "pnl_line_operating_margin": ("营业利润率", "Operating margin"),
+    "trial_balance": ("科目余额表（期初、本期发生额、期末）", "Trial balance (opening, movements, closing)"),
     "tb_totals": ("借方合计 {d}，贷方合计 {c}", "Total debits {d}, total credits {c}"),
+    "tb_note": ("余额 = 借方 − 贷方（贷方余额显示在括号中）；期末 = 期初 + 借方 − 贷方。损益类科目每年从零开始：期初只含本年度期初之前的发生额，以前年度损益未结转至权益，单列一行。",
+                "Balances are debit − credit (credit balances in brackets); closing = opening + debit − credit. Income and expense accounts start each year at zero: their opening holds only this year's lines before the span; earlier years' result, not closed to equity in this data, is one extra line."),
+    "tb_prior_years_result": ("以前年度损益（未结转）", "Prior years' result (not closed)"),
+    "tb_total": ("合计", "Total"),
+    "tb_check_ok": ("校验通过：借方发生额合计 {d} = 贷方发生额合计 {c}；期初余额合计 {o}，期末余额合计 {z}。",
+                    "Checks pass: total debit movements {d} = total credit movements {c}; opening balances sum to {o}, closing balances to {z}."),
+    "tb_check_fail": ("校验未通过：借方发生额合计 {d}，贷方发生额合计 {c}；期初余额合计 {o}，期末余额合计 {z}（应为零）。",
+                      "Checks fail: total debit movements {d}, total credit movements {c}; opening balances sum to {o}, closing balances to {z} (should be zero)."),
     # data page
     "data_source": ("数据来源", "Data source"),
     "source_sample": ("内置示例工厂", "Sample plant"),
@@ -541,6 +569,34 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "cost_center_node": ("成本中心", "Cost center"),
     "period_start_date": ("起始日", "Starting"),
     "opening_amount": ("期初", "Opening"),
+    "line": ("项目", "Line"),
+    "current_amount": ("本期", "This period"),
+    "current_pct": ("本期", "This period"),
+    "period_total_amount": ("合计", "Total"),
+    "period_total_pct": ("合计", "Total"),
+    "prior_month_amount": ("上月", "Prior month"),
+    "prior_month_pct": ("上月", "Prior month"),
+    "prior_month_change_amount": ("较上月", "vs prior month"),
+    "prior_month_change_pct": ("较上月(百分点)", "vs prior month (pp)"),
+    "prior_quarter_amount": ("上季度同期", "Prior quarter"),
+    "prior_quarter_pct": ("上季度同期", "Prior quarter"),
+    "prior_quarter_change_amount": ("较上季度", "vs prior quarter"),
+    "prior_quarter_change_pct": ("较上季度(百分点)", "vs prior quarter (pp)"),
+    "prior_year_amount": ("上年同期", "Same months last year"),
+    "prior_year_pct": ("上年同期", "Same months last year"),
+    "prior_year_change_amount": ("较上年同期", "vs last year"),
+    "prior_year_change_pct": ("较上年同期(百分点)", "vs last year (pp)"),
+    "prior_12_amount": ("前12个月", "Prior 12 months"),
+    "prior_12_pct": ("前12个月", "Prior 12 months"),
+    "prior_12_change_amount": ("较前12个月", "vs prior 12 months"),
+    "prior_12_change_pct": ("较前12个月(百分点)", "vs prior 12 months (pp)"),
+    "prior_span_amount": ("上一期间", "Prior span"),
+    "prior_span_pct": ("上一期间", "Prior span"),
+    "prior_span_change_amount": ("较上一期间", "vs prior span"),
+    "prior_span_change_pct": ("较上一期间(百分点)", "vs prior span (pp)"),
+    "budget_pct": ("预算", "Budget"),
+    "vs_budget_amount": ("较预算", "vs budget"),
+    "vs_budget_pct": ("较预算(百分点)", "vs budget (pp)"),
     "closing_amount": ("期末", "Closing"),
     "inflow_amount": ("流入合计", "Inflows"),
     "outflow_amount": ("流出合计", "Outflows"),
@@ -591,6 +647,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+_MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
+
+
 def lang() -> str:
     value = st.session_state.get("lang", "zh")
     return value if value in LANGS else "zh"
@@ -613,6 +672,9 @@ def column_label(name: str) -> str:
     idx = 0 if lang() == "zh" else 1
     if name in COLUMN_LABELS:
         return COLUMN_LABELS[name][idx]
+    month = _MONTH_COLUMN.fullmatch(name)
+    if month:  # a statement's month column, p2026_10_amount -> 2026-10
+        return f"{month[1]}-{month[2]}"
     for table in schema.CONTRACT_TABLES:
         if name in table.c:
             info = table.c[name].info

@@ -1,0 +1,57 @@
+"""The finance pack's ledger reports: the P&L statement and the trial balance with balances."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from analytics.ledger import compute_trial_balance_totals
+from analytics.pnl import compute_pnl_margins, compute_pnl_statement
+from data_loaders import budget as budget_loaders
+from data_loaders import queries as q
+from data_loaders.scope import PeriodChoice, Scope, month_add, months_between
+
+BUDGET_VERSION = "original"
+
+
+def scope_months(scope: Scope) -> list[str] | None:
+    """Every month of a closed scope, in order (None when an end is open)."""
+    if not (scope.period_from and scope.period_to):
+        return None
+    return [month_add(scope.period_from, k) for k in range(months_between(scope.period_from, scope.period_to) + 1)]
+
+
+def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
+                         choice: PeriodChoice | None = None) -> dict[str, pd.DataFrame]:
+    """``{"statement": ..., "margins": ...}`` for the scope in ``layout`` (see ``analytics/pnl.py``).
+
+    The comparison layout compares with each of the period choice's comparisons (the scope
+    shifted back by its months, same plants and families) and the ``original`` budget of the
+    same span. With no choice the scope counts as a custom span.
+    """
+    ledger = q.load_ledger_by_category(engine, scope)
+    if layout == "by_month":
+        statement = compute_pnl_statement(ledger, "by_month", periods=scope_months(scope))
+    else:
+        if choice is None and scope.period_from and scope.period_to:
+            choice = PeriodChoice("custom", scope.period_to, scope.period_from)
+        # a 12-month custom span's prior span is the same months last year: one column, named so
+        by_shift: dict[int, str] = {}
+        for name, months in (choice.comparisons() if choice else []):
+            by_shift[months] = name
+        comparisons = {}
+        for months, name in by_shift.items():
+            shifted = scope.shifted(months)
+            if shifted is not None:
+                comparisons[name] = q.load_ledger_by_category(engine, shifted)
+        budget = budget_loaders.load_budget_by_category(engine, scope, BUDGET_VERSION)
+        statement = compute_pnl_statement(ledger, "comparison", comparisons=comparisons,
+                                          budget=budget if not budget.empty else None)
+    return {"statement": statement, "margins": compute_pnl_margins(statement)}
+
+
+def trial_balance_report(engine: Engine, scope: Scope) -> dict:
+    """``{"accounts": ..., "totals": ...}``: the trial balance with opening, movement and closing
+    per account, and its totals with the balance checks."""
+    tb = q.load_trial_balance_with_opening(engine, scope)
+    return {"accounts": tb, "totals": compute_trial_balance_totals(tb)}
