@@ -6,21 +6,23 @@ import streamlit as st
 from ui import data
 from ui.format import money
 from ui.i18n import lang, t
+from ui.page import open_page
 from ui.tables import render_table
 
-url, scope, currency = data.context()
-st.title(t("page_ledger"))
-st.caption(f"{scope.period_from} – {scope.period_to} · {t('currency_note', currency=currency)}")
+url, scope, currency = open_page("page_ledger")
 
 # ------------------------------------------------------------------ P&L statement
 st.subheader(t("pnl_statement"))
 LAYOUTS = {"by_month": t("pnl_layout_by_month"), "comparison": t("pnl_layout_comparison")}
+# one month reads best against its comparisons; a longer span month by month
+default_layout = "comparison" if scope.n_months <= 1 else "by_month"
 layout = st.segmented_control(t("pnl_layout"), options=list(LAYOUTS), format_func=LAYOUTS.get, key="pnl_layout",
-                              default="by_month") or "by_month"
+                              default=default_layout) or default_layout
 pnl = data.pnl_statement(url, scope, layout, data.period_choice())
 st.caption(t("pnl_sign_note"))
-statement = pnl["statement"].assign(line=lambda d: d.line.map(lambda code: t(f"pnl_line_{code}"))).drop(columns="is_subtotal")
-render_table(statement, key="ledger_pnl", currency=currency, export_name="pnl_statement")
+statement = pnl["statement"].assign(line=lambda d: d.line.map(lambda code: t(f"pnl_line_{code}")))
+render_table(statement.drop(columns="is_subtotal"), key="ledger_pnl", currency=currency, export_name="pnl_statement",
+             bold_rows=statement.is_subtotal)
 st.markdown(f"**{t('pnl_margins')}**")
 margins = pnl["margins"].assign(line=lambda d: d.line.map(lambda code: t(f"pnl_line_{code}")))
 render_table(margins, key="ledger_pnl_margins", currency=currency, export_name="pnl_margins")

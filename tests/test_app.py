@@ -57,7 +57,8 @@ def test_every_page_opens_in_both_languages(app, page, lang):
 
 def test_overview_shows_eight_kpis_and_the_untied_orders(app):
     at = _open(app, "pages/overview.py", errors_expected=True)
-    assert [m.label for m in at.metric] == ["营业收入", "毛利", "毛利率", "成本差异", "营业利润", "合格产量", "报废率", "银行存款"]
+    assert [m.label for m in at.metric] == ["营业收入", "毛利（账面）", "毛利率", "成本差异（账面）", "营业利润", "合格产量", "报废率",
+                                            "期末银行存款"]
     assert all(m.value not in ("", "—") for m in at.metric)
     assert any("3 张工单" in w.value for w in at.warning)  # the planted unposted orders
     assert any("P2-MNT" in e.value for e in at.error)  # the planted overspend

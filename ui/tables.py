@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui.codes import translate_codes
 from ui.export import to_excel_bytes
 from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import column_label, t
@@ -20,7 +21,9 @@ ROW_PX = 35
 
 
 def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFrame, dict]:
-    """The frame with on-screen headers (money headers carry the currency) and column configs."""
+    """The frame with code values as labels in the session language, on-screen headers (money
+    headers carry the currency) and column configs."""
+    frame = translate_codes(frame)
     config, names, used = {}, {}, set()
     for col in frame.columns:
         label = column_label(col)
@@ -61,19 +64,26 @@ def _for_export(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_name: str | None = None,
-                 height: int | None = None, selectable: bool = False):
-    """Show ``frame`` sortable, with an Excel export button; returns the selection event if asked."""
+                 height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None):
+    """Show ``frame`` sortable, with an Excel export button; returns the selection event if asked.
+
+    ``bold_rows``: a boolean mask over the rows (subtotals and totals of a statement)."""
     if frame.empty:
         st.info(t("no_data"))
         return None
     shown, config = display_frame(frame, currency)
     names_by_col = dict(zip(frame.columns, shown.columns))
     data = shown
+    styles = pd.DataFrame("", index=shown.index, columns=shown.columns)
     if "fav_unfav" in frame:
-        # favorable green, unfavorable red: the variance table's conditional formatting
+        # favorable green, unfavorable red, read from the codes (the cells show translated labels)
         colors = {"F": "background-color: #d4efdf; color: #1e8449", "U": "background-color: #fadbd8; color: #922b21"}
-        data = shown.style.map(lambda v: colors.get(v, ""), subset=[names_by_col["fav_unfav"]])
-    kwargs = dict(hide_index=True, width="stretch", column_config=config, key=key)
+        styles[names_by_col["fav_unfav"]] = frame["fav_unfav"].map(lambda v: colors.get(v, "")).to_numpy()
+    if bold_rows is not None:
+        styles.loc[pd.Series(bold_rows).fillna(False).astype(bool).to_numpy()] += "font-weight: bold;"
+    if (styles != "").any().any():
+        data = shown.style.apply(lambda _: styles, axis=None)
+    kwargs = dict(hide_index=True, width="stretch", column_config=config, key=key, placeholder="—")
     if height and (len(frame) + 1) * ROW_PX > height:
         kwargs["height"] = height
     if selectable:
