@@ -256,7 +256,9 @@ def _line_chart(frame: pd.DataFrame, x: str, y: str, group: str, title: str, y_t
     groups = [g for g, _ in d.groupby(group, sort=True)]
     dates = x != "month" and _is_dates(d[x]) if len(d) else False
     xs = (lambda part: pd.to_datetime(part[x])) if dates else (lambda part: _periods(part[x]))
-    hover = f"%{{fullData.name}}<br>%{{x}}: %{{y:{hover_y}}}<extra></extra>"
+    unified = len(groups) <= max_series and not dates  # one hover box per period listing every line
+    hover = (f"%{{fullData.name}}: %{{y:{hover_y}}}<extra></extra>" if unified
+             else f"%{{fullData.name}}<br>%{{x}}: %{{y:{hover_y}}}<extra></extra>")
     label = (lambda g: names.get(g, g)) if names else str
 
     if len(groups) <= max_series:
@@ -271,7 +273,7 @@ def _line_chart(frame: pd.DataFrame, x: str, y: str, group: str, title: str, y_t
         if reference is not None:
             fig.add_hline(y=reference, line_dash="dot", line_color=PALETTE[6])
         fig.update_yaxes(title_text=y_title, tickformat=y_format)
-        fig.update_layout(title=title, hovermode="x unified" if not dates else "closest")
+        fig.update_layout(title=title, hovermode="x unified" if unified else "closest")
         panels = 1
     else:
         cols = 3 if len(groups) <= 9 else 4
@@ -310,7 +312,8 @@ def build_scrap_figure(production: pd.DataFrame, *, max_series: int = MAX_SERIES
                        max_series=max_series, series=series)
 
 
-def build_completeness_figure(completeness: pd.DataFrame, *, max_series: int = MAX_SERIES, series: list[str] | None = None) -> go.Figure:
+def build_completeness_figure(completeness: pd.DataFrame, *, max_series: int = MAX_SERIES,
+                              series: list[str] | None = None) -> go.Figure:
     """Posting completeness per period, one line per plant, against 100 %."""
     return _line_chart(completeness, "period", "completeness_pct", "plant_id", t("rc_chart"), t("rc_completeness"), ".1%", ".2%",
                        height=380, max_series=max_series, series=series, reference=1.0)
