@@ -5,6 +5,7 @@ budget line to the voucher lines behind it."""
 import streamlit as st
 
 from ui import data
+from ui.codes import code_label
 from ui.data import LANDING_METHODS, compute_what_if
 from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap
 from ui.format import money, pct
@@ -12,17 +13,24 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
+from ui.widgets import choice
 
-VERSIONS = {"original": "原始 Original", "revised": "调整 Revised", "forecast": "滚动预测 Forecast"}
-METHOD_LABELS = {"remaining_budget": "剩余按预算 Rest on budget", "run_rate": "月均 Run rate", "seasonal": "季节模型 Seasonal"}
+VERSIONS = ("original", "revised", "forecast")
 
 url, scope, currency = open_page("page_budget", applies=("period", "plants"))
 
+
+def t_version(v: str) -> str:
+    return code_label("version", v)
+
+
+
 with st.expander(t("bg_settings")):
     c = st.columns(5)
-    version = c[0].selectbox(t("bg_version"), list(VERSIONS), format_func=VERSIONS.get, key="bg_version")
-    compare = c[1].selectbox(t("bg_compare"), list(VERSIONS), index=1, format_func=VERSIONS.get, key="bg_compare")
-    method = c[2].selectbox(t("bg_method"), list(LANDING_METHODS), index=1, format_func=METHOD_LABELS.get, key="bg_method")
+    version = choice("selectbox", t("bg_version"), VERSIONS, t_version, "bg_version", "original", where=c[0])
+    compare = choice("selectbox", t("bg_compare"), VERSIONS, t_version, "bg_compare", "revised", where=c[1])
+    method = choice("selectbox", t("bg_method"), tuple(LANDING_METHODS), lambda m: t(f"bg_method_{m}"), "bg_method", "run_rate",
+                    where=c[2])
     warn = c[3].number_input(t("bg_warn"), min_value=0.1, max_value=2.0, value=0.9, step=0.05, format="%.2f", key="bg_warn")
     alert = c[4].number_input(t("bg_alert"), min_value=0.1, max_value=2.0, value=1.0, step=0.05, format="%.2f", key="bg_alert")
 if warn > alert:
@@ -33,7 +41,7 @@ r = data.budget(url, scope, version, compare, method, float(warn), float(alert))
 if r is None:
     st.info(t("no_data"))
     st.stop()
-st.caption(t("bg_version") + f": {VERSIONS[version]}")
+st.caption(t("bg_version") + f": {t_version(version)}")
 
 total = r["total"].set_index("line_type")
 landing = r["landing"]
@@ -111,5 +119,5 @@ with right:
         msg = t(f"bg_what_if_{w['level']}", a=money(abs(w["available_after_amount"]), currency), p=pct(w["consumption_after_pct"]))
         {"ok": st.success, "warn": st.warning, "alert": st.error}[w["level"]](msg)
 
-st.subheader(t("bg_versions", a=VERSIONS[version], b=VERSIONS[compare]))
+st.subheader(t("bg_versions", a=t_version(version), b=t_version(compare)))
 render_table(r["versions"], key="bg_versions", currency=currency, export_name="budget_versions", height=320)

@@ -8,16 +8,16 @@ from ui.format import money
 from ui.i18n import lang, t
 from ui.page import open_page
 from ui.tables import render_table
+from ui.widgets import choice
 
 url, scope, currency = open_page("page_ledger")
 
 # ------------------------------------------------------------------ P&L statement
 st.subheader(t("pnl_statement"))
-LAYOUTS = {"by_month": t("pnl_layout_by_month"), "comparison": t("pnl_layout_comparison")}
 # one month reads best against its comparisons; a longer span month by month
 default_layout = "comparison" if scope.n_months <= 1 else "by_month"
-layout = st.segmented_control(t("pnl_layout"), options=list(LAYOUTS), format_func=LAYOUTS.get, key="pnl_layout",
-                              default=default_layout) or default_layout
+layout = choice("segmented", t("pnl_layout"), ("by_month", "comparison"), lambda x: t(f"pnl_layout_{x}"), "pnl_layout",
+                default_layout)
 pnl = data.pnl_statement(url, scope, layout, data.period_choice())
 st.caption(t("pnl_sign_note"))
 statement = pnl["statement"].assign(line=lambda d: d.line.map(lambda code: t(f"pnl_line_{code}")))

@@ -12,8 +12,9 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
+from ui.widgets import choice
 
-GRAINS = {"month": "月 Month", "week": "周 Week", "date": "日 Day"}
+GRAINS = ("month", "week", "date")
 
 url, scope, currency = open_page("page_oee", applies=("period", "plants"))
 
@@ -36,7 +37,7 @@ for col, key, field in zip(c, ("kpi_oee", "kpi_availability", "kpi_performance",
     metric(col, t(key), pct(total[field]))
 metric(c[6], t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
 
-grain = st.segmented_control(t("oee_grain"), options=list(GRAINS), format_func=GRAINS.get, key="oee_grain", default="month") or "month"
+grain = choice("segmented", t("oee_grain"), GRAINS, lambda g: t(f"grain_{g}"), "oee_grain", "month")
 trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]
 st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", key="oee_trend")
 

@@ -14,9 +14,9 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.panels import with_links
 from ui.tables import render_table
+from ui.widgets import choice
 
-DIMENSIONS = {"product": "产品 Product", "family": "产品族 Family", "customer": "客户 Customer", "plant": "工厂 Plant",
-              "period": "期间 Period"}
+DIMENSIONS = ("product", "family", "customer", "plant", "period")
 
 url, scope, currency = open_page("page_profitability", note=t("pf_ledger_note"))
 
@@ -41,7 +41,7 @@ metric(c[2], t("kpi_oee_loss"), money(total.oee_loss_amount, currency, compact=T
 over = r["variance_by_product"]
 metric(c[3], t("kpi_variance_rate") + " > 2%", f"{int(over.over_target.sum())} / {len(over)}")
 
-dim = st.segmented_control(t("pf_dimension"), options=list(DIMENSIONS), format_func=DIMENSIONS.get, key="pf_dim", default="product") or "product"
+dim = choice("segmented", t("pf_dimension"), DIMENSIONS, lambda d: t(f"dim_{d}"), "pf_dim", "product")
 st.subheader(t("pf_ranked"))
 table = r[f"by_{dim}"].drop(columns=["unit_price"] if dim != "product" else [])
 render_table(table, key="pf_ranked", currency=currency, export_name=f"profitability_by_{dim}", height=420)

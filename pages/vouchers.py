@@ -15,9 +15,10 @@ from ui.i18n import column_label, t
 from ui.page import metric, open_page
 from ui.panels import render_source_document, render_work_order, with_links
 from ui.tables import render_table
+from ui.widgets import choice
 
 PAGE_SIZE = 100
-MODES = {"voucher": "凭证 Vouchers", "work_order": "工单 Work orders"}
+MODES = ("voucher", "work_order")
 SOURCE_TYPES = ["material_issue", "labor_log", "work_order", "completion", "sales_invoice", "customer_receipt",
                 "supplier_invoice", "supplier_payment", "none"]
 
@@ -27,7 +28,7 @@ if "work_order" in params:
     st.session_state["vx_mode"] = "work_order"
 elif "voucher" in params or st.session_state.get("vx_mode") not in MODES:
     st.session_state["vx_mode"] = "voucher"
-mode = st.segmented_control(" ", options=list(MODES), format_func=MODES.get, key="vx_mode", label_visibility="collapsed") or "voucher"
+mode = choice("segmented", " ", MODES, lambda m: t(f"vx_mode_{m}"), "vx_mode", "voucher", label_visibility="collapsed")
 
 
 def clear_link():
@@ -42,11 +43,14 @@ if mode == "voucher":
         c = st.columns(4)
         types = c[0].multiselect(t("vx_types"), opts["voucher_types"].voucher_type.tolist(), key="vx_types", placeholder=t("all"))
         acc_labels = dict(zip(opts["account_tree"].account_code, opts["account_tree"].label))
-        account = c[1].selectbox(t("vx_account"), [""] + list(acc_labels), format_func=lambda a: acc_labels.get(a, t("all")), key="vx_account")
+        account = choice("selectbox", t("vx_account"), [""] + list(acc_labels), lambda a: acc_labels.get(a, t("all")), "vx_account", "",
+                         where=c[1])
         cc_labels = dict(zip(opts["cost_center_tree"].cost_center_id, opts["cost_center_tree"].label))
-        cost_center = c[2].selectbox(t("vx_cost_center"), [""] + list(cc_labels), format_func=lambda x: cc_labels.get(x, t("all")), key="vx_cc")
+        cost_center = choice("selectbox", t("vx_cost_center"), [""] + list(cc_labels), lambda x: cc_labels.get(x, t("all")), "vx_cc", "",
+                             where=c[2])
         prod_labels = dict(zip(opts["products"].product_id, opts["products"].product_id + " " + opts["products"].product_name))
-        product = c[3].selectbox(t("vx_product"), [""] + list(prod_labels), format_func=lambda p: prod_labels.get(p, t("all")), key="vx_product")
+        product = choice("selectbox", t("vx_product"), [""] + list(prod_labels), lambda p: prod_labels.get(p, t("all")), "vx_product", "",
+                         where=c[3])
         c = st.columns(4)
         sources = c[0].multiselect(t("vx_sources"), SOURCE_TYPES, key="vx_sources", placeholder=t("all"))
         amount_min = c[1].number_input(t("vx_amount_min"), min_value=0.0, value=None, step=1000.0, key="vx_amount_min")

@@ -35,8 +35,9 @@ def app(app_data_dir):
 def _open(at: AppTest, page: str, lang: str = "zh", errors_expected: bool = False) -> AppTest:
     at.switch_page(page)
     at.run()
-    if at.button_group(key="lang").value != lang:
-        at.button_group(key="lang").set_value(lang)
+    current = at.session_state["lang"] if "lang" in at.session_state else "zh"
+    if current != lang:  # the language switch lives under a per-language widget key (ui/widgets.py)
+        at.button_group(key=f"lang.{current}").set_value(lang)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     failures = [e.value for e in at.error if e.value.startswith(("出错了", "Something went wrong", "无法读取数据库", "Cannot read the database"))]
@@ -73,9 +74,7 @@ def _statement_revenue(at: AppTest) -> float:
 
 
 def test_filters_survive_a_page_change_and_narrow_the_numbers(app):
-    at = _open(app, "pages/ledger.py")
-    at.segmented_control(key="mode").set_value("r12")
-    at.run()
+    at = _rolling_12(_open(app, "pages/ledger.py"))
     all_plants = _statement_revenue(at)
     at = _open(at, "pages/overview.py", errors_expected=True)
     at.multiselect(key="plant").set_value(["P2"])
@@ -95,7 +94,7 @@ def test_ledger_statement_layouts_and_trial_balance_checks(app):
                                  "Manufacturing overhead incurred", "Overhead absorbed into production",
                                  "Period expenses (selling and administrative)", "Operating profit"]
     assert not [c for c in pnl.columns if "_" in c]  # no raw snake_case header
-    at.segmented_control(key="pnl_layout").set_value("comparison")
+    at.button_group(key="pnl_layout.en").set_value("comparison")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     headers = list(at.dataframe[0].value.columns)
@@ -185,8 +184,15 @@ def test_deep_link_to_a_missing_voucher_says_so(app):
     assert any("NO-SUCH-VOUCHER" in e.value for e in at.error)
 
 
+def _rolling_12(at: AppTest) -> AppTest:
+    """The twelve months to the last closed one (the default mode is the month)."""
+    at.button_group(key="mode.zh").set_value("r12")
+    at.run()
+    return at
+
+
 def test_reconciliation_counts_the_planted_findings(app):
-    at = _open(app, "pages/reconciliation.py")
+    at = _rolling_12(_open(app, "pages/reconciliation.py"))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已完工未入库"] == "3"
     assert metrics["账实不符工单"] == "3"
@@ -211,7 +217,7 @@ def test_oee_page_settings_and_drill(app):
 def test_profitability_page_dimensions_and_drill(app):
     at = _open(app, "pages/profitability.py")
     assert [m.label for m in at.metric][:4] == ["营业收入", "毛利", "毛利率", "边际贡献率"]
-    at.button_group(key="pf_dim").set_value("customer")
+    at.button_group(key="pf_dim.zh").set_value("customer")
     at.run()
     assert not at.exception
     assert "客户名称" in at.dataframe[0].value.columns
@@ -222,7 +228,7 @@ def test_profitability_page_dimensions_and_drill(app):
 
 
 def test_voucher_paging_survives_narrower_filters(app):
-    at = _open(app, "pages/vouchers.py")
+    at = _rolling_12(_open(app, "pages/vouchers.py"))
     at.number_input(key="vx_page").set_value(3)
     at.run()
     assert "第 3/" in at.caption[0].value or any("第 3/" in c.value for c in at.caption)

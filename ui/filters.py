@@ -17,6 +17,8 @@ import streamlit as st
 from data_loaders.scope import MODES, PeriodChoice, Scope, last_closed_period, month_add
 from ui.format import KEY_UNIT, UNITS, UNIT_NAMES, money_unit_label
 from ui.i18n import LANGS, lang, t
+from ui.widgets import choice as choice_widget
+from ui.widgets import set_choice
 
 KEY_LANG = "lang"
 KEY_MODE = "mode"
@@ -27,13 +29,6 @@ KEY_FAMILIES = "family"
 URL_SINGLE = ("lang", "mode", "month", "from", KEY_UNIT)
 URL_LISTS = ("plant", "family")
 FILTERS = ("period", "plants", "families")
-
-
-def _keep_language() -> None:
-    # A click on the selected option would clear it; keep the last language instead.
-    if st.session_state.get(KEY_LANG) not in LANGS:
-        st.session_state[KEY_LANG] = st.session_state.get("_lang_last", "zh")
-    st.session_state["_lang_last"] = st.session_state[KEY_LANG]
 
 
 def read_url_once() -> None:
@@ -83,11 +78,7 @@ def _valid(key: str, options, default=None, many: bool = False) -> None:
 
 def render_language() -> None:
     read_url_once()
-    _valid(KEY_LANG, list(LANGS), st.session_state.get("_lang_last", "zh"))
-    st.sidebar.segmented_control(
-        "语言 / Language", options=list(LANGS), format_func=LANGS.get, key=KEY_LANG, selection_mode="single",
-        on_change=_keep_language,
-    )
+    choice_widget("segmented", "语言 / Language", list(LANGS), LANGS.get, KEY_LANG, "zh", where=st.sidebar)
 
 
 def month_label(period: str) -> str:
@@ -105,7 +96,7 @@ def _step_month(periods: list[str], step: int) -> None:
         return
     target = month_add(current, step)
     if target in periods:
-        st.session_state[KEY_MONTH] = target
+        set_choice(KEY_MONTH, target)
 
 
 def default_month(options: dict) -> str | None:
@@ -124,17 +115,15 @@ def render_filters(options: dict) -> tuple[Scope, PeriodChoice | None]:
     latest_first = periods[::-1]
     open_month = (options.get("as_of_date") or "")[:7]
 
-    _valid(KEY_MODE, MODES, "month")
-    mode = sb.segmented_control(t("period_mode"), options=list(MODES), format_func=lambda m: t(f"mode_{m}"), key=KEY_MODE,
-                                on_change=_keep_mode, help=t("period_mode_help")) or "month"
+    mode = choice_widget("segmented", t("period_mode"), MODES, lambda m: t(f"mode_{m}"), KEY_MODE, "month", where=sb,
+                  help=t("period_mode_help"))
 
     def month_format(p: str) -> str:
         return month_label(p) + (f" ({t('month_open')})" if p == open_month else "")
 
     default = default_month(options)
-    _valid(KEY_MONTH, periods, default)
-    month = sb.selectbox(t("period_to") if mode == "custom" else t("period_month"), latest_first, format_func=month_format,
-                         key=KEY_MONTH)
+    month = choice_widget("selectbox", t("period_to") if mode == "custom" else t("period_month"), latest_first, month_format,
+                   KEY_MONTH, default, where=sb)
     left, right = sb.columns(2)
     left.button("◀ " + t("month_prev"), key="month_prev", on_click=_step_month, args=(periods, -1),
                 disabled=month == periods[0], width="stretch")
@@ -142,8 +131,8 @@ def render_filters(options: dict) -> tuple[Scope, PeriodChoice | None]:
                  disabled=month == periods[-1], width="stretch")
     period_from = None
     if mode == "custom":
-        _valid(KEY_FROM, periods, periods[max(0, periods.index(month) - 11)])
-        period_from = sb.selectbox(t("period_from"), latest_first, format_func=month_label, key=KEY_FROM)
+        period_from = choice_widget("selectbox", t("period_from"), latest_first, month_label, KEY_FROM,
+                             periods[max(0, periods.index(month) - 11)], where=sb)
         if period_from > month:
             sb.warning(t("period_swapped"))
             period_from, month = month, period_from
@@ -161,17 +150,9 @@ def render_filters(options: dict) -> tuple[Scope, PeriodChoice | None]:
     return scope, choice
 
 
-def _keep_mode() -> None:
-    # like the language: a click on the selected mode keeps it
-    if st.session_state.get(KEY_MODE) not in MODES:
-        st.session_state[KEY_MODE] = st.session_state.get("_mode_last", "month")
-    st.session_state["_mode_last"] = st.session_state[KEY_MODE]
-
-
 def _render_unit() -> None:
-    _valid(KEY_UNIT, UNITS, "auto")
-    st.sidebar.selectbox(t("money_unit"), UNITS, format_func=lambda u: UNIT_NAMES[u][0 if lang() == "zh" else 1], key=KEY_UNIT,
-                         help=t("money_unit_help"))
+    choice_widget("selectbox", t("money_unit"), UNITS, lambda u: UNIT_NAMES[u][0 if lang() == "zh" else 1], KEY_UNIT, "auto",
+           where=st.sidebar, help=t("money_unit_help"))
 
 
 def scope_text(scope: Scope, choice: PeriodChoice | None, currency: str, applies=FILTERS,
