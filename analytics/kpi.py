@@ -38,3 +38,24 @@ def compute_kpi_comparison(current: dict, others: dict[str, dict | None], kpis=K
             row[f"{name}_change"] = compute_kpi_change(current, other, kpi)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def compute_ledger_vs_operations(ledger: dict, operations: pd.Series | dict) -> dict:
+    """Where the ledger's and the operations' figures for one scope legitimately differ.
+
+    ``ledger``: ``compute_kpis`` of the scope (as booked); ``operations``: the profitability
+    total (from work orders and invoices). Revenue is the same on both sides; gross profit and
+    cost variance differ by the variance of work orders that were never posted:
+    ``unposted_variance_amount = operations variance − ledger variance`` and
+    ``ledger gross profit − operations gross profit = unposted_variance_amount``.
+    """
+    ops_variance = float(operations["variance_amount"])
+    ledger_variance = float(ledger["variance_amount"])
+    return {
+        "revenue_difference_amount": round(float(ledger["revenue_amount"]) - float(operations["revenue_amount"]), 2),
+        "ledger_gross_profit_amount": round(float(ledger["gross_profit_amount"]), 2),
+        "operations_gross_profit_amount": round(float(operations["gross_profit_amount"]), 2),
+        "ledger_variance_amount": round(ledger_variance, 2),
+        "operations_variance_amount": round(ops_variance, 2),
+        "unposted_variance_amount": round(ops_variance - ledger_variance, 2),
+    }

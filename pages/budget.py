@@ -7,7 +7,7 @@ import streamlit as st
 from ui import data
 from ui.codes import code_label
 from ui.data import LANDING_METHODS, compute_what_if
-from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap
+from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -70,11 +70,11 @@ for w in warnings.itertuples():
     text = t(f"bg_{w.level}_line", cc=w.cost_center_id, acc=w.account_label, p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
     (st.error if w.level == "alert" else st.warning)(text)
 
-st.plotly_chart(build_execution_heatmap(r["heatmap"]), width="stretch", key="bg_heatmap")
+st.plotly_chart(build_execution_heatmap(r["heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
 ytd = r["year_to_date"]
 by_cc_ytd = ytd[ytd.line_type == "cost"].groupby("cost_center_id", as_index=False)[
     ["budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount"]].sum()
-st.plotly_chart(build_bullets(by_cc_ytd, currency), width="stretch", key="bg_bullets")
+st.plotly_chart(build_bullets(by_cc_ytd, currency), width="stretch", config=plotly_config(), key="bg_bullets")
 
 st.subheader(t("bg_tree"))
 tree = r["by_cost_center"][["cost_center_node", "label", "line_type", "budget_amount", "actual_amount", "variance_amount", "variance_pct",
@@ -107,7 +107,7 @@ render_table(landing[["cost_center_id", "account_label", "line_type", "budget_ye
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(build_bridge_figure(r["bridge"], t("bg_bridge"), currency), width="stretch", key="bg_bridge")
+    st.plotly_chart(build_bridge_figure(r["bridge"], t("bg_bridge"), currency), width="stretch", config=plotly_config(), key="bg_bridge")
 with right:
     st.markdown(f"**{t('bg_what_if')}**")
     cost_lines = ytd[ytd.line_type == "cost"].reset_index(drop=True)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import data
 from ui.data import CashScenario
-from ui.figures import build_cash_fan, build_working_capital_figure
+from ui.figures import build_cash_fan, build_working_capital_figure, plotly_config
 from ui.format import money
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -29,7 +29,10 @@ wc = r["working_capital"]
 last = wc.iloc[-1] if len(wc) else None
 
 c = st.columns(4)
-metric(c[0], t("kpi_cash_now"), money(r["opening"], currency, compact=True), help=str(r["as_of"].date()))
+period_end = data.kpis(url, scope)
+metric(c[0], t("kpi_cash_now"), money(r["opening"], currency, compact=True),
+       help=t("kpi_cash_now_help", d=str(r["as_of"].date()), e=period_end["cash_date"] or "—",
+              x=money(period_end["cash_amount"], currency, compact=True)))
 metric(c[1], t("kpi_cash_min"), money(weekly.closing_amount.min(), currency, compact=True))
 metric(c[2], t("kpi_gap"), money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap"))
 metric(c[3], t("kpi_ccc"), f"{last.ccc_days:.1f}" if last is not None else "—")
@@ -43,7 +46,7 @@ for g in gaps.itertuples():
     st.error(t("cash_gap_warning", w=pd.Timestamp(g.period_start_date).strftime("%Y-%m-%d"), b=money(g.closing_amount, currency),
                s=money(g.shortfall_amount, currency)))
 
-st.plotly_chart(build_cash_fan(weekly, r["baseline"], float(min_cash), currency), width="stretch", key="cash_fan")
+st.plotly_chart(build_cash_fan(weekly, r["baseline"], float(min_cash), currency), width="stretch", config=plotly_config(), key="cash_fan")
 
 st.subheader(t("cash_weekly"))
 event = render_table(weekly, key="cash_weekly", currency=currency, selectable=True, export_name="cash_13_weeks")
@@ -68,7 +71,7 @@ if r["backtest"] is not None and len(r["backtest"]):
     st.caption(t("cash_backtest_summary", m=f"{bt.mase_model.mean():.2f}", n=f"{bt.mase_naive.mean():.2f}"))
     render_table(bt, key="cash_backtest", currency=currency, export_name="cash_backtest")
 
-st.plotly_chart(build_working_capital_figure(wc), width="stretch", key="cash_wc")
+st.plotly_chart(build_working_capital_figure(wc), width="stretch", config=plotly_config(), key="cash_wc")
 left, right = st.columns(2)
 with left:
     st.subheader(t("cash_ar_aging"))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import data
 from ui.data import SHIFTS, OeeSettings
-from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure
+from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -35,19 +35,19 @@ c = st.columns(7)
 for col, key, field in zip(c, ("kpi_oee", "kpi_availability", "kpi_performance", "kpi_quality", "kpi_teep", "kpi_utilisation"),
                            ("oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct")):
     metric(col, t(key), pct(total[field]))
-metric(c[6], t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
+metric(c[6], t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_oee_help"))
 
 grain = choice("segmented", t("oee_grain"), GRAINS, lambda g: t(f"grain_{g}"), "oee_grain", "month")
 trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]
-st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", key="oee_trend")
+st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", config=plotly_config(), key="oee_trend")
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(build_time_waterfall_figure(report["waterfall"]), width="stretch", key="oee_waterfall")
+    st.plotly_chart(build_time_waterfall_figure(report["waterfall"]), width="stretch", config=plotly_config(), key="oee_waterfall")
 with right:
     computed = {"reduced_speed", "startup_rejects", "production_rejects"}
     pareto = report["pareto"].assign(reason=lambda d: d.reason.map(lambda r: t(f"loss_{r}") if r in computed else r))
-    st.plotly_chart(build_pareto_figure(pareto, currency), width="stretch", key="oee_pareto")
+    st.plotly_chart(build_pareto_figure(pareto, currency), width="stretch", config=plotly_config(), key="oee_pareto")
 
 st.subheader(t("oee_six_losses"))
 six = report["six_losses"].assign(loss=lambda d: d.loss.map(lambda x: t(f"loss_{x}")))
@@ -81,7 +81,7 @@ if picked or picked_wc:
     orders = orders[orders.work_order_id.isin(ev.work_order_id.dropna())].sort_values("loss_cost_amount", ascending=False)
     render_table(with_links(orders), key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders")
 
-st.plotly_chart(build_oee_heatmap(report["by_work_center_day"]), width="stretch", key="oee_heatmap")
+st.plotly_chart(build_oee_heatmap(report["by_work_center_day"]), width="stretch", config=plotly_config(), key="oee_heatmap")
 
 st.subheader(t("oee_by_shift"))
 shifts = report["by_shift"].assign(shift_label=lambda d: d["shift"].map(SHIFTS))

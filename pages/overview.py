@@ -4,7 +4,7 @@ for (prior month and same month last year; prior YTD; …), warnings first, and 
 import streamlit as st
 
 from ui import data
-from ui.figures import build_monthly_pnl_figure
+from ui.figures import build_monthly_pnl_figure, plotly_config
 from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -68,5 +68,5 @@ pnl = data.monthly_pnl(url, data.trend_scope(scope))
 if pnl.empty:
     st.info(t("no_data"))
 else:
-    st.plotly_chart(build_monthly_pnl_figure(pnl, currency), width="stretch", key="overview_pnl_chart")
+    st.plotly_chart(build_monthly_pnl_figure(pnl, currency), width="stretch", config=plotly_config(), key="overview_pnl_chart")
     st.caption(t("ov_trend_note"))

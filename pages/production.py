@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import data
-from ui.figures import build_output_figure, build_scrap_figure
+from ui.figures import build_output_figure, build_scrap_figure, plotly_config
 from ui.i18n import t
 from ui.page import open_page
 from ui.panels import with_links
@@ -15,8 +15,8 @@ production = data.production_monthly(url, scope)
 if production.empty:
     st.info(t("no_data"))
 else:
-    st.plotly_chart(build_output_figure(production), width="stretch", key="production_output_chart")
-    st.plotly_chart(build_scrap_figure(production), width="stretch", key="production_scrap_chart")
+    st.plotly_chart(build_output_figure(production), width="stretch", config=plotly_config(), key="production_output_chart")
+    st.plotly_chart(build_scrap_figure(production), width="stretch", config=plotly_config(), key="production_scrap_chart")
 
 st.subheader(t("work_orders"))
 limit = 5000

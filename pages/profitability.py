@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import data
 from ui.data import TARGET_VARIANCE_RATE, VARIANCES
-from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure
+from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.format import money, pct, pp
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -26,18 +26,22 @@ if total is None:
     st.info(t("no_data"))
     st.stop()
 
+ledger = data.ledger_vs_operations(url, scope, total)
 c = st.columns(4)
 metric(c[0], t("kpi_revenue"), money(total.revenue_amount, currency, compact=True))
-metric(c[1], t("kpi_gross_profit"), money(total.gross_profit_amount, currency, compact=True))
+metric(c[1], t("kpi_gross_profit_ops"), money(total.gross_profit_amount, currency, compact=True),
+       help=t("kpi_gross_profit_ops_help", l=money(ledger["ledger_gross_profit_amount"], currency, compact=True),
+              d=money(ledger["unposted_variance_amount"], currency, compact=True)))
 metric(c[2], t("kpi_gross_margin"), pct(total.gross_margin_pct))
 metric(c[3], t("kpi_contribution"), pct(total.contribution_pct))
 c = st.columns(4)
-metric(c[0], t("kpi_variance"), money(total.variance_amount, currency, compact=True), help=t("kpi_variance_help"))
+metric(c[0], t("kpi_variance_ops"), money(total.variance_amount, currency, compact=True),
+       help=t("kpi_variance_ops_help", l=money(ledger["ledger_variance_amount"], currency, compact=True),
+              d=money(ledger["unposted_variance_amount"], currency, compact=True)))
 rate = vt.variance_rate_pct if vt is not None else None
 metric(c[1], t("kpi_variance_rate"), pct(rate), delta=pp(rate - TARGET_VARIANCE_RATE) if rate is not None else None,
-       delta_description=t("vs_target"),
-            delta_color="inverse", help=t("kpi_variance_rate_help"))
-metric(c[2], t("kpi_oee_loss"), money(total.oee_loss_amount, currency, compact=True), help=t("kpi_loss_cost_help"))
+       delta_description=t("vs_target"), delta_color="inverse", help=t("kpi_variance_rate_help"))
+metric(c[2], t("kpi_oee_loss"), money(total.oee_loss_amount, currency, compact=True), help=t("kpi_oee_loss_help"))
 over = r["variance_by_product"]
 metric(c[3], t("kpi_variance_rate") + " > 2%", f"{int(over.over_target.sum())} / {len(over)}")
 
@@ -48,7 +52,7 @@ render_table(table, key="pf_ranked", currency=currency, export_name=f"profitabil
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(build_margin_map(r["by_product"], currency), width="stretch", key="pf_margin_map")
+    st.plotly_chart(build_margin_map(r["by_product"], currency), width="stretch", config=plotly_config(), key="pf_margin_map")
 with right:
     ranked = r["by_product"][["product_id", "product_name", "revenue_amount", "gross_profit_amount", "gross_margin_pct"]]
     st.markdown(f"**{t('pf_top')}**")
@@ -64,7 +68,7 @@ n_over = int(over.over_target.sum())
 if n_over:
     st.warning(t("pf_over_target", n=n_over))
 fam = r["variances"].groupby("family", as_index=False)[[f"{v}_amount" for v in VARIANCES]].sum()
-st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES), currency), width="stretch", key="pf_var_chart")
+st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES), currency), width="stretch", config=plotly_config(), key="pf_var_chart")
 var_cols = ["product_id", "product_name", "family", "good_qty", "scrap_qty", "standard_amount", "actual_amount", "variance_amount",
             "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES]
 by_product = over.sort_values("variance_amount", ascending=False)[var_cols].reset_index(drop=True)
@@ -87,5 +91,5 @@ left, right = st.columns(2)
 if r["period_bridge"] is not None:
     base = r["bridge_base"]
     title = t("pf_bridge_periods", a=f"{base.period_from}…{base.period_to}", b=f"{scope.period_from}…{scope.period_to}")
-    left.plotly_chart(build_bridge_figure(r["period_bridge"], title, currency), width="stretch", key="pf_bridge_periods")
-right.plotly_chart(build_bridge_figure(r["budget_bridge"], t("pf_bridge_budget"), currency), width="stretch", key="pf_bridge_budget")
+    left.plotly_chart(build_bridge_figure(r["period_bridge"], title, currency), width="stretch", config=plotly_config(), key="pf_bridge_periods")
+right.plotly_chart(build_bridge_figure(r["budget_bridge"], t("pf_bridge_budget"), currency), width="stretch", config=plotly_config(), key="pf_bridge_budget")

@@ -4,7 +4,7 @@ finance booked that operations cannot explain. Every finding links to the drill-
 import streamlit as st
 
 from ui import data
-from ui.figures import build_completeness_figure
+from ui.figures import build_completeness_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -36,7 +36,7 @@ if findings == 0:
     st.success(t("rc_all_clear"))
 
 if not comp.empty:
-    st.plotly_chart(build_completeness_figure(comp), width="stretch", key="rc_chart")
+    st.plotly_chart(build_completeness_figure(comp), width="stretch", config=plotly_config(), key="rc_chart")
 
 sections = [
     ("rc_no_completion", r["no_completion"], "completed_without_completion"),

@@ -216,7 +216,7 @@ def test_oee_page_settings_and_drill(app):
 
 def test_profitability_page_dimensions_and_drill(app):
     at = _open(app, "pages/profitability.py")
-    assert [m.label for m in at.metric][:4] == ["营业收入", "毛利", "毛利率", "边际贡献率"]
+    assert [m.label for m in at.metric][:4] == ["营业收入", "毛利（业务口径）", "毛利率", "边际贡献率"]
     at.button_group(key="pf_dim.zh").set_value("customer")
     at.run()
     assert not at.exception
@@ -290,3 +290,36 @@ def test_a_sample_from_an_older_contract_is_rebuilt(tmp_path, monkeypatch, small
         version = conn.execute(sa.select(schema.dataset_info.c.info_value).where(schema.dataset_info.c.info_key == "contract_version")).scalar()
     engine.dispose()
     assert version == schema.contract_fingerprint()
+
+
+def _metrics(at: AppTest) -> dict:
+    return {m.label: m for m in at.metric}
+
+
+@pytest.mark.parametrize("mode", ["month", "ytd"])
+def test_a_figure_shown_on_two_pages_has_one_value(app, mode):
+    # the same scope on every page: what two pages both call revenue is the same number, and
+    # where the ledger and operations legitimately differ the label says which and the help
+    # gives the other page's figure
+    at = _open(app, "pages/overview.py", errors_expected=True)
+    at.button_group(key="mode.zh").set_value(mode)
+    at.run()
+    overview = _metrics(at)
+    at = _open(at, "pages/profitability.py")
+    profitability = _metrics(at)
+    assert profitability["营业收入"].value == overview["营业收入"].value
+    assert overview["毛利（账面）"].value in profitability["毛利（业务口径）"].help
+    assert overview["成本差异（账面）"].value in profitability["成本差异（业务口径）"].help
+    assert "毛利" not in profitability  # never an unqualified gross profit beside a qualified one
+    at = _open(at, "pages/cash.py", errors_expected=True)
+    assert overview["期末银行存款"].value in _metrics(at)["当前银行存款"].help
+    at = _open(at, "pages/ledger.py")
+    statement = at.dataframe[0].value
+    revenue = statement.loc[statement["项目"] == "营业收入"].iloc[0]
+    current = [c for c in statement.columns if c.startswith(("本期", "合计"))][0]
+    assert money_text(float(revenue[current])) == overview["营业收入"].value
+
+
+def money_text(value: float) -> str:
+    """The overview's card format in the default unit (万): ¥3,215.04万."""
+    return f"¥{value / 1e4:,.2f}万"

@@ -21,7 +21,7 @@ from analytics.ledger import (
     compute_production_monthly,
     compute_wip_tie,
 )
-from analytics.kpi import compute_kpi_comparison
+from analytics.kpi import compute_kpi_comparison, compute_ledger_vs_operations
 from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
@@ -206,6 +206,11 @@ def trend_scope(scope: Scope) -> Scope:
     if not scope.period_to or scope.n_months >= 12:
         return scope
     return scope.with_periods(month_add(scope.period_to, -11), scope.period_to)
+
+
+def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
+    """The ledger's gross profit and variance for the scope beside the operations' ones."""
+    return compute_ledger_vs_operations(kpis(url, scope), operations)
 
 
 def kpi_comparison(current: dict, others: dict) -> pd.DataFrame:

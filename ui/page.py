@@ -13,7 +13,7 @@ from data_loaders.scope import Scope
 from ui import data
 from ui.filters import FILTERS, not_applied, scope_text
 from ui.format import METRIC_DELTA_ARROW
-from ui.i18n import t
+from ui.i18n import LANGS, lang, t
 
 
 def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple[str, Scope, str]:
@@ -28,6 +28,13 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
     if note:
         line += " · " + note
     st.caption(line)
+    info = data.dataset_info(url)
+    st.session_state["_page_title"] = t(title_key)
+    st.session_state["_export_about"] = [
+        (t("export_scope"), line), (t("export_language"), LANGS[lang()]),
+        (t("export_database"), data.display_url(url)),
+        (t("as_of"), info.get("as_of_date", "—")), (t("last_import"), info.get("last_import_at", t("never"))),
+    ]
     return url, scope, currency
 
 

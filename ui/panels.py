@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.figures import build_events_timeline
+from ui.figures import build_events_timeline, plotly_config
 from ui.format import money, qty
 from ui.page import metric
 from ui.i18n import column_label, t
@@ -106,7 +106,7 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
     with tabs[0]:
         events = docs["machine_events"]
         if not events.empty:
-            st.plotly_chart(build_events_timeline(events), width="stretch", key=f"{key}_timeline")
+            st.plotly_chart(build_events_timeline(events), width="stretch", config=plotly_config(), key=f"{key}_timeline")
         render_table(events, key=f"{key}_events", export_name=f"{work_order_id}_events")
     with tabs[1]:
         render_table(docs["labor_logs"], key=f"{key}_labor", currency=currency, export_name=f"{work_order_id}_labor")

@@ -9,12 +9,14 @@ timestamps, ``*_link`` deep links that show their key.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from ui.codes import translate_codes
-from ui.export import to_excel_bytes
-from ui.format import money, money_delta, pct, pp, qty, qty_delta
+from ui.export import ExportSheet, to_excel_bytes
+from ui.format import column_kind, money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import column_label, t
 
 ROW_PX = 35
@@ -51,7 +53,9 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
         elif col.endswith("_link"):
             config[label] = st.column_config.LinkColumn(label, display_text=r"=(.*)$")
         names[col] = label
-    return frame.rename(columns=names), config
+    shown = frame.rename(columns=names)
+    shown.attrs["kinds"] = {names[col]: column_kind(col) for col in frame.columns}
+    return shown, config
 
 
 def _for_export(frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,12 +94,31 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
         kwargs.update(on_select="rerun", selection_mode="single-row")
     event = st.dataframe(data, **kwargs)
     if export_name:
-        exported, _ = display_frame(_for_export(frame), currency)
-        st.download_button(
-            t("export_excel"), data=to_excel_bytes({export_name: exported}), file_name=f"{export_name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_export",
-        )
+        render_export(frame, export_name, currency, key=f"{key}_export")
     return event
+
+
+def render_export(frame: pd.DataFrame, export_name: str, currency: str, key: str) -> None:
+    """An "Export to Excel" button; the workbook (with an about sheet: page, scope, language,
+    data as-of, export time) is built only when the button is clicked."""
+    about_rows = export_about()
+
+    def workbook() -> bytes:
+        exported, _ = display_frame(_for_export(frame), currency)
+        rows = about_rows + [(t("export_at"), dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))]
+        sheet = ExportSheet(export_name, exported, exported.attrs.get("kinds", {}))
+        return to_excel_bytes([sheet], about=rows, title=st.session_state.get("_page_title") or export_name)
+
+    st.download_button(
+        t("export_excel"), data=workbook, file_name=f"{export_name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key, icon=":material/download:",
+    )
+
+
+def export_about() -> list[tuple[str, str]]:
+    """What the about sheet of an export says: the page, the scope line, filters, language, data as-of."""
+    info = st.session_state.get("_export_about") or []
+    return [(t("export_page"), st.session_state.get("_page_title", "")), *info]
 
 
 KPI_LABELS = {"revenue_amount": "kpi_revenue", "gross_profit_amount": "kpi_gross_profit_ledger", "gross_margin_pct": "kpi_gross_margin",
