@@ -66,6 +66,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # generic
     "currency_note": ("金额单位：{currency}", "Amounts in {currency}"),
     "export_excel": ("导出 Excel", "Export to Excel"),
+    "calculating": ("计算中…", "Calculating…"),
     "export_at": ("导出时间", "Exported at"),
     "export_page": ("页面", "Page"),
     "export_scope": ("范围", "Scope"),
