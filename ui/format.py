@@ -23,7 +23,7 @@ KEY_UNIT = "unit"
 UNITS = ("auto", "1", "1e3", "1e4", "1e6", "1e8")
 # (Chinese suffix, English suffix) shown after the figure, and the unit's name for axis titles
 UNIT_SUFFIX = {"1": ("", ""), "1e3": ("千", "K"), "1e4": ("万", "×10K"), "1e6": ("百万", "M"), "1e8": ("亿", "×100M")}
-UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("元", "units"), "1e3": ("千元", "K"), "1e4": ("万元", "10K"), "1e6": ("百万元", "M"),
+UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("元", "CNY (full)"), "1e3": ("千元", "K"), "1e4": ("万元", "10K"), "1e6": ("百万元", "M"),
               "1e8": ("亿元", "100M")}
 MINUS = "-"  # ASCII: st.metric reads a leading "-" to colour a change as a fall
 METRIC_DELTA_ARROW = "off"

@@ -52,6 +52,9 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm:ss")
         elif col.endswith("_link"):
             config[label] = st.column_config.LinkColumn(label, display_text=r"=(.*)$")
+        elif pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+            # any other number: thousands separators in the reader's locale
+            config[label] = st.column_config.NumberColumn(label, format="localized")
         names[col] = label
     shown = frame.rename(columns=names)
     shown.attrs["kinds"] = {names[col]: column_kind(col) for col in frame.columns}
