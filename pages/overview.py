@@ -4,6 +4,7 @@ for (prior month and same month last year; prior YTD; …), warnings first, and 
 import streamlit as st
 
 from ui import data
+from ui.codes import localized_name
 from ui.figures import build_monthly_pnl_figure, plotly_config
 from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import t
@@ -34,7 +35,7 @@ if untied:
 budget = data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
 if budget is not None:
     for w in budget["warnings"][budget["warnings"].level == "alert"].itertuples():
-        st.error(t("warn_budget", cc=w.cost_center_id, acc=w.account_label, p=pct(w.consumption_pct)))
+        st.error(t("warn_budget", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.consumption_pct)))
         shown = True
 delays = data.cash(url, scope, data.CashScenario(), 0.0, backtest=False)["delays"]
 for customer, days in delays[delays > 30].items():

@@ -147,12 +147,14 @@ def number_delta(value, digits: int = 1) -> str | None:
 
 
 def column_kind(name: str) -> str:
-    """How a column is formatted, from the naming convention: money, price, pct, qty, duration,
+    """How a column is formatted, from the naming convention: money, price, pct, pp, qty, duration,
     days, count, flag, date, datetime, link or text."""
     if name.endswith("_amount"):
         return "money"
     if name.endswith(("_price", "_cost", "_rate_per_h")):
         return "price"
+    if name.endswith("_change_pct") or (name.startswith("vs_") and name.endswith("_pct")):
+        return "pp"  # a change of a ratio: shown in percentage points
     if name.endswith("_pct"):
         return "pct"
     if name.endswith("_qty"):

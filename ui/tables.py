@@ -38,6 +38,8 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.NumberColumn(label, format="accounting")
         elif col.endswith(("_price", "_cost", "_rate_per_h")):
             config[label] = st.column_config.NumberColumn(label, format="%.4f")
+        elif column_kind(col) == "pp":
+            config[label] = st.column_config.NumberColumn(label, format="%+.2f")
         elif col.endswith("_pct"):
             config[label] = st.column_config.NumberColumn(label, format="percent")
         elif col.endswith("_qty"):
@@ -57,6 +59,9 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.NumberColumn(label, format="localized")
         names[col] = label
     shown = frame.rename(columns=names)
+    for col in frame.columns:  # changes of ratios: fractions in data, points on screen and in Excel
+        if column_kind(col) == "pp":
+            shown[names[col]] = frame[col] * 100
     shown.attrs["kinds"] = {names[col]: column_kind(col) for col in frame.columns}
     return shown, config
 
