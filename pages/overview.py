@@ -15,6 +15,9 @@ url, scope, currency = open_page("page_overview")
 comparisons = data.comparison_scopes(scope, data.period_choice())
 k = data.kpis(url, scope)
 others = {name: data.kpis(url, other) for name, other in comparisons}
+budget_kpis = data.budget_kpis(url, scope, data.period_choice())
+if budget_kpis is not None:
+    others["budget"] = budget_kpis
 main_name = comparisons[0][0] if comparisons else None
 main = others.get(main_name)
 changes = data.kpi_comparison(k, others)
@@ -63,7 +66,8 @@ metric(cards[3], t("kpi_cash_period_end"), money(k["cash_amount"], currency, com
 
 if comparisons:
     st.markdown(f"**{t('ov_comparison')}**")
-    render_kpi_comparison(changes, [name for name, _ in comparisons], currency, key="overview_comparison")
+    render_kpi_comparison(changes, list(others), currency, key="overview_comparison")
+    st.caption(t("ov_budget_note"))
 
 pnl = data.monthly_pnl(url, data.trend_scope(scope))
 if pnl.empty:

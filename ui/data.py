@@ -23,7 +23,7 @@ from analytics.ledger import (
     compute_production_monthly,
     compute_wip_tie,
 )
-from analytics.kpi import compute_kpi_comparison, compute_ledger_vs_operations
+from analytics.kpi import compute_budget_kpis, compute_kpi_comparison, compute_ledger_vs_operations
 from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
@@ -236,6 +236,11 @@ def trend_scope(scope: Scope) -> Scope:
 def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
     """The ledger's gross profit and variance for the scope beside the operations' ones."""
     return compute_ledger_vs_operations(kpis(url, scope), operations)
+
+
+def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | None:
+    """The headline KPIs of the original budget for the same span (None without a budget)."""
+    return compute_budget_kpis(pnl_statement(url, scope, "comparison", choice)["statement"])
 
 
 def kpi_comparison(current: dict, others: dict) -> pd.DataFrame:

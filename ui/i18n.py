@@ -92,6 +92,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "warnings": ("预警", "Warnings"),
     "ov_kpis": ("关键指标", "Key figures"),
     "ov_comparison": ("对比", "Comparisons"),
+    "ov_budget_note": ("预算为原始版本的同期预算；产量、报废率与银行存款没有预算。", "Budget: the original version for the same span; output, scrap and cash have no budget."),
     "ov_trend_note": ("趋势图显示截至所选月份的至少 12 个月。", "The trend shows at least the twelve months to the chosen month."),
     "kpi_gross_profit_ledger": ("毛利（账面）", "Gross profit (ledger)"),
     "kpi_gross_profit_ledger_help": ("总账口径：收入 − 标准销售成本 − 已入账成本差异。产品盈利页按业务数据计算，另含未入账工单的差异。",
