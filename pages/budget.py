@@ -54,7 +54,7 @@ for line_type, label in (("cost", "kpi_budget_costs"), ("revenue", "kpi_budget_r
     c = st.columns(4)
     metric(c[0], t("kpi_budget"), money(row.budget_amount, currency, compact=True))
     metric(c[1], t("kpi_actual"), money(row.actual_amount, currency, compact=True))
-    metric(c[2], t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
+    metric(c[2], t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {code_label('fav_unfav', row.fav_unfav)}", help=t("kpi_variance_help"))
     metric(c[3], t("kpi_execution"), pct(row.execution_pct))
     c = st.columns(4)
     if line_type == "cost":  # commitments and what is left belong to the year's budget
@@ -70,7 +70,10 @@ for w in warnings.itertuples():
     text = t(f"bg_{w.level}_line", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
     (st.error if w.level == "alert" else st.warning)(text)
 
-st.plotly_chart(build_execution_heatmap(r["heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
+# execution by month reads as a year: a short span shows its budget year up to its last month
+year_scope = data.year_to_date_scope(scope)
+heat = r if year_scope == scope else data.budget(url, year_scope, version, compare, method, float(warn), float(alert))
+st.plotly_chart(build_execution_heatmap(heat["heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
 ytd = r["year_to_date"]
 by_cc_ytd = ytd[ytd.line_type == "cost"].groupby("cost_center_id", as_index=False)[
     ["budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount"]].sum()

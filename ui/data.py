@@ -243,6 +243,14 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
     return compute_budget_kpis(pnl_statement(url, scope, "comparison", choice)["statement"])
 
 
+def year_to_date_scope(scope: Scope) -> Scope:
+    """January of the scope's last year to its last month, unless the scope is longer."""
+    if not scope.period_to or scope.n_months >= 12:
+        return scope
+    start = min(scope.period_from, f"{scope.period_to[:4]}-01")
+    return scope.with_periods(start, scope.period_to)
+
+
 def kpi_comparison(current: dict, others: dict) -> pd.DataFrame:
     return compute_kpi_comparison(current, others)
 
