@@ -140,6 +140,13 @@ def number(value, digits: int = 1) -> str:
     return f"{sign}{abs(value):,.{digits}f}"
 
 
+def days(value, digits: int = 1) -> str:
+    """A number of days: ``63.0 天`` / ``63.0 days``."""
+    if _missing(value):
+        return "—"
+    return f"{number(value, digits)} {'天' if lang() == 'zh' else 'days'}"
+
+
 def number_delta(value, digits: int = 1) -> str | None:
     if _missing(value):
         return None
