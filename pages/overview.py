@@ -14,7 +14,7 @@ from ui.tables import render_kpi_comparison
 url, scope, currency = open_page("page_overview")
 comparisons = data.comparison_scopes(scope, data.period_choice())
 k = data.kpis(url, scope)
-others = {name: data.kpis(url, other) for name, other in comparisons}
+others = {name: data.kpis(url, other) if data.covers(url, other) else None for name, other in comparisons}
 budget_kpis = data.budget_kpis(url, scope, data.period_choice())
 if budget_kpis is not None:
     others["budget"] = budget_kpis

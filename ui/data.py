@@ -217,6 +217,15 @@ def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None) -> N
     st.session_state["_period_choice"] = choice
 
 
+def covers(url: str, scope: Scope) -> bool:
+    """True when the data has every month of ``scope`` (a comparison before the data starts is
+    unknown, not zero)."""
+    periods = filter_options(url)["periods"]
+    if not periods or not scope.period_from:
+        return False
+    return periods[0] <= scope.period_from and scope.period_to <= periods[-1]
+
+
 def comparison_scopes(scope: Scope, choice: PeriodChoice | None) -> list[tuple[str, Scope]]:
     """The spans this period mode compares with, e.g. [("prior_month", …), ("prior_year", …)]."""
     if not scope.period_to:

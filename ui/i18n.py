@@ -58,6 +58,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "money_unit_help": ("卡片与图表的金额单位；表格金额精确到分。自动：中文为万元，英文为百万（M）。",
                         "The unit of amounts on cards and charts; tables stay exact to the cent. Auto: 万 in Chinese, M in English."),
     "scope_month": ("{m}", "{m}"),
+    "scope_no_periods": ("数据库中没有凭证期间", "no voucher periods in the database"),
     "scope_unit": ("金额单位 {u}", "amounts in {u}"),
     "filters_not_applied": ("本页不适用：{f}", "not applied on this page: {f}"),
     "plants": ("工厂", "Plants"),
