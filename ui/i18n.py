@@ -226,6 +226,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "vx_missing_source": ("来源单据 {t} {i} 不存在：引用断裂。", "Source document {t} {i} does not exist: a broken reference."),
     "vx_clear": ("清除", "Clear"),
     "vx_link_help": ("可复制的链接：", "Link to share:"),
+    "drill_help": ("点一下打开凭证追溯（本窗口，保留语言与筛选）", "Click to open the drill-down (same tab, same language and filters)"),
+    "drill_back": ("返回{p}", "Back to {p}"),
     "wo_search": ("查找工单（工单号、产品编码或名称）", "Find a work order (number, product code or name)"),
     "wo_title": ("工单 {w}", "Work order {w}"),
     "wo_not_found": ("找不到工单 {w}。", "There is no work order {w}."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui import drill as drill_nav
 from ui.codes import translate_codes
 from ui.export import to_excel_bytes
 from ui.format import money, money_delta, pct, pp, qty, qty_delta
@@ -64,10 +65,13 @@ def _for_export(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_name: str | None = None,
-                 height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None):
+                 height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None,
+                 drill: bool = False):
     """Show ``frame`` sortable, with an Excel export button; returns the selection event if asked.
 
-    ``bold_rows``: a boolean mask over the rows (subtotals and totals of a statement)."""
+    ``bold_rows``: a boolean mask over the rows (subtotals and totals of a statement).
+    ``drill``: ``voucher_no`` / ``work_order_id`` cells are buttons that open the drill-down
+    page in place (``ui.drill``)."""
     if frame.empty:
         st.info(t("no_data"))
         return None
@@ -86,9 +90,16 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
     kwargs = dict(hide_index=True, width="stretch", column_config=config, key=key, placeholder="—")
     if height and (len(frame) + 1) * ROW_PX > height:
         kwargs["height"] = height
+    if drill:
+        config.update(drill_nav.button_columns(frame, names_by_col, key))
     if selectable:
+        drill_nav.restore_selection(key)
         kwargs.update(on_select="rerun", selection_mode="single-row")
     event = st.dataframe(data, **kwargs)
+    if selectable:
+        drill_nav.remember_selection(key, event.selection.rows)
+    if drill:
+        drill_nav.follow_click(frame, key)
     if export_name:
         exported, _ = display_frame(_for_export(frame), currency)
         st.download_button(
