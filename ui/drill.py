@@ -90,13 +90,13 @@ def drill_to(param: str, value: str) -> None:
 
 
 def button_columns(frame: pd.DataFrame, labels: dict[str, str], key: str) -> dict:
-    """Column configs that make each key column's cells one-click buttons; ``labels`` maps a
-    column to its on-screen header."""
+    """Column configs that make each key column's cells one-click buttons, pinned to the left
+    so that a wide table does not hide them; ``labels`` maps a column to its on-screen header."""
     config = {}
     for col in KEY_PARAMS:
         if col in frame:
             config[labels[col]] = st.column_config.ButtonColumn(labels[col], type="tertiary", help=t("drill_help"),
-                                                                 key=f"{key}.{col}")
+                                                                 pinned=True, key=f"{key}.{col}")
     return config
 
 
