@@ -5,7 +5,6 @@ import streamlit as st
 from ui import data
 from ui.i18n import t, table_label
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 
 url, scope, currency = open_page("page_data", applies=())
@@ -29,9 +28,8 @@ if not tie.empty:
     st.caption(t("wip_tie_ok", n=f"{len(tie):,}", k=f"{int(tie.is_tied.sum()):,}"))
     untied = tie[~tie.is_tied]
     if not untied.empty:
-        render_table(with_links(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
-                                        "difference_amount"]]),
-                     key="data_wip_untied", currency=currency, export_name="wip_not_tied")
+        render_table(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
+                             "difference_amount"]], key="data_wip_untied", currency=currency, export_name="wip_not_tied", drill=True)
 if st.button(t("run_validation"), key="data_run_validation"):
     st.session_state["data_validation_requested"] = True
 if st.session_state.get("data_validation_requested"):

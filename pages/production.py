@@ -6,7 +6,6 @@ from ui import data
 from ui.figures import build_output_figure, build_scrap_figure, plotly_config
 from ui.i18n import t
 from ui.page import open_page
-from ui.panels import with_links
 from ui.tables import render_table
 
 url, scope, currency = open_page("page_production")
@@ -24,5 +23,5 @@ st.caption(t("work_orders_help", n=f"{limit:,}"))
 orders = data.work_orders(url, scope, limit)
 columns = ["work_order_id", "product_id", "product_name", "family", "work_center_id", "status", "planned_qty",
            "completed_qty", "scrap_qty", "planned_start_date", "actual_start_at", "actual_end_at", "sales_order_id"]
-render_table(with_links(orders[columns]) if not orders.empty else orders, key="production_work_orders", currency=currency,
-             export_name="work_orders", height=420)
+render_table(orders[columns] if not orders.empty else orders, key="production_work_orders", currency=currency,
+             export_name="work_orders", height=420, drill=True)

@@ -8,7 +8,6 @@ from ui.figures import build_completeness_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 
 url, scope, currency = open_page("page_reconciliation")
@@ -49,7 +48,7 @@ sections = [
 ]
 for label, frame, name in sections:
     st.subheader(f"{t(label)} ({len(frame):,})")
-    render_table(with_links(frame), key=f"rc_{name}", currency=currency, export_name=name)
+    render_table(frame, key=f"rc_{name}", currency=currency, export_name=name, drill=True)
 
 st.subheader(t("rc_completeness"))
 render_table(comp, key="rc_completeness_table", currency=currency, export_name="posting_completeness")
