@@ -10,12 +10,13 @@ from ui.tables import render_table
 
 url, scope, currency = open_page("page_production")
 
-production = data.production_monthly(url, scope)
+production = data.production_monthly(url, data.trend_scope(scope))  # a trend: at least twelve months
 if production.empty:
     st.info(t("no_data"))
 else:
     st.plotly_chart(build_output_figure(production), width="stretch", config=plotly_config(), key="production_output_chart")
     st.plotly_chart(build_scrap_figure(production), width="stretch", config=plotly_config(), key="production_scrap_chart")
+    st.caption(t("ov_trend_note"))
 
 st.subheader(t("work_orders"))
 limit = 5000
