@@ -417,3 +417,48 @@ def test_a_figure_shown_on_two_pages_has_one_value(app, mode):
 def money_text(value: float) -> str:
     """The overview's card format in the default unit (万): ¥3,215.04万."""
     return f"¥{value / 1e4:,.2f}万"
+
+
+MODE_CAPTIONS = {"month": "2026年10月", "quarter": "季 2026-10…2026-10", "ytd": "年累计 2026-01…2026-10",
+                 "r12": "滚动12月 2025-11…2026-10", "custom": "自定义 2025-11…2026-10"}
+
+
+@pytest.mark.parametrize("mode", sorted(MODE_CAPTIONS))
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_page_opens_in_every_period_mode(app, page, mode):
+    # the small sample's as-of date is 2026-11-22: the default month is October, the last closed one
+    at = _open(app, page, errors_expected=True)
+    at.button_group(key="mode.zh").set_value(mode)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if e.value.startswith(("出错了", "无法读取数据库"))]
+    scope_line = at.caption[0].value
+    if page in ("pages/cash.py", "pages/data.py"):  # the forecast starts today; data has no period
+        assert "本页不适用" in scope_line or page == "pages/data.py"
+    else:
+        assert scope_line.startswith(MODE_CAPTIONS[mode]), scope_line
+    assert (at.session_state["mode"] if "mode" in at.session_state else "month") == mode  # the default is not stored
+
+
+def test_the_month_steps_and_the_numbers_follow(app):
+    at = _open(app, "pages/overview.py", errors_expected=True)
+    october = at.metric[0].value
+    at.button(key="month_prev").click()
+    at.run()
+    assert at.caption[0].value.startswith("2026年9月")
+    assert at.session_state["month"] == "2026-09"
+    assert at.metric[0].value != october
+    at.button(key="month_next").click()
+    at.run()
+    assert at.metric[0].value == october
+    assert at.query_params.get("month") in (None, [], "")  # back on the default: the URL stays clean
+
+
+def test_a_shared_link_reproduces_the_view_in_english(app_data_dir):
+    # a link opens a new session: the URL's choices are read when the session starts
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"lang": "en", "mode": "ytd", "month": "2026-06", "plant": "P2"})
+    at.run()
+    at = _open(at, "pages/ledger.py", "en")
+    assert at.caption[0].value.startswith("YTD 2026-01…2026-06 · Plants P2")
+    assert at.session_state["plant"] == ["P2"]
