@@ -96,6 +96,23 @@ def prune_backups(db_path: Path, keep: int | None = None) -> list[Path]:
     return removed
 
 
+def read_state(engine) -> dict:
+    """Whether a database can be read: ``{"readable": bool, "reason": str, "info": dict | None}``.
+
+    ``info`` is ``dataset_info`` as key -> value, None when the database has no such table.
+    ``reason`` is the driver's first line (e.g. DuckDB's "not a valid DuckDB database file" or
+    "Could not set lock on file … Conflicting lock is held in … (PID 4242)").
+    """
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(schema.dataset_info.name):
+                return {"readable": True, "reason": "", "info": None}
+            rows = conn.execute(sa.select(schema.dataset_info.c.info_key, schema.dataset_info.c.info_value)).all()
+    except Exception as exc:  # any failure to open or read is the reason shown, whatever its type
+        return {"readable": False, "reason": str(getattr(exc, "orig", exc)).splitlines()[0][:300], "info": None}
+    return {"readable": True, "reason": "", "info": dict(rows)}
+
+
 def describe(path: Path) -> dict:
     """What a backup holds: its source, data version and voucher lines (None if unreadable)."""
     out = {"source": None, "data_version": None, "n_voucher_lines": None, "problem": None}
