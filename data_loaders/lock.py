@@ -1,11 +1,12 @@
 """One writer at a time: the lock every build, import and restore takes before it writes.
 
-For a database file (DuckDB, SQLite) the lock is ``<database>.lock`` beside it. The file is
-created once and never deleted; the lock itself is the operating system's lock on it
-(``fcntl.flock``, ``msvcrt.locking`` on Windows), so a writer that is killed (even with
-``kill -9``) releases it the moment its process ends. The file's text only says who holds
-the lock: pid, host, command and start time, as JSON. A writer that finds that text left
-behind by a process that ended without finishing takes the lock over and says so
+For a database file (DuckDB, SQLite) the lock is ``<database>.lock`` beside it, and the lock
+itself is the operating system's lock on that file (``fcntl.flock``, ``msvcrt.locking`` on
+Windows), so a writer that is killed (even with ``kill -9``) releases it the moment its
+process ends. The file's text only says who holds the lock: pid, host, command and start
+time, as JSON. A clean release deletes the file (a waiter that locked the deleted file sees
+that its inode is gone and locks the new one); a file left behind therefore names a writer
+that ended without finishing, and the next writer takes the lock over and says so
 (``WriteLock.took_over``).
 
 Server databases (PostgreSQL, MariaDB/MySQL) use the server's own advisory lock
@@ -140,6 +141,14 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    """True when ``fd`` is still the file at ``path`` (not one a releasing holder deleted)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
+
+
 _held: dict[str, WriteLock] = {}  # re-entrancy: key -> lock held by this thread
 _held_guard = threading.Lock()
 
@@ -188,19 +197,27 @@ def file_lock(db_path: Path, timeout: float = 0.0, poll: float = 0.1) -> Iterato
         return
     db_path.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(db_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     start = time.monotonic()
-    try:
-        while not _try_lock(fd):
-            waited = time.monotonic() - start
-            if waited >= timeout:
-                raise DatabaseBusy(str(db_path), read_owner(db_path), waited)
-            time.sleep(min(poll, max(timeout - waited, 0.01)))
-    except BaseException:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            got = _try_lock(fd)
+            if got and _same_file(fd, path):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        if got:  # we locked a file its holder has just deleted on release: lock the new one
+            _unlock(fd)
+            os.close(fd)
+            continue
         os.close(fd)
-        raise
-    # We hold the OS lock and a clean release empties the file, so any text left there was
-    # written by a writer that ended without finishing (killed, crashed, power lost).
+        waited = time.monotonic() - start
+        if waited >= timeout:
+            raise DatabaseBusy(str(db_path), read_owner(db_path), waited)
+        time.sleep(min(poll, max(timeout - waited, 0.01)))
+    # We hold the OS lock and a clean release deletes (on Windows empties) the file, so any text
+    # left there was written by a writer that ended without finishing (killed, crashed, power lost).
     took_over = read_owner(db_path)
     owner = {**owner_record(), "thread": threading.get_ident()}
     lock = WriteLock(str(db_path), owner, took_over)
@@ -217,8 +234,10 @@ def file_lock(db_path: Path, timeout: float = 0.0, poll: float = 0.1) -> Iterato
     finally:
         if _leave(key):
             try:
+                path.unlink()  # no file = released cleanly (waiters notice the new inode)
+            except OSError:  # Windows cannot delete an open file: empty it instead
                 os.lseek(fd, 0, os.SEEK_SET)
-                os.ftruncate(fd, 0)  # empty = released cleanly
+                os.ftruncate(fd, 0)
             finally:
                 _unlock(fd)
                 os.close(fd)
