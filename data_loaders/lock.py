@@ -10,7 +10,7 @@ that ended without finishing, and the next writer takes the lock over and says s
 (``WriteLock.took_over``).
 
 Server databases (PostgreSQL, MariaDB/MySQL) use the server's own advisory lock
-(``pg_try_advisory_lock`` / ``GET_LOCK``) on a connection of their own, held for the whole
+(``pg_try_advisory_lock`` / ``GET_LOCK``, one per database and schema) on a connection of their own, held for the whole
 import; the server frees it when that connection ends.
 
 A second writer waits up to ``timeout`` seconds (0 = do not wait), then gets
@@ -22,6 +22,7 @@ it again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import socket
@@ -36,8 +37,16 @@ from typing import Iterator
 import sqlalchemy as sa
 
 LOCK_SUFFIX = ".lock"
-SERVER_LOCK_NAME = "bfi_import"
-SERVER_LOCK_KEY = 0x42F1_0001  # pg advisory lock key: any constant the app alone uses
+SERVER_LOCK_PREFIX = "bfi_import"
+
+
+def _server_lock_ids(url: str) -> tuple[int, str]:
+    """The PostgreSQL advisory key and the MySQL lock name of one database (and schema: the URL
+    without its password names both), so that imports into different databases never wait."""
+    u = sa.engine.make_url(url)
+    shown = u.render_as_string(hide_password=True)
+    key = int.from_bytes(hashlib.sha256(shown.encode()).digest()[:8], "big", signed=True)
+    return key, f"{SERVER_LOCK_PREFIX}:{u.database or ''}"[:64]
 
 
 class DatabaseBusy(RuntimeError):
@@ -254,6 +263,7 @@ def server_lock(url: str, timeout: float = 0.0, poll: float = 0.25) -> Iterator[
         finally:
             _leave(key)
         return
+    lock_key, lock_name = _server_lock_ids(url)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)  # the session ends with the connection
     backend = engine.dialect.name
     conn = engine.connect()
@@ -261,9 +271,9 @@ def server_lock(url: str, timeout: float = 0.0, poll: float = 0.25) -> Iterator[
     try:
         while True:
             if backend == "postgresql":
-                got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": SERVER_LOCK_KEY}).scalar()
+                got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key}).scalar()
             else:
-                got = conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": SERVER_LOCK_NAME}).scalar() == 1
+                got = conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock_name}).scalar() == 1
             conn.commit()
             if got:
                 break
@@ -285,9 +295,9 @@ def server_lock(url: str, timeout: float = 0.0, poll: float = 0.25) -> Iterator[
         if _leave(key):
             try:
                 if backend == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": SERVER_LOCK_KEY})
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
                 else:
-                    conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": SERVER_LOCK_NAME})
+                    conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": lock_name})
                 conn.commit()
             finally:
                 conn.close()

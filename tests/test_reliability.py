@@ -23,7 +23,7 @@ from data_loaders import engine as eng
 from data_loaders import schema
 from data_loaders.build import file_identity, load_into
 from data_loaders.importer import import_folder, import_sources
-from data_loaders.lock import DatabaseBusy, file_lock, lock_path, read_owner
+from data_loaders.lock import DatabaseBusy, file_lock, read_owner, write_lock
 from data_loaders.queries import load_data_version
 from tests.test_importer import BAD, GOOD, good_sources
 
@@ -134,6 +134,28 @@ def test_a_second_writer_is_refused_naming_the_owner_then_waits_and_applies(db, 
     waited = result(proc)
     assert waited["ok"] and waited["rows"]["voucher_lines"] == 102
     assert n_lines(url) == 102 and version(url) != v0
+
+
+def test_every_database_kind_has_one_writer_at_a_time(empty_url):
+    # DuckDB and SQLite: the lock file; PostgreSQL and MariaDB (marked server): the advisory lock
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with write_lock(empty_url):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(30)
+    try:
+        with pytest.raises(DatabaseBusy, match="Nothing was written"):
+            import_sources(good_sources(), empty_url, "replace", lock_timeout=0.3)
+    finally:
+        release.set()
+        holder.join()
+    assert import_sources(good_sources(), empty_url, "replace", lock_timeout=0).ok
+    assert version(empty_url)
 
 
 @pytest.mark.parametrize("timeout", [0, 120])
