@@ -221,6 +221,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "import_rejected": ("导入被拒绝，未写入任何数据。请修正以下 {n} 个问题：", "Import rejected; nothing was stored. Fix these {n} problems:"),
     "import_readonly": ("当前连接的是外部数据库，应用只读不写。请在源系统中修改数据。", "The app reads a company database and never writes to it; change the data at its source."),
     "warnings_list": ("提示", "Notes"),
+    "replace_confirm": ("我明白：这会替换全部数据；旧数据会保留一份备份。", "I understand this replaces all data; a backup is kept."),
+    "replace_needs_confirm": ("替换模式需先勾选确认。", "Replace mode needs the confirmation above."),
+    "database_busy": ("数据库正在被另一个写入占用：{message}", "The database is being written by someone else: {message}"),
+    "database_unreadable": (
+        "无法打开数据库文件 {path}：{reason}。应用不会覆盖或重建它。若另一个程序正在写入它，请关闭该程序后刷新；"
+        "若文件已损坏，请在下方恢复一个备份（或在命令行运行 python cli.py restore --latest）。",
+        "Cannot open the database file {path}: {reason}. The app will not replace or rebuild it. If another program is "
+        "writing it, close that program and reload; if the file is damaged, restore a backup below (or run "
+        "python cli.py restore --latest).",
+    ),
+    "backups": ("备份与恢复", "Backups and restore"),
+    "backups_help": ("每次替换导入、重建示例或恢复之前，原数据库都会备份到 {folder}；保留最近 {n} 份（环境变量 BFI_BACKUPS_KEEP）。",
+                     "Before every replace-mode import, sample rebuild or restore the database is copied to {folder}; "
+                     "the newest {n} are kept (environment variable BFI_BACKUPS_KEEP)."),
+    "no_backups": ("还没有备份。", "No backups yet."),
+    "backup_choose": ("选择要恢复的备份", "Backup to restore"),
+    "restore_confirm": ("我明白：当前数据将被备份 {name} 替换（当前数据也会先备份）。",
+                        "I understand the current data will be replaced by {name} (the current data is backed up first)."),
+    "restore_button": ("恢复此备份", "Restore this backup"),
+    "restored": ("已恢复备份 {name}；恢复前的数据已备份为 {kept}。", "Restored {name}; the data before it was kept as {kept}."),
     # drill-down
     "page_vouchers": ("凭证追溯", "Voucher drill-down"),
     "page_reconciliation": ("业财对账", "Business–finance reconciliation"),
@@ -514,6 +534,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "total_qty": ("总数量", "Total quantity"),
     "week": ("周", "Week"),
     "table_name": ("数据表", "Table"),
+    "backup_name": ("备份文件", "Backup"),
+    "created_at": ("创建时间", "Created"),
+    "size_mb": ("大小(MB)", "Size (MB)"),
+    "n_voucher_lines": ("凭证分录行数", "Voucher lines"),
     "table_label": ("名称", "Name"),
     "n_rows": ("行数", "Rows"),
     "date_from": ("起始日期", "From"),
