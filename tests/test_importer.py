@@ -151,7 +151,7 @@ BAD = {
     ),
     "formula_cell": (
         [("plants.xlsx", _xlsx_with_formula())],
-        ("plants.xlsx:plants", 2, "C", "formula"),
+        ("plants.xlsx", 2, "city", "formula"),
     ),
     "csv_formula": (
         _replace("plants.csv", "plant_id,plant_name,city,currency\nP1,=HYPERLINK(\"x\"),苏州,CNY\n"),
