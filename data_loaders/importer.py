@@ -66,7 +66,7 @@ def import_limits() -> tuple[int, int]:
 def shorten(value, limit: int = SHOWN_CHARS) -> str:
     """A value as a problem shows it: NULs made visible, cut to ``limit`` characters."""
     text = "" if value is None else str(value)
-    if len(text) > limit:
+    if len(text) > limit + 30:  # room for the suffix, so that shortening twice changes nothing
         text = text[: limit - 1] + f"… ({len(text):,} characters)"
     return text.replace("\x00", "\\x00")
 
@@ -234,7 +234,8 @@ def detect_encoding(data: bytes, file: str = "") -> tuple[str | None, list[Probl
     if data.startswith(codecs.BOM_UTF8):
         return ("utf-8-sig", []) if _is_utf8(data[3:]) else (None, [Problem(
             file, 0, "", "", "the file starts as UTF-8 but has bytes that are not UTF-8; save it as UTF-8 again / 文件含有非 UTF-8 字节，请重新另存为 UTF-8")])
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 10:
         return None, [Problem(file, 0, "", "", "the file is binary or UTF-16; save it as CSV in UTF-8 or GBK / 文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")]
     if _is_utf8(data):
         return "utf-8", []
@@ -1045,7 +1046,7 @@ def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> lis
     ``validate`` and the parser check keys, ranges and NULs before any write).
 
     A duplicate key the database names (PostgreSQL ``Key (a, b)=(x, 1) already exists``, DuckDB
-    ``Duplicate key "a: x, b: 1"``, MySQL ``Duplicate entry 'x'`` on a one-column key) is traced
+    ``Duplicate key "a: x, b: 1"`` or ``duplicate key "x, 1"``, MySQL ``Duplicate entry 'x'`` on a one-column key) is traced
     back to its file, row and column; anything else becomes one problem with the database's
     first line, cut to 200 characters and never with the connection URL.
     """
@@ -1067,13 +1068,21 @@ def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> lis
             name, _, value = part.partition(": ")
             pairs[name.strip()] = value.strip()
     m = re.search(r"Duplicate entry '(.*?)' for key", text)
+    bare = None if pairs else re.search(r'duplicate key "(.+?)"', text)  # DuckDB through Arrow: values only
     out: list[Problem] = []
     for pt in parsed:
         if table_name and pt.table != table_name:
             continue
         table = schema.table_by_name(pt.table)
         pk = [c.name for c in table.primary_key.columns]
-        wanted = pairs if pairs and set(pairs) <= set(pt.frame.columns) else ({pk[0]: m[1]} if m and len(pk) == 1 and pk[0] in pt.frame else None)
+        if pairs:
+            wanted = pairs if set(pairs) <= set(pt.frame.columns) else None
+        elif bare and len(bare[1].split(", ")) == len(pk):
+            wanted = dict(zip(pk, bare[1].split(", ")))
+        else:
+            wanted = {pk[0]: m[1]} if m and len(pk) == 1 else None
+        if wanted and not set(wanted) <= set(pt.frame.columns):
+            wanted = None
         if not wanted:
             continue
         hit = np.ones(len(pt.frame), dtype=bool)
