@@ -1144,7 +1144,8 @@ def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str
     return counts
 
 
-def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "append", lock_timeout: float = 0.0) -> ImportReport:
+def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "append", lock_timeout: float = 0.0,
+                   number_format: NumberFormat | None = None, encoding: str | None = None) -> ImportReport:
     """Validate ``sources`` and, only if nothing is wrong, write them to the database at ``url``.
 
     ``mode`` is ``append`` (keys must be new) or ``replace`` (the import becomes the whole dataset).
@@ -1153,11 +1154,12 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
     then ``data_loaders.lock.DatabaseBusy`` is raised and nothing is written. A DuckDB file is
     written through a copy that replaces it in one rename (replace mode keeps the previous file
     in ``backups/`` first); other databases in one transaction. Every successful import stamps a
-    new ``data_version`` in ``dataset_info``.
+    new ``data_version`` in ``dataset_info``. ``number_format`` and ``encoding`` state the files'
+    separators and text encoding; by default they are detected per file (see ``read_sources``).
     """
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
-    parsed, problems, warnings = read_sources(sources)
+    parsed, problems, warnings = read_sources(sources, number_format, encoding)
     if not parsed and not problems:
         problems.append(Problem("", 0, "", "", "no importable files were given / 没有可导入的文件"))
     if problems:
@@ -1205,17 +1207,17 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
                     eng.refresh_statistics(engine)
                 finally:
                     engine.dispose()
-        except sa.exc.SQLAlchemyError as exc:
-            message = str(getattr(exc, "orig", exc)).splitlines()[0]
-            return ImportReport([Problem("(database)", 0, "", "", f"the database refused the rows, nothing was stored: {message} / 数据库拒绝写入，未保存任何数据")], {}, warnings)
+        except sa.exc.SQLAlchemyError as exc:  # a last resort: the checks above should have said it first
+            return ImportReport(problems_from_db_error(exc, parsed)[:MAX_PROBLEMS], {}, warnings)
     return ImportReport([], counts, warnings)
 
 
-def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0) -> ImportReport:
+def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0,
+                  number_format: NumberFormat | None = None, encoding: str | None = None) -> ImportReport:
     """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``); see ``import_sources``."""
     folder = Path(folder)
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
     sources = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())
                if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
-    return import_sources(sources, url, mode, lock_timeout)
+    return import_sources(sources, url, mode, lock_timeout, number_format, encoding)
