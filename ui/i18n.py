@@ -76,6 +76,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_data": ("所选范围内没有数据。请放宽筛选条件。", "No data in the selected scope. Widen the filters."),
     "error_generic": ("出错了：{message}", "Something went wrong: {message}"),
     "error_database": ("无法读取数据库：{message}", "Cannot read the database: {message}"),
+    "data_updated": ("数据已更新（{time}）", "Data updated at {time}"),
+    "data_stale": ("数据库不可用，显示的是 {time} 的缓存数据", "The database is unreachable; showing figures cached at {time}"),
+    "stale_nothing_cached": ("数据库不可用，这一页在 {time} 之前没有缓存的数据。数据库恢复后刷新页面即可。",
+                             "The database is unreachable and this page has no figures cached before {time}. "
+                             "Reload the page when the database is back."),
+    "page_needs_tables": ("这一页需要 {tables} 表，数据库中没有。请在“数据管理”页导入或查看校验结果。",
+                          "This page needs the tables {tables}, which the database lacks. Import them or see the checks "
+                          "on the Data page."),
+    "page_needs_columns": ("这一页需要这些列，数据库中没有：{columns}。请在“数据管理”页查看校验结果。",
+                           "This page needs these columns, which the database lacks: {columns}. See the checks on the "
+                           "Data page."),
+    "tables_missing": ("数据库缺少 {n} 张表：{tables}", "The database lacks {n} tables: {tables}"),
+    "columns_missing": ("数据库缺少这些列：{columns}", "The database lacks these columns: {columns}"),
     "building_sample": ("首次启动：正在生成示例工厂数据…", "First start: building the sample plant…"),
     "built_sample": ("示例工厂已生成。", "The sample plant is ready."),
     "rows_shown": ("显示 {n} 行", "{n} rows shown"),
@@ -540,6 +553,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "n_voucher_lines": ("凭证分录行数", "Voucher lines"),
     "table_label": ("名称", "Name"),
     "n_rows": ("行数", "Rows"),
+    "is_missing": ("表缺失", "Table missing"),
+    "missing_columns": ("缺少的列", "Missing columns"),
     "date_from": ("起始日期", "From"),
     "date_to": ("截止日期", "To"),
     "check": ("校验项", "Check"),
