@@ -72,6 +72,8 @@ def validate_database(engine: Engine) -> pd.DataFrame:
             for c in table.columns:
                 for fk in c.foreign_keys:
                     parent = fk.column.table
+                    if parent.name not in present:
+                        continue  # reported as a missing table; nothing to check against
                     orphan = (
                         sa.select(_pk_label(table).label("row_key"), c.label("value"))
                         .select_from(table.outerjoin(parent, parent.c[fk.column.name] == c))

@@ -87,6 +87,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_needs_columns": ("这一页需要这些列，数据库中没有：{columns}。请在“数据管理”页查看校验结果。",
                            "This page needs these columns, which the database lacks: {columns}. See the checks on the "
                            "Data page."),
+    "database_empty": ("数据库中还没有凭证，这一页无从显示。请在“数据管理”页导入数据。",
+                       "The database holds no vouchers yet, so this page has nothing to show. Import data on the Data page."),
     "tables_missing": ("数据库缺少 {n} 张表：{tables}", "The database lacks {n} tables: {tables}"),
     "columns_missing": ("数据库缺少这些列：{columns}", "The database lacks these columns: {columns}"),
     "building_sample": ("首次启动：正在生成示例工厂数据…", "First start: building the sample plant…"),

@@ -75,6 +75,9 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
     st.caption(line)
     info = data.dataset_info(url)
     require(url, PAGE_TABLES.get(title_key, ()))
+    if title_key in PAGE_TABLES and not options.get("periods"):  # an empty database: nothing to draw yet
+        st.info(t("database_empty"))
+        st.stop()
     st.session_state["_page_title"] = t(title_key)
     st.session_state["_export_about"] = [
         (t("export_scope"), line), (t("export_language"), LANGS[lang()]),
