@@ -272,7 +272,8 @@ def check_version(url: str) -> dict:
             last = _FOLLOWED.get(url)
         if last is None:
             raise
-        state = {**last, "stale": True, "reason": (str(exc).splitlines() or [type(exc).__name__])[0][:300]}
+        said = str(getattr(exc, "orig", None) or exc)  # the driver's words, without SQLAlchemy's class prefix
+        state = {**last, "stale": True, "reason": (said.splitlines() or [type(exc).__name__])[0][:300]}
     else:
         now = dt.datetime.now().isoformat(sep=" ", timespec="seconds")
         updated = (stamp.get("data_version_at") or "").replace("T", " ") or now

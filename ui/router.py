@@ -71,7 +71,8 @@ def run() -> None:
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    said = str(getattr(exc, "orig", None) or exc)  # a driver's words, without SQLAlchemy's class prefix
+    return said.splitlines()[0] if said.strip() else type(exc).__name__
 
 
 def _say_data_state(state: dict) -> None:
