@@ -6,7 +6,6 @@ Streamlit's AppTest (see docs/RELIABILITY.md, "The app follows the data")."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys

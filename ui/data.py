@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-import time
 from dataclasses import dataclass
 
 import pandas as pd
