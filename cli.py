@@ -34,7 +34,7 @@ from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import Scope
-from data_loaders.validation import validate_database
+from data_loaders.validation import find_schema_gaps, validate_database
 from reports.kpi import kpi_report
 from reports.lineage import voucher_trace, work_order_trace
 from sample_data.build import build_sample
@@ -102,7 +102,29 @@ def _confirmed(question: str, yes: bool) -> bool:
 
 
 def _shown(url: str) -> str:
-    return sa.engine.make_url(eng.normalize_url(url)).render_as_string(hide_password=True)
+    """``url`` for messages: never its password (an unparsable URL is shown as its scheme only)."""
+    try:
+        return sa.engine.make_url(eng.normalize_url(url)).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: show no part that could hold a secret
+        return url.split("://", 1)[0] + "://…" if "://" in url else "…"
+
+
+def _hide(text: str, url: str) -> str:
+    """``text`` with the URL's password, if any, blanked (driver messages may quote the URL)."""
+    try:
+        password = sa.engine.make_url(eng.normalize_url(url)).password
+    except Exception:
+        return text
+    return text.replace(str(password), "***") if password else text
+
+
+def _check_url(url: str) -> None:
+    """Refuse an unknown scheme or a driver that is not installed before any work (exit 2)."""
+    try:
+        sa.engine.make_url(eng.normalize_url(url)).get_dialect().import_dbapi()
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise ValueError(f"not a database URL this app can use: {_shown(url)} ({_hide(str(exc).splitlines()[0], url)}); "
+                         "use duckdb:///file.duckdb, sqlite:///file.sqlite, postgresql://… or mysql://…") from None
 
 
 def _source(url: str) -> str | None:
@@ -161,13 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema-doc":
             print(render_tables(), end="")
             return 0
+        _check_url(url)
         if args.command == "build-sample":
             if _has_data(url) and _source(url) != "sample" and not _confirmed(
                     f"{_shown(url)} holds data that is not the sample (or cannot be read); replace it with the sample?", args.yes):
                 return 2
             t0 = time.perf_counter()
             counts = build_sample(url, args.scale, args.as_of, lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr), timeout=args.wait)
-            print(json.dumps({"database": eng.normalize_url(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
+            print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
             return 0
         if args.command == "import":
             if args.mode == "replace" and _has_data(url) and not _confirmed(
@@ -190,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         engine = eng.make_engine(url, read_only=True)
         if args.command == "validate":
             findings = validate_database(engine)
-            print(json.dumps({"ok": findings.empty, "findings": findings.to_dict(orient="records")}, ensure_ascii=False, indent=2))
+            gaps = find_schema_gaps(engine)
+            print(json.dumps({"ok": findings.empty, **gaps, "findings": findings.to_dict(orient="records")},
+                             ensure_ascii=False, indent=2))
             return 0 if findings.empty else 1
         if args.command == "trace":
             result = trace_json(engine, args.key)
@@ -204,13 +229,19 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(kpi_report(engine, scope), ensure_ascii=False, indent=2, default=str))
             return 0
     except DatabaseBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_hide(str(exc), url)}", file=sys.stderr)
         return 2
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_hide(str(exc), url)}", file=sys.stderr)
         return 2
-    except sa.exc.OperationalError as exc:
-        print(f"error: cannot use the database {eng.normalize_url(url)}: {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["unreachable"])[0]
+        print(f"error: cannot use the database {_shown(url)}: {_hide(reason, url)}", file=sys.stderr)
+        return 2
+    except sa.exc.DBAPIError as exc:  # e.g. a table the contract needs is missing
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
+        print(f"error: the database {_shown(url)} cannot answer: {_hide(reason, url)} "
+              "(run `cli.py validate` to see what is missing)", file=sys.stderr)
         return 2
     return 2
 

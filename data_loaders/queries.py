@@ -103,6 +103,22 @@ def load_data_version(engine: Engine) -> str | None:
         return conn.execute(stmt).scalar()
 
 
+def load_data_stamp(engine: Engine) -> dict[str, str]:
+    """``{"data_version", "data_version_at", "data_version_by"}`` as stamped by the last write
+    (keys absent when the database has no stamp); ``{}`` when there is no ``dataset_info``
+    table at all. One small query: the app runs it every few seconds to follow imports."""
+    info = s.dataset_info
+    keys = ("data_version", "data_version_at", "data_version_by")
+    stmt = sa.select(info.c.info_key, info.c.info_value).where(info.c.info_key.in_(keys))
+    try:
+        with engine.connect() as conn:
+            return {k: v for k, v in conn.execute(stmt)}
+    except sa.exc.DBAPIError:
+        if not sa.inspect(engine).has_table(info.name):
+            return {}
+        raise
+
+
 def select_table_stats(table: sa.Table) -> sa.Select:
     cols = [sa.func.count().label("n_rows")]
     date_col = DATE_COLUMNS.get(table.name)
@@ -129,6 +145,45 @@ def load_table_stats(engine: Engine) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=None) -> pd.DataFrame:
+    """``load_table_stats`` for a partial database: one row per contract table, ``is_missing``
+    True (and ``n_rows`` empty) for a table that does not exist; no date range where the date
+    column is missing."""
+    missing_columns = missing_columns or {}
+    rows = []
+    with engine.connect() as conn:
+        for table in s.CONTRACT_TABLES:
+            row = {"table_name": table.name, "is_missing": table.name in missing_tables, "n_rows": None,
+                   "date_from": "", "date_to": ""}
+            if not row["is_missing"]:
+                date_col = DATE_COLUMNS.get(table.name)
+                cols = [sa.func.count().label("n_rows")]
+                if date_col and date_col not in missing_columns.get(table.name, ()):
+                    c = table.c[date_col]
+                    cols += [sa.func.min(c).label("date_from"), sa.func.max(c).label("date_to")]
+                found = conn.execute(sa.select(*cols).select_from(table)).one()
+                row["n_rows"] = int(found.n_rows)
+                for key in ("date_from", "date_to"):
+                    value = getattr(found, key, None)
+                    row[key] = str(value)[:10] if value is not None else ""
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["n_rows"] = frame.n_rows.astype("Int64")
+    return frame
+
+
+def load_filter_options_present(engine: Engine, missing_tables=()) -> dict:
+    """``load_filter_options`` that leaves a list empty when its table does not exist."""
+    with engine.connect() as conn:
+        def values(table, stmt):
+            return [] if table.name in missing_tables else [r[0] if len(r) == 1 else tuple(r) for r in conn.execute(stmt)]
+        return {
+            "periods": values(s.vouchers, sa.select(s.vouchers.c.period).distinct().order_by(s.vouchers.c.period)),
+            "plants": values(s.plants, sa.select(s.plants.c.plant_id, s.plants.c.plant_name).order_by(s.plants.c.plant_id)),
+            "families": values(s.products, sa.select(s.products.c.family).distinct().order_by(s.products.c.family)),
+        }
 
 
 def load_filter_options(engine: Engine) -> dict:

@@ -19,12 +19,20 @@ st.caption(data.display_url(url))
 
 st.subheader(t("table_counts"))
 stats = data.table_stats(url)
-stats = stats.assign(table_label=stats.table_name.map(table_label))[["table_name", "table_label", "n_rows", "date_from", "date_to"]]
+gone = list(stats.table_name[stats.is_missing])
+if gone:
+    st.warning(t("tables_missing", n=len(gone), tables=", ".join(gone)))
+lacking = [f"{n}.{c}" for n, cols in data.schema_gaps(url)["missing_columns"].items() for c in cols]
+if lacking:
+    st.warning(t("columns_missing", columns=", ".join(lacking)))
+stats = stats.assign(table_label=stats.table_name.map(table_label))[
+    ["table_name", "table_label", "n_rows", "date_from", "date_to"] + (["is_missing"] if gone else [])
+    + (["missing_columns"] if lacking else [])]
 render_table(stats, key="data_table_stats", export_name="table_counts", height=420)
 
 st.subheader(t("validation"))
-tie = data.wip_tie(url)
-if not tie.empty:
+tie = data.wip_tie(url) if not data.missing(url, data.WIP_TIE_TABLES) else None
+if tie is not None and not tie.empty:
     st.caption(t("wip_tie_ok", n=f"{len(tie):,}", k=f"{int(tie.is_tied.sum()):,}"))
     untied = tie[~tie.is_tied]
     if not untied.empty:

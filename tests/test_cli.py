@@ -65,3 +65,60 @@ def test_bad_arguments_and_unreachable_database(built, capsys):
     assert "YYYY-MM" in capsys.readouterr().err
     assert cli.main(["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "validate"]) == 2
     assert "cannot use the database" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- URLs, passwords, partial databases
+SECRET = "s3cret-Pw"
+
+
+@pytest.mark.parametrize("command", [["validate"], ["report"], ["backups"], ["trace", "X"],
+                                     ["build-sample", "--scale", "0.05", "--yes", "--wait", "0"]])
+def test_an_unreachable_server_exits_2_without_the_password(command, capsys):
+    assert cli.main(["--db", f"postgresql://bob:{SECRET}@127.0.0.1:1/plant", *command]) == 2  # nothing listens on port 1
+    out, err = capsys.readouterr()
+    assert SECRET not in out + err
+    if command[0] != "backups":  # backups: "DuckDB files only", said before any connection
+        assert "cannot use the database postgresql+psycopg://bob:***@127.0.0.1:1/plant" in err, err
+
+
+def test_an_import_into_an_unreachable_server_exits_2_without_the_password(tmp_path, capsys):
+    for name, data in good_sources():
+        (tmp_path / name).write_bytes(data)
+    code = cli.main(["--db", f"postgresql://bob:{SECRET}@127.0.0.1:1/plant", "import", str(tmp_path), "--wait", "0"])
+    out, err = capsys.readouterr()
+    assert code == 2 and SECRET not in out + err, (code, out[-500:], err[-500:])
+
+
+@pytest.mark.parametrize("url, said", [("foo://x", "foo://x"), ("mssql+pyodbc://bob:" + SECRET + "@h/db", "mssql+pyodbc://bob:***@h/db"),
+                                       ("no url at all", "…")])
+def test_an_unknown_scheme_or_driver_exits_2_with_a_message(url, said, capsys):
+    assert cli.main(["--db", url, "validate"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: not a database URL this app can use: " + said), err
+    assert SECRET not in out + err and "Traceback" not in err
+
+
+def test_validate_names_missing_tables_and_columns_and_report_exits_2(built, tmp_path, capsys):
+    import shutil
+
+    import sqlalchemy as sa
+
+    from data_loaders import engine as eng
+
+    path = tmp_path / "partial.duckdb"
+    shutil.copyfile(eng.duckdb_path(built), path)
+    url = f"duckdb:///{path}"
+    engine = eng.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE budgets"))
+        conn.execute(sa.text("ALTER TABLE purchase_orders DROP COLUMN unit_price"))
+    engine.dispose()
+    capsys.readouterr()
+    assert cli.main(["--db", url, "validate"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["missing_tables"] == ["budgets"] and out["missing_columns"] == {"purchase_orders": ["unit_price"]}
+    found = {(f["check"], f["table_name"], f["column_name"]) for f in out["findings"]}
+    assert found == {("missing_table", "budgets", ""), ("missing_column", "purchase_orders", "unit_price")}
+    assert cli.main(["--db", url, "report", "--from", "2026-01", "--to", "2026-06"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the database {url} cannot answer:") and "cli.py validate" in err, err

@@ -1,7 +1,12 @@
 """Cached data access for pages: the one place where the UI meets loaders and analytics.
 
-Engines are cached with ``st.cache_resource``; frames with ``st.cache_data`` keyed on the
-database URL and the ``Scope``. Pages call these functions and never run SQL; the few
+Engines are kept one per database (and, for the embedded DuckDB file, per file identity, so
+that a file swapped in by an import is opened afresh); frames are cached with
+``st.cache_data`` keyed on a ``Source`` (the database URL *and its data version*) and the
+``Scope``. Pages keep passing the plain URL: every cached function turns it into the
+``Source`` of this run (``check_version``, called once per run by the router), so a new import
+by any process is seen on the next rerun, in every session, and an unreachable database serves
+the figures cached under its last known version, labelled stale. Pages call these functions and never run SQL; the few
 settings types, constants and the one what-if formula pages need (``VoucherFilter``,
 ``OeeSettings``, ``CashScenario``, ``SHIFTS``, ``VARIANCES``, ``TARGET_VARIANCE_RATE``,
 ``LANDING_METHODS``, ``compute_what_if``) are re-exported here so that pages import ``ui`` only.
@@ -9,7 +14,10 @@ settings types, constants and the one what-if formula pages need (``VoucherFilte
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import threading
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -31,12 +39,13 @@ from data_loaders import backup
 from data_loaders import budget as budget_loaders
 from data_loaders import engine as eng
 from data_loaders import lineage, schema
+from data_loaders.build import file_identity
 from data_loaders import queries as q
 from data_loaders.importer import ImportReport, Problem, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import PeriodChoice, Scope, month_add
-from data_loaders.validation import validate_database
+from data_loaders.validation import find_schema_gaps, validate_database
 from reports import budget as reports_budget
 from reports import cash as reports_cash
 from reports import ledger as reports_ledger
@@ -47,6 +56,41 @@ from sample_data.build import build_sample
 from ui.i18n import t
 
 TTL = 600
+SERVER_VERSION_TTL = 5  # seconds between two checks of a server database's data version
+
+
+@dataclass(frozen=True)
+class Source:
+    """A database URL and the version of its data: the first key of every cached frame."""
+
+    url: str
+    version: str
+
+
+def _url(url) -> str:
+    return url.url if isinstance(url, Source) else url
+
+
+def source(url) -> Source:
+    """``url`` with the data version this run follows (``check_version``); a ``Source`` is
+    returned as it is."""
+    if isinstance(url, Source):
+        return url
+    state = st.session_state.get("_data_state")
+    if state is None or state.get("url") != url:
+        state = check_version(url)
+    return Source(url, state["key"])
+
+
+def _versioned(cached):
+    """Call the cached function with the run's ``Source`` instead of the page's plain URL."""
+
+    @functools.wraps(cached)
+    def wrapper(url, *args, **kwargs):
+        return cached(source(url), *args, **kwargs)
+
+    wrapper.clear = getattr(cached, "clear", None)
+    return wrapper
 
 
 def _busy(fn):
@@ -123,12 +167,18 @@ def ensure_database(url: str, t) -> None:
     * a file that cannot be opened (corrupt, truncated, empty, or held by another DuckDB
       writer) is reported with its path, the reason and the backups to restore, then the run
       stops: it is never replaced;
-    * anything else (imported data, a file without ``dataset_info``) is shown as it is.
+    * anything else (imported data, a file without ``dataset_info``) is shown as it is;
+    * a file this server process read before that is now missing or unreadable is not
+      touched: the pages show the figures cached under its last version, labelled stale.
     """
     path = eng.duckdb_path(url)
     if not is_embedded(url) or path is None:
         return
+    if knows(url) and not file_identity(path):
+        return  # it was there a moment ago: moved away or lost, never rebuilt (shown stale)
     state = embedded_state(url)
+    if state["state"] == "unreadable" and knows(url):
+        return  # shown stale under the last version read (check_version), with the reason
     if state["state"] == "missing":
         if not _build_sample(url, t):
             st.stop()
@@ -142,62 +192,203 @@ def ensure_database(url: str, t) -> None:
         _build_sample(url, t)  # busy: keep showing the old sample, said on screen
 
 
-@st.cache_resource(show_spinner=False)
-def get_engine(url: str):
-    return eng.make_engine(url, read_only=True)
+_ENGINES: dict[str, tuple[tuple, object]] = {}  # url -> (file identity, engine)
+_FOLLOWED: dict[str, dict] = {}  # url -> the last version reached: key, stamp time, check time
+_LOCK = threading.Lock()
+
+
+def _identity(url: str) -> tuple:
+    path = eng.duckdb_path(url)
+    return file_identity(path) if path is not None else ()
+
+
+def get_engine(url):
+    """The read-only engine of ``url`` (a URL or a ``Source``), shared by every session.
+
+    For a DuckDB file the engine belongs to the file's identity (inode, size, mtime): a write
+    swaps a new file in with ``os.replace`` while pooled connections still hold the old inode,
+    so a new identity gets a new engine and the old one is disposed."""
+    url = _url(url)
+    ident = _identity(url)
+    with _LOCK:
+        held = _ENGINES.get(url)
+        if held is not None and held[0] == ident:
+            return held[1]
+        engine = eng.make_engine(url, read_only=True)
+        _ENGINES[url] = (ident, engine)
+    if held is not None:
+        held[1].dispose()
+    return engine
 
 
 def reset_caches(url: str) -> None:
     """After a write: close pooled read-only connections so the new file is seen, drop caches."""
-    get_engine(url).dispose()
+    with _LOCK:
+        held = _ENGINES.pop(_url(url), None)
+    if held is not None:
+        held[1].dispose()
     st.cache_resource.clear()
     st.cache_data.clear()
 
 
+# --------------------------------------------------------------------------- data version
+@st.cache_data(max_entries=16, show_spinner=False)
+def _file_stamp(url: str, identity: tuple) -> dict:
+    """The stamp of one DuckDB file identity (a new import makes a new identity)."""
+    return q.load_data_stamp(get_engine(url))
+
+
+@st.cache_data(ttl=SERVER_VERSION_TTL, show_spinner=False)
+def _server_stamp(url: str) -> dict:
+    """The stamp of a server database, asked at most every few seconds."""
+    return q.load_data_stamp(get_engine(url))
+
+
+def _read_version(url: str) -> tuple[str, dict]:
+    """(version key, stamp) of the database now; raises when it cannot be reached."""
+    path = eng.duckdb_path(url)
+    if path is None:
+        stamp = _server_stamp(url)
+        return stamp.get("data_version") or "unstamped", stamp
+    ident = file_identity(path)
+    if not ident:
+        raise FileNotFoundError(f"{path}: the file is not there (moved or deleted)")
+    stamp = _file_stamp(url, ident)
+    return "{}-{}-{}:{}".format(*ident, stamp.get("data_version") or ""), stamp
+
+
+def check_version(url: str) -> dict:
+    """Find the data version this run follows; called by the router once per run.
+
+    Returns (and keeps in ``st.session_state["_data_state"]``) ``{"url", "key", "updated_at",
+    "checked_at", "stale", "reason"}``. When the database cannot be reached but this server
+    process reached it before, ``key`` is the last version seen (so cached frames are served)
+    and ``stale`` is True; when it never reached it, the error is raised."""
+    try:
+        key, stamp = _read_version(url)
+    except Exception as exc:
+        with _LOCK:
+            last = _FOLLOWED.get(url)
+        if last is None:
+            raise
+        said = str(getattr(exc, "orig", None) or exc)  # the driver's words, without SQLAlchemy's class prefix
+        state = {**last, "stale": True, "reason": (said.splitlines() or [type(exc).__name__])[0][:300]}
+    else:
+        now = dt.datetime.now().isoformat(sep=" ", timespec="seconds")
+        updated = (stamp.get("data_version_at") or "").replace("T", " ") or now
+        with _LOCK:
+            last = _FOLLOWED.get(url)
+            if last is not None and last["key"] == key:
+                updated = last["updated_at"]
+            state = {"url": url, "key": key, "updated_at": updated, "checked_at": now, "stale": False, "reason": ""}
+            _FOLLOWED[url] = state
+    st.session_state["_data_state"] = state
+    return state
+
+
+def data_state() -> dict | None:
+    """The data version of this run (``check_version``), None before the router ran."""
+    return st.session_state.get("_data_state")
+
+
+def data_changed() -> str | None:
+    """The time of the new data when the version changed since this session last saw it (once;
+    the first run of a session is not a change), else None."""
+    state = data_state()
+    if state is None or state["stale"]:
+        return None
+    seen = st.session_state.get("_data_seen")
+    st.session_state["_data_seen"] = state["key"]
+    return state["updated_at"] if seen is not None and seen != state["key"] else None
+
+
+def is_stale() -> bool:
+    state = data_state()
+    return bool(state and state["stale"])
+
+
+def knows(url: str) -> bool:
+    """True when this server process has reached ``url`` before (so it may serve stale figures)."""
+    with _LOCK:
+        return url in _FOLLOWED
+
+
+# --------------------------------------------------------------------------- partial databases
+@_versioned
+@st.cache_data(ttl=TTL, show_spinner=False)
+def schema_gaps(url: str) -> dict:
+    """``{"missing_tables": [...], "missing_columns": {table: [...]}}`` (one inspector pass per
+    data version)."""
+    return find_schema_gaps(get_engine(url))
+
+
+def missing(url: str, tables) -> list[str]:
+    """Of ``tables``, those the database lacks, as ``table`` or ``table.column``."""
+    gaps = schema_gaps(url)
+    out = [name for name in tables if name in gaps["missing_tables"]]
+    for name in tables:
+        out += [f"{name}.{c}" for c in gaps["missing_columns"].get(name, [])]
+    return out
+
+
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def dataset_info(url: str) -> dict:
+    if "dataset_info" in schema_gaps(url)["missing_tables"]:
+        return {}
     return q.load_dataset_info(get_engine(url))
 
 
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def filter_options(url: str) -> dict:
     """Periods, plants and families for the filters, and the as-of date (the default month is
     the one before it)."""
-    options = q.load_filter_options(get_engine(url))
+    options = q.load_filter_options_present(get_engine(url), schema_gaps(url)["missing_tables"])
     options["as_of_date"] = dataset_info(url).get("as_of_date")
     return options
 
 
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def table_stats(url: str) -> pd.DataFrame:
-    return q.load_table_stats(get_engine(url))
+    """One row per contract table: ``n_rows`` (empty for a missing table), ``is_missing``,
+    ``missing_columns`` and the date range."""
+    gaps = schema_gaps(url)
+    frame = q.load_table_stats_present(get_engine(url), gaps["missing_tables"], gaps["missing_columns"])
+    return frame.assign(missing_columns=frame.table_name.map(lambda n: ", ".join(gaps["missing_columns"].get(n, []))))
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
     return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope))
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def kpis(url: str, scope: Scope) -> dict:
     cash = q.load_cash_balances(get_engine(url), scope)
     return compute_kpis(monthly_pnl(url, scope), production_monthly(url, scope), cash)
 
 
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
     return q.load_trial_balance(get_engine(url), scope)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
@@ -206,6 +397,7 @@ def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: Peri
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trial_balance_balances(url: str, scope: Scope) -> dict:
     """``{"accounts", "totals"}``: opening, debit, credit, closing per account, and the checks."""
@@ -213,24 +405,31 @@ def trial_balance_balances(url: str, scope: Scope) -> dict:
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def work_orders(url: str, scope: Scope, limit: int = 5000) -> pd.DataFrame:
     return q.load_work_orders(get_engine(url), scope, limit)
 
 
+WIP_TIE_TABLES = ("work_orders", "work_centers", "voucher_lines", "material_issues", "labor_logs", "machine_events")
+
+
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def wip_tie(url: str) -> pd.DataFrame:
     return compute_wip_tie(q.load_work_order_cost_facts(get_engine(url)))
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unbalanced_vouchers(url: str) -> pd.DataFrame:
     return q.load_unbalanced_vouchers(get_engine(url))
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def validation_findings(url: str) -> pd.DataFrame:
     return validate_database(get_engine(url))
@@ -370,6 +569,7 @@ def context() -> tuple[str, Scope, str]:
 
 
 # --------------------------------------------------------------------------- drill-down
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def lineage_options(url: str) -> dict:
     opts = lineage.load_lineage_options(get_engine(url))
@@ -390,58 +590,68 @@ def subtree(url: str, kind: str, root: str | None) -> tuple[str, ...]:
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, page_size: int) -> tuple[pd.DataFrame, int]:
     return lineage.load_voucher_page(get_engine(url), scope, f, page, page_size)
 
 
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def voucher_detail(url: str, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     engine = get_engine(url)
     return lineage.load_voucher(engine, voucher_no), lineage.load_voucher_lines(engine, voucher_no)
 
 
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def source_document(url: str, source_doc_type: str, source_doc_id: str) -> pd.DataFrame:
     return lineage.load_source_document(get_engine(url), source_doc_type, source_doc_id)
 
 
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def work_order_search(url: str, scope: Scope, text: str) -> pd.DataFrame:
     return lineage.search_work_orders(get_engine(url), scope, text)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def work_order_trace(url: str, work_order_id: str) -> dict | None:
     return reports_lineage.work_order_trace(get_engine(url), work_order_id)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def reconciliation(url: str, scope: Scope, tolerance: float) -> dict:
     return reports_lineage.reconciliation(get_engine(url), scope, tolerance)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
     return reports_oee.oee_report(get_engine(url), scope, settings)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def profitability(url: str, scope: Scope) -> dict:
     return reports_profitability.profitability_report(get_engine(url), scope)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
     return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert)
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) -> pd.DataFrame:
     """The voucher lines behind one budget cell, the cost center and account with everything below."""
@@ -450,6 +660,7 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
 
 
 @_busy
+@_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
 def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True) -> dict:
     return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest)

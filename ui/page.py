@@ -15,6 +15,51 @@ from ui.filters import FILTERS, not_applied, scope_text
 from ui.format import METRIC_DELTA_ARROW
 from ui.i18n import LANGS, lang, t
 
+# The contract tables each page reads (measured: every SQL statement a page runs on the sample,
+# with cold caches). A page whose tables are missing says which instead of a catalog error.
+PAGE_TABLES: dict[str, tuple[str, ...]] = {
+    "page_overview": (
+        "accounts", "bank_accounts", "bom", "budgets", "cash_balances", "cost_centers", "customer_receipts",
+        "customers", "labor_logs", "machine_events", "material_issues", "materials", "output_counts", "plants",
+        "production_plan", "products", "purchase_orders", "routings", "sales_invoices", "sales_orders",
+        "supplier_invoices", "supplier_payments", "suppliers", "voucher_lines", "vouchers", "work_centers",
+        "work_orders",
+    ),
+    "page_production": (
+        "output_counts", "plants", "products", "vouchers", "work_orders",
+    ),
+    "page_oee": (
+        "machine_events", "output_counts", "plants", "products", "routings", "vouchers", "work_center_calendar",
+        "work_centers", "work_orders",
+    ),
+    "page_ledger": (
+        "accounts", "budgets", "cost_centers", "plants", "products", "voucher_lines", "vouchers",
+    ),
+    "page_profitability": (
+        "accounts", "bank_accounts", "bom", "budgets", "cash_balances", "cost_centers", "customers", "labor_logs",
+        "machine_events", "material_issues", "materials", "output_counts", "plants", "products", "routings",
+        "sales_invoices", "voucher_lines", "vouchers", "work_centers", "work_orders",
+    ),
+    "page_budget": (
+        "accounts", "budgets", "cost_centers", "plants", "products", "purchase_orders", "voucher_lines", "vouchers",
+    ),
+    "page_cash": (
+        "accounts", "bank_accounts", "bom", "budgets", "cash_balances", "cost_centers", "customer_receipts",
+        "customers", "materials", "output_counts", "plants", "production_plan", "products", "purchase_orders",
+        "routings", "sales_invoices", "sales_orders", "supplier_invoices", "supplier_payments", "suppliers",
+        "voucher_lines", "vouchers", "work_centers", "work_orders",
+    ),
+    "page_vouchers": (
+        "accounts", "cost_centers", "plants", "products", "voucher_lines", "vouchers",
+    ),
+    "page_reconciliation": (
+        "accounts", "cost_centers", "customer_receipts", "labor_logs", "machine_events", "material_issues",
+        "plants", "products", "purchase_orders", "sales_invoices", "supplier_invoices", "supplier_payments",
+        "voucher_lines", "vouchers", "work_centers", "work_orders",
+    ),
+}
+
+
 
 def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple[str, Scope, str]:
     """Title, scope line and filter notes; returns (database URL, scope, currency)."""
@@ -29,6 +74,10 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
         line += " · " + note
     st.caption(line)
     info = data.dataset_info(url)
+    require(url, PAGE_TABLES.get(title_key, ()))
+    if title_key in PAGE_TABLES and not options.get("periods"):  # an empty database: nothing to draw yet
+        st.info(t("database_empty"))
+        st.stop()
     st.session_state["_page_title"] = t(title_key)
     st.session_state["_export_about"] = [
         (t("export_scope"), line), (t("export_language"), LANGS[lang()]),
@@ -36,6 +85,20 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
         (t("as_of"), info.get("as_of_date", "—")), (t("last_import"), info.get("last_import_at", t("never"))),
     ]
     return url, scope, currency
+
+
+def require(url: str, tables) -> None:
+    """Stop the page with a message naming the tables (or columns) it needs that the database
+    lacks."""
+    lacking = data.missing(url, tables)
+    if not lacking:
+        return
+    names = [n for n in lacking if "." not in n]
+    if names:
+        st.info(t("page_needs_tables", tables="、".join(names) if lang() == "zh" else ", ".join(names)))
+    else:
+        st.info(t("page_needs_columns", columns=", ".join(lacking)))
+    st.stop()
 
 
 def metric(where, label: str, value: str, delta: str | None = None, **kwargs):

@@ -48,18 +48,43 @@ def run() -> None:
     url = data.database_url()
     try:
         data.ensure_database(url, t)
+        state = data.check_version(url)
         options = data.filter_options(url)
     except Exception as exc:  # an unreachable or foreign database is a message
         log.exception("database unavailable")
-        st.error(t("error_database", message=f"{data.display_url(url)} — {str(exc).splitlines()[0]}"))
+        if data.is_stale():
+            st.warning(t("stale_nothing_cached", time=data.data_state()["checked_at"]))
+        else:
+            st.error(t("error_database", message=f"{data.display_url(url)} — {_first_line(exc)}"))
         st.stop()
+    _say_data_state(state)
     scope, choice = filters.render_filters(options)
     data.set_context(url, scope, choice)
     try:
         navigation.run()
     except Exception as exc:
         log.exception("page failed")
-        st.error(t("error_generic", message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+        if data.is_stale():  # a figure that was never cached while the database was reachable
+            st.warning(t("stale_nothing_cached", time=state["checked_at"]))
+        else:
+            st.error(t("error_generic", message=_first_line(exc)))
+
+
+def _first_line(exc: Exception) -> str:
+    said = str(getattr(exc, "orig", None) or exc)  # a driver's words, without SQLAlchemy's class prefix
+    return said.splitlines()[0] if said.strip() else type(exc).__name__
+
+
+def _say_data_state(state: dict) -> None:
+    """"Data updated at …" once when another import changed the data; the stale label on every
+    run while the database cannot be reached."""
+    if state["stale"]:
+        st.warning(t("data_stale", time=state["checked_at"]))
+        st.caption(state["reason"])
+        return
+    updated = data.data_changed()
+    if updated:
+        st.toast(t("data_updated", time=updated), icon=":material/sync:")
 
 
 def ensure_router() -> None:
