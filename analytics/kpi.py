@@ -59,3 +59,22 @@ def compute_ledger_vs_operations(ledger: dict, operations: pd.Series | dict) -> 
         "operations_variance_amount": round(ops_variance, 2),
         "unposted_variance_amount": round(ops_variance - ledger_variance, 2),
     }
+
+
+def compute_budget_kpis(statement: pd.DataFrame) -> dict | None:
+    """The headline KPIs as budgeted, from a comparison-layout P&L statement's ``budget_amount``
+    (``analytics.pnl``); None when the span has no budget. Output, scrap and cash have no budget.
+    """
+    if statement is None or "budget_amount" not in statement:
+        return None
+    budget = dict(zip(statement.line, statement.budget_amount.astype(float)))
+    revenue = budget.get("revenue", 0.0)
+    gross = budget.get("gross_profit", 0.0)
+    return {
+        "revenue_amount": round(revenue, 2),
+        "gross_profit_amount": round(gross, 2),
+        "gross_margin_pct": round(gross / revenue, 6) if revenue else None,
+        "variance_amount": round(budget.get("variance", 0.0), 2),
+        "operating_profit_amount": round(budget.get("operating_profit", 0.0), 2),
+        "good_qty": None, "scrap_pct": None, "cash_amount": None,
+    }

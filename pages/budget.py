@@ -5,7 +5,7 @@ budget line to the voucher lines behind it."""
 import streamlit as st
 
 from ui import data
-from ui.codes import code_label
+from ui.codes import code_label, localized_name
 from ui.data import LANDING_METHODS, compute_what_if
 from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap, plotly_config
 from ui.format import money, pct
@@ -54,7 +54,7 @@ for line_type, label in (("cost", "kpi_budget_costs"), ("revenue", "kpi_budget_r
     c = st.columns(4)
     metric(c[0], t("kpi_budget"), money(row.budget_amount, currency, compact=True))
     metric(c[1], t("kpi_actual"), money(row.actual_amount, currency, compact=True))
-    metric(c[2], t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {row.fav_unfav}", help=t("kpi_variance_help"))
+    metric(c[2], t("kpi_budget_variance"), f"{money(row.variance_amount, currency, compact=True)} {code_label('fav_unfav', row.fav_unfav)}", help=t("kpi_variance_help"))
     metric(c[3], t("kpi_execution"), pct(row.execution_pct))
     c = st.columns(4)
     if line_type == "cost":  # commitments and what is left belong to the year's budget
@@ -67,10 +67,13 @@ warnings = r["warnings"]
 if warnings.empty:
     st.success(t("bg_no_warnings"))
 for w in warnings.itertuples():
-    text = t(f"bg_{w.level}_line", cc=w.cost_center_id, acc=w.account_label, p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
+    text = t(f"bg_{w.level}_line", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
     (st.error if w.level == "alert" else st.warning)(text)
 
-st.plotly_chart(build_execution_heatmap(r["heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
+# execution by month reads as a year: a short span shows its budget year up to its last month
+year_scope = data.year_to_date_scope(scope)
+heat = r if year_scope == scope else data.budget(url, year_scope, version, compare, method, float(warn), float(alert))
+st.plotly_chart(build_execution_heatmap(heat["heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
 ytd = r["year_to_date"]
 by_cc_ytd = ytd[ytd.line_type == "cost"].groupby("cost_center_id", as_index=False)[
     ["budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount"]].sum()
@@ -111,7 +114,7 @@ with left:
 with right:
     st.markdown(f"**{t('bg_what_if')}**")
     cost_lines = ytd[ytd.line_type == "cost"].reset_index(drop=True)
-    labels = {i: f"{row.cost_center_id} · {row.account_label}" for i, row in cost_lines.iterrows()}
+    labels = {i: f"{row.cost_center_id} · {localized_name(row.account_label)}" for i, row in cost_lines.iterrows()}
     choice = st.selectbox(t("bg_what_if_line"), list(labels), format_func=labels.get, key="bg_what_if_line")
     amount = st.number_input(t("bg_what_if_amount"), min_value=0.0, value=100_000.0, step=10_000.0, key="bg_what_if_amount")
     if choice is not None:

@@ -8,7 +8,7 @@ import streamlit as st
 from ui import data
 from ui.data import CashScenario
 from ui.figures import build_cash_fan, build_working_capital_figure, plotly_config
-from ui.format import money
+from ui.format import days, money, money_divisor, money_unit, money_unit_label
 from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_table
@@ -18,8 +18,12 @@ url, scope, currency = open_page("page_cash", applies=("plants",), note=t("cash_
 base = data.cash(url, scope, CashScenario(), 0.0)
 with st.expander(t("cash_settings"), expanded=True):
     c = st.columns(4)
-    default_min = float(round(base["opening"] * 0.85, -6))  # keep 85 % of today's cash unless the user says otherwise
-    min_cash = c[0].number_input(t("cash_min", currency=currency), min_value=0.0, value=default_min, step=1_000_000.0, key="cash_min")
+    # entered in the money unit of the cards and the chart; 85 % of today's cash unless the user says otherwise
+    divisor = money_divisor()
+    default_min = round(float(base["opening"]) * 0.85 / divisor, 2)
+    min_cash = divisor * c[0].number_input(t("cash_min", currency=money_unit_label(currency)), min_value=0.0, value=default_min,
+                                           step=max(round(default_min / 20, 2), 0.01), format="%.2f",
+                                           key=f"cash_min.{money_unit()}")
     delay = c[1].slider(t("cash_delay"), 0, 90, 0, step=5, key="cash_delay")
     sales = c[2].slider(t("cash_sales"), -50, 50, 0, step=5, format="%d%%", key="cash_sales")
     shift = c[3].slider(t("cash_shift"), 0, 8, 0, key="cash_shift")
@@ -35,12 +39,12 @@ metric(c[0], t("kpi_cash_now"), money(r["opening"], currency, compact=True),
               x=money(period_end["cash_amount"], currency, compact=True)))
 metric(c[1], t("kpi_cash_min"), money(weekly.closing_amount.min(), currency, compact=True))
 metric(c[2], t("kpi_gap"), money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap"))
-metric(c[3], t("kpi_ccc"), f"{last.ccc_days:.1f}" if last is not None else "—")
+metric(c[3], t("kpi_ccc"), days(last.ccc_days) if last is not None else "—")
 c = st.columns(4)
 if last is not None:
-    metric(c[0], t("kpi_dso"), f"{last.dso_days:.1f}", help=last.period)
-    metric(c[1], t("kpi_dio"), f"{last.dio_days:.1f}")
-    metric(c[2], t("kpi_dpo"), f"{last.dpo_days:.1f}")
+    metric(c[0], t("kpi_dso"), days(last.dso_days), help=last.period)
+    metric(c[1], t("kpi_dio"), days(last.dio_days))
+    metric(c[2], t("kpi_dpo"), days(last.dpo_days))
 
 for g in gaps.itertuples():
     st.error(t("cash_gap_warning", w=pd.Timestamp(g.period_start_date).strftime("%Y-%m-%d"), b=money(g.closing_amount, currency),

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
+from ui.codes import code_labels
 from ui.data import SHIFTS, OeeSettings
 from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, plotly_config
 from ui.format import money, pct
@@ -31,13 +32,15 @@ if report is None:
     st.stop()
 total = report["total"]
 
-c = st.columns(7)
+c = st.columns(7)  # seven cards fit 1440 px: labels and values wrap (ui/style.py)
 for col, key, field in zip(c, ("kpi_oee", "kpi_availability", "kpi_performance", "kpi_quality", "kpi_teep", "kpi_utilisation"),
                            ("oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct")):
     metric(col, t(key), pct(total[field]))
 metric(c[6], t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact=True), help=t("kpi_loss_cost_oee_help"))
 
-grain = choice("segmented", t("oee_grain"), GRAINS, lambda g: t(f"grain_{g}"), "oee_grain", "month")
+# the trend's grain follows the span: days in a month, weeks in a quarter, months beyond
+default_grain = "date" if scope.n_months <= 1 else "week" if scope.n_months <= 3 else "month"
+grain = choice("segmented", t("oee_grain"), GRAINS, lambda g: t(f"grain_{g}"), "oee_grain", default_grain)
 trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]
 st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", config=plotly_config(), key="oee_trend")
 
@@ -45,8 +48,7 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(build_time_waterfall_figure(report["waterfall"]), width="stretch", config=plotly_config(), key="oee_waterfall")
 with right:
-    computed = {"reduced_speed", "startup_rejects", "production_rejects"}
-    pareto = report["pareto"].assign(reason=lambda d: d.reason.map(lambda r: t(f"loss_{r}") if r in computed else r))
+    pareto = report["pareto"].assign(reason=lambda d: code_labels("reason", d.reason))
     st.plotly_chart(build_pareto_figure(pareto, currency), width="stretch", config=plotly_config(), key="oee_pareto")
 
 st.subheader(t("oee_six_losses"))

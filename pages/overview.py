@@ -4,6 +4,7 @@ for (prior month and same month last year; prior YTD; …), warnings first, and 
 import streamlit as st
 
 from ui import data
+from ui.codes import localized_name
 from ui.figures import build_monthly_pnl_figure, plotly_config
 from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import t
@@ -13,7 +14,10 @@ from ui.tables import render_kpi_comparison
 url, scope, currency = open_page("page_overview")
 comparisons = data.comparison_scopes(scope, data.period_choice())
 k = data.kpis(url, scope)
-others = {name: data.kpis(url, other) for name, other in comparisons}
+others = {name: data.kpis(url, other) if data.covers(url, other) else None for name, other in comparisons}
+budget_kpis = data.budget_kpis(url, scope, data.period_choice())
+if budget_kpis is not None:
+    others["budget"] = budget_kpis
 main_name = comparisons[0][0] if comparisons else None
 main = others.get(main_name)
 changes = data.kpi_comparison(k, others)
@@ -34,7 +38,7 @@ if untied:
 budget = data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
 if budget is not None:
     for w in budget["warnings"][budget["warnings"].level == "alert"].itertuples():
-        st.error(t("warn_budget", cc=w.cost_center_id, acc=w.account_label, p=pct(w.consumption_pct)))
+        st.error(t("warn_budget", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.consumption_pct)))
         shown = True
 delays = data.cash(url, scope, data.CashScenario(), 0.0, backtest=False)["delays"]
 for customer, days in delays[delays > 30].items():
@@ -62,7 +66,8 @@ metric(cards[3], t("kpi_cash_period_end"), money(k["cash_amount"], currency, com
 
 if comparisons:
     st.markdown(f"**{t('ov_comparison')}**")
-    render_kpi_comparison(changes, [name for name, _ in comparisons], currency, key="overview_comparison")
+    render_kpi_comparison(changes, list(others), currency, key="overview_comparison")
+    st.caption(t("ov_budget_note"))
 
 pnl = data.monthly_pnl(url, data.trend_scope(scope))
 if pnl.empty:

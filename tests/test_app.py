@@ -259,7 +259,7 @@ def test_cash_scenario_lowers_the_curve_and_can_open_a_gap(app):
     at.run()
     assert not at.exception
     assert at.metric[1].value != lowest  # customers paying two months later lower the 13-week low
-    at.number_input(key="cash_min").set_value(1e12)
+    at.number_input(key="cash_min.1e4").set_value(1e8)  # in 万 (the default unit on Chinese screens): ¥1 万亿
     at.run()
     assert any("资金缺口" in e.value for e in at.error)
     at.session_state["cash_weekly"] = {"selection": {"rows": [1], "columns": [], "cells": []}}

@@ -122,7 +122,7 @@ def test_monthly_pnl_money_in_unit_and_periods_in_language(session):
     assert list(revenue.y) == pytest.approx([12_345_678 / session["divisor"], 20_000_000 / session["divisor"]])
     assert session["unit"] in fig.layout.yaxis.title.text
     assert fig.layout.yaxis.title.text == ("金额（万元）" if session["lang"] == "zh" else "Amount (CNY M)")
-    assert fig.layout.yaxis.tickformat == ",.0f"
+    assert fig.layout.yaxis.tickformat == ",.2~f"  # 1.5 (M) keeps its decimal; whole numbers show none
     assert ":,.2f}" in revenue.hovertemplate and session["unit"] in revenue.hovertemplate
     expected = ["2026年10月", "2026年9月"] if session["lang"] == "zh" else ["Oct 2026", "Sep 2026"]
     assert list(revenue.x) == expected

@@ -9,6 +9,8 @@ settings types, constants and the one what-if formula pages need (``VoucherFilte
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +23,7 @@ from analytics.ledger import (
     compute_production_monthly,
     compute_wip_tie,
 )
-from analytics.kpi import compute_kpi_comparison, compute_ledger_vs_operations
+from analytics.kpi import compute_budget_kpis, compute_kpi_comparison, compute_ledger_vs_operations
 from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
@@ -40,8 +42,22 @@ from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
 from sample_data.build import build_sample
+from ui.i18n import t
 
 TTL = 600
+
+
+def _busy(fn):
+    """Say "calculating…" with the elapsed time while a figure is computed (Streamlit shows it
+    only after half a second, so cached figures never flash it)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with st.spinner(t("calculating"), show_time=True):
+            return fn(*args, **kwargs)
+
+    wrapper.clear = getattr(fn, "clear", None)
+    return wrapper
 
 
 def database_url() -> str:
@@ -122,16 +138,19 @@ def table_stats(url: str) -> pd.DataFrame:
     return q.load_table_stats(get_engine(url))
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
     return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope))
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def kpis(url: str, scope: Scope) -> dict:
     cash = q.load_cash_balances(get_engine(url), scope)
@@ -143,6 +162,7 @@ def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
     return q.load_trial_balance(get_engine(url), scope)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
@@ -150,27 +170,32 @@ def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: Peri
     return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def trial_balance_balances(url: str, scope: Scope) -> dict:
     """``{"accounts", "totals"}``: opening, debit, credit, closing per account, and the checks."""
     return reports_ledger.trial_balance_report(get_engine(url), scope)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def work_orders(url: str, scope: Scope, limit: int = 5000) -> pd.DataFrame:
     return q.load_work_orders(get_engine(url), scope, limit)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def wip_tie(url: str) -> pd.DataFrame:
     return compute_wip_tie(q.load_work_order_cost_facts(get_engine(url)))
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def unbalanced_vouchers(url: str) -> pd.DataFrame:
     return q.load_unbalanced_vouchers(get_engine(url))
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def validation_findings(url: str) -> pd.DataFrame:
     return validate_database(get_engine(url))
@@ -192,6 +217,15 @@ def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None) -> N
     st.session_state["_period_choice"] = choice
 
 
+def covers(url: str, scope: Scope) -> bool:
+    """True when the data has every month of ``scope`` (a comparison before the data starts is
+    unknown, not zero)."""
+    periods = filter_options(url)["periods"]
+    if not periods or not scope.period_from:
+        return False
+    return periods[0] <= scope.period_from and scope.period_to <= periods[-1]
+
+
 def comparison_scopes(scope: Scope, choice: PeriodChoice | None) -> list[tuple[str, Scope]]:
     """The spans this period mode compares with, e.g. [("prior_month", …), ("prior_year", …)]."""
     if not scope.period_to:
@@ -211,6 +245,19 @@ def trend_scope(scope: Scope) -> Scope:
 def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
     """The ledger's gross profit and variance for the scope beside the operations' ones."""
     return compute_ledger_vs_operations(kpis(url, scope), operations)
+
+
+def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | None:
+    """The headline KPIs of the original budget for the same span (None without a budget)."""
+    return compute_budget_kpis(pnl_statement(url, scope, "comparison", choice)["statement"])
+
+
+def year_to_date_scope(scope: Scope) -> Scope:
+    """January of the scope's last year to its last month, unless the scope is longer."""
+    if not scope.period_to or scope.n_months >= 12:
+        return scope
+    start = min(scope.period_from, f"{scope.period_to[:4]}-01")
+    return scope.with_periods(start, scope.period_to)
 
 
 def kpi_comparison(current: dict, others: dict) -> pd.DataFrame:
@@ -253,6 +300,7 @@ def subtree(url: str, kind: str, root: str | None) -> tuple[str, ...]:
     return compute_subtree(opts["cost_centers"], "cost_center_id", "parent_id", root)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, page_size: int) -> tuple[pd.DataFrame, int]:
     return lineage.load_voucher_page(get_engine(url), scope, f, page, page_size)
@@ -274,31 +322,37 @@ def work_order_search(url: str, scope: Scope, text: str) -> pd.DataFrame:
     return lineage.search_work_orders(get_engine(url), scope, text)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def work_order_trace(url: str, work_order_id: str) -> dict | None:
     return reports_lineage.work_order_trace(get_engine(url), work_order_id)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def reconciliation(url: str, scope: Scope, tolerance: float) -> dict:
     return reports_lineage.reconciliation(get_engine(url), scope, tolerance)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
     return reports_oee.oee_report(get_engine(url), scope, settings)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def profitability(url: str, scope: Scope) -> dict:
     return reports_profitability.profitability_report(get_engine(url), scope)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
     return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert)
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) -> pd.DataFrame:
     """The voucher lines behind one budget cell, the cost center and account with everything below."""
@@ -306,6 +360,7 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
                                               subtree(url, "account", account))
 
 
+@_busy
 @st.cache_data(ttl=TTL, show_spinner=False)
 def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True) -> dict:
     return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest)

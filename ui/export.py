@@ -39,13 +39,14 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-KINDS = ("money", "price", "pct", "qty", "duration", "days", "count", "flag", "date", "datetime", "link", "text")
+KINDS = ("money", "price", "pct", "pp", "qty", "duration", "days", "count", "flag", "date", "datetime", "link", "text")
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 # kind -> Excel number format ("qty" uses QTY_WHOLE_FORMAT when every value is whole)
 FORMATS = {
     "money": MONEY_FORMAT,
     "price": "#,##0.0000",
     "pct": "0.0%",
+    "pp": '+0.00" pp";-0.00" pp";0.00" pp"',  # a change of a ratio, in percentage points (value x 100)
     "qty": "#,##0.##",
     "duration": "#,##0.0",
     "days": "#,##0.0",
@@ -57,7 +58,7 @@ QTY_WHOLE_FORMAT = "#,##0"
 # a numeric column of a plain {name: frame} export: thousands separators, 2 to 6 decimals
 NUMBER_FORMAT = "#,##0.00####"
 # decimals kept in the cell value per kind (the data contract stores quantities with three)
-PLACES = {"money": 2, "price": 4, "pct": 6, "qty": 3, "duration": 3, "days": 3, "count": 0, "number": 6}
+PLACES = {"money": 2, "price": 4, "pct": 6, "pp": 4, "qty": 3, "duration": 3, "days": 3, "count": 0, "number": 6}
 ABOUT_SHEET = "说明 About"
 HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 MIN_WIDTH, MAX_WIDTH, WIDTH_PAD = 8, 60, 2
@@ -234,6 +235,8 @@ def _text_width(texts: Iterable[str]) -> int:
 def _number_text(value, kind: str, fmt: str) -> str:
     if kind == "pct":
         return f"{value * 100:.1f}%"
+    if kind == "pp":
+        return f"{value:+.2f} pp"
     decimals = {MONEY_FORMAT: 2, FORMATS["price"]: 4, FORMATS["duration"]: 1, FORMATS["qty"]: 2,
                 NUMBER_FORMAT: 6}.get(fmt, 0)
     return f"{value:,.{decimals}f}"

@@ -29,9 +29,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.codes import localized_name
 from ui.format import money_unit_label, scale_money
 from ui.i18n import lang, t, t_or
 
+MONEY_TICKS = ",.2~f"  # money in the chosen unit: 1.5 (M), 8,600 (万); never "1, 1, 0, 0" from rounding
 FONT_SIZE = 16  # body text
 TICK_FONT = 14
 TITLE_FONT = 19
@@ -306,8 +308,19 @@ def _line_chart(frame: pd.DataFrame, x: str, y: str, group: str, title: str, y_t
     return _style(fig, height if panels == 1 else 110 + 190 * panels)
 
 
+def _localized(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Master-data names in the session language ("阀门 Valves" -> "Valves" on English screens)."""
+    out = frame.copy()
+    for col in columns:
+        if col in out:
+            names = {v: localized_name(v) for v in out[col].dropna().unique()}
+            out[col] = out[col].map(names)
+    return out
+
+
 def build_scrap_figure(production: pd.DataFrame, *, max_series: int = MAX_SERIES, series: list[str] | None = None) -> go.Figure:
     """Monthly scrap rate per product family; ``series`` picks families, small multiples above ``max_series``."""
+    production = _localized(production, "family")
     return _line_chart(production, "period", "scrap_pct", "family", t("chart_scrap"), t("axis_pct"), ".1%", ".2%", height=380,
                        max_series=max_series, series=series)
 
@@ -353,7 +366,7 @@ def build_monthly_pnl_figure(pnl: pd.DataFrame, currency: str) -> go.Figure:
     fig.add_scatter(x=x, y=pnl.gross_margin_pct, name=t("series_margin"), mode="lines+markers",
                     line=dict(color=PALETTE[3], width=3), secondary_y=True,
                     hovertemplate=f"%{{y:.1%}}<extra>{t('series_margin')}</extra>")
-    fig.update_yaxes(title_text=_money_axis_title(currency), secondary_y=False, tickformat=",.0f")
+    fig.update_yaxes(title_text=_money_axis_title(currency), secondary_y=False, tickformat=MONEY_TICKS)
     fig.update_yaxes(title_text=t("series_margin"), secondary_y=True, tickformat=".0%", showgrid=False)
     _period_axis(fig, pnl.period, title_text=t("axis_period"))
     fig.update_layout(title=t("chart_monthly_pnl"), barmode="group", hovermode="x unified")
@@ -362,6 +375,7 @@ def build_monthly_pnl_figure(pnl: pd.DataFrame, currency: str) -> go.Figure:
 
 def build_output_figure(production: pd.DataFrame) -> go.Figure:
     """Stacked monthly good output by product family."""
+    production = _localized(production, "family")
     fig = go.Figure()
     for i, (family, part) in enumerate(production.groupby("family", sort=True)):
         fig.add_bar(x=_periods(part.period), y=part.good_qty, name=str(family), marker_color=_palette(i),
@@ -375,13 +389,13 @@ def build_output_figure(production: pd.DataFrame) -> go.Figure:
 def build_variance_components_figure(summary: pd.DataFrame, label_col: str, components: list[str], currency: str) -> go.Figure:
     """Stacked variance components per row of ``summary`` in the money unit (positive is unfavorable)."""
     fig = go.Figure()
-    labels = [wrap_label(v) for v in summary[label_col]]
+    labels = [wrap_label(localized_name(v)) for v in summary[label_col]]
     for i, comp in enumerate(components):
         name = t(f"var_{comp}")
         fig.add_bar(x=labels, y=_money(summary[f"{comp}_amount"]), name=name, marker_color=_palette(i),
                     hovertemplate=f"{_money_hover(currency)}<extra>{name}</extra>")
     fig.update_layout(title=t("chart_variance_components"), barmode="relative", hovermode="x unified")
-    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=",.0f")
+    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=MONEY_TICKS)
     fig.update_xaxes(type="category", tickangle=0)
     return _style(fig, 440, x_label_lines=_lines_in(labels))
 
@@ -408,7 +422,9 @@ def build_pareto_figure(pareto: pd.DataFrame, currency: str, *, orientation: str
         fig.add_scatter(y=labels, x=cum, xaxis="x2", name=t("series_cumulative"), mode="lines+markers", customdata=reasons,
                         line=dict(color=PALETTE[0], width=3), marker=dict(size=8), hovertemplate=cum_hover)
         fig.update_layout(
-            xaxis=dict(title_text=_money_axis_title(currency), tickformat=",.0f", tickangle=0, rangemode="tozero"),
+            # room to the right of the longest bar for its label
+            xaxis=dict(title_text=_money_axis_title(currency), tickformat=MONEY_TICKS, tickangle=0,
+                       range=[0, float(max(amounts, default=0) or 1) * 1.18]),
             xaxis2=dict(overlaying="x", side="top", tickformat=".0%", range=[0, 1.05], showgrid=False, tickangle=0,
                         title_text=t("series_cumulative")),
             yaxis=dict(type="category", autorange="reversed", tickangle=0),
@@ -421,7 +437,7 @@ def build_pareto_figure(pareto: pd.DataFrame, currency: str, *, orientation: str
                 text=texts, textposition="outside", textfont=dict(size=LABEL_FONT), cliponaxis=False, hovertemplate=bar_hover)
     fig.add_scatter(x=labels, y=cum, name=t("series_cumulative"), mode="lines+markers", line=dict(color=PALETTE[0], width=3),
                     secondary_y=True, customdata=reasons, hovertemplate=cum_hover)
-    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=",.0f", secondary_y=False)
+    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=MONEY_TICKS, secondary_y=False)
     fig.update_yaxes(title_text=t("series_cumulative"), tickformat=".0%", range=[0, 1.05], secondary_y=True, showgrid=False)
     fig.update_xaxes(type="category", tickangle=0)
     fig.update_layout(title=t("chart_pareto"), hovermode="closest")
@@ -590,6 +606,7 @@ def build_margin_map(by_product: pd.DataFrame, currency: str, size_max: int = 48
     unit = money_unit_label(currency)
     biggest = float(d.revenue_amount.max()) if len(d) else 1.0
     fig = go.Figure()
+    d = _localized(d, "family", "product_name")
     for i, (family, part) in enumerate(d.groupby("family", sort=True)):
         custom = list(zip(part.product_id, _money(part.revenue_amount), _money(part.gross_profit_amount)))
         fig.add_scatter(
@@ -627,7 +644,7 @@ def build_cash_fan(weekly: pd.DataFrame, baseline: pd.DataFrame | None, min_cash
     fig.add_hline(y=float(scale_money(float(min_cash))), line_dash="dot", line_color=PALETTE[2], annotation_text=t("series_min_cash"),
                   annotation_position="bottom left")
     fig.update_layout(title=t("chart_cash_fan"), hovermode="x unified")
-    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=",.0f")
+    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=MONEY_TICKS)
     _date_axis(fig, title_text=t("axis_week"))
     return _style(fig, 460)
 

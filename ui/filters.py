@@ -159,7 +159,9 @@ def scope_text(scope: Scope, choice: PeriodChoice | None, currency: str, applies
                plant_names: dict | None = None) -> str:
     """The scope in one line: ``2026年10月 · 年累计 2026-01…2026-10 · 工厂 P1 · 全部产品族 · 万元``."""
     parts = []
-    if "period" in applies and scope.period_to:
+    if "period" in applies and not scope.period_to:
+        parts.append(t("scope_no_periods"))
+    elif "period" in applies:
         if choice is not None and choice.mode == "month":
             parts.append(t("scope_month", m=month_label(scope.period_to)))
         else:

@@ -23,7 +23,7 @@ KEY_UNIT = "unit"
 UNITS = ("auto", "1", "1e3", "1e4", "1e6", "1e8")
 # (Chinese suffix, English suffix) shown after the figure, and the unit's name for axis titles
 UNIT_SUFFIX = {"1": ("", ""), "1e3": ("千", "K"), "1e4": ("万", "×10K"), "1e6": ("百万", "M"), "1e8": ("亿", "×100M")}
-UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("元", "units"), "1e3": ("千元", "K"), "1e4": ("万元", "10K"), "1e6": ("百万元", "M"),
+UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("元", "CNY (full)"), "1e3": ("千元", "K"), "1e4": ("万元", "10K"), "1e6": ("百万元", "M"),
               "1e8": ("亿元", "100M")}
 MINUS = "-"  # ASCII: st.metric reads a leading "-" to colour a change as a fall
 METRIC_DELTA_ARROW = "off"
@@ -140,6 +140,13 @@ def number(value, digits: int = 1) -> str:
     return f"{sign}{abs(value):,.{digits}f}"
 
 
+def days(value, digits: int = 1) -> str:
+    """A number of days: ``63.0 天`` / ``63.0 days``."""
+    if _missing(value):
+        return "—"
+    return f"{number(value, digits)} {'天' if lang() == 'zh' else 'days'}"
+
+
 def number_delta(value, digits: int = 1) -> str | None:
     if _missing(value):
         return None
@@ -147,12 +154,14 @@ def number_delta(value, digits: int = 1) -> str | None:
 
 
 def column_kind(name: str) -> str:
-    """How a column is formatted, from the naming convention: money, price, pct, qty, duration,
+    """How a column is formatted, from the naming convention: money, price, pct, pp, qty, duration,
     days, count, flag, date, datetime, link or text."""
     if name.endswith("_amount"):
         return "money"
     if name.endswith(("_price", "_cost", "_rate_per_h")):
         return "price"
+    if name.endswith("_change_pct") or (name.startswith("vs_") and name.endswith("_pct")):
+        return "pp"  # a change of a ratio: shown in percentage points
     if name.endswith("_pct"):
         return "pct"
     if name.endswith("_qty"):

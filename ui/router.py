@@ -15,32 +15,34 @@ import streamlit as st
 
 from ui import data, filters
 from ui.i18n import t
+from ui.style import apply_style
 
 log = logging.getLogger("bfi")
 
 
 def _pages() -> dict:
     return {
-        t("nav_overview"): [st.Page("pages/overview.py", title=t("page_overview"), icon="📊", url_path="overview", default=True)],
+        t("nav_overview"): [st.Page("pages/overview.py", title=t("page_overview"), icon=":material/dashboard:", url_path="overview", default=True)],
         t("nav_operations"): [
-            st.Page("pages/production.py", title=t("page_production"), icon="🏭", url_path="production"),
-            st.Page("pages/oee.py", title=t("page_oee"), icon="⚙️", url_path="oee"),
+            st.Page("pages/production.py", title=t("page_production"), icon=":material/factory:", url_path="production"),
+            st.Page("pages/oee.py", title=t("page_oee"), icon=":material/precision_manufacturing:", url_path="oee"),
         ],
         t("nav_finance"): [
-            st.Page("pages/ledger.py", title=t("page_ledger"), icon="📒", url_path="ledger"),
-            st.Page("pages/profitability.py", title=t("page_profitability"), icon="💹", url_path="profitability"),
-            st.Page("pages/budget.py", title=t("page_budget"), icon="🎯", url_path="budget"),
-            st.Page("pages/cash.py", title=t("page_cash"), icon="💰", url_path="cash"),
-            st.Page("pages/vouchers.py", title=t("page_vouchers"), icon="🔎", url_path="vouchers"),
-            st.Page("pages/reconciliation.py", title=t("page_reconciliation"), icon="⚖️", url_path="reconciliation"),
+            st.Page("pages/ledger.py", title=t("page_ledger"), icon=":material/menu_book:", url_path="ledger"),
+            st.Page("pages/profitability.py", title=t("page_profitability"), icon=":material/trending_up:", url_path="profitability"),
+            st.Page("pages/budget.py", title=t("page_budget"), icon=":material/track_changes:", url_path="budget"),
+            st.Page("pages/cash.py", title=t("page_cash"), icon=":material/account_balance:", url_path="cash"),
+            st.Page("pages/vouchers.py", title=t("page_vouchers"), icon=":material/manage_search:", url_path="vouchers"),
+            st.Page("pages/reconciliation.py", title=t("page_reconciliation"), icon=":material/balance:", url_path="reconciliation"),
         ],
-        t("nav_data"): [st.Page("pages/data.py", title=t("page_data"), icon="🗄️", url_path="data")],
+        t("nav_data"): [st.Page("pages/data.py", title=t("page_data"), icon=":material/database:", url_path="data")],
     }
 
 
 def run() -> None:
     """Everything app.py does; errors become messages, never tracebacks."""
-    st.set_page_config(page_title="业财融合 Business–finance analytics", page_icon="📊", layout="wide")
+    st.set_page_config(page_title="业财融合 Business–finance analytics", page_icon=":material/dashboard:", layout="wide")
+    apply_style()
     filters.render_language()
     navigation = st.navigation(_pages())
     url = data.database_url()

@@ -38,8 +38,10 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.NumberColumn(label, format="accounting")
         elif col.endswith(("_price", "_cost", "_rate_per_h")):
             config[label] = st.column_config.NumberColumn(label, format="%.4f")
-        elif col.endswith("_pct"):
-            config[label] = st.column_config.NumberColumn(label, format="percent")
+        elif column_kind(col) == "pp":
+            config[label] = st.column_config.NumberColumn(label, format="%+.2f")
+        elif col.endswith("_pct"):  # shown x100 below: one fixed decimal, never 18.9% beside 22.47%
+            config[label] = st.column_config.NumberColumn(label, format="%.1f%%")
         elif col.endswith("_qty"):
             config[label] = st.column_config.NumberColumn(label, format="localized")
         elif col.endswith(("_min", "_h")):
@@ -52,8 +54,14 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm:ss")
         elif col.endswith("_link"):
             config[label] = st.column_config.LinkColumn(label, display_text=r"=(.*)$")
+        elif pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+            # any other number: thousands separators in the reader's locale
+            config[label] = st.column_config.NumberColumn(label, format="localized")
         names[col] = label
     shown = frame.rename(columns=names)
+    for col in frame.columns:  # changes of ratios: fractions in data, points on screen and in Excel
+        if column_kind(col) in ("pp", "pct"):
+            shown[names[col]] = pd.to_numeric(frame[col], errors="coerce") * 100
     shown.attrs["kinds"] = {names[col]: column_kind(col) for col in frame.columns}
     return shown, config
 
