@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_importer import BAD
+from ui import codes
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,15 +189,21 @@ PAGES = (("overview", "", True), ("production", "production", True), ("oee", "oe
          ("ledger", "ledger", True), ("profitability", "profitability", True), ("budget", "budget", True),
          ("cash", "cash", False), ("vouchers", "vouchers", True), ("reconciliation", "reconciliation", True),
          ("data", "data", False))
-MONTH_LABEL = {"zh": "月份", "en": "Month"}
-PREV_MONTH = {"zh": "◀ 上一个月", "en": "◀ Previous month"}
+# the sidebar's widgets by their keys (Streamlit's st-key-* classes), not by labels that get reworded
+MONTH_BOX = "[data-testid=stSidebar] .st-key-month-{lang} input[role=combobox]"
+PREV_BUTTON = "[data-testid=stSidebar] .st-key-month_prev button"
+YTD = "[data-testid=stSidebar] .st-key-mode-{lang} button"
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 # tokens that are not prose: links (the drill-down columns carry ``vouchers?work_order=…``) and file names
 NOT_PROSE = re.compile(r"\S*(?:://|[?=])\S*|\S+\.(?:duckdb|sqlite|csv|xlsx|parquet|json)\b")
 SNAKE_ALLOWED: frozenset[str] = frozenset()  # add a legitimate token here, with the reason
 MISSING = re.compile(r"(?<![\w.-])(None|nan|NaN|NaT|-?inf)(?![\w-])")
-MACHINE_STATE = re.compile(r"\b(running|reduced_speed|minor_stop|setup|breakdown|planned_stop|idle)\b")
+# English code words a Chinese screen must not show: machine states and document statuses
+# (snake_case codes such as material_issue are caught as snake_case anyway)
+ZH_CODE_WORDS = sorted({"running", "reduced_speed", "minor_stop", "setup", "breakdown", "planned_stop", "idle",
+                        *codes.MACHINE_STATES, *codes.STATUSES})
+MACHINE_STATE = re.compile(r"\b(" + "|".join(ZH_CODE_WORDS) + r")\b")
 REASON_CODE = re.compile(r"\b(?:BD|MS|SU|RS|PS|ID)-[A-Z][A-Z-]*\b")
 CJK = re.compile(r"[\u3400-\u9fff]+")
 NUMBER = re.compile(r"\d[\d,.]*")
@@ -395,7 +402,7 @@ def _read_all_tabs(page) -> list[dict]:
 
 def _pick_older_month(page, lang: str, steps: int = 1) -> None:
     """With the mouse: open the month selectbox and click the month ``steps`` below the chosen one."""
-    box = page.get_by_role("combobox", name=MONTH_LABEL[lang])
+    box = page.locator(MONTH_BOX.format(lang=lang))
     current = box.input_value()
     # at 1440x900 the box straddles the sidebar's fold: a click that must scroll it first only focuses it
     box.scroll_into_view_if_needed()
@@ -502,12 +509,12 @@ def test_period_control_moves_the_numbers(fresh_server, browser):
                 failures.append(f"{how}: the first KPI stayed {state[1]!r} ({state[0]!r} -> {new[0]!r})")
             state = new
 
-        prev = page.get_by_role("button", name=PREV_MONTH["zh"])
+        prev = page.locator(PREV_BUTTON)
         prev.click()
         moved("mouse, ◀ from the default month")
         _pick_older_month(page, "zh", steps=3)
         moved("mouse, month selectbox")
-        page.get_by_role("combobox", name=MONTH_LABEL["zh"]).focus()
+        page.locator(MONTH_BOX.format(lang="zh")).focus()
         page.keyboard.press("ArrowDown")
         page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
@@ -520,7 +527,7 @@ def test_period_control_moves_the_numbers(fresh_server, browser):
         moved("keyboard, ◀ Space")
 
         year, month = re.match(r"(\d{4})年(\d{1,2})月", state[0]).groups()
-        page.get_by_role("radio", name="年累计").click()
+        page.locator(YTD.format(lang="zh")).filter(has_text="年累计").click()
         moved("mouse, 年累计")
         span = f"年累计 {year}-01…{year}-{int(month):02d} · "
         if not state[0].startswith(span):
