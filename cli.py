@@ -1,7 +1,9 @@
 """Command line: build the sample, import files, validate a database, print the KPI report.
 
     python cli.py build-sample [--scale 1] [--as-of 2026-11-22] [--db URL]
-    python cli.py import FOLDER [--mode append|replace] [--db URL]
+    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--db URL]
+    python cli.py backups [--db URL]
+    python cli.py restore NAME | --latest [--wait 30] [--db URL]
     python cli.py validate [--db URL]
     python cli.py schema-doc
     python cli.py trace VOUCHER_NO | WORK_ORDER_ID
@@ -9,7 +11,11 @@
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
 Exit codes: 0 success, 1 the data has problems (import rejected, validation findings, nothing
-to trace), 2 bad arguments or an unreachable database.
+to trace), 2 bad arguments, an unreachable database, or a database another writer holds
+(``--wait`` seconds, default 30, were not enough) or a replace not confirmed.
+
+Writes (build-sample, import, restore) take the database's write lock; a replace-mode import
+and a rebuild keep the previous DuckDB file in ``backups/`` beside it (see docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ import time
 
 import sqlalchemy as sa
 
+from data_loaders import backup
 from data_loaders import engine as eng
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
+from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import Scope
 from data_loaders.validation import validate_database
 from reports.kpi import kpi_report
@@ -76,6 +84,47 @@ def trace_json(engine, key: str) -> dict | None:
     return None
 
 
+def _has_data(url: str) -> bool:
+    """False only for a DuckDB file that does not exist yet (nothing to lose)."""
+    path = eng.duckdb_path(url)
+    return path is None or path.exists()
+
+
+def _confirmed(question: str, yes: bool) -> bool:
+    """``--yes``, or a "y" typed at a terminal; never asks when stdin is not a terminal."""
+    if yes:
+        return True
+    if not sys.stdin or not sys.stdin.isatty():
+        print(f"error: {question} Pass --yes to confirm (a backup of a DuckDB file is kept).", file=sys.stderr)
+        return False
+    answer = input(f"{question} A backup is kept. Type y to go on: ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _shown(url: str) -> str:
+    return sa.engine.make_url(eng.normalize_url(url)).render_as_string(hide_password=True)
+
+
+def _source(url: str) -> str | None:
+    """``dataset_info.source`` of the database, None when it cannot be read."""
+    from data_loaders.queries import load_dataset_info
+
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        return load_dataset_info(engine).get("source")
+    except Exception:  # unreadable, locked or foreign: not the sample
+        return None
+    finally:
+        engine.dispose()
+
+
+def _embedded_path(url: str):
+    path = eng.duckdb_path(url)
+    if path is None:
+        raise ValueError("backups are kept for DuckDB files only; back up a server database with its own tools (pg_dump, mariadb-dump)")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description="业财融合 analytics: build, import, validate, report")
     parser.add_argument("--db", help="SQLAlchemy URL (default: $BFI_DATABASE_URL or the embedded sample)")
@@ -83,9 +132,19 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build-sample", help="generate the sample plant into the database")
     b.add_argument("--scale", type=float, default=1.0, help="1 = about 5,000 work orders and 190k voucher lines; 70 = about 10M lines")
     b.add_argument("--as-of", type=_date, default=None, help="last day of history + 1 (default: today)")
+    b.add_argument("--yes", action="store_true", help="confirm replacing a database that holds imported data")
+    b.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     i = sub.add_parser("import", help="import a folder of CSV / Excel files (atomic)")
     i.add_argument("folder")
     i.add_argument("--mode", choices=["append", "replace"], default="append")
+    i.add_argument("--yes", action="store_true", help="confirm --mode replace (needed when stdin is not a terminal)")
+    i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
+    sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
+    rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")
+    which = rs.add_mutually_exclusive_group(required=True)
+    which.add_argument("name", nargs="?", help="a backup name from `cli.py backups`")
+    which.add_argument("--latest", action="store_true", help="the newest backup")
+    rs.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     sub.add_parser("validate", help="check every contract rule on the database")
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
@@ -103,15 +162,31 @@ def main(argv: list[str] | None = None) -> int:
             print(render_tables(), end="")
             return 0
         if args.command == "build-sample":
+            if _has_data(url) and _source(url) != "sample" and not _confirmed(
+                    f"{_shown(url)} holds data that is not the sample (or cannot be read); replace it with the sample?", args.yes):
+                return 2
             t0 = time.perf_counter()
-            counts = build_sample(url, args.scale, args.as_of, lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr))
+            counts = build_sample(url, args.scale, args.as_of, lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr), timeout=args.wait)
             print(json.dumps({"database": eng.normalize_url(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
             return 0
         if args.command == "import":
-            report = import_folder(args.folder, url, args.mode)
+            if args.mode == "replace" and _has_data(url) and not _confirmed(
+                    f"--mode replace deletes every row in {_shown(url)} and stores only the imported files.", args.yes):
+                return 2
+            report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait)
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
+        if args.command == "backups":
+            frame = backup.list_backups(_embedded_path(url))
+            print(json.dumps({"folder": str(backup.backups_dir(_embedded_path(url))), "keep": backup.keep_count(),
+                              "backups": _records(frame)}, ensure_ascii=False, indent=2))
+            return 0
+        if args.command == "restore":
+            t0 = time.perf_counter()
+            result = backup.restore_backup(_embedded_path(url), None if args.latest else args.name, timeout=args.wait)
+            print(json.dumps({**result, "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=2))
+            return 0
         engine = eng.make_engine(url, read_only=True)
         if args.command == "validate":
             findings = validate_database(engine)
@@ -128,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
             print(json.dumps(kpi_report(engine, scope), ensure_ascii=False, indent=2, default=str))
             return 0
+    except DatabaseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,15 +1,25 @@
-"""Write a generated or imported set of tables into a database, atomically.
+"""Write a generated or imported set of tables into a database, atomically, one writer at a time.
 
-For an embedded DuckDB file the rows go into a new file beside the target, which then
-replaces it in one rename: the dashboard, which holds the old file open read-only, keeps
-working and sees the new data on its next connection; a failure leaves the old file as it
-was. Other databases load inside one transaction.
+For an embedded DuckDB file the rows go into a new file beside the target (named after this
+writer, ``<db>.<pid>-<random>.writing``), which then replaces it in one rename (``os.replace``):
+the dashboard, which holds the old file open read-only, keeps working and sees the new data on
+its next connection; a failure or a kill leaves the old file as it was. Other databases load
+inside one transaction.
+
+Every write holds the database's write lock (``data_loaders.lock``): a second writer waits up
+to its timeout, then gets ``DatabaseBusy`` and writes nothing. Every successful write stamps
+``dataset_info`` with a new ``data_version`` (and ``data_version_at``, ``data_version_by``)
+inside the same swap or transaction, so that readers can tell the data changed. Before a
+write replaces the whole file (a rebuild, a replace-mode import, a restore) the previous file
+is kept in ``backups/`` beside it (``data_loaders.backup``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -18,51 +28,134 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import engine as eng
 from data_loaders import schema
+from data_loaders.lock import file_lock, write_lock
 
 Progress = Callable[[float, str], None]
 T = TypeVar("T")
+STAMP_KEYS = ("data_version", "data_version_at", "data_version_by")
 
 
 def _noop(fraction: float, message: str) -> None:
     return None
 
 
-def write_duckdb_file(path: Path, write: Callable[[Engine], T], copy_existing: bool = False) -> T:
-    """Run ``write`` on a new DuckDB file (a copy of ``path`` if asked), then swap it in.
+def stamp(kind: str) -> dict[str, str]:
+    """A new data version for ``dataset_info``: ``data_version`` (a random uuid, different on
+    every write), ``data_version_at`` (local time, seconds) and ``data_version_by`` (what wrote
+    it: build, import, restore …)."""
+    return {
+        "data_version": uuid.uuid4().hex,
+        "data_version_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "data_version_by": kind[:200],
+    }
 
-    Returns what ``write`` returns. On any failure the temporary file is removed and
-    ``path`` is untouched.
+
+def with_stamp(frames: dict[str, pd.DataFrame], kind: str) -> dict[str, pd.DataFrame]:
+    """``frames`` with a new data version in its ``dataset_info`` rows (replacing any old one)."""
+    new = stamp(kind)
+    rows = pd.DataFrame({"info_key": list(new), "info_value": list(new.values())})
+    info = frames.get("dataset_info")
+    if info is not None and not info.empty:
+        rows = pd.concat([info[~info.info_key.isin(STAMP_KEYS)], rows], ignore_index=True)
+    return {**frames, "dataset_info": rows}
+
+
+def file_identity(path: Path | str) -> tuple:
+    """``(inode, size, mtime_ns)`` of a database file, ``()`` when it does not exist.
+
+    Cheap (one ``stat``); changes whenever a write swaps in a new file, so a reader can poll it
+    to notice another process's import without opening the database.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".writing")
-    tmp.unlink(missing_ok=True)
-    if copy_existing and path.exists():
-        shutil.copyfile(path, tmp)
-    engine = eng.make_engine(f"duckdb:///{tmp}")
     try:
-        result = write(engine)
-    except BaseException:
-        engine.dispose()
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        raise
-    engine.dispose()
-    os.replace(tmp, path)
-    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _temp_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.writing")
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete temporary files of writers that were killed (only called under the lock)."""
+    for pattern in (f"{path.name}.*.writing", f"{path.name}.*.writing.wal", f"{path.name}.writing", f"{path.name}.writing.wal"):
+        for leftover in path.parent.glob(pattern):
+            leftover.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems (and directories on Windows) cannot be synced
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_duckdb_file(path: Path, write: Callable[[Engine], T], copy_existing: bool = False, *,
+                      copy_from: Path | None = None, backup_reason: str | None = None, timeout: float = 0.0) -> T:
+    """Run ``write`` on a new DuckDB file, then swap it in for ``path``; returns what ``write`` returns.
+
+    The new file starts empty, or as a copy of ``path`` (``copy_existing``) or of ``copy_from``.
+    Holds the write lock of ``path`` throughout (waiting up to ``timeout`` seconds, else
+    ``DatabaseBusy``). With ``backup_reason`` the current file, if any, is first kept in
+    ``backups/`` under that reason. On any failure the temporary file is removed and ``path``
+    is untouched.
+    """
+    from data_loaders import backup
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(path, timeout):
+        _remove_leftovers(path)
+        tmp = _temp_path(path)
+        wal = Path(str(tmp) + ".wal")
+        engine = None
+        try:
+            source = copy_from if copy_from is not None else (path if copy_existing and path.exists() else None)
+            if source is not None:
+                shutil.copyfile(source, tmp)
+            if backup_reason and path.exists():
+                backup.make_backup(path, backup_reason)
+            engine = eng.make_engine(f"duckdb:///{tmp}")
+            result = write(engine)
+            engine.dispose()
+            engine = None
+            _fsync(tmp)
+        except BaseException:
+            if engine is not None:
+                engine.dispose()
+            tmp.unlink(missing_ok=True)
+            wal.unlink(missing_ok=True)
+            raise
+        os.replace(tmp, path)
+        wal.unlink(missing_ok=True)
+        if os.name != "nt":
+            _fsync(path.parent)
     return result
 
 
-def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _noop) -> dict[str, int]:
-    """Replace the contents of the database at ``url`` with ``frames``; returns rows per table."""
+def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _noop, *,
+              timeout: float = 0.0, kind: str = "build") -> dict[str, int]:
+    """Replace the contents of the database at ``url`` with ``frames``; returns rows per table.
+
+    Stamps a new data version (``kind`` says what wrote it). A DuckDB file that exists is kept
+    in ``backups/`` first. Raises ``DatabaseBusy`` when another writer holds the database for
+    more than ``timeout`` seconds.
+    """
+    frames = with_stamp(frames, kind)
     path = eng.duckdb_path(url)
     if path is None:
-        engine = eng.make_engine(url)
-        try:
-            eng.create_schema(engine)
-            progress(0.5, "loading")
-            return eng.replace_tables(engine, frames)
-        finally:
-            engine.dispose()
+        with write_lock(url, timeout):
+            engine = eng.make_engine(url)
+            try:
+                eng.create_schema(engine)
+                progress(0.5, "loading")
+                return eng.replace_tables(engine, frames)
+            finally:
+                engine.dispose()
 
     def write(engine: Engine) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -77,6 +170,6 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
         eng.refresh_statistics(engine)
         return counts
 
-    counts = write_duckdb_file(path, write)
+    counts = write_duckdb_file(path, write, backup_reason="rebuild", timeout=timeout)
     progress(1.0, "done")
     return counts

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 
 from data_loaders import engine as eng
 from data_loaders import schema
-from data_loaders.build import write_duckdb_file
+from data_loaders.build import stamp, write_duckdb_file
+from data_loaders.lock import write_lock
 
 MAPPING_FILE = "column_mapping.csv"
 MAX_PROBLEMS = 2000
@@ -509,69 +510,78 @@ def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str
     return counts
 
 
-def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "append") -> ImportReport:
+def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "append", lock_timeout: float = 0.0) -> ImportReport:
     """Validate ``sources`` and, only if nothing is wrong, write them to the database at ``url``.
 
     ``mode`` is ``append`` (keys must be new) or ``replace`` (the import becomes the whole dataset).
-    A DuckDB file is written through a copy that replaces it in one rename; other databases
-    in one transaction.
+    One writer at a time: the database's write lock is held from the checks against stored keys
+    to the end of the write; another writer's lock is waited for up to ``lock_timeout`` seconds,
+    then ``data_loaders.lock.DatabaseBusy`` is raised and nothing is written. A DuckDB file is
+    written through a copy that replaces it in one rename (replace mode keeps the previous file
+    in ``backups/`` first); other databases in one transaction. Every successful import stamps a
+    new ``data_version`` in ``dataset_info``.
     """
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
     parsed, problems, warnings = read_sources(sources)
     if not parsed and not problems:
         problems.append(Problem("", 0, "", "", "no importable files were given / 没有可导入的文件"))
-    path = eng.duckdb_path(url)
-    check_engine = None
-    if mode == "append" and (path is None or path.exists()):
-        check_engine = eng.make_engine(url, read_only=True)
-    try:
-        if not problems:
-            problems.extend(validate(parsed, check_engine))
-    finally:
-        if check_engine is not None:
-            check_engine.dispose()
     if problems:
         return ImportReport(problems[:MAX_PROBLEMS], {}, warnings)
+    path = eng.duckdb_path(url)
+    with write_lock(url, lock_timeout) as lock:
+        if lock.notice:
+            warnings.append(lock.notice)
+        check_engine = None
+        if mode == "append" and (path is None or path.exists()):
+            check_engine = eng.make_engine(url, read_only=True)
+        try:
+            problems.extend(validate(parsed, check_engine))
+        finally:
+            if check_engine is not None:
+                check_engine.dispose()
+        if problems:
+            return ImportReport(problems[:MAX_PROBLEMS], {}, warnings)
+        frames = _frames_for_insert(parsed)
+        note = {
+            "last_import_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "last_import_files": ", ".join(sorted({pt.file for pt in parsed}))[:200],
+            "last_import_rows": str(sum(len(f) for f in frames.values())),
+            **stamp(f"import {mode}"),
+        }
+        if mode == "replace":
+            note["source"] = "import"
+        try:
+            if path is not None:
+                def write(engine):
+                    eng.create_schema(engine)
+                    with engine.begin() as conn:
+                        written = _write(conn, frames, mode, note)
+                    eng.refresh_statistics(engine)
+                    return written
 
-    frames = _frames_for_insert(parsed)
-    note = {
-        "last_import_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "last_import_files": ", ".join(sorted({pt.file for pt in parsed}))[:200],
-        "last_import_rows": str(sum(len(f) for f in frames.values())),
-    }
-    if mode == "replace":
-        note["source"] = "import"
-    try:
-        if path is not None:
-            def write(engine):
-                eng.create_schema(engine)
-                with engine.begin() as conn:
-                    written = _write(conn, frames, mode, note)
-                eng.refresh_statistics(engine)
-                return written
-
-            counts = write_duckdb_file(path, write, copy_existing=(mode == "append"))
-        else:
-            engine = eng.make_engine(url)
-            try:
-                eng.create_schema(engine)
-                with engine.begin() as conn:
-                    counts = _write(conn, frames, mode, note)
-                eng.refresh_statistics(engine)
-            finally:
-                engine.dispose()
-    except sa.exc.SQLAlchemyError as exc:
-        message = str(getattr(exc, "orig", exc)).splitlines()[0]
-        return ImportReport([Problem("(database)", 0, "", "", f"the database refused the rows, nothing was stored: {message} / 数据库拒绝写入，未保存任何数据")], {}, warnings)
+                counts = write_duckdb_file(path, write, copy_existing=(mode == "append"),
+                                           backup_reason="replace" if mode == "replace" else None)
+            else:
+                engine = eng.make_engine(url)
+                try:
+                    eng.create_schema(engine)
+                    with engine.begin() as conn:
+                        counts = _write(conn, frames, mode, note)
+                    eng.refresh_statistics(engine)
+                finally:
+                    engine.dispose()
+        except sa.exc.SQLAlchemyError as exc:
+            message = str(getattr(exc, "orig", exc)).splitlines()[0]
+            return ImportReport([Problem("(database)", 0, "", "", f"the database refused the rows, nothing was stored: {message} / 数据库拒绝写入，未保存任何数据")], {}, warnings)
     return ImportReport([], counts, warnings)
 
 
-def import_folder(folder: str | Path, url: str, mode: str = "append") -> ImportReport:
-    """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``)."""
+def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0) -> ImportReport:
+    """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``); see ``import_sources``."""
     folder = Path(folder)
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
     sources = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())
                if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
-    return import_sources(sources, url, mode)
+    return import_sources(sources, url, mode, lock_timeout)

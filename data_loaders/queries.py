@@ -94,6 +94,15 @@ def load_dataset_info(engine: Engine) -> dict[str, str]:
     return dict(zip(frame.info_key, frame.info_value))
 
 
+def load_data_version(engine: Engine) -> str | None:
+    """The data version stamped by the last build, import or restore (one row), or None when
+    the database has none (written by an older version of the app, or by hand)."""
+    info = s.dataset_info
+    stmt = sa.select(info.c.info_value).where(info.c.info_key == "data_version")
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar()
+
+
 def select_table_stats(table: sa.Table) -> sa.Select:
     cols = [sa.func.count().label("n_rows")]
     date_col = DATE_COLUMNS.get(table.name)

@@ -7,11 +7,11 @@ import streamlit as st
 from ui import data
 from ui.codes import code_label, localized_name
 from ui.data import LANDING_METHODS, compute_what_if
+from ui.drill import scroll_here
 from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 from ui.widgets import choice
 
@@ -86,6 +86,7 @@ event = render_table(tree, key="bg_tree", currency=currency, selectable=True, ex
 picked = event.selection.rows if event is not None else []
 if picked:
     node = tree.iloc[picked[0]].cost_center_node
+    scroll_here("budget_node", node)
     st.markdown(f"**{t('bg_accounts', cc=node)}**")
     accounts = r["by_cost_center_account"]
     accounts = accounts[accounts.cost_center_node == node][["account_code", "account_label", "line_type", "budget_amount", "actual_amount",
@@ -94,9 +95,10 @@ if picked:
     acc_picked = acc_event.selection.rows if acc_event is not None else []
     if acc_picked:
         account = accounts.iloc[acc_picked[0]].account_code
+        scroll_here("budget_account", [node, account])
         st.markdown(f"**{t('bg_lines', cc=node, acc=account)}**")
         lines = data.budget_cell_lines(url, scope, node, account)
-        render_table(with_links(lines), key="bg_lines", currency=currency, export_name=f"lines_{node}_{account}", height=360)
+        render_table(lines, key="bg_lines", currency=currency, export_name=f"lines_{node}_{account}", height=360, drill=True)
 
 st.subheader(t("bg_ytd", y=r["year"], m=r["last_closed"]))
 render_table(ytd[["cost_center_id", "account_label", "line_type", "budget_amount", "budget_to_date_amount", "actual_amount",

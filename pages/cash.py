@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import data
 from ui.data import CashScenario
+from ui.drill import scroll_here
 from ui.figures import build_cash_fan, build_working_capital_figure, plotly_config
 from ui.format import days, money, money_divisor, money_unit, money_unit_label
 from ui.i18n import t
@@ -57,6 +58,7 @@ event = render_table(weekly, key="cash_weekly", currency=currency, selectable=Tr
 picked = event.selection.rows if event is not None else []
 if picked:
     week = pd.Timestamp(weekly.iloc[picked[0]].period_start_date)
+    scroll_here("cash_week", str(week.date()))
     items = r["events"]
     items = items[(items.date >= week) & (items.date < week + pd.Timedelta(days=7))]
     st.markdown(f"**{t('cash_week_items', w=week.strftime('%Y-%m-%d'))}**")

@@ -5,7 +5,6 @@ import streamlit as st
 from ui import data
 from ui.i18n import t, table_label
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 
 url, scope, currency = open_page("page_data", applies=())
@@ -29,9 +28,8 @@ if not tie.empty:
     st.caption(t("wip_tie_ok", n=f"{len(tie):,}", k=f"{int(tie.is_tied.sum()):,}"))
     untied = tie[~tie.is_tied]
     if not untied.empty:
-        render_table(with_links(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
-                                        "difference_amount"]]),
-                     key="data_wip_untied", currency=currency, export_name="wip_not_tied")
+        render_table(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
+                             "difference_amount"]], key="data_wip_untied", currency=currency, export_name="wip_not_tied", drill=True)
 if st.button(t("run_validation"), key="data_run_validation"):
     st.session_state["data_validation_requested"] = True
 if st.session_state.get("data_validation_requested"):
@@ -50,7 +48,10 @@ else:
     files = st.file_uploader(t("import_files"), type=["csv", "xlsx"], accept_multiple_files=True, key="data_upload")
     replace = st.toggle(t("mode_replace"), key="data_import_replace", help=t("mode_replace_help"))
     mode = "replace" if replace else "append"
-    if st.button(t("import_button"), key="data_import_button", disabled=not files):
+    confirmed = not replace or st.checkbox(t("replace_confirm"), key="data_replace_confirm")
+    if replace and not confirmed:
+        st.caption(t("replace_needs_confirm"))
+    if st.button(t("import_button"), key="data_import_button", disabled=not files or not confirmed):
         report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode)
         st.session_state["data_last_report"] = report
     report = st.session_state.get("data_last_report")
@@ -64,3 +65,10 @@ else:
             with st.expander(t("warnings_list")):
                 for w in report.warnings:
                     st.write(w)
+
+if data.is_embedded(url):
+    st.subheader(t("backups"))
+    restored = st.session_state.pop("data_restored", None)
+    if restored:
+        st.success(t("restored", name=restored["restored"], kept=restored["backup_of_current"] or "—"))
+    data.render_backups(url, t, key="data")

@@ -7,11 +7,11 @@ import streamlit as st
 from ui import data
 from ui.codes import code_labels
 from ui.data import SHIFTS, OeeSettings
+from ui.drill import scroll_here
 from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 from ui.widgets import choice
 
@@ -76,12 +76,13 @@ if picked or picked_wc:
         wc, month = by_wc.iloc[picked_wc[0]].work_center_id, report["by_month"].month.iloc[-1]
     events = report["events"]
     ev = events[(events.work_center_id == wc) & (pd.to_datetime(events.start_at).dt.strftime("%Y-%m") == month)]
+    scroll_here("oee", [wc, month])
     st.markdown(f"**{t('oee_drill', w=wc, m=month)}**")
-    render_table(with_links(ev[ev.state != "running"]), key="oee_drill_events", export_name=f"{wc}_{month}_events", height=320)
+    render_table(ev[ev.state != "running"], key="oee_drill_events", export_name=f"{wc}_{month}_events", height=320, drill=True)
     st.markdown(f"**{t('oee_drill_orders', w=wc, m=month)}**")
     orders = report["work_order_loss"]
     orders = orders[orders.work_order_id.isin(ev.work_order_id.dropna())].sort_values("loss_cost_amount", ascending=False)
-    render_table(with_links(orders), key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders")
+    render_table(orders, key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders", drill=True)
 
 st.plotly_chart(build_oee_heatmap(report["by_work_center_day"]), width="stretch", config=plotly_config(), key="oee_heatmap")
 

@@ -8,11 +8,11 @@ import streamlit as st
 
 from ui import data
 from ui.data import TARGET_VARIANCE_RATE, VARIANCES
+from ui.drill import scroll_here
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.format import money, pct, pp
 from ui.i18n import t
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 from ui.widgets import choice
 
@@ -76,12 +76,13 @@ event = render_table(by_product, key="pf_var_products", currency=currency, selec
 picked = event.selection.rows if event is not None else []
 if picked:
     product = by_product.iloc[picked[0]]
+    scroll_here("variance_product", product.product_id)
     st.markdown(f"**{t('pf_variance_orders', p=f'{product.product_id} {product.product_name}')}**")
     orders = r["variances"][r["variances"].product_id == product.product_id]
     cols = ["work_order_id", "period", "plant_id", "work_center_id", "good_qty", "scrap_qty", "standard_amount", "actual_amount",
             "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES]
-    render_table(with_links(orders[cols].sort_values("variance_amount", ascending=False)), key="pf_var_orders", currency=currency,
-                 export_name=f"{product.product_id}_work_order_variances", height=360)
+    render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,
+                 export_name=f"{product.product_id}_work_order_variances", height=360, drill=True)
 
 st.subheader(t("pf_overhead"))
 render_table(r["overhead_three_way"], key="pf_overhead", currency=currency, export_name="overhead_three_way", height=320)

@@ -8,7 +8,6 @@ from ui.figures import build_completeness_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
-from ui.panels import with_links
 from ui.tables import render_table
 
 url, scope, currency = open_page("page_reconciliation")
@@ -36,7 +35,8 @@ if findings == 0:
     st.success(t("rc_all_clear"))
 
 if not comp.empty:
-    st.plotly_chart(build_completeness_figure(comp), width="stretch", config=plotly_config(), key="rc_chart")
+    if comp.period.nunique() > 1:  # one month is the table below; a chart needs a trend
+        st.plotly_chart(build_completeness_figure(comp), width="stretch", config=plotly_config(), key="rc_chart")
 
 sections = [
     ("rc_no_completion", r["no_completion"], "completed_without_completion"),
@@ -49,7 +49,10 @@ sections = [
 ]
 for label, frame, name in sections:
     st.subheader(f"{t(label)} ({len(frame):,})")
-    render_table(with_links(frame), key=f"rc_{name}", currency=currency, export_name=name)
+    if frame.empty:  # nothing to reconcile is a finding too, not "no data"
+        st.success(t("rc_none_found"))
+        continue
+    render_table(frame, key=f"rc_{name}", currency=currency, export_name=name, drill=True)
 
 st.subheader(t("rc_completeness"))
 render_table(comp, key="rc_completeness_table", currency=currency, export_name="posting_completeness")

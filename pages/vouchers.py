@@ -1,19 +1,21 @@
 """Voucher drill-down: find a voucher, open its lines and their source documents, follow a line to
 its work order and from the work order back to every voucher it produced.
 
-Deep links: ``vouchers?voucher=MI202603-00001`` and ``vouchers?work_order=WO-2026-00417``.
+Deep links: ``vouchers?voucher=MI202603-00001`` and ``vouchers?work_order=WO-2026-00417``; a
+key cell in another page's table opens this page in place, with "Back" to that page
+(``ui.drill``).
 """
 
 import math
 
 import streamlit as st
 
-from ui import data
+from ui import data, drill
 from ui.data import VoucherFilter
 from ui.format import money
 from ui.i18n import column_label, t
 from ui.page import metric, open_page
-from ui.panels import render_source_document, render_work_order, with_links
+from ui.panels import render_source_document, render_work_order
 from ui.tables import render_table
 from ui.widgets import choice
 
@@ -23,6 +25,7 @@ SOURCE_TYPES = ["material_issue", "labor_log", "work_order", "completion", "sale
                 "supplier_invoice", "supplier_payment", "none"]
 
 url, scope, currency = open_page("page_vouchers")
+drill.render_back()
 params = st.query_params
 if "work_order" in params:
     st.session_state["vx_mode"] = "work_order"
@@ -79,6 +82,7 @@ if mode == "voucher":
         if picked:
             chosen = rows.iloc[picked[0]].voucher_no
             if params.get("voucher") != chosen:
+                drill.retarget("voucher", chosen)
                 st.query_params["voucher"] = chosen
     voucher_no = st.query_params.get("voucher")
     if voucher_no:
@@ -87,9 +91,11 @@ if mode == "voucher":
             st.error(t("vx_not_found", v=voucher_no))
         else:
             h = header.iloc[0]
+            drill.scroll_here("voucher", voucher_no)
             st.subheader(t("vx_voucher", v=voucher_no))
             st.caption(f"{str(h.voucher_date)[:10]} · {h.period} · {h.voucher_type} · {h.status} · {h.description or ''}")
-            st.caption(f"{t('vx_link_help')} `vouchers?voucher={voucher_no}`")
+            st.caption(t("vx_link_help"))
+            st.code(drill.absolute_link("voucher", voucher_no), language=None)
             diff = round(float(h.debit_amount) - float(h.credit_amount), 2)
             c = st.columns(3)
             metric(c[0], column_label("debit_amount"), money(h.debit_amount, currency))
@@ -103,11 +109,13 @@ if mode == "voucher":
             st.markdown(f"**{t('vx_lines')}**")
             shown = lines[["line_no", "account_code", "account_name", "cost_center_id", "product_id", "debit_amount",
                            "credit_amount", "source_doc_type", "source_doc_id", "work_order_id"]]
-            line_event = render_table(with_links(shown), key="vx_lines", currency=currency, selectable=True, export_name=voucher_no)
+            line_event = render_table(shown, key="vx_lines", currency=currency, selectable=True, export_name=voucher_no, drill=True)
             picked = line_event.selection.rows if line_event is not None else []
             with_source = [i for i, v in enumerate(lines.source_doc_type) if isinstance(v, str) and v]
             index = picked[0] if picked else (with_source[0] if with_source else 0)
             line = lines.iloc[index]
+            if picked:
+                drill.scroll_here("voucher_line", [voucher_no, index])
             render_source_document(url, line, key="vx_source")
             if isinstance(line.work_order_id, str) and line.work_order_id:
                 render_work_order(url, line.work_order_id, currency, key="vx_wo")
@@ -119,9 +127,12 @@ else:
     if picked:
         chosen = found.iloc[picked[0]].work_order_id
         if st.query_params.get("work_order") != chosen:
+            drill.retarget("work_order", chosen)
             st.query_params["work_order"] = chosen
     work_order_id = st.query_params.get("work_order")
     if work_order_id:
-        st.caption(f"{t('vx_link_help')} `vouchers?work_order={work_order_id}`")
+        drill.scroll_here("work_order", work_order_id)
+        st.caption(t("vx_link_help"))
+        st.code(drill.absolute_link("work_order", work_order_id), language=None)
         st.button(t("vx_clear"), key="wo_clear", on_click=clear_link)
         render_work_order(url, work_order_id, currency, key="wo_panel")

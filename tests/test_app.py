@@ -184,6 +184,100 @@ def test_deep_link_to_a_missing_voucher_says_so(app):
     assert any("NO-SUCH-VOUCHER" in e.value for e in at.error)
 
 
+def _table(at: AppTest, key: str):
+    """The dataframe drawn under ``key``: a selectable table has the key in its element id, a
+    drill table in its buttons' widget ids (``<key>.<column>``)."""
+    found = [d for d in at.dataframe
+             if d.key == key or any(w.endswith(f"-{key}.{col}") for col, w in d.proto.button_click_widgets.items()
+                                    for col in ("voucher_no", "work_order_id"))]
+    assert found, f"no table {key!r}"
+    return found[0]
+
+
+def _click_key_cell(at: AppTest, key: str, column: str, row: int) -> str:
+    """One click on a key cell of a drill table (a ``ButtonColumn``), as the browser sends it:
+    a trigger value ``{"row", "label"}`` for the column's button widget. AppTest has no click
+    for these cells, so the widget states of the next run are built here. Returns the key."""
+    import json
+
+    table = _table(at, key)
+    label = str(table.value[column].iloc[row])
+    states = at._tree.get_widget_states()
+    click = states.widgets.add()
+    click.id = table.proto.button_click_widgets[column]
+    click.string_trigger_value.data = json.dumps({"row": row, "label": label})
+    at._run(states)
+    _stay(at, "pages/vouchers.py")
+    return label
+
+
+def _stay(at: AppTest, page: str) -> None:
+    """After the script switched pages itself: AppTest's next run would request the page its
+    own ``switch_page`` named last, where a browser stays on the page it was sent to."""
+    at.switch_page(page)
+
+
+def test_one_click_on_a_work_order_opens_it_in_place_and_back_returns(app):
+    at = _open(app, "pages/production.py", "en")
+    at.multiselect(key="plant").set_value(["P1"])
+    at.run()
+    orders = _table(at, "production_work_orders").value
+    assert len(orders) > 1 and "Work order" in orders  # English headers
+    wo = _click_key_cell(at, "production_work_orders", "Work order", 1)
+    assert wo == orders["Work order"].iloc[1] and wo.startswith("WO-")
+    assert not at.exception, [e.value for e in at.exception]
+    # the same session: the drill-down page, the work order, English and the plant filter kept
+    assert at.title[0].value == "Voucher drill-down"
+    assert f"Work order {wo}" in [h.value for h in at.subheader]
+    assert at.session_state["lang"] == "en" and at.session_state["plant"] == ["P1"]
+    assert at.query_params["work_order"] == wo and at.query_params["lang"] == "en" and at.query_params["plant"] == "P1"
+    # the copyable link carries the key, the language and the scope (relative: AppTest has no browser address)
+    assert [c.value for c in at.code] == [f"vouchers?work_order={wo}&lang=en&plant=P1"]
+    back = at.button(key="drill_back")
+    assert back.label == "Back to Production and work orders"
+    back.click()
+    at.run()
+    _stay(at, "pages/production.py")
+    assert not at.exception
+    assert at.title[0].value == "Production and work orders"
+    assert at.session_state["plant"] == ["P1"] and "work_order" not in at.query_params
+    assert not [b for b in at.button if b.key == "drill_back"]
+
+
+def test_back_from_a_drill_selects_the_row_again(app):
+    at = _open(app, "pages/oee.py")
+    at.session_state["oee_wc_month"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    wc = _table(at, "oee_wc_month").value.iloc[0, 0]
+    heading = [m.value for m in at.markdown if "设备事件" in m.value]
+    assert heading and wc in heading[0]
+    wo = _click_key_cell(at, "oee_drill_orders", "工单号", 0)
+    assert f"工单 {wo}" in [h.value for h in at.subheader]
+    at.button(key="drill_back").click()
+    at.run()
+    _stay(at, "pages/oee.py")
+    assert at.title[0].value == "OEE 与损失成本"
+    # Streamlit dropped the table's selection when the other page ran; "Back" selected it again
+    assert [m.value for m in at.markdown if "设备事件" in m.value] == heading
+    assert _table(at, "oee_drill_orders").value["工单号"].iloc[0] == wo
+
+
+def test_a_line_drills_to_its_work_order_and_back_to_the_voucher(app, small_sample):
+    lines = small_sample["voucher_lines"]
+    completion = lines[lines.source_doc_type == "completion"].iloc[0]
+    app.query_params["voucher"] = completion.voucher_no
+    at = _open(app, "pages/vouchers.py")
+    assert not [b for b in at.button if b.key == "drill_back"]  # a deep link has nowhere to go back to
+    row = _table(at, "vx_lines").value["工单号"].tolist().index(completion.work_order_id)
+    _click_key_cell(at, "vx_lines", "工单号", row)
+    assert at.query_params["work_order"] == completion.work_order_id and "voucher" not in at.query_params
+    assert f"工单 {completion.work_order_id}" in [h.value for h in at.subheader]
+    at.button(key="drill_back").click()
+    at.run()
+    assert at.query_params["voucher"] == completion.voucher_no
+    assert f"凭证 {completion.voucher_no}" in [h.value for h in at.subheader]
+
+
 def _rolling_12(at: AppTest) -> AppTest:
     """The twelve months to the last closed one (the default mode is the month)."""
     at.button_group(key="mode.zh").set_value("r12")
@@ -323,3 +417,48 @@ def test_a_figure_shown_on_two_pages_has_one_value(app, mode):
 def money_text(value: float) -> str:
     """The overview's card format in the default unit (万): ¥3,215.04万."""
     return f"¥{value / 1e4:,.2f}万"
+
+
+MODE_CAPTIONS = {"month": "2026年10月", "quarter": "季 2026-10…2026-10", "ytd": "年累计 2026-01…2026-10",
+                 "r12": "滚动12月 2025-11…2026-10", "custom": "自定义 2025-11…2026-10"}
+
+
+@pytest.mark.parametrize("mode", sorted(MODE_CAPTIONS))
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_page_opens_in_every_period_mode(app, page, mode):
+    # the small sample's as-of date is 2026-11-22: the default month is October, the last closed one
+    at = _open(app, page, errors_expected=True)
+    at.button_group(key="mode.zh").set_value(mode)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if e.value.startswith(("出错了", "无法读取数据库"))]
+    scope_line = at.caption[0].value
+    if page in ("pages/cash.py", "pages/data.py"):  # the forecast starts today; data has no period
+        assert "本页不适用" in scope_line or page == "pages/data.py"
+    else:
+        assert scope_line.startswith(MODE_CAPTIONS[mode]), scope_line
+    assert (at.session_state["mode"] if "mode" in at.session_state else "month") == mode  # the default is not stored
+
+
+def test_the_month_steps_and_the_numbers_follow(app):
+    at = _open(app, "pages/overview.py", errors_expected=True)
+    october = at.metric[0].value
+    at.button(key="month_prev").click()
+    at.run()
+    assert at.caption[0].value.startswith("2026年9月")
+    assert at.session_state["month"] == "2026-09"
+    assert at.metric[0].value != october
+    at.button(key="month_next").click()
+    at.run()
+    assert at.metric[0].value == october
+    assert at.query_params.get("month") in (None, [], "")  # back on the default: the URL stays clean
+
+
+def test_a_shared_link_reproduces_the_view_in_english(app_data_dir):
+    # a link opens a new session: the URL's choices are read when the session starts
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"lang": "en", "mode": "ytd", "month": "2026-06", "plant": "P2"})
+    at.run()
+    at = _open(at, "pages/ledger.py", "en")
+    assert at.caption[0].value.startswith("YTD 2026-01…2026-06 · Plants P2")
+    assert at.session_state["plant"] == ["P2"]

@@ -178,6 +178,29 @@ def test_cash_page_in_the_browser(server, page):
     page.get_by_text("13 周资金桥").first.wait_for()
 
 
+def test_one_click_on_a_work_order_opens_it_in_the_same_tab_and_back_returns(server, page):
+    page.goto(f"{server}/production")
+    _heading(page, "生产与工单")
+    page.get_by_role("radio", name="English").click()
+    _heading(page, "Production and work orders")
+    grid = page.locator('[data-testid="stDataFrame"]').last  # the work orders
+    grid.scroll_into_view_if_needed()
+    first = grid.locator('[role="gridcell"]').first  # the grid's (hidden) accessible copy of its first cell
+    first.wait_for(state="attached")
+    wo = first.inner_text().strip()
+    assert wo.startswith("WO-")
+    box = grid.bounding_box()
+    # one click on the key cell (first column, first data row below the 35 px header)
+    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)
+    _heading(page, f"Work order {wo}")  # in English: the session and its language were kept
+    assert "/vouchers?" in page.url and f"work_order={wo}" in page.url and "lang=en" in page.url
+    assert len(page.context.pages) == 1  # no new tab
+    page.get_by_text(f"/vouchers?work_order={wo}&lang=en").first.wait_for()  # the absolute link to share
+    page.get_by_role("button", name="Back to Production and work orders").click()
+    _heading(page, "Production and work orders")
+    assert "/production" in page.url and "work_order=" not in page.url and "lang=en" in page.url
+
+
 # --- acceptance: every page, both languages, two screen sizes ------------------------------------
 
 SCREENSHOTS = Path(os.environ.get("BFI_SCREENSHOTS") or "test-results/screenshots")

@@ -55,7 +55,7 @@ def test_import_exit_codes(tmp_path, capsys):
     for name, data in BAD["duplicate_key"][0]:
         (bad / name).write_bytes(data)
     capsys.readouterr()
-    assert cli.main(["--db", url, "import", str(bad), "--mode", "replace"]) == 1
+    assert cli.main(["--db", url, "import", str(bad), "--mode", "replace", "--yes"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False and out["problems"][0]["file"] == "plants.csv"
 

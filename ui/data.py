@@ -27,12 +27,14 @@ from analytics.kpi import compute_budget_kpis, compute_kpi_comparison, compute_l
 from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
+from data_loaders import backup
 from data_loaders import budget as budget_loaders
 from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders import queries as q
-from data_loaders.importer import ImportReport, import_sources
+from data_loaders.importer import ImportReport, Problem, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
+from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import PeriodChoice, Scope, month_add
 from data_loaders.validation import validate_database
 from reports import budget as reports_budget
@@ -82,29 +84,62 @@ def display_url(url: str) -> str:
     return sa.engine.make_url(eng.normalize_url(url)).render_as_string(hide_password=True)
 
 
-def _stale_sample(url: str) -> bool:
-    """True when the embedded database is a sample built by an older version of the contract."""
-    try:
-        info = q.load_dataset_info(get_engine(url))
-    except Exception:  # unreadable or from a much older version: rebuild
-        return True
-    return info.get("source") == "sample" and info.get("contract_version") != schema.contract_fingerprint()
-
-
-def ensure_database(url: str, t) -> None:
-    """On first start, or when the sample was built by an older version, build the embedded
-    sample with a progress bar. Imported data is never replaced: ``validate`` names what is missing."""
+def embedded_state(url: str) -> dict:
+    """What the embedded file is: ``{"state": "missing" | "unreadable" | "ok", "reason": str,
+    "info": dataset_info or None}`` (``info`` None when the file has no ``dataset_info``)."""
     path = eng.duckdb_path(url)
-    if not is_embedded(url) or path is None:
-        return
-    if path.exists() and not _stale_sample(url):
-        return
+    if path is None or not path.exists():
+        return {"state": "missing", "reason": "", "info": None}
+    found = backup.read_state(get_engine(url))
+    if not found["readable"]:
+        get_engine(url).dispose()  # a later run (after a restore or the other writer quits) connects afresh
+        return {"state": "unreadable", "reason": found["reason"], "info": None}
+    return {"state": "ok", "reason": "", "info": found["info"]}
+
+
+def _build_sample(url: str, t) -> bool:
+    """Build the sample into the embedded file with a progress bar; False when another writer
+    holds the file (said on screen)."""
     reset_caches(url)  # close the old file before a new one replaces it
     bar = st.progress(0.0, text=t("building_sample"))
-    build_sample(url, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=f"{t('building_sample')} {m}"))
+    try:
+        build_sample(url, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=f"{t('building_sample')} {m}"))
+    except DatabaseBusy as exc:
+        bar.empty()
+        st.info(t("database_busy", message=str(exc)))
+        return False
     bar.empty()
     reset_caches(url)
     st.toast(t("built_sample"))
+    return True
+
+
+def ensure_database(url: str, t) -> None:
+    """Make sure the embedded database can be shown, without ever destroying what a user brought.
+
+    * a missing file is built as the sample (first start);
+    * a readable file whose ``dataset_info.source`` is ``sample`` and whose contract is older is
+      rebuilt as the sample (the old file is kept in ``backups/``);
+    * a file that cannot be opened (corrupt, truncated, empty, or held by another DuckDB
+      writer) is reported with its path, the reason and the backups to restore, then the run
+      stops: it is never replaced;
+    * anything else (imported data, a file without ``dataset_info``) is shown as it is.
+    """
+    path = eng.duckdb_path(url)
+    if not is_embedded(url) or path is None:
+        return
+    state = embedded_state(url)
+    if state["state"] == "missing":
+        if not _build_sample(url, t):
+            st.stop()
+        return
+    if state["state"] == "unreadable":
+        st.error(t("database_unreadable", path=str(path), reason=state["reason"]))
+        render_backups(url, t, key="startup")
+        st.stop()
+    info = state["info"] or {}
+    if info.get("source") == "sample" and info.get("contract_version") != schema.contract_fingerprint():
+        _build_sample(url, t)  # busy: keep showing the old sample, said on screen
 
 
 @st.cache_resource(show_spinner=False)
@@ -202,12 +237,66 @@ def validation_findings(url: str) -> pd.DataFrame:
 
 
 def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportReport:
-    """Import uploaded files into the embedded database and refresh every cache."""
+    """Import uploaded files into the embedded database and refresh every cache.
+
+    Does not wait for another writer: a busy database comes back as a one-problem report.
+    Replace mode keeps the previous file in ``backups/``."""
     get_engine(url).dispose()
-    report = import_sources(files, url, mode)
+    try:
+        report = import_sources(files, url, mode, lock_timeout=0)
+    except DatabaseBusy as exc:
+        return ImportReport([Problem("", 0, "", "", str(exc))], {}, [])
     if report.ok:
         reset_caches(url)
     return report
+
+
+def backups(url: str) -> pd.DataFrame:
+    """The backups of the embedded file, newest first (see ``data_loaders.backup.list_backups``);
+    empty for other databases."""
+    path = eng.duckdb_path(url)
+    if path is None:
+        return pd.DataFrame(columns=["backup_name", "created_at", "reason", "n_bytes", "source", "n_voucher_lines"])
+    return backup.list_backups(path)
+
+
+def backups_folder(url: str) -> str:
+    path = eng.duckdb_path(url)
+    return "" if path is None else str(backup.backups_dir(path))
+
+
+def restore(url: str, name: str) -> dict:
+    """Restore the backup ``name`` of the embedded file (the current file is backed up first)
+    and refresh every cache. Raises ``ValueError`` or ``DatabaseBusy`` with a message."""
+    get_engine(url).dispose()
+    result = backup.restore_backup(eng.duckdb_path(url), name, timeout=0)
+    reset_caches(url)
+    return result
+
+
+def render_backups(url: str, t, key: str) -> None:
+    """The backups of the embedded file with a restore button that asks for confirmation
+    (the Data page, and the screen shown when the file cannot be opened)."""
+    from ui.tables import render_table
+
+    frame = backups(url)
+    st.caption(t("backups_help", folder=backups_folder(url), n=backup.keep_count()))
+    if frame.empty:
+        st.info(t("no_backups"))
+        return
+    shown = frame.assign(size_mb=(frame.n_bytes / 1e6).round(1))[
+        ["backup_name", "created_at", "reason", "source", "n_voucher_lines", "size_mb", "problem"]]
+    render_table(shown, key=f"{key}_backups_table")
+    name = st.selectbox(t("backup_choose"), list(frame.backup_name), key=f"{key}_backup_name")
+    sure = st.checkbox(t("restore_confirm", name=name), key=f"{key}_restore_confirm")
+    if st.button(t("restore_button"), key=f"{key}_restore_button", disabled=not sure):
+        try:
+            result = restore(url, name)
+        except (ValueError, DatabaseBusy) as exc:
+            st.error(str(exc))
+            return
+        st.session_state["data_restored"] = result
+        st.rerun()
 
 
 def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None) -> None:

@@ -91,7 +91,7 @@ def month_label(period: str) -> str:
 
 def _step_month(periods: list[str], step: int) -> None:
     """The ◀ / ▶ buttons: the previous or next month that has data."""
-    current = st.session_state.get(KEY_MONTH)
+    current = st.session_state.get(KEY_MONTH) or st.session_state.get(f"{KEY_MONTH}._shown")  # the default is not stored
     if current not in periods:
         return
     target = month_add(current, step)

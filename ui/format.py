@@ -155,7 +155,7 @@ def number_delta(value, digits: int = 1) -> str | None:
 
 def column_kind(name: str) -> str:
     """How a column is formatted, from the naming convention: money, price, pct, pp, qty, duration,
-    days, count, flag, date, datetime, link or text."""
+    days, count, flag, date, datetime or text."""
     if name.endswith("_amount"):
         return "money"
     if name.endswith(("_price", "_cost", "_rate_per_h")):
@@ -178,6 +178,4 @@ def column_kind(name: str) -> str:
         return "date"
     if name.endswith("_at"):
         return "datetime"
-    if name.endswith("_link"):
-        return "link"
     return "text"

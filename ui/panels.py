@@ -1,7 +1,8 @@
 """Drill-down panels shared by pages: a work order's full trace, a line's source document.
 
-Links between records are deep links to the drill-down page (``vouchers?voucher=…`` and
-``vouchers?work_order=…``), built from keys, never from labels.
+Links between records pass keys, never labels: a ``voucher_no`` or ``work_order_id`` cell in a
+table drawn with ``render_table(..., drill=True)`` opens the drill-down page in place
+(``ui.drill``).
 """
 
 from __future__ import annotations
@@ -15,28 +16,6 @@ from ui.format import money, qty
 from ui.page import metric
 from ui.i18n import column_label, t
 from ui.tables import render_table
-
-DRILL_PAGE = "vouchers"
-
-
-def voucher_link(voucher_no: str) -> str:
-    return f"{DRILL_PAGE}?voucher={voucher_no}"
-
-
-def work_order_link(work_order_id: str) -> str:
-    return f"{DRILL_PAGE}?work_order={work_order_id}"
-
-
-def with_links(frame: pd.DataFrame) -> pd.DataFrame:
-    """Turn ``voucher_no`` / ``work_order_id`` into links to the drill-down, in place of the keys."""
-    out = frame.copy()
-    for key, link_col, make in (("voucher_no", "voucher_link", voucher_link), ("work_order_id", "work_order_link", work_order_link)):
-        if key in out:
-            position = out.columns.get_loc(key)
-            links = out[key].map(lambda k, make=make: make(k) if isinstance(k, str) and k else None)
-            out = out.drop(columns=key)
-            out.insert(position, link_col, links)
-    return out
 
 
 def render_record(row: pd.Series, key: str) -> None:
@@ -100,7 +79,7 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
     st.markdown(f"**{t('wo_vouchers')}**")
     ledger = trace["ledger"][["voucher_no", "voucher_date", "voucher_type", "line_no", "account_code", "account_name",
                               "debit_amount", "credit_amount", "source_doc_type", "source_doc_id"]]
-    render_table(with_links(ledger), key=f"{key}_ledger", currency=currency, export_name=f"{work_order_id}_vouchers")
+    render_table(ledger, key=f"{key}_ledger", currency=currency, export_name=f"{work_order_id}_vouchers", drill=True)
 
     tabs = st.tabs([t("wo_events"), t("wo_labor"), t("wo_output"), t("wo_moves")])
     with tabs[0]:

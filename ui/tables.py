@@ -4,7 +4,8 @@ links, and Excel export.
 Column conventions drive the format: ``*_amount`` money with the currency in the header,
 ``*_price`` / ``*_cost`` unit money with four decimals, ``*_pct`` percentages, ``*_qty``
 quantities, ``*_min`` / ``*_h`` durations, ``is_*`` flags, ``*_date`` dates, ``*_at``
-timestamps, ``*_link`` deep links that show their key.
+timestamps; ``voucher_no`` / ``work_order_id`` cells open the drill-down in one click
+(``drill=True``, ``ui/drill.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from ui import drill as drill_nav
 from ui.codes import translate_codes
 from ui.export import ExportSheet, to_excel_bytes
 from ui.format import column_kind, money, money_delta, pct, pp, qty, qty_delta
@@ -52,8 +54,6 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             config[label] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
         elif col.endswith("_at") and pd.api.types.is_datetime64_any_dtype(frame[col]):
             config[label] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm:ss")
-        elif col.endswith("_link"):
-            config[label] = st.column_config.LinkColumn(label, display_text=r"=(.*)$")
         elif pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
             # any other number: thousands separators in the reader's locale
             config[label] = st.column_config.NumberColumn(label, format="localized")
@@ -66,20 +66,14 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
     return shown, config
 
 
-def _for_export(frame: pd.DataFrame) -> pd.DataFrame:
-    """Links become their keys again in a spreadsheet."""
-    out = frame.copy()
-    for col in out.columns:
-        if col.endswith("_link"):
-            out[col] = out[col].str.split("=", n=1).str[-1]
-    return out
-
-
 def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_name: str | None = None,
-                 height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None):
+                 height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None,
+                 drill: bool = False):
     """Show ``frame`` sortable, with an Excel export button; returns the selection event if asked.
 
-    ``bold_rows``: a boolean mask over the rows (subtotals and totals of a statement)."""
+    ``bold_rows``: a boolean mask over the rows (subtotals and totals of a statement).
+    ``drill``: ``voucher_no`` / ``work_order_id`` cells are buttons that open the drill-down
+    page in place (``ui.drill``)."""
     if frame.empty:
         st.info(t("no_data"))
         return None
@@ -98,9 +92,16 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
     kwargs = dict(hide_index=True, width="stretch", column_config=config, key=key, placeholder="—")
     if height and (len(frame) + 1) * ROW_PX > height:
         kwargs["height"] = height
+    if drill:
+        config.update(drill_nav.button_columns(frame, names_by_col, key))
     if selectable:
+        drill_nav.restore_selection(key)
         kwargs.update(on_select="rerun", selection_mode="single-row")
     event = st.dataframe(data, **kwargs)
+    if selectable:
+        drill_nav.remember_selection(key, event.selection.rows)
+    if drill:
+        drill_nav.follow_click(frame, key)
     if export_name:
         render_export(frame, export_name, currency, key=f"{key}_export")
     return event
@@ -112,7 +113,7 @@ def render_export(frame: pd.DataFrame, export_name: str, currency: str, key: str
     about_rows = export_about()
 
     def workbook() -> bytes:
-        exported, _ = display_frame(_for_export(frame), currency)
+        exported, _ = display_frame(frame, currency)
         rows = about_rows + [(t("export_at"), dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))]
         sheet = ExportSheet(export_name, exported, exported.attrs.get("kinds", {}))
         return to_excel_bytes([sheet], about=rows, title=st.session_state.get("_page_title") or export_name)
