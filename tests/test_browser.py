@@ -218,10 +218,12 @@ PREV_BUTTON = "[data-testid=stSidebar] .st-key-month_prev button"
 YTD = "[data-testid=stSidebar] .st-key-mode-{lang} button"
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-# tokens that are not prose: links (the drill-down columns carry ``vouchers?work_order=…``) and file names
-NOT_PROSE = re.compile(r"\S*(?:://|[?=])\S*|\S+\.(?:duckdb|sqlite|csv|xlsx|parquet|json)\b")
+# tokens that are not prose: links (the drill-down columns carry ``vouchers?work_order=…``), folder
+# paths (the data page names its backup folder) and file names
+NOT_PROSE = re.compile(r"\S*(?:://|[?=])\S*|\S*/\S+|\S+\.(?:duckdb|sqlite|csv|xlsx|parquet|json)\b")
 SNAKE_ALLOWED: frozenset[str] = frozenset()  # add a legitimate token here, with the reason
-MISSING = re.compile(r"(?<![\w.-])(None|nan|NaN|NaT|-?inf)(?![\w-])")
+# "None" followed by a lower-case word is English prose ("None found"), not a missing value
+MISSING = re.compile(r"(?<![\w.-])(None(?!\s+[a-z])|nan|NaN|NaT|-?inf)(?![\w-])")
 # English code words a Chinese screen must not show: machine states and document statuses
 # (snake_case codes such as material_issue are caught as snake_case anyway)
 ZH_CODE_WORDS = sorted({"running", "reduced_speed", "minor_stop", "setup", "breakdown", "planned_stop", "idle",
