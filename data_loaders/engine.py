@@ -7,6 +7,10 @@ The only place that knows dialect differences for connecting, reading and bulk l
   loads through ``insert_from_arrow``.
 * SQLite, through the standard library driver; loads use ``executemany``.
 * PostgreSQL through psycopg 3; loads use ``COPY ... FROM STDIN``.
+
+Loads keep money exact: NUMERIC columns given as ``Decimal`` or Arrow ``decimal128`` (the
+importer's) go to DuckDB as ``decimal128(precision, scale)`` and to PostgreSQL / MariaDB as
+their exact text; SQLite has no exact decimal type and stores them as REAL (documented).
 * MySQL / MariaDB through PyMySQL; loads use ``LOAD DATA LOCAL INFILE`` where the server allows
   it, multi-row inserts otherwise.
 
@@ -170,6 +174,31 @@ def _prepare(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _arrow_table(table: sa.Table, frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as Arrow with exact money: NUMERIC columns given as ``Decimal`` objects or
+    Arrow decimals become ``decimal128(precision, scale)``, never float64. Float columns (the
+    sample generator's, already rounded to cents) are left to the database's own cast."""
+    arrays, names = [], []
+    for c in table.columns:
+        s = frame[c.name]
+        array = None
+        if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Integer):
+            target = pa.decimal128(c.type.precision or 18, c.type.scale or 0)
+            if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_decimal(s.dtype.pyarrow_dtype):
+                array = pa.chunked_array(s.array.__arrow_array__()).cast(target)
+            elif s.dtype == object:
+                array = pa.array([None if _missing(v) else v for v in s.tolist()], type=target)
+        if array is None:
+            array = pa.Table.from_pandas(frame[[c.name]], preserve_index=False).column(0)
+        arrays.append(array)
+        names.append(c.name)
+    return pa.table(arrays, names=names)
+
+
 def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict]:
     date_cols = {c.name for c in table.columns if isinstance(c.type, sa.Date)}
     time_cols = {c.name for c in table.columns if isinstance(c.type, sa.DateTime)}
@@ -183,7 +212,7 @@ def _records(frame: pd.DataFrame, table: sa.Table) -> list[dict]:
             s = pd.to_datetime(s)
             cols[name] = [None if pd.isna(v) else v.to_pydatetime() for v in s]
         else:
-            cols[name] = [None if (v is None or (isinstance(v, float) and v != v)) else v for v in s.tolist()]
+            cols[name] = [None if _missing(v) else v for v in s.tolist()]
     names = list(frame.columns)
     return [dict(zip(names, row)) for row in zip(*(cols[n] for n in names))]
 
@@ -200,6 +229,7 @@ def _dates_as_text(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
 
 
 def _csv_bytes(frame: pd.DataFrame, table: sa.Table) -> bytes:
+    # Decimal and Arrow decimal values are written as their exact text (str), never via float.
     return _dates_as_text(frame, table).to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
 
 
@@ -218,8 +248,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, chunk_ro
         if name == "duckdb":
             from duckdb_sqlalchemy import insert_from_arrow
 
-            arrow = pa.Table.from_pandas(part, preserve_index=False)
-            insert_from_arrow(conn, table, arrow)
+            insert_from_arrow(conn, table, _arrow_table(table, part))
         elif name == "postgresql":
             cols = ", ".join(f'"{c}"' for c in part.columns)
             raw = conn.connection.driver_connection

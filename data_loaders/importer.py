@@ -2,24 +2,39 @@
 
 * Files are named after a contract table (``voucher_lines.csv``) or its Chinese name
   (``凭证分录.csv``); an Excel workbook may hold one table per sheet, named the same way.
-* Text is read as UTF-8 (with or without BOM) or GBK/GB18030.
+* Text is UTF-8 (with or without BOM), GBK/GB18030, or a single-byte encoding that
+  ``charset-normalizer`` names without doubt; anything else is refused, never guessed
+  (``detect_encoding``). The encoding used is named in the report.
+* Money and quantities are parsed with ``decimal.Decimal`` from the cell's text, never through
+  float, with the decimal and grouping separators stated per import or detected per file;
+  a value that reads differently under the two conventions (``1,000``) is refused when the file
+  does not settle which one it uses. Rules and limits: docs/IMPORT_PARSING.md.
 * Headers may be the contract's column names, their Chinese labels or aliases (凭证号, 借方金额,
   工单号 ...), or any name a mapping file renames: ``column_mapping.csv`` with columns
   ``table,source_column,target_column`` (``*`` as table applies to every file).
 * Nothing is stored unless every check passes. Each problem names the file, the row as a
-  spreadsheet shows it (the header is row 1), the column and the value.
+  spreadsheet shows it (the header is row 1), the column and the value (cut to 80 characters).
+* Large files are read in chunks into Arrow-backed columns (decimal128 for money), so a 200 MB
+  CSV stays within about 1 GB of memory; limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
+  ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file).
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
+import math
+import os
 import re
+import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
@@ -29,6 +44,32 @@ from data_loaders.lock import write_lock
 
 MAPPING_FILE = "column_mapping.csv"
 MAX_PROBLEMS = 2000
+MAX_BYTES_ENV = "BFI_IMPORT_MAX_BYTES"
+MAX_ROWS_ENV = "BFI_IMPORT_MAX_ROWS"
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_ROWS = 20_000_000
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+SHOWN_CHARS = 80  # a value is cut to this length in a problem
+CHUNK_ROWS = 100_000
+
+
+def import_limits() -> tuple[int, int]:
+    """(largest file in bytes, most data rows per file), from the environment or the defaults."""
+    def read(name: str, default: int) -> int:
+        try:
+            value = int(os.environ.get(name, "") or default)
+        except ValueError:
+            return default
+        return value if value > 0 else default
+    return read(MAX_BYTES_ENV, DEFAULT_MAX_BYTES), read(MAX_ROWS_ENV, DEFAULT_MAX_ROWS)
+
+
+def shorten(value, limit: int = SHOWN_CHARS) -> str:
+    """A value as a problem shows it: NULs made visible, cut to ``limit`` characters."""
+    text = "" if value is None else str(value)
+    if len(text) > limit + 30:  # room for the suffix, so that shortening twice changes nothing
+        text = text[: limit - 1] + f"… ({len(text):,} characters)"
+    return text.replace("\x00", "\\x00")
 
 
 @dataclass(frozen=True)
@@ -41,16 +82,26 @@ class Problem:
     value: str
     message: str
 
+    def __post_init__(self):
+        # a report must never carry a 400 MB cell, nor a numpy integer
+        object.__setattr__(self, "value", shorten(self.value))
+        object.__setattr__(self, "row", int(self.row))
+
 
 @dataclass
 class ParsedTable:
-    """Rows of one table from one source, typed, with the source row of each."""
+    """Rows of one table from one source, typed, with the source row of each.
+
+    ``frame`` holds compact columns: money and quantities as ``decimal128(18, scale)`` (Arrow),
+    text as Arrow strings, integers as ``Int64``, dates as ``datetime64``; missing is NA.
+    """
 
     table: str
     file: str
     frame: pd.DataFrame
     rows: list[int]
     headers: dict[str, str] = field(default_factory=dict)  # contract column -> header in the file
+    encoding: str = ""  # the text encoding a CSV was read with; "" for Excel
 
 
 @dataclass
@@ -75,6 +126,25 @@ class ImportRejected(Exception):
     def __init__(self, report: ImportReport):
         super().__init__(f"import rejected with {len(report.problems)} problem(s)")
         self.report = report
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numbers are written in a file: the decimal separator and the thousands separator.
+
+    Spaces (also no-break and thin spaces) group thousands under either convention.
+    """
+
+    decimal: str = "."
+    grouping: str = ","
+
+    def __post_init__(self):
+        if self.decimal not in (".", ",") or self.grouping not in (",", ".", "'", " ", "") or self.grouping == self.decimal:
+            raise ValueError(f"unsupported number format: decimal {self.decimal!r}, grouping {self.grouping!r}")
+
+
+DOT = NumberFormat(".", ",")    # 1,234.56
+COMMA = NumberFormat(",", ".")  # 1.234,56
 
 
 # --------------------------------------------------------------------------- names
@@ -121,76 +191,223 @@ def read_mapping(data: bytes, file: str = MAPPING_FILE) -> tuple[list[tuple[str,
 
 
 # --------------------------------------------------------------------------- reading
+_ENCODING_CANDIDATES = ["cp1252", "gb18030", "big5"]  # what charset-normalizer may choose among
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK/GB18030", "cp1252": "Windows-1252",
+                   "big5": "Big5"}
+_SAMPLE_BYTES = 4 << 20
+_GB2312_ONLY = re.compile(rb"(?:[\x00-\x7f]+|[\xa1-\xf7][\xa1-\xfe])*")
+
+
+class _Refused(Exception):
+    """A file cannot be read any further; carries the problem that says why."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def encoding_label(encoding: str) -> str:
+    """How a report names a Python codec: ``gb18030`` -> ``GBK/GB18030``."""
+    return _ENCODING_NAMES.get(encoding, encoding)
+
+
+def _is_utf8(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(view[start:start + (1 << 20)], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(data: bytes, file: str = "") -> tuple[str | None, list[Problem]]:
+    """The codec to read ``data`` with, or a problem saying why none is chosen.
+
+    UTF-8 (with or without BOM) is checked exactly over the whole file. Otherwise, a sample
+    whose non-ASCII bytes are all GB2312 pairs is GBK/GB18030; anything else goes to
+    charset-normalizer limited to Windows-1252, GB18030 and Big5, and is accepted only when
+    every candidate about as plausible as the best one reads the same text. Never a silent
+    guess: a file that stays ambiguous is refused with a request to save it as UTF-8.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return ("utf-8-sig", []) if _is_utf8(data[3:]) else (None, [Problem(
+            file, 0, "", "", "the file starts as UTF-8 but has bytes that are not UTF-8; save it as UTF-8 again / 文件含有非 UTF-8 字节，请重新另存为 UTF-8")])
+    head = data[:4096]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 10:
+        return None, [Problem(file, 0, "", "", "the file is binary or UTF-16; save it as CSV in UTF-8 or GBK / 文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")]
+    if _is_utf8(data):
+        return "utf-8", []
+    first = re.search(rb"[\x80-\xff]", data)
+    start = data.rfind(b"\n", 0, first.start()) + 1 if first else 0
+    sample = data[start:start + _SAMPLE_BYTES]
+    if len(sample) == _SAMPLE_BYTES:
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
+    if _GB2312_ONLY.fullmatch(sample):
+        return "gb18030", []
+    from charset_normalizer import from_bytes
+
+    results = list(from_bytes(sample, cp_isolation=_ENCODING_CANDIDATES))
+    ask = "save it as UTF-8 (Excel: Save As > CSV UTF-8) / 无法确定文件编码，请另存为 UTF-8（Excel：另存为 CSV UTF-8）"
+    if not results:
+        return None, [Problem(file, 0, "", "", f"the text encoding is not UTF-8, GBK or Windows-1252; {ask}")]
+    best = min(results, key=lambda m: m.chaos)
+    plausible = [m for m in results if m.chaos <= best.chaos + 0.05]
+    if best.chaos > 0.2 or len({str(m) for m in plausible}) > 1:
+        names = " or ".join(encoding_label(m.encoding) for m in plausible)
+        return None, [Problem(file, 0, "", "", f"cannot tell the text encoding for sure ({names}); {ask}")]
+    return best.encoding, []
+
+
 def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
-    """Text of a CSV file in UTF-8 (BOM or not) or GB18030; a problem otherwise."""
+    """Text of a small file (the column mapping) in the encoding ``detect_encoding`` names."""
     if not data.strip():
         return None, [Problem(file, 0, "", "", "the file is empty / 文件为空")]
-    if b"\x00" in data[:4096]:
-        return None, [Problem(file, 0, "", "", "the file is binary or UTF-16; save it as CSV in UTF-8 or GBK / 文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")]
+    encoding, problems = detect_encoding(data, file)
+    if encoding is None:
+        return None, problems
     try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), []
+        return data.decode(encoding), []
     except UnicodeDecodeError as exc:
-        return None, [Problem(file, 0, "", repr(data[exc.start:exc.start + 8]), f"not UTF-8 or GBK text (byte {exc.start}); save it as UTF-8 / 不是 UTF-8 或 GBK 文本，请另存为 UTF-8")]
+        return None, [Problem(file, 0, "", repr(data[exc.start:exc.start + 8]), f"not {encoding_label(encoding)} text (byte {exc.start}); save it as UTF-8 / 编码错误，请另存为 UTF-8")]
 
 
-def _read_csv(data: bytes, file: str) -> tuple[list[tuple[str, pd.DataFrame, list[int]]], list[Problem]]:
-    text, problems = decode(data, file)
-    if text is None:
-        return [], problems
+@dataclass
+class _Sheet:
+    """One table as it comes out of a file: its name, header, and an iterator of row chunks.
+
+    ``chunks`` yields (rows of values, spreadsheet row numbers); it raises ``_Refused`` when
+    the file turns out to be unreadable part way.
+    """
+
+    name: str
+    label: str
+    header: list[str]
+    header_row: int
+    chunks: object
+    encoding: str = ""
+
+
+def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_Sheet], list[Problem]]:
+    if not data.strip():
+        return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
+    if encoding is None:
+        encoding, problems = detect_encoding(data, file)
+        if encoding is None:
+            return [], problems
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except pd.errors.EmptyDataError:
+        reader = pd.read_csv(io.BytesIO(data), encoding=encoding, header=None, dtype=str, keep_default_na=False,
+                             na_filter=False, skip_blank_lines=False, chunksize=CHUNK_ROWS)
+        first = next(reader)
+    except (pd.errors.EmptyDataError, StopIteration):
         return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
     except pd.errors.ParserError as exc:
-        return [], [Problem(file, 0, "", "", f"not a readable CSV file: {exc} / CSV 格式错误")]
-    rows = list(range(2, len(frame) + 2))
-    return [(Path(file).stem, frame, rows)], []
+        return [], [Problem(file, 0, "", "", f"not a readable CSV file: {str(exc).strip()[:200]} / CSV 格式错误")]
+    except (UnicodeDecodeError, LookupError) as exc:
+        return [], [Problem(file, 0, "", "", f"not {encoding_label(encoding)} text ({exc}); save it as UTF-8 / 编码错误，请另存为 UTF-8")]
+    values = [list(first[c]) for c in first.columns]
+    blank_lead = 0
+    while blank_lead < len(first) and all(not str(col[blank_lead]).strip() for col in values):
+        blank_lead += 1
+    if blank_lead == len(first):
+        return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
+    header = [str(col[blank_lead]) for col in values]
+    header_row = blank_lead + 1
+
+    def chunks():
+        offset = 0
+        frame = first.iloc[blank_lead + 1:]
+        start = blank_lead + 1
+        it = iter(reader)
+        while True:
+            rows = np.arange(start, start + len(frame)) + 1  # the header is line 1
+            yield [list(frame[c]) for c in frame.columns], rows
+            offset = start + len(frame)
+            try:
+                frame = next(it)
+            except StopIteration:
+                return
+            except pd.errors.ParserError as exc:
+                raise _Refused(Problem(file, 0, "", "", f"not a readable CSV file: {str(exc).strip()[:200]} / CSV 格式错误")) from None
+            except UnicodeDecodeError as exc:
+                raise _Refused(Problem(file, 0, "", "", f"not {encoding_label(encoding)} text after row {offset} ({exc.reason}); save it as UTF-8 / 编码错误，请另存为 UTF-8")) from None
+            start = offset
+
+    return [_Sheet(Path(file).stem, file, header, header_row, chunks(), encoding)], []
 
 
-def _read_excel(data: bytes, file: str) -> tuple[list[tuple[str, pd.DataFrame, list[int]]], list[Problem]]:
+_CELL_TYPES = (str, int, float, bool, dt.datetime, dt.date, dt.time, type(None))
+
+
+def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
     from openpyxl import load_workbook
 
+    max_bytes, _ = import_limits()
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        return [], [Problem(file, 0, "", "", "not a readable Excel file (not a zip archive) / 无法读取的 Excel 文件")]
+    for info in members:
+        # openpyxl loads the shared strings whole; a sheet is streamed but parsed all the same
+        limit = max_bytes if info.filename.endswith("sharedStrings.xml") else 10 * max_bytes
+        if info.file_size > limit:
+            return [], [Problem(file, 0, "", info.filename,
+                                f"the workbook unpacks to {info.file_size / 2**20:,.0f} MB in {info.filename}, more than the limit of {limit / 2**20:,.0f} MB "
+                                f"({MAX_BYTES_ENV}); save the data as CSV / 工作簿解压后过大，请另存为 CSV")]
     try:
         wb = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         return [], [Problem(file, 0, "", "", f"not a readable Excel file ({type(exc).__name__}) / 无法读取的 Excel 文件")]
-    out, problems = [], []
+
+    def rows_of(ws):
+        ws.reset_dimensions()  # never trust <dimension>: a stale one would drop the rows after it
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            yield number, [v if isinstance(v, _CELL_TYPES) else "=" + str(getattr(v, "text", v)) for v in values]
+
+    def chunks(it, width):
+        batch, numbers = [], []
+        for number, values in it:
+            batch.append((values + [None] * width)[:width])
+            numbers.append(number)
+            if len(batch) >= CHUNK_ROWS:
+                yield [list(col) for col in zip(*batch)], np.array(numbers)
+                batch, numbers = [], []
+        if batch:
+            yield [list(col) for col in zip(*batch)], np.array(numbers)
+
+    sheets = []
     for ws in wb.worksheets:
-        header = None
-        records, rows = [], []
-        for cells in ws.iter_rows():
-            values = []
-            for cell in cells:
-                if getattr(cell, "data_type", None) == "f":
-                    problems.append(Problem(f"{file}:{ws.title}", cell.row, getattr(cell, "column_letter", ""), str(cell.value),
-                                            "a formula, not a value: paste values before importing / 公式单元格，请先粘贴为数值"))
-                values.append(cell.value)
-            if header is None:
-                if any(v not in (None, "") for v in values):
-                    header = ["" if v is None else str(v) for v in values]
-                continue
-            if all(v in (None, "") for v in values):
-                continue
-            records.append(values[: len(header)] + [None] * (len(header) - len(values)))
-            rows.append(cells[0].row if cells else len(rows) + 2)
-        if header is None:
+        it = rows_of(ws)
+        first = next(it, None)
+        if first is None:
             continue
-        frame = pd.DataFrame(records, columns=header, dtype=object)
+        number, values = first
+        header = ["" if v is None else str(v) for v in values]
+        while header and not header[-1].strip():
+            header.pop()
         name = ws.title if table_for_name(ws.title) or len(wb.worksheets) > 1 else Path(file).stem
-        out.append((name, frame, rows))
-    wb.close()
-    if not out and not problems:
-        problems.append(Problem(file, 0, "", "", "the workbook has no data / 工作簿没有数据"))
-    return out, problems
+        label = file if name == Path(file).stem else f"{file}:{name}"
+        sheets.append(_Sheet(name, label, header, number, chunks(it, len(header))))
+    if not sheets:
+        wb.close()
+        return [], [Problem(file, 0, "", "", "the workbook has no data / 工作簿没有数据")]
+    return sheets, []
 
 
 # --------------------------------------------------------------------------- parsing
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _TIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# a leading "=" is a formula; "+", "-" and "@" are when a function call follows (OWASP CSV injection)
+_FORMULA_RE = re.compile(r"^\s*(=.|[+\-@]\s*[A-Za-z_][\w.]*\s*\()", re.S)
+_SCI_RE = re.compile(r"(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+_CURRENCY = "¥￥$€£"
+_SPACE_GROUPS = " \u00a0\u202f\u2009"
+_BODY_RE: dict[NumberFormat, re.Pattern] = {}
+INT32_MAX = 2**31 - 1
 
 
 def parse_date(value) -> dt.date:
@@ -236,45 +453,136 @@ def parse_datetime(value) -> dt.datetime:
     return dt.datetime(d.year, d.month, d.day)
 
 
-def parse_decimal(value, scale: int) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError("not a number / 不是数字")
-    if isinstance(value, float):
-        text = str(round(value, 9))  # Excel stores 0.1 + 0.2 as 0.30000000000000004
-    elif isinstance(value, int):
-        text = str(value)
+def is_formula(value) -> bool:
+    """True for text a spreadsheet would run: ``=…`` (also after spaces, tabs or line breaks),
+    or ``+``/``-``/``@`` followed by a function call."""
+    return isinstance(value, str) and bool(_FORMULA_RE.match(value))
+
+
+def _split_sign(text: str) -> tuple[str, str]:
+    t = text.strip().replace("，", ",")
+    negative = False
+    if len(t) > 1 and t[0] == "(" and t[-1] == ")":  # accountants' negative
+        negative, t = True, t[1:-1].strip()
+    t = t.strip(_CURRENCY).strip()
+    if t[:1] in ("+", "-"):
+        negative, t = negative != (t[0] == "-"), t[1:].strip().strip(_CURRENCY).strip()
+    return ("-" if negative else ""), t
+
+
+def _read_body(body: str, fmt: NumberFormat) -> str | None:
+    """``body`` (digits and separators, no sign) as plain ``1234.56`` under ``fmt``, or None."""
+    pattern = _BODY_RE.get(fmt)
+    if pattern is None:
+        groups = re.escape(fmt.grouping) + _SPACE_GROUPS if fmt.grouping else _SPACE_GROUPS
+        pattern = _BODY_RE[fmt] = re.compile(rf"(\d{{1,3}}(?:[{groups}]\d{{3}})+|\d*)(?:{re.escape(fmt.decimal)}(\d*))?")
+    m = pattern.fullmatch(body)
+    if not m or not (m[1] or m[2]) or m[2] == "":
+        return None
+    whole = re.sub(r"\D", "", m[1]) or "0"
+    return f"{whole}.{m[2]}" if m[2] else whole
+
+
+def _fit(number: Decimal, scale: int, precision: int, integer: bool = False) -> tuple[Decimal, bool]:
+    """``number`` at the column's scale, and whether a binary-float artefact was rounded away.
+
+    A value with more decimals than the scale is refused, unless it is the long expansion of a
+    binary float (15+ significant digits, within a few units in the last place of the rounded
+    value, e.g. 614990.93999999994 for 614990.94).
+    """
+    if integer:
+        limit_text = f"INTEGER (at most {INT32_MAX})"
     else:
-        text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace(" ", "")
-        if text.startswith("(") and text.endswith(")"):
-            text = "-" + text[1:-1]
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("not a number / 不是数字") from None
+        limit_text = f"NUMERIC({precision},{scale}) (at most {'9' * (precision - scale)}{'.' + '9' * scale if scale else ''})"
+    out_of_range = f"out of range for {limit_text} / 超出范围"
     if not number.is_finite():
         raise ValueError("not a number / 不是数字")
-    if number != number.quantize(Decimal(1).scaleb(-scale)):
-        raise ValueError(f"more than {scale} decimals / 小数位超过 {scale} 位")
-    return number
+    if number and number.adjusted() >= precision - scale:
+        raise ValueError(out_of_range)
+    with localcontext() as ctx:
+        ctx.prec = precision + 4
+        rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_EVEN)
+    artefact = False
+    if rounded != number:
+        near = float(rounded)
+        if len(number.as_tuple().digits) >= 15 and abs(float(number) - near) <= 8 * math.ulp(near or 1.0):
+            artefact = True
+        else:
+            raise ValueError(f"more than {scale} decimals / 小数位超过 {scale} 位")
+    if rounded and rounded.adjusted() >= precision - scale or (integer and abs(rounded) > INT32_MAX):
+        raise ValueError(out_of_range)
+    return rounded, artefact
 
 
-def _parse_value(column: sa.Column, value):
+def parse_decimal(value, scale: int, fmt: NumberFormat = DOT, precision: int = 18) -> Decimal:
+    """A number from a cell at ``scale`` decimals, exactly: text is read with ``fmt``'s separators,
+    never through float; an Excel number through its shortest repr. Raises ValueError with the reason.
+
+    >>> parse_decimal("1,234.50", 2)
+    Decimal('1234.50')
+    """
+    return _number(value, scale, precision, fmt)[0]
+
+
+def _number(value, scale: int, precision: int, fmt: NumberFormat | None, integer: bool = False):
+    """(Decimal at ``scale``, float artefact rounded?, convention the text proves: '.', ',' or None).
+
+    ``fmt`` None reads under both conventions; a text that reads differently under them
+    raises ``_Ambiguous`` carrying both readings.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a number / 不是数字")
+    if isinstance(value, int):
+        return (*_fit(Decimal(value), scale, precision, integer), None)
+    if isinstance(value, float):
+        if value != value or value in (math.inf, -math.inf):
+            raise ValueError("not a number / 不是数字")
+        return (*_fit(Decimal(repr(value)), scale, precision, integer), None)
+    sign, body = _split_sign(str(value))
+    if _SCI_RE.fullmatch(body):
+        number = Decimal(sign + body)
+        if number and number.adjusted() >= precision - scale:
+            _fit(number, scale, precision, integer)  # raises the out-of-range message
+        raise ValueError("written in scientific notation, which loses digits; format the column as a number with all its digits / "
+                         "科学计数法会丢失位数，请把该列设为数值格式后重新保存")
+    if fmt is not None:
+        plain = _read_body(body, fmt)
+        if plain is None:
+            raise ValueError(f"not a number (decimal separator '{fmt.decimal}', thousands separator '{fmt.grouping}') / 不是数字")
+        return (*_fit(Decimal(sign + plain), scale, precision, integer), None)
+    dot, comma = _read_body(body, DOT), _read_body(body, COMMA)
+    if dot is None and comma is None:
+        raise ValueError("not a number / 不是数字")
+    if dot == comma or comma is None:
+        return (*_fit(Decimal(sign + dot), scale, precision, integer), "." if comma is None else None)
+    if dot is None:
+        return (*_fit(Decimal(sign + comma), scale, precision, integer), ",")
+    raise _Ambiguous(sign + dot, sign + comma)
+
+
+class _Ambiguous(Exception):
+    def __init__(self, dot: str, comma: str):
+        super().__init__(dot, comma)
+        self.dot, self.comma = dot, comma
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an id typed as a number in Excel: 1403.0 -> 1403
+    return str(value).strip()
+
+
+def _parse_text(column: sa.Column, value) -> str:
+    text = _text(value)
     t = column.type
-    if isinstance(t, sa.DateTime):
-        return parse_datetime(value)
-    if isinstance(t, sa.Date):
-        return parse_date(value)
-    if isinstance(t, sa.Numeric):
-        number = parse_decimal(value, t.scale or 0)
-        if number < 0 and not column.info.get("signed"):
-            raise ValueError("must not be negative / 不能为负数")
-        return number
-    if isinstance(t, sa.Integer):
-        number = parse_decimal(value, 0)
-        if number < 0 and not column.info.get("signed"):
-            raise ValueError("must not be negative / 不能为负数")
-        return int(number)
-    text = str(value).strip()
+    if len(text) > MAX_CELL_CHARS:
+        raise ValueError(f"{len(text):,} characters, more than a cell may hold ({MAX_CELL_CHARS:,}) / 超过单元格长度上限")
+    if "\x00" in text:
+        raise ValueError("contains a NUL character (\\x00), which databases refuse / 含有空字符 (\\x00)")
     if isinstance(t, sa.String) and t.length and len(text) > t.length:
         raise ValueError(f"longer than {t.length} characters / 超过 {t.length} 个字符")
     choices = column.info.get("choices")
@@ -283,68 +591,243 @@ def _parse_value(column: sa.Column, value):
     return text
 
 
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
+def _kind(column: sa.Column) -> str:
+    t = column.type
+    if isinstance(t, sa.DateTime):
+        return "datetime"
+    if isinstance(t, sa.Date):
+        return "date"
+    if isinstance(t, sa.Integer):
+        return "integer"
+    if isinstance(t, sa.Numeric):
+        return "numeric"
+    return "text"
 
 
-def parse_table(name: str, file: str, raw: pd.DataFrame, rows: list[int], mapping: list[tuple[str, str, str]]) -> tuple[ParsedTable | None, list[Problem], list[str]]:
-    """Map headers and parse every cell of one source table."""
-    table_name = table_for_name(name)
-    if table_name is None:
-        return None, [Problem(file, 0, "", name, "no contract table has this name; name the file after a table, e.g. voucher_lines.csv or 凭证分录.csv / 文件名与任何数据表不对应")], []
-    table = schema.table_by_name(table_name)
-    renames = {_norm(src): dst for tbl, src, dst in mapping if tbl in ("*", table_name, table.info.get("zh"))}
-    lookup = header_lookup(table)
-    problems, warnings = [], []
-    headers: dict[str, str] = {}
-    for header in raw.columns:
-        key = _norm(header)
-        target = renames.get(key)
-        target = lookup.get(_norm(target)) if target else lookup.get(key)
-        if target is None:
-            warnings.append(f"{file}: column '{header}' is not in the contract and was ignored / 列 '{header}' 未使用")
-        elif target in headers:
-            problems.append(Problem(file, 1, str(header), str(header), f"two columns map to '{target}' / 两列都对应 '{target}'"))
-        else:
-            headers[target] = header
-    optional = {"period"} if table_name == "voucher_lines" else set()
-    for c in table.columns:
-        required = (not c.nullable or c.primary_key) and c.default is None and c.name not in optional
-        if required and c.name not in headers:
-            problems.append(Problem(file, 1, c.name, "", f"required column '{c.name}' ({c.info['zh']}) is missing / 缺少必填列"))
-    if problems:
-        return None, problems, warnings
-    parsed: dict[str, list] = {}
-    for c in table.columns:
-        if c.name not in headers:
-            continue
-        values = []
-        for value, row in zip(raw[headers[c.name]].tolist(), rows):
-            if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-                problems.append(Problem(file, row, headers[c.name], value, "a formula, not a value / 公式，不是数值"))
-                values.append(None)
+def _arrow_type(column: sa.Column) -> pa.DataType:
+    kind = _kind(column)
+    if kind == "numeric":
+        return pa.decimal128(column.type.precision or 18, column.type.scale or 0)
+    return {"integer": pa.int64(), "date": pa.date32(), "datetime": pa.timestamp("us"), "text": pa.string()}[kind]
+
+
+def empty_frame(table: sa.Table) -> pd.DataFrame:
+    """A frame with ``table``'s columns in the importer's dtypes and no rows."""
+    return pd.DataFrame({c.name: _finish_column(c, []) for c in table.columns})
+
+
+def _finish_column(column: sa.Column, chunks: list[pa.Array]) -> pd.Series:
+    kind = _kind(column)
+    array = pa.chunked_array(chunks, type=_arrow_type(column))
+    if kind in ("date", "datetime"):
+        return pd.Series(array.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)) if len(array) else pd.Series([], dtype="datetime64[us]")
+    if kind == "integer":
+        return pd.Series(pd.arrays.ArrowExtensionArray(array)).astype("Int64")
+    return pd.Series(pd.arrays.ArrowExtensionArray(array))
+
+
+class _TableParser:
+    """Maps one source table's headers to its contract table and parses it chunk by chunk."""
+
+    def __init__(self, sheet: _Sheet, mapping: list[tuple[str, str, str]], fmt: NumberFormat | None):
+        self.file, self.sheet, self.fmt = sheet.label, sheet, fmt
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.n_problems = 0
+        self.table = None
+        table_name = table_for_name(sheet.name)
+        if table_name is None:
+            self._add(Problem(self.file, 0, "", sheet.name, "no contract table has this name; name the file after a table, e.g. voucher_lines.csv or 凭证分录.csv / 文件名与任何数据表不对应"))
+            return
+        table = schema.table_by_name(table_name)
+        renames = {_norm(src): dst for tbl, src, dst in mapping if tbl in ("*", table_name, table.info.get("zh"))}
+        lookup = header_lookup(table)
+        self.headers: dict[str, str] = {}
+        self.positions: dict[str, int] = {}
+        seen: dict[str, int] = {}
+        row = sheet.header_row
+        for i, header in enumerate(sheet.header):
+            key = _norm(header)
+            if key and key in seen:
+                self._add(Problem(self.file, row, str(header), str(header), f"the header appears twice (columns {seen[key] + 1} and {i + 1}) / 表头重复"))
                 continue
-            if _is_blank(value):
-                if not c.nullable or c.primary_key:
-                    problems.append(Problem(file, row, headers[c.name], "", "a value is required / 必填"))
-                values.append(None)
-                continue
+            seen[key] = i
+            target = renames.get(key)
+            target = lookup.get(_norm(target)) if target else lookup.get(key)
+            if target is None:
+                if key:
+                    self.warnings.append(f"{self.file}: column '{shorten(header)}' is not in the contract and was ignored / 列 '{shorten(header)}' 未使用")
+            elif target in self.headers:
+                self._add(Problem(self.file, row, str(header), str(header), f"two columns map to '{target}' / 两列都对应 '{target}'"))
+            else:
+                self.headers[target] = header
+                self.positions[target] = i
+        optional = {"period"} if table_name == "voucher_lines" else set()
+        for c in table.columns:
+            required = (not c.nullable or c.primary_key) and c.default is None and c.name not in optional
+            if required and c.name not in self.headers:
+                self._add(Problem(self.file, row, c.name, "", f"required column '{c.name}' ({c.info['zh']}) is missing / 缺少必填列"))
+        if self.problems:
+            return
+        self.table = table
+        self.columns = [c for c in table.columns if c.name in self.headers]
+        self.chunks: dict[str, list[pa.Array]] = {c.name: [] for c in self.columns}
+        self.rows: list[np.ndarray] = []
+        self.n_rows = 0
+        self.artefacts: list[tuple[int, str, str]] = []  # (row, header, value) of rounded float artefacts
+        self.evidence: dict[str, list] = {".": [], ",": []}  # cells that only one convention reads
+        self.pending: list[tuple] = []  # ambiguous cells: (column, position, row, header, text, dot, comma)
+
+    def _add(self, problem: Problem) -> None:
+        self.n_problems += 1
+        if self.n_problems <= MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    def feed(self, columns: list[list], rows: np.ndarray) -> None:
+        base = self.n_rows
+        self.n_rows += len(rows)
+        self.rows.append(np.asarray(rows, dtype=np.int64))
+        for c in self.columns:
+            raw = columns[self.positions[c.name]] if self.positions[c.name] < len(columns) else [None] * len(rows)
+            self.chunks[c.name].append(pa.array(self._parse_column(c, raw, rows, base), type=_arrow_type(c)))
+
+    def _parse_column(self, c: sa.Column, raw: list, rows: np.ndarray, base: int) -> list:
+        header, kind = self.headers[c.name], _kind(c)
+        required = not c.nullable or c.primary_key
+        signed = c.info.get("signed")
+        scale = 0 if kind == "integer" else (c.type.scale or 0) if kind == "numeric" else 0
+        precision = 19 if kind == "integer" else (c.type.precision or 18) if kind == "numeric" else 0
+        out = []
+        for i, value in enumerate(raw):
             try:
-                values.append(_parse_value(c, value))
+                if is_formula(value):
+                    raise ValueError("a formula, not a value: paste values before importing / 公式，不是数值，请先粘贴为数值")
+                if _is_blank(value):
+                    if required:
+                        raise ValueError("a value is required / 必填")
+                    out.append(None)
+                    continue
+                if kind == "text":
+                    out.append(_parse_text(c, value))
+                elif kind == "date":
+                    out.append(parse_date(value))
+                elif kind == "datetime":
+                    out.append(parse_datetime(value))
+                else:
+                    try:
+                        number, artefact, proves = _number(value, scale, precision, self.fmt, kind == "integer")
+                    except _Ambiguous as amb:
+                        self.pending.append((c, base + i, int(rows[i]), header, value, amb.dot, amb.comma))
+                        out.append(None)
+                        continue
+                    if number < 0 and not signed:
+                        raise ValueError("must not be negative / 不能为负数")
+                    if artefact:
+                        self.artefacts.append((int(rows[i]), header, value))
+                    if proves and len(self.evidence[proves]) < 20:
+                        self.evidence[proves].append((int(rows[i]), header, value))
+                    elif proves:
+                        self.evidence[proves].append(None)
+                    out.append(int(number) if kind == "integer" else number)
             except ValueError as exc:
-                problems.append(Problem(file, row, headers[c.name], str(value), str(exc)))
-                values.append(None)
-        parsed[c.name] = values
-    frame = pd.DataFrame(parsed, dtype=object)
-    return ParsedTable(table_name, file, frame, rows, headers), problems, warnings
+                self._add(Problem(self.file, int(rows[i]), str(header), shorten(value), str(exc)))
+                out.append(None)
+        return out
+
+    def finish(self) -> ParsedTable | None:
+        if self.table is None:
+            return None
+        dot, comma = self.evidence["."], self.evidence[","]
+        if dot and comma:
+            few, many = (dot, comma) if len(dot) < len(comma) else (comma, dot)
+            example = many[0]
+            for cell in [x for x in few if x is not None][:20]:
+                self._add(Problem(self.file, cell[0], str(cell[1]), shorten(cell[2]),
+                                  f"this file writes numbers both ways: '{shorten(example[2], 30)}' (row {example[0]}) and '{shorten(cell[2], 30)}'; "
+                                  "state the decimal separator / 文件中小数点写法不一致，请指定小数分隔符"))
+        frame = pd.DataFrame({c.name: _finish_column(c, self.chunks.pop(c.name)) for c in self.columns})
+        if self.pending:
+            settled = "." if dot and not comma else "," if comma and not dot else None
+            by_column: dict[str, tuple[list, list]] = {}
+            for c, pos, row, header, value, as_dot, as_comma in self.pending:
+                if settled is None:
+                    self._add(Problem(self.file, row, str(header), shorten(value),
+                                      f"ambiguous: reads as {as_dot} with '.' as the decimal separator and as {as_comma} with ','; "
+                                      "nothing else in the file settles it, so state the decimal separator / 数值含义不明确，请指定小数分隔符"))
+                    continue
+                try:
+                    number, _, _ = _number(value, 0 if _kind(c) == "integer" else c.type.scale or 0,
+                                           19 if _kind(c) == "integer" else c.type.precision or 18,
+                                           DOT if settled == "." else COMMA, _kind(c) == "integer")
+                    if number < 0 and not c.info.get("signed"):
+                        raise ValueError("must not be negative / 不能为负数")
+                except ValueError as exc:
+                    self._add(Problem(self.file, row, str(header), shorten(value), str(exc)))
+                    continue
+                positions, values = by_column.setdefault(c.name, ([], []))
+                positions.append(pos)
+                values.append(int(number) if _kind(c) == "integer" else number)
+            for name, (positions, values) in by_column.items():
+                column = frame[name].copy()
+                column.iloc[positions] = values
+                frame[name] = column
+        if self.artefacts:
+            row, header, value = self.artefacts[0]
+            self.warnings.append(f"{self.file}: {len(self.artefacts):,} number(s) carried binary float noise and were rounded to the column's decimals, "
+                                 f"e.g. row {row} {header} {shorten(value, 40)} / {len(self.artefacts):,} 个数值含浮点误差，已按列的小数位四舍五入")
+        if self.n_problems > MAX_PROBLEMS:
+            self.problems.append(Problem(self.file, 0, "", "", f"{self.n_problems - MAX_PROBLEMS:,} more problems not listed / 另有 {self.n_problems - MAX_PROBLEMS:,} 个问题未列出"))
+        if self.n_rows == 0 and not self.problems:
+            self.problems.append(Problem(self.file, 0, "", "", "the file has a header but no rows / 文件只有表头，没有数据"))
+        rows = np.concatenate(self.rows) if self.rows else np.array([], dtype=np.int64)
+        return ParsedTable(self.table.name, self.file, frame, rows, dict(self.headers), self.sheet.encoding)
 
 
-def read_sources(sources: list[tuple[str, bytes]]) -> tuple[list[ParsedTable], list[Problem], list[str]]:
-    """Parse every (file name, content) pair; a ``column_mapping.csv`` among them is applied."""
+def parse_table(name: str, file: str, raw: pd.DataFrame, rows: list[int], mapping: list[tuple[str, str, str]],
+                number_format: NumberFormat | None = None) -> tuple[ParsedTable | None, list[Problem], list[str]]:
+    """Map headers and parse every cell of one source table given as a frame of raw cells."""
+    def chunks():
+        yield [list(raw[c]) for c in raw.columns], np.asarray(rows)
+    sheet = _Sheet(name, file, [str(c) for c in raw.columns], 1, chunks())
+    return _parse_sheet(sheet, mapping, number_format)
+
+
+def _parse_sheet(sheet: _Sheet, mapping, number_format: NumberFormat | None) -> tuple[ParsedTable | None, list[Problem], list[str]]:
+    parser = _TableParser(sheet, mapping, number_format)
+    if parser.table is None:
+        return None, parser.problems, parser.warnings
+    _, max_rows = import_limits()
+    for columns, rows in sheet.chunks:
+        if parser.n_rows + len(rows) > max_rows:
+            parser.problems.append(Problem(sheet.label, int(rows[max(0, max_rows - parser.n_rows)]) if len(rows) else 0, "", "",
+                                           f"more than {max_rows:,} rows, the limit per file ({MAX_ROWS_ENV}); split the file / 超过每个文件 {max_rows:,} 行的上限，请拆分文件"))
+            return None, parser.problems, parser.warnings
+        parser.feed(columns, rows)
+    parsed = parser.finish()
+    return (None if parser.problems else parsed), parser.problems, parser.warnings
+
+
+def encodings_of(parsed: list[ParsedTable]) -> dict[str, str]:
+    """File -> the text encoding it was read with, as a report names it (CSV files only)."""
+    return {pt.file: encoding_label(pt.encoding) for pt in parsed if pt.encoding}
+
+
+def read_sources(sources: list[tuple[str, bytes]], number_format: NumberFormat | None = None,
+                 encoding: str | None = None) -> tuple[list[ParsedTable], list[Problem], list[str]]:
+    """Parse every (file name, content) pair; a ``column_mapping.csv`` among them is applied.
+
+    ``number_format`` states the separators for every file (None: detect per file, "." and ","
+    when nothing settles it, ambiguous values refused); ``encoding`` states a CSV codec (None:
+    ``detect_encoding``). Each CSV read in another encoding than UTF-8 is named in a warning.
+    """
     mapping, problems, warnings = [], [], []
     data_files = []
+    max_bytes, _ = import_limits()
     for name, data in sources:
-        if Path(name).name.lower() == MAPPING_FILE:
+        if len(data) > max_bytes:
+            problems.append(Problem(name, 0, "", "", f"{len(data) / 2**20:,.0f} MB, more than the limit of {max_bytes / 2**20:,.0f} MB per file "
+                                                     f"({MAX_BYTES_ENV}); split the file / 文件超过 {max_bytes / 2**20:,.0f} MB 的上限，请拆分"))
+        elif Path(name).name.lower() == MAPPING_FILE:
             triples, probs = read_mapping(data, name)
             mapping.extend(triples)
             problems.extend(probs)
@@ -354,146 +837,297 @@ def read_sources(sources: list[tuple[str, bytes]]) -> tuple[list[ParsedTable], l
     for name, data in data_files:
         suffix = Path(name).suffix.lower()
         if suffix == ".csv":
-            tables, probs = _read_csv(data, name)
+            sheets, probs = _csv_sheets(data, name, encoding)
         elif suffix in (".xlsx", ".xlsm"):
-            tables, probs = _read_excel(data, name)
+            sheets, probs = _excel_sheets(data, name)
         else:
             problems.append(Problem(name, 0, "", "", "only .csv and .xlsx files can be imported / 只支持 .csv 与 .xlsx 文件"))
             continue
         problems.extend(probs)
-        for tname, raw, rows in tables:
-            label = name if tname == Path(name).stem else f"{name}:{tname}"
-            pt, probs, warns = parse_table(tname, label, raw, rows, mapping)
+        for sheet in sheets:
+            try:
+                pt, probs, warns = _parse_sheet(sheet, mapping, number_format)
+            except _Refused as exc:
+                pt, probs, warns = None, [exc.problem], []
             problems.extend(probs)
             warnings.extend(warns)
             if pt is not None:
                 parsed.append(pt)
+                if pt.encoding not in ("", "utf-8", "utf-8-sig"):
+                    warnings.append(f"{pt.file}: read as {encoding_label(pt.encoding)} text / 按 {encoding_label(pt.encoding)} 编码读取")
     return parsed, problems, warnings
 
 
 # --------------------------------------------------------------------------- validation
-def _existing_keys(engine, table: sa.Table, column: str) -> set:
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    array = pa.array(series) if not hasattr(series.array, "__arrow_array__") else series.array.__arrow_array__()
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def _mask(values) -> np.ndarray:
+    """A boolean numpy mask from a pandas or Arrow boolean with missing values as False."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    return pd.Series(values).fillna(False).to_numpy(dtype=bool)
+
+
+def _existing_values(engine, table: sa.Table, column: str) -> list:
     with engine.connect() as conn:
-        return {r[0] for r in conn.execute(sa.select(table.c[column]).distinct())}
+        return [r[0] for r in conn.execute(sa.select(table.c[column]).distinct()) if r[0] is not None]
+
+
+def _key_columns(frame: pd.DataFrame, table: sa.Table, pk: list[str]) -> pd.DataFrame:
+    """Key columns in one comparable form: integers as Int64, everything else as Arrow strings."""
+    out = {}
+    for name in pk:
+        s = frame[name]
+        out[name] = s.astype("Int64") if _kind(table.c[name]) == "integer" else s.astype("string[pyarrow]")
+    return pd.DataFrame(out)
 
 
 def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
-    """Cross-row and cross-table checks: unique keys, references, balanced vouchers, periods.
+    """Cross-row and cross-table checks: unique keys (within the import and against the database,
+    single and composite), references, balanced vouchers, periods.
 
     ``engine`` is the database being appended to (its keys count as existing); None checks the
-    import on its own.
+    import on its own. Every problem names the file, the spreadsheet row, the column and the value.
     """
     problems: list[Problem] = []
     by_table: dict[str, list[ParsedTable]] = {}
     for pt in parsed:
         by_table.setdefault(pt.table, []).append(pt)
+    on_disk = set(sa.inspect(engine).get_table_names()) if engine is not None else set()
+    key_cache: dict[tuple[str, str], list] = {}
 
-    def present_tables():
-        if engine is None:
-            return set()
-        return set(sa.inspect(engine).get_table_names())
-
-    on_disk = present_tables()
-    key_cache: dict[tuple[str, str], set] = {}
-
-    def keys_of(table_name: str, column: str) -> set:
+    def keys_of(table_name: str, column: str) -> list:
         k = (table_name, column)
         if k not in key_cache:
             values = set()
             for pt in by_table.get(table_name, []):
                 if column in pt.frame:
-                    values.update(v for v in pt.frame[column] if v is not None)
+                    values.update(pt.frame[column].dropna().unique().tolist())
             if table_name in on_disk:
-                values |= _existing_keys(engine, schema.table_by_name(table_name), column)
-            key_cache[k] = values
+                values.update(_existing_values(engine, schema.table_by_name(table_name), column))
+            key_cache[k] = list(values)
         return key_cache[k]
 
     for table_name, parts in by_table.items():
         table = schema.table_by_name(table_name)
-        pk = [c.name for c in table.primary_key.columns]
-        seen: dict[tuple, tuple[str, int]] = {}
-        existing = set()
-        if table_name in on_disk and len(pk) == 1:
-            existing = _existing_keys(engine, table, pk[0])
-        for pt in parts:
-            if not all(c in pt.frame for c in pk):
-                continue
-            for i, key in enumerate(zip(*(pt.frame[c] for c in pk))):
-                if any(v is None for v in key):
-                    continue
-                shown = "/".join(str(v) for v in key)
-                if key in seen:
-                    f, r = seen[key]
-                    problems.append(Problem(pt.file, pt.rows[i], "+".join(pk), shown, f"duplicate key, also in {f} row {r} / 主键重复"))
-                elif len(pk) == 1 and key[0] in existing:
-                    problems.append(Problem(pt.file, pt.rows[i], pk[0], shown, "this key is already in the database / 数据库中已存在该主键"))
-                else:
-                    seen[key] = (pt.file, pt.rows[i])
+        problems.extend(_check_keys(table, [pt for pt in parts if all(c.name in pt.frame for c in table.primary_key.columns)],
+                                    engine if table_name in on_disk else None))
         for c in table.columns:
             for fk in c.foreign_keys:
                 target = fk.column.table.name
                 for pt in parts:
                     if c.name not in pt.frame:
                         continue
-                    known = keys_of(target, fk.column.name)
-                    for i, value in enumerate(pt.frame[c.name]):
-                        if value is not None and value not in known:
-                            problems.append(Problem(pt.file, pt.rows[i], pt.headers.get(c.name, c.name), str(value),
-                                                    f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
+                    s = pt.frame[c.name]
+                    bad = _mask(s.notna() & ~s.isin(keys_of(target, fk.column.name)))
+                    for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
+                        problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
+                                                f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     return problems
 
 
-def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
+def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Problem]:
+    """Duplicate keys within the import, then keys the database already holds (``engine``)."""
+    if not parts:
+        return []
+    pk = [c.name for c in table.primary_key.columns]
+    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
+                      for i, pt in enumerate(parts)], ignore_index=True)
+    keys = keys[_mask(keys[pk].notna().all(axis=1))]
+
+    def where(i: int, pos: int) -> tuple[ParsedTable, int]:
+        return parts[i], int(parts[i].rows[pos])
+
+    def column(pt: ParsedTable) -> str:
+        return "+".join(pt.headers.get(name, name) for name in pk)
+
     problems = []
-    periods: dict[str, str] = {}
-    for pt in by_table.get("vouchers", []):
-        for i, (vno, period) in enumerate(zip(pt.frame["voucher_no"], pt.frame["period"])):
-            if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-                problems.append(Problem(pt.file, pt.rows[i], pt.headers["period"], period, "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
-            if vno is not None and period is not None:
-                periods[vno] = period
-    if engine is not None and "vouchers" in on_disk and by_table.get("voucher_lines"):
-        with engine.connect() as conn:
-            periods.update({r[0]: r[1] for r in conn.execute(sa.select(schema.vouchers.c.voucher_no, schema.vouchers.c.period))})
-    totals: dict[str, list] = {}
-    for pt in by_table.get("voucher_lines", []):
-        f = pt.frame
-        if "period" not in f:
-            f["period"] = [periods.get(v) for v in f["voucher_no"]]
-        for i, (vno, debit, credit, period) in enumerate(zip(f["voucher_no"], f["debit_amount"], f["credit_amount"], f["period"])):
-            row = pt.rows[i]
-            if vno is None or debit is None or credit is None:
-                continue
-            if debit and credit:
-                problems.append(Problem(pt.file, row, pt.headers["debit_amount"], f"{debit} / {credit}", "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
-            if vno in periods and period is not None and period != periods[vno]:
-                problems.append(Problem(pt.file, row, pt.headers.get("period", "period"), period, f"period differs from voucher {vno}'s {periods[vno]} / 期间与凭证不一致"))
-            t = totals.setdefault(vno, [Decimal(0), Decimal(0), pt.file, []])
-            t[0] += debit
-            t[1] += credit
-            t[3].append(row)
-    for vno, (debit, credit, file, rows) in totals.items():
-        if debit != credit:
-            shown = ", ".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
-            problems.append(Problem(file, rows[0], "debit_amount/credit_amount", vno,
-                                    f"voucher {vno} does not balance: debits {debit} ≠ credits {credit} (rows {shown}) / 借贷不平衡"))
+    dup = keys.duplicated(subset=pk, keep=False).to_numpy(dtype=bool)
+    first: dict[tuple, tuple[str, int]] = {}
+    for values in keys[dup].itertuples(index=False, name=None):
+        key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
+        if key in first:
+            f, r = first[key]
+            problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), f"duplicate key, also in {f} row {r} / 主键重复"))
+        else:
+            first[key] = (pt.file, row)
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if engine is None:
+        return problems
+    with engine.connect() as conn:
+        stored = pd.DataFrame(conn.execute(sa.select(*[table.c[n] for n in pk]).distinct()).fetchall(), columns=pk)
+    if stored.empty:
+        return problems
+    stored = _key_columns(stored, table, pk)
+    hit = keys.merge(stored, on=pk, how="inner")
+    for values in hit.sort_values(["_part", "_pos"]).head(MAX_PROBLEMS).itertuples(index=False, name=None):
+        key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
+        problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键"))
     return problems
+
+
+_PERIOD_RE = r"\d{4}-(0[1-9]|1[0-2])"
+
+
+def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
+    import pyarrow.compute as pc
+
+    problems = []
+    numbers, periods = [], []
+    for pt in by_table.get("vouchers", []):
+        vno, period = pt.frame["voucher_no"], pt.frame["period"]
+        bad = _mask(period.notna() & ~period.astype("string[pyarrow]").str.fullmatch(_PERIOD_RE))
+        for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
+            problems.append(Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos], "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
+        keep = _mask(vno.notna() & period.notna())
+        numbers.append(_arrow(vno).filter(pa.chunked_array([keep])))
+        periods.append(_arrow(period).filter(pa.chunked_array([keep])))
+    lines = by_table.get("voucher_lines", [])
+    if engine is not None and "vouchers" in on_disk and lines:
+        with engine.connect() as conn:
+            stored = conn.execute(sa.select(schema.vouchers.c.voucher_no, schema.vouchers.c.period)).fetchall()
+        numbers.insert(0, pa.chunked_array([pa.array([r[0] for r in stored], pa.string())]))
+        periods.insert(0, pa.chunked_array([pa.array([r[1] for r in stored], pa.string())]))
+    # the import's vouchers come last and win over stored ones with the same number
+    known = pa.chunked_array([c.cast(pa.string()) for n in numbers for c in n.chunks], type=pa.string())
+    known_periods = pa.chunked_array([c.cast(pa.string()) for p in periods for c in p.chunks], type=pa.string())
+    if len(known):
+        order = pa.table({"k": known, "p": known_periods, "i": pa.array(np.arange(len(known)))})
+        last = order.group_by("k").aggregate([("i", "max")])
+        picked = order.take(last.column("i_max"))
+        known, known_periods = picked.column("k"), picked.column("p")
+
+    totals = []
+    for i, pt in enumerate(lines):
+        f = pt.frame
+        vno = _arrow(f["voucher_no"]).cast(pa.string())
+        index = pc.index_in(vno, value_set=known.combine_chunks()) if len(known) else pa.nulls(len(vno), pa.int32())
+        expected = known_periods.combine_chunks().take(index) if len(known) else pa.nulls(len(vno), pa.string())
+        if "period" not in f:
+            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected))
+        else:
+            wrong = _mask(pc.not_equal(_arrow(f["period"]).cast(pa.string()), expected))
+            for pos in np.flatnonzero(wrong)[:MAX_PROBLEMS]:
+                problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get("period", "period"), f["period"].iloc[pos],
+                                        f"period differs from voucher {f['voucher_no'].iloc[pos]}'s {expected[int(pos)].as_py()} / 期间与凭证不一致"))
+        debit, credit = f["debit_amount"], f["credit_amount"]
+        both = _mask((debit != 0) & (credit != 0))
+        for pos in np.flatnonzero(both)[:MAX_PROBLEMS]:
+            problems.append(Problem(pt.file, pt.rows[pos], pt.headers["debit_amount"], f"{debit.iloc[pos]} / {credit.iloc[pos]}",
+                                    "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
+        totals.append(pd.DataFrame({"voucher_no": f["voucher_no"], "debit": debit, "credit": credit, "_part": i,
+                                    "_pos": np.arange(len(f))}))
+    if not totals:
+        return problems
+    all_lines = pd.concat(totals, ignore_index=True) if len(totals) > 1 else totals[0]
+    sums = all_lines.groupby("voucher_no", sort=False)[["debit", "credit"]].sum()
+    unbalanced = sums[_mask(sums["debit"] != sums["credit"])]
+    if unbalanced.empty:
+        return problems
+    involved = all_lines[_mask(all_lines["voucher_no"].isin(unbalanced.index.tolist()))]
+    for vno, group in involved.groupby("voucher_no", sort=False):
+        rows = [int(lines[p].rows[q]) for p, q in zip(group["_part"], group["_pos"])]
+        first = lines[int(group["_part"].iloc[0])]
+        debit, credit = unbalanced.loc[vno, "debit"], unbalanced.loc[vno, "credit"]
+        shown = ", ".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
+        problems.append(Problem(first.file, rows[0], "debit_amount/credit_amount", vno,
+                                f"voucher {vno} does not balance: debits {debit} ≠ credits {credit} (rows {shown}) / 借贷不平衡"))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems
+
+
+def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> list[Problem]:
+    """Problems for an error the database raised while writing ``parsed`` (the last resort:
+    ``validate`` and the parser check keys, ranges and NULs before any write).
+
+    A duplicate key the database names (PostgreSQL ``Key (a, b)=(x, 1) already exists``, DuckDB
+    ``Duplicate key "a: x, b: 1"`` or ``duplicate key "x, 1"``, MySQL ``Duplicate entry 'x'`` on a one-column key) is traced
+    back to its file, row and column; anything else becomes one problem with the database's
+    first line, cut to 200 characters and never with the connection URL.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    first_line = shorten(text.splitlines()[0] if text else type(orig).__name__, 200)
+    diag = getattr(orig, "diag", None)
+    table_name = getattr(diag, "table_name", None)
+    detail = getattr(diag, "message_detail", None) or text
+    pairs: dict[str, str] = {}
+    m = re.search(r"Key \((.+?)\)=\((.*?)\) already exists", detail)
+    if m:
+        cols, vals = [c.strip().strip('"') for c in m[1].split(",")], [v.strip() for v in m[2].split(",")]
+        if len(cols) == len(vals):
+            pairs = dict(zip(cols, vals))
+    m = re.search(r'Duplicate key "(.+?)" violates', text)
+    if m:
+        for part in m[1].split(", "):
+            name, _, value = part.partition(": ")
+            pairs[name.strip()] = value.strip()
+    m = re.search(r"Duplicate entry '(.*?)' for key", text)
+    bare = None if pairs else re.search(r'duplicate key "(.+?)"', text)  # DuckDB through Arrow: values only
+    out: list[Problem] = []
+    for pt in parsed:
+        if table_name and pt.table != table_name:
+            continue
+        table = schema.table_by_name(pt.table)
+        pk = [c.name for c in table.primary_key.columns]
+        if pairs:
+            wanted = pairs if set(pairs) <= set(pt.frame.columns) else None
+        elif bare and len(bare[1].split(", ")) == len(pk):
+            wanted = dict(zip(pk, bare[1].split(", ")))
+        else:
+            wanted = {pk[0]: m[1]} if m and len(pk) == 1 else None
+        if wanted and not set(wanted) <= set(pt.frame.columns):
+            wanted = None
+        if not wanted:
+            continue
+        hit = np.ones(len(pt.frame), dtype=bool)
+        for name, value in wanted.items():
+            hit &= _mask(pt.frame[name].astype("string[pyarrow]") == value)
+        for pos in np.flatnonzero(hit)[:20]:
+            out.append(Problem(pt.file, pt.rows[pos], "+".join(pt.headers.get(n, n) for n in wanted), "/".join(wanted.values()),
+                               "this key is already in the database / 数据库中已存在该主键"))
+    if out:
+        return out
+    low = text.lower()
+    if "overflow" in low or "out of range" in low:
+        reason = "a number is out of range for its column / 数值超出列的范围"
+    elif "0x00" in low or "nul" in low:
+        reason = "a text contains a NUL character / 文本含有空字符"
+    elif "duplicate" in low or "unique" in low:
+        reason = "a key is already in the database / 数据库中已存在该主键"
+    else:
+        reason = "the database refused the rows / 数据库拒绝写入"
+    files = ", ".join(sorted({pt.file for pt in parsed if not table_name or pt.table == table_name}))[:200] or "(database)"
+    return [Problem(files, 0, "", "", f"{reason}; nothing was stored: {first_line} / 未保存任何数据")]
 
 
 # --------------------------------------------------------------------------- writing
 def _frames_for_insert(parsed: list[ParsedTable]) -> dict[str, pd.DataFrame]:
+    """One frame per table, in the parser's exact dtypes (decimal128 money, never float)."""
     frames: dict[str, list[pd.DataFrame]] = {}
     for pt in parsed:
-        frame = pt.frame.copy()
-        table = schema.table_by_name(pt.table)
-        for c in table.columns:
-            if c.name in frame and isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Integer):
-                frame[c.name] = pd.to_numeric(frame[c.name].map(lambda v: None if v is None else float(v)))
-            elif c.name in frame and isinstance(c.type, (sa.Date, sa.DateTime)):
-                frame[c.name] = pd.to_datetime(frame[c.name])
-        frames.setdefault(pt.table, []).append(frame)
-    return {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+        frames.setdefault(pt.table, []).append(pt.frame)
+    out = {}
+    for name, parts in frames.items():
+        if len(parts) == 1:
+            out[name] = parts[0]
+            continue
+        table = schema.table_by_name(name)
+        full = []
+        for part in parts:
+            part = part.copy()
+            for c in table.columns:
+                if c.name not in part:
+                    part[c.name] = _finish_column(c, [pa.nulls(len(part), _arrow_type(c))]).set_axis(part.index)
+            full.append(part[[c.name for c in table.columns if c.name in part]])
+        out[name] = pd.concat(full, ignore_index=True)
+    return out
 
 
 def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str]) -> dict[str, int]:

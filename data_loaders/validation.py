@@ -8,6 +8,8 @@ column, the key of the row and the value.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -27,6 +29,15 @@ def _pk_label(table: sa.Table):
     for c in cols[1:]:
         label = label + "/" + sa.cast(c, sa.String)  # || or CONCAT() per dialect
     return label
+
+
+def _money_text(value) -> str:
+    """A sum as the database holds it, to the cent: exact for NUMERIC, never through a float's
+    17 digits (at 10^15 a float cannot tell .78 from .80, and both totals would print alike)."""
+    if value is None:
+        return ""
+    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return str(number.quantize(Decimal("0.01")))
 
 
 def validate_database(engine: Engine) -> pd.DataFrame:
@@ -74,7 +85,7 @@ def validate_database(engine: Engine) -> pd.DataFrame:
             unbalanced = conn.execute(select_unbalanced_vouchers()).fetchall()
             for r in unbalanced[:SAMPLE_ROWS]:
                 findings.append(("unbalanced_voucher", "voucher_lines", "debit_amount/credit_amount", r.voucher_no,
-                                 f"{float(r.debit_amount):.2f} / {float(r.credit_amount):.2f}", "debits ≠ credits / 借贷不平衡", len(unbalanced)))
+                                 f"{_money_text(r.debit_amount)} / {_money_text(r.credit_amount)}", "debits ≠ credits / 借贷不平衡", len(unbalanced)))
             vl, v = schema.voucher_lines, schema.vouchers
             wrong = (sa.select(vl.c.voucher_no.label("row_key"), vl.c.period.label("value"))
                      .join(v, v.c.voucher_no == vl.c.voucher_no).where(vl.c.period != v.c.period))

@@ -1,0 +1,86 @@
+"""Benchmark: import a large voucher_lines CSV into a fresh DuckDB file. Prints figures; asserts nothing.
+
+    python benchmarks/bench_import.py              # about 200 MB of CSV (deterministic)
+    python benchmarks/bench_import.py --mb 20
+
+Generates the ledger's master files and a voucher_lines.csv of balanced two-line vouchers
+(seeded, so every run imports the same bytes), imports them in replace mode into a temporary
+DuckDB file, and prints the seconds and the peak memory (RSS) of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from data_loaders.importer import import_sources  # noqa: E402
+
+MASTER = {
+    "plants.csv": "plant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\n",
+    "accounts.csv": "account_code,account_name,account_type,category\n500101,生产成本-直接材料,asset,wip\n1403,原材料,asset,raw_materials\n",
+}
+
+
+def voucher_files(target_mb: float, seed: int = 0) -> tuple[bytes, bytes]:
+    """(vouchers.csv, voucher_lines.csv) with balanced two-line vouchers, about ``target_mb`` of lines."""
+    rng = np.random.default_rng(seed)
+    per_voucher = 2 * len("MI202603-0000001,1,500101,P1,1234567.89,0.00,material_issue,MI-0000001\n")
+    n = max(1, int(target_mb * 2**20 / per_voucher))
+    cents = rng.integers(1, 10**9, size=n)
+    days = rng.integers(1, 29, size=n)
+    vouchers = ["voucher_no,voucher_date,period,voucher_type,status,description\n"]
+    lines = ["voucher_no,line_no,account_code,plant_id,debit_amount,credit_amount,source_doc_type,source_doc_id\n"]
+    for i in range(n):
+        vno = f"MI202603-{i:07d}"
+        amount = f"{cents[i] // 100}.{cents[i] % 100:02d}"
+        vouchers.append(f"{vno},2026-03-{days[i]:02d},2026-03,MI,posted,bench\n")
+        lines.append(f"{vno},1,500101,P1,{amount},0.00,material_issue,MI-{i:07d}\n")
+        lines.append(f"{vno},2,1403,P1,0.00,{amount},material_issue,MI-{i:07d}\n")
+    return "".join(vouchers).encode(), "".join(lines).encode()
+
+
+def _import(folder: str) -> None:
+    """Child process: import the folder's files, print the outcome and this process's peak RSS."""
+    folder_path = Path(folder)
+    sources = [(p.name, p.read_bytes()) for p in sorted(folder_path.glob("*.csv"))]
+    t1 = time.perf_counter()
+    report = import_sources(sources, f"duckdb:///{folder_path / 'bench.duckdb'}", mode="replace")
+    seconds = time.perf_counter() - t1
+    print(f"import: {'ok' if report.ok else 'REFUSED'} {report.row_counts} in {seconds:,.1f} s")
+    if not report.ok:
+        print(report.problems_frame().head(10).to_string())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak RSS of the importing process: {peak:,.0f} MB (input bytes held: {sum(len(d) for _, d in sources) / 2**20:,.0f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mb", type=float, default=200.0, help="size of voucher_lines.csv in MB")
+    parser.add_argument("--import-folder", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.import_folder:
+        _import(args.import_folder)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        vouchers, lines = voucher_files(args.mb)
+        for name, text in MASTER.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        (Path(tmp) / "vouchers.csv").write_bytes(vouchers)
+        (Path(tmp) / "voucher_lines.csv").write_bytes(lines)
+        print(f"voucher_lines.csv: {len(lines) / 2**20:,.1f} MB, vouchers.csv: {len(vouchers) / 2**20:,.1f} MB")
+        del vouchers, lines
+        # a fresh process, so that the generator's memory does not count
+        subprocess.run([sys.executable, __file__, "--import-folder", tmp], check=True)
+
+
+if __name__ == "__main__":
+    main()
