@@ -439,6 +439,7 @@ def _pick_older_month(page, lang: str, steps: int = 1) -> None:
     options.nth(min(index + steps, len(labels) - 1)).click()
 
 
+@pytest.mark.walk
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v[0]}x{v[1]}")
 @pytest.mark.parametrize("lang", ("zh", "en"))
 def test_every_page_reads_cleanly(server, browser, small_sample, lang, viewport):
