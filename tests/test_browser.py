@@ -106,19 +106,25 @@ def _heading(page, text):
     page.get_by_role("heading", name=text).first.wait_for()
 
 
+def _go(page, section: str, name: str) -> None:
+    """Open a page from the top navigation: its section's menu, then the page."""
+    page.get_by_test_id("stTopNavSection").filter(has_text=section).first.click()
+    page.get_by_role("menuitem", name=name).click()
+
+
 def test_deep_link_first_then_switch_pages_and_language(server, page):
     # the very first request to a fresh server is a deep link: the router must still run
     page.goto(f"{server}/ledger")
     _heading(page, "总账与损益")
-    page.get_by_text("会计期间").first.wait_for()  # the global filters are there
-    page.get_by_role("link", name="数据管理").click()
+    page.get_by_text("期间方式").first.wait_for()  # the global filters are there
+    _go(page, "数据", "数据管理")
     _heading(page, "数据管理")
     page.get_by_text("各表行数与日期范围").wait_for()
     page.get_by_role("radio", name="English").click()
     _heading(page, "Data management")
-    page.get_by_role("link", name="Production and work orders").click()
+    _go(page, "Operations", "Production and work orders")
     _heading(page, "Production and work orders")
-    page.get_by_role("link", name="Management overview").click()
+    _go(page, "Overview", "Management overview")
     _heading(page, "Management overview")
     page.get_by_text("Gross margin").first.wait_for()
 
@@ -147,7 +153,7 @@ def test_drill_from_a_voucher_deep_link_to_its_work_order_and_back(server, page,
     page.goto(f"{server}/vouchers?work_order={completion.work_order_id}")
     page.get_by_role("heading", name=f"工单 {completion.work_order_id}").wait_for()
     page.get_by_text("成本核对").first.wait_for()
-    page.get_by_role("link", name="业财对账").click()
+    _go(page, "财务", "业财对账")
     page.get_by_role("heading", name="业财对账").wait_for()
     page.get_by_text("已完工未入库").first.wait_for()
 
