@@ -451,7 +451,7 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     seg = segments[segments.loss_class.isin(("availability", "performance"))]
     r = rates.set_index("work_center_id")
     per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min),
+    seg = seg.assign(cost=seg.minutes.astype(float) * seg.work_center_id.map(per_min).astype(float),  # typed even when empty
                      reason=seg.reason_code.fillna(seg.state).astype(str))
     by_reason = seg.groupby(["reason", "state"], as_index=False).agg(loss_min=("minutes", "sum"), loss_cost_amount=("cost", "sum"))
     extra = pd.DataFrame([
@@ -561,11 +561,13 @@ def compute_data_problems(events: pd.DataFrame, segments: pd.DataFrame, facts: p
     over = day[day.net_run_min > day.running_min + day.reduced_speed_min + 0.5]
     for r in over.itertuples():
         rows.append(("performance_over_100", r.work_center_id, r.date, f"{r.net_run_min:.1f} ideal min > {r.running_min + r.reduced_speed_min:.1f} run min"))
-    covered = day[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
-    # a day with no event at all is calendar time with nothing scheduled (TEEP's base), not a gap
-    gaps = day[(covered > 0) & ((day.calendar_min - covered) > 1.0)]
-    for r, c in zip(gaps.itertuples(), covered[gaps.index]):
-        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - c:.1f} min without any event"))
+    # gaps inside the shifts that have events; a shift with no event at all is calendar time with
+    # nothing recorded (TEEP's base), not a gap
+    shifts = facts.assign(covered=facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1))
+    shifts = shifts[shifts.covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
+    gaps = shifts[(shifts.calendar_min - shifts.covered) > 1.0]
+    for r in gaps.itertuples():
+        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - r.covered:.1f} min without any event"))
     if not events.empty:
         ev = events.sort_values(["work_center_id", "start_at"])
         prev_end = ev.groupby("work_center_id").end_at.shift(1)
