@@ -642,7 +642,6 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "ppt_min": ("计划生产(分钟)", "Planned production (min)"),
     "run_min": ("运行(分钟)", "Run (min)"),
     "availability_loss_min": ("可用率损失(分钟)", "Availability loss (min)"),
-    "excluded_min": ("计划外时间(分钟)", "Outside planned production (min)"),
     "small_stops_min": ("小停机(分钟)", "Small stops (min)"),
     "breakdown_loss_min": ("故障停机损失(分钟)", "Breakdown loss (min)"),
     "setup_loss_min": ("换型与调整损失(分钟)", "Setup loss (min)"),
