@@ -464,3 +464,28 @@ def test_sample_conventions_move_only_their_own_minutes(sample_engine):
         t = r["total"]
         assert compute_six_losses(t).loss_min.sum() == pytest.approx(t.ppt_min - t.fully_productive_min)
         assert t.ppt_min + t.excluded_min + t.unrecorded_min == pytest.approx(t.calendar_min)
+
+
+def test_validate_finds_a_routing_without_or_with_two_ideal_cycles(empty_url):
+    from data_loaders import engine as eng
+    from data_loaders import schema
+    from data_loaders.validation import validate_database
+
+    engine = eng.make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(schema.plants.insert(), [{"plant_id": "P1", "plant_name": "一厂", "currency": "CNY"}])
+        conn.execute(schema.products.insert(), [{"product_id": p, "product_name": p, "family": "F", "unit": "pcs", "std_material_cost": 1,
+                                                 "std_labor_cost": 1, "std_overhead_cost": 1, "list_price": 5} for p in ("FG1", "FG2", "FG3")])
+        conn.execute(schema.work_centers.insert(), [{"work_center_id": "WC1", "work_center_name": "Press", "plant_id": "P1",
+                                                     "machine_rate_per_h": 1, "labor_rate_per_h": 1, "overhead_rate_per_h": 1, "is_bottleneck": 0}])
+        none = dict.fromkeys(schema.IDEAL_CYCLE_COLUMNS)
+        conn.execute(schema.routings.insert(), [
+            {**none, "product_id": "FG1", "work_center_id": "WC1", "ideal_units_per_h": 3600, "std_labor_h_per_unit": 0.01},  # fine
+            {**none, "product_id": "FG2", "work_center_id": "WC1", "std_labor_h_per_unit": 0.01},  # none
+            {**none, "product_id": "FG3", "work_center_id": "WC1", "ideal_cycle_min": 0.5, "ideal_cycle_s": 30, "std_labor_h_per_unit": 0.01}])
+    try:
+        found = validate_database(engine)
+    finally:
+        engine.dispose()
+    bad = found[found.check == "ideal_cycle_not_once"]
+    assert sorted(bad.row_key) == ["FG2/WC1", "FG3/WC1"] and sorted(bad.value) == ["0 given", "2 given"]

@@ -214,6 +214,7 @@ VALIDATION_CHECKS: dict[str, tuple[str, str]] = {
     "negative_value": ("出现负数", "Negative value"),
     "unbalanced_voucher": ("凭证借贷不平衡", "Unbalanced voucher"),
     "period_mismatch": ("分录期间与凭证不一致", "Line period differs from voucher"),
+    "ideal_cycle_not_once": ("理想节拍未填或填了多项", "Ideal cycle missing or given twice"),
 }
 
 OEE_PROBLEMS: dict[str, tuple[str, str]] = {
