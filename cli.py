@@ -8,6 +8,8 @@
     python cli.py schema-doc
     python cli.py trace VOUCHER_NO | WORK_ORDER_ID
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
+                         [--oee-convention vorne|smrp|custom] [--oee-changeover availability|schedule]
+                         [--oee-planned-as-loss] [--oee-target 0.85] [--oee-bottleneck]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
 Exit codes: 0 success, 1 the data has problems (import rejected, validation findings, nothing
@@ -28,6 +30,7 @@ import time
 
 import sqlalchemy as sa
 
+from analytics.oee import CONVENTIONS, OeeSettings
 from data_loaders import backup
 from data_loaders import engine as eng
 from data_loaders.docs import render_tables
@@ -45,6 +48,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"not a fraction in (0, 1]: {text!r} (e.g. 0.85)")
+    return value
 
 
 def _records(frame) -> list[dict]:
@@ -176,6 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])
     r.add_argument("--family", action="append", default=[])
+    r.add_argument("--oee-convention", choices=CONVENTIONS, default="vorne",
+                   help="which stops are outside planned production time: vorne (oee.com, default), smrp, custom (the loss_classes table)")
+    r.add_argument("--oee-changeover", choices=["availability", "schedule"], default="availability",
+                   help="changeovers as an availability loss (default) or outside planned production time")
+    r.add_argument("--oee-planned-as-loss", action="store_true",
+                   help="planned stops, planned maintenance and no-order idle count as availability losses")
+    r.add_argument("--oee-target", type=_fraction, default=0.85, help="target OEE for the capacity gain and improvement value (default 0.85)")
+    r.add_argument("--oee-bottleneck", action="store_true", help="price the lost output of bottlenecks")
     args = parser.parse_args(argv)
     url = args.db or eng.configured_url()
 
@@ -226,7 +247,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "report":
             scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
-            print(json.dumps(kpi_report(engine, scope), ensure_ascii=False, indent=2, default=str))
+            settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
+                                   bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
+                                   changeover_as=args.oee_changeover)
+            print(json.dumps(kpi_report(engine, scope, settings), ensure_ascii=False, indent=2, default=str))
             return 0
     except DatabaseBusy as exc:
         print(f"error: {_hide(str(exc), url)}", file=sys.stderr)

@@ -2,10 +2,11 @@
 
 Time model (per work center; minutes from machine events cut at shift boundaries):
 
-    calendar time          = 24 h a day (TEEP's base)
-    planned production     = calendar − planned stops − idle (no orders)      [default site convention]
-                             with ``planned_stops_count_as_loss`` planned stops and idle stay inside it
-    run time               = planned production − breakdowns − setups (− planned stops and idle if counted)
+    calendar time          = every minute of the scope, 24 h a day, for every work center in it
+                             (TEEP's base; days without any event count too)
+    planned production     = calendar − schedule losses (stops classed "schedule") − time with no event
+    run time               = running + reduced speed + stops classed "performance" (minor stops by default)
+    availability losses    = stops classed "availability" (breakdowns, setups by default)
     net run time           = Σ total count × ideal cycle time
     fully productive time  = Σ good count × ideal cycle time
 
@@ -13,14 +14,43 @@ Time model (per work center; minutes from machine events cut at shift boundaries
     quality Q      = fully productive / net run     OEE = A × P × Q = fully productive / planned production
     TEEP           = fully productive / calendar   utilisation = planned production / calendar
 
+Loss classes. Every stop (a breakdown, setup, minor-stop, planned-stop or idle event) has a
+kind from its state and reason code (breakdown, changeover, adjustment, minor_stop,
+planned_maintenance, planned_stop (breaks, meals, cleaning), no_orders) and a class:
+availability (inside planned production time), schedule (outside it) or performance (inside
+run time, a small stop). The class follows the site's convention (``OeeSettings``):
+
+    kind                  vorne (oee.com, default)   smrp (SMRP 2.1.1 / 2.2)
+    breakdown, adjustment availability               availability
+    changeover            ``changeover_as`` (availability by default, or schedule)
+    minor_stop            performance                performance
+    planned_maintenance   schedule                   availability (scheduled downtime)
+    planned_stop          schedule                   schedule
+    no_orders             schedule                   schedule (idle time)
+
+"custom" starts from the vorne classes and applies the site's ``loss_classes`` rows (plant x
+reason code, or plant x state for events without a code). ``planned_stops_count_as_loss``
+moves planned maintenance, planned stops and no-order idle into availability in any convention.
+
 Every ratio is a ratio of sums (time-weighted), never an average of percentages. Q is weighted by
 ideal cycle time so that A × P × Q equals OEE exactly when products differ; for a single product
 it is good / total count (also given as ``quality_count_pct``).
 
-The six big losses, in minutes, add up to planned production − fully productive time:
-breakdowns, setup and adjustments (availability); small stops = minor-stop minutes, reduced
-speed = run − small stops − net run (performance); startup rejects = scrap on an order's first
-output day × ideal cycle, production rejects = other scrap × ideal cycle (quality).
+The ideal cycle is taken from whichever routing column holds it (minutes, seconds, units per
+minute or per hour), converted to minutes in float64, so that a 1-second cycle is exactly 1/60.
+
+The six big losses (Nakajima), in minutes, add up to planned production − fully productive time:
+breakdowns (with any other unplanned stop classed availability), setup and adjustments, and the
+planned stops a convention keeps inside planned time (planned maintenance, planned stops, no
+orders: rows of their own) (availability); small stops = stops classed performance, reduced
+speed = running + reduced speed − net run (performance); startup rejects = scrap on an order's
+first output day × ideal cycle, production rejects = other scrap × ideal cycle (quality).
+
+Capacity (per work center or any grouping), with c = net run / total count, the average ideal
+cycle of what was made: ideal units in run time = run / c; planned cycles = planned production
+/ c; at the target OEE the same hours make good × (target / OEE − 1) more good units, and the
+same good units need planned production × (1 − OEE / target) fewer minutes (0 when OEE is
+already at or above the target).
 
 Money: a lost minute costs the work center's machine + labor + overhead rate per hour / 60;
 a scrapped unit costs its standard unit cost (material and conversion). Losses are costs:
@@ -40,7 +70,13 @@ RUN_STATES = ("running", "reduced_speed", "minor_stop")
 DOWN_STATES = ("breakdown", "setup")
 PLANNED_STATES = ("planned_stop", "idle")
 ALL_STATES = RUN_STATES + DOWN_STATES + PLANNED_STATES
-LOSSES = ("breakdown", "setup", "small_stops", "reduced_speed", "startup_rejects", "production_rejects")
+LOSSES = ("breakdown", "setup", "planned_maintenance", "planned_stops", "no_orders", "small_stops", "reduced_speed",
+          "startup_rejects", "production_rejects")
+CONVENTIONS = ("vorne", "smrp", "custom")
+LOSS_CLASSES = ("availability", "schedule", "performance")
+STOP_KINDS = ("breakdown", "changeover", "adjustment", "minor_stop", "planned_maintenance", "planned_stop", "no_orders")
+STOP_COLUMNS = tuple(f"stop_{k}_{c}_min" for k in STOP_KINDS for c in LOSS_CLASSES)
+IDEAL_CYCLE_COLUMNS = ("ideal_cycle_min", "ideal_cycle_s", "ideal_units_per_min", "ideal_units_per_h")
 SUM_COLUMNS = (
     "calendar_min", "running_min", "reduced_speed_min", "minor_stop_min", "breakdown_min", "setup_min", "planned_stop_min",
     "idle_min", "net_run_min", "fully_productive_min", "startup_reject_min", "production_reject_min", "total_qty", "good_qty",
@@ -50,17 +86,116 @@ SUM_COLUMNS = (
 
 @dataclass(frozen=True)
 class OeeSettings:
-    """Site conventions. ``planned_stops_count_as_loss``: planned stops and no-order idle stay in
-    planned production time as availability losses (default: outside it). ``target_oee`` for
-    the value of improvement; ``bottleneck_margin``: price the lost output of bottlenecks."""
+    """Site conventions, the same from the page and from ``cli.py report --oee-…``.
+
+    ``convention``: "vorne" (oee.com: planned stops, planned maintenance and no-order idle are
+    outside planned production time), "smrp" (SMRP: planned maintenance is scheduled downtime
+    inside it) or "custom" (the site's ``loss_classes`` table over the vorne classes).
+    ``changeover_as``: "availability" (inside planned time, a setup loss) or "schedule"
+    (outside it). ``planned_stops_count_as_loss``: planned stops, planned maintenance and
+    no-order idle stay in planned production time as availability losses, whatever the
+    convention. ``target_oee`` for the value of improvement and the capacity gain;
+    ``bottleneck_margin``: price the lost output of bottlenecks."""
 
     planned_stops_count_as_loss: bool = False
     target_oee: float = 0.85
     bottleneck_margin: bool = False
+    convention: str = "vorne"
+    changeover_as: str = "availability"
 
     def __post_init__(self):
         if not 0 < self.target_oee <= 1:
             raise ValueError(f"target_oee must be in (0, 1], got {self.target_oee}")
+        if self.convention not in CONVENTIONS:
+            raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, got {self.convention!r}")
+        if self.changeover_as not in ("availability", "schedule"):
+            raise ValueError(f"changeover_as must be availability or schedule, got {self.changeover_as!r}")
+
+    def as_dict(self) -> dict:
+        return {"convention": self.convention, "changeover_as": self.changeover_as, "target_oee": self.target_oee,
+                "planned_stops_count_as_loss": self.planned_stops_count_as_loss, "bottleneck_margin": self.bottleneck_margin}
+
+
+def default_loss_class(kind: str, settings: OeeSettings = OeeSettings()) -> str:
+    """The class of a stop kind under the settings' convention (see the module docstring)."""
+    if kind in ("planned_maintenance", "planned_stop", "no_orders") and settings.planned_stops_count_as_loss:
+        return "availability"
+    if kind in ("breakdown", "adjustment"):
+        return "availability"
+    if kind == "minor_stop":
+        return "performance"
+    if kind == "changeover":
+        return settings.changeover_as
+    if kind == "planned_maintenance":
+        return "availability" if settings.convention == "smrp" else "schedule"
+    if kind in ("planned_stop", "no_orders"):
+        return "schedule"
+    raise ValueError(f"kind must be one of {', '.join(STOP_KINDS)}, got {kind!r}")
+
+
+def compute_ideal_cycle_min(frame: pd.DataFrame) -> pd.Series:
+    """Ideal minutes per unit from whichever routing column is given, in float64: minutes as
+    they are, seconds / 60, 1 / units per minute, 60 / units per hour (NaN when none is).
+
+    >>> compute_ideal_cycle_min(pd.DataFrame({"ideal_cycle_s": [1.0], "ideal_units_per_h": [None]})).iloc[0] * 60
+    1.0
+    """
+    def values(name):
+        if name not in frame:
+            return pd.Series(np.nan, index=frame.index)
+        return pd.to_numeric(frame[name].astype(object), errors="coerce").astype(float)
+
+    per_min = values("ideal_units_per_min")
+    per_h = values("ideal_units_per_h")
+    minutes = values("ideal_cycle_min")
+    for derived in (values("ideal_cycle_s") / 60.0, 1.0 / per_min.where(per_min > 0), 60.0 / per_h.where(per_h > 0)):
+        minutes = minutes.fillna(derived)
+    return minutes
+
+
+def _with_cycle(output: pd.DataFrame) -> pd.DataFrame:
+    """``output`` with ``ideal_cycle_min`` in float minutes whichever routing column was given."""
+    return output.assign(ideal_cycle_min=compute_ideal_cycle_min(output))
+
+
+def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
+    """The kind of each stop (NaN for running and reduced speed): setups are changeovers unless
+    the reason code names an adjustment (…ADJUST…); planned stops are planned maintenance when
+    the code names maintenance (…MAINT…), else breaks, meals, cleaning (planned_stop); idle is
+    no orders."""
+    code = reason_code.fillna("").astype(str).str.upper()
+    kind = pd.Series(np.nan, index=state.index, dtype=object)
+    kind[state == "breakdown"] = "breakdown"
+    kind[state == "minor_stop"] = "minor_stop"
+    kind[state == "idle"] = "no_orders"
+    setup = state == "setup"
+    kind[setup] = np.where(code[setup].str.contains("ADJUST"), "adjustment", "changeover")
+    planned = state == "planned_stop"
+    kind[planned] = np.where(code[planned].str.contains("MAINT"), "planned_maintenance", "planned_stop")
+    return kind
+
+
+def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeSettings(), loss_classes: pd.DataFrame | None = None,
+                            centers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``segments`` with ``loss_kind`` and ``loss_class`` (NaN for run time).
+
+    With ``settings.convention == "custom"``, ``loss_classes`` rows (plant_id, code, loss_class)
+    override the vorne classes: a row for the event's reason code first, else one for its state;
+    ``centers`` gives each work center's plant. Rows naming running or reduced speed are ignored:
+    those are run time in every convention."""
+    kind = compute_stop_kinds(segments.state, segments.reason_code)
+    cls = kind.map({k: default_loss_class(k, settings) for k in STOP_KINDS})
+    if settings.convention == "custom" and loss_classes is not None and not loss_classes.empty:
+        if centers is None:
+            raise ValueError("centers must be given with loss_classes (each work center's plant)")
+        table = loss_classes.set_index(["plant_id", "code"]).loss_class
+        table = table[~table.index.duplicated(keep="last")]
+        plant = segments.work_center_id.map(centers.set_index("work_center_id").plant_id)
+        by_code = pd.Series(table.reindex(pd.MultiIndex.from_arrays([plant, segments.reason_code])).to_numpy(), index=segments.index)
+        by_state = pd.Series(table.reindex(pd.MultiIndex.from_arrays([plant, segments.state])).to_numpy(), index=segments.index)
+        site = by_code.fillna(by_state)
+        cls = site.where(kind.notna() & site.notna(), cls)
+    return segments.assign(loss_kind=kind, loss_class=cls.where(kind.notna()))
 
 
 def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -94,21 +229,39 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
     return out[cols]
 
 
-def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
+                      window: tuple | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Minutes, counts and scrap cost per work center x date x shift, and the counts that had no
     running time on their order and day (a data problem).
 
-    ``output`` has one row per work order x day with good/scrap qty, ideal_cycle_min,
-    std_unit_cost and first_count_date; it is spread over the day's shifts in proportion to the
-    order's running + reduced-speed minutes in each. ``rates`` has work_center_id and the
-    machine, labor and overhead rates per hour.
+    ``segments`` come from ``compute_event_segments``, classed by ``compute_segment_classes``
+    (classed with the default settings when they are not). Minutes per state
+    (``running_min`` …) and per stop kind x class (``stop_breakdown_availability_min`` …).
+    ``output`` has one row per work order x day with good/scrap qty, the ideal cycle (any
+    routing column), std_unit_cost and first_count_date; it is spread over the day's shifts in
+    proportion to the order's running + reduced-speed minutes in each. ``rates`` has
+    work_center_id and the machine, labor and overhead rates per hour.
+
+    ``window`` = (start, end): every work center of ``rates`` gets a row for every shift of
+    every day in [start, end), events or not, so that TEEP's calendar is all calendar time;
+    without it only shifts with events are rows.
     """
     keys = ["work_center_id", "date", "shift"]
+    if "loss_class" not in segments:
+        segments = compute_segment_classes(segments)
     minutes = segments.pivot_table(index=keys, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
     minutes = minutes.reindex(columns=list(ALL_STATES), fill_value=0.0)
     minutes.columns = [f"{c}_min" for c in minutes.columns]
-    facts = minutes.reset_index()
+    stops = segments[segments.loss_kind.notna()]
+    if stops.empty:
+        by_class = pd.DataFrame(columns=list(STOP_COLUMNS), index=minutes.index, dtype=float).fillna(0.0)
+    else:
+        by_class = stops.pivot_table(index=keys, columns=["loss_kind", "loss_class"], values="minutes", aggfunc="sum", fill_value=0.0)
+        by_class.columns = [f"stop_{k}_{c}_min" for k, c in by_class.columns]
+        by_class = by_class.reindex(columns=list(STOP_COLUMNS), fill_value=0.0)
+    facts = minutes.join(by_class, how="left").fillna(0.0).reset_index()
 
+    output = _with_cycle(output)
     run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
     run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
     run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
@@ -131,37 +284,82 @@ def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.Da
         "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
     }).groupby(keys, as_index=False).sum()
     facts = facts.merge(counts, on=keys, how="outer").fillna(0.0)
+    if window is not None:
+        start, end = (pd.Timestamp(x) for x in window)
+        days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
+        grid = pd.MultiIndex.from_product([rates.work_center_id.unique(), days, list(SHIFTS)], names=keys).to_frame(index=False)
+        facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
+        facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0
     r = rates.set_index("work_center_id")
     per_min = (r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0
     facts["rate_per_min"] = facts.work_center_id.map(per_min).astype(float)
-    return facts, orphans
+    return facts.sort_values(keys).reset_index(drop=True), orphans
+
+
+def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str, pd.Series]]:
+    """Minutes of each stop kind in each class. A named convention classes whole kinds, so it
+    re-classes the facts' minutes; "custom" keeps the facts' own classes (set per reason code)."""
+    out = {}
+    for kind in STOP_KINDS:
+        cols = {c: f[f"stop_{kind}_{c}_min"] if f"stop_{kind}_{c}_min" in f else 0.0 for c in LOSS_CLASSES}
+        if settings.convention != "custom":
+            total = sum(cols.values())
+            cls = default_loss_class(kind, settings)
+            cols = {c: (total if c == cls else 0.0 * total) for c in LOSS_CLASSES}
+        out[kind] = cols
+    return out
 
 
 def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
-    """OEE and the six big losses (minutes and money) aggregated over ``by`` (e.g. ["work_center_id"],
-    ["date"], [] for one total). Sums first, then ratios."""
+    """OEE, the six big losses (minutes and money), schedule losses and capacity at the target,
+    aggregated over ``by`` (e.g. ["work_center_id"], ["date"], [] for one total). Sums first,
+    then ratios."""
     f = facts.copy()
-    planned = f.planned_stop_min + f.idle_min
-    f["availability_loss_min"] = f.breakdown_min + f.setup_min + (planned if settings.planned_stops_count_as_loss else 0.0)
-    f["excluded_min"] = 0.0 if settings.planned_stops_count_as_loss else planned
-    f["run_min"] = f.running_min + f.reduced_speed_min + f.minor_stop_min
+    stop = _stop_minutes(f, settings)
+    avail = {k: stop[k]["availability"] for k in STOP_KINDS}
+    perf = {k: stop[k]["performance"] for k in STOP_KINDS}
+    sched = {k: stop[k]["schedule"] for k in STOP_KINDS}
+    f["availability_loss_min"] = sum(avail.values())
+    f["excluded_min"] = sum(sched.values())
+    f["small_stops_min"] = sum(perf.values())
+    f["run_min"] = f.running_min + f.reduced_speed_min + f.small_stops_min
     f["ppt_min"] = f.run_min + f.availability_loss_min
+    # unplanned stops: breakdowns, and any other stop a custom mapping counts as availability
+    f["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
+    f["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
+    f["planned_maintenance_loss_min"] = avail["planned_maintenance"]
+    f["planned_stops_loss_min"] = avail["planned_stop"]
+    f["no_orders_loss_min"] = avail["no_orders"]
+    f["no_orders_excluded_min"] = sched["no_orders"]
+    f["planned_stops_excluded_min"] = sched["planned_stop"]
+    f["planned_maintenance_excluded_min"] = sched["planned_maintenance"]
+    f["changeover_excluded_min"] = sched["changeover"]
+    f["other_excluded_min"] = f.excluded_min - f.no_orders_excluded_min - f.planned_stops_excluded_min \
+        - f.planned_maintenance_excluded_min - f.changeover_excluded_min
     # money of time losses uses each row's own work-center rate, then sums
-    f["breakdown_cost_amount"] = f.breakdown_min * f.rate_per_min
-    f["setup_cost_amount"] = (f.setup_min + (planned if settings.planned_stops_count_as_loss else 0.0)) * f.rate_per_min
-    f["small_stops_cost_amount"] = f.minor_stop_min * f.rate_per_min
+    f["breakdown_cost_amount"] = f.breakdown_loss_min * f.rate_per_min
+    f["setup_cost_amount"] = f.setup_loss_min * f.rate_per_min
+    f["planned_maintenance_cost_amount"] = f.planned_maintenance_loss_min * f.rate_per_min
+    f["planned_stops_cost_amount"] = f.planned_stops_loss_min * f.rate_per_min
+    f["no_orders_cost_amount"] = f.no_orders_loss_min * f.rate_per_min
+    f["small_stops_cost_amount"] = f.small_stops_min * f.rate_per_min
     f["reduced_speed_loss_min"] = f.running_min + f.reduced_speed_min - f.net_run_min
     f["reduced_speed_cost_amount"] = f.reduced_speed_loss_min * f.rate_per_min
-    sums = [c for c in SUM_COLUMNS if c in f] + ["availability_loss_min", "excluded_min", "run_min", "ppt_min", "reduced_speed_loss_min",
-                                                 "breakdown_cost_amount", "setup_cost_amount", "small_stops_cost_amount",
-                                                 "reduced_speed_cost_amount"]
+    sums = [c for c in SUM_COLUMNS if c in f] + [
+        "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
+        "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
+        "planned_stops_excluded_min", "planned_maintenance_excluded_min", "changeover_excluded_min", "other_excluded_min",
+        "reduced_speed_loss_min", "breakdown_cost_amount", "setup_cost_amount", "planned_maintenance_cost_amount",
+        "planned_stops_cost_amount", "no_orders_cost_amount", "small_stops_cost_amount", "reduced_speed_cost_amount"]
     g = f.groupby(by, as_index=False)[sums].sum() if by else f[sums].sum().to_frame().T
     g = g.copy()
 
     def ratio(num, den):
+        num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
+    g["unrecorded_min"] = g.calendar_min - g.ppt_min - g.excluded_min
     g["availability_pct"] = ratio(g.run_min, g.ppt_min)
     g["performance_pct"] = ratio(g.net_run_min, g.run_min)
     g["quality_pct"] = ratio(g.fully_productive_min, g.net_run_min)
@@ -169,22 +367,34 @@ def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeS
     g["oee_pct"] = ratio(g.fully_productive_min, g.ppt_min)
     g["teep_pct"] = ratio(g.fully_productive_min, g.calendar_min)
     g["utilisation_pct"] = ratio(g.ppt_min, g.calendar_min)
-    g["small_stops_min"] = g.minor_stop_min
     g["reduced_speed_min_loss"] = g.reduced_speed_loss_min
-    g["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.small_stops_cost_amount + g.reduced_speed_cost_amount
-                             + g.startup_reject_cost_amount + g.production_reject_cost_amount)
+    # capacity: c = ideal minutes per unit made (the output-weighted ideal cycle)
+    g["avg_ideal_cycle_min"] = ratio(g.net_run_min, g.total_qty)
+    g["ideal_units_qty"] = ratio(g.run_min, g.avg_ideal_cycle_min)
+    g["planned_cycles_qty"] = ratio(g.ppt_min, g.avg_ideal_cycle_min)
+    target = settings.target_oee
+    g["target_oee_pct"] = target
+    g["capacity_gain_units_qty"] = np.clip(g.good_qty * (ratio(target, g.oee_pct) - 1.0), 0.0, None)
+    g["capacity_gain_hours_h"] = np.clip(g.ppt_min * (1.0 - g.oee_pct / target), 0.0, None) / 60.0
+    g["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.planned_maintenance_cost_amount
+                             + g.planned_stops_cost_amount + g.no_orders_cost_amount + g.small_stops_cost_amount
+                             + g.reduced_speed_cost_amount + g.startup_reject_cost_amount + g.production_reject_cost_amount)
     money = [c for c in g.columns if c.endswith("_amount")]
     g[money] = g[money].astype(float).round(2)
     return g
 
 
 def compute_six_losses(row: pd.Series) -> pd.DataFrame:
-    """The six big losses of one aggregated row: minutes and money, in the classic order."""
+    """The six big losses of one aggregated row, minutes and money, in the classic order, with
+    the planned stops a convention keeps inside planned production time as availability rows of
+    their own (planned maintenance, planned stops, no orders: zero under the default)."""
     data = [
-        ("breakdown", "availability", row.breakdown_min, row.breakdown_cost_amount),
-        # setup carries planned stops and idle too when the site counts them as losses
-        ("setup", "availability", row.availability_loss_min - row.breakdown_min, row.setup_cost_amount),
-        ("small_stops", "performance", row.minor_stop_min, row.small_stops_cost_amount),
+        ("breakdown", "availability", row.breakdown_loss_min, row.breakdown_cost_amount),
+        ("setup", "availability", row.setup_loss_min, row.setup_cost_amount),
+        ("planned_maintenance", "availability", row.planned_maintenance_loss_min, row.planned_maintenance_cost_amount),
+        ("planned_stops", "availability", row.planned_stops_loss_min, row.planned_stops_cost_amount),
+        ("no_orders", "availability", row.no_orders_loss_min, row.no_orders_cost_amount),
+        ("small_stops", "performance", row.small_stops_min, row.small_stops_cost_amount),
         ("reduced_speed", "performance", row.reduced_speed_loss_min, row.reduced_speed_cost_amount),
         ("startup_rejects", "quality", row.startup_reject_min, row.startup_reject_cost_amount),
         ("production_rejects", "quality", row.production_reject_min, row.production_reject_cost_amount),
@@ -193,13 +403,20 @@ def compute_six_losses(row: pd.Series) -> pd.DataFrame:
 
 
 def compute_time_waterfall(row: pd.Series) -> pd.DataFrame:
-    """Calendar → planned production → run → net run → fully productive, with the steps between.
+    """Calendar → planned production → run → net run → fully productive, with the steps between:
+    calendar time with no event recorded, then each schedule loss (no orders, planned stops,
+    planned maintenance, changeovers, other stops classed schedule) apart.
 
     ``measure`` follows plotly's waterfall: absolute (a starting value), relative (a step), total
     (the running sum so far, which equals the ``minutes`` given)."""
     steps = [
         ("calendar", row.calendar_min, "absolute"),
-        ("excluded", -(row.calendar_min - row.ppt_min), "relative"),
+        ("unrecorded", -row.unrecorded_min, "relative"),
+        ("no_orders", -row.no_orders_excluded_min, "relative"),
+        ("planned_stops", -row.planned_stops_excluded_min, "relative"),
+        ("planned_maintenance", -row.planned_maintenance_excluded_min, "relative"),
+        ("changeover", -row.changeover_excluded_min, "relative"),
+        ("excluded", -row.other_excluded_min, "relative"),
         ("planned_production", row.ppt_min, "total"),
         ("availability_loss", -row.availability_loss_min, "relative"),
         ("run", row.run_min, "total"),
@@ -211,14 +428,30 @@ def compute_time_waterfall(row: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(steps, columns=["step", "minutes", "measure"])
 
 
+def compute_loss_classes(segments: pd.DataFrame) -> pd.DataFrame:
+    """How the scope's stops were classed: one row per state x reason code with its kind, class
+    and minutes (classed segments from ``compute_segment_classes``), for an analyst to check."""
+    cols = ["state", "reason_code", "loss_kind", "loss_class", "loss_min"]
+    stops = segments[segments.loss_kind.notna()]
+    if stops.empty:
+        return pd.DataFrame(columns=cols)
+    g = stops.assign(reason_code=stops.reason_code.fillna("")).groupby(
+        ["state", "reason_code", "loss_kind", "loss_class"], as_index=False).agg(loss_min=("minutes", "sum"))
+    g["reason_code"] = g.reason_code.replace("", None)
+    return g.sort_values(["loss_class", "loss_min"], ascending=[True, False]).reset_index(drop=True)[cols]
+
+
 def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.DataFrame, settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
-    """Loss reasons ranked by money: each breakdown / setup / minor-stop reason code (minutes x
-    the work center's rate), reduced speed, startup and production rejects; with the cumulative share."""
-    states = list(DOWN_STATES) + ["minor_stop"] + (list(PLANNED_STATES) if settings.planned_stops_count_as_loss else [])
-    seg = segments[segments.state.isin(states)]
+    """Loss reasons ranked by money: each reason code of a stop classed availability or
+    performance (minutes x the work center's rate), reduced speed, startup and production
+    rejects; with the cumulative share. Classed ``segments`` are used as they are; others are
+    classed with ``settings``."""
+    if "loss_class" not in segments:
+        segments = compute_segment_classes(segments, settings)
+    seg = segments[segments.loss_class.isin(("availability", "performance"))]
     r = rates.set_index("work_center_id")
     per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min),
+    seg = seg.assign(cost=seg.minutes.astype(float) * seg.work_center_id.map(per_min).astype(float),  # typed even when empty
                      reason=seg.reason_code.fillna(seg.state).astype(str))
     by_reason = seg.groupby(["reason", "state"], as_index=False).agg(loss_min=("minutes", "sum"), loss_cost_amount=("cost", "sum"))
     extra = pd.DataFrame([
@@ -243,7 +476,8 @@ def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, r
     seg = segments[segments.work_order_id.notna()]
     mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
     mins = mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
-    out = output.assign(net=(output.good_qty + output.scrap_qty) * output.ideal_cycle_min.astype(float).fillna(0.0),
+    output = _with_cycle(output)
+    out = output.assign(net=(output.good_qty + output.scrap_qty) * output.ideal_cycle_min.fillna(0.0),
                         scrap_cost=output.scrap_qty * output.std_unit_cost)
     per_wo = out.groupby("work_order_id", as_index=False).agg(
         product_id=("product_id", "first"), good_qty=("good_qty", "sum"), scrap_qty=("scrap_qty", "sum"),
@@ -272,11 +506,14 @@ def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rate
         raise ValueError(f"months must be > 0, got {months}")
     r = rates.set_index("work_center_id")
     per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    states = RUN_STATES + DOWN_STATES + (PLANNED_STATES if settings.planned_stops_count_as_loss else ())
-    seg = segments[segments.work_order_id.notna() & segments.state.isin(states)]
+    if "loss_class" not in segments:
+        segments = compute_segment_classes(segments, settings)
+    in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
+    seg = segments[segments.work_order_id.notna() & in_ppt]
+    output = _with_cycle(output)
     seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min))
     wo_cost = seg.groupby("work_order_id").cost.sum()
-    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min) * output.good_qty)
+    o = output.assign(ideal_cost=output.ideal_cycle_min * output.work_center_id.map(per_min) * output.good_qty)
     per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
     wo_product = o.groupby("work_order_id").product_id.first()
     per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
@@ -297,6 +534,7 @@ def compute_bottleneck_margin(facts_by_wc: pd.DataFrame, output: pd.DataFrame, w
     left out: their lost time costs its rate, not sales.
     """
     bn = work_centers.loc[work_centers.is_bottleneck.astype(int) == 1, "work_center_id"]
+    output = _with_cycle(output)
     o = output[output.work_center_id.isin(bn)].assign(total_qty=lambda d: d.good_qty + d.scrap_qty)
     if o.empty:
         return pd.DataFrame(columns=["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"])
@@ -323,10 +561,13 @@ def compute_data_problems(events: pd.DataFrame, segments: pd.DataFrame, facts: p
     over = day[day.net_run_min > day.running_min + day.reduced_speed_min + 0.5]
     for r in over.itertuples():
         rows.append(("performance_over_100", r.work_center_id, r.date, f"{r.net_run_min:.1f} ideal min > {r.running_min + r.reduced_speed_min:.1f} run min"))
-    covered = day[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
-    gaps = day[(day.calendar_min - covered) > 1.0]
-    for r, c in zip(gaps.itertuples(), covered[gaps.index]):
-        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - c:.1f} min without any event"))
+    # gaps inside the shifts that have events; a shift with no event at all is calendar time with
+    # nothing recorded (TEEP's base), not a gap
+    shifts = facts.assign(covered=facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1))
+    shifts = shifts[shifts.covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
+    gaps = shifts[(shifts.calendar_min - shifts.covered) > 1.0]
+    for r in gaps.itertuples():
+        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - r.covered:.1f} min without any event"))
     if not events.empty:
         ev = events.sort_values(["work_center_id", "start_at"])
         prev_end = ev.groupby("work_center_id").end_at.shift(1)

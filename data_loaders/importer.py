@@ -927,6 +927,31 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
                         problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
                                                 f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
     problems.extend(_check_vouchers(by_table, engine, on_disk))
+    problems.extend(_check_ideal_cycle(by_table))
+    return problems
+
+
+def _check_ideal_cycle(by_table) -> list[Problem]:
+    """A routing states its ideal cycle exactly once: minutes, seconds, or units per minute or
+    hour (stored as entered; the OEE derives minutes from whichever is given). Zero is refused:
+    a cycle of 0 would make any output look infinitely fast."""
+    problems = []
+    names = schema.IDEAL_CYCLE_COLUMNS
+    for pt in by_table.get("routings", []):
+        given = [pt.frame[c].notna() if c in pt.frame else pd.Series(False, index=pt.frame.index) for c in names]
+        count = sum(g.astype(int).to_numpy() for g in given)
+        header = " / ".join(pt.headers.get(c, c) for c in names)
+        for pos in np.flatnonzero(count != 1)[:MAX_PROBLEMS]:
+            values = [str(pt.frame[c].iloc[pos]) for c, g in zip(names, given) if g.iloc[pos]]
+            problems.append(Problem(pt.file, pt.rows[pos], header, ", ".join(values),
+                                    "give the ideal cycle exactly once: minutes, seconds, units per minute or units per hour "
+                                    "/ 理想节拍只填一项：分钟、秒、件/分钟或件/小时" if len(values) else
+                                    "the ideal cycle is missing: give minutes, seconds, units per minute or units per hour "
+                                    "/ 缺少理想节拍：请填写分钟、秒、件/分钟或件/小时"))
+        for c, g in zip(names, given):  # routings are small (products x work centers): a plain loop
+            zero = [pos for pos in np.flatnonzero(_mask(g)) if pt.frame[c].iloc[pos] == 0] if c in pt.frame else []
+            for pos in zero[:MAX_PROBLEMS]:
+                problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c, c), "0", "must be greater than 0 / 必须大于 0"))
     return problems
 
 

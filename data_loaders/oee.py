@@ -48,8 +48,10 @@ def load_events(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 
 def load_output(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Output counts in the scope with the ideal cycle time of the product on that work center,
-    the product's standard unit cost and list price, and the order's first output day.
+    """Output counts in the scope with the ideal cycle of the product on that work center as the
+    routing states it (minutes, seconds, units per minute or per hour: one of the four; the
+    analytics convert it), the product's standard unit cost and list price, and the order's
+    first output day.
 
     Grain: one row per output record (work order x day).
     """
@@ -62,7 +64,7 @@ def load_output(engine: Engine, scope: Scope) -> pd.DataFrame:
     stmt = (
         sa.select(
             oc.c.output_id, oc.c.work_order_id, oc.c.work_center_id, oc.c.count_date, oc.c.good_qty, oc.c.scrap_qty, oc.c.rework_qty,
-            wo.c.product_id, wo.c.plant_id, p.c.family, r.c.ideal_cycle_min,
+            wo.c.product_id, wo.c.plant_id, p.c.family, *[r.c[c] for c in s.IDEAL_CYCLE_COLUMNS],
             (p.c.std_material_cost + p.c.std_labor_cost + p.c.std_overhead_cost).label("std_unit_cost"),
             p.c.std_material_cost, p.c.list_price, first_day.c.first_count_date,
         )
@@ -84,3 +86,11 @@ def load_calendar(engine: Engine, scope: Scope) -> pd.DataFrame:
         .where(*date_conditions(cal.c.calendar_date, scope), *plant_conditions(wc.c.plant_id, scope))
     )
     return read_frame(engine, stmt)
+
+
+def load_loss_classes(engine: Engine, scope: Scope | None = None) -> pd.DataFrame:
+    """The site's OEE loss classes: one row per plant x reason code (or state)."""
+    lc = s.loss_classes
+    conds = plant_conditions(lc.c.plant_id, scope) if scope else []
+    return read_frame(engine, sa.select(lc.c.plant_id, lc.c.code, lc.c.loss_class, lc.c.note).where(*conds)
+                      .order_by(lc.c.plant_id, lc.c.code))

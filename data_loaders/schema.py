@@ -42,6 +42,8 @@ MONEY = Numeric(18, 2)
 UNIT_MONEY = Numeric(18, 4)
 QTY = Numeric(18, 3)
 RATE = Numeric(12, 4)
+CYCLE = Numeric(18, 6)  # ideal cycle times and rates: a 1-second cycle is 0.016667 min, kept to 6 decimals
+LOSS_CLASSES = ("availability", "schedule", "performance")
 
 
 def col(name: str, type_, zh: str, en: str, *args, signed: bool = False, choices: tuple[str, ...] = (), **kw) -> Column:
@@ -156,9 +158,14 @@ routings = Table(
     "routings", metadata,
     col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id"), primary_key=True),
     col("work_center_id", _id(), "工作中心编码", "Work center ID", ("工作中心",), ForeignKey("work_centers.work_center_id"), primary_key=True),
-    col("ideal_cycle_min", RATE, "理想节拍(分钟/件)", "Ideal cycle time (min/unit)", ("标准节拍",), nullable=False),
+    col("ideal_cycle_min", CYCLE, "理想节拍(分钟/件)", "Ideal cycle time (min/unit); exactly one of the four ideal-cycle columns per row",
+        ("标准节拍",)),
     col("std_labor_h_per_unit", RATE, "标准工时(小时/件)", "Standard labor hours per unit", nullable=False),
-    info={"zh": "工艺路线", "grain": "one row per product x work center"},
+    col("ideal_cycle_s", CYCLE, "理想节拍(秒/件)", "Ideal cycle time (s/unit)", ("标准节拍(秒)",)),
+    col("ideal_units_per_min", CYCLE, "理想速率(件/分钟)", "Ideal rate (units/min)", ("理想产能(件/分钟)",)),
+    col("ideal_units_per_h", CYCLE, "理想速率(件/小时)", "Ideal rate (units/h)", ("理想产能(件/小时)",)),
+    info={"zh": "工艺路线", "grain": "one row per product x work center; the ideal cycle is given once, as entered: "
+                                 "minutes, seconds or a rate per minute or hour"},
 )
 
 accounts = Table(
@@ -180,6 +187,17 @@ bank_accounts = Table(
     col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id")),
     col("currency", String(3), "币种", "Currency", nullable=False),
     info={"zh": "银行账户", "grain": "one row per bank account"},
+)
+
+loss_classes = Table(
+    "loss_classes", metadata,
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id"), primary_key=True),
+    col("code", String(32), "原因代码或状态", "Reason code or machine state", ("原因代码", "停机原因"), primary_key=True),
+    col("loss_class", String(16), "损失类别", "Loss class (availability / schedule = outside planned production time / performance)",
+        ("损失分类",), nullable=False, choices=LOSS_CLASSES),
+    col("note", String(200), "说明", "Note", ("备注",)),
+    info={"zh": "OEE 损失分类", "grain": "one row per plant x reason code (or machine state, for events without a code); "
+                                     "read by the OEE convention 'custom', over the oee.com defaults"},
 )
 
 # --------------------------------------------------------------------------- operations
@@ -416,6 +434,9 @@ Index("ix_customer_receipts_invoice", customer_receipts.c.invoice_id)
 Index("ix_supplier_payments_invoice", supplier_payments.c.supplier_invoice_id)
 Index("ix_budgets_cost_center_account", budgets.c.cost_center_id, budgets.c.account_code)
 Index("ix_voucher_lines_cost_center", voucher_lines.c.cost_center_id, voucher_lines.c.account_code)
+
+# routings: exactly one of these per row (minutes, seconds, units per minute, units per hour)
+IDEAL_CYCLE_COLUMNS = ("ideal_cycle_min", "ideal_cycle_s", "ideal_units_per_min", "ideal_units_per_h")
 
 # Load order: parents before children, so references resolve while loading.
 TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)

@@ -114,4 +114,13 @@ def validate_database(engine: Engine) -> pd.DataFrame:
             if n:
                 for r in conn.execute(wrong.limit(SAMPLE_ROWS)):
                     findings.append(("period_mismatch", "voucher_lines", "period", r.row_key, r.value, "line period differs from its voucher's / 分录期间与凭证不一致", n))
+        if "routings" in present and "routings" not in lacking:
+            r = schema.routings
+            n_given = sum(sa.case((r.c[c].is_not(None), 1), else_=0) for c in schema.IDEAL_CYCLE_COLUMNS)
+            bad = sa.select(_pk_label(r).label("row_key"), n_given.label("value")).where(n_given != 1)
+            n = conn.execute(sa.select(sa.func.count()).select_from(bad.subquery())).scalar() or 0
+            if n:
+                for row in conn.execute(bad.limit(SAMPLE_ROWS)):
+                    findings.append(("ideal_cycle_not_once", "routings", "/".join(schema.IDEAL_CYCLE_COLUMNS), row.row_key,
+                                     f"{row.value} given", "give the ideal cycle exactly once / 理想节拍只填一项", n))
     return pd.DataFrame(findings, columns=COLUMNS)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import data
 from ui.codes import code_labels
-from ui.data import SHIFTS, OeeSettings
+from ui.data import CONVENTIONS, SHIFTS, OeeSettings
 from ui.drill import scroll_here
 from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, plotly_config
 from ui.format import money, pct
@@ -16,15 +16,23 @@ from ui.tables import render_table
 from ui.widgets import choice
 
 GRAINS = ("month", "week", "date")
+CHANGEOVER_AS = ("availability", "schedule")
 
 url, scope, currency = open_page("page_oee", applies=("period", "plants"))
 
 with st.expander(t("oee_settings")):
     c = st.columns(3)
-    planned_as_loss = c[0].toggle(t("oee_planned_as_loss"), key="oee_planned_as_loss", help=t("oee_planned_as_loss_help"))
-    target = c[1].number_input(t("oee_target"), min_value=0.05, max_value=1.0, value=0.85, step=0.05, format="%.2f", key="oee_target")
-    bottleneck = c[2].toggle(t("oee_bottleneck"), key="oee_bottleneck")
-settings = OeeSettings(planned_stops_count_as_loss=planned_as_loss, target_oee=float(target), bottleneck_margin=bottleneck)
+    convention = choice("selectbox", t("oee_convention"), CONVENTIONS, lambda v: t(f"oee_convention_{v}"), "oee_convention", "vorne",
+                        where=c[0], help=t("oee_convention_help"))
+    changeover = choice("selectbox", t("oee_changeover"), CHANGEOVER_AS, lambda v: t(f"oee_changeover_{v}"), "oee_changeover",
+                        "availability", where=c[1])
+    planned_as_loss = c[2].toggle(t("oee_planned_as_loss"), key="oee_planned_as_loss", help=t("oee_planned_as_loss_help"))
+    c = st.columns(3)
+    target = c[0].number_input(t("oee_target"), min_value=0.05, max_value=1.0, value=0.85, step=0.05, format="%.2f", key="oee_target")
+    bottleneck = c[1].toggle(t("oee_bottleneck"), key="oee_bottleneck")
+# the same object `cli.py report --oee-…` builds: the page and the CLI give the same numbers
+settings = OeeSettings(planned_stops_count_as_loss=planned_as_loss, target_oee=float(target), bottleneck_margin=bottleneck,
+                       convention=convention, changeover_as=changeover)
 
 report = data.oee(url, scope, settings)
 if report is None:
@@ -60,6 +68,15 @@ cols = ["work_center_id", "work_center_name", "plant_id", "is_bottleneck", "avai
         "oee_pct", "teep_pct", "utilisation_pct", "ppt_min", "run_min", "good_qty", "scrap_qty", "loss_cost_amount"]
 by_wc = report["by_work_center"][cols]
 event = render_table(by_wc, key="oee_by_wc", currency=currency, selectable=True, export_name="oee_by_work_center")
+
+st.subheader(t("oee_capacity"))
+capacity = report["by_work_center"][["work_center_id", "work_center_name", "oee_pct", "target_oee_pct", "run_min", "ppt_min", "total_qty",
+                                     "good_qty", "avg_ideal_cycle_min", "ideal_units_qty", "planned_cycles_qty", "capacity_gain_units_qty",
+                                     "capacity_gain_hours_h"]]
+render_table(capacity, key="oee_capacity", export_name="oee_capacity")
+
+with st.expander(t("oee_loss_classes")):
+    render_table(report["loss_classes"], key="oee_loss_classes", export_name="oee_loss_classes")
 
 st.subheader(t("oee_by_wc_month"))
 wc_month = report["by_work_center_month"][["work_center_id", "month", "availability_pct", "performance_pct", "quality_pct", "oee_pct",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
+from analytics.oee import OeeSettings
 from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report
@@ -12,20 +16,42 @@ from reports.cash import cash_report
 from reports.oee import oee_report
 from reports.profitability import profitability_report
 
-OEE_FIELDS = ["oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct", "ppt_min",
-              "fully_productive_min", "good_qty", "scrap_qty", "loss_cost_amount"]
+OEE_FIELDS = ["oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct", "calendar_min", "ppt_min",
+              "run_min", "net_run_min", "fully_productive_min", "good_qty", "scrap_qty", "loss_cost_amount"]
+# per work center, what an analyst checks by hand: c = net run / units made; ideal units = run / c;
+# planned cycles = planned production / c; the gain at the target OEE in units (same hours) and hours (same units)
+CAPACITY_FIELDS = ["avg_ideal_cycle_min", "ideal_units_qty", "planned_cycles_qty", "capacity_gain_units_qty", "capacity_gain_hours_h"]
+SCHEDULE_FIELDS = ["unrecorded_min", "no_orders_excluded_min", "planned_stops_excluded_min", "planned_maintenance_excluded_min",
+                   "changeover_excluded_min", "other_excluded_min"]
 
 
-def _oee_section(engine: Engine, scope: Scope) -> dict | None:
-    oee = oee_report(engine, scope)
+def _plain(frame: pd.DataFrame, digits: int) -> list[dict]:
+    """Records with NaN as None (JSON null, not the non-standard NaN)."""
+    frame = frame.round(digits).astype(object)
+    return frame.where(frame.notna(), None).to_dict(orient="records")
+
+
+def _number(value, digits: int):
+    value = float(value)
+    return None if math.isnan(value) else round(value, digits)
+
+
+def oee_section(engine: Engine, scope: Scope, settings: OeeSettings = OeeSettings()) -> dict | None:
+    """The OEE part of the KPI report under ``settings``: totals, the time before planned
+    production (calendar, unrecorded and each schedule loss), the six big losses, and per work
+    center the ratios with the capacity figures."""
+    oee = oee_report(engine, scope, settings)
     if oee is None:
         return None
     total = oee["total"]
-    by_wc = oee["by_work_center"][["work_center_id"] + OEE_FIELDS]
+    by_wc = oee["by_work_center"][["work_center_id"] + OEE_FIELDS + CAPACITY_FIELDS]
     return {
-        **{k: round(float(total[k]), 4) for k in OEE_FIELDS},
-        "six_losses": oee["six_losses"].round(2).to_dict(orient="records"),
-        "by_work_center": by_wc.round(4).to_dict(orient="records"),
+        "settings": settings.as_dict(),
+        **{k: _number(total[k], 4) for k in OEE_FIELDS},
+        "schedule_losses": {k: _number(total[k], 2) for k in SCHEDULE_FIELDS},
+        "six_losses": _plain(oee["six_losses"], 2),
+        "by_work_center": _plain(by_wc, 4),
+        "loss_classes": _plain(oee["loss_classes"], 2),
     }
 
 
@@ -77,10 +103,11 @@ def _cash_section(engine: Engine, scope: Scope) -> dict:
     }
 
 
-def kpi_report(engine: Engine, scope: Scope) -> dict:
+def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSettings()) -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
     variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
-    with working capital, and data-quality counts."""
+    with working capital, and data-quality counts. ``oee_settings``: the OEE conventions
+    (``cli.py report --oee-…``), the same object the OEE page builds from its settings."""
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -92,7 +119,7 @@ def kpi_report(engine: Engine, scope: Scope) -> dict:
         "as_of_date": info.get("as_of_date"),
         "kpis": compute_kpis(pnl, production, cash),
         "monthly": pnl.round(4).to_dict(orient="records"),
-        "oee": _oee_section(engine, scope),
+        "oee": oee_section(engine, scope, oee_settings),
         "profitability": _profitability_section(engine, scope),
         "budget": _budget_section(engine, scope),
         "cash": _cash_section(engine, scope),

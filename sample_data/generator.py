@@ -592,6 +592,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
         "routings": routings,
         "accounts": master.ACCOUNTS,
         "bank_accounts": master.BANK_ACCOUNTS,
+        "loss_classes": master.LOSS_CLASSES,
         "sales_orders": sales_orders,
         "work_orders": work_orders,
         "material_issues": material_issues,

@@ -20,6 +20,20 @@ PLANTS = pd.DataFrame(
     columns=["plant_id", "plant_name", "city", "currency"],
 )
 
+# Each site's OEE loss classes (read by the "custom" convention, over the oee.com defaults):
+# P1 follows SMRP for maintenance and plans its changeovers into the schedule; P2 counts
+# cleaning as downtime too.
+LOSS_CLASSES = pd.DataFrame(
+    [
+        ("P1", "PS-MAINTENANCE", "availability", "scheduled downtime inside planned production time (SMRP)"),
+        ("P1", "SU-CHANGEOVER", "schedule", "changeovers are planned into the schedule"),
+        ("P1", "ID-NO-ORDER", "schedule", "no demand: not planned production time"),
+        ("P2", "PS-MAINTENANCE", "availability", "scheduled downtime inside planned production time (SMRP)"),
+        ("P2", "PS-CLEANING", "availability", "cleaning during planned production counts as downtime"),
+    ],
+    columns=["plant_id", "code", "loss_class", "note"],
+)
+
 # A three-level tree: company -> plant / head office -> department -> production line.
 COST_CENTERS = pd.DataFrame(
     [

@@ -308,6 +308,32 @@ def test_oee_page_settings_and_drill(app):
     assert any("设备事件" in m.value for m in at.markdown)
 
 
+def test_oee_page_conventions_give_the_cli_numbers(app, capsys):
+    # the page's expander and `cli.py report --oee-…` build the same settings: same OEE, same TEEP
+    import json
+
+    import cli
+    from data_loaders import engine as eng
+
+    at = _open(app, "pages/oee.py")
+    vorne = at.metric[0].value
+    at.selectbox(key="oee_convention.zh").set_value("smrp")
+    at.selectbox(key="oee_changeover.zh").set_value("schedule")
+    at.number_input(key="oee_target").set_value(0.9)
+    at.run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["OEE"] != vorne  # planned maintenance moved into planned production time
+    # the page's default scope is the last closed month of the small sample: 2026-10
+    assert cli.main(["--db", eng.default_url(), "report", "--from", "2026-10", "--to", "2026-10", "--oee-convention", "smrp",
+                     "--oee-changeover", "schedule", "--oee-target", "0.9"]) == 0
+    oee = json.loads(capsys.readouterr().out)["oee"]
+    assert shown["OEE"] == f"{oee['oee_pct'] * 100:.1f}%"
+    assert shown["TEEP"] == f"{oee['teep_pct'] * 100:.1f}%"
+    assert shown["可用率"] == f"{oee['availability_pct'] * 100:.1f}%"
+    assert any(t.value.startswith("产能") for t in at.subheader)
+
+
 def test_profitability_page_dimensions_and_drill(app):
     at = _open(app, "pages/profitability.py")
     assert [m.label for m in at.metric][:4] == ["营业收入", "毛利（业务口径）", "毛利率", "边际贡献率"]

@@ -65,7 +65,24 @@ REASON_CODES: dict[str, tuple[str, str]] = {
     "ID-NO-ORDER": ("空闲-无订单", "Idle - no order"),
 }
 
-OEE_LOSSES = _labels("loss_", ("breakdown", "setup", "small_stops", "reduced_speed", "startup_rejects", "production_rejects"))
+OEE_LOSSES = _labels("loss_", ("breakdown", "setup", "planned_maintenance", "planned_stops", "no_orders", "small_stops", "reduced_speed",
+                                "startup_rejects", "production_rejects"))
+
+# analytics.oee.STOP_KINDS and LOSS_CLASSES: how a stop is classed under the site's OEE convention
+STOP_KINDS: dict[str, tuple[str, str]] = {
+    "breakdown": ("故障停机", "Breakdown"),
+    "changeover": ("换型", "Changeover"),
+    "adjustment": ("调整", "Adjustment"),
+    "minor_stop": ("小停机", "Minor stop"),
+    "planned_maintenance": ("计划保养", "Planned maintenance"),
+    "planned_stop": ("计划停机（休息、清洁）", "Planned stop (breaks, cleaning)"),
+    "no_orders": ("无订单空闲", "Idle, no orders"),
+}
+LOSS_CLASSES: dict[str, tuple[str, str]] = {
+    "availability": ("可用率损失", "Availability loss"),
+    "schedule": ("计划外（不计入计划生产时间）", "Outside planned production time"),
+    "performance": ("性能损失（小停机）", "Performance loss (small stop)"),
+}
 
 SOURCE_DOC_TYPES: dict[str, tuple[str, str]] = {
     "material_issue": ("领料单", "Material issue"),
@@ -183,7 +200,7 @@ OEE_FACTORS: dict[str, tuple[str, str]] = {
 # Steps of the OEE time waterfall and of the profit bridges (analytics.oee / analytics.profitability
 # / analytics.budget); the budget bridge's other steps are account labels, not codes.
 STEPS: dict[str, tuple[str, str]] = {
-    **_labels("wf_", ("calendar", "excluded", "planned_production", "availability_loss", "run", "performance_loss",
+    **_labels("wf_", ("calendar", "unrecorded", "no_orders", "planned_stops", "planned_maintenance", "changeover", "excluded", "planned_production", "availability_loss", "run", "performance_loss",
                       "net_run", "quality_loss", "fully_productive")),
     **_labels("bridge_", ("start", "end", "price", "volume", "mix", "revenue", "standard_cost", "material_cost",
                           "conversion_cost", "oee_losses", "scrap")),
@@ -197,6 +214,7 @@ VALIDATION_CHECKS: dict[str, tuple[str, str]] = {
     "negative_value": ("出现负数", "Negative value"),
     "unbalanced_voucher": ("凭证借贷不平衡", "Unbalanced voucher"),
     "period_mismatch": ("分录期间与凭证不一致", "Line period differs from voucher"),
+    "ideal_cycle_not_once": ("理想节拍未填或填了多项", "Ideal cycle missing or given twice"),
 }
 
 OEE_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -225,6 +243,8 @@ CODE_COLUMNS: dict[str, dict] = {
     # the loss Pareto's reason: a reason code, a computed loss, or the state of an event without a code
     "reason": {**MACHINE_STATES, **REASON_CODES, **OEE_LOSSES},
     "loss": OEE_LOSSES,
+    "loss_kind": STOP_KINDS,
+    "loss_class": LOSS_CLASSES,
     "source_doc_type": SOURCE_DOC_TYPES,
     "status": STATUSES,
     "account_type": ACCOUNT_TYPES,

@@ -33,7 +33,7 @@ from analytics.ledger import (
 )
 from analytics.kpi import compute_budget_kpis, compute_kpi_comparison, compute_ledger_vs_operations
 from analytics.lineage import compute_subtree, compute_tree_labels
-from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
+from analytics.oee import CONVENTIONS, SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
 from data_loaders import backup
 from data_loaders import budget as budget_loaders
