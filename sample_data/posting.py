@@ -96,7 +96,7 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     mi = t["material_issues"].merge(wo[["work_order_id", "plant_id", "product_id", "work_center_id"]], on="work_order_id")
     mi["cost_center_id"] = wc.cost_center_id.reindex(mi.work_center_id).to_numpy()
     mi["amt"] = mul_cents(mi.qty, 3, mi.unit_cost, 4) * np.where(mi.issue_type == "return", -1, 1)
-    mi["_desc"] = np.where(mi.issue_type == "return", " 退料 return ", " 领料 issue ") + mi.work_order_id
+    mi["_desc"] = np.where(mi.issue_type == "return", " return ", " issue ") + mi.work_order_id  # "生产领料 Material issue WO-…"
     add(post(mi, "MI", "issue_date", "生产领料 Material", [
         dict(account="500101", amount="amt", side="D", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("material_issue", "material_issue_id")),
         dict(account="1403", amount="amt", side="C", plant="plant_id", work_order="work_order_id", source=("material_issue", "material_issue_id")),

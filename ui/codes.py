@@ -271,6 +271,7 @@ NAME_COLUMNS: tuple[str, ...] = (
     "customer_name", "material_name", "bank_name",
     "account_label",  # "6602 管理费用 Administrative expenses"
     "label",  # tree pickers: indented "P1-MACH 一厂机加线 P1 Machining"
+    "description",  # voucher descriptions written "中文 English ref": "直接人工 Direct labor WO-2024-00052"
 )
 
 # Messages of validation and import problems read "English / 中文".

@@ -558,7 +558,7 @@ def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.F
     gross profit (zero drivers left out, steps signed). The axis leaves zero when the steps are
     small next to the start and end, and says so."""
     d = _drop_zero_steps(bridge, "amount", ZERO_MONEY)
-    names = [t_or(f"bridge_{s}", str(s)) for s in d.step]
+    names = [t_or(f"bridge_{s}", localized_name(s)) for s in d.step]  # drivers, or account names in the language
     return _waterfall([wrap_label(n, _step_width(len(names))) for n in names], _money(d.amount), list(d.measure), names, money_unit_label(currency), title,
                       _money_axis_title(currency), ",.0f",
                       dict(increasing=dict(marker_color=PALETTE[1]), decreasing=dict(marker_color=PALETTE[2]),
