@@ -90,7 +90,11 @@ work_centers = Table(
     col("labor_rate_per_h", MONEY, "人工费率(元/小时)", "Labor rate per hour", nullable=False),
     col("overhead_rate_per_h", MONEY, "制造费用费率(元/小时)", "Overhead rate per hour", nullable=False),
     col("is_bottleneck", Integer, "是否瓶颈", "Is bottleneck", nullable=False, default=0),
-    info={"zh": "工作中心", "grain": "one row per work center (a machine or line)"},
+    col("variable_overhead_rate_per_h", MONEY, "变动制造费用费率(元/机时)", "Variable overhead rate per machine hour"),
+    col("fixed_overhead_rate_per_h", MONEY, "固定制造费用费率(元/机时)", "Fixed overhead rate per machine hour"),
+    col("denominator_h_per_month", QTY, "固定费用分母工时(机时/月)", "Denominator level (machine hours per month)"),
+    info={"zh": "工作中心", "grain": "one row per work center (a machine or line); variable + fixed overhead rate = "
+          "machine + overhead rate (the absorption rate); fixed rate = budgeted fixed overhead / denominator hours"},
 )
 
 work_center_calendar = Table(
@@ -170,6 +174,8 @@ accounts = Table(
         choices=("asset", "liability", "equity", "revenue", "expense")),
     col("category", String(20), "科目分类", "Category (drives the P&L and the reconciliations)", nullable=False, choices=ACCOUNT_CATEGORIES),
     col("parent_code", _id(20), "上级科目", "Parent account"),
+    col("cost_behavior", String(8), "成本性态", "Cost behavior (variable/fixed; overhead accounts, empty = fixed)", ("成本习性",),
+        choices=("variable", "fixed")),
     info={"zh": "会计科目", "grain": "one row per account; parent_code builds the tree"},
 )
 

@@ -7,7 +7,7 @@ scrap. Every product drills to its work orders and through them to vouchers.
 import streamlit as st
 
 from ui import data
-from ui.data import TARGET_VARIANCE_RATE, VARIANCES
+from ui.data import OVERHEAD_VIEWS, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
 from ui.drill import scroll_here
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.format import money, pct, pp
@@ -17,6 +17,7 @@ from ui.tables import render_table
 from ui.widgets import choice
 
 DIMENSIONS = ("product", "family", "customer", "plant", "period")
+OVERHEAD_BY = ("work_center", "plant", "period")
 
 url, scope, currency = open_page("page_profitability", note=t("pf_ledger_note"))
 
@@ -84,8 +85,16 @@ if picked:
     render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,
                  export_name=f"{product.product_id}_work_order_variances", height=360, drill=True)
 
-st.subheader(t("pf_overhead"))
-render_table(r["overhead_three_way"], key="pf_overhead", currency=currency, export_name="overhead_three_way", height=320)
+st.subheader(t("pf_overhead_split"), help=t("pf_overhead_help"))
+c = st.columns(2)
+oh_view = choice("segmented", t("pf_overhead_view"), tuple(OVERHEAD_VIEWS), lambda v: t(f"pf_overhead_{v}"), "pf_oh_view", "four_way",
+                 where=c[0])
+oh_by = choice("segmented", t("pf_overhead_by"), OVERHEAD_BY, lambda d: t(f"dim_{d}"), "pf_oh_by", "work_center", where=c[1])
+keys = {"work_center": ["plant_id", "work_center_id"], "plant": ["plant_id"], "period": ["period"]}[oh_by]
+render_table(compute_overhead_view(r[f"overhead_by_{oh_by}"], oh_view, keys), key="pf_oh_split", currency=currency,
+             export_name=f"overhead_{oh_view}_by_{oh_by}", height=320)
+with st.expander(t("pf_overhead")):
+    render_table(r["overhead_three_way"], key="pf_overhead", currency=currency, export_name="overhead_three_way", height=320)
 
 st.subheader(t("pf_bridges"))
 left, right = st.columns(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
+from analytics.overhead import OVERHEAD_VIEWS
 from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report
@@ -29,6 +30,28 @@ def _oee_section(engine: Engine, scope: Scope) -> dict | None:
     }
 
 
+def _overhead_section(r: dict) -> dict | None:
+    """Overhead variances, variable / fixed split: totals and every view, by work center and by period."""
+    total = r["overhead_total"]
+    if total is None:
+        return None
+
+    def views(row) -> dict:
+        return {view: {f"{n}_amount": round(float(row[f"{n}_amount"]), 2) for n in names} for view, names in OVERHEAD_VIEWS.items()}
+
+    def records(frame, keys):
+        return [{**{k: row[k] for k in keys}, "actual_amount": round(float(row.actual_amount), 2),
+                 "applied_amount": round(float(row.applied_amount), 2), "actual_h": round(float(row.actual_h), 2),
+                 "std_h": round(float(row.std_h), 2), "denominator_h": round(float(row.denominator_h), 2),
+                 "total_overhead_variance_amount": round(float(row.total_overhead_variance_amount), 2), **views(row)}
+                for _, row in frame.iterrows()]
+
+    out = records(total.to_frame().T, [])[0]
+    out["by_work_center"] = records(r["overhead_by_work_center"], ["plant_id", "work_center_id"])
+    out["by_period"] = records(r["overhead_by_period"], ["period"])
+    return out
+
+
 def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
     r = profitability_report(engine, scope)
     if r["total"] is None:
@@ -45,6 +68,7 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
         "products_over_variance_target": r["variance_by_product"].loc[r["variance_by_product"].over_target, "product_id"].tolist(),
         "period_bridge": r["period_bridge"].to_dict(orient="records") if r["period_bridge"] is not None else None,
         "budget_bridge": r["budget_bridge"].to_dict(orient="records"),
+        "overhead_variances": _overhead_section(r),
     }
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics import oee as oee_analytics
+from analytics import overhead as OH
 from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
@@ -39,6 +40,21 @@ def _facts(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     return facts, variances
 
 
+def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame) -> dict:
+    """Overhead variances with the variable / fixed split, per period x work center and summed by
+    work center, plant, period and in total; each summary carries the four-, three- and two-way
+    views (``analytics.overhead.OVERHEAD_VIEWS``)."""
+    inputs = OH.compute_overhead_inputs(variances, P.load_overhead_incurred(engine, scope), P.load_overhead_rates(engine, scope))
+    detail = OH.compute_overhead_variances(inputs)
+    return {
+        "overhead_variances": detail,
+        "overhead_by_work_center": OH.compute_overhead_summary(detail, ["plant_id", "work_center_id"]),
+        "overhead_by_plant": OH.compute_overhead_summary(detail, ["plant_id"]),
+        "overhead_by_period": OH.compute_overhead_summary(detail, ["period"]),
+        "overhead_total": OH.compute_overhead_summary(detail, []).iloc[0] if len(detail) else None,
+    }
+
+
 def profitability_report(engine: Engine, scope: Scope) -> dict:
     """Profitability by every dimension, unit economics, variances by product, work center,
     plant and period, the overhead three-way split, and two bridges: from the same span before
@@ -51,6 +67,7 @@ def profitability_report(engine: Engine, scope: Scope) -> dict:
         "unit_economics": A.compute_unit_economics(facts, variances),
         "variance_total": A.compute_variance_summary(variances, []).iloc[0] if len(variances) else None,
         "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope), variances),
+        **overhead_report(engine, scope, variances),
         "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, variances),
     }
     for name, cols in DIMENSIONS.items():

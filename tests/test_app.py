@@ -321,6 +321,22 @@ def test_profitability_page_dimensions_and_drill(app):
     assert any("的工单差异" in m.value for m in at.markdown)
 
 
+def test_profitability_page_overhead_views(app):
+    at = _open(app, "pages/profitability.py")
+
+    def overhead_columns():
+        # the split table is the one with "actual" (the plant three-way shows "incurred")
+        return next(list(d.value.columns) for d in at.dataframe if "实际 (CNY)" in d.value.columns and "已分配 (CNY)" in d.value.columns)
+
+    assert {"生产能量差异 (CNY)", "变动费用耗费差异 (CNY)", "工作中心编码"} <= set(overhead_columns())  # four-way by work center
+    at.button_group(key="pf_oh_view.zh").set_value("two_way")
+    at.button_group(key="pf_oh_by.zh").set_value("period")
+    at.run()
+    assert not at.exception
+    cols = overhead_columns()
+    assert "可控差异(弹性预算) (CNY)" in cols and "变动费用耗费差异 (CNY)" not in cols and "会计期间" in cols
+
+
 def test_voucher_paging_survives_narrower_filters(app):
     at = _rolling_12(_open(app, "pages/vouchers.py"))
     at.number_input(key="vx_page").set_value(3)

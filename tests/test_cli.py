@@ -36,6 +36,12 @@ def test_report_is_json_with_kpis(built, capsys):
     assert oee["oee_pct"] == pytest.approx(oee["availability_pct"] * oee["performance_pct"] * oee["quality_pct"], abs=1e-3)
     assert oee["loss_cost_amount"] == pytest.approx(sum(x["loss_cost_amount"] for x in oee["six_losses"]), abs=0.05)
     assert {w["work_center_id"] for w in oee["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
+    oh = report["profitability"]["overhead_variances"]
+    assert set(oh) >= {"four_way", "three_way", "two_way", "by_work_center", "by_period"}
+    for view in ("four_way", "three_way", "two_way"):  # every view adds up to the total overhead variance
+        assert round(sum(oh[view].values()), 2) == oh["total_overhead_variance_amount"]
+    assert oh["total_overhead_variance_amount"] == round(oh["actual_amount"] - oh["applied_amount"], 2)
+    assert {w["work_center_id"] for w in oh["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
 
 
 def test_validate_clean_database(built, capsys):

@@ -1,0 +1,106 @@
+"""Standard-costing variances beyond the per-order eight: overhead split into variable and fixed
+(four-, three- and two-way), labor outputs, price variance at purchase, sales and flexible
+budgets. Textbook figures with the arithmetic written here; identities on the sample plant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import overhead as OH
+from data_loaders import profitability as P
+from data_loaders.scope import Scope
+from reports.profitability import profitability_report
+
+
+def webb_overhead(**kw):
+    # Horngren, Datar & Rajan, Cost Accounting: A Managerial Emphasis (14th/15th ed.), ch. 8, Webb Company:
+    # 10,000 jackets made, budgeted 0.40 machine-hours a jacket -> 4,000 standard hours allowed; 4,500 actual hours.
+    # Variable overhead: $30.00 per machine-hour budgeted; actual $130,500 ($29.00 per hour).
+    # Fixed overhead: budget $276,000 at a denominator of 4,800 hours (12,000 jackets x 0.40) -> $57.50 per hour;
+    # actual $285,000.
+    row = dict(actual_variable_amount=130_500.0, actual_fixed_amount=285_000.0, actual_h=4_500.0, std_h=4_000.0,
+               variable_rate_per_h=30.0, fixed_rate_per_h=57.50, denominator_h=4_800.0)
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+def test_webb_company_overhead_four_three_and_two_way():
+    v = OH.compute_overhead_variances(webb_overhead()).iloc[0]
+    # four-way
+    assert v.variable_spending_amount == 130_500 - 4_500 * 30.00 == -4_500.00  # $4,500 F
+    assert v.variable_efficiency_amount == (4_500 - 4_000) * 30.00 == 15_000.00  # $15,000 U
+    assert v.fixed_spending_amount == 285_000 - 4_800 * 57.50 == 9_000.00  # $9,000 U (budget $276,000)
+    assert v.production_volume_amount == 276_000 - 4_000 * 57.50 == 46_000.00  # $46,000 U
+    # three-way: spending $4,500 U, efficiency $15,000 U, volume $46,000 U
+    assert (v.spending_amount, v.efficiency_amount) == (-4_500 + 9_000, 15_000.00)
+    # two-way: flexible-budget (controllable) $19,500 U, volume $46,000 U
+    assert v.flexible_budget_amount == 4_500 + 15_000 == 19_500.00
+    # total: incurred $415,500 − applied 4,000 x $87.50 = $350,000 -> $65,500 U, in every view
+    assert v.actual_amount == 415_500.00 and v.applied_amount == 350_000.00
+    assert v.total_overhead_variance_amount == 65_500.00
+    for view, names in OH.OVERHEAD_VIEWS.items():
+        assert sum(v[f"{n}_amount"] for n in names) == v.total_overhead_variance_amount, view
+
+
+def test_missing_denominator_is_flagged_and_puts_no_volume_variance():
+    v = OH.compute_overhead_variances(webb_overhead(denominator_h=np.nan)).iloc[0]
+    assert bool(v.is_denominator_missing) and v.production_volume_amount == 0
+    assert v.fixed_spending_amount == 285_000 - 230_000  # the fixed budget is taken as applied: 4,000 x 57.50
+    with pytest.raises(ValueError, match="std_h"):
+        OH.compute_overhead_variances(webb_overhead().drop(columns="std_h"))
+
+
+def test_inputs_allocate_a_plants_overhead_to_its_work_centers_to_the_cent():
+    # Two work centers of P1; W1 ran 10 h (std 8 h), W2 ran 0 h. Absorption 50 = 10 variable + 40 fixed; W2 all fixed (rates empty).
+    orders = pd.DataFrame([dict(period="2026-03", plant_id="P1", work_center_id="W1", good_qty=16.0, machine_s=36_000.0,
+                                std_overhead_cost=25.0, absorption_rate_per_h=50.0)])  # 25.00 / 50.00 = 0.5 h a unit -> 8 h
+    rates = pd.DataFrame([dict(work_center_id="W1", plant_id="P1", absorption_rate_per_h=50.0, variable_overhead_rate_per_h=10.0,
+                               fixed_overhead_rate_per_h=40.0, denominator_h_per_month=12.0),
+                          dict(work_center_id="W2", plant_id="P1", absorption_rate_per_h=30.0, variable_overhead_rate_per_h=np.nan,
+                               fixed_overhead_rate_per_h=np.nan, denominator_h_per_month=10.0)])
+    incurred = pd.DataFrame([dict(period="2026-03", plant_id="P1", cost_behavior="variable", incurred_amount=120.0),
+                             dict(period="2026-03", plant_id="P1", cost_behavior="fixed", incurred_amount=1_000.01)])
+    i = OH.compute_overhead_inputs(orders, incurred, rates).set_index("work_center_id")
+    assert (i.loc["W1", "actual_h"], i.loc["W1", "std_h"], i.loc["W2", "actual_h"]) == (10.0, 8.0, 0.0)
+    assert (i.loc["W2", "variable_rate_per_h"], i.loc["W2", "fixed_rate_per_h"]) == (0.0, 30.0)  # no split: all fixed
+    # variable by flexible budget AH x VR: W1 100, W2 0 -> all 120.00 to W1
+    assert (i.loc["W1", "actual_variable_amount"], i.loc["W2", "actual_variable_amount"]) == (120.00, 0.00)
+    # fixed by fixed budget FR x D: W1 40 x 12 = 480, W2 30 x 10 = 300 -> 1,000.01 x 480/780 = 615.391 and 384.619;
+    # cents 61,539 and 38,461 leave 1 cent, which goes to the larger remainder (W2's .9)
+    assert (i.loc["W1", "actual_fixed_amount"], i.loc["W2", "actual_fixed_amount"]) == (615.39, 384.62)
+    v = OH.compute_overhead_variances(i.reset_index())
+    total = OH.compute_overhead_summary(v, []).iloc[0]
+    assert total.actual_amount == 1_120.01 and total.applied_amount == 8 * 50.00
+    assert total.production_volume_amount == (480 + 300) - 8 * 40.00  # W2 made nothing: its whole fixed budget is volume
+    for names in OH.OVERHEAD_VIEWS.values():
+        assert round(sum(total[f"{n}_amount"] for n in names), 2) == total.total_overhead_variance_amount == 720.01
+
+
+# ---------------------------------------------------------------- the sample plant, every database
+SCOPE = Scope("2025-11", "2026-10")
+
+
+def test_overhead_views_reconcile_with_the_ledger_on_every_database(sample_engine):
+    r = profitability_report(sample_engine, SCOPE)
+    total = r["overhead_total"]
+    for view, names in OH.OVERHEAD_VIEWS.items():
+        assert round(sum(total[f"{n}_amount"] for n in names), 2) == round(total.total_overhead_variance_amount, 2), view
+    # actual = overhead incurred in the ledger (5101xx), every cent allocated
+    incurred = P.load_overhead_incurred(sample_engine, SCOPE).incurred_amount.sum()
+    assert total.actual_amount == pytest.approx(incurred, abs=0.005)
+    # applied at standard hours = standard overhead of good output, up to the 4-decimal standard costs' rounding
+    v = r["variances"]
+    std_oh = (v.good_qty * v.std_overhead_cost).sum()
+    assert total.applied_amount == pytest.approx(std_oh, rel=1e-5)
+    # the plant three-way total works from the ledger's applied overhead (5109); the planted orders that never
+    # reached the ledger are the difference: their overhead at actual hours = orders' applied − ledger applied
+    t3 = r["overhead_three_way"].sum(numeric_only=True)
+    orders_applied = std_oh + t3.overhead_efficiency_amount + t3.overhead_scrap_amount
+    unposted = orders_applied - t3.applied_amount
+    assert unposted > 0
+    assert total.total_overhead_variance_amount == pytest.approx(t3.total_overhead_variance_amount - unposted, abs=1.0)
+    by_wc = r["overhead_by_work_center"]
+    assert by_wc.total_overhead_variance_amount.sum() == pytest.approx(total.total_overhead_variance_amount, abs=0.01)
+    assert set(by_wc.work_center_id) >= {"WC-CNC1", "WC-EXT"}
