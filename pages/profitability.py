@@ -18,6 +18,7 @@ from ui.widgets import choice
 
 DIMENSIONS = ("product", "family", "customer", "plant", "period")
 OVERHEAD_BY = ("work_center", "plant", "period")
+LABOR_OUTPUTS = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]  # beside the labor rate and efficiency variances
 
 url, scope, currency = open_page("page_profitability", note=t("pf_ledger_note"))
 
@@ -71,7 +72,7 @@ if n_over:
 fam = r["variances"].groupby("family", as_index=False)[[f"{v}_amount" for v in VARIANCES]].sum()
 st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES), currency), width="stretch", config=plotly_config(), key="pf_var_chart")
 var_cols = ["product_id", "product_name", "family", "good_qty", "scrap_qty", "standard_amount", "actual_amount", "variance_amount",
-            "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES]
+            "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
 by_product = over.sort_values("variance_amount", ascending=False)[var_cols].reset_index(drop=True)
 event = render_table(by_product, key="pf_var_products", currency=currency, selectable=True, export_name="variances_by_product", height=380)
 picked = event.selection.rows if event is not None else []
@@ -81,7 +82,7 @@ if picked:
     st.markdown(f"**{t('pf_variance_orders', p=f'{product.product_id} {product.product_name}')}**")
     orders = r["variances"][r["variances"].product_id == product.product_id]
     cols = ["work_order_id", "period", "plant_id", "work_center_id", "good_qty", "scrap_qty", "standard_amount", "actual_amount",
-            "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+            "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
     render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,
                  export_name=f"{product.product_id}_work_order_variances", height=360, drill=True)
 

@@ -61,6 +61,10 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
     vt = r["variance_total"]
     variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
     variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
+    labor = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]
+    variances["labor"] = {k: round(float(vt[k]), 4) for k in labor}
+    variances["labor_by_product"] = r["variance_by_product"][["product_id", "labor_rate_amount", "labor_efficiency_amount"] + labor] \
+        .round(4).to_dict(orient="records")
     return {
         **{k: round(float(r["total"][k]), 4) for k in keep},
         "by_family": r["by_family"][["family"] + keep].round(4).to_dict(orient="records"),

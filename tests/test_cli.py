@@ -36,6 +36,10 @@ def test_report_is_json_with_kpis(built, capsys):
     assert oee["oee_pct"] == pytest.approx(oee["availability_pct"] * oee["performance_pct"] * oee["quality_pct"], abs=1e-3)
     assert oee["loss_cost_amount"] == pytest.approx(sum(x["loss_cost_amount"] for x in oee["six_losses"]), abs=0.05)
     assert {w["work_center_id"] for w in oee["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
+    lab = report["profitability"]["variances"]["labor"]
+    assert lab["actual_labor_rate_per_h"] > 0 and lab["std_labor_h"] > 0
+    assert report["profitability"]["variances"]["labor_rate_amount"] == pytest.approx(
+        (lab["actual_labor_rate_per_h"] - lab["labor_rate_per_h"]) * lab["labor_h"], abs=1.0)
     oh = report["profitability"]["overhead_variances"]
     assert set(oh) >= {"four_way", "three_way", "two_way", "by_work_center", "by_period"}
     for view in ("four_way", "three_way", "two_way"):  # every view adds up to the total overhead variance

@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from analytics import overhead as OH
+from analytics.profitability import compute_variance_summary, compute_work_order_variances
 from data_loaders import profitability as P
 from data_loaders.scope import Scope
 from reports.profitability import profitability_report
+from tests.test_profitability import order
 
 
 def webb_overhead(**kw):
@@ -76,6 +78,27 @@ def test_inputs_allocate_a_plants_overhead_to_its_work_centers_to_the_cent():
     assert total.production_volume_amount == (480 + 300) - 8 * 40.00  # W2 made nothing: its whole fixed budget is volume
     for names in OH.OVERHEAD_VIEWS.values():
         assert round(sum(total[f"{n}_amount"] for n in names), 2) == total.total_overhead_variance_amount == 720.01
+
+
+def test_labor_outputs_beside_the_rate_and_efficiency_variances():
+    # Webb Company (ch. 7): 10,000 jackets at 0.8 standard hours ($20.00) -> 8,000 hours allowed; 9,000 hours paid $184,500.
+    f = order(good_qty=10_000.0, std_labor_cost=16.0, std_labor_h_per_unit=0.8, labor_rate_per_h=20.0,
+              labor_amount=9_000 * 20.50, labor_h=9_000.0)
+    m = pd.DataFrame(columns=["work_order_id", "material_id", "actual_qty", "actual_amount", "qty_per_unit", "std_price"])
+    v = compute_work_order_variances(f, m).iloc[0]
+    assert v.actual_labor_rate_per_h == 184_500 / 9_000 == 20.50
+    assert v.std_labor_h == 10_000 * 0.8 == 8_000
+    assert v.labor_rate_amount == (v.actual_labor_rate_per_h - v.labor_rate_per_h) * v.labor_h == 4_500.00
+    assert v.labor_efficiency_amount == (v.labor_h - v.std_labor_h) * v.labor_rate_per_h == 20_000.00
+    # per product, weighted by actual hours: a second order of 1,000 h at $22.00 against $20.00, 900 h allowed
+    g = order(work_order_id="WO2", good_qty=1_125.0, std_labor_cost=16.0, std_labor_h_per_unit=0.8, labor_rate_per_h=20.0,
+              labor_amount=1_000 * 22.0, labor_h=1_000.0)
+    both = compute_work_order_variances(pd.concat([f, g], ignore_index=True), m)
+    p = compute_variance_summary(both, ["product_id"]).iloc[0]
+    assert p.labor_h == 10_000 and p.std_labor_h == 8_000 + 900
+    assert p.actual_labor_rate_per_h == (184_500 + 22_000) / 10_000 == 20.65
+    assert p.labor_rate_amount == pytest.approx((20.65 - 20.00) * 10_000)  # 6,500 = 4,500 + 2,000
+    assert p.labor_efficiency_amount == pytest.approx((10_000 - 8_900) * 20.00)  # 22,000
 
 
 # ---------------------------------------------------------------- the sample plant, every database

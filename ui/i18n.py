@@ -530,6 +530,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "is_subtotal": ("小计", "Subtotal"),
     "is_tied": ("账实相符", "Ties"),
     "labor_h": ("人工工时(小时)", "Labor hours"),
+    "std_labor_h": ("标准工时(产出允许)", "Standard labor hours allowed"),
+    "actual_labor_rate_per_h": ("实际工资率(元/小时)", "Actual labor rate per hour"),
     "lower_50": ("下限(50%)", "Low (50 %)"),
     "upper_50": ("上限(50%)", "High (50 %)"),
     "machine_s": ("机器时间(秒)", "Machine time (s)"),
