@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])
     r.add_argument("--family", action="append", default=[])
+    r.add_argument("--price-variance-basis", choices=("usage", "purchase"), default="usage",
+                   help="material price variance on quantity used (default) or at receipt on quantity purchased")
     args = parser.parse_args(argv)
     url = args.db or eng.configured_url()
 
@@ -226,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "report":
             scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
-            print(json.dumps(kpi_report(engine, scope), ensure_ascii=False, indent=2, default=str))
+            print(json.dumps(kpi_report(engine, scope, price_variance_basis=args.price_variance_basis), ensure_ascii=False, indent=2,
+                             default=str))
             return 0
     except DatabaseBusy as exc:
         print(f"error: {_hide(str(exc), url)}", file=sys.stderr)

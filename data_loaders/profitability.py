@@ -148,6 +148,23 @@ def load_overhead_by_period(engine: Engine, scope: Scope) -> pd.DataFrame:
     return out.sort_values(["period", "plant_id"]).reset_index(drop=True)
 
 
+def load_purchase_price_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per supplier invoice for a material in the scope (invoice month, the purchase
+    order's plant): period, supplier, material, quantity and amount invoiced, standard price.
+    Service invoices (no material) are left out."""
+    si, po, m = s.supplier_invoices, s.purchase_orders, s.materials
+    stmt = (
+        sa.select(si.c.supplier_invoice_id, period_of(si.c.invoice_date).label("period"), si.c.supplier_id, po.c.material_id,
+                  po.c.plant_id, si.c.qty, si.c.amount, m.c.std_price)
+        .join(po, po.c.purchase_order_id == si.c.purchase_order_id)
+        .join(m, m.c.material_id == po.c.material_id)
+        .where(*date_conditions(si.c.invoice_date, scope), *plant_conditions(po.c.plant_id, scope))
+    )
+    out = read_frame(engine, stmt)
+    out[["qty", "amount", "std_price"]] = out[["qty", "amount", "std_price"]].astype(float)
+    return out
+
+
 def load_overhead_incurred(engine: Engine, scope: Scope) -> pd.DataFrame:
     """One row per period x plant x cost behavior (variable / fixed): overhead incurred on the
     ``overhead`` accounts (5101xx), debit − credit. An account without a behavior is fixed."""

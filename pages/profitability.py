@@ -7,7 +7,7 @@ scrap. Every product drills to its work orders and through them to vouchers.
 import streamlit as st
 
 from ui import data
-from ui.data import OVERHEAD_VIEWS, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
+from ui.data import OVERHEAD_VIEWS, PRICE_VARIANCE_BASES, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
 from ui.drill import scroll_here
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.format import money, pct, pp
@@ -85,6 +85,18 @@ if picked:
             "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
     render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,
                  export_name=f"{product.product_id}_work_order_variances", height=360, drill=True)
+
+st.subheader(t("pf_price_variance"), help=t("pf_pv_help"))
+basis = choice("segmented", t("pf_pv_basis"), PRICE_VARIANCE_BASES, lambda b: t(f"pf_pv_{b}"), "pf_pv_basis", "usage")
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('pf_pv_by_supplier')}**")
+    render_table(r[f"price_variance_{basis}_by_supplier"], key="pf_pv_supplier", currency=currency,
+                 export_name=f"price_variance_{basis}_by_supplier", height=320)
+with right:
+    st.markdown(f"**{t('pf_pv_by_period')}**")
+    render_table(r[f"price_variance_{basis}_by_period"], key="pf_pv_period", currency=currency,
+                 export_name=f"price_variance_{basis}_by_period", height=320)
 
 st.subheader(t("pf_overhead_split"), help=t("pf_overhead_help"))
 c = st.columns(2)

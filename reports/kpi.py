@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
 from analytics.overhead import OVERHEAD_VIEWS
+from analytics.price_variance import PRICE_VARIANCE_BASES
 from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report
@@ -52,7 +53,20 @@ def _overhead_section(r: dict) -> dict | None:
     return out
 
 
-def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
+def _price_variance_section(r: dict, basis: str) -> dict:
+    """Material price variance on both bases by supplier; ``basis`` names the one the headline
+    ``material_price_variance_amount`` follows (``usage`` by default)."""
+    out = {"basis": basis}
+    for b in PRICE_VARIANCE_BASES:
+        by_supplier = r[f"price_variance_{b}_by_supplier"]
+        out[b] = {"price_variance_amount": round(float(by_supplier.price_variance_amount.sum()), 2),
+                  "by_supplier": by_supplier.round(4).to_dict(orient="records"),
+                  "by_period": r[f"price_variance_{b}_by_period"].round(4).to_dict(orient="records")}
+    out["material_price_variance_amount"] = out[basis]["price_variance_amount"]
+    return out
+
+
+def _profitability_section(engine: Engine, scope: Scope, price_variance_basis: str = "usage") -> dict | None:
     r = profitability_report(engine, scope)
     if r["total"] is None:
         return None
@@ -73,6 +87,7 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
         "period_bridge": r["period_bridge"].to_dict(orient="records") if r["period_bridge"] is not None else None,
         "budget_bridge": r["budget_bridge"].to_dict(orient="records"),
         "overhead_variances": _overhead_section(r),
+        "price_variances": _price_variance_section(r, price_variance_basis),
     }
 
 
@@ -105,10 +120,13 @@ def _cash_section(engine: Engine, scope: Scope) -> dict:
     }
 
 
-def kpi_report(engine: Engine, scope: Scope) -> dict:
+def kpi_report(engine: Engine, scope: Scope, price_variance_basis: str = "usage") -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
     variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
-    with working capital, and data-quality counts."""
+    with working capital, and data-quality counts. ``price_variance_basis`` (``usage`` or
+    ``purchase``, see ``analytics.price_variance``) picks the headline material price variance."""
+    if price_variance_basis not in PRICE_VARIANCE_BASES:
+        raise ValueError(f"price_variance_basis must be one of {PRICE_VARIANCE_BASES}, got {price_variance_basis!r}")
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -121,7 +139,7 @@ def kpi_report(engine: Engine, scope: Scope) -> dict:
         "kpis": compute_kpis(pnl, production, cash),
         "monthly": pnl.round(4).to_dict(orient="records"),
         "oee": _oee_section(engine, scope),
-        "profitability": _profitability_section(engine, scope),
+        "profitability": _profitability_section(engine, scope, price_variance_basis),
         "budget": _budget_section(engine, scope),
         "cash": _cash_section(engine, scope),
         "data_quality": {

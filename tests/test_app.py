@@ -337,6 +337,20 @@ def test_profitability_page_overhead_views(app):
     assert "可控差异(弹性预算) (CNY)" in cols and "变动费用耗费差异 (CNY)" not in cols and "会计期间" in cols
 
 
+def test_profitability_page_price_variance_basis(app):
+    at = _open(app, "pages/profitability.py")
+
+    def supplier_table():
+        return next(d.value for d in at.dataframe if "供应商编码" in d.value.columns and "价格差异率" in d.value.columns)
+
+    usage = supplier_table()
+    at.button_group(key="pf_pv_basis.zh").set_value("purchase")
+    at.run()
+    assert not at.exception
+    purchase = supplier_table()
+    assert len(purchase) >= len(usage) > 0 and not purchase.equals(usage)  # invoices, not issues
+
+
 def test_voucher_paging_survives_narrower_filters(app):
     at = _rolling_12(_open(app, "pages/vouchers.py"))
     at.number_input(key="vx_page").set_value(3)

@@ -40,12 +40,26 @@ def test_report_is_json_with_kpis(built, capsys):
     assert lab["actual_labor_rate_per_h"] > 0 and lab["std_labor_h"] > 0
     assert report["profitability"]["variances"]["labor_rate_amount"] == pytest.approx(
         (lab["actual_labor_rate_per_h"] - lab["labor_rate_per_h"]) * lab["labor_h"], abs=1.0)
+    pv = report["profitability"]["price_variances"]
+    assert pv["basis"] == "usage" and pv["material_price_variance_amount"] == pv["usage"]["price_variance_amount"]
+    assert pv["usage"]["price_variance_amount"] == pytest.approx(report["profitability"]["variances"]["material_price_amount"], abs=0.01)
+    assert {s["supplier_id"] for s in pv["purchase"]["by_supplier"]} >= {s["supplier_id"] for s in pv["usage"]["by_supplier"]} != set()
     oh = report["profitability"]["overhead_variances"]
     assert set(oh) >= {"four_way", "three_way", "two_way", "by_work_center", "by_period"}
     for view in ("four_way", "three_way", "two_way"):  # every view adds up to the total overhead variance
         assert round(sum(oh[view].values()), 2) == oh["total_overhead_variance_amount"]
     assert oh["total_overhead_variance_amount"] == round(oh["actual_amount"] - oh["applied_amount"], 2)
     assert {w["work_center_id"] for w in oh["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
+
+
+def test_report_price_variance_basis_setting(built, capsys):
+    capsys.readouterr()
+    assert cli.main(["--db", built, "report", "--from", "2026-01", "--to", "2026-06", "--price-variance-basis", "purchase"]) == 0
+    pv = json.loads(capsys.readouterr().out)["profitability"]["price_variances"]
+    assert pv["basis"] == "purchase" and pv["material_price_variance_amount"] == pv["purchase"]["price_variance_amount"]
+    with pytest.raises(SystemExit) as exc:  # a bad argument: argparse's exit code 2
+        cli.main(["--db", built, "report", "--price-variance-basis", "receipt"])
+    assert exc.value.code == 2
 
 
 def test_validate_clean_database(built, capsys):

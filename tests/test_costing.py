@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 
 from analytics import overhead as OH
+from analytics import price_variance as PV
 from analytics.profitability import compute_variance_summary, compute_work_order_variances
 from data_loaders import profitability as P
 from data_loaders.scope import Scope
 from reports.profitability import profitability_report
+from sample_data.generator import SampleConfig, stories_for
+from tests.conftest import AS_OF
 from tests.test_profitability import order
 
 
@@ -101,6 +104,23 @@ def test_labor_outputs_beside_the_rate_and_efficiency_variances():
     assert p.labor_efficiency_amount == pytest.approx((10_000 - 8_900) * 20.00)  # 22,000
 
 
+def test_price_variance_on_purchase_and_on_usage():
+    # Webb Company (ch. 7) bought and used 22,200 yards at $28.00 against a $30.00 standard: −$44,400 (F) on either basis.
+    # Hand-made variation: it bought 25,000 yards on two invoices ($700,000 and 3,000 x $28.10 = $84,300 -> 84,300.00),
+    # and used 22,200.
+    bought = pd.DataFrame([dict(period="2026-03", supplier_id="S1", material_id="CLOTH", qty=22_000.0, amount=616_000.0, std_price=30.0),
+                           dict(period="2026-03", supplier_id="S1", material_id="CLOTH", qty=3_000.0, amount=84_300.0, std_price=30.0)])
+    used = pd.DataFrame([dict(period="2026-03", supplier_id="S1", material_id="CLOTH", qty=22_200.0, amount=621_600.0, std_price=30.0)])
+    p = PV.compute_price_variance(bought, "purchase").iloc[0]
+    assert p.qty == 25_000 and p.standard_amount == 25_000 * 30.00
+    assert p.price_variance_amount == (616_000 + 84_300) - 750_000 == -49_700.00  # (28 − 30) x 22,000 + (28.10 − 30) x 3,000
+    assert p.actual_unit_price == 700_300 / 25_000 == 28.012
+    u = PV.compute_price_variance(used, "usage").iloc[0]
+    assert u.price_variance_amount == (28 - 30) * 22_200 == -44_400.00
+    with pytest.raises(ValueError, match="basis"):
+        PV.compute_price_variance(used, "receipt")
+
+
 # ---------------------------------------------------------------- the sample plant, every database
 SCOPE = Scope("2025-11", "2026-10")
 
@@ -127,3 +147,20 @@ def test_overhead_views_reconcile_with_the_ledger_on_every_database(sample_engin
     by_wc = r["overhead_by_work_center"]
     assert by_wc.total_overhead_variance_amount.sum() == pytest.approx(total.total_overhead_variance_amount, abs=0.01)
     assert set(by_wc.work_center_id) >= {"WC-CNC1", "WC-EXT"}
+
+
+def test_planted_supplier_price_rise_shows_on_both_bases(sample_engine):
+    s = stories_for(SampleConfig(as_of=AS_OF))
+    r = profitability_report(sample_engine, Scope("2025-03", "2026-10"))
+    # usage basis: Σ per supplier x material = the orders' material price variance, to the cent
+    assert r["price_variance_usage"].price_variance_amount.sum() == pytest.approx(r["variances"].material_price_amount.sum(), abs=0.005)
+    for basis in ("usage", "purchase"):
+        d = r[f"price_variance_{basis}"]
+        d = d[d.supplier_id == s.price_rise_supplier]
+        rate = lambda x: x.price_variance_amount.sum() / x.standard_amount.sum()  # noqa: E731
+        before, after = rate(d[d.period < s.price_rise_month]), rate(d[d.period > s.price_rise_month])
+        assert after > before + 0.12, basis  # the 18 % rise
+    # at receipt: every invoice's amount − qty x standard price
+    bought = P.load_purchase_price_facts(sample_engine, Scope("2025-03", "2026-10"))
+    assert r["price_variance_purchase"].price_variance_amount.sum() == pytest.approx(
+        (bought.amount - (bought.qty * bought.std_price).round(2)).sum(), abs=0.05)

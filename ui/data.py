@@ -9,7 +9,7 @@ by any process is seen on the next rerun, in every session, and an unreachable d
 the figures cached under its last known version, labelled stale. Pages call these functions and never run SQL; the few
 settings types, constants and the one what-if formula pages need (``VoucherFilter``,
 ``OeeSettings``, ``CashScenario``, ``SHIFTS``, ``VARIANCES``, ``TARGET_VARIANCE_RATE``,
-``LANDING_METHODS``, ``compute_what_if``, ``OVERHEAD_VIEWS``, ``compute_overhead_view``) are re-exported here so that pages import ``ui`` only.
+``LANDING_METHODS``, ``compute_what_if``, ``OVERHEAD_VIEWS``, ``compute_overhead_view``, ``PRICE_VARIANCE_BASES``) are re-exported here so that pages import ``ui`` only.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
 from analytics.overhead import OVERHEAD_VIEWS, compute_overhead_view  # noqa: F401 - re-exported for pages
+from analytics.price_variance import PRICE_VARIANCE_BASES  # noqa: F401 - re-exported for pages
 from data_loaders import backup
 from data_loaders import budget as budget_loaders
 from data_loaders import engine as eng
