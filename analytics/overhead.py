@@ -14,7 +14,7 @@ variable / fixed overhead rates per machine hour and D the denominator hours of 
     fixed spending      = actual fixed overhead − FR × D              (FR × D = budgeted fixed overhead)
     production volume   = FR × D − SH × FR
     three-way: spending = variable + fixed spending; efficiency = variable efficiency; volume
-    two-way: flexible budget (controllable) = spending + efficiency; volume
+    two-way: controllable (the flexible-budget variance) = spending + efficiency; volume
 
 Each of AH × VR, SH × VR, SH × FR and FR × D is rounded to cents once per work center and
 month, so every view telescopes exactly. Actual overhead is booked per cost center, not per work
@@ -31,14 +31,14 @@ FOUR_WAY = ("variable_spending", "variable_efficiency", "fixed_spending", "produ
 OVERHEAD_VIEWS = {
     "four_way": FOUR_WAY,
     "three_way": ("spending", "efficiency", "production_volume"),
-    "two_way": ("flexible_budget", "production_volume"),
+    "two_way": ("controllable", "production_volume"),
 }
 UNALLOCATED = "(unallocated)"
 _INPUTS = ["actual_variable_amount", "actual_fixed_amount", "actual_h", "std_h", "variable_rate_per_h", "fixed_rate_per_h",
            "denominator_h"]
 _AMOUNTS = ["actual_variable_amount", "actual_fixed_amount", "actual_amount", "flexible_variable_amount", "applied_variable_amount",
             "budget_fixed_amount", "applied_fixed_amount", "applied_amount"]
-VARIANCE_COLUMNS = [f"{v}_amount" for v in FOUR_WAY + ("spending", "efficiency", "flexible_budget")] + ["total_overhead_variance_amount"]
+VARIANCE_COLUMNS = [f"{v}_amount" for v in FOUR_WAY + ("spending", "efficiency", "controllable")] + ["total_overhead_variance_amount"]
 
 
 def _cents(x) -> np.ndarray:
@@ -74,7 +74,7 @@ def compute_overhead_variances(inputs: pd.DataFrame) -> pd.DataFrame:
     }
     cents["spending_amount"] = cents["variable_spending_amount"] + cents["fixed_spending_amount"]
     cents["efficiency_amount"] = cents["variable_efficiency_amount"]
-    cents["flexible_budget_amount"] = cents["spending_amount"] + cents["efficiency_amount"]
+    cents["controllable_amount"] = cents["spending_amount"] + cents["efficiency_amount"]
     cents["total_overhead_variance_amount"] = cents["actual_amount"] - cents["applied_amount"]
     for name, value in cents.items():
         f[name] = np.asarray(value, dtype=np.int64) / 100.0

@@ -390,6 +390,19 @@ budgets = Table(
     info={"zh": "预算", "grain": "one row per version x period x cost center x account"},
 )
 
+sales_budgets = Table(
+    "sales_budgets", metadata,
+    col("version", String(12), "预算版本", "Version (original/revised/forecast)", ("版本",), primary_key=True,
+        choices=("original", "revised", "forecast")),
+    col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), primary_key=True),
+    col("product_id", _id(), "产品编码", "Product ID", ("产品", "存货编码"), ForeignKey("products.product_id"), primary_key=True),
+    col("budget_qty", QTY, "预算销量", "Budgeted units", ("预算数量",), nullable=False),
+    col("budget_price", UNIT_MONEY, "预算单价", "Budgeted net price per unit", ("预算售价",), nullable=False),
+    col("budget_std_cost_per_unit", UNIT_MONEY, "预算单位标准成本", "Budgeted standard cost per unit", ("预算单位成本",), nullable=False),
+    info={"zh": "销售预算", "grain": "one row per version x period x product: the sales budget behind the sales price, mix, "
+          "quantity and cost variances and the flexible budget"},
+)
+
 cash_balances = Table(
     "cash_balances", metadata,
     col("bank_account_id", _id(), "银行账户", "Bank account", ForeignKey("bank_accounts.bank_account_id"), primary_key=True),

@@ -9,7 +9,7 @@ from analytics.overhead import OVERHEAD_VIEWS
 from analytics.price_variance import PRICE_VARIANCE_BASES
 from data_loaders import queries as q
 from data_loaders.scope import Scope
-from reports.budget import budget_report
+from reports.budget import budget_report, flexible_budget_report
 from reports.cash import cash_report
 from reports.oee import oee_report
 from reports.profitability import profitability_report
@@ -91,6 +91,20 @@ def _profitability_section(engine: Engine, scope: Scope, price_variance_basis: s
     }
 
 
+def _flexible_section(r: dict | None) -> dict | None:
+    """The flexible budget by line and the sales variances (total and per product)."""
+    if r is None:
+        return None
+    keep = ["product_id", "budget_qty", "qty", "budget_margin_amount", "sales_price_amount", "sales_mix_amount", "sales_quantity_amount",
+            "sales_volume_amount", "cost_amount", "actual_margin_amount"]
+    return {
+        "sign": "sales variances: positive is favorable; lines: variance = actual − budget with F/U",
+        "lines": r["flexible_budget"].round(2).to_dict(orient="records"),
+        "sales_variances": {k: round(float(v), 2) for k, v in r["sales_variance_total"].items()},
+        "sales_variances_by_product": r["sales_variances"][keep].round(2).to_dict(orient="records"),
+    }
+
+
 def _budget_section(engine: Engine, scope: Scope) -> dict | None:
     r = budget_report(engine, scope)
     if r is None:
@@ -98,7 +112,9 @@ def _budget_section(engine: Engine, scope: Scope) -> dict | None:
     cols = ["line_type", "budget_amount", "actual_amount", "variance_amount", "execution_pct", "fav_unfav"]
     warn_cols = ["cost_center_id", "account_code", "level", "budget_amount", "actual_amount", "committed_amount", "consumption_pct"]
     land = r["landing"].groupby("line_type", as_index=False)[["budget_year_amount", "landing_amount", "landing_variance_amount"]].sum()
+    flex = flexible_budget_report(engine, scope, r["version"])
     return {
+        "flexible_budget": _flexible_section(flex),
         "version": r["version"], "year": r["year"], "last_closed": r["last_closed"],
         "totals": r["total"][cols].round(4).to_dict(orient="records"),
         "warnings": r["warnings"][warn_cols].round(4).to_dict(orient="records"),

@@ -35,6 +35,11 @@ def _oee_loss_by_work_order(engine: Engine, scope: Scope) -> pd.DataFrame:
     return oee_analytics.compute_work_order_loss_cost(segments, output, centers)
 
 
+def profit_facts(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Profit facts (period x product x customer x plant) and work-order variances of a scope."""
+    return _facts(engine, scope)
+
+
 def _facts(engine: Engine, scope: Scope, with_materials: bool = False):
     materials = P.load_material_facts(engine, scope)
     variances = A.compute_work_order_variances(P.load_work_order_facts(engine, scope), materials)

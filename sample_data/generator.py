@@ -605,9 +605,10 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
         "supplier_payments": supplier_payments,
         "production_plan": production_plan,
     }
-    from sample_data.posting import post_ledger
+    from sample_data.posting import build_sales_budgets, post_ledger
 
     ledger = post_ledger(tables, cfg, stories, rng)
+    ledger["sales_budgets"] = build_sales_budgets(tables, cfg)
     info_extra = ledger.pop("_info_extra")
     tables.update(ledger)
     info = pd.DataFrame(

@@ -334,7 +334,7 @@ def test_profitability_page_overhead_views(app):
     at.run()
     assert not at.exception
     cols = overhead_columns()
-    assert "可控差异(弹性预算) (CNY)" in cols and "变动费用耗费差异 (CNY)" not in cols and "会计期间" in cols
+    assert "可控差异(弹性预算差异) (CNY)" in cols and "变动费用耗费差异 (CNY)" not in cols and "会计期间" in cols
 
 
 def test_profitability_page_price_variance_basis(app):
@@ -349,6 +349,15 @@ def test_profitability_page_price_variance_basis(app):
     assert not at.exception
     purchase = supplier_table()
     assert len(purchase) >= len(usage) > 0 and not purchase.equals(usage)  # invoices, not issues
+
+
+def test_budget_page_flexible_budget(app):
+    at = _open(app, "pages/budget.py", errors_expected=True)  # the planted overspend is an error banner
+    flex = next(d.value for d in at.dataframe if "弹性预算差异 (CNY)" in d.value.columns)
+    assert list(flex.iloc[:, 0]) == ["营业收入", "变动成本", "边际贡献", "固定成本", "营业利润"]
+    labels = [m.label for m in at.metric]
+    assert {"预算毛利", "销售价格差异", "销售结构差异", "销售数量差异", "成本差异"} <= set(labels)
+    assert any("销售结构差异 (CNY)" in d.value.columns for d in at.dataframe)
 
 
 def test_voucher_paging_survives_narrower_filters(app):

@@ -44,6 +44,15 @@ def test_report_is_json_with_kpis(built, capsys):
     assert pv["basis"] == "usage" and pv["material_price_variance_amount"] == pv["usage"]["price_variance_amount"]
     assert pv["usage"]["price_variance_amount"] == pytest.approx(report["profitability"]["variances"]["material_price_amount"], abs=0.01)
     assert {s["supplier_id"] for s in pv["purchase"]["by_supplier"]} >= {s["supplier_id"] for s in pv["usage"]["by_supplier"]} != set()
+    flex = budget["flexible_budget"]
+    lines = {x["line"]: x for x in flex["lines"]}
+    assert list(lines) == ["revenue", "variable_costs", "contribution_margin", "fixed_costs", "operating_income"]
+    for x in lines.values():
+        assert x["static_budget_amount"] + x["sales_volume_variance_amount"] + x["flexible_budget_variance_amount"] == pytest.approx(
+            x["actual_amount"], abs=0.011)
+    sv = flex["sales_variances"]
+    assert sv["budget_margin_amount"] + sv["sales_price_amount"] + sv["sales_mix_amount"] + sv["sales_quantity_amount"] \
+        + sv["cost_amount"] == pytest.approx(sv["actual_margin_amount"], abs=0.005)
     oh = report["profitability"]["overhead_variances"]
     assert set(oh) >= {"four_way", "three_way", "two_way", "by_work_center", "by_period"}
     for view in ("four_way", "three_way", "two_way"):  # every view adds up to the total overhead variance

@@ -10,9 +10,11 @@ import pytest
 
 from analytics import overhead as OH
 from analytics import price_variance as PV
+from analytics import sales_budget as SB
 from analytics.profitability import compute_variance_summary, compute_work_order_variances
 from data_loaders import profitability as P
 from data_loaders.scope import Scope
+from reports.budget import flexible_budget_report
 from reports.profitability import profitability_report
 from sample_data.generator import SampleConfig, stories_for
 from tests.conftest import AS_OF
@@ -41,7 +43,7 @@ def test_webb_company_overhead_four_three_and_two_way():
     # three-way: spending $4,500 U, efficiency $15,000 U, volume $46,000 U
     assert (v.spending_amount, v.efficiency_amount) == (-4_500 + 9_000, 15_000.00)
     # two-way: flexible-budget (controllable) $19,500 U, volume $46,000 U
-    assert v.flexible_budget_amount == 4_500 + 15_000 == 19_500.00
+    assert v.controllable_amount == 4_500 + 15_000 == 19_500.00
     # total: incurred $415,500 − applied 4,000 x $87.50 = $350,000 -> $65,500 U, in every view
     assert v.actual_amount == 415_500.00 and v.applied_amount == 350_000.00
     assert v.total_overhead_variance_amount == 65_500.00
@@ -121,6 +123,62 @@ def test_price_variance_on_purchase_and_on_usage():
         PV.compute_price_variance(used, "receipt")
 
 
+def test_sales_price_mix_quantity_and_cost_variances_hand_computed():
+    # Hand-made (the definitions of Horngren ch. 14; not the textbook's figures).
+    # Budget: A 600 units at 10.00, standard cost 6.00 (margin 4.00); B 400 at 20.00, cost 12.00 (margin 8.00).
+    # Actual: A 500 units for 5,250.00, cost 3,000.00 at standard + 100.00 production variance;
+    #         B 700 units for 13,300.00, cost 8,750.00 (its standard rose to 12.50), no variance.
+    budget = SB.compute_budget_by_product(pd.DataFrame([
+        dict(product_id="A", period="2026-01", budget_qty=250.0, budget_price=10.0, budget_std_cost_per_unit=6.0),
+        dict(product_id="A", period="2026-02", budget_qty=350.0, budget_price=10.0, budget_std_cost_per_unit=6.0),
+        dict(product_id="B", period="2026-01", budget_qty=400.0, budget_price=20.0, budget_std_cost_per_unit=12.0)]))
+    actual = pd.DataFrame([dict(product_id="A", qty=500.0, revenue_amount=5_250.0, std_cost_amount=3_000.0, variance_amount=100.0),
+                           dict(product_id="B", qty=700.0, revenue_amount=13_300.0, std_cost_amount=8_750.0, variance_amount=0.0)])
+    v = SB.compute_sales_variances(budget, actual).set_index("product_id")
+    assert v.budget_margin_amount.sum() == 600 * 4 + 400 * 8 == 5_600
+    assert (v.loc["A", "sales_price_amount"], v.loc["B", "sales_price_amount"]) == (5_250 - 500 * 10, 13_300 - 700 * 20)  # 250 F, 700 U
+    # quantity: (1,200 − 1,000) x budget mix x margin: A 200 x 0.6 x 4 = 480; B 200 x 0.4 x 8 = 640 (budget average margin 5.60)
+    assert v.loc["A", "sales_quantity_amount"] == 480 and v.loc["B", "sales_quantity_amount"] == 640
+    # mix: 1,200 x (actual mix − budget mix) x margin: A 1,200 x (5/12 − 0.6) x 4 = −880; B 1,200 x (7/12 − 0.4) x 8 = 1,760
+    assert v.loc["A", "sales_mix_amount"] == -880 and v.loc["B", "sales_mix_amount"] == 1_760
+    assert v.loc["A", "sales_volume_amount"] == (500 - 600) * 4 and v.loc["B", "sales_volume_amount"] == (700 - 400) * 8
+    # cost: A −(3,000 + 100 − 500 x 6) = −100; B −(8,750 − 700 x 12) = −350 (a standard-cost change)
+    assert (v.loc["A", "cost_amount"], v.loc["B", "cost_amount"]) == (-100, -350)
+    assert v.loc["B", "standard_cost_change_amount"] == -350 and v.loc["A", "production_variance_amount"] == -100
+    t = SB.compute_sales_variance_total(v.reset_index())
+    assert t.actual_margin_amount == (5_250 - 3_100) + (13_300 - 8_750) == 6_700
+    assert t.budget_margin_amount + t.sales_price_amount + t.sales_mix_amount + t.sales_quantity_amount + t.cost_amount == 6_700
+    assert (t.sales_price_amount, t.sales_mix_amount, t.sales_quantity_amount, t.cost_amount) == (-450, 880, 1_120, -450)
+
+
+def test_unbudgeted_product_enters_through_mix_and_quantity_only():
+    budget = pd.DataFrame([dict(product_id="A", budget_qty=100.0, budget_price=10.0, budget_std_cost_per_unit=6.0)])
+    actual = pd.DataFrame([dict(product_id="A", qty=100.0, revenue_amount=1_000.0, std_cost_amount=600.0, variance_amount=0.0),
+                           dict(product_id="N", qty=50.0, revenue_amount=750.0, std_cost_amount=500.0, variance_amount=0.0)])
+    v = SB.compute_sales_variances(budget, actual).set_index("product_id")
+    assert not v.loc["N", "is_budgeted"] and v.loc["N", "sales_price_amount"] == 0 and v.loc["N", "cost_amount"] == 0
+    assert v.loc["N", "sales_volume_amount"] == 50 * (15 - 10)  # its own margin 5.00 a unit
+    t = SB.compute_sales_variance_total(v.reset_index())
+    assert t.actual_margin_amount - t.budget_margin_amount == 250 == t.sales_mix_amount + t.sales_quantity_amount
+
+
+def test_flexible_budget_by_line_webb_company():
+    # Horngren's Webb Company (ch. 7), as in tests/test_budget.py: static budget 12,000 jackets at $120, variable cost $88,
+    # fixed $276,000; 10,000 jackets sold. Actuals hand-made: revenue $1,250,000, variable $1,000,000, fixed $285,000.
+    p = pd.DataFrame([dict(product_id="JACKET", budget_qty=12_000.0, budget_price=120.0, budget_variable_cost_per_unit=88.0,
+                           qty=10_000.0, revenue_amount=1_250_000.0)])
+    f = SB.compute_flexible_budget_lines(p, 1_000_000.0, 276_000.0, 285_000.0).set_index("line")
+    assert list(f.static_budget_amount) == [1_440_000, 1_056_000, 384_000, 276_000, 108_000]  # 12,000 x 120, x 88, ...
+    assert list(f.flexible_budget_amount) == [1_200_000, 880_000, 320_000, 276_000, 44_000]  # 10,000 x 120, x 88, ...
+    assert list(f.actual_amount) == [1_250_000, 1_000_000, 250_000, 285_000, -35_000]
+    oi = f.loc["operating_income"]
+    assert (oi.sales_volume_variance_amount, oi.volume_fav_unfav) == (-64_000, "U")  # 2,000 x $32 contribution
+    assert (oi.flexible_budget_variance_amount, oi.flexible_fav_unfav) == (-79_000, "U")
+    assert (f.loc["revenue", "flexible_fav_unfav"], f.loc["variable_costs", "flexible_fav_unfav"]) == ("F", "U")
+    assert f.loc["variable_costs", "sales_volume_variance_amount"] == -176_000 and f.loc["variable_costs", "volume_fav_unfav"] == "F"
+    assert (f.static_budget_variance_amount == f.flexible_budget_variance_amount + f.sales_volume_variance_amount).all()
+
+
 # ---------------------------------------------------------------- the sample plant, every database
 SCOPE = Scope("2025-11", "2026-10")
 
@@ -164,3 +222,23 @@ def test_planted_supplier_price_rise_shows_on_both_bases(sample_engine):
     bought = P.load_purchase_price_facts(sample_engine, Scope("2025-03", "2026-10"))
     assert r["price_variance_purchase"].price_variance_amount.sum() == pytest.approx(
         (bought.amount - (bought.qty * bought.std_price).round(2)).sum(), abs=0.05)
+
+
+def test_sales_and_flexible_budget_on_every_database(sample_engine, small_sample):
+    r = flexible_budget_report(sample_engine, SCOPE)
+    t = r["sales_variance_total"]
+    assert round(t.budget_margin_amount + t.sales_price_amount + t.sales_mix_amount + t.sales_quantity_amount + t.cost_amount, 2) \
+        == t.actual_margin_amount
+    # the static budget is the sample's sales budget; the actual margin is the profitability page's gross profit
+    sb = small_sample["sales_budgets"]
+    sb = sb[(sb.period >= SCOPE.period_from) & (sb.period <= SCOPE.period_to)]
+    assert t.budget_margin_amount == pytest.approx((sb.budget_qty * (sb.budget_price - sb.budget_std_cost_per_unit)).sum(), abs=0.05)
+    gp = profitability_report(sample_engine, SCOPE)["total"].gross_profit_amount
+    assert t.actual_margin_amount == pytest.approx(gp, abs=0.05)
+    lines = r["flexible_budget"].set_index("line")
+    assert lines.loc["revenue", "static_budget_amount"] == pytest.approx((sb.budget_qty * sb.budget_price).sum(), abs=0.05)
+    assert lines.loc["revenue", "flexible_budget_variance_amount"] == pytest.approx(t.sales_price_amount, abs=0.05)
+    for name in ("actual_amount", "flexible_budget_amount", "static_budget_amount"):
+        assert lines.loc["operating_income", name] == pytest.approx(
+            lines.loc["revenue", name] - lines.loc["variable_costs", name] - lines.loc["fixed_costs", name], abs=0.011)
+    assert lines.loc["fixed_costs", "sales_volume_variance_amount"] == 0  # fixed costs do not flex

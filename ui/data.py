@@ -655,6 +655,14 @@ def budget(url: str, scope: Scope, version: str, compare_version: str, method: s
 @_busy
 @_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
+def flexible_budget(url: str, scope: Scope, version: str) -> dict | None:
+    """Sales variances by product and the flexible budget by line (None without a sales budget)."""
+    return reports_budget.flexible_budget_report(get_engine(url), scope, version)
+
+
+@_busy
+@_versioned
+@st.cache_data(ttl=TTL, show_spinner=False)
 def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) -> pd.DataFrame:
     """The voucher lines behind one budget cell, the cost center and account with everything below."""
     return budget_loaders.load_lines_for_cell(get_engine(url), scope, subtree(url, "cost_center", cost_center),
