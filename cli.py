@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--mode", choices=["append", "replace"], default="append")
     i.add_argument("--yes", action="store_true", help="confirm --mode replace (needed when stdin is not a terminal)")
     i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
+    i.add_argument("--aggregate-duplicates", action="store_true",
+                   help="budgets only: sum rows that share (version, period, cost center, account) instead of refusing them")
     sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
     rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")
     which = rs.add_mutually_exclusive_group(required=True)
@@ -198,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.mode == "replace" and _has_data(url) and not _confirmed(
                     f"--mode replace deletes every row in {_shown(url)} and stores only the imported files.", args.yes):
                 return 2
-            report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait)
+            report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
+                                   aggregate=("budgets",) if args.aggregate_duplicates else ())
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1

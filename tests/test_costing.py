@@ -242,3 +242,57 @@ def test_sales_and_flexible_budget_on_every_database(sample_engine, small_sample
         assert lines.loc["operating_income", name] == pytest.approx(
             lines.loc["revenue", name] - lines.loc["variable_costs", name] - lines.loc["fixed_costs", name], abs=0.011)
     assert lines.loc["fixed_costs", "sales_volume_variance_amount"] == 0  # fixed costs do not flex
+
+
+# ---------------------------------------------------------------- budget import: duplicate keys summed on request
+def _budget_files(tmp_path, rows: str):
+    from tests.test_importer import good_sources
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, data in good_sources():
+        (folder / name).write_bytes(data)
+    (folder / "budgets.csv").write_text("version,period,cost_center_id,account_code,budget_amount\n" + rows, encoding="utf-8")
+    return folder
+
+
+def test_budget_import_sums_duplicate_keys_only_on_request(tmp_path, capsys):
+    import json
+
+    import cli
+    from data_loaders import engine as eng
+    from data_loaders.importer import import_folder
+
+    # 1403 on CC1 in 2026-03 arrives as three sub-lines: 1,000.10 + 2,000.20 + 0.30 = 3,000.60 (exact decimals);
+    # 500101 is a single row; one more duplicate pair in 2026-04: 10.00 + 5.55 = 15.55
+    rows = ("original,2026-03,CC1,1403,1000.10\noriginal,2026-03,CC1,500101,7.00\noriginal,2026-03,CC1,1403,2000.20\n"
+            "original,2026-03,CC1,1403,0.30\noriginal,2026-04,CC1,1403,10.00\noriginal,2026-04,CC1,1403,5.55\n")
+    folder = _budget_files(tmp_path, rows)
+    url = f"duckdb:///{tmp_path / 'b.duckdb'}"
+    refused = import_folder(folder, url, "replace")
+    assert not refused.ok and {p.row for p in refused.problems if "duplicate key" in p.message} == {4, 5, 7}  # rows 2, 6 first
+    done = import_folder(folder, url, "replace", aggregate=("budgets",))
+    assert done.ok, done.problems
+    assert done.row_counts["budgets"] == 3
+    assert any("5 rows sharing 2 key(s) were summed" in w for w in done.warnings)
+    engine = eng.make_engine(url, read_only=True)
+    with engine.connect() as conn:
+        got = {(p, a): str(v) for p, a, v in conn.exec_driver_sql(
+            "select period, account_code, budget_amount from budgets order by period, account_code").fetchall()}
+    engine.dispose()
+    assert got == {("2026-03", "1403"): "3000.60", ("2026-03", "500101"): "7.00", ("2026-04", "1403"): "15.55"}
+    # the CLI flag, and the count in its JSON warnings
+    url2 = f"duckdb:///{tmp_path / 'c.duckdb'}"
+    capsys.readouterr()
+    assert cli.main(["--db", url2, "import", str(folder), "--mode", "replace", "--yes"]) == 1
+    capsys.readouterr()
+    assert cli.main(["--db", url2, "import", str(folder), "--mode", "replace", "--yes", "--aggregate-duplicates"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows"]["budgets"] == 3 and any("summed" in w for w in out["warnings"])
+
+
+def test_aggregation_applies_to_budgets_only():
+    from data_loaders.importer import aggregate_duplicates
+
+    with pytest.raises(ValueError, match="budgets"):
+        aggregate_duplicates([], ("plants",))
