@@ -97,7 +97,7 @@ def load_lines_for_cell(engine: Engine, scope: Scope, cost_centers: tuple[str, .
     vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
     stmt = (
         sa.select(vl.c.voucher_no, vl.c.line_no, v.c.voucher_date, v.c.voucher_type, v.c.description, vl.c.period,
-                  vl.c.cost_center_id, vl.c.account_code, acc.c.account_name, vl.c.debit_amount, vl.c.credit_amount,
+                  vl.c.cost_center_id, vl.c.account_code, acc.c.account_name, acc.c.account_name_en, vl.c.debit_amount, vl.c.credit_amount,
                   vl.c.source_doc_type, vl.c.source_doc_id, vl.c.work_order_id)
         .join(v, v.c.voucher_no == vl.c.voucher_no)
         .join(acc, acc.c.account_code == vl.c.account_code)

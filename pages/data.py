@@ -25,8 +25,9 @@ if gone:
 lacking = [f"{n}.{c}" for n, cols in data.schema_gaps(url)["missing_columns"].items() for c in cols]
 if lacking:
     st.warning(t("columns_missing", columns=", ".join(lacking)))
-stats = stats.assign(table_label=stats.table_name.map(table_label))[
-    ["table_name", "table_label", "n_rows", "date_from", "date_to"] + (["is_missing"] if gone else [])
+# the file an import names after the table, beside the table's name in the reader's language
+stats = stats.assign(table_label=stats.table_name.map(table_label), import_file=stats.table_name + ".csv")[
+    ["table_label", "import_file", "n_rows", "date_from", "date_to"] + (["is_missing"] if gone else [])
     + (["missing_columns"] if lacking else [])]
 render_table(stats, key="data_table_stats", export_name="table_counts", height=420)
 

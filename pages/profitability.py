@@ -10,6 +10,7 @@ from ui import data
 from ui.data import OVERHEAD_VIEWS, PRICE_VARIANCE_BASES, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
 from ui.drill import scroll_here
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
+from ui.filters import span_label
 from ui.format import money, pct, pp
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -113,6 +114,6 @@ st.subheader(t("pf_bridges"))
 left, right = st.columns(2)
 if r["period_bridge"] is not None:
     base = r["bridge_base"]
-    title = t("pf_bridge_periods", a=f"{base.period_from}…{base.period_to}", b=f"{scope.period_from}…{scope.period_to}")
+    title = t("pf_bridge_periods", a=span_label(base.period_from, base.period_to), b=span_label(scope.period_from, scope.period_to))
     left.plotly_chart(build_bridge_figure(r["period_bridge"], title, currency), width="stretch", config=plotly_config(), key="pf_bridge_periods")
 right.plotly_chart(build_bridge_figure(r["budget_bridge"], t("pf_bridge_budget"), currency), width="stretch", config=plotly_config(), key="pf_bridge_budget")

@@ -42,7 +42,7 @@ sections = [
     ("rc_no_completion", r["no_completion"], "completed_without_completion"),
     ("rc_cost_differs", r["cost_differs"][["work_order_id", "plant_id", "product_id", "status", "operations_amount",
                                             "ledger_wip_amount", "difference_amount"]], "ledger_differs_from_operations"),
-    ("rc_no_source", r["lines_without_source"][["voucher_no", "line_no", "period", "account_code", "account_name", "plant_id",
+    ("rc_no_source", r["lines_without_source"][["voucher_no", "line_no", "period", "account_code", "account_name", "account_name_en", "plant_id",
                                                  "debit_amount", "credit_amount", "description"]], "cost_lines_without_source"),
     ("rc_missing_source", r["lines_missing_source"], "lines_with_missing_source"),
     ("rc_docs_no_voucher", docs, "documents_without_voucher"),

@@ -107,7 +107,7 @@ if mode == "voucher":
                 st.error(t("vx_unbalanced", d=money(diff, currency)))
             st.button(t("vx_clear"), key="vx_clear", on_click=clear_link)
             st.markdown(f"**{t('vx_lines')}**")
-            shown = lines[["line_no", "account_code", "account_name", "cost_center_id", "product_id", "debit_amount",
+            shown = lines[["line_no", "account_code", "account_name", "account_name_en", "cost_center_id", "product_id", "debit_amount",
                            "credit_amount", "source_doc_type", "source_doc_id", "work_order_id"]]
             line_event = render_table(shown, key="vx_lines", currency=currency, selectable=True, export_name=voucher_no, drill=True)
             picked = line_event.selection.rows if line_event is not None else []

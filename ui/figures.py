@@ -29,7 +29,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.codes import localized_name
+from ui.codes import code_labels, localized_name
 from ui.format import money_unit_label, scale_money
 from ui.i18n import lang, t, t_or
 
@@ -103,6 +103,13 @@ def wrap_label(text, width: int | None = None) -> str:
     if len(text) <= width:
         return text
     return "<br>".join(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True)) or text
+
+
+def _step_width(n_steps: int) -> int:
+    """Characters per line for ``n_steps`` category labels side by side on a half-width chart
+    (about 80 Latin or 43 Chinese characters across), so neighbours never run together."""
+    across = 43 if _zh() else 80
+    return max(4, across // max(n_steps, 1) - 1)
 
 
 def _wrap_title(title: str) -> str:
@@ -552,7 +559,7 @@ def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.F
     small next to the start and end, and says so."""
     d = _drop_zero_steps(bridge, "amount", ZERO_MONEY)
     names = [t_or(f"bridge_{s}", str(s)) for s in d.step]
-    return _waterfall([wrap_label(n) for n in names], _money(d.amount), list(d.measure), names, money_unit_label(currency), title,
+    return _waterfall([wrap_label(n, _step_width(len(names))) for n in names], _money(d.amount), list(d.measure), names, money_unit_label(currency), title,
                       _money_axis_title(currency), ",.0f",
                       dict(increasing=dict(marker_color=PALETTE[1]), decreasing=dict(marker_color=PALETTE[2]),
                            totals=dict(marker_color=PALETTE[0])), 460)
@@ -563,7 +570,7 @@ def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
     d = _drop_zero_steps(waterfall, "minutes", ZERO_MINUTES)
     names = [t_or(f"wf_{s}", str(s)) for s in d.step]
     hours = (pd.Series(d.minutes, dtype=float) / 60.0).reset_index(drop=True)
-    return _waterfall([wrap_label(n) for n in names], hours, list(d.measure), names, t("unit_hours"), t("chart_time_waterfall"),
+    return _waterfall([wrap_label(n, _step_width(len(names))) for n in names], hours, list(d.measure), names, t("unit_hours"), t("chart_time_waterfall"),
                       t("axis_hours"), ",.0f",
                       dict(decreasing=dict(marker_color=PALETTE[2]), increasing=dict(marker_color=PALETTE[1]),
                            totals=dict(marker_color=PALETTE[0])), 460)
@@ -657,8 +664,9 @@ def build_events_timeline(events: pd.DataFrame) -> go.Figure:
     """Machine states of one work order on a time axis, one bar per event, colored by state."""
     import plotly.express as px
 
-    d = events.assign(state_label=[t_or(f"state_{s}", str(s)) for s in events.state])
-    colors = {t_or(f"state_{s}", s): c for s, c in STATE_COLORS.items()}
+    # one vocabulary for states: the same labels as every table (ui/codes.py)
+    d = events.assign(state_label=code_labels("state", events.state))
+    colors = dict(zip(code_labels("state", list(STATE_COLORS)), STATE_COLORS.values()))
     fig = px.timeline(d, x_start="start_at", x_end="end_at", y="state_label", color="state_label",
                       color_discrete_map=colors, hover_data=["event_id", "reason_code"])
     fig.update_yaxes(title_text="", categoryorder="array", categoryarray=list(colors)[::-1], tickangle=0)

@@ -89,6 +89,11 @@ def month_label(period: str) -> str:
     return f"{names[int(period[5:7]) - 1]} {period[:4]}"
 
 
+def span_label(period_from: str, period_to: str) -> str:
+    """``2026年10月`` for one month, ``2026-01…2026-10`` for a span."""
+    return month_label(period_to) if period_from == period_to else f"{period_from}…{period_to}"
+
+
 def _step_month(periods: list[str], step: int) -> None:
     """The ◀ / ▶ buttons: the previous or next month that has data."""
     current = st.session_state.get(KEY_MONTH) or st.session_state.get(f"{KEY_MONTH}._shown")  # the default is not stored

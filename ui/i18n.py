@@ -68,6 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "currency_note": ("金额单位：{currency}", "Amounts in {currency}"),
     "export_excel": ("导出 Excel", "Export to Excel"),
     "calculating": ("计算中…", "Calculating…"),
+    "no_records": ("没有记录。", "No records."),
     "export_at": ("导出时间", "Exported at"),
     "export_page": ("页面", "Page"),
     "export_scope": ("范围", "Scope"),
@@ -165,13 +166,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "axis_not_zero": ("纵轴未从零开始", "Axis does not start at zero"),
     "series_target": ("目标", "Target"),
     "unit_hours": ("小时", "h"),
-    "state_running": ("运行", "Running"),
-    "state_reduced_speed": ("降速运行", "Reduced speed"),
-    "state_minor_stop": ("小停机", "Minor stop"),
-    "state_setup": ("换型调整", "Setup"),
-    "state_breakdown": ("故障停机", "Breakdown"),
-    "state_planned_stop": ("计划停机", "Planned stop"),
-    "state_idle": ("空闲", "Idle"),
     # production
     "chart_output": ("月度合格产量（按产品族）", "Monthly good output by product family"),
     "chart_scrap": ("月度报废率（按产品族）", "Monthly scrap rate by product family"),
@@ -536,6 +530,7 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "import_file": ("导入文件名", "Import file name"),
     "warn_at": ("预警线", "Warn at"),
     "alert_at": ("超支线", "Alert at"),
     "labor_amount": ("人工成本", "Labor cost"),
@@ -649,6 +644,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "document_date": ("单据日期", "Date"),
     "amount": ("金额", "Amount"),
     "duration_s": ("时长(秒)", "Duration (s)"),
+    "duration_min": ("时长(分钟)", "Duration (min)"),
     "account_name": ("科目名称", "Account"),
     "cost_center_name": ("成本中心", "Cost center"),
     "field": ("字段", "Field"),
@@ -893,4 +889,4 @@ def table_label(name: str) -> str:
     table = schema.metadata.tables.get(name)
     if table is None:
         return name
-    return table.info.get("zh", name) if lang() == "zh" else name.replace("_", " ")
+    return table.info.get("zh", name) if lang() == "zh" else name.replace("_", " ").capitalize()

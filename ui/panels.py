@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
+from ui.codes import code_label, localized_name
 from ui.figures import build_events_timeline, plotly_config
 from ui.format import money, qty
-from ui.page import metric
 from ui.i18n import column_label, t
+from ui.page import metric
 from ui.tables import render_table
 
 
@@ -48,7 +49,8 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
         return
     wo, docs, rollup = trace["header"], trace["documents"], trace["rollup"]
     st.subheader(t("wo_title", w=work_order_id))
-    st.caption(f"{wo.product_id} {wo.product_name} · {wo.family} · {wo.work_center_id} {wo.work_center_name} · {wo.status} · "
+    st.caption(f"{wo.product_id} {localized_name(wo.product_name)} · {localized_name(wo.family)} · {wo.work_center_id} "
+               f"{localized_name(wo.work_center_name)} · {code_label('status', wo.status)} · "
                f"{str(wo.planned_start_date)[:10]} → {str(wo.actual_end_at)[:16] if pd.notna(wo.actual_end_at) else '…'}")
     c = st.columns(4)
     metric(c[0], t("wo_planned"), qty(wo.planned_qty))
@@ -68,28 +70,30 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
     st.markdown(f"**{t('wo_rollup')}**")
     st.caption(t("wo_rollup_help"))
     shown = rollup.assign(component=rollup.component.map(lambda c: t(f"component_{c}")))
-    render_table(shown, key=f"{key}_rollup", currency=currency, export_name=f"{work_order_id}_cost")
+    render_table(shown, key=f"{key}_rollup", currency=currency, export_name=f"{work_order_id}_cost", empty=t("no_records"))
 
     st.markdown(f"**{t('wo_materials')}**")
     materials = trace["materials"][["material_id", "material_name", "unit", "qty_per_unit", "std_qty", "actual_qty", "std_price",
                                     "actual_price", "std_amount", "actual_amount", "price_variance_amount", "usage_variance_amount",
                                     "variance_amount"]]
-    render_table(materials, key=f"{key}_materials", currency=currency, export_name=f"{work_order_id}_materials")
+    render_table(materials, key=f"{key}_materials", currency=currency, export_name=f"{work_order_id}_materials", empty=t("no_records"))
 
     st.markdown(f"**{t('wo_vouchers')}**")
-    ledger = trace["ledger"][["voucher_no", "voucher_date", "voucher_type", "line_no", "account_code", "account_name",
+    ledger = trace["ledger"][["voucher_no", "voucher_date", "voucher_type", "line_no", "account_code", "account_name", "account_name_en",
                               "debit_amount", "credit_amount", "source_doc_type", "source_doc_id"]]
-    render_table(ledger, key=f"{key}_ledger", currency=currency, export_name=f"{work_order_id}_vouchers", drill=True)
+    render_table(ledger, key=f"{key}_ledger", currency=currency, export_name=f"{work_order_id}_vouchers", drill=True, empty=t("no_records"))
 
     tabs = st.tabs([t("wo_events"), t("wo_labor"), t("wo_output"), t("wo_moves")])
     with tabs[0]:
         events = docs["machine_events"]
         if not events.empty:
             st.plotly_chart(build_events_timeline(events), width="stretch", config=plotly_config(), key=f"{key}_timeline")
-        render_table(events, key=f"{key}_events", export_name=f"{work_order_id}_events")
+        if "duration_s" in events:  # minutes read better than 327,594 seconds
+            events = events.assign(duration_min=events.duration_s / 60.0).drop(columns="duration_s")
+        render_table(events, key=f"{key}_events", export_name=f"{work_order_id}_events", empty=t("no_records"))
     with tabs[1]:
-        render_table(docs["labor_logs"], key=f"{key}_labor", currency=currency, export_name=f"{work_order_id}_labor")
+        render_table(docs["labor_logs"], key=f"{key}_labor", currency=currency, export_name=f"{work_order_id}_labor", empty=t("no_records"))
     with tabs[2]:
-        render_table(docs["output_counts"], key=f"{key}_output", export_name=f"{work_order_id}_output")
+        render_table(docs["output_counts"], key=f"{key}_output", export_name=f"{work_order_id}_output", empty=t("no_records"))
     with tabs[3]:
-        render_table(docs["material_issues"], key=f"{key}_moves", export_name=f"{work_order_id}_material_moves")
+        render_table(docs["material_issues"], key=f"{key}_moves", export_name=f"{work_order_id}_material_moves", empty=t("no_records"))

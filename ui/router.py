@@ -44,7 +44,7 @@ def run() -> None:
     st.set_page_config(page_title="业财融合 Business–finance analytics", page_icon=":material/dashboard:", layout="wide")
     apply_style()
     filters.render_language()
-    navigation = st.navigation(_pages())
+    navigation = st.navigation(_pages(), position="top")  # the sidebar is for the filters: the month stays in view
     url = data.database_url()
     try:
         data.ensure_database(url, t)

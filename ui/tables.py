@@ -63,22 +63,23 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
         if column_kind(col) in ("pp", "pct"):
             shown[names[col]] = pd.to_numeric(frame[col], errors="coerce") * 100
     shown.attrs["kinds"] = {names[col]: column_kind(col) for col in frame.columns}
+    shown.attrs["names"] = names  # column -> label (translation may drop columns: never zip the two frames)
     return shown, config
 
 
 def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_name: str | None = None,
                  height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None,
-                 drill: bool = False):
+                 drill: bool = False, empty: str | None = None):
     """Show ``frame`` sortable, with an Excel export button; returns the selection event if asked.
 
     ``bold_rows``: a boolean mask over the rows (subtotals and totals of a statement).
     ``drill``: ``voucher_no`` / ``work_order_id`` cells are buttons that open the drill-down
     page in place (``ui.drill``)."""
-    if frame.empty:
-        st.info(t("no_data"))
+    if frame.empty:  # ``empty``: what an empty table means here (default: the scope has no rows)
+        st.info(empty or t("no_data"))
         return None
     shown, config = display_frame(frame, currency)
-    names_by_col = dict(zip(frame.columns, shown.columns))
+    names_by_col = shown.attrs["names"]
     data = shown
     styles = pd.DataFrame("", index=shown.index, columns=shown.columns)
     if "fav_unfav" in frame:
