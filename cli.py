@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--mode", choices=["append", "replace"], default="append")
     i.add_argument("--yes", action="store_true", help="confirm --mode replace (needed when stdin is not a terminal)")
     i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
+    i.add_argument("--aggregate-duplicates", action="store_true",
+                   help="budgets only: sum rows that share (version, period, cost center, account) instead of refusing them")
     sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
     rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")
     which = rs.add_mutually_exclusive_group(required=True)
@@ -197,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="planned stops, planned maintenance and no-order idle count as availability losses")
     r.add_argument("--oee-target", type=_fraction, default=0.85, help="target OEE for the capacity gain and improvement value (default 0.85)")
     r.add_argument("--oee-bottleneck", action="store_true", help="price the lost output of bottlenecks")
+    r.add_argument("--price-variance-basis", choices=("usage", "purchase"), default="usage",
+                   help="material price variance on quantity used (default) or at receipt on quantity purchased")
     args = parser.parse_args(argv)
     url = args.db or eng.configured_url()
 
@@ -217,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.mode == "replace" and _has_data(url) and not _confirmed(
                     f"--mode replace deletes every row in {_shown(url)} and stores only the imported files.", args.yes):
                 return 2
-            report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait)
+            report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
+                                   aggregate=("budgets",) if args.aggregate_duplicates else ())
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
@@ -250,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
                                    bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
                                    changeover_as=args.oee_changeover)
-            print(json.dumps(kpi_report(engine, scope, settings), ensure_ascii=False, indent=2, default=str))
+            report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis)
+            print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
             return 0
     except DatabaseBusy as exc:
         print(f"error: {_hide(str(exc), url)}", file=sys.stderr)

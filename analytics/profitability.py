@@ -79,6 +79,9 @@ def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -
     }
     for name, cents in parts.items():
         f[f"{name}_amount"] = cents / 100.0
+    # labor outputs beside its rate and efficiency variances: actual rate, standard hours allowed
+    f["std_labor_h"] = sh_total
+    f["actual_labor_rate_per_h"] = np.where(f.labor_h > 0, f.labor_amount / f.labor_h.where(f.labor_h > 0, 1.0), np.nan).round(4)
     f["actual_amount"] = (mat_actual + lab_actual + oh_actual) / 100.0
     f["standard_amount"] = std_good / 100.0
     f["variance_amount"] = (mat_actual + lab_actual + oh_actual - std_good) / 100.0
@@ -88,9 +91,23 @@ def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -
 
 def compute_variance_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Variances summed over ``by`` (product, family, work center, plant, period ...), with the
-    cost variance rate |actual − standard| / standard against the 2 % target."""
+    cost variance rate |actual − standard| / standard against the 2 % target, and the labor
+    outputs beside the rate and efficiency variances: actual hours (labor_h), standard hours
+    allowed for the total output (std_labor_h), actual and standard rate per hour, both
+    weighted by actual hours (labor rate variance = (actual − standard rate) × labor_h;
+    efficiency = (labor_h − std_labor_h) × standard rate, when one rate applies)."""
     cols = ["good_qty", "scrap_qty", "actual_amount", "standard_amount", "variance_amount"] + [f"{v}_amount" for v in VARIANCES]
-    g = variances.groupby(by, as_index=False)[cols].sum() if by else variances[cols].sum().to_frame().T
+    v = variances
+    labor = {"labor_amount", "labor_h", "std_labor_h", "labor_rate_per_h"} <= set(v.columns)
+    if labor:
+        v = v.assign(_ah_sr=v.labor_h * v.labor_rate_per_h)
+        cols += ["labor_amount", "labor_h", "std_labor_h", "_ah_sr"]
+    g = v.groupby(by, as_index=False)[cols].sum() if by else v[cols].sum().to_frame().T
+    if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH
+        ah = g.labor_h.astype(float)
+        g["actual_labor_rate_per_h"] = np.where(ah > 0, g.labor_amount / ah.where(ah > 0, 1.0), np.nan).round(4)
+        g["labor_rate_per_h"] = np.where(ah > 0, g.pop("_ah_sr") / ah.where(ah > 0, 1.0), np.nan).round(4)
+        g[["labor_h", "std_labor_h"]] = g[["labor_h", "std_labor_h"]].astype(float).round(4)
     g["variance_rate_pct"] = np.where(g.standard_amount != 0, (g.actual_amount - g.standard_amount).abs() / g.standard_amount.where(g.standard_amount != 0, 1), np.nan)
     g["over_target"] = g.variance_rate_pct > TARGET_VARIANCE_RATE
     money = [c for c in g.columns if c.endswith("_amount")]

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.queries import period_conditions, plant_conditions
+from data_loaders.queries import period_conditions, plant_conditions, product_conditions
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import period_of
 
@@ -106,3 +106,44 @@ def load_lines_for_cell(engine: Engine, scope: Scope, cost_centers: tuple[str, .
         .limit(limit)
     )
     return read_frame(engine, stmt)
+
+
+def load_sales_budget_by_product(engine: Engine, scope: Scope, version: str = "original") -> pd.DataFrame:
+    """One row per period x product of the sales budget ``version`` in the scope: units, price
+    and standard cost per unit. A family filter applies; a plant filter does not (the sales
+    budget names no plant)."""
+    sb = s.sales_budgets
+    stmt = (
+        sa.select(sb.c.period, sb.c.product_id, sb.c.budget_qty, sb.c.budget_price, sb.c.budget_std_cost_per_unit)
+        .where(sb.c.version == version, *period_conditions(sb.c.period, scope), *product_conditions(sb.c.product_id, scope))
+    )
+    out = read_frame(engine, stmt)
+    num = ["budget_qty", "budget_price", "budget_std_cost_per_unit"]
+    out[num] = out[num].astype(float)
+    return out
+
+
+def load_product_cost_behavior(engine: Engine) -> pd.DataFrame:
+    """One row per product: its standard unit costs and the fixed overhead in its standard
+    overhead (standard overhead x fixed rate / absorption rate of its routing's work center;
+    the work center with the lowest id when it has several; all fixed without a split)."""
+    p, r, wc = s.products, s.routings, s.work_centers
+    stmt = (
+        sa.select(p.c.product_id, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost, r.c.work_center_id,
+                  (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
+                  wc.c.variable_overhead_rate_per_h, wc.c.fixed_overhead_rate_per_h)
+        .outerjoin(r, r.c.product_id == p.c.product_id)
+        .outerjoin(wc, wc.c.work_center_id == r.c.work_center_id)
+        .order_by(p.c.product_id, r.c.work_center_id)
+    )
+    out = read_frame(engine, stmt).drop_duplicates("product_id")
+    num = ["std_material_cost", "std_labor_cost", "std_overhead_cost", "absorption_rate_per_h", "variable_overhead_rate_per_h",
+           "fixed_overhead_rate_per_h"]
+    out[num] = out[num].astype(float)
+    absorption = out.absorption_rate_per_h
+    fixed_rate = out.fixed_overhead_rate_per_h.fillna(absorption - out.variable_overhead_rate_per_h.fillna(0.0))
+    share = (fixed_rate / absorption.where(absorption > 0)).fillna(1.0)
+    out["std_fixed_overhead_per_unit"] = (out.std_overhead_cost * share).round(4)
+    out["std_variable_cost_per_unit"] = (out.std_material_cost + out.std_labor_cost + out.std_overhead_cost
+                                         - out.std_fixed_overhead_per_unit).round(4)
+    return out[["product_id", "std_variable_cost_per_unit", "std_fixed_overhead_per_unit"]]

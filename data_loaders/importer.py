@@ -1132,6 +1132,61 @@ def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> lis
     return [Problem(files, 0, "", "", f"{reason}; nothing was stored: {first_line} / 未保存任何数据")]
 
 
+# --------------------------------------------------------------------------- aggregation on request
+AGGREGATABLE = {"budgets": "budget_amount"}  # tables whose duplicate keys may be summed, and the column summed
+
+
+def aggregate_duplicates(parsed: list[ParsedTable], tables: tuple[str, ...] = ("budgets",)) -> tuple[list[ParsedTable], list[Problem], list[str]]:
+    """Sum the rows of an aggregatable table (``AGGREGATABLE``) that share a key within the
+    import — a budget exported by account and sub-line, or in two files — instead of refusing
+    them: one row per key with the Σ of its amount, exact in decimals, at the key's first source
+    row. Keys already in the database are still refused in append mode. Returns the parsed
+    tables, problems (a sum beyond the column's precision) and one warning per table with the
+    counts."""
+    out, problems, warnings = [], [], []
+    for name in tables:
+        if name not in AGGREGATABLE:
+            raise ValueError(f"duplicate keys may be aggregated only in {sorted(AGGREGATABLE)}, not {name!r}")
+    groups: dict[str, list[ParsedTable]] = {}
+    for pt in parsed:
+        (groups.setdefault(pt.table, []) if pt.table in tables else out).append(pt)
+    for name, parts in groups.items():
+        table, amount = schema.table_by_name(name), AGGREGATABLE[name]
+        pk = [c.name for c in table.primary_key.columns]
+        if not all(c in pt.frame for pt in parts for c in pk + [amount]):
+            out.extend(parts)  # a missing key column is reported by validation
+            continue
+        frame = _frames_for_insert(parts)[name] if len(parts) > 1 else parts[0].frame
+        rows = np.concatenate([np.asarray(pt.rows, dtype=np.int64) for pt in parts])
+        keyed = _mask(frame[pk].notna().all(axis=1))
+        dup = _mask(frame[keyed].duplicated(subset=pk, keep=False))
+        if not dup.any():
+            out.extend(parts)
+            continue
+        head = frame[keyed].assign(_row=rows[keyed], _order=np.flatnonzero(keyed))
+        agg = {c: (c, "first") for c in frame.columns if c not in pk and c != amount}
+        g = head.groupby(pk, sort=False, as_index=False).agg(**{amount: (amount, "sum")}, **agg, _row=("_row", "first"),
+                                                             _order=("_order", "first"), _n=("_row", "size"))
+        column = table.c[amount]
+        try:
+            g[amount] = g[amount].astype(pd.ArrowDtype(_arrow_type(column)))
+        except (pa.ArrowInvalid, ValueError):
+            problems.append(Problem(", ".join(pt.file for pt in parts), 0, amount, "",
+                                    f"a sum of duplicate keys does not fit {column.type} / 合并后的金额超出列的精度"))
+            out.extend(parts)
+            continue
+        rest = frame[~keyed].assign(_row=rows[~keyed], _order=np.flatnonzero(~keyed), _n=1)
+        merged = pd.concat([g, rest], ignore_index=True).sort_values("_order", kind="stable")
+        n_keys, n_rows = int((g._n > 1).sum()), int(g._n[g._n > 1].sum())
+        files = sorted({pt.file for pt in parts})
+        headers = {k: v for pt in parts for k, v in pt.headers.items()}
+        out.append(ParsedTable(name, ", ".join(files), merged[list(frame.columns)].reset_index(drop=True),
+                               merged._row.to_numpy(dtype=np.int64), headers, parts[0].encoding))
+        warnings.append(f"{name}: {n_rows:,} rows sharing {n_keys:,} key(s) were summed into one row each (aggregate duplicates) "
+                        f"/ {n_rows:,} 行重复主键已按 {n_keys:,} 个主键合计")
+    return out, problems, warnings
+
+
 # --------------------------------------------------------------------------- writing
 def _frames_for_insert(parsed: list[ParsedTable]) -> dict[str, pd.DataFrame]:
     """One frame per table, in the parser's exact dtypes (decimal128 money, never float)."""
@@ -1170,7 +1225,8 @@ def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str
 
 
 def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "append", lock_timeout: float = 0.0,
-                   number_format: NumberFormat | None = None, encoding: str | None = None) -> ImportReport:
+                   number_format: NumberFormat | None = None, encoding: str | None = None,
+                   aggregate: tuple[str, ...] = ()) -> ImportReport:
     """Validate ``sources`` and, only if nothing is wrong, write them to the database at ``url``.
 
     ``mode`` is ``append`` (keys must be new) or ``replace`` (the import becomes the whole dataset).
@@ -1181,10 +1237,16 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
     in ``backups/`` first); other databases in one transaction. Every successful import stamps a
     new ``data_version`` in ``dataset_info``. ``number_format`` and ``encoding`` state the files'
     separators and text encoding; by default they are detected per file (see ``read_sources``).
+    ``aggregate`` names tables (only ``budgets``) whose duplicate keys are summed instead of
+    refused (see ``aggregate_duplicates``), with the counts among the warnings.
     """
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
     parsed, problems, warnings = read_sources(sources, number_format, encoding)
+    if aggregate and not problems:
+        parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
+        problems.extend(more)
+        warnings.extend(notes)
     if not parsed and not problems:
         problems.append(Problem("", 0, "", "", "no importable files were given / 没有可导入的文件"))
     if problems:
@@ -1238,11 +1300,12 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
 
 
 def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0,
-                  number_format: NumberFormat | None = None, encoding: str | None = None) -> ImportReport:
+                  number_format: NumberFormat | None = None, encoding: str | None = None,
+                  aggregate: tuple[str, ...] = ()) -> ImportReport:
     """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``); see ``import_sources``."""
     folder = Path(folder)
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
     sources = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())
                if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
-    return import_sources(sources, url, mode, lock_timeout, number_format, encoding)
+    return import_sources(sources, url, mode, lock_timeout, number_format, encoding, aggregate)

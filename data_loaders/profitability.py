@@ -72,7 +72,8 @@ def load_work_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
         sa.select(wo.c.work_order_id, wo.c.product_id, p.c.product_name, p.c.family, wo.c.plant_id, wo.c.work_center_id,
                   period_of(wo.c.actual_end_at).label("period"), wo.c.completed_qty.label("good_qty"), wo.c.scrap_qty,
                   p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost, r.c.std_labor_h_per_unit,
-                  wc.c.labor_rate_per_h, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"))
+                  wc.c.labor_rate_per_h, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
+                  wc.c.variable_overhead_rate_per_h, wc.c.fixed_overhead_rate_per_h)
         .join(p, p.c.product_id == wo.c.product_id)
         .join(wc, wc.c.work_center_id == wo.c.work_center_id)
         .outerjoin(r, sa.and_(r.c.product_id == wo.c.product_id, r.c.work_center_id == wo.c.work_center_id))
@@ -145,6 +146,54 @@ def load_overhead_by_period(engine: Engine, scope: Scope) -> pd.DataFrame:
     wide["applied_amount"] = -wide.pop("overhead_applied")
     out = wide.merge(bud, on=["period", "plant_id"], how="outer").fillna({"incurred_amount": 0.0, "applied_amount": 0.0, "budget_amount": 0.0})
     return out.sort_values(["period", "plant_id"]).reset_index(drop=True)
+
+
+def load_purchase_price_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per supplier invoice for a material in the scope (invoice month, the purchase
+    order's plant): period, supplier, material, quantity and amount invoiced, standard price.
+    Service invoices (no material) are left out."""
+    si, po, m = s.supplier_invoices, s.purchase_orders, s.materials
+    stmt = (
+        sa.select(si.c.supplier_invoice_id, period_of(si.c.invoice_date).label("period"), si.c.supplier_id, po.c.material_id,
+                  po.c.plant_id, si.c.qty, si.c.amount, m.c.std_price)
+        .join(po, po.c.purchase_order_id == si.c.purchase_order_id)
+        .join(m, m.c.material_id == po.c.material_id)
+        .where(*date_conditions(si.c.invoice_date, scope), *plant_conditions(po.c.plant_id, scope))
+    )
+    out = read_frame(engine, stmt)
+    out[["qty", "amount", "std_price"]] = out[["qty", "amount", "std_price"]].astype(float)
+    return out
+
+
+def load_overhead_incurred(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per period x plant x cost behavior (variable / fixed): overhead incurred on the
+    ``overhead`` accounts (5101xx), debit − credit. An account without a behavior is fixed."""
+    vl, acc = s.voucher_lines, s.accounts
+    behavior = sa.func.coalesce(acc.c.cost_behavior, "fixed")
+    stmt = (
+        sa.select(vl.c.period, vl.c.plant_id, behavior.label("cost_behavior"),
+                  sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("incurred_amount"))
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(acc.c.category == "overhead", *period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope))
+        .group_by(vl.c.period, vl.c.plant_id, behavior)
+    )
+    out = read_frame(engine, stmt)
+    out["incurred_amount"] = out.incurred_amount.astype(float)
+    return out
+
+
+def load_overhead_rates(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per work center of the scope's plants: its plant, absorption rate (machine +
+    overhead), variable and fixed overhead rates per machine hour and denominator hours per month
+    (empty when the contract's optional columns were not loaded)."""
+    wc = s.work_centers
+    stmt = sa.select(wc.c.work_center_id, wc.c.plant_id, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
+                     wc.c.variable_overhead_rate_per_h, wc.c.fixed_overhead_rate_per_h, wc.c.denominator_h_per_month
+                     ).where(*plant_conditions(wc.c.plant_id, scope))
+    out = read_frame(engine, stmt)
+    num = ["absorption_rate_per_h", "variable_overhead_rate_per_h", "fixed_overhead_rate_per_h", "denominator_h_per_month"]
+    out[num] = out[num].astype(float)
+    return out
 
 
 def load_sales_budget(engine: Engine, scope: Scope, version: str = "original") -> pd.DataFrame:

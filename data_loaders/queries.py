@@ -39,6 +39,7 @@ DATE_COLUMNS = {
     "vouchers": "voucher_date",
     "voucher_lines": "period",
     "budgets": "period",
+    "sales_budgets": "period",
     "cash_balances": "balance_date",
 }
 

@@ -92,7 +92,11 @@ work_centers = Table(
     col("labor_rate_per_h", MONEY, "人工费率(元/小时)", "Labor rate per hour", nullable=False),
     col("overhead_rate_per_h", MONEY, "制造费用费率(元/小时)", "Overhead rate per hour", nullable=False),
     col("is_bottleneck", Integer, "是否瓶颈", "Is bottleneck", nullable=False, default=0),
-    info={"zh": "工作中心", "grain": "one row per work center (a machine or line)"},
+    col("variable_overhead_rate_per_h", MONEY, "变动制造费用费率(元/机时)", "Variable overhead rate per machine hour"),
+    col("fixed_overhead_rate_per_h", MONEY, "固定制造费用费率(元/机时)", "Fixed overhead rate per machine hour"),
+    col("denominator_h_per_month", QTY, "固定费用分母工时(机时/月)", "Denominator level (machine hours per month)"),
+    info={"zh": "工作中心", "grain": "one row per work center (a machine or line); variable + fixed overhead rate = "
+          "machine + overhead rate (the absorption rate); fixed rate = budgeted fixed overhead / denominator hours"},
 )
 
 work_center_calendar = Table(
@@ -177,6 +181,8 @@ accounts = Table(
         choices=("asset", "liability", "equity", "revenue", "expense")),
     col("category", String(20), "科目分类", "Category (drives the P&L and the reconciliations)", nullable=False, choices=ACCOUNT_CATEGORIES),
     col("parent_code", _id(20), "上级科目", "Parent account"),
+    col("cost_behavior", String(8), "成本性态", "Cost behavior (variable/fixed; overhead accounts, empty = fixed)", ("成本习性",),
+        choices=("variable", "fixed")),
     info={"zh": "会计科目", "grain": "one row per account; parent_code builds the tree"},
 )
 
@@ -400,6 +406,19 @@ budgets = Table(
     col("account_code", _id(20), "科目编码", "Account code", ("科目代码",), ForeignKey("accounts.account_code"), primary_key=True),
     col("budget_amount", MONEY, "预算金额", "Budget amount", ("预算数",), nullable=False, signed=True),
     info={"zh": "预算", "grain": "one row per version x period x cost center x account"},
+)
+
+sales_budgets = Table(
+    "sales_budgets", metadata,
+    col("version", String(12), "预算版本", "Version (original/revised/forecast)", ("版本",), primary_key=True,
+        choices=("original", "revised", "forecast")),
+    col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), primary_key=True),
+    col("product_id", _id(), "产品编码", "Product ID", ("产品", "存货编码"), ForeignKey("products.product_id"), primary_key=True),
+    col("budget_qty", QTY, "预算销量", "Budgeted units", ("预算数量",), nullable=False),
+    col("budget_price", UNIT_MONEY, "预算单价", "Budgeted net price per unit", ("预算售价",), nullable=False),
+    col("budget_std_cost_per_unit", UNIT_MONEY, "预算单位标准成本", "Budgeted standard cost per unit", ("预算单位成本",), nullable=False),
+    info={"zh": "销售预算", "grain": "one row per version x period x product: the sales budget behind the sales price, mix, "
+          "quantity and cost variances and the flexible budget"},
 )
 
 cash_balances = Table(

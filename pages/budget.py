@@ -126,3 +126,19 @@ with right:
 
 st.subheader(t("bg_versions", a=t_version(version), b=t_version(compare)))
 render_table(r["versions"], key="bg_versions", currency=currency, export_name="budget_versions", height=320)
+
+flex = data.flexible_budget(url, scope, version)
+st.subheader(t("bg_flexible"), help=t("bg_flexible_help"))
+if flex is None:
+    st.info(t("bg_no_sales_budget"))
+else:
+    render_table(flex["flexible_budget"].assign(line=lambda d: d.line.map(lambda x: t(f"bg_line_{x}"))), key="bg_flexible",
+                 currency=currency, export_name="flexible_budget")
+    sv = flex["sales_variance_total"]
+    c = st.columns(5)
+    metric(c[0], t("kpi_budget_margin"), money(sv.budget_margin_amount, currency, compact=True))
+    for col, name in zip(c[1:], ("sales_price", "sales_mix", "sales_quantity", "cost")):
+        metric(col, t(f"kpi_{name}_variance"), money(sv[f"{name}_amount"], currency, compact=True), help=t("bg_sales_variance_help"))
+    st.caption(t("bg_actual_margin", a=money(sv.actual_margin_amount, currency, compact=True)))
+    render_table(flex["sales_variances"], key="bg_sales_variances", currency=currency, export_name="sales_variances_by_product",
+                 height=360)

@@ -7,7 +7,7 @@ scrap. Every product drills to its work orders and through them to vouchers.
 import streamlit as st
 
 from ui import data
-from ui.data import TARGET_VARIANCE_RATE, VARIANCES
+from ui.data import OVERHEAD_VIEWS, PRICE_VARIANCE_BASES, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
 from ui.drill import scroll_here
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.filters import span_label
@@ -18,6 +18,8 @@ from ui.tables import render_table
 from ui.widgets import choice
 
 DIMENSIONS = ("product", "family", "customer", "plant", "period")
+OVERHEAD_BY = ("work_center", "plant", "period")
+LABOR_OUTPUTS = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]  # beside the labor rate and efficiency variances
 
 url, scope, currency = open_page("page_profitability", note=t("pf_ledger_note"))
 
@@ -71,7 +73,7 @@ if n_over:
 fam = r["variances"].groupby("family", as_index=False)[[f"{v}_amount" for v in VARIANCES]].sum()
 st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES), currency), width="stretch", config=plotly_config(), key="pf_var_chart")
 var_cols = ["product_id", "product_name", "family", "good_qty", "scrap_qty", "standard_amount", "actual_amount", "variance_amount",
-            "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES]
+            "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
 by_product = over.sort_values("variance_amount", ascending=False)[var_cols].reset_index(drop=True)
 event = render_table(by_product, key="pf_var_products", currency=currency, selectable=True, export_name="variances_by_product", height=380)
 picked = event.selection.rows if event is not None else []
@@ -81,12 +83,32 @@ if picked:
     st.markdown(f"**{t('pf_variance_orders', p=f'{product.product_id} {product.product_name}')}**")
     orders = r["variances"][r["variances"].product_id == product.product_id]
     cols = ["work_order_id", "period", "plant_id", "work_center_id", "good_qty", "scrap_qty", "standard_amount", "actual_amount",
-            "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+            "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
     render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,
                  export_name=f"{product.product_id}_work_order_variances", height=360, drill=True)
 
-st.subheader(t("pf_overhead"))
-render_table(r["overhead_three_way"], key="pf_overhead", currency=currency, export_name="overhead_three_way", height=320)
+st.subheader(t("pf_price_variance"), help=t("pf_pv_help"))
+basis = choice("segmented", t("pf_pv_basis"), PRICE_VARIANCE_BASES, lambda b: t(f"pf_pv_{b}"), "pf_pv_basis", "usage")
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('pf_pv_by_supplier')}**")
+    render_table(r[f"price_variance_{basis}_by_supplier"], key="pf_pv_supplier", currency=currency,
+                 export_name=f"price_variance_{basis}_by_supplier", height=320)
+with right:
+    st.markdown(f"**{t('pf_pv_by_period')}**")
+    render_table(r[f"price_variance_{basis}_by_period"], key="pf_pv_period", currency=currency,
+                 export_name=f"price_variance_{basis}_by_period", height=320)
+
+st.subheader(t("pf_overhead_split"), help=t("pf_overhead_help"))
+c = st.columns(2)
+oh_view = choice("segmented", t("pf_overhead_view"), tuple(OVERHEAD_VIEWS), lambda v: t(f"pf_overhead_{v}"), "pf_oh_view", "four_way",
+                 where=c[0])
+oh_by = choice("segmented", t("pf_overhead_by"), OVERHEAD_BY, lambda d: t(f"dim_{d}"), "pf_oh_by", "work_center", where=c[1])
+keys = {"work_center": ["plant_id", "work_center_id"], "plant": ["plant_id"], "period": ["period"]}[oh_by]
+render_table(compute_overhead_view(r[f"overhead_by_{oh_by}"], oh_view, keys), key="pf_oh_split", currency=currency,
+             export_name=f"overhead_{oh_view}_by_{oh_by}", height=320)
+with st.expander(t("pf_overhead")):
+    render_table(r["overhead_three_way"], key="pf_overhead", currency=currency, export_name="overhead_three_way", height=320)
 
 st.subheader(t("pf_bridges"))
 left, right = st.columns(2)

@@ -6,9 +6,10 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics import budget as A
+from analytics import sales_budget as SB
 from analytics.lineage import compute_tree_labels
 from data_loaders import budget as B
-from data_loaders.queries import load_dataset_info
+from data_loaders.queries import load_dataset_info, load_ledger_by_category
 from data_loaders.scope import Scope
 
 
@@ -73,4 +74,53 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
                                               ["cost_center_id", "account_code"]),
         "bridge": A.compute_budget_profit_bridge(by_account, acc_names),
         "structure": structure,
+    }
+
+
+def flexible_budget_report(engine: Engine, scope: Scope, version: str = "original") -> dict | None:
+    """Budget vs actual through the sales budget by product (``analytics.sales_budget``): the
+    sales price, mix, quantity and cost variances per product and in total (margin at standard
+    cost), and the flexible budget by line with flexible-budget and sales-volume variances.
+    None when the scope has no sales budget of ``version``.
+
+    Flexible budget lines, variable costing: variable costs = units x standard variable cost
+    (material, labor, variable overhead) in the budget, and for actual the same at the current
+    standard plus the material and labor variances of the units sold and the variable overhead
+    spending and efficiency variances; fixed costs = fixed overhead (fixed rate x denominator
+    hours; actual: fixed overhead incurred) + period expenses (budgets and ledger, ``expense``).
+    """
+    from reports.profitability import overhead_report, profit_facts
+
+    budget_rows = B.load_sales_budget_by_product(engine, scope, version)
+    if budget_rows.empty:
+        return None
+    budget = SB.compute_budget_by_product(budget_rows)
+    facts, variances = profit_facts(engine, scope)
+    actual = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum() \
+        if len(facts) else pd.DataFrame(columns=["product_id", "qty", "revenue_amount", "std_cost_amount", "variance_amount"])
+    by_product = SB.compute_sales_variances(budget, actual)
+    names = {r.product_id: r.product_name for r in facts.drop_duplicates("product_id").itertuples()} if len(facts) else {}
+    by_product.insert(1, "product_name", by_product.product_id.map(names))
+
+    behavior = B.load_product_cost_behavior(engine).set_index("product_id")
+    lines_in = by_product[["product_id", "budget_qty", "budget_price", "qty", "revenue_amount"]].copy()
+    lines_in["budget_variable_cost_per_unit"] = (by_product.budget_std_cost_per_unit
+                                                 - behavior.std_fixed_overhead_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy())
+    std_variable = float((by_product.qty * behavior.std_variable_cost_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy()).sum())
+    direct = [c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]
+    oh = overhead_report(engine, scope, variances)["overhead_total"]
+    voh = float(oh.variable_spending_amount + oh.variable_efficiency_amount) if oh is not None else 0.0
+    actual_variable = std_variable + float(facts[direct].sum().sum()) + voh
+    expense_budget = B.load_budget_by_category(engine, scope, version)
+    expense_budget = float(expense_budget.loc[expense_budget.category == "expense", "budget_amount"].sum())
+    ledger = load_ledger_by_category(engine, scope)
+    expense_ledger = ledger[ledger.category == "expense"]
+    expense_actual = float((expense_ledger.debit_amount.astype(float) - expense_ledger.credit_amount.astype(float)).sum())
+    budget_fixed = (float(oh.budget_fixed_amount) if oh is not None else 0.0) + expense_budget
+    actual_fixed = (float(oh.actual_fixed_amount) if oh is not None else 0.0) + expense_actual
+    return {
+        "version": version,
+        "sales_variances": by_product,
+        "sales_variance_total": SB.compute_sales_variance_total(by_product),
+        "flexible_budget": SB.compute_flexible_budget_lines(lines_in, actual_variable, budget_fixed, actual_fixed),
     }

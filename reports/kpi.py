@@ -9,9 +9,11 @@ from sqlalchemy.engine import Engine
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
 from analytics.oee import OeeSettings
+from analytics.overhead import OVERHEAD_VIEWS
+from analytics.price_variance import PRICE_VARIANCE_BASES
 from data_loaders import queries as q
 from data_loaders.scope import Scope
-from reports.budget import budget_report
+from reports.budget import budget_report, flexible_budget_report
 from reports.cash import cash_report
 from reports.oee import oee_report
 from reports.profitability import profitability_report
@@ -55,7 +57,42 @@ def oee_section(engine: Engine, scope: Scope, settings: OeeSettings = OeeSetting
     }
 
 
-def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
+def _overhead_section(r: dict) -> dict | None:
+    """Overhead variances, variable / fixed split: totals and every view, by work center and by period."""
+    total = r["overhead_total"]
+    if total is None:
+        return None
+
+    def views(row) -> dict:
+        return {view: {f"{n}_amount": round(float(row[f"{n}_amount"]), 2) for n in names} for view, names in OVERHEAD_VIEWS.items()}
+
+    def records(frame, keys):
+        return [{**{k: row[k] for k in keys}, "actual_amount": round(float(row.actual_amount), 2),
+                 "applied_amount": round(float(row.applied_amount), 2), "actual_h": round(float(row.actual_h), 2),
+                 "std_h": round(float(row.std_h), 2), "denominator_h": round(float(row.denominator_h), 2),
+                 "total_overhead_variance_amount": round(float(row.total_overhead_variance_amount), 2), **views(row)}
+                for _, row in frame.iterrows()]
+
+    out = records(total.to_frame().T, [])[0]
+    out["by_work_center"] = records(r["overhead_by_work_center"], ["plant_id", "work_center_id"])
+    out["by_period"] = records(r["overhead_by_period"], ["period"])
+    return out
+
+
+def _price_variance_section(r: dict, basis: str) -> dict:
+    """Material price variance on both bases by supplier; ``basis`` names the one the headline
+    ``material_price_variance_amount`` follows (``usage`` by default)."""
+    out = {"basis": basis}
+    for b in PRICE_VARIANCE_BASES:
+        by_supplier = r[f"price_variance_{b}_by_supplier"]
+        out[b] = {"price_variance_amount": round(float(by_supplier.price_variance_amount.sum()), 2),
+                  "by_supplier": by_supplier.round(4).to_dict(orient="records"),
+                  "by_period": r[f"price_variance_{b}_by_period"].round(4).to_dict(orient="records")}
+    out["material_price_variance_amount"] = out[basis]["price_variance_amount"]
+    return out
+
+
+def _profitability_section(engine: Engine, scope: Scope, price_variance_basis: str = "usage") -> dict | None:
     r = profitability_report(engine, scope)
     if r["total"] is None:
         return None
@@ -64,6 +101,10 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
     vt = r["variance_total"]
     variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
     variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
+    labor = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]
+    variances["labor"] = {k: round(float(vt[k]), 4) for k in labor}
+    variances["labor_by_product"] = r["variance_by_product"][["product_id", "labor_rate_amount", "labor_efficiency_amount"] + labor] \
+        .round(4).to_dict(orient="records")
     return {
         **{k: round(float(r["total"][k]), 4) for k in keep},
         "by_family": r["by_family"][["family"] + keep].round(4).to_dict(orient="records"),
@@ -71,6 +112,22 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
         "products_over_variance_target": r["variance_by_product"].loc[r["variance_by_product"].over_target, "product_id"].tolist(),
         "period_bridge": r["period_bridge"].to_dict(orient="records") if r["period_bridge"] is not None else None,
         "budget_bridge": r["budget_bridge"].to_dict(orient="records"),
+        "overhead_variances": _overhead_section(r),
+        "price_variances": _price_variance_section(r, price_variance_basis),
+    }
+
+
+def _flexible_section(r: dict | None) -> dict | None:
+    """The flexible budget by line and the sales variances (total and per product)."""
+    if r is None:
+        return None
+    keep = ["product_id", "budget_qty", "qty", "budget_margin_amount", "sales_price_amount", "sales_mix_amount", "sales_quantity_amount",
+            "sales_volume_amount", "cost_amount", "actual_margin_amount"]
+    return {
+        "sign": "sales variances: positive is favorable; lines: variance = actual − budget with F/U",
+        "lines": r["flexible_budget"].round(2).to_dict(orient="records"),
+        "sales_variances": {k: round(float(v), 2) for k, v in r["sales_variance_total"].items()},
+        "sales_variances_by_product": r["sales_variances"][keep].round(2).to_dict(orient="records"),
     }
 
 
@@ -81,7 +138,9 @@ def _budget_section(engine: Engine, scope: Scope) -> dict | None:
     cols = ["line_type", "budget_amount", "actual_amount", "variance_amount", "execution_pct", "fav_unfav"]
     warn_cols = ["cost_center_id", "account_code", "level", "budget_amount", "actual_amount", "committed_amount", "consumption_pct"]
     land = r["landing"].groupby("line_type", as_index=False)[["budget_year_amount", "landing_amount", "landing_variance_amount"]].sum()
+    flex = flexible_budget_report(engine, scope, r["version"])
     return {
+        "flexible_budget": _flexible_section(flex),
         "version": r["version"], "year": r["year"], "last_closed": r["last_closed"],
         "totals": r["total"][cols].round(4).to_dict(orient="records"),
         "warnings": r["warnings"][warn_cols].round(4).to_dict(orient="records"),
@@ -103,11 +162,16 @@ def _cash_section(engine: Engine, scope: Scope) -> dict:
     }
 
 
-def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSettings()) -> dict:
+def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSettings(),
+               price_variance_basis: str = "usage") -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
     variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
     with working capital, and data-quality counts. ``oee_settings``: the OEE conventions
-    (``cli.py report --oee-…``), the same object the OEE page builds from its settings."""
+    (``cli.py report --oee-…``), the same object the OEE page builds from its settings;
+    ``price_variance_basis`` (``usage`` or ``purchase``, see ``analytics.price_variance``) picks
+    the headline material price variance."""
+    if price_variance_basis not in PRICE_VARIANCE_BASES:
+        raise ValueError(f"price_variance_basis must be one of {PRICE_VARIANCE_BASES}, got {price_variance_basis!r}")
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -120,7 +184,7 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
         "kpis": compute_kpis(pnl, production, cash),
         "monthly": pnl.round(4).to_dict(orient="records"),
         "oee": oee_section(engine, scope, oee_settings),
-        "profitability": _profitability_section(engine, scope),
+        "profitability": _profitability_section(engine, scope, price_variance_basis),
         "budget": _budget_section(engine, scope),
         "cash": _cash_section(engine, scope),
         "data_quality": {

@@ -6,6 +6,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics import oee as oee_analytics
+from analytics import overhead as OH
+from analytics import price_variance as PV
 from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
@@ -33,17 +35,54 @@ def _oee_loss_by_work_order(engine: Engine, scope: Scope) -> pd.DataFrame:
     return oee_analytics.compute_work_order_loss_cost(segments, output, centers)
 
 
-def _facts(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
-    variances = A.compute_work_order_variances(P.load_work_order_facts(engine, scope), P.load_material_facts(engine, scope))
+def profit_facts(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Profit facts (period x product x customer x plant) and work-order variances of a scope."""
+    return _facts(engine, scope)
+
+
+def _facts(engine: Engine, scope: Scope, with_materials: bool = False):
+    materials = P.load_material_facts(engine, scope)
+    variances = A.compute_work_order_variances(P.load_work_order_facts(engine, scope), materials)
     facts = A.compute_profit_facts(P.load_sales(engine, scope), variances, _oee_loss_by_work_order(engine, scope))
-    return facts, variances
+    return (facts, variances, materials) if with_materials else (facts, variances)
+
+
+def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame) -> dict:
+    """Overhead variances with the variable / fixed split, per period x work center and summed by
+    work center, plant, period and in total; each summary carries the four-, three- and two-way
+    views (``analytics.overhead.OVERHEAD_VIEWS``)."""
+    inputs = OH.compute_overhead_inputs(variances, P.load_overhead_incurred(engine, scope), P.load_overhead_rates(engine, scope))
+    detail = OH.compute_overhead_variances(inputs)
+    return {
+        "overhead_variances": detail,
+        "overhead_by_work_center": OH.compute_overhead_summary(detail, ["plant_id", "work_center_id"]),
+        "overhead_by_plant": OH.compute_overhead_summary(detail, ["plant_id"]),
+        "overhead_by_period": OH.compute_overhead_summary(detail, ["period"]),
+        "overhead_total": OH.compute_overhead_summary(detail, []).iloc[0] if len(detail) else None,
+    }
+
+
+def price_variance_report(engine: Engine, scope: Scope, variances: pd.DataFrame, materials: pd.DataFrame) -> dict:
+    """Material price variance on both bases (``analytics.price_variance``): on quantity used by
+    the orders completed in the scope, and at receipt on quantity invoiced in the scope; each per
+    period x supplier x material and summed by supplier and by period."""
+    used = materials.merge(variances[["work_order_id", "period"]], on="work_order_id", how="inner")
+    used = used.rename(columns={"actual_qty": "qty", "actual_amount": "amount"})
+    bought = P.load_purchase_price_facts(engine, scope)
+    out = {}
+    for basis, docs in (("usage", used), ("purchase", bought)):
+        detail = PV.compute_price_variance(docs, basis)
+        out[f"price_variance_{basis}"] = detail
+        out[f"price_variance_{basis}_by_supplier"] = PV.compute_price_variance_summary(detail, ["supplier_id"])
+        out[f"price_variance_{basis}_by_period"] = PV.compute_price_variance_summary(detail, ["period"])
+    return out
 
 
 def profitability_report(engine: Engine, scope: Scope) -> dict:
     """Profitability by every dimension, unit economics, variances by product, work center,
     plant and period, the overhead three-way split, and two bridges: from the same span before
     to this one, and from budget to actual."""
-    facts, variances = _facts(engine, scope)
+    facts, variances, materials = _facts(engine, scope, with_materials=True)
     report = {
         "facts": facts,
         "variances": variances,
@@ -51,6 +90,8 @@ def profitability_report(engine: Engine, scope: Scope) -> dict:
         "unit_economics": A.compute_unit_economics(facts, variances),
         "variance_total": A.compute_variance_summary(variances, []).iloc[0] if len(variances) else None,
         "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope), variances),
+        **overhead_report(engine, scope, variances),
+        **price_variance_report(engine, scope, variances, materials),
         "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, variances),
     }
     for name, cols in DIMENSIONS.items():

@@ -582,7 +582,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     tables = {
         "plants": master.PLANTS,
         "cost_centers": master.COST_CENTERS,
-        "work_centers": master.WORK_CENTERS.drop(columns=["crew"]),
+        "work_centers": _with_denominator(master.WORK_CENTERS.drop(columns=["crew"]), work_orders, machine_events, start, end),
         "work_center_calendar": work_center_calendar,
         "products": products.drop(columns=["plant_id"]),
         "suppliers": master.SUPPLIERS,
@@ -606,9 +606,10 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
         "supplier_payments": supplier_payments,
         "production_plan": production_plan,
     }
-    from sample_data.posting import post_ledger
+    from sample_data.posting import build_sales_budgets, post_ledger
 
     ledger = post_ledger(tables, cfg, stories, rng)
+    ledger["sales_budgets"] = build_sales_budgets(tables, cfg)
     info_extra = ledger.pop("_info_extra")
     tables.update(ledger)
     info = pd.DataFrame(
@@ -620,6 +621,18 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     )
     tables["dataset_info"] = pd.concat([info, info_extra], ignore_index=True)
     return tables
+
+
+def _with_denominator(work_centers: pd.DataFrame, work_orders: pd.DataFrame, events: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The denominator level of each work center: the machine hours its completed orders held in
+    an average closed month, to whole hours (the level its fixed overhead rate is set for)."""
+    from sample_data.posting import machine_seconds
+
+    done = work_orders[work_orders.status == "completed"]
+    secs = machine_seconds(events).reindex(done.work_order_id).fillna(0.0).to_numpy()
+    closed = max(len([m for m in pd.period_range(start, end, freq="M") if m.end_time < end]), 1)
+    hours = pd.Series(secs / 3600.0, index=done.work_center_id.to_numpy()).groupby(level=0).sum() / closed
+    return work_centers.assign(denominator_h_per_month=hours.reindex(work_centers.work_center_id).fillna(0.0).round(0).to_numpy())
 
 
 def _reasons(states: np.ndarray, rng) -> np.ndarray:

@@ -78,6 +78,12 @@ WORK_CENTERS = pd.DataFrame(
         "labor_rate_per_h", "overhead_rate_per_h", "crew", "is_bottleneck",
     ],
 )
+# The absorption rate (machine + overhead) split by behavior: utilities, the variable overhead
+# account, are a fifth of the overhead the sample's plants spend (see posting._OVERHEAD_SPLIT).
+VARIABLE_OVERHEAD_SHARE = 0.20
+_absorption = WORK_CENTERS.machine_rate_per_h + WORK_CENTERS.overhead_rate_per_h
+WORK_CENTERS["variable_overhead_rate_per_h"] = (_absorption * VARIABLE_OVERHEAD_SHARE).round(2)
+WORK_CENTERS["fixed_overhead_rate_per_h"] = (_absorption - WORK_CENTERS.variable_overhead_rate_per_h).round(2)
 
 # family, plant, work centers that make it, Chinese + English product stem
 FAMILIES = [
@@ -188,6 +194,7 @@ ACCOUNTS = pd.DataFrame(
     ],
     columns=["account_code", "account_name", "account_name_en", "account_type", "category", "parent_code"],
 )
+ACCOUNTS["cost_behavior"] = ACCOUNTS.account_code.map(lambda a: "variable" if a == "510102" else ("fixed" if a.startswith("5101") else None))
 
 BANK_ACCOUNTS = pd.DataFrame(
     [

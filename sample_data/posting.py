@@ -308,3 +308,27 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
         "cash_balances": cash_balances,
         "_info_extra": info_extra,
     }
+
+
+def build_sales_budgets(t: dict[str, pd.DataFrame], cfg: SampleConfig) -> pd.DataFrame:
+    """The original sales budget per month x product, from history start to the end of the as-of
+    year: each product's average monthly units sold in the closed months, seasonal and 5 % up
+    (like the 6001 revenue budget), at its average net price and its standard unit cost."""
+    start, end = history_start(cfg), pd.Timestamp(cfg.as_of)
+    months = pd.period_range(start, pd.Period(f"{end.year}-12", freq="M"), freq="M")
+    n_closed = max(len([m for m in months if m.end_time < end]), 1)
+    sold = t["sales_invoices"].groupby("product_id").agg(qty=("qty", "sum"), net=("net_amount", "sum"))
+    sold = sold[sold.qty > 0]
+    std = _std_unit_cost(t["products"]).reindex(sold.index)
+    season = pd.Series([0.95, 0.7, 0.95, 1.0, 1.0, 0.95, 0.9, 0.95, 1.05, 1.15, 1.25, 1.2], index=range(1, 13))
+    season = season / season.mean()
+    grid = pd.DataFrame({"product_id": sold.index}).merge(pd.DataFrame({"month": months}), how="cross")
+    per_month = (sold.qty / n_closed).reindex(grid.product_id).to_numpy()
+    return pd.DataFrame({
+        "version": "original",
+        "period": grid.month.astype(str),
+        "product_id": grid.product_id,
+        "budget_qty": np.round(per_month * season.reindex(grid.month.dt.month).to_numpy() * 1.05, 0),
+        "budget_price": np.round((sold.net / sold.qty).reindex(grid.product_id).to_numpy(), 2),
+        "budget_std_cost_per_unit": np.round(std.reindex(grid.product_id).to_numpy(), 4),
+    })

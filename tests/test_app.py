@@ -347,6 +347,45 @@ def test_profitability_page_dimensions_and_drill(app):
     assert any("的工单差异" in m.value for m in at.markdown)
 
 
+def test_profitability_page_overhead_views(app):
+    at = _open(app, "pages/profitability.py")
+
+    def overhead_columns():
+        # the split table is the one with "actual" (the plant three-way shows "incurred")
+        return next(list(d.value.columns) for d in at.dataframe if "实际 (CNY)" in d.value.columns and "已分配 (CNY)" in d.value.columns)
+
+    assert {"生产能量差异 (CNY)", "变动费用耗费差异 (CNY)", "工作中心编码"} <= set(overhead_columns())  # four-way by work center
+    at.button_group(key="pf_oh_view.zh").set_value("two_way")
+    at.button_group(key="pf_oh_by.zh").set_value("period")
+    at.run()
+    assert not at.exception
+    cols = overhead_columns()
+    assert "可控差异(弹性预算差异) (CNY)" in cols and "变动费用耗费差异 (CNY)" not in cols and "会计期间" in cols
+
+
+def test_profitability_page_price_variance_basis(app):
+    at = _open(app, "pages/profitability.py")
+
+    def supplier_table():
+        return next(d.value for d in at.dataframe if "供应商编码" in d.value.columns and "价格差异率" in d.value.columns)
+
+    usage = supplier_table()
+    at.button_group(key="pf_pv_basis.zh").set_value("purchase")
+    at.run()
+    assert not at.exception
+    purchase = supplier_table()
+    assert len(purchase) >= len(usage) > 0 and not purchase.equals(usage)  # invoices, not issues
+
+
+def test_budget_page_flexible_budget(app):
+    at = _open(app, "pages/budget.py", errors_expected=True)  # the planted overspend is an error banner
+    flex = next(d.value for d in at.dataframe if "弹性预算差异 (CNY)" in d.value.columns)
+    assert list(flex.iloc[:, 0]) == ["营业收入", "变动成本", "边际贡献", "固定成本", "营业利润"]
+    labels = [m.label for m in at.metric]
+    assert {"预算毛利", "销售价格差异", "销售结构差异", "销售数量差异", "成本差异"} <= set(labels)
+    assert any("销售结构差异 (CNY)" in d.value.columns for d in at.dataframe)
+
+
 def test_voucher_paging_survives_narrower_filters(app):
     at = _rolling_12(_open(app, "pages/vouchers.py"))
     at.number_input(key="vx_page").set_value(3)

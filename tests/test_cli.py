@@ -36,6 +36,39 @@ def test_report_is_json_with_kpis(built, capsys):
     assert oee["oee_pct"] == pytest.approx(oee["availability_pct"] * oee["performance_pct"] * oee["quality_pct"], abs=1e-3)
     assert oee["loss_cost_amount"] == pytest.approx(sum(x["loss_cost_amount"] for x in oee["six_losses"]), abs=0.05)
     assert {w["work_center_id"] for w in oee["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
+    lab = report["profitability"]["variances"]["labor"]
+    assert lab["actual_labor_rate_per_h"] > 0 and lab["std_labor_h"] > 0
+    assert report["profitability"]["variances"]["labor_rate_amount"] == pytest.approx(
+        (lab["actual_labor_rate_per_h"] - lab["labor_rate_per_h"]) * lab["labor_h"], abs=1.0)
+    pv = report["profitability"]["price_variances"]
+    assert pv["basis"] == "usage" and pv["material_price_variance_amount"] == pv["usage"]["price_variance_amount"]
+    assert pv["usage"]["price_variance_amount"] == pytest.approx(report["profitability"]["variances"]["material_price_amount"], abs=0.01)
+    assert {s["supplier_id"] for s in pv["purchase"]["by_supplier"]} >= {s["supplier_id"] for s in pv["usage"]["by_supplier"]} != set()
+    flex = budget["flexible_budget"]
+    lines = {x["line"]: x for x in flex["lines"]}
+    assert list(lines) == ["revenue", "variable_costs", "contribution_margin", "fixed_costs", "operating_income"]
+    for x in lines.values():
+        assert x["static_budget_amount"] + x["sales_volume_variance_amount"] + x["flexible_budget_variance_amount"] == pytest.approx(
+            x["actual_amount"], abs=0.011)
+    sv = flex["sales_variances"]
+    assert sv["budget_margin_amount"] + sv["sales_price_amount"] + sv["sales_mix_amount"] + sv["sales_quantity_amount"] \
+        + sv["cost_amount"] == pytest.approx(sv["actual_margin_amount"], abs=0.005)
+    oh = report["profitability"]["overhead_variances"]
+    assert set(oh) >= {"four_way", "three_way", "two_way", "by_work_center", "by_period"}
+    for view in ("four_way", "three_way", "two_way"):  # every view adds up to the total overhead variance
+        assert round(sum(oh[view].values()), 2) == oh["total_overhead_variance_amount"]
+    assert oh["total_overhead_variance_amount"] == round(oh["actual_amount"] - oh["applied_amount"], 2)
+    assert {w["work_center_id"] for w in oh["by_work_center"]} <= {"WC-CNC1", "WC-CNC2", "WC-MILL", "WC-PRES", "WC-ASM1", "WC-ASM2"}
+
+
+def test_report_price_variance_basis_setting(built, capsys):
+    capsys.readouterr()
+    assert cli.main(["--db", built, "report", "--from", "2026-01", "--to", "2026-06", "--price-variance-basis", "purchase"]) == 0
+    pv = json.loads(capsys.readouterr().out)["profitability"]["price_variances"]
+    assert pv["basis"] == "purchase" and pv["material_price_variance_amount"] == pv["purchase"]["price_variance_amount"]
+    with pytest.raises(SystemExit) as exc:  # a bad argument: argparse's exit code 2
+        cli.main(["--db", built, "report", "--price-variance-basis", "receipt"])
+    assert exc.value.code == 2
 
 
 def test_validate_clean_database(built, capsys):

@@ -56,8 +56,8 @@ def open_page(at: AppTest, page: str) -> AppTest:
 def table_rows(at: AppTest, table: str) -> int:
     """Rows of ``table`` in the Data page's table counts (its first table)."""
     frame = at.dataframe[0].value
-    row = frame[frame.iloc[:, 0] == table]
-    assert len(row) == 1, frame.iloc[:, 0].tolist()
+    row = frame[frame["导入文件名"] == f"{table}.csv"]  # the table is named by its import file
+    assert len(row) == 1, frame["导入文件名"].tolist()
     return int(row["行数"].iloc[0])
 
 
@@ -288,7 +288,7 @@ def test_an_empty_database_opens_every_page_without_a_catalog_error(tmp_path, mo
 
 def table_rows_en(at: AppTest, table: str) -> int:
     frame = at.dataframe[0].value
-    return int(frame.loc[frame.iloc[:, 0] == table, "Rows"].iloc[0])
+    return int(frame.loc[frame["Import file name"] == f"{table}.csv", "Rows"].iloc[0])
 
 
 def test_missing_tables_are_named_on_every_page_and_in_the_checks(partial):

@@ -9,7 +9,7 @@ by any process is seen on the next rerun, in every session, and an unreachable d
 the figures cached under its last known version, labelled stale. Pages call these functions and never run SQL; the few
 settings types, constants and the one what-if formula pages need (``VoucherFilter``,
 ``OeeSettings``, ``CashScenario``, ``SHIFTS``, ``VARIANCES``, ``TARGET_VARIANCE_RATE``,
-``LANDING_METHODS``, ``compute_what_if``) are re-exported here so that pages import ``ui`` only.
+``LANDING_METHODS``, ``compute_what_if``, ``OVERHEAD_VIEWS``, ``compute_overhead_view``, ``PRICE_VARIANCE_BASES``) are re-exported here so that pages import ``ui`` only.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from analytics.kpi import compute_budget_kpis, compute_kpi_comparison, compute_l
 from analytics.lineage import compute_subtree, compute_tree_labels
 from analytics.oee import CONVENTIONS, SHIFTS, OeeSettings  # noqa: F401 - re-exported for pages
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
+from analytics.overhead import OVERHEAD_VIEWS, compute_overhead_view  # noqa: F401 - re-exported for pages
+from analytics.price_variance import PRICE_VARIANCE_BASES  # noqa: F401 - re-exported for pages
 from data_loaders import backup
 from data_loaders import budget as budget_loaders
 from data_loaders import engine as eng
@@ -648,6 +650,14 @@ def profitability(url: str, scope: Scope) -> dict:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
     return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert)
+
+
+@_busy
+@_versioned
+@st.cache_data(ttl=TTL, show_spinner=False)
+def flexible_budget(url: str, scope: Scope, version: str) -> dict | None:
+    """Sales variances by product and the flexible budget by line (None without a sales budget)."""
+    return reports_budget.flexible_budget_report(get_engine(url), scope, version)
 
 
 @_busy

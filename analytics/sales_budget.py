@@ -1,0 +1,142 @@
+"""Budget vs actual through a sales budget by product: sales price, mix, quantity and cost
+variances (Horngren, Datar & Rajan, *Cost Accounting: A Managerial Emphasis*, ch. 14 — the
+sales-volume variance split into sales-mix and sales-quantity), and a flexible budget by P&L line
+with flexible-budget and sales-volume variances (ch. 7).
+
+Sign rules:
+* sales variances are effects on the margin: positive is favorable (raises the margin), so
+  static-budget margin + price + mix + quantity + cost = actual margin, exactly;
+* flexible-budget lines follow the budget pages: variance = actual − budget in natural sign
+  (revenue and costs positive), favorable (F) when a revenue or margin line is over its budget
+  or a cost line under it.
+
+Per product with budget quantity Qb, price Pb and standard cost Cb (budget margin per unit
+m = Pb − Cb), actual quantity Qa, net revenue Ra, cost of sales at current standard K and the
+production variance V allocated to the units sold:
+
+    sales price    = Ra − Qa × Pb
+    sales quantity = (ΣQa − ΣQb) × budget mix × m
+    sales mix      = ΣQa × (actual mix − budget mix) × m        (quantity + mix = (Qa − Qb) × m)
+    cost           = −(K + V − Qa × Cb)  = standard-cost change −(K − Qa × Cb) + production −V
+
+A product sold but not budgeted is budgeted at its actual price and standard cost with Qb = 0:
+no price or standard-cost variance; its margin enters through mix and quantity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SALES_VARIANCES = ("sales_price", "sales_mix", "sales_quantity", "cost")
+LINES = ("revenue", "variable_costs", "contribution_margin", "fixed_costs", "operating_income")
+
+
+def _div(num, den, fill=np.nan):
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.where(den != 0, num / np.where(den != 0, den, 1.0), fill)
+
+
+def compute_budget_by_product(sales_budget: pd.DataFrame) -> pd.DataFrame:
+    """The sales budget of a span per product: Σ units, and price and standard cost per unit
+    weighted by the budgeted units (their plain mean where no unit is budgeted)."""
+    b = sales_budget.assign(_rev=sales_budget.budget_qty * sales_budget.budget_price,
+                            _cost=sales_budget.budget_qty * sales_budget.budget_std_cost_per_unit)
+    g = b.groupby("product_id", as_index=False).agg(budget_qty=("budget_qty", "sum"), _rev=("_rev", "sum"), _cost=("_cost", "sum"),
+                                                    _p=("budget_price", "mean"), _c=("budget_std_cost_per_unit", "mean"))
+    g["budget_price"] = np.where(g.budget_qty != 0, _div(g._rev, g.budget_qty), g._p)
+    g["budget_std_cost_per_unit"] = np.where(g.budget_qty != 0, _div(g._cost, g.budget_qty), g._c)
+    return g[["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"]]
+
+
+def compute_sales_variances(budget: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
+    """One row per product (budgeted or sold) with the static-budget margin, the four sales
+    variances (mix and quantity also summed as sales volume; cost split into standard-cost
+    change and production variance) and the actual margin. Money rounded to cents at the end.
+
+    ``budget``: product_id, budget_qty, budget_price, budget_std_cost_per_unit (one row per
+    product, see ``compute_budget_by_product``); ``actual``: product_id, qty, revenue_amount,
+    std_cost_amount (cost of sales at the current standard), variance_amount (production
+    variance on the units sold).
+    """
+    need = {"product_id", "qty", "revenue_amount", "std_cost_amount", "variance_amount"}
+    if not need <= set(actual.columns):
+        raise ValueError(f"actual lacks columns {sorted(need - set(actual.columns))}")
+    a = actual.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum()
+    f = budget.merge(a, on="product_id", how="outer")
+    f[["qty", "revenue_amount", "std_cost_amount", "variance_amount", "budget_qty"]] = \
+        f[["qty", "revenue_amount", "std_cost_amount", "variance_amount", "budget_qty"]].astype(float).fillna(0.0)
+    unbudgeted = f.budget_price.isna()
+    f["budget_price"] = f.budget_price.astype(float).fillna(pd.Series(_div(f.revenue_amount, f.qty, 0.0), index=f.index))
+    f["budget_std_cost_per_unit"] = f.budget_std_cost_per_unit.astype(float).fillna(
+        pd.Series(_div(f.std_cost_amount, f.qty, 0.0), index=f.index))
+    f["is_budgeted"] = ~unbudgeted
+    qa, qb = f.qty.to_numpy(float), f.budget_qty.to_numpy(float)
+    m = (f.budget_price - f.budget_std_cost_per_unit).to_numpy(float)
+    total_a, total_b = qa.sum(), qb.sum()
+    mix_b = qb / total_b if total_b else np.zeros(len(f))
+    mix_a = qa / total_a if total_a else np.zeros(len(f))
+    f["budget_mix_pct"], f["actual_mix_pct"] = mix_b, mix_a
+    f["budget_margin_amount"] = qb * m
+    f["sales_price_amount"] = f.revenue_amount - qa * f.budget_price
+    volume = (qa - qb) * m
+    if total_b:
+        f["sales_quantity_amount"] = (total_a - total_b) * mix_b * m
+        f["sales_mix_amount"] = volume - f.sales_quantity_amount
+    else:  # nothing budgeted: the whole volume effect is quantity
+        f["sales_quantity_amount"], f["sales_mix_amount"] = volume, 0.0
+    f["sales_volume_amount"] = volume
+    f["standard_cost_change_amount"] = -(f.std_cost_amount - qa * f.budget_std_cost_per_unit)
+    f["production_variance_amount"] = -f.variance_amount
+    f["cost_amount"] = f.standard_cost_change_amount + f.production_variance_amount
+    f["actual_margin_amount"] = f.revenue_amount - f.std_cost_amount - f.variance_amount
+    money = [c for c in f.columns if c.endswith("_amount")]
+    f[money] = f[money].astype(float).round(2) + 0.0  # + 0.0: no "−0.00"
+    return f.sort_values("product_id").reset_index(drop=True)
+
+
+def compute_sales_variance_total(variances: pd.DataFrame) -> pd.Series:
+    """The products' sales variances summed, with the rounding residue (a cent or two) put on
+    mix so that budget margin + price + mix + quantity + cost = actual margin exactly."""
+    cols = ["budget_qty", "qty", "budget_margin_amount", "sales_price_amount", "sales_mix_amount", "sales_quantity_amount",
+            "sales_volume_amount", "standard_cost_change_amount", "production_variance_amount", "cost_amount", "actual_margin_amount"]
+    t = variances[cols].sum().round(2)
+    residue = round(t.actual_margin_amount - t.budget_margin_amount - t.sales_price_amount - t.sales_mix_amount
+                    - t.sales_quantity_amount - t.cost_amount, 2)
+    t["sales_mix_amount"] = round(t.sales_mix_amount + residue, 2)
+    t["sales_volume_amount"] = round(t.sales_mix_amount + t.sales_quantity_amount, 2)
+    return t
+
+
+def compute_flexible_budget_lines(products: pd.DataFrame, actual_variable_costs: float, budget_fixed_costs: float,
+                                  actual_fixed_costs: float) -> pd.DataFrame:
+    """Static budget, flexible budget (budget prices and unit costs at the actual units) and
+    actual, one row per line: revenue, variable costs, contribution margin, fixed costs,
+    operating income; with the flexible-budget variance (actual − flexible) and the
+    sales-volume variance (flexible − static) of each, and F / U.
+
+    ``products``: product_id, budget_qty, budget_price, budget_variable_cost_per_unit, qty
+    (actual units), revenue_amount (actual net revenue).
+    """
+    p = products.fillna({"budget_qty": 0.0, "qty": 0.0, "revenue_amount": 0.0})
+    vb = p.budget_variable_cost_per_unit.astype(float).fillna(0.0)
+    pb = p.budget_price.astype(float).fillna(0.0)
+    static = {"revenue": float((p.budget_qty * pb).sum()), "variable_costs": float((p.budget_qty * vb).sum()), "fixed_costs": budget_fixed_costs}
+    flexible = {"revenue": float((p.qty * pb).sum()), "variable_costs": float((p.qty * vb).sum()), "fixed_costs": budget_fixed_costs}
+    actual = {"revenue": float(p.revenue_amount.sum()), "variable_costs": float(actual_variable_costs), "fixed_costs": float(actual_fixed_costs)}
+    for d in (static, flexible, actual):
+        d["contribution_margin"] = d["revenue"] - d["variable_costs"]
+        d["operating_income"] = d["contribution_margin"] - d["fixed_costs"]
+    out = pd.DataFrame({"line": list(LINES)})
+    out["line_type"] = np.where(out.line.isin(["variable_costs", "fixed_costs"]), "cost", "revenue")
+    out["actual_amount"] = [round(actual[x], 2) for x in LINES]
+    out["flexible_budget_amount"] = [round(flexible[x], 2) for x in LINES]
+    out["static_budget_amount"] = [round(static[x], 2) for x in LINES]
+    out["flexible_budget_variance_amount"] = (out.actual_amount - out.flexible_budget_amount).round(2)
+    out["sales_volume_variance_amount"] = (out.flexible_budget_amount - out.static_budget_amount).round(2)
+    out["static_budget_variance_amount"] = (out.actual_amount - out.static_budget_amount).round(2)
+    cost = out.line_type == "cost"
+    for col, flag in (("flexible_budget_variance_amount", "flexible_fav_unfav"), ("sales_volume_variance_amount", "volume_fav_unfav")):
+        v = out[col]
+        out[flag] = np.where(v.abs() < 0.005, "—", np.where(np.where(cost, v <= 0, v >= 0), "F", "U"))
+    return out
