@@ -324,7 +324,8 @@ def compute_rolling_origin(y, season_length: int, candidates=None, horizon: int 
 def select_forecaster(y, season_length: int, candidates=None, horizon: int = 12, origins: int = 4,
                       step: int | None = None) -> tuple[str, pd.DataFrame]:
     """The candidate with the lowest mean ``mase_seasonal`` over the rolling origins (only those
-    scored at every origin compete), and the scores per candidate, best first. With too little
+    scored at every origin compete; by MAE when a series repeats its season exactly), and the
+    scores per candidate, best first. With too little
     history for any backtest: seasonal naive when two seasons are there, else naive."""
     bt = compute_rolling_origin(y, season_length, candidates, horizon, origins, step)
     if bt.empty:
@@ -332,9 +333,20 @@ def select_forecaster(y, season_length: int, candidates=None, horizon: int = 12,
         return fallback, pd.DataFrame(columns=["candidate", "n_origins", "mae", "mase_seasonal", "mase_lag1"])
     scores = bt.groupby("candidate").agg(n_origins=("origin", "size"), mae=("mae", "mean"), mase_seasonal=("mase_seasonal", "mean"),
                                          mase_lag1=("mase_lag1", "mean"))
-    full = scores[scores.n_origins == scores.n_origins.max()].sort_values("mase_seasonal")
+    # a series that repeats exactly has no in-sample seasonal error to scale by: rank by MAE then
+    key = "mase_seasonal" if np.isfinite(scores.mase_seasonal).all() else "mae"
+    full = scores[scores.n_origins == scores.n_origins.max()].sort_values([key, "mae"])
     scores = scores.loc[list(full.index) + [c for c in scores.index if c not in full.index]].reset_index()
     return str(full.index[0]), scores
+
+
+def backtest_horizon(n: int, season_length: int, origins: int = 3) -> int:
+    """The longest backtest horizon up to a season that leaves more than a season of training at
+    every origin (so that the seasonal naive competes everywhere); 1 at least."""
+    for h in range(max(season_length, 1), 0, -1):
+        if h + (origins - 1) * max(1, h // 4) <= n - season_length - 1:
+            return h
+    return 1
 
 
 class AutoForecaster(_Base):
