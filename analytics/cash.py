@@ -10,23 +10,23 @@ The driver-based forecast turns open items and plans into dated cash events (doc
        next month); overheads paid in cash, from the budget, at month end.
 
 Inflows and outflows are positive amounts; the balance is opening + inflows − outflows. A
-statistical baseline (on weekly net flows, simulated paths for the bands) stands beside it: a model chosen by rolling-origin backtest among naive, seasonal naive, AR(1) and ETS
-(analytics.forecast), itself backtested with MASE against the naive forecasts.
+statistical baseline on weekly net flows stands beside it: the model chosen by rolling-origin
+backtest among naive, seasonal naive, AR(1) and ETS (analytics.forecast), with bands from
+simulated paths, itself backtested with MASE against the naive forecasts.
 
-Working capital (per month, 30-day convention is *not* used: the month's own days):
-DSO = receivables at month end / revenue of the month x days; DIO = inventories / cost of sales
-x days; DPO = payables / cost of sales x days; cash conversion cycle = DSO + DIO − DPO.
+Working capital (DSO, DIO, DPO, cash conversion cycle by month, quarter or year, with the day
+count and balance convention stated) is in analytics.working_capital.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from analytics import forecast as F
+from analytics import working_capital as W
 
 CASH_OVERHEAD_ACCOUNTS = ("510102", "510103", "510104", "6601", "6602")  # depreciation is not paid in cash
 INFLOW_SOURCES = ("receivables", "open_sales_orders", "planned_sales")
@@ -248,34 +248,11 @@ def compute_backtest(weekly: pd.Series, origins: int = 12, horizon: int = 13, st
     return pd.DataFrame(rows, columns=cols).sort_values("origin").reset_index(drop=True)
 
 
-def compute_working_capital(monthly: pd.DataFrame) -> pd.DataFrame:
-    """DSO, DIO, DPO and the cash conversion cycle per month from ledger movements by category
-    (balances are running sums; revenue and cost of sales are the month's)."""
-    net = monthly.assign(net=monthly.debit_amount - monthly.credit_amount).pivot_table(
-        index="period", columns="category", values="net", aggfunc="sum", fill_value=0.0).sort_index()
-    for c in ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales"):
-        if c not in net:
-            net[c] = 0.0
-    bal = net[["receivables", "payables", "raw_materials", "wip", "finished_goods"]].cumsum()
-    days = pd.PeriodIndex(net.index, freq="M").days_in_month
-    out = pd.DataFrame({"period": net.index})
-    out["receivables_amount"] = bal.receivables.to_numpy()
-    out["payables_amount"] = -bal.payables.to_numpy()
-    out["inventory_amount"] = (bal.raw_materials + bal.wip + bal.finished_goods).to_numpy()
-    out["revenue_amount"] = -net.revenue.to_numpy()
-    out["cost_of_sales_amount"] = net.cost_of_sales.to_numpy()
-    out["days_in_month"] = np.asarray(days)
-
-    def per_day(balance, flow):
-        return np.where(flow > 0, balance / np.where(flow > 0, flow, 1) * out.days_in_month, np.nan)
-
-    out["dso_days"] = per_day(out.receivables_amount, out.revenue_amount)
-    out["dio_days"] = per_day(out.inventory_amount, out.cost_of_sales_amount)
-    out["dpo_days"] = per_day(out.payables_amount, out.cost_of_sales_amount)
-    out["ccc_days"] = out.dso_days + out.dio_days - out.dpo_days
-    money = [c for c in out.columns if c.endswith("_amount")]
-    out[money] = out[money].round(2)
-    return out
+def compute_working_capital(monthly: pd.DataFrame, basis: str = "month", day_count: str = "actual", balance: str = "closing",
+                            sales_basis: str = "revenue", documents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """DSO, DIO, DPO and the cash conversion cycle per period from ledger movements by category
+    (and, where a plant has them, its documents): see analytics.working_capital."""
+    return W.compute_working_capital(W.compute_wc_months(monthly, documents), basis, day_count, balance, sales_basis)
 
 
 def compute_aging(items: pd.DataFrame, as_of, party_col: str) -> pd.DataFrame:
