@@ -8,6 +8,8 @@
     python cli.py schema-doc
     python cli.py trace VOUCHER_NO | WORK_ORDER_ID
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
+        [--wc-basis month|quarter|year] [--wc-days actual|30/360|365] [--wc-balance closing|average]
+        [--wc-sales revenue|credit_sales]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
 Exit codes: 0 success, 1 the data has problems (import rejected, validation findings, nothing
@@ -28,6 +30,7 @@ import time
 
 import sqlalchemy as sa
 
+from analytics.working_capital import BALANCES, BASES, DAY_COUNTS, SALES_BASES, WorkingCapitalSettings
 from data_loaders import backup
 from data_loaders import engine as eng
 from data_loaders.docs import render_tables
@@ -176,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])
     r.add_argument("--family", action="append", default=[])
+    r.add_argument("--wc-basis", choices=BASES, default="month", help="working capital per month, quarter or year (default month)")
+    r.add_argument("--wc-days", choices=DAY_COUNTS, default="actual", help="day count: actual days, 30/360 or 365 (default actual)")
+    r.add_argument("--wc-balance", choices=BALANCES, default="closing",
+                   help="closing balances or the average (opening + closing) / 2 (default closing)")
+    r.add_argument("--wc-sales", choices=SALES_BASES, default="revenue", help="DSO over revenue or credit sales (default revenue)")
     args = parser.parse_args(argv)
     url = args.db or eng.configured_url()
 
@@ -226,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "report":
             scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
-            print(json.dumps(kpi_report(engine, scope), ensure_ascii=False, indent=2, default=str))
+            wc = WorkingCapitalSettings(args.wc_basis, args.wc_days, args.wc_balance, args.wc_sales)
+            print(json.dumps(kpi_report(engine, scope, wc), ensure_ascii=False, indent=2, default=str))
             return 0
     except DatabaseBusy as exc:
         print(f"error: {_hide(str(exc), url)}", file=sys.stderr)

@@ -23,6 +23,8 @@ Amounts are positive balances; days are NaN where the flow is zero.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -34,6 +36,21 @@ INVENTORY = ("raw_materials", "wip", "finished_goods")
 STOCKS = ("receivables", "inventory", "payables")
 MONTHLY_COLUMNS = ["period", *(f"{s}_opening_amount" for s in STOCKS), *(f"{s}_amount" for s in STOCKS), "revenue_amount",
                    "credit_sales_amount", "cost_of_sales_amount", "receivables_source", "payables_source"]
+
+
+@dataclass(frozen=True)
+class WorkingCapitalSettings:
+    """How working capital is measured (see the module): period basis, day count,
+    closing or average balances, revenue or credit sales."""
+
+    basis: str = "month"
+    day_count: str = "actual"
+    balance: str = "closing"
+    sales_basis: str = "revenue"
+
+    def __post_init__(self):
+        for name, allowed in (("basis", BASES), ("day_count", DAY_COUNTS), ("balance", BALANCES), ("sales_basis", SALES_BASES)):
+            _check(name, getattr(self, name), allowed)
 
 
 def _check(name, value, allowed):
