@@ -61,7 +61,8 @@ def _check(name, value, allowed):
 def compute_ledger_months(ledger: pd.DataFrame) -> pd.DataFrame:
     """Per plant × month from the ledger's movements by category (columns plant_id, period,
     category, debit_amount, credit_amount, and optionally is_opening for the opening-balance
-    voucher): opening and closing balances of receivables, inventory and payables (positive),
+    voucher, whose amounts are the first month's opening balances): opening and closing balances
+    of receivables, inventory and payables (positive),
     revenue (credit − debit), credit sales (debits to receivables outside the opening voucher)
     and cost of sales (debit − credit)."""
     d = ledger.copy()
@@ -76,13 +77,16 @@ def compute_ledger_months(ledger: pd.DataFrame) -> pd.DataFrame:
     move = move.reindex(columns=cols, fill_value=0.0)
     months = _all_months(move.index)
     move = move.reindex(months, fill_value=0.0)
+    # the opening-balance voucher is the balance brought forward, not a movement of its month
+    flow = d[~opening].pivot_table(index=["plant_id", "period"], columns="stock", values="net", aggfunc="sum", fill_value=0.0)
+    flow = flow.reindex(columns=cols, fill_value=0.0).reindex(months, fill_value=0.0)
     credit = d[(d.category == "receivables") & ~opening].groupby(["plant_id", "period"]).debit_amount.sum().astype(float)
     out = pd.DataFrame(index=months)
     sign = {"receivables": 1.0, "inventory": 1.0, "payables": -1.0}
     for s in STOCKS:
         closing = move[s].groupby(level="plant_id").cumsum() * sign[s]
         out[f"{s}_amount"] = closing
-        out[f"{s}_opening_amount"] = closing - move[s] * sign[s]
+        out[f"{s}_opening_amount"] = closing - flow[s] * sign[s]
     out["revenue_amount"] = -move.revenue
     out["credit_sales_amount"] = credit.reindex(months, fill_value=0.0)
     out["cost_of_sales_amount"] = move.cost_of_sales
