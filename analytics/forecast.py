@@ -5,6 +5,8 @@ Candidates (``CANDIDATES``):
 * ``naive``: the last value repeated;
 * ``seasonal_naive``: the value one season earlier, y(T + h − m·ceil(h/m));
 * ``ar1``: SARIMAX(1,0,0) with a constant (the cash baseline's former model);
+* ``ets_none_none``, ``ets_damped_none``: simple exponential smoothing and the damped trend
+  without a season (for series with no season to speak of);
 * ``ets_none_add``, ``ets_add_add``, ``ets_damped_add``: ETS with additive errors and an additive
   season, no / additive / damped additive trend (statsmodels ``ETSModel``, maximum likelihood);
 * ``ets_add_mul``, ``ets_damped_mul``: the same with a multiplicative season (positive series only).
@@ -20,7 +22,8 @@ seasonal naive forecast scores exactly 1.0 on its own in-sample one-step errors.
 below 1 beats the in-sample seasonal naive.
 
 ``select_forecaster`` backtests the candidates from several past origins (rolling origin,
-Tashman 2000) and keeps the one with the lowest mean ``mase_seasonal``.
+Tashman 2000) and keeps the one with the lowest MAE relative to the seasonal naive's at the
+same origins (geometric mean, Davydenko & Fildes 2013).
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-CANDIDATES = ("naive", "seasonal_naive", "ar1", "ets_none_add", "ets_add_add", "ets_damped_add", "ets_add_mul", "ets_damped_mul")
+CANDIDATES = ("naive", "seasonal_naive", "ar1", "ets_none_none", "ets_damped_none", "ets_none_add", "ets_add_add", "ets_damped_add", "ets_add_mul", "ets_damped_mul")
 SEASONAL = {"seasonal_naive", "ets_none_add", "ets_add_add", "ets_damped_add", "ets_add_mul", "ets_damped_mul"}
 _ETS = {  # name -> (trend, damped, seasonal)
+    "ets_none_none": (None, False, None),
+    "ets_damped_none": ("add", True, None),
     "ets_none_add": (None, False, "add"),
     "ets_add_add": ("add", False, "add"),
     "ets_damped_add": ("add", True, "add"),
@@ -292,13 +297,14 @@ def usable_candidates(y, season_length: int, candidates=None) -> list[str]:
 def compute_rolling_origin(y, season_length: int, candidates=None, horizon: int = 12, origins: int = 4,
                            step: int | None = None) -> pd.DataFrame:
     """Each candidate forecast from ``origins`` past cut points (the last leaves exactly
-    ``horizon`` observations, the others ``step`` earlier each; by default a quarter of the horizon) and scored on what followed:
+    ``horizon`` observations, the others ``step`` earlier each; by default half the horizon, so
+    that four origins span a year and a half of a monthly series) and scored on what followed:
     one row per candidate × origin with ``mase_seasonal``, ``mase_lag1`` and the MAE. A candidate
     that cannot fit at an origin is left out there."""
     y = np.asarray(y, dtype=float)
     if horizon < 1 or origins < 1:
         raise ValueError(f"horizon and origins must be >= 1, got {horizon}, {origins}")
-    step = step or max(1, horizon // 4)
+    step = step or max(1, horizon // 2)
     m = season_length
     rows = []
     for k in range(origins):
@@ -321,19 +327,28 @@ def compute_rolling_origin(y, season_length: int, candidates=None, horizon: int 
 
 def select_forecaster(y, season_length: int, candidates=None, horizon: int = 12, origins: int = 4,
                       step: int | None = None) -> tuple[str, pd.DataFrame]:
-    """The candidate with the lowest mean ``mase_seasonal`` over the rolling origins (only those
-    scored at every origin compete; by MAE when a series repeats its season exactly), and the
-    scores per candidate, best first. With too little
+    """The candidate with the lowest ``rel_mae`` over the rolling origins: the geometric mean of
+    its MAE relative to the seasonal naive's at the same origins (Davydenko & Fildes' AvgRelMAE;
+    the naive's without a season; by MAE when a series repeats exactly), scored at two origins
+    at least; and the scores per candidate (mean MAE, ``mase_seasonal``, ``mase_lag1``,
+    ``rel_mae``), best first. With too little
     history for any backtest: seasonal naive when two seasons are there, else naive."""
     bt = compute_rolling_origin(y, season_length, candidates, horizon, origins, step)
     if bt.empty:
         fallback = "seasonal_naive" if season_length > 1 and len(np.asarray(y)) > season_length else "naive"
-        return fallback, pd.DataFrame(columns=["candidate", "n_origins", "mae", "mase_seasonal", "mase_lag1"])
+        return fallback, pd.DataFrame(columns=["candidate", "n_origins", "mae", "mase_seasonal", "mase_lag1", "rel_mae"])
+    # each origin's MAE relative to the benchmark's at the same origin (seasonal naive, or naive
+    # without a season), so that origins of different difficulty and candidates scored at fewer
+    # origins (the seasonal ETS needs two seasons) compare fairly; geometric mean over origins
+    bench = bt[bt.candidate == "seasonal_naive"].set_index("origin").mae
+    bench = bench.combine_first(bt[bt.candidate == "naive"].set_index("origin").mae)
+    bt = bt.assign(rel=bt.mae / bt.origin.map(bench).to_numpy())
     scores = bt.groupby("candidate").agg(n_origins=("origin", "size"), mae=("mae", "mean"), mase_seasonal=("mase_seasonal", "mean"),
-                                         mase_lag1=("mase_lag1", "mean"))
-    # a series that repeats exactly has no in-sample seasonal error to scale by: rank by MAE then
-    key = "mase_seasonal" if np.isfinite(scores.mase_seasonal).all() else "mae"
-    full = scores[scores.n_origins == scores.n_origins.max()].sort_values([key, "mae"])
+                                         mase_lag1=("mase_lag1", "mean"),
+                                         rel_mae=("rel", lambda r: float(np.exp(np.mean(np.log(r)))) if (r > 0).all() else np.nan))
+    # a series that repeats exactly has no error to compare with: rank by MAE then
+    key = "rel_mae" if np.isfinite(scores.rel_mae).all() else "mae"
+    full = scores[scores.n_origins >= min(2, scores.n_origins.max())].sort_values([key, "mae"])
     scores = scores.loc[list(full.index) + [c for c in scores.index if c not in full.index]].reset_index()
     return str(full.index[0]), scores
 
@@ -342,7 +357,7 @@ def backtest_horizon(n: int, season_length: int, origins: int = 3) -> int:
     """The longest backtest horizon up to a season that leaves more than a season of training at
     every origin (so that the seasonal naive competes everywhere); 1 at least."""
     for h in range(max(season_length, 1), 0, -1):
-        if h + (origins - 1) * max(1, h // 4) <= n - season_length - 1:
+        if h + (origins - 1) * max(1, h // 2) <= n - season_length - 1:
             return h
     return 1
 

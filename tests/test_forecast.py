@@ -72,12 +72,12 @@ def test_selector_picks_a_seasonal_model_that_beats_seasonal_naive():
 def test_rolling_origin_cut_points_and_usable_candidates():
     y = seasonal_series(n=60)
     bt = compute_rolling_origin(y, 12, candidates=("naive", "seasonal_naive"), horizon=12, origins=3)
-    # the last origin leaves 12 observations; the others 3 (a quarter of the horizon) earlier each
-    assert sorted(set(bt.origin)) == [42, 45, 48]
-    assert usable_candidates(y, 1) == ["naive", "ar1"]  # no season
+    # the last origin leaves 12 observations; the others 6 (half the horizon) earlier each
+    assert sorted(set(bt.origin)) == [36, 42, 48]
+    assert usable_candidates(y, 1) == ["naive", "ar1", "ets_none_none", "ets_damped_none"]  # no season
     assert "ets_add_mul" not in usable_candidates(y - 500, 12)  # a multiplicative season needs positive values
     assert "ets_add_add" not in usable_candidates(y[:25], 12)  # two seasons + 2 needed
-    assert backtest_horizon(24, 12) == 7 and backtest_horizon(60, 12) == 12
+    assert backtest_horizon(24, 12) == 5 and backtest_horizon(60, 12) == 12
     with pytest.raises(ValueError, match="unknown forecaster"):
         make_forecaster("prophet", 12)
 

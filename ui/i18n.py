@@ -799,6 +799,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "mase_lag1": ("MASE(一步朴素)", "MASE (lag-1 naive)"),
     "mase_seasonal": ("MASE(季节朴素)", "MASE (seasonal naive)"),
     "mase_seasonal_naive": ("季节朴素 MASE", "Seasonal naive MASE"),
+    "rel_mae": ("相对季节朴素的误差", "MAE relative to seasonal naive"),
     "forecast_model": ("预测方法", "Forecast method"),
     "origin": ("预测起点", "Forecast made on"),
     "mase_model": ("模型 MASE", "Model MASE"),
