@@ -11,7 +11,6 @@ Sign rules (docs/FORMULAS.md):
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
