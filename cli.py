@@ -10,6 +10,8 @@
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
                          [--oee-convention vorne|smrp|custom] [--oee-changeover availability|schedule]
                          [--oee-planned-as-loss] [--oee-target 0.85] [--oee-bottleneck]
+                         [--wc-basis month|quarter|year] [--wc-days actual|30/360|365] [--wc-balance closing|average]
+                         [--wc-sales revenue|credit_sales]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
 Exit codes: 0 success, 1 the data has problems (import rejected, validation findings, nothing
@@ -31,6 +33,7 @@ import time
 import sqlalchemy as sa
 
 from analytics.oee import CONVENTIONS, OeeSettings
+from analytics.working_capital import BALANCES, BASES, DAY_COUNTS, SALES_BASES, WorkingCapitalSettings
 from data_loaders import backup
 from data_loaders import engine as eng
 from data_loaders.docs import render_tables
@@ -201,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--oee-bottleneck", action="store_true", help="price the lost output of bottlenecks")
     r.add_argument("--price-variance-basis", choices=("usage", "purchase"), default="usage",
                    help="material price variance on quantity used (default) or at receipt on quantity purchased")
+    r.add_argument("--wc-basis", choices=BASES, default="month", help="working capital per month, quarter or year (default month)")
+    r.add_argument("--wc-days", choices=DAY_COUNTS, default="actual", help="day count: actual days, 30/360 or 365 (default actual)")
+    r.add_argument("--wc-balance", choices=BALANCES, default="closing",
+                   help="closing balances or the average (opening + closing) / 2 (default closing)")
+    r.add_argument("--wc-sales", choices=SALES_BASES, default="revenue", help="DSO over revenue or credit sales (default revenue)")
     args = parser.parse_args(argv)
     url = args.db or eng.configured_url()
 
@@ -255,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
                                    bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
                                    changeover_as=args.oee_changeover)
-            report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis)
+            wc = WorkingCapitalSettings(args.wc_basis, args.wc_days, args.wc_balance, args.wc_sales)
+            report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
             print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
             return 0
     except DatabaseBusy as exc:

@@ -11,8 +11,6 @@ Sign rules (docs/FORMULAS.md):
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -105,9 +103,11 @@ def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed
     remaining months, against the full-year budget.
 
     Methods: ``remaining_budget`` (the rest of the year lands on budget), ``run_rate`` (the
-    average actual month so far, for each remaining month), ``seasonal`` (Holt-Winters with a
-    12-month season on the line's monthly actual history, statsmodels; run rate where there are
-    fewer than 24 months of history).
+    average actual month so far, for each remaining month), ``seasonal`` (per line, the model
+    chosen by rolling-origin backtest among naive, seasonal naive, AR(1) and ETS with additive or
+    multiplicative season, analytics.forecast, with the season length of the periods' frequency;
+    run rate where there are fewer than two seasons of history). ``forecast_model`` names the
+    method or the chosen model of each line.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -123,13 +123,17 @@ def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed
     g["actual_ytd_amount"] = ytd.reindex(idx).fillna(0.0).to_numpy()
     g["remaining_budget_amount"] = rest_budget.reindex(idx).fillna(0.0).to_numpy()
     run_rate = g.actual_ytd_amount / months_done * len(remaining) if months_done else g.remaining_budget_amount
+    model = method
     if method == "remaining_budget":
         forecast = g.remaining_budget_amount
     elif method == "run_rate":
         forecast = run_rate
     else:
-        forecast = _seasonal_forecast(g, history, last_closed, len(remaining)).fillna(pd.Series(run_rate, index=g.index))
+        seasonal, chosen = _seasonal_forecast(g, history, last_closed, len(remaining))
+        forecast = seasonal.fillna(pd.Series(run_rate, index=g.index))
+        model = chosen.where(seasonal.notna(), "run_rate")
     g["forecast_rest_amount"] = np.asarray(forecast, dtype=float)
+    g["forecast_model"] = model
     g["landing_amount"] = g.actual_ytd_amount + g.forecast_rest_amount
     g["landing_variance_amount"] = g.landing_amount - g.budget_year_amount
     cost = g.line_type == "cost"
@@ -140,23 +144,32 @@ def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed
     return g
 
 
-def _seasonal_forecast(lines: pd.DataFrame, history: pd.DataFrame, last_closed: str, horizon: int) -> pd.Series:
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+def _seasonal_forecast(lines: pd.DataFrame, history: pd.DataFrame, last_closed: str, horizon: int) -> tuple[pd.Series, pd.Series]:
+    """Per line, the sum of the next ``horizon`` periods from the model chosen by rolling-origin
+    backtest (analytics.forecast) on its actual history, with the season length of the periods'
+    frequency (12 monthly, 4 quarterly); NaN where there are fewer than two seasons of history."""
+    from analytics.forecast import AutoForecaster, backtest_horizon, infer_season_length
 
     out = pd.Series(np.nan, index=lines.index)
+    chosen = pd.Series("", index=lines.index, dtype=object)
     if horizon == 0:
-        return out.fillna(0.0)
+        return out.fillna(0.0), chosen
     h = history[history.period <= last_closed]
+    if h.empty:
+        return out, chosen
+    m = infer_season_length(h.period.astype(str))
+    freq = {12: "M", 4: "Q", 1: "Y"}[m]
     for i, row in lines.iterrows():
-        series = h[(h.cost_center_id == row.cost_center_id) & (h.account_code == row.account_code)].set_index("period").actual_amount
-        if len(series) < 24:
+        series = h[(h.cost_center_id == row.cost_center_id) & (h.account_code == row.account_code)].groupby("period").actual_amount.sum()
+        if len(series) < 2 * m:
             continue
-        series = series.sort_index().reindex(pd.period_range(series.index.min(), last_closed, freq="M").astype(str), fill_value=0.0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = ExponentialSmoothing(series.to_numpy(dtype=float), trend=None, seasonal="add", seasonal_periods=12).fit()
-        out[i] = float(np.sum(fit.forecast(horizon)))
-    return out
+        full = pd.period_range(pd.Period(series.index.min(), freq=freq), pd.Period(last_closed, freq=freq), freq=freq)
+        series = series.reindex(full.astype(str), fill_value=0.0)
+        # backtest over up to a whole season, so that the peaks are judged whatever is left of the year
+        model = AutoForecaster(m, horizon=backtest_horizon(len(series), m), origins=3).fit(series.to_numpy(dtype=float))
+        out[i] = float(np.sum(model.point(horizon)))
+        chosen[i] = model.chosen_
+    return out, chosen
 
 
 def compute_controls(execution: pd.DataFrame, warn: float = 0.9, alert: float = 1.0, pace: float = 1.1,

@@ -10,21 +10,23 @@ The driver-based forecast turns open items and plans into dated cash events (doc
        next month); overheads paid in cash, from the budget, at month end.
 
 Inflows and outflows are positive amounts; the balance is opening + inflows − outflows. A
-statistical baseline (SARIMAX on weekly net flows, simulated paths for the bands) stands beside
-it and is backtested with MASE against a naive forecast.
+statistical baseline on weekly net flows stands beside it: the model chosen by rolling-origin
+backtest among naive, seasonal naive, AR(1) and ETS (analytics.forecast), with bands from
+simulated paths, itself backtested with MASE against the naive forecasts.
 
-Working capital (per month, 30-day convention is *not* used: the month's own days):
-DSO = receivables at month end / revenue of the month x days; DIO = inventories / cost of sales
-x days; DPO = payables / cost of sales x days; cash conversion cycle = DSO + DIO − DPO.
+Working capital (DSO, DIO, DPO, cash conversion cycle by month, quarter or year, with the day
+count and balance convention stated) is in analytics.working_capital.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from analytics import forecast as F
+from analytics import working_capital as W
 
 CASH_OVERHEAD_ACCOUNTS = ("510102", "510103", "510104", "6601", "6602")  # depreciation is not paid in cash
 INFLOW_SOURCES = ("receivables", "open_sales_orders", "planned_sales")
@@ -175,55 +177,53 @@ class CashBaseline:
     """A statistical baseline of weekly net cash flow (scikit-learn's contract: settings here,
     ``fit(history)`` returns self, ``predict(horizon)`` returns step, forecast, lower, upper).
 
-    SARIMAX(1,0,0) with a constant; the bands of the cumulative balance come from simulated
-    paths (``n_paths``), at ``level`` coverage.
+    The model is chosen among ``candidates`` (analytics.forecast: naive, seasonal naive with
+    ``season_length`` weeks, AR(1), ETS) by a rolling-origin backtest of ``horizon`` weeks;
+    ``chosen_`` names it and ``scores_`` holds the backtest. The bands of the cumulative
+    balance come from simulated paths (``n_paths``), at ``level`` coverage.
     """
 
-    def __init__(self, level: float = 0.8, n_paths: int = 500, seed: int = 0):
+    def __init__(self, level: float = 0.8, n_paths: int = 500, seed: int = 0, season_length: int = 52,
+                 candidates: tuple[str, ...] | None = None, horizon: int = 13, origins: int = 4):
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
         self.level, self.n_paths, self.seed = level, n_paths, seed
+        self.season_length, self.candidates, self.horizon, self.origins = season_length, candidates, horizon, origins
 
     def fit(self, history: pd.Series) -> "CashBaseline":
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
         y = np.asarray(history, dtype=float)
         if len(y) < 8:
             raise ValueError(f"need at least 8 weeks of history, got {len(y)}")
-        self.scale_ = float(np.std(y)) or 1.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.result_ = SARIMAX(y / self.scale_, order=(1, 0, 0), trend="c").fit(disp=False)
+        self.model_ = F.AutoForecaster(self.season_length, self.level, self.candidates, self.horizon, self.origins).fit(y)
+        self.chosen_, self.scores_ = self.model_.chosen_, self.model_.scores_
         return self
 
     def predict(self, horizon: int) -> pd.DataFrame:
-        fc = self.result_.get_forecast(horizon)
-        mean = np.asarray(fc.predicted_mean) * self.scale_
-        ci = np.asarray(fc.conf_int(alpha=1 - self.level)) * self.scale_
-        return pd.DataFrame({"step": np.arange(1, horizon + 1), "forecast": mean, "lower": ci[:, 0], "upper": ci[:, 1]})
+        return self.model_.predict(horizon)
 
     def predict_balance(self, opening: float, horizon: int) -> pd.DataFrame:
-        """The cumulative balance path: median and bands from simulated weekly flows."""
-        sims = self.result_.simulate(horizon, repetitions=self.n_paths, anchor="end",
-                                     rng=np.random.default_rng(self.seed)) * self.scale_
+        """The cumulative balance path: the forecast and bands from simulated weekly flows."""
+        sims = self.model_.simulate(horizon, self.n_paths, np.random.default_rng(self.seed))
         paths = opening + np.cumsum(np.asarray(sims).reshape(horizon, -1), axis=0)
         tail = (1 - self.level) / 2
-        return pd.DataFrame({"step": np.arange(1, horizon + 1), "forecast": opening + np.cumsum(self.predict(horizon).forecast.to_numpy()),
+        return pd.DataFrame({"step": np.arange(1, horizon + 1), "forecast": opening + np.cumsum(self.model_.point(horizon)),
                              "lower": np.quantile(paths, tail, axis=1), "upper": np.quantile(paths, 1 - tail, axis=1),
                              "lower_50": np.quantile(paths, 0.25, axis=1), "upper_50": np.quantile(paths, 0.75, axis=1)})
 
 
-def compute_mase(actual, forecast, training) -> float:
-    """Mean absolute scaled error: the forecast's MAE over the training series' one-step naive MAE."""
-    scale = float(np.mean(np.abs(np.diff(np.asarray(training, dtype=float)))))
-    if scale == 0:
-        return float("nan")
-    return float(np.mean(np.abs(np.asarray(actual, dtype=float) - np.asarray(forecast, dtype=float))) / scale)
+def compute_mase(actual, forecast, training, season_length: int = 1) -> float:
+    """Mean absolute scaled error: the forecast's MAE over the training series' naive MAE at lag
+    ``season_length`` (1: one-step naive). See analytics.forecast."""
+    return F.compute_mase(actual, forecast, training, season_length)
 
 
-def compute_backtest(weekly: pd.Series, origins: int = 12, horizon: int = 13, step: int = 4, model_factory=CashBaseline) -> pd.DataFrame:
+def compute_backtest(weekly: pd.Series, origins: int = 12, horizon: int = 13, step: int = 4, model_factory=CashBaseline,
+                     season_length: int = 52) -> pd.DataFrame:
     """Forecasts made at past weeks against what happened: for each origin, the baseline's and the
-    naive forecast's (last week repeated) MASE over the next ``horizon`` weeks."""
+    naive forecast's (last week repeated) MASE over the next ``horizon`` weeks, scaled by the
+    training series' one-step naive MAE (``mase_model``/``mase_lag1``, ``mase_naive``) and, with
+    more than a season of training, by its seasonal naive MAE (``mase_seasonal`` for the model,
+    ``mase_seasonal_naive`` for the seasonal naive forecast)."""
     y = weekly.astype(float)
     rows = []
     last_origin = len(y) - horizon
@@ -235,41 +235,24 @@ def compute_backtest(weekly: pd.Series, origins: int = 12, horizon: int = 13, st
         model = model_factory().fit(train)
         fc = model.predict(len(test)).forecast.to_numpy()
         naive = np.repeat(train.iloc[-1], len(test))
-        rows.append({"origin": train.index[-1] + pd.Timedelta(days=7), "mase_model": compute_mase(test, fc, train),
-                     "mase_naive": compute_mase(test, naive, train),
+        m = season_length if len(train) > season_length else None
+        snaive = F.SeasonalNaive(m).fit(train.to_numpy()).point(len(test)) if m else np.full(len(test), np.nan)
+        lag1 = compute_mase(test, fc, train)
+        rows.append({"origin": train.index[-1] + pd.Timedelta(days=7), "chosen": getattr(model, "chosen_", ""),
+                     "mase_model": lag1, "mase_naive": compute_mase(test, naive, train), "mase_lag1": lag1,
+                     "mase_seasonal": compute_mase(test, fc, train, m) if m else np.nan,
+                     "mase_seasonal_naive": compute_mase(test, snaive, train, m) if m else np.nan,
                      "actual_amount": float(test.sum()), "forecast_amount": float(fc.sum())})
-    return pd.DataFrame(rows).sort_values("origin").reset_index(drop=True) if rows else pd.DataFrame(
-        columns=["origin", "mase_model", "mase_naive", "actual_amount", "forecast_amount"])
+    cols = ["origin", "chosen", "mase_model", "mase_naive", "mase_lag1", "mase_seasonal", "mase_seasonal_naive", "actual_amount",
+            "forecast_amount"]
+    return pd.DataFrame(rows, columns=cols).sort_values("origin").reset_index(drop=True)
 
 
-def compute_working_capital(monthly: pd.DataFrame) -> pd.DataFrame:
-    """DSO, DIO, DPO and the cash conversion cycle per month from ledger movements by category
-    (balances are running sums; revenue and cost of sales are the month's)."""
-    net = monthly.assign(net=monthly.debit_amount - monthly.credit_amount).pivot_table(
-        index="period", columns="category", values="net", aggfunc="sum", fill_value=0.0).sort_index()
-    for c in ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales"):
-        if c not in net:
-            net[c] = 0.0
-    bal = net[["receivables", "payables", "raw_materials", "wip", "finished_goods"]].cumsum()
-    days = pd.PeriodIndex(net.index, freq="M").days_in_month
-    out = pd.DataFrame({"period": net.index})
-    out["receivables_amount"] = bal.receivables.to_numpy()
-    out["payables_amount"] = -bal.payables.to_numpy()
-    out["inventory_amount"] = (bal.raw_materials + bal.wip + bal.finished_goods).to_numpy()
-    out["revenue_amount"] = -net.revenue.to_numpy()
-    out["cost_of_sales_amount"] = net.cost_of_sales.to_numpy()
-    out["days_in_month"] = np.asarray(days)
-
-    def per_day(balance, flow):
-        return np.where(flow > 0, balance / np.where(flow > 0, flow, 1) * out.days_in_month, np.nan)
-
-    out["dso_days"] = per_day(out.receivables_amount, out.revenue_amount)
-    out["dio_days"] = per_day(out.inventory_amount, out.cost_of_sales_amount)
-    out["dpo_days"] = per_day(out.payables_amount, out.cost_of_sales_amount)
-    out["ccc_days"] = out.dso_days + out.dio_days - out.dpo_days
-    money = [c for c in out.columns if c.endswith("_amount")]
-    out[money] = out[money].round(2)
-    return out
+def compute_working_capital(monthly: pd.DataFrame, basis: str = "month", day_count: str = "actual", balance: str = "closing",
+                            sales_basis: str = "revenue", documents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """DSO, DIO, DPO and the cash conversion cycle per period from ledger movements by category
+    (and, where a plant has them, its documents): see analytics.working_capital."""
+    return W.compute_working_capital(W.compute_wc_months(monthly, documents), basis, day_count, balance, sales_basis)
 
 
 def compute_aging(items: pd.DataFrame, as_of, party_col: str) -> pd.DataFrame:

@@ -185,3 +185,59 @@ def load_customer_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
                          .where(*plant_conditions(si.c.plant_id, scope)).group_by(cr.c.customer_id, rec_p))
     out = inv.merge(rec, on=["customer_id", "period"], how="outer").fillna({"invoiced_amount": 0.0, "received_amount": 0.0})
     return out.sort_values(["customer_id", "period"]).reset_index(drop=True)
+
+
+def load_working_capital_ledger(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Per plant × period × account category (receivables, payables, raw materials, WIP,
+    finished goods, revenue, cost of sales; categories, never account codes) and whether the
+    lines are the opening-balance voucher (type ``OB``): debit and credit sums."""
+    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+    cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
+    is_opening = sa.case((v.c.voucher_type == "OB", 1), else_=0)
+    stmt = (
+        sa.select(vl.c.plant_id, vl.c.period, acc.c.category, is_opening.label("is_opening"),
+                  sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+        .join(v, v.c.voucher_no == vl.c.voucher_no)
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
+        .group_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
+    )
+    out = read_frame(engine, stmt)
+    out["is_opening"] = out.is_opening.astype(int).astype(bool)
+    return out
+
+
+def load_working_capital_documents(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Per plant × period from the documents: invoiced (net), credit sales (invoices due after
+    their date), received, supplier invoiced and paid amounts. Empty for a ledger-only dataset."""
+    from data_loaders.sqlfuncs import period_of
+
+    si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders
+    frames = []
+    with engine.connect() as conn:
+        p = period_of(si.c.invoice_date)
+        credit = sa.case((si.c.due_date > si.c.invoice_date, si.c.net_amount), else_=0)
+        frames.append(read_frame(conn, sa.select(si.c.plant_id, p.label("period"), sa.func.sum(si.c.net_amount).label("invoiced_amount"),
+                                                 sa.func.sum(credit).label("credit_sales_amount"))
+                                 .where(*plant_conditions(si.c.plant_id, scope)).group_by(si.c.plant_id, p)))
+        p = period_of(cr.c.receipt_date)
+        frames.append(read_frame(conn, sa.select(si.c.plant_id, p.label("period"), sa.func.sum(cr.c.amount).label("received_amount"))
+                                 .join(si, si.c.invoice_id == cr.c.invoice_id)
+                                 .where(*plant_conditions(si.c.plant_id, scope)).group_by(si.c.plant_id, p)))
+        p = period_of(pi.c.invoice_date)
+        frames.append(read_frame(conn, sa.select(po.c.plant_id, p.label("period"), sa.func.sum(pi.c.amount).label("supplier_invoiced_amount"))
+                                 .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
+                                 .where(*plant_conditions(po.c.plant_id, scope)).group_by(po.c.plant_id, p)))
+        p = period_of(sp.c.payment_date)
+        frames.append(read_frame(conn, sa.select(po.c.plant_id, p.label("period"), sa.func.sum(sp.c.amount).label("paid_amount"))
+                                 .join(pi, pi.c.supplier_invoice_id == sp.c.supplier_invoice_id)
+                                 .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
+                                 .where(*plant_conditions(po.c.plant_id, scope)).group_by(po.c.plant_id, p)))
+    cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
+    out = pd.DataFrame(columns=["plant_id", "period"])
+    for f in frames:
+        if not f.empty:
+            out = f if out.empty else out.merge(f, on=["plant_id", "period"], how="outer")
+    for c in cols:
+        out[c] = out[c].astype(float).fillna(0.0) if c in out else 0.0
+    return out[["plant_id", "period", *cols]].sort_values(["plant_id", "period"]).reset_index(drop=True)

@@ -6,13 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.data import CashScenario
+from ui.data import CashScenario, WorkingCapitalSettings
 from ui.drill import scroll_here
 from ui.figures import build_cash_fan, build_working_capital_figure, plotly_config
 from ui.format import days, money, money_divisor, money_unit, money_unit_label
 from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_table
+from ui.widgets import choice
 
 url, scope, currency = open_page("page_cash", applies=("plants",), note=t("cash_scope_note"))
 
@@ -28,7 +29,18 @@ with st.expander(t("cash_settings"), expanded=True):
     delay = c[1].slider(t("cash_delay"), 0, 90, 0, step=5, key="cash_delay")
     sales = c[2].slider(t("cash_sales"), -50, 50, 0, step=5, format="%d%%", key="cash_sales")
     shift = c[3].slider(t("cash_shift"), 0, 8, 0, key="cash_shift")
-r = data.cash(url, scope, CashScenario(extra_delay_days=delay, sales_change_pct=sales / 100.0, plan_shift_weeks=shift), float(min_cash))
+    st.markdown(f"**{t('cash_wc_settings')}**")
+    c = st.columns(4)
+    wc_basis = choice("selectbox", t("cash_wc_basis"), data.WC_BASES, lambda v: t(f"cash_wc_basis_{v}"), "cash_wc_basis", "month", where=c[0])
+    wc_days = choice("selectbox", t("cash_wc_days"), data.WC_DAY_COUNTS, lambda v: t(f"cash_wc_days_{v}"), "cash_wc_days", "actual",
+                     where=c[1])
+    wc_balance = choice("selectbox", t("cash_wc_balance"), data.WC_BALANCES, lambda v: t(f"cash_wc_balance_{v}"), "cash_wc_balance",
+                        "closing", where=c[2])
+    wc_sales = choice("selectbox", t("cash_wc_sales"), data.WC_SALES_BASES, lambda v: t(f"cash_wc_sales_{v}"), "cash_wc_sales",
+                      "revenue", where=c[3])
+wc_settings = WorkingCapitalSettings(wc_basis, wc_days, wc_balance, wc_sales)
+r = data.cash(url, scope, CashScenario(extra_delay_days=delay, sales_change_pct=sales / 100.0, plan_shift_weeks=shift), float(min_cash),
+              wc=wc_settings)
 weekly, gaps = r["weekly"], r["gaps_weekly"]
 wc = r["working_capital"]
 last = wc.iloc[-1] if len(wc) else None
@@ -69,6 +81,7 @@ render_table(r["monthly"], key="cash_monthly", currency=currency, export_name="c
 
 if r["baseline"] is not None:
     st.subheader(t("cash_baseline"))
+    st.caption(t("cash_baseline_model", m=r["baseline_model"]))
     render_table(r["baseline"][["period_start_date", "forecast", "lower", "upper", "driver_closing_amount", "difference_amount"]],
                  key="cash_baseline", currency=currency, export_name="cash_baseline")
 if r["backtest"] is not None and len(r["backtest"]):
@@ -76,7 +89,13 @@ if r["backtest"] is not None and len(r["backtest"]):
     st.subheader(t("cash_backtest"))
     st.caption(t("cash_backtest_summary", m=f"{bt.mase_model.mean():.2f}", n=f"{bt.mase_naive.mean():.2f}"))
     render_table(bt, key="cash_backtest", currency=currency, export_name="cash_backtest")
+if r["baseline_scores"] is not None and len(r["baseline_scores"]):
+    render_table(r["baseline_scores"], key="cash_baseline_scores", export_name="cash_baseline_candidates")
 
+st.caption(t("cash_wc_caption", b=t(f"cash_wc_basis_{wc_basis}"), d=t(f"cash_wc_days_{wc_days}"), s=t(f"cash_wc_balance_{wc_balance}"),
+             sales=t(f"cash_wc_sales_{wc_sales}"),
+             ar=t(f"cash_wc_source_{last.receivables_source}") if last is not None else "—",
+             ap=t(f"cash_wc_source_{last.payables_source}") if last is not None else "—"))
 st.plotly_chart(build_working_capital_figure(wc), width="stretch", config=plotly_config(), key="cash_wc")
 left, right = st.columns(2)
 with left:

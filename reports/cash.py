@@ -6,6 +6,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics import cash as A
+from analytics import working_capital as W
 from data_loaders import cash as C
 from data_loaders.queries import load_dataset_info
 from data_loaders.scope import Scope
@@ -17,9 +18,12 @@ def as_of_date(engine: Engine) -> pd.Timestamp:
 
 
 def cash_report(engine: Engine, scope: Scope, scenario: A.CashScenario = A.CashScenario(), min_cash: float = 0.0,
-                backtest: bool = True) -> dict:
-    """The 13-week and 12-month driver forecasts with their events, the statistical baseline and
-    its backtest, funding gaps under ``min_cash``, working capital by month and aging."""
+                backtest: bool = True, wc_basis: str = "month", wc_day_count: str = "actual", wc_balance: str = "closing",
+                wc_sales_basis: str = "revenue") -> dict:
+    """The 13-week and 12-month driver forecasts with their events, the statistical baseline (the
+    chosen model and its selection scores) and its backtest, funding gaps under ``min_cash``,
+    working capital per closed period of ``wc_basis`` (analytics.working_capital: day count,
+    closing or average balances, revenue or credit sales) and aging."""
     as_of = as_of_date(engine)
     plants = Scope(plants=scope.plants)
     position = C.load_cash_position(engine, as_of.date(), plants)
@@ -34,14 +38,15 @@ def cash_report(engine: Engine, scope: Scope, scenario: A.CashScenario = A.CashS
     monthly = A.compute_forecast(opening, events, as_of, "M", 12)
     history = A.compute_weekly_history(C.load_daily_cash_flow(engine, plants))
     history = history[history.index < as_of - pd.Timedelta(days=as_of.weekday())]
-    baseline = None
+    baseline, model = None, None
     if len(history) >= 8:
         model = A.CashBaseline().fit(history)
         baseline = model.predict_balance(opening, 13).assign(period_start_date=weekly.period_start_date.to_numpy())
         baseline["driver_closing_amount"] = weekly.closing_amount.to_numpy()
         baseline["difference_amount"] = (baseline.driver_closing_amount - baseline.forecast).round(2)
-    working = A.compute_working_capital(C.load_monthly_balances(engine, plants))
-    working = working[working.period < as_of.strftime("%Y-%m")].reset_index(drop=True)  # the open month is not closed yet
+    months = W.compute_wc_months(C.load_working_capital_ledger(engine, plants), C.load_working_capital_documents(engine, plants))
+    months = months[months.period < as_of.strftime("%Y-%m")]  # the open month is not closed yet
+    working = W.compute_working_capital(months, wc_basis, wc_day_count, wc_balance, wc_sales_basis)
     customer_dso = A.compute_customer_dso(C.load_customer_flows(engine, plants))
     customer_dso = customer_dso[customer_dso.period < as_of.strftime("%Y-%m")]
     last = (as_of.to_period("M") - 1).strftime("%Y-%m")
@@ -57,6 +62,8 @@ def cash_report(engine: Engine, scope: Scope, scenario: A.CashScenario = A.CashS
         "weekly": weekly,
         "monthly": monthly,
         "baseline": baseline,
+        "baseline_model": model.chosen_ if model is not None else None,
+        "baseline_scores": model.scores_ if model is not None else None,
         "backtest": A.compute_backtest(history) if backtest and len(history) >= 40 else None,
         "gaps_weekly": A.compute_funding_gaps(weekly, min_cash),
         "gaps_monthly": A.compute_funding_gaps(monthly, min_cash),

@@ -11,6 +11,7 @@ from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_producti
 from analytics.oee import OeeSettings
 from analytics.overhead import OVERHEAD_VIEWS
 from analytics.price_variance import PRICE_VARIANCE_BASES
+from analytics.working_capital import WorkingCapitalSettings
 from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report, flexible_budget_report
@@ -148,28 +149,45 @@ def _budget_section(engine: Engine, scope: Scope) -> dict | None:
     }
 
 
-def _cash_section(engine: Engine, scope: Scope) -> dict:
-    r = cash_report(engine, scope, backtest=False)
+WC_FIELDS = ["period", "first_month", "last_month", "n_months", "is_complete", "days", "receivables_amount", "inventory_amount",
+             "payables_amount", "sales_amount", "cost_of_sales_amount", "dso_days", "dio_days", "dpo_days", "ccc_days",
+             "receivables_source", "payables_source"]
+
+
+def _records(frame) -> list[dict]:
+    """Rows as JSON-ready dicts: NaN (a day count over a zero flow) becomes null."""
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _cash_section(engine: Engine, scope: Scope, wc: WorkingCapitalSettings) -> dict:
+    r = cash_report(engine, scope, backtest=False, wc_basis=wc.basis, wc_day_count=wc.day_count, wc_balance=wc.balance,
+                    wc_sales_basis=wc.sales_basis)
     weekly = r["weekly"][["period_start_date", "opening_amount", "inflow_amount", "outflow_amount", "closing_amount"]]
-    wc = r["working_capital"].tail(1)
+    working = r["working_capital"][WC_FIELDS].copy()
+    days_cols = ["days", "dso_days", "dio_days", "dpo_days", "ccc_days"]
+    working[days_cols] = working[days_cols].astype(float).round(1)
+    scores = r["baseline_scores"]
     return {
         "as_of": str(r["as_of"].date()),
         "opening_amount": round(r["opening"], 2),
         "weekly": weekly.assign(period_start_date=weekly.period_start_date.dt.strftime("%Y-%m-%d")).round(2).to_dict(orient="records"),
         "lowest_closing_amount": round(float(r["weekly"].closing_amount.min()), 2),
-        "working_capital": wc[["period", "dso_days", "dio_days", "dpo_days", "ccc_days"]].round(1).to_dict(orient="records"),
+        "working_capital": {"basis": wc.basis, "day_count": wc.day_count, "balance": wc.balance, "sales_basis": wc.sales_basis,
+                            "periods": _records(working)},
+        "baseline_model": r["baseline_model"],
+        "baseline_scores": _records(scores.round(4)) if scores is not None else None,
         "latest_payers": r["delays"].sort_values(ascending=False).head(3).round(1).to_dict(),
     }
 
 
 def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSettings(),
-               price_variance_basis: str = "usage") -> dict:
+               price_variance_basis: str = "usage", wc: WorkingCapitalSettings = WorkingCapitalSettings()) -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
     variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
-    with working capital, and data-quality counts. ``oee_settings``: the OEE conventions
-    (``cli.py report --oee-…``), the same object the OEE page builds from its settings;
-    ``price_variance_basis`` (``usage`` or ``purchase``, see ``analytics.price_variance``) picks
-    the headline material price variance."""
+    with its baseline model and working capital for every closed period under ``wc``, and
+    data-quality counts. ``oee_settings``: the OEE conventions (``cli.py report --oee-…``), the
+    same object the OEE page builds from its settings; ``price_variance_basis`` (``usage`` or
+    ``purchase``, see ``analytics.price_variance``) picks the headline material price variance."""
     if price_variance_basis not in PRICE_VARIANCE_BASES:
         raise ValueError(f"price_variance_basis must be one of {PRICE_VARIANCE_BASES}, got {price_variance_basis!r}")
     info = q.load_dataset_info(engine)
@@ -186,7 +204,7 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
         "oee": oee_section(engine, scope, oee_settings),
         "profitability": _profitability_section(engine, scope, price_variance_basis),
         "budget": _budget_section(engine, scope),
-        "cash": _cash_section(engine, scope),
+        "cash": _cash_section(engine, scope, wc),
         "data_quality": {
             "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine))),
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),

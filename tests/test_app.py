@@ -426,6 +426,29 @@ def test_cash_scenario_lowers_the_curve_and_can_open_a_gap(app):
     assert any("这一周的资金收付" in m.value for m in at.markdown)
 
 
+def _wc_table(at: AppTest):
+    """The working-capital table: the one with a day-count column."""
+    found = [d.value for d in at.dataframe if "天数口径" in d.value.columns]
+    assert len(found) == 1, len(found)
+    return found[0]
+
+
+def test_cash_working_capital_settings_change_the_periods(app):
+    at = _open(app, "pages/cash.py", errors_expected=True)
+    monthly = _wc_table(at)
+    assert str(monthly.iloc[-1, 0]) == "2026-10"  # the last closed month (as of 2026-11-22)
+    at.selectbox(key="cash_wc_basis.zh").set_value("quarter")
+    at.selectbox(key="cash_wc_days.zh").set_value("365")
+    at.selectbox(key="cash_wc_balance.zh").set_value("average")
+    at.run()
+    assert not at.exception
+    quarterly = _wc_table(at)
+    assert str(quarterly.iloc[-1, 0]) == "2026Q4" and len(quarterly) < len(monthly)
+    days = quarterly.set_index(quarterly.columns[0])["天数"]
+    assert days["2026Q3"] == pytest.approx(365 / 4)  # a full quarter on the 365-day count
+    assert any("365 天/年" in c.value and "平均余额" in c.value for c in at.caption)
+
+
 def test_a_sample_from_an_older_contract_is_rebuilt(tmp_path, monkeypatch, small_sample):
     import sqlalchemy as sa
 

@@ -71,6 +71,24 @@ def test_report_price_variance_basis_setting(built, capsys):
     assert exc.value.code == 2
 
 
+def test_report_working_capital_settings_every_period(built, capsys):
+    capsys.readouterr()
+    assert cli.main(["--db", built, "report", "--wc-basis", "quarter", "--wc-days", "365", "--wc-balance", "average"]) == 0
+    wc = json.loads(capsys.readouterr().out)["cash"]["working_capital"]
+    assert (wc["basis"], wc["day_count"], wc["balance"], wc["sales_basis"]) == ("quarter", "365", "average", "revenue")
+    periods = wc["periods"]
+    # the books open in 2024-11 and the last closed month is 2026-10: 2024Q4 (2 months) … 2026Q4 (1 month), every quarter
+    assert [p["period"] for p in periods] == ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    full = [p for p in periods if p["is_complete"]]
+    assert len(full) == 7 and all(p["days"] == 91.2 for p in full)  # 365 / 4 = 91.25, shown to one decimal
+    q = full[-1]
+    assert q["dso_days"] == pytest.approx(q["receivables_amount"] / q["sales_amount"] * 91.25, abs=0.06)
+    assert q["receivables_source"] == "documents"
+    with pytest.raises(SystemExit) as exit_:  # argparse refuses an unknown day count
+        cli.main(["--db", built, "report", "--wc-days", "360"])
+    assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
 def test_validate_clean_database(built, capsys):
     assert cli.main(["--db", built, "validate"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True

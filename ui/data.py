@@ -9,7 +9,8 @@ by any process is seen on the next rerun, in every session, and an unreachable d
 the figures cached under its last known version, labelled stale. Pages call these functions and never run SQL; the few
 settings types, constants and the one what-if formula pages need (``VoucherFilter``,
 ``OeeSettings``, ``CashScenario``, ``SHIFTS``, ``VARIANCES``, ``TARGET_VARIANCE_RATE``,
-``LANDING_METHODS``, ``compute_what_if``, ``OVERHEAD_VIEWS``, ``compute_overhead_view``, ``PRICE_VARIANCE_BASES``) are re-exported here so that pages import ``ui`` only.
+``LANDING_METHODS``, ``compute_what_if``, ``OVERHEAD_VIEWS``, ``compute_overhead_view``, ``PRICE_VARIANCE_BASES``,
+``WorkingCapitalSettings`` and the ``WC_*`` choices) are re-exported here so that pages import ``ui`` only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ import streamlit as st
 from analytics.budget import METHODS as LANDING_METHODS  # noqa: F401 - re-exported for pages
 from analytics.budget import compute_what_if  # noqa: F401 - re-exported for pages
 from analytics.cash import CashScenario  # noqa: F401 - re-exported for pages
+from analytics.working_capital import BALANCES as WC_BALANCES  # noqa: F401 - re-exported for pages
+from analytics.working_capital import BASES as WC_BASES  # noqa: F401 - re-exported for pages
+from analytics.working_capital import DAY_COUNTS as WC_DAY_COUNTS  # noqa: F401 - re-exported for pages
+from analytics.working_capital import SALES_BASES as WC_SALES_BASES  # noqa: F401 - re-exported for pages
+from analytics.working_capital import WorkingCapitalSettings
 from analytics.ledger import (
     compute_kpis,
     compute_monthly_pnl,
@@ -672,5 +678,7 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
 @_busy
 @_versioned
 @st.cache_data(ttl=TTL, show_spinner=False)
-def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True) -> dict:
-    return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest)
+def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True,
+         wc: WorkingCapitalSettings = WorkingCapitalSettings()) -> dict:
+    return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest, wc.basis, wc.day_count, wc.balance,
+                                    wc.sales_basis)

@@ -349,10 +349,10 @@ def build_oee_trend_figure(frame: pd.DataFrame, x: str, target: float | None = N
 
 
 def build_working_capital_figure(wc: pd.DataFrame, *, max_series: int = MAX_SERIES, series: list[str] | None = None) -> go.Figure:
-    """DSO, DIO, DPO and the cash conversion cycle per month; ``series`` picks among
+    """DSO, DIO, DPO and the cash conversion cycle per period (month, quarter or year); ``series`` picks among
     ``dso_days``, ``dio_days``, ``dpo_days``, ``ccc_days``."""
     cols = [c for c in ("dso_days", "dio_days", "dpo_days", "ccc_days") if c in wc.columns]
-    long = wc.melt(id_vars="period", value_vars=cols, var_name="measure", value_name="days")
+    long = wc[["period", *cols]].melt(id_vars="period", value_vars=cols, var_name="measure", value_name="days")
     long = long.assign(measure=pd.Categorical(long.measure, categories=cols, ordered=True))
     return _line_chart(long, "period", "days", "measure", t("chart_working_capital"), t("axis_days"), ",.0f", ",.1f",
                        height=400, max_series=max_series, series=series, names={c: t(f"wc_{c}") for c in cols})

@@ -1,0 +1,219 @@
+"""Working capital: DSO, DIO, DPO and the cash conversion cycle by month, quarter or year.
+
+DSO = receivables / sales × days        DIO = inventory / cost of sales × days
+DPO = payables / cost of sales × days   CCC = DSO + DIO − DPO
+
+* ``basis``: the period the flows (sales, cost of sales) are summed over: ``month``, ``quarter``
+  or ``year``;
+* ``day_count``: the days of that period: ``actual`` (the calendar days of its months: 90 for
+  Q1 2025, 366 for 2024), ``30/360`` (30 a month, 90 a quarter, 360 a year) or ``365`` (365 a
+  year, 365/4 a quarter, 365/12 a month); a period with months missing counts the months it has;
+* ``balance``: ``closing`` (the balance at the period's end) or ``average`` ((opening + closing)
+  / 2, opening being the balance at the end of the period before);
+* ``sales_basis``: ``revenue`` (the ledger's revenue accounts) or ``credit_sales`` (sales on
+  account: invoices with a due date after their date, or, from the ledger alone, the debits to
+  the receivable accounts).
+
+Balances come from the documents where a plant has them (receivables = invoices − receipts to
+date; payables = supplier invoices − payments to date) and from the ledger's balance-sheet
+accounts otherwise, by the accounts' category (receivables, raw_materials + wip +
+finished_goods, payables), never by account code. Inventory always comes from the ledger.
+Amounts are positive balances; days are NaN where the flow is zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+BASES = ("month", "quarter", "year")
+DAY_COUNTS = ("actual", "30/360", "365")
+BALANCES = ("closing", "average")
+SALES_BASES = ("revenue", "credit_sales")
+INVENTORY = ("raw_materials", "wip", "finished_goods")
+STOCKS = ("receivables", "inventory", "payables")
+MONTHLY_COLUMNS = ["period", *(f"{s}_opening_amount" for s in STOCKS), *(f"{s}_amount" for s in STOCKS), "revenue_amount",
+                   "credit_sales_amount", "cost_of_sales_amount", "receivables_source", "payables_source"]
+
+
+@dataclass(frozen=True)
+class WorkingCapitalSettings:
+    """How working capital is measured (see the module): period basis, day count,
+    closing or average balances, revenue or credit sales."""
+
+    basis: str = "month"
+    day_count: str = "actual"
+    balance: str = "closing"
+    sales_basis: str = "revenue"
+
+    def __post_init__(self):
+        for name, allowed in (("basis", BASES), ("day_count", DAY_COUNTS), ("balance", BALANCES), ("sales_basis", SALES_BASES)):
+            _check(name, getattr(self, name), allowed)
+
+
+def _check(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def compute_ledger_months(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per plant × month from the ledger's movements by category (columns plant_id, period,
+    category, debit_amount, credit_amount, and optionally is_opening for the opening-balance
+    voucher, whose amounts are the first month's opening balances): opening and closing balances
+    of receivables, inventory and payables (positive),
+    revenue (credit − debit), credit sales (debits to receivables outside the opening voucher)
+    and cost of sales (debit − credit)."""
+    d = ledger.copy()
+    if "plant_id" not in d:
+        d["plant_id"] = None
+    d["plant_id"] = d.plant_id.fillna("")
+    opening = d.is_opening.astype(bool) if "is_opening" in d else pd.Series(False, index=d.index)
+    d["net"] = d.debit_amount.astype(float) - d.credit_amount.astype(float)
+    d["stock"] = d.category.replace({c: "inventory" for c in INVENTORY})
+    cols = ["receivables", "inventory", "payables", "revenue", "cost_of_sales"]
+    move = d.pivot_table(index=["plant_id", "period"], columns="stock", values="net", aggfunc="sum", fill_value=0.0)
+    move = move.reindex(columns=cols, fill_value=0.0)
+    months = _all_months(move.index)
+    move = move.reindex(months, fill_value=0.0)
+    # the opening-balance voucher is the balance brought forward, not a movement of its month
+    flow = d[~opening].pivot_table(index=["plant_id", "period"], columns="stock", values="net", aggfunc="sum", fill_value=0.0)
+    flow = flow.reindex(columns=cols, fill_value=0.0).reindex(months, fill_value=0.0)
+    credit = d[(d.category == "receivables") & ~opening].groupby(["plant_id", "period"]).debit_amount.sum().astype(float)
+    out = pd.DataFrame(index=months)
+    sign = {"receivables": 1.0, "inventory": 1.0, "payables": -1.0}
+    for s in STOCKS:
+        closing = move[s].groupby(level="plant_id").cumsum() * sign[s]
+        out[f"{s}_amount"] = closing
+        out[f"{s}_opening_amount"] = closing - flow[s] * sign[s]
+    out["revenue_amount"] = -move.revenue
+    out["credit_sales_amount"] = credit.reindex(months, fill_value=0.0)
+    out["cost_of_sales_amount"] = move.cost_of_sales
+    out["receivables_source"] = out["payables_source"] = "ledger"
+    return out.reset_index()
+
+
+def compute_document_months(documents: pd.DataFrame) -> pd.DataFrame:
+    """Per plant × month from the documents (columns plant_id, period, invoiced_amount,
+    credit_sales_amount, received_amount, supplier_invoiced_amount, paid_amount): opening and
+    closing receivables (invoiced − received to date) and payables (supplier invoiced − paid to
+    date), and credit sales. Zero before a plant's first document."""
+    d = documents.copy()
+    d["plant_id"] = d.plant_id.fillna("")
+    flows = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
+    g = d.groupby(["plant_id", "period"])[flows].sum().astype(float)
+    g = g.reindex(_all_months(g.index), fill_value=0.0)
+    out = pd.DataFrame(index=g.index)
+    for stock, plus, minus in (("receivables", "invoiced_amount", "received_amount"), ("payables", "supplier_invoiced_amount", "paid_amount")):
+        move = g[plus] - g[minus]
+        out[f"{stock}_amount"] = move.groupby(level="plant_id").cumsum()
+        out[f"{stock}_opening_amount"] = out[f"{stock}_amount"] - move
+    out["credit_sales_amount"] = g.credit_sales_amount
+    out["invoiced_amount"] = g.invoiced_amount
+    out["has_receivables"] = (g.invoiced_amount.abs() + g.received_amount.abs()).groupby(level="plant_id").transform("sum") > 0
+    out["has_payables"] = (g.supplier_invoiced_amount.abs() + g.paid_amount.abs()).groupby(level="plant_id").transform("sum") > 0
+    return out.reset_index()
+
+
+def _all_months(index: pd.MultiIndex) -> pd.MultiIndex:
+    """Every month from each plant's first to the last month overall (balances carry forward)."""
+    if len(index) == 0:
+        return pd.MultiIndex.from_tuples([], names=["plant_id", "period"])
+    last = max(index.get_level_values("period"))
+    pairs = []
+    for plant, first in pd.Series(index.get_level_values("period"), index=index.get_level_values("plant_id")).groupby(level=0).min().items():
+        pairs += [(plant, str(p)) for p in pd.period_range(first, last, freq="M")]
+    return pd.MultiIndex.from_tuples(pairs, names=["plant_id", "period"])
+
+
+def compute_wc_months(ledger: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per month (``MONTHLY_COLUMNS``) summed over plants: each plant's receivables and
+    payables from its documents when it has any, else from its ledger; inventory, revenue and
+    cost of sales from the ledger; credit sales from invoices where they are the source. The
+    ``*_source`` columns say ``documents``, ``ledger`` or ``mixed`` (plants differ)."""
+    led = compute_ledger_months(ledger)
+    if documents is not None and not documents.empty:
+        doc = compute_document_months(documents)
+        keys = ["plant_id", "period"]
+        led = led.merge(doc, on=keys, how="outer", suffixes=("", "_doc"))
+        for stock, flag in (("receivables", "has_receivables"), ("payables", "has_payables")):
+            use = led.groupby("plant_id")[flag].transform(lambda s: s.fillna(False).astype(bool).any())
+            for col in (f"{stock}_amount", f"{stock}_opening_amount"):
+                led[col] = np.where(use, led[f"{col}_doc"], led[col])
+            led[f"{stock}_source"] = np.where(use, "documents", "ledger")
+        use = led.groupby("plant_id").has_receivables.transform(lambda s: s.fillna(False).astype(bool).any())
+        led["credit_sales_amount"] = np.where(use, led.credit_sales_amount_doc, led.credit_sales_amount)
+        # a month one side lacks: balances carry forward (zero before the first), flows are zero
+        stocks = [c for c in led.columns if c.startswith(STOCKS) and c.endswith("_amount")]
+        led = led.sort_values(keys).reset_index(drop=True)
+        led[stocks] = led.groupby("plant_id")[stocks].ffill().fillna(0.0)
+        led = led.fillna({c: 0.0 for c in led.columns if c.endswith("_amount")})
+    money = [c for c in MONTHLY_COLUMNS if c.endswith("_amount")]
+    g = led.groupby("period").agg({**{c: "sum" for c in money},
+                                   "receivables_source": lambda s: s.iloc[0] if s.nunique() == 1 else "mixed",
+                                   "payables_source": lambda s: s.iloc[0] if s.nunique() == 1 else "mixed"})
+    return g.reset_index()[MONTHLY_COLUMNS].sort_values("period").reset_index(drop=True)
+
+
+def period_label(month: str, basis: str) -> str:
+    """``2026-05`` as the period of ``basis``: ``2026-05``, ``2026Q2`` or ``2026``."""
+    _check("basis", basis, BASES)
+    p = pd.Period(month, freq="M")
+    return month if basis == "month" else f"{p.year}Q{p.quarter}" if basis == "quarter" else str(p.year)
+
+
+def period_days(months, day_count: str) -> float:
+    """The days of a span of months under ``day_count`` (see module)."""
+    _check("day_count", day_count, DAY_COUNTS)
+    months = list(months)
+    if day_count == "actual":
+        return float(sum(pd.Period(m, freq="M").days_in_month for m in months))
+    return (30.0 if day_count == "30/360" else 365.0 / 12.0) * len(months)
+
+
+def compute_working_capital(months: pd.DataFrame, basis: str = "month", day_count: str = "actual", balance: str = "closing",
+                            sales_basis: str = "revenue") -> pd.DataFrame:
+    """DSO, DIO, DPO and CCC per period of ``basis`` from monthly balances and flows
+    (``compute_wc_months``): one row per period, with the settings, the months and days counted,
+    the balances used, the sales and cost of sales, and ``is_complete`` (all its months present).
+
+    >>> # Q1 2025, actual days 31 + 28 + 31 = 90: receivables 120,000, revenue 360,000
+    >>> # DSO = 120,000 / 360,000 × 90 = 30.0
+    """
+    for name, value, allowed in (("basis", basis, BASES), ("day_count", day_count, DAY_COUNTS), ("balance", balance, BALANCES),
+                                 ("sales_basis", sales_basis, SALES_BASES)):
+        _check(name, value, allowed)
+    cols = ["period", "basis", "day_count", "balance", "sales_basis", "first_month", "last_month", "n_months", "is_complete", "days",
+            "receivables_amount", "inventory_amount", "payables_amount", "sales_amount", "revenue_amount", "cost_of_sales_amount",
+            "dso_days", "dio_days", "dpo_days", "ccc_days", "receivables_source", "payables_source"]
+    if months.empty:
+        return pd.DataFrame(columns=cols)
+    m = months.sort_values("period").assign(bucket=lambda f: [period_label(p, basis) for p in f.period])
+    size = {"month": 1, "quarter": 3, "year": 12}[basis]
+    rows = []
+    for bucket, part in m.groupby("bucket", sort=True):
+        first, last = part.iloc[0], part.iloc[-1]
+        row = {"period": bucket, "basis": basis, "day_count": day_count, "balance": balance, "sales_basis": sales_basis,
+               "first_month": first.period, "last_month": last.period, "n_months": len(part), "is_complete": len(part) == size,
+               "days": period_days(part.period, day_count)}
+        for s in STOCKS:
+            closing = float(last[f"{s}_amount"])
+            row[f"{s}_amount"] = closing if balance == "closing" else (float(first[f"{s}_opening_amount"]) + closing) / 2
+        row["revenue_amount"] = float(part.revenue_amount.sum())
+        row["sales_amount"] = float(part[f"{sales_basis}_amount"].sum())
+        row["cost_of_sales_amount"] = float(part.cost_of_sales_amount.sum())
+        row["receivables_source"], row["payables_source"] = last.receivables_source, last.payables_source
+        rows.append(row)
+    out = pd.DataFrame(rows)
+
+    def per_day(stock, flow):
+        return np.where(flow > 0, stock / np.where(flow > 0, flow, 1) * out.days, np.nan)
+
+    out["dso_days"] = per_day(out.receivables_amount, out.sales_amount)
+    out["dio_days"] = per_day(out.inventory_amount, out.cost_of_sales_amount)
+    out["dpo_days"] = per_day(out.payables_amount, out.cost_of_sales_amount)
+    out["ccc_days"] = out.dso_days + out.dio_days - out.dpo_days
+    money = [c for c in out.columns if c.endswith("_amount")]
+    out[money] = out[money].astype(float).round(2)
+    return out[cols]
