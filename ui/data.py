@@ -114,6 +114,17 @@ def _busy(fn):
     return wrapper
 
 
+def frame(fn):
+    """A cached read keyed on the data's version: ``fn(url, …)`` is called with the run's
+    ``Source`` in place of the URL, so an import is seen on the next run."""
+    return _versioned(st.cache_data(ttl=TTL, show_spinner=False)(fn))
+
+
+def figure(fn):
+    """``frame`` for work that may take a while: "calculating…" shows after half a second."""
+    return _busy(frame(fn))
+
+
 def database_url() -> str:
     """``$BFI_DATABASE_URL``, else ``[database] url`` in secrets.toml, else the embedded sample."""
     secrets_url = None
@@ -322,8 +333,7 @@ def knows(url: str) -> bool:
 
 
 # --------------------------------------------------------------------------- partial databases
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def schema_gaps(url: str) -> dict:
     """``{"missing_tables": [...], "missing_columns": {table: [...]}}`` (one inspector pass per
     data version)."""
@@ -339,16 +349,14 @@ def missing(url: str, tables) -> list[str]:
     return out
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def dataset_info(url: str) -> dict:
     if "dataset_info" in schema_gaps(url)["missing_tables"]:
         return {}
     return q.load_dataset_info(get_engine(url))
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def filter_options(url: str) -> dict:
     """Periods, plants and families for the filters, and the as-of date (the default month is
     the one before it)."""
@@ -357,8 +365,7 @@ def filter_options(url: str) -> dict:
     return options
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def table_stats(url: str) -> pd.DataFrame:
     """One row per contract table: ``n_rows`` (empty for a missing table), ``is_missing``,
     ``missing_columns`` and the date range."""
@@ -367,54 +374,41 @@ def table_stats(url: str) -> pd.DataFrame:
     return frame.assign(missing_columns=frame.table_name.map(lambda n: ", ".join(gaps["missing_columns"].get(n, []))))
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
     return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope))
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def kpis(url: str, scope: Scope) -> dict:
     cash = q.load_cash_balances(get_engine(url), scope)
     return compute_kpis(monthly_pnl(url, scope), production_monthly(url, scope), cash)
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
     return q.load_trial_balance(get_engine(url), scope)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
     "comparison"); ``choice`` (``period_choice()``) sets the comparisons, None = a custom span."""
     return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def trial_balance_balances(url: str, scope: Scope) -> dict:
     """``{"accounts", "totals"}``: opening, debit, credit, closing per account, and the checks."""
     return reports_ledger.trial_balance_report(get_engine(url), scope)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def work_orders(url: str, scope: Scope, limit: int = 5000) -> pd.DataFrame:
     return q.load_work_orders(get_engine(url), scope, limit)
 
@@ -422,23 +416,17 @@ def work_orders(url: str, scope: Scope, limit: int = 5000) -> pd.DataFrame:
 WIP_TIE_TABLES = ("work_orders", "work_centers", "voucher_lines", "material_issues", "labor_logs", "machine_events")
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def wip_tie(url: str) -> pd.DataFrame:
     return compute_wip_tie(q.load_work_order_cost_facts(get_engine(url)))
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def unbalanced_vouchers(url: str) -> pd.DataFrame:
     return q.load_unbalanced_vouchers(get_engine(url))
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def validation_findings(url: str) -> pd.DataFrame:
     return validate_database(get_engine(url))
 
@@ -577,8 +565,7 @@ def context() -> tuple[str, Scope, str]:
 
 
 # --------------------------------------------------------------------------- drill-down
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def lineage_options(url: str) -> dict:
     opts = lineage.load_lineage_options(get_engine(url))
     acc = opts["accounts"].assign(name=lambda d: d.account_name + " " + d.account_name_en.fillna(""))
@@ -597,87 +584,66 @@ def subtree(url: str, kind: str, root: str | None) -> tuple[str, ...]:
     return compute_subtree(opts["cost_centers"], "cost_center_id", "parent_id", root)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, page_size: int) -> tuple[pd.DataFrame, int]:
     return lineage.load_voucher_page(get_engine(url), scope, f, page, page_size)
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def voucher_detail(url: str, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     engine = get_engine(url)
     return lineage.load_voucher(engine, voucher_no), lineage.load_voucher_lines(engine, voucher_no)
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def source_document(url: str, source_doc_type: str, source_doc_id: str) -> pd.DataFrame:
     return lineage.load_source_document(get_engine(url), source_doc_type, source_doc_id)
 
 
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@frame
 def work_order_search(url: str, scope: Scope, text: str) -> pd.DataFrame:
     return lineage.search_work_orders(get_engine(url), scope, text)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def work_order_trace(url: str, work_order_id: str) -> dict | None:
     return reports_lineage.work_order_trace(get_engine(url), work_order_id)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def reconciliation(url: str, scope: Scope, tolerance: float) -> dict:
     return reports_lineage.reconciliation(get_engine(url), scope, tolerance)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
     return reports_oee.oee_report(get_engine(url), scope, settings)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def profitability(url: str, scope: Scope) -> dict:
     return reports_profitability.profitability_report(get_engine(url), scope)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
     return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def flexible_budget(url: str, scope: Scope, version: str) -> dict | None:
     """Sales variances by product and the flexible budget by line (None without a sales budget)."""
     return reports_budget.flexible_budget_report(get_engine(url), scope, version)
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) -> pd.DataFrame:
     """The voucher lines behind one budget cell, the cost center and account with everything below."""
     return budget_loaders.load_lines_for_cell(get_engine(url), scope, subtree(url, "cost_center", cost_center),
                                               subtree(url, "account", account))
 
 
-@_busy
-@_versioned
-@st.cache_data(ttl=TTL, show_spinner=False)
+@figure
 def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True,
          wc: WorkingCapitalSettings = WorkingCapitalSettings()) -> dict:
     return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest, wc.basis, wc.day_count, wc.balance,
