@@ -218,7 +218,7 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     seg = segments[segments.state.isin(states)]
     r = rates.set_index("work_center_id")
     per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min),
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min).astype(float),
                      reason=seg.reason_code.fillna(seg.state).astype(str))
     by_reason = seg.groupby(["reason", "state"], as_index=False).agg(loss_min=("minutes", "sum"), loss_cost_amount=("cost", "sum"))
     extra = pd.DataFrame([
@@ -250,7 +250,7 @@ def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, r
         net_run_min=("net", "sum"), scrap_cost_amount=("scrap_cost", "sum"),
     )
     m = mins.merge(per_wo, on="work_order_id", how="inner")
-    rate = m.work_center_id.map(per_min)
+    rate = m.work_center_id.map(per_min).astype(float)  # an empty str column maps to str
     speed = (m.running + m.reduced_speed - m.net_run_min).clip(lower=0)
     m["time_loss_cost_amount"] = (m.breakdown + m.setup + m.minor_stop + speed) * rate
     m["loss_cost_amount"] = (m.time_loss_cost_amount + m.scrap_cost_amount).round(2)
@@ -274,9 +274,9 @@ def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rate
     per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
     states = RUN_STATES + DOWN_STATES + (PLANNED_STATES if settings.planned_stops_count_as_loss else ())
     seg = segments[segments.work_order_id.notna() & segments.state.isin(states)]
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min))
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min).astype(float))
     wo_cost = seg.groupby("work_order_id").cost.sum()
-    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min) * output.good_qty)
+    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min).astype(float) * output.good_qty)
     per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
     wo_product = o.groupby("work_order_id").product_id.first()
     per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()

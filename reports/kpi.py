@@ -1,7 +1,17 @@
-"""The KPI report for a scope, as JSON-ready data (the CLI's ``report`` command)."""
+"""The KPI report for a scope, as JSON-ready data (the CLI's ``report`` command).
+
+Any scope and any subset of the contract's tables give a report: a section with nothing to
+show is ``null`` and ``empty`` names why (``{"oee": "no machine events in the scope"}``),
+ratios with a zero base are ``null``, never NaN (docs/FORMULAS.md, "Empty sections").
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
@@ -36,8 +46,10 @@ def _profitability_section(engine: Engine, scope: Scope) -> dict | None:
     keep = ["revenue_amount", "std_cost_amount", "variance_amount", "oee_loss_amount", "contribution_amount", "gross_profit_amount",
             "contribution_pct", "gross_margin_pct"]
     vt = r["variance_total"]
-    variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
-    variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
+    variances = None  # sales but no completed work order in the scope: no variance to split
+    if vt is not None:
+        variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
+        variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
     return {
         **{k: round(float(r["total"][k]), 4) for k in keep},
         "by_family": r["by_family"][["family"] + keep].round(4).to_dict(orient="records"),
@@ -77,16 +89,58 @@ def _cash_section(engine: Engine, scope: Scope) -> dict:
     }
 
 
+EMPTY_REASONS = {
+    "monthly": "no vouchers in the scope",
+    "oee": "no machine events in the scope",
+    "profitability": "no sales and no completed work orders in the scope",
+    "profitability.variances": "no completed work orders in the scope",
+    "budget": "no budget for the scope's year",
+    "cash.working_capital": "no closed month with ledger balances",
+}
+
+
+def json_safe(value):
+    """``value`` with NaN and infinities as None and numpy / pandas scalars as plain Python, so
+    that ``json.dumps(..., allow_nan=False)`` always succeeds (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat() if not pd.isna(value) else None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def empty_sections(report: dict) -> dict[str, str]:
+    """Why each empty section of a KPI report is empty (section name -> reason)."""
+    out = {}
+    for name in ("monthly", "oee", "profitability", "budget"):
+        if not report.get(name):
+            out[name] = EMPTY_REASONS[name]
+    if report.get("profitability") and report["profitability"].get("variances") is None:
+        out["profitability.variances"] = EMPTY_REASONS["profitability.variances"]
+    if not report["cash"]["working_capital"]:
+        out["cash.working_capital"] = EMPTY_REASONS["cash.working_capital"]
+    return out
+
+
 def kpi_report(engine: Engine, scope: Scope) -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
     variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
-    with working capital, and data-quality counts."""
+    with working capital, data-quality counts, and ``empty``: why each empty section is empty.
+    JSON-safe: no NaN (see ``json_safe``)."""
     info = q.load_dataset_info(engine)
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
     cash = q.load_cash_balances(engine, scope)
     tie = compute_wip_tie(q.load_work_order_cost_facts(engine))
-    return {
+    report = {
         "scope": {"period_from": scope.period_from, "period_to": scope.period_to, "plants": list(scope.plants), "families": list(scope.families)},
         "currency": info.get("currency", "CNY"),
         "as_of_date": info.get("as_of_date"),
@@ -101,3 +155,5 @@ def kpi_report(engine: Engine, scope: Scope) -> dict:
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),
         },
     }
+    report["empty"] = empty_sections(report)
+    return json_safe(report)
