@@ -24,6 +24,7 @@ from reports.profitability import profitability_report
 
 OEE_FIELDS = ["oee_pct", "availability_pct", "performance_pct", "quality_pct", "teep_pct", "utilisation_pct", "ppt_min",
               "fully_productive_min", "good_qty", "scrap_qty", "loss_cost_amount"]
+NEEDS_OUTPUT = ("oee_pct", "performance_pct", "quality_pct", "teep_pct")
 
 
 def _oee_section(engine: Engine, scope: Scope) -> dict | None:
@@ -32,8 +33,12 @@ def _oee_section(engine: Engine, scope: Scope) -> dict | None:
         return None
     total = oee["total"]
     by_wc = oee["by_work_center"][["work_center_id"] + OEE_FIELDS]
+    fields = {k: round(float(total[k]), 4) for k in OEE_FIELDS}
+    if float(total["good_qty"]) + float(total["scrap_qty"]) == 0:
+        # machine time but no output counted: performance and quality are unknown, not 0
+        fields.update({k: None for k in NEEDS_OUTPUT})
     return {
-        **{k: round(float(total[k]), 4) for k in OEE_FIELDS},
+        **fields,
         "six_losses": oee["six_losses"].round(2).to_dict(orient="records"),
         "by_work_center": by_wc.round(4).to_dict(orient="records"),
     }
@@ -92,9 +97,11 @@ def _cash_section(engine: Engine, scope: Scope) -> dict:
 EMPTY_REASONS = {
     "monthly": "no vouchers in the scope",
     "oee": "no machine events in the scope",
+    "oee.performance": "machine events but no output counts in the scope: OEE, performance, quality and TEEP are unknown",
     "profitability": "no sales and no completed work orders in the scope",
     "profitability.variances": "no completed work orders in the scope",
     "budget": "no budget for the scope's year",
+    "budget.totals": "no budget in the scope's months (the year-to-date part is the last closed month's year)",
     "cash.working_capital": "no closed month with ledger balances",
 }
 
@@ -123,8 +130,12 @@ def empty_sections(report: dict) -> dict[str, str]:
     for name in ("monthly", "oee", "profitability", "budget"):
         if not report.get(name):
             out[name] = EMPTY_REASONS[name]
+    if report.get("oee") and report["oee"]["performance_pct"] is None:
+        out["oee.performance"] = EMPTY_REASONS["oee.performance"]
     if report.get("profitability") and report["profitability"].get("variances") is None:
         out["profitability.variances"] = EMPTY_REASONS["profitability.variances"]
+    if report.get("budget") and not report["budget"]["totals"]:
+        out["budget.totals"] = EMPTY_REASONS["budget.totals"]
     if not report["cash"]["working_capital"]:
         out["cash.working_capital"] = EMPTY_REASONS["cash.working_capital"]
     return out
