@@ -14,9 +14,12 @@
                          [--wc-sales revenue|credit_sales]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
-Exit codes: 0 success, 1 the data has problems (import rejected, validation findings, nothing
-to trace), 2 bad arguments, an unreachable database, or a database another writer holds
-(``--wait`` seconds, default 30, were not enough) or a replace not confirmed.
+Exit codes: 0 success (a report on a scope or a database with no data in it too: its sections
+are empty and ``empty`` says why), 1 only "the data has problems" (import rejected, validation
+findings), 2 only bad arguments (a month that is not YYYY-MM, a voucher or work order that does
+not exist, a replace not confirmed) or a database that cannot answer (unreachable, missing a
+contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
+error (a bug: the traceback is printed; please report it).
 
 Writes (build-sample, import, restore) take the database's write lock; a replace-mode import
 and a rebuild keep the previous DuckDB file in ``backups/`` beside it (see docs/RELIABILITY.md).
@@ -29,6 +32,7 @@ import datetime as dt
 import json
 import sys
 import time
+import traceback
 
 import sqlalchemy as sa
 
@@ -163,6 +167,40 @@ def _embedded_path(url: str):
     return path
 
 
+def _read_command(args, engine, scope: Scope | None) -> int:
+    """validate, trace or report; an error that is neither the database's nor the arguments' is
+    a bug: exit 3 with its traceback (never 1, which means the data has problems, nor 2)."""
+    try:
+        if args.command == "validate":
+            findings = validate_database(engine)
+            gaps = find_schema_gaps(engine)
+            print(json.dumps({"ok": findings.empty, **gaps, "findings": findings.to_dict(orient="records")},
+                             ensure_ascii=False, indent=2))
+            return 0 if findings.empty else 1
+        if args.command == "trace":
+            result = trace_json(engine, args.key)
+            if result is None:
+                print(f"error: no voucher or work order {args.key!r}", file=sys.stderr)
+                return 2
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return 0
+        if args.command == "report":
+            settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
+                                   bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
+                                   changeover_as=args.oee_changeover)
+            wc = WorkingCapitalSettings(args.wc_basis, args.wc_days, args.wc_balance, args.wc_sales)
+            report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
+            print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+            return 0
+    except (sa.exc.SQLAlchemyError, DatabaseBusy):
+        raise
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"error: internal error in `{args.command}` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description="业财融合 analytics: build, import, validate, report")
     parser.add_argument("--db", help="SQLAlchemy URL (default: $BFI_DATABASE_URL or the embedded sample)")
@@ -244,29 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             result = backup.restore_backup(_embedded_path(url), None if args.latest else args.name, timeout=args.wait)
             print(json.dumps({**result, "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=2))
             return 0
+        scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family)) if args.command == "report" else None
         engine = eng.make_engine(url, read_only=True)
-        if args.command == "validate":
-            findings = validate_database(engine)
-            gaps = find_schema_gaps(engine)
-            print(json.dumps({"ok": findings.empty, **gaps, "findings": findings.to_dict(orient="records")},
-                             ensure_ascii=False, indent=2))
-            return 0 if findings.empty else 1
-        if args.command == "trace":
-            result = trace_json(engine, args.key)
-            if result is None:
-                print(f"error: no voucher or work order {args.key!r}", file=sys.stderr)
-                return 1
-            print(json.dumps(result, ensure_ascii=False, indent=2))
-            return 0
-        if args.command == "report":
-            scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
-            settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
-                                   bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
-                                   changeover_as=args.oee_changeover)
-            wc = WorkingCapitalSettings(args.wc_basis, args.wc_days, args.wc_balance, args.wc_sales)
-            report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
-            print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-            return 0
+        return _read_command(args, engine, scope)
     except DatabaseBusy as exc:
         print(f"error: {_hide(str(exc), url)}", file=sys.stderr)
         return 2

@@ -484,7 +484,7 @@ def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, r
         net_run_min=("net", "sum"), scrap_cost_amount=("scrap_cost", "sum"),
     )
     m = mins.merge(per_wo, on="work_order_id", how="inner")
-    rate = m.work_center_id.map(per_min)
+    rate = m.work_center_id.map(per_min).astype(float)  # an empty str column maps to str
     speed = (m.running + m.reduced_speed - m.net_run_min).clip(lower=0)
     m["time_loss_cost_amount"] = (m.breakdown + m.setup + m.minor_stop + speed) * rate
     m["loss_cost_amount"] = (m.time_loss_cost_amount + m.scrap_cost_amount).round(2)
@@ -511,9 +511,10 @@ def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rate
     in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
     seg = segments[segments.work_order_id.notna() & in_ppt]
     output = _with_cycle(output)
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min))
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min).astype(float))
     wo_cost = seg.groupby("work_order_id").cost.sum()
-    o = output.assign(ideal_cost=output.ideal_cycle_min * output.work_center_id.map(per_min) * output.good_qty)
+    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min).astype(float)
+                      * output.good_qty)
     per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
     wo_product = o.groupby("work_order_id").product_id.first()
     per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()

@@ -126,7 +126,9 @@ def load_plan_drivers(engine: Engine, scope: Scope) -> dict[str, pd.DataFrame]:
                                .join(m, m.c.material_id == bom.c.material_id)
                                .join(sup, sup.c.supplier_id == m.c.supplier_id))
         terms = read_frame(conn, sa.select(sa.func.avg(s.customers.c.payment_terms_days).label("avg_terms")))
-    return {"plan": plan, "materials": materials, "avg_customer_terms": float(terms.avg_terms.iloc[0] or 30.0)}
+    avg_terms = terms.avg_terms.iloc[0] if len(terms) else None
+    # no customers (a finance-only database): the usual 30 days, never NaN
+    return {"plan": plan, "materials": materials, "avg_customer_terms": 30.0 if pd.isna(avg_terms) else float(avg_terms)}
 
 
 def load_cash_overhead_budget(engine: Engine, scope: Scope, accounts: tuple[str, ...]) -> pd.DataFrame:

@@ -131,7 +131,12 @@ def _arrow_to_frame(table: pa.Table) -> pd.DataFrame:
             fields.append(pa.field(field.name, pa.timestamp("us")))
         else:
             fields.append(field)
-    return table.cast(pa.schema(fields)).to_pandas()
+    frame = table.cast(pa.schema(fields)).to_pandas()
+    if frame.empty:
+        # an empty result's Arrow-backed columns have zero chunks, which pandas cannot merge on
+        # several keys ("cannot construct ChunkedArray from empty vector"): rebuild them empty
+        frame = pd.DataFrame({c: pd.array([], dtype=frame[c].dtype) for c in frame.columns}, columns=frame.columns)
+    return frame
 
 
 def _normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:

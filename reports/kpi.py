@@ -1,9 +1,16 @@
-"""The KPI report for a scope, as JSON-ready data (the CLI's ``report`` command)."""
+"""The KPI report for a scope, as JSON-ready data (the CLI's ``report`` command).
+
+Any scope and any subset of the contract's tables give a report: a section with nothing to
+show is ``null`` and ``empty`` names why (``{"oee": "no machine events in the scope"}``),
+ratios with a zero base are ``null``, never NaN (docs/FORMULAS.md, "Empty sections").
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -26,6 +33,7 @@ OEE_FIELDS = ["oee_pct", "availability_pct", "performance_pct", "quality_pct", "
 CAPACITY_FIELDS = ["avg_ideal_cycle_min", "ideal_units_qty", "planned_cycles_qty", "capacity_gain_units_qty", "capacity_gain_hours_h"]
 SCHEDULE_FIELDS = ["unrecorded_min", "no_orders_excluded_min", "planned_stops_excluded_min", "planned_maintenance_excluded_min",
                    "changeover_excluded_min", "other_excluded_min"]
+NEEDS_OUTPUT = ("oee_pct", "performance_pct", "quality_pct", "teep_pct")
 
 
 def _plain(frame: pd.DataFrame, digits: int) -> list[dict]:
@@ -48,9 +56,13 @@ def oee_section(engine: Engine, scope: Scope, settings: OeeSettings = OeeSetting
         return None
     total = oee["total"]
     by_wc = oee["by_work_center"][["work_center_id"] + OEE_FIELDS + CAPACITY_FIELDS]
+    fields = {k: _number(total[k], 4) for k in OEE_FIELDS}
+    if float(total["good_qty"]) + float(total["scrap_qty"]) == 0:
+        # machine time but no output counted: performance and quality are unknown, not 0
+        fields.update({k: None for k in NEEDS_OUTPUT})
     return {
         "settings": settings.as_dict(),
-        **{k: _number(total[k], 4) for k in OEE_FIELDS},
+        **fields,
         "schedule_losses": {k: _number(total[k], 2) for k in SCHEDULE_FIELDS},
         "six_losses": _plain(oee["six_losses"], 2),
         "by_work_center": _plain(by_wc, 4),
@@ -100,12 +112,14 @@ def _profitability_section(engine: Engine, scope: Scope, price_variance_basis: s
     keep = ["revenue_amount", "std_cost_amount", "variance_amount", "oee_loss_amount", "contribution_amount", "gross_profit_amount",
             "contribution_pct", "gross_margin_pct"]
     vt = r["variance_total"]
-    variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
-    variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
-    labor = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]
-    variances["labor"] = {k: round(float(vt[k]), 4) for k in labor}
-    variances["labor_by_product"] = r["variance_by_product"][["product_id", "labor_rate_amount", "labor_efficiency_amount"] + labor] \
-        .round(4).to_dict(orient="records")
+    variances = None  # sales but no completed work order in the scope: no variance to split
+    if vt is not None:
+        variances = {k: round(float(vt[k]), 2) for k in vt.index if k.endswith("_amount")}
+        variances["variance_rate_pct"] = round(float(vt.variance_rate_pct), 4)
+        labor = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]
+        variances["labor"] = {k: round(float(vt[k]), 4) for k in labor}
+        variances["labor_by_product"] = r["variance_by_product"][["product_id", "labor_rate_amount", "labor_efficiency_amount"] + labor] \
+            .round(4).to_dict(orient="records")
     return {
         **{k: round(float(r["total"][k]), 4) for k in keep},
         "by_family": r["by_family"][["family"] + keep].round(4).to_dict(orient="records"),
@@ -180,14 +194,62 @@ def _cash_section(engine: Engine, scope: Scope, wc: WorkingCapitalSettings) -> d
     }
 
 
+EMPTY_REASONS = {
+    "monthly": "no vouchers in the scope",
+    "oee": "no machine events in the scope",
+    "oee.performance": "machine events but no output counts in the scope: OEE, performance, quality and TEEP are unknown",
+    "profitability": "no sales and no completed work orders in the scope",
+    "profitability.variances": "no completed work orders in the scope",
+    "budget": "no budget for the scope's year",
+    "budget.totals": "no budget in the scope's months (the year-to-date part is the last closed month's year)",
+    "cash.working_capital": "no closed month with ledger balances",
+}
+
+
+def json_safe(value):
+    """``value`` with NaN and infinities as None and numpy / pandas scalars as plain Python, so
+    that ``json.dumps(..., allow_nan=False)`` always succeeds (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat() if not pd.isna(value) else None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def empty_sections(report: dict) -> dict[str, str]:
+    """Why each empty section of a KPI report is empty (section name -> reason)."""
+    out = {}
+    for name in ("monthly", "oee", "profitability", "budget"):
+        if not report.get(name):
+            out[name] = EMPTY_REASONS[name]
+    if report.get("oee") and report["oee"]["performance_pct"] is None:
+        out["oee.performance"] = EMPTY_REASONS["oee.performance"]
+    if report.get("profitability") and report["profitability"].get("variances") is None:
+        out["profitability.variances"] = EMPTY_REASONS["profitability.variances"]
+    if report.get("budget") and not report["budget"]["totals"]:
+        out["budget.totals"] = EMPTY_REASONS["budget.totals"]
+    if not report["cash"]["working_capital"]["periods"]:
+        out["cash.working_capital"] = EMPTY_REASONS["cash.working_capital"]
+    return out
+
+
 def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSettings(),
                price_variance_basis: str = "usage", wc: WorkingCapitalSettings = WorkingCapitalSettings()) -> dict:
     """Scope, currency, headline KPIs, the monthly P&L, OEE with loss cost, profitability with
     variances and bridges, budget execution with warnings and landing, the 13-week cash forecast
-    with its baseline model and working capital for every closed period under ``wc``, and
-    data-quality counts. ``oee_settings``: the OEE conventions (``cli.py report --oee-…``), the
-    same object the OEE page builds from its settings; ``price_variance_basis`` (``usage`` or
-    ``purchase``, see ``analytics.price_variance``) picks the headline material price variance."""
+    with its baseline model and working capital for every closed period under ``wc``, data-quality
+    counts, and ``empty``: why each empty section is empty. JSON-safe: no NaN (see ``json_safe``).
+    ``oee_settings``: the OEE conventions (``cli.py report --oee-…``), the same object the OEE page
+    builds from its settings; ``price_variance_basis`` (``usage`` or ``purchase``, see
+    ``analytics.price_variance``) picks the headline material price variance."""
     if price_variance_basis not in PRICE_VARIANCE_BASES:
         raise ValueError(f"price_variance_basis must be one of {PRICE_VARIANCE_BASES}, got {price_variance_basis!r}")
     info = q.load_dataset_info(engine)
@@ -195,7 +257,7 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
     production = compute_production_monthly(q.load_production_daily(engine, scope))
     cash = q.load_cash_balances(engine, scope)
     tie = compute_wip_tie(q.load_work_order_cost_facts(engine))
-    return {
+    report = {
         "scope": {"period_from": scope.period_from, "period_to": scope.period_to, "plants": list(scope.plants), "families": list(scope.families)},
         "currency": info.get("currency", "CNY"),
         "as_of_date": info.get("as_of_date"),
@@ -210,3 +272,5 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),
         },
     }
+    report["empty"] = empty_sections(report)
+    return json_safe(report)

@@ -550,3 +550,61 @@ def test_a_shared_link_reproduces_the_view_in_english(app_data_dir):
     at = _open(at, "pages/ledger.py", "en")
     assert at.caption[0].value.startswith("YTD 2026-01…2026-06 · Plants P2")
     assert at.session_state["plant"] == ["P2"]
+
+
+# --------------------------------------------------------------------------- sparse data
+from tests.test_sparse import FINANCE_TABLES, TABLES, derive, sparse_base  # noqa: E402,F401  (sparse_base: a fixture)
+
+AFTER_END = "2027-01"  # the sample's books end in 2026-11; one voucher is added in this month
+# pages whose sections have nothing to show, and must say so with an info message
+SAYS_NOTHING = {
+    "finance_only": {"pages/oee.py", "pages/production.py", "pages/profitability.py", "pages/reconciliation.py"},
+    "after_end": {"pages/oee.py", "pages/production.py", "pages/profitability.py", "pages/reconciliation.py", "pages/budget.py"},
+}
+
+
+@pytest.fixture(scope="session")
+def finance_only_url(sparse_base, tmp_path_factory):
+    """Ledger, budgets and bank balances only: the operations' tables exist, empty."""
+    return derive(sparse_base, FINANCE_TABLES, tmp_path_factory.mktemp("app_finance_only"))
+
+
+@pytest.fixture(scope="session")
+def after_end_url(sparse_base, tmp_path_factory):
+    """The full sample plus one balanced voucher in a month after everything else (so that the
+    month can be chosen): no operations, no budget, no bank balance in that month."""
+    import sqlalchemy as sa
+
+    from data_loaders import engine as eng
+
+    url = derive(sparse_base, TABLES, tmp_path_factory.mktemp("app_after_end"))
+    engine = eng.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO vouchers VALUES ('PZ202701-00001', DATE '2027-01-05', '2027-01', 'PZ', 'posted', 'P1', 'after')"))
+        conn.execute(sa.text("INSERT INTO voucher_lines VALUES "
+                             "('PZ202701-00001', 1, '2027-01', '6602', NULL, 'P1', NULL, NULL, 1000, 0, NULL, NULL), "
+                             "('PZ202701-00001', 2, '2027-01', '1002', NULL, 'P1', NULL, NULL, 0, 1000, NULL, NULL)"))
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("case", ["finance_only", "after_end"])
+def test_every_page_on_sparse_data_opens_and_says_what_is_empty(case, lang, request, monkeypatch):
+    monkeypatch.setenv("BFI_DATABASE_URL", request.getfixturevalue(f"{case}_url"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    for page in sorted(PAGES):
+        # budget alerts (overspend) are red on purpose; _open still refuses "Something went wrong"
+        at = _open(at, page, lang, errors_expected=True)
+        if case == "after_end" and at.session_state["month._shown"] != AFTER_END:
+            at.selectbox(key=f"month.{lang}").set_value(AFTER_END)
+            at = _open(at, page, lang, errors_expected=True)
+        assert at.title[0].value == PAGES[page][0 if lang == "zh" else 1]
+        if page in SAYS_NOTHING[case]:
+            assert at.info, (case, page)
+    if case == "after_end":  # the month really is the empty one: revenue 0, the 1,000 expense only
+        at = _open(at, "pages/overview.py", lang, errors_expected=True)
+        values = {m.label: m.value for m in at.metric}
+        assert values["营业收入" if lang == "zh" else "Revenue"] == ("¥0.00万" if lang == "zh" else "¥0.00M")

@@ -173,3 +173,70 @@ def test_validate_names_missing_tables_and_columns_and_report_exits_2(built, tmp
     assert cli.main(["--db", url, "report", "--from", "2026-01", "--to", "2026-06"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: the database {url} cannot answer:") and "cli.py validate" in err, err
+
+
+# --------------------------------------------------------------------------- sparse data and exit codes
+@pytest.mark.parametrize("months", [("2024-11", "2024-11"), ("2026-12", "2026-12"), ("2028-01", "2028-06")],
+                         ids=["first_month", "month_after_the_end", "years_after"])
+def test_report_on_a_sparse_scope_exits_0_with_labelled_empty_sections(built, months, capsys):
+    capsys.readouterr()
+    assert cli.main(["--db", built, "report", "--from", months[0], "--to", months[1]]) == 0
+    text = capsys.readouterr().out
+    report = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    assert set(report["empty"]) <= {"monthly", "oee", "oee.performance", "profitability", "profitability.variances", "budget",
+                                    "budget.totals", "cash.working_capital"}
+    for name in ("oee", "profitability", "budget"):
+        assert (report[name] is None) == (name in report["empty"])
+    if months[0] > "2026-11":  # nothing happened yet: no P&L, no OEE, no profitability; the cash forecast still runs
+        assert report["monthly"] == [] and report["oee"] is None and report["profitability"] is None
+        assert report["kpis"]["gross_margin_pct"] is None and report["kpis"]["revenue_amount"] == 0.0
+        assert len(report["cash"]["weekly"]) == 13 and report["cash"]["opening_amount"] > 0
+    else:
+        assert report["empty"] == {} and [m["period"] for m in report["monthly"]] == ["2024-11"]
+
+
+def test_report_on_a_finance_only_database_exits_0(built, tmp_path, capsys):
+    import shutil
+
+    import sqlalchemy as sa
+
+    from data_loaders import engine as eng
+    from tests.test_sparse import FINANCE_TABLES, TABLES
+
+    path = tmp_path / "finance.duckdb"
+    shutil.copyfile(eng.duckdb_path(built), path)
+    url = f"duckdb:///{path}"
+    engine = eng.make_engine(url)
+    with engine.begin() as conn:
+        for name in TABLES:
+            if name not in FINANCE_TABLES:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+    engine.dispose()
+    capsys.readouterr()
+    assert cli.main(["--db", url, "report", "--from", "2026-01", "--to", "2026-10"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["empty"] == {"oee": "no machine events in the scope",
+                               "profitability": "no sales and no completed work orders in the scope"}
+    assert len(report["monthly"]) == 10 and report["budget"]["totals"]
+    # the orders' tables are empty, so no order is out of tie with the ledger: that is not a data problem
+    assert report["data_quality"] == {"unbalanced_vouchers": 0, "work_orders_not_tied_to_ledger": 0}
+
+
+def test_trace_of_an_unknown_key_is_a_bad_argument(built, capsys):
+    assert cli.main(["--db", built, "trace", "NO-SUCH-KEY"]) == 2
+    assert "no voucher or work order 'NO-SUCH-KEY'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("error", [ValueError("an internal mistake"), KeyError("column"), TypeError("bad operand")])
+def test_a_bug_exits_3_never_1_or_2(built, monkeypatch, capsys, error):
+    # a ValueError from inside the report is a bug, not a bad argument: it must not exit 2
+    def broken(engine, scope):
+        raise error
+
+    monkeypatch.setattr(cli, "kpi_report", broken)
+    capsys.readouterr()
+    assert cli.main(["--db", built, "report", "--from", "2026-01", "--to", "2026-06"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error in `report` (a bug, please report it)" in err and "Traceback" in err
+    # bad arguments are still 2, before any work
+    assert cli.main(["--db", built, "report", "--from", "2026-06", "--to", "2026-01"]) == 2

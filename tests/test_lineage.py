@@ -219,7 +219,7 @@ def test_cli_trace(empty_url, linked, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "work_order" and out["completion"]["is_completion_posted"] is False
     assert out["cost_rollup"][-1]["unposted_amount"] == 110.00
-    assert cli.main(["--db", empty_url, "trace", "NOTHING"]) == 1
+    assert cli.main(["--db", empty_url, "trace", "NOTHING"]) == 2  # an unknown key is a bad argument
 
 
 def test_sample_plant_reconciliation_shows_the_planted_findings(sample_engine, small_sample):
