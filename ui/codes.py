@@ -248,6 +248,7 @@ CODE_COLUMNS: dict[str, dict] = {
     "source_doc_type": SOURCE_DOC_TYPES,
     "status": STATUSES,
     "account_type": ACCOUNT_TYPES,
+    "cost_behavior": {"variable": ("变动", "Variable"), "fixed": ("固定", "Fixed")},  # overhead accounts' behaviour
     "category": ACCOUNT_CATEGORIES,
     "voucher_type": VOUCHER_TYPES,
     "version": BUDGET_VERSIONS,
