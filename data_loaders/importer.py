@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
@@ -323,7 +324,9 @@ def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_She
         it = iter(reader)
         while True:
             rows = np.arange(start, start + len(frame)) + 1  # the header is line 1
-            yield [list(frame[c]) for c in frame.columns], rows
+            # Arrow strings straight from pandas: Python objects are made only for the cells the
+            # vectorised parser leaves to the per-cell one
+            yield [pa.array(frame[c]) for c in frame.columns], rows
             offset = start + len(frame)
             try:
                 frame = next(it)
@@ -626,6 +629,86 @@ def _finish_column(column: sa.Column, chunks: list[pa.Array]) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
+# Characters that may start or end a text the vectorised parser takes as it is: never one that
+# str.strip() removes (every Unicode space, the C0 controls, U+0085, U+00A0), nor a NUL.
+_EDGE = r"[^\x00-\x20\x7f-\xa0\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
+# ... and never a formula's first character (``=``, and ``+``, ``-``, ``@`` before a call)
+_FIRST = r"[^=+\-@\x00-\x20\x7f-\xa0\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
+_PLAIN_TEXT = rf"^{_FIRST}(?:[^\x00\n\r]*{_EDGE})?$"
+_ISO_DATE = r"^[1-9]\d{3}-\d{2}-\d{2}$"
+
+
+def _as_strings(raw) -> pa.Array | None:
+    """``raw`` as one Arrow string array when every cell is text or missing, else None."""
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    if not isinstance(raw, pa.Array):
+        if not raw or not all(v is None or type(v) is str for v in raw):
+            return None
+        raw = pa.array(raw, type=pa.large_string())
+    return raw if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type) else None
+
+
+def _fast_parse(column: sa.Column, strings: pa.Array, fmt: NumberFormat | None):
+    """The vectorised parser: (values, ok, proves_dot) for the cells it is sure of, or None.
+
+    ``ok`` marks the cells converted here, exactly as the per-cell parser would convert them;
+    ``values`` holds them in the column's Arrow type (null elsewhere); ``proves_dot`` marks the
+    numbers only the '.' convention reads (None when no convention is being detected). Only
+    plain forms are taken: text with no space, control or formula character at its edges and
+    within the column's length and choices; numbers as ``-?digits[.digits]`` within the
+    column's range and scale (no sign where negatives are refused; ``1.234`` with a scale of 3
+    or more is left to the per-cell parser, which weighs it as ambiguous); dates as
+    YYYY-MM-DD that exist. Everything else, blanks in required columns included, is left
+    (``ok`` False) to the per-cell parser, which alone reports problems.
+    """
+    kind = _kind(column)
+    required = not column.nullable or column.primary_key
+    empty = pc.equal(strings, "").fill_null(False) if not required else None
+    proves_dot = None
+    if kind == "text":
+        limit = min(MAX_CELL_CHARS, column.type.length or MAX_CELL_CHARS) if isinstance(column.type, sa.String) else MAX_CELL_CHARS
+        good = pc.and_(pc.match_substring_regex(strings, _PLAIN_TEXT), pc.less_equal(pc.utf8_length(strings), limit))
+        choices = column.info.get("choices")
+        if choices:
+            good = pc.and_(good, pc.is_in(strings, value_set=pa.array(list(choices), strings.type)))
+        good = good.fill_null(False)
+        values = pc.if_else(good, strings, pa.scalar(None, strings.type)).cast(pa.string())
+    elif kind in ("numeric", "integer"):
+        signed = "-?" if column.info.get("signed") else ""
+        if kind == "integer":
+            good = pc.match_substring_regex(strings, rf"^{signed}(?:0|[1-9]\d{{0,8}})$").fill_null(False)  # within INT32
+            values = pc.if_else(good, strings, pa.scalar(None, strings.type)).cast(pa.int64())
+        else:
+            precision, scale = column.type.precision or 18, column.type.scale or 0
+            point = "," if fmt is not None and fmt.decimal == "," else "."
+            fraction = rf"(?:{re.escape(point)}\d{{1,{scale}}})?" if scale else ""
+            good = pc.match_substring_regex(strings, rf"^{signed}(?:0|[1-9]\d{{0,{precision - scale - 1}}}){fraction}$").fill_null(False)
+            if fmt is None and scale >= 3:  # 1.234 reads as 1234 under the other convention
+                good = pc.and_(good, pc.invert(pc.match_substring_regex(strings, r"^-?\d{1,3}\.\d{3}$").fill_null(False)))
+            text = pc.if_else(good, strings, pa.scalar(None, strings.type))
+            if point == ",":
+                text = pc.replace_substring(text, ",", ".")
+            values = text.cast(pa.decimal128(precision, scale))
+            if fmt is None:  # a fraction after '.' proves the '.' convention (only ambiguous forms were left out)
+                proves_dot = pc.and_(good, pc.match_substring(strings, ".").fill_null(False)).to_numpy(zero_copy_only=False)
+    elif kind == "date":
+        good = pc.match_substring_regex(strings, _ISO_DATE).fill_null(False)
+        text = pc.if_else(good, strings, pa.scalar("2000-01-01", strings.type))
+        year, month, day = (pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()).to_numpy() for a, b in ((0, 4), (5, 7), (8, 10)))
+        months = ((year - 1970) * 12 + np.clip(month - 1, 0, 11)).astype("datetime64[M]")
+        days = months.astype("datetime64[D]") + (np.maximum(day, 1) - 1).astype("timedelta64[D]")
+        ok = good.to_numpy(zero_copy_only=False) & (month >= 1) & (month <= 12) & (day >= 1) & (days.astype("datetime64[M]") == months)
+        good = pa.array(ok)
+        values = pa.array(days, mask=~ok).cast(pa.date32())
+    else:
+        return None
+    ok = good.to_numpy(zero_copy_only=False).astype(bool)
+    if empty is not None:
+        ok |= empty.to_numpy(zero_copy_only=False)
+    return values, ok, proves_dot
+
+
 class _TableParser:
     """Maps one source table's headers to its contract table and parses it chunk by chunk."""
 
@@ -675,7 +758,8 @@ class _TableParser:
         self.rows: list[np.ndarray] = []
         self.n_rows = 0
         self.artefacts: list[tuple[int, str, str]] = []  # (row, header, value) of rounded float artefacts
-        self.evidence: dict[str, list] = {".": [], ",": []}  # cells that only one convention reads
+        self.evidence: dict[str, list] = {".": [], ",": []}  # the first 20 cells that only one convention reads
+        self.n_evidence = {".": 0, ",": 0}  # how many cells only one convention reads
         self.pending: list[tuple] = []  # ambiguous cells: (column, position, row, header, text, dot, comma)
 
     def _add(self, problem: Problem) -> None:
@@ -683,22 +767,58 @@ class _TableParser:
         if self.n_problems <= MAX_PROBLEMS:
             self.problems.append(problem)
 
-    def feed(self, columns: list[list], rows: np.ndarray) -> None:
+    def feed(self, columns: list, rows: np.ndarray) -> None:
+        """Parse one chunk; ``columns`` holds one list of cell values or one Arrow string array per source column."""
         base = self.n_rows
         self.n_rows += len(rows)
         self.rows.append(np.asarray(rows, dtype=np.int64))
         for c in self.columns:
             raw = columns[self.positions[c.name]] if self.positions[c.name] < len(columns) else [None] * len(rows)
-            self.chunks[c.name].append(pa.array(self._parse_column(c, raw, rows, base), type=_arrow_type(c)))
+            self.chunks[c.name].append(self._parse_column(c, raw, rows, base))
 
-    def _parse_column(self, c: sa.Column, raw: list, rows: np.ndarray, base: int) -> list:
+    def _parse_column(self, c: sa.Column, raw, rows: np.ndarray, base: int) -> pa.Array:
+        """One column of one chunk as an Arrow array of the column's type.
+
+        Well-formed cells (``_fast_parse``) are converted in bulk; every other cell goes through
+        the per-cell parser below, which alone writes problems, so messages and their order
+        are those of the per-cell parser whatever the mix.
+        """
+        target = _arrow_type(c)
+        strings = _as_strings(raw)
+        fast = _fast_parse(c, strings, self.fmt) if strings is not None else None
+        found: list[tuple[int, str, object]] = []  # (chunk position, convention, cell) of cells only one convention reads
+        if fast is None:
+            out = pa.array(self._parse_cells(c, list(raw), np.arange(len(raw)), rows, base, found), type=target)
+        else:
+            values, ok, proves_dot = fast
+            slow = np.flatnonzero(~ok)
+            if len(slow):
+                cells = strings.take(pa.array(slow)).to_pylist()
+                parsed = pa.array(self._parse_cells(c, cells, slow, rows, base, found), type=target)
+                out = pc.replace_with_mask(values, pa.array(~ok), parsed)
+            else:
+                out = values
+            if proves_dot is not None and proves_dot.any():
+                dots = np.flatnonzero(proves_dot)
+                self.n_evidence["."] += len(dots)
+                found.extend((int(pos), ".", None) for pos in dots[:20])
+                found.sort(key=lambda x: x[0])
+        header = self.headers[c.name]
+        for pos, convention, cell in found:
+            if len(self.evidence[convention]) < 20:
+                self.evidence[convention].append((int(rows[pos]), header, strings[pos].as_py() if cell is None else cell))
+        return out
+
+    def _parse_cells(self, c: sa.Column, raw: list, positions: np.ndarray, rows: np.ndarray, base: int, found: list) -> list:
+        """The per-cell parser: ``raw[j]`` is the cell at chunk position ``positions[j]``; cells that
+        prove a convention are counted and added to ``found`` as (position, convention, cell)."""
         header, kind = self.headers[c.name], _kind(c)
         required = not c.nullable or c.primary_key
         signed = c.info.get("signed")
         scale = 0 if kind == "integer" else (c.type.scale or 0) if kind == "numeric" else 0
         precision = 19 if kind == "integer" else (c.type.precision or 18) if kind == "numeric" else 0
         out = []
-        for i, value in enumerate(raw):
+        for i, value in zip(positions.tolist(), raw):
             try:
                 if is_formula(value):
                     raise ValueError("a formula, not a value: paste values before importing / 公式，不是数值，请先粘贴为数值")
@@ -724,10 +844,10 @@ class _TableParser:
                         raise ValueError("must not be negative / 不能为负数")
                     if artefact:
                         self.artefacts.append((int(rows[i]), header, value))
-                    if proves and len(self.evidence[proves]) < 20:
-                        self.evidence[proves].append((int(rows[i]), header, value))
-                    elif proves:
-                        self.evidence[proves].append(None)
+                    if proves:
+                        self.n_evidence[proves] += 1
+                        if sum(1 for f in found if f[1] == proves) < 20:
+                            found.append((i, proves, value))
                     out.append(int(number) if kind == "integer" else number)
             except ValueError as exc:
                 self._add(Problem(self.file, int(rows[i]), str(header), shorten(value), str(exc)))
@@ -739,9 +859,9 @@ class _TableParser:
             return None
         dot, comma = self.evidence["."], self.evidence[","]
         if dot and comma:
-            few, many = (dot, comma) if len(dot) < len(comma) else (comma, dot)
+            few, many = (dot, comma) if self.n_evidence["."] < self.n_evidence[","] else (comma, dot)
             example = many[0]
-            for cell in [x for x in few if x is not None][:20]:
+            for cell in few[:20]:
                 self._add(Problem(self.file, cell[0], str(cell[1]), shorten(cell[2]),
                                   f"this file writes numbers both ways: '{shorten(example[2], 30)}' (row {example[0]}) and '{shorten(cell[2], 30)}'; "
                                   "state the decimal separator / 文件中小数点写法不一致，请指定小数分隔符"))
