@@ -27,6 +27,7 @@ import io
 import math
 import os
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
@@ -1017,18 +1018,20 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
     for pt in parsed:
         by_table.setdefault(pt.table, []).append(pt)
     on_disk = set(sa.inspect(engine).get_table_names()) if engine is not None else set()
-    key_cache: dict[tuple[str, str], list] = {}
+    key_cache: dict[tuple[str, str, str], pa.Array] = {}
 
-    def keys_of(table_name: str, column: str) -> list:
-        k = (table_name, column)
+    def keys_of(table_name: str, column: str, kind: str) -> pa.Array:
+        """The referenced column's values, imported and stored, as one Arrow array (no Python set:
+        a million keys as Python strings cost far more than the keys)."""
+        k = (table_name, column, kind)
         if k not in key_cache:
-            values = set()
-            for pt in by_table.get(table_name, []):
-                if column in pt.frame:
-                    values.update(pt.frame[column].dropna().unique().tolist())
+            kind_type = pa.int64() if kind == "integer" else pa.string()
+            parts = [c.cast(kind_type) for pt in by_table.get(table_name, []) if column in pt.frame
+                     for c in _arrow(pt.frame[column]).chunks]
             if table_name in on_disk:
-                values.update(_existing_values(engine, schema.table_by_name(table_name), column))
-            key_cache[k] = list(values)
+                stored = _existing_values(engine, schema.table_by_name(table_name), column)
+                parts.append(pa.array(stored if kind == "integer" else [str(v) for v in stored], kind_type))
+            key_cache[k] = pa.chunked_array(parts, type=kind_type).combine_chunks().drop_null()
         return key_cache[k]
 
     for table_name, parts in by_table.items():
@@ -1042,7 +1045,9 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
                     if c.name not in pt.frame:
                         continue
                     s = pt.frame[c.name]
-                    bad = _mask(s.notna() & ~s.isin(keys_of(target, fk.column.name)))
+                    kind = "integer" if _kind(c) == "integer" and _kind(fk.column) == "integer" else "text"
+                    values = _arrow(s).cast(pa.int64() if kind == "integer" else pa.string())
+                    bad = _mask(pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=keys_of(target, fk.column.name, kind)))))
                     for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
                         problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
                                                 f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
@@ -1117,17 +1122,23 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     known = pa.chunked_array([c.cast(pa.string()) for n in numbers for c in n.chunks], type=pa.string())
     known_periods = pa.chunked_array([c.cast(pa.string()) for p in periods for c in p.chunks], type=pa.string())
     if len(known):
-        order = pa.table({"k": known, "p": known_periods, "i": pa.array(np.arange(len(known)))})
-        last = order.group_by("k").aggregate([("i", "max")])
-        picked = order.take(last.column("i_max"))
-        known, known_periods = picked.column("k"), picked.column("p")
+        # the last row of each voucher number (a hash lookup of the numbers in themselves: no
+        # group-by, whose tables cost more memory than the numbers)
+        known, known_periods = known.combine_chunks(), known_periods.combine_chunks()
+        first = pc.index_in(known, value_set=known).to_numpy(zero_copy_only=False)
+        at = np.arange(len(known))
+        if (first != at).any():
+            last = at.copy()
+            np.maximum.at(last, first, at)
+            keep = last[first == at]
+            known, known_periods = known.take(pa.array(keep)), known_periods.take(pa.array(keep))
 
-    totals = []
+    codes, parts = [], []
     for i, pt in enumerate(lines):
         f = pt.frame
         vno = _arrow(f["voucher_no"]).cast(pa.string())
-        index = pc.index_in(vno, value_set=known.combine_chunks()) if len(known) else pa.nulls(len(vno), pa.int32())
-        expected = known_periods.combine_chunks().take(index) if len(known) else pa.nulls(len(vno), pa.string())
+        index = pc.index_in(vno, value_set=known) if len(known) else pa.nulls(len(vno), pa.int32())
+        expected = known_periods.take(index) if len(known) else pa.nulls(len(vno), pa.string())
         if "period" not in f:
             f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected))
         else:
@@ -1140,26 +1151,68 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         for pos in np.flatnonzero(both)[:MAX_PROBLEMS]:
             problems.append(Problem(pt.file, pt.rows[pos], pt.headers["debit_amount"], f"{debit.iloc[pos]} / {credit.iloc[pos]}",
                                     "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
-        totals.append(pd.DataFrame({"voucher_no": f["voucher_no"], "debit": debit, "credit": credit, "_part": i,
-                                    "_pos": np.arange(len(f))}))
-    if not totals:
+        codes.append(index.to_numpy(zero_copy_only=False) if len(known) else np.full(len(vno), np.nan))
+        parts.append((vno, _unscaled(_amounts(debit)) - _unscaled(_amounts(credit))))
+    if not parts:
         return problems
-    all_lines = pd.concat(totals, ignore_index=True) if len(totals) > 1 else totals[0]
-    sums = all_lines.groupby("voucher_no", sort=False)[["debit", "credit"]].sum()
-    unbalanced = sums[_mask(sums["debit"] != sums["credit"])]
-    if unbalanced.empty:
+    # One code per voucher number: its place among the known vouchers, or after them for a
+    # number no voucher has (such lines are refused as references too, but still summed).
+    code = np.concatenate(codes)
+    vnos = pa.chunked_array([v for v, _ in parts], type=pa.string())
+    unknown = np.isnan(code) if code.dtype.kind == "f" else np.zeros(len(code), dtype=bool)
+    code = np.where(unknown, 0, code).astype(np.int64)
+    if unknown.any():
+        rest = vnos.take(pa.array(np.flatnonzero(unknown))).combine_chunks()
+        code[unknown] = len(known) + pc.index_in(rest, value_set=rest).to_numpy(zero_copy_only=False)
+    valid = _mask(pc.is_valid(vnos))
+    # exact: debit - credit per line in units of the last decimal (|x| < 2 * 10**18 fits int64),
+    # summed per voucher as two int64 halves (x = high * 10**9 + low) that cannot overflow
+    diff = np.concatenate([d for _, d in parts])
+    high, low = np.divmod(diff, 10**9)
+    size = int(code.max()) + 1 if len(code) else 0
+    sum_high, sum_low = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    np.add.at(sum_high, code[valid], high[valid])
+    np.add.at(sum_low, code[valid], low[valid])
+    carry, sum_low = np.divmod(sum_low, 10**9)
+    unbalanced = ((sum_high + carry) != 0) | (sum_low != 0)
+    if not unbalanced.any():
         return problems
-    involved = all_lines[_mask(all_lines["voucher_no"].isin(unbalanced.index.tolist()))]
-    for vno, group in involved.groupby("voucher_no", sort=False):
-        rows = [int(lines[p].rows[q]) for p, q in zip(group["_part"], group["_pos"])]
-        first = lines[int(group["_part"].iloc[0])]
-        debit, credit = unbalanced.loc[vno, "debit"], unbalanced.loc[vno, "credit"]
+    involved = np.flatnonzero(valid & unbalanced[code])
+    starts = np.cumsum([0] + [len(pt.frame) for pt in lines])
+    groups: dict[str, list[int]] = {}  # voucher -> its lines, in the order vouchers first appear
+    for vno, at in zip(vnos.take(pa.array(involved)).to_pylist(), involved.tolist()):
+        groups.setdefault(vno, []).append(at)
+    for vno, ats in groups.items():
+        where = [(int(np.searchsorted(starts, at, side="right")) - 1, at) for at in ats]
+        rows = [int(lines[p].rows[at - starts[p]]) for p, at in where]
+        first = lines[where[0][0]]
+        debit = sum((lines[p].frame["debit_amount"].iloc[at - starts[p]] for p, at in where
+                     if not pd.isna(lines[p].frame["debit_amount"].iloc[at - starts[p]])), Decimal(0))
+        credit = sum((lines[p].frame["credit_amount"].iloc[at - starts[p]] for p, at in where
+                      if not pd.isna(lines[p].frame["credit_amount"].iloc[at - starts[p]])), Decimal(0))
         shown = ", ".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
         problems.append(Problem(first.file, rows[0], "debit_amount/credit_amount", vno,
                                 f"voucher {vno} does not balance: debits {debit} ≠ credits {credit} (rows {shown}) / 借贷不平衡"))
         if len(problems) >= MAX_PROBLEMS:
             break
     return problems
+
+
+def _unscaled(array: pa.ChunkedArray) -> np.ndarray:
+    """Arrow ``decimal128(p <= 18, s)`` values without nulls as int64 units of the last decimal."""
+    if sys.byteorder != "little":  # the buffer below is two's complement, little-endian
+        return np.array([int(v.scaleb(array.type.scale)) for v in array.to_pylist()], dtype=np.int64)
+    out = [np.frombuffer(c.buffers()[1], dtype=np.int64)[2 * c.offset:2 * (c.offset + len(c)):2] for c in array.chunks]
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _amounts(series: pd.Series) -> pa.ChunkedArray:
+    """A money column as Arrow decimals with missing values as 0, for exact sums."""
+    array = _arrow(series)
+    if not pa.types.is_decimal(array.type):
+        array = pa.chunked_array([pa.array([None if v is None or v is pd.NA else Decimal(str(v)) for v in series.tolist()],
+                                           pa.decimal128(18, 2))])
+    return array.fill_null(pa.scalar(Decimal(0), array.type))
 
 
 def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> list[Problem]:
