@@ -1060,9 +1060,6 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     if not parts:
         return []
     pk = [c.name for c in table.primary_key.columns]
-    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
-                      for i, pt in enumerate(parts)], ignore_index=True)
-    keys = keys[_mask(keys[pk].notna().all(axis=1))]
 
     def where(i: int, pos: int) -> tuple[ParsedTable, int]:
         return parts[i], int(parts[i].rows[pos])
@@ -1070,11 +1067,27 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     def column(pt: ParsedTable) -> str:
         return "+".join(pt.headers.get(name, name) for name in pk)
 
+    # duplicates within the import, found on integer codes (Arrow lookups and a numpy sort):
+    # no frame of every key and no hash table of Python tuples
+    starts = np.cumsum([0] + [len(pt.frame) for pt in parts])
+    arrays = []
+    for name in pk:
+        kind_type = pa.int64() if _kind(table.c[name]) == "integer" else pa.string()
+        arrays.append(pa.chunked_array([c.cast(kind_type) for pt in parts for c in _arrow(pt.frame[name]).chunks], type=kind_type).combine_chunks())
+    valid = np.ones(starts[-1], dtype=bool)
+    for a in arrays:
+        valid &= _mask(pc.is_valid(a))
+    at = np.flatnonzero(valid)
+    if len(at) < starts[-1]:
+        arrays = [a.take(pa.array(at)) for a in arrays]
+    code = _key_codes(arrays)
+    dup_at = at[np.bincount(code, minlength=1)[code] > 1] if len(code) else at[:0]
     problems = []
-    dup = keys.duplicated(subset=pk, keep=False).to_numpy(dtype=bool)
     first: dict[tuple, tuple[str, int]] = {}
-    for values in keys[dup].itertuples(index=False, name=None):
-        key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
+    part_of = np.searchsorted(starts, dup_at, side="right") - 1
+    key_values = [a.take(pa.array(np.flatnonzero(np.isin(at, dup_at)))).to_pylist() for a in arrays] if len(dup_at) else []
+    for j, (g, i) in enumerate(zip(dup_at.tolist(), part_of.tolist())):
+        key, (pt, row) = tuple(v[j] for v in key_values), where(i, g - starts[i])
         if key in first:
             f, r = first[key]
             problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), f"duplicate key, also in {f} row {r} / 主键重复"))
@@ -1084,6 +1097,9 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
             break
     if engine is None:
         return problems
+    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
+                      for i, pt in enumerate(parts)], ignore_index=True)
+    keys = keys[_mask(keys[pk].notna().all(axis=1))]
     with engine.connect() as conn:
         stored = pd.DataFrame(conn.execute(sa.select(*[table.c[n] for n in pk]).distinct()).fetchall(), columns=pk)
     if stored.empty:
@@ -1094,6 +1110,16 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
         key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
         problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键"))
     return problems
+
+
+def _key_codes(arrays: list[pa.Array]) -> np.ndarray:
+    """One int64 code per row, equal exactly when the rows' values are equal in every array."""
+    code = None
+    for a in arrays:
+        # the first position of each value: equal values, equal positions
+        c = pc.index_in(a, value_set=a).to_numpy(zero_copy_only=False).astype(np.int64)
+        code = c if code is None else np.unique(code * len(a) + c, return_inverse=True)[1].astype(np.int64)  # < n**2: fits
+    return code if code is not None else np.zeros(0, np.int64)
 
 
 _PERIOD_RE = r"\d{4}-(0[1-9]|1[0-2])"
