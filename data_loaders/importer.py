@@ -14,8 +14,8 @@
   ``table,source_column,target_column`` (``*`` as table applies to every file).
 * Nothing is stored unless every check passes. Each problem names the file, the row as a
   spreadsheet shows it (the header is row 1), the column and the value (cut to 80 characters).
-* Large files are read in chunks into Arrow-backed columns (decimal128 for money), so a 200 MB
-  CSV stays within about 1 GB of memory; limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
+* Large files are read in chunks into Arrow-backed columns (decimal128 for money), well-formed
+  cells converted in bulk (figures: docs/IMPORT_PARSING.md, "Memory and speed"); limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
   ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file).
 """
 
