@@ -14,8 +14,8 @@
   ``table,source_column,target_column`` (``*`` as table applies to every file).
 * Nothing is stored unless every check passes. Each problem names the file, the row as a
   spreadsheet shows it (the header is row 1), the column and the value (cut to 80 characters).
-* Large files are read in chunks into Arrow-backed columns (decimal128 for money), so a 200 MB
-  CSV stays within about 1 GB of memory; limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
+* Large files are read in chunks into Arrow-backed columns (decimal128 for money), well-formed
+  cells converted in bulk (figures: docs/IMPORT_PARSING.md, "Memory and speed"); limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
   ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file).
 """
 
@@ -27,6 +27,7 @@ import io
 import math
 import os
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
@@ -323,7 +325,9 @@ def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_She
         it = iter(reader)
         while True:
             rows = np.arange(start, start + len(frame)) + 1  # the header is line 1
-            yield [list(frame[c]) for c in frame.columns], rows
+            # Arrow strings straight from pandas: Python objects are made only for the cells the
+            # vectorised parser leaves to the per-cell one
+            yield [pa.array(frame[c]) for c in frame.columns], rows
             offset = start + len(frame)
             try:
                 frame = next(it)
@@ -626,6 +630,86 @@ def _finish_column(column: sa.Column, chunks: list[pa.Array]) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
+# Characters that may start or end a text the vectorised parser takes as it is: never one that
+# str.strip() removes (every Unicode space, the C0 controls, U+0085, U+00A0), nor a NUL.
+_EDGE = r"[^\x00-\x20\x7f-\xa0\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
+# ... and never a formula's first character (``=``, and ``+``, ``-``, ``@`` before a call)
+_FIRST = r"[^=+\-@\x00-\x20\x7f-\xa0\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
+_PLAIN_TEXT = rf"^{_FIRST}(?:[^\x00\n\r]*{_EDGE})?$"
+_ISO_DATE = r"^[1-9]\d{3}-\d{2}-\d{2}$"
+
+
+def _as_strings(raw) -> pa.Array | None:
+    """``raw`` as one Arrow string array when every cell is text or missing, else None."""
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    if not isinstance(raw, pa.Array):
+        if not raw or not all(v is None or type(v) is str for v in raw):
+            return None
+        raw = pa.array(raw, type=pa.large_string())
+    return raw if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type) else None
+
+
+def _fast_parse(column: sa.Column, strings: pa.Array, fmt: NumberFormat | None):
+    """The vectorised parser: (values, ok, proves_dot) for the cells it is sure of, or None.
+
+    ``ok`` marks the cells converted here, exactly as the per-cell parser would convert them;
+    ``values`` holds them in the column's Arrow type (null elsewhere); ``proves_dot`` marks the
+    numbers only the '.' convention reads (None when no convention is being detected). Only
+    plain forms are taken: text with no space, control or formula character at its edges and
+    within the column's length and choices; numbers as ``-?digits[.digits]`` within the
+    column's range and scale (no sign where negatives are refused; ``1.234`` with a scale of 3
+    or more is left to the per-cell parser, which weighs it as ambiguous); dates as
+    YYYY-MM-DD that exist. Everything else, blanks in required columns included, is left
+    (``ok`` False) to the per-cell parser, which alone reports problems.
+    """
+    kind = _kind(column)
+    required = not column.nullable or column.primary_key
+    empty = pc.equal(strings, "").fill_null(False) if not required else None
+    proves_dot = None
+    if kind == "text":
+        limit = min(MAX_CELL_CHARS, column.type.length or MAX_CELL_CHARS) if isinstance(column.type, sa.String) else MAX_CELL_CHARS
+        good = pc.and_(pc.match_substring_regex(strings, _PLAIN_TEXT), pc.less_equal(pc.utf8_length(strings), limit))
+        choices = column.info.get("choices")
+        if choices:
+            good = pc.and_(good, pc.is_in(strings, value_set=pa.array(list(choices), strings.type)))
+        good = good.fill_null(False)
+        values = pc.if_else(good, strings, pa.scalar(None, strings.type)).cast(pa.string())
+    elif kind in ("numeric", "integer"):
+        signed = "-?" if column.info.get("signed") else ""
+        if kind == "integer":
+            good = pc.match_substring_regex(strings, rf"^{signed}(?:0|[1-9]\d{{0,8}})$").fill_null(False)  # within INT32
+            values = pc.if_else(good, strings, pa.scalar(None, strings.type)).cast(pa.int64())
+        else:
+            precision, scale = column.type.precision or 18, column.type.scale or 0
+            point = "," if fmt is not None and fmt.decimal == "," else "."
+            fraction = rf"(?:{re.escape(point)}\d{{1,{scale}}})?" if scale else ""
+            good = pc.match_substring_regex(strings, rf"^{signed}(?:0|[1-9]\d{{0,{precision - scale - 1}}}){fraction}$").fill_null(False)
+            if fmt is None and scale >= 3:  # 1.234 reads as 1234 under the other convention
+                good = pc.and_(good, pc.invert(pc.match_substring_regex(strings, r"^-?\d{1,3}\.\d{3}$").fill_null(False)))
+            text = pc.if_else(good, strings, pa.scalar(None, strings.type))
+            if point == ",":
+                text = pc.replace_substring(text, ",", ".")
+            values = text.cast(pa.decimal128(precision, scale))
+            if fmt is None:  # a fraction after '.' proves the '.' convention (only ambiguous forms were left out)
+                proves_dot = pc.and_(good, pc.match_substring(strings, ".").fill_null(False)).to_numpy(zero_copy_only=False)
+    elif kind == "date":
+        good = pc.match_substring_regex(strings, _ISO_DATE).fill_null(False)
+        text = pc.if_else(good, strings, pa.scalar("2000-01-01", strings.type))
+        year, month, day = (pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()).to_numpy() for a, b in ((0, 4), (5, 7), (8, 10)))
+        months = ((year - 1970) * 12 + np.clip(month - 1, 0, 11)).astype("datetime64[M]")
+        days = months.astype("datetime64[D]") + (np.maximum(day, 1) - 1).astype("timedelta64[D]")
+        ok = good.to_numpy(zero_copy_only=False) & (month >= 1) & (month <= 12) & (day >= 1) & (days.astype("datetime64[M]") == months)
+        good = pa.array(ok)
+        values = pa.array(days, mask=~ok).cast(pa.date32())
+    else:
+        return None
+    ok = good.to_numpy(zero_copy_only=False).astype(bool)
+    if empty is not None:
+        ok |= empty.to_numpy(zero_copy_only=False)
+    return values, ok, proves_dot
+
+
 class _TableParser:
     """Maps one source table's headers to its contract table and parses it chunk by chunk."""
 
@@ -675,7 +759,8 @@ class _TableParser:
         self.rows: list[np.ndarray] = []
         self.n_rows = 0
         self.artefacts: list[tuple[int, str, str]] = []  # (row, header, value) of rounded float artefacts
-        self.evidence: dict[str, list] = {".": [], ",": []}  # cells that only one convention reads
+        self.evidence: dict[str, list] = {".": [], ",": []}  # the first 20 cells that only one convention reads
+        self.n_evidence = {".": 0, ",": 0}  # how many cells only one convention reads
         self.pending: list[tuple] = []  # ambiguous cells: (column, position, row, header, text, dot, comma)
 
     def _add(self, problem: Problem) -> None:
@@ -683,22 +768,58 @@ class _TableParser:
         if self.n_problems <= MAX_PROBLEMS:
             self.problems.append(problem)
 
-    def feed(self, columns: list[list], rows: np.ndarray) -> None:
+    def feed(self, columns: list, rows: np.ndarray) -> None:
+        """Parse one chunk; ``columns`` holds one list of cell values or one Arrow string array per source column."""
         base = self.n_rows
         self.n_rows += len(rows)
         self.rows.append(np.asarray(rows, dtype=np.int64))
         for c in self.columns:
             raw = columns[self.positions[c.name]] if self.positions[c.name] < len(columns) else [None] * len(rows)
-            self.chunks[c.name].append(pa.array(self._parse_column(c, raw, rows, base), type=_arrow_type(c)))
+            self.chunks[c.name].append(self._parse_column(c, raw, rows, base))
 
-    def _parse_column(self, c: sa.Column, raw: list, rows: np.ndarray, base: int) -> list:
+    def _parse_column(self, c: sa.Column, raw, rows: np.ndarray, base: int) -> pa.Array:
+        """One column of one chunk as an Arrow array of the column's type.
+
+        Well-formed cells (``_fast_parse``) are converted in bulk; every other cell goes through
+        the per-cell parser below, which alone writes problems, so messages and their order
+        are those of the per-cell parser whatever the mix.
+        """
+        target = _arrow_type(c)
+        strings = _as_strings(raw)
+        fast = _fast_parse(c, strings, self.fmt) if strings is not None else None
+        found: list[tuple[int, str, object]] = []  # (chunk position, convention, cell) of cells only one convention reads
+        if fast is None:
+            out = pa.array(self._parse_cells(c, list(raw), np.arange(len(raw)), rows, base, found), type=target)
+        else:
+            values, ok, proves_dot = fast
+            slow = np.flatnonzero(~ok)
+            if len(slow):
+                cells = strings.take(pa.array(slow)).to_pylist()
+                parsed = pa.array(self._parse_cells(c, cells, slow, rows, base, found), type=target)
+                out = pc.replace_with_mask(values, pa.array(~ok), parsed)
+            else:
+                out = values
+            if proves_dot is not None and proves_dot.any():
+                dots = np.flatnonzero(proves_dot)
+                self.n_evidence["."] += len(dots)
+                found.extend((int(pos), ".", None) for pos in dots[:20])
+                found.sort(key=lambda x: x[0])
+        header = self.headers[c.name]
+        for pos, convention, cell in found:
+            if len(self.evidence[convention]) < 20:
+                self.evidence[convention].append((int(rows[pos]), header, strings[pos].as_py() if cell is None else cell))
+        return out
+
+    def _parse_cells(self, c: sa.Column, raw: list, positions: np.ndarray, rows: np.ndarray, base: int, found: list) -> list:
+        """The per-cell parser: ``raw[j]`` is the cell at chunk position ``positions[j]``; cells that
+        prove a convention are counted and added to ``found`` as (position, convention, cell)."""
         header, kind = self.headers[c.name], _kind(c)
         required = not c.nullable or c.primary_key
         signed = c.info.get("signed")
         scale = 0 if kind == "integer" else (c.type.scale or 0) if kind == "numeric" else 0
         precision = 19 if kind == "integer" else (c.type.precision or 18) if kind == "numeric" else 0
         out = []
-        for i, value in enumerate(raw):
+        for i, value in zip(positions.tolist(), raw):
             try:
                 if is_formula(value):
                     raise ValueError("a formula, not a value: paste values before importing / 公式，不是数值，请先粘贴为数值")
@@ -724,10 +845,10 @@ class _TableParser:
                         raise ValueError("must not be negative / 不能为负数")
                     if artefact:
                         self.artefacts.append((int(rows[i]), header, value))
-                    if proves and len(self.evidence[proves]) < 20:
-                        self.evidence[proves].append((int(rows[i]), header, value))
-                    elif proves:
-                        self.evidence[proves].append(None)
+                    if proves:
+                        self.n_evidence[proves] += 1
+                        if sum(1 for f in found if f[1] == proves) < 20:
+                            found.append((i, proves, value))
                     out.append(int(number) if kind == "integer" else number)
             except ValueError as exc:
                 self._add(Problem(self.file, int(rows[i]), str(header), shorten(value), str(exc)))
@@ -739,9 +860,9 @@ class _TableParser:
             return None
         dot, comma = self.evidence["."], self.evidence[","]
         if dot and comma:
-            few, many = (dot, comma) if len(dot) < len(comma) else (comma, dot)
+            few, many = (dot, comma) if self.n_evidence["."] < self.n_evidence[","] else (comma, dot)
             example = many[0]
-            for cell in [x for x in few if x is not None][:20]:
+            for cell in few[:20]:
                 self._add(Problem(self.file, cell[0], str(cell[1]), shorten(cell[2]),
                                   f"this file writes numbers both ways: '{shorten(example[2], 30)}' (row {example[0]}) and '{shorten(cell[2], 30)}'; "
                                   "state the decimal separator / 文件中小数点写法不一致，请指定小数分隔符"))
@@ -897,18 +1018,20 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
     for pt in parsed:
         by_table.setdefault(pt.table, []).append(pt)
     on_disk = set(sa.inspect(engine).get_table_names()) if engine is not None else set()
-    key_cache: dict[tuple[str, str], list] = {}
+    key_cache: dict[tuple[str, str, str], pa.Array] = {}
 
-    def keys_of(table_name: str, column: str) -> list:
-        k = (table_name, column)
+    def keys_of(table_name: str, column: str, kind: str) -> pa.Array:
+        """The referenced column's values, imported and stored, as one Arrow array (no Python set:
+        a million keys as Python strings cost far more than the keys)."""
+        k = (table_name, column, kind)
         if k not in key_cache:
-            values = set()
-            for pt in by_table.get(table_name, []):
-                if column in pt.frame:
-                    values.update(pt.frame[column].dropna().unique().tolist())
+            kind_type = pa.int64() if kind == "integer" else pa.string()
+            parts = [c.cast(kind_type) for pt in by_table.get(table_name, []) if column in pt.frame
+                     for c in _arrow(pt.frame[column]).chunks]
             if table_name in on_disk:
-                values.update(_existing_values(engine, schema.table_by_name(table_name), column))
-            key_cache[k] = list(values)
+                stored = _existing_values(engine, schema.table_by_name(table_name), column)
+                parts.append(pa.array(stored if kind == "integer" else [str(v) for v in stored], kind_type))
+            key_cache[k] = pa.chunked_array(parts, type=kind_type).combine_chunks().drop_null()
         return key_cache[k]
 
     for table_name, parts in by_table.items():
@@ -922,7 +1045,9 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
                     if c.name not in pt.frame:
                         continue
                     s = pt.frame[c.name]
-                    bad = _mask(s.notna() & ~s.isin(keys_of(target, fk.column.name)))
+                    kind = "integer" if _kind(c) == "integer" and _kind(fk.column) == "integer" else "text"
+                    values = _arrow(s).cast(pa.int64() if kind == "integer" else pa.string())
+                    bad = _mask(pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=keys_of(target, fk.column.name, kind)))))
                     for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
                         problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
                                                 f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
@@ -960,9 +1085,6 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     if not parts:
         return []
     pk = [c.name for c in table.primary_key.columns]
-    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
-                      for i, pt in enumerate(parts)], ignore_index=True)
-    keys = keys[_mask(keys[pk].notna().all(axis=1))]
 
     def where(i: int, pos: int) -> tuple[ParsedTable, int]:
         return parts[i], int(parts[i].rows[pos])
@@ -970,11 +1092,27 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     def column(pt: ParsedTable) -> str:
         return "+".join(pt.headers.get(name, name) for name in pk)
 
+    # duplicates within the import, found on integer codes (Arrow lookups and a numpy sort):
+    # no frame of every key and no hash table of Python tuples
+    starts = np.cumsum([0] + [len(pt.frame) for pt in parts])
+    arrays = []
+    for name in pk:
+        kind_type = pa.int64() if _kind(table.c[name]) == "integer" else pa.string()
+        arrays.append(pa.chunked_array([c.cast(kind_type) for pt in parts for c in _arrow(pt.frame[name]).chunks], type=kind_type).combine_chunks())
+    valid = np.ones(starts[-1], dtype=bool)
+    for a in arrays:
+        valid &= _mask(pc.is_valid(a))
+    at = np.flatnonzero(valid)
+    if len(at) < starts[-1]:
+        arrays = [a.take(pa.array(at)) for a in arrays]
+    code = _key_codes(arrays)
+    dup_at = at[np.bincount(code, minlength=1)[code] > 1] if len(code) else at[:0]
     problems = []
-    dup = keys.duplicated(subset=pk, keep=False).to_numpy(dtype=bool)
     first: dict[tuple, tuple[str, int]] = {}
-    for values in keys[dup].itertuples(index=False, name=None):
-        key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
+    part_of = np.searchsorted(starts, dup_at, side="right") - 1
+    key_values = [a.take(pa.array(np.flatnonzero(np.isin(at, dup_at)))).to_pylist() for a in arrays] if len(dup_at) else []
+    for j, (g, i) in enumerate(zip(dup_at.tolist(), part_of.tolist())):
+        key, (pt, row) = tuple(v[j] for v in key_values), where(i, g - starts[i])
         if key in first:
             f, r = first[key]
             problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), f"duplicate key, also in {f} row {r} / 主键重复"))
@@ -984,6 +1122,9 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
             break
     if engine is None:
         return problems
+    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
+                      for i, pt in enumerate(parts)], ignore_index=True)
+    keys = keys[_mask(keys[pk].notna().all(axis=1))]
     with engine.connect() as conn:
         stored = pd.DataFrame(conn.execute(sa.select(*[table.c[n] for n in pk]).distinct()).fetchall(), columns=pk)
     if stored.empty:
@@ -994,6 +1135,16 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
         key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
         problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键"))
     return problems
+
+
+def _key_codes(arrays: list[pa.Array]) -> np.ndarray:
+    """One int64 code per row, equal exactly when the rows' values are equal in every array."""
+    code = None
+    for a in arrays:
+        # the first position of each value: equal values, equal positions
+        c = pc.index_in(a, value_set=a).to_numpy(zero_copy_only=False).astype(np.int64)
+        code = c if code is None else np.unique(code * len(a) + c, return_inverse=True)[1].astype(np.int64)  # < n**2: fits
+    return code if code is not None else np.zeros(0, np.int64)
 
 
 _PERIOD_RE = r"\d{4}-(0[1-9]|1[0-2])"
@@ -1022,17 +1173,23 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     known = pa.chunked_array([c.cast(pa.string()) for n in numbers for c in n.chunks], type=pa.string())
     known_periods = pa.chunked_array([c.cast(pa.string()) for p in periods for c in p.chunks], type=pa.string())
     if len(known):
-        order = pa.table({"k": known, "p": known_periods, "i": pa.array(np.arange(len(known)))})
-        last = order.group_by("k").aggregate([("i", "max")])
-        picked = order.take(last.column("i_max"))
-        known, known_periods = picked.column("k"), picked.column("p")
+        # the last row of each voucher number (a hash lookup of the numbers in themselves: no
+        # group-by, whose tables cost more memory than the numbers)
+        known, known_periods = known.combine_chunks(), known_periods.combine_chunks()
+        first = pc.index_in(known, value_set=known).to_numpy(zero_copy_only=False)
+        at = np.arange(len(known))
+        if (first != at).any():
+            last = at.copy()
+            np.maximum.at(last, first, at)
+            keep = last[first == at]
+            known, known_periods = known.take(pa.array(keep)), known_periods.take(pa.array(keep))
 
-    totals = []
+    codes, parts = [], []
     for i, pt in enumerate(lines):
         f = pt.frame
         vno = _arrow(f["voucher_no"]).cast(pa.string())
-        index = pc.index_in(vno, value_set=known.combine_chunks()) if len(known) else pa.nulls(len(vno), pa.int32())
-        expected = known_periods.combine_chunks().take(index) if len(known) else pa.nulls(len(vno), pa.string())
+        index = pc.index_in(vno, value_set=known) if len(known) else pa.nulls(len(vno), pa.int32())
+        expected = known_periods.take(index) if len(known) else pa.nulls(len(vno), pa.string())
         if "period" not in f:
             f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected))
         else:
@@ -1045,26 +1202,68 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         for pos in np.flatnonzero(both)[:MAX_PROBLEMS]:
             problems.append(Problem(pt.file, pt.rows[pos], pt.headers["debit_amount"], f"{debit.iloc[pos]} / {credit.iloc[pos]}",
                                     "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
-        totals.append(pd.DataFrame({"voucher_no": f["voucher_no"], "debit": debit, "credit": credit, "_part": i,
-                                    "_pos": np.arange(len(f))}))
-    if not totals:
+        codes.append(index.to_numpy(zero_copy_only=False) if len(known) else np.full(len(vno), np.nan))
+        parts.append((vno, _unscaled(_amounts(debit)) - _unscaled(_amounts(credit))))
+    if not parts:
         return problems
-    all_lines = pd.concat(totals, ignore_index=True) if len(totals) > 1 else totals[0]
-    sums = all_lines.groupby("voucher_no", sort=False)[["debit", "credit"]].sum()
-    unbalanced = sums[_mask(sums["debit"] != sums["credit"])]
-    if unbalanced.empty:
+    # One code per voucher number: its place among the known vouchers, or after them for a
+    # number no voucher has (such lines are refused as references too, but still summed).
+    code = np.concatenate(codes)
+    vnos = pa.chunked_array([v for v, _ in parts], type=pa.string())
+    unknown = np.isnan(code) if code.dtype.kind == "f" else np.zeros(len(code), dtype=bool)
+    code = np.where(unknown, 0, code).astype(np.int64)
+    if unknown.any():
+        rest = vnos.take(pa.array(np.flatnonzero(unknown))).combine_chunks()
+        code[unknown] = len(known) + pc.index_in(rest, value_set=rest).to_numpy(zero_copy_only=False)
+    valid = _mask(pc.is_valid(vnos))
+    # exact: debit - credit per line in units of the last decimal (|x| < 2 * 10**18 fits int64),
+    # summed per voucher as two int64 halves (x = high * 10**9 + low) that cannot overflow
+    diff = np.concatenate([d for _, d in parts])
+    high, low = np.divmod(diff, 10**9)
+    size = int(code.max()) + 1 if len(code) else 0
+    sum_high, sum_low = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    np.add.at(sum_high, code[valid], high[valid])
+    np.add.at(sum_low, code[valid], low[valid])
+    carry, sum_low = np.divmod(sum_low, 10**9)
+    unbalanced = ((sum_high + carry) != 0) | (sum_low != 0)
+    if not unbalanced.any():
         return problems
-    involved = all_lines[_mask(all_lines["voucher_no"].isin(unbalanced.index.tolist()))]
-    for vno, group in involved.groupby("voucher_no", sort=False):
-        rows = [int(lines[p].rows[q]) for p, q in zip(group["_part"], group["_pos"])]
-        first = lines[int(group["_part"].iloc[0])]
-        debit, credit = unbalanced.loc[vno, "debit"], unbalanced.loc[vno, "credit"]
+    involved = np.flatnonzero(valid & unbalanced[code])
+    starts = np.cumsum([0] + [len(pt.frame) for pt in lines])
+    groups: dict[str, list[int]] = {}  # voucher -> its lines, in the order vouchers first appear
+    for vno, at in zip(vnos.take(pa.array(involved)).to_pylist(), involved.tolist()):
+        groups.setdefault(vno, []).append(at)
+    for vno, ats in groups.items():
+        where = [(int(np.searchsorted(starts, at, side="right")) - 1, at) for at in ats]
+        rows = [int(lines[p].rows[at - starts[p]]) for p, at in where]
+        first = lines[where[0][0]]
+        debit = sum((lines[p].frame["debit_amount"].iloc[at - starts[p]] for p, at in where
+                     if not pd.isna(lines[p].frame["debit_amount"].iloc[at - starts[p]])), Decimal(0))
+        credit = sum((lines[p].frame["credit_amount"].iloc[at - starts[p]] for p, at in where
+                      if not pd.isna(lines[p].frame["credit_amount"].iloc[at - starts[p]])), Decimal(0))
         shown = ", ".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
         problems.append(Problem(first.file, rows[0], "debit_amount/credit_amount", vno,
                                 f"voucher {vno} does not balance: debits {debit} ≠ credits {credit} (rows {shown}) / 借贷不平衡"))
         if len(problems) >= MAX_PROBLEMS:
             break
     return problems
+
+
+def _unscaled(array: pa.ChunkedArray) -> np.ndarray:
+    """Arrow ``decimal128(p <= 18, s)`` values without nulls as int64 units of the last decimal."""
+    if sys.byteorder != "little":  # the buffer below is two's complement, little-endian
+        return np.array([int(v.scaleb(array.type.scale)) for v in array.to_pylist()], dtype=np.int64)
+    out = [np.frombuffer(c.buffers()[1], dtype=np.int64)[2 * c.offset:2 * (c.offset + len(c)):2] for c in array.chunks]
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _amounts(series: pd.Series) -> pa.ChunkedArray:
+    """A money column as Arrow decimals with missing values as 0, for exact sums."""
+    array = _arrow(series)
+    if not pa.types.is_decimal(array.type):
+        array = pa.chunked_array([pa.array([None if v is None or v is pd.NA else Decimal(str(v)) for v in series.tolist()],
+                                           pa.decimal128(18, 2))])
+    return array.fill_null(pa.scalar(Decimal(0), array.type))
 
 
 def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> list[Problem]:
