@@ -52,12 +52,10 @@ grain = choice("segmented", t("oee_grain"), GRAINS, lambda g: t(f"grain_{g}"), "
 trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]
 st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", config=plotly_config(), key="oee_trend")
 
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(build_time_waterfall_figure(report["waterfall"]), width="stretch", config=plotly_config(), key="oee_waterfall")
-with right:
-    pareto = report["pareto"].assign(reason=lambda d: code_labels("reason", d.reason))
-    st.plotly_chart(build_pareto_figure(pareto, currency), width="stretch", config=plotly_config(), key="oee_pareto")
+# full width: a dozen time steps need the room to keep their labels apart
+st.plotly_chart(build_time_waterfall_figure(report["waterfall"]), width="stretch", config=plotly_config(), key="oee_waterfall")
+pareto = report["pareto"].assign(reason=lambda d: code_labels("reason", d.reason))
+st.plotly_chart(build_pareto_figure(pareto, currency), width="stretch", config=plotly_config(), key="oee_pareto")
 
 st.subheader(t("oee_six_losses"))
 six = report["six_losses"].assign(loss=lambda d: d.loss.map(lambda x: t(f"loss_{x}")))

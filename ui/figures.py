@@ -105,11 +105,12 @@ def wrap_label(text, width: int | None = None) -> str:
     return "<br>".join(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True)) or text
 
 
-def _step_width(n_steps: int) -> int:
+def _step_width(n_steps: int, wide: bool = False) -> int:
     """Characters per line for ``n_steps`` category labels side by side on a half-width chart
-    (about 80 Latin or 43 Chinese characters across), so neighbours never run together."""
-    across = 43 if _zh() else 80
-    return max(4, across // max(n_steps, 1) - 1)
+    (about 80 Latin or 43 Chinese characters across; twice that when ``wide``), so neighbours
+    never run together."""
+    across = (43 if _zh() else 80) * (2 if wide else 1)
+    return max(3 if _zh() else 4, across // max(n_steps, 1) - 1)
 
 
 def _wrap_title(title: str) -> str:
@@ -570,7 +571,7 @@ def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
     d = _drop_zero_steps(waterfall, "minutes", ZERO_MINUTES)
     names = [t_or(f"wf_{s}", str(s)) for s in d.step]
     hours = (pd.Series(d.minutes, dtype=float) / 60.0).reset_index(drop=True)
-    return _waterfall([wrap_label(n, _step_width(len(names))) for n in names], hours, list(d.measure), names, t("unit_hours"), t("chart_time_waterfall"),
+    return _waterfall([wrap_label(n, _step_width(len(names), wide=True)) for n in names], hours, list(d.measure), names, t("unit_hours"), t("chart_time_waterfall"),
                       t("axis_hours"), ",.0f",
                       dict(decreasing=dict(marker_color=PALETTE[2]), increasing=dict(marker_color=PALETTE[1]),
                            totals=dict(marker_color=PALETTE[0])), 460)
