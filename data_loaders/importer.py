@@ -16,7 +16,8 @@
   spreadsheet shows it (the header is row 1), the column and the value (cut to 80 characters).
 * Large files are read in chunks into Arrow-backed columns (decimal128 for money), well-formed
   cells converted in bulk (figures: docs/IMPORT_PARSING.md, "Memory and speed"); limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
-  ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file).
+  ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file). An Excel sheet's XML is streamed; blank
+  rows are cut before parsing, and every other row keeps its spreadsheet number.
 """
 
 from __future__ import annotations
