@@ -468,9 +468,9 @@ def _sheet_rows(ws):
                         if 1 <= c["column"] <= len(values):
                             values[c["column"] - 1] = c["value"]
                     yield counter, values
-            if parent is not None:
+            try:
                 parent.remove(element)  # clear() alone leaves an empty element behind per row
-            else:
+            except (AttributeError, ValueError):  # no <sheetData> seen, or a row elsewhere
                 element.clear()
 
 
