@@ -16,7 +16,8 @@
   spreadsheet shows it (the header is row 1), the column and the value (cut to 80 characters).
 * Large files are read in chunks into Arrow-backed columns (decimal128 for money), well-formed
   cells converted in bulk (figures: docs/IMPORT_PARSING.md, "Memory and speed"); limits: ``BFI_IMPORT_MAX_BYTES`` (200 MB per file) and
-  ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file).
+  ``BFI_IMPORT_MAX_ROWS`` (20 million rows per file). An Excel sheet's XML is streamed; blank
+  rows are cut before parsing, and every other row keeps its spreadsheet number.
 """
 
 from __future__ import annotations
@@ -345,6 +346,134 @@ def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_She
 _CELL_TYPES = (str, int, float, bool, dt.datetime, dt.date, dt.time, type(None))
 
 
+_XML_ATTRS = rb'(?:\s+[\w:.-]+\s*=\s*"[^"<>]*")*\s*'
+# a row with its number and no cell content (self-closed, or holding only self-closed, that is
+# empty, cells), followed by a row with its number or by the end of the rows: a row numbered by
+# counting (no r=) after it keeps its number because the blank row before it stays
+_BLANK_ROW_RE = re.compile(rb'<row\s+r="\d+"' + _XML_ATTRS + rb'(?:/>|>(?:\s*<c' + _XML_ATTRS + rb'/>)*\s*</row>)'
+                           rb'(?=\s*(?:<row\s+r="|</))')
+
+
+class _BlankRowFilter(io.RawIOBase):
+    """The bytes of a sheet's XML without its blank rows, read in pieces.
+
+    Only whole rows that carry their own number and hold no value, formula or inline string are
+    cut, and only when the next row carries its own number too, so no row changes its number.
+    From a CDATA section on (which might hold such text) nothing is cut. ``_sheet_rows`` skips
+    any blank row left.
+    """
+
+    def __init__(self, source, piece: int = 1 << 20):
+        self.source = source
+        self.piece = piece
+        self.tail = b""
+        self.out = b""
+        self.pos = 0
+        self.done = False
+        self.passthrough = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _cut(self, text: bytes) -> bytes:
+        if self.passthrough:
+            return text
+        cdata = text.find(b"<![CDATA[")
+        if cdata >= 0:
+            self.passthrough = True
+            return _BLANK_ROW_RE.sub(b"", text[:cdata]) + text[cdata:]
+        return _BLANK_ROW_RE.sub(b"", text)
+
+    def _fill(self) -> None:
+        chunk = self.source.read(self.piece)
+        if not chunk:
+            self.out += self._cut(self.tail)
+            self.tail, self.done = b"", True
+            return
+        text = self.tail + chunk
+        # cut after the last ">": no tag is cut in two, nor a CDATA opener (it holds no ">")
+        cut = text.rfind(b">") + 1
+        self.out += self._cut(text[:cut])
+        self.tail = text[cut:]
+
+    def read(self, size: int = -1) -> bytes:
+        if self.pos >= len(self.out):
+            self.out, self.pos = b"", 0
+            while not self.done and not self.out:
+                self._fill()
+        if size < 0:
+            size = len(self.out) - self.pos
+        data = self.out[self.pos:self.pos + size]
+        self.pos += len(data)
+        return data
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()
+
+
+def _sheet_rows(ws):
+    """(row number as the spreadsheet shows it, cell values) of each row of a read-only sheet
+    that has a cell with content, from openpyxl's own cell parser, in one streamed pass.
+
+    openpyxl's ``iter_rows`` keeps every parsed ``<row>`` element (cleared, not removed) and a
+    dict per formatted row, and yields a tuple for each missing row: three million blank rows
+    cost it seconds and hundreds of MB. Here a row element is dropped once read, a row without
+    a cell holding a value, formula or inline string is skipped before any cell is parsed, and
+    ``<dimension>`` is never read (a stale one would drop the rows after it). Rows appear in the
+    order and with the numbers ``iter_rows`` gives them; values are the same objects.
+    """
+    try:
+        from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
+        from openpyxl.xml.functions import iterparse
+        source = ws._get_source()
+    except (ImportError, AttributeError):  # another openpyxl: its public reader, slower
+        ws.reset_dimensions()
+        yield from enumerate(ws.iter_rows(values_only=True), start=1)
+        return
+    wb = ws.parent
+    source = _BlankRowFilter(source)
+    parser = WorkSheetParser(source, ws._shared_strings, data_only=wb.data_only, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    sheet_data = "{%s}sheetData" % ROW_TAG[1:].split("}")[0]
+    parent = None
+    last = 0  # the last row number read; iter_rows skips a row numbered at or below it
+    counter = 0  # the row number of an element without r=, as openpyxl counts them
+    with source:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if element.tag == sheet_data:
+                    parent = element
+                continue
+            if element.tag != ROW_TAG:
+                continue
+            r = element.get("r")
+            if r is None:
+                counter += 1
+            else:
+                try:
+                    counter = int(r)
+                except ValueError:
+                    number = float(r)
+                    if not number.is_integer():
+                        raise ValueError(f"{r} is not a valid row number") from None
+                    counter = int(number)
+            if counter > last:
+                last = counter
+                if any(len(c) for c in element if c.tag == CELL_TAG):
+                    parser.row_counter, parser.col_counter = counter, 0
+                    cells = [parser.parse_cell(c) for c in element if c.tag == CELL_TAG]
+                    values = [None] * cells[-1]["column"]  # as wide as its last cell, as openpyxl's
+                    for c in cells:
+                        if 1 <= c["column"] <= len(values):
+                            values[c["column"] - 1] = c["value"]
+                    yield counter, values
+            try:
+                parent.remove(element)  # clear() alone leaves an empty element behind per row
+            except (AttributeError, ValueError):  # no <sheetData> seen, or a row elsewhere
+                element.clear()
+
+
 def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
     from openpyxl import load_workbook
 
@@ -366,8 +495,7 @@ def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
         return [], [Problem(file, 0, "", "", f"not a readable Excel file ({type(exc).__name__}) / 无法读取的 Excel 文件")]
 
     def rows_of(ws):
-        ws.reset_dimensions()  # never trust <dimension>: a stale one would drop the rows after it
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, values in _sheet_rows(ws):
             if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             yield number, [v if isinstance(v, _CELL_TYPES) else "=" + str(getattr(v, "text", v)) for v in values]

@@ -480,6 +480,67 @@ def test_xlsx_rows_beyond_a_stale_dimension_are_read(local_url):
     assert counts(local_url)["plants"] == 1 + 5  # P1 from the good ledger, P2..P6 from the workbook
 
 
+def _with_rows_after(data: bytes, xml: str) -> bytes:
+    """The workbook with ``xml`` (row elements) written into its sheet after the rows it has."""
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body, n = re.subn(rb"</sheetData>", xml.encode() + b"</sheetData>", body)
+                assert n == 1
+            zout.writestr(item, body)
+    return out.getvalue()
+
+
+def _inline_row(cells: list[str], r: int | None = None) -> str:
+    """A row of inline strings; without ``r`` neither the row nor its cells carry a number, so
+    the row's number is the previous row's plus one and the cells' are counted from A."""
+    number = "" if r is None else f' r="{r}"'
+    body = "".join(f'<c{"" if r is None else f" r={chr(34)}{chr(65 + i)}{r}{chr(34)}"} t="inlineStr"><is><t>{v}</t></is></c>'
+                   for i, v in enumerate(cells))
+    return f"<row{number}>{body}</row>"
+
+
+N_BLANK = 200_000
+
+
+def _blank_rows(first: int, n: int) -> str:
+    """``n`` blank rows from row ``first`` on: self-closed, or holding one empty styled cell."""
+    return "".join(f'<row r="{r}"/>' if r % 2 else f'<row r="{r}" spans="1:4"><c r="A{r}" s="0"/></row>' for r in range(first, first + n))
+
+
+def test_xlsx_data_after_many_blank_rows_is_imported(local_url):
+    # row 1 header, row 2 P2, rows 3 .. 200,002 blank, row 200,003 P3
+    data = _with_rows_after(_xlsx([["P2", "二厂", "苏州", "CNY"]]),
+                            _blank_rows(3, N_BLANK) + _inline_row(["P3", "三厂", "无锡", "CNY"], r=3 + N_BLANK))
+    report = import_sources([("plants.xlsx", data)], local_url, mode="append")
+    assert report.ok, report.problems_frame().to_string()
+    assert counts(local_url)["plants"] == 1 + 2  # P1 of the good ledger, P2 and P3 of the workbook
+    engine = eng.make_engine(local_url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT city FROM plants WHERE plant_id = 'P3'")).scalar() == "无锡"
+    finally:
+        engine.dispose()
+
+
+def test_xlsx_rows_after_blank_rows_keep_their_numbers_in_messages(local_url):
+    before = checksum(local_url)
+    last = 3 + N_BLANK  # 200,003: the first row after the blank stretch (rows 3 .. 200,002)
+    rows = (_blank_rows(3, N_BLANK)
+            + _inline_row(["P3", "三厂", "=1+1", "CNY"], r=last)  # a formula: refused at row 200,003
+            + f'<row r="{last + 1}"/>'  # blank row 200,004, then a row without a number: 200,005
+            + _inline_row(["P4", "四厂", "=2+2", "CNY"]))
+    report = import_sources([("plants.xlsx", _with_rows_after(_xlsx([["P2", "二厂", "苏州", "CNY"]]), rows))],
+                            local_url, mode="append")
+    found = [(p.file, p.row, p.column, p.value) for p in report.problems]
+    assert found == [("plants.xlsx", 200_003, "city", "=1+1"), ("plants.xlsx", 200_005, "city", "=2+2")], found
+    assert all("formula" in p.message for p in report.problems)
+    assert checksum(local_url) == before
+
+
 def test_file_and_row_limits(local_url, monkeypatch):
     before = checksum(local_url)
     monkeypatch.setenv(MAX_BYTES_ENV, "40")
