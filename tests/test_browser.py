@@ -415,8 +415,12 @@ def _wait_caption_change(page, before: str, timeout: float = 60) -> bool:
 
 
 def _open_every_expander(page) -> None:
-    for summary in page.locator("[data-testid=stMain] details:not([open]) > summary").all():
-        summary.click()
+    closed = page.locator("[data-testid=stMain] details:not([open]) > summary")
+    for _ in range(20):  # one at a time: an opened expander leaves the selector, so the list shifts
+        if closed.count() == 0:
+            break
+        closed.first.click()
+        page.wait_for_timeout(200)
     _settle(page)
 
 
