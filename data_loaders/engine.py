@@ -267,6 +267,43 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame, chunk_ro
     return len(frame)
 
 
+def arrow_batches(table: sa.Table, frame: pd.DataFrame) -> list[pa.RecordBatch]:
+    """``frame`` as Arrow record batches for ``bulk_insert_batches`` (DuckDB), with exact money
+    as in ``bulk_insert``; the batches share the frame's Arrow buffers (no copy of the text)."""
+    return _arrow_table(table, _prepare(table, frame)).to_batches()
+
+
+def bulk_insert_batches(conn: Connection, table: sa.Table, batches: list[pa.RecordBatch], chunk_rows: int = 500_000) -> int:
+    """Append ``batches`` to ``table`` on DuckDB, about ``chunk_rows`` rows per insert, taking
+    them out of the list as they are stored: once the caller holds no other reference, each
+    part's memory is returned while the rest is being written. Returns the number of rows written."""
+    if conn.dialect.name != "duckdb":
+        raise ValueError("bulk_insert_batches is for DuckDB; use bulk_insert")
+    # a relation, not a registered view: DuckDB keeps a view's Arrow data alive until the
+    # transaction ends, a relation's only while the insert runs (same connection, same transaction)
+    raw = conn.connection.dbapi_connection
+    target = ".".join(conn.dialect.identifier_preparer.quote(p) for p in ([table.schema] if table.schema else []) + [table.name])
+    written = 0
+    while batches:
+        part, n = [], 0
+        while batches and (n == 0 or n + batches[0].num_rows <= chunk_rows):
+            n += batches[0].num_rows
+            part.append(batches.pop(0))
+        if n:
+            import duckdb
+
+            try:
+                relation = raw.from_arrow(pa.Table.from_batches(part))
+                relation.insert_into(target)
+            except duckdb.Error as exc:  # as SQLAlchemy would raise it, for the callers' handlers
+                raise sa.exc.DBAPIError.instance(f"INSERT INTO {target}", None, exc, duckdb.Error) from exc
+            del relation
+        written += n
+        del part
+        pa.default_memory_pool().release_unused()
+    return written
+
+
 def _mysql_local_infile(conn: Connection) -> bool:
     value = conn.exec_driver_sql("SELECT @@GLOBAL.local_infile").scalar()
     return str(value) in ("1", "ON")

@@ -31,7 +31,7 @@ import re
 import sys
 import zipfile
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
 
 import numpy as np
@@ -1107,6 +1107,28 @@ def read_sources(sources: list[tuple[str, bytes]], number_format: NumberFormat |
     return parsed, problems, warnings
 
 
+def _give_back() -> None:
+    """Return freed memory to the system: Arrow's pool, and on glibc (Linux) the C heap, where
+    numpy's scratch arrays of a few dozen MB otherwise stay counted in the process's RSS."""
+    pa.default_memory_pool().release_unused()
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                libc = ctypes.CDLL("libc.so.6")
+                _LIBC = libc if hasattr(libc, "malloc_trim") else False
+            except OSError:
+                pass
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = None
+
+
 # --------------------------------------------------------------------------- validation
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
     array = pa.array(series) if not hasattr(series.array, "__arrow_array__") else series.array.__arrow_array__()
@@ -1166,6 +1188,7 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
         table = schema.table_by_name(table_name)
         problems.extend(_check_keys(table, [pt for pt in parts if all(c.name in pt.frame for c in table.primary_key.columns)],
                                     engine if table_name in on_disk else None))
+        _give_back()  # each check's scratch, before the next one
         for c in table.columns:
             for fk in c.foreign_keys:
                 target = fk.column.table.name
@@ -1179,6 +1202,8 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
                     for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
                         problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
                                                 f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
+    key_cache.clear()
+    _give_back()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     problems.extend(_check_ideal_cycle(by_table))
     return problems
@@ -1233,8 +1258,7 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     at = np.flatnonzero(valid)
     if len(at) < starts[-1]:
         arrays = [a.take(pa.array(at)) for a in arrays]
-    code = _key_codes(arrays)
-    dup_at = at[np.bincount(code, minlength=1)[code] > 1] if len(code) else at[:0]
+    dup_at = at[_repeated(arrays)]
     problems = []
     first: dict[tuple, tuple[str, int]] = {}
     part_of = np.searchsorted(starts, dup_at, side="right") - 1
@@ -1265,14 +1289,27 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     return problems
 
 
-def _key_codes(arrays: list[pa.Array]) -> np.ndarray:
-    """One int64 code per row, equal exactly when the rows' values are equal in every array."""
-    code = None
+def _repeated(arrays: list[pa.Array]) -> np.ndarray:
+    """A boolean mask: True where the row's values (in every array) occur in another row too.
+
+    Found by sorting row numbers on the keys and comparing neighbours: one array of row numbers
+    and one sorted copy of the keys, no hash table of every key (3 M composite keys: 480 MB less)."""
+    n = len(arrays[0]) if arrays else 0
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    names = [f"k{i}" for i in range(len(arrays))]
+    order = pc.sort_indices(pa.table(arrays, names=names), sort_keys=[(k, "ascending") for k in names])
+    same = np.ones(n - 1, dtype=bool)
     for a in arrays:
-        # the first position of each value: equal values, equal positions
-        c = pc.index_in(a, value_set=a).to_numpy(zero_copy_only=False).astype(np.int64)
-        code = c if code is None else np.unique(code * len(a) + c, return_inverse=True)[1].astype(np.int64)  # < n**2: fits
-    return code if code is not None else np.zeros(0, np.int64)
+        s = a.take(order)
+        same &= _mask(pc.equal(s.slice(1), s.slice(0, n - 1)))
+        del s
+    hit = np.zeros(n, dtype=bool)
+    hit[1:] |= same
+    hit[:-1] |= same
+    out[order.to_numpy()[hit]] = True
+    return out
 
 
 _PERIOD_RE = r"\d{4}-(0[1-9]|1[0-2])"
@@ -1337,9 +1374,10 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     # One code per voucher number: its place among the known vouchers, or after them for a
     # number no voucher has (such lines are refused as references too, but still summed).
     code = np.concatenate(codes)
+    del codes
     vnos = pa.chunked_array([v for v, _ in parts], type=pa.string())
     unknown = np.isnan(code) if code.dtype.kind == "f" else np.zeros(len(code), dtype=bool)
-    code = np.where(unknown, 0, code).astype(np.int64)
+    code = np.where(unknown, 0, code).astype(np.int64) if unknown.any() else code.astype(np.int64, copy=False)
     if unknown.any():
         rest = vnos.take(pa.array(np.flatnonzero(unknown))).combine_chunks()
         code[unknown] = len(known) + pc.index_in(rest, value_set=rest).to_numpy(zero_copy_only=False)
@@ -1347,11 +1385,18 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     # exact: debit - credit per line in units of the last decimal (|x| < 2 * 10**18 fits int64),
     # summed per voucher as two int64 halves (x = high * 10**9 + low) that cannot overflow
     diff = np.concatenate([d for _, d in parts])
+    del parts
     high, low = np.divmod(diff, 10**9)
+    del diff
     size = int(code.max()) + 1 if len(code) else 0
     sum_high, sum_low = np.zeros(size, np.int64), np.zeros(size, np.int64)
-    np.add.at(sum_high, code[valid], high[valid])
-    np.add.at(sum_low, code[valid], low[valid])
+    if valid.all():  # no copies of 3 M codes and halves for the usual case
+        np.add.at(sum_high, code, high)
+        np.add.at(sum_low, code, low)
+    else:
+        np.add.at(sum_high, code[valid], high[valid])
+        np.add.at(sum_low, code[valid], low[valid])
+    del high, low
     carry, sum_low = np.divmod(sum_low, 10**9)
     unbalanced = ((sum_high + carry) != 0) | (sum_low != 0)
     if not unbalanced.any():
@@ -1391,7 +1436,7 @@ def _amounts(series: pd.Series) -> pa.ChunkedArray:
     if not pa.types.is_decimal(array.type):
         array = pa.chunked_array([pa.array([None if v is None or v is pd.NA else Decimal(str(v)) for v in series.tolist()],
                                            pa.decimal128(18, 2))])
-    return array.fill_null(pa.scalar(Decimal(0), array.type))
+    return array.fill_null(pa.scalar(Decimal(0), array.type)) if array.null_count else array
 
 
 def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> list[Problem]:
@@ -1537,13 +1582,34 @@ def _frames_for_insert(parsed: list[ParsedTable]) -> dict[str, pd.DataFrame]:
     return out
 
 
+DUCKDB_MEMORY_ENV = "BFI_IMPORT_DUCKDB_MEMORY_MB"
+
+
+def _bound_duckdb_memory(conn, path: Path) -> None:
+    """Cap DuckDB's own memory for the write; beyond the cap it spills to a folder beside the
+    database file (without ``temp_directory`` a cap makes the commit fail: "failed to pin block").
+    Insertion order is not kept (rows have keys) and two threads suffice for one bulk load."""
+    text = os.environ.get(DUCKDB_MEMORY_ENV, "").strip()
+    limit = int(text) if text.isdigit() and int(text) > 0 else 600
+    spill = Path(path).parent / (Path(path).name + ".spill")
+    conn.exec_driver_sql(f"SET memory_limit = '{limit}MB'")
+    conn.exec_driver_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+    conn.exec_driver_sql("SET preserve_insertion_order = false")
+    conn.exec_driver_sql("SET threads = 2")
+
+
 def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str]) -> dict[str, int]:
     counts = {}
     if mode == "replace":
         for table in reversed(schema.TABLES):
             conn.execute(table.delete())
     for table in schema.TABLES:
-        if table.name in frames:
+        if table.name not in frames:
+            continue
+        if conn.dialect.name == "duckdb":
+            # the frame leaves ``frames`` here, so each part is freed once DuckDB holds it
+            counts[table.name] = eng.bulk_insert_batches(conn, table, eng.arrow_batches(table, frames.pop(table.name)))
+        else:
             counts[table.name] = eng.bulk_insert(conn, table, frames[table.name])
     info = schema.dataset_info
     conn.execute(info.delete().where(info.c.info_key.in_(list(note))))
@@ -1570,6 +1636,7 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
     parsed, problems, warnings = read_sources(sources, number_format, encoding)
+    _give_back()  # the parser's scratch buffers, back to the system
     if aggregate and not problems:
         parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
         problems.extend(more)
@@ -1592,6 +1659,7 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
                 check_engine.dispose()
         if problems:
             return ImportReport(problems[:MAX_PROBLEMS], {}, warnings)
+        _give_back()  # the checks' sorted keys and masks
         frames = _frames_for_insert(parsed)
         note = {
             "last_import_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -1601,11 +1669,15 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
         }
         if mode == "replace":
             note["source"] = "import"
+        # ``frames`` holds the only reference to the parsed columns now, so the DuckDB write can
+        # free them part by part; a database error parses ``sources`` again to name the row
+        del parsed
         try:
             if path is not None:
                 def write(engine):
                     eng.create_schema(engine)
                     with engine.begin() as conn:
+                        _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
                     eng.refresh_statistics(engine)
                     return written
@@ -1622,7 +1694,9 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
                 finally:
                     engine.dispose()
         except sa.exc.SQLAlchemyError as exc:  # a last resort: the checks above should have said it first
-            return ImportReport(problems_from_db_error(exc, parsed)[:MAX_PROBLEMS], {}, warnings)
+            frames.clear()
+            again = read_sources(sources, number_format, encoding)[0]
+            return ImportReport(problems_from_db_error(exc, again)[:MAX_PROBLEMS], {}, warnings)
     return ImportReport([], counts, warnings)
 
 
