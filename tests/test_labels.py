@@ -13,7 +13,7 @@ from data_loaders import queries as q
 from data_loaders.scope import PeriodChoice, Scope
 from reports import ledger as reports_ledger
 from reports import lineage as reports_lineage
-from reports.budget import budget_report
+from reports.budget import budget_report, flexible_budget_report
 from reports.cash import cash_report
 from reports.oee import oee_report
 from reports.profitability import profitability_report
@@ -26,6 +26,7 @@ def _columns(name: str, obj, found: dict) -> dict:
     if isinstance(obj, pd.DataFrame):
         for col in obj.columns:
             found.setdefault(str(col), name)
+        found.setdefault("__frames__", []).append((name, [str(c) for c in obj.columns]))
     elif isinstance(obj, dict):
         for key, value in obj.items():
             _columns(f"{name}.{key}", value, found)
@@ -39,6 +40,7 @@ def report_columns(default_sample_engine):
     reports = {
         "profitability": profitability_report(e, SCOPE), "oee": oee_report(e, SCOPE),
         "budget": budget_report(e, SCOPE, "original", "revised", "run_rate", 0.9, 1.0),
+        "flexible_budget": flexible_budget_report(e, SCOPE),
         "cash": cash_report(e, SCOPE, CashScenario(), 0.0, True), "reconciliation": reports_lineage.reconciliation(e, SCOPE, 1.0),
         "pnl": reports_ledger.pnl_statement_report(e, SCOPE, "comparison", PeriodChoice("r12", "2026-10")),
         "trial_balance": reports_ledger.trial_balance_report(e, SCOPE), "work_order": reports_lineage.work_order_trace(e, wo),
@@ -55,8 +57,13 @@ def test_every_report_column_has_a_label(report_columns, lang):
     st.session_state["lang"] = lang
     try:
         raw = {col: where for col, where in report_columns.items()
-               if column_label(col) == col and not col[:1].isdigit()}  # month columns show as "2026-10"
+               if col != "__frames__" and column_label(col) == col and not col[:1].isdigit()}  # months show as "2026-10"
+        # two columns of one table with the same label would be told apart only by a number
+        clashes = {name: sorted({column_label(c) for c in cols if [column_label(x) for x in cols].count(column_label(c)) > 1})
+                   for name, cols in report_columns["__frames__"]}
+        clashes = {name: labels for name, labels in clashes.items() if labels}
     finally:
         del st.session_state["lang"]
     assert len(report_columns) > 150  # the reports really were read
     assert not raw, raw
+    assert not clashes, clashes

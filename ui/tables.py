@@ -32,7 +32,7 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
     for col in frame.columns:
         label = column_label(col)
         if label in used:  # two columns with the same label (a code and its name): keep both visible
-            label = f"{label} · {col}"
+            label = f"{label} ({sum(1 for u in used if u.startswith(label)) + 1})"  # never a raw column name
         used.add(label)
         if col.endswith("_amount"):
             label = f"{label} ({currency})"
