@@ -286,3 +286,14 @@ def test_sample_account_names(small_sample):
     assert en.set_index("account_code").account_name["1122"] == "Accounts receivable"
     assert all(_en_ok(x) for x in en.account_name)
     assert translate_codes(accounts, "zh").set_index("account_code").account_name["1122"] == "应收账款"
+
+
+def test_every_forecast_candidate_and_landing_method_reads_as_words():
+    from analytics.budget import METHODS
+    from analytics.forecast import CANDIDATES
+
+    for name in (*CANDIDATES, *METHODS):
+        if name == "seasonal":  # the method that picks a candidate: its rows name the candidate
+            continue
+        zh, en = code_label("forecast_model", name, "zh"), code_label("forecast_model", name, "en")
+        assert zh != name and en != name and "_" not in en, (name, zh, en)

@@ -237,6 +237,21 @@ MATERIAL_MOVES: dict[str, tuple[str, str]] = {
     "return": ("退料", "Return"),
 }
 
+FORECAST_MODELS: dict[str, tuple[str, str]] = {
+    "naive": ("朴素（上期值）", "Naive (last value)"),
+    "seasonal_naive": ("季节朴素（上一季同期）", "Seasonal naive (a season earlier)"),
+    "ar1": ("AR(1) 自回归", "AR(1)"),
+    "ets_none_none": ("指数平滑（无趋势、无季节）", "ETS (no trend, no season)"),
+    "ets_damped_none": ("指数平滑（阻尼趋势）", "ETS (damped trend)"),
+    "ets_none_add": ("指数平滑（加法季节）", "ETS (additive season)"),
+    "ets_add_add": ("指数平滑（趋势 + 加法季节）", "ETS (trend, additive season)"),
+    "ets_damped_add": ("指数平滑（阻尼趋势 + 加法季节）", "ETS (damped trend, additive season)"),
+    "ets_add_mul": ("指数平滑（趋势 + 乘法季节）", "ETS (trend, multiplicative season)"),
+    "ets_damped_mul": ("指数平滑（阻尼趋势 + 乘法季节）", "ETS (damped trend, multiplicative season)"),
+    "run_rate": ("月均", "Run rate"),
+    "remaining_budget": ("剩余按预算", "Rest on budget"),
+}
+
 CODE_COLUMNS: dict[str, dict] = {
     "state": {**MACHINE_STATES, "quality": i18n.LABELS["wf_quality_loss"]},  # the Pareto's pseudo-state for rejects
     "reason_code": REASON_CODES,
@@ -248,6 +263,8 @@ CODE_COLUMNS: dict[str, dict] = {
     "source_doc_type": SOURCE_DOC_TYPES,
     "status": STATUSES,
     "account_type": ACCOUNT_TYPES,
+    # forecast candidates (analytics/forecast.py): the baseline's scores, its backtest, the landing
+    "candidate": FORECAST_MODELS, "chosen": FORECAST_MODELS, "forecast_model": FORECAST_MODELS,
     "cost_behavior": {"variable": ("变动", "Variable"), "fixed": ("固定", "Fixed")},  # overhead accounts' behaviour
     "category": ACCOUNT_CATEGORIES,
     "voucher_type": VOUCHER_TYPES,
