@@ -511,6 +511,7 @@ MODE_CAPTIONS = {"month": "2026年10月", "quarter": "季 2026-10…2026-10", "y
                  "r12": "滚动12月 2025-11…2026-10", "custom": "自定义 2025-11…2026-10"}
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("mode", sorted(MODE_CAPTIONS))
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_page_opens_in_every_period_mode(app, page, mode):

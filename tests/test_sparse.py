@@ -168,6 +168,7 @@ def scopes(draw) -> Scope:
     return Scope(start, end, tuple(sorted(plants)))
 
 
+@pytest.mark.long
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(keep=st.sets(st.sampled_from(TABLES)), scope=scopes())
 def test_any_tables_any_scope_never_crash_and_keep_their_identities(keep, scope, sparse_base, small_sample, tmp_path):
