@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from data_loaders import engine as eng  # noqa: E402
+from data_loaders import schema  # noqa: E402
 from data_loaders.build import load_into  # noqa: E402
 from sample_data.generator import SampleConfig, generate  # noqa: E402
 
@@ -145,6 +146,20 @@ def default_sample_engine(tmp_path_factory):
     """The default-size sample (scale 1) in DuckDB, for stories that need full detail."""
     url = f"duckdb:///{tmp_path_factory.mktemp('default_sample') / 'plant.duckdb'}"
     load_into(url, generate(SampleConfig(as_of=AS_OF)))
+    engine = eng.make_engine(url, read_only=True)
+    yield engine
+    engine.dispose()
+
+
+def loaded_engine(url: str, frames: dict):
+    """Write ``frames`` (table name -> DataFrame) into the empty database at ``url`` and yield a
+    read-only engine on it: the body of the hand-built-ledger fixtures."""
+    engine = eng.make_engine(url)
+    with engine.begin() as conn:
+        for table in schema.TABLES:
+            if table.name in frames:
+                eng.bulk_insert(conn, table, frames[table.name])
+    engine.dispose()
     engine = eng.make_engine(url, read_only=True)
     yield engine
     engine.dispose()

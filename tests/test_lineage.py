@@ -15,11 +15,10 @@ import pytest
 
 import cli
 from analytics.lineage import compute_subtree
-from data_loaders import engine as eng
 from data_loaders import lineage as L
-from data_loaders import schema
 from data_loaders.scope import Scope
 from reports.lineage import reconciliation, voucher_trace, work_order_trace
+from tests.conftest import loaded_engine
 
 D = dt.date(2026, 3, 2)
 T = dt.datetime(2026, 3, 2)
@@ -97,16 +96,7 @@ def fixture_frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture
 def linked(empty_url):
-    engine = eng.make_engine(empty_url)
-    frames = fixture_frames()
-    with engine.begin() as conn:
-        for table in schema.TABLES:
-            if table.name in frames:
-                eng.bulk_insert(conn, table, frames[table.name])
-    engine.dispose()
-    engine = eng.make_engine(empty_url, read_only=True)
-    yield engine
-    engine.dispose()
+    yield from loaded_engine(empty_url, fixture_frames())
 
 
 SCOPE = Scope("2026-03", "2026-03")

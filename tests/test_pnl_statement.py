@@ -13,11 +13,10 @@ import pytest
 
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_trial_balance_totals
 from analytics.pnl import compute_pnl_margins, compute_pnl_statement
-from data_loaders import engine as eng
 from data_loaders import queries as q
-from data_loaders import schema
 from data_loaders.scope import PeriodChoice, Scope
 from reports.ledger import pnl_statement_report, trial_balance_report
+from tests.conftest import loaded_engine
 
 
 def _ledger(rows):
@@ -188,16 +187,7 @@ def _tiny_ledger():
 
 @pytest.fixture
 def tiny_ledger(empty_url):
-    engine = eng.make_engine(empty_url)
-    frames = _tiny_ledger()
-    with engine.begin() as conn:
-        for table in schema.TABLES:
-            if table.name in frames:
-                eng.bulk_insert(conn, table, frames[table.name])
-    engine.dispose()
-    engine = eng.make_engine(empty_url, read_only=True)
-    yield engine
-    engine.dispose()
+    yield from loaded_engine(empty_url, _tiny_ledger())
 
 
 def test_trial_balance_opening_movement_closing_by_hand(tiny_ledger):
