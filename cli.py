@@ -40,6 +40,7 @@ from analytics.oee import CONVENTIONS, OeeSettings
 from analytics.working_capital import BALANCES, BASES, DAY_COUNTS, SALES_BASES, WorkingCapitalSettings
 from data_loaders import backup
 from data_loaders import engine as eng
+from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.lock import DatabaseBusy
@@ -223,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("name", nargs="?", help="a backup name from `cli.py backups`")
     which.add_argument("--latest", action="store_true", help="the newest backup")
     rs.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
+    rf = sub.add_parser("refresh-facts", help="derive the fact tables again (after a load that bypassed the importer)")
+    rf.add_argument("--period", action="append", default=None, help="only these periods YYYY-MM (default: every period)")
+    rf.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     sub.add_parser("validate", help="check every contract rule on the database")
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
@@ -281,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             result = backup.restore_backup(_embedded_path(url), None if args.latest else args.name, timeout=args.wait)
             print(json.dumps({**result, "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=2))
+            return 0
+        if args.command == "refresh-facts":
+            t0 = time.perf_counter()
+            tables = refresh_facts(url, args.period, timeout=args.wait)
+            print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "tables": tables}, indent=2))
             return 0
         scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family)) if args.command == "report" else None
         engine = eng.make_engine(url, read_only=True)

@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
-from data_loaders import schema
+from data_loaders import facts, schema
 from data_loaders.lock import file_lock
 
 BACKUPS_DIR = "backups"
@@ -178,6 +178,7 @@ def restore_backup(db_path: Path, name: str | None = None, timeout: float = 0.0)
         with engine.begin() as conn:
             conn.execute(info.delete().where(info.c.info_key.in_(list(note))))
             conn.execute(info.insert(), [{"info_key": k, "info_value": v} for k, v in note.items()])
+        facts.refresh(engine)
         return note["data_version"]
 
     with file_lock(db_path, timeout):

@@ -9,7 +9,9 @@ inside one transaction.
 Every write holds the database's write lock (``data_loaders.lock``): a second writer waits up
 to its timeout, then gets ``DatabaseBusy`` and writes nothing. Every successful write stamps
 ``dataset_info`` with a new ``data_version`` (and ``data_version_at``, ``data_version_by``)
-inside the same swap or transaction, so that readers can tell the data changed. Before a
+inside the same swap or transaction, so that readers can tell the data changed, and derives
+the fact tables again (``data_loaders.facts``): inside the swap for a DuckDB file, in a
+transaction of its own after the load on a server. Before a
 write replaces the whole file (a rebuild, a replace-mode import, a restore) the previous file
 is kept in ``backups/`` beside it (``data_loaders.backup``).
 """
@@ -27,6 +29,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_loaders import engine as eng
+from data_loaders import facts
 from data_loaders import schema
 from data_loaders.lock import file_lock, write_lock
 
@@ -153,7 +156,10 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
             try:
                 eng.create_schema(engine)
                 progress(0.5, "loading")
-                return eng.replace_tables(engine, frames)
+                counts = eng.replace_tables(engine, frames)
+                progress(0.9, "facts")
+                facts.refresh(engine)
+                return counts
             finally:
                 engine.dispose()
 
@@ -165,11 +171,30 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
             for i, table in enumerate(tables):
                 progress(i / max(len(tables), 1), table.name)
                 counts[table.name] = eng.bulk_insert(conn, table, frames[table.name])
-        progress(0.99, "indexes")
+        progress(0.95, "indexes")
         eng.create_indexes(engine)
+        progress(0.97, "facts")
+        facts.refresh(engine)
         eng.refresh_statistics(engine)
         return counts
 
     counts = write_duckdb_file(path, write, backup_reason="rebuild", timeout=timeout)
     progress(1.0, "done")
     return counts
+
+
+def refresh_facts(url: str, periods: list[str] | None = None, *, timeout: float = 0.0) -> dict[str, dict]:
+    """Derive the fact tables of the database at ``url`` again (``periods`` only, or all), one
+    writer at a time and, for a DuckDB file, through the same atomic swap as an import. The data
+    version stays: the facts are derived from the same data. Returns rows and seconds per table."""
+    path = eng.duckdb_path(url)
+    if path is None:
+        with write_lock(url, timeout):
+            engine = eng.make_engine(url)
+            try:
+                return facts.refresh(engine, periods)
+            finally:
+                engine.dispose()
+    if not path.exists():
+        raise ValueError(f"no database file at {path.name} / 数据库文件不存在")
+    return write_duckdb_file(path, lambda engine: facts.refresh(engine, periods), copy_existing=True, timeout=timeout)

@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
+from data_loaders import facts
 from data_loaders import schema
 from data_loaders.build import stamp, write_duckdb_file
 from data_loaders.lock import write_lock
@@ -1679,6 +1680,7 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
                     with engine.begin() as conn:
                         _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
+                    facts.refresh(engine)
                     eng.refresh_statistics(engine)
                     return written
 
@@ -1691,6 +1693,7 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
                     with engine.begin() as conn:
                         counts = _write(conn, frames, mode, note)
                     eng.refresh_statistics(engine)
+                    facts.refresh(engine)
                 finally:
                     engine.dispose()
         except sa.exc.SQLAlchemyError as exc:  # a last resort: the checks above should have said it first
