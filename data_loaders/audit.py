@@ -114,7 +114,9 @@ def actions(path: Path | None = None) -> list[str]:
 
 def verify(path: Path | None = None) -> dict:
     """Recompute the chain. ``{"ok": bool, "entries": n, "first_bad": seq or None, "reason": str}``:
-    the first entry whose hash, predecessor or sequence does not follow from the one before."""
+    the first entry whose hash, predecessor or sequence does not follow from the one before.
+    A sound chain also gives ``head``, the last hash: written down elsewhere (a monthly report,
+    a ticket), it shows later that nobody rewrote the whole chain with recomputed hashes."""
     conn = _connect(path)
     try:
         rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq").fetchall()
@@ -129,4 +131,4 @@ def verify(path: Path | None = None) -> dict:
         if entry_hash(prev_hash, seq, at, actor, action, target, detail) != digest:
             return {"ok": False, "entries": len(rows), "first_bad": seq, "reason": "its content does not match its hash"}
         prev, expected = digest, expected + 1
-    return {"ok": True, "entries": len(rows), "first_bad": None, "reason": ""}
+    return {"ok": True, "entries": len(rows), "first_bad": None, "reason": "", "head": prev}

@@ -64,8 +64,9 @@ def run() -> None:
     filters.render_language()
     user = auth.require()  # nobody sees data before signing in (local single-user mode on 127.0.0.1)
     if user is None:
-        # under the cockpit's address: after signing in the same address opens the cockpit
-        st.navigation([st.Page(auth.sign_in_page, title=t("auth_title"), url_path="overview")], position="hidden").run()
+        # the form answers every page's address, so that a deep link opens its page after signing in
+        st.navigation([st.Page(auth.sign_in_page, title=t("auth_title"), url_path=key, default=key == "overview")
+                       for _, key, _ in PAGES], position="hidden").run()
         return
     auth.render_user(user)
     navigation = st.navigation(_pages(user), position="top")  # the sidebar is for the filters: the month stays in view
