@@ -17,6 +17,7 @@ import streamlit as st
 from data_loaders import access
 from ui import auth, data, filters
 from ui.i18n import t
+from ui.text import md
 from ui.style import apply_style
 
 log = logging.getLogger("bfi")
@@ -84,7 +85,7 @@ def run() -> None:
         if data.is_stale():
             st.warning(t("stale_nothing_cached", time=data.data_state()["checked_at"]))
         else:
-            st.error(t("error_database", message=f"{data.display_url(url)} — {_first_line(exc)}"))
+            st.error(t("error_database", message=md(f"{data.display_url(url)} — {_first_line(exc)}")))
         st.stop()
     _say_data_state(state)
     options = {**options, "plants": [p for p in options["plants"] if p[0] in access.allowed_plants(user, [x[0] for x in options["plants"]])]}
@@ -97,7 +98,7 @@ def run() -> None:
         if data.is_stale():  # a figure that was never cached while the database was reachable
             st.warning(t("stale_nothing_cached", time=state["checked_at"]))
         else:
-            st.error(t("error_generic", message=_first_line(exc)))
+            st.error(t("error_generic", message=md(_first_line(exc))))
 
 
 def _first_line(exc: Exception) -> str:
@@ -110,7 +111,7 @@ def _say_data_state(state: dict) -> None:
     run while the database cannot be reached."""
     if state["stale"]:
         st.warning(t("data_stale", time=state["checked_at"]))
-        st.caption(state["reason"])
+        st.caption(md(state["reason"]))
         return
     updated = data.data_changed()
     if updated:
