@@ -29,22 +29,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import os
 import json
 import sys
 import time
 import traceback
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from analytics.oee import CONVENTIONS, OeeSettings
 from analytics.working_capital import BALANCES, BASES, DAY_COUNTS, SALES_BASES, WorkingCapitalSettings
-from data_loaders import backup
+from data_loaders import access, audit, backup, users
 from data_loaders import engine as eng
 from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import Scope
+from data_loaders.users import ROLES, User
 from data_loaders.validation import find_schema_gaps, validate_database
 from reports.kpi import kpi_report
 from reports.lineage import voucher_trace, work_order_trace
@@ -103,6 +107,11 @@ def trace_json(engine, key: str) -> dict | None:
     if w is not None:
         return {"kind": "work_order", **work_order_json(w)}
     return None
+
+
+def _plant_of(trace: dict) -> str | None:
+    head = trace.get("voucher") if trace.get("kind") == "voucher" else trace.get("work_order")
+    return (head or {}).get("plant_id")
 
 
 def _has_data(url: str) -> bool:
@@ -168,6 +177,65 @@ def _embedded_path(url: str):
     return path
 
 
+def _actor(args) -> User | None:
+    """The user named by ``--user`` (None when sign-in is not configured and none is named).
+    Once a users file exists, report and trace need one: its plants limit what they show."""
+    if args.user:
+        found = users.find_user(args.user)
+        if found is None or found.disabled:
+            raise ValueError(f"no enabled user {args.user!r} in the users file / 用户不存在或已停用")
+        return found
+    if users.configured() and args.command in ("report", "trace"):
+        raise ValueError("sign-in is configured: name the user to run as with --user (or $BFI_USER) / 请用 --user 指定用户")
+    return None
+
+
+def _who(args, actor: User | None) -> str:
+    """Who an audit entry names for a command: the --user, else the operating-system account."""
+    return actor.login if actor else f"os:{getpass.getuser()}"
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _user_command(args) -> int:
+    who = f"os:{getpass.getuser()}"
+    path = users.users_path()
+    if args.user_command == "list":
+        rows = [{"login": u.login, "name": u.name, "role": u.role, "plants": list(u.plants), "email": u.email, "disabled": u.disabled}
+                for u in users.load_users().values()]
+        print(json.dumps({"file": str(path), "users": rows}, ensure_ascii=False, indent=2))
+        return 0
+    if args.user_command == "add":
+        password = _password(args) if (args.password_stdin or not args.email) else None
+        added = users.add_user(args.login, args.role, password, tuple(args.plant), args.name, args.email)
+        audit.record(who, "user_add", added.login, {"role": added.role, "plants": list(added.plants), "email": added.email})
+    elif args.user_command == "passwd":
+        users.set_password(args.login, _password(args))
+        audit.record(who, "user_passwd", args.login)
+    else:
+        users.set_disabled(args.login, args.user_command == "disable")
+        audit.record(who, f"user_{args.user_command}", args.login)
+    print(json.dumps({"ok": True, "user": args.login, "file": str(path)}))
+    return 0
+
+
+def _audit_command(args) -> int:
+    if args.audit_command == "verify":
+        result = audit.verify()
+        print(json.dumps({**result, "store": str(audit.store_path())}, indent=2))
+        return 0 if result["ok"] else 1
+    frame = audit.entries(actor=args.actor, action=args.action, since=args.since, limit=args.limit)
+    print(json.dumps(_records(frame), ensure_ascii=False, indent=2))
+    return 0
+
+
 def _read_command(args, engine, scope: Scope | None) -> int:
     """validate, trace or report; an error that is neither the database's nor the arguments' is
     a bug: exit 3 with its traceback (never 1, which means the data has problems, nor 2)."""
@@ -180,6 +248,8 @@ def _read_command(args, engine, scope: Scope | None) -> int:
             return 0 if findings.empty else 1
         if args.command == "trace":
             result = trace_json(engine, args.key)
+            if result is not None and scope is not None and scope.plants and _plant_of(result) not in scope.plants:
+                result = None  # another plant's record: "not found", never "not permitted" (that would say it exists)
             if result is None:
                 print(f"error: no voucher or work order {args.key!r}", file=sys.stderr)
                 return 2
@@ -205,6 +275,9 @@ def _read_command(args, engine, scope: Scope | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description="业财融合 analytics: build, import, validate, report")
     parser.add_argument("--db", help="SQLAlchemy URL (default: $BFI_DATABASE_URL or the embedded sample)")
+    parser.add_argument("--user", default=os.environ.get("BFI_USER"),
+                        help="run as this user of the users file (its plants limit report and trace; $BFI_USER); "
+                             "needed for report and trace once sign-in is configured")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build-sample", help="generate the sample plant into the database")
     b.add_argument("--scale", type=float, default=1.0, help="1 = about 5,000 work orders and 190k voucher lines; 70 = about 10M lines")
@@ -227,6 +300,29 @@ def main(argv: list[str] | None = None) -> int:
     rf = sub.add_parser("refresh-facts", help="derive the fact tables again (after a load that bypassed the importer)")
     rf.add_argument("--period", action="append", default=None, help="only these periods YYYY-MM (default: every period)")
     rf.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
+    us = sub.add_parser("user", help="manage the users who may sign in (the users file)")
+    us_sub = us.add_subparsers(dest="user_command", required=True)
+    ua = us_sub.add_parser("add", help="add a user (asks for a password, or --password-stdin, or --email for single sign-on only)")
+    ua.add_argument("login")
+    ua.add_argument("--role", choices=ROLES, required=True)
+    ua.add_argument("--plant", action="append", default=[], help="a plant the user may see (repeat; none = every plant)")
+    ua.add_argument("--name", default="")
+    ua.add_argument("--email", default="", help="the e-mail the organisation's single sign-on reports for this user")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    up = us_sub.add_parser("passwd", help="set a user's password")
+    up.add_argument("login")
+    up.add_argument("--password-stdin", action="store_true")
+    for name, text in (("disable", "stop a user from signing in"), ("enable", "let a disabled user sign in again")):
+        us_sub.add_parser(name, help=text).add_argument("login")
+    us_sub.add_parser("list", help="the users as JSON (never the hashes)")
+    au = sub.add_parser("audit", help="the audit trail: verify its hash chain, or list entries")
+    au_sub = au.add_subparsers(dest="audit_command", required=True)
+    au_sub.add_parser("verify", help="recompute the hash chain; exit 1 when an entry was altered, removed or inserted")
+    al = au_sub.add_parser("list", help="entries as JSON, newest first")
+    al.add_argument("--actor")
+    al.add_argument("--action")
+    al.add_argument("--since", help="YYYY-MM-DD")
+    al.add_argument("--limit", type=int, default=100)
     sub.add_parser("validate", help="check every contract rule on the database")
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
@@ -235,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])
+    for sp in (r, tr):
+        sp.add_argument("--user", default=argparse.SUPPRESS, help="run as this user (same as the global --user)")
     r.add_argument("--family", action="append", default=[])
     r.add_argument("--oee-convention", choices=CONVENTIONS, default="vorne",
                    help="which stops are outside planned production time: vorne (oee.com, default), smrp, custom (the loss_classes table)")
@@ -258,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema-doc":
             print(render_tables(), end="")
             return 0
+        if args.command == "user":
+            return _user_command(args)
+        if args.command == "audit":
+            return _audit_command(args)
+        actor = _actor(args)
         _check_url(url)
         if args.command == "build-sample":
             if _has_data(url) and _source(url) != "sample" and not _confirmed(
@@ -265,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             t0 = time.perf_counter()
             counts = build_sample(url, args.scale, args.as_of, lambda f, m: print(f"  {f:4.0%} {m}", file=sys.stderr), timeout=args.wait)
+            audit.record(_who(args, actor), "build_sample", _shown(url), {"scale": args.scale, "via": "cli"})
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
             return 0
         if args.command == "import":
@@ -273,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
                                    aggregate=("budgets",) if args.aggregate_duplicates else ())
+            audit.record(_who(args, actor), "import", _shown(url), {"folder": Path(args.folder).name, "mode": args.mode, "ok": report.ok,
+                                                                    "rows": report.row_counts, "problems": len(report.problems), "via": "cli"})
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
@@ -284,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "restore":
             t0 = time.perf_counter()
             result = backup.restore_backup(_embedded_path(url), None if args.latest else args.name, timeout=args.wait)
+            audit.record(_who(args, actor), "restore", _shown(url), {**result, "via": "cli"})
             print(json.dumps({**result, "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=2))
             return 0
         if args.command == "refresh-facts":
@@ -292,6 +399,11 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "tables": tables}, indent=2))
             return 0
         scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family)) if args.command == "report" else None
+        if args.command in ("report", "trace"):
+            hidden = [p for p in (scope.plants if scope else ()) if actor and actor.plants and p not in actor.plants]
+            if hidden:
+                raise ValueError(f"no plant {', '.join(hidden)} (not found or not permitted) / 工厂不存在或无权查看")
+            scope = access.restrict(scope or Scope(), actor)
         engine = eng.make_engine(url, read_only=True)
         return _read_command(args, engine, scope)
     except DatabaseBusy as exc:

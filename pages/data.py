@@ -52,6 +52,8 @@ if st.session_state.get("data_validation_requested"):
 st.subheader(t("import_files"))
 if not data.is_embedded(url):
     st.info(t("import_readonly"))
+elif not data.may_write():
+    st.info(t("import_not_permitted"))
 else:
     st.caption(t("import_help"))
     files = st.file_uploader(t("import_files"), type=["csv", "xlsx"], accept_multiple_files=True, key="data_upload")
@@ -75,7 +77,7 @@ else:
                 for w in report.warnings:
                     st.write(w)
 
-if data.is_embedded(url):
+if data.is_embedded(url) and data.may_write():
     st.subheader(t("backups"))
     restored = st.session_state.pop("data_restored", None)
     if restored:

@@ -43,7 +43,7 @@ from analytics.oee import CONVENTIONS, SHIFTS, OeeSettings  # noqa: F401 - re-ex
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES  # noqa: F401 - re-exported for pages
 from analytics.overhead import OVERHEAD_VIEWS, compute_overhead_view  # noqa: F401 - re-exported for pages
 from analytics.price_variance import PRICE_VARIANCE_BASES  # noqa: F401 - re-exported for pages
-from data_loaders import backup
+from data_loaders import access, audit, backup
 from data_loaders import budget as budget_loaders
 from data_loaders import engine as eng
 from data_loaders import lineage, schema
@@ -53,6 +53,7 @@ from data_loaders.importer import ImportReport, Problem, import_sources
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import PeriodChoice, Scope, month_add
+from data_loaders.users import User
 from data_loaders.validation import find_schema_gaps, validate_database
 from reports import budget as reports_budget
 from reports import cash as reports_cash
@@ -435,12 +436,20 @@ def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportRep
     """Import uploaded files into the embedded database and refresh every cache.
 
     Does not wait for another writer: a busy database comes back as a one-problem report.
-    Replace mode keeps the previous file in ``backups/``."""
+    Replace mode keeps the previous file in ``backups/``. Admins only; every attempt is in the
+    audit trail (who, which files, rows, result)."""
+    who = user()
+    names = [name for name, _ in files]
+    if not access.may_write(who):
+        audit.record(who.login, "import_refused", display_url(url), {"files": names, "mode": mode})
+        return ImportReport([Problem("", 0, "", "", t("import_not_permitted"))], {}, [])
     get_engine(url).dispose()
     try:
         report = import_sources(files, url, mode, lock_timeout=0)
     except DatabaseBusy as exc:
-        return ImportReport([Problem("", 0, "", "", str(exc))], {}, [])
+        report = ImportReport([Problem("", 0, "", "", str(exc))], {}, [])
+    audit.record(who.login, "import", display_url(url), {"files": names, "mode": mode, "ok": report.ok, "rows": report.row_counts,
+                                                          "problems": len(report.problems)})
     if report.ok:
         reset_caches(url)
     return report
@@ -463,8 +472,13 @@ def backups_folder(url: str) -> str:
 def restore(url: str, name: str) -> dict:
     """Restore the backup ``name`` of the embedded file (the current file is backed up first)
     and refresh every cache. Raises ``ValueError`` or ``DatabaseBusy`` with a message."""
+    who = user()
+    if not access.may_write(who):
+        audit.record(who.login, "restore_refused", display_url(url), {"backup": name})
+        raise ValueError(t("import_not_permitted"))
     get_engine(url).dispose()
     result = backup.restore_backup(eng.duckdb_path(url), name, timeout=0)
+    audit.record(who.login, "restore", display_url(url), result)
     reset_caches(url)
     return result
 
@@ -494,11 +508,44 @@ def render_backups(url: str, t, key: str) -> None:
         st.rerun()
 
 
-def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None) -> None:
-    """Called by the router on every run: the database, scope and period choice that pages read."""
+def set_context(url: str, scope: Scope, choice: PeriodChoice | None = None, user: User | None = None) -> None:
+    """Called by the router on every run: the database, scope (already narrowed to the user's
+    plants), period choice and signed-in user that pages read."""
     st.session_state["_db_url"] = url
     st.session_state["_scope"] = scope
     st.session_state["_period_choice"] = choice
+    st.session_state["_user"] = user
+
+
+def user() -> User:
+    """The signed-in user (the local account when sign-in is not configured)."""
+    return st.session_state.get("_user") or access.LOCAL
+
+
+def may_open(page: str) -> bool:
+    return access.may_open(user(), page)
+
+
+def audit_verify() -> dict:
+    """The audit log's hash-chain check (never cached: it must see a tampered row now)."""
+    return audit.verify()
+
+
+def audit_entries(actor: str | None, action: str | None, since: str, until: str) -> pd.DataFrame:
+    return audit.entries(actor=actor, action=action, since=since, until=until)
+
+
+def audit_actions() -> list[str]:
+    return audit.actions()
+
+
+def audit_store() -> str:
+    return audit.store_path().name
+
+
+def may_write() -> bool:
+    """Whether the signed-in user may import, restore or rebuild (admins)."""
+    return access.may_write(user())
 
 
 def covers(url: str, scope: Scope) -> bool:

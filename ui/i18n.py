@@ -941,6 +941,53 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# sign-in, roles and the audit trail (#14)
+LABELS.update({
+    "auth_title": ("登录", "Sign in"),
+    "auth_user": ("用户名", "User name"),
+    "auth_password": ("密码", "Password"),
+    "auth_submit": ("登录", "Sign in"),
+    "auth_sso": ("使用单点登录", "Sign in with single sign-on"),
+    "auth_wrong": ("用户名或密码不正确，或账户已停用。", "Wrong user name or password, or the account is disabled."),
+    "auth_wait": ("失败次数过多，请 {seconds} 秒后再试。", "Too many failed attempts: try again in {seconds} s."),
+    "auth_expired": ("会话因长时间未操作已过期，请重新登录。", "Your session expired after a period of inactivity: sign in again."),
+    "auth_disabled": ("该账户已停用或已删除。", "This account has been disabled or removed."),
+    "auth_sso_unknown": ("单点登录账户未在本系统登记，请联系管理员。", "Your single sign-on account is not registered here: ask an administrator."),
+    "auth_network_needs_users": (
+        "本服务对网络开放，但尚未配置登录（用户文件）：不显示任何数据。请用 `cli.py user add` 添加用户，或只在 127.0.0.1 上运行。",
+        "This server listens on the network but sign-in is not configured (no users file): no data is shown. "
+        "Add users with `cli.py user add`, or serve on 127.0.0.1 only."),
+    "auth_not_permitted": ("您的角色无权打开此页面。", "Your role may not open this page."),
+    "auth_signed_in": ("{user} · {role} · 工厂 {plants}", "{user} · {role} · plants {plants}"),
+    "auth_local": ("本机单用户模式（未配置登录，仅限 127.0.0.1）", "Local single-user mode (no sign-in configured, 127.0.0.1 only)"),
+    "auth_sign_out": ("退出登录", "Sign out"),
+    "role_admin": ("管理员", "Administrator"),
+    "role_manager": ("经理", "Manager"),
+    "role_analyst": ("分析师", "Analyst"),
+    "role_viewer": ("查看者", "Viewer"),
+    "page_audit": ("审计日志", "Audit log"),
+    "audit_chain_ok": ("哈希链完整：{n} 条记录均未被改动。", "The hash chain holds: none of the {n} entries was altered."),
+    "audit_chain_bad": ("哈希链在第 {seq} 条断开：{reason}。", "The hash chain breaks at entry {seq}: {reason}."),
+    "audit_actor": ("用户", "User"),
+    "audit_action": ("操作", "Action"),
+    "audit_since": ("起始日期", "From"),
+    "audit_until": ("截止日期", "To"),
+    "audit_empty": ("没有符合条件的记录。", "No entries match."),
+    "audit_store": ("审计日志保存在应用库 {path}。", "The audit log is kept in the application store {path}."),
+    "export_not_permitted": ("您的角色不能导出。", "Your role may not export."),
+    "import_not_permitted": ("只有管理员可以导入、恢复或重建数据。", "Only administrators may import, restore or rebuild data."),
+})
+COLUMN_LABELS.update({
+    "seq": ("序号", "No."),
+    "at": ("时间", "Time"),
+    "actor": ("用户", "User"),
+    "action": ("操作", "Action"),
+    "target": ("对象", "Object"),
+    "detail": ("详情", "Detail"),
+    "prev_hash": ("前一哈希", "Previous hash"),
+    "hash": ("哈希", "Hash"),
+})
+
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
 

@@ -14,6 +14,7 @@ from ui import data
 from ui.filters import FILTERS, not_applied, scope_text
 from ui.format import METRIC_DELTA_ARROW
 from ui.i18n import LANGS, lang, t
+from ui.text import md
 
 # The contract tables each page reads (measured: every SQL statement a page runs on the sample,
 # with cold caches). A page whose tables are missing says which instead of a catalog error.
@@ -72,7 +73,7 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
         line += " · " + t("filters_not_applied", f="、".join(ignored))
     if note:
         line += " · " + note
-    st.caption(line)
+    st.caption(md(line))  # plant names come from the data: shown as typed, never as Markdown
     info = data.dataset_info(url)
     require(url, PAGE_TABLES.get(title_key, ()))
     if title_key in PAGE_TABLES and not options.get("periods"):  # an empty database: nothing to draw yet

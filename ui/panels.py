@@ -17,6 +17,7 @@ from ui.format import money, qty
 from ui.i18n import column_label, t
 from ui.page import metric
 from ui.tables import render_table
+from ui.text import md
 
 
 def render_record(row: pd.Series, key: str) -> None:
@@ -34,9 +35,9 @@ def render_source_document(url: str, line: pd.Series, key: str) -> None:
         return
     doc = data.source_document(url, source_type, source_id)
     if doc.empty:
-        st.error(t("vx_missing_source", t=source_type, i=source_id))
+        st.error(t("vx_missing_source", t=md(source_type), i=md(source_id)))
         return
-    st.markdown(f"**{t('vx_source', t=source_type, i=source_id)}**")
+    st.markdown(f"**{t('vx_source', t=md(source_type), i=md(source_id))}**")
     render_record(doc.iloc[0], key=key)
 
 
@@ -45,12 +46,12 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
     labor, machine events on a timeline, output and material moves."""
     trace = data.work_order_trace(url, work_order_id)
     if trace is None:
-        st.error(t("wo_not_found", w=work_order_id))
+        st.error(t("wo_not_found", w=md(work_order_id)))
         return
     wo, docs, rollup = trace["header"], trace["documents"], trace["rollup"]
-    st.subheader(t("wo_title", w=work_order_id))
-    st.caption(f"{wo.product_id} {localized_name(wo.product_name)} · {localized_name(wo.family)} · {wo.work_center_id} "
-               f"{localized_name(wo.work_center_name)} · {code_label('status', wo.status)} · "
+    st.subheader(t("wo_title", w=md(work_order_id)))
+    st.caption(f"{md(wo.product_id)} {md(localized_name(wo.product_name))} · {md(localized_name(wo.family))} · {md(wo.work_center_id)} "
+               f"{md(localized_name(wo.work_center_name))} · {md(code_label('status', wo.status))} · "
                f"{str(wo.planned_start_date)[:10]} → {str(wo.actual_end_at)[:16] if pd.notna(wo.actual_end_at) else '…'}")
     c = st.columns(4)
     metric(c[0], t("wo_planned"), qty(wo.planned_qty))

@@ -10,33 +10,52 @@ its filters, and stops the bare run; nothing is rerun, so no click is lost.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlparse
 
 import streamlit as st
 
-from ui import data, filters
+from data_loaders import access
+from ui import auth, data, filters
 from ui.i18n import t
+from ui.text import md
 from ui.style import apply_style
 
 log = logging.getLogger("bfi")
 
 
-def _pages() -> dict:
-    return {
-        t("nav_overview"): [st.Page("pages/overview.py", title=t("page_overview"), icon=":material/dashboard:", url_path="overview", default=True)],
-        t("nav_operations"): [
-            st.Page("pages/production.py", title=t("page_production"), icon=":material/factory:", url_path="production"),
-            st.Page("pages/oee.py", title=t("page_oee"), icon=":material/precision_manufacturing:", url_path="oee"),
-        ],
-        t("nav_finance"): [
-            st.Page("pages/ledger.py", title=t("page_ledger"), icon=":material/menu_book:", url_path="ledger"),
-            st.Page("pages/profitability.py", title=t("page_profitability"), icon=":material/trending_up:", url_path="profitability"),
-            st.Page("pages/budget.py", title=t("page_budget"), icon=":material/track_changes:", url_path="budget"),
-            st.Page("pages/cash.py", title=t("page_cash"), icon=":material/account_balance:", url_path="cash"),
-            st.Page("pages/vouchers.py", title=t("page_vouchers"), icon=":material/manage_search:", url_path="vouchers"),
-            st.Page("pages/reconciliation.py", title=t("page_reconciliation"), icon=":material/balance:", url_path="reconciliation"),
-        ],
-        t("nav_data"): [st.Page("pages/data.py", title=t("page_data"), icon=":material/database:", url_path="data")],
-    }
+# (section, page key = script name = url path, icon); the first page is the default
+PAGES = (
+    ("nav_overview", "overview", ":material/dashboard:"),
+    ("nav_operations", "production", ":material/factory:"),
+    ("nav_operations", "oee", ":material/precision_manufacturing:"),
+    ("nav_finance", "ledger", ":material/menu_book:"),
+    ("nav_finance", "profitability", ":material/trending_up:"),
+    ("nav_finance", "budget", ":material/track_changes:"),
+    ("nav_finance", "cash", ":material/account_balance:"),
+    ("nav_finance", "vouchers", ":material/manage_search:"),
+    ("nav_finance", "reconciliation", ":material/balance:"),
+    ("nav_data", "data", ":material/database:"),
+    ("nav_data", "audit", ":material/policy:"),
+)
+
+
+def _pages(user) -> dict:
+    """The navigation: only the pages the user's role may open (``data_loaders.access``)."""
+    sections: dict[str, list] = {}
+    for section, key, icon in PAGES:
+        if access.may_open(user, key):
+            page = st.Page(f"pages/{key}.py", title=t(f"page_{key}"), icon=icon, url_path=key, default=key == "overview")
+            sections.setdefault(t(section), []).append(page)
+    return sections
+
+
+def _requested_page() -> str:
+    """The page named in the browser's address ("" for the main page or where unknown)."""
+    try:
+        path = urlparse(st.context.url or "").path
+    except Exception:
+        return ""
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def run() -> None:
@@ -44,7 +63,18 @@ def run() -> None:
     st.set_page_config(page_title="业财融合 Business–finance analytics", page_icon=":material/dashboard:", layout="wide")
     apply_style()
     filters.render_language()
-    navigation = st.navigation(_pages(), position="top")  # the sidebar is for the filters: the month stays in view
+    user = auth.require()  # nobody sees data before signing in (local single-user mode on 127.0.0.1)
+    if user is None:
+        # the form answers every page's address, so that a deep link opens its page after signing in
+        st.navigation([st.Page(auth.sign_in_page, title=t("auth_title"), url_path=key, default=key == "overview")
+                       for _, key, _ in PAGES], position="hidden").run()
+        return
+    auth.render_user(user)
+    navigation = st.navigation(_pages(user), position="top")  # the sidebar is for the filters: the month stays in view
+    asked = _requested_page()
+    if asked in access.ALL_PAGES and not access.may_open(user, asked):
+        st.error(t("auth_not_permitted"))  # says so and shows nothing of the page
+        st.stop()
     url = data.database_url()
     try:
         data.ensure_database(url, t)
@@ -55,11 +85,12 @@ def run() -> None:
         if data.is_stale():
             st.warning(t("stale_nothing_cached", time=data.data_state()["checked_at"]))
         else:
-            st.error(t("error_database", message=f"{data.display_url(url)} — {_first_line(exc)}"))
+            st.error(t("error_database", message=md(f"{data.display_url(url)} — {_first_line(exc)}")))
         st.stop()
     _say_data_state(state)
+    options = {**options, "plants": [p for p in options["plants"] if p[0] in access.allowed_plants(user, [x[0] for x in options["plants"]])]}
     scope, choice = filters.render_filters(options)
-    data.set_context(url, scope, choice)
+    data.set_context(url, access.restrict(scope, user), choice, user)
     try:
         navigation.run()
     except Exception as exc:
@@ -67,7 +98,7 @@ def run() -> None:
         if data.is_stale():  # a figure that was never cached while the database was reachable
             st.warning(t("stale_nothing_cached", time=state["checked_at"]))
         else:
-            st.error(t("error_generic", message=_first_line(exc)))
+            st.error(t("error_generic", message=md(_first_line(exc))))
 
 
 def _first_line(exc: Exception) -> str:
@@ -80,7 +111,7 @@ def _say_data_state(state: dict) -> None:
     run while the database cannot be reached."""
     if state["stale"]:
         st.warning(t("data_stale", time=state["checked_at"]))
-        st.caption(state["reason"])
+        st.caption(md(state["reason"]))
         return
     updated = data.data_changed()
     if updated:

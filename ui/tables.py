@@ -15,6 +15,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from data_loaders import access, audit
 from ui import drill as drill_nav
 from ui.codes import translate_codes
 from ui.export import ExportSheet, to_excel_bytes
@@ -111,9 +112,13 @@ def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_na
 def render_export(frame: pd.DataFrame, export_name: str, currency: str, key: str) -> None:
     """An "Export to Excel" button; the workbook (with an about sheet: page, scope, language,
     data as-of, export time) is built only when the button is clicked."""
+    user = st.session_state.get("_user") or access.LOCAL
+    if not access.may_export(user):  # viewers and managers read; analysts and admins export
+        return
     about_rows = export_about()
 
     def workbook() -> bytes:
+        audit.record(user.login, "export", export_name, {"rows": len(frame), "about": dict(about_rows)})
         exported, _ = display_frame(frame, currency)
         rows = about_rows + [(t("export_at"), dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))]
         sheet = ExportSheet(export_name, exported, exported.attrs.get("kinds", {}))
