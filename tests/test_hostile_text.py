@@ -1,0 +1,89 @@
+"""Hostile text is inert (#14): names, descriptions and deep links carrying Markdown links,
+images, colour directives and HTML are shown as typed on every page, never rendered.
+
+The sample's master data and voucher descriptions are overwritten with the corpus below; every
+page is drawn through AppTest and every Markdown-rendered element (titles, captions, alerts,
+Markdown, toasts) is searched for live markup: an unescaped ``[text](url)``, ``![x](url)``,
+``:red[…]`` or ``<tag``. Tables are not Markdown and are not searched.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_loaders import engine as eng
+from data_loaders.build import load_into
+
+APP = str(Path(__file__).parents[1] / "app.py")
+LINK = "[Session expired - sign in](https://evil.example/login)"
+IMAGE = "![i](https://evil.example/pixel.png)"
+CORPUS = f"{LINK} {IMAGE} :red[RED] <b>bold</b> `x` $x$"  # 99 characters: fits every name column
+LIVE = [
+    re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\("),  # a link or an image
+    re.compile(r"(?<!\\):(red|blue|green|orange|violet|gray|grey|rainbow|primary)\[(?!\\)"),  # a colour directive
+    re.compile(r"(?<!\\)<(b|img|a|script)\b"),  # raw HTML
+]
+PAGES = ("overview", "production", "oee", "ledger", "profitability", "budget", "cash", "vouchers", "reconciliation", "data")
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(small_sample, tmp_path_factory):
+    frames = {name: frame.copy() for name, frame in small_sample.items()}
+    for table, column in (("plants", "plant_name"), ("products", "product_name"), ("customers", "customer_name"),
+                          ("cost_centers", "cost_center_name"), ("work_centers", "work_center_name"),
+                          ("accounts", "account_name"), ("suppliers", "supplier_name"), ("materials", "material_name")):
+        frames[table][column] = CORPUS
+    frames["vouchers"]["description"] = CORPUS
+    folder = tmp_path_factory.mktemp("hostile")
+    load_into(f"duckdb:///{folder / eng.DB_FILE}", frames)
+    return folder
+
+
+def _markdown_texts(at: AppTest) -> list[str]:
+    texts = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "error", "warning", "info", "success", "toast"):
+        texts += [str(e.value) for e in at.get(kind)]
+    return texts
+
+
+def _live(texts: list[str]) -> list[str]:
+    return [text for text in texts if any(p.search(text) for p in LIVE)]
+
+
+def _run(monkeypatch, hostile_dir, page: str, params: dict | None = None) -> AppTest:
+    monkeypatch.setenv(eng.DATA_DIR_ENV, str(hostile_dir))
+    monkeypatch.delenv(eng.URL_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_patterns_catch_live_markup():
+    assert _live([CORPUS]) == [CORPUS]
+    from ui.text import md
+
+    assert _live([md(CORPUS)]) == []
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("page", PAGES)
+def test_stored_text_is_shown_as_typed_on_every_page(monkeypatch, hostile_dir, page):
+    at = _run(monkeypatch, hostile_dir, page)
+    assert not _live(_markdown_texts(at))
+
+
+@pytest.mark.parametrize("param", ["voucher", "work_order"])
+def test_a_deep_link_is_shown_as_typed(monkeypatch, hostile_dir, param):
+    at = _run(monkeypatch, hostile_dir, "vouchers", {param: CORPUS})
+    texts = _markdown_texts(at)
+    assert any("evil" in text for text in texts), "the value is shown (escaped), not dropped"
+    assert not _live(texts)
