@@ -3,6 +3,10 @@
 Open items are computed in SQL as of the date: an invoice is open by what its receipts before
 the date have not paid; a supplier invoice likewise. The cash history is the ledger's bank
 movements by day. Everything future (the plan, open orders, budgets) comes as recorded.
+
+The ledger's daily movements and working-capital balances read ``facts_ledger_daily`` (lines
+summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
+the voucher lines joined to their vouchers otherwise: the same numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.queries import plant_conditions
+from data_loaders.facts_ledger import facts_ledger_daily
+from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
 
 
@@ -144,9 +149,21 @@ def load_cash_overhead_budget(engine: Engine, scope: Scope, accounts: tuple[str,
     return read_frame(engine, stmt)
 
 
-def load_daily_cash_flow(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Net movement of the bank accounts (category ``cash``) per day: the history behind the baseline."""
-    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+def load_daily_cash_flow(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Net movement of the bank accounts (category ``cash``) per day: the history behind the
+    baseline. Opening-balance vouchers (type ``OB``) are not movements."""
+    acc = s.accounts
+    if use_ledger_facts(engine, use_facts):
+        f = facts_ledger_daily
+        stmt = (
+            sa.select(f.c.voucher_date, sa.func.sum(f.c.debit_amount - f.c.credit_amount).label("net_amount"))
+            .join(acc, acc.c.account_code == f.c.account_code)
+            .where(acc.c.category == "cash", f.c.is_opening == 0, *plant_conditions(f.c.plant_id, scope))
+            .group_by(f.c.voucher_date)
+            .order_by(f.c.voucher_date)
+        )
+        return read_frame(engine, stmt)
+    vl, v = s.voucher_lines, s.vouchers
     stmt = (
         sa.select(v.c.voucher_date, sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("net_amount"))
         .join(v, v.c.voucher_no == vl.c.voucher_no)
@@ -158,10 +175,10 @@ def load_daily_cash_flow(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
-def load_monthly_balances(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_monthly_balances(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per period: movement on receivables, payables, inventories (raw materials, WIP, finished
     goods), and revenue, cost of sales and purchases — the inputs of DSO, DIO and DPO."""
-    vl, acc = s.voucher_lines, s.accounts
+    vl, acc = ledger_lines(engine, use_facts), s.accounts
     cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
     stmt = (
         sa.select(vl.c.period, acc.c.category, sa.func.sum(vl.c.debit_amount).label("debit_amount"),
@@ -189,21 +206,32 @@ def load_customer_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
     return out.sort_values(["customer_id", "period"]).reset_index(drop=True)
 
 
-def load_working_capital_ledger(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_working_capital_ledger(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per plant × period × account category (receivables, payables, raw materials, WIP,
     finished goods, revenue, cost of sales; categories, never account codes) and whether the
     lines are the opening-balance voucher (type ``OB``): debit and credit sums."""
-    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+    acc = s.accounts
     cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
-    is_opening = sa.case((v.c.voucher_type == "OB", 1), else_=0)
-    stmt = (
-        sa.select(vl.c.plant_id, vl.c.period, acc.c.category, is_opening.label("is_opening"),
-                  sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))
-        .join(v, v.c.voucher_no == vl.c.voucher_no)
-        .join(acc, acc.c.account_code == vl.c.account_code)
-        .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
-        .group_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
-    )
+    if use_ledger_facts(engine, use_facts):
+        f = facts_ledger_daily
+        stmt = (
+            sa.select(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening,
+                      sa.func.sum(f.c.debit_amount).label("debit_amount"), sa.func.sum(f.c.credit_amount).label("credit_amount"))
+            .join(acc, acc.c.account_code == f.c.account_code)
+            .where(acc.c.category.in_(cats), *plant_conditions(f.c.plant_id, scope))
+            .group_by(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening)
+        )
+    else:
+        vl, v = s.voucher_lines, s.vouchers
+        is_opening = sa.case((v.c.voucher_type == "OB", 1), else_=0)
+        stmt = (
+            sa.select(vl.c.plant_id, vl.c.period, acc.c.category, is_opening.label("is_opening"),
+                      sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+            .join(v, v.c.voucher_no == vl.c.voucher_no)
+            .join(acc, acc.c.account_code == vl.c.account_code)
+            .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
+            .group_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
+        )
     out = read_frame(engine, stmt)
     out["is_opening"] = out.is_opening.astype(int).astype(bool)
     return out
