@@ -169,15 +169,23 @@ def compute_forecast(opening: float, events: pd.DataFrame, as_of, freq: str = "W
         raise ValueError(f"freq must be 'W' or 'M', got {freq!r}")
     e = events[(events.date >= edges[0]) & (events.date < edges[-1])].copy()
     e["bucket"] = np.searchsorted(np.array(edges[1:], dtype="datetime64[ns]"), e.date.to_numpy(dtype="datetime64[ns]"), side="right")
+    # each bucket × direction × source summed once, its amounts in the events' order (the sum a
+    # filter of the events per bucket and source gives, at a fraction of the cost)
+    amount = e.amount.reset_index(drop=True)
+    groups = e.groupby(["bucket", "direction", "source"], sort=False).indices if len(e) else {}
+
+    def total(i: int, direction: str, src: str) -> float:
+        pos = groups.get((i, direction, src))
+        return float(amount.iloc[pos].sum()) if pos is not None else 0.0
+
     rows = []
     balance = float(opening)
     for i in range(periods):
-        part = e[e.bucket == i]
         row = {"period_start_date": edges[i], "opening_amount": balance}
         for src in INFLOW_SOURCES:
-            row[f"in_{src}_amount"] = float(part[(part.direction == "in") & (part.source == src)].amount.sum())
+            row[f"in_{src}_amount"] = total(i, "in", src)
         for src in OUTFLOW_SOURCES:
-            row[f"out_{src}_amount"] = float(part[(part.direction == "out") & (part.source == src)].amount.sum())
+            row[f"out_{src}_amount"] = total(i, "out", src)
         row["inflow_amount"] = sum(row[f"in_{s}_amount"] for s in INFLOW_SOURCES)
         row["outflow_amount"] = sum(row[f"out_{s}_amount"] for s in OUTFLOW_SOURCES)
         row["net_amount"] = row["inflow_amount"] - row["outflow_amount"]

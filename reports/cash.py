@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from analytics import cash as A
 from analytics import working_capital as W
 from data_loaders import cash as C
-from data_loaders.queries import load_dataset_info
+from data_loaders.queries import load_dataset_info, use_ledger_facts
 from data_loaders.scope import Scope
 
 WEEKS, MONTHS = 13, 12
@@ -69,10 +69,11 @@ def cash_inputs(engine: Engine, plants: tuple[str, ...] = ()) -> dict:
     }
 
 
-def cash_history(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None) -> pd.Series:
+def cash_history(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None,
+                 use_facts: bool | None = None) -> pd.Series:
     """Net bank movement per week (Monday start) before the as-of date's week."""
     as_of = as_of_date(engine) if as_of is None else as_of
-    history = A.compute_weekly_history(C.load_daily_cash_flow(engine, _plants(plants)))
+    history = A.compute_weekly_history(C.load_daily_cash_flow(engine, _plants(plants), use_facts))
     return history[history.index < as_of - pd.Timedelta(days=as_of.weekday())]
 
 
@@ -92,12 +93,13 @@ def cash_backtest(history: pd.Series) -> pd.DataFrame | None:
     return A.compute_backtest(history) if len(history) >= MIN_BACKTEST_WEEKS else None
 
 
-def cash_working_capital_months(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def cash_working_capital_months(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None,
+                                use_facts: bool | None = None) -> pd.DataFrame:
     """Working-capital balances and flows per closed month (``compute_wc_months``): ledger and
     documents, the open as-of month left out."""
     as_of = as_of_date(engine) if as_of is None else as_of
     scope = _plants(plants)
-    months = W.compute_wc_months(C.load_working_capital_ledger(engine, scope), C.load_working_capital_documents(engine, scope))
+    months = W.compute_wc_months(C.load_working_capital_ledger(engine, scope, use_facts), C.load_working_capital_documents(engine, scope))
     return months[months.period < as_of.strftime("%Y-%m")]
 
 
@@ -154,17 +156,18 @@ def compose_cash_report(inputs: dict, delays: pd.Series, baseline: dict, wc_mont
 
 def cash_report(engine: Engine, scope: Scope, scenario: A.CashScenario = A.CashScenario(), min_cash: float = 0.0,
                 backtest: bool = True, wc_basis: str = "month", wc_day_count: str = "actual", wc_balance: str = "closing",
-                wc_sales_basis: str = "revenue") -> dict:
+                wc_sales_basis: str = "revenue", use_facts: bool | None = None) -> dict:
     """The 13-week and 12-month driver forecasts with their events, the statistical baseline (the
     chosen model and its selection scores) and its backtest, funding gaps under ``min_cash``,
     working capital per closed period of ``wc_basis`` (analytics.working_capital: day count,
     closing or average balances, revenue or credit sales) and aging. Only the scope's plants
-    apply."""
+    apply. ``use_facts``: read the ledger facts (default: when they are fresh)."""
     plants = tuple(scope.plants)
+    use_facts = use_ledger_facts(engine, use_facts)
     inputs = cash_inputs(engine, plants)
     as_of = inputs["as_of"]
-    history = cash_history(engine, plants, as_of)
+    history = cash_history(engine, plants, as_of, use_facts)
     return compose_cash_report(
         inputs, payment_delays(engine, plants, as_of), cash_baseline(history, inputs["opening"]),
-        cash_working_capital_months(engine, plants, as_of), cash_customer_dso(engine, plants, as_of), scenario, min_cash,
+        cash_working_capital_months(engine, plants, as_of, use_facts), cash_customer_dso(engine, plants, as_of), scenario, min_cash,
         cash_backtest(history) if backtest else None, wc_basis, wc_day_count, wc_balance, wc_sales_basis)
