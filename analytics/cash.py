@@ -48,10 +48,11 @@ class CashScenario:
             raise ValueError(f"sales_change_pct must be above -100 %, got {self.sales_change_pct}")
 
 
-def compute_payment_delays(receipts: pd.DataFrame, as_of, window_days: int = 180) -> pd.Series:
+def compute_payment_delays(receipts: pd.DataFrame, as_of, window_days: int = 180, customers=None) -> pd.Series:
     """Each customer's amount-weighted average days paid after the due date, over the receipts
     of the last ``window_days`` (so a change of habit shows quickly); others get the average.
-    Negative means early."""
+    Negative means early. One value per customer of ``receipts``, or of ``customers`` when given
+    (then ``receipts`` may hold the window's receipts only)."""
     r = receipts.copy()
     r["days_late"] = (pd.to_datetime(r.receipt_date) - pd.to_datetime(r.due_date)).dt.days
     recent = r[pd.to_datetime(r.receipt_date) >= pd.Timestamp(as_of) - pd.Timedelta(days=window_days)]
@@ -59,7 +60,8 @@ def compute_payment_delays(receipts: pd.DataFrame, as_of, window_days: int = 180
         return pd.Series(dtype=float, name="days_late")
     weighted = (recent.days_late * recent.amount).groupby(recent.customer_id).sum() / recent.amount.groupby(recent.customer_id).sum()
     overall = float((recent.days_late * recent.amount).sum() / recent.amount.sum())
-    return weighted.rename("days_late").reindex(sorted(set(r.customer_id))).fillna(overall)
+    names = set(r.customer_id) if customers is None else set(customers)
+    return weighted.rename("days_late").reindex(sorted(names)).fillna(overall)
 
 
 def _event(date, direction, source, amount, reference, counterparty=None):

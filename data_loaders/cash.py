@@ -66,15 +66,31 @@ def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.Da
     return read_frame(engine, stmt)
 
 
-def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
-    """Receipts before ``as_of`` with their invoice's due date: one row per receipt."""
+def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> list:
+    si, cr = s.sales_invoices, s.customer_receipts
+    return [cr.c.receipt_date < as_of, *([cr.c.receipt_date >= since] if since else []), cr.c.amount > 0,
+            *plant_conditions(si.c.plant_id, scope)]
+
+
+def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt.date | None = None) -> pd.DataFrame:
+    """Receipts before ``as_of`` (and on or after ``since``) with their invoice's due date: one
+    row per receipt, in receipt order."""
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = (
         sa.select(cr.c.receipt_id, cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date, si.c.invoice_date)
         .join(si, si.c.invoice_id == cr.c.invoice_id)
-        .where(cr.c.receipt_date < as_of, cr.c.amount > 0, *plant_conditions(si.c.plant_id, scope))
+        .where(*_receipts(as_of, scope, since))
+        .order_by(cr.c.receipt_id)
     )
     return read_frame(engine, stmt)
+
+
+def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope) -> list[str]:
+    """The customers with a receipt before ``as_of`` (those ``load_receipt_history`` names)."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    stmt = sa.select(cr.c.customer_id).join(si, si.c.invoice_id == cr.c.invoice_id).where(*_receipts(as_of, scope)).distinct()
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(stmt)]
 
 
 def load_open_payables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from data_loaders.scope import Scope
 
 WEEKS, MONTHS = 13, 12
 MIN_BASELINE_WEEKS, MIN_BACKTEST_WEEKS = 8, 40
+DELAY_WINDOW_DAYS = 180
 
 
 def as_of_date(engine: Engine) -> pd.Timestamp:
@@ -45,7 +46,9 @@ def payment_delays(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Times
     """Each customer's amount-weighted days paid after the due date over the last 180 days
     (``analytics.cash.compute_payment_delays``), as of the dataset's date."""
     as_of = as_of_date(engine) if as_of is None else as_of
-    return A.compute_payment_delays(C.load_receipt_history(engine, as_of.date(), _plants(plants)), as_of)
+    since = (as_of - pd.Timedelta(days=DELAY_WINDOW_DAYS)).date()  # only the window's receipts weigh
+    receipts = C.load_receipt_history(engine, as_of.date(), _plants(plants), since)
+    return A.compute_payment_delays(receipts, as_of, DELAY_WINDOW_DAYS, C.load_paying_customers(engine, as_of.date(), _plants(plants)))
 
 
 def cash_inputs(engine: Engine, plants: tuple[str, ...] = ()) -> dict:
