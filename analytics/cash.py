@@ -105,43 +105,53 @@ def compute_cash_events(as_of, receivables: pd.DataFrame, delays: pd.Series, pay
     extra = pd.Timedelta(days=scenario.extra_delay_days)
     # every row-wise rule below is applied per column (tens of thousands of open items at ten
     # million voucher lines); a day count that is a float becomes the same Timedelta the
-    # per-row rule made (one per distinct value), so the dates are the same to the nanosecond
-    delay_of = {c: float(delays.get(c, avg_delay)) for c in pd.unique(receivables.customer_id)}
-    offsets = _timedeltas(receivables.customer_id.map(delay_of).astype(float))
-    parts = [_dated_events(start, pd.to_datetime(receivables.due_date) + offsets + extra, "in", "receivables",
-                           receivables.open_amount, receivables.invoice_id, receivables.customer_id)]
+    # per-row rule made (one per distinct value), so the dates are the same to the nanosecond.
+    # An empty input adds nothing and may lack columns (as a loop over no rows never read them).
+    parts = []
+    if len(receivables):
+        delay_of = {c: float(delays.get(c, avg_delay)) for c in pd.unique(receivables.customer_id)}
+        offsets = _timedeltas(receivables.customer_id.map(delay_of).astype(float))
+        parts.append(_dated_events(start, pd.to_datetime(receivables.due_date) + offsets + extra, "in", "receivables",
+                                   receivables.open_amount, receivables.invoice_id, receivables.customer_id))
     so = open_sos
-    offsets = _timedeltas(pd.Series([float(delays.get(c, avg_delay)) + d for c, d in zip(so.customer_id, so.payment_terms_days)],
-                                    index=so.index, dtype=float))
-    parts.append(_dated_events(start, pd.to_datetime(so.due_date) + offsets + extra, "in", "open_sales_orders", so.order_amount * grow,
-                               so.sales_order_id, so.customer_id))
+    if len(so):
+        offsets = _timedeltas(pd.Series([float(delays.get(c, avg_delay)) + d for c, d in zip(so.customer_id, so.payment_terms_days)],
+                                        index=so.index, dtype=float))
+        parts.append(_dated_events(start, pd.to_datetime(so.due_date) + offsets + extra, "in", "open_sales_orders", so.order_amount * grow,
+                                   so.sales_order_id, so.customer_id))
     p = plan["plan"]
-    terms = pd.Timedelta(days=plan["avg_customer_terms"] + avg_delay)
-    week = pd.to_datetime(p.week_start_date) + shift
-    invoiced = week + pd.Timedelta(days=9)  # made during the week, shipped and invoiced a few days later
-    sales = _dated_events(start, invoiced + terms + extra, "in", "planned_sales", p.planned_qty * p.list_price * grow, p.plan_id, None)
-    std_h = pd.to_numeric(p.std_labor_h_per_unit).astype(float).fillna(0.0)  # no routing: no labor (the event is dropped)
-    labor = p.planned_qty * grow * std_h * p.labor_rate_per_h.astype(float)
-    payday = (week.dt.to_period("M") + 1).dt.to_timestamp() + pd.Timedelta(days=9) if len(p) else week
-    payroll = _dated_events(start, payday, "out", "payroll", labor, p.plan_id, None)
-    # each plan row's sale, then its payroll
-    parts.append(pd.concat([sales.set_axis(range(0, 2 * len(sales), 2)), payroll.set_axis(range(1, 2 * len(payroll), 2))]).sort_index()
-                 if len(p) else sales)
-    parts.append(_dated_events(start, pd.to_datetime(payables.due_date), "out", "payables", payables.open_amount,
-                               payables.supplier_invoice_id, payables.supplier_id))
+    if len(p):
+        terms = pd.Timedelta(days=plan["avg_customer_terms"] + avg_delay)
+        week = pd.to_datetime(p.week_start_date) + shift
+        invoiced = week + pd.Timedelta(days=9)  # made during the week, shipped and invoiced a few days later
+        sales = _dated_events(start, invoiced + terms + extra, "in", "planned_sales", p.planned_qty * p.list_price * grow, p.plan_id, None)
+        std_h = pd.to_numeric(p.std_labor_h_per_unit).astype(float).fillna(0.0)  # no routing: no labor (the event is dropped)
+        labor = p.planned_qty * grow * std_h * p.labor_rate_per_h.astype(float)
+        payday = (week.dt.to_period("M") + 1).dt.to_timestamp() + pd.Timedelta(days=9)
+        payroll = _dated_events(start, payday, "out", "payroll", labor, p.plan_id, None)
+        # each plan row's sale, then its payroll
+        parts.append(pd.concat([sales.set_axis(range(0, 2 * len(p), 2)), payroll.set_axis(range(1, 2 * len(p), 2))]).sort_index())
+    if len(payables):
+        parts.append(_dated_events(start, pd.to_datetime(payables.due_date), "out", "payables", payables.open_amount,
+                                   payables.supplier_invoice_id, payables.supplier_id))
     po = open_pos
-    expected = pd.to_datetime(po.expected_date)
-    parts.append(_dated_events(start, expected + pd.to_timedelta(po.payment_terms_days.astype(int), unit="D"), "out",
-                               "open_purchase_orders", po.order_amount, po.purchase_order_id, po.supplier_id))
-    on_order = po.material_id.map(lambda m: isinstance(m, str))
-    covered = expected[on_order].groupby(po.material_id[on_order]).max().clip(lower=start) if on_order.any() else pd.Series(dtype="datetime64[ns]")
-    need = p.merge(plan["materials"], on="product_id")
-    delivered = pd.to_datetime(need.week_start_date) + shift - pd.Timedelta(days=2)
-    cover = pd.to_datetime(need.material_id.map(covered)).fillna(start - pd.Timedelta(days=1)) if len(need) else delivered
-    need, delivered = need[~(delivered <= cover)], delivered[~(delivered <= cover)]  # already on order
-    parts.append(_dated_events(start, delivered + pd.to_timedelta(need.payment_terms_days.astype(int), unit="D"), "out",
-                               "planned_materials", need.planned_qty * grow * need.qty_per_unit * need.std_price, need.plan_id,
-                               need.supplier_id))
+    covered = pd.Series(dtype="datetime64[ns]")
+    if len(po):
+        expected = pd.to_datetime(po.expected_date)
+        parts.append(_dated_events(start, expected + pd.to_timedelta(po.payment_terms_days.astype(int), unit="D"), "out",
+                                   "open_purchase_orders", po.order_amount, po.purchase_order_id, po.supplier_id))
+        on_order = po.material_id.map(lambda m: isinstance(m, str)).astype(bool)
+        if on_order.any():  # what is on order is covered until its delivery (at the earliest, now)
+            covered = expected[on_order].groupby(po.material_id[on_order]).max().clip(lower=start)
+    need = p.merge(plan["materials"], on="product_id") if len(p) else p.iloc[0:0]
+    if len(need):
+        delivered = pd.to_datetime(need.week_start_date) + shift - pd.Timedelta(days=2)
+        cover = pd.to_datetime(need.material_id.map(covered)).fillna(start - pd.Timedelta(days=1))
+        keep = ~(delivered <= cover)  # else already on order
+        need, delivered = need[keep], delivered[keep]
+        parts.append(_dated_events(start, delivered + pd.to_timedelta(need.payment_terms_days.astype(int), unit="D"), "out",
+                                   "planned_materials", need.planned_qty * grow * need.qty_per_unit * need.std_price, need.plan_id,
+                                   need.supplier_id))
     events = []
     for r in overheads.itertuples():
         month = pd.Period(r.period, freq="M")
