@@ -6,7 +6,8 @@ movements by day. Everything future (the plan, open orders, budgets) comes as re
 
 The ledger's daily movements and working-capital balances read ``facts_ledger_daily`` (lines
 summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
-the voucher lines joined to their vouchers otherwise: the same numbers.
+the voucher lines joined to their vouchers otherwise; the documents' monthly sums read
+``facts_cash_documents`` likewise: the same numbers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
+from data_loaders.facts_cash import facts_cash_documents
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
@@ -206,8 +208,16 @@ def load_monthly_balances(engine: Engine, scope: Scope, use_facts: bool | None =
     return read_frame(engine, stmt)
 
 
-def load_customer_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_customer_flows(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by customer."""
+    if use_ledger_facts(engine, use_facts):
+        f = facts_cash_documents
+        stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
+                          sa.func.sum(f.c.received_amount).label("received_amount"))
+                .where(f.c.customer_id.is_not(None), *plant_conditions(f.c.plant_id, scope)).group_by(f.c.customer_id, f.c.period))
+        out = read_frame(engine, stmt)
+        out[["invoiced_amount", "received_amount"]] = out[["invoiced_amount", "received_amount"]].astype(float)
+        return out.sort_values(["customer_id", "period"]).reset_index(drop=True)
     si, cr = s.sales_invoices, s.customer_receipts
     from data_loaders.sqlfuncs import period_of
 
@@ -253,11 +263,18 @@ def load_working_capital_ledger(engine: Engine, scope: Scope, use_facts: bool | 
     return out
 
 
-def load_working_capital_documents(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_working_capital_documents(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per plant × period from the documents: invoiced (net), credit sales (invoices due after
     their date), received, supplier invoiced and paid amounts. Empty for a ledger-only dataset."""
     from data_loaders.sqlfuncs import period_of
 
+    cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
+    if use_ledger_facts(engine, use_facts):
+        f = facts_cash_documents
+        out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[c]).label(c) for c in cols])
+                         .where(*plant_conditions(f.c.plant_id, scope)).group_by(f.c.plant_id, f.c.period))
+        out[cols] = out[cols].astype(float)
+        return out[["plant_id", "period", *cols]].sort_values(["plant_id", "period"]).reset_index(drop=True)
     si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders
     frames = []
     with engine.connect() as conn:
@@ -279,7 +296,6 @@ def load_working_capital_documents(engine: Engine, scope: Scope) -> pd.DataFrame
                                  .join(pi, pi.c.supplier_invoice_id == sp.c.supplier_invoice_id)
                                  .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
                                  .where(*plant_conditions(po.c.plant_id, scope)).group_by(po.c.plant_id, p)))
-    cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
     out = pd.DataFrame(columns=["plant_id", "period"])
     for f in frames:
         if not f.empty:

@@ -102,14 +102,16 @@ def cash_working_capital_months(engine: Engine, plants: tuple[str, ...] = (), as
     documents, the open as-of month left out."""
     as_of = as_of_date(engine) if as_of is None else as_of
     scope = _plants(plants)
-    months = W.compute_wc_months(C.load_working_capital_ledger(engine, scope, use_facts), C.load_working_capital_documents(engine, scope))
+    months = W.compute_wc_months(C.load_working_capital_ledger(engine, scope, use_facts),
+                                 C.load_working_capital_documents(engine, scope, use_facts))
     return months[months.period < as_of.strftime("%Y-%m")]
 
 
-def cash_customer_dso(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def cash_customer_dso(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None,
+                      use_facts: bool | None = None) -> pd.DataFrame:
     """Receivables and DSO per customer and closed month (``compute_customer_dso``)."""
     as_of = as_of_date(engine) if as_of is None else as_of
-    customer_dso = A.compute_customer_dso(C.load_customer_flows(engine, _plants(plants)))
+    customer_dso = A.compute_customer_dso(C.load_customer_flows(engine, _plants(plants), use_facts))
     return customer_dso[customer_dso.period < as_of.strftime("%Y-%m")]
 
 
@@ -172,5 +174,5 @@ def cash_report(engine: Engine, scope: Scope, scenario: A.CashScenario = A.CashS
     history = cash_history(engine, plants, as_of, use_facts)
     return compose_cash_report(
         inputs, payment_delays(engine, plants, as_of), cash_baseline(history, inputs["opening"]),
-        cash_working_capital_months(engine, plants, as_of, use_facts), cash_customer_dso(engine, plants, as_of), scenario, min_cash,
-        cash_backtest(history) if backtest else None, wc_basis, wc_day_count, wc_balance, wc_sales_basis)
+        cash_working_capital_months(engine, plants, as_of, use_facts), cash_customer_dso(engine, plants, as_of, use_facts),
+        scenario, min_cash, cash_backtest(history) if backtest else None, wc_basis, wc_day_count, wc_balance, wc_sales_basis)

@@ -1,5 +1,6 @@
-"""Ledger facts (data_loaders/facts_ledger.py): their identities against the voucher lines and the
-fast path equal to the base path to the cent, on every database; one ledger by hand."""
+"""Ledger and cash-document facts (data_loaders/facts_ledger.py, facts_cash.py): their identities
+against the voucher lines and documents and the fast path equal to the base path to the cent,
+on every database; one ledger by hand."""
 
 from __future__ import annotations
 
@@ -146,6 +147,9 @@ def test_cash_history_and_working_capital_fast_equal_base(sample_engine, plants)
     fast, base = (cash_history(sample_engine, plants, use_facts=u) for u in (True, False))
     assert len(fast) > 40 and np.allclose(fast, base, atol=0.005) and (fast.index == base.index).all()
     _same(*(cash_working_capital_months(sample_engine, plants, use_facts=u) for u in (True, False)))
+    # facts_cash_documents: the documents' sums per plant × month and per customer × month
+    _same(C.load_working_capital_documents(sample_engine, scope, True), C.load_working_capital_documents(sample_engine, scope, False))
+    _same(C.load_customer_flows(sample_engine, scope, True), C.load_customer_flows(sample_engine, scope, False))
 
 
 # --------------------------------------------------------------------------- by hand

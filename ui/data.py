@@ -708,7 +708,7 @@ def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
 
 @figure
 def cash_customer_dso(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reports_cash.cash_customer_dso(get_engine(url), tuple(plants))
+    return reports_cash.cash_customer_dso(get_engine(url), tuple(plants), use_facts=facts_ready(url))
 
 
 def cash_opening(url: str, scope: Scope) -> float:
