@@ -374,10 +374,12 @@ def table_stats(url: str) -> pd.DataFrame:
     return frame.assign(missing_columns=frame.table_name.map(lambda n: ", ".join(gaps["missing_columns"].get(n, []))))
 
 
-@frame
+@_versioned
+@st.cache_data(ttl=60, show_spinner=False)
 def facts_ready(url: str) -> bool:
-    """Whether the fact tables are fresh (``facts.ready``), asked once per data version so that
-    every ledger query of the version reads the same path."""
+    """Whether the fact tables are fresh for the run's data version (``facts.ready``). Asked once
+    a minute, not on every query: on a server the facts are derived in a transaction after the
+    import's, so a version may become ready a moment after it appears."""
     return q.use_ledger_facts(get_engine(url))
 
 
