@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.queries import period_conditions, plant_conditions, product_conditions
+from data_loaders.queries import ledger_lines, period_conditions, plant_conditions, product_conditions
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import period_of
 
@@ -54,10 +54,11 @@ def _plant_of_cost_center(cc, scope: Scope) -> list:
     return [sa.or_(cc.c.plant_id.in_(scope.plants), cc.c.plant_id.is_(None))] if scope.plants else []
 
 
-def load_actual(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_actual(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Ledger movements on revenue and expense accounts that carry a cost center: one row per
-    period x cost center x account with Σ debit and Σ credit."""
-    vl, acc, cc = s.voucher_lines, s.accounts, s.cost_centers
+    period x cost center x account with Σ debit and Σ credit (from ``facts_ledger`` when the
+    facts are fresh, see ``queries.ledger_lines``)."""
+    vl, acc, cc = ledger_lines(engine, use_facts), s.accounts, s.cost_centers
     stmt = (
         sa.select(vl.c.period, vl.c.cost_center_id, vl.c.account_code,
                   sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))

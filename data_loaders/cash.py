@@ -3,6 +3,11 @@
 Open items are computed in SQL as of the date: an invoice is open by what its receipts before
 the date have not paid; a supplier invoice likewise. The cash history is the ledger's bank
 movements by day. Everything future (the plan, open orders, budgets) comes as recorded.
+
+The ledger's daily movements and working-capital balances read ``facts_ledger_daily`` (lines
+summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
+the voucher lines joined to their vouchers otherwise; the documents' monthly sums read
+``facts_cash_documents`` likewise: the same numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.queries import plant_conditions
+from data_loaders.facts_cash import facts_cash_documents
+from data_loaders.facts_ledger import facts_ledger_daily
+from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
 
 
@@ -61,15 +68,31 @@ def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.Da
     return read_frame(engine, stmt)
 
 
-def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
-    """Receipts before ``as_of`` with their invoice's due date: one row per receipt."""
+def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> list:
+    si, cr = s.sales_invoices, s.customer_receipts
+    return [cr.c.receipt_date < as_of, *([cr.c.receipt_date >= since] if since else []), cr.c.amount > 0,
+            *plant_conditions(si.c.plant_id, scope)]
+
+
+def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt.date | None = None) -> pd.DataFrame:
+    """Receipts before ``as_of`` (and on or after ``since``) with their invoice's due date: one
+    row per receipt, in receipt order."""
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = (
         sa.select(cr.c.receipt_id, cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date, si.c.invoice_date)
         .join(si, si.c.invoice_id == cr.c.invoice_id)
-        .where(cr.c.receipt_date < as_of, cr.c.amount > 0, *plant_conditions(si.c.plant_id, scope))
+        .where(*_receipts(as_of, scope, since))
+        .order_by(cr.c.receipt_id)
     )
     return read_frame(engine, stmt)
+
+
+def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope) -> list[str]:
+    """The customers with a receipt before ``as_of`` (those ``load_receipt_history`` names)."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    stmt = sa.select(cr.c.customer_id).join(si, si.c.invoice_id == cr.c.invoice_id).where(*_receipts(as_of, scope)).distinct()
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(stmt)]
 
 
 def load_open_payables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
@@ -144,9 +167,21 @@ def load_cash_overhead_budget(engine: Engine, scope: Scope, accounts: tuple[str,
     return read_frame(engine, stmt)
 
 
-def load_daily_cash_flow(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Net movement of the bank accounts (category ``cash``) per day: the history behind the baseline."""
-    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+def load_daily_cash_flow(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Net movement of the bank accounts (category ``cash``) per day: the history behind the
+    baseline. Opening-balance vouchers (type ``OB``) are not movements."""
+    acc = s.accounts
+    if use_ledger_facts(engine, use_facts):
+        f = facts_ledger_daily
+        stmt = (
+            sa.select(f.c.voucher_date, sa.func.sum(f.c.debit_amount - f.c.credit_amount).label("net_amount"))
+            .join(acc, acc.c.account_code == f.c.account_code)
+            .where(acc.c.category == "cash", f.c.is_opening == 0, *plant_conditions(f.c.plant_id, scope))
+            .group_by(f.c.voucher_date)
+            .order_by(f.c.voucher_date)
+        )
+        return read_frame(engine, stmt)
+    vl, v = s.voucher_lines, s.vouchers
     stmt = (
         sa.select(v.c.voucher_date, sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("net_amount"))
         .join(v, v.c.voucher_no == vl.c.voucher_no)
@@ -158,10 +193,10 @@ def load_daily_cash_flow(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
-def load_monthly_balances(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_monthly_balances(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per period: movement on receivables, payables, inventories (raw materials, WIP, finished
     goods), and revenue, cost of sales and purchases — the inputs of DSO, DIO and DPO."""
-    vl, acc = s.voucher_lines, s.accounts
+    vl, acc = ledger_lines(engine, use_facts), s.accounts
     cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
     stmt = (
         sa.select(vl.c.period, acc.c.category, sa.func.sum(vl.c.debit_amount).label("debit_amount"),
@@ -173,8 +208,16 @@ def load_monthly_balances(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
-def load_customer_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_customer_flows(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by customer."""
+    if use_ledger_facts(engine, use_facts):
+        f = facts_cash_documents
+        stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
+                          sa.func.sum(f.c.received_amount).label("received_amount"))
+                .where(f.c.customer_id.is_not(None), *plant_conditions(f.c.plant_id, scope)).group_by(f.c.customer_id, f.c.period))
+        out = read_frame(engine, stmt)
+        out[["invoiced_amount", "received_amount"]] = out[["invoiced_amount", "received_amount"]].astype(float)
+        return out.sort_values(["customer_id", "period"]).reset_index(drop=True)
     si, cr = s.sales_invoices, s.customer_receipts
     from data_loaders.sqlfuncs import period_of
 
@@ -189,31 +232,49 @@ def load_customer_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
     return out.sort_values(["customer_id", "period"]).reset_index(drop=True)
 
 
-def load_working_capital_ledger(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_working_capital_ledger(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per plant × period × account category (receivables, payables, raw materials, WIP,
     finished goods, revenue, cost of sales; categories, never account codes) and whether the
     lines are the opening-balance voucher (type ``OB``): debit and credit sums."""
-    vl, v, acc = s.voucher_lines, s.vouchers, s.accounts
+    acc = s.accounts
     cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
-    is_opening = sa.case((v.c.voucher_type == "OB", 1), else_=0)
-    stmt = (
-        sa.select(vl.c.plant_id, vl.c.period, acc.c.category, is_opening.label("is_opening"),
-                  sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))
-        .join(v, v.c.voucher_no == vl.c.voucher_no)
-        .join(acc, acc.c.account_code == vl.c.account_code)
-        .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
-        .group_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
-    )
+    if use_ledger_facts(engine, use_facts):
+        f = facts_ledger_daily
+        stmt = (
+            sa.select(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening,
+                      sa.func.sum(f.c.debit_amount).label("debit_amount"), sa.func.sum(f.c.credit_amount).label("credit_amount"))
+            .join(acc, acc.c.account_code == f.c.account_code)
+            .where(acc.c.category.in_(cats), *plant_conditions(f.c.plant_id, scope))
+            .group_by(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening)
+        )
+    else:
+        vl, v = s.voucher_lines, s.vouchers
+        is_opening = sa.case((v.c.voucher_type == "OB", 1), else_=0)
+        stmt = (
+            sa.select(vl.c.plant_id, vl.c.period, acc.c.category, is_opening.label("is_opening"),
+                      sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+            .join(v, v.c.voucher_no == vl.c.voucher_no)
+            .join(acc, acc.c.account_code == vl.c.account_code)
+            .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
+            .group_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
+        )
     out = read_frame(engine, stmt)
     out["is_opening"] = out.is_opening.astype(int).astype(bool)
     return out
 
 
-def load_working_capital_documents(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_working_capital_documents(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per plant × period from the documents: invoiced (net), credit sales (invoices due after
     their date), received, supplier invoiced and paid amounts. Empty for a ledger-only dataset."""
     from data_loaders.sqlfuncs import period_of
 
+    cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
+    if use_ledger_facts(engine, use_facts):
+        f = facts_cash_documents
+        out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[c]).label(c) for c in cols])
+                         .where(*plant_conditions(f.c.plant_id, scope)).group_by(f.c.plant_id, f.c.period))
+        out[cols] = out[cols].astype(float)
+        return out[["plant_id", "period", *cols]].sort_values(["plant_id", "period"]).reset_index(drop=True)
     si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders
     frames = []
     with engine.connect() as conn:
@@ -235,7 +296,6 @@ def load_working_capital_documents(engine: Engine, scope: Scope) -> pd.DataFrame
                                  .join(pi, pi.c.supplier_invoice_id == sp.c.supplier_invoice_id)
                                  .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
                                  .where(*plant_conditions(po.c.plant_id, scope)).group_by(po.c.plant_id, p)))
-    cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
     out = pd.DataFrame(columns=["plant_id", "period"])
     for f in frames:
         if not f.empty:

@@ -6,6 +6,10 @@ and arrives as float64: round to cents when presenting.
 
 Sign rule for ledger sums: ``net_amount = debit - credit``; revenue and liabilities are
 therefore negative. ``analytics`` turns them into natural signs.
+
+Ledger queries read ``facts_ledger`` (``data_loaders.facts_ledger``: the lines summed per period
+x account x cost center x plant x product) when the facts are fresh, ``voucher_lines``
+otherwise: the same SQL on either table (``ledger_lines``), the same numbers.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from data_loaders import facts
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
+from data_loaders.facts_ledger import facts_ledger, facts_ledger_unbalanced
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import seconds_between
 
@@ -197,8 +203,33 @@ def load_filter_options(engine: Engine) -> dict:
 
 
 # --------------------------------------------------------------------------- ledger
-def select_ledger_by_category(scope: Scope) -> sa.Select:
-    vl, acc = s.voucher_lines, s.accounts
+def use_ledger_facts(engine: Engine, use_facts: bool | None = None) -> bool:
+    """Whether the ledger queries read the facts: ``use_facts`` when given (tests compare both
+    paths), else whether the facts are fresh (``facts.ready``)."""
+    return facts.ready(engine) if use_facts is None else bool(use_facts)
+
+
+def ledger_lines(engine: Engine, use_facts: bool | None = None) -> sa.Table:
+    """The table ledger sums read: ``facts_ledger`` when the facts are used, else ``voucher_lines``.
+    Both have period, account_code, cost_center_id, plant_id, product_id, debit_amount and
+    credit_amount; a fact row stands for ``n_lines`` lines."""
+    return facts_ledger if use_ledger_facts(engine, use_facts) else s.voucher_lines
+
+
+def line_count(lines: sa.Table):
+    """``count(*)`` of voucher lines, on either ``ledger_lines`` table."""
+    if lines is s.voucher_lines:
+        return sa.func.count()
+    return sa.cast(sa.func.sum(lines.c.n_lines), sa.BigInteger)
+
+
+def _line_weight(lines: sa.Table):
+    """What one row adds to a line count inside a CASE: 1 line, or the fact row's ``n_lines``."""
+    return 1 if lines is s.voucher_lines else lines.c.n_lines
+
+
+def select_ledger_by_category(scope: Scope, lines: sa.Table = s.voucher_lines) -> sa.Select:
+    vl, acc = lines, s.accounts
     stmt = (
         sa.select(
             vl.c.period,
@@ -216,19 +247,19 @@ def select_ledger_by_category(scope: Scope) -> sa.Select:
     return stmt
 
 
-def load_ledger_by_category(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_ledger_by_category(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """One row per period x plant x account category: debit, credit (sums in the scope)."""
-    return read_frame(engine, select_ledger_by_category(scope))
+    return read_frame(engine, select_ledger_by_category(scope, ledger_lines(engine, use_facts)))
 
 
-def select_trial_balance(scope: Scope) -> sa.Select:
-    vl, acc = s.voucher_lines, s.accounts
+def select_trial_balance(scope: Scope, lines: sa.Table = s.voucher_lines) -> sa.Select:
+    vl, acc = lines, s.accounts
     return (
         sa.select(
             acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category,
             sa.func.sum(vl.c.debit_amount).label("debit_amount"),
             sa.func.sum(vl.c.credit_amount).label("credit_amount"),
-            sa.func.count().label("n_lines"),
+            line_count(vl).label("n_lines"),
         )
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
@@ -238,19 +269,19 @@ def select_trial_balance(scope: Scope) -> sa.Select:
     )
 
 
-def load_trial_balance(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_trial_balance(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """One row per account with movements in the scope: debit, credit, line count."""
-    return read_frame(engine, select_trial_balance(scope))
+    return read_frame(engine, select_trial_balance(scope, ledger_lines(engine, use_facts)))
 
 
 PNL_ACCOUNT_TYPES = ("revenue", "expense")
 
 
-def select_trial_balance_with_opening(scope: Scope) -> sa.Select:
+def select_trial_balance_with_opening(scope: Scope, lines: sa.Table = s.voucher_lines) -> sa.Select:
     """Per account: opening (debit − credit before ``period_from``; for revenue and expense
     accounts only this calendar year's lines), debit and credit in the span, the prior years'
     result of P&L accounts that was never closed to equity, and the span's line count."""
-    vl, acc = s.voucher_lines, s.accounts
+    vl, acc = lines, s.accounts
     net = vl.c.debit_amount - vl.c.credit_amount
     zero = sa.literal(0)
     is_pnl = acc.c.account_type.in_(PNL_ACCOUNT_TYPES)
@@ -270,7 +301,7 @@ def select_trial_balance_with_opening(scope: Scope) -> sa.Select:
             sa.func.sum(sa.case((in_span, vl.c.debit_amount), else_=zero)).label("debit_amount"),
             sa.func.sum(sa.case((in_span, vl.c.credit_amount), else_=zero)).label("credit_amount"),
             sa.func.sum(prior).label("prior_result_amount"),
-            sa.func.sum(sa.case((in_span, 1), else_=0)).label("n_lines"),
+            sa.func.sum(sa.case((in_span, _line_weight(vl)), else_=0)).label("n_lines"),
         )
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(*([vl.c.period <= scope.period_to] if scope.period_to else []), *plant_conditions(vl.c.plant_id, scope),
@@ -280,7 +311,7 @@ def select_trial_balance_with_opening(scope: Scope) -> sa.Select:
     )
 
 
-def load_trial_balance_with_opening(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_trial_balance_with_opening(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Trial balance with opening, movement and closing: one row per account with a balance or a
     movement, then one row ``is_prior_years_result`` (no account code) for the prior years'
     result not closed to equity.
@@ -293,7 +324,7 @@ def load_trial_balance_with_opening(engine: Engine, scope: Scope) -> pd.DataFram
     extra row's opening (and closing), which makes Σ opening = Σ closing = 0 when every voucher
     balances. Lines after ``period_to`` are ignored; an open start has all openings zero.
     """
-    frame = read_frame(engine, select_trial_balance_with_opening(scope))
+    frame = read_frame(engine, select_trial_balance_with_opening(scope, ledger_lines(engine, use_facts)))
     money = ["opening_amount", "debit_amount", "credit_amount", "prior_result_amount"]
     frame[money] = frame[money].astype(float).fillna(0.0).round(2)
     frame["n_lines"] = frame.n_lines.fillna(0).astype(int)
@@ -324,9 +355,13 @@ def select_unbalanced_vouchers(tolerance: float = 0.005) -> sa.Select:
     )
 
 
-def load_unbalanced_vouchers(engine: Engine) -> pd.DataFrame:
-    """One row per voucher whose debits and credits differ by more than half a cent."""
-    return read_frame(engine, select_unbalanced_vouchers())
+def load_unbalanced_vouchers(engine: Engine, use_facts: bool | None = None) -> pd.DataFrame:
+    """One row per voucher whose debits and credits differ by more than half a cent: voucher_no,
+    debit_amount, credit_amount (from ``facts_ledger_unbalanced`` when the facts are used)."""
+    if not use_ledger_facts(engine, use_facts):
+        return read_frame(engine, select_unbalanced_vouchers())
+    f = facts_ledger_unbalanced
+    return read_frame(engine, sa.select(f.c.voucher_no, f.c.debit_amount, f.c.credit_amount).order_by(f.c.voucher_no))
 
 
 # --------------------------------------------------------------------------- operations

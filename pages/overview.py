@@ -40,8 +40,7 @@ if budget is not None:
     for w in budget["warnings"][budget["warnings"].level == "alert"].itertuples():
         st.error(t("warn_budget", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.consumption_pct)))
         shown = True
-delays = data.cash(url, scope, data.CashScenario(), 0.0, backtest=False)["delays"]
-for customer, days in delays[delays > 30].items():
+for customer, days in data.late_payers(url, scope, 30).items():
     st.warning(t("warn_late_payer", c=customer, d=f"{days:.0f}"))
     shown = True
 if not shown:

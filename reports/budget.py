@@ -9,7 +9,7 @@ from analytics import budget as A
 from analytics import sales_budget as SB
 from analytics.lineage import compute_tree_labels
 from data_loaders import budget as B
-from data_loaders.queries import load_dataset_info, load_ledger_by_category
+from data_loaders.queries import load_dataset_info, load_ledger_by_category, use_ledger_facts
 from data_loaders.scope import Scope
 
 
@@ -21,11 +21,11 @@ def last_closed_period(engine: Engine) -> str:
 
 
 def budget_report(engine: Engine, scope: Scope, version: str = "original", compare_version: str = "revised",
-                  method: str = "run_rate", warn: float = 0.9, alert: float = 1.0) -> dict | None:
+                  method: str = "run_rate", warn: float = 0.9, alert: float = 1.0, use_facts: bool | None = None) -> dict | None:
     """Execution by cost center and account tree for the scope, a cost center x month heatmap,
     and for the year of the scope's last period: year-to-date execution with commitments,
     warnings, landing, version comparison and the budget-to-actual profit bridge.
-    None when there is no budget."""
+    None when there is no budget. ``use_facts``: read the ledger facts (default: when fresh)."""
     closed = last_closed_period(engine)
     end = min(scope.period_to or closed, closed)
     year = end[:4]
@@ -36,7 +36,8 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
         return None
     structure = B.load_budget_structure(engine)
     accounts, centers = structure["accounts"], structure["cost_centers"]
-    facts = A.compute_budget_facts(budget, B.load_actual(engine, wide), B.load_committed(engine, scope), accounts, version)
+    use_facts = use_ledger_facts(engine, use_facts)
+    facts = A.compute_budget_facts(budget, B.load_actual(engine, wide, use_facts), B.load_committed(engine, scope), accounts, version)
     budgeted = facts.groupby(["cost_center_id", "account_code"]).budget_amount.transform(lambda s: (s != 0).any())
     facts = facts[budgeted]  # lines without any budget are not budget execution (WIP, cost of sales of other centers)
     in_scope = facts[(facts.period >= (scope.period_from or lo)) & (facts.period <= (scope.period_to or end))]
@@ -53,7 +54,7 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     heat = A.compute_execution(in_scope[in_scope.line_type == "cost"], ["cost_center_id", "period"])
     ytd = A.compute_execution(year_facts, ["cost_center_id", "account_code"], to_date=end)
     ytd["account_label"] = ytd.account_code.map(acc_names)
-    history = A.compute_budget_facts(budget.iloc[0:0], B.load_actual(engine, Scope(None, end, scope.plants)), pd.DataFrame(), accounts, version) \
+    history = A.compute_budget_facts(budget.iloc[0:0], B.load_actual(engine, Scope(None, end, scope.plants), use_facts), pd.DataFrame(), accounts, version) \
         if method == "seasonal" else pd.DataFrame(columns=["period", "cost_center_id", "account_code", "actual_amount"])
     landing = A.compute_landing(year_facts, history, end, method)
     landing["account_label"] = landing.account_code.map(acc_names)
@@ -77,7 +78,7 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     }
 
 
-def flexible_budget_report(engine: Engine, scope: Scope, version: str = "original") -> dict | None:
+def flexible_budget_report(engine: Engine, scope: Scope, version: str = "original", use_facts: bool | None = None) -> dict | None:
     """Budget vs actual through the sales budget by product (``analytics.sales_budget``): the
     sales price, mix, quantity and cost variances per product and in total (margin at standard
     cost), and the flexible budget by line with flexible-budget and sales-volume variances.
@@ -113,7 +114,7 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     actual_variable = std_variable + float(facts[direct].sum().sum()) + voh
     expense_budget = B.load_budget_by_category(engine, scope, version)
     expense_budget = float(expense_budget.loc[expense_budget.category == "expense", "budget_amount"].sum())
-    ledger = load_ledger_by_category(engine, scope)
+    ledger = load_ledger_by_category(engine, scope, use_facts)
     expense_ledger = ledger[ledger.category == "expense"]
     expense_actual = float((expense_ledger.debit_amount.astype(float) - expense_ledger.credit_amount.astype(float)).sum())
     budget_fixed = (float(oh.budget_fixed_amount) if oh is not None else 0.0) + expense_budget

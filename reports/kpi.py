@@ -146,14 +146,14 @@ def _flexible_section(r: dict | None) -> dict | None:
     }
 
 
-def _budget_section(engine: Engine, scope: Scope) -> dict | None:
-    r = budget_report(engine, scope)
+def _budget_section(engine: Engine, scope: Scope, use_facts: bool | None = None) -> dict | None:
+    r = budget_report(engine, scope, use_facts=use_facts)
     if r is None:
         return None
     cols = ["line_type", "budget_amount", "actual_amount", "variance_amount", "execution_pct", "fav_unfav"]
     warn_cols = ["cost_center_id", "account_code", "level", "budget_amount", "actual_amount", "committed_amount", "consumption_pct"]
     land = r["landing"].groupby("line_type", as_index=False)[["budget_year_amount", "landing_amount", "landing_variance_amount"]].sum()
-    flex = flexible_budget_report(engine, scope, r["version"])
+    flex = flexible_budget_report(engine, scope, r["version"], use_facts=use_facts)
     return {
         "flexible_budget": _flexible_section(flex),
         "version": r["version"], "year": r["year"], "last_closed": r["last_closed"],
@@ -173,9 +173,9 @@ def _records(frame) -> list[dict]:
     return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-def _cash_section(engine: Engine, scope: Scope, wc: WorkingCapitalSettings) -> dict:
+def _cash_section(engine: Engine, scope: Scope, wc: WorkingCapitalSettings, use_facts: bool | None = None) -> dict:
     r = cash_report(engine, scope, backtest=False, wc_basis=wc.basis, wc_day_count=wc.day_count, wc_balance=wc.balance,
-                    wc_sales_basis=wc.sales_basis)
+                    wc_sales_basis=wc.sales_basis, use_facts=use_facts)
     weekly = r["weekly"][["period_start_date", "opening_amount", "inflow_amount", "outflow_amount", "closing_amount"]]
     working = r["working_capital"][WC_FIELDS].copy()
     days_cols = ["days", "dso_days", "dio_days", "dpo_days", "ccc_days"]
@@ -253,7 +253,8 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
     if price_variance_basis not in PRICE_VARIANCE_BASES:
         raise ValueError(f"price_variance_basis must be one of {PRICE_VARIANCE_BASES}, got {price_variance_basis!r}")
     info = q.load_dataset_info(engine)
-    pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope))
+    fast = q.use_ledger_facts(engine)  # the ledger facts when fresh: asked once for every section
+    pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope, fast))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
     cash = q.load_cash_balances(engine, scope)
     tie = compute_wip_tie(q.load_work_order_cost_facts(engine))
@@ -265,10 +266,10 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
         "monthly": pnl.round(4).to_dict(orient="records"),
         "oee": oee_section(engine, scope, oee_settings),
         "profitability": _profitability_section(engine, scope, price_variance_basis),
-        "budget": _budget_section(engine, scope),
-        "cash": _cash_section(engine, scope, wc),
+        "budget": _budget_section(engine, scope, fast),
+        "cash": _cash_section(engine, scope, wc, fast),
         "data_quality": {
-            "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine))),
+            "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine, fast))),
             "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),
         },
     }

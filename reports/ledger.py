@@ -22,14 +22,16 @@ def scope_months(scope: Scope) -> list[str] | None:
 
 
 def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
-                         choice: PeriodChoice | None = None) -> dict[str, pd.DataFrame]:
+                         choice: PeriodChoice | None = None, use_facts: bool | None = None) -> dict[str, pd.DataFrame]:
     """``{"statement": ..., "margins": ...}`` for the scope in ``layout`` (see ``analytics/pnl.py``).
 
     The comparison layout compares with each of the period choice's comparisons (the scope
     shifted back by its months, same plants and families) and the ``original`` budget of the
-    same span. With no choice the scope counts as a custom span.
+    same span. With no choice the scope counts as a custom span. ``use_facts``: read the ledger
+    facts (default: when they are fresh, ``queries.use_ledger_facts``).
     """
-    ledger = q.load_ledger_by_category(engine, scope)
+    use_facts = q.use_ledger_facts(engine, use_facts)
+    ledger = q.load_ledger_by_category(engine, scope, use_facts)
     if layout == "by_month":
         statement = compute_pnl_statement(ledger, "by_month", periods=scope_months(scope))
     else:
@@ -43,15 +45,15 @@ def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
         for months, name in by_shift.items():
             shifted = scope.shifted(months)
             if shifted is not None:
-                comparisons[name] = q.load_ledger_by_category(engine, shifted)
+                comparisons[name] = q.load_ledger_by_category(engine, shifted, use_facts)
         budget = budget_loaders.load_budget_by_category(engine, scope, BUDGET_VERSION)
         statement = compute_pnl_statement(ledger, "comparison", comparisons=comparisons,
                                           budget=budget if not budget.empty else None)
     return {"statement": statement, "margins": compute_pnl_margins(statement)}
 
 
-def trial_balance_report(engine: Engine, scope: Scope) -> dict:
+def trial_balance_report(engine: Engine, scope: Scope, use_facts: bool | None = None) -> dict:
     """``{"accounts": ..., "totals": ...}``: the trial balance with opening, movement and closing
     per account, and its totals with the balance checks."""
-    tb = q.load_trial_balance_with_opening(engine, scope)
+    tb = q.load_trial_balance_with_opening(engine, scope, use_facts)
     return {"accounts": tb, "totals": compute_trial_balance_totals(tb)}

@@ -74,6 +74,33 @@ def test_driver_schedule_hand_computed():
     assert oh.date == pd.Timestamp("2026-03-31") and oh.amount == pytest.approx(3_100.0 * 29 / 31)  # the rest of March
 
 
+def test_driver_schedule_average_delay_open_orders_and_cover_by_hand():
+    receivables, delays, payables, pos = items()  # delays: C1 10 days, C2 0 -> 5 days on average
+    receivables = pd.concat([receivables, pd.DataFrame({"invoice_id": ["I3"], "customer_id": ["C3"],
+                                                        "due_date": pd.to_datetime(["2026-03-10"]), "open_amount": [200.0]})])
+    sos = pd.DataFrame({"sales_order_id": ["S1"], "customer_id": ["C1"], "due_date": pd.to_datetime(["2026-03-20"]),
+                        "order_amount": [1_000.0], "payment_terms_days": [30]})
+    pos = pos.assign(expected_date=pd.to_datetime(["2026-03-20"]))  # M1 on order until 03-20
+    plan = plan_none()
+    plan["plan"] = pd.DataFrame({"plan_id": ["PL2"], "week_start_date": pd.to_datetime(["2026-03-16"]), "planned_qty": [4.0],
+                                 "list_price": [25.0], "std_labor_h_per_unit": [np.nan], "labor_rate_per_h": [40.0], "product_id": ["FG2"]})
+    plan["materials"] = pd.DataFrame({"product_id": ["FG2"], "material_id": ["M1"], "qty_per_unit": [1.0], "std_price": [2.0],
+                                      "payment_terms_days": [30], "supplier_id": ["S1"]})
+    e = compute_cash_events(AS, receivables, delays, payables, pos, sos, plan, empty(["period"]), CashScenario(sales_change_pct=0.1))
+    e = e.set_index("reference")
+    assert e.loc["I3", "date"] == pd.Timestamp("2026-03-15")  # a customer with no history pays the average 5 days late
+    assert e.loc["I3", "amount"] == 200.0  # open invoices are what they are: the scenario's sales change does not touch them
+    # S1: due 03-20, paid after 30 days' terms + C1's 10 days = 04-29, 10 % more sales
+    assert e.loc["S1", "date"] == pd.Timestamp("2026-04-29") and e.loc["S1", "amount"] == pytest.approx(1_100.0)
+    planned = e.loc[["PL2"]]
+    # invoiced 03-25 (9 days after the week starts), paid 30 + 5 days later; no routing: no payroll;
+    # M1 is needed on 03-14 and is on order until 03-20: nothing more to buy
+    assert planned.source.tolist() == ["planned_sales"]
+    assert planned.date.iloc[0] == pd.Timestamp("2026-04-29") and planned.amount.iloc[0] == pytest.approx(4 * 25.0 * 1.1)
+    assert sorted(e.index) == ["I1", "I2", "I3", "P1", "PL2", "PO1", "S1"]
+    assert sorted(e.source.unique()) == ["open_purchase_orders", "open_sales_orders", "payables", "planned_sales", "receivables"]
+
+
 def test_weekly_bridge_and_funding_gap():
     receivables, delays, payables, pos = items()
     e = compute_cash_events(AS, receivables, delays, payables, pos, empty(["sales_order_id"]), plan_none(), empty(["period"]))

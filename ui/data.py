@@ -375,9 +375,18 @@ def table_stats(url: str) -> pd.DataFrame:
     return frame.assign(missing_columns=frame.table_name.map(lambda n: ", ".join(gaps["missing_columns"].get(n, []))))
 
 
+@_versioned
+@st.cache_data(ttl=60, show_spinner=False)
+def facts_ready(url: str) -> bool:
+    """Whether the fact tables are fresh for the run's data version (``facts.ready``). Asked once
+    a minute, not on every query: on a server the facts are derived in a transaction after the
+    import's, so a version may become ready a moment after it appears."""
+    return q.use_ledger_facts(get_engine(url))
+
+
 @figure
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
-    return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope))
+    return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope, facts_ready(url)))
 
 
 @figure
@@ -385,28 +394,39 @@ def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
+@frame
+def cash_balances(url: str, scope: Scope) -> pd.DataFrame:
+    return q.load_cash_balances(get_engine(url), scope)
+
+
 @figure
 def kpis(url: str, scope: Scope) -> dict:
-    cash = q.load_cash_balances(get_engine(url), scope)
-    return compute_kpis(monthly_pnl(url, scope), production_monthly(url, scope), cash)
+    return compute_kpis(monthly_pnl(url, scope), production_monthly(url, scope), cash_balances(url, scope))
+
+
+def period_end_cash(url: str, scope: Scope) -> dict:
+    """``{"cash_amount", "cash_date"}``: the bank balances at the scope's last balance date, as
+    the overview's card shows them (``compute_kpis``), without the rest of the KPIs."""
+    k = compute_kpis(pd.DataFrame(), pd.DataFrame(), cash_balances(url, scope))
+    return {"cash_amount": k["cash_amount"], "cash_date": k["cash_date"]}
 
 
 @frame
 def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
-    return q.load_trial_balance(get_engine(url), scope)
+    return q.load_trial_balance(get_engine(url), scope, facts_ready(url))
 
 
 @figure
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
     "comparison"); ``choice`` (``period_choice()``) sets the comparisons, None = a custom span."""
-    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice)
+    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url))
 
 
 @figure
 def trial_balance_balances(url: str, scope: Scope) -> dict:
     """``{"accounts", "totals"}``: opening, debit, credit, closing per account, and the checks."""
-    return reports_ledger.trial_balance_report(get_engine(url), scope)
+    return reports_ledger.trial_balance_report(get_engine(url), scope, use_facts=facts_ready(url))
 
 
 @figure
@@ -424,7 +444,9 @@ def wip_tie(url: str) -> pd.DataFrame:
 
 @figure
 def unbalanced_vouchers(url: str) -> pd.DataFrame:
-    return q.load_unbalanced_vouchers(get_engine(url))
+    """One row per unbalanced voucher: a small fact table when the facts are fresh, a group-by
+    over every voucher otherwise."""
+    return q.load_unbalanced_vouchers(get_engine(url), facts_ready(url))
 
 
 @figure
@@ -674,13 +696,14 @@ def profitability(url: str, scope: Scope) -> dict:
 
 @figure
 def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
-    return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert)
+    return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert,
+                                        use_facts=facts_ready(url))
 
 
 @figure
 def flexible_budget(url: str, scope: Scope, version: str) -> dict | None:
     """Sales variances by product and the flexible budget by line (None without a sales budget)."""
-    return reports_budget.flexible_budget_report(get_engine(url), scope, version)
+    return reports_budget.flexible_budget_report(get_engine(url), scope, version, use_facts=facts_ready(url))
 
 
 @figure
@@ -690,8 +713,75 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
                                               subtree(url, "account", account))
 
 
+# The cash page's parts, each cached on what it depends on (reports/cash.py): the forecast starts
+# at the as-of date, so only the plants of the scope matter, and a scenario, the minimum cash
+# or the working-capital convention recompose the cached parts without SQL or model fits.
 @figure
-def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = True,
+def cash_inputs(url: str, plants: tuple[str, ...] = ()) -> dict:
+    """Position, open items, open orders, plan and overhead budget as of the data's date."""
+    return reports_cash.cash_inputs(get_engine(url), tuple(plants))
+
+
+@figure
+def payment_delays(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
+    """Days each customer pays after the due date, recently (the overview's late payers)."""
+    return reports_cash.payment_delays(get_engine(url), tuple(plants))
+
+
+@figure
+def cash_history(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
+    return reports_cash.cash_history(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+
+
+@figure
+def cash_baseline(url: str, plants: tuple[str, ...] = ()) -> dict:
+    """The statistical baseline: one model selection per data version and plants."""
+    return reports_cash.cash_baseline(cash_history(url, plants), cash_inputs(url, plants)["opening"])
+
+
+@figure
+def cash_backtest(url: str, scope: Scope) -> pd.DataFrame | None:
+    """The baseline's 12-origin backtest (twelve more model selections): asked for on the page."""
+    return _cash_backtest(url, tuple(scope.plants))
+
+
+@figure
+def _cash_backtest(url: str, plants: tuple[str, ...]) -> pd.DataFrame | None:
+    return reports_cash.cash_backtest(cash_history(url, plants))
+
+
+@figure
+def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+
+
+@figure
+def cash_customer_dso(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    return reports_cash.cash_customer_dso(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+
+
+def cash_opening(url: str, scope: Scope) -> float:
+    """Today's cash: the latest balance of every bank account of the scope's plants."""
+    return float(cash_inputs(url, tuple(scope.plants))["opening"])
+
+
+def late_payers(url: str, scope: Scope, days: float = 30.0) -> pd.Series:
+    """Customers paying more than ``days`` after the due date (days late by customer)."""
+    delays = payment_delays(url, tuple(scope.plants))
+    return delays[delays > days]
+
+
+def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = False,
          wc: WorkingCapitalSettings = WorkingCapitalSettings()) -> dict:
-    return reports_cash.cash_report(get_engine(url), scope, scenario, min_cash, backtest, wc.basis, wc.day_count, wc.balance,
-                                    wc.sales_basis)
+    """The cash report (``reports.cash``) for the scope's plants under ``scenario``; the backtest
+    only when asked for (``backtest``)."""
+    return _cash(url, tuple(scope.plants), scenario, float(min_cash), bool(backtest), wc)
+
+
+@figure
+def _cash(url: str, plants: tuple[str, ...], scenario: CashScenario, min_cash: float, backtest: bool,
+          wc: WorkingCapitalSettings) -> dict:
+    return reports_cash.compose_cash_report(
+        cash_inputs(url, plants), payment_delays(url, plants), cash_baseline(url, plants), cash_wc_months(url, plants),
+        cash_customer_dso(url, plants), scenario, min_cash, _cash_backtest(url, plants) if backtest else None,
+        wc.basis, wc.day_count, wc.balance, wc.sales_basis)

@@ -526,6 +526,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "cash_baseline": ("统计基线与驱动预测对比", "Statistical baseline vs driver-based forecast"),
     "cash_backtest": ("预测回测：MASE（低于 1 优于朴素预测）", "Backtest: MASE (below 1 beats the naive forecast)"),
     "cash_backtest_summary": ("平均 MASE：模型 {m}，朴素预测 {n}", "Mean MASE: model {m}, naive {n}"),
+    "cash_backtest_run": ("运行回测（12 个起点）", "Run the backtest (12 origins)"),
+    "cash_backtest_run_help": ("从过去 12 个时点各重新选模型并预测 13 周，与实际对比；较慢，结果按数据版本缓存",
+                               "Chooses and fits the model again at 12 past weeks and compares its 13-week forecasts with what "
+                               "happened; slower, kept until the data changes"),
+    "cash_backtest_short": ("历史不足 40 周，无法回测", "Fewer than 40 weeks of history: no backtest"),
     "cash_delays": ("客户近 6 个月平均逾期天数", "Customers' average days late, last 6 months"),
     "cash_ar_aging": ("应收账龄", "Receivables aging"),
     "cash_dso_drivers": ("应收变动的客户构成：{a} → {b}（DSO 为前后各三个月平均）", "Customers behind the change in receivables: {a} → {b} (DSO: 3-month averages)"),
