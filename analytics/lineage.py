@@ -135,13 +135,15 @@ def compute_posted_completion(ledger: pd.DataFrame) -> dict[str, float]:
 def compute_completeness(coverage: pd.DataFrame, overhead: pd.DataFrame) -> pd.DataFrame:
     """Share of operational cost that reached the ledger, per period x plant.
 
-    ``coverage`` (material and labor) has period, plant_id, is_posted, cost_amount; ``overhead`` has
-    one row per completed work order with machine_s, absorption_rate_per_h and is_posted.
+    ``coverage`` (material and labor) has period, plant_id, is_posted, cost_amount; ``overhead``
+    has the same columns (already summed, ``load_overhead_coverage``) or one row per completed
+    work order with machine_s, absorption_rate_per_h and is_posted instead of cost_amount.
     completeness = posted / operations; 1.0 means every cost document was posted.
     """
     parts = [coverage[["period", "plant_id", "is_posted", "cost_amount"]]]
     if not overhead.empty:
-        oh = overhead.assign(cost_amount=compute_overhead_cents(overhead.machine_s.round(), overhead.absorption_rate_per_h) / 100.0)
+        oh = overhead if "cost_amount" in overhead else overhead.assign(
+            cost_amount=compute_overhead_cents(overhead.machine_s.round(), overhead.absorption_rate_per_h) / 100.0)
         parts.append(oh[["period", "plant_id", "is_posted", "cost_amount"]])
     data = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else None
     if data is None:

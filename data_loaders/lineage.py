@@ -7,10 +7,16 @@ trace stays in milliseconds at ten million voucher lines (docs/PERFORMANCE.md).
 
 Reconciliation queries list what operations did that finance did not book, and what finance
 booked that operations cannot explain. Money arrives as float64 summed exactly in SQL.
+
+Loaders that take a ``bind`` accept an engine or an open connection, so that a trace runs all
+its lookups on one connection. Reconciliation loaders read the WIP facts
+(``data_loaders.facts_wip``) when they are fresh, the base tables otherwise (``use_facts``:
+None asks ``facts.ready``), with the same rows.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,6 +26,7 @@ from sqlalchemy.engine import Engine
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.queries import (
+    absorbed_overhead_amount,
     date_conditions,
     period_conditions,
     plant_conditions,
@@ -58,7 +65,45 @@ class VoucherFilter:
 
 
 # --------------------------------------------------------------------------- voucher search
+def _line_conditions(scope: Scope, f: VoucherFilter) -> list:
+    """The line criteria of a search beyond the period: the scope's plants and families, and
+    the filter's accounts, cost centers, products and source types."""
+    vl = s.voucher_lines
+    conds = [*plant_conditions(vl.c.plant_id, scope), *product_conditions(vl.c.product_id, scope)]
+    if f.account_codes:
+        conds.append(vl.c.account_code.in_(f.account_codes))
+    if f.cost_center_ids:
+        conds.append(vl.c.cost_center_id.in_(f.cost_center_ids))
+    if f.product_ids:
+        conds.append(vl.c.product_id.in_(f.product_ids))
+    if f.source_types:
+        named = [t for t in f.source_types if t != "none"]
+        options = [vl.c.source_doc_type.in_(named)] if named else []
+        if "none" in f.source_types:
+            options.append(vl.c.source_doc_type.is_(None))
+        conds.append(sa.or_(*options))
+    return conds
+
+
+def _voucher_conditions(scope: Scope, f: VoucherFilter) -> list:
+    """The voucher header criteria: the scope's months, the types and the text."""
+    v = s.vouchers
+    conds = list(period_conditions(v.c.period, scope))
+    if f.voucher_types:
+        conds.append(v.c.voucher_type.in_(f.voucher_types))
+    if f.text.strip():
+        pattern = f"%{f.text.strip()}%"
+        conds.append(sa.or_(v.c.voucher_no.ilike(pattern), v.c.description.ilike(pattern)))
+    return conds
+
+
+SEARCH_COLUMNS = ("voucher_no", "voucher_date", "period", "voucher_type", "status", "plant_id", "description")
+
+
 def select_voucher_search(scope: Scope, f: VoucherFilter) -> sa.Select:
+    """Every matching voucher with its total debit and line count in the scope's months: the
+    search's definition (``load_voucher_page`` computes the totals of one page only when the
+    filter has no amount bounds). A voucher without a line in those months does not match."""
     v, vl = s.vouchers, s.voucher_lines
     totals = (
         sa.select(vl.c.voucher_no, sa.func.sum(vl.c.debit_amount).label("total_amount"), sa.func.count().label("n_lines"))
@@ -66,67 +111,100 @@ def select_voucher_search(scope: Scope, f: VoucherFilter) -> sa.Select:
         .group_by(vl.c.voucher_no)
         .subquery("totals")
     )
-    line_conds = [*plant_conditions(vl.c.plant_id, scope), *product_conditions(vl.c.product_id, scope),
-                  *period_conditions(vl.c.period, scope)]
-    if f.account_codes:
-        line_conds.append(vl.c.account_code.in_(f.account_codes))
-    if f.cost_center_ids:
-        line_conds.append(vl.c.cost_center_id.in_(f.cost_center_ids))
-    if f.product_ids:
-        line_conds.append(vl.c.product_id.in_(f.product_ids))
-    if f.source_types:
-        named = [t for t in f.source_types if t != "none"]
-        options = [vl.c.source_doc_type.in_(named)] if named else []
-        if "none" in f.source_types:
-            options.append(vl.c.source_doc_type.is_(None))
-        line_conds.append(sa.or_(*options))
+    line_conds = _line_conditions(scope, f)
     stmt = (
-        sa.select(v.c.voucher_no, v.c.voucher_date, v.c.period, v.c.voucher_type, v.c.status, v.c.plant_id,
-                  v.c.description, totals.c.total_amount, totals.c.n_lines)
+        sa.select(*[v.c[c] for c in SEARCH_COLUMNS], totals.c.total_amount, totals.c.n_lines)
         .join(totals, totals.c.voucher_no == v.c.voucher_no)
-        .where(*period_conditions(v.c.period, scope))
+        .where(*_voucher_conditions(scope, f))
     )
-    if len(line_conds) > len(period_conditions(vl.c.period, scope)):
-        stmt = stmt.where(v.c.voucher_no.in_(sa.select(vl.c.voucher_no).where(*line_conds)))
-    if f.voucher_types:
-        stmt = stmt.where(v.c.voucher_type.in_(f.voucher_types))
+    if line_conds:
+        stmt = stmt.where(v.c.voucher_no.in_(sa.select(vl.c.voucher_no).where(*period_conditions(vl.c.period, scope), *line_conds)))
     if f.amount_min is not None:
         stmt = stmt.where(totals.c.total_amount >= f.amount_min)
     if f.amount_max is not None:
         stmt = stmt.where(totals.c.total_amount <= f.amount_max)
-    if f.text.strip():
-        pattern = f"%{f.text.strip()}%"
-        stmt = stmt.where(sa.or_(v.c.voucher_no.ilike(pattern), v.c.description.ilike(pattern)))
     return stmt
 
 
-def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int = 1, page_size: int = 100) -> tuple[pd.DataFrame, int]:
-    """One page of matching vouchers (newest first) and the number of matches.
+def _newest_first(stmt: sa.Select, page: int, page_size: int) -> sa.Select:
+    v = s.vouchers
+    return stmt.order_by(v.c.voucher_date.desc(), v.c.voucher_no.desc()).limit(page_size).offset((page - 1) * page_size)
 
-    Grain: one row per voucher with its total debit and line count.
+
+def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int = 1, page_size: int = 100,
+                      use_facts: bool | None = None) -> tuple[pd.DataFrame, int]:
+    """One page of matching vouchers (newest first) and the number of matches
+    (``select_voucher_search``).
+
+    Grain: one row per voucher with its total debit and line count. Without amount bounds the
+    totals of every voucher are never computed: the count and the page read the vouchers table
+    (with a semi-join to the lines when there are line criteria), then one indexed query sums
+    the page's lines. With fresh WIP facts saying every voucher of the scope's months has a
+    line in its own month, a search without line criteria needs no join to the lines at all.
     """
     if page < 1 or page_size < 1:
         raise ValueError(f"page and page_size must be >= 1, got {page} and {page_size}")
-    stmt = select_voucher_search(scope, f)
+    v, vl = s.vouchers, s.voucher_lines
+    if f.amount_min is not None or f.amount_max is not None:
+        stmt = select_voucher_search(scope, f)
+        with engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar() or 0
+            rows = read_frame(conn, _newest_first(stmt, page, page_size))
+        return rows, int(total)
+    line_period = period_conditions(vl.c.period, scope)
+    line_conds = _line_conditions(scope, f)
+    conds = _voucher_conditions(scope, f)
+    if line_conds:
+        conds.append(v.c.voucher_no.in_(sa.select(vl.c.voucher_no).where(*line_period, *line_conds)))
+    else:
+        from data_loaders import facts, facts_wip
+
+        if use_facts is None:
+            use_facts = facts.ready(engine)
+        if not use_facts or facts_wip.load_vouchers_without_own_lines(engine, scope, f.voucher_types):
+            conds.append(sa.exists().where(vl.c.voucher_no == v.c.voucher_no, *line_period))
     with engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar() or 0
-        rows = read_frame(conn, stmt.order_by(s.vouchers.c.voucher_date.desc(), s.vouchers.c.voucher_no.desc())
-                          .limit(page_size).offset((page - 1) * page_size))
-    return rows, int(total)
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(v).where(*conds)).scalar() or 0)
+        head = read_frame(conn, _newest_first(sa.select(*[v.c[c] for c in SEARCH_COLUMNS]).where(*conds), page, page_size))
+        if head.empty:
+            return head.assign(total_amount=pd.Series(dtype=float), n_lines=pd.Series(dtype="int64")), total
+        ids = list(head.voucher_no)
+        # the range lets engines that store lines in voucher order skip to them (DuckDB's zone maps)
+        sums = read_frame(conn, sa.select(vl.c.voucher_no, sa.func.sum(vl.c.debit_amount).label("total_amount"),
+                                          sa.func.count().label("n_lines"))
+                          .where(vl.c.voucher_no.in_(ids), vl.c.voucher_no.between(min(ids), max(ids)), *line_period)
+                          .group_by(vl.c.voucher_no))
+    rows = head.merge(sums, on="voucher_no", how="left")
+    rows["total_amount"] = rows.total_amount.astype(float)
+    rows["n_lines"] = rows.n_lines.fillna(0).astype("int64")
+    return rows, total
 
 
 # --------------------------------------------------------------------------- one voucher
-def load_voucher(engine: Engine, voucher_no: str) -> pd.DataFrame:
+@contextmanager
+def connected(bind: Engine | sa.Connection):
+    """``bind`` as an open connection: an engine is connected (and closed after), a connection
+    is used as it is."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def load_voucher(bind: Engine | sa.Connection, voucher_no: str) -> pd.DataFrame:
     """The voucher's header with its totals; empty if there is no such voucher."""
     v, vl = s.vouchers, s.voucher_lines
+    # the number twice: a constant on both sides lets every engine look the lines up by key
+    lines = sa.and_(vl.c.voucher_no == v.c.voucher_no, vl.c.voucher_no == voucher_no)
     stmt = (
         sa.select(v, sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"),
                   sa.func.count(vl.c.line_no).label("n_lines"))
-        .select_from(v.outerjoin(vl, vl.c.voucher_no == v.c.voucher_no))
+        .select_from(v.outerjoin(vl, lines))
         .where(v.c.voucher_no == voucher_no)
         .group_by(*v.c)
     )
-    return read_frame(engine, stmt)
+    return read_frame(bind, stmt)
 
 
 def _lines_select() -> sa.Select:
@@ -138,22 +216,38 @@ def _lines_select() -> sa.Select:
     )
 
 
-def load_voucher_lines(engine: Engine, voucher_no: str) -> pd.DataFrame:
+def load_voucher_lines(bind: Engine | sa.Connection, voucher_no: str) -> pd.DataFrame:
     """One row per line of the voucher, with account and cost center names, in line order."""
     vl = s.voucher_lines
-    return read_frame(engine, _lines_select().where(vl.c.voucher_no == voucher_no).order_by(vl.c.line_no))
+    return read_frame(bind, _lines_select().where(vl.c.voucher_no == voucher_no).order_by(vl.c.line_no))
 
 
-def load_source_document(engine: Engine, source_doc_type: str, source_doc_id: str) -> pd.DataFrame:
-    """The business document a line names: one row of its table, or empty if it does not exist."""
+SOURCE_KEYS = {t: key for t, (_, key, _) in s.SOURCE_DOCUMENTS.items()}
+
+
+def _source_table(source_doc_type: str) -> tuple[sa.Table, str]:
     if source_doc_type not in s.SOURCE_DOCUMENTS:
         raise ValueError(f"unknown source_doc_type {source_doc_type!r}; expected one of {sorted(s.SOURCE_DOCUMENTS)}")
     table, key, _ = s.SOURCE_DOCUMENTS[source_doc_type]
-    return read_frame(engine, sa.select(table).where(table.c[key] == source_doc_id))
+    return table, key
+
+
+def load_source_document(bind: Engine | sa.Connection, source_doc_type: str, source_doc_id: str) -> pd.DataFrame:
+    """The business document a line names: one row of its table, or empty if it does not exist."""
+    table, key = _source_table(source_doc_type)
+    return read_frame(bind, sa.select(table).where(table.c[key] == source_doc_id))
+
+
+def load_source_documents(bind: Engine | sa.Connection, source_doc_type: str, source_doc_ids) -> pd.DataFrame:
+    """The documents of one type that ``source_doc_ids`` name, in one query (rows of its table;
+    ids that do not exist have none)."""
+    table, key = _source_table(source_doc_type)
+    ids = sorted(set(source_doc_ids))
+    return read_frame(bind, sa.select(table).where(table.c[key].in_(ids)))
 
 
 # --------------------------------------------------------------------------- one work order
-def load_work_order(engine: Engine, work_order_id: str) -> pd.DataFrame:
+def load_work_order(bind: Engine | sa.Connection, work_order_id: str) -> pd.DataFrame:
     """The work order with its product, work center and standard unit costs; empty if unknown."""
     wo, p, wc = s.work_orders, s.products, s.work_centers
     stmt = (
@@ -163,12 +257,13 @@ def load_work_order(engine: Engine, work_order_id: str) -> pd.DataFrame:
         .join(wc, wc.c.work_center_id == wo.c.work_center_id)
         .where(wo.c.work_order_id == work_order_id)
     )
-    return read_frame(engine, stmt)
+    return read_frame(bind, stmt)
 
 
-def load_work_order_materials(engine: Engine, work_order_id: str) -> pd.DataFrame:
+def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str) -> pd.DataFrame:
     """One row per material issued to the order or in its BOM: BOM quantity per unit, standard
-    price, and quantities and amounts issued and returned (amounts rounded per document)."""
+    price, and quantities and amounts issued and returned (amounts rounded per document).
+    One query: the union of the issued and the planned materials, each joined to both."""
     mi, m, wo, bom = s.material_issues, s.materials, s.work_orders, s.bom
     is_return = mi.c.issue_type == "return"
     amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
@@ -190,20 +285,24 @@ def load_work_order_materials(engine: Engine, work_order_id: str) -> pd.DataFram
         .where(wo.c.work_order_id == work_order_id)
         .subquery("planned")
     )
-    with engine.connect() as conn:
-        got = read_frame(conn, sa.select(moved))
-        plan = read_frame(conn, sa.select(planned))
-        names = read_frame(conn, sa.select(m.c.material_id, m.c.material_name, m.c.unit, m.c.std_price))
-    out = plan.merge(got, on="material_id", how="outer").merge(names, on="material_id", how="left")
+    ids = sa.union(sa.select(moved.c.material_id), sa.select(planned.c.material_id)).subquery("ids")
+    stmt = (
+        sa.select(ids.c.material_id, planned.c.qty_per_unit, moved.c.issued_qty, moved.c.returned_qty, moved.c.actual_amount,
+                  moved.c.n_moves, m.c.material_name, m.c.unit, m.c.std_price)
+        .select_from(ids.outerjoin(planned, planned.c.material_id == ids.c.material_id)
+                     .outerjoin(moved, moved.c.material_id == ids.c.material_id)
+                     .outerjoin(m, m.c.material_id == ids.c.material_id))
+    )
+    out = read_frame(bind, stmt)
     for col in ("qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"):
-        out[col] = out[col].astype(float).fillna(0.0) if col in out else 0.0
+        out[col] = out[col].astype(float).fillna(0.0)
     return out.sort_values("material_id").reset_index(drop=True)
 
 
-def load_work_order_documents(engine: Engine, work_order_id: str) -> dict[str, pd.DataFrame]:
+def load_work_order_documents(bind: Engine | sa.Connection, work_order_id: str) -> dict[str, pd.DataFrame]:
     """The order's material moves, labor logs, machine events and output counts, by table name."""
     out = {}
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         for table, order in ((s.material_issues, "issue_date"), (s.labor_logs, "work_date"),
                              (s.machine_events, "start_at"), (s.output_counts, "count_date")):
             stmt = sa.select(table).where(table.c.work_order_id == work_order_id).order_by(table.c[order])
@@ -214,16 +313,22 @@ def load_work_order_documents(engine: Engine, work_order_id: str) -> dict[str, p
     return out
 
 
-def load_work_order_ledger(engine: Engine, work_order_id: str) -> pd.DataFrame:
-    """Every voucher line that names the order, with its voucher's date and type (indexed)."""
+def load_work_order_ledger(bind: Engine | sa.Connection, work_order_id: str) -> pd.DataFrame:
+    """Every voucher line that names the order, with its voucher's date, type and description.
+
+    Two indexed lookups (the lines by work order, then their vouchers by number) rather than a
+    join, which a columnar engine would answer by hashing every voucher."""
     vl, v = s.voucher_lines, s.vouchers
-    stmt = (
-        _lines_select().add_columns(v.c.voucher_date, v.c.voucher_type, v.c.description)
-        .join(v, v.c.voucher_no == vl.c.voucher_no)
-        .where(vl.c.work_order_id == work_order_id)
-        .order_by(v.c.voucher_date, vl.c.voucher_no, vl.c.line_no)
-    )
-    return read_frame(engine, stmt)
+    with connected(bind) as conn:
+        lines = read_frame(conn, _lines_select().where(vl.c.work_order_id == work_order_id))
+        ids = sorted(set(lines.voucher_no))
+        heads = read_frame(conn, sa.select(v.c.voucher_no, v.c.voucher_date, v.c.voucher_type, v.c.description)
+                           .where(v.c.voucher_no.in_(ids), v.c.voucher_no.between(ids[0], ids[-1]))) if ids else None
+    if heads is None:
+        return lines.assign(voucher_date=pd.Series(dtype="datetime64[us]"), voucher_type=pd.Series(dtype=object),
+                            description=pd.Series(dtype=object))
+    out = lines.merge(heads, on="voucher_no", how="inner")
+    return out.sort_values(["voucher_date", "voucher_no", "line_no"], kind="stable").reset_index(drop=True)
 
 
 def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int = 200) -> pd.DataFrame:
@@ -250,8 +355,18 @@ def _has_line(source_type: str, key_col) -> sa.Exists:
     return sa.exists().where(vl.c.source_doc_type == source_type, vl.c.source_doc_id == key_col)
 
 
-def load_completed_without_completion(engine: Engine, scope: Scope) -> pd.DataFrame:
+def _use_facts(engine: Engine, use_facts: bool | None) -> bool:
+    from data_loaders import facts
+
+    return facts.ready(engine) if use_facts is None else use_facts
+
+
+def load_completed_without_completion(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Completed work orders (finished in the scope) with no completion voucher line."""
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        return read_frame(engine, facts_wip.select_completed_without_completion(scope))
     wo, p = s.work_orders, s.products
     stmt = (
         sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, p.c.product_name, wo.c.completed_qty, wo.c.actual_end_at)
@@ -277,60 +392,73 @@ def load_cost_lines_without_source(engine: Engine, scope: Scope) -> pd.DataFrame
     return read_frame(engine, stmt)
 
 
-def load_lines_with_missing_source(engine: Engine, scope: Scope) -> pd.DataFrame:
+MISSING_SOURCE_COLUMNS = ["voucher_no", "line_no", "period", "account_code", "plant_id", "debit_amount", "credit_amount",
+                          "source_doc_type", "source_doc_id"]
+
+
+def load_lines_with_missing_source(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Lines whose source document does not exist in its table (one query per source type)."""
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        return read_frame(engine, facts_wip.select_missing_sources(scope))
     vl = s.voucher_lines
     frames = []
     with engine.connect() as conn:
         for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
             found = sa.exists().where(table.c[key] == vl.c.source_doc_id)
             stmt = (
-                sa.select(vl.c.voucher_no, vl.c.line_no, vl.c.period, vl.c.account_code, vl.c.plant_id,
-                          vl.c.debit_amount, vl.c.credit_amount, vl.c.source_doc_type, vl.c.source_doc_id)
+                sa.select(*[vl.c[c] for c in MISSING_SOURCE_COLUMNS])
                 .where(vl.c.source_doc_type == source_type, ~found, *period_conditions(vl.c.period, scope),
                        *plant_conditions(vl.c.plant_id, scope))
             )
             frames.append(read_frame(conn, stmt))
     frames = [f for f in frames if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=["voucher_no", "line_no", "period", "account_code", "plant_id", "debit_amount",
-                                     "credit_amount", "source_doc_type", "source_doc_id"])
+        return pd.DataFrame(columns=MISSING_SOURCE_COLUMNS)
     return pd.concat(frames, ignore_index=True).sort_values(["voucher_no", "line_no"]).reset_index(drop=True)
 
 
-def _document_selects(scope: Scope) -> list[tuple[str, sa.Select]]:
-    """(source type, select of documents in scope with id, date, plant, work order, amount, is_posted)."""
+COMPONENT_OF = {"material_issue": "material", "labor_log": "labor"}
+
+
+def document_selects(scope: Scope) -> list[tuple[str, sa.Select]]:
+    """(source type, select of documents in scope with id, date, plant, product, work order,
+    amount, is_posted). ``product_id`` is the order's or the invoice's, NULL for supplier
+    documents (which the scope's families do not filter)."""
     mi, lb, wo = s.material_issues, s.labor_logs, s.work_orders
     si, cr, pi, po, sp = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.purchase_orders, s.supplier_payments
     sign = sa.case((mi.c.issue_type == "return", -1), else_=1)
     posted = lambda t, col: sa.case((_has_line(t, col), 1), else_=0)  # noqa: E731
+    no_product = sa.cast(sa.null(), s.products.c.product_id.type).label("product_id")
     return [
         ("material_issue", sa.select(mi.c.material_issue_id.label("document_id"), mi.c.issue_date.label("document_date"),
-                                     wo.c.plant_id, mi.c.work_order_id, (sign * sa.func.round(mi.c.qty * mi.c.unit_cost, 2)).label("document_amount"),
+                                     wo.c.plant_id, wo.c.product_id, mi.c.work_order_id,
+                                     (sign * sa.func.round(mi.c.qty * mi.c.unit_cost, 2)).label("document_amount"),
                                      posted("material_issue", mi.c.material_issue_id).label("is_posted"))
          .join(wo, wo.c.work_order_id == mi.c.work_order_id)
          .where(*date_conditions(mi.c.issue_date, scope), *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))),
         ("labor_log", sa.select(lb.c.labor_log_id.label("document_id"), lb.c.work_date.label("document_date"), wo.c.plant_id,
-                                lb.c.work_order_id, sa.func.round(lb.c.hours * lb.c.rate_per_h, 2).label("document_amount"),
+                                wo.c.product_id, lb.c.work_order_id, sa.func.round(lb.c.hours * lb.c.rate_per_h, 2).label("document_amount"),
                                 posted("labor_log", lb.c.labor_log_id).label("is_posted"))
          .join(wo, wo.c.work_order_id == lb.c.work_order_id)
          .where(*date_conditions(lb.c.work_date, scope), *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))),
         ("sales_invoice", sa.select(si.c.invoice_id.label("document_id"), si.c.invoice_date.label("document_date"), si.c.plant_id,
-                                    sa.null().label("work_order_id"), si.c.net_amount.label("document_amount"),
+                                    si.c.product_id, sa.null().label("work_order_id"), si.c.net_amount.label("document_amount"),
                                     posted("sales_invoice", si.c.invoice_id).label("is_posted"))
          .where(*date_conditions(si.c.invoice_date, scope), *plant_conditions(si.c.plant_id, scope), *product_conditions(si.c.product_id, scope))),
         ("customer_receipt", sa.select(cr.c.receipt_id.label("document_id"), cr.c.receipt_date.label("document_date"), si.c.plant_id,
-                                       sa.null().label("work_order_id"), cr.c.amount.label("document_amount"),
+                                       si.c.product_id, sa.null().label("work_order_id"), cr.c.amount.label("document_amount"),
                                        posted("customer_receipt", cr.c.receipt_id).label("is_posted"))
          .join(si, si.c.invoice_id == cr.c.invoice_id)
          .where(*date_conditions(cr.c.receipt_date, scope), *plant_conditions(si.c.plant_id, scope), *product_conditions(si.c.product_id, scope))),
         ("supplier_invoice", sa.select(pi.c.supplier_invoice_id.label("document_id"), pi.c.invoice_date.label("document_date"), po.c.plant_id,
-                                       sa.null().label("work_order_id"), pi.c.amount.label("document_amount"),
+                                       no_product, sa.null().label("work_order_id"), pi.c.amount.label("document_amount"),
                                        posted("supplier_invoice", pi.c.supplier_invoice_id).label("is_posted"))
          .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
          .where(*date_conditions(pi.c.invoice_date, scope), *plant_conditions(po.c.plant_id, scope))),
         ("supplier_payment", sa.select(sp.c.payment_id.label("document_id"), sp.c.payment_date.label("document_date"), po.c.plant_id,
-                                       sa.null().label("work_order_id"), sp.c.amount.label("document_amount"),
+                                       no_product, sa.null().label("work_order_id"), sp.c.amount.label("document_amount"),
                                        posted("supplier_payment", sp.c.payment_id).label("is_posted"))
          .join(pi, pi.c.supplier_invoice_id == sp.c.supplier_invoice_id)
          .join(po, po.c.purchase_order_id == pi.c.purchase_order_id)
@@ -338,58 +466,90 @@ def _document_selects(scope: Scope) -> list[tuple[str, sa.Select]]:
     ]
 
 
-def load_documents_without_voucher(engine: Engine, scope: Scope) -> pd.DataFrame:
+UNPOSTED_COLUMNS = ["source_doc_type", "document_id", "document_date", "plant_id", "work_order_id", "document_amount"]
+SOURCE_ORDER = {t: i for i, (t, _) in enumerate(document_selects(Scope()))}
+
+
+def load_documents_without_voucher(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Business documents dated in the scope that no voucher line names.
 
     Grain: one row per document (material issue or return, labor log, sales invoice, customer
-    receipt, supplier invoice, supplier payment).
+    receipt, supplier invoice, supplier payment), by type in that order, then by date and id.
     """
-    frames = []
-    with engine.connect() as conn:
-        for source_type, stmt in _document_selects(scope):
-            sub = stmt.subquery()
-            got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0).order_by(sub.c.document_date))
-            frames.append(got.assign(source_doc_type=source_type))
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=["source_doc_type", "document_id", "document_date", "plant_id", "work_order_id", "document_amount"])
-    out = pd.concat(frames, ignore_index=True)
-    return out[["source_doc_type", "document_id", "document_date", "plant_id", "work_order_id", "document_amount"]]
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        out = read_frame(engine, facts_wip.select_unposted(scope))
+    else:
+        frames = []
+        with engine.connect() as conn:
+            for source_type, stmt in document_selects(scope):
+                sub = stmt.subquery()
+                got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0))
+                frames.append(got.assign(source_doc_type=source_type))
+        frames = [f for f in frames if not f.empty]
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=UNPOSTED_COLUMNS)
+    if out.empty:
+        return pd.DataFrame(columns=UNPOSTED_COLUMNS)
+    order = out.source_doc_type.map(SOURCE_ORDER)
+    out = out.assign(_order=order).sort_values(["_order", "document_date", "document_id"], kind="stable")
+    return out[UNPOSTED_COLUMNS].reset_index(drop=True)
 
 
-def load_posting_coverage(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_posting_coverage(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Operational cost by period x plant x component, split into posted and not posted.
 
     Components: material (issues net of returns) and labor, dated by the document. Overhead
-    comes from ``load_overhead_coverage``.
+    comes from ``load_overhead_coverage``. Columns: period, plant_id, is_posted, cost_amount,
+    component.
     """
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        out = read_frame(engine, facts_wip.select_posting(scope))
+        return out[["period", "plant_id", "is_posted", "cost_amount", "component"]]
     frames = []
     with engine.connect() as conn:
-        for source_type, stmt in _document_selects(scope)[:2]:
+        for source_type, stmt in document_selects(scope)[:2]:
             sub = stmt.subquery()
             q = (sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.is_posted,
                            sa.func.sum(sub.c.document_amount).label("cost_amount"))
                  .group_by(period_of(sub.c.document_date), sub.c.plant_id, sub.c.is_posted))
-            frames.append(read_frame(conn, q).assign(component="material" if source_type == "material_issue" else "labor"))
+            frames.append(read_frame(conn, q).assign(component=COMPONENT_OF[source_type]))
     return pd.concat(frames, ignore_index=True)
 
 
-def load_overhead_coverage(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Completed work orders finished in the scope: machine seconds, absorption rate, and
-    whether overhead was absorbed in the ledger. One row per work order."""
+def select_overhead_coverage(scope: Scope) -> sa.Select:
+    """Overhead absorbed by the orders completed in the scope (machine hours x absorption rate,
+    rounded to cents per order as the posting rule rounds it), per completion month x plant x
+    whether a voucher line absorbed it."""
     wo, wc = s.work_orders, s.work_centers
-    machine = select_machine_seconds_by_work_order().subquery("machine")
-    stmt = (
-        sa.select(wo.c.work_order_id, period_of(wo.c.actual_end_at).label("period"), wo.c.plant_id,
-                  sa.func.coalesce(machine.c.machine_s, 0).label("machine_s"),
-                  (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
-                  sa.case((_has_line("work_order", wo.c.work_order_id), 1), else_=0).label("is_posted"))
+    completed = [wo.c.status.in_(("completed", "closed")), *date_conditions(wo.c.actual_end_at, scope),
+                 *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope)]
+    machine = select_machine_seconds_by_work_order(sa.select(wo.c.work_order_id).where(*completed)).subquery("machine")
+    rate = wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h
+    orders = (
+        sa.select(period_of(wo.c.actual_end_at).label("period"), wo.c.plant_id,
+                  sa.case((_has_line("work_order", wo.c.work_order_id), 1), else_=0).label("is_posted"),
+                  absorbed_overhead_amount(sa.func.coalesce(machine.c.machine_s, 0), rate).label("cost_amount"))
         .join(wc, wc.c.work_center_id == wo.c.work_center_id)
         .outerjoin(machine, machine.c.work_order_id == wo.c.work_order_id)
-        .where(wo.c.status.in_(("completed", "closed")), *date_conditions(wo.c.actual_end_at, scope),
-               *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))
+        .where(*completed)
+        .subquery("orders")
     )
-    return read_frame(engine, stmt)
+    return (sa.select(orders.c.period, orders.c.plant_id, orders.c.is_posted, sa.func.sum(orders.c.cost_amount).label("cost_amount"))
+            .group_by(orders.c.period, orders.c.plant_id, orders.c.is_posted))
+
+
+def load_overhead_coverage(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Overhead of the work orders completed in the scope: one row per completion month x plant x
+    ``is_posted`` with ``cost_amount`` (the sum over orders of machine hours x absorption rate,
+    each rounded to cents)."""
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        return read_frame(engine, facts_wip.select_overhead_coverage(scope))
+    return read_frame(engine, select_overhead_coverage(scope))
 
 
 def load_lineage_options(engine: Engine) -> dict[str, pd.DataFrame]:
