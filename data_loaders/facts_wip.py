@@ -152,34 +152,39 @@ def derive_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
     return frame.assign(period=pd.to_datetime(frame.planned_start_date).dt.strftime("%Y-%m"))
 
 
-def derive_posting(engine: Engine, scope: Scope) -> pd.DataFrame:
+def _unposted_frame(got: pd.DataFrame, source_type: str) -> pd.DataFrame:
+    return got.assign(source_doc_type=source_type, period=pd.to_datetime(got.document_date).dt.strftime("%Y-%m"))
+
+
+def derive_documents(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(posting, unposted) rows of the documents dated in ``scope``. Material moves and labor
+    logs are read once: grouped by month x plant x product x posted, each unposted document in
+    a group of its own (its id, date, order and amount in the key), so that one pass over the
+    lines decides both tables; the other document types are only listed when unposted."""
     from data_loaders import lineage
 
-    frames = []
-    with engine.connect() as conn:
-        for source_type, stmt in lineage.document_selects(scope)[:2]:
-            sub = stmt.subquery()
-            period = period_of(sub.c.document_date)
-            grouped = (sa.select(period.label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
-                                 sa.func.count().label("n_documents"), sa.func.sum(sub.c.document_amount).label("cost_amount"))
-                       .group_by(period, sub.c.plant_id, sub.c.product_id, sub.c.is_posted))
-            frames.append(read_frame(conn, grouped).assign(component=lineage.COMPONENT_OF[source_type]))
-    return _concat(frames)
-
-
-def derive_unposted(engine: Engine, scope: Scope) -> pd.DataFrame:
-    from data_loaders import lineage
-
-    frames = []
+    posting, unposted = [], []
     with engine.connect() as conn:
         for source_type, stmt in lineage.document_selects(scope):
             sub = stmt.subquery()
-            got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0))
-            frames.append(got.assign(source_doc_type=source_type))
-    out = _concat(frames)
-    if out.empty:
-        return out
-    return out.assign(period=pd.to_datetime(out.document_date).dt.strftime("%Y-%m")).drop(columns="is_posted")
+            if source_type not in lineage.COMPONENT_OF:
+                got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0))
+                unposted.append(_unposted_frame(got, source_type).drop(columns="is_posted"))
+                continue
+            only_unposted = lambda col, name: sa.case((sub.c.is_posted == 0, col), else_=sa.null()).label(name)  # noqa: E731
+            keys = [period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
+                    only_unposted(sub.c.document_id, "document_id"), only_unposted(sub.c.document_date, "document_date"),
+                    only_unposted(sub.c.work_order_id, "work_order_id"), only_unposted(sub.c.document_amount, "document_amount")]
+            got = read_frame(conn, sa.select(*keys, sa.func.count().label("n_documents"),
+                                             sa.func.sum(sub.c.document_amount).label("cost_amount"))
+                             .group_by(*[k.element if isinstance(k, sa.sql.elements.Label) else k for k in keys]))
+            group = ["period", "plant_id", "product_id", "is_posted"]
+            posting.append(got.groupby(group, dropna=False, as_index=False)[["n_documents", "cost_amount"]].sum()
+                           .assign(component=lineage.COMPONENT_OF[source_type]))
+            docs = got[got.is_posted == 0]
+            docs = docs.loc[docs.index.repeat(docs.n_documents)]  # the same document twice (duplicate keys) is listed twice
+            unposted.append(_unposted_frame(docs.drop(columns=["n_documents", "cost_amount", "is_posted", "period"]), source_type))
+    return _concat(posting), _concat(unposted)
 
 
 def derive_missing_sources(engine: Engine, scope: Scope) -> pd.DataFrame:
@@ -200,14 +205,14 @@ def derive_voucher_periods(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
     """Every table's rows for ``periods`` (None: all), from the base tables in SQL."""
-    steps = {
-        facts_wip_orders: derive_orders,
-        facts_wip_posting: derive_posting,
-        facts_wip_unposted: derive_unposted,
-        facts_wip_missing_sources: derive_missing_sources,
-        facts_wip_voucher_periods: derive_voucher_periods,
-    }
-    return {table.name: _concat([step(engine, scope) for scope in _runs(periods)]) for table, step in steps.items()}
+    out: dict[str, list[pd.DataFrame]] = {t.name: [] for t in TABLES}
+    for scope in _runs(periods):
+        posting, unposted = derive_documents(engine, scope)
+        for table, frame in ((facts_wip_orders, derive_orders(engine, scope)), (facts_wip_posting, posting),
+                             (facts_wip_unposted, unposted), (facts_wip_missing_sources, derive_missing_sources(engine, scope)),
+                             (facts_wip_voucher_periods, derive_voucher_periods(engine, scope))):
+            out[table.name].append(frame)
+    return {name: _concat(frames) for name, frames in out.items()}
 
 
 # --------------------------------------------------------------------------- readers

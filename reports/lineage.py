@@ -47,10 +47,9 @@ def voucher_trace(engine, voucher_no: str) -> dict | None:
     and the trace of every work order its lines name; None if there is no such voucher.
     The source documents are read one query per document type."""
     with lineage.connected(engine) as conn:
-        header = lineage.load_voucher(conn, voucher_no)
+        header, lines = lineage.load_voucher_with_lines(conn, voucher_no)
         if header.empty:
             return None
-        lines = lineage.load_voucher_lines(conn, voucher_no)
         named = [(t, d) if isinstance(t, str) and t else None for t, d in zip(lines.source_doc_type, lines.source_doc_id)]
         found: dict[tuple[str, str], pd.Series] = {}
         for source_type in dict.fromkeys(n[0] for n in named if n):

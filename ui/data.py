@@ -598,8 +598,7 @@ def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, pa
 
 @frame
 def voucher_detail(url: str, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    engine = get_engine(url)
-    return lineage.load_voucher(engine, voucher_no), lineage.load_voucher_lines(engine, voucher_no)
+    return lineage.load_voucher_with_lines(get_engine(url), voucher_no)
 
 
 @frame
