@@ -16,6 +16,8 @@ Tables (grain, identities and the base rows each row depends on: docs/DATA_MODEL
 * ``facts_wip_unposted``: one row per business document (material move, labor log, sales
   invoice, customer receipt, supplier invoice or payment) that no voucher line names.
 * ``facts_wip_missing_sources``: one row per voucher line whose source document does not exist.
+* ``facts_wip_unsourced_lines``: one row per line on a WIP, cost of sales or variance account
+  with no source document, with its voucher's date, type and description.
 * ``facts_wip_voucher_periods``: per voucher period x type, the vouchers and those without a
   line in their own period (the voucher search's count needs no join when there are none).
 
@@ -59,6 +61,7 @@ facts_wip_orders = sa.Table(
     _c("completed_qty", QTY),
     _c("planned_start_date", Date, nullable=False),
     _c("actual_end_at", DateTime),
+    _c("end_period", PERIOD),
     _c("absorption_rate_per_h", RATE),
     _c("material_amount", MONEY),
     _c("labor_amount", MONEY),
@@ -74,7 +77,7 @@ facts_wip_orders = sa.Table(
     _c("difference_amount", MONEY),
 )
 Index("ix_facts_wip_orders_period", facts_wip_orders.c.period, facts_wip_orders.c.plant_id)
-Index("ix_facts_wip_orders_end", facts_wip_orders.c.actual_end_at)
+Index("ix_facts_wip_orders_end", facts_wip_orders.c.end_period, facts_wip_orders.c.plant_id)
 
 facts_wip_posting = sa.Table(
     "facts_wip_posting", METADATA,
@@ -115,6 +118,16 @@ facts_wip_missing_sources = sa.Table(
 )
 Index("ix_facts_wip_missing_sources_period", facts_wip_missing_sources.c.period)
 
+facts_wip_unsourced_lines = sa.Table(
+    "facts_wip_unsourced_lines", METADATA,
+    _c("period", PERIOD, nullable=False),
+    *[_c(c.name, c.type, nullable=c.nullable) for c in s.voucher_lines.columns if c.name != "period"],
+    _c("voucher_date", Date),
+    _c("voucher_type", String(4)),
+    _c("description", String(200)),
+)
+Index("ix_facts_wip_unsourced_lines_period", facts_wip_unsourced_lines.c.period)
+
 facts_wip_voucher_periods = sa.Table(
     "facts_wip_voucher_periods", METADATA,
     _c("period", PERIOD, primary_key=True),
@@ -123,7 +136,8 @@ facts_wip_voucher_periods = sa.Table(
     _c("n_without_own_lines", Integer),
 )
 
-TABLES = (facts_wip_orders, facts_wip_posting, facts_wip_unposted, facts_wip_missing_sources, facts_wip_voucher_periods)
+TABLES = (facts_wip_orders, facts_wip_posting, facts_wip_unposted, facts_wip_missing_sources, facts_wip_unsourced_lines,
+          facts_wip_voucher_periods)
 
 
 # --------------------------------------------------------------------------- derivation
@@ -149,7 +163,9 @@ def derive_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
     wo = s.work_orders
     stmt = q.select_work_order_cost_facts(q.date_conditions(wo.c.planned_start_date, scope))
     frame = read_frame(engine, stmt)
-    return frame.assign(period=pd.to_datetime(frame.planned_start_date).dt.strftime("%Y-%m"))
+    end = pd.to_datetime(frame.actual_end_at)
+    return frame.assign(period=pd.to_datetime(frame.planned_start_date).dt.strftime("%Y-%m"),
+                        end_period=end.dt.strftime("%Y-%m").where(end.notna(), None))
 
 
 def _unposted_frame(got: pd.DataFrame, source_type: str) -> pd.DataFrame:
@@ -193,6 +209,13 @@ def derive_missing_sources(engine: Engine, scope: Scope) -> pd.DataFrame:
     return lineage.load_lines_with_missing_source(engine, scope, use_facts=False)
 
 
+def derive_unsourced_lines(engine: Engine, scope: Scope) -> pd.DataFrame:
+    from data_loaders import lineage
+
+    lines = lineage.load_cost_lines_without_source(engine, scope, use_facts=False)
+    return lines[[c.name for c in facts_wip_unsourced_lines.columns]]
+
+
 def derive_voucher_periods(engine: Engine, scope: Scope) -> pd.DataFrame:
     v, vl = s.vouchers, s.voucher_lines
     own = sa.exists().where(vl.c.voucher_no == v.c.voucher_no, vl.c.period == v.c.period)
@@ -210,6 +233,7 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         posting, unposted = derive_documents(engine, scope)
         for table, frame in ((facts_wip_orders, derive_orders(engine, scope)), (facts_wip_posting, posting),
                              (facts_wip_unposted, unposted), (facts_wip_missing_sources, derive_missing_sources(engine, scope)),
+                             (facts_wip_unsourced_lines, derive_unsourced_lines(engine, scope)),
                              (facts_wip_voucher_periods, derive_voucher_periods(engine, scope))):
             out[table.name].append(frame)
     return {name: _concat(frames) for name, frames in out.items()}
@@ -247,7 +271,7 @@ def load_tie_counts(engine: Engine, scope: Scope | None) -> int:
 
 def _completed_in(scope: Scope) -> list:
     f = facts_wip_orders
-    return [f.c.status.in_(("completed", "closed")), *q.date_conditions(f.c.actual_end_at, scope),
+    return [f.c.status.in_(("completed", "closed")), f.c.end_period.is_not(None), *q.period_conditions(f.c.end_period, scope),
             *q.plant_conditions(f.c.plant_id, scope), *q.product_conditions(f.c.product_id, scope)]
 
 
@@ -255,10 +279,9 @@ def select_overhead_coverage(scope: Scope) -> sa.Select:
     """Overhead absorbed by the orders completed in ``scope`` per completion month x plant x
     posted, as ``lineage.select_overhead_coverage`` sums it from the base tables."""
     f = facts_wip_orders
-    period = period_of(f.c.actual_end_at)
-    return (sa.select(period.label("period"), f.c.plant_id, f.c.is_overhead_posted.label("is_posted"),
+    return (sa.select(f.c.end_period.label("period"), f.c.plant_id, f.c.is_overhead_posted.label("is_posted"),
                       sa.func.sum(f.c.overhead_absorbed_amount).label("cost_amount"))
-            .where(*_completed_in(scope)).group_by(period, f.c.plant_id, f.c.is_overhead_posted))
+            .where(*_completed_in(scope)).group_by(f.c.end_period, f.c.plant_id, f.c.is_overhead_posted))
 
 
 def select_completed_without_completion(scope: Scope) -> sa.Select:
@@ -292,6 +315,23 @@ def select_missing_sources(scope: Scope) -> sa.Select:
                       f.c.credit_amount, f.c.source_doc_type, f.c.source_doc_id)
             .where(*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope))
             .order_by(f.c.voucher_no, f.c.line_no))
+
+
+def select_unsourced_lines(scope: Scope) -> sa.Select:
+    """``lineage.load_cost_lines_without_source``'s select over the facts (names joined at read)."""
+    f, acc, cc = facts_wip_unsourced_lines, s.accounts, s.cost_centers
+    line_columns = [f.c[c.name] for c in s.voucher_lines.columns]
+    return (sa.select(*line_columns, acc.c.account_name, acc.c.account_name_en, acc.c.category, cc.c.cost_center_name,
+                      acc.c.account_code.label("_account"), f.c.voucher_date, f.c.voucher_type, f.c.description)
+            .select_from(f.join(acc, acc.c.account_code == f.c.account_code).outerjoin(cc, cc.c.cost_center_id == f.c.cost_center_id))
+            .where(*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope))
+            .order_by(f.c.voucher_no, f.c.line_no))
+
+
+def load_voucher_types(engine: Engine) -> pd.DataFrame:
+    """The voucher types present, in order (``voucher_type``)."""
+    f = facts_wip_voucher_periods
+    return read_frame(engine, sa.select(f.c.voucher_type).distinct().order_by(f.c.voucher_type))
 
 
 def load_vouchers_without_own_lines(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] = ()) -> int:

@@ -385,8 +385,13 @@ def load_completed_without_completion(engine: Engine, scope: Scope, use_facts: b
     return read_frame(engine, stmt)
 
 
-def load_cost_lines_without_source(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Lines on WIP, cost of sales or variance accounts with no source document."""
+def load_cost_lines_without_source(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Lines on WIP, cost of sales or variance accounts with no source document, with account
+    and cost center names and their voucher's date, type and description."""
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        return _matched(read_frame(engine, facts_wip.select_unsourced_lines(scope)), "_account")
     vl, acc, v = s.voucher_lines, s.accounts, s.vouchers
     stmt = (
         _lines_select().add_columns(v.c.voucher_date, v.c.voucher_type, v.c.description)
@@ -558,8 +563,15 @@ def load_overhead_coverage(engine: Engine, scope: Scope, use_facts: bool | None 
     return read_frame(engine, select_overhead_coverage(scope))
 
 
-def load_lineage_options(engine: Engine) -> dict[str, pd.DataFrame]:
-    """Pickers for the voucher search: accounts and cost centers (trees), products, voucher types."""
+def load_lineage_options(engine: Engine, use_facts: bool | None = None) -> dict[str, pd.DataFrame]:
+    """Pickers for the voucher search: accounts and cost centers (trees), products, voucher types
+    (from the WIP facts' months x types when fresh: no scan of every voucher)."""
+    if _use_facts(engine, use_facts):
+        from data_loaders import facts_wip
+
+        types = facts_wip.load_voucher_types(engine)
+    else:
+        types = read_frame(engine, sa.select(s.vouchers.c.voucher_type).distinct().order_by(s.vouchers.c.voucher_type))
     with engine.connect() as conn:
         return {
             "accounts": read_frame(conn, sa.select(s.accounts.c.account_code, s.accounts.c.account_name, s.accounts.c.account_name_en,
@@ -567,5 +579,5 @@ def load_lineage_options(engine: Engine) -> dict[str, pd.DataFrame]:
             "cost_centers": read_frame(conn, sa.select(s.cost_centers.c.cost_center_id, s.cost_centers.c.cost_center_name,
                                                        s.cost_centers.c.parent_id).order_by(s.cost_centers.c.cost_center_id)),
             "products": read_frame(conn, sa.select(s.products.c.product_id, s.products.c.product_name).order_by(s.products.c.product_id)),
-            "voucher_types": read_frame(conn, sa.select(s.vouchers.c.voucher_type).distinct().order_by(s.vouchers.c.voucher_type)),
+            "voucher_types": types,
         }

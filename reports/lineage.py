@@ -85,7 +85,7 @@ def reconciliation(engine: Engine, scope: Scope, tolerance: float = 1.0) -> dict
         "completeness": compute_completeness(coverage, overhead),
         "no_completion": lineage.load_completed_without_completion(engine, scope, use_facts=use),
         "cost_differs": wip_tie_summary(engine, scope, tolerance, use_facts=use)["untied"],
-        "lines_without_source": lineage.load_cost_lines_without_source(engine, scope),
+        "lines_without_source": lineage.load_cost_lines_without_source(engine, scope, use_facts=use),
         "lines_missing_source": lineage.load_lines_with_missing_source(engine, scope, use_facts=use),
         "documents_without_voucher": lineage.load_documents_without_voucher(engine, scope, use_facts=use),
     }
