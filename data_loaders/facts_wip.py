@@ -134,6 +134,8 @@ facts_wip_voucher_periods = sa.Table(
     _c("voucher_type", String(4), primary_key=True),
     _c("n_vouchers", Integer),
     _c("n_without_own_lines", Integer),
+    _c("first_voucher_date", Date),
+    _c("last_voucher_date", Date),
 )
 
 TABLES = (facts_wip_orders, facts_wip_posting, facts_wip_unposted, facts_wip_missing_sources, facts_wip_unsourced_lines,
@@ -220,7 +222,8 @@ def derive_voucher_periods(engine: Engine, scope: Scope) -> pd.DataFrame:
     v, vl = s.vouchers, s.voucher_lines
     own = sa.exists().where(vl.c.voucher_no == v.c.voucher_no, vl.c.period == v.c.period)
     stmt = (sa.select(v.c.period, v.c.voucher_type, sa.func.count().label("n_vouchers"),
-                      sa.func.sum(sa.case((own, 0), else_=1)).label("n_without_own_lines"))
+                      sa.func.sum(sa.case((own, 0), else_=1)).label("n_without_own_lines"),
+                      sa.func.min(v.c.voucher_date).label("first_voucher_date"), sa.func.max(v.c.voucher_date).label("last_voucher_date"))
             .where(*q.period_conditions(v.c.period, scope))
             .group_by(v.c.period, v.c.voucher_type))
     return read_frame(engine, stmt)
@@ -332,6 +335,16 @@ def load_voucher_types(engine: Engine) -> pd.DataFrame:
     """The voucher types present, in order (``voucher_type``)."""
     f = facts_wip_voucher_periods
     return read_frame(engine, sa.select(f.c.voucher_type).distinct().order_by(f.c.voucher_type))
+
+
+def load_voucher_periods(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The months x types of the scope (and ``voucher_types``): vouchers, those without a line in
+    their own month, first and last voucher date."""
+    f = facts_wip_voucher_periods
+    stmt = sa.select(f).where(*q.period_conditions(f.c.period, scope))
+    if voucher_types:
+        stmt = stmt.where(f.c.voucher_type.in_(voucher_types))
+    return read_frame(engine, stmt)
 
 
 def load_vouchers_without_own_lines(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] = ()) -> int:

@@ -126,6 +126,23 @@ def select_voucher_search(scope: Scope, f: VoucherFilter) -> sa.Select:
     return stmt
 
 
+def _latest_months(months: pd.DataFrame, n: int) -> list:
+    """A condition keeping the page query to the latest months when they alone hold the ``n``
+    newest vouchers: they hold at least ``n`` and every earlier voucher is dated before the
+    first of theirs (``months``: the facts' months x types). Empty when no such cut exists."""
+    by_month = months.groupby("period").agg(n_vouchers=("n_vouchers", "sum"), first=("first_voucher_date", "min"),
+                                            last=("last_voucher_date", "max")).sort_index(ascending=False)
+    held = by_month.n_vouchers.cumsum()
+    enough = held[held >= n]
+    if enough.empty or enough.index[0] == by_month.index[-1]:
+        return []
+    cut = enough.index[0]
+    kept, rest = by_month[by_month.index >= cut], by_month[by_month.index < cut]
+    if rest.n_vouchers.sum() and not (rest["last"].max() < kept["first"].min()):
+        return []
+    return [s.vouchers.c.period >= cut]
+
+
 def _newest_first(stmt: sa.Select, page: int, page_size: int) -> sa.Select:
     v = s.vouchers
     return stmt.order_by(v.c.voucher_date.desc(), v.c.voucher_no.desc()).limit(page_size).offset((page - 1) * page_size)
@@ -140,7 +157,9 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
     totals of every voucher are never computed: the count and the page read the vouchers table
     (with a semi-join to the lines when there are line criteria), then one indexed query sums
     the page's lines. With fresh WIP facts saying every voucher of the scope's months has a
-    line in its own month, a search without line criteria needs no join to the lines at all.
+    line in its own month, a search without line criteria needs no join to the lines at all,
+    and without text it is counted from the facts and its page read from the latest months only
+    (when their dates all follow the earlier months').
     """
     if page < 1 or page_size < 1:
         raise ValueError(f"page and page_size must be >= 1, got {page} and {page_size}")
@@ -154,18 +173,23 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
     line_period = period_conditions(vl.c.period, scope)
     line_conds = _line_conditions(scope, f)
     conds = _voucher_conditions(scope, f)
+    total, head_conds = None, []
     if line_conds:
         conds.append(v.c.voucher_no.in_(sa.select(vl.c.voucher_no).where(*line_period, *line_conds)))
     else:
-        from data_loaders import facts, facts_wip
+        from data_loaders import facts_wip
 
-        if use_facts is None:
-            use_facts = facts.ready(engine)
-        if not use_facts or facts_wip.load_vouchers_without_own_lines(engine, scope, f.voucher_types):
+        months = facts_wip.load_voucher_periods(engine, scope, f.voucher_types) if _use_facts(engine, use_facts) else None
+        if months is None or months.n_without_own_lines.sum():
             conds.append(sa.exists().where(vl.c.voucher_no == v.c.voucher_no, *line_period))
+        elif not f.text.strip():  # every voucher of the scope matches: count and place the page from the facts
+            total = int(months.n_vouchers.sum())
+            head_conds = _latest_months(months, page * page_size)
     with engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(v).where(*conds)).scalar() or 0)
-        head = read_frame(conn, _newest_first(sa.select(*[v.c[c] for c in SEARCH_COLUMNS]).where(*conds), page, page_size))
+        if total is None:
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(v).where(*conds)).scalar() or 0)
+        head = read_frame(conn, _newest_first(sa.select(*[v.c[c] for c in SEARCH_COLUMNS]).where(*conds, *head_conds),
+                                              page, page_size))
         if head.empty:
             return head.assign(total_amount=pd.Series(dtype=float), n_lines=pd.Series(dtype="int64")), total
         ids = list(head.voucher_no)

@@ -148,7 +148,8 @@ def test_voucher_page_equals_the_search_definition(sample_engine, scope):
     for f in SEARCHES:
         stmt = L.select_voucher_search(scope, f).order_by(v.c.voucher_date.desc(), v.c.voucher_no.desc())
         reference = eng.read_frame(sample_engine, stmt)
-        for page, size in ((1, 50), (3, 20)):
+        last = max(1, -(-len(reference) // 40))
+        for page, size in ((1, 50), (3, 20), (last, 40), (last + 1, 40)):
             want = reference.iloc[(page - 1) * size: page * size].reset_index(drop=True)
             for use in (True, False):
                 rows, total = L.load_voucher_page(sample_engine, scope, f, page, size, use_facts=use)
@@ -303,3 +304,13 @@ def test_trace_lookups_equal_the_joins(sample_engine, small_sample):
                               .join(p, p.c.product_id == wo.c.product_id).join(wc, wc.c.work_center_id == wo.c.work_center_id)
                               .where(wo.c.work_order_id == order))
         same(head, want, ["work_order_id"])
+
+
+def test_first_page_reads_only_the_latest_month(sample_engine):
+    """The fast path is taken on the sample (the equality above then covers it): a year's first
+    page comes from its last month, a page deep in the year from more months or all of them."""
+    months = facts_wip.load_voucher_periods(sample_engine, SCOPES["twelve_months"])
+    assert months.n_without_own_lines.sum() == 0
+    cut = L._latest_months(months, 50)
+    assert len(cut) == 1 and str(cut[0].right.value) == "2026-10"
+    assert L._latest_months(months, int(months.n_vouchers.sum())) == []
