@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import cli
 from data_loaders import engine as eng
-from data_loaders import schema
+from data_loaders import facts, schema
 from data_loaders.build import load_into
 from data_loaders.scope import Scope, month_add
 from reports.ledger import pnl_statement_report, trial_balance_report
@@ -62,6 +62,7 @@ def derive(base: Path, keep, folder: Path) -> str:
                 table = schema.metadata.tables[name]
                 conn.execute(sa.text(f"DROP TABLE {name}"))
                 table.create(conn)
+    facts.refresh(engine)  # the tables changed behind the facts' back: derive them again, as an import would
     engine.dispose()
     return url
 
