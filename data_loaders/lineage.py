@@ -154,9 +154,9 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
     (``select_voucher_search``).
 
     Grain: one row per voucher with its total debit and line count. Without amount bounds the
-    totals of every voucher are never computed: the count and the page read the vouchers table
-    (with a semi-join to the lines when there are line criteria), then one indexed query sums
-    the page's lines. With fresh WIP facts saying every voucher of the scope's months has a
+    totals of every voucher are never computed: one pass over the vouchers table (with a
+    semi-join to the lines when there are line criteria) finds the page's keys and counts the
+    matches, then two lookups by key read the page's headers and sum its lines. With fresh WIP facts saying every voucher of the scope's months has a
     line in its own month, a search without line criteria needs no join to the lines at all,
     and without text it is counted from the facts and its page read from the latest months only
     (when their dates all follow the earlier months').
@@ -186,19 +186,26 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
             total = int(months.n_vouchers.sum())
             head_conds = _latest_months(months, page * page_size)
     with engine.connect() as conn:
+        # the page's keys, counted in the same pass (a window) when the facts did not count them
+        keys = sa.select(v.c.voucher_no, v.c.voucher_date).where(*conds, *head_conds)
         if total is None:
-            total = int(conn.execute(sa.select(sa.func.count()).select_from(v).where(*conds)).scalar() or 0)
-        head = read_frame(conn, _newest_first(sa.select(*[v.c[c] for c in SEARCH_COLUMNS]).where(*conds, *head_conds),
-                                              page, page_size))
-        if head.empty:
-            return head.assign(total_amount=pd.Series(dtype=float), n_lines=pd.Series(dtype="int64")), total
-        ids = list(head.voucher_no)
-        # the range lets engines that store lines in voucher order skip to them (DuckDB's zone maps)
+            keys = keys.add_columns(sa.func.count().over().label("n_matches"))
+        top = read_frame(conn, _newest_first(keys, page, page_size))
+        if total is None:
+            total = int(top.n_matches.iloc[0]) if len(top) else (
+                int(conn.execute(sa.select(sa.func.count()).select_from(v).where(*conds)).scalar() or 0) if page > 1 else 0)
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in SEARCH_COLUMNS})
+        if top.empty:
+            return empty.assign(total_amount=pd.Series(dtype=float), n_lines=pd.Series(dtype="int64")), total
+        ids = list(top.voucher_no)
+        # the range lets engines that store rows in voucher order skip to them (DuckDB's zone maps)
+        head = read_frame(conn, sa.select(*[v.c[c] for c in SEARCH_COLUMNS])
+                          .where(v.c.voucher_no.in_(ids), v.c.voucher_no.between(min(ids), max(ids))))
         sums = read_frame(conn, sa.select(vl.c.voucher_no, sa.func.sum(vl.c.debit_amount).label("total_amount"),
                                           sa.func.count().label("n_lines"))
                           .where(vl.c.voucher_no.in_(ids), vl.c.voucher_no.between(min(ids), max(ids)), *line_period)
                           .group_by(vl.c.voucher_no))
-    rows = head.merge(sums, on="voucher_no", how="left")
+    rows = top[["voucher_no"]].merge(head, on="voucher_no", how="left").merge(sums, on="voucher_no", how="left")
     rows["total_amount"] = rows.total_amount.astype(float)
     rows["n_lines"] = rows.n_lines.fillna(0).astype("int64")
     return rows, total
