@@ -190,12 +190,17 @@ def derive_documents(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.Dat
                 unposted.append(_unposted_frame(got, source_type).drop(columns="is_posted"))
                 continue
             only_unposted = lambda col, name: sa.case((sub.c.is_posted == 0, col), else_=sa.null()).label(name)  # noqa: E731
-            keys = [period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
-                    only_unposted(sub.c.document_id, "document_id"), only_unposted(sub.c.document_date, "document_date"),
-                    only_unposted(sub.c.work_order_id, "work_order_id"), only_unposted(sub.c.document_amount, "document_amount")]
+            # the keys are computed in a subquery and grouped by name: PostgreSQL and MariaDB
+            # refuse a GROUP BY expression whose bound parameters differ from the SELECT's
+            keyed = sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
+                              only_unposted(sub.c.document_id, "document_id"), only_unposted(sub.c.document_date, "document_date"),
+                              only_unposted(sub.c.work_order_id, "work_order_id"),
+                              only_unposted(sub.c.document_amount, "unposted_amount"), sub.c.document_amount).subquery("keyed")
+            keys = [keyed.c[c] for c in ("period", "plant_id", "product_id", "is_posted", "document_id", "document_date",
+                                         "work_order_id", "unposted_amount")]
             got = read_frame(conn, sa.select(*keys, sa.func.count().label("n_documents"),
-                                             sa.func.sum(sub.c.document_amount).label("cost_amount"))
-                             .group_by(*[k.element if isinstance(k, sa.sql.elements.Label) else k for k in keys]))
+                                             sa.func.sum(keyed.c.document_amount).label("cost_amount")).group_by(*keys))
+            got = got.rename(columns={"unposted_amount": "document_amount"})
             group = ["period", "plant_id", "product_id", "is_posted"]
             posting.append(got.groupby(group, dropna=False, as_index=False)[["n_documents", "cost_amount"]].sum()
                            .assign(component=lineage.COMPONENT_OF[source_type]))
@@ -229,6 +234,21 @@ def derive_voucher_periods(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
+def _typed(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    """``frame`` with whole numbers as integers and decimals rounded to the column's scale: a
+    sum or a CASE arrives as float on some engines, and a text bulk load (PostgreSQL's COPY,
+    MariaDB's LOAD DATA) refuses "5400.0" for a BIGINT."""
+    out = frame.copy()
+    for c in table.columns:
+        if c.name not in out or out.empty:
+            continue
+        if isinstance(c.type, sa.Integer):
+            out[c.name] = pd.to_numeric(out[c.name]).round().astype("Int64")
+        elif isinstance(c.type, sa.Numeric) and c.type.scale is not None:
+            out[c.name] = pd.to_numeric(out[c.name]).astype(float).round(c.type.scale)
+    return out
+
+
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
     """Every table's rows for ``periods`` (None: all), from the base tables in SQL."""
     out: dict[str, list[pd.DataFrame]] = {t.name: [] for t in TABLES}
@@ -238,7 +258,7 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
                              (facts_wip_unposted, unposted), (facts_wip_missing_sources, derive_missing_sources(engine, scope)),
                              (facts_wip_unsourced_lines, derive_unsourced_lines(engine, scope)),
                              (facts_wip_voucher_periods, derive_voucher_periods(engine, scope))):
-            out[table.name].append(frame)
+            out[table.name].append(_typed(frame, table))
     return {name: _concat(frames) for name, frames in out.items()}
 
 

@@ -328,7 +328,7 @@ def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str) 
     )
     # the order's product by its key, then its BOM: no join of the orders (see above)
     planned = sa.select(bom.c.material_id, bom.c.qty_per_unit).where(
-        bom.c.product_id.in_(sa.select(wo.c.product_id).where(wo.c.work_order_id == work_order_id).scalar_subquery()))
+        bom.c.product_id.in_(sa.select(wo.c.product_id).where(wo.c.work_order_id == work_order_id)))
     with connected(bind) as conn:
         got = read_frame(conn, moved)
         plan = read_frame(conn, planned)
