@@ -230,7 +230,8 @@ def connected(bind: Engine | sa.Connection):
 def _matched(frame: pd.DataFrame, *markers: str) -> pd.DataFrame:
     """The rows whose LEFT-joined ``markers`` found a row, without the marker columns."""
     keep = frame[list(markers)].notna().all(axis=1)
-    return frame[keep].drop(columns=list(markers)).reset_index(drop=True)
+    out = frame.drop(columns=list(markers))
+    return out if keep.all() else out[keep].reset_index(drop=True)
 
 
 def _lines_select() -> sa.Select:
@@ -311,34 +312,34 @@ def load_work_order(bind: Engine | sa.Connection, work_order_id: str) -> pd.Data
 
 def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str) -> pd.DataFrame:
     """One row per material issued to the order or in its BOM: BOM quantity per unit, standard
-    price, and quantities and amounts issued and returned (amounts rounded per document)."""
+    price, and quantities and amounts issued and returned (amounts rounded per document).
+
+    One statement: the order's moves and its product's BOM rows stacked (UNION ALL), summed per
+    material, names joined last (LEFT, so that DuckDB keeps its index on the moves)."""
     mi, m, wo, bom = s.material_issues, s.materials, s.work_orders, s.bom
     is_return = mi.c.issue_type == "return"
     amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
-    moved = (
-        sa.select(
-            mi.c.material_id,
-            sa.func.sum(sa.case((is_return, 0), else_=mi.c.qty)).label("issued_qty"),
-            sa.func.sum(sa.case((is_return, mi.c.qty), else_=0)).label("returned_qty"),
-            sa.func.sum(sa.case((is_return, -amount), else_=amount)).label("actual_amount"),
-            sa.func.count().label("n_moves"),
-        )
-        .where(mi.c.work_order_id == work_order_id)
-        .group_by(mi.c.material_id)
-    )
-    # the order's product by its key, then its BOM: no join of the orders (see above)
-    planned = sa.select(bom.c.material_id, bom.c.qty_per_unit).where(
+    num = lambda value: sa.cast(value, sa.Numeric(18, 4))  # noqa: E731 - one type for both branches
+    moves = sa.select(mi.c.material_id, num(sa.null()).label("qty_per_unit"),
+                      num(sa.case((is_return, 0), else_=mi.c.qty)).label("issued_qty"),
+                      num(sa.case((is_return, mi.c.qty), else_=0)).label("returned_qty"),
+                      num(sa.case((is_return, -amount), else_=amount)).label("actual_amount"),
+                      sa.literal(1, sa.Integer).label("n_moves")).where(mi.c.work_order_id == work_order_id)
+    # the order's product by its key, then its BOM: no join of the orders
+    planned = sa.select(bom.c.material_id, num(bom.c.qty_per_unit).label("qty_per_unit"), num(sa.null()), num(sa.null()),
+                        num(sa.null()), sa.literal(0, sa.Integer)).where(
         bom.c.product_id.in_(sa.select(wo.c.product_id).where(wo.c.work_order_id == work_order_id)))
-    with connected(bind) as conn:
-        got = read_frame(conn, moved)
-        plan = read_frame(conn, planned)
-        ids = sorted(set(got.material_id) | set(plan.material_id))
-        names = read_frame(conn, sa.select(m.c.material_id, m.c.material_name, m.c.unit, m.c.std_price).where(m.c.material_id.in_(ids))) \
-            if ids else pd.DataFrame(columns=["material_id", "material_name", "unit", "std_price"])
-    out = plan.merge(got, on="material_id", how="outer").merge(names, on="material_id", how="left")
+    both = sa.union_all(moves, planned).subquery("both")
+    per = (sa.select(both.c.material_id, sa.func.max(both.c.qty_per_unit).label("qty_per_unit"),
+                     sa.func.sum(both.c.issued_qty).label("issued_qty"), sa.func.sum(both.c.returned_qty).label("returned_qty"),
+                     sa.func.sum(both.c.actual_amount).label("actual_amount"), sa.func.sum(both.c.n_moves).label("n_moves"))
+           .group_by(both.c.material_id).subquery("per"))
+    stmt = (sa.select(per, m.c.material_name, m.c.unit, m.c.std_price)
+            .select_from(per.outerjoin(m, m.c.material_id == per.c.material_id)).order_by(per.c.material_id))
+    out = read_frame(bind, stmt)
     for col in ("qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"):
-        out[col] = out[col].astype(float).fillna(0.0) if col in out else 0.0
-    return out.sort_values("material_id").reset_index(drop=True)
+        out[col] = out[col].astype(float).fillna(0.0)
+    return out
 
 
 def load_work_order_documents(bind: Engine | sa.Connection, work_order_id: str) -> dict[str, pd.DataFrame]:

@@ -304,6 +304,26 @@ def test_trace_lookups_equal_the_joins(sample_engine, small_sample):
                               .join(p, p.c.product_id == wo.c.product_id).join(wc, wc.c.work_center_id == wo.c.work_center_id)
                               .where(wo.c.work_order_id == order))
         same(head, want, ["work_order_id"])
+        same(L.load_work_order_materials(sample_engine, order), _materials_by_merges(sample_engine, order), ["material_id"])
+
+
+def _materials_by_merges(engine, order: str) -> pd.DataFrame:
+    """The reference for one statement's materials: moves summed per material, the BOM of the
+    order's product, the material names, merged in pandas."""
+    mi, m, wo, bom = s.material_issues, s.materials, s.work_orders, s.bom
+    ret = mi.c.issue_type == "return"
+    amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
+    got = eng.read_frame(engine, sa.select(mi.c.material_id, sa.func.sum(sa.case((ret, 0), else_=mi.c.qty)).label("issued_qty"),
+                                           sa.func.sum(sa.case((ret, mi.c.qty), else_=0)).label("returned_qty"),
+                                           sa.func.sum(sa.case((ret, -amount), else_=amount)).label("actual_amount"),
+                                           sa.func.count().label("n_moves")).where(mi.c.work_order_id == order).group_by(mi.c.material_id))
+    plan = eng.read_frame(engine, sa.select(bom.c.material_id, bom.c.qty_per_unit).join(wo, wo.c.product_id == bom.c.product_id)
+                          .where(wo.c.work_order_id == order))
+    names = eng.read_frame(engine, sa.select(m.c.material_id, m.c.material_name, m.c.unit, m.c.std_price))
+    out = plan.merge(got, on="material_id", how="outer").merge(names, on="material_id", how="left")
+    for col in ("qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"):
+        out[col] = out[col].astype(float).fillna(0.0)
+    return out.sort_values("material_id").reset_index(drop=True)
 
 
 def test_first_page_reads_only_the_latest_month(sample_engine):
