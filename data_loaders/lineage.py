@@ -440,19 +440,23 @@ MISSING_SOURCE_COLUMNS = ["voucher_no", "line_no", "period", "account_code", "pl
 
 
 def load_lines_with_missing_source(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
-    """Lines whose source document does not exist in its table (one query per source type)."""
+    """Lines whose source document does not exist in its table (one query per document table)."""
     if _use_facts(engine, use_facts):
         from data_loaders import facts_wip
 
         return read_frame(engine, facts_wip.select_missing_sources(scope))
     vl = s.voucher_lines
+    by_table: dict[tuple[str, str], list[str]] = {}  # work_order and completion both name work_orders: one pass
+    for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
+        by_table.setdefault((table.name, key), []).append(source_type)
     frames = []
     with engine.connect() as conn:
-        for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
+        for (name, key), types in by_table.items():
+            table = s.metadata.tables[name]
             found = sa.exists().where(table.c[key] == vl.c.source_doc_id)
             stmt = (
                 sa.select(*[vl.c[c] for c in MISSING_SOURCE_COLUMNS])
-                .where(vl.c.source_doc_type == source_type, ~found, *period_conditions(vl.c.period, scope),
+                .where(vl.c.source_doc_type.in_(types), ~found, *period_conditions(vl.c.period, scope),
                        *plant_conditions(vl.c.plant_id, scope))
             )
             frames.append(read_frame(conn, stmt))

@@ -243,6 +243,7 @@ def test_hand_computed_reconciliation_facts(tiny):
 
 def test_stale_facts_are_not_read(tiny, empty_url):
     """A write that changes the data version leaves the facts stale: readers use the base tables."""
+    tiny.dispose()
     engine = eng.make_engine(empty_url)
     with engine.begin() as conn:
         conn.execute(s.dataset_info.update().values(info_value="v2").where(s.dataset_info.c.info_key == "data_version"))
@@ -334,3 +335,21 @@ def test_first_page_reads_only_the_latest_month(sample_engine):
     cut = L._latest_months(months, 50)
     assert len(cut) == 1 and str(cut[0].right.value) == "2026-10"
     assert L._latest_months(months, int(months.n_vouchers.sum())) == []
+
+
+def test_refreshing_some_months_gives_the_same_rows(tiny, empty_url):
+    """``facts.refresh(engine, periods)`` replaces exactly those months' rows with the same rows."""
+    def snapshot():
+        return {t.name: eng.read_frame(tiny, sa.select(t)) for t in facts_wip.TABLES}
+
+    before = snapshot()
+    tiny.dispose()  # DuckDB opens a file read-write only when no read-only connection holds it
+    engine = eng.make_engine(empty_url)
+    facts.refresh(engine, ["2026-03"])
+    facts.refresh(engine, ["2026-04", "2026-05"])
+    engine.dispose()
+    after = snapshot()
+    for name, frame in before.items():
+        keys = [c for c in ("period", "work_order_id", "voucher_no", "line_no", "source_doc_type", "document_id", "voucher_type",
+                            "component", "is_posted", "plant_id", "product_id") if c in frame]
+        same(after[name], frame, keys)
