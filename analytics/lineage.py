@@ -98,11 +98,17 @@ def compute_work_order_rollup(work_order: pd.Series, materials: pd.DataFrame, la
     actual = {"material": round(float(materials.actual_amount.sum()), 2), "labor": labor_cents / 100.0, "overhead": overhead_cents / 100.0}
     std = compute_standard_cents([good], [work_order.std_material_cost], [work_order.std_labor_cost], [work_order.std_overhead_cost])
     standard = {c: float(std[c][0]) / 100.0 for c in COMPONENTS}
-    led = ledger[ledger.account_code.isin(tuple(WIP_COMPONENTS))].assign(component=lambda d: d.account_code.map(WIP_COMPONENTS))
-    net = led.debit_amount - led.credit_amount
-    relief = led.source_doc_type == "completion"
-    charged = net[~relief].groupby(led.component[~relief]).sum()
-    relieved = (-net[relief]).groupby(led.component[relief]).sum()
+    # a work order has tens of lines: plain sums over the columns cost far less than pandas' group-by
+    charged = dict.fromkeys(COMPONENTS, 0.0)
+    relieved = dict.fromkeys(COMPONENTS, 0.0)
+    for code, debit, credit, source in zip(ledger.account_code, ledger.debit_amount, ledger.credit_amount, ledger.source_doc_type):
+        component = WIP_COMPONENTS.get(code)
+        if component is None:
+            continue
+        if source == "completion":
+            relieved[component] += credit - debit
+        else:
+            charged[component] += debit - credit
     rows = []
     for c in COMPONENTS:
         rows.append({
@@ -110,38 +116,40 @@ def compute_work_order_rollup(work_order: pd.Series, materials: pd.DataFrame, la
             "operations_amount": actual[c],
             "standard_amount": standard[c],
             "variance_amount": round(actual[c] - standard[c], 2),
-            "ledger_charged_amount": round(float(charged.get(c, 0.0)), 2),
-            "ledger_relieved_amount": round(float(relieved.get(c, 0.0)), 2),
+            "ledger_charged_amount": round(float(charged[c]), 2),
+            "ledger_relieved_amount": round(float(relieved[c]), 2),
         })
-    out = pd.DataFrame(rows)
-    total = out.drop(columns="component").sum().round(2)
-    out = pd.concat([out, pd.DataFrame([{"component": "total", **total.to_dict()}])], ignore_index=True)
-    out["unposted_amount"] = (out.operations_amount - out.ledger_charged_amount).round(2)
-    return out
+    money = [k for k in rows[0] if k != "component"]
+    rows.append({"component": "total", **{k: round(sum(r[k] for r in rows), 2) for k in money}})
+    for r in rows:
+        r["unposted_amount"] = round(r["operations_amount"] - r["ledger_charged_amount"], 2)
+    return pd.DataFrame(rows)
 
 
 def compute_posted_completion(ledger: pd.DataFrame) -> dict[str, float]:
     """From a work order's completion lines: finished goods at standard and the variance booked."""
-    comp = ledger[ledger.source_doc_type == "completion"]
-    fg = comp[comp.category == "finished_goods"]
-    var = comp[comp.category == "variance"]
+    completion = (ledger.source_doc_type == "completion").to_numpy()
+    category = ledger.category.to_numpy()
+    net = ledger.debit_amount.to_numpy(dtype=float) - ledger.credit_amount.to_numpy(dtype=float)
     return {
-        "finished_goods_amount": round(float((fg.debit_amount - fg.credit_amount).sum()), 2),
-        "variance_amount": round(float((var.debit_amount - var.credit_amount).sum()), 2),
-        "is_completion_posted": bool(len(comp)),
+        "finished_goods_amount": round(float(net[completion & (category == "finished_goods")].sum()), 2),
+        "variance_amount": round(float(net[completion & (category == "variance")].sum()), 2),
+        "is_completion_posted": bool(completion.any()),
     }
 
 
 def compute_completeness(coverage: pd.DataFrame, overhead: pd.DataFrame) -> pd.DataFrame:
     """Share of operational cost that reached the ledger, per period x plant.
 
-    ``coverage`` (material and labor) has period, plant_id, is_posted, cost_amount; ``overhead`` has
-    one row per completed work order with machine_s, absorption_rate_per_h and is_posted.
+    ``coverage`` (material and labor) has period, plant_id, is_posted, cost_amount; ``overhead``
+    has the same columns (already summed, ``load_overhead_coverage``) or one row per completed
+    work order with machine_s, absorption_rate_per_h and is_posted instead of cost_amount.
     completeness = posted / operations; 1.0 means every cost document was posted.
     """
     parts = [coverage[["period", "plant_id", "is_posted", "cost_amount"]]]
     if not overhead.empty:
-        oh = overhead.assign(cost_amount=compute_overhead_cents(overhead.machine_s.round(), overhead.absorption_rate_per_h) / 100.0)
+        oh = overhead if "cost_amount" in overhead else overhead.assign(
+            cost_amount=compute_overhead_cents(overhead.machine_s.round(), overhead.absorption_rate_per_h) / 100.0)
         parts.append(oh[["period", "plant_id", "is_posted", "cost_amount"]])
     data = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else None
     if data is None:

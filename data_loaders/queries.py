@@ -126,32 +126,34 @@ def load_data_stamp(engine: Engine) -> dict[str, str]:
         raise
 
 
-def select_table_stats(table: sa.Table) -> sa.Select:
-    cols = [sa.func.count().label("n_rows")]
-    date_col = DATE_COLUMNS.get(table.name)
-    if date_col:
-        c = table.c[date_col]
-        cols += [sa.func.min(c).label("date_from"), sa.func.max(c).label("date_to")]
-    return sa.select(*cols).select_from(table)
+def _select_table_stats(tables: list[tuple[sa.Table, str | None]]) -> sa.Select:
+    """One statement for every table's rows and date range (one round trip instead of one per
+    table: 0.07 s against 0.14–0.24 s for the 30 tables of a 10M-line DuckDB file). ``tables``
+    pairs each table with its date column (None: no range). Dates come back as text."""
+    parts = []
+    for i, (table, date_col) in enumerate(tables):
+        bound = (lambda f: sa.cast(f(table.c[date_col]), sa.String(32))) if date_col else (lambda f: sa.cast(sa.null(), sa.String(32)))
+        parts.append(sa.select(sa.cast(sa.literal(i), sa.Integer).label("i"), sa.func.count().label("n_rows"),
+                               bound(sa.func.min).label("date_from"), bound(sa.func.max).label("date_to")).select_from(table))
+    return sa.union_all(*parts)
+
+
+def _table_stats(engine: Engine, tables: list[tuple[sa.Table, str | None]]) -> dict[str, dict]:
+    if not tables:
+        return {}
+    found = read_frame(engine, _select_table_stats(tables))
+    out = {}
+    for row in found.itertuples():
+        table = tables[int(row.i)][0]
+        text = lambda v: str(v)[:10] if v is not None and not pd.isna(v) else ""  # noqa: E731
+        out[table.name] = {"n_rows": int(row.n_rows), "date_from": text(row.date_from), "date_to": text(row.date_to)}
+    return out
 
 
 def load_table_stats(engine: Engine) -> pd.DataFrame:
     """One row per contract table: rows, and the range of its date column where it has one."""
-    rows = []
-    with engine.connect() as conn:
-        for table in s.CONTRACT_TABLES:
-            row = conn.execute(select_table_stats(table)).one()
-            date_from = getattr(row, "date_from", None)
-            date_to = getattr(row, "date_to", None)
-            rows.append(
-                {
-                    "table_name": table.name,
-                    "n_rows": int(row.n_rows),
-                    "date_from": str(date_from)[:10] if date_from is not None else "",
-                    "date_to": str(date_to)[:10] if date_to is not None else "",
-                }
-            )
-    return pd.DataFrame(rows)
+    stats = _table_stats(engine, [(t, DATE_COLUMNS.get(t.name)) for t in s.CONTRACT_TABLES])
+    return pd.DataFrame([{"table_name": t.name, **stats[t.name]} for t in s.CONTRACT_TABLES])
 
 
 def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=None) -> pd.DataFrame:
@@ -159,23 +161,18 @@ def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=
     True (and ``n_rows`` empty) for a table that does not exist; no date range where the date
     column is missing."""
     missing_columns = missing_columns or {}
+    present = []
+    for table in s.CONTRACT_TABLES:
+        if table.name in missing_tables:
+            continue
+        date_col = DATE_COLUMNS.get(table.name)
+        present.append((table, date_col if date_col and date_col not in missing_columns.get(table.name, ()) else None))
+    stats = _table_stats(engine, present)
     rows = []
-    with engine.connect() as conn:
-        for table in s.CONTRACT_TABLES:
-            row = {"table_name": table.name, "is_missing": table.name in missing_tables, "n_rows": None,
-                   "date_from": "", "date_to": ""}
-            if not row["is_missing"]:
-                date_col = DATE_COLUMNS.get(table.name)
-                cols = [sa.func.count().label("n_rows")]
-                if date_col and date_col not in missing_columns.get(table.name, ()):
-                    c = table.c[date_col]
-                    cols += [sa.func.min(c).label("date_from"), sa.func.max(c).label("date_to")]
-                found = conn.execute(sa.select(*cols).select_from(table)).one()
-                row["n_rows"] = int(found.n_rows)
-                for key in ("date_from", "date_to"):
-                    value = getattr(found, key, None)
-                    row[key] = str(value)[:10] if value is not None else ""
-            rows.append(row)
+    for table in s.CONTRACT_TABLES:
+        row = {"table_name": table.name, "is_missing": table.name in missing_tables, "n_rows": None, "date_from": "", "date_to": ""}
+        row.update(stats.get(table.name, {}))
+        rows.append(row)
     frame = pd.DataFrame(rows)
     frame["n_rows"] = frame.n_rows.astype("Int64")
     return frame
@@ -449,43 +446,142 @@ def select_machine_seconds_by_work_order(work_orders: sa.Select | None = None) -
     )
 
 
-def load_work_order_cost_facts(engine: Engine, scope: Scope | None = None) -> pd.DataFrame:
+def absorbed_overhead_amount(machine_s, rate_per_h):
+    """SQL: overhead absorbed for ``machine_s`` seconds at ``rate_per_h`` (2 decimals), rounded
+    half away from zero to cents, as ``analytics.money.compute_overhead_cents`` / 100 computes it:
+    cents = round(seconds x rate in cents / 3600). The product is a whole number and the quotient
+    is exact or at least 1/3600 away from a half cent on every engine (NUMERIC on PostgreSQL and
+    MariaDB, DOUBLE on DuckDB and SQLite), and every engine's ``ROUND`` rounds halves away
+    from zero on those types, so every engine gives the same cent."""
+    cents = sa.func.round(machine_s * sa.func.round(rate_per_h * 100) / sa.literal_column("3600.0"))
+    return cents / sa.literal_column("100.0")
+
+
+def select_wip_ledger_pivot(work_orders: sa.Select | None = None) -> sa.Select:
+    """``select_wip_ledger_by_work_order`` with one row per work order and a column per component
+    and kind: ``ledger_<component>_charged`` (debit − credit of every line but the completion's)
+    and ``ledger_<component>_relieved`` (what the completion took out)."""
+    vl = s.voucher_lines
+    net = vl.c.debit_amount - vl.c.credit_amount
+    relief = vl.c.source_doc_type == "completion"
+    cols = []
+    for code, comp in WIP_ACCOUNTS.items():
+        on = vl.c.account_code == code
+        # a NULL source type is not a completion: "else" branches keep those lines charged
+        cols.append(sa.func.sum(sa.case((sa.and_(on, relief), 0), (on, net), else_=0)).label(f"ledger_{comp}_charged"))
+        cols.append(sa.func.sum(sa.case((sa.and_(on, relief), -net), else_=0)).label(f"ledger_{comp}_relieved"))
+    return (sa.select(vl.c.work_order_id, *cols)
+            .where(vl.c.account_code.in_(tuple(WIP_ACCOUNTS)), vl.c.work_order_id.is_not(None), *_only(vl.c.work_order_id, work_orders))
+            .group_by(vl.c.work_order_id))
+
+
+WIP_LEDGER_COLUMNS = [f"ledger_{comp}_{kind}" for comp in WIP_ACCOUNTS.values() for kind in ("charged", "relieved")]
+COST_FACT_COLUMNS = ["work_order_id", "plant_id", "product_id", "status", "completed_qty", "planned_start_date",
+                     "absorption_rate_per_h", "material_amount", "labor_amount", "labor_h", "machine_s", *WIP_LEDGER_COLUMNS]
+
+
+def select_work_order_cost_facts(conditions: list | None = None) -> sa.Select:
+    """One statement for ``load_work_order_cost_facts`` (and the WIP facts derived from it):
+    each work order passing ``conditions`` (on ``work_orders``) with its operations cost, machine
+    seconds, ledger WIP per component, and the WIP tie's sums: ``overhead_absorbed_amount``
+    (machine hours x absorption rate, whatever the status), ``operations_amount`` (material +
+    labor + that overhead for completed orders), ``ledger_wip_amount`` (Σ charged),
+    ``ledger_relieved_amount``, ``difference_amount`` = ledger − operations, and whether a
+    completion (``is_completion_posted``) and an overhead absorption (``is_overhead_posted``)
+    voucher line names the order."""
+    wo, wc, vl = s.work_orders, s.work_centers, s.voucher_lines
+    conditions = list(conditions or [])
+    ids = sa.select(wo.c.work_order_id).where(*conditions) if conditions else None
+    mat = select_material_cost_by_work_order(ids).subquery("mat")
+    lab = select_labor_cost_by_work_order(ids).subquery("lab")
+    mach = select_machine_seconds_by_work_order(ids).subquery("mach")
+    led = select_wip_ledger_pivot(ids).subquery("led")
+    flag = lambda kind: sa.func.max(sa.case((vl.c.source_doc_type == kind, 1), else_=0))  # noqa: E731
+    posted = (sa.select(vl.c.source_doc_id.label("work_order_id"), flag("completion").label("is_completion_posted"),
+                        flag("work_order").label("is_overhead_posted"))
+              .where(vl.c.source_doc_type.in_(("completion", "work_order")), *_only(vl.c.source_doc_id, ids))
+              .group_by(vl.c.source_doc_id).subquery("posted"))
+    zero = lambda col: sa.func.coalesce(col, 0)  # noqa: E731
+    inner = (
+        sa.select(
+            wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, wo.c.status, wo.c.completed_qty, wo.c.planned_start_date,
+            wo.c.actual_end_at, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
+            zero(mat.c.material_amount).label("material_amount"), zero(lab.c.labor_amount).label("labor_amount"),
+            zero(lab.c.labor_h).label("labor_h"), zero(mach.c.machine_s).label("machine_s"),
+            *[zero(led.c[name]).label(name) for name in WIP_LEDGER_COLUMNS],
+            zero(posted.c.is_completion_posted).label("is_completion_posted"),
+            zero(posted.c.is_overhead_posted).label("is_overhead_posted"),
+        )
+        .join(wc, wc.c.work_center_id == wo.c.work_center_id)
+        .outerjoin(mat, mat.c.work_order_id == wo.c.work_order_id)
+        .outerjoin(lab, lab.c.work_order_id == wo.c.work_order_id)
+        .outerjoin(mach, mach.c.work_order_id == wo.c.work_order_id)
+        .outerjoin(led, led.c.work_order_id == wo.c.work_order_id)
+        .outerjoin(posted, posted.c.work_order_id == wo.c.work_order_id)
+        .where(*conditions)
+        .subquery("facts")
+    )
+    f = inner.c
+    overhead = absorbed_overhead_amount(f.machine_s, f.absorption_rate_per_h)
+    operations = f.material_amount + f.labor_amount + sa.case((f.status == "completed", overhead), else_=0)
+    ledger = f.ledger_material_charged + f.ledger_labor_charged + f.ledger_overhead_charged
+    return sa.select(
+        *inner.c, overhead.label("overhead_absorbed_amount"), operations.label("operations_amount"),
+        ledger.label("ledger_wip_amount"),
+        (f.ledger_material_relieved + f.ledger_labor_relieved + f.ledger_overhead_relieved).label("ledger_relieved_amount"),
+        (ledger - operations).label("difference_amount"),
+    )
+
+
+def work_order_scope_conditions(scope: Scope | None) -> list:
+    """Conditions on ``work_orders`` for the orders a scope holds: planned to start in its
+    months, of its plants and families (the WIP tie's and the drill-down's rule)."""
+    if scope is None:
+        return []
+    wo = s.work_orders
+    return [*date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
+            *product_conditions(wo.c.product_id, scope)]
+
+
+def load_work_order_cost_facts(engine: Engine, scope: Scope | None = None, use_facts: bool | None = None) -> pd.DataFrame:
     """One row per work order: status, rates, and operations' material, labor, machine seconds
     next to the ledger's WIP charged (net of returns) and relieved at completion per component.
 
     Operations amounts are rounded per document as the posting rules round them. With a
-    ``scope``, only orders planned to start in it (and of its plants and families).
+    ``scope``, only orders planned to start in it (and of its plants and families). Reads the
+    WIP facts (``data_loaders.facts_wip``) when they are fresh (``use_facts`` None: ask
+    ``facts.ready``), else the base tables: the same rows either way.
     """
-    wo, wc = s.work_orders, s.work_centers
-    conds, ids = [], None
-    if scope is not None:
-        conds = [*date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
-                 *product_conditions(wo.c.product_id, scope)]
-        ids = sa.select(wo.c.work_order_id).where(*conds)
-    with engine.connect() as conn:
-        base = read_frame(conn, sa.select(
-            wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, wo.c.status, wo.c.completed_qty, wo.c.planned_start_date,
-            (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
-        ).join(wc, wc.c.work_center_id == wo.c.work_center_id).where(*conds))
-        mat = read_frame(conn, select_material_cost_by_work_order(ids))
-        lab = read_frame(conn, select_labor_cost_by_work_order(ids))
-        mach = read_frame(conn, select_machine_seconds_by_work_order(ids))
-        led = read_frame(conn, select_wip_ledger_by_work_order(ids))
-    out = base.merge(mat, on="work_order_id", how="left").merge(lab, on="work_order_id", how="left")  # left: keeps the scope
-    out = out.merge(mach, on="work_order_id", how="left")
-    if not led.empty:
-        led["component"] = led.account_code.map(WIP_ACCOUNTS)
-        wide = led.pivot_table(index="work_order_id", columns="component", values=["charged_amount", "relieved_amount"], aggfunc="sum")
-        wide.columns = [f"ledger_{comp}_{kind.split('_')[0]}" for kind, comp in wide.columns]
-        out = out.merge(wide.reset_index(), on="work_order_id", how="left")
-    for comp in WIP_ACCOUNTS.values():
-        for kind in ("charged", "relieved"):
-            name = f"ledger_{comp}_{kind}"
-            if name not in out:
-                out[name] = 0.0
-    num = [c for c in out.columns if c.startswith("ledger_")] + ["material_amount", "labor_amount", "labor_h", "machine_s"]
+    from data_loaders import facts, facts_wip
+
+    if use_facts is None:
+        use_facts = facts.ready(engine)
+    if use_facts:
+        out = facts_wip.load_orders(engine, scope, COST_FACT_COLUMNS)
+    else:
+        out = read_frame(engine, select_work_order_cost_facts(work_order_scope_conditions(scope)))[COST_FACT_COLUMNS]
+    num = WIP_LEDGER_COLUMNS + ["material_amount", "labor_amount", "labor_h", "machine_s"]
     out[num] = out[num].astype(float).fillna(0.0)
     return out.sort_values("work_order_id").reset_index(drop=True)
+
+
+def load_wip_tie_candidates(engine: Engine, scope: Scope | None = None, tolerance: float = 0.005,
+                            use_facts: bool | None = None) -> tuple[pd.DataFrame, int]:
+    """``(rows, n_orders)``: the ``load_work_order_cost_facts`` rows that may not tie within
+    ``tolerance``, and how many orders the scope holds. From fresh WIP facts SQL picks the
+    candidates (a superset, by less than a cent, of the untied orders) and counts the rest;
+    otherwise every order is a candidate. ``analytics.ledger.compute_wip_tie`` decides."""
+    from data_loaders import facts, facts_wip
+
+    if use_facts is None:
+        use_facts = facts.ready(engine)
+    if not use_facts:
+        rows = load_work_order_cost_facts(engine, scope, use_facts=False)
+        return rows, len(rows)
+    rows = read_frame(engine, facts_wip.select_tie_candidates(scope, tolerance))
+    num = WIP_LEDGER_COLUMNS + ["material_amount", "labor_amount", "labor_h", "machine_s"]
+    rows[num] = rows[num].astype(float).fillna(0.0)
+    return rows.sort_values("work_order_id").reset_index(drop=True), facts_wip.load_tie_counts(engine, scope)
 
 
 def load_cash_balances(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -32,10 +32,10 @@ stats = stats.assign(table_label=stats.table_name.map(table_label), import_file=
 render_table(stats, key="data_table_stats", export_name="table_counts", height=420)
 
 st.subheader(t("validation"))
-tie = data.wip_tie(url) if not data.missing(url, data.WIP_TIE_TABLES) else None
-if tie is not None and not tie.empty:
-    st.caption(t("wip_tie_ok", n=f"{len(tie):,}", k=f"{int(tie.is_tied.sum()):,}"))
-    untied = tie[~tie.is_tied]
+tie = data.wip_tie_summary(url) if not data.missing(url, data.WIP_TIE_TABLES) else None
+if tie is not None and tie["n_orders"]:
+    st.caption(t("wip_tie_ok", n=f"{tie['n_orders']:,}", k=f"{tie['n_tied']:,}"))
+    untied = tie["untied"]
     if not untied.empty:
         render_table(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
                              "difference_amount"]], key="data_wip_untied", currency=currency, export_name="wip_not_tied", drill=True)

@@ -443,6 +443,13 @@ def wip_tie(url: str) -> pd.DataFrame:
 
 
 @figure
+def wip_tie_summary(url: str) -> dict:
+    """``{"n_orders", "n_tied", "untied"}`` of every work order: counted in SQL from the WIP
+    facts, only the untied orders' rows read (``reports.lineage.wip_tie_summary``)."""
+    return reports_lineage.wip_tie_summary(get_engine(url))
+
+
+@figure
 def unbalanced_vouchers(url: str) -> pd.DataFrame:
     """One row per unbalanced voucher: a small fact table when the facts are fresh, a group-by
     over every voucher otherwise."""
@@ -660,8 +667,7 @@ def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, pa
 
 @frame
 def voucher_detail(url: str, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    engine = get_engine(url)
-    return lineage.load_voucher(engine, voucher_no), lineage.load_voucher_lines(engine, voucher_no)
+    return lineage.load_voucher_with_lines(get_engine(url), voucher_no)
 
 
 @frame

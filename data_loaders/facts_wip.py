@@ -1,0 +1,378 @@
+"""Work-order WIP and reconciliation facts: the ledger's WIP per work order beside what
+operations recorded, and the findings the reconciliation page lists, derived in SQL when the
+data changes so that a page reads hundreds of thousands of small rows (or a summary of them)
+instead of joining ten million voucher lines with every document on each view.
+
+Tables (grain, identities and the base rows each row depends on: docs/DATA_MODEL.md,
+"Fact tables: work-order WIP"):
+
+* ``facts_wip_orders``: one row per work order, ``period`` = the month of its planned start
+  (the scope rule of the WIP tie). Operations' material (net of returns), labor and machine
+  seconds, the ledger's WIP charged and relieved per component, the overhead its machine time
+  absorbs, the tie's sums (``operations_amount``, ``ledger_wip_amount``, ``difference_amount``)
+  and whether a completion and an overhead voucher line name it.
+* ``facts_wip_posting``: operational material and labor cost per document month x plant x
+  product x component, split into posted (a voucher line names the document) and not.
+* ``facts_wip_unposted``: one row per business document (material move, labor log, sales
+  invoice, customer receipt, supplier invoice or payment) that no voucher line names.
+* ``facts_wip_missing_sources``: one row per voucher line whose source document does not exist.
+* ``facts_wip_unsourced_lines``: one row per line on a WIP, cost of sales or variance account
+  with no source document, with its voucher's date, type and description.
+* ``facts_wip_voucher_periods``: per voucher period x type, the vouchers and those without a
+  line in their own period (the voucher search's count needs no join when there are none).
+
+No table has a primary key: a company database may hold duplicate keys (``cli.py validate``
+reports them), and the facts must then hold what the base tables hold, not fail.
+
+Readers use these tables only when ``facts.ready``; the loaders in ``data_loaders.queries`` and
+``data_loaders.lineage`` fall back to the base tables otherwise, with the same results.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Numeric, String
+from sqlalchemy.engine import Engine
+
+from data_loaders import queries as q
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.facts import METADATA
+from data_loaders.scope import Scope, month_add
+from data_loaders.sqlfuncs import period_of
+
+MONEY, QTY, HOURS, RATE = Numeric(18, 2), Numeric(18, 3), Numeric(18, 4), Numeric(18, 2)
+ID, PERIOD = String(32), String(7)
+SUPPLIER_DOCUMENTS = ("supplier_invoice", "supplier_payment")  # no product: the family filter passes them
+
+
+def _c(name: str, type_, **kw) -> sa.Column:
+    return sa.Column(name, type_, **kw)
+
+
+facts_wip_orders = sa.Table(
+    "facts_wip_orders", METADATA,
+    _c("work_order_id", ID, nullable=False),
+    _c("period", PERIOD, nullable=False),
+    _c("plant_id", ID, nullable=False),
+    _c("product_id", ID, nullable=False),
+    _c("status", String(16), nullable=False),
+    _c("completed_qty", QTY),
+    _c("planned_start_date", Date, nullable=False),
+    _c("actual_end_at", DateTime),
+    _c("end_period", PERIOD),
+    _c("absorption_rate_per_h", RATE),
+    _c("material_amount", MONEY),
+    _c("labor_amount", MONEY),
+    _c("labor_h", HOURS),
+    _c("machine_s", BigInteger),
+    *[_c(name, MONEY) for name in q.WIP_LEDGER_COLUMNS],
+    _c("is_completion_posted", Integer),
+    _c("is_overhead_posted", Integer),
+    _c("overhead_absorbed_amount", MONEY),
+    _c("operations_amount", MONEY),
+    _c("ledger_wip_amount", MONEY),
+    _c("ledger_relieved_amount", MONEY),
+    _c("difference_amount", MONEY),
+)
+Index("ix_facts_wip_orders_period", facts_wip_orders.c.period, facts_wip_orders.c.plant_id)
+Index("ix_facts_wip_orders_end", facts_wip_orders.c.end_period, facts_wip_orders.c.plant_id)
+
+facts_wip_posting = sa.Table(
+    "facts_wip_posting", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("plant_id", ID),
+    _c("product_id", ID),
+    _c("component", String(10), nullable=False),
+    _c("is_posted", Integer, nullable=False),
+    _c("n_documents", Integer),
+    _c("cost_amount", MONEY),
+)
+Index("ix_facts_wip_posting_period", facts_wip_posting.c.period)
+
+facts_wip_unposted = sa.Table(
+    "facts_wip_unposted", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("source_doc_type", String(24), nullable=False),
+    _c("document_id", ID, nullable=False),
+    _c("document_date", Date),
+    _c("plant_id", ID),
+    _c("product_id", ID),
+    _c("work_order_id", ID),
+    _c("document_amount", MONEY),
+)
+Index("ix_facts_wip_unposted_period", facts_wip_unposted.c.period)
+
+facts_wip_missing_sources = sa.Table(
+    "facts_wip_missing_sources", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("voucher_no", ID, nullable=False),
+    _c("line_no", Integer, nullable=False),
+    _c("account_code", String(20)),
+    _c("plant_id", ID),
+    _c("debit_amount", MONEY),
+    _c("credit_amount", MONEY),
+    _c("source_doc_type", String(24)),
+    _c("source_doc_id", ID),
+)
+Index("ix_facts_wip_missing_sources_period", facts_wip_missing_sources.c.period)
+
+facts_wip_unsourced_lines = sa.Table(
+    "facts_wip_unsourced_lines", METADATA,
+    _c("period", PERIOD, nullable=False),
+    *[_c(c.name, c.type, nullable=c.nullable) for c in s.voucher_lines.columns if c.name != "period"],
+    _c("voucher_date", Date),
+    _c("voucher_type", String(4)),
+    _c("description", String(200)),
+)
+Index("ix_facts_wip_unsourced_lines_period", facts_wip_unsourced_lines.c.period)
+
+facts_wip_voucher_periods = sa.Table(
+    "facts_wip_voucher_periods", METADATA,
+    _c("period", PERIOD, primary_key=True),
+    _c("voucher_type", String(4), primary_key=True),
+    _c("n_vouchers", Integer),
+    _c("n_without_own_lines", Integer),
+    _c("first_voucher_date", Date),
+    _c("last_voucher_date", Date),
+)
+
+TABLES = (facts_wip_orders, facts_wip_posting, facts_wip_unposted, facts_wip_missing_sources, facts_wip_unsourced_lines,
+          facts_wip_voucher_periods)
+
+
+# --------------------------------------------------------------------------- derivation
+def _runs(periods: list[str] | None) -> list[Scope]:
+    """Scopes covering ``periods`` (runs of consecutive months); one open scope for None."""
+    if periods is None:
+        return [Scope()]
+    runs: list[list[str]] = []
+    for period in sorted(set(periods)):
+        if runs and month_add(runs[-1][-1], 1) == period:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    return [Scope(run[0], run[-1]) for run in runs]
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty] or frames[:1]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def derive_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
+    wo = s.work_orders
+    stmt = q.select_work_order_cost_facts(q.date_conditions(wo.c.planned_start_date, scope))
+    frame = read_frame(engine, stmt)
+    end = pd.to_datetime(frame.actual_end_at)
+    return frame.assign(period=pd.to_datetime(frame.planned_start_date).dt.strftime("%Y-%m"),
+                        end_period=end.dt.strftime("%Y-%m").where(end.notna(), None))
+
+
+def _unposted_frame(got: pd.DataFrame, source_type: str) -> pd.DataFrame:
+    return got.assign(source_doc_type=source_type, period=pd.to_datetime(got.document_date).dt.strftime("%Y-%m"))
+
+
+def derive_documents(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(posting, unposted) rows of the documents dated in ``scope``. Material moves and labor
+    logs are read once: grouped by month x plant x product x posted, each unposted document in
+    a group of its own (its id, date, order and amount in the key), so that one pass over the
+    lines decides both tables; the other document types are only listed when unposted."""
+    from data_loaders import lineage
+
+    posting, unposted = [], []
+    with engine.connect() as conn:
+        for source_type, stmt in lineage.document_selects(scope):
+            sub = stmt.subquery()
+            if source_type not in lineage.COMPONENT_OF:
+                got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0))
+                unposted.append(_unposted_frame(got, source_type).drop(columns="is_posted"))
+                continue
+            only_unposted = lambda col, name: sa.case((sub.c.is_posted == 0, col), else_=sa.null()).label(name)  # noqa: E731
+            # the keys are computed in a subquery and grouped by name: PostgreSQL and MariaDB
+            # refuse a GROUP BY expression whose bound parameters differ from the SELECT's
+            keyed = sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
+                              only_unposted(sub.c.document_id, "document_id"), only_unposted(sub.c.document_date, "document_date"),
+                              only_unposted(sub.c.work_order_id, "work_order_id"),
+                              only_unposted(sub.c.document_amount, "unposted_amount"), sub.c.document_amount).subquery("keyed")
+            keys = [keyed.c[c] for c in ("period", "plant_id", "product_id", "is_posted", "document_id", "document_date",
+                                         "work_order_id", "unposted_amount")]
+            got = read_frame(conn, sa.select(*keys, sa.func.count().label("n_documents"),
+                                             sa.func.sum(keyed.c.document_amount).label("cost_amount")).group_by(*keys))
+            got = got.rename(columns={"unposted_amount": "document_amount"})
+            group = ["period", "plant_id", "product_id", "is_posted"]
+            posting.append(got.groupby(group, dropna=False, as_index=False)[["n_documents", "cost_amount"]].sum()
+                           .assign(component=lineage.COMPONENT_OF[source_type]))
+            docs = got[got.is_posted == 0]
+            docs = docs.loc[docs.index.repeat(docs.n_documents)]  # the same document twice (duplicate keys) is listed twice
+            unposted.append(_unposted_frame(docs.drop(columns=["n_documents", "cost_amount", "is_posted", "period"]), source_type))
+    return _concat(posting), _concat(unposted)
+
+
+def derive_missing_sources(engine: Engine, scope: Scope) -> pd.DataFrame:
+    from data_loaders import lineage
+
+    return lineage.load_lines_with_missing_source(engine, scope, use_facts=False)
+
+
+def derive_unsourced_lines(engine: Engine, scope: Scope) -> pd.DataFrame:
+    from data_loaders import lineage
+
+    lines = lineage.load_cost_lines_without_source(engine, scope, use_facts=False)
+    return lines[[c.name for c in facts_wip_unsourced_lines.columns]]
+
+
+def derive_voucher_periods(engine: Engine, scope: Scope) -> pd.DataFrame:
+    v, vl = s.vouchers, s.voucher_lines
+    own = sa.exists().where(vl.c.voucher_no == v.c.voucher_no, vl.c.period == v.c.period)
+    stmt = (sa.select(v.c.period, v.c.voucher_type, sa.func.count().label("n_vouchers"),
+                      sa.func.sum(sa.case((own, 0), else_=1)).label("n_without_own_lines"),
+                      sa.func.min(v.c.voucher_date).label("first_voucher_date"), sa.func.max(v.c.voucher_date).label("last_voucher_date"))
+            .where(*q.period_conditions(v.c.period, scope))
+            .group_by(v.c.period, v.c.voucher_type))
+    return read_frame(engine, stmt)
+
+
+def _typed(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    """``frame`` with whole numbers as integers and decimals rounded to the column's scale: a
+    sum or a CASE arrives as float on some engines, and a text bulk load (PostgreSQL's COPY,
+    MariaDB's LOAD DATA) refuses "5400.0" for a BIGINT."""
+    out = frame.copy()
+    for c in table.columns:
+        if c.name not in out or out.empty:
+            continue
+        if isinstance(c.type, sa.Integer):
+            out[c.name] = pd.to_numeric(out[c.name]).round().astype("Int64")
+        elif isinstance(c.type, sa.Numeric) and c.type.scale is not None:
+            out[c.name] = pd.to_numeric(out[c.name]).astype(float).round(c.type.scale)
+    return out
+
+
+def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
+    """Every table's rows for ``periods`` (None: all), from the base tables in SQL."""
+    out: dict[str, list[pd.DataFrame]] = {t.name: [] for t in TABLES}
+    for scope in _runs(periods):
+        posting, unposted = derive_documents(engine, scope)
+        for table, frame in ((facts_wip_orders, derive_orders(engine, scope)), (facts_wip_posting, posting),
+                             (facts_wip_unposted, unposted), (facts_wip_missing_sources, derive_missing_sources(engine, scope)),
+                             (facts_wip_unsourced_lines, derive_unsourced_lines(engine, scope)),
+                             (facts_wip_voucher_periods, derive_voucher_periods(engine, scope))):
+            out[table.name].append(_typed(frame, table))
+    return {name: _concat(frames) for name, frames in out.items()}
+
+
+# --------------------------------------------------------------------------- readers
+def _order_conditions(scope: Scope | None) -> list:
+    f = facts_wip_orders
+    if scope is None:
+        return []
+    return [*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope),
+            *q.product_conditions(f.c.product_id, scope)]
+
+
+def load_orders(engine: Engine, scope: Scope | None, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the orders planned to start in ``scope`` (all orders when None)."""
+    f = facts_wip_orders
+    return read_frame(engine, sa.select(*[f.c[c] for c in columns]).where(*_order_conditions(scope)))
+
+
+def select_tie_candidates(scope: Scope | None, tolerance: float) -> sa.Select:
+    """Orders whose ledger WIP may differ from operations by more than ``tolerance``: a superset
+    (by far less than a cent) of those ``compute_wip_tie`` finds, which then decides."""
+    f = facts_wip_orders
+    return (sa.select(*[f.c[c] for c in q.COST_FACT_COLUMNS])
+            .where(*_order_conditions(scope), sa.func.abs(f.c.difference_amount) > tolerance - 1e-6))
+
+
+def load_tie_counts(engine: Engine, scope: Scope | None) -> int:
+    """How many orders the tie covers in ``scope``."""
+    f = facts_wip_orders
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(f).where(*_order_conditions(scope))).scalar() or 0)
+
+
+def _completed_in(scope: Scope) -> list:
+    f = facts_wip_orders
+    return [f.c.status.in_(("completed", "closed")), f.c.end_period.is_not(None), *q.period_conditions(f.c.end_period, scope),
+            *q.plant_conditions(f.c.plant_id, scope), *q.product_conditions(f.c.product_id, scope)]
+
+
+def select_overhead_coverage(scope: Scope) -> sa.Select:
+    """Overhead absorbed by the orders completed in ``scope`` per completion month x plant x
+    posted, as ``lineage.select_overhead_coverage`` sums it from the base tables."""
+    f = facts_wip_orders
+    return (sa.select(f.c.end_period.label("period"), f.c.plant_id, f.c.is_overhead_posted.label("is_posted"),
+                      sa.func.sum(f.c.overhead_absorbed_amount).label("cost_amount"))
+            .where(*_completed_in(scope)).group_by(f.c.end_period, f.c.plant_id, f.c.is_overhead_posted))
+
+
+def select_completed_without_completion(scope: Scope) -> sa.Select:
+    f, p = facts_wip_orders, s.products
+    return (sa.select(f.c.work_order_id, f.c.plant_id, f.c.product_id, p.c.product_name, f.c.completed_qty, f.c.actual_end_at)
+            .join(p, p.c.product_id == f.c.product_id)
+            .where(*_completed_in(scope), f.c.is_completion_posted == 0)
+            .order_by(f.c.actual_end_at))
+
+
+def select_posting(scope: Scope) -> sa.Select:
+    f = facts_wip_posting
+    return (sa.select(f.c.period, f.c.plant_id, f.c.is_posted, f.c.component, sa.func.sum(f.c.cost_amount).label("cost_amount"))
+            .where(*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope),
+                   *q.product_conditions(f.c.product_id, scope))
+            .group_by(f.c.period, f.c.plant_id, f.c.is_posted, f.c.component))
+
+
+def select_unposted(scope: Scope) -> sa.Select:
+    f = facts_wip_unposted
+    families = q.product_conditions(f.c.product_id, scope)
+    if families:
+        families = [sa.or_(f.c.source_doc_type.in_(SUPPLIER_DOCUMENTS), *families)]
+    return (sa.select(f.c.source_doc_type, f.c.document_id, f.c.document_date, f.c.plant_id, f.c.work_order_id, f.c.document_amount)
+            .where(*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope), *families))
+
+
+def select_missing_sources(scope: Scope) -> sa.Select:
+    f = facts_wip_missing_sources
+    return (sa.select(f.c.voucher_no, f.c.line_no, f.c.period, f.c.account_code, f.c.plant_id, f.c.debit_amount,
+                      f.c.credit_amount, f.c.source_doc_type, f.c.source_doc_id)
+            .where(*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope))
+            .order_by(f.c.voucher_no, f.c.line_no))
+
+
+def select_unsourced_lines(scope: Scope) -> sa.Select:
+    """``lineage.load_cost_lines_without_source``'s select over the facts (names joined at read)."""
+    f, acc, cc = facts_wip_unsourced_lines, s.accounts, s.cost_centers
+    line_columns = [f.c[c.name] for c in s.voucher_lines.columns]
+    return (sa.select(*line_columns, acc.c.account_name, acc.c.account_name_en, acc.c.category, cc.c.cost_center_name,
+                      acc.c.account_code.label("_account"), f.c.voucher_date, f.c.voucher_type, f.c.description)
+            .select_from(f.join(acc, acc.c.account_code == f.c.account_code).outerjoin(cc, cc.c.cost_center_id == f.c.cost_center_id))
+            .where(*q.period_conditions(f.c.period, scope), *q.plant_conditions(f.c.plant_id, scope))
+            .order_by(f.c.voucher_no, f.c.line_no))
+
+
+def load_voucher_types(engine: Engine) -> pd.DataFrame:
+    """The voucher types present, in order (``voucher_type``)."""
+    f = facts_wip_voucher_periods
+    return read_frame(engine, sa.select(f.c.voucher_type).distinct().order_by(f.c.voucher_type))
+
+
+def load_voucher_periods(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The months x types of the scope (and ``voucher_types``): vouchers, those without a line in
+    their own month, first and last voucher date."""
+    f = facts_wip_voucher_periods
+    stmt = sa.select(f).where(*q.period_conditions(f.c.period, scope))
+    if voucher_types:
+        stmt = stmt.where(f.c.voucher_type.in_(voucher_types))
+    return read_frame(engine, stmt)
+
+
+def load_vouchers_without_own_lines(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] = ()) -> int:
+    """How many vouchers of the scope's months (and ``voucher_types``) have no line in their own
+    month: when none, every voucher of the scope has a line in it."""
+    f = facts_wip_voucher_periods
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(f.c.n_without_own_lines), 0)).where(*q.period_conditions(f.c.period, scope))
+    if voucher_types:
+        stmt = stmt.where(f.c.voucher_type.in_(voucher_types))
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar() or 0)
