@@ -229,6 +229,121 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
     return out[cols]
 
 
+KEYS = ["work_center_id", "date", "shift"]
+COUNT_COLUMNS = ("total_qty", "good_qty", "scrap_qty", "startup_scrap_qty", "net_run_min", "fully_productive_min", "startup_reject_min",
+                 "production_reject_min", "startup_reject_cost_amount", "production_reject_cost_amount")
+
+
+def compute_shift_minutes(segments: pd.DataFrame) -> pd.DataFrame:
+    """Minutes per work center x date x shift: per state (``running_min`` …) and per stop kind x
+    class (``stop_breakdown_availability_min`` …). ``segments`` are classed segments (classed
+    with the default settings when they are not); one row per shift that has any."""
+    if "loss_class" not in segments:
+        segments = compute_segment_classes(segments)
+    minutes = segments.pivot_table(index=KEYS, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+    minutes = minutes.reindex(columns=list(ALL_STATES), fill_value=0.0)
+    minutes.columns = [f"{c}_min" for c in minutes.columns]
+    stops = segments[segments.loss_kind.notna()]
+    if stops.empty:
+        by_class = pd.DataFrame(columns=list(STOP_COLUMNS), index=minutes.index, dtype=float).fillna(0.0)
+    else:
+        by_class = stops.pivot_table(index=KEYS, columns=["loss_kind", "loss_class"], values="minutes", aggfunc="sum", fill_value=0.0)
+        by_class.columns = [f"stop_{k}_{c}_min" for k, c in by_class.columns]
+        by_class = by_class.reindex(columns=list(STOP_COLUMNS), fill_value=0.0)
+    return minutes.join(by_class, how="left").fillna(0.0).reset_index()
+
+
+def compute_shift_minutes_from_totals(wide: pd.DataFrame, combos: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+    """``compute_shift_minutes`` from minutes already summed per shift and state x reason code.
+
+    ``wide``: one row per work center x date x shift with one column per state x reason code,
+    named in ``combos`` (columns ``column``, ``state``, ``reason_code``). ``classes``: the
+    class of each work center x state x reason code (``compute_segment_classes`` of one row per
+    work center x state x reason code: work_center_id, state, reason_code, loss_kind,
+    loss_class). The minutes are the same sums in another order: equal to float precision.
+    """
+    out = wide[KEYS].reset_index(drop=True)
+    x = wide[list(combos.column)].to_numpy(dtype=float)
+    for state in ALL_STATES:
+        out[f"{state}_min"] = x[:, (combos.state == state).to_numpy()].sum(axis=1)
+    stops = np.zeros((len(out), len(STOP_COLUMNS)))
+    target = {c: i for i, c in enumerate(STOP_COLUMNS)}
+    cls = classes[classes.loss_kind.notna()]
+    cls = cls.assign(code=cls.reason_code.astype(object).where(cls.reason_code.notna(), ""),
+                     target=[target[f"stop_{k}_{c}_min"] for k, c in zip(cls.loss_kind, cls.loss_class)])
+    rows = np.arange(len(out))
+    for k, (state, code) in enumerate(zip(combos.state, combos.reason_code)):
+        # the stop column of this state x reason code on each work center (the class may differ by plant)
+        on = cls[(cls.state == state) & (cls.code == ("" if pd.isna(code) else code))]
+        if on.empty:
+            continue
+        t = out.work_center_id.map(on.drop_duplicates("work_center_id").set_index("work_center_id").target).to_numpy(dtype=float)
+        hit = ~np.isnan(t) & (x[:, k] != 0)
+        np.add.at(stops, (rows[hit], t[hit].astype(int)), x[hit, k])
+    for c, i in target.items():
+        out[c] = stops[:, i]
+    return out
+
+
+def compute_output_allocation(segments: pd.DataFrame, output: pd.DataFrame, keys: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Output counts spread over the day's shifts in proportion to the order's running +
+    reduced-speed minutes in each, summed per ``keys`` (work center x date x shift by default;
+    the work center is the output record's), and the output records that had no running time on
+    their order and day (a data problem), as they were given plus ``date`` and ``total_qty``.
+
+    ``output`` has one row per work order x day with good/scrap qty, the ideal cycle (any
+    routing column), std_unit_cost and first_count_date (the order's first output day over all
+    time: scrap on that day is startup scrap). Counts: the ``COUNT_COLUMNS``.
+    """
+    keys = list(keys or KEYS)
+    output = _with_cycle(output)
+    run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
+    run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
+    run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
+    out = output.assign(date=pd.to_datetime(output.count_date).dt.normalize().astype("datetime64[ns]"))
+    out["total_qty"] = out.good_qty + out.scrap_qty
+    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize() == out.date
+    alloc = out.merge(run_by_shift[["work_order_id", "date", "shift", "share"]], on=["work_order_id", "date"], how="left")
+    orphans = alloc[alloc.share.isna() & (alloc.total_qty > 0)].drop(columns=["share", "shift"])
+    alloc = alloc[alloc.share.notna()].astype({"shift": int})
+    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0)
+    startup_scrap = np.where(alloc.is_startup, alloc.scrap_qty, 0.0)
+    counts = pd.DataFrame({
+        **{k: alloc[k] for k in keys},
+        "total_qty": alloc.total_qty * alloc.share, "good_qty": alloc.good_qty * alloc.share, "scrap_qty": alloc.scrap_qty * alloc.share,
+        "startup_scrap_qty": startup_scrap * alloc.share,
+        "net_run_min": alloc.total_qty * cyc * alloc.share, "fully_productive_min": alloc.good_qty * cyc * alloc.share,
+        "startup_reject_min": startup_scrap * cyc * alloc.share,
+        "production_reject_min": (alloc.scrap_qty - startup_scrap) * cyc * alloc.share,
+        "startup_reject_cost_amount": startup_scrap * alloc.std_unit_cost * alloc.share,
+        "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
+    }).groupby(keys, as_index=False).sum()
+    return counts, orphans
+
+
+def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, window: tuple | None = None) -> pd.DataFrame:
+    """Shift minutes (``compute_shift_minutes``) and allocated counts (``compute_output_allocation``)
+    side by side per work center x date x shift, with calendar minutes and each work center's
+    rate per minute; with ``window`` = (start, end) every work center of ``rates`` gets a row
+    for every shift of every day in [start, end) (see ``compute_oee_facts``)."""
+    facts = minutes.merge(counts, on=KEYS, how="outer").fillna(0.0)
+    if window is not None:
+        start, end = (pd.Timestamp(x) for x in window)
+        days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
+        grid = pd.MultiIndex.from_product([rates.work_center_id.unique(), days, list(SHIFTS)], names=KEYS).to_frame(index=False)
+        facts = grid.merge(facts, on=KEYS, how="outer").fillna(0.0)
+        facts["shift"] = facts["shift"].astype(int)
+    facts["calendar_min"] = SHIFT_SECONDS / 60.0
+    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    return facts.sort_values(KEYS).reset_index(drop=True)
+
+
+def _rate_per_min(rates: pd.DataFrame) -> pd.Series:
+    """Machine + labor + overhead rate per minute, by work center."""
+    r = rates.set_index("work_center_id")
+    return ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
+
+
 def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
                       window: tuple | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Minutes, counts and scrap cost per work center x date x shift, and the counts that had no
@@ -246,55 +361,8 @@ def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.Da
     every day in [start, end), events or not, so that TEEP's calendar is all calendar time;
     without it only shifts with events are rows.
     """
-    keys = ["work_center_id", "date", "shift"]
-    if "loss_class" not in segments:
-        segments = compute_segment_classes(segments)
-    minutes = segments.pivot_table(index=keys, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
-    minutes = minutes.reindex(columns=list(ALL_STATES), fill_value=0.0)
-    minutes.columns = [f"{c}_min" for c in minutes.columns]
-    stops = segments[segments.loss_kind.notna()]
-    if stops.empty:
-        by_class = pd.DataFrame(columns=list(STOP_COLUMNS), index=minutes.index, dtype=float).fillna(0.0)
-    else:
-        by_class = stops.pivot_table(index=keys, columns=["loss_kind", "loss_class"], values="minutes", aggfunc="sum", fill_value=0.0)
-        by_class.columns = [f"stop_{k}_{c}_min" for k, c in by_class.columns]
-        by_class = by_class.reindex(columns=list(STOP_COLUMNS), fill_value=0.0)
-    facts = minutes.join(by_class, how="left").fillna(0.0).reset_index()
-
-    output = _with_cycle(output)
-    run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
-    run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
-    run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
-    out = output.assign(date=pd.to_datetime(output.count_date).dt.normalize().astype("datetime64[ns]"))
-    out["total_qty"] = out.good_qty + out.scrap_qty
-    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize() == out.date
-    alloc = out.merge(run_by_shift[["work_order_id", "date", "shift", "share"]], on=["work_order_id", "date"], how="left")
-    orphans = alloc[alloc.share.isna() & (alloc.total_qty > 0)].drop(columns=["share", "shift"])
-    alloc = alloc[alloc.share.notna()].astype({"shift": int})
-    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0)
-    startup_scrap = np.where(alloc.is_startup, alloc.scrap_qty, 0.0)
-    counts = pd.DataFrame({
-        "work_center_id": alloc.work_center_id, "date": alloc.date, "shift": alloc["shift"],
-        "total_qty": alloc.total_qty * alloc.share, "good_qty": alloc.good_qty * alloc.share, "scrap_qty": alloc.scrap_qty * alloc.share,
-        "startup_scrap_qty": startup_scrap * alloc.share,
-        "net_run_min": alloc.total_qty * cyc * alloc.share, "fully_productive_min": alloc.good_qty * cyc * alloc.share,
-        "startup_reject_min": startup_scrap * cyc * alloc.share,
-        "production_reject_min": (alloc.scrap_qty - startup_scrap) * cyc * alloc.share,
-        "startup_reject_cost_amount": startup_scrap * alloc.std_unit_cost * alloc.share,
-        "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
-    }).groupby(keys, as_index=False).sum()
-    facts = facts.merge(counts, on=keys, how="outer").fillna(0.0)
-    if window is not None:
-        start, end = (pd.Timestamp(x) for x in window)
-        days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
-        grid = pd.MultiIndex.from_product([rates.work_center_id.unique(), days, list(SHIFTS)], names=keys).to_frame(index=False)
-        facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
-        facts["shift"] = facts["shift"].astype(int)
-    facts["calendar_min"] = SHIFT_SECONDS / 60.0
-    r = rates.set_index("work_center_id")
-    per_min = (r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0
-    facts["rate_per_min"] = facts.work_center_id.map(per_min).astype(float)
-    return facts.sort_values(keys).reset_index(drop=True), orphans
+    counts, orphans = compute_output_allocation(segments, output)
+    return compute_calendar_facts(compute_shift_minutes(segments), counts, rates, window), orphans
 
 
 def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str, pd.Series]]:
@@ -467,15 +535,37 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     return out
 
 
+def compute_work_order_minutes(segments: pd.DataFrame) -> pd.DataFrame:
+    """Minutes per work order x work center and state (one column per state, ``running`` …) of
+    the segments that name a work order."""
+    seg = segments[segments.work_order_id.notna()]
+    mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+    return mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
+
+
+def compute_output_sums(output: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Output records summed per ``by``: good, scrap and total qty, net run minutes (total x
+    ideal cycle, none where the routing gives none), fully productive minutes, ideal minutes of
+    the good units (``ideal_good_min``, the same but left out where the cycle is unknown),
+    scrap at standard unit cost and the margin of the good units at list price less standard
+    material (``margin_amount``). Unrounded: a sum of these sums is the sum of the records."""
+    o = _with_cycle(output)
+    cyc = o.ideal_cycle_min.astype(float)
+    total = o.good_qty + o.scrap_qty
+    frame = pd.DataFrame({
+        **{k: o[k] for k in by},
+        "good_qty": o.good_qty.astype(float), "scrap_qty": o.scrap_qty.astype(float), "total_qty": total.astype(float),
+        "net_run_min": total * cyc.fillna(0.0), "fully_productive_min": o.good_qty * cyc.fillna(0.0), "ideal_good_min": o.good_qty * cyc,
+        "scrap_cost_amount": (o.scrap_qty * o.std_unit_cost).astype(float),
+        "margin_amount": ((o.list_price - o.std_material_cost) * o.good_qty).astype(float),
+    })
+    return frame.groupby(by, as_index=False, dropna=False).sum(min_count=0)
+
+
 def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """Loss cost carried by each work order, for product cost: its breakdown, setup and minor-stop
     minutes and its speed loss (run − small stops − net run) at the work center's rate, plus its
     scrap at standard unit cost. One row per work order with product_id."""
-    r = rates.set_index("work_center_id")
-    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = segments[segments.work_order_id.notna()]
-    mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
-    mins = mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
     output = _with_cycle(output)
     out = output.assign(net=(output.good_qty + output.scrap_qty) * output.ideal_cycle_min.fillna(0.0),
                         scrap_cost=output.scrap_qty * output.std_unit_cost)
@@ -483,8 +573,15 @@ def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, r
         product_id=("product_id", "first"), good_qty=("good_qty", "sum"), scrap_qty=("scrap_qty", "sum"),
         net_run_min=("net", "sum"), scrap_cost_amount=("scrap_cost", "sum"),
     )
-    m = mins.merge(per_wo, on="work_order_id", how="inner")
-    rate = m.work_center_id.map(per_min).astype(float)  # an empty str column maps to str
+    return compute_work_order_loss_from(compute_work_order_minutes(segments), per_wo, rates)
+
+
+def compute_work_order_loss_from(minutes: pd.DataFrame, per_order: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """``compute_work_order_loss_cost`` from its two sums: ``minutes`` per work order x work
+    center and state (``compute_work_order_minutes``) and ``per_order`` output per work order
+    (product_id, good_qty, scrap_qty, net_run_min, scrap_cost_amount)."""
+    m = minutes.merge(per_order, on="work_order_id", how="inner")
+    rate = m.work_center_id.map(_rate_per_min(rates)).astype(float)  # an empty str column maps to str
     speed = (m.running + m.reduced_speed - m.net_run_min).clip(lower=0)
     m["time_loss_cost_amount"] = (m.breakdown + m.setup + m.minor_stop + speed) * rate
     m["loss_cost_amount"] = (m.time_loss_cost_amount + m.scrap_cost_amount).round(2)
@@ -492,6 +589,16 @@ def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, r
     m["scrap_cost_amount"] = m.scrap_cost_amount.round(2)
     return m[["work_order_id", "work_center_id", "product_id", "good_qty", "scrap_qty", "time_loss_cost_amount", "scrap_cost_amount",
               "loss_cost_amount"]]
+
+
+def compute_conversion_cost(segments: pd.DataFrame, rates: pd.DataFrame, key: str) -> pd.Series:
+    """Planned production minutes (run time and the stops classed availability or performance)
+    at the work center's rate, summed per ``key`` (classed ``segments``, or rows of them summed;
+    rows without ``key`` are left out)."""
+    in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
+    seg = segments[segments[key].notna() & in_ppt]
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(_rate_per_min(rates)).astype(float))
+    return seg.groupby(key).cost.sum()
 
 
 def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame, settings: OeeSettings,
@@ -504,20 +611,28 @@ def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rate
     """
     if months <= 0:
         raise ValueError(f"months must be > 0, got {months}")
-    r = rates.set_index("work_center_id")
-    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
     if "loss_class" not in segments:
         segments = compute_segment_classes(segments, settings)
-    in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
-    seg = segments[segments.work_order_id.notna() & in_ppt]
+    wo_cost = compute_conversion_cost(segments, rates, "work_order_id")
     output = _with_cycle(output)
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min).astype(float))
-    wo_cost = seg.groupby("work_order_id").cost.sum()
-    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min).astype(float)
-                      * output.good_qty)
-    per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
+    o = output.assign(ideal_good_min=output.ideal_cycle_min.astype(float) * output.good_qty)
     wo_product = o.groupby("work_order_id").product_id.first()
-    per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
+    by_product = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
+    sums = o[["product_id", "work_center_id", "family", "good_qty", "ideal_good_min"]]
+    return compute_improvement_from(sums, by_product, rates, settings, months)
+
+
+def compute_improvement_from(output: pd.DataFrame, conversion_cost: pd.Series, rates: pd.DataFrame, settings: OeeSettings,
+                             months: float) -> pd.DataFrame:
+    """``compute_improvement_value`` from sums: ``output`` rows (product_id, work_center_id,
+    family, good_qty, ideal_good_min = good units x ideal cycle, per output record or summed
+    per product x work center) and the ``conversion_cost`` per product
+    (``compute_conversion_cost`` of its orders' minutes)."""
+    if months <= 0:
+        raise ValueError(f"months must be > 0, got {months}")
+    o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * output.work_center_id.map(_rate_per_min(rates)).astype(float))
+    per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
+    per_product["conversion_cost_amount"] = conversion_cost
     per_product = per_product[per_product.good_qty > 0].copy()
     per_product["actual_conversion_unit_cost"] = per_product.conversion_cost_amount / per_product.good_qty
     per_product["target_conversion_unit_cost"] = per_product.ideal_cost / per_product.good_qty / settings.target_oee
@@ -534,16 +649,19 @@ def compute_bottleneck_margin(facts_by_wc: pd.DataFrame, output: pd.DataFrame, w
     unit margin = output-weighted (list price − standard material cost). Non-bottlenecks are
     left out: their lost time costs its rate, not sales.
     """
+    return compute_bottleneck_margin_from(facts_by_wc, compute_output_sums(output, ["work_center_id"]), work_centers)
+
+
+def compute_bottleneck_margin_from(facts_by_wc: pd.DataFrame, sums: pd.DataFrame, work_centers: pd.DataFrame) -> pd.DataFrame:
+    """``compute_bottleneck_margin`` from output sums per work center (``compute_output_sums``:
+    net_run_min, total_qty, margin_amount, good_qty)."""
     bn = work_centers.loc[work_centers.is_bottleneck.astype(int) == 1, "work_center_id"]
-    output = _with_cycle(output)
-    o = output[output.work_center_id.isin(bn)].assign(total_qty=lambda d: d.good_qty + d.scrap_qty)
+    o = sums[sums.work_center_id.isin(bn)]
     if o.empty:
         return pd.DataFrame(columns=["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"])
-    w = o.groupby("work_center_id").apply(
-        lambda d: pd.Series({
-            "avg_cycle_min": float((d.ideal_cycle_min * d.total_qty).sum() / d.total_qty.sum()),
-            "unit_margin_amount": float(((d.list_price - d.std_material_cost) * d.good_qty).sum() / max(d.good_qty.sum(), 1e-9)),
-        }), include_groups=False).reset_index()
+    w = pd.DataFrame({"work_center_id": o.work_center_id,
+                      "avg_cycle_min": o.net_run_min.astype(float) / o.total_qty.astype(float),
+                      "unit_margin_amount": o.margin_amount.astype(float) / np.maximum(o.good_qty.astype(float), 1e-9)})
     f = facts_by_wc[["work_center_id", "ppt_min", "fully_productive_min"]].merge(w, on="work_center_id")
     f["lost_units_qty"] = ((f.ppt_min - f.fully_productive_min) / f.avg_cycle_min).round(0)
     f["lost_margin_amount"] = (f.lost_units_qty * f.unit_margin_amount).round(2)
@@ -551,38 +669,96 @@ def compute_bottleneck_margin(facts_by_wc: pd.DataFrame, output: pd.DataFrame, w
     return f[["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"]]
 
 
+PROBLEM_COLUMNS = ["problem", "work_center_id", "date", "detail"]
+OUTSIDE_CALENDAR_LIMIT = 500
+
+
+def compute_shift_problems(facts: pd.DataFrame) -> pd.DataFrame:
+    """Findings per work center x day from the shift facts: performance above 100 % (ideal
+    minutes of the output more than half a minute above running + reduced speed) and time not
+    covered by any event inside the shifts that have events (more than a minute); a shift with
+    no event at all is calendar time with nothing recorded (TEEP's base), not a gap."""
+    day = facts.groupby(["work_center_id", "date"], as_index=False)[["running_min", "reduced_speed_min", "net_run_min"]].sum()
+    run = day.running_min + day.reduced_speed_min
+    over = day[day.net_run_min > run + 0.5]
+    over_detail = [f"{a:.1f} ideal min > {b:.1f} run min" for a, b in zip(over.net_run_min, run[over.index])]
+    covered = facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
+    shifts = facts.assign(covered=covered)[covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
+    gap = shifts.calendar_min - shifts.covered
+    gaps = shifts[gap > 1.0]
+    return pd.concat([
+        pd.DataFrame({"problem": "performance_over_100", "work_center_id": over.work_center_id, "date": over.date, "detail": over_detail}),
+        pd.DataFrame({"problem": "time_not_covered", "work_center_id": gaps.work_center_id, "date": gaps.date,
+                      "detail": [f"{g:.1f} min without any event" for g in gap[gaps.index]]}),
+    ], ignore_index=True)
+
+
+def compute_overlapping_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events that start before the previous event on their work center (by start) ends: one
+    finding per event, dated by its start, with ``start_at``."""
+    ev = events.sort_values(["work_center_id", "start_at", "event_id"], kind="mergesort")
+    prev_end = pd.to_datetime(ev.groupby("work_center_id").end_at.shift(1))
+    ov = ev[pd.to_datetime(ev.start_at) < prev_end]
+    return pd.DataFrame({"problem": "overlapping_events", "work_center_id": ov.work_center_id,
+                         "date": pd.to_datetime(ov.start_at).dt.normalize().astype("datetime64[ns]"),
+                         "detail": ov.event_id.astype(str) + " starts before the previous event ends",
+                         "start_at": pd.to_datetime(ov.start_at)}).reset_index(drop=True)
+
+
+def compute_events_outside_calendar(segments: pd.DataFrame, calendar: pd.DataFrame, limit: int | None = OUTSIDE_CALENDAR_LIMIT) -> pd.DataFrame:
+    """Event x day on a day without a calendar row for its work center, in the segments' order
+    (work center, then time), the first ``limit`` of them; none when ``calendar`` is empty (no
+    calendar to check against)."""
+    cols = PROBLEM_COLUMNS
+    if calendar.empty or segments.empty:
+        return pd.DataFrame(columns=cols)
+    known = pd.DataFrame({"work_center_id": calendar.work_center_id.astype(object),
+                          "date": pd.to_datetime(calendar.calendar_date).dt.normalize().astype("datetime64[ns]"), "known": True})
+    known = known.drop_duplicates(["work_center_id", "date"])
+    seen = segments.drop_duplicates(["event_id", "date"])
+    seen = seen.assign(work_center_id=seen.work_center_id.astype(object), date=pd.to_datetime(seen.date).astype("datetime64[ns]"))
+    seen = seen.merge(known, on=["work_center_id", "date"], how="left")
+    outside = seen[seen.known.isna()]
+    if limit is not None:
+        outside = outside.head(limit)
+    return pd.DataFrame({"problem": "event_outside_calendar", "work_center_id": outside.work_center_id, "date": outside.date,
+                         "detail": outside.event_id.astype(str) + " on a day with no calendar entry"}).reset_index(drop=True)
+
+
+def compute_orphan_problems(orphans: pd.DataFrame) -> pd.DataFrame:
+    """Output records with no running time on their order and day (``compute_output_allocation``)."""
+    if orphans.empty:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    qty = (orphans.good_qty + orphans.scrap_qty).astype(float)
+    return pd.DataFrame({"problem": "output_without_running_time", "work_center_id": orphans.work_center_id,
+                         "date": pd.to_datetime(orphans.date).astype("datetime64[ns]"),
+                         "detail": [f"{w}: {q:.0f} units" for w, q in zip(orphans.work_order_id, qty)]}).reset_index(drop=True)
+
+
+def compute_problem_table(facts: pd.DataFrame, findings: list[pd.DataFrame]) -> pd.DataFrame:
+    """The data problems: those found in the shift facts (``compute_shift_problems``) and the
+    ``findings`` given (frames with problem, work_center_id, date, detail), in one table sorted
+    by problem, work center, date and detail."""
+    parts = [compute_shift_problems(facts)] + [f[PROBLEM_COLUMNS] for f in findings if not f.empty]
+    parts = [p.astype({"work_center_id": object, "detail": object}) for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["date"] = pd.to_datetime(out.date).astype("datetime64[ns]")
+    return out.sort_values(PROBLEM_COLUMNS, kind="mergesort").reset_index(drop=True)
+
+
 def compute_data_problems(events: pd.DataFrame, segments: pd.DataFrame, facts: pd.DataFrame, orphans: pd.DataFrame,
                           calendar: pd.DataFrame) -> pd.DataFrame:
     """What in the data makes OEE unreliable, one row per finding (shown, never hidden):
-    performance above 100 %, overlapping events, events on days outside the calendar, output
-    with no running time on its order and day, time not covered by any event."""
-    rows = []
-    day = facts.groupby(["work_center_id", "date"], as_index=False)[["running_min", "reduced_speed_min", "net_run_min", "calendar_min"]
-                                                                  + [f"{s}_min" for s in ALL_STATES if s not in ("running", "reduced_speed")]].sum()
-    over = day[day.net_run_min > day.running_min + day.reduced_speed_min + 0.5]
-    for r in over.itertuples():
-        rows.append(("performance_over_100", r.work_center_id, r.date, f"{r.net_run_min:.1f} ideal min > {r.running_min + r.reduced_speed_min:.1f} run min"))
-    # gaps inside the shifts that have events; a shift with no event at all is calendar time with
-    # nothing recorded (TEEP's base), not a gap
-    shifts = facts.assign(covered=facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1))
-    shifts = shifts[shifts.covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
-    gaps = shifts[(shifts.calendar_min - shifts.covered) > 1.0]
-    for r in gaps.itertuples():
-        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - r.covered:.1f} min without any event"))
+    performance above 100 %, overlapping events, events on days outside the calendar (the first
+    500), output with no running time on its order and day, time not covered by any event.
+
+    ``segments`` are already cut to the scope's window, so only days inside it are checked
+    against the calendar."""
+    findings = []
     if not events.empty:
-        ev = events.sort_values(["work_center_id", "start_at"])
-        prev_end = ev.groupby("work_center_id").end_at.shift(1)
-        ov = ev[pd.to_datetime(ev.start_at) < pd.to_datetime(prev_end)]
-        for r in ov.itertuples():
-            rows.append(("overlapping_events", r.work_center_id, pd.Timestamp(r.start_at).normalize(), f"{r.event_id} starts before the previous event ends"))
-    if not calendar.empty and not segments.empty:
-        # segments are already cut to the window, so only days inside it are checked
-        known = set(zip(calendar.work_center_id, pd.to_datetime(calendar.calendar_date).dt.normalize()))
-        seen = segments.drop_duplicates(["event_id", "date"])
-        outside = [(w, d, i) for w, d, i in zip(seen.work_center_id, seen.date, seen.event_id) if (w, pd.Timestamp(d)) not in known]
-        for w, d, i in outside[:500]:
-            rows.append(("event_outside_calendar", w, d, f"{i} on a day with no calendar entry"))
-    for r in orphans.itertuples():
-        rows.append(("output_without_running_time", r.work_center_id, r.date, f"{r.work_order_id}: {r.good_qty + r.scrap_qty:.0f} units"))
-    out = pd.DataFrame(rows, columns=["problem", "work_center_id", "date", "detail"])
-    return out.sort_values(["problem", "work_center_id", "date"]).reset_index(drop=True)
+        findings.append(compute_overlapping_events(events))
+    findings.append(compute_events_outside_calendar(segments, calendar))
+    findings.append(compute_orphan_problems(orphans))
+    return compute_problem_table(facts, findings)
