@@ -133,6 +133,20 @@ def default_loss_class(kind: str, settings: OeeSettings = OeeSettings()) -> str:
     raise ValueError(f"kind must be one of {', '.join(STOP_KINDS)}, got {kind!r}")
 
 
+def round_money(values):
+    """Money to cents, half away from zero, after dropping float noise below a millionth: a sum
+    of minutes x rate per minute often lands on an exact half cent (a rate / 60 x whole
+    minutes), where the order of a float sum would otherwise decide the cent.
+
+    >>> round_money(pd.Series([0.125, 2.675, -0.125, 156.66666])).tolist()
+    [0.13, 2.68, -0.13, 156.67]
+    """
+    x = np.asarray(values, dtype=float)
+    micro = np.round(x * 1e6)
+    cents = np.sign(micro) * np.floor((np.abs(micro) + 5000.0) / 10000.0) / 100.0
+    return pd.Series(cents, index=values.index, name=values.name) if isinstance(values, pd.Series) else cents
+
+
 def compute_ideal_cycle_min(frame: pd.DataFrame) -> pd.Series:
     """Ideal minutes per unit from whichever routing column is given, in float64: minutes as
     they are, seconds / 60, 1 / units per minute, 60 / units per hour (NaN when none is).
@@ -264,25 +278,24 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, combos: pd.DataFrame, 
     """
     out = wide[KEYS].reset_index(drop=True)
     x = wide[list(combos.column)].to_numpy(dtype=float)
-    for state in ALL_STATES:
-        out[f"{state}_min"] = x[:, (combos.state == state).to_numpy()].sum(axis=1)
+    out = pd.concat([out, pd.DataFrame({f"{state}_min": x[:, (combos.state == state).to_numpy()].sum(axis=1) for state in ALL_STATES},
+                                       index=out.index)], axis=1)
     stops = np.zeros((len(out), len(STOP_COLUMNS)))
     target = {c: i for i, c in enumerate(STOP_COLUMNS)}
     cls = classes[classes.loss_kind.notna()]
     cls = cls.assign(code=cls.reason_code.astype(object).where(cls.reason_code.notna(), ""),
                      target=[target[f"stop_{k}_{c}_min"] for k, c in zip(cls.loss_kind, cls.loss_class)])
+    codes, centers = pd.factorize(out.work_center_id)
     rows = np.arange(len(out))
     for k, (state, code) in enumerate(zip(combos.state, combos.reason_code)):
         # the stop column of this state x reason code on each work center (the class may differ by plant)
-        on = cls[(cls.state == state) & (cls.code == ("" if pd.isna(code) else code))]
-        if on.empty:
+        on = cls[(cls.state == state) & (cls.code == ("" if pd.isna(code) else code))].drop_duplicates("work_center_id")
+        if on.empty or len(out) == 0:
             continue
-        t = out.work_center_id.map(on.drop_duplicates("work_center_id").set_index("work_center_id").target).to_numpy(dtype=float)
+        t = pd.Series(on.target.to_numpy(dtype=float), index=on.work_center_id.astype(object)).reindex(centers.astype(object)).to_numpy()[codes]
         hit = ~np.isnan(t) & (x[:, k] != 0)
         np.add.at(stops, (rows[hit], t[hit].astype(int)), x[hit, k])
-    for c, i in target.items():
-        out[c] = stops[:, i]
-    return out
+    return pd.concat([out, pd.DataFrame(stops, columns=list(STOP_COLUMNS), index=out.index)], axis=1)
 
 
 def compute_output_allocation(segments: pd.DataFrame, output: pd.DataFrame, keys: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -379,76 +392,92 @@ def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str,
     return out
 
 
-def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
-    """OEE, the six big losses (minutes and money), schedule losses and capacity at the target,
-    aggregated over ``by`` (e.g. ["work_center_id"], ["date"], [] for one total). Sums first,
-    then ratios."""
-    f = facts.copy()
+ROW_SUM_COLUMNS = (
+    "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
+    "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
+    "planned_stops_excluded_min", "planned_maintenance_excluded_min", "changeover_excluded_min", "other_excluded_min",
+    "reduced_speed_loss_min", "breakdown_cost_amount", "setup_cost_amount", "planned_maintenance_cost_amount",
+    "planned_stops_cost_amount", "no_orders_cost_amount", "small_stops_cost_amount", "reduced_speed_cost_amount")
+
+
+def compute_oee_rows(facts: pd.DataFrame, settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``facts`` (``compute_oee_facts``) with each row's loss minutes and money under the
+    settings (``ROW_SUM_COLUMNS``): what ``compute_oee_from_rows`` sums, derived once for every
+    grouping of one report."""
+    f = facts
     stop = _stop_minutes(f, settings)
     avail = {k: stop[k]["availability"] for k in STOP_KINDS}
     perf = {k: stop[k]["performance"] for k in STOP_KINDS}
     sched = {k: stop[k]["schedule"] for k in STOP_KINDS}
-    f["availability_loss_min"] = sum(avail.values())
-    f["excluded_min"] = sum(sched.values())
-    f["small_stops_min"] = sum(perf.values())
-    f["run_min"] = f.running_min + f.reduced_speed_min + f.small_stops_min
-    f["ppt_min"] = f.run_min + f.availability_loss_min
+    d = {}
+    d["availability_loss_min"] = sum(avail.values())
+    d["excluded_min"] = sum(sched.values())
+    d["small_stops_min"] = sum(perf.values())
+    d["run_min"] = f.running_min + f.reduced_speed_min + d["small_stops_min"]
+    d["ppt_min"] = d["run_min"] + d["availability_loss_min"]
     # unplanned stops: breakdowns, and any other stop a custom mapping counts as availability
-    f["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
-    f["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
-    f["planned_maintenance_loss_min"] = avail["planned_maintenance"]
-    f["planned_stops_loss_min"] = avail["planned_stop"]
-    f["no_orders_loss_min"] = avail["no_orders"]
-    f["no_orders_excluded_min"] = sched["no_orders"]
-    f["planned_stops_excluded_min"] = sched["planned_stop"]
-    f["planned_maintenance_excluded_min"] = sched["planned_maintenance"]
-    f["changeover_excluded_min"] = sched["changeover"]
-    f["other_excluded_min"] = f.excluded_min - f.no_orders_excluded_min - f.planned_stops_excluded_min \
-        - f.planned_maintenance_excluded_min - f.changeover_excluded_min
+    d["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
+    d["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
+    d["planned_maintenance_loss_min"] = avail["planned_maintenance"]
+    d["planned_stops_loss_min"] = avail["planned_stop"]
+    d["no_orders_loss_min"] = avail["no_orders"]
+    d["no_orders_excluded_min"] = sched["no_orders"]
+    d["planned_stops_excluded_min"] = sched["planned_stop"]
+    d["planned_maintenance_excluded_min"] = sched["planned_maintenance"]
+    d["changeover_excluded_min"] = sched["changeover"]
+    d["other_excluded_min"] = d["excluded_min"] - d["no_orders_excluded_min"] - d["planned_stops_excluded_min"] \
+        - d["planned_maintenance_excluded_min"] - d["changeover_excluded_min"]
+    d["reduced_speed_loss_min"] = f.running_min + f.reduced_speed_min - f.net_run_min
     # money of time losses uses each row's own work-center rate, then sums
-    f["breakdown_cost_amount"] = f.breakdown_loss_min * f.rate_per_min
-    f["setup_cost_amount"] = f.setup_loss_min * f.rate_per_min
-    f["planned_maintenance_cost_amount"] = f.planned_maintenance_loss_min * f.rate_per_min
-    f["planned_stops_cost_amount"] = f.planned_stops_loss_min * f.rate_per_min
-    f["no_orders_cost_amount"] = f.no_orders_loss_min * f.rate_per_min
-    f["small_stops_cost_amount"] = f.small_stops_min * f.rate_per_min
-    f["reduced_speed_loss_min"] = f.running_min + f.reduced_speed_min - f.net_run_min
-    f["reduced_speed_cost_amount"] = f.reduced_speed_loss_min * f.rate_per_min
-    sums = [c for c in SUM_COLUMNS if c in f] + [
-        "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
-        "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
-        "planned_stops_excluded_min", "planned_maintenance_excluded_min", "changeover_excluded_min", "other_excluded_min",
-        "reduced_speed_loss_min", "breakdown_cost_amount", "setup_cost_amount", "planned_maintenance_cost_amount",
-        "planned_stops_cost_amount", "no_orders_cost_amount", "small_stops_cost_amount", "reduced_speed_cost_amount"]
-    g = f.groupby(by, as_index=False)[sums].sum() if by else f[sums].sum().to_frame().T
-    g = g.copy()
+    for cost, minutes in (("breakdown", "breakdown_loss_min"), ("setup", "setup_loss_min"),
+                          ("planned_maintenance", "planned_maintenance_loss_min"), ("planned_stops", "planned_stops_loss_min"),
+                          ("no_orders", "no_orders_loss_min"), ("small_stops", "small_stops_min"), ("reduced_speed", "reduced_speed_loss_min")):
+        d[f"{cost}_cost_amount"] = d[minutes] * f.rate_per_min
+    index = f.index
+    added = pd.DataFrame({c: np.broadcast_to(np.asarray(d[c], dtype=float), len(index)) for c in ROW_SUM_COLUMNS}, index=index)
+    return pd.concat([f.drop(columns=[c for c in ROW_SUM_COLUMNS if c in f]), added], axis=1)
+
+
+def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """OEE, the six big losses (minutes and money), schedule losses and capacity at the target,
+    aggregated over ``by`` (e.g. ["work_center_id"], ["date"], [] for one total). Sums first,
+    then ratios."""
+    return compute_oee_from_rows(compute_oee_rows(facts, settings), by, settings)
+
+
+def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``compute_oee`` of rows from ``compute_oee_rows`` (derived with the same settings)."""
+    sums = [c for c in SUM_COLUMNS if c in rows] + list(ROW_SUM_COLUMNS)
+    g = rows.groupby(by, as_index=False)[sums].sum() if by else rows[sums].sum().to_frame().T.astype(float)
 
     def ratio(num, den):
         num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
-    g["unrecorded_min"] = g.calendar_min - g.ppt_min - g.excluded_min
-    g["availability_pct"] = ratio(g.run_min, g.ppt_min)
-    g["performance_pct"] = ratio(g.net_run_min, g.run_min)
-    g["quality_pct"] = ratio(g.fully_productive_min, g.net_run_min)
-    g["quality_count_pct"] = ratio(g.good_qty, g.total_qty)
-    g["oee_pct"] = ratio(g.fully_productive_min, g.ppt_min)
-    g["teep_pct"] = ratio(g.fully_productive_min, g.calendar_min)
-    g["utilisation_pct"] = ratio(g.ppt_min, g.calendar_min)
-    g["reduced_speed_min_loss"] = g.reduced_speed_loss_min
+    d = {}
+    d["unrecorded_min"] = g.calendar_min - g.ppt_min - g.excluded_min
+    d["availability_pct"] = ratio(g.run_min, g.ppt_min)
+    d["performance_pct"] = ratio(g.net_run_min, g.run_min)
+    d["quality_pct"] = ratio(g.fully_productive_min, g.net_run_min)
+    d["quality_count_pct"] = ratio(g.good_qty, g.total_qty)
+    d["oee_pct"] = ratio(g.fully_productive_min, g.ppt_min)
+    d["teep_pct"] = ratio(g.fully_productive_min, g.calendar_min)
+    d["utilisation_pct"] = ratio(g.ppt_min, g.calendar_min)
+    d["reduced_speed_min_loss"] = g.reduced_speed_loss_min
     # capacity: c = ideal minutes per unit made (the output-weighted ideal cycle)
-    g["avg_ideal_cycle_min"] = ratio(g.net_run_min, g.total_qty)
-    g["ideal_units_qty"] = ratio(g.run_min, g.avg_ideal_cycle_min)
-    g["planned_cycles_qty"] = ratio(g.ppt_min, g.avg_ideal_cycle_min)
+    d["avg_ideal_cycle_min"] = ratio(g.net_run_min, g.total_qty)
+    d["ideal_units_qty"] = ratio(g.run_min, d["avg_ideal_cycle_min"])
+    d["planned_cycles_qty"] = ratio(g.ppt_min, d["avg_ideal_cycle_min"])
     target = settings.target_oee
-    g["target_oee_pct"] = target
-    g["capacity_gain_units_qty"] = np.clip(g.good_qty * (ratio(target, g.oee_pct) - 1.0), 0.0, None)
-    g["capacity_gain_hours_h"] = np.clip(g.ppt_min * (1.0 - g.oee_pct / target), 0.0, None) / 60.0
-    g["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.planned_maintenance_cost_amount
+    d["target_oee_pct"] = target
+    d["capacity_gain_units_qty"] = np.clip(g.good_qty * (ratio(target, d["oee_pct"]) - 1.0), 0.0, None)
+    d["capacity_gain_hours_h"] = np.clip(g.ppt_min * (1.0 - d["oee_pct"] / target), 0.0, None) / 60.0
+    d["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.planned_maintenance_cost_amount
                              + g.planned_stops_cost_amount + g.no_orders_cost_amount + g.small_stops_cost_amount
                              + g.reduced_speed_cost_amount + g.startup_reject_cost_amount + g.production_reject_cost_amount)
+    g = pd.concat([g, pd.DataFrame({c: np.broadcast_to(np.asarray(v, dtype=float), len(g)) for c, v in d.items()}, index=g.index)], axis=1)
     money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).round(2)
+    g[money] = g[money].astype(float).apply(round_money)
     return g
 
 
@@ -531,7 +560,7 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     out = out[out.loss_cost_amount.abs() > 0.005].sort_values("loss_cost_amount", ascending=False).reset_index(drop=True)
     total = out.loss_cost_amount.sum()
     out["cumulative_pct"] = out.loss_cost_amount.cumsum() / total if total else np.nan
-    out["loss_cost_amount"] = out.loss_cost_amount.round(2)
+    out["loss_cost_amount"] = round_money(out.loss_cost_amount)
     return out
 
 
@@ -580,13 +609,13 @@ def compute_work_order_loss_from(minutes: pd.DataFrame, per_order: pd.DataFrame,
     """``compute_work_order_loss_cost`` from its two sums: ``minutes`` per work order x work
     center and state (``compute_work_order_minutes``) and ``per_order`` output per work order
     (product_id, good_qty, scrap_qty, net_run_min, scrap_cost_amount)."""
-    m = minutes.merge(per_order, on="work_order_id", how="inner")
+    m = minutes.sort_values(["work_order_id", "work_center_id"]).merge(per_order, on="work_order_id", how="inner")
     rate = m.work_center_id.map(_rate_per_min(rates)).astype(float)  # an empty str column maps to str
     speed = (m.running + m.reduced_speed - m.net_run_min).clip(lower=0)
     m["time_loss_cost_amount"] = (m.breakdown + m.setup + m.minor_stop + speed) * rate
-    m["loss_cost_amount"] = (m.time_loss_cost_amount + m.scrap_cost_amount).round(2)
-    m["time_loss_cost_amount"] = m.time_loss_cost_amount.round(2)
-    m["scrap_cost_amount"] = m.scrap_cost_amount.round(2)
+    m["loss_cost_amount"] = round_money(m.time_loss_cost_amount + m.scrap_cost_amount)
+    m["time_loss_cost_amount"] = round_money(m.time_loss_cost_amount)
+    m["scrap_cost_amount"] = round_money(m.scrap_cost_amount)
     return m[["work_order_id", "work_center_id", "product_id", "good_qty", "scrap_qty", "time_loss_cost_amount", "scrap_cost_amount",
               "loss_cost_amount"]]
 
@@ -637,8 +666,8 @@ def compute_improvement_from(output: pd.DataFrame, conversion_cost: pd.Series, r
     per_product["actual_conversion_unit_cost"] = per_product.conversion_cost_amount / per_product.good_qty
     per_product["target_conversion_unit_cost"] = per_product.ideal_cost / per_product.good_qty / settings.target_oee
     gap = (per_product.actual_conversion_unit_cost - per_product.target_conversion_unit_cost).clip(lower=0)
-    per_product["value_per_year_amount"] = (gap * per_product.good_qty * 12.0 / months).round(2)
-    per_product["conversion_cost_amount"] = per_product.conversion_cost_amount.round(2)
+    per_product["value_per_year_amount"] = round_money(gap * per_product.good_qty * 12.0 / months)
+    per_product["conversion_cost_amount"] = round_money(per_product.conversion_cost_amount)
     return per_product.drop(columns="ideal_cost").reset_index().sort_values("value_per_year_amount", ascending=False).reset_index(drop=True)
 
 
@@ -664,8 +693,8 @@ def compute_bottleneck_margin_from(facts_by_wc: pd.DataFrame, sums: pd.DataFrame
                       "unit_margin_amount": o.margin_amount.astype(float) / np.maximum(o.good_qty.astype(float), 1e-9)})
     f = facts_by_wc[["work_center_id", "ppt_min", "fully_productive_min"]].merge(w, on="work_center_id")
     f["lost_units_qty"] = ((f.ppt_min - f.fully_productive_min) / f.avg_cycle_min).round(0)
-    f["lost_margin_amount"] = (f.lost_units_qty * f.unit_margin_amount).round(2)
-    f["unit_margin_amount"] = f.unit_margin_amount.round(2)
+    f["lost_margin_amount"] = round_money(f.lost_units_qty * f.unit_margin_amount)
+    f["unit_margin_amount"] = round_money(f.unit_margin_amount)
     return f[["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"]]
 
 
@@ -694,35 +723,49 @@ def compute_shift_problems(facts: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_overlapping_events(events: pd.DataFrame) -> pd.DataFrame:
-    """Events that start before the previous event on their work center (by start) ends: one
-    finding per event, dated by its start, with ``start_at``."""
-    ev = events.sort_values(["work_center_id", "start_at", "event_id"], kind="mergesort")
-    prev_end = pd.to_datetime(ev.groupby("work_center_id").end_at.shift(1))
-    ov = ev[pd.to_datetime(ev.start_at) < prev_end]
-    return pd.DataFrame({"problem": "overlapping_events", "work_center_id": ov.work_center_id,
-                         "date": pd.to_datetime(ov.start_at).dt.normalize().astype("datetime64[ns]"),
-                         "detail": ov.event_id.astype(str) + " starts before the previous event ends",
-                         "start_at": pd.to_datetime(ov.start_at)}).reset_index(drop=True)
+    """Events that start before the previous event on their work center (by start; ties keep the
+    given order, the loader's start then event id) ends: one finding per event, dated by its
+    start, with ``start_at``."""
+    codes, _ = pd.factorize(events.work_center_id)
+    start = pd.to_datetime(events.start_at).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    end = pd.to_datetime(events.end_at).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = np.lexsort((start, codes))  # stable
+    w, s_, e_ = codes[order], start[order], end[order]
+    flag = np.zeros(len(order), dtype=bool)
+    flag[1:] = (w[1:] == w[:-1]) & (s_[1:] < e_[:-1])
+    ov = events.iloc[order[flag]]
+    at = pd.to_datetime(ov.start_at).astype("datetime64[ns]")
+    return pd.DataFrame({"problem": "overlapping_events", "work_center_id": ov.work_center_id.to_numpy(),
+                         "date": at.dt.normalize().to_numpy(),
+                         "detail": (ov.event_id.astype(str) + " starts before the previous event ends").to_numpy(),
+                         "start_at": at.to_numpy()})
 
 
 def compute_events_outside_calendar(segments: pd.DataFrame, calendar: pd.DataFrame, limit: int | None = OUTSIDE_CALENDAR_LIMIT) -> pd.DataFrame:
     """Event x day on a day without a calendar row for its work center, in the segments' order
-    (work center, then time), the first ``limit`` of them; none when ``calendar`` is empty (no
-    calendar to check against)."""
-    cols = PROBLEM_COLUMNS
-    if calendar.empty or segments.empty:
+    (work center, then time), the first ``limit`` of them (all when None), with ``event_id``."""
+    cols = PROBLEM_COLUMNS + ["event_id"]
+    if segments.empty:
         return pd.DataFrame(columns=cols)
-    known = pd.DataFrame({"work_center_id": calendar.work_center_id.astype(object),
-                          "date": pd.to_datetime(calendar.calendar_date).dt.normalize().astype("datetime64[ns]"), "known": True})
-    known = known.drop_duplicates(["work_center_id", "date"])
-    seen = segments.drop_duplicates(["event_id", "date"])
-    seen = seen.assign(work_center_id=seen.work_center_id.astype(object), date=pd.to_datetime(seen.date).astype("datetime64[ns]"))
-    seen = seen.merge(known, on=["work_center_id", "date"], how="left")
-    outside = seen[seen.known.isna()]
+    # work center x day as one integer on both sides, so that a million segments cost a lookup each
+    codes, centers = pd.factorize(segments.work_center_id)
+    day = pd.to_datetime(segments.date).to_numpy(dtype="datetime64[D]").view(np.int64)
+    key = codes.astype(np.int64) * 10_000_000 + day
+    if calendar.empty:
+        missing = np.ones(len(key), dtype=bool)
+    else:
+        cal_codes = pd.Index(centers).get_indexer(calendar.work_center_id)
+        cal_day = pd.to_datetime(calendar.calendar_date).to_numpy(dtype="datetime64[D]").view(np.int64)
+        known = cal_codes.astype(np.int64) * 10_000_000 + cal_day
+        missing = ~np.isin(key, known[cal_codes >= 0])
+    seen = segments[missing]
+    seen = seen[~seen.duplicated(["event_id", "date"])]
     if limit is not None:
-        outside = outside.head(limit)
-    return pd.DataFrame({"problem": "event_outside_calendar", "work_center_id": outside.work_center_id, "date": outside.date,
-                         "detail": outside.event_id.astype(str) + " on a day with no calendar entry"}).reset_index(drop=True)
+        seen = seen.head(limit)
+    return pd.DataFrame({"problem": "event_outside_calendar", "work_center_id": seen.work_center_id.to_numpy(),
+                         "date": pd.to_datetime(seen.date).astype("datetime64[ns]").to_numpy(),
+                         "detail": (seen.event_id.astype(str) + " on a day with no calendar entry").to_numpy(),
+                         "event_id": seen.event_id.to_numpy()}, columns=cols)
 
 
 def compute_orphan_problems(orphans: pd.DataFrame) -> pd.DataFrame:
@@ -759,6 +802,7 @@ def compute_data_problems(events: pd.DataFrame, segments: pd.DataFrame, facts: p
     findings = []
     if not events.empty:
         findings.append(compute_overlapping_events(events))
-    findings.append(compute_events_outside_calendar(segments, calendar))
+    if not calendar.empty:  # no calendar at all: nothing to check against
+        findings.append(compute_events_outside_calendar(segments, calendar))
     findings.append(compute_orphan_problems(orphans))
     return compute_problem_table(facts, findings)
