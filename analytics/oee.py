@@ -568,6 +568,8 @@ def compute_work_order_minutes(segments: pd.DataFrame) -> pd.DataFrame:
     """Minutes per work order x work center and state (one column per state, ``running`` …) of
     the segments that name a work order."""
     seg = segments[segments.work_order_id.notna()]
+    if seg.empty:
+        return pd.DataFrame(columns=["work_order_id", "work_center_id", *ALL_STATES]).astype({s: float for s in ALL_STATES})
     mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
     return mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
 

@@ -70,12 +70,12 @@ shift_output = sa.Table(
               *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS]),
     sa.Index("ix_fact_oee_shift_output_period", "period", "plant_id"),
 )
+STATE_MINUTES = tuple(f"{s}_min" for s in A.ALL_STATES)
 order_minutes = sa.Table(
     "fact_oee_order_minutes", METADATA,
     *_columns(sa.Column("work_order_id", sa.String(32), nullable=False), sa.Column("work_center_id", sa.String(32), nullable=False),
-              sa.Column("state", sa.String(16), nullable=False), sa.Column("reason_code", sa.String(32)),
-              sa.Column("duration_min", sa.Double, nullable=False)),
-    sa.Index("ix_fact_oee_order_minutes_period", "period", "work_center_id"),
+              *[sa.Column(c, sa.Double, nullable=False) for c in STATE_MINUTES]),
+    sa.Index("ix_fact_oee_order_minutes_period", "period", "work_order_id"),
 )
 ORDER_SUMS = ("good_qty", "scrap_qty", "total_qty", "net_run_min", "fully_productive_min", "ideal_good_min", "scrap_cost_amount",
               "margin_amount")
@@ -84,7 +84,15 @@ order_output = sa.Table(
     *_columns(sa.Column("work_order_id", sa.String(32), nullable=False), sa.Column("work_center_id", sa.String(32), nullable=False),
               sa.Column("plant_id", sa.String(32)), sa.Column("product_id", sa.String(32)),
               *[sa.Column(c, sa.Double, nullable=False) for c in ORDER_SUMS]),
-    sa.Index("ix_fact_oee_order_output_period", "period", "plant_id"),
+    sa.Index("ix_fact_oee_order_output_period", "period", "work_order_id"),
+)
+product_minutes = sa.Table(
+    "fact_oee_product_minutes", METADATA,
+    *_columns(sa.Column("plant_id", sa.String(32)), sa.Column("product_id", sa.String(32), nullable=False),
+              sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("state", sa.String(16), nullable=False),
+              sa.Column("reason_code", sa.String(32)), sa.Column("output_from", sa.String(7), nullable=False),
+              sa.Column("output_to", sa.String(7), nullable=False), sa.Column("duration_min", sa.Double, nullable=False)),
+    sa.Index("ix_fact_oee_product_minutes_period", "period"),
 )
 problems = sa.Table(
     "fact_oee_problems", METADATA,
@@ -93,7 +101,7 @@ problems = sa.Table(
               sa.Column("sort_at", sa.DateTime), sa.Column("is_carried", sa.Integer, nullable=False)),
     sa.Index("ix_fact_oee_problems_period", "period"),
 )
-TABLES = (shift_minutes, shift_output, order_minutes, order_output, problems)
+TABLES = (shift_minutes, shift_output, order_minutes, order_output, product_minutes, problems)
 
 
 # --------------------------------------------------------------------------- derive
@@ -126,6 +134,51 @@ def _periods_of(dates) -> np.ndarray:
     return np.array([str(u)[:7] for u in uniq], dtype=object)[inverse]
 
 
+def _load_output_months(engine: Engine, start, end) -> pd.DataFrame:
+    """The output days, over all time, of the orders with events in [start, end), with each
+    order's product and plant (output records the event path can see: order and product known)."""
+    me, oc, wo, p = s.machine_events, s.output_counts, s.work_orders, s.products
+    orders = sa.select(me.c.work_order_id).where(me.c.end_at > start, me.c.start_at < end, me.c.work_order_id.is_not(None))
+    stmt = (sa.select(oc.c.work_order_id, wo.c.product_id, wo.c.plant_id, oc.c.count_date)
+            .join(wo, wo.c.work_order_id == oc.c.work_order_id)
+            .join(p, p.c.product_id == wo.c.product_id)
+            .where(oc.c.work_order_id.in_(orders)))
+    return read_frame(engine, stmt)
+
+
+def _output_runs(days: pd.DataFrame) -> pd.DataFrame:
+    """Each order's output months as runs of consecutive months, signed for inclusion–exclusion.
+
+    A scope (a range of months) sees an order's minutes when the order has output in the scope.
+    With runs [a1, b1], [a2, b2], … the runs a scope meets are consecutive, so counting each run
+    it meets (+1: a ≤ scope end and b ≥ scope start) and each pair of neighbouring runs it meets
+    both of (−1: a_(i+1) ≤ scope end and b_i ≥ scope start) counts the order exactly once.
+    One row per order x (output_from, output_to) with ``sign`` ±1.
+    """
+    cols = ["work_order_id", "product_id", "plant_id", "output_from", "output_to", "sign"]
+    if days.empty:
+        return pd.DataFrame(columns=cols)
+    when = pd.to_datetime(days.count_date)
+    m = pd.DataFrame({"work_order_id": days.work_order_id, "product_id": days.product_id, "plant_id": days.plant_id,
+                      "month": when.dt.year.to_numpy() * 12 + when.dt.month.to_numpy() - 1}).drop_duplicates(["work_order_id", "month"])
+    m = m.sort_values(["work_order_id", "month"]).reset_index(drop=True)
+    same = m.work_order_id.eq(m.work_order_id.shift())
+    m["run"] = (~(same & m.month.eq(m.month.shift() + 1))).cumsum()
+    runs = m.groupby("run", sort=True).agg(work_order_id=("work_order_id", "first"), product_id=("product_id", "first"),
+                                           plant_id=("plant_id", "first"), first=("month", "min"), last=("month", "max"))
+    runs = runs.reset_index(drop=True)
+    nxt = runs.shift(-1)
+    pair = runs.work_order_id.eq(nxt.work_order_id)
+    pairs = runs[pair].assign(first=nxt.first[pair].astype(int), sign=-1)
+    out = pd.concat([runs.assign(sign=1), pairs], ignore_index=True)
+
+    def label(n):
+        return [f"{v // 12:04d}-{v % 12 + 1:02d}" for v in n]
+
+    return pd.DataFrame({"work_order_id": out.work_order_id, "product_id": out.product_id, "plant_id": out.plant_id,
+                         "output_from": label(out["first"]), "output_to": label(out["last"]), "sign": out.sign.astype(float)}, columns=cols)
+
+
 def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> dict[str, pd.DataFrame]:
     """The rows of consecutive months, with the event path's own functions on their events."""
     scope = Scope(periods[0], periods[-1])
@@ -146,11 +199,24 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     out[shift_output.name] = _frame(shift_output, {"period": _periods_of(counts.date), "shift_date": counts.date,
                                                    **{c: counts[c] for c in ("work_center_id", "shift", "plant_id", *A.COUNT_COLUMNS)}})
     wo = segments[segments.work_order_id.notna()]
-    m = wo.groupby(["work_order_id", "work_center_id", "period", "state", "reason_code"], dropna=False, as_index=False,
-                   sort=False).minutes.sum()
-    out[order_minutes.name] = _frame(order_minutes, {**{c: m[c] for c in ("period", "work_order_id", "work_center_id", "state", "reason_code")},
-                                                     "duration_min": m.minutes})
-    del wo, m
+    long = wo.groupby(["period", "work_order_id", "work_center_id", "state", "reason_code"], dropna=False, as_index=False,
+                      sort=False).minutes.sum()
+    del wo
+    wide = long.groupby(["period", "work_order_id", "work_center_id", "state"], as_index=False, sort=False).minutes.sum()
+    wide = wide.pivot(index=["period", "work_order_id", "work_center_id"], columns="state", values="minutes")
+    wide = wide.reindex(columns=list(A.ALL_STATES)).fillna(0.0).reset_index()
+    out[order_minutes.name] = _frame(order_minutes, {**{c: wide[c] for c in ("period", "work_order_id", "work_center_id")},
+                                                     **{f"{st}_min": wide[st] for st in A.ALL_STATES}})
+    del wide
+    runs = _output_runs(_load_output_months(engine, start, end))
+    pm = long.merge(runs, on="work_order_id", how="inner")  # an order without output is in no scope's improvement value
+    pm["minutes"] = pm.minutes * pm.sign
+    pm = pm.groupby(["period", "plant_id", "product_id", "work_center_id", "state", "reason_code", "output_from", "output_to"],
+                    dropna=False, as_index=False, sort=False).minutes.sum()
+    out[product_minutes.name] = _frame(product_minutes, {**{c: pm[c] for c in ("period", "plant_id", "product_id", "work_center_id", "state",
+                                                                                "reason_code", "output_from", "output_to")},
+                                                         "duration_min": pm.minutes})
+    del long, pm
     output["period"] = _periods_of(output.count_date)
     sums = A.compute_output_sums(output, ["period", "work_order_id", "work_center_id", "plant_id", "product_id"])
     out[order_output.name] = _frame(order_output, {c: sums[c] for c in sums.columns})
@@ -265,21 +331,18 @@ def load_shift_output(engine: Engine, scope: Scope) -> pd.DataFrame:
     return frame.astype({"shift": int, **{c: float for c in A.COUNT_COLUMNS}})
 
 
-def _scope_orders(scope: Scope):
-    """The scope's orders with output in it, and their product."""
-    o = order_output
-    return (sa.select(o.c.work_order_id, o.c.product_id).distinct()
-            .where(*period_conditions(o.c.period, scope), *_plants(o.c.plant_id, scope)).subquery("scope_orders"))
-
-
 def load_product_order_minutes(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Minutes per product x work center x state x reason code of the orders with output in the
-    scope (their events in the scope)."""
-    m, wo = order_minutes, _scope_orders(scope)
-    stmt = (sa.select(wo.c.product_id, m.c.work_center_id, m.c.state, m.c.reason_code, sa.func.sum(m.c.duration_min).label("minutes"))
-            .join(wo, wo.c.work_order_id == m.c.work_order_id)
-            .where(*period_conditions(m.c.period, scope), *_wc_in_plants(m.c.work_center_id, scope))
-            .group_by(wo.c.product_id, m.c.work_center_id, m.c.state, m.c.reason_code))
+    """Minutes per product x work center x state x reason code in the scope, of the orders that
+    have output in the scope (the orders' plant), as the improvement value counts them."""
+    t = product_minutes
+    conds = [*period_conditions(t.c.period, scope), *_plants(t.c.plant_id, scope), *_wc_in_plants(t.c.work_center_id, scope)]
+    if scope.period_to:
+        conds.append(t.c.output_from <= scope.period_to)
+    if scope.period_from:
+        conds.append(t.c.output_to >= scope.period_from)
+    stmt = (sa.select(t.c.product_id, t.c.work_center_id, t.c.state, t.c.reason_code, sa.func.sum(t.c.duration_min).label("minutes"))
+            .where(*conds)
+            .group_by(t.c.product_id, t.c.work_center_id, t.c.state, t.c.reason_code))
     return read_frame(engine, stmt)
 
 
@@ -294,25 +357,46 @@ def load_product_output(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
-def load_order_state_minutes(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Minutes per work order x work center in the scope, one column per machine state."""
+IN_CHUNK = 2000  # work orders per IN list: well inside every database's parameter limit
+
+
+def _for_orders(engine: Engine, make, work_order_ids) -> pd.DataFrame:
+    if work_order_ids is None:
+        return read_frame(engine, make(None))
+    ids = sorted(set(work_order_ids))
+    parts = [read_frame(engine, make(ids[i:i + IN_CHUNK])) for i in range(0, max(len(ids), 1), IN_CHUNK)]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def load_order_state_minutes(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """Minutes per work order x work center in the scope (of ``work_order_ids`` only, when
+    given), one column per machine state (``running`` …)."""
     m = order_minutes
-    sums = [sa.func.sum(sa.case((m.c.state == st, m.c.duration_min), else_=0.0)).label(st) for st in A.ALL_STATES]
-    stmt = (sa.select(m.c.work_order_id, m.c.work_center_id, *sums)
-            .where(*period_conditions(m.c.period, scope), *_wc_in_plants(m.c.work_center_id, scope))
-            .group_by(m.c.work_order_id, m.c.work_center_id))
-    return read_frame(engine, stmt).astype({st: float for st in A.ALL_STATES})
+
+    def make(ids):
+        conds = [*period_conditions(m.c.period, scope), *_wc_in_plants(m.c.work_center_id, scope)]
+        if ids is not None:
+            conds.append(m.c.work_order_id.in_(ids))
+        return (sa.select(m.c.work_order_id, m.c.work_center_id, *[sa.func.sum(m.c[f"{st}_min"]).label(st) for st in A.ALL_STATES])
+                .where(*conds).group_by(m.c.work_order_id, m.c.work_center_id))
+
+    return _for_orders(engine, make, work_order_ids).astype({st: float for st in A.ALL_STATES})
 
 
-def load_order_output(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Output per work order in the scope: product, good and scrap qty, net run minutes, scrap at
-    standard cost."""
+def load_order_output(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """Output per work order in the scope (of ``work_order_ids`` only, when given): product,
+    good and scrap qty, net run minutes, scrap at standard cost."""
     o = order_output
-    stmt = (sa.select(o.c.work_order_id, sa.func.min(o.c.product_id).label("product_id"),
-                      *[sa.func.sum(o.c[c]).label(c) for c in ("good_qty", "scrap_qty", "net_run_min", "scrap_cost_amount")])
-            .where(*period_conditions(o.c.period, scope), *_plants(o.c.plant_id, scope))
-            .group_by(o.c.work_order_id))
-    return read_frame(engine, stmt)
+
+    def make(ids):
+        conds = [*period_conditions(o.c.period, scope), *_plants(o.c.plant_id, scope)]
+        if ids is not None:
+            conds.append(o.c.work_order_id.in_(ids))
+        return (sa.select(o.c.work_order_id, sa.func.min(o.c.product_id).label("product_id"),
+                          *[sa.func.sum(o.c[c]).label(c) for c in ("good_qty", "scrap_qty", "net_run_min", "scrap_cost_amount")])
+                .where(*conds).group_by(o.c.work_order_id))
+
+    return _for_orders(engine, make, work_order_ids)
 
 
 def load_work_center_output(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -36,8 +36,8 @@ def calendar_window(scope: Scope, events: pd.DataFrame, as_of: str | None = None
 
 def oee_report(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
     """OEE totals, by work center, shift, month and day, six losses, time waterfall, loss Pareto,
-    improvement value, bottleneck margin, loss cost per work order, how stops were classed, and
-    data problems. None when the scope has no machine events.
+    improvement value, bottleneck margin, how stops were classed, and data problems. None when
+    the scope has no machine events. The loss cost per work order is ``work_order_loss``.
 
     ``settings`` are the site's conventions (the page's expander, ``cli.py report --oee-…``);
     the "custom" convention reads the ``loss_classes`` table. Read from the OEE facts when they
@@ -72,7 +72,6 @@ def oee_report_from_events(engine: Engine, scope: Scope, settings: A.OeeSettings
     return _report(facts_, by_wc, segments, centers, settings, {
         "improvement": A.compute_improvement_value(segments, output, centers, settings, months),
         "bottleneck_margin": A.compute_bottleneck_margin(by_wc, output, centers) if settings.bottleneck_margin else None,
-        "work_order_loss": A.compute_work_order_loss_cost(segments, output, centers),
         "problems": A.compute_data_problems(events, segments, facts_, orphans, calendar),
     })
 
@@ -110,7 +109,6 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     return _report(facts_, by_wc, classed, centers, settings, {
         "improvement": improvement,
         "bottleneck_margin": bottleneck,
-        "work_order_loss": A.compute_work_order_loss_from(F.load_order_state_minutes(engine, scope), F.load_order_output(engine, scope), centers),
         "problems": A.compute_problem_table(facts_, [found[found.problem != "event_outside_calendar"], outside]),
     })
 
@@ -143,7 +141,6 @@ def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, c
         "pareto": A.compute_loss_pareto(segments, total, centers, settings),
         "improvement": parts["improvement"],
         "bottleneck_margin": parts["bottleneck_margin"],
-        "work_order_loss": parts["work_order_loss"],
         "loss_classes": A.compute_loss_classes(segments),
         "settings": settings,
         "problems": parts["problems"],
@@ -151,6 +148,34 @@ def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, c
     }
 
 
-def work_center_events(engine: Engine, work_center_id: str, period: str) -> pd.DataFrame:
-    """The machine events of one work center that start in one month (the page's drill)."""
-    return loaders.load_work_center_events(engine, work_center_id, period)
+def work_order_loss(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """Loss cost carried by each work order in the scope (``compute_work_order_loss_cost``), of
+    ``work_order_ids`` only when given: one row per work order x work center. From the facts
+    when fresh, else from the scope's events: the same numbers."""
+    if facts.ready(engine):
+        return work_order_loss_from_facts(engine, scope, work_order_ids)
+    return work_order_loss_from_events(engine, scope, work_order_ids)
+
+
+def work_order_loss_from_facts(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """``work_order_loss`` from the per-order fact tables."""
+    return A.compute_work_order_loss_from(F.load_order_state_minutes(engine, scope, work_order_ids),
+                                          F.load_order_output(engine, scope, work_order_ids), loaders.load_work_centers(engine, scope))
+
+
+def work_order_loss_from_events(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """``work_order_loss`` from the scope's machine events and output."""
+    start = month_start(scope.period_from) if scope.period_from else None
+    end = month_after(scope.period_to) if scope.period_to else None
+    segments = A.compute_event_segments(loaders.load_events(engine, scope), start, end)
+    loss = A.compute_work_order_loss_cost(segments, loaders.load_output(engine, scope), loaders.load_work_centers(engine, scope))
+    if work_order_ids is not None:
+        loss = loss[loss.work_order_id.isin(list(work_order_ids))].reset_index(drop=True)
+    return loss
+
+
+def oee_drill(engine: Engine, scope: Scope, work_center_id: str, period: str) -> dict:
+    """The OEE page's drill into one work center's month: its machine events that start in the
+    month (``events``) and the scope's loss cost of the work orders they name (``orders``)."""
+    events = loaders.load_work_center_events(engine, work_center_id, period)
+    return {"events": events, "orders": work_order_loss(engine, scope, sorted(set(events.work_order_id.dropna())))}
