@@ -267,34 +267,64 @@ def compute_shift_minutes(segments: pd.DataFrame) -> pd.DataFrame:
     return minutes.join(by_class, how="left").fillna(0.0).reset_index()
 
 
-def compute_shift_minutes_from_totals(wide: pd.DataFrame, combos: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+def _stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
+    """Each classed work center x state x reason code (``reason_code`` "" for none) with the
+    index in ``STOP_COLUMNS`` of its stop column (-1 for run time)."""
+    target = {c: i for i, c in enumerate(STOP_COLUMNS)}
+    index = [target[f"stop_{k}_{c}_min"] if isinstance(k, str) else -1 for k, c in zip(classes.loss_kind, classes.loss_class)]
+    return pd.DataFrame({"work_center_id": classes.work_center_id.astype(object).to_numpy(), "state": classes.state.astype(object).to_numpy(),
+                         "reason_code": classes.reason_code.astype(object).where(classes.reason_code.notna(), "").to_numpy(),
+                         "target": index})
+
+
+def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
+    """The columns to sum a scope's minutes into before classing them: one row per state x reason
+    code of ``classes`` (``compute_segment_classes`` of rows per work center x state x reason
+    code) with ``column`` ("m0", "m1", …). Codes of one state that land in the same stop column
+    on every work center share a column, so that a named convention sums a handful of columns
+    (one per state and stop kind) and "custom" only as many as its table tells apart.
+    """
+    t = _stop_targets(classes)
+    signature = t.sort_values(["state", "reason_code", "work_center_id"]).groupby(["state", "reason_code"], sort=True).apply(
+        lambda g: tuple(zip(g.work_center_id, g.target)), include_groups=False)
+    combos = signature.rename("signature").reset_index()
+    combos["column"] = "m" + combos.groupby(["state", "signature"], sort=False).ngroup().astype(str)
+    code = combos.reason_code.where(combos.reason_code != "", None)
+    combos["kind"] = compute_stop_kinds(combos.state, code).fillna(combos.state).to_numpy()
+    whole = (combos.groupby("kind").column.transform("nunique").eq(1) & combos.groupby("column").kind.transform("nunique").eq(1)
+             & combos.kind.isin(("running", "reduced_speed", *STOP_KINDS)))
+    return pd.DataFrame({"column": combos.column, "state": combos.state, "reason_code": code, "kind": combos.kind,
+                         "whole_kind": whole.to_numpy()})
+
+
+def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
     """``compute_shift_minutes`` from minutes already summed per shift and state x reason code.
 
-    ``wide``: one row per work center x date x shift with one column per state x reason code,
-    named in ``combos`` (columns ``column``, ``state``, ``reason_code``). ``classes``: the
-    class of each work center x state x reason code (``compute_segment_classes`` of one row per
-    work center x state x reason code: work_center_id, state, reason_code, loss_kind,
-    loss_class). The minutes are the same sums in another order: equal to float precision.
+    ``wide``: one row per work center x date x shift with the minutes of each ``column`` of
+    ``columns`` (``compute_minute_columns``: column, state, reason_code; a column may hold
+    several reason codes of one state that are classed alike). ``classes``: the class of each
+    work center x state x reason code (``compute_segment_classes`` of one row per work center x
+    state x reason code). The minutes are the same sums in another order: equal to float precision.
     """
+    first = columns.drop_duplicates("column").reset_index(drop=True)
     out = wide[KEYS].reset_index(drop=True)
-    x = wide[list(combos.column)].to_numpy(dtype=float)
-    out = pd.concat([out, pd.DataFrame({f"{state}_min": x[:, (combos.state == state).to_numpy()].sum(axis=1) for state in ALL_STATES},
+    x = wide[list(first.column)].to_numpy(dtype=float)
+    out = pd.concat([out, pd.DataFrame({f"{state}_min": x[:, (first.state == state).to_numpy()].sum(axis=1) for state in ALL_STATES},
                                        index=out.index)], axis=1)
-    stops = np.zeros((len(out), len(STOP_COLUMNS)))
-    target = {c: i for i, c in enumerate(STOP_COLUMNS)}
-    cls = classes[classes.loss_kind.notna()]
-    cls = cls.assign(code=cls.reason_code.astype(object).where(cls.reason_code.notna(), ""),
-                     target=[target[f"stop_{k}_{c}_min"] for k, c in zip(cls.loss_kind, cls.loss_class)])
+    # the stop column of each column on each work center (the class may differ by plant)
     codes, centers = pd.factorize(out.work_center_id)
-    rows = np.arange(len(out))
-    for k, (state, code) in enumerate(zip(combos.state, combos.reason_code)):
-        # the stop column of this state x reason code on each work center (the class may differ by plant)
-        on = cls[(cls.state == state) & (cls.code == ("" if pd.isna(code) else code))].drop_duplicates("work_center_id")
-        if on.empty or len(out) == 0:
-            continue
-        t = pd.Series(on.target.to_numpy(dtype=float), index=on.work_center_id.astype(object)).reindex(centers.astype(object)).to_numpy()[codes]
-        hit = ~np.isnan(t) & (x[:, k] != 0)
-        np.add.at(stops, (rows[hit], t[hit].astype(int)), x[hit, k])
+    t = _stop_targets(classes)
+    key = first.assign(reason_code=first.reason_code.astype(object).where(first.reason_code.notna(), ""), k=np.arange(len(first)))
+    hits = t[t.target >= 0].merge(key, on=["state", "reason_code"]).drop_duplicates(["work_center_id", "k"])
+    where = np.full((len(centers), len(first)), -1, dtype=np.int64)
+    wc_index = pd.Index(centers.astype(object)).get_indexer(hits.work_center_id)
+    ok = wc_index >= 0
+    where[wc_index[ok], hits.k.to_numpy()[ok]] = hits.target.to_numpy()[ok]
+    per_row = where[codes]  # rows x columns: the stop column, or -1
+    hit = (per_row >= 0) & (x != 0)
+    stops = np.zeros((len(out), len(STOP_COLUMNS)))
+    r, k = np.nonzero(hit)
+    np.add.at(stops, (r, per_row[r, k]), x[r, k])
     return pd.concat([out, pd.DataFrame(stops, columns=list(STOP_COLUMNS), index=out.index)], axis=1)
 
 
@@ -477,7 +507,7 @@ def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettin
                              + g.reduced_speed_cost_amount + g.startup_reject_cost_amount + g.production_reject_cost_amount)
     g = pd.concat([g, pd.DataFrame({c: np.broadcast_to(np.asarray(v, dtype=float), len(g)) for c, v in d.items()}, index=g.index)], axis=1)
     money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).apply(round_money)
+    g[money] = round_money(g[money].to_numpy(dtype=float))
     return g
 
 

@@ -63,6 +63,13 @@ shift_minutes = sa.Table(
               sa.Column("reason_code", sa.String(32)), sa.Column("duration_min", sa.Double, nullable=False)),
     sa.Index("ix_fact_oee_shift_minutes_period", "period", "work_center_id"),
 )
+KIND_COLUMNS = ("running", "reduced_speed", *A.STOP_KINDS)  # a stop's kind follows from its state and reason code
+shift_kinds = sa.Table(
+    "fact_oee_shift_kinds", METADATA,
+    *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
+              sa.Column("shift", sa.Integer, nullable=False), *[sa.Column(f"{k}_min", sa.Double, nullable=False) for k in KIND_COLUMNS]),
+    sa.Index("ix_fact_oee_shift_kinds_period", "period", "work_center_id"),
+)
 shift_output = sa.Table(
     "fact_oee_shift_output", METADATA,
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
@@ -101,7 +108,7 @@ problems = sa.Table(
               sa.Column("sort_at", sa.DateTime), sa.Column("is_carried", sa.Integer, nullable=False)),
     sa.Index("ix_fact_oee_problems_period", "period"),
 )
-TABLES = (shift_minutes, shift_output, order_minutes, order_output, product_minutes, problems)
+TABLES = (shift_minutes, shift_kinds, shift_output, order_minutes, order_output, product_minutes, problems)
 
 
 # --------------------------------------------------------------------------- derive
@@ -195,6 +202,11 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     out[shift_minutes.name] = _frame(shift_minutes, {"period": _periods_of(m.date), "work_center_id": m.work_center_id, "shift_date": m.date,
                                                      "shift": m["shift"], "state": m.state, "reason_code": m.reason_code,
                                                      "duration_min": m.minutes})
+    kind = A.compute_stop_kinds(m.state, m.reason_code).fillna(m.state)
+    k = m.assign(kind=kind.to_numpy()).pivot_table(index=A.KEYS, columns="kind", values="minutes", aggfunc="sum", fill_value=0.0)
+    k = k.reindex(columns=list(KIND_COLUMNS), fill_value=0.0).reset_index()
+    out[shift_kinds.name] = _frame(shift_kinds, {"period": _periods_of(k.date), "work_center_id": k.work_center_id, "shift_date": k.date,
+                                                 "shift": k["shift"], **{f"{c}_min": k[c] for c in KIND_COLUMNS}})
     counts, orphans = A.compute_output_allocation(segments, output, A.KEYS + ["plant_id"])
     out[shift_output.name] = _frame(shift_output, {"period": _periods_of(counts.date), "shift_date": counts.date,
                                                    **{c: counts[c] for c in ("work_center_id", "shift", "plant_id", *A.COUNT_COLUMNS)}})
@@ -308,17 +320,28 @@ def _is(column, value):
     return column.is_(None) if value is None or (isinstance(value, float) and value != value) else column == value
 
 
-def load_shift_minutes(engine: Engine, scope: Scope, combos: pd.DataFrame) -> pd.DataFrame:
-    """One row per work center x date x shift in the scope with one column per state x reason
-    code of ``combos`` (columns ``column``, ``state``, ``reason_code``): its minutes there."""
-    t = shift_minutes
-    sums = [sa.func.sum(sa.case((sa.and_(t.c.state == st, _is(t.c.reason_code, rc)), t.c.duration_min), else_=0.0)).label(col)
-            for col, st, rc in zip(combos.column, combos.state, combos.reason_code)]
-    stmt = (sa.select(t.c.work_center_id, t.c.shift_date, t.c.shift, *sums)
-            .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope))
-            .group_by(t.c.work_center_id, t.c.shift_date, t.c.shift))
+def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame) -> pd.DataFrame:
+    """One row per work center x date x shift in the scope with the minutes of each ``column`` of
+    ``columns`` (``analytics.oee.compute_minute_columns``: column, state, reason_code, kind,
+    whole_kind). A column that holds a whole kind is read from the kind table; the others (a
+    site's classes that split a kind by reason code) are summed from the reason codes."""
+    k, t = shift_kinds, shift_minutes
+    whole = columns[columns.whole_kind].drop_duplicates("column")
+    stmt = (sa.select(k.c.work_center_id, k.c.shift_date, k.c.shift, *[k.c[f"{kind}_min"].label(name) for name, kind in zip(whole.column, whole.kind)])
+            .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
     frame = _dates(read_frame(engine, stmt))
-    return frame.astype({"shift": int, **{c: float for c in combos.column}})
+    split = columns[~columns.whole_kind]
+    if not split.empty:
+        sums = []
+        for name, group in split.groupby("column", sort=False):
+            when = sa.or_(*[sa.and_(t.c.state == st, _is(t.c.reason_code, rc)) for st, rc in zip(group.state, group.reason_code)])
+            sums.append(sa.func.sum(sa.case((when, t.c.duration_min), else_=0.0)).label(name))
+        stmt = (sa.select(t.c.work_center_id, t.c.shift_date, t.c.shift, *sums)
+                .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope),
+                       t.c.state.in_(sorted(set(split.state))))
+                .group_by(t.c.work_center_id, t.c.shift_date, t.c.shift))
+        frame = frame.merge(_dates(read_frame(engine, stmt)).astype({"shift": int}), on=["work_center_id", "date", "shift"], how="left")
+    return frame.astype({"shift": int}).fillna({c: 0.0 for c in columns.column.unique()}).astype({c: float for c in columns.column.unique()})
 
 
 def load_shift_output(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -86,10 +86,9 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     centers = loaders.load_work_centers(engine, scope)
     site = _site(engine, scope, settings)
     classed = A.compute_segment_classes(by_reason, settings, site, centers)
-    combos = by_reason[["state", "reason_code"]].drop_duplicates().reset_index(drop=True)
-    combos["column"] = [f"m{i}" for i in range(len(combos))]
-    wide = F.load_shift_minutes(engine, scope, combos)
-    minutes = A.compute_shift_minutes_from_totals(wide, combos, classed)
+    columns = A.compute_minute_columns(classed)
+    wide = F.load_shift_minutes(engine, scope, columns)
+    minutes = A.compute_shift_minutes_from_totals(wide, columns, classed)
     span = pd.DataFrame({"start_at": [wide.date.min()], "end_at": [wide.date.max() + pd.Timedelta(days=1)]})
     window = calendar_window(scope, span, load_dataset_info(engine).get("as_of_date"))
     facts_ = _with_periods(A.compute_calendar_facts(minutes, F.load_shift_output(engine, scope), centers, window))
