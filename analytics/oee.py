@@ -134,15 +134,15 @@ def default_loss_class(kind: str, settings: OeeSettings = OeeSettings()) -> str:
 
 
 def round_money(values):
-    """Money to cents, half away from zero, after dropping float noise below a millionth: a sum
-    of minutes x rate per minute often lands on an exact half cent (a rate / 60 x whole
-    minutes), where the order of a float sum would otherwise decide the cent.
+    """Money to cents, half away from zero as the ledger rounds (``analytics/money.py``), after
+    dropping float noise below a millionth: a sum of minutes x rate per minute often lands on an
+    exact half cent (a rate / 60 x whole minutes), where the order of a float sum would
+    otherwise decide the cent.
 
-    >>> round_money(pd.Series([0.125, 2.675, -0.125, 156.66666])).tolist()
-    [0.13, 2.68, -0.13, 156.67]
+    >>> round_money(pd.Series([0.125, 0.135, -0.125, 6921.825 - 1e-11, 156.66666])).tolist()
+    [0.13, 0.14, -0.13, 6921.83, 156.67]
     """
-    x = np.asarray(values, dtype=float)
-    micro = np.round(x * 1e6)
+    micro = np.round(np.asarray(values, dtype=float) * 1e6)
     cents = np.sign(micro) * np.floor((np.abs(micro) + 5000.0) / 10000.0) / 100.0
     return pd.Series(cents, index=values.index, name=values.name) if isinstance(values, pd.Series) else cents
 
@@ -284,10 +284,9 @@ def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
     on every work center share a column, so that a named convention sums a handful of columns
     (one per state and stop kind) and "custom" only as many as its table tells apart.
     """
-    t = _stop_targets(classes)
-    signature = t.sort_values(["state", "reason_code", "work_center_id"]).groupby(["state", "reason_code"], sort=True).apply(
-        lambda g: tuple(zip(g.work_center_id, g.target)), include_groups=False)
-    combos = signature.rename("signature").reset_index()
+    t = _stop_targets(classes).sort_values(["state", "reason_code", "work_center_id"])
+    t["pair"] = t.work_center_id.astype(str) + "=" + t.target.astype(str)
+    combos = t.groupby(["state", "reason_code"], sort=True).pair.agg("|".join).rename("signature").reset_index()
     combos["column"] = "m" + combos.groupby(["state", "signature"], sort=False).ngroup().astype(str)
     code = combos.reason_code.where(combos.reason_code != "", None)
     combos["kind"] = compute_stop_kinds(combos.state, code).fillna(combos.state).to_numpy()
@@ -475,38 +474,47 @@ def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeS
     return compute_oee_from_rows(compute_oee_rows(facts, settings), by, settings)
 
 
-def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
-    """``compute_oee`` of rows from ``compute_oee_rows`` (derived with the same settings)."""
+def compute_oee_sums(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The additive columns of ``compute_oee_rows`` summed over ``by`` (one row when empty): a
+    sum of these sums is the sum over the rows, so that one report sums its rows once per work
+    center x day and groups those further."""
     sums = [c for c in SUM_COLUMNS if c in rows] + list(ROW_SUM_COLUMNS)
-    g = rows.groupby(by, as_index=False)[sums].sum() if by else rows[sums].sum().to_frame().T.astype(float)
+    return rows.groupby(by, as_index=False)[sums].sum() if by else rows[sums].sum().to_frame().T.astype(float)
+
+
+def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``compute_oee`` of rows from ``compute_oee_rows`` (derived with the same settings), or of
+    sums of them (``compute_oee_sums``)."""
+    g = compute_oee_sums(rows, by)
 
     def ratio(num, den):
         num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
+    c = {name: g[name].to_numpy(dtype=float) for name in g.columns if name not in by}
     d = {}
-    d["unrecorded_min"] = g.calendar_min - g.ppt_min - g.excluded_min
-    d["availability_pct"] = ratio(g.run_min, g.ppt_min)
-    d["performance_pct"] = ratio(g.net_run_min, g.run_min)
-    d["quality_pct"] = ratio(g.fully_productive_min, g.net_run_min)
-    d["quality_count_pct"] = ratio(g.good_qty, g.total_qty)
-    d["oee_pct"] = ratio(g.fully_productive_min, g.ppt_min)
-    d["teep_pct"] = ratio(g.fully_productive_min, g.calendar_min)
-    d["utilisation_pct"] = ratio(g.ppt_min, g.calendar_min)
-    d["reduced_speed_min_loss"] = g.reduced_speed_loss_min
+    d["unrecorded_min"] = c["calendar_min"] - c["ppt_min"] - c["excluded_min"]
+    d["availability_pct"] = ratio(c["run_min"], c["ppt_min"])
+    d["performance_pct"] = ratio(c["net_run_min"], c["run_min"])
+    d["quality_pct"] = ratio(c["fully_productive_min"], c["net_run_min"])
+    d["quality_count_pct"] = ratio(c["good_qty"], c["total_qty"])
+    d["oee_pct"] = ratio(c["fully_productive_min"], c["ppt_min"])
+    d["teep_pct"] = ratio(c["fully_productive_min"], c["calendar_min"])
+    d["utilisation_pct"] = ratio(c["ppt_min"], c["calendar_min"])
+    d["reduced_speed_min_loss"] = c["reduced_speed_loss_min"]
     # capacity: c = ideal minutes per unit made (the output-weighted ideal cycle)
-    d["avg_ideal_cycle_min"] = ratio(g.net_run_min, g.total_qty)
-    d["ideal_units_qty"] = ratio(g.run_min, d["avg_ideal_cycle_min"])
-    d["planned_cycles_qty"] = ratio(g.ppt_min, d["avg_ideal_cycle_min"])
+    d["avg_ideal_cycle_min"] = ratio(c["net_run_min"], c["total_qty"])
+    d["ideal_units_qty"] = ratio(c["run_min"], d["avg_ideal_cycle_min"])
+    d["planned_cycles_qty"] = ratio(c["ppt_min"], d["avg_ideal_cycle_min"])
     target = settings.target_oee
-    d["target_oee_pct"] = target
-    d["capacity_gain_units_qty"] = np.clip(g.good_qty * (ratio(target, d["oee_pct"]) - 1.0), 0.0, None)
-    d["capacity_gain_hours_h"] = np.clip(g.ppt_min * (1.0 - d["oee_pct"] / target), 0.0, None) / 60.0
-    d["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.planned_maintenance_cost_amount
-                             + g.planned_stops_cost_amount + g.no_orders_cost_amount + g.small_stops_cost_amount
-                             + g.reduced_speed_cost_amount + g.startup_reject_cost_amount + g.production_reject_cost_amount)
-    g = pd.concat([g, pd.DataFrame({c: np.broadcast_to(np.asarray(v, dtype=float), len(g)) for c, v in d.items()}, index=g.index)], axis=1)
-    money = [c for c in g.columns if c.endswith("_amount")]
+    d["target_oee_pct"] = np.full(len(g), target)
+    d["capacity_gain_units_qty"] = np.clip(c["good_qty"] * (ratio(target, d["oee_pct"]) - 1.0), 0.0, None)
+    d["capacity_gain_hours_h"] = np.clip(c["ppt_min"] * (1.0 - d["oee_pct"] / target), 0.0, None) / 60.0
+    d["loss_cost_amount"] = (c["breakdown_cost_amount"] + c["setup_cost_amount"] + c["planned_maintenance_cost_amount"]
+                             + c["planned_stops_cost_amount"] + c["no_orders_cost_amount"] + c["small_stops_cost_amount"]
+                             + c["reduced_speed_cost_amount"] + c["startup_reject_cost_amount"] + c["production_reject_cost_amount"])
+    g = pd.concat([g, pd.DataFrame(d, index=g.index)], axis=1)
+    money = [name for name in g.columns if name.endswith("_amount")]
     g[money] = round_money(g[money].to_numpy(dtype=float))
     return g
 

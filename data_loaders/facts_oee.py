@@ -101,6 +101,19 @@ product_minutes = sa.Table(
               sa.Column("output_to", sa.String(7), nullable=False), sa.Column("duration_min", sa.Double, nullable=False)),
     sa.Index("ix_fact_oee_product_minutes_period", "period"),
 )
+reason_minutes = sa.Table(
+    "fact_oee_reason_minutes", METADATA,
+    *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("state", sa.String(16), nullable=False),
+              sa.Column("reason_code", sa.String(32)), sa.Column("duration_min", sa.Double, nullable=False)),
+    sa.Index("ix_fact_oee_reason_minutes_period", "period"),
+)
+PRODUCT_SUMS = ("good_qty", "total_qty", "net_run_min", "ideal_good_min", "margin_amount")
+product_output = sa.Table(
+    "fact_oee_product_output", METADATA,
+    *_columns(sa.Column("plant_id", sa.String(32)), sa.Column("product_id", sa.String(32)), sa.Column("work_center_id", sa.String(32)),
+              *[sa.Column(c, sa.Double, nullable=False) for c in PRODUCT_SUMS]),
+    sa.Index("ix_fact_oee_product_output_period", "period"),
+)
 problems = sa.Table(
     "fact_oee_problems", METADATA,
     *_columns(sa.Column("problem", sa.String(32), nullable=False), sa.Column("work_center_id", sa.String(32)),
@@ -108,7 +121,8 @@ problems = sa.Table(
               sa.Column("sort_at", sa.DateTime), sa.Column("is_carried", sa.Integer, nullable=False)),
     sa.Index("ix_fact_oee_problems_period", "period"),
 )
-TABLES = (shift_minutes, shift_kinds, shift_output, order_minutes, order_output, product_minutes, problems)
+TABLES = (shift_minutes, shift_kinds, reason_minutes, shift_output, order_minutes, order_output, product_minutes, product_output,
+          problems)
 
 
 # --------------------------------------------------------------------------- derive
@@ -202,6 +216,10 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     out[shift_minutes.name] = _frame(shift_minutes, {"period": _periods_of(m.date), "work_center_id": m.work_center_id, "shift_date": m.date,
                                                      "shift": m["shift"], "state": m.state, "reason_code": m.reason_code,
                                                      "duration_min": m.minutes})
+    r = m.assign(period=_periods_of(m.date)).groupby(["period", "work_center_id", "state", "reason_code"], dropna=False, as_index=False,
+                                                    sort=False).minutes.sum()
+    out[reason_minutes.name] = _frame(reason_minutes, {**{c: r[c] for c in ("period", "work_center_id", "state", "reason_code")},
+                                                       "duration_min": r.minutes})
     kind = A.compute_stop_kinds(m.state, m.reason_code).fillna(m.state)
     k = m.assign(kind=kind.to_numpy()).pivot_table(index=A.KEYS, columns="kind", values="minutes", aggfunc="sum", fill_value=0.0)
     k = k.reindex(columns=list(KIND_COLUMNS), fill_value=0.0).reset_index()
@@ -232,6 +250,8 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     output["period"] = _periods_of(output.count_date)
     sums = A.compute_output_sums(output, ["period", "work_order_id", "work_center_id", "plant_id", "product_id"])
     out[order_output.name] = _frame(order_output, {c: sums[c] for c in sums.columns})
+    p = sums.groupby(["period", "plant_id", "product_id", "work_center_id"], dropna=False, as_index=False, sort=False)[list(PRODUCT_SUMS)].sum()
+    out[product_output.name] = _frame(product_output, {c: p[c] for c in p.columns})
 
     found = []
     ev_start = pd.to_datetime(events.start_at)
@@ -308,7 +328,7 @@ def _dates(frame: pd.DataFrame, column: str = "shift_date") -> pd.DataFrame:
 
 def load_state_reason_minutes(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Minutes per work center x state x reason code in the scope (the rows a convention classes)."""
-    t = shift_minutes
+    t = reason_minutes
     stmt = (sa.select(t.c.work_center_id, t.c.state, t.c.reason_code, sa.func.sum(t.c.duration_min).label("minutes"))
             .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope))
             .group_by(t.c.work_center_id, t.c.state, t.c.reason_code)
@@ -371,7 +391,7 @@ def load_product_order_minutes(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def load_product_output(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Good units and their ideal minutes per product x work center in the scope, with the family."""
-    o, p = order_output, s.products
+    o, p = product_output, s.products
     stmt = (sa.select(o.c.product_id, o.c.work_center_id, p.c.family, sa.func.sum(o.c.good_qty).label("good_qty"),
                       sa.func.sum(o.c.ideal_good_min).label("ideal_good_min"))
             .join(p, p.c.product_id == o.c.product_id)
@@ -423,9 +443,10 @@ def load_order_output(engine: Engine, scope: Scope, work_order_ids=None) -> pd.D
 
 
 def load_work_center_output(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Output sums per work center in the scope (``analytics.oee.compute_output_sums``' columns)."""
-    o = order_output
-    stmt = (sa.select(o.c.work_center_id, *[sa.func.sum(o.c[c]).label(c) for c in ORDER_SUMS])
+    """Output sums per work center in the scope (``analytics.oee.compute_output_sums``' columns
+    good_qty, total_qty, net_run_min, ideal_good_min, margin_amount)."""
+    o = product_output
+    stmt = (sa.select(o.c.work_center_id, *[sa.func.sum(o.c[c]).label(c) for c in PRODUCT_SUMS])
             .where(*period_conditions(o.c.period, scope), *_plants(o.c.plant_id, scope))
             .group_by(o.c.work_center_id))
     return read_frame(engine, stmt)

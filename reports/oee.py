@@ -121,20 +121,22 @@ def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, c
             parts: dict) -> dict:
     """The views both paths share, from the shift facts with their loss columns
     (``compute_oee_rows``) and classed segments (or their sums per work center x state x reason
-    code: every view of them is a sum of minutes)."""
+    code: every view of them is a sum of minutes). The shifts are summed once per work center x
+    day; the coarser views group those sums."""
     def oee(frame, by):
         return A.compute_oee_from_rows(frame, by, settings)
 
-    total = oee(facts_, []).iloc[0]
+    day = A.compute_oee_sums(facts_, ["work_center_id", "date", "month", "week"])
+    total = oee(day, []).iloc[0]
     return {
         "total": total,
         "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id"),
-        "by_plant": oee(facts_.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"]),
+        "by_plant": oee(day.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"]),
         "by_shift": oee(facts_, ["shift"]),
-        "by_month": oee(facts_, ["month"]),
-        "by_work_center_month": oee(facts_, ["work_center_id", "month"]),
-        "by_work_center_week": oee(facts_, ["work_center_id", "week"]),
-        "by_work_center_day": oee(facts_, ["work_center_id", "date"]),
+        "by_month": oee(day, ["month"]),
+        "by_work_center_month": oee(day, ["work_center_id", "month"]),
+        "by_work_center_week": oee(day, ["work_center_id", "week"]),
+        "by_work_center_day": oee(day, ["work_center_id", "date"]),
         "six_losses": A.compute_six_losses(total),
         "waterfall": A.compute_time_waterfall(total),
         "pareto": A.compute_loss_pareto(segments, total, centers, settings),
