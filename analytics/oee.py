@@ -177,16 +177,22 @@ def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
     the reason code names an adjustment (…ADJUST…); planned stops are planned maintenance when
     the code names maintenance (…MAINT…), else breaks, meals, cleaning (planned_stop); idle is
     no orders."""
-    code = reason_code.fillna("").astype(str).str.upper()
-    kind = pd.Series(np.nan, index=state.index, dtype=object)
-    kind[state == "breakdown"] = "breakdown"
-    kind[state == "minor_stop"] = "minor_stop"
-    kind[state == "idle"] = "no_orders"
-    setup = state == "setup"
-    kind[setup] = np.where(code[setup].str.contains("ADJUST"), "adjustment", "changeover")
-    planned = state == "planned_stop"
-    kind[planned] = np.where(code[planned].str.contains("MAINT"), "planned_maintenance", "planned_stop")
-    return kind
+    # decided once per distinct state x code: a million segments have a few dozen
+    s_codes, s_uniq = pd.factorize(pd.Series(state).astype(object), use_na_sentinel=False)
+    c_codes, c_uniq = pd.factorize(pd.Series(reason_code).astype(object).fillna(""), use_na_sentinel=False)
+    pair = s_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes
+    uniq, inverse = np.unique(pair, return_inverse=True)
+
+    def kind_of(s, c):
+        c = str(c).upper()
+        if s == "setup":
+            return "adjustment" if "ADJUST" in c else "changeover"
+        if s == "planned_stop":
+            return "planned_maintenance" if "MAINT" in c else "planned_stop"
+        return {"breakdown": "breakdown", "minor_stop": "minor_stop", "idle": "no_orders"}.get(s, np.nan)
+
+    kinds = np.array([kind_of(s_uniq[u // (len(c_uniq) + 1)], c_uniq[u % (len(c_uniq) + 1)]) for u in uniq] + [np.nan], dtype=object)
+    return pd.Series(kinds[inverse.reshape(-1)] if len(uniq) else np.array([], dtype=object), index=state.index, dtype=object)
 
 
 def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeSettings(), loss_classes: pd.DataFrame | None = None,
@@ -491,7 +497,9 @@ def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettin
         num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
-    c = {name: g[name].to_numpy(dtype=float) for name in g.columns if name not in by}
+    names = [name for name in g.columns if name not in by]
+    block = g[names].to_numpy(dtype=float)
+    c = {name: block[:, i] for i, name in enumerate(names)}
     d = {}
     d["unrecorded_min"] = c["calendar_min"] - c["ppt_min"] - c["excluded_min"]
     d["availability_pct"] = ratio(c["run_min"], c["ppt_min"])

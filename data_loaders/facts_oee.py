@@ -194,7 +194,8 @@ def _output_runs(days: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([runs.assign(sign=1), pairs], ignore_index=True)
 
     def label(n):
-        return [f"{v // 12:04d}-{v % 12 + 1:02d}" for v in n]
+        uniq, inverse = np.unique(np.asarray(n, dtype=np.int64), return_inverse=True)
+        return np.array([f"{v // 12:04d}-{v % 12 + 1:02d}" for v in uniq], dtype=object)[inverse]
 
     return pd.DataFrame({"work_order_id": out.work_order_id, "product_id": out.product_id, "plant_id": out.plant_id,
                          "output_from": label(out["first"]), "output_to": label(out["last"]), "sign": out.sign.astype(float)}, columns=cols)
