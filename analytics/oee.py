@@ -133,6 +133,20 @@ def default_loss_class(kind: str, settings: OeeSettings = OeeSettings()) -> str:
     raise ValueError(f"kind must be one of {', '.join(STOP_KINDS)}, got {kind!r}")
 
 
+def round_money(values):
+    """Money to cents, half away from zero as the ledger rounds (``analytics/money.py``), after
+    dropping float noise below a millionth: a sum of minutes x rate per minute often lands on an
+    exact half cent (a rate / 60 x whole minutes), where the order of a float sum would
+    otherwise decide the cent.
+
+    >>> round_money(pd.Series([0.125, 0.135, -0.125, 6921.825 - 1e-11, 156.66666])).tolist()
+    [0.13, 0.14, -0.13, 6921.83, 156.67]
+    """
+    micro = np.round(np.asarray(values, dtype=float) * 1e6)
+    cents = np.sign(micro) * np.floor((np.abs(micro) + 5000.0) / 10000.0) / 100.0
+    return pd.Series(cents, index=values.index, name=values.name) if isinstance(values, pd.Series) else cents
+
+
 def compute_ideal_cycle_min(frame: pd.DataFrame) -> pd.Series:
     """Ideal minutes per unit from whichever routing column is given, in float64: minutes as
     they are, seconds / 60, 1 / units per minute, 60 / units per hour (NaN when none is).
@@ -163,16 +177,22 @@ def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
     the reason code names an adjustment (…ADJUST…); planned stops are planned maintenance when
     the code names maintenance (…MAINT…), else breaks, meals, cleaning (planned_stop); idle is
     no orders."""
-    code = reason_code.fillna("").astype(str).str.upper()
-    kind = pd.Series(np.nan, index=state.index, dtype=object)
-    kind[state == "breakdown"] = "breakdown"
-    kind[state == "minor_stop"] = "minor_stop"
-    kind[state == "idle"] = "no_orders"
-    setup = state == "setup"
-    kind[setup] = np.where(code[setup].str.contains("ADJUST"), "adjustment", "changeover")
-    planned = state == "planned_stop"
-    kind[planned] = np.where(code[planned].str.contains("MAINT"), "planned_maintenance", "planned_stop")
-    return kind
+    # decided once per distinct state x code: a million segments have a few dozen
+    s_codes, s_uniq = pd.factorize(pd.Series(state).astype(object), use_na_sentinel=False)
+    c_codes, c_uniq = pd.factorize(pd.Series(reason_code).astype(object).fillna(""), use_na_sentinel=False)
+    pair = s_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes
+    uniq, inverse = np.unique(pair, return_inverse=True)
+
+    def kind_of(s, c):
+        c = str(c).upper()
+        if s == "setup":
+            return "adjustment" if "ADJUST" in c else "changeover"
+        if s == "planned_stop":
+            return "planned_maintenance" if "MAINT" in c else "planned_stop"
+        return {"breakdown": "breakdown", "minor_stop": "minor_stop", "idle": "no_orders"}.get(s, np.nan)
+
+    kinds = np.array([kind_of(s_uniq[u // (len(c_uniq) + 1)], c_uniq[u % (len(c_uniq) + 1)]) for u in uniq] + [np.nan], dtype=object)
+    return pd.Series(kinds[inverse.reshape(-1)] if len(uniq) else np.array([], dtype=object), index=state.index, dtype=object)
 
 
 def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeSettings(), loss_classes: pd.DataFrame | None = None,
@@ -229,6 +249,149 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
     return out[cols]
 
 
+KEYS = ["work_center_id", "date", "shift"]
+COUNT_COLUMNS = ("total_qty", "good_qty", "scrap_qty", "startup_scrap_qty", "net_run_min", "fully_productive_min", "startup_reject_min",
+                 "production_reject_min", "startup_reject_cost_amount", "production_reject_cost_amount")
+
+
+def compute_shift_minutes(segments: pd.DataFrame) -> pd.DataFrame:
+    """Minutes per work center x date x shift: per state (``running_min`` …) and per stop kind x
+    class (``stop_breakdown_availability_min`` …). ``segments`` are classed segments (classed
+    with the default settings when they are not); one row per shift that has any."""
+    if "loss_class" not in segments:
+        segments = compute_segment_classes(segments)
+    minutes = segments.pivot_table(index=KEYS, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+    minutes = minutes.reindex(columns=list(ALL_STATES), fill_value=0.0)
+    minutes.columns = [f"{c}_min" for c in minutes.columns]
+    stops = segments[segments.loss_kind.notna()]
+    if stops.empty:
+        by_class = pd.DataFrame(columns=list(STOP_COLUMNS), index=minutes.index, dtype=float).fillna(0.0)
+    else:
+        by_class = stops.pivot_table(index=KEYS, columns=["loss_kind", "loss_class"], values="minutes", aggfunc="sum", fill_value=0.0)
+        by_class.columns = [f"stop_{k}_{c}_min" for k, c in by_class.columns]
+        by_class = by_class.reindex(columns=list(STOP_COLUMNS), fill_value=0.0)
+    return minutes.join(by_class, how="left").fillna(0.0).reset_index()
+
+
+def _stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
+    """Each classed work center x state x reason code (``reason_code`` "" for none) with the
+    index in ``STOP_COLUMNS`` of its stop column (-1 for run time)."""
+    target = {c: i for i, c in enumerate(STOP_COLUMNS)}
+    index = [target[f"stop_{k}_{c}_min"] if isinstance(k, str) else -1 for k, c in zip(classes.loss_kind, classes.loss_class)]
+    return pd.DataFrame({"work_center_id": classes.work_center_id.astype(object).to_numpy(), "state": classes.state.astype(object).to_numpy(),
+                         "reason_code": classes.reason_code.astype(object).where(classes.reason_code.notna(), "").to_numpy(),
+                         "target": index})
+
+
+def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
+    """The columns to sum a scope's minutes into before classing them: one row per state x reason
+    code of ``classes`` (``compute_segment_classes`` of rows per work center x state x reason
+    code) with ``column`` ("m0", "m1", …). Codes of one state that land in the same stop column
+    on every work center share a column, so that a named convention sums a handful of columns
+    (one per state and stop kind) and "custom" only as many as its table tells apart.
+    """
+    t = _stop_targets(classes).sort_values(["state", "reason_code", "work_center_id"])
+    t["pair"] = t.work_center_id.astype(str) + "=" + t.target.astype(str)
+    combos = t.groupby(["state", "reason_code"], sort=True).pair.agg("|".join).rename("signature").reset_index()
+    combos["column"] = "m" + combos.groupby(["state", "signature"], sort=False).ngroup().astype(str)
+    code = combos.reason_code.where(combos.reason_code != "", None)
+    combos["kind"] = compute_stop_kinds(combos.state, code).fillna(combos.state).to_numpy()
+    whole = (combos.groupby("kind").column.transform("nunique").eq(1) & combos.groupby("column").kind.transform("nunique").eq(1)
+             & combos.kind.isin(("running", "reduced_speed", *STOP_KINDS)))
+    return pd.DataFrame({"column": combos.column, "state": combos.state, "reason_code": code, "kind": combos.kind,
+                         "whole_kind": whole.to_numpy()})
+
+
+def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+    """``compute_shift_minutes`` from minutes already summed per shift and state x reason code.
+
+    ``wide``: one row per work center x date x shift with the minutes of each ``column`` of
+    ``columns`` (``compute_minute_columns``: column, state, reason_code; a column may hold
+    several reason codes of one state that are classed alike). ``classes``: the class of each
+    work center x state x reason code (``compute_segment_classes`` of one row per work center x
+    state x reason code). The minutes are the same sums in another order: equal to float precision.
+    """
+    first = columns.drop_duplicates("column").reset_index(drop=True)
+    out = wide[KEYS].reset_index(drop=True)
+    x = wide[list(first.column)].to_numpy(dtype=float)
+    out = pd.concat([out, pd.DataFrame({f"{state}_min": x[:, (first.state == state).to_numpy()].sum(axis=1) for state in ALL_STATES},
+                                       index=out.index)], axis=1)
+    # the stop column of each column on each work center (the class may differ by plant)
+    codes, centers = pd.factorize(out.work_center_id)
+    t = _stop_targets(classes)
+    key = first.assign(reason_code=first.reason_code.astype(object).where(first.reason_code.notna(), ""), k=np.arange(len(first)))
+    hits = t[t.target >= 0].merge(key, on=["state", "reason_code"]).drop_duplicates(["work_center_id", "k"])
+    where = np.full((len(centers), len(first)), -1, dtype=np.int64)
+    wc_index = pd.Index(centers.astype(object)).get_indexer(hits.work_center_id)
+    ok = wc_index >= 0
+    where[wc_index[ok], hits.k.to_numpy()[ok]] = hits.target.to_numpy()[ok]
+    per_row = where[codes]  # rows x columns: the stop column, or -1
+    hit = (per_row >= 0) & (x != 0)
+    stops = np.zeros((len(out), len(STOP_COLUMNS)))
+    r, k = np.nonzero(hit)
+    np.add.at(stops, (r, per_row[r, k]), x[r, k])
+    return pd.concat([out, pd.DataFrame(stops, columns=list(STOP_COLUMNS), index=out.index)], axis=1)
+
+
+def compute_output_allocation(segments: pd.DataFrame, output: pd.DataFrame, keys: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Output counts spread over the day's shifts in proportion to the order's running +
+    reduced-speed minutes in each, summed per ``keys`` (work center x date x shift by default;
+    the work center is the output record's), and the output records that had no running time on
+    their order and day (a data problem), as they were given plus ``date`` and ``total_qty``.
+
+    ``output`` has one row per work order x day with good/scrap qty, the ideal cycle (any
+    routing column), std_unit_cost and first_count_date (the order's first output day over all
+    time: scrap on that day is startup scrap). Counts: the ``COUNT_COLUMNS``.
+    """
+    keys = list(keys or KEYS)
+    output = _with_cycle(output)
+    run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
+    run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
+    run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
+    out = output.assign(date=pd.to_datetime(output.count_date).dt.normalize().astype("datetime64[ns]"))
+    out["total_qty"] = out.good_qty + out.scrap_qty
+    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize() == out.date
+    alloc = out.merge(run_by_shift[["work_order_id", "date", "shift", "share"]], on=["work_order_id", "date"], how="left")
+    orphans = alloc[alloc.share.isna() & (alloc.total_qty > 0)].drop(columns=["share", "shift"])
+    alloc = alloc[alloc.share.notna()].astype({"shift": int})
+    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0)
+    startup_scrap = np.where(alloc.is_startup, alloc.scrap_qty, 0.0)
+    counts = pd.DataFrame({
+        **{k: alloc[k] for k in keys},
+        "total_qty": alloc.total_qty * alloc.share, "good_qty": alloc.good_qty * alloc.share, "scrap_qty": alloc.scrap_qty * alloc.share,
+        "startup_scrap_qty": startup_scrap * alloc.share,
+        "net_run_min": alloc.total_qty * cyc * alloc.share, "fully_productive_min": alloc.good_qty * cyc * alloc.share,
+        "startup_reject_min": startup_scrap * cyc * alloc.share,
+        "production_reject_min": (alloc.scrap_qty - startup_scrap) * cyc * alloc.share,
+        "startup_reject_cost_amount": startup_scrap * alloc.std_unit_cost * alloc.share,
+        "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
+    }).groupby(keys, as_index=False).sum()
+    return counts, orphans
+
+
+def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, window: tuple | None = None) -> pd.DataFrame:
+    """Shift minutes (``compute_shift_minutes``) and allocated counts (``compute_output_allocation``)
+    side by side per work center x date x shift, with calendar minutes and each work center's
+    rate per minute; with ``window`` = (start, end) every work center of ``rates`` gets a row
+    for every shift of every day in [start, end) (see ``compute_oee_facts``)."""
+    facts = minutes.merge(counts, on=KEYS, how="outer").fillna(0.0)
+    if window is not None:
+        start, end = (pd.Timestamp(x) for x in window)
+        days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
+        grid = pd.MultiIndex.from_product([rates.work_center_id.unique(), days, list(SHIFTS)], names=KEYS).to_frame(index=False)
+        facts = grid.merge(facts, on=KEYS, how="outer").fillna(0.0)
+        facts["shift"] = facts["shift"].astype(int)
+    facts["calendar_min"] = SHIFT_SECONDS / 60.0
+    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    return facts.sort_values(KEYS).reset_index(drop=True)
+
+
+def _rate_per_min(rates: pd.DataFrame) -> pd.Series:
+    """Machine + labor + overhead rate per minute, by work center."""
+    r = rates.set_index("work_center_id")
+    return ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
+
+
 def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
                       window: tuple | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Minutes, counts and scrap cost per work center x date x shift, and the counts that had no
@@ -246,55 +409,8 @@ def compute_oee_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.Da
     every day in [start, end), events or not, so that TEEP's calendar is all calendar time;
     without it only shifts with events are rows.
     """
-    keys = ["work_center_id", "date", "shift"]
-    if "loss_class" not in segments:
-        segments = compute_segment_classes(segments)
-    minutes = segments.pivot_table(index=keys, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
-    minutes = minutes.reindex(columns=list(ALL_STATES), fill_value=0.0)
-    minutes.columns = [f"{c}_min" for c in minutes.columns]
-    stops = segments[segments.loss_kind.notna()]
-    if stops.empty:
-        by_class = pd.DataFrame(columns=list(STOP_COLUMNS), index=minutes.index, dtype=float).fillna(0.0)
-    else:
-        by_class = stops.pivot_table(index=keys, columns=["loss_kind", "loss_class"], values="minutes", aggfunc="sum", fill_value=0.0)
-        by_class.columns = [f"stop_{k}_{c}_min" for k, c in by_class.columns]
-        by_class = by_class.reindex(columns=list(STOP_COLUMNS), fill_value=0.0)
-    facts = minutes.join(by_class, how="left").fillna(0.0).reset_index()
-
-    output = _with_cycle(output)
-    run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
-    run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
-    run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
-    out = output.assign(date=pd.to_datetime(output.count_date).dt.normalize().astype("datetime64[ns]"))
-    out["total_qty"] = out.good_qty + out.scrap_qty
-    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize() == out.date
-    alloc = out.merge(run_by_shift[["work_order_id", "date", "shift", "share"]], on=["work_order_id", "date"], how="left")
-    orphans = alloc[alloc.share.isna() & (alloc.total_qty > 0)].drop(columns=["share", "shift"])
-    alloc = alloc[alloc.share.notna()].astype({"shift": int})
-    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0)
-    startup_scrap = np.where(alloc.is_startup, alloc.scrap_qty, 0.0)
-    counts = pd.DataFrame({
-        "work_center_id": alloc.work_center_id, "date": alloc.date, "shift": alloc["shift"],
-        "total_qty": alloc.total_qty * alloc.share, "good_qty": alloc.good_qty * alloc.share, "scrap_qty": alloc.scrap_qty * alloc.share,
-        "startup_scrap_qty": startup_scrap * alloc.share,
-        "net_run_min": alloc.total_qty * cyc * alloc.share, "fully_productive_min": alloc.good_qty * cyc * alloc.share,
-        "startup_reject_min": startup_scrap * cyc * alloc.share,
-        "production_reject_min": (alloc.scrap_qty - startup_scrap) * cyc * alloc.share,
-        "startup_reject_cost_amount": startup_scrap * alloc.std_unit_cost * alloc.share,
-        "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
-    }).groupby(keys, as_index=False).sum()
-    facts = facts.merge(counts, on=keys, how="outer").fillna(0.0)
-    if window is not None:
-        start, end = (pd.Timestamp(x) for x in window)
-        days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
-        grid = pd.MultiIndex.from_product([rates.work_center_id.unique(), days, list(SHIFTS)], names=keys).to_frame(index=False)
-        facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
-        facts["shift"] = facts["shift"].astype(int)
-    facts["calendar_min"] = SHIFT_SECONDS / 60.0
-    r = rates.set_index("work_center_id")
-    per_min = (r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0
-    facts["rate_per_min"] = facts.work_center_id.map(per_min).astype(float)
-    return facts.sort_values(keys).reset_index(drop=True), orphans
+    counts, orphans = compute_output_allocation(segments, output)
+    return compute_calendar_facts(compute_shift_minutes(segments), counts, rates, window), orphans
 
 
 def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str, pd.Series]]:
@@ -311,76 +427,103 @@ def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str,
     return out
 
 
-def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
-    """OEE, the six big losses (minutes and money), schedule losses and capacity at the target,
-    aggregated over ``by`` (e.g. ["work_center_id"], ["date"], [] for one total). Sums first,
-    then ratios."""
-    f = facts.copy()
+ROW_SUM_COLUMNS = (
+    "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
+    "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
+    "planned_stops_excluded_min", "planned_maintenance_excluded_min", "changeover_excluded_min", "other_excluded_min",
+    "reduced_speed_loss_min", "breakdown_cost_amount", "setup_cost_amount", "planned_maintenance_cost_amount",
+    "planned_stops_cost_amount", "no_orders_cost_amount", "small_stops_cost_amount", "reduced_speed_cost_amount")
+
+
+def compute_oee_rows(facts: pd.DataFrame, settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``facts`` (``compute_oee_facts``) with each row's loss minutes and money under the
+    settings (``ROW_SUM_COLUMNS``): what ``compute_oee_from_rows`` sums, derived once for every
+    grouping of one report."""
+    f = facts
     stop = _stop_minutes(f, settings)
     avail = {k: stop[k]["availability"] for k in STOP_KINDS}
     perf = {k: stop[k]["performance"] for k in STOP_KINDS}
     sched = {k: stop[k]["schedule"] for k in STOP_KINDS}
-    f["availability_loss_min"] = sum(avail.values())
-    f["excluded_min"] = sum(sched.values())
-    f["small_stops_min"] = sum(perf.values())
-    f["run_min"] = f.running_min + f.reduced_speed_min + f.small_stops_min
-    f["ppt_min"] = f.run_min + f.availability_loss_min
+    d = {}
+    d["availability_loss_min"] = sum(avail.values())
+    d["excluded_min"] = sum(sched.values())
+    d["small_stops_min"] = sum(perf.values())
+    d["run_min"] = f.running_min + f.reduced_speed_min + d["small_stops_min"]
+    d["ppt_min"] = d["run_min"] + d["availability_loss_min"]
     # unplanned stops: breakdowns, and any other stop a custom mapping counts as availability
-    f["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
-    f["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
-    f["planned_maintenance_loss_min"] = avail["planned_maintenance"]
-    f["planned_stops_loss_min"] = avail["planned_stop"]
-    f["no_orders_loss_min"] = avail["no_orders"]
-    f["no_orders_excluded_min"] = sched["no_orders"]
-    f["planned_stops_excluded_min"] = sched["planned_stop"]
-    f["planned_maintenance_excluded_min"] = sched["planned_maintenance"]
-    f["changeover_excluded_min"] = sched["changeover"]
-    f["other_excluded_min"] = f.excluded_min - f.no_orders_excluded_min - f.planned_stops_excluded_min \
-        - f.planned_maintenance_excluded_min - f.changeover_excluded_min
+    d["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
+    d["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
+    d["planned_maintenance_loss_min"] = avail["planned_maintenance"]
+    d["planned_stops_loss_min"] = avail["planned_stop"]
+    d["no_orders_loss_min"] = avail["no_orders"]
+    d["no_orders_excluded_min"] = sched["no_orders"]
+    d["planned_stops_excluded_min"] = sched["planned_stop"]
+    d["planned_maintenance_excluded_min"] = sched["planned_maintenance"]
+    d["changeover_excluded_min"] = sched["changeover"]
+    d["other_excluded_min"] = d["excluded_min"] - d["no_orders_excluded_min"] - d["planned_stops_excluded_min"] \
+        - d["planned_maintenance_excluded_min"] - d["changeover_excluded_min"]
+    d["reduced_speed_loss_min"] = f.running_min + f.reduced_speed_min - f.net_run_min
     # money of time losses uses each row's own work-center rate, then sums
-    f["breakdown_cost_amount"] = f.breakdown_loss_min * f.rate_per_min
-    f["setup_cost_amount"] = f.setup_loss_min * f.rate_per_min
-    f["planned_maintenance_cost_amount"] = f.planned_maintenance_loss_min * f.rate_per_min
-    f["planned_stops_cost_amount"] = f.planned_stops_loss_min * f.rate_per_min
-    f["no_orders_cost_amount"] = f.no_orders_loss_min * f.rate_per_min
-    f["small_stops_cost_amount"] = f.small_stops_min * f.rate_per_min
-    f["reduced_speed_loss_min"] = f.running_min + f.reduced_speed_min - f.net_run_min
-    f["reduced_speed_cost_amount"] = f.reduced_speed_loss_min * f.rate_per_min
-    sums = [c for c in SUM_COLUMNS if c in f] + [
-        "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
-        "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
-        "planned_stops_excluded_min", "planned_maintenance_excluded_min", "changeover_excluded_min", "other_excluded_min",
-        "reduced_speed_loss_min", "breakdown_cost_amount", "setup_cost_amount", "planned_maintenance_cost_amount",
-        "planned_stops_cost_amount", "no_orders_cost_amount", "small_stops_cost_amount", "reduced_speed_cost_amount"]
-    g = f.groupby(by, as_index=False)[sums].sum() if by else f[sums].sum().to_frame().T
-    g = g.copy()
+    for cost, minutes in (("breakdown", "breakdown_loss_min"), ("setup", "setup_loss_min"),
+                          ("planned_maintenance", "planned_maintenance_loss_min"), ("planned_stops", "planned_stops_loss_min"),
+                          ("no_orders", "no_orders_loss_min"), ("small_stops", "small_stops_min"), ("reduced_speed", "reduced_speed_loss_min")):
+        d[f"{cost}_cost_amount"] = d[minutes] * f.rate_per_min
+    index = f.index
+    added = pd.DataFrame({c: np.broadcast_to(np.asarray(d[c], dtype=float), len(index)) for c in ROW_SUM_COLUMNS}, index=index)
+    return pd.concat([f.drop(columns=[c for c in ROW_SUM_COLUMNS if c in f]), added], axis=1)
+
+
+def compute_oee(facts: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """OEE, the six big losses (minutes and money), schedule losses and capacity at the target,
+    aggregated over ``by`` (e.g. ["work_center_id"], ["date"], [] for one total). Sums first,
+    then ratios."""
+    return compute_oee_from_rows(compute_oee_rows(facts, settings), by, settings)
+
+
+def compute_oee_sums(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The additive columns of ``compute_oee_rows`` summed over ``by`` (one row when empty): a
+    sum of these sums is the sum over the rows, so that one report sums its rows once per work
+    center x day and groups those further."""
+    sums = [c for c in SUM_COLUMNS if c in rows] + list(ROW_SUM_COLUMNS)
+    return rows.groupby(by, as_index=False)[sums].sum() if by else rows[sums].sum().to_frame().T.astype(float)
+
+
+def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``compute_oee`` of rows from ``compute_oee_rows`` (derived with the same settings), or of
+    sums of them (``compute_oee_sums``)."""
+    g = compute_oee_sums(rows, by)
 
     def ratio(num, den):
         num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
-    g["unrecorded_min"] = g.calendar_min - g.ppt_min - g.excluded_min
-    g["availability_pct"] = ratio(g.run_min, g.ppt_min)
-    g["performance_pct"] = ratio(g.net_run_min, g.run_min)
-    g["quality_pct"] = ratio(g.fully_productive_min, g.net_run_min)
-    g["quality_count_pct"] = ratio(g.good_qty, g.total_qty)
-    g["oee_pct"] = ratio(g.fully_productive_min, g.ppt_min)
-    g["teep_pct"] = ratio(g.fully_productive_min, g.calendar_min)
-    g["utilisation_pct"] = ratio(g.ppt_min, g.calendar_min)
-    g["reduced_speed_min_loss"] = g.reduced_speed_loss_min
+    names = [name for name in g.columns if name not in by]
+    block = g[names].to_numpy(dtype=float)
+    c = {name: block[:, i] for i, name in enumerate(names)}
+    d = {}
+    d["unrecorded_min"] = c["calendar_min"] - c["ppt_min"] - c["excluded_min"]
+    d["availability_pct"] = ratio(c["run_min"], c["ppt_min"])
+    d["performance_pct"] = ratio(c["net_run_min"], c["run_min"])
+    d["quality_pct"] = ratio(c["fully_productive_min"], c["net_run_min"])
+    d["quality_count_pct"] = ratio(c["good_qty"], c["total_qty"])
+    d["oee_pct"] = ratio(c["fully_productive_min"], c["ppt_min"])
+    d["teep_pct"] = ratio(c["fully_productive_min"], c["calendar_min"])
+    d["utilisation_pct"] = ratio(c["ppt_min"], c["calendar_min"])
+    d["reduced_speed_min_loss"] = c["reduced_speed_loss_min"]
     # capacity: c = ideal minutes per unit made (the output-weighted ideal cycle)
-    g["avg_ideal_cycle_min"] = ratio(g.net_run_min, g.total_qty)
-    g["ideal_units_qty"] = ratio(g.run_min, g.avg_ideal_cycle_min)
-    g["planned_cycles_qty"] = ratio(g.ppt_min, g.avg_ideal_cycle_min)
+    d["avg_ideal_cycle_min"] = ratio(c["net_run_min"], c["total_qty"])
+    d["ideal_units_qty"] = ratio(c["run_min"], d["avg_ideal_cycle_min"])
+    d["planned_cycles_qty"] = ratio(c["ppt_min"], d["avg_ideal_cycle_min"])
     target = settings.target_oee
-    g["target_oee_pct"] = target
-    g["capacity_gain_units_qty"] = np.clip(g.good_qty * (ratio(target, g.oee_pct) - 1.0), 0.0, None)
-    g["capacity_gain_hours_h"] = np.clip(g.ppt_min * (1.0 - g.oee_pct / target), 0.0, None) / 60.0
-    g["loss_cost_amount"] = (g.breakdown_cost_amount + g.setup_cost_amount + g.planned_maintenance_cost_amount
-                             + g.planned_stops_cost_amount + g.no_orders_cost_amount + g.small_stops_cost_amount
-                             + g.reduced_speed_cost_amount + g.startup_reject_cost_amount + g.production_reject_cost_amount)
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).round(2)
+    d["target_oee_pct"] = np.full(len(g), target)
+    d["capacity_gain_units_qty"] = np.clip(c["good_qty"] * (ratio(target, d["oee_pct"]) - 1.0), 0.0, None)
+    d["capacity_gain_hours_h"] = np.clip(c["ppt_min"] * (1.0 - d["oee_pct"] / target), 0.0, None) / 60.0
+    d["loss_cost_amount"] = (c["breakdown_cost_amount"] + c["setup_cost_amount"] + c["planned_maintenance_cost_amount"]
+                             + c["planned_stops_cost_amount"] + c["no_orders_cost_amount"] + c["small_stops_cost_amount"]
+                             + c["reduced_speed_cost_amount"] + c["startup_reject_cost_amount"] + c["production_reject_cost_amount"])
+    g = pd.concat([g, pd.DataFrame(d, index=g.index)], axis=1)
+    money = [name for name in g.columns if name.endswith("_amount")]
+    g[money] = round_money(g[money].to_numpy(dtype=float))
     return g
 
 
@@ -463,19 +606,43 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     out = out[out.loss_cost_amount.abs() > 0.005].sort_values("loss_cost_amount", ascending=False).reset_index(drop=True)
     total = out.loss_cost_amount.sum()
     out["cumulative_pct"] = out.loss_cost_amount.cumsum() / total if total else np.nan
-    out["loss_cost_amount"] = out.loss_cost_amount.round(2)
+    out["loss_cost_amount"] = round_money(out.loss_cost_amount)
     return out
+
+
+def compute_work_order_minutes(segments: pd.DataFrame) -> pd.DataFrame:
+    """Minutes per work order x work center and state (one column per state, ``running`` …) of
+    the segments that name a work order."""
+    seg = segments[segments.work_order_id.notna()]
+    if seg.empty:
+        return pd.DataFrame(columns=["work_order_id", "work_center_id", *ALL_STATES]).astype({s: float for s in ALL_STATES})
+    mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+    return mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
+
+
+def compute_output_sums(output: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Output records summed per ``by``: good, scrap and total qty, net run minutes (total x
+    ideal cycle, none where the routing gives none), fully productive minutes, ideal minutes of
+    the good units (``ideal_good_min``, the same but left out where the cycle is unknown),
+    scrap at standard unit cost and the margin of the good units at list price less standard
+    material (``margin_amount``). Unrounded: a sum of these sums is the sum of the records."""
+    o = _with_cycle(output)
+    cyc = o.ideal_cycle_min.astype(float)
+    total = o.good_qty + o.scrap_qty
+    frame = pd.DataFrame({
+        **{k: o[k] for k in by},
+        "good_qty": o.good_qty.astype(float), "scrap_qty": o.scrap_qty.astype(float), "total_qty": total.astype(float),
+        "net_run_min": total * cyc.fillna(0.0), "fully_productive_min": o.good_qty * cyc.fillna(0.0), "ideal_good_min": o.good_qty * cyc,
+        "scrap_cost_amount": (o.scrap_qty * o.std_unit_cost).astype(float),
+        "margin_amount": ((o.list_price - o.std_material_cost) * o.good_qty).astype(float),
+    })
+    return frame.groupby(by, as_index=False, dropna=False).sum(min_count=0)
 
 
 def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """Loss cost carried by each work order, for product cost: its breakdown, setup and minor-stop
     minutes and its speed loss (run − small stops − net run) at the work center's rate, plus its
     scrap at standard unit cost. One row per work order with product_id."""
-    r = rates.set_index("work_center_id")
-    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = segments[segments.work_order_id.notna()]
-    mins = seg.pivot_table(index=["work_order_id", "work_center_id"], columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
-    mins = mins.reindex(columns=list(ALL_STATES), fill_value=0.0).reset_index()
     output = _with_cycle(output)
     out = output.assign(net=(output.good_qty + output.scrap_qty) * output.ideal_cycle_min.fillna(0.0),
                         scrap_cost=output.scrap_qty * output.std_unit_cost)
@@ -483,15 +650,32 @@ def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, r
         product_id=("product_id", "first"), good_qty=("good_qty", "sum"), scrap_qty=("scrap_qty", "sum"),
         net_run_min=("net", "sum"), scrap_cost_amount=("scrap_cost", "sum"),
     )
-    m = mins.merge(per_wo, on="work_order_id", how="inner")
-    rate = m.work_center_id.map(per_min).astype(float)  # an empty str column maps to str
+    return compute_work_order_loss_from(compute_work_order_minutes(segments), per_wo, rates)
+
+
+def compute_work_order_loss_from(minutes: pd.DataFrame, per_order: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """``compute_work_order_loss_cost`` from its two sums: ``minutes`` per work order x work
+    center and state (``compute_work_order_minutes``) and ``per_order`` output per work order
+    (product_id, good_qty, scrap_qty, net_run_min, scrap_cost_amount)."""
+    m = minutes.sort_values(["work_order_id", "work_center_id"]).merge(per_order, on="work_order_id", how="inner")
+    rate = m.work_center_id.map(_rate_per_min(rates)).astype(float)  # an empty str column maps to str
     speed = (m.running + m.reduced_speed - m.net_run_min).clip(lower=0)
     m["time_loss_cost_amount"] = (m.breakdown + m.setup + m.minor_stop + speed) * rate
-    m["loss_cost_amount"] = (m.time_loss_cost_amount + m.scrap_cost_amount).round(2)
-    m["time_loss_cost_amount"] = m.time_loss_cost_amount.round(2)
-    m["scrap_cost_amount"] = m.scrap_cost_amount.round(2)
+    m["loss_cost_amount"] = round_money(m.time_loss_cost_amount + m.scrap_cost_amount)
+    m["time_loss_cost_amount"] = round_money(m.time_loss_cost_amount)
+    m["scrap_cost_amount"] = round_money(m.scrap_cost_amount)
     return m[["work_order_id", "work_center_id", "product_id", "good_qty", "scrap_qty", "time_loss_cost_amount", "scrap_cost_amount",
               "loss_cost_amount"]]
+
+
+def compute_conversion_cost(segments: pd.DataFrame, rates: pd.DataFrame, key: str) -> pd.Series:
+    """Planned production minutes (run time and the stops classed availability or performance)
+    at the work center's rate, summed per ``key`` (classed ``segments``, or rows of them summed;
+    rows without ``key`` are left out)."""
+    in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
+    seg = segments[segments[key].notna() & in_ppt]
+    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(_rate_per_min(rates)).astype(float))
+    return seg.groupby(key).cost.sum()
 
 
 def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame, settings: OeeSettings,
@@ -504,26 +688,34 @@ def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rate
     """
     if months <= 0:
         raise ValueError(f"months must be > 0, got {months}")
-    r = rates.set_index("work_center_id")
-    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
     if "loss_class" not in segments:
         segments = compute_segment_classes(segments, settings)
-    in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
-    seg = segments[segments.work_order_id.notna() & in_ppt]
+    wo_cost = compute_conversion_cost(segments, rates, "work_order_id")
     output = _with_cycle(output)
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(per_min).astype(float))
-    wo_cost = seg.groupby("work_order_id").cost.sum()
-    o = output.assign(ideal_cost=output.ideal_cycle_min.astype(float) * output.work_center_id.map(per_min).astype(float)
-                      * output.good_qty)
-    per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
+    o = output.assign(ideal_good_min=output.ideal_cycle_min.astype(float) * output.good_qty)
     wo_product = o.groupby("work_order_id").product_id.first()
-    per_product["conversion_cost_amount"] = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
+    by_product = wo_cost.groupby(wo_product.reindex(wo_cost.index)).sum()
+    sums = o[["product_id", "work_center_id", "family", "good_qty", "ideal_good_min"]]
+    return compute_improvement_from(sums, by_product, rates, settings, months)
+
+
+def compute_improvement_from(output: pd.DataFrame, conversion_cost: pd.Series, rates: pd.DataFrame, settings: OeeSettings,
+                             months: float) -> pd.DataFrame:
+    """``compute_improvement_value`` from sums: ``output`` rows (product_id, work_center_id,
+    family, good_qty, ideal_good_min = good units x ideal cycle, per output record or summed
+    per product x work center) and the ``conversion_cost`` per product
+    (``compute_conversion_cost`` of its orders' minutes)."""
+    if months <= 0:
+        raise ValueError(f"months must be > 0, got {months}")
+    o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * output.work_center_id.map(_rate_per_min(rates)).astype(float))
+    per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
+    per_product["conversion_cost_amount"] = conversion_cost
     per_product = per_product[per_product.good_qty > 0].copy()
     per_product["actual_conversion_unit_cost"] = per_product.conversion_cost_amount / per_product.good_qty
     per_product["target_conversion_unit_cost"] = per_product.ideal_cost / per_product.good_qty / settings.target_oee
     gap = (per_product.actual_conversion_unit_cost - per_product.target_conversion_unit_cost).clip(lower=0)
-    per_product["value_per_year_amount"] = (gap * per_product.good_qty * 12.0 / months).round(2)
-    per_product["conversion_cost_amount"] = per_product.conversion_cost_amount.round(2)
+    per_product["value_per_year_amount"] = round_money(gap * per_product.good_qty * 12.0 / months)
+    per_product["conversion_cost_amount"] = round_money(per_product.conversion_cost_amount)
     return per_product.drop(columns="ideal_cost").reset_index().sort_values("value_per_year_amount", ascending=False).reset_index(drop=True)
 
 
@@ -534,55 +726,131 @@ def compute_bottleneck_margin(facts_by_wc: pd.DataFrame, output: pd.DataFrame, w
     unit margin = output-weighted (list price − standard material cost). Non-bottlenecks are
     left out: their lost time costs its rate, not sales.
     """
+    return compute_bottleneck_margin_from(facts_by_wc, compute_output_sums(output, ["work_center_id"]), work_centers)
+
+
+def compute_bottleneck_margin_from(facts_by_wc: pd.DataFrame, sums: pd.DataFrame, work_centers: pd.DataFrame) -> pd.DataFrame:
+    """``compute_bottleneck_margin`` from output sums per work center (``compute_output_sums``:
+    net_run_min, total_qty, margin_amount, good_qty)."""
     bn = work_centers.loc[work_centers.is_bottleneck.astype(int) == 1, "work_center_id"]
-    output = _with_cycle(output)
-    o = output[output.work_center_id.isin(bn)].assign(total_qty=lambda d: d.good_qty + d.scrap_qty)
+    o = sums[sums.work_center_id.isin(bn)]
     if o.empty:
         return pd.DataFrame(columns=["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"])
-    w = o.groupby("work_center_id").apply(
-        lambda d: pd.Series({
-            "avg_cycle_min": float((d.ideal_cycle_min * d.total_qty).sum() / d.total_qty.sum()),
-            "unit_margin_amount": float(((d.list_price - d.std_material_cost) * d.good_qty).sum() / max(d.good_qty.sum(), 1e-9)),
-        }), include_groups=False).reset_index()
+    w = pd.DataFrame({"work_center_id": o.work_center_id,
+                      "avg_cycle_min": o.net_run_min.astype(float) / o.total_qty.astype(float),
+                      "unit_margin_amount": o.margin_amount.astype(float) / np.maximum(o.good_qty.astype(float), 1e-9)})
     f = facts_by_wc[["work_center_id", "ppt_min", "fully_productive_min"]].merge(w, on="work_center_id")
     f["lost_units_qty"] = ((f.ppt_min - f.fully_productive_min) / f.avg_cycle_min).round(0)
-    f["lost_margin_amount"] = (f.lost_units_qty * f.unit_margin_amount).round(2)
-    f["unit_margin_amount"] = f.unit_margin_amount.round(2)
+    f["lost_margin_amount"] = round_money(f.lost_units_qty * f.unit_margin_amount)
+    f["unit_margin_amount"] = round_money(f.unit_margin_amount)
     return f[["work_center_id", "lost_units_qty", "unit_margin_amount", "lost_margin_amount"]]
+
+
+PROBLEM_COLUMNS = ["problem", "work_center_id", "date", "detail"]
+OUTSIDE_CALENDAR_LIMIT = 500
+
+
+def compute_shift_problems(facts: pd.DataFrame) -> pd.DataFrame:
+    """Findings per work center x day from the shift facts: performance above 100 % (ideal
+    minutes of the output more than half a minute above running + reduced speed) and time not
+    covered by any event inside the shifts that have events (more than a minute); a shift with
+    no event at all is calendar time with nothing recorded (TEEP's base), not a gap."""
+    day = facts.groupby(["work_center_id", "date"], as_index=False)[["running_min", "reduced_speed_min", "net_run_min"]].sum()
+    run = day.running_min + day.reduced_speed_min
+    over = day[day.net_run_min > run + 0.5]
+    over_detail = [f"{a:.1f} ideal min > {b:.1f} run min" for a, b in zip(over.net_run_min, run[over.index])]
+    covered = facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
+    shifts = facts.assign(covered=covered)[covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
+    gap = shifts.calendar_min - shifts.covered
+    gaps = shifts[gap > 1.0]
+    return pd.concat([
+        pd.DataFrame({"problem": "performance_over_100", "work_center_id": over.work_center_id, "date": over.date, "detail": over_detail}),
+        pd.DataFrame({"problem": "time_not_covered", "work_center_id": gaps.work_center_id, "date": gaps.date,
+                      "detail": [f"{g:.1f} min without any event" for g in gap[gaps.index]]}),
+    ], ignore_index=True)
+
+
+def compute_overlapping_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events that start before the previous event on their work center (by start; ties keep the
+    given order, the loader's start then event id) ends: one finding per event, dated by its
+    start, with ``start_at``."""
+    codes, _ = pd.factorize(events.work_center_id)
+    start = pd.to_datetime(events.start_at).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    end = pd.to_datetime(events.end_at).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = np.lexsort((start, codes))  # stable
+    w, s_, e_ = codes[order], start[order], end[order]
+    flag = np.zeros(len(order), dtype=bool)
+    flag[1:] = (w[1:] == w[:-1]) & (s_[1:] < e_[:-1])
+    ov = events.iloc[order[flag]]
+    at = pd.to_datetime(ov.start_at).astype("datetime64[ns]")
+    return pd.DataFrame({"problem": "overlapping_events", "work_center_id": ov.work_center_id.to_numpy(),
+                         "date": at.dt.normalize().to_numpy(),
+                         "detail": (ov.event_id.astype(str) + " starts before the previous event ends").to_numpy(),
+                         "start_at": at.to_numpy()})
+
+
+def compute_events_outside_calendar(segments: pd.DataFrame, calendar: pd.DataFrame, limit: int | None = OUTSIDE_CALENDAR_LIMIT) -> pd.DataFrame:
+    """Event x day on a day without a calendar row for its work center, in the segments' order
+    (work center, then time), the first ``limit`` of them (all when None), with ``event_id``."""
+    cols = PROBLEM_COLUMNS + ["event_id"]
+    if segments.empty:
+        return pd.DataFrame(columns=cols)
+    # work center x day as one integer on both sides, so that a million segments cost a lookup each
+    codes, centers = pd.factorize(segments.work_center_id)
+    day = pd.to_datetime(segments.date).to_numpy(dtype="datetime64[D]").view(np.int64)
+    key = codes.astype(np.int64) * 10_000_000 + day
+    if calendar.empty:
+        missing = np.ones(len(key), dtype=bool)
+    else:
+        cal_codes = pd.Index(centers).get_indexer(calendar.work_center_id)
+        cal_day = pd.to_datetime(calendar.calendar_date).to_numpy(dtype="datetime64[D]").view(np.int64)
+        known = cal_codes.astype(np.int64) * 10_000_000 + cal_day
+        missing = ~np.isin(key, known[cal_codes >= 0])
+    seen = segments[missing]
+    seen = seen[~seen.duplicated(["event_id", "date"])]
+    if limit is not None:
+        seen = seen.head(limit)
+    return pd.DataFrame({"problem": "event_outside_calendar", "work_center_id": seen.work_center_id.to_numpy(),
+                         "date": pd.to_datetime(seen.date).astype("datetime64[ns]").to_numpy(),
+                         "detail": (seen.event_id.astype(str) + " on a day with no calendar entry").to_numpy(),
+                         "event_id": seen.event_id.to_numpy()}, columns=cols)
+
+
+def compute_orphan_problems(orphans: pd.DataFrame) -> pd.DataFrame:
+    """Output records with no running time on their order and day (``compute_output_allocation``)."""
+    if orphans.empty:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    qty = (orphans.good_qty + orphans.scrap_qty).astype(float)
+    return pd.DataFrame({"problem": "output_without_running_time", "work_center_id": orphans.work_center_id,
+                         "date": pd.to_datetime(orphans.date).astype("datetime64[ns]"),
+                         "detail": [f"{w}: {q:.0f} units" for w, q in zip(orphans.work_order_id, qty)]}).reset_index(drop=True)
+
+
+def compute_problem_table(facts: pd.DataFrame, findings: list[pd.DataFrame]) -> pd.DataFrame:
+    """The data problems: those found in the shift facts (``compute_shift_problems``) and the
+    ``findings`` given (frames with problem, work_center_id, date, detail), in one table sorted
+    by problem, work center, date and detail."""
+    parts = [compute_shift_problems(facts)] + [f[PROBLEM_COLUMNS] for f in findings if not f.empty]
+    parts = [p.astype({"work_center_id": object, "detail": object}) for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["date"] = pd.to_datetime(out.date).astype("datetime64[ns]")
+    return out.sort_values(PROBLEM_COLUMNS, kind="mergesort").reset_index(drop=True)
 
 
 def compute_data_problems(events: pd.DataFrame, segments: pd.DataFrame, facts: pd.DataFrame, orphans: pd.DataFrame,
                           calendar: pd.DataFrame) -> pd.DataFrame:
     """What in the data makes OEE unreliable, one row per finding (shown, never hidden):
-    performance above 100 %, overlapping events, events on days outside the calendar, output
-    with no running time on its order and day, time not covered by any event."""
-    rows = []
-    day = facts.groupby(["work_center_id", "date"], as_index=False)[["running_min", "reduced_speed_min", "net_run_min", "calendar_min"]
-                                                                  + [f"{s}_min" for s in ALL_STATES if s not in ("running", "reduced_speed")]].sum()
-    over = day[day.net_run_min > day.running_min + day.reduced_speed_min + 0.5]
-    for r in over.itertuples():
-        rows.append(("performance_over_100", r.work_center_id, r.date, f"{r.net_run_min:.1f} ideal min > {r.running_min + r.reduced_speed_min:.1f} run min"))
-    # gaps inside the shifts that have events; a shift with no event at all is calendar time with
-    # nothing recorded (TEEP's base), not a gap
-    shifts = facts.assign(covered=facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1))
-    shifts = shifts[shifts.covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
-    gaps = shifts[(shifts.calendar_min - shifts.covered) > 1.0]
-    for r in gaps.itertuples():
-        rows.append(("time_not_covered", r.work_center_id, r.date, f"{r.calendar_min - r.covered:.1f} min without any event"))
+    performance above 100 %, overlapping events, events on days outside the calendar (the first
+    500), output with no running time on its order and day, time not covered by any event.
+
+    ``segments`` are already cut to the scope's window, so only days inside it are checked
+    against the calendar."""
+    findings = []
     if not events.empty:
-        ev = events.sort_values(["work_center_id", "start_at"])
-        prev_end = ev.groupby("work_center_id").end_at.shift(1)
-        ov = ev[pd.to_datetime(ev.start_at) < pd.to_datetime(prev_end)]
-        for r in ov.itertuples():
-            rows.append(("overlapping_events", r.work_center_id, pd.Timestamp(r.start_at).normalize(), f"{r.event_id} starts before the previous event ends"))
-    if not calendar.empty and not segments.empty:
-        # segments are already cut to the window, so only days inside it are checked
-        known = set(zip(calendar.work_center_id, pd.to_datetime(calendar.calendar_date).dt.normalize()))
-        seen = segments.drop_duplicates(["event_id", "date"])
-        outside = [(w, d, i) for w, d, i in zip(seen.work_center_id, seen.date, seen.event_id) if (w, pd.Timestamp(d)) not in known]
-        for w, d, i in outside[:500]:
-            rows.append(("event_outside_calendar", w, d, f"{i} on a day with no calendar entry"))
-    for r in orphans.itertuples():
-        rows.append(("output_without_running_time", r.work_center_id, r.date, f"{r.work_order_id}: {r.good_qty + r.scrap_qty:.0f} units"))
-    out = pd.DataFrame(rows, columns=["problem", "work_center_id", "date", "detail"])
-    return out.sort_values(["problem", "work_center_id", "date"]).reset_index(drop=True)
+        findings.append(compute_overlapping_events(events))
+    if not calendar.empty:  # no calendar at all: nothing to check against
+        findings.append(compute_events_outside_calendar(segments, calendar))
+    findings.append(compute_orphan_problems(orphans))
+    return compute_problem_table(facts, findings)

@@ -42,7 +42,7 @@ def load_events(engine: Engine, scope: Scope) -> pd.DataFrame:
         sa.select(me.c.event_id, me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state, me.c.reason_code)
         .join(wc, wc.c.work_center_id == me.c.work_center_id)
         .where(*conds)
-        .order_by(me.c.work_center_id, me.c.start_at)
+        .order_by(me.c.work_center_id, me.c.start_at, me.c.event_id)
     )
     return read_frame(engine, stmt)
 
@@ -94,3 +94,27 @@ def load_loss_classes(engine: Engine, scope: Scope | None = None) -> pd.DataFram
     conds = plant_conditions(lc.c.plant_id, scope) if scope else []
     return read_frame(engine, sa.select(lc.c.plant_id, lc.c.code, lc.c.loss_class, lc.c.note).where(*conds)
                       .order_by(lc.c.plant_id, lc.c.code))
+
+
+def has_calendar(engine: Engine, scope: Scope) -> bool:
+    """Whether the scope has any work-center calendar row (the calendar check needs one)."""
+    cal, wc = s.work_center_calendar, s.work_centers
+    stmt = (
+        sa.select(cal.c.work_center_id)
+        .join(wc, wc.c.work_center_id == cal.c.work_center_id)
+        .where(*date_conditions(cal.c.calendar_date, scope), *plant_conditions(wc.c.plant_id, scope))
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        return conn.execute(stmt).first() is not None
+
+
+def load_work_center_events(engine: Engine, work_center_id: str, period: str) -> pd.DataFrame:
+    """The machine events of one work center that start in ``period`` (YYYY-MM), in time order."""
+    me = s.machine_events
+    stmt = (
+        sa.select(me.c.event_id, me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state, me.c.reason_code)
+        .where(me.c.work_center_id == work_center_id, me.c.start_at >= month_start(period), me.c.start_at < month_after(period))
+        .order_by(me.c.start_at, me.c.event_id)
+    )
+    return read_frame(engine, stmt)

@@ -1,7 +1,6 @@
 """OEE and what each loss costs: A × P × Q per work center, the six big losses in money, the time
 waterfall, a Pareto of loss reasons, a heatmap, and a drill to the events and work orders."""
 
-import pandas as pd
 import streamlit as st
 
 from ui import data
@@ -89,14 +88,13 @@ if picked or picked_wc:
         wc, month = row.work_center_id, row.month
     else:
         wc, month = by_wc.iloc[picked_wc[0]].work_center_id, report["by_month"].month.iloc[-1]
-    events = report["events"]
-    ev = events[(events.work_center_id == wc) & (pd.to_datetime(events.start_at).dt.strftime("%Y-%m") == month)]
+    drill = data.oee_drill(url, scope, wc, month)
+    ev = drill["events"]
     scroll_here("oee", [wc, month])
     st.markdown(f"**{t('oee_drill', w=wc, m=month)}**")
     render_table(ev[ev.state != "running"], key="oee_drill_events", export_name=f"{wc}_{month}_events", height=320, drill=True)
     st.markdown(f"**{t('oee_drill_orders', w=wc, m=month)}**")
-    orders = report["work_order_loss"]
-    orders = orders[orders.work_order_id.isin(ev.work_order_id.dropna())].sort_values("loss_cost_amount", ascending=False)
+    orders = drill["orders"].sort_values("loss_cost_amount", ascending=False)
     render_table(orders, key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders", drill=True)
 
 st.plotly_chart(build_oee_heatmap(report["by_work_center_day"]), width="stretch", config=plotly_config(), key="oee_heatmap")

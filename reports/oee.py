@@ -1,4 +1,10 @@
-"""OEE for a scope: every view the OEE page and the KPI report need, from one load."""
+"""OEE for a scope: every view the OEE page and the KPI report need.
+
+Two paths give the same report: from the OEE fact tables (``data_loaders/facts_oee.py``) when
+they are fresh, summing rows per work center x day x shift and per work order in SQL; else from
+the machine events themselves, cut at shift boundaries here. The report holds what the page
+draws, not the events: a drill reads one work center's month with ``work_center_events``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics import oee as A
+from data_loaders import facts
+from data_loaders import facts_oee as F
 from data_loaders import oee as loaders
 from data_loaders.queries import load_dataset_info, month_after, month_start
 from data_loaders.scope import Scope
@@ -13,7 +21,8 @@ from data_loaders.scope import Scope
 
 def calendar_window(scope: Scope, events: pd.DataFrame, as_of: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """TEEP's calendar: [first day of the scope, day after its last) in full days, ending at the
-    data's as-of date when that is earlier; an open end of the scope takes the events' span."""
+    data's as-of date when that is earlier; an open end of the scope takes the events' span
+    (``events``: start_at and end_at, the events or one row spanning them)."""
     start = pd.Timestamp(month_start(scope.period_from)) if scope.period_from else pd.Timestamp(events.start_at.min()).normalize()
     if scope.period_to:
         end = pd.Timestamp(month_after(scope.period_to))
@@ -27,48 +36,147 @@ def calendar_window(scope: Scope, events: pd.DataFrame, as_of: str | None = None
 
 def oee_report(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
     """OEE totals, by work center, shift, month and day, six losses, time waterfall, loss Pareto,
-    improvement value, bottleneck margin, loss cost per work order, how stops were classed, and
-    data problems. None when the scope has no machine events.
+    improvement value, bottleneck margin, how stops were classed, and data problems. None when
+    the scope has no machine events. The loss cost per work order is ``work_order_loss``.
 
     ``settings`` are the site's conventions (the page's expander, ``cli.py report --oee-…``);
-    the "custom" convention reads the ``loss_classes`` table."""
+    the "custom" convention reads the ``loss_classes`` table. Read from the OEE facts when they
+    are fresh (``facts.ready``), else from the events: the same numbers."""
+    if facts.ready(engine):
+        return oee_report_from_facts(engine, scope, settings)
+    return oee_report_from_events(engine, scope, settings)
+
+
+def _site(engine: Engine, scope: Scope, settings: A.OeeSettings) -> pd.DataFrame | None:
+    return loaders.load_loss_classes(engine, scope) if settings.convention == "custom" else None
+
+
+def oee_report_from_events(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
+    """``oee_report`` from the machine events of the scope, cut at shift boundaries here."""
     events = loaders.load_events(engine, scope)
     if events.empty:
         return None
     output = loaders.load_output(engine, scope)
     centers = loaders.load_work_centers(engine, scope)
     calendar = loaders.load_calendar(engine, scope)
-    site = loaders.load_loss_classes(engine, scope) if settings.convention == "custom" else None
+    site = _site(engine, scope, settings)
     start = month_start(scope.period_from) if scope.period_from else None
     end = month_after(scope.period_to) if scope.period_to else None
     segments = A.compute_event_segments(events, start, end)
     segments = A.compute_segment_classes(segments, settings, site, centers)
     window = calendar_window(scope, events, load_dataset_info(engine).get("as_of_date"))
-    facts, orphans = A.compute_oee_facts(segments, output, centers, window)
-    facts = facts.assign(month=facts.date.dt.strftime("%Y-%m"),
-                         week=(facts.date - pd.to_timedelta(facts.date.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d"))
-    total = A.compute_oee(facts, [], settings).iloc[0]
-    by_wc = A.compute_oee(facts, ["work_center_id"], settings).merge(
-        centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
-    months = max(1, facts.month.nunique())
+    facts_, orphans = A.compute_oee_facts(segments, output, centers, window)
+    facts_ = A.compute_oee_rows(_with_periods(facts_), settings)
+    by_wc = A.compute_oee_from_rows(facts_, ["work_center_id"], settings)
+    months = max(1, facts_.month.nunique())
+    return _report(facts_, by_wc, segments, centers, settings, {
+        "improvement": A.compute_improvement_value(segments, output, centers, settings, months),
+        "bottleneck_margin": A.compute_bottleneck_margin(by_wc, output, centers) if settings.bottleneck_margin else None,
+        "problems": A.compute_data_problems(events, segments, facts_, orphans, calendar),
+    })
+
+
+def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
+    """``oee_report`` from the OEE fact tables: minutes per work center x state x reason code are
+    classed by the settings, then the shift facts are summed from rows per work center x day x
+    shift in SQL."""
+    by_reason = F.load_state_reason_minutes(engine, scope)
+    if by_reason.empty:
+        return None
+    centers = loaders.load_work_centers(engine, scope)
+    site = _site(engine, scope, settings)
+    classed = A.compute_segment_classes(by_reason, settings, site, centers)
+    columns = A.compute_minute_columns(classed)
+    wide = F.load_shift_minutes(engine, scope, columns)
+    minutes = A.compute_shift_minutes_from_totals(wide, columns, classed)
+    span = pd.DataFrame({"start_at": [wide.date.min()], "end_at": [wide.date.max() + pd.Timedelta(days=1)]})
+    window = calendar_window(scope, span, load_dataset_info(engine).get("as_of_date"))
+    facts_ = _with_periods(A.compute_calendar_facts(minutes, F.load_shift_output(engine, scope), centers, window))
+    facts_ = A.compute_oee_rows(facts_, settings)
+    by_wc = A.compute_oee_from_rows(facts_, ["work_center_id"], settings)
+    months = max(1, facts_.month.nunique())
+    product_minutes = A.compute_segment_classes(F.load_product_order_minutes(engine, scope), settings, site, centers)
+    improvement = A.compute_improvement_from(F.load_product_output(engine, scope), A.compute_conversion_cost(product_minutes, centers, "product_id"),
+                                             centers, settings, months)
+    bottleneck = (A.compute_bottleneck_margin_from(by_wc, F.load_work_center_output(engine, scope), centers)
+                  if settings.bottleneck_margin else None)
+    found = F.load_problems(engine, scope)
+    outside = found[found.problem == "event_outside_calendar"]
+    if outside.empty or not loaders.has_calendar(engine, scope):
+        outside = outside.iloc[:0]
+    outside = outside.sort_values(["work_center_id", "sort_at", "detail", "date"], kind="mergesort").head(A.OUTSIDE_CALENDAR_LIMIT)
+    return _report(facts_, by_wc, classed, centers, settings, {
+        "improvement": improvement,
+        "bottleneck_margin": bottleneck,
+        "problems": A.compute_problem_table(facts_, [found[found.problem != "event_outside_calendar"], outside]),
+    })
+
+
+def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
+    return facts_.assign(month=facts_.date.dt.strftime("%Y-%m"),
+                         week=(facts_.date - pd.to_timedelta(facts_.date.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d"))
+
+
+def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings,
+            parts: dict) -> dict:
+    """The views both paths share, from the shift facts with their loss columns
+    (``compute_oee_rows``) and classed segments (or their sums per work center x state x reason
+    code: every view of them is a sum of minutes). The shifts are summed once per work center x
+    day; the coarser views group those sums."""
+    def oee(frame, by):
+        return A.compute_oee_from_rows(frame, by, settings)
+
+    day = A.compute_oee_sums(facts_, ["work_center_id", "date", "month", "week"])
+    total = oee(day, []).iloc[0]
     return {
         "total": total,
-        "by_work_center": by_wc,
-        "by_plant": A.compute_oee(facts.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"], settings),
-        "by_shift": A.compute_oee(facts, ["shift"], settings),
-        "by_month": A.compute_oee(facts, ["month"], settings),
-        "by_work_center_month": A.compute_oee(facts, ["work_center_id", "month"], settings),
-        "by_work_center_week": A.compute_oee(facts, ["work_center_id", "week"], settings),
-        "by_work_center_day": A.compute_oee(facts, ["work_center_id", "date"], settings),
+        "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id"),
+        "by_plant": oee(day.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"]),
+        "by_shift": oee(facts_, ["shift"]),
+        "by_month": oee(day, ["month"]),
+        "by_work_center_month": oee(day, ["work_center_id", "month"]),
+        "by_work_center_week": oee(day, ["work_center_id", "week"]),
+        "by_work_center_day": oee(day, ["work_center_id", "date"]),
         "six_losses": A.compute_six_losses(total),
         "waterfall": A.compute_time_waterfall(total),
         "pareto": A.compute_loss_pareto(segments, total, centers, settings),
-        "improvement": A.compute_improvement_value(segments, output, centers, settings, months),
-        "bottleneck_margin": A.compute_bottleneck_margin(by_wc, output, centers) if settings.bottleneck_margin else None,
-        "work_order_loss": A.compute_work_order_loss_cost(segments, output, centers),
+        "improvement": parts["improvement"],
+        "bottleneck_margin": parts["bottleneck_margin"],
         "loss_classes": A.compute_loss_classes(segments),
         "settings": settings,
-        "problems": A.compute_data_problems(events, segments, facts, orphans, calendar),
-        "events": events,
+        "problems": parts["problems"],
         "work_centers": centers,
     }
+
+
+def work_order_loss(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """Loss cost carried by each work order in the scope (``compute_work_order_loss_cost``), of
+    ``work_order_ids`` only when given: one row per work order x work center. From the facts
+    when fresh, else from the scope's events: the same numbers."""
+    if facts.ready(engine):
+        return work_order_loss_from_facts(engine, scope, work_order_ids)
+    return work_order_loss_from_events(engine, scope, work_order_ids)
+
+
+def work_order_loss_from_facts(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """``work_order_loss`` from the per-order fact tables."""
+    return A.compute_work_order_loss_from(F.load_order_state_minutes(engine, scope, work_order_ids),
+                                          F.load_order_output(engine, scope, work_order_ids), loaders.load_work_centers(engine, scope))
+
+
+def work_order_loss_from_events(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
+    """``work_order_loss`` from the scope's machine events and output."""
+    start = month_start(scope.period_from) if scope.period_from else None
+    end = month_after(scope.period_to) if scope.period_to else None
+    segments = A.compute_event_segments(loaders.load_events(engine, scope), start, end)
+    loss = A.compute_work_order_loss_cost(segments, loaders.load_output(engine, scope), loaders.load_work_centers(engine, scope))
+    if work_order_ids is not None:
+        loss = loss[loss.work_order_id.isin(list(work_order_ids))].reset_index(drop=True)
+    return loss
+
+
+def oee_drill(engine: Engine, scope: Scope, work_center_id: str, period: str) -> dict:
+    """The OEE page's drill into one work center's month: its machine events that start in the
+    month (``events``) and the scope's loss cost of the work orders they name (``orders``)."""
+    events = loaders.load_work_center_events(engine, work_center_id, period)
+    return {"events": events, "orders": work_order_loss(engine, scope, sorted(set(events.work_order_id.dropna())))}

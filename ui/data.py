@@ -696,6 +696,12 @@ def oee(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
 
 
 @figure
+def oee_drill(url: str, scope: Scope, work_center_id: str, period: str) -> dict:
+    """One work center's month on the OEE page: its events and the loss cost of their orders."""
+    return reports_oee.oee_drill(get_engine(url), scope, work_center_id, period)
+
+
+@figure
 def profitability(url: str, scope: Scope) -> dict:
     return reports_profitability.profitability_report(get_engine(url), scope)
 
