@@ -121,9 +121,10 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
     r["denominator_h"] = r.denominator_h_per_month.astype(float)
     o = orders.copy()
     rate = o.absorption_rate_per_h.astype(float)
-    o["actual_h"] = o.machine_s.astype(float) / 3600.0
     o["std_h"] = np.where(rate > 0, o.good_qty.astype(float) * o.std_overhead_cost.astype(float) / rate.where(rate > 0, 1.0), 0.0)
-    hours = o.groupby(["period", "work_center_id"], as_index=False)[["actual_h", "std_h"]].sum()
+    # whole seconds summed, then hours: the same hours whatever order (or grouping) the orders come in
+    hours = o.assign(machine_s=o.machine_s.astype(float)).groupby(["period", "work_center_id"], as_index=False)[["machine_s", "std_h"]].sum()
+    hours.insert(2, "actual_h", hours.pop("machine_s") / 3600.0)
     act = incurred.pivot_table(index=["period", "plant_id"], columns="cost_behavior", values="incurred_amount", aggfunc="sum",
                                fill_value=0.0).reindex(columns=["variable", "fixed"], fill_value=0.0) if len(incurred) else \
         pd.DataFrame(columns=["variable", "fixed"], index=pd.MultiIndex.from_tuples([], names=["period", "plant_id"]))

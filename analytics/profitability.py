@@ -291,15 +291,20 @@ def compute_loss_per_order(loss: pd.DataFrame) -> pd.DataFrame:
     return g
 
 
-def _month_text(values: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(values.astype("datetime64[M]"), unit="M")
+def _month_index(dates: pd.Series) -> np.ndarray:
+    """Months since 1970-01 of a date column (an integer per row: cheap to group)."""
+    return pd.to_datetime(dates).to_numpy().astype("datetime64[M]").astype(np.int64)
+
+
+def _month_text(index) -> np.ndarray:
+    return np.datetime_as_string(np.asarray(index, dtype=np.int64).astype("datetime64[M]"), unit="M")
 
 
 def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
                              orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The OEE loss cost of each order in ``orders`` (work_order_id, period, plant_id) over all
-    its ``segments`` (``compute_event_segments`` of its events, uncut) and ``output``, and the
-    inputs to compute it again for a window that cuts the order.
+    its ``segments`` (``compute_event_segments`` of its events, uncut) and ``output`` (both of
+    these orders only), and the inputs to compute it again for a window that cuts the order.
 
     Returns (per order: work_order_id, time / scrap / total loss cost, loss_period_from and
     loss_period_to = first and last month of its segments and output, is_loss_off_plant = some
@@ -309,32 +314,36 @@ def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates
     good and scrap quantity, ideal cycle, standard unit cost, n_output).
     """
     keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id")
-    seg = segments[segments.work_order_id.isin(keep.work_order_id)]
-    out = output[output.work_order_id.isin(keep.work_order_id)]
+    seg, out = segments, output
     if len(seg) and len(out):
         loss = compute_loss_per_order(oee.compute_work_order_loss_cost(seg, out, rates))
     else:
         loss = pd.DataFrame(columns=["work_order_id"] + LOSS_AMOUNTS)
-    seg_month = _month_text(pd.to_datetime(seg.date).to_numpy())
-    out_month = _month_text(pd.to_datetime(out.count_date).to_numpy())
+    seg_month, out_month = _month_index(seg.date), _month_index(out.count_date)
     months = pd.DataFrame({"work_order_id": np.concatenate([seg.work_order_id.to_numpy(object), out.work_order_id.to_numpy(object)]),
                            "month": np.concatenate([seg_month, out_month])})
-    span = months.groupby("work_order_id").month.agg(loss_period_from="min", loss_period_to="max").reset_index()
-    plant_of = rates.set_index("work_center_id").plant_id
-    seg_plant = seg.work_center_id.map(plant_of).to_numpy(object)
-    own_plant = seg.work_order_id.map(keep.set_index("work_order_id").plant_id).to_numpy(object)
-    off = set(seg.work_order_id[seg_plant != own_plant])
+    span = months.groupby("work_order_id").month.agg(["min", "max"])
+    span = pd.DataFrame({"work_order_id": span.index.to_numpy(object), "loss_period_from": _month_text(span["min"]),
+                         "loss_period_to": _month_text(span["max"])})
+    # off plant: a work center of another plant (few order x work center pairs to look up)
+    pairs = seg[["work_order_id", "work_center_id"]].drop_duplicates()
+    pair_plant = pairs.work_center_id.map(rates.set_index("work_center_id").plant_id).to_numpy(object)
+    own_plant = pairs.work_order_id.map(keep.set_index("work_order_id").plant_id).to_numpy(object)
+    off = set(pairs.work_order_id[pair_plant != own_plant])
     f = keep.merge(loss, on="work_order_id", how="left").merge(span, on="work_order_id", how="left")
     f[LOSS_AMOUNTS] = f[LOSS_AMOUNTS].astype(float).fillna(0.0)
-    f["is_loss_off_plant"] = f.work_order_id.isin(off).astype(int)
+    f["is_loss_off_plant"] = f.work_order_id.isin(list(off)).astype(int)  # isin costs per value looked up: few here
     touched = f.loss_period_from.notna()
     spills = (touched & ((f.loss_period_from != f.period) | (f.loss_period_to != f.period))) | (f.is_loss_off_plant == 1)
-    parts = _loss_parts(seg[seg.work_order_id.isin(f.work_order_id[spills])], out[out.work_order_id.isin(f.work_order_id[spills])],
+    spilled = list(f.work_order_id[spills])
+    seg_spill, out_spill = seg.work_order_id.isin(spilled).to_numpy(bool), out.work_order_id.isin(spilled).to_numpy(bool)
+    parts = _loss_parts(seg[seg_spill], seg_month[seg_spill], out[out_spill], out_month[out_spill],
                         keep.set_index("work_order_id").period)
     return f.drop(columns=["period", "plant_id"]), parts
 
 
-def _loss_parts(seg: pd.DataFrame, out: pd.DataFrame, period_of_order: pd.Series) -> pd.DataFrame:
+def _loss_parts(seg: pd.DataFrame, seg_month: np.ndarray, out: pd.DataFrame, out_month: np.ndarray,
+                period_of_order: pd.Series) -> pd.DataFrame:
     keys = ["work_order_id", "work_center_id", "loss_period"]
     cols = ["period"] + keys + list(LOSS_STATE_COLUMNS) + ["n_segments", "product_id", "good_qty", "scrap_qty", "ideal_cycle_min",
                                                           "std_unit_cost", "n_output"]
@@ -342,14 +351,14 @@ def _loss_parts(seg: pd.DataFrame, out: pd.DataFrame, period_of_order: pd.Series
         return pd.DataFrame(columns=cols)
     frames = []
     if len(seg):
-        seg = seg.assign(loss_period=_month_text(pd.to_datetime(seg.date).to_numpy()))
+        seg = seg.assign(loss_period=_month_text(seg_month))
         mins = seg.pivot_table(index=keys, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
         mins = mins.reindex(columns=list(oee.ALL_STATES), fill_value=0.0)
         mins.columns = list(LOSS_STATE_COLUMNS)
         mins["n_segments"] = seg.groupby(keys).size()
         frames.append(mins)
     if len(out):
-        out = out.assign(loss_period=_month_text(pd.to_datetime(out.count_date).to_numpy()),
+        out = out.assign(loss_period=_month_text(out_month),
                          ideal_cycle_min=oee.compute_ideal_cycle_min(out))
         made = out.groupby(keys).agg(product_id=("product_id", "first"), good_qty=("good_qty", "sum"), scrap_qty=("scrap_qty", "sum"),
                                      ideal_cycle_min=("ideal_cycle_min", "first"), std_unit_cost=("std_unit_cost", "first"),
@@ -366,27 +375,29 @@ def _loss_parts(seg: pd.DataFrame, out: pd.DataFrame, period_of_order: pd.Series
     return parts[cols]
 
 
-def compute_window_loss(orders: pd.DataFrame, parts: pd.DataFrame, rates: pd.DataFrame, period_from: str | None = None,
-                        period_to: str | None = None, by_plant: bool = False) -> pd.DataFrame:
-    """Loss cost per work order as the events and output of a window see it: the order's own
-    figure when its loss lies inside the window, else computed again with
-    ``analytics.oee.compute_work_order_loss_cost`` from its ``parts`` inside the window (none:
-    no loss). ``orders``: work_order_id, loss_cost_amount, loss_period_from / _to and
-    is_loss_off_plant; ``parts``: the window's parts (work centers of the scope's plants only
-    when ``by_plant``); ``rates``: the work centers' hourly rates."""
-    o = orders
-    spill = pd.Series(False, index=o.index)
-    if period_from:
-        spill |= o.loss_period_from.fillna("9999-99").astype(str) < period_from
-    if period_to:
-        spill |= o.loss_period_to.fillna("0000-00").astype(str) > period_to
-    if by_plant:
-        spill |= o.is_loss_off_plant.fillna(0).astype(bool)
-    loss = o.loss_cost_amount.astype(float).copy()
-    if spill.any():
-        redo = _loss_from_parts(parts[parts.work_order_id.isin(o.work_order_id[spill])], rates)
-        loss[spill] = o.work_order_id[spill].map(redo).astype(float).fillna(0.0)
-    return pd.DataFrame({"work_order_id": o.work_order_id, "loss_cost_amount": loss})
+def compute_window_loss(cut: pd.DataFrame, parts: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """Loss cost of the orders a window cuts (``cut``: work_order_id, the order's
+    loss_cost_amount over all its events) as the events and output inside the window see it:
+    ``analytics.oee.compute_work_order_loss_cost`` over their ``parts`` in the window (no part
+    with both time and output: no loss). ``rates``: the work centers' hourly rates. Returns
+    ``cut`` with window_loss_cost_amount."""
+    redo = _loss_from_parts(parts[parts.work_order_id.isin(list(cut.work_order_id))], rates) if len(cut) else pd.Series(dtype=float)
+    return cut.assign(window_loss_cost_amount=cut.work_order_id.map(redo).astype(float).fillna(0.0))
+
+
+def compute_group_loss(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
+    """``groups`` (orders summed per period x product x plant x work center, loss_cost_amount as
+    derived) with oee_loss_amount = their loss in the window: the cut orders' derived loss
+    replaced by their ``window_loss_cost_amount`` (``compute_window_loss``)."""
+    g = groups.copy()
+    g["oee_loss_amount"] = g.loss_cost_amount.astype(float)
+    if len(cut):
+        keys = ["period", "product_id", "plant_id", "work_center_id"]
+        delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
+        g = g.merge(delta, on=keys, how="left")
+        g["oee_loss_amount"] += g.pop("_delta").fillna(0.0)
+    g["oee_loss_amount"] = g.oee_loss_amount.round(2)  # sums of cents: drop the float noise
+    return g
 
 
 def _loss_from_parts(parts: pd.DataFrame, rates: pd.DataFrame) -> pd.Series:

@@ -46,11 +46,11 @@ from data_loaders.queries import period_conditions, plant_conditions, product_co
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import period_of
 
-MONEY, UNIT_MONEY, QTY, HOURS, RATE = Numeric(18, 2), Numeric(18, 4), Numeric(18, 3), Numeric(18, 4), Numeric(18, 2)
+MONEY, UNIT_MONEY, QTY = Numeric(18, 2), Numeric(18, 4), Numeric(18, 3)
 ID, PERIOD = String(32), String(7)
 STATE_MINUTES = A.LOSS_STATE_COLUMNS
-# orders per derivation step: bounds the memory of the event pipeline (about 25 k orders ≈ 2 months at the L scale)
-ORDERS_PER_STEP = 25_000
+# orders per derivation step: bounds the memory of the event pipeline (60 k orders ≈ 4 months at the L scale)
+ORDERS_PER_STEP = 60_000
 
 
 def _c(name: str, type_, **kw) -> sa.Column:
@@ -67,13 +67,13 @@ VARIANCE_COLUMNS = [
 ]
 LOSS_COLUMNS = ["time_loss_cost_amount", "scrap_cost_amount", "loss_cost_amount", "loss_period_from", "loss_period_to",
                 "is_loss_off_plant"]
-_TYPES = {
-    "good_qty": QTY, "scrap_qty": QTY, "std_material_cost": UNIT_MONEY, "std_labor_cost": UNIT_MONEY, "std_overhead_cost": UNIT_MONEY,
-    "std_labor_h_per_unit": HOURS, "labor_rate_per_h": RATE, "absorption_rate_per_h": RATE, "variable_overhead_rate_per_h": RATE,
-    "fixed_overhead_rate_per_h": RATE, "labor_h": HOURS, "machine_s": sa.BigInteger(), "std_labor_h": HOURS,
-    "actual_labor_rate_per_h": UNIT_MONEY, "variance_pct": Double(), "loss_period_from": PERIOD, "loss_period_to": PERIOD,
-    "is_loss_off_plant": Integer(),
-}
+# Money, quantities and hours of an order are DOUBLE: they hold exactly the floats the costing
+# computed (cents / 100), read back bit for bit and without a decimal cast (a view reads
+# 170 k of them); sums over them are rounded to cents where the report rounds.
+_TEXT = {"work_order_id", "product_id", "product_name", "family", "plant_id", "work_center_id", "period", "loss_period_from",
+         "loss_period_to"}
+_TYPES = {"loss_period_from": PERIOD, "loss_period_to": PERIOD, "is_loss_off_plant": Integer()}
+
 
 facts_orders = sa.Table(
     "facts_orders", METADATA,
@@ -84,12 +84,13 @@ facts_orders = sa.Table(
     _c("family", String(60)),
     _c("plant_id", ID, nullable=False),
     _c("work_center_id", ID, nullable=False),
-    _c("planned_qty", QTY),
-    *[_c(name, _TYPES.get(name, MONEY)) for name in VARIANCE_COLUMNS[7:]],
+    _c("planned_qty", Double()),
+    *[_c(name, Double()) for name in VARIANCE_COLUMNS[7:]],
     # actual and standard cost by component: overhead applied = actual − material − labor; the
     # standards of good output add up to standard_amount as the completion voucher posts it
-    _c("overhead_amount", MONEY), _c("std_material_amount", MONEY), _c("std_labor_amount", MONEY), _c("std_overhead_amount", MONEY),
-    *[_c(name, _TYPES.get(name, MONEY)) for name in LOSS_COLUMNS],
+    _c("overhead_amount", Double()), _c("std_material_amount", Double()), _c("std_labor_amount", Double()),
+    _c("std_overhead_amount", Double()),
+    *[_c(name, _TYPES.get(name, Double())) for name in LOSS_COLUMNS],
 )
 Index("ix_facts_orders_period", facts_orders.c.period, facts_orders.c.plant_id)
 
@@ -280,35 +281,38 @@ def _floats(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame
 
 
-_TEXT = {"work_order_id", "product_id", "product_name", "family", "plant_id", "work_center_id", "period", "loss_period_from",
-         "loss_period_to"}
-
-
 def load_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per work order completed in the scope: the columns of the report's variances
-    frame (``VARIANCE_COLUMNS``) and the order's loss cost with the months it touches
-    (``LOSS_COLUMNS``)."""
+    """One row per work order completed in the scope, with the columns of the report's
+    variances frame (``VARIANCE_COLUMNS``, as ``compute_work_order_variances`` returns them)."""
     f = facts_orders
-    stmt = sa.select(*[f.c[c] for c in VARIANCE_COLUMNS + LOSS_COLUMNS]).where(*_order_conditions(f, scope))
-    out = read_frame(engine, stmt)
-    return _floats(out, [c for c in VARIANCE_COLUMNS + LOSS_COLUMNS if c not in _TEXT])
+    out = read_frame(engine, sa.select(*[f.c[c] for c in VARIANCE_COLUMNS]).where(*_order_conditions(f, scope)))
+    return _floats(out, [c for c in VARIANCE_COLUMNS if c not in _TEXT])
 
 
-def load_order_totals(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """The variances of the scope's completed orders summed per period x product x plant: all a
-    profit bridge's base needs (exact sums in the database)."""
+# constant within a group (a product's standards, a work center's rates), so they group as keys
+GROUP_KEYS = ["period", "product_id", "product_name", "family", "plant_id", "work_center_id", "std_material_cost", "std_labor_cost",
+              "std_overhead_cost", "std_labor_h_per_unit", "labor_rate_per_h", "absorption_rate_per_h", "variable_overhead_rate_per_h",
+              "fixed_overhead_rate_per_h"]
+GROUP_SUMS = ["good_qty", "scrap_qty", "material_amount", "labor_amount", "labor_h", "machine_s", "posted_variance_amount",
+              *[f"{v}_amount" for v in A.VARIANCES], "std_labor_h", "actual_amount", "standard_amount", "variance_amount",
+              "loss_cost_amount"]
+
+
+def load_order_groups(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The scope's completed orders summed per period x product x plant x work center
+    (``GROUP_KEYS``: with the product's standards and the work center's rates): quantities,
+    cost, hours, machine seconds, the variances and the loss cost as derived (``GROUP_SUMS``).
+    Every summary of the report (by product, work center, plant, period; overhead; bridges)
+    sums these: a few hundred rows instead of the orders."""
     f = facts_orders
-    keys = [f.c.period, f.c.product_id, f.c.product_name, f.c.family, f.c.plant_id]
-    sums = ["good_qty", "scrap_qty", "actual_amount", "standard_amount", "variance_amount"] + [f"{v}_amount" for v in A.VARIANCES]
-    stmt = (sa.select(*keys, *[sa.func.sum(f.c[c]).label(c) for c in sums]).where(*_order_conditions(f, scope)).group_by(*keys))
-    return _floats(read_frame(engine, stmt), sums)
+    keys = [f.c[c] for c in GROUP_KEYS]
+    stmt = sa.select(*keys, *[sa.func.sum(f.c[c]).label(c) for c in GROUP_SUMS]).where(*_order_conditions(f, scope)).group_by(*keys)
+    return _floats(read_frame(engine, stmt), GROUP_KEYS[6:] + GROUP_SUMS)
 
 
-def load_loss_parts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """The loss-cost inputs, inside the scope's window, of the scope's orders whose loss reaches
-    outside it (before its first month, after its last, or, with a plant filter, on a work
-    center of another plant); one row per order x work center x month (``loss_period``)."""
-    f, lp, wc = facts_orders, facts_order_loss_parts, s.work_centers
+def _cut(scope: Scope) -> list:
+    """Conditions on ``facts_orders`` for an order whose loss the scope's window cuts."""
+    f = facts_orders
     cut = []
     if scope.period_from:
         cut.append(f.c.loss_period_from < scope.period_from)
@@ -316,14 +320,34 @@ def load_loss_parts(engine: Engine, scope: Scope) -> pd.DataFrame:
         cut.append(f.c.loss_period_to > scope.period_to)
     if scope.plants:
         cut.append(f.c.is_loss_off_plant == 1)
+    return cut
+
+
+def load_cut_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The scope's orders whose loss reaches outside its window (before its first month, after
+    its last, or, with a plant filter, onto a work center of another plant): their group keys
+    and the loss cost derived over all their events."""
+    f = facts_orders
+    cols = ["work_order_id", "period", "product_id", "plant_id", "work_center_id", "loss_cost_amount"]
+    cut = _cut(scope)
+    if not cut:
+        return pd.DataFrame(columns=cols)
+    out = read_frame(engine, sa.select(*[f.c[c] for c in cols]).where(*_order_conditions(f, scope), sa.or_(*cut)))
+    return _floats(out, ["loss_cost_amount"])
+
+
+def load_loss_parts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The loss-cost inputs inside the scope's window of the orders ``load_cut_orders`` returns:
+    one row per order x work center (of the scope's plants) x month (``loss_period``)."""
+    f, lp, wc = facts_orders, facts_order_loss_parts, s.work_centers
+    cut = _cut(scope)
     if not cut:
         return pd.DataFrame(columns=[c.name for c in lp.columns])
     orders = sa.select(f.c.work_order_id).where(*_order_conditions(f, scope), sa.or_(*cut))
     window = [*period_conditions(lp.c.loss_period, scope)]
     if scope.plants:
         window.append(lp.c.work_center_id.in_(sa.select(wc.c.work_center_id).where(wc.c.plant_id.in_(scope.plants))))
-    stmt = sa.select(lp).where(lp.c.work_order_id.in_(orders), *window)
-    out = read_frame(engine, stmt)
+    out = read_frame(engine, sa.select(lp).where(*period_conditions(lp.c.period, scope), lp.c.work_order_id.in_(orders), *window))
     return _floats(out, list(STATE_MINUTES) + ["good_qty", "scrap_qty", "ideal_cycle_min", "std_unit_cost"])
 
 
@@ -361,5 +385,3 @@ def select_overhead_incurred(scope: Scope) -> sa.Select:
             .group_by(f.c.period, f.c.plant_id, f.c.cost_behavior))
 
 
-__all__ = ["TABLES", "derive", "load_order_facts", "load_order_totals", "load_loss_parts", "load_material_usage", "select_sales",
-           "select_overhead_ledger", "select_overhead_incurred", "VARIANCE_COLUMNS", "LOSS_COLUMNS", "STATE_MINUTES"]

@@ -65,26 +65,28 @@ def _facts(engine: Engine, scope: Scope, with_materials: bool = False):
     return (facts, variances, materials) if with_materials else (facts, variances)
 
 
-def _from_facts(engine: Engine, scope: Scope) -> dict:
-    """Profit facts, variances and material usage of a scope from the fact tables: the orders'
-    rows as derived, with the loss cost of the few orders the window cuts computed again."""
-    orders = FO.load_order_facts(engine, scope)
-    parts = FO.load_loss_parts(engine, scope)
-    rates = oee_loaders.load_work_centers(engine, scope) if len(parts) else pd.DataFrame(columns=["work_center_id"])
-    loss = A.compute_window_loss(orders, parts, rates, scope.period_from, scope.period_to, by_plant=bool(scope.plants))
-    variances = orders[FO.VARIANCE_COLUMNS]
+def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True) -> dict:
+    """Profit facts, variances and material usage of a scope from the fact tables. Every
+    summary reads the orders summed per period x product x plant x work center ("groups", with
+    the loss cost of the few orders the window cuts computed again from their parts); the
+    per-order rows are read only for the report's variances frame."""
+    cut = FO.load_cut_orders(engine, scope)
+    if len(cut):
+        parts = FO.load_loss_parts(engine, scope)
+        cut = A.compute_window_loss(cut, parts, oee_loaders.load_work_centers(engine, scope))
+    groups = A.compute_group_loss(FO.load_order_groups(engine, scope), cut)
     sales = P.load_sales(engine, scope, FO.select_sales(scope))
-    return {"facts": A.compute_profit_facts(sales, variances, loss), "variances": variances,
+    return {"facts": A.compute_profit_facts(sales, groups), "groups": groups,
+            "variances": FO.load_order_facts(engine, scope) if with_orders else None,
             "usage": A.compute_price_variance_from_totals(FO.load_material_usage(engine, scope), "usage")}
 
 
 def _bridge_base(engine: Engine, scope: Scope, fast: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Profit facts and variances of the span a period bridge starts from. From the facts, the
-    variances come summed per period x product x plant (all the bridge reads) and without the
-    loss cost (the bridge does not read it)."""
+    variances come summed per period x product x plant x work center (all the bridge reads)."""
     if fast:
-        totals = FO.load_order_totals(engine, scope)
-        return A.compute_profit_facts(P.load_sales(engine, scope, FO.select_sales(scope)), totals), totals
+        groups = FO.load_order_groups(engine, scope)
+        return A.compute_profit_facts(P.load_sales(engine, scope, FO.select_sales(scope)), groups), groups
     return _facts(engine, scope)
 
 
@@ -130,32 +132,33 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
     to this one, and from budget to actual. ``fast``: read the work-order facts (None: when
     ``use_facts``; True needs them ready and a bounded scope)."""
     fast = use_facts(engine, scope) if fast is None else fast
-    if fast:
+    if fast:  # summaries sum the order groups; the same sums as over the orders
         got = _from_facts(engine, scope)
-        facts, variances, materials, usage = got["facts"], got["variances"], None, got["usage"]
+        facts, variances, materials, usage, summed = got["facts"], got["variances"], None, got["usage"], got["groups"]
     else:
         (facts, variances, materials), usage = _facts(engine, scope, with_materials=True), None
+        summed = variances
     ledger = FO.select_overhead_ledger(scope) if fast else None
     report = {
         "facts": facts,
         "variances": variances,
         "total": A.compute_profitability(facts, []).iloc[0] if len(facts) else None,
-        "unit_economics": A.compute_unit_economics(facts, variances),
-        "variance_total": A.compute_variance_summary(variances, []).iloc[0] if len(variances) else None,
-        "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), variances),
-        **overhead_report(engine, scope, variances, fast),
+        "unit_economics": A.compute_unit_economics(facts, summed),
+        "variance_total": A.compute_variance_summary(summed, []).iloc[0] if len(variances) else None,
+        "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), summed),
+        **overhead_report(engine, scope, summed, fast),
         **price_variance_report(engine, scope, variances, materials, usage),
-        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, variances),
+        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, summed),
     }
     for name, cols in DIMENSIONS.items():
         report[f"by_{name}"] = A.compute_profitability(facts, cols)
     for name, cols in (("product", ["product_id", "product_name", "family"]), ("work_center", ["work_center_id"]),
                        ("plant", ["plant_id"]), ("period", ["period"]), ("product_period", ["product_id", "product_name", "period"])):
-        report[f"variance_by_{name}"] = A.compute_variance_summary(variances, cols)
+        report[f"variance_by_{name}"] = A.compute_variance_summary(summed, cols)
     previous = scope.previous()
     if previous is not None:
         base_facts, base_var = _bridge_base(engine, previous, fast)
-        report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, variances)
+        report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, summed)
         report["bridge_base"] = previous
     else:
         report["period_bridge"], report["bridge_base"] = None, None
