@@ -41,6 +41,21 @@ def _cents(x) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float) * 100).astype(np.int64)
 
 
+def round_money(x):
+    """Money sums to cents, half away from zero, after dropping the float noise of the sum
+    (below 1e-5): a figure exactly on a half cent (standard costs carry up to seven decimals)
+    rounds the same way whatever order its parts were added in. Scalars stay scalars.
+
+    >>> float(round_money(42_125_497.965 - 1e-7)), float(round_money(-0.125))
+    (42125497.97, -0.13)
+    """
+    v = np.asarray(x, dtype=float)
+    units = np.round(v * 1e5)  # exact integers up to 9e10 yuan
+    out = np.sign(units) * np.floor((np.abs(units) + 500) / 1000) / 100
+    out = np.where(np.abs(v) < 9e10, out, np.round(v, 2)) + 0.0  # + 0.0: no negative zero
+    return out.item() if np.ndim(x) == 0 else out
+
+
 def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
     """The eight variances of every completed work order, in money; one row per work order.
 
@@ -192,7 +207,7 @@ def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     g["revenue_share_pct"] = g.revenue_amount / total_rev if total_rev else np.nan
     g["unit_price"] = pct(g.revenue_amount, g.qty)
     money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).round(2)
+    g[money] = round_money(g[money].astype(float).to_numpy())
     return g.sort_values("gross_profit_amount", ascending=False).reset_index(drop=True)
 
 
@@ -266,8 +281,8 @@ def compute_budget_bridge(budget: pd.DataFrame, actual: pd.DataFrame, actual_var
 def _bridge_frame(start: float, end: float, bars: list[tuple[str, float]], remainder: str) -> pd.DataFrame:
     """Start, bars and end rounded to cents; the ``remainder`` bar takes the cent or two of
     rounding so that the bars add up exactly to end − start."""
-    start, end = round(start, 2), round(end, 2)
-    rounded = [(name, round(value, 2)) for name, value in bars]
+    start, end = round_money(start), round_money(end)
+    rounded = [(name, round_money(value)) for name, value in bars]
     others = sum(v for name, v in rounded if name != remainder)
     rounded = [(name, round(end - start - others, 2) if name == remainder else v) for name, v in rounded]
     rows = [("start", start, "absolute")] + [(name, value, "relative") for name, value in rounded] + [("end", end, "total")]

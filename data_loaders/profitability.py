@@ -54,6 +54,8 @@ def load_sales(engine: Engine, scope: Scope, stmt: sa.Select | None = None) -> p
         products = read_frame(conn, sa.select(p.c.product_id, p.c.product_name, p.c.family, p.c.std_material_cost, p.c.std_labor_cost,
                                               p.c.std_overhead_cost, p.c.list_price))
         customers = read_frame(conn, sa.select(c.c.customer_id, c.c.customer_name))
+    # in key order, so that every sum over them adds in the same order whichever source they came from
+    sales = sales.sort_values(["period", "product_id", "customer_id", "plant_id"], ignore_index=True)
     return sales.merge(products, on="product_id", how="left").merge(customers, on="customer_id", how="left")
 
 
