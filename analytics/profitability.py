@@ -445,6 +445,17 @@ def compute_order_fact_rows(variances: pd.DataFrame, loss: pd.DataFrame) -> pd.D
     return f
 
 
+def compute_order_groups(orders: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
+    """Order rows summed over ``keys`` (columns constant within a group, such as a product's
+    standards, may be among them), with n_orders: every summary of variances is a sum, so it
+    reads the same from these groups as from the orders."""
+    if orders.empty:
+        return pd.DataFrame(columns=keys + ["n_orders"] + sums)
+    g = orders.groupby(keys, as_index=False, dropna=False, sort=True).agg(n_orders=("work_order_id", "size"),
+                                                                           **{c: (c, "sum") for c in sums})
+    return g
+
+
 def compute_material_usage_totals(materials: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
     """Material used by completed orders per period x plant x product x supplier x material, as
     the usage price variance reads it: quantity (3 decimals per order x material), actual amount

@@ -65,6 +65,13 @@ VARIANCE_COLUMNS = [
     "posted_variance_amount", *[f"{v}_amount" for v in A.VARIANCES], "std_labor_h", "actual_labor_rate_per_h", "actual_amount",
     "standard_amount", "variance_amount", "variance_pct",
 ]
+# constant within a group (a product's standards, a work center's rates), so they group as keys
+GROUP_KEYS = ["period", "product_id", "product_name", "family", "plant_id", "work_center_id", "std_material_cost", "std_labor_cost",
+              "std_overhead_cost", "std_labor_h_per_unit", "labor_rate_per_h", "absorption_rate_per_h", "variable_overhead_rate_per_h",
+              "fixed_overhead_rate_per_h"]
+GROUP_SUMS = ["good_qty", "scrap_qty", "material_amount", "labor_amount", "labor_h", "machine_s", "posted_variance_amount",
+              *[f"{v}_amount" for v in A.VARIANCES], "std_labor_h", "actual_amount", "standard_amount", "variance_amount",
+              "loss_cost_amount"]
 LOSS_COLUMNS = ["time_loss_cost_amount", "scrap_cost_amount", "loss_cost_amount", "loss_period_from", "loss_period_to",
                 "is_loss_off_plant"]
 # Money, quantities and hours of an order are DOUBLE: they hold exactly the floats the costing
@@ -93,6 +100,20 @@ facts_orders = sa.Table(
     *[_c(name, _TYPES.get(name, Double())) for name in LOSS_COLUMNS],
 )
 Index("ix_facts_orders_period", facts_orders.c.period, facts_orders.c.plant_id)
+
+facts_order_groups = sa.Table(
+    "facts_order_groups", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("product_id", ID, nullable=False),
+    _c("product_name", String(100)),
+    _c("family", String(60)),
+    _c("plant_id", ID, nullable=False),
+    _c("work_center_id", ID, nullable=False),
+    *[_c(name, Double()) for name in GROUP_KEYS[6:]],
+    _c("n_orders", Integer()),
+    *[_c(name, Double()) for name in GROUP_SUMS],
+)
+Index("ix_facts_order_groups_period", facts_order_groups.c.period)
 
 facts_order_loss_parts = sa.Table(
     "facts_order_loss_parts", METADATA,
@@ -149,7 +170,7 @@ facts_order_overhead = sa.Table(
 )
 Index("ix_facts_order_overhead_period", facts_order_overhead.c.period)
 
-TABLES = (facts_orders, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead)
+TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead)
 
 
 # --------------------------------------------------------------------------- derivation
@@ -237,7 +258,7 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
     time (``ORDERS_PER_STEP``) with the report's own loaders and formulas, so that the event
     pipeline never holds more than those months' events."""
     centers = oee_loaders.load_work_centers(engine)
-    orders, parts, materials = [], [], []
+    orders, groups, parts, materials = [], [], [], []
     for step in _steps(_order_periods(engine, periods)):
         wo = P.load_work_order_facts(engine, step)
         mat = P.load_material_facts(engine, step)
@@ -248,12 +269,15 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         output = read_frame(engine, select_order_output(step))
         segments = oee_analytics.compute_event_segments(events)
         loss, step_parts = A.compute_order_loss_facts(segments, output, centers, variances)
-        orders.append(A.compute_order_fact_rows(variances, loss).merge(planned, on="work_order_id", how="left"))
+        rows = A.compute_order_fact_rows(variances, loss).merge(planned, on="work_order_id", how="left")
+        orders.append(rows)
+        groups.append(A.compute_order_groups(rows, GROUP_KEYS, GROUP_SUMS))
         parts.append(step_parts)
         materials.append(A.compute_material_usage_totals(mat, variances))
-        del wo, mat, events, segments, output, variances, loss
+        del wo, mat, events, segments, output, variances, loss, rows
     out = {
         facts_orders.name: _concat(orders, facts_orders),
+        facts_order_groups.name: _concat(groups, facts_order_groups),
         facts_order_loss_parts.name: _concat(parts, facts_order_loss_parts),
         facts_order_materials.name: _concat(materials, facts_order_materials),
         facts_order_sales.name: read_frame(engine, select_sales_rows(periods)),
@@ -289,25 +313,15 @@ def load_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
     return _floats(out, [c for c in VARIANCE_COLUMNS if c not in _TEXT])
 
 
-# constant within a group (a product's standards, a work center's rates), so they group as keys
-GROUP_KEYS = ["period", "product_id", "product_name", "family", "plant_id", "work_center_id", "std_material_cost", "std_labor_cost",
-              "std_overhead_cost", "std_labor_h_per_unit", "labor_rate_per_h", "absorption_rate_per_h", "variable_overhead_rate_per_h",
-              "fixed_overhead_rate_per_h"]
-GROUP_SUMS = ["good_qty", "scrap_qty", "material_amount", "labor_amount", "labor_h", "machine_s", "posted_variance_amount",
-              *[f"{v}_amount" for v in A.VARIANCES], "std_labor_h", "actual_amount", "standard_amount", "variance_amount",
-              "loss_cost_amount"]
-
-
 def load_order_groups(engine: Engine, scope: Scope) -> pd.DataFrame:
     """The scope's completed orders summed per period x product x plant x work center
     (``GROUP_KEYS``: with the product's standards and the work center's rates): quantities,
     cost, hours, machine seconds, the variances and the loss cost as derived (``GROUP_SUMS``).
     Every summary of the report (by product, work center, plant, period; overhead; bridges)
     sums these: a few hundred rows instead of the orders."""
-    f = facts_orders
-    keys = [f.c[c] for c in GROUP_KEYS]
-    stmt = sa.select(*keys, *[sa.func.sum(f.c[c]).label(c) for c in GROUP_SUMS]).where(*_order_conditions(f, scope)).group_by(*keys)
-    return _floats(read_frame(engine, stmt), GROUP_KEYS[6:] + GROUP_SUMS)
+    g = facts_order_groups
+    out = read_frame(engine, sa.select(*[g.c[c] for c in GROUP_KEYS + GROUP_SUMS]).where(*_order_conditions(g, scope)))
+    return _floats(out, GROUP_KEYS[6:] + GROUP_SUMS)
 
 
 def _cut(scope: Scope) -> list:

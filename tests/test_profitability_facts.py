@@ -291,6 +291,16 @@ def test_loss_facts_tie_to_the_event_pipeline(sample_engine):
     assert (rest.loss_period_from == rest.period).all() and (rest.loss_period_to == rest.period).all()
 
 
+def test_order_groups_sum_the_orders(sample_engine):
+    orders = _facts(sample_engine, FO.facts_orders)
+    groups = _facts(sample_engine, FO.facts_order_groups)
+    keys = ["period", "product_id", "plant_id", "work_center_id"]
+    assert not groups.duplicated(keys).any() and groups.n_orders.sum() == len(orders)
+    want = orders.groupby(keys)[FO.GROUP_SUMS].sum().round(6)
+    got = groups.set_index(keys)[FO.GROUP_SUMS].astype(float).round(6).reindex(want.index)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, atol=1e-6, rtol=0)
+
+
 def test_sales_materials_and_overhead_facts_tie_to_the_base_tables(sample_engine, small_sample):
     sales = _facts(sample_engine, FO.facts_order_sales)
     si = small_sample["sales_invoices"]
