@@ -135,17 +135,21 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
     grid[["actual_h", "std_h"]] = grid[["actual_h", "std_h"]].fillna(0.0)
     grid[["variable_rate_per_h", "fixed_rate_per_h"]] = grid[["variable_rate_per_h", "fixed_rate_per_h"]].fillna(0.0)
     grid = grid.sort_values(["period", "plant_id", "work_center_id"]).reset_index(drop=True)
-    grid["actual_variable_amount"], grid["actual_fixed_amount"] = 0.0, 0.0
-    for (period, plant), idx in grid.groupby(["period", "plant_id"]).groups.items():
-        if (period, plant) not in act.index:
+    # allocation weights of every row, then each plant x month's overhead spread over its rows (on arrays: a pandas
+    # .loc per cell costs more than the arithmetic)
+    fixed_all = (grid.fixed_rate_per_h * grid.denominator_h.fillna(0.0)).to_numpy()
+    var_all = (grid.variable_rate_per_h * grid.actual_h).to_numpy()
+    actual_v, actual_f = np.zeros(len(grid)), np.zeros(len(grid))
+    booked = {key: (v, f) for key, v, f in zip(act.index, act["variable"].to_numpy(), act["fixed"].to_numpy())}
+    for key, idx in grid.groupby(["period", "plant_id"]).indices.items():
+        if key not in booked:
             continue
-        row = grid.loc[idx]
-        fixed_w = (row.fixed_rate_per_h * row.denominator_h.fillna(0.0)).to_numpy()
-        var_w = (row.variable_rate_per_h * row.actual_h).to_numpy()
+        fixed_w, var_w = fixed_all[idx], var_all[idx]
         if not (var_w > 0).any():
             var_w = fixed_w
-        grid.loc[idx, "actual_variable_amount"] = _allocate(int(_cents(act.loc[(period, plant), "variable"])), var_w) / 100.0
-        grid.loc[idx, "actual_fixed_amount"] = _allocate(int(_cents(act.loc[(period, plant), "fixed"])), fixed_w) / 100.0
+        actual_v[idx] = _allocate(int(_cents(booked[key][0])), var_w) / 100.0
+        actual_f[idx] = _allocate(int(_cents(booked[key][1])), fixed_w) / 100.0
+    grid["actual_variable_amount"], grid["actual_fixed_amount"] = actual_v, actual_f
     return grid[["period", "plant_id", "work_center_id"] + _INPUTS]
 
 
