@@ -121,9 +121,10 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
     r["denominator_h"] = r.denominator_h_per_month.astype(float)
     o = orders.copy()
     rate = o.absorption_rate_per_h.astype(float)
-    o["actual_h"] = o.machine_s.astype(float) / 3600.0
     o["std_h"] = np.where(rate > 0, o.good_qty.astype(float) * o.std_overhead_cost.astype(float) / rate.where(rate > 0, 1.0), 0.0)
-    hours = o.groupby(["period", "work_center_id"], as_index=False)[["actual_h", "std_h"]].sum()
+    # whole seconds summed, then hours: the same hours whatever order (or grouping) the orders come in
+    hours = o.assign(machine_s=o.machine_s.astype(float)).groupby(["period", "work_center_id"], as_index=False)[["machine_s", "std_h"]].sum()
+    hours.insert(2, "actual_h", hours.pop("machine_s") / 3600.0)
     act = incurred.pivot_table(index=["period", "plant_id"], columns="cost_behavior", values="incurred_amount", aggfunc="sum",
                                fill_value=0.0).reindex(columns=["variable", "fixed"], fill_value=0.0) if len(incurred) else \
         pd.DataFrame(columns=["variable", "fixed"], index=pd.MultiIndex.from_tuples([], names=["period", "plant_id"]))
@@ -134,17 +135,21 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
     grid[["actual_h", "std_h"]] = grid[["actual_h", "std_h"]].fillna(0.0)
     grid[["variable_rate_per_h", "fixed_rate_per_h"]] = grid[["variable_rate_per_h", "fixed_rate_per_h"]].fillna(0.0)
     grid = grid.sort_values(["period", "plant_id", "work_center_id"]).reset_index(drop=True)
-    grid["actual_variable_amount"], grid["actual_fixed_amount"] = 0.0, 0.0
-    for (period, plant), idx in grid.groupby(["period", "plant_id"]).groups.items():
-        if (period, plant) not in act.index:
+    # allocation weights of every row, then each plant x month's overhead spread over its rows (on arrays: a pandas
+    # .loc per cell costs more than the arithmetic)
+    fixed_all = (grid.fixed_rate_per_h * grid.denominator_h.fillna(0.0)).to_numpy()
+    var_all = (grid.variable_rate_per_h * grid.actual_h).to_numpy()
+    actual_v, actual_f = np.zeros(len(grid)), np.zeros(len(grid))
+    booked = {key: (v, f) for key, v, f in zip(act.index, act["variable"].to_numpy(), act["fixed"].to_numpy())}
+    for key, idx in grid.groupby(["period", "plant_id"]).indices.items():
+        if key not in booked:
             continue
-        row = grid.loc[idx]
-        fixed_w = (row.fixed_rate_per_h * row.denominator_h.fillna(0.0)).to_numpy()
-        var_w = (row.variable_rate_per_h * row.actual_h).to_numpy()
+        fixed_w, var_w = fixed_all[idx], var_all[idx]
         if not (var_w > 0).any():
             var_w = fixed_w
-        grid.loc[idx, "actual_variable_amount"] = _allocate(int(_cents(act.loc[(period, plant), "variable"])), var_w) / 100.0
-        grid.loc[idx, "actual_fixed_amount"] = _allocate(int(_cents(act.loc[(period, plant), "fixed"])), fixed_w) / 100.0
+        actual_v[idx] = _allocate(int(_cents(booked[key][0])), var_w) / 100.0
+        actual_f[idx] = _allocate(int(_cents(booked[key][1])), fixed_w) / 100.0
+    grid["actual_variable_amount"], grid["actual_fixed_amount"] = actual_v, actual_f
     return grid[["period", "plant_id", "work_center_id"] + _INPUTS]
 
 

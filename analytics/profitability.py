@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics import oee
+from analytics import price_variance as PV
 from analytics.money import compute_overhead_cents, compute_standard_cents, mul_cents
 
 VARIANCES = ("material_price", "material_usage", "material_scrap", "labor_rate", "labor_efficiency", "labor_scrap",
@@ -37,6 +39,21 @@ TARGET_VARIANCE_RATE = 0.02
 
 def _cents(x) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float) * 100).astype(np.int64)
+
+
+def round_money(x):
+    """Money sums to cents, half away from zero, after dropping the float noise of the sum
+    (below 1e-5): a figure exactly on a half cent (standard costs carry up to seven decimals)
+    rounds the same way whatever order its parts were added in. Scalars stay scalars.
+
+    >>> float(round_money(42_125_497.965 - 1e-7)), float(round_money(-0.125))
+    (42125497.97, -0.13)
+    """
+    v = np.asarray(x, dtype=float)
+    units = np.round(v * 1e5)  # exact integers up to 9e10 yuan
+    out = np.sign(units) * np.floor((np.abs(units) + 500) / 1000) / 100
+    out = np.where(np.abs(v) < 9e10, out, np.round(v, 2)) + 0.0  # + 0.0: no negative zero
+    return out.item() if np.ndim(x) == 0 else out
 
 
 def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
@@ -142,9 +159,9 @@ def compute_profit_facts(sales: pd.DataFrame, variances: pd.DataFrame, oee_loss:
     s["std_cost_amount"] = s.std_material_amount + s.std_labor_amount + s.std_overhead_amount
     var_cols = ["variance_amount"] + [f"{v}_amount" for v in VARIANCES]
     v = variances.copy()
-    if oee_loss is not None and not oee_loss.empty:
-        v = v.merge(oee_loss[["work_order_id", "loss_cost_amount"]].rename(columns={"loss_cost_amount": "oee_loss_amount"}),
-                    on="work_order_id", how="left")
+    if oee_loss is not None and not oee_loss.empty:  # one row per order: an order run on two work centers counts once
+        per_order = oee_loss.groupby("work_order_id", as_index=False).loss_cost_amount.sum()
+        v = v.merge(per_order.rename(columns={"loss_cost_amount": "oee_loss_amount"}), on="work_order_id", how="left")
     v["oee_loss_amount"] = v.get("oee_loss_amount", 0.0)
     v["oee_loss_amount"] = v.oee_loss_amount.fillna(0.0)
     keys = ["period", "product_id", "plant_id"]
@@ -190,7 +207,7 @@ def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     g["revenue_share_pct"] = g.revenue_amount / total_rev if total_rev else np.nan
     g["unit_price"] = pct(g.revenue_amount, g.qty)
     money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).round(2)
+    g[money] = round_money(g[money].astype(float).to_numpy())
     return g.sort_values("gross_profit_amount", ascending=False).reset_index(drop=True)
 
 
@@ -264,9 +281,213 @@ def compute_budget_bridge(budget: pd.DataFrame, actual: pd.DataFrame, actual_var
 def _bridge_frame(start: float, end: float, bars: list[tuple[str, float]], remainder: str) -> pd.DataFrame:
     """Start, bars and end rounded to cents; the ``remainder`` bar takes the cent or two of
     rounding so that the bars add up exactly to end − start."""
-    start, end = round(start, 2), round(end, 2)
-    rounded = [(name, round(value, 2)) for name, value in bars]
+    start, end = round_money(start), round_money(end)
+    rounded = [(name, round_money(value)) for name, value in bars]
     others = sum(v for name, v in rounded if name != remainder)
     rounded = [(name, round(end - start - others, 2) if name == remainder else v) for name, v in rounded]
     rows = [("start", start, "absolute")] + [(name, value, "relative") for name, value in rounded] + [("end", end, "total")]
     return pd.DataFrame(rows, columns=["step", "amount", "measure"])
+
+
+# --------------------------------------------------------------------------- work-order facts
+# (data_loaders.facts_orders derives them when the data changes; the report reads them back)
+LOSS_AMOUNTS = ["time_loss_cost_amount", "scrap_cost_amount", "loss_cost_amount"]
+LOSS_STATE_COLUMNS = tuple(f"{state}_min" for state in oee.ALL_STATES)
+
+
+def compute_loss_per_order(loss: pd.DataFrame) -> pd.DataFrame:
+    """``analytics.oee.compute_work_order_loss_cost`` rows (one per order x work center) summed
+    per work order: time loss, scrap and total loss cost (a missing rate counts as no loss)."""
+    cols = [c for c in LOSS_AMOUNTS if c in loss.columns]
+    if loss.empty:
+        return pd.DataFrame(columns=["work_order_id"] + cols)
+    g = loss.groupby("work_order_id", as_index=False)[cols].sum()
+    g[cols] = g[cols].astype(float).round(2)
+    return g
+
+
+def _month_index(dates: pd.Series) -> np.ndarray:
+    """Months since 1970-01 of a date column (an integer per row: cheap to group)."""
+    return pd.to_datetime(dates).to_numpy().astype("datetime64[M]").astype(np.int64)
+
+
+def _month_text(index) -> np.ndarray:
+    return np.datetime_as_string(np.asarray(index, dtype=np.int64).astype("datetime64[M]"), unit="M")
+
+
+def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
+                             orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The OEE loss cost of each order in ``orders`` (work_order_id, period, plant_id) over all
+    its ``segments`` (``compute_event_segments`` of its events, uncut) and ``output`` (both of
+    these orders only), and the inputs to compute it again for a window that cuts the order.
+
+    Returns (per order: work_order_id, time / scrap / total loss cost, loss_period_from and
+    loss_period_to = first and last month of its segments and output, is_loss_off_plant = some
+    segment on a work center of another plant; parts: for the orders whose loss months are not
+    just their own period, or that are off plant, one row per order x work center x month with
+    minutes per machine state and n_segments, and the output of that work center and month —
+    good and scrap quantity, ideal cycle, standard unit cost, n_output).
+    """
+    keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id")
+    seg, out = segments, output
+    if len(seg) and len(out):
+        loss = compute_loss_per_order(oee.compute_work_order_loss_cost(seg, out, rates))
+    else:
+        loss = pd.DataFrame(columns=["work_order_id"] + LOSS_AMOUNTS)
+    seg_month, out_month = _month_index(seg.date), _month_index(out.count_date)
+    months = pd.DataFrame({"work_order_id": np.concatenate([seg.work_order_id.to_numpy(object), out.work_order_id.to_numpy(object)]),
+                           "month": np.concatenate([seg_month, out_month])})
+    span = months.groupby("work_order_id").month.agg(["min", "max"])
+    span = pd.DataFrame({"work_order_id": span.index.to_numpy(object), "loss_period_from": _month_text(span["min"]),
+                         "loss_period_to": _month_text(span["max"])})
+    # off plant: a work center of another plant (few order x work center pairs to look up)
+    pairs = seg[["work_order_id", "work_center_id"]].drop_duplicates()
+    pair_plant = pairs.work_center_id.map(rates.set_index("work_center_id").plant_id).to_numpy(object)
+    own_plant = pairs.work_order_id.map(keep.set_index("work_order_id").plant_id).to_numpy(object)
+    off = set(pairs.work_order_id[pair_plant != own_plant])
+    f = keep.merge(loss, on="work_order_id", how="left").merge(span, on="work_order_id", how="left")
+    f[LOSS_AMOUNTS] = f[LOSS_AMOUNTS].astype(float).fillna(0.0)
+    f["is_loss_off_plant"] = f.work_order_id.isin(list(off)).astype(int)  # isin costs per value looked up: few here
+    touched = f.loss_period_from.notna()
+    spills = (touched & ((f.loss_period_from != f.period) | (f.loss_period_to != f.period))) | (f.is_loss_off_plant == 1)
+    spilled = list(f.work_order_id[spills])
+    seg_spill, out_spill = seg.work_order_id.isin(spilled).to_numpy(bool), out.work_order_id.isin(spilled).to_numpy(bool)
+    parts = _loss_parts(seg[seg_spill], seg_month[seg_spill], out[out_spill], out_month[out_spill],
+                        keep.set_index("work_order_id").period)
+    return f.drop(columns=["period", "plant_id"]), parts
+
+
+def _loss_parts(seg: pd.DataFrame, seg_month: np.ndarray, out: pd.DataFrame, out_month: np.ndarray,
+                period_of_order: pd.Series) -> pd.DataFrame:
+    keys = ["work_order_id", "work_center_id", "loss_period"]
+    cols = ["period"] + keys + list(LOSS_STATE_COLUMNS) + ["n_segments", "product_id", "good_qty", "scrap_qty", "ideal_cycle_min",
+                                                          "std_unit_cost", "n_output"]
+    if seg.empty and out.empty:
+        return pd.DataFrame(columns=cols)
+    frames = []
+    if len(seg):
+        seg = seg.assign(loss_period=_month_text(seg_month))
+        mins = seg.pivot_table(index=keys, columns="state", values="minutes", aggfunc="sum", fill_value=0.0)
+        mins = mins.reindex(columns=list(oee.ALL_STATES), fill_value=0.0)
+        mins.columns = list(LOSS_STATE_COLUMNS)
+        mins["n_segments"] = seg.groupby(keys).size()
+        frames.append(mins)
+    if len(out):
+        out = out.assign(loss_period=_month_text(out_month),
+                         ideal_cycle_min=oee.compute_ideal_cycle_min(out))
+        made = out.groupby(keys).agg(product_id=("product_id", "first"), good_qty=("good_qty", "sum"), scrap_qty=("scrap_qty", "sum"),
+                                     ideal_cycle_min=("ideal_cycle_min", "first"), std_unit_cost=("std_unit_cost", "first"),
+                                     n_output=("output_id", "size"))
+        frames.append(made)
+    parts = pd.concat(frames, axis=1).reset_index() if len(frames) > 1 else frames[0].reset_index()
+    for c in list(LOSS_STATE_COLUMNS) + ["n_segments", "n_output"]:
+        parts[c] = parts[c].fillna(0.0) if c in parts else 0.0
+    parts[["n_segments", "n_output"]] = parts[["n_segments", "n_output"]].astype(int)
+    for c in ["product_id", "good_qty", "scrap_qty", "ideal_cycle_min", "std_unit_cost"]:
+        if c not in parts:
+            parts[c] = np.nan
+    parts["period"] = parts.work_order_id.map(period_of_order)
+    return parts[cols]
+
+
+def compute_window_loss(cut: pd.DataFrame, parts: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """Loss cost of the orders a window cuts (``cut``: work_order_id, the order's
+    loss_cost_amount over all its events) as the events and output inside the window see it:
+    ``analytics.oee.compute_work_order_loss_cost`` over their ``parts`` in the window (no part
+    with both time and output: no loss). ``rates``: the work centers' hourly rates. Returns
+    ``cut`` with window_loss_cost_amount."""
+    redo = _loss_from_parts(parts[parts.work_order_id.isin(list(cut.work_order_id))], rates) if len(cut) else pd.Series(dtype=float)
+    return cut.assign(window_loss_cost_amount=cut.work_order_id.map(redo).astype(float).fillna(0.0))
+
+
+def compute_group_loss(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
+    """``groups`` (orders summed per period x product x plant x work center, loss_cost_amount as
+    derived) with oee_loss_amount = their loss in the window: the cut orders' derived loss
+    replaced by their ``window_loss_cost_amount`` (``compute_window_loss``)."""
+    g = groups.copy()
+    g["oee_loss_amount"] = g.loss_cost_amount.astype(float)
+    if len(cut):
+        keys = ["period", "product_id", "plant_id", "work_center_id"]
+        delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
+        g = g.merge(delta, on=keys, how="left")
+        g["oee_loss_amount"] += g.pop("_delta").fillna(0.0)
+    g["oee_loss_amount"] = g.oee_loss_amount.round(2)  # sums of cents: drop the float noise
+    return g
+
+
+def _loss_from_parts(parts: pd.DataFrame, rates: pd.DataFrame) -> pd.Series:
+    """Loss cost per order from its parts: the parts' minutes stand for its segments and their
+    output for its output records (sums over the same rows, so the same figures)."""
+    timed = parts[parts.n_segments > 0]
+    made = parts[parts.n_output > 0]
+    if timed.empty or made.empty:
+        return pd.Series(dtype=float)
+    segments = timed.melt(id_vars=["work_order_id", "work_center_id"], value_vars=list(LOSS_STATE_COLUMNS), var_name="state",
+                          value_name="minutes")
+    segments["state"] = segments.state.str[:-len("_min")]
+    output = made[["work_order_id", "product_id", "good_qty", "scrap_qty", "ideal_cycle_min", "std_unit_cost"]]
+    rows = oee.compute_work_order_loss_cost(segments, output, rates)
+    return compute_loss_per_order(rows).set_index("work_order_id").loss_cost_amount
+
+
+def compute_order_fact_rows(variances: pd.DataFrame, loss: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``facts_orders``: ``compute_work_order_variances`` output with the actual and
+    standard cost by component (overhead applied = actual − material − labor; standards of good
+    output as ``analytics.money.compute_standard_cents`` splits them) and the order's loss
+    (``compute_order_loss_facts``; no events or output: 0)."""
+    f = variances.merge(loss, on="work_order_id", how="left")
+    f[LOSS_AMOUNTS] = f[LOSS_AMOUNTS].astype(float).fillna(0.0)
+    f["is_loss_off_plant"] = f.is_loss_off_plant.fillna(0).astype(int)
+    f["overhead_amount"] = (_cents(f.actual_amount) - _cents(f.material_amount) - _cents(f.labor_amount)) / 100.0
+    std = compute_standard_cents(f.good_qty.to_numpy(), f.std_material_cost, f.std_labor_cost, f.std_overhead_cost)
+    for part in ("material", "labor", "overhead"):
+        f[f"std_{part}_amount"] = std[part] / 100.0
+    return f
+
+
+def compute_order_groups(orders: pd.DataFrame, keys: list[str], sums: list[str]) -> pd.DataFrame:
+    """Order rows summed over ``keys`` (columns constant within a group, such as a product's
+    standards, may be among them), with n_orders: every summary of variances is a sum, so it
+    reads the same from these groups as from the orders."""
+    if orders.empty:
+        return pd.DataFrame(columns=keys + ["n_orders"] + sums)
+    g = orders.groupby(keys, as_index=False, dropna=False, sort=True).agg(n_orders=("work_order_id", "size"),
+                                                                           **{c: (c, "sum") for c in sums})
+    return g
+
+
+def compute_material_usage_totals(materials: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
+    """Material used by completed orders per period x plant x product x supplier x material, as
+    the usage price variance reads it: quantity (3 decimals per order x material), actual amount
+    and standard amount = quantity x standard price rounded to cents per order x material."""
+    keys = ["period", "plant_id", "product_id", "supplier_id", "material_id"]
+    used = materials.merge(variances[["work_order_id", "period", "plant_id", "product_id"]], on="work_order_id", how="inner")
+    used = used[used.material_id.notna()]
+    if used.empty:
+        return pd.DataFrame(columns=keys + ["n_lines", "actual_qty", "actual_amount", "standard_amount", "std_price"])
+    qty = used.actual_qty.astype(float).round(3)
+    used = used.assign(_qty=qty, _actual=_cents(used.actual_amount), _std=mul_cents(qty, 3, used.std_price.astype(float), 4))
+    g = used.groupby(keys, as_index=False, dropna=False).agg(n_lines=("_qty", "size"), actual_qty=("_qty", "sum"),
+                                                            _actual=("_actual", "sum"), _std=("_std", "sum"),
+                                                            std_price=("std_price", "first"))
+    g["actual_qty"] = g.actual_qty.round(3)
+    g["actual_amount"] = g.pop("_actual") / 100.0
+    g["standard_amount"] = g.pop("_std") / 100.0
+    return g
+
+
+def compute_price_variance_from_totals(totals: pd.DataFrame, basis: str = "usage") -> pd.DataFrame:
+    """``analytics.price_variance.compute_price_variance`` from per-document figures already
+    summed per period x supplier x material (qty, actual_amount, standard_amount, std_price):
+    the same columns and figures, since each standard was rounded per document before the sum."""
+    if totals.empty:
+        return pd.DataFrame(columns=PV.COLUMNS + ["basis"])
+    g = totals.copy()
+    actual, std = _cents(g.actual_amount), _cents(g.standard_amount)
+    g["qty"] = g.qty.astype(float)
+    g["actual_amount"] = actual / 100.0
+    g["standard_amount"] = std / 100.0
+    g["price_variance_amount"] = (actual - std) / 100.0
+    g["actual_unit_price"] = np.where(g.qty != 0, g.actual_amount / g.qty.where(g.qty != 0, 1.0), np.nan).round(4)
+    g["std_price"] = g.std_price.astype(float)
+    return g[PV.COLUMNS].assign(basis=basis).sort_values(PV.KEYS).reset_index(drop=True)

@@ -29,30 +29,45 @@ from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import period_of
 
 
-def load_sales(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per period x product x customer x plant: quantity (net of returns), gross,
-    discount and net revenue, with the product's family and standard unit costs."""
-    si, p, c = s.sales_invoices, s.products, s.customers
+def select_sales(scope: Scope) -> sa.Select:
+    """Invoiced quantity and money per period x product x customer x plant in the scope."""
+    si = s.sales_invoices
     period = period_of(si.c.invoice_date)
-    stmt = (
+    return (
         sa.select(period.label("period"), si.c.product_id, si.c.customer_id, si.c.plant_id,
                   sa.func.sum(si.c.qty).label("qty"), sa.func.sum(si.c.gross_amount).label("gross_amount"),
                   sa.func.sum(si.c.discount_amount).label("discount_amount"), sa.func.sum(si.c.net_amount).label("revenue_amount"))
         .where(*date_conditions(si.c.invoice_date, scope), *plant_conditions(si.c.plant_id, scope), *product_conditions(si.c.product_id, scope))
         .group_by(period, si.c.product_id, si.c.customer_id, si.c.plant_id)
     )
+
+
+def load_sales(engine: Engine, scope: Scope, stmt: sa.Select | None = None) -> pd.DataFrame:
+    """One row per period x product x customer x plant: quantity (net of returns), gross,
+    discount and net revenue, with the product's family and standard unit costs.
+
+    ``stmt``: the same rows from elsewhere (``facts_orders.select_sales``); default the invoices."""
+    p, c = s.products, s.customers
+    stmt = stmt if stmt is not None else select_sales(scope)
     with engine.connect() as conn:
         sales = read_frame(conn, stmt)
         products = read_frame(conn, sa.select(p.c.product_id, p.c.product_name, p.c.family, p.c.std_material_cost, p.c.std_labor_cost,
                                               p.c.std_overhead_cost, p.c.list_price))
         customers = read_frame(conn, sa.select(c.c.customer_id, c.c.customer_name))
+    # in key order, so that every sum over them adds in the same order whichever source they came from
+    sales = sales.sort_values(["period", "product_id", "customer_id", "plant_id"], ignore_index=True)
     return sales.merge(products, on="product_id", how="left").merge(customers, on="customer_id", how="left")
 
 
-def _completed(scope: Scope) -> sa.Select:
+COMPLETED = ("completed", "closed")
+
+
+def select_completed(scope: Scope) -> sa.Select:
+    """Ids of the work orders completed in the scope: finished (``COMPLETED``) with their actual
+    end in its periods, of its plants and families."""
     wo = s.work_orders
     return sa.select(wo.c.work_order_id).where(
-        wo.c.status.in_(("completed", "closed")), *date_conditions(wo.c.actual_end_at, scope),
+        wo.c.status.in_(COMPLETED), *date_conditions(wo.c.actual_end_at, scope),
         *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))
 
 
@@ -61,7 +76,7 @@ def load_work_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
     period, good and scrap quantity, standard unit costs, the standard labor hours per unit and
     rates, the actual material, labor and machine time, and the variance posted at completion."""
     wo, p, wc, r, vl, acc = s.work_orders, s.products, s.work_centers, s.routings, s.voucher_lines, s.accounts
-    ids = _completed(scope)
+    ids = select_completed(scope)
     posted = (
         sa.select(vl.c.work_order_id, sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("posted_variance_amount"))
         .join(acc, acc.c.account_code == vl.c.account_code)
@@ -93,7 +108,7 @@ def load_material_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
     """One row per completed order x material (issued or in the BOM): actual net quantity and
     amount (rounded per document), BOM quantity per unit and standard price."""
     mi, bom, m, wo = s.material_issues, s.bom, s.materials, s.work_orders
-    ids = _completed(scope)
+    ids = select_completed(scope)
     sign = sa.case((mi.c.issue_type == "return", -1), else_=1)
     actual = (
         sa.select(mi.c.work_order_id, mi.c.material_id, sa.func.sum(sign * mi.c.qty).label("actual_qty"),
@@ -115,18 +130,27 @@ def load_material_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
     return out
 
 
-def load_overhead_by_period(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per period x plant: overhead incurred (5101xx), applied to orders (5109) and
-    budgeted (original version, overhead accounts of the plant's cost centers)."""
-    vl, acc, b, cc = s.voucher_lines, s.accounts, s.budgets, s.cost_centers
+def select_overhead_ledger(scope: Scope) -> sa.Select:
+    """The ledger's overhead (5101xx) and overhead applied (5109), debit − credit, per period x
+    plant x category in the scope."""
+    vl, acc = s.voucher_lines, s.accounts
     net = sa.func.sum(vl.c.debit_amount - vl.c.credit_amount)
-    ledger = (
+    return (
         sa.select(vl.c.period, vl.c.plant_id, acc.c.category, net.label("net_amount"))
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(acc.c.category.in_(("overhead", "overhead_applied")), *period_conditions(vl.c.period, scope),
                *plant_conditions(vl.c.plant_id, scope))
         .group_by(vl.c.period, vl.c.plant_id, acc.c.category)
     )
+
+
+def load_overhead_by_period(engine: Engine, scope: Scope, ledger: sa.Select | None = None) -> pd.DataFrame:
+    """One row per period x plant: overhead incurred (5101xx), applied to orders (5109) and
+    budgeted (original version, overhead accounts of the plant's cost centers).
+
+    ``ledger``: the ledger's rows from elsewhere (``facts_orders.select_overhead_ledger``)."""
+    b, cc, acc = s.budgets, s.cost_centers, s.accounts
+    ledger = ledger if ledger is not None else select_overhead_ledger(scope)
     budget = (
         sa.select(b.c.period, cc.c.plant_id, sa.func.sum(b.c.budget_amount).label("budget_amount"))
         .join(acc, acc.c.account_code == b.c.account_code)
@@ -165,19 +189,25 @@ def load_purchase_price_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
     return out
 
 
-def load_overhead_incurred(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per period x plant x cost behavior (variable / fixed): overhead incurred on the
-    ``overhead`` accounts (5101xx), debit − credit. An account without a behavior is fixed."""
+def select_overhead_incurred(scope: Scope) -> sa.Select:
+    """Overhead incurred (5101xx), debit − credit, per period x plant x cost behavior."""
     vl, acc = s.voucher_lines, s.accounts
     behavior = sa.func.coalesce(acc.c.cost_behavior, "fixed")
-    stmt = (
+    return (
         sa.select(vl.c.period, vl.c.plant_id, behavior.label("cost_behavior"),
                   sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("incurred_amount"))
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(acc.c.category == "overhead", *period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope))
         .group_by(vl.c.period, vl.c.plant_id, behavior)
     )
-    out = read_frame(engine, stmt)
+
+
+def load_overhead_incurred(engine: Engine, scope: Scope, stmt: sa.Select | None = None) -> pd.DataFrame:
+    """One row per period x plant x cost behavior (variable / fixed): overhead incurred on the
+    ``overhead`` accounts (5101xx), debit − credit. An account without a behavior is fixed.
+
+    ``stmt``: the same rows from elsewhere (``facts_orders.select_overhead_incurred``)."""
+    out = read_frame(engine, stmt if stmt is not None else select_overhead_incurred(scope))
     out["incurred_amount"] = out.incurred_amount.astype(float)
     return out
 

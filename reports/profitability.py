@@ -1,4 +1,11 @@
-"""Product profitability and cost variances for a scope, with the bridges."""
+"""Product profitability and cost variances for a scope, with the bridges.
+
+Two paths give the same figures (to the cent; tests compare them): with fresh fact tables
+(``data_loaders.facts.ready``) the report sums the per-work-order rows of
+``data_loaders.facts_orders``; otherwise it costs the scope's orders from the base tables and
+runs the machine-event pipeline for their loss cost. The fact path needs a bounded scope
+(first and last month); an open-ended one takes the base tables.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from analytics import oee as oee_analytics
 from analytics import overhead as OH
 from analytics import price_variance as PV
 from analytics import profitability as A
+from data_loaders import facts
+from data_loaders import facts_orders as FO
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
 from data_loaders.queries import month_after, month_start
@@ -21,6 +30,12 @@ DIMENSIONS = {
     "plant": ["plant_id"],
     "period": ["period"],
 }
+
+
+def use_facts(engine: Engine, scope: Scope) -> bool:
+    """Whether the report reads the work-order facts for ``scope``: they are fresh and the
+    scope has a first and a last month."""
+    return bool(scope.period_from and scope.period_to) and facts.ready(engine)
 
 
 def _oee_loss_by_work_order(engine: Engine, scope: Scope) -> pd.DataFrame:
@@ -37,6 +52,9 @@ def _oee_loss_by_work_order(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def profit_facts(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Profit facts (period x product x customer x plant) and work-order variances of a scope."""
+    if use_facts(engine, scope):
+        got = _from_facts(engine, scope)
+        return got["facts"], got["variances"]
     return _facts(engine, scope)
 
 
@@ -47,11 +65,39 @@ def _facts(engine: Engine, scope: Scope, with_materials: bool = False):
     return (facts, variances, materials) if with_materials else (facts, variances)
 
 
-def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame) -> dict:
+def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True) -> dict:
+    """Profit facts, variances and material usage of a scope from the fact tables. Every
+    summary reads the orders summed per period x product x plant x work center ("groups", with
+    the loss cost of the few orders the window cuts computed again from their parts); the
+    per-order rows are read only for the report's variances frame."""
+    cut = FO.load_cut_orders(engine, scope)
+    if len(cut):
+        parts = FO.load_loss_parts(engine, scope)
+        cut = A.compute_window_loss(cut, parts, oee_loaders.load_work_centers(engine, scope))
+    groups = A.compute_group_loss(FO.load_order_groups(engine, scope), cut)
+    sales = P.load_sales(engine, scope, FO.select_sales(scope))
+    return {"facts": A.compute_profit_facts(sales, groups), "groups": groups,
+            "variances": FO.load_order_facts(engine, scope) if with_orders else None,
+            "usage": A.compute_price_variance_from_totals(FO.load_material_usage(engine, scope), "usage")}
+
+
+def _bridge_base(engine: Engine, scope: Scope, fast: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Profit facts and variances of the span a period bridge starts from. From the facts, the
+    variances come summed per period x product x plant x work center (all the bridge reads)."""
+    if fast:
+        groups = FO.load_order_groups(engine, scope)
+        return A.compute_profit_facts(P.load_sales(engine, scope, FO.select_sales(scope)), groups), groups
+    return _facts(engine, scope)
+
+
+def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast: bool | None = None) -> dict:
     """Overhead variances with the variable / fixed split, per period x work center and summed by
     work center, plant, period and in total; each summary carries the four-, three- and two-way
-    views (``analytics.overhead.OVERHEAD_VIEWS``)."""
-    inputs = OH.compute_overhead_inputs(variances, P.load_overhead_incurred(engine, scope), P.load_overhead_rates(engine, scope))
+    views (``analytics.overhead.OVERHEAD_VIEWS``). ``fast``: read the ledger from the facts
+    (None: when they are ready)."""
+    fast = use_facts(engine, scope) if fast is None else fast
+    incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
+    inputs = OH.compute_overhead_inputs(variances, incurred, P.load_overhead_rates(engine, scope))
     detail = OH.compute_overhead_variances(inputs)
     return {
         "overhead_variances": detail,
@@ -62,47 +108,57 @@ def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame) -> di
     }
 
 
-def price_variance_report(engine: Engine, scope: Scope, variances: pd.DataFrame, materials: pd.DataFrame) -> dict:
+def price_variance_report(engine: Engine, scope: Scope, variances: pd.DataFrame, materials: pd.DataFrame | None,
+                          usage: pd.DataFrame | None = None) -> dict:
     """Material price variance on both bases (``analytics.price_variance``): on quantity used by
     the orders completed in the scope, and at receipt on quantity invoiced in the scope; each per
-    period x supplier x material and summed by supplier and by period."""
-    used = materials.merge(variances[["work_order_id", "period"]], on="work_order_id", how="inner")
-    used = used.rename(columns={"actual_qty": "qty", "actual_amount": "amount"})
+    period x supplier x material and summed by supplier and by period. ``usage``: the usage
+    basis already computed (from the facts); else from ``materials``, the orders' material facts."""
+    if usage is None:
+        used = materials.merge(variances[["work_order_id", "period"]], on="work_order_id", how="inner")
+        usage = PV.compute_price_variance(used.rename(columns={"actual_qty": "qty", "actual_amount": "amount"}), "usage")
     bought = P.load_purchase_price_facts(engine, scope)
     out = {}
-    for basis, docs in (("usage", used), ("purchase", bought)):
-        detail = PV.compute_price_variance(docs, basis)
+    for basis, detail in (("usage", usage), ("purchase", PV.compute_price_variance(bought, "purchase"))):
         out[f"price_variance_{basis}"] = detail
         out[f"price_variance_{basis}_by_supplier"] = PV.compute_price_variance_summary(detail, ["supplier_id"])
         out[f"price_variance_{basis}_by_period"] = PV.compute_price_variance_summary(detail, ["period"])
     return out
 
 
-def profitability_report(engine: Engine, scope: Scope) -> dict:
+def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = None) -> dict:
     """Profitability by every dimension, unit economics, variances by product, work center,
     plant and period, the overhead three-way split, and two bridges: from the same span before
-    to this one, and from budget to actual."""
-    facts, variances, materials = _facts(engine, scope, with_materials=True)
+    to this one, and from budget to actual. ``fast``: read the work-order facts (None: when
+    ``use_facts``; True needs them ready and a bounded scope)."""
+    fast = use_facts(engine, scope) if fast is None else fast
+    if fast:  # summaries sum the order groups; the same sums as over the orders
+        got = _from_facts(engine, scope)
+        facts, variances, materials, usage, summed = got["facts"], got["variances"], None, got["usage"], got["groups"]
+    else:
+        (facts, variances, materials), usage = _facts(engine, scope, with_materials=True), None
+        summed = variances
+    ledger = FO.select_overhead_ledger(scope) if fast else None
     report = {
         "facts": facts,
         "variances": variances,
         "total": A.compute_profitability(facts, []).iloc[0] if len(facts) else None,
-        "unit_economics": A.compute_unit_economics(facts, variances),
-        "variance_total": A.compute_variance_summary(variances, []).iloc[0] if len(variances) else None,
-        "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope), variances),
-        **overhead_report(engine, scope, variances),
-        **price_variance_report(engine, scope, variances, materials),
-        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, variances),
+        "unit_economics": A.compute_unit_economics(facts, summed),
+        "variance_total": A.compute_variance_summary(summed, []).iloc[0] if len(variances) else None,
+        "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), summed),
+        **overhead_report(engine, scope, summed, fast),
+        **price_variance_report(engine, scope, variances, materials, usage),
+        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, summed),
     }
     for name, cols in DIMENSIONS.items():
         report[f"by_{name}"] = A.compute_profitability(facts, cols)
     for name, cols in (("product", ["product_id", "product_name", "family"]), ("work_center", ["work_center_id"]),
                        ("plant", ["plant_id"]), ("period", ["period"]), ("product_period", ["product_id", "product_name", "period"])):
-        report[f"variance_by_{name}"] = A.compute_variance_summary(variances, cols)
+        report[f"variance_by_{name}"] = A.compute_variance_summary(summed, cols)
     previous = scope.previous()
     if previous is not None:
-        base_facts, base_var = _facts(engine, previous)
-        report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, variances)
+        base_facts, base_var = _bridge_base(engine, previous, fast)
+        report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, summed)
         report["bridge_base"] = previous
     else:
         report["period_bridge"], report["bridge_base"] = None, None

@@ -1,0 +1,401 @@
+"""Work-order facts for the profitability page: one row per completed work order with its cost,
+standard, variances and OEE loss cost, derived when the data changes, so that a view sums
+thousands of rows instead of running the costing and the machine-event pipeline again.
+
+Tables (grain and identities: docs/DATA_MODEL.md, "Fact tables: work orders"):
+
+* ``facts_orders``: one row per work order completed (status completed or closed) in
+  ``period`` = the month of its ``actual_end_at``, the month the report attributes it to. Its
+  product, plant, work center, quantities, the inputs of its variances and the eight variances
+  as ``analytics.profitability.compute_work_order_variances`` computes them; actual and
+  standard cost by component; its OEE loss cost (``analytics.oee.compute_work_order_loss_cost``
+  over all its machine events and output) and the first and last month that loss touches.
+* ``facts_order_loss_parts``: for the few orders whose events or output fall outside their
+  completion month (or on another plant's work center), the inputs of that loss cost per work
+  center x month (``loss_period``), so that a scope that cuts the order gets the same loss
+  cost as the report computed from the events of its window.
+* ``facts_order_materials``: per completion period x plant x product x supplier x material,
+  the quantity and actual amount used by completed orders and its standard amount (each
+  order x material rounded to cents once), for the material price variance on usage.
+* ``facts_order_sales``: invoiced quantity and money per period x product x customer x plant.
+* ``facts_order_overhead``: the ledger's overhead incurred and applied per period x plant x
+  category x cost behavior.
+
+Every row of an order (its cost, its loss parts) belongs to the order's completion period:
+an import that touches any document of an order must refresh that period. Readers use these
+tables only when ``facts.ready``; ``load_*`` here return the frames the report's loaders in
+``data_loaders.profitability`` return, from the facts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import Double, Index, Integer, Numeric, String
+from sqlalchemy.engine import Engine
+
+from analytics import oee as oee_analytics
+from analytics import profitability as A
+from data_loaders import oee as oee_loaders
+from data_loaders import profitability as P
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.facts import METADATA
+from data_loaders.queries import period_conditions, plant_conditions, product_conditions
+from data_loaders.scope import Scope
+from data_loaders.sqlfuncs import period_of
+
+MONEY, UNIT_MONEY, QTY = Numeric(18, 2), Numeric(18, 4), Numeric(18, 3)
+ID, PERIOD = String(32), String(7)
+STATE_MINUTES = A.LOSS_STATE_COLUMNS
+# orders per derivation step: bounds the memory of the event pipeline (60 k orders ≈ 4 months at the L scale)
+ORDERS_PER_STEP = 60_000
+
+
+def _c(name: str, type_, **kw) -> sa.Column:
+    return sa.Column(name, type_, **kw)
+
+
+# the per-order columns the report's variances frame has, in its order (compute_work_order_variances)
+VARIANCE_COLUMNS = [
+    "work_order_id", "product_id", "product_name", "family", "plant_id", "work_center_id", "period", "good_qty", "scrap_qty",
+    "std_material_cost", "std_labor_cost", "std_overhead_cost", "std_labor_h_per_unit", "labor_rate_per_h", "absorption_rate_per_h",
+    "variable_overhead_rate_per_h", "fixed_overhead_rate_per_h", "material_amount", "labor_amount", "labor_h", "machine_s",
+    "posted_variance_amount", *[f"{v}_amount" for v in A.VARIANCES], "std_labor_h", "actual_labor_rate_per_h", "actual_amount",
+    "standard_amount", "variance_amount", "variance_pct",
+]
+# constant within a group (a product's standards, a work center's rates), so they group as keys
+GROUP_KEYS = ["period", "product_id", "product_name", "family", "plant_id", "work_center_id", "std_material_cost", "std_labor_cost",
+              "std_overhead_cost", "std_labor_h_per_unit", "labor_rate_per_h", "absorption_rate_per_h", "variable_overhead_rate_per_h",
+              "fixed_overhead_rate_per_h"]
+GROUP_SUMS = ["good_qty", "scrap_qty", "material_amount", "labor_amount", "labor_h", "machine_s", "posted_variance_amount",
+              *[f"{v}_amount" for v in A.VARIANCES], "std_labor_h", "actual_amount", "standard_amount", "variance_amount",
+              "loss_cost_amount"]
+LOSS_COLUMNS = ["time_loss_cost_amount", "scrap_cost_amount", "loss_cost_amount", "loss_period_from", "loss_period_to",
+                "is_loss_off_plant"]
+# Money, quantities and hours of an order are DOUBLE: they hold exactly the floats the costing
+# computed (cents / 100), read back bit for bit and without a decimal cast (a view reads
+# 170 k of them); sums over them are rounded to cents where the report rounds.
+_TEXT = {"work_order_id", "product_id", "product_name", "family", "plant_id", "work_center_id", "period", "loss_period_from",
+         "loss_period_to"}
+_TYPES = {"loss_period_from": PERIOD, "loss_period_to": PERIOD, "is_loss_off_plant": Integer()}
+
+
+facts_orders = sa.Table(
+    "facts_orders", METADATA,
+    _c("work_order_id", ID, primary_key=True),
+    _c("period", PERIOD, nullable=False),
+    _c("product_id", ID, nullable=False),
+    _c("product_name", String(100)),
+    _c("family", String(60)),
+    _c("plant_id", ID, nullable=False),
+    _c("work_center_id", ID, nullable=False),
+    _c("planned_qty", Double()),
+    *[_c(name, Double()) for name in VARIANCE_COLUMNS[7:]],
+    # actual and standard cost by component: overhead applied = actual − material − labor; the
+    # standards of good output add up to standard_amount as the completion voucher posts it
+    _c("overhead_amount", Double()), _c("std_material_amount", Double()), _c("std_labor_amount", Double()),
+    _c("std_overhead_amount", Double()),
+    *[_c(name, _TYPES.get(name, Double())) for name in LOSS_COLUMNS],
+)
+Index("ix_facts_orders_period", facts_orders.c.period, facts_orders.c.plant_id)
+
+facts_order_groups = sa.Table(
+    "facts_order_groups", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("product_id", ID, nullable=False),
+    _c("product_name", String(100)),
+    _c("family", String(60)),
+    _c("plant_id", ID, nullable=False),
+    _c("work_center_id", ID, nullable=False),
+    *[_c(name, Double()) for name in GROUP_KEYS[6:]],
+    _c("n_orders", Integer()),
+    *[_c(name, Double()) for name in GROUP_SUMS],
+)
+Index("ix_facts_order_groups_period", facts_order_groups.c.period)
+
+facts_order_loss_parts = sa.Table(
+    "facts_order_loss_parts", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("work_order_id", ID, primary_key=True),
+    _c("work_center_id", ID, primary_key=True),
+    _c("loss_period", PERIOD, primary_key=True),
+    *[_c(name, Double()) for name in STATE_MINUTES],
+    _c("n_segments", Integer()),
+    _c("product_id", ID),
+    _c("good_qty", QTY),
+    _c("scrap_qty", QTY),
+    _c("ideal_cycle_min", Double()),
+    _c("std_unit_cost", UNIT_MONEY),
+    _c("n_output", Integer()),
+)
+Index("ix_facts_order_loss_parts_period", facts_order_loss_parts.c.period)
+
+facts_order_materials = sa.Table(
+    "facts_order_materials", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("plant_id", ID, nullable=False),
+    _c("product_id", ID, nullable=False),
+    _c("supplier_id", ID),
+    _c("material_id", ID, nullable=False),
+    _c("n_lines", Integer()),
+    _c("actual_qty", QTY),
+    _c("actual_amount", MONEY),
+    _c("standard_amount", MONEY),
+    _c("std_price", UNIT_MONEY),
+)
+Index("ix_facts_order_materials_period", facts_order_materials.c.period)
+
+facts_order_sales = sa.Table(
+    "facts_order_sales", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("product_id", ID, nullable=False),
+    _c("customer_id", ID, nullable=False),
+    _c("plant_id", ID, nullable=False),
+    _c("qty", QTY),
+    _c("gross_amount", MONEY),
+    _c("discount_amount", MONEY),
+    _c("revenue_amount", MONEY),
+)
+Index("ix_facts_order_sales_period", facts_order_sales.c.period)
+
+facts_order_overhead = sa.Table(
+    "facts_order_overhead", METADATA,
+    _c("period", PERIOD, nullable=False),
+    _c("plant_id", ID),
+    _c("category", String(20), nullable=False),
+    _c("cost_behavior", String(8), nullable=False),
+    _c("net_amount", MONEY),
+)
+Index("ix_facts_order_overhead_period", facts_order_overhead.c.period)
+
+TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead)
+
+
+# --------------------------------------------------------------------------- derivation
+def _order_periods(engine: Engine, periods: list[str] | None) -> pd.DataFrame:
+    """Completion periods with their number of completed orders (the given periods only)."""
+    wo = s.work_orders
+    period = period_of(wo.c.actual_end_at)
+    stmt = (sa.select(period.label("period"), sa.func.count().label("n_orders"))
+            .where(wo.c.status.in_(P.COMPLETED), wo.c.actual_end_at.is_not(None)).group_by(period))
+    got = read_frame(engine, stmt)
+    if periods is not None:
+        got = got[got.period.isin(periods)]
+    return got.sort_values("period").reset_index(drop=True)
+
+
+def _steps(counts: pd.DataFrame) -> list[Scope]:
+    """Runs of consecutive periods holding at most about ``ORDERS_PER_STEP`` orders each."""
+    from data_loaders.scope import month_add
+
+    steps: list[list[str]] = []
+    total = 0
+    for period, n in zip(counts.period, counts.n_orders):
+        if steps and month_add(steps[-1][-1], 1) == period and total + n <= ORDERS_PER_STEP:
+            steps[-1].append(period)
+            total += n
+        else:
+            steps.append([period])
+            total = n
+    return [Scope(run[0], run[-1]) for run in steps]
+
+
+def select_order_events(scope: Scope) -> sa.Select:
+    """Every machine event of the orders completed in ``scope`` (whatever its date), ordered as
+    ``data_loaders.oee.load_events`` orders them."""
+    me = s.machine_events
+    return (
+        sa.select(me.c.event_id, me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state, me.c.reason_code)
+        .where(me.c.work_order_id.in_(P.select_completed(scope)))
+        .order_by(me.c.work_center_id, me.c.start_at)
+    )
+
+
+def select_order_output(scope: Scope) -> sa.Select:
+    """Every output record of the orders completed in ``scope`` with the columns the loss cost
+    reads (as ``data_loaders.oee.load_output`` gives them)."""
+    oc, wo, r, p = s.output_counts, s.work_orders, s.routings, s.products
+    return (
+        sa.select(oc.c.output_id, oc.c.work_order_id, oc.c.work_center_id, oc.c.count_date, oc.c.good_qty, oc.c.scrap_qty,
+                  wo.c.product_id, *[r.c[c] for c in s.IDEAL_CYCLE_COLUMNS],
+                  (p.c.std_material_cost + p.c.std_labor_cost + p.c.std_overhead_cost).label("std_unit_cost"))
+        .join(wo, wo.c.work_order_id == oc.c.work_order_id)
+        .join(p, p.c.product_id == wo.c.product_id)
+        .outerjoin(r, sa.and_(r.c.product_id == wo.c.product_id, r.c.work_center_id == oc.c.work_center_id))
+        .where(oc.c.work_order_id.in_(P.select_completed(scope)))
+        .order_by(oc.c.output_id)
+    )
+
+
+def select_sales_rows(periods: list[str] | None) -> sa.Select:
+    si = s.sales_invoices
+    period = period_of(si.c.invoice_date)
+    return (
+        sa.select(period.label("period"), si.c.product_id, si.c.customer_id, si.c.plant_id, sa.func.sum(si.c.qty).label("qty"),
+                  sa.func.sum(si.c.gross_amount).label("gross_amount"), sa.func.sum(si.c.discount_amount).label("discount_amount"),
+                  sa.func.sum(si.c.net_amount).label("revenue_amount"))
+        .where(period.in_(periods) if periods is not None else sa.true())
+        .group_by(period, si.c.product_id, si.c.customer_id, si.c.plant_id)
+    )
+
+
+def select_overhead_rows(periods: list[str] | None) -> sa.Select:
+    vl, acc = s.voucher_lines, s.accounts
+    behavior = sa.func.coalesce(acc.c.cost_behavior, "fixed")
+    return (
+        sa.select(vl.c.period, vl.c.plant_id, acc.c.category, behavior.label("cost_behavior"),
+                  sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("net_amount"))
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(acc.c.category.in_(("overhead", "overhead_applied")), vl.c.period.in_(periods) if periods is not None else sa.true())
+        .group_by(vl.c.period, vl.c.plant_id, acc.c.category, behavior)
+    )
+
+
+def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
+    """The rows of every table for ``periods`` (None: all). Orders are costed a few months at a
+    time (``ORDERS_PER_STEP``) with the report's own loaders and formulas, so that the event
+    pipeline never holds more than those months' events."""
+    centers = oee_loaders.load_work_centers(engine)
+    orders, groups, parts, materials = [], [], [], []
+    for step in _steps(_order_periods(engine, periods)):
+        wo = P.load_work_order_facts(engine, step)
+        mat = P.load_material_facts(engine, step)
+        planned = read_frame(engine, sa.select(s.work_orders.c.work_order_id, s.work_orders.c.planned_qty)
+                             .where(s.work_orders.c.work_order_id.in_(P.select_completed(step))))
+        variances = A.compute_work_order_variances(wo, mat)
+        events = read_frame(engine, select_order_events(step))
+        output = read_frame(engine, select_order_output(step))
+        segments = oee_analytics.compute_event_segments(events)
+        loss, step_parts = A.compute_order_loss_facts(segments, output, centers, variances)
+        rows = A.compute_order_fact_rows(variances, loss).merge(planned, on="work_order_id", how="left")
+        orders.append(rows)
+        groups.append(A.compute_order_groups(rows, GROUP_KEYS, GROUP_SUMS))
+        parts.append(step_parts)
+        materials.append(A.compute_material_usage_totals(mat, variances))
+        del wo, mat, events, segments, output, variances, loss, rows
+    out = {
+        facts_orders.name: _concat(orders, facts_orders),
+        facts_order_groups.name: _concat(groups, facts_order_groups),
+        facts_order_loss_parts.name: _concat(parts, facts_order_loss_parts),
+        facts_order_materials.name: _concat(materials, facts_order_materials),
+        facts_order_sales.name: read_frame(engine, select_sales_rows(periods)),
+        facts_order_overhead.name: read_frame(engine, select_overhead_rows(periods)),
+    }
+    return out
+
+
+def _concat(frames: list[pd.DataFrame], table: sa.Table) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=[c.name for c in table.columns])
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- readers
+def _order_conditions(table: sa.Table, scope: Scope) -> list:
+    return [*period_conditions(table.c.period, scope), *plant_conditions(table.c.plant_id, scope),
+            *product_conditions(table.c.product_id, scope)]
+
+
+def _floats(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    columns = [c for c in columns if c in frame.columns]
+    frame[columns] = frame[columns].astype(float)
+    return frame
+
+
+def load_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per work order completed in the scope, with the columns of the report's
+    variances frame (``VARIANCE_COLUMNS``, as ``compute_work_order_variances`` returns them)."""
+    f = facts_orders
+    out = read_frame(engine, sa.select(*[f.c[c] for c in VARIANCE_COLUMNS]).where(*_order_conditions(f, scope)))
+    return _floats(out, [c for c in VARIANCE_COLUMNS if c not in _TEXT])
+
+
+def load_order_groups(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The scope's completed orders summed per period x product x plant x work center
+    (``GROUP_KEYS``: with the product's standards and the work center's rates): quantities,
+    cost, hours, machine seconds, the variances and the loss cost as derived (``GROUP_SUMS``).
+    Every summary of the report (by product, work center, plant, period; overhead; bridges)
+    sums these: a few hundred rows instead of the orders."""
+    g = facts_order_groups
+    out = read_frame(engine, sa.select(*[g.c[c] for c in GROUP_KEYS + GROUP_SUMS]).where(*_order_conditions(g, scope)))
+    return _floats(out, GROUP_KEYS[6:] + GROUP_SUMS)
+
+
+def _cut(scope: Scope) -> list:
+    """Conditions on ``facts_orders`` for an order whose loss the scope's window cuts."""
+    f = facts_orders
+    cut = []
+    if scope.period_from:
+        cut.append(f.c.loss_period_from < scope.period_from)
+    if scope.period_to:
+        cut.append(f.c.loss_period_to > scope.period_to)
+    if scope.plants:
+        cut.append(f.c.is_loss_off_plant == 1)
+    return cut
+
+
+def load_cut_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The scope's orders whose loss reaches outside its window (before its first month, after
+    its last, or, with a plant filter, onto a work center of another plant): their group keys
+    and the loss cost derived over all their events."""
+    f = facts_orders
+    cols = ["work_order_id", "period", "product_id", "plant_id", "work_center_id", "loss_cost_amount"]
+    cut = _cut(scope)
+    if not cut:
+        return pd.DataFrame(columns=cols)
+    out = read_frame(engine, sa.select(*[f.c[c] for c in cols]).where(*_order_conditions(f, scope), sa.or_(*cut)))
+    return _floats(out, ["loss_cost_amount"])
+
+
+def load_loss_parts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The loss-cost inputs inside the scope's window of the orders ``load_cut_orders`` returns:
+    one row per order x work center (of the scope's plants) x month (``loss_period``)."""
+    f, lp, wc = facts_orders, facts_order_loss_parts, s.work_centers
+    cut = _cut(scope)
+    if not cut:
+        return pd.DataFrame(columns=[c.name for c in lp.columns])
+    orders = sa.select(f.c.work_order_id).where(*_order_conditions(f, scope), sa.or_(*cut))
+    window = [*period_conditions(lp.c.loss_period, scope)]
+    if scope.plants:
+        window.append(lp.c.work_center_id.in_(sa.select(wc.c.work_center_id).where(wc.c.plant_id.in_(scope.plants))))
+    out = read_frame(engine, sa.select(lp).where(*period_conditions(lp.c.period, scope), lp.c.work_order_id.in_(orders), *window))
+    return _floats(out, list(STATE_MINUTES) + ["good_qty", "scrap_qty", "ideal_cycle_min", "std_unit_cost"])
+
+
+def load_material_usage(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Material used by the scope's completed orders per period x supplier x material: quantity,
+    actual and standard amount (sums of per-order figures), standard price."""
+    m = facts_order_materials
+    keys = [m.c.period, m.c.supplier_id, m.c.material_id]
+    stmt = (sa.select(*keys, sa.func.sum(m.c.actual_qty).label("qty"), sa.func.sum(m.c.actual_amount).label("actual_amount"),
+                      sa.func.sum(m.c.standard_amount).label("standard_amount"), sa.func.max(m.c.std_price).label("std_price"))
+            .where(*_order_conditions(m, scope)).group_by(*keys))
+    return _floats(read_frame(engine, stmt), ["qty", "actual_amount", "standard_amount", "std_price"])
+
+
+def select_sales(scope: Scope) -> sa.Select:
+    """The shape of ``data_loaders.profitability.load_sales``'s query, from the facts."""
+    f = facts_order_sales
+    return sa.select(f.c.period, f.c.product_id, f.c.customer_id, f.c.plant_id, f.c.qty, f.c.gross_amount, f.c.discount_amount,
+                     f.c.revenue_amount).where(*_order_conditions(f, scope))
+
+
+def select_overhead_ledger(scope: Scope) -> sa.Select:
+    """Overhead incurred and applied per period x plant x category, from the facts."""
+    f = facts_order_overhead
+    return (sa.select(f.c.period, f.c.plant_id, f.c.category, sa.func.sum(f.c.net_amount).label("net_amount"))
+            .where(*period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope))
+            .group_by(f.c.period, f.c.plant_id, f.c.category))
+
+
+def select_overhead_incurred(scope: Scope) -> sa.Select:
+    """Overhead incurred per period x plant x cost behavior, from the facts."""
+    f = facts_order_overhead
+    return (sa.select(f.c.period, f.c.plant_id, f.c.cost_behavior, sa.func.sum(f.c.net_amount).label("incurred_amount"))
+            .where(f.c.category == "overhead", *period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope))
+            .group_by(f.c.period, f.c.plant_id, f.c.cost_behavior))
+
+
