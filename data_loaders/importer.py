@@ -33,6 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ class ParsedTable:
     table: str
     file: str
     frame: pd.DataFrame
-    rows: list[int]
+    rows: Sequence[int]  # spreadsheet row of each frame row: a range when consecutive, else an int64 array
     headers: dict[str, str] = field(default_factory=dict)  # contract column -> header in the file
     encoding: str = ""  # the text encoding a CSV was read with; "" for Excel
 
@@ -1030,8 +1031,21 @@ class _TableParser:
             self.problems.append(Problem(self.file, 0, "", "", f"{self.n_problems - MAX_PROBLEMS:,} more problems not listed / 另有 {self.n_problems - MAX_PROBLEMS:,} 个问题未列出"))
         if self.n_rows == 0 and not self.problems:
             self.problems.append(Problem(self.file, 0, "", "", "the file has a header but no rows / 文件只有表头，没有数据"))
-        rows = np.concatenate(self.rows) if self.rows else np.array([], dtype=np.int64)
-        return ParsedTable(self.table.name, self.file, frame, rows, dict(self.headers), self.sheet.encoding)
+        return ParsedTable(self.table.name, self.file, frame, _compact_rows(self.rows), dict(self.headers), self.sheet.encoding)
+
+
+def _compact_rows(chunks: list[np.ndarray]) -> range | np.ndarray:
+    """The row numbers of a table's chunks: a ``range`` when they follow one another (every CSV:
+    no memory per row), else one int64 array (an Excel sheet with blank rows skipped)."""
+    first = following = None
+    for r in chunks:
+        if not len(r):
+            continue
+        if (following is not None and r[0] != following) or r[-1] - r[0] != len(r) - 1 or (len(r) > 2 and (np.diff(r) != 1).any()):
+            return np.concatenate(chunks)
+        first = int(r[0]) if first is None else first
+        following = int(r[-1]) + 1
+    return range(first, following) if first is not None else np.array([], dtype=np.int64)
 
 
 def parse_table(name: str, file: str, raw: pd.DataFrame, rows: list[int], mapping: list[tuple[str, str, str]],
@@ -1263,8 +1277,9 @@ def _check_ideal_cycle(by_table) -> list[Problem]:
     return problems
 
 
-def _slices(n: int, size: int = SLICE_ROWS):
-    """(start, length) of the consecutive slices that cover ``n`` rows."""
+def _slices(n: int, size: int | None = None):
+    """(start, length) of the consecutive slices of ``size`` (``SLICE_ROWS``) rows that cover ``n`` rows."""
+    size = size or SLICE_ROWS
     for start in range(0, n, size):
         yield start, min(size, n - start)
 
@@ -1291,14 +1306,18 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     valid = np.ones(starts[-1], dtype=bool)
     for a in arrays:
         valid &= _mask(pc.is_valid(a))
-    at = np.flatnonzero(valid)
-    if len(at) < starts[-1]:
+    if valid.all():  # the usual case: no array of every row's position
+        at = None
+        dup_at = np.flatnonzero(_repeated(arrays))
+    else:
+        at = np.flatnonzero(valid)
         arrays = [a.take(pa.array(at)) for a in arrays]
-    dup_at = at[_repeated(arrays)]
+        dup_at = at[_repeated(arrays)]
     problems = []
     first: dict[tuple, tuple[str, int]] = {}
     part_of = np.searchsorted(starts, dup_at, side="right") - 1
-    key_values = [a.take(pa.array(np.flatnonzero(np.isin(at, dup_at)))).to_pylist() for a in arrays] if len(dup_at) else []
+    kept = dup_at if at is None else np.flatnonzero(np.isin(at, dup_at))  # their places in ``arrays``
+    key_values = [_take(a, kept).to_pylist() for a in arrays] if len(dup_at) else []
     for j, (g, i) in enumerate(zip(dup_at.tolist(), part_of.tolist())):
         key, (pt, row) = tuple(v[j] for v in key_values), where(i, g - starts[i])
         if key in first:
@@ -1339,9 +1358,9 @@ def _repeated(arrays: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     order = pc.sort_indices(pa.table(arrays, names=names), sort_keys=[(k, "ascending") for k in names])
     same = np.ones(n - 1, dtype=bool)  # same[i]: sorted rows i and i + 1 hold the same key
     for start, m in _slices(n - 1):
-        rows = order.slice(start, m + 1)
+        rows = order.slice(start, m + 1).to_numpy()
         for a in arrays:
-            s = a.take(rows)
+            s = _take(a, rows)
             same[start:start + m] &= _mask(pc.equal(s.slice(1), s.slice(0, m)))
     if not same.any():
         return out
@@ -1350,6 +1369,27 @@ def _repeated(arrays: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     hit[:-1] |= same
     out[order.to_numpy()[hit]] = True
     return out
+
+
+def _take(array: pa.Array | pa.ChunkedArray, indices: np.ndarray) -> pa.Array:
+    """``array.take(indices)`` for a slice's worth of indices, without the copy of every chunk
+    that Arrow's take on a chunked array makes (it concatenates them first, on every call):
+    each chunk gives its own rows, which are then put back in the order asked."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if isinstance(array, pa.Array):
+        return array.take(pa.array(indices))
+    if array.num_chunks == 1:
+        return array.chunk(0).take(pa.array(indices))
+    bounds = np.cumsum([0] + [len(c) for c in array.chunks])
+    which = np.searchsorted(bounds, indices, side="right") - 1
+    perm = np.argsort(which, kind="stable")
+    cuts = np.searchsorted(which[perm], np.arange(len(bounds)))
+    pieces = [array.chunk(k).take(pa.array(indices[perm[cuts[k]:cuts[k + 1]]] - bounds[k]))
+              for k in range(array.num_chunks) if cuts[k + 1] > cuts[k]]
+    joined = pa.concat_arrays(pieces) if pieces else pa.array([], array.type)
+    back = np.empty(len(perm), dtype=np.int64)
+    back[perm] = np.arange(len(perm))
+    return joined.take(pa.array(back))
 
 
 _PERIOD_RE = r"\d{4}-(0[1-9]|1[0-2])"
@@ -1370,8 +1410,12 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
             problems.append(Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos], "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
         keep = _mask(vno.notna() & period.notna())
-        numbers.append(_arrow(vno).filter(pa.chunked_array([keep])))
-        periods.append(_arrow(period).filter(pa.chunked_array([keep])))
+        if keep.all():  # the usual case: no filtered copy of the numbers and periods
+            numbers.append(_arrow(vno))
+            periods.append(_arrow(period))
+        else:
+            numbers.append(_arrow(vno).filter(pa.chunked_array([keep])))
+            periods.append(_arrow(period).filter(pa.chunked_array([keep])))
     lines = by_table.get("voucher_lines", [])
     if engine is not None and "vouchers" in on_disk and lines:
         with engine.connect() as conn:
@@ -1382,10 +1426,10 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     known = pa.chunked_array([c.cast(pa.string()) for n in numbers for c in n.chunks], type=pa.string())
     known_periods = pa.chunked_array([c.cast(pa.string()) for p in periods for c in p.chunks], type=pa.string())
     if len(known):
-        known, known_periods = known.combine_chunks(), known_periods.combine_chunks()
         # the last row of each voucher number; whether any number repeats is found by sorting
         # (cheaper than a hash table of the numbers), and only then looked up in itself
         if _repeated([known]).any():
+            known, known_periods = known.combine_chunks(), known_periods.combine_chunks()
             first = pc.index_in(known, value_set=known).to_numpy(zero_copy_only=False)
             at = np.arange(len(known))
             last = at.copy()
