@@ -3,10 +3,13 @@
     python benchmarks/bench_import.py              # about 200 MB of CSV (deterministic)
     python benchmarks/bench_import.py --mb 20
     python benchmarks/bench_import.py --xlsx-blank-rows 3000000
+    python benchmarks/bench_import.py --from-bytes     # the app's upload path: every file's bytes up front
 
 Generates the ledger's master files and a voucher_lines.csv of balanced two-line vouchers
 (seeded, so every run imports the same bytes), imports them in replace mode into a temporary
-DuckDB file, and prints the seconds and the peak memory (RSS) of the process.
+DuckDB file, and prints the seconds and the peak memory (RSS) of the process. The import goes
+through ``import_folder`` (as ``cli.py import``), or with ``--from-bytes`` through
+``import_sources`` given every file's bytes (as the app's upload).
 
 ``--xlsx-blank-rows N`` instead imports a plants.xlsx of 100 data rows, then N blank rows
 (``<row r="…"/>``, every other one holding an empty styled cell, written straight into the
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from data_loaders.importer import import_sources  # noqa: E402
+from data_loaders.importer import import_folder, import_sources  # noqa: E402
 
 MASTER = {
     "plants.csv": "plant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\n",
@@ -105,28 +108,40 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _import(folder: str) -> None:
-    """Child process: import the folder's files, print the outcome and this process's peak RSS."""
+def _import(folder: str, from_bytes: bool) -> None:
+    """Child process: import the folder's files, print the outcome and this process's peak RSS.
+
+    By default through ``import_folder`` (the CLI's path: one file's bytes at a time); with
+    ``from_bytes`` through ``import_sources`` given every file's bytes up front, as the app's
+    upload does (the caller keeps them for the whole import)."""
     folder_path = Path(folder)
-    sources = [(p.name, p.read_bytes()) for p in sorted(folder_path.glob("*.csv")) + sorted(folder_path.glob("*.xlsx"))]
+    url = f"duckdb:///{folder_path / 'bench.duckdb'}"
     t1 = time.perf_counter()
-    report = import_sources(sources, f"duckdb:///{folder_path / 'bench.duckdb'}", mode="replace")
+    if from_bytes:
+        sources = [(p.name, p.read_bytes()) for p in sorted(folder_path.glob("*.csv")) + sorted(folder_path.glob("*.xlsx"))]
+        report = import_sources(sources, url, mode="replace")
+        held = f"every file's bytes held by the caller: {sum(len(d) for _, d in sources) / 2**20:,.0f} MB"
+    else:
+        report = import_folder(folder_path, url, mode="replace")
+        held = "import_folder: one file's bytes at a time"
     seconds = time.perf_counter() - t1
     print(f"import: {'ok' if report.ok else 'REFUSED'} {report.row_counts} in {seconds:,.1f} s")
     if not report.ok:
         print(report.problems_frame().head(10).to_string())
     peak = _peak_rss_mb()
-    print(f"peak RSS of the importing process: {peak:,.0f} MB (input bytes held: {sum(len(d) for _, d in sources) / 2**20:,.0f} MB)")
+    print(f"peak RSS of the importing process: {peak:,.0f} MB ({held})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", type=float, default=200.0, help="size of voucher_lines.csv in MB")
     parser.add_argument("--xlsx-blank-rows", type=int, help="import a plants.xlsx with this many blank rows before its last data row")
+    parser.add_argument("--from-bytes", action="store_true",
+                        help="import through import_sources with every file's bytes read up front (the app's upload path)")
     parser.add_argument("--import-folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_folder:
-        _import(args.import_folder)
+        _import(args.import_folder, args.from_bytes)
         return
     if args.xlsx_blank_rows is not None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -134,7 +149,7 @@ def main() -> None:
             (Path(tmp) / "plants.xlsx").write_bytes(data)
             print(f"plants.xlsx: {len(data) / 2**20:,.1f} MB, 101 data rows, {args.xlsx_blank_rows:,} blank rows before the last")
             del data
-            subprocess.run([sys.executable, __file__, "--import-folder", tmp], check=True)
+            subprocess.run([sys.executable, __file__, "--import-folder", tmp] + (["--from-bytes"] if args.from_bytes else []), check=True)
         return
     with tempfile.TemporaryDirectory() as tmp:
         vouchers, lines = voucher_files(args.mb)
@@ -145,7 +160,7 @@ def main() -> None:
         print(f"voucher_lines.csv: {len(lines) / 2**20:,.1f} MB, vouchers.csv: {len(vouchers) / 2**20:,.1f} MB")
         del vouchers, lines
         # a fresh process, so that the generator's memory does not count
-        subprocess.run([sys.executable, __file__, "--import-folder", tmp], check=True)
+        subprocess.run([sys.executable, __file__, "--import-folder", tmp] + (["--from-bytes"] if args.from_bytes else []), check=True)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ DEFAULT_MAX_ROWS = 20_000_000
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 SHOWN_CHARS = 80  # a value is cut to this length in a problem
 CHUNK_ROWS = 100_000
+SLICE_ROWS = 1 << 18  # rows per slice in the checks' passes over whole columns (2 MB per int64 column)
 
 
 def import_limits() -> tuple[int, int]:
@@ -103,7 +105,7 @@ class ParsedTable:
     table: str
     file: str
     frame: pd.DataFrame
-    rows: list[int]
+    rows: Sequence[int]  # spreadsheet row of each frame row: a range when consecutive, else an int64 array
     headers: dict[str, str] = field(default_factory=dict)  # contract column -> header in the file
     encoding: str = ""  # the text encoding a CSV was read with; "" for Excel
 
@@ -1029,8 +1031,21 @@ class _TableParser:
             self.problems.append(Problem(self.file, 0, "", "", f"{self.n_problems - MAX_PROBLEMS:,} more problems not listed / 另有 {self.n_problems - MAX_PROBLEMS:,} 个问题未列出"))
         if self.n_rows == 0 and not self.problems:
             self.problems.append(Problem(self.file, 0, "", "", "the file has a header but no rows / 文件只有表头，没有数据"))
-        rows = np.concatenate(self.rows) if self.rows else np.array([], dtype=np.int64)
-        return ParsedTable(self.table.name, self.file, frame, rows, dict(self.headers), self.sheet.encoding)
+        return ParsedTable(self.table.name, self.file, frame, _compact_rows(self.rows), dict(self.headers), self.sheet.encoding)
+
+
+def _compact_rows(chunks: list[np.ndarray]) -> range | np.ndarray:
+    """The row numbers of a table's chunks: a ``range`` when they follow one another (every CSV:
+    no memory per row), else one int64 array (an Excel sheet with blank rows skipped)."""
+    first = following = None
+    for r in chunks:
+        if not len(r):
+            continue
+        if (following is not None and r[0] != following) or r[-1] - r[0] != len(r) - 1 or (len(r) > 2 and (np.diff(r) != 1).any()):
+            return np.concatenate(chunks)
+        first = int(r[0]) if first is None else first
+        following = int(r[-1]) + 1
+    return range(first, following) if first is not None else np.array([], dtype=np.int64)
 
 
 def parse_table(name: str, file: str, raw: pd.DataFrame, rows: list[int], mapping: list[tuple[str, str, str]],
@@ -1062,37 +1077,53 @@ def encodings_of(parsed: list[ParsedTable]) -> dict[str, str]:
     return {pt.file: encoding_label(pt.encoding) for pt in parsed if pt.encoding}
 
 
-def read_sources(sources: list[tuple[str, bytes]], number_format: NumberFormat | None = None,
+def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: NumberFormat | None = None,
                  encoding: str | None = None) -> tuple[list[ParsedTable], list[Problem], list[str]]:
     """Parse every (file name, content) pair; a ``column_mapping.csv`` among them is applied.
 
-    ``number_format`` states the separators for every file (None: detect per file, "." and ","
-    when nothing settles it, ambiguous values refused); ``encoding`` states a CSV codec (None:
-    ``detect_encoding``). Each CSV read in another encoding than UTF-8 is named in a warning.
+    A content may be the file's bytes or its path: a path is read only when its turn comes and
+    its bytes are dropped once the file is parsed, so that a folder of large files costs one
+    file's bytes at a time (``import_files``). ``number_format`` states the separators for every
+    file (None: detect per file, "." and "," when nothing settles it, ambiguous values refused);
+    ``encoding`` states a CSV codec (None: ``detect_encoding``). Each CSV read in another
+    encoding than UTF-8 is named in a warning.
     """
     mapping, problems, warnings = [], [], []
     data_files = []
     max_bytes, _ = import_limits()
     for name, data in sources:
-        if len(data) > max_bytes:
-            problems.append(Problem(name, 0, "", "", f"{len(data) / 2**20:,.0f} MB, more than the limit of {max_bytes / 2**20:,.0f} MB per file "
+        try:
+            size = len(data) if isinstance(data, (bytes, bytearray, memoryview)) else os.stat(data).st_size
+        except OSError as exc:
+            problems.append(_unreadable(name, exc))
+            continue
+        if size > max_bytes:
+            problems.append(Problem(name, 0, "", "", f"{size / 2**20:,.0f} MB, more than the limit of {max_bytes / 2**20:,.0f} MB per file "
                                                      f"({MAX_BYTES_ENV}); split the file / 文件超过 {max_bytes / 2**20:,.0f} MB 的上限，请拆分"))
         elif Path(name).name.lower() == MAPPING_FILE:
-            triples, probs = read_mapping(data, name)
+            try:
+                triples, probs = read_mapping(_content(data), name)
+            except OSError as exc:
+                triples, probs = [], [_unreadable(name, exc)]
             mapping.extend(triples)
             problems.extend(probs)
         else:
             data_files.append((name, data))
     parsed = []
-    for name, data in data_files:
+    for name, source in data_files:
         suffix = Path(name).suffix.lower()
-        if suffix == ".csv":
-            sheets, probs = _csv_sheets(data, name, encoding)
-        elif suffix in (".xlsx", ".xlsm"):
-            sheets, probs = _excel_sheets(data, name)
-        else:
+        if suffix not in (".csv", ".xlsx", ".xlsm"):
             problems.append(Problem(name, 0, "", "", "only .csv and .xlsx files can be imported / 只支持 .csv 与 .xlsx 文件"))
             continue
+        try:
+            data = _content(source)
+        except OSError as exc:
+            problems.append(_unreadable(name, exc))
+            continue
+        if suffix == ".csv":
+            sheets, probs = _csv_sheets(data, name, encoding)
+        else:
+            sheets, probs = _excel_sheets(data, name)
         problems.extend(probs)
         for sheet in sheets:
             try:
@@ -1105,7 +1136,19 @@ def read_sources(sources: list[tuple[str, bytes]], number_format: NumberFormat |
                 parsed.append(pt)
                 if pt.encoding not in ("", "utf-8", "utf-8-sig"):
                     warnings.append(f"{pt.file}: read as {encoding_label(pt.encoding)} text / 按 {encoding_label(pt.encoding)} 编码读取")
+        # this file's bytes (and its reader's buffers) go before the next file is read
+        del data, sheets
+        _give_back()
     return parsed, problems, warnings
+
+
+def _content(data: bytes | os.PathLike) -> bytes:
+    """A source's bytes: given, or read from its path."""
+    return data if isinstance(data, (bytes, bytearray, memoryview)) else Path(data).read_bytes()
+
+
+def _unreadable(name: str, exc: OSError) -> Problem:
+    return Problem(name, 0, "", "", f"cannot read the file ({exc.strerror or type(exc).__name__}) / 无法读取文件")
 
 
 def _give_back() -> None:
@@ -1234,6 +1277,13 @@ def _check_ideal_cycle(by_table) -> list[Problem]:
     return problems
 
 
+def _slices(n: int, size: int | None = None):
+    """(start, length) of the consecutive slices of ``size`` (``SLICE_ROWS``) rows that cover ``n`` rows."""
+    size = size or SLICE_ROWS
+    for start in range(0, n, size):
+        yield start, min(size, n - start)
+
+
 def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Problem]:
     """Duplicate keys within the import, then keys the database already holds (``engine``)."""
     if not parts:
@@ -1252,18 +1302,22 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     arrays = []
     for name in pk:
         kind_type = pa.int64() if _kind(table.c[name]) == "integer" else pa.string()
-        arrays.append(pa.chunked_array([c.cast(kind_type) for pt in parts for c in _arrow(pt.frame[name]).chunks], type=kind_type).combine_chunks())
+        arrays.append(pa.chunked_array([c.cast(kind_type) for pt in parts for c in _arrow(pt.frame[name]).chunks], type=kind_type))
     valid = np.ones(starts[-1], dtype=bool)
     for a in arrays:
         valid &= _mask(pc.is_valid(a))
-    at = np.flatnonzero(valid)
-    if len(at) < starts[-1]:
+    if valid.all():  # the usual case: no array of every row's position
+        at = None
+        dup_at = np.flatnonzero(_repeated(arrays))
+    else:
+        at = np.flatnonzero(valid)
         arrays = [a.take(pa.array(at)) for a in arrays]
-    dup_at = at[_repeated(arrays)]
+        dup_at = at[_repeated(arrays)]
     problems = []
     first: dict[tuple, tuple[str, int]] = {}
     part_of = np.searchsorted(starts, dup_at, side="right") - 1
-    key_values = [a.take(pa.array(np.flatnonzero(np.isin(at, dup_at)))).to_pylist() for a in arrays] if len(dup_at) else []
+    kept = dup_at if at is None else np.flatnonzero(np.isin(at, dup_at))  # their places in ``arrays``
+    key_values = [_take(a, kept).to_pylist() for a in arrays] if len(dup_at) else []
     for j, (g, i) in enumerate(zip(dup_at.tolist(), part_of.tolist())):
         key, (pt, row) = tuple(v[j] for v in key_values), where(i, g - starts[i])
         if key in first:
@@ -1275,14 +1329,14 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
             break
     if engine is None:
         return problems
-    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
-                      for i, pt in enumerate(parts)], ignore_index=True)
-    keys = keys[_mask(keys[pk].notna().all(axis=1))]
     with engine.connect() as conn:
         stored = pd.DataFrame(conn.execute(sa.select(*[table.c[n] for n in pk]).distinct()).fetchall(), columns=pk)
     if stored.empty:
         return problems
     stored = _key_columns(stored, table, pk)
+    keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
+                      for i, pt in enumerate(parts)], ignore_index=True)
+    keys = keys[_mask(keys[pk].notna().all(axis=1))]
     hit = keys.merge(stored, on=pk, how="inner")
     for values in hit.sort_values(["_part", "_pos"]).head(MAX_PROBLEMS).itertuples(index=False, name=None):
         key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
@@ -1290,22 +1344,26 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     return problems
 
 
-def _repeated(arrays: list[pa.Array]) -> np.ndarray:
+def _repeated(arrays: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
     """A boolean mask: True where the row's values (in every array) occur in another row too.
 
-    Found by sorting row numbers on the keys and comparing neighbours: one array of row numbers
-    and one sorted copy of the keys, no hash table of every key (3 M composite keys: 480 MB less)."""
+    Found by sorting row numbers on the keys and comparing neighbours slice by slice: one array
+    of row numbers and a sorted copy of one slice of the keys at a time, no hash table of every
+    key and no sorted copy of whole columns (3 M composite keys: about 50 MB of scratch)."""
     n = len(arrays[0]) if arrays else 0
     out = np.zeros(n, dtype=bool)
     if n < 2:
         return out
     names = [f"k{i}" for i in range(len(arrays))]
     order = pc.sort_indices(pa.table(arrays, names=names), sort_keys=[(k, "ascending") for k in names])
-    same = np.ones(n - 1, dtype=bool)
-    for a in arrays:
-        s = a.take(order)
-        same &= _mask(pc.equal(s.slice(1), s.slice(0, n - 1)))
-        del s
+    same = np.ones(n - 1, dtype=bool)  # same[i]: sorted rows i and i + 1 hold the same key
+    for start, m in _slices(n - 1):
+        rows = order.slice(start, m + 1).to_numpy()
+        for a in arrays:
+            s = _take(a, rows)
+            same[start:start + m] &= _mask(pc.equal(s.slice(1), s.slice(0, m)))
+    if not same.any():
+        return out
     hit = np.zeros(n, dtype=bool)
     hit[1:] |= same
     hit[:-1] |= same
@@ -1313,12 +1371,37 @@ def _repeated(arrays: list[pa.Array]) -> np.ndarray:
     return out
 
 
+def _take(array: pa.Array | pa.ChunkedArray, indices: np.ndarray) -> pa.Array:
+    """``array.take(indices)`` for a slice's worth of indices, without the copy of every chunk
+    that Arrow's take on a chunked array makes (it concatenates them first, on every call):
+    each chunk gives its own rows, which are then put back in the order asked."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if isinstance(array, pa.Array):
+        return array.take(pa.array(indices))
+    if array.num_chunks == 1:
+        return array.chunk(0).take(pa.array(indices))
+    bounds = np.cumsum([0] + [len(c) for c in array.chunks])
+    which = np.searchsorted(bounds, indices, side="right") - 1
+    perm = np.argsort(which, kind="stable")
+    cuts = np.searchsorted(which[perm], np.arange(len(bounds)))
+    pieces = [array.chunk(k).take(pa.array(indices[perm[cuts[k]:cuts[k + 1]]] - bounds[k]))
+              for k in range(array.num_chunks) if cuts[k + 1] > cuts[k]]
+    joined = pa.concat_arrays(pieces) if pieces else pa.array([], array.type)
+    back = np.empty(len(perm), dtype=np.int64)
+    back[perm] = np.arange(len(perm))
+    return joined.take(pa.array(back))
+
+
 _PERIOD_RE = r"\d{4}-(0[1-9]|1[0-2])"
 
 
 def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
-    import pyarrow.compute as pc
+    """Periods of vouchers and lines, lines with both a debit and a credit, and balanced vouchers.
 
+    Memory: one hash lookup of the lines' voucher numbers among the known vouchers (an int32 per
+    line, kept), then passes over slices of ``SLICE_ROWS`` lines, so that no scratch array of
+    every line (amounts, halves, masks) exists at once; the sums are two int64 per voucher.
+    """
     problems = []
     numbers, periods = [], []
     for pt in by_table.get("vouchers", []):
@@ -1327,8 +1410,12 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
             problems.append(Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos], "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
         keep = _mask(vno.notna() & period.notna())
-        numbers.append(_arrow(vno).filter(pa.chunked_array([keep])))
-        periods.append(_arrow(period).filter(pa.chunked_array([keep])))
+        if keep.all():  # the usual case: no filtered copy of the numbers and periods
+            numbers.append(_arrow(vno))
+            periods.append(_arrow(period))
+        else:
+            numbers.append(_arrow(vno).filter(pa.chunked_array([keep])))
+            periods.append(_arrow(period).filter(pa.chunked_array([keep])))
     lines = by_table.get("voucher_lines", [])
     if engine is not None and "vouchers" in on_disk and lines:
         with engine.connect() as conn:
@@ -1339,70 +1426,102 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     known = pa.chunked_array([c.cast(pa.string()) for n in numbers for c in n.chunks], type=pa.string())
     known_periods = pa.chunked_array([c.cast(pa.string()) for p in periods for c in p.chunks], type=pa.string())
     if len(known):
-        # the last row of each voucher number (a hash lookup of the numbers in themselves: no
-        # group-by, whose tables cost more memory than the numbers)
-        known, known_periods = known.combine_chunks(), known_periods.combine_chunks()
-        first = pc.index_in(known, value_set=known).to_numpy(zero_copy_only=False)
-        at = np.arange(len(known))
-        if (first != at).any():
+        # the last row of each voucher number; whether any number repeats is found by sorting
+        # (cheaper than a hash table of the numbers), and only then looked up in itself
+        if _repeated([known]).any():
+            known, known_periods = known.combine_chunks(), known_periods.combine_chunks()
+            first = pc.index_in(known, value_set=known).to_numpy(zero_copy_only=False)
+            at = np.arange(len(known))
             last = at.copy()
             np.maximum.at(last, first, at)
             keep = last[first == at]
             known, known_periods = known.take(pa.array(keep)), known_periods.take(pa.array(keep))
+            del first, at, last, keep
+    n_known = len(known)
 
-    codes, parts = [], []
-    for i, pt in enumerate(lines):
-        f = pt.frame
-        vno = _arrow(f["voucher_no"]).cast(pa.string())
-        index = pc.index_in(vno, value_set=known) if len(known) else pa.nulls(len(vno), pa.int32())
-        expected = known_periods.take(index) if len(known) else pa.nulls(len(vno), pa.string())
-        if "period" not in f:
-            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected))
-        else:
-            wrong = _mask(pc.not_equal(_arrow(f["period"]).cast(pa.string()), expected))
-            for pos in np.flatnonzero(wrong)[:MAX_PROBLEMS]:
-                problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get("period", "period"), f["period"].iloc[pos],
-                                        f"period differs from voucher {f['voucher_no'].iloc[pos]}'s {expected[int(pos)].as_py()} / 期间与凭证不一致"))
-        debit, credit = f["debit_amount"], f["credit_amount"]
-        both = _mask((debit != 0) & (credit != 0))
-        for pos in np.flatnonzero(both)[:MAX_PROBLEMS]:
-            problems.append(Problem(pt.file, pt.rows[pos], pt.headers["debit_amount"], f"{debit.iloc[pos]} / {credit.iloc[pos]}",
-                                    "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
-        codes.append(index.to_numpy(zero_copy_only=False) if len(known) else np.full(len(vno), np.nan))
-        parts.append((vno, _unscaled(_amounts(debit)) - _unscaled(_amounts(credit))))
-    if not parts:
-        return problems
-    # One code per voucher number: its place among the known vouchers, or after them for a
-    # number no voucher has (such lines are refused as references too, but still summed).
-    code = np.concatenate(codes)
-    del codes
-    vnos = pa.chunked_array([v for v, _ in parts], type=pa.string())
-    unknown = np.isnan(code) if code.dtype.kind == "f" else np.zeros(len(code), dtype=bool)
-    code = np.where(unknown, 0, code).astype(np.int64) if unknown.any() else code.astype(np.int64, copy=False)
-    if unknown.any():
-        rest = vnos.take(pa.array(np.flatnonzero(unknown))).combine_chunks()
-        code[unknown] = len(known) + pc.index_in(rest, value_set=rest).to_numpy(zero_copy_only=False)
-    valid = _mask(pc.is_valid(vnos))
     # exact: debit - credit per line in units of the last decimal (|x| < 2 * 10**18 fits int64),
     # summed per voucher as two int64 halves (x = high * 10**9 + low) that cannot overflow
-    diff = np.concatenate([d for _, d in parts])
-    del parts
-    high, low = np.divmod(diff, 10**9)
-    del diff
-    size = int(code.max()) + 1 if len(code) else 0
-    sum_high, sum_low = np.zeros(size, np.int64), np.zeros(size, np.int64)
-    if valid.all():  # no copies of 3 M codes and halves for the usual case
-        np.add.at(sum_high, code, high)
-        np.add.at(sum_low, code, low)
-    else:
-        np.add.at(sum_high, code[valid], high[valid])
-        np.add.at(sum_low, code[valid], low[valid])
-    del high, low
+    sum_high, sum_low = np.zeros(n_known, np.int64), np.zeros(n_known, np.int64)
+    indexes = []  # per part: each line's voucher among the known ones (null: no voucher has its number)
+    unknown_at, unknown_vno, unknown_high, unknown_low = [], [], [], []  # lines whose number no voucher has
+    vno_chunks = []
+    offset = 0
+    for pt in lines:
+        f = pt.frame
+        vno = _arrow(f["voucher_no"]).cast(pa.string())
+        vno_chunks.extend(vno.chunks)
+        index = pc.index_in(vno, value_set=known) if n_known else pa.chunked_array([pa.nulls(len(vno), pa.int32())])
+        if "period" not in f:
+            expected = known_periods.take(index) if n_known else pa.chunked_array([pa.nulls(len(vno), pa.string())])
+            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected))
+            del expected
+            period = None
+        else:
+            period = _arrow(f["period"]).cast(pa.string())
+        debit, credit = _decimals(f["debit_amount"]), _decimals(f["credit_amount"])
+        wrong, both = [], []
+        for start, n in _slices(len(vno)):
+            idx = index.slice(start, n)
+            if period is not None and n_known and len(wrong) < MAX_PROBLEMS:
+                wrong.extend((start + np.flatnonzero(_mask(pc.not_equal(period.slice(start, n), known_periods.take(idx))))).tolist())
+            d, c = _unscaled(debit.slice(start, n)), _unscaled(credit.slice(start, n))
+            if len(both) < MAX_PROBLEMS:
+                both.extend((start + np.flatnonzero((d != 0) & (c != 0))).tolist())
+            high, low = np.divmod(d - c, 10**9)
+            del d, c
+            found = _mask(pc.is_valid(idx))
+            if found.all():
+                codes = idx.to_numpy(zero_copy_only=False)
+                np.add.at(sum_high, codes, high)
+                np.add.at(sum_low, codes, low)
+            else:
+                codes = idx.filter(pa.array(found)).to_numpy(zero_copy_only=False)
+                np.add.at(sum_high, codes, high[found])
+                np.add.at(sum_low, codes, low[found])
+                # a number no voucher has: refused as a reference too, but still summed
+                missing = np.flatnonzero(~found & _mask(pc.is_valid(vno.slice(start, n))))
+                if len(missing):
+                    unknown_at.append(offset + start + missing)
+                    unknown_vno.extend(vno.slice(start, n).take(pa.array(missing)).chunks)
+                    unknown_high.append(high[missing])
+                    unknown_low.append(low[missing])
+            del high, low, codes
+        for pos in wrong[:MAX_PROBLEMS]:
+            problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get("period", "period"), f["period"].iloc[pos],
+                                    f"period differs from voucher {f['voucher_no'].iloc[pos]}'s {known_periods[index[pos].as_py()].as_py()} / 期间与凭证不一致"))
+        for pos in both[:MAX_PROBLEMS]:
+            problems.append(Problem(pt.file, pt.rows[pos], pt.headers["debit_amount"],
+                                    f"{f['debit_amount'].iloc[pos]} / {f['credit_amount'].iloc[pos]}",
+                                    "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
+        indexes.append(index)
+        offset += len(vno)
+    if not lines:
+        return problems
+    # numbers no voucher has get codes after the known vouchers'
+    unknown_code = np.zeros(0, np.int64)
+    if unknown_at:
+        rest = pa.chunked_array(unknown_vno, type=pa.string()).combine_chunks()
+        unknown_code = n_known + pc.index_in(rest, value_set=rest).to_numpy(zero_copy_only=False).astype(np.int64)
+        sum_high = np.concatenate([sum_high, np.zeros(len(rest), np.int64)])
+        sum_low = np.concatenate([sum_low, np.zeros(len(rest), np.int64)])
+        np.add.at(sum_high, unknown_code, np.concatenate(unknown_high))
+        np.add.at(sum_low, unknown_code, np.concatenate(unknown_low))
+        del rest, unknown_vno, unknown_high, unknown_low
     carry, sum_low = np.divmod(sum_low, 10**9)
     unbalanced = ((sum_high + carry) != 0) | (sum_low != 0)
     if not unbalanced.any():
         return problems
-    involved = np.flatnonzero(valid & unbalanced[code])
+    # the lines of unbalanced vouchers, in line order across the parts
+    involved = [np.concatenate(unknown_at)[unbalanced[unknown_code]]] if unknown_at else []
+    offset = 0
+    for index in indexes:
+        for start, n in _slices(len(index)):
+            idx = index.slice(start, n)
+            codes = idx.fill_null(0).to_numpy(zero_copy_only=False)
+            involved.append(offset + start + np.flatnonzero(_mask(pc.is_valid(idx)) & unbalanced[codes]))
+        offset += len(index)
+    involved = np.sort(np.concatenate(involved))
+    vnos = pa.chunked_array(vno_chunks, type=pa.string())
     starts = np.cumsum([0] + [len(pt.frame) for pt in lines])
     groups: dict[str, list[int]] = {}  # voucher -> its lines, in the order vouchers first appear
     for vno, at in zip(vnos.take(pa.array(involved)).to_pylist(), involved.tolist()):
@@ -1423,21 +1542,24 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     return problems
 
 
-def _unscaled(array: pa.ChunkedArray) -> np.ndarray:
-    """Arrow ``decimal128(p <= 18, s)`` values without nulls as int64 units of the last decimal."""
+def _unscaled(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Arrow ``decimal128(p <= 18, s)`` values as int64 units of the last decimal; missing values as 0."""
+    if array.null_count:
+        array = array.fill_null(pa.scalar(Decimal(0), array.type))
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
     if sys.byteorder != "little":  # the buffer below is two's complement, little-endian
         return np.array([int(v.scaleb(array.type.scale)) for v in array.to_pylist()], dtype=np.int64)
-    out = [np.frombuffer(c.buffers()[1], dtype=np.int64)[2 * c.offset:2 * (c.offset + len(c)):2] for c in array.chunks]
+    out = [np.frombuffer(c.buffers()[1], dtype=np.int64)[2 * c.offset:2 * (c.offset + len(c)):2] for c in chunks]
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
-def _amounts(series: pd.Series) -> pa.ChunkedArray:
-    """A money column as Arrow decimals with missing values as 0, for exact sums."""
+def _decimals(series: pd.Series) -> pa.ChunkedArray:
+    """A money column as Arrow decimals (missing values kept), for exact sums."""
     array = _arrow(series)
     if not pa.types.is_decimal(array.type):
         array = pa.chunked_array([pa.array([None if v is None or v is pd.NA else Decimal(str(v)) for v in series.tolist()],
                                            pa.decimal128(18, 2))])
-    return array.fill_null(pa.scalar(Decimal(0), array.type)) if array.null_count else array
+    return array
 
 
 def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> list[Problem]:
@@ -1618,12 +1740,13 @@ def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str
     return counts
 
 
-def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "append", lock_timeout: float = 0.0,
+def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mode: str = "append", lock_timeout: float = 0.0,
                    number_format: NumberFormat | None = None, encoding: str | None = None,
                    aggregate: tuple[str, ...] = ()) -> ImportReport:
     """Validate ``sources`` and, only if nothing is wrong, write them to the database at ``url``.
 
-    ``mode`` is ``append`` (keys must be new) or ``replace`` (the import becomes the whole dataset).
+    ``sources`` are (file name, bytes) pairs, or (file name, path) to read each file only when
+    its turn comes (``import_files``). ``mode`` is ``append`` (keys must be new) or ``replace`` (the import becomes the whole dataset).
     One writer at a time: the database's write lock is held from the checks against stored keys
     to the end of the write; another writer's lock is waited for up to ``lock_timeout`` seconds,
     then ``data_loaders.lock.DatabaseBusy`` is raised and nothing is written. A DuckDB file is
@@ -1703,13 +1826,23 @@ def import_sources(sources: list[tuple[str, bytes]], url: str, mode: str = "appe
     return ImportReport([], counts, warnings)
 
 
+def import_files(paths: list[str | os.PathLike], url: str, mode: str = "append", lock_timeout: float = 0.0,
+                 number_format: NumberFormat | None = None, encoding: str | None = None,
+                 aggregate: tuple[str, ...] = ()) -> ImportReport:
+    """Import the .csv / .xlsx files at ``paths`` (a ``column_mapping.csv`` among them is applied),
+    reading each file only when its turn comes and dropping its bytes once parsed, so that only one
+    file's bytes are in memory at a time; otherwise as ``import_sources``, which takes contents the
+    caller keeps (uploads). Files are named in messages by their file name, without the folder."""
+    return import_sources([(Path(p).name, Path(p)) for p in paths], url, mode, lock_timeout, number_format, encoding, aggregate)
+
+
 def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0,
                   number_format: NumberFormat | None = None, encoding: str | None = None,
                   aggregate: tuple[str, ...] = ()) -> ImportReport:
-    """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``); see ``import_sources``."""
+    """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``), one file's
+    bytes in memory at a time; see ``import_files`` and ``import_sources``."""
     folder = Path(folder)
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
-    sources = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())
-               if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
-    return import_sources(sources, url, mode, lock_timeout, number_format, encoding, aggregate)
+    paths = [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
+    return import_files(paths, url, mode, lock_timeout, number_format, encoding, aggregate)

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from data_loaders import engine as eng
+from data_loaders import importer
 from data_loaders import schema
-from data_loaders.importer import (COMMA, DOT, MAX_BYTES_ENV, MAX_ROWS_ENV, _frames_for_insert, detect_encoding, import_folder,
-                                   import_sources, problems_from_db_error, read_sources)
+from data_loaders.importer import (COMMA, DOT, MAX_BYTES_ENV, MAX_ROWS_ENV, _frames_for_insert, detect_encoding, import_files,
+                                   import_folder, import_sources, problems_from_db_error, read_sources, validate)
 from data_loaders.validation import validate_database
 
 # A tiny but complete ledger: one plant, two accounts, one work order, one balanced voucher.
@@ -597,3 +598,80 @@ def test_database_errors_become_problems_with_file_and_row(tmp_path):
     assert [(p.file, p.row, p.column) for p in found] == [("凭证分录.csv", 3, "PZH+HH")]
     found = problems_from_db_error(Exception("numeric field overflow\nDETAIL: secret"), parsed)
     assert len(found) == 1 and "out of range" in found[0].message and "secret" not in found[0].message
+
+
+
+# ---------------------------------------------------------------- memory: one file at a time, checks in slices
+def _write_files(folder: Path, sources: list[tuple[str, bytes]]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in sources:
+        (folder / name).write_bytes(data)
+    return [folder / name for name, _ in sources]
+
+
+def test_import_files_reads_each_path_when_its_turn_comes(empty_url, tmp_path):
+    """Paths instead of bytes: the same rows stored (the mapping file among them applied)."""
+    report = import_files(_write_files(tmp_path / "in", good_sources()), empty_url, mode="replace")
+    assert report.ok, report.problems_frame().to_string()
+    assert report.row_counts["voucher_lines"] == 2 and report.row_counts["vouchers"] == 1
+    assert _stored_amounts(empty_url) == [(1, "1234.50", "0.00"), (2, "0.00", "1234.50")]
+
+
+@pytest.mark.parametrize("case", ["unbalanced_voucher", "duplicate_key", "wrong_encoding", "orphan_work_order"])
+def test_import_files_names_problems_as_import_sources_does(case, tmp_path):
+    sources = BAD[case][0]
+    by_bytes = import_sources(sources, f"duckdb:///{tmp_path / 'a.duckdb'}", mode="replace")
+    by_path = import_files(_write_files(tmp_path / "in", sources), f"duckdb:///{tmp_path / 'b.duckdb'}", mode="replace")
+    assert not by_path.ok and by_path.problems == by_bytes.problems
+    assert not (tmp_path / "b.duckdb").exists()
+
+
+def test_import_files_refuses_a_file_it_cannot_read_or_that_is_too_big(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path / 'x.duckdb'}"
+    report = import_files([tmp_path / "plants.csv"], url, mode="replace")  # no such file
+    assert [(p.file, p.row) for p in report.problems] == [("plants.csv", 0)] and "cannot read the file" in report.problems[0].message
+    (tmp_path / "plants.csv").write_text(GOOD["plants.csv"], encoding="utf-8")
+    monkeypatch.setenv(MAX_BYTES_ENV, "40")  # the file has 55 bytes: refused from its size, unread
+    report = import_files([tmp_path / "plants.csv"], url, mode="replace")
+    assert [(p.file, p.row) for p in report.problems] == [("plants.csv", 0)] and MAX_BYTES_ENV in report.problems[0].message
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+# Checks that span slices, chunks and two files: V2 is short by 0.01 (rows 3 and 5); V3's line
+# has both a debit and a credit, and a period that is not its voucher's (the second V3 header,
+# 2026-04, wins); V9 has no voucher and is short by 1.00 (rows 7 and 9); V1/2 appears twice
+# (rows 4 and 8); V4's lines are in two files and short by 1.00.
+SLICED_VOUCHERS = ("voucher_no,voucher_date,period,voucher_type,status\n"
+                   "V1,2026-03-02,2026-03,MI,posted\nV2,2026-03-02,2026-03,MI,posted\nV3,2026-03-02,2026-03,MI,posted\n"
+                   "V4,2026-03-02,2026-03,MI,posted\nV3,2026-04-01,2026-04,MI,posted\n")
+SLICED_LINES = ("voucher_no,line_no,account_code,debit_amount,credit_amount,period\n"
+                "V1,1,500101,10.00,0,2026-03\nV2,1,500101,5.00,0,2026-03\nV1,2,1403,0,10.00,2026-03\n"
+                "V2,2,1403,0,4.99,2026-03\nV3,1,500101,1.00,1.00,2026-03\nV9,1,500101,7.00,0,2026-03\n"
+                "V1,2,1403,0,0,2026-03\nV9,2,1403,0,6.00,2026-03\nV4,1,500101,3.00,0,2026-03\n")
+SLICED_MORE_LINES = "voucher_no,line_no,account_code,debit_amount,credit_amount,period\nV4,2,1403,0,2.00,2026-03\n"
+
+
+def _sliced_problems() -> list[tuple]:
+    sources = [("accounts.csv", GOOD["accounts.csv"].encode()), ("vouchers.csv", SLICED_VOUCHERS.encode()),
+               ("voucher_lines.csv", SLICED_LINES.encode()), ("凭证分录.csv", SLICED_MORE_LINES.encode())]
+    parsed, problems, _ = read_sources(sources)
+    assert not problems
+    return [(p.file, p.row, p.column, p.value, p.message) for p in validate(parsed)]
+
+
+def test_checks_find_the_same_problems_whatever_the_slice_and_chunk_size(monkeypatch):
+    """The key and voucher checks run over slices of SLICE_ROWS lines of chunked columns: slices
+    of 2 lines over chunks of 3 rows find exactly what one pass over one chunk finds."""
+    whole = _sliced_problems()
+    monkeypatch.setattr(importer, "SLICE_ROWS", 2)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    assert _sliced_problems() == whole
+    found = {(f, r, c, v): m for f, r, c, v, m in whole}
+    assert "also in vouchers.csv row 4" in found[("vouchers.csv", 6, "voucher_no", "V3")]
+    assert "also in voucher_lines.csv row 4" in found[("voucher_lines.csv", 8, "voucher_no+line_no", "V1/2")]
+    assert "V3's 2026-04" in found[("voucher_lines.csv", 6, "period", "2026-03")]
+    assert "both a debit and a credit" in found[("voucher_lines.csv", 6, "debit_amount", "1.00 / 1.00")]
+    assert "debits 5.00 ≠ credits 4.99 (rows 3, 5)" in found[("voucher_lines.csv", 3, "debit_amount/credit_amount", "V2")]
+    assert "debits 7.00 ≠ credits 6.00 (rows 7, 9)" in found[("voucher_lines.csv", 7, "debit_amount/credit_amount", "V9")]
+    assert "debits 3.00 ≠ credits 2.00 (rows 10, 2)" in found[("voucher_lines.csv", 10, "debit_amount/credit_amount", "V4")]
+    assert not [k for k in found if k[3] in ("V1", "V3") and k[2] == "debit_amount/credit_amount"]  # balanced
