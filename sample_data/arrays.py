@@ -34,6 +34,12 @@ class Coded:
     def text(self) -> pa.Array:
         return take(self.values, self.codes)
 
+    def arrow(self) -> pa.Array:
+        """Dictionary-encoded (int32 codes): compact, and decoded only where text is needed."""
+        codes = np.asarray(self.codes)
+        indices = pa.array(codes.astype(np.int32), mask=codes < 0 if len(codes) and codes.min() < 0 else None)
+        return pa.DictionaryArray.from_arrays(indices, self.values)
+
 
 def values(items) -> pa.Array:
     """A small table of text values as an Arrow array."""
@@ -122,12 +128,44 @@ def column(x, n: int | None = None):
     return x
 
 
+def table(cols: dict) -> pa.Table:
+    """An Arrow table from numpy arrays, Arrow arrays, ``Coded`` columns (dictionary-encoded) and
+    constants (a one-value dictionary). Datetimes become timestamps, NaT null."""
+    n = None
+    for v in cols.values():
+        if isinstance(v, (Coded, pa.Array, pa.ChunkedArray, np.ndarray, pd.Series, pd.Index, list)):
+            n = len(v)
+            break
+    arrays = []
+    for v in cols.values():
+        if isinstance(v, Coded):
+            v = v.arrow()
+        elif isinstance(v, str) or v is None:
+            v = Coded(np.zeros(n or 0, dtype=np.int32), pa.array([v], type=pa.large_string())).arrow()
+        elif not isinstance(v, (pa.Array, pa.ChunkedArray)):
+            v = pa.array(np.asarray(v), from_pandas=True)
+        arrays.append(v)
+    return pa.table(arrays, names=list(cols))
+
+
+def to_frame(data) -> pd.DataFrame:
+    """A table (Arrow or pandas) as a DataFrame with text as pandas' ``str`` dtype (dictionaries decoded)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    cols = {}
+    for name, col in zip(data.column_names, data.columns):
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(pa.large_string())
+        cols[name] = col.to_pandas()
+    return pd.DataFrame(cols, index=pd.RangeIndex(data.num_rows))
+
+
 def frame(cols: dict) -> pd.DataFrame:
     """A DataFrame from numpy arrays, Arrow arrays, ``Coded`` columns and constants; text becomes
     pandas' ``str`` dtype (Arrow-backed), without passing through Python objects."""
     n = None
     for v in cols.values():
-        if not isinstance(v, (str, type(None))) and np.ndim(v) != 0:
+        if isinstance(v, (Coded, pa.Array, pa.ChunkedArray, np.ndarray, pd.Series, pd.Index, list)):
             n = len(v)
             break
     out = {}

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from data_loaders.schema import contract_fingerprint
 from sample_data import master
-from sample_data.arrays import Coded, fixed, frame, join, rank, seq_ids, take, values
+from sample_data.arrays import Coded, fixed, frame, rank, seq_ids, table, to_frame, values
 
 MIN_PER_DAY = 1440.0
 
@@ -351,7 +351,14 @@ def _ids_by_year(prefix: str, year: np.ndarray, seq: np.ndarray, width: dict[int
 
 # --------------------------------------------------------------------------- the build
 def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
-    """Every contract table of the sample plant, keyed by table name."""
+    """Every contract table of the sample plant, keyed by table name (text as pandas ``str``)."""
+    return {name: to_frame(t) for name, t in generate_tables(cfg).items()}
+
+
+def generate_tables(cfg: SampleConfig) -> dict[str, pd.DataFrame | pa.Table]:
+    """Every contract table of the sample plant: the large ones as Arrow tables whose repeated
+    text (accounts, periods, work centers …) is dictionary-encoded, the small ones as DataFrames.
+    What the build loads (``sample_data.build``); ``generate`` is the same as DataFrames."""
     rng = np.random.default_rng(cfg.seed)
     stories = stories_for(cfg)
     lay = master.layout(master.line_sets(cfg.scale))
@@ -467,7 +474,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     k_planned = planned_full[kept]
     k_good, k_scrap = tot_good[kept], tot_scrap[kept]
     status_vals = values(["in_progress", "completed"])
-    work_orders = frame({
+    work_orders = table({
         "work_order_id": wo_ids,
         "plant_id": Coded(k_plant, plant_ids),
         "product_id": Coded(k_prod, product_ids),
@@ -493,7 +500,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     e_wo = e_wo[ok]
     reason_vals, e_reason = _reasons(e_state, rng)
     base = start.to_datetime64().astype("datetime64[s]")
-    machine_events = frame({
+    machine_events = table({
         "event_id": seq_ids("EV", int(ok.sum()), 8),
         "work_center_id": Coded(ev.wc[ok], wc_ids),
         "work_order_id": Coded(e_wo, wo_ids),
@@ -516,7 +523,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     c_in = c_day < cal.n_hist
     wc_by_rank = np.argsort(wc_rank)
     planned_stop_min = np.round(cal_g.stop.to_numpy() + np.clip(MIN_PER_DAY - cal_g.covered.to_numpy(), 0, None), 1)[c_in]
-    work_center_calendar = frame({
+    work_center_calendar = table({
         "work_center_id": Coded(wc_by_rank[c_key[c_in] // n_days], wc_ids),
         "calendar_date": cal.dates(c_day[c_in]),
         "shift_count": np.full(int(c_in.sum()), 3),
@@ -531,7 +538,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     o_day = p_day[o_sel]
     o_good = p_good[o_sel]
     o_labor_min = p_labor_min[o_sel]
-    output_counts = frame({
+    output_counts = table({
         "output_id": seq_ids("OUT", len(o_wo), 8),
         "work_order_id": Coded(o_wo, wo_ids),
         "work_center_id": Coded(k_wc[o_wo], wc_ids),
@@ -575,7 +582,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     has_hours = hours > 0
     lb_ids = lb_all_ids.filter(pa.array(has_hours))
     l_wo, l_wc, l_day, rate, hours, member = (a[has_hours] for a in (l_wo, l_wc, l_day, rate, hours, member))
-    labor_logs = frame({
+    labor_logs = table({
         "labor_log_id": lb_ids,
         "work_order_id": Coded(l_wo, wo_ids),
         "work_center_id": Coded(l_wc, wc_ids),
@@ -642,7 +649,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     o = np.lexsort((mat_rank[m_mat], wo_rank[m_wo], m_day))
     m_wo, m_mat, m_cost, m_qty, m_return, m_day = (a[o] for a in (m_wo, m_mat, m_cost, m_qty, m_return, m_day))
     mi_ids = seq_ids("MI", len(m_wo), 8)
-    material_issues = frame({
+    material_issues = table({
         "material_issue_id": mi_ids,
         "work_order_id": Coded(m_wo, wo_ids),
         "material_id": Coded(m_mat, mat_ids),
@@ -665,7 +672,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     list_price = prod_list[k_prod]
     months_so = cal.day(order_date) / 30.4
     unit_price = np.round(list_price * (1 - rng.uniform(0, 0.08, nk)) * (1 + 0.0015 * months_so), 4)
-    sales_orders = frame({
+    sales_orders = table({
         "sales_order_id": so_ids,
         "customer_id": Coded(s_cust, customer_ids),
         "product_id": Coded(k_prod, product_ids),
@@ -701,7 +708,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     i_wo, i_day, i_due, i_qty, i_gross, i_net = (a[o] for a in (i_wo, i_day, i_due, i_qty, i_gross, i_net))
     i_cust = s_cust[i_wo]
     inv_ids = seq_ids("INV", len(i_wo), 7)
-    sales_invoices = frame({
+    sales_invoices = table({
         "invoice_id": inv_ids,
         "sales_order_id": so_ids.take(pa.array(i_wo)),
         "customer_id": Coded(i_cust, customer_ids),
@@ -728,7 +735,7 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     bank_code = {b: i for i, b in enumerate(lay.bank_accounts.bank_account_id)}
     plant_bank = np.array([bank_code[f"BA-{p}"] for p in lay.plants.plant_id])
     rc_ids = seq_ids("RC", len(r_inv), 7)
-    customer_receipts = frame({
+    customer_receipts = table({
         "receipt_id": rc_ids,
         "invoice_id": inv_ids.take(pa.array(r_inv)),
         "customer_id": Coded(i_cust[r_inv], customer_ids),
@@ -802,7 +809,9 @@ def generate(cfg: SampleConfig) -> dict[str, pd.DataFrame]:
     from sample_data.posting import build_sales_budgets, post_ledger
 
     ledger = post_ledger(plant, tables, cfg, stories, rng)
-    ledger["sales_budgets"] = build_sales_budgets(tables, cfg)
+    sold = pd.DataFrame({"k": prod_rank[k_prod[i_wo]], "qty": i_qty, "net": i_net}).groupby("k", sort=True).sum()
+    sold.index = products.product_id.to_numpy()[np.argsort(prod_rank)][sold.index.to_numpy()]
+    ledger["sales_budgets"] = build_sales_budgets(sold, products, cfg)
     info_extra = ledger.pop("_info_extra")
     tables.update(ledger)
     info = pd.DataFrame(

@@ -498,13 +498,14 @@ def build_products(rng: np.random.Generator, lay: Layout | None = None) -> tuple
     own 42 products (set 0 is FG001..FG042; later sets add a type letter to the name: "B型 Type B").
     """
     lay = lay or layout(1)
-    wc = lay.work_centers.set_index("work_center_id")
-    mats = MATERIALS.set_index("material_id")
+    wc = {r.work_center_id: r for r in lay.work_centers.itertuples(index=False)}
+    mat_unit = dict(zip(MATERIALS.material_id, MATERIALS.unit))
+    mat_price = dict(zip(MATERIALS.material_id, MATERIALS.std_price.astype(float)))
+    usable_by_family = [[m for m, fams in zip(MATERIALS.material_id, MATERIALS.families) if f in fams] for f in range(len(FAMILIES))]
     prod_rows, bom_rows, routing_rows = [], [], []
     n = 0
     for fam_idx, (family, plant, wcs, stem, g, pair) in enumerate(lay.families):
-        base_idx = fam_idx % len(FAMILIES)
-        usable = [m for m, fams in zip(MATERIALS.material_id, MATERIALS.families) if base_idx in fams]
+        usable = usable_by_family[fam_idx % len(FAMILIES)]
         series = "" if g == 0 else f" {_letters(g)}型 Type {_letters(g)}"
         for k in range(PRODUCTS_PER_FAMILY):
             n += 1
@@ -514,26 +515,24 @@ def build_products(rng: np.random.Generator, lay: Layout | None = None) -> tuple
             chosen = usable if len(usable) <= 4 else list(rng.choice(usable, size=4, replace=False))
             mat_cost = 0.0
             for m in chosen:
-                unit = mats.loc[m, "unit"]
-                q = round(float(rng.uniform(0.2, 1.6) * factor), 3) if unit in ("kg",) else float(rng.integers(1, 3))
+                q = round(float(rng.uniform(0.2, 1.6) * factor), 3) if mat_unit[m] in ("kg",) else float(rng.integers(1, 3))
                 bom_rows.append((pid, lay.material_id(m, pair), q))
-                mat_cost += q * float(mats.loc[m, "std_price"])
-            work_center = wcs[k % len(wcs)]
+                mat_cost += q * mat_price[m]
+            w = wc[wcs[k % len(wcs)]]
             cycle = round(float(rng.uniform(0.4, 2.2) * (0.7 + 0.15 * k)), 4)
             if family.startswith("PE"):
                 cycle = round(cycle / 3, 4)
             std_machine_h = cycle / 60 / 0.80  # standard allows 80 % performance
-            crew = int(wc.loc[work_center, "crew"])
-            std_labor_h = round(std_machine_h * crew, 4)
-            labor_cost = std_labor_h * float(wc.loc[work_center, "labor_rate_per_h"])
-            oh_cost = std_machine_h * float(wc.loc[work_center, "machine_rate_per_h"] + wc.loc[work_center, "overhead_rate_per_h"])
+            std_labor_h = round(std_machine_h * int(w.crew), 4)
+            labor_cost = std_labor_h * float(w.labor_rate_per_h)
+            oh_cost = std_machine_h * float(w.machine_rate_per_h + w.overhead_rate_per_h)
             total = mat_cost + labor_cost + oh_cost
             price = round(total * float(rng.uniform(1.22, 1.6)), 2)
             prod_rows.append(
                 (pid, f"{stem} {size}{series}", family, "pcs" if not family.startswith("PE") else "m",
                  round(mat_cost, 4), round(labor_cost, 4), round(oh_cost, 4), price, plant)
             )
-            routing_rows.append((pid, work_center, cycle, std_labor_h))
+            routing_rows.append((pid, w.work_center_id, cycle, std_labor_h))
     products = pd.DataFrame(
         prod_rows,
         columns=["product_id", "product_name", "family", "unit", "std_material_cost", "std_labor_cost",

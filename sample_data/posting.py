@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from analytics.money import compute_overhead_cents, mul_cents
 from sample_data import master
-from sample_data.arrays import Coded, fixed, frame, join, take, values
+from sample_data.arrays import Coded, fixed, join, table, take, values
 from sample_data.generator import Plant, PlantedStories, SampleConfig, _cents, _cumcount, history_start
 
 # voucher type, business event, source document, debit, credit, amount
@@ -98,17 +98,18 @@ class Posted:
     l_prod: np.ndarray
     l_wo: np.ndarray
     l_cents: np.ndarray  # debit - credit
-    l_src: np.ndarray
+    l_src: np.ndarray  # code into src_vals, -1 = none
     src_type: str | None
-    src_ids: pa.Array | None
+    src_vals: pa.Array | None
 
 
 def post(p: Plant, vtype: str, day: np.ndarray, plant: np.ndarray, description, lines: list[dict],
-         source: tuple[str, pa.Array] | None = None) -> Posted:
+         source: tuple[str, pa.Array] | tuple[str, pa.Array, np.ndarray] | None = None) -> Posted:
     """Post one voucher per document (day, plant, description) with ``lines`` (see ``line``).
 
     Vouchers are numbered ``{type}{YYYYMM}-{n}`` by month in document order. Lines with a zero
-    amount are dropped and the rest numbered 1..n inside each voucher.
+    amount are dropped and the rest numbered 1..n inside each voucher. ``source`` is the source
+    document type and its ids, one per document (or ids and each document's code into them).
     """
     day = np.asarray(day, dtype=np.int64)
     d = len(day)
@@ -119,72 +120,77 @@ def post(p: Plant, vtype: str, day: np.ndarray, plant: np.ndarray, description, 
     width = max(5, len(str(int(seq.max())))) if d else 5
     vno = fixed(vtype, ((period // 12) * 100 + period % 12 + 1, 6), "-", (seq, width), n=d)
     n_lines = len(lines)
-    l_doc = np.repeat(order, n_lines)
-    k = np.tile(np.arange(n_lines), d)
-    amounts = np.stack([np.broadcast_to(spec["amount"], d) for spec in lines]) if d else np.zeros((n_lines, 0), dtype=np.int64)
-    amt = amounts[k, l_doc]
-    keep = amt != 0
-    l_doc, k, amt = l_doc[keep], k[keep], amt[keep]
-    l_no = _cumcount(l_doc) + 1
+    # lines in voucher-number order, each voucher's lines in rule order; zero amounts dropped
+    amounts = np.stack([np.broadcast_to(spec["amount"], d) for spec in lines])[:, order].T.reshape(-1)
+    keep = np.flatnonzero(amounts != 0)
+    l_doc = order[keep // n_lines]
+    k = (keep % n_lines).astype(np.int8)
+    amt = amounts[keep]
+    del amounts, keep
+    l_no = (_cumcount(l_doc) + 1).astype(np.int16)
 
     def field(name):
-        out = np.full(len(l_doc), -1, dtype=np.int64)
-        for i, spec in enumerate(lines):
-            v = spec[name]
-            if v is None or v is False:
-                continue
-            sel = k == i
-            if v is True or np.ndim(v) == 0:
-                out[sel] = 1 if v is True else int(v)
-            else:
-                out[sel] = np.asarray(v)[l_doc[sel]]
-        return out
+        specs = [spec[name] for spec in lines]
+        if all(v is None for v in specs):
+            return np.full(len(l_doc), -1, dtype=np.int32)
+        m = np.full((n_lines, d), -1, dtype=np.int32)
+        for i, v in enumerate(specs):
+            if v is not None:
+                m[i] = v
+        return m[k, l_doc]
 
     sign = np.array([1 if spec["side"] == "D" else -1 for spec in lines], dtype=np.int64)
+    src = np.full(len(l_doc), -1, dtype=np.int32)
+    src_vals = None
+    if source is not None:
+        src_vals = source[1]
+        doc_code = source[2] if len(source) > 2 else np.arange(d)
+        has = np.array([bool(spec["source"]) for spec in lines])[k]
+        src[has] = doc_code[l_doc[has]]
     return Posted(
-        vtype=vtype, vno=vno, day=day, plant=np.asarray(plant, dtype=np.int64), desc=description,
-        l_doc=l_doc, l_no=l_no, l_acc=field("account"), l_cc=field("cost_center"), l_plant=field("plant"),
-        l_prod=field("product"), l_wo=field("work_order"), l_cents=amt * sign[k], l_src=field("source") > 0,
-        src_type=source[0] if source else None, src_ids=source[1] if source else None,
+        vtype=vtype, vno=vno, day=day, plant=np.asarray(plant, dtype=np.int32), desc=description,
+        l_doc=l_doc.astype(np.int32), l_no=l_no, l_acc=field("account"), l_cc=field("cost_center"), l_plant=field("plant"),
+        l_prod=field("product"), l_wo=field("work_order"), l_cents=amt * sign[k], l_src=src,
+        src_type=source[0] if source else None, src_vals=src_vals,
     )
 
 
-def assemble(p: Plant, posts: list[Posted]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``vouchers`` and ``voucher_lines`` tables of all postings, in posting order."""
+def assemble(p: Plant, posts: list[Posted]) -> tuple[pa.Table, pa.Table]:
+    """The ``vouchers`` and ``voucher_lines`` tables of all postings, in posting order: voucher
+    numbers and source ids as text, the repeated columns dictionary-encoded."""
     posts = [x for x in posts if len(x.day)]
     periods = p.cal.periods()
     first = int(p.cal.month_of_day[0])
     cat = np.concatenate
-    types = values([x.vtype for x in posts])
-    desc = []
-    for x in posts:
-        if isinstance(x.desc, str):
-            desc.append(take(values([x.desc]), np.zeros(len(x.day), dtype=np.int64)))
-        else:
-            desc.append(x.desc)
-    vouchers = frame({
-        "voucher_no": pa.chunked_array([x.vno.cast(pa.large_string()) for x in posts]),
+    desc = [take(values([x.desc]), np.zeros(len(x.day), dtype=np.int64)) if isinstance(x.desc, str) else x.desc.cast(pa.large_string())
+            for x in posts]
+    vno = pa.concat_arrays([x.vno for x in posts])
+    vouchers = table({
+        "voucher_no": vno,
         "voucher_date": p.cal.dates(cat([x.day for x in posts])),
         "period": Coded(cat([p.cal.month_of_day[x.day] for x in posts]) - first, periods),
-        "voucher_type": Coded(np.repeat(np.arange(len(posts)), [len(x.day) for x in posts]), types),
+        "voucher_type": Coded(np.repeat(np.arange(len(posts)), [len(x.day) for x in posts]), values([x.vtype for x in posts])),
         "status": "posted",
         "plant_id": Coded(cat([x.plant for x in posts]), p.plant_ids),
-        "description": pa.chunked_array([a.cast(pa.large_string()) for a in desc]),
+        "description": pa.concat_arrays(desc),
     })
-    src_code = {t: i for i, t in enumerate(SOURCE_TYPES)}
-    src_ids = []
+    doc_offset = np.cumsum([0] + [len(x.day) for x in posts])
+    src_arrays, src_offset = [], {}
     for x in posts:
-        if x.src_type is None:
-            src_ids.append(pa.nulls(len(x.l_doc), type=pa.large_string()))
-        else:
-            src_ids.append(take(x.src_ids, np.where(x.l_src, x.l_doc, -1)).cast(pa.large_string()))
+        if x.src_vals is not None and id(x.src_vals) not in src_offset:
+            src_offset[id(x.src_vals)] = sum(len(a) for a in src_arrays)
+            src_arrays.append(x.src_vals)
+    src_all = pa.concat_arrays(src_arrays) if src_arrays else pa.array([], type=pa.large_string())
+    src_code = {t: i for i, t in enumerate(SOURCE_TYPES)}
+    src_idx = cat([np.where(x.l_src >= 0, x.l_src.astype(np.int64) + src_offset.get(id(x.src_vals), 0), -1) for x in posts])
     cents = cat([x.l_cents for x in posts])
     absval = np.abs(cents) / 100.0
     debit = cents > 0
-    lines = frame({
-        "voucher_no": pa.chunked_array([x.vno.take(pa.array(x.l_doc)).cast(pa.large_string()) for x in posts]),
-        "line_no": cat([x.l_no for x in posts]),
-        "period": Coded(cat([p.cal.month_of_day[x.day[x.l_doc]] for x in posts]) - first, periods),
+    del cents
+    lines = table({
+        "voucher_no": vno.take(pa.array(cat([x.l_doc.astype(np.int64) + doc_offset[i] for i, x in enumerate(posts)]))),
+        "line_no": cat([x.l_no for x in posts]).astype(np.int32),
+        "period": Coded(cat([(p.cal.month_of_day[x.day[x.l_doc]] - first).astype(np.int32) for x in posts]), periods),
         "account_code": Coded(cat([x.l_acc for x in posts]), ACCOUNT_IDS),
         "cost_center_id": Coded(cat([x.l_cc for x in posts]), p.cc_ids),
         "plant_id": Coded(cat([x.l_plant for x in posts]), p.plant_ids),
@@ -192,8 +198,9 @@ def assemble(p: Plant, posts: list[Posted]) -> tuple[pd.DataFrame, pd.DataFrame]
         "work_order_id": Coded(cat([x.l_wo for x in posts]), p.wo_ids),
         "debit_amount": np.where(debit, absval, 0.0),
         "credit_amount": np.where(debit, 0.0, absval),
-        "source_doc_type": Coded(cat([np.where(x.l_src, src_code.get(x.src_type, -1), -1) for x in posts]), values(SOURCE_TYPES)),
-        "source_doc_id": pa.chunked_array(src_ids, type=pa.large_string()),
+        "source_doc_type": Coded(cat([np.where(x.l_src >= 0, src_code.get(x.src_type, -1), -1).astype(np.int32) for x in posts]),
+                                 values(SOURCE_TYPES)),
+        "source_doc_id": take(src_all, src_idx),
     })
     return vouchers, lines
 
@@ -254,7 +261,7 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
     posts.append(post(p, "LB", lb_day, wo_plant[lw], per_wo("直接人工 Direct labor").take(pa.array(lw)), [
         line("500102", lb_amt, "D", cost_center=wo_cc[lw], plant=wo_plant[lw], product=p.wo_prod[lw], work_order=lw, source=True),
         line("2211", lb_amt, "C", cost_center=wo_cc[lw], plant=wo_plant[lw], work_order=lw, source=True),
-    ], source=("labor_log", p.lb_ids.filter(pa.array(sel)))))
+    ], source=("labor_log", p.lb_ids, np.flatnonzero(sel))))
 
     # OH overhead absorbed at completion, FG completion
     comp = np.flatnonzero(p.wo_completed & ~is_unposted)
@@ -264,7 +271,7 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
     posts.append(post(p, "OH", c_day, c_plant, per_wo("制造费用分配 Overhead absorbed").take(pa.array(comp)), [
         line("500103", oh, "D", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
         line("5109", oh, "C", cost_center=c_cc, plant=c_plant, work_order=comp, source=True),
-    ], source=("work_order", p.wo_ids.take(pa.array(comp)))))
+    ], source=("work_order", p.wo_ids, comp)))
     mat = np.bincount(mw, weights=mi_amt, minlength=nk).round().astype(np.int64)
     lab = np.bincount(lw, weights=lb_amt, minlength=nk).round().astype(np.int64)
     c_mat, c_lab = mat[comp], lab[comp]
@@ -276,7 +283,7 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
         line("500101", c_mat, "C", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
         line("500102", c_lab, "C", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
         line("500103", oh, "C", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
-    ], source=("completion", p.wo_ids.take(pa.array(comp)))))
+    ], source=("completion", p.wo_ids, comp)))
 
     # SA sales invoices and credit notes
     rev = _cents(p.inv_net)
@@ -457,7 +464,7 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
     bank_key, bank_cents = [], []
     for x in posts:
         b = x.l_acc == _ACC["1002"]
-        bank_key.append(x.l_plant[b] * cal.n_days + x.day[x.l_doc[b]])
+        bank_key.append(x.l_plant[b].astype(np.int64) * cal.n_days + x.day[x.l_doc[b]])
         bank_cents.append(x.l_cents[b])
     daily = np.bincount(np.concatenate(bank_key), weights=np.concatenate(bank_cents),
                         minlength=len(plant_list) * cal.n_days).round().astype(np.int64)
@@ -481,16 +488,15 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
     }
 
 
-def build_sales_budgets(t: dict[str, pd.DataFrame], cfg: SampleConfig) -> pd.DataFrame:
+def build_sales_budgets(sold: pd.DataFrame, products: pd.DataFrame, cfg: SampleConfig) -> pd.DataFrame:
     """The original sales budget per month x product, from history start to the end of the as-of
     year: each product's average monthly units sold in the closed months, seasonal and 5 % up
     (like the 6001 revenue budget), at its average net price and its standard unit cost."""
     start, end = history_start(cfg), pd.Timestamp(cfg.as_of)
     months = pd.period_range(start, pd.Period(f"{end.year}-12", freq="M"), freq="M")
     n_closed = max(len([m for m in months if m.end_time < end]), 1)
-    sold = t["sales_invoices"].groupby("product_id").agg(qty=("qty", "sum"), net=("net_amount", "sum"))
     sold = sold[sold.qty > 0]
-    std = _std_unit_cost(t["products"]).reindex(sold.index)
+    std = _std_unit_cost(products).reindex(sold.index)
     season = pd.Series([0.95, 0.7, 0.95, 1.0, 1.0, 0.95, 0.9, 0.95, 1.05, 1.15, 1.25, 1.2], index=range(1, 13))
     season = season / season.mean()
     grid = pd.DataFrame({"product_id": sold.index}).merge(pd.DataFrame({"month": months}), how="cross")
