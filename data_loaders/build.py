@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.engine import Engine
 
 from data_loaders import engine as eng
@@ -140,9 +141,10 @@ def write_duckdb_file(path: Path, write: Callable[[Engine], T], copy_existing: b
     return result
 
 
-def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _noop, *,
+def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Progress = _noop, *,
               timeout: float = 0.0, kind: str = "build") -> dict[str, int]:
-    """Replace the contents of the database at ``url`` with ``frames``; returns rows per table.
+    """Replace the contents of the database at ``url`` with ``frames`` (DataFrames or Arrow
+    tables); returns rows per table.
 
     Stamps a new data version (``kind`` says what wrote it). A DuckDB file that exists is kept
     in ``backups/`` first. Raises ``DatabaseBusy`` when another writer holds the database for
@@ -151,6 +153,7 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
     frames = with_stamp(frames, kind)
     path = eng.duckdb_path(url)
     if path is None:
+        frames = {name: eng.as_frame(data) for name, data in frames.items()}
         with write_lock(url, timeout):
             engine = eng.make_engine(url)
             try:
@@ -164,14 +167,18 @@ def load_into(url: str, frames: dict[str, pd.DataFrame], progress: Progress = _n
                 engine.dispose()
 
     def write(engine: Engine) -> dict[str, int]:
+        # The file is private until the swap, so the load needs no transaction of its own:
+        # rows first (one insert per table), then the primary keys and indexes over them.
         counts: dict[str, int] = {}
-        eng.create_schema(engine, indexes=False)
+        eng.create_schema(engine, indexes=False, primary_keys=False)
         tables = [t for t in schema.TABLES if t.name in frames]
-        with engine.begin() as conn:
-            for i, table in enumerate(tables):
-                progress(i / max(len(tables), 1), table.name)
-                counts[table.name] = eng.bulk_insert(conn, table, frames[table.name])
-        progress(0.95, "indexes")
+        for i, table in enumerate(tables):
+            progress(0.8 * i / max(len(tables), 1), table.name)
+            with engine.begin() as conn:
+                counts[table.name] = eng.bulk_load_duckdb(conn, table, frames[table.name])
+        progress(0.8, "keys")
+        eng.add_primary_keys(engine)
+        progress(0.9, "indexes")
         eng.create_indexes(engine)
         progress(0.97, "facts")
         facts.refresh(engine)

@@ -90,22 +90,45 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     return sa.create_engine(url, connect_args=connect_args, **kwargs)
 
 
-def create_schema(engine: Engine, indexes: bool = True) -> None:
+def create_schema(engine: Engine, indexes: bool = True, primary_keys: bool = True) -> None:
     """Create every contract table (and, unless ``indexes=False``, index) that does not exist yet.
 
     DuckDB files get primary keys but no foreign-key constraints: DuckDB checks them row by
     row, which doubled bulk loads (28 s against 15 s for 2M lines, docs/PERFORMANCE.md), and
     the importer and ``validate`` check every reference themselves. Pass ``indexes=False`` to
-    bulk-load first and call ``create_indexes`` after.
+    bulk-load first and call ``create_indexes`` after; on DuckDB, ``primary_keys=False`` leaves
+    out the primary keys too (the columns stay NOT NULL), for ``add_primary_keys`` after the load.
     """
     if engine.dialect.name != "duckdb":
         schema.metadata.create_all(engine)
         return
     with engine.begin() as conn:
         for table in schema.TABLES:
-            conn.execute(sa.schema.CreateTable(table, if_not_exists=True, include_foreign_key_constraints=[]))
+            target = table if primary_keys else _unkeyed(table)
+            conn.execute(sa.schema.CreateTable(target, if_not_exists=True, include_foreign_key_constraints=[]))
     if indexes:
         create_indexes(engine)
+
+
+def _unkeyed(table: sa.Table) -> sa.Table:
+    """``table``'s columns (types, NOT NULL) without its primary key, in a scratch MetaData."""
+    return sa.Table(table.name, sa.MetaData(), *(sa.Column(c.name, c.type, nullable=c.nullable) for c in table.columns),
+                    schema=table.schema)
+
+
+def add_primary_keys(engine: Engine, tables: list[sa.Table] | None = None) -> None:
+    """Add the contract's primary keys to DuckDB tables created with ``primary_keys=False``.
+
+    Building a key over rows already stored is several times cheaper than checking every row
+    of a bulk insert against it (one sorted build instead of millions of lookups), and it
+    still refuses duplicates: a duplicate key fails the ``ALTER`` (and so the load).
+    """
+    prep = engine.dialect.identifier_preparer
+    with engine.begin() as conn:
+        for table in tables if tables is not None else schema.TABLES:
+            cols = ", ".join(prep.quote(c.name) for c in table.primary_key.columns)
+            if cols:
+                conn.exec_driver_sql(f"ALTER TABLE {prep.format_table(table)} ADD PRIMARY KEY ({cols})")
 
 
 def create_indexes(engine: Engine) -> None:
@@ -302,6 +325,54 @@ def bulk_insert_batches(conn: Connection, table: sa.Table, batches: list[pa.Reco
         del part
         pa.default_memory_pool().release_unused()
     return written
+
+
+def as_frame(data: pd.DataFrame | pa.Table) -> pd.DataFrame:
+    """A DataFrame for rows given as a DataFrame or an Arrow table (dictionary-encoded text is
+    decoded to ``str``), for the loaders that take DataFrames."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    cols = {}
+    for name, col in zip(data.column_names, data.columns):
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        cols[name] = col.to_pandas()
+    return pd.DataFrame(cols, index=pd.RangeIndex(data.num_rows))
+
+
+def _arrow_for(table: sa.Table, data: pa.Table) -> pa.Table:
+    """An Arrow table's columns in ``table``'s order; missing optional columns become NULL."""
+    cols = [data.column(c.name) if c.name in data.column_names else pa.nulls(data.num_rows) for c in table.columns]
+    return pa.table(cols, names=[c.name for c in table.columns])
+
+
+def bulk_load_duckdb(conn: Connection, table: sa.Table, data: pd.DataFrame | pa.Table) -> int:
+    """Append all of ``data`` (a DataFrame or an Arrow table) to a DuckDB ``table`` in one statement.
+
+    For loads into a fresh file (the sample build): one INSERT lets DuckDB spread the rows over
+    its threads and write whole row groups. Arrow goes in as it is: text backed by Arrow without
+    a copy, dictionary-encoded text decoded by DuckDB, float money cast by DuckDB as in
+    ``bulk_insert``. Returns the number of rows written.
+    """
+    if conn.dialect.name != "duckdb":
+        raise ValueError("bulk_load_duckdb is for DuckDB; use bulk_insert")
+    if isinstance(data, pd.DataFrame):
+        if data.empty:
+            return 0
+        data = _arrow_table(table, _prepare(table, data))
+    else:
+        if data.num_rows == 0:
+            return 0
+        data = _arrow_for(table, data)
+    import duckdb
+
+    raw = conn.connection.dbapi_connection
+    target = conn.dialect.identifier_preparer.format_table(table)
+    try:
+        raw.from_arrow(data).insert_into(target)
+    except duckdb.Error as exc:  # as SQLAlchemy would raise it, for the callers' handlers
+        raise sa.exc.DBAPIError.instance(f"INSERT INTO {target}", None, exc, duckdb.Error) from exc
+    return data.num_rows
 
 
 def _mysql_local_infile(conn: Connection) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from data_loaders.build import Progress, load_into
-from sample_data.generator import SampleConfig, generate
+from sample_data.generator import SampleConfig, generate_tables
 
 
 def build_sample(url: str, scale: float = 1.0, as_of: dt.date | None = None, progress: Progress | None = None,
@@ -17,5 +17,5 @@ def build_sample(url: str, scale: float = 1.0, as_of: dt.date | None = None, pro
     """
     report = progress or (lambda fraction, message: None)
     report(0.0, "generating")
-    frames = generate(SampleConfig(as_of=as_of or dt.date.today(), scale=scale))
+    frames = generate_tables(SampleConfig(as_of=as_of or dt.date.today(), scale=scale))
     return load_into(url, frames, report, timeout=timeout, kind="build-sample")

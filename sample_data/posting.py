@@ -10,12 +10,16 @@ return, a credit note, a refund) posts on the opposite side.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics.money import compute_overhead_cents, mul_cents
 from sample_data import master
-from sample_data.generator import PlantedStories, SampleConfig, _cents, history_start, post
+from sample_data.arrays import Coded, fixed, join, table, take, values
+from sample_data.generator import Plant, PlantedStories, SampleConfig, _cents, _cumcount, history_start
 
 # voucher type, business event, source document, debit, credit, amount
 POSTING_RULES = pd.DataFrame(
@@ -42,7 +46,13 @@ _OVERHEAD_SPLIT = [  # share of the plant's absorbed overhead
     ("ASSY", "510101", 0.12, "1602"), ("ASSY", "510102", 0.06, "1002"), ("ASSY", "510104", 0.06, "2211"),
     ("MNT", "510103", 0.20, "1002"), ("MNT", "510104", 0.08, "2211"),
 ]
-_PERIOD_EXPENSES = [("P1-ADM", "6602", 380_000.0), ("P2-ADM", "6602", 320_000.0), ("HQ-FIN", "6602", 260_000.0)]
+# period expenses per plant and head office: master.admin_expenses
+
+
+ACCOUNT_IDS = values(master.ACCOUNTS.account_code)
+_ACC = {a: i for i, a in enumerate(master.ACCOUNTS.account_code)}
+SOURCE_TYPES = ["material_issue", "labor_log", "work_order", "completion", "sales_invoice", "customer_receipt",
+                "supplier_invoice", "supplier_payment"]
 
 
 def _std_unit_cost(products: pd.DataFrame) -> pd.Series:
@@ -57,141 +67,279 @@ def machine_seconds(events: pd.DataFrame) -> pd.Series:
     return secs.groupby(e.work_order_id).sum()
 
 
-def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedStories, rng) -> dict[str, pd.DataFrame]:
+# --------------------------------------------------------------------------- posting documents
+def line(account, amount, side: str, cost_center=None, plant=None, product=None, work_order=None, source: bool = False) -> dict:
+    """One line of every voucher of a posting.
+
+    ``account`` is a code ('500101') or per-document account codes (indexes into ``ACCOUNTS``);
+    ``amount`` per-document integer cents (positive posts on ``side``, negative flips it);
+    ``cost_center``, ``plant``, ``product``, ``work_order`` per-document codes (into the plant's
+    cost centers, plants, products, work orders) or a single code; ``source`` puts the posting's
+    source document on the line.
+    """
+    return dict(account=_ACC[account] if isinstance(account, str) else account, amount=np.asarray(amount, dtype=np.int64),
+                side=side, cost_center=cost_center, plant=plant, product=product, work_order=work_order, source=source)
+
+
+@dataclass
+class Posted:
+    """The vouchers of one posting: per document, and per line sorted by voucher number."""
+
+    vtype: str
+    vno: pa.Array
+    day: np.ndarray
+    plant: np.ndarray
+    desc: object  # pa.Array per document, or one str
+    l_doc: np.ndarray
+    l_no: np.ndarray
+    l_acc: np.ndarray
+    l_cc: np.ndarray
+    l_plant: np.ndarray
+    l_prod: np.ndarray
+    l_wo: np.ndarray
+    l_cents: np.ndarray  # debit - credit
+    l_src: np.ndarray  # code into src_vals, -1 = none
+    src_type: str | None
+    src_vals: pa.Array | None
+
+
+def post(p: Plant, vtype: str, day: np.ndarray, plant: np.ndarray, description, lines: list[dict],
+         source: tuple[str, pa.Array] | tuple[str, pa.Array, np.ndarray] | None = None) -> Posted:
+    """Post one voucher per document (day, plant, description) with ``lines`` (see ``line``).
+
+    Vouchers are numbered ``{type}{YYYYMM}-{n}`` by month in document order. Lines with a zero
+    amount are dropped and the rest numbered 1..n inside each voucher. ``source`` is the source
+    document type and its ids, one per document (or ids and each document's code into them).
+    """
+    day = np.asarray(day, dtype=np.int64)
+    d = len(day)
+    period = p.cal.month_of_day[day]
+    order = np.argsort(period, kind="stable")
+    seq = np.empty(d, dtype=np.int64)
+    seq[order] = _cumcount(period[order]) + 1
+    width = max(5, len(str(int(seq.max())))) if d else 5
+    vno = fixed(vtype, ((period // 12) * 100 + period % 12 + 1, 6), "-", (seq, width), n=d)
+    n_lines = len(lines)
+    # lines in voucher-number order, each voucher's lines in rule order; zero amounts dropped
+    amounts = np.stack([np.broadcast_to(spec["amount"], d) for spec in lines])[:, order].T.reshape(-1)
+    keep = np.flatnonzero(amounts != 0)
+    l_doc = order[keep // n_lines]
+    k = (keep % n_lines).astype(np.int8)
+    amt = amounts[keep]
+    del amounts, keep
+    l_no = (_cumcount(l_doc) + 1).astype(np.int16)
+
+    def field(name):
+        specs = [spec[name] for spec in lines]
+        if all(v is None for v in specs):
+            return np.full(len(l_doc), -1, dtype=np.int32)
+        m = np.full((n_lines, d), -1, dtype=np.int32)
+        for i, v in enumerate(specs):
+            if v is not None:
+                m[i] = v
+        return m[k, l_doc]
+
+    sign = np.array([1 if spec["side"] == "D" else -1 for spec in lines], dtype=np.int64)
+    src = np.full(len(l_doc), -1, dtype=np.int32)
+    src_vals = None
+    if source is not None:
+        src_vals = source[1]
+        doc_code = source[2] if len(source) > 2 else np.arange(d)
+        has = np.array([bool(spec["source"]) for spec in lines])[k]
+        src[has] = doc_code[l_doc[has]]
+    return Posted(
+        vtype=vtype, vno=vno, day=day, plant=np.asarray(plant, dtype=np.int32), desc=description,
+        l_doc=l_doc.astype(np.int32), l_no=l_no, l_acc=field("account"), l_cc=field("cost_center"), l_plant=field("plant"),
+        l_prod=field("product"), l_wo=field("work_order"), l_cents=amt * sign[k], l_src=src,
+        src_type=source[0] if source else None, src_vals=src_vals,
+    )
+
+
+def assemble(p: Plant, posts: list[Posted]) -> tuple[pa.Table, pa.Table]:
+    """The ``vouchers`` and ``voucher_lines`` tables of all postings, in posting order: voucher
+    numbers and source ids as text, the repeated columns dictionary-encoded."""
+    posts = [x for x in posts if len(x.day)]
+    periods = p.cal.periods()
+    first = int(p.cal.month_of_day[0])
+    cat = np.concatenate
+    desc = [take(values([x.desc]), np.zeros(len(x.day), dtype=np.int64)) if isinstance(x.desc, str) else x.desc.cast(pa.large_string())
+            for x in posts]
+    vno = pa.concat_arrays([x.vno for x in posts])
+    vouchers = table({
+        "voucher_no": vno,
+        "voucher_date": p.cal.dates(cat([x.day for x in posts])),
+        "period": Coded(cat([p.cal.month_of_day[x.day] for x in posts]) - first, periods),
+        "voucher_type": Coded(np.repeat(np.arange(len(posts)), [len(x.day) for x in posts]), values([x.vtype for x in posts])),
+        "status": "posted",
+        "plant_id": Coded(cat([x.plant for x in posts]), p.plant_ids),
+        "description": pa.concat_arrays(desc),
+    })
+    doc_offset = np.cumsum([0] + [len(x.day) for x in posts])
+    src_arrays, src_offset = [], {}
+    for x in posts:
+        if x.src_vals is not None and id(x.src_vals) not in src_offset:
+            src_offset[id(x.src_vals)] = sum(len(a) for a in src_arrays)
+            src_arrays.append(x.src_vals)
+    src_all = pa.concat_arrays(src_arrays) if src_arrays else pa.array([], type=pa.large_string())
+    src_code = {t: i for i, t in enumerate(SOURCE_TYPES)}
+    src_idx = cat([np.where(x.l_src >= 0, x.l_src.astype(np.int64) + src_offset.get(id(x.src_vals), 0), -1) for x in posts])
+    cents = cat([x.l_cents for x in posts])
+    absval = np.abs(cents) / 100.0
+    debit = cents > 0
+    del cents
+    lines = table({
+        "voucher_no": vno.take(pa.array(cat([x.l_doc.astype(np.int64) + doc_offset[i] for i, x in enumerate(posts)]))),
+        "line_no": cat([x.l_no for x in posts]).astype(np.int32),
+        "period": Coded(cat([(p.cal.month_of_day[x.day[x.l_doc]] - first).astype(np.int32) for x in posts]), periods),
+        "account_code": Coded(cat([x.l_acc for x in posts]), ACCOUNT_IDS),
+        "cost_center_id": Coded(cat([x.l_cc for x in posts]), p.cc_ids),
+        "plant_id": Coded(cat([x.l_plant for x in posts]), p.plant_ids),
+        "product_id": Coded(cat([x.l_prod for x in posts]), p.product_ids),
+        "work_order_id": Coded(cat([x.l_wo for x in posts]), p.wo_ids),
+        "debit_amount": np.where(debit, absval, 0.0),
+        "credit_amount": np.where(debit, 0.0, absval),
+        "source_doc_type": Coded(cat([np.where(x.l_src >= 0, src_code.get(x.src_type, -1), -1).astype(np.int32) for x in posts]),
+                                 values(SOURCE_TYPES)),
+        "source_doc_id": take(src_all, src_idx),
+    })
+    return vouchers, lines
+
+
+def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedStories, rng) -> dict[str, pd.DataFrame]:
     """Vouchers, voucher lines, budgets and cash balances for the sample's documents."""
     end = pd.Timestamp(cfg.as_of)
     start = history_start(cfg)
-    wo = t["work_orders"]
-    wc = master.WORK_CENTERS.set_index("work_center_id")
-    std = _std_unit_cost(t["products"])
+    cal = p.cal
+    lay = p.lay
+    plant_list = lay.plants.plant_id.tolist()
+    plant_code = {x: i for i, x in enumerate(plant_list)}
+    cc_code = {x: i for i, x in enumerate(lay.cost_centers.cost_center_id)}
+    nk = len(p.wo_wc)
+    wo_plant = p.wc_plant[p.wo_wc]
+    wo_cc = p.wc_cc[p.wo_wc]
 
     # planted: three orders completed last month whose labor, overhead and completion never reached the ledger
-    last_month = (end - pd.DateOffset(months=1)).strftime("%Y-%m")
-    done = wo[(wo.status == "completed") & (pd.to_datetime(wo.actual_end_at).dt.strftime("%Y-%m") == last_month)]
-    unposted = list(done.groupby("plant_id").head(2).work_order_id.head(3))
+    last_month = end - pd.DateOffset(months=1)
+    last_code = last_month.year * 12 + last_month.month - 1
+    done = np.flatnonzero(p.wo_completed & (cal.month_of_day[np.minimum(p.wo_end_day, cal.n_days - 1)] == last_code))
+    first_two = done[pd.Series(wo_plant[done]).groupby(wo_plant[done]).cumcount().to_numpy() < 2]
+    unposted = first_two[:3]
+    is_unposted = np.zeros(nk, dtype=bool)
+    is_unposted[unposted] = True
 
-    vouchers, lines = [], []
-
-    def add(pair):
-        if not pair[0].empty:
-            vouchers.append(pair[0])
-            lines.append(pair[1])
+    posts: list[Posted] = []
 
     # OB opening balances
-    ob = pd.DataFrame({"plant_id": ["P1", "P2"], "date": [start, start]})
-    ob["bank"] = _cents([26_000_000, 21_000_000])
-    ob["fa"] = _cents([60_000_000, 48_000_000])
-    ob["rm"] = _cents([3_000_000, 2_000_000])
-    ob["fg"] = _cents([4_000_000, 3_000_000])
-    ob["cap"] = ob.bank + ob.fa + ob.rm + ob.fg
-    add(post(ob, "OB", "date", "期初余额 Opening balances", [
-        dict(account="1002", amount="bank", side="D", plant="plant_id"),
-        dict(account="1601", amount="fa", side="D", plant="plant_id"),
-        dict(account="1403", amount="rm", side="D", plant="plant_id"),
-        dict(account="1405", amount="fg", side="D", plant="plant_id"),
-        dict(account="4001", amount="cap", side="C", plant="plant_id"),
+    ob = master.opening_balances(lay)
+    ob_amt = {c: _cents(ob[c]) for c in ("bank", "fa", "rm", "fg")}
+    cap = ob_amt["bank"] + ob_amt["fa"] + ob_amt["rm"] + ob_amt["fg"]
+    plants = np.arange(len(ob))
+    posts.append(post(p, "OB", np.zeros(len(ob), dtype=np.int64), plants, "期初余额 Opening balances", [
+        line("1002", ob_amt["bank"], "D", plant=plants),
+        line("1601", ob_amt["fa"], "D", plant=plants),
+        line("1403", ob_amt["rm"], "D", plant=plants),
+        line("1405", ob_amt["fg"], "D", plant=plants),
+        line("4001", cap, "C", plant=plants),
     ]))
 
     # MI material issues and returns
-    mi = t["material_issues"].merge(wo[["work_order_id", "plant_id", "product_id", "work_center_id"]], on="work_order_id")
-    mi["cost_center_id"] = wc.cost_center_id.reindex(mi.work_center_id).to_numpy()
-    mi["amt"] = mul_cents(mi.qty, 3, mi.unit_cost, 4) * np.where(mi.issue_type == "return", -1, 1)
-    mi["_desc"] = np.where(mi.issue_type == "return", " return ", " issue ") + mi.work_order_id  # "生产领料 Material issue WO-…"
-    add(post(mi, "MI", "issue_date", "生产领料 Material", [
-        dict(account="500101", amount="amt", side="D", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("material_issue", "material_issue_id")),
-        dict(account="1403", amount="amt", side="C", plant="plant_id", work_order="work_order_id", source=("material_issue", "material_issue_id")),
-    ]))
+    mw = p.mi_wo
+    mi_amt = mul_cents(p.mi_qty, 3, p.mi_unit_cost, 4) * np.where(p.mi_return, -1, 1)
+    mi_desc = take(join(take(values(["生产领料 Material issue ", "生产领料 Material return "]), np.repeat([0, 1], nk)),
+                        pa.concat_arrays([p.wo_ids] * 2)), mw + np.where(p.mi_return, nk, 0))
+    posts.append(post(p, "MI", p.mi_day, wo_plant[mw], mi_desc, [
+        line("500101", mi_amt, "D", cost_center=wo_cc[mw], plant=wo_plant[mw], product=p.wo_prod[mw], work_order=mw, source=True),
+        line("1403", mi_amt, "C", plant=wo_plant[mw], work_order=mw, source=True),
+    ], source=("material_issue", p.mi_ids)))
 
     # LB labor
-    lb = t["labor_logs"].merge(wo[["work_order_id", "plant_id", "product_id"]], on="work_order_id")
-    lb = lb[~lb.work_order_id.isin(unposted)]
-    lb["cost_center_id"] = wc.cost_center_id.reindex(lb.work_center_id).to_numpy()
-    lb["amt"] = mul_cents(lb.hours, 4, lb.rate_per_h, 2)
-    lb["_desc"] = " " + lb.work_order_id
-    add(post(lb, "LB", "work_date", "直接人工 Direct labor", [
-        dict(account="500102", amount="amt", side="D", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("labor_log", "labor_log_id")),
-        dict(account="2211", amount="amt", side="C", cost_center="cost_center_id", plant="plant_id", work_order="work_order_id", source=("labor_log", "labor_log_id")),
-    ]))
+    sel = ~is_unposted[p.lb_wo]
+    lw = p.lb_wo[sel]
+    lb_amt = mul_cents(p.lb_hours[sel], 4, p.lb_rate[sel], 2)
+    lb_day = p.lb_day[sel]
+    per_wo = lambda text: join(text + " ", p.wo_ids)  # noqa: E731
+    posts.append(post(p, "LB", lb_day, wo_plant[lw], per_wo("直接人工 Direct labor").take(pa.array(lw)), [
+        line("500102", lb_amt, "D", cost_center=wo_cc[lw], plant=wo_plant[lw], product=p.wo_prod[lw], work_order=lw, source=True),
+        line("2211", lb_amt, "C", cost_center=wo_cc[lw], plant=wo_plant[lw], work_order=lw, source=True),
+    ], source=("labor_log", p.lb_ids, np.flatnonzero(sel))))
 
     # OH overhead absorbed at completion, FG completion
-    comp = wo[(wo.status == "completed") & ~wo.work_order_id.isin(unposted)].copy()
-    comp["date"] = pd.to_datetime(comp.actual_end_at).dt.normalize()
-    comp["cost_center_id"] = wc.cost_center_id.reindex(comp.work_center_id).to_numpy()
-    rate = (wc.machine_rate_per_h + wc.overhead_rate_per_h).reindex(comp.work_center_id).to_numpy()
-    secs = machine_seconds(t["machine_events"]).reindex(comp.work_order_id).fillna(0).to_numpy()
-    comp["oh"] = compute_overhead_cents(secs, rate)
-    comp["_desc"] = " " + comp.work_order_id
-    add(post(comp, "OH", "date", "制造费用分配 Overhead absorbed", [
-        dict(account="500103", amount="oh", side="D", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("work_order", "work_order_id")),
-        dict(account="5109", amount="oh", side="C", cost_center="cost_center_id", plant="plant_id", work_order="work_order_id", source=("work_order", "work_order_id")),
-    ]))
-    mat = mi.groupby("work_order_id").amt.sum()
-    lab = lb.groupby("work_order_id").amt.sum()
-    comp["mat"] = mat.reindex(comp.work_order_id).fillna(0).astype(np.int64).to_numpy()
-    comp["lab"] = lab.reindex(comp.work_order_id).fillna(0).astype(np.int64).to_numpy()
-    comp["fg"] = mul_cents(comp.completed_qty, 3, std.reindex(comp.product_id).to_numpy(), 4)
-    comp["var"] = comp.mat + comp.lab + comp.oh - comp.fg
-    add(post(comp, "FG", "date", "完工入库 Completion", [
-        dict(account="1405", amount="fg", side="D", plant="plant_id", product="product_id", work_order="work_order_id", source=("completion", "work_order_id")),
-        dict(account="6409", amount="var", side="D", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("completion", "work_order_id")),
-        dict(account="500101", amount="mat", side="C", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("completion", "work_order_id")),
-        dict(account="500102", amount="lab", side="C", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("completion", "work_order_id")),
-        dict(account="500103", amount="oh", side="C", cost_center="cost_center_id", plant="plant_id", product="product_id", work_order="work_order_id", source=("completion", "work_order_id")),
-    ]))
+    comp = np.flatnonzero(p.wo_completed & ~is_unposted)
+    c_plant, c_cc, c_prod = wo_plant[comp], wo_cc[comp], p.wo_prod[comp]
+    c_day = p.wo_end_day[comp]
+    oh = compute_overhead_cents(p.wo_machine_secs[comp], p.wc_rate[p.wo_wc[comp]])
+    posts.append(post(p, "OH", c_day, c_plant, per_wo("制造费用分配 Overhead absorbed").take(pa.array(comp)), [
+        line("500103", oh, "D", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
+        line("5109", oh, "C", cost_center=c_cc, plant=c_plant, work_order=comp, source=True),
+    ], source=("work_order", p.wo_ids, comp)))
+    mat = np.bincount(mw, weights=mi_amt, minlength=nk).round().astype(np.int64)
+    lab = np.bincount(lw, weights=lb_amt, minlength=nk).round().astype(np.int64)
+    c_mat, c_lab = mat[comp], lab[comp]
+    fg = mul_cents(p.wo_good[comp], 3, p.prod_std[c_prod], 4)
+    var = c_mat + c_lab + oh - fg
+    posts.append(post(p, "FG", c_day, c_plant, per_wo("完工入库 Completion").take(pa.array(comp)), [
+        line("1405", fg, "D", plant=c_plant, product=c_prod, work_order=comp, source=True),
+        line("6409", var, "D", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
+        line("500101", c_mat, "C", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
+        line("500102", c_lab, "C", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
+        line("500103", oh, "C", cost_center=c_cc, plant=c_plant, product=c_prod, work_order=comp, source=True),
+    ], source=("completion", p.wo_ids, comp)))
 
     # SA sales invoices and credit notes
-    sa = t["sales_invoices"].copy()
-    sa["rev"] = _cents(sa.net_amount)
-    sa["cogs"] = mul_cents(sa.qty, 3, std.reindex(sa.product_id).to_numpy(), 4)
-    sa["cc"] = "HQ-SAL"
-    sa["_desc"] = " " + sa.customer_id + " " + sa.product_id
-    add(post(sa, "SA", "invoice_date", "销售出库 Sale", [
-        dict(account="1122", amount="rev", side="D", plant="plant_id", source=("sales_invoice", "invoice_id")),
-        dict(account="6001", amount="rev", side="C", cost_center="cc", plant="plant_id", product="product_id", source=("sales_invoice", "invoice_id")),
-        dict(account="6401", amount="cogs", side="D", cost_center="cc", plant="plant_id", product="product_id", source=("sales_invoice", "invoice_id")),
-        dict(account="1405", amount="cogs", side="C", plant="plant_id", product="product_id", source=("sales_invoice", "invoice_id")),
-    ]))
+    rev = _cents(p.inv_net)
+    cogs = mul_cents(p.inv_qty, 3, p.prod_std[p.inv_prod], 4)
+    sal = cc_code["HQ-SAL"]
+    sa_desc = join("销售出库 Sale ", p.customer_ids.take(pa.array(p.inv_cust)), " ", p.product_ids.take(pa.array(p.inv_prod)))
+    posts.append(post(p, "SA", p.inv_day, p.inv_plant, sa_desc, [
+        line("1122", rev, "D", plant=p.inv_plant, source=True),
+        line("6001", rev, "C", cost_center=sal, plant=p.inv_plant, product=p.inv_prod, source=True),
+        line("6401", cogs, "D", cost_center=sal, plant=p.inv_plant, product=p.inv_prod, source=True),
+        line("1405", cogs, "C", plant=p.inv_plant, product=p.inv_prod, source=True),
+    ], source=("sales_invoice", p.inv_ids)))
 
     # RC receipts
-    rc = t["customer_receipts"].merge(t["sales_invoices"][["invoice_id", "plant_id"]], on="invoice_id")
-    rc["amt"] = _cents(rc.amount)
-    rc["_desc"] = " " + rc.customer_id
-    add(post(rc, "RC", "receipt_date", "客户回款 Receipt", [
-        dict(account="1002", amount="amt", side="D", plant="plant_id", source=("customer_receipt", "receipt_id")),
-        dict(account="1122", amount="amt", side="C", plant="plant_id", source=("customer_receipt", "receipt_id")),
-    ]))
+    rc_plant = p.inv_plant[p.rc_inv]
+    rc_amt = _cents(p.rc_amount)
+    posts.append(post(p, "RC", p.rc_day, rc_plant, join("客户回款 Receipt ", p.customer_ids.take(pa.array(p.inv_cust[p.rc_inv]))), [
+        line("1002", rc_amt, "D", plant=rc_plant, source=True),
+        line("1122", rc_amt, "C", plant=rc_plant, source=True),
+    ], source=("customer_receipt", p.rc_ids)))
 
     # PI supplier invoices, PY payments
     po_plant = t["purchase_orders"].set_index("purchase_order_id").plant_id
     pi = t["supplier_invoices"].copy()
     pi["plant_id"] = po_plant.reindex(pi.purchase_order_id).to_numpy()
-    pi["amt"] = _cents(pi.amount)
-    pi["_desc"] = " " + pi.supplier_id
-    add(post(pi, "PI", "invoice_date", "采购入库 Purchase", [
-        dict(account="1403", amount="amt", side="D", plant="plant_id", source=("supplier_invoice", "supplier_invoice_id")),
-        dict(account="2202", amount="amt", side="C", plant="plant_id", source=("supplier_invoice", "supplier_invoice_id")),
-    ]))
+    pi_plant = np.array([plant_code[x] for x in pi.plant_id], dtype=np.int64)
+    pi_amt = _cents(pi.amount)
+    posts.append(post(p, "PI", cal.day(pi.invoice_date.to_numpy()), pi_plant,
+                      values(("采购入库 Purchase " + pi.supplier_id).tolist()), [
+        line("1403", pi_amt, "D", plant=pi_plant, source=True),
+        line("2202", pi_amt, "C", plant=pi_plant, source=True),
+    ], source=("supplier_invoice", values(pi.supplier_invoice_id))))
     py = t["supplier_payments"].merge(pi[["supplier_invoice_id", "plant_id"]], on="supplier_invoice_id")
-    py["amt"] = _cents(py.amount)
-    py["_desc"] = " " + py.supplier_id
-    add(post(py, "PY", "payment_date", "供应商付款 Payment", [
-        dict(account="2202", amount="amt", side="D", plant="plant_id", source=("supplier_payment", "payment_id")),
-        dict(account="1002", amount="amt", side="C", plant="plant_id", source=("supplier_payment", "payment_id")),
-    ]))
+    py_plant = np.array([plant_code[x] for x in py.plant_id], dtype=np.int64)
+    py_amt = _cents(py.amount)
+    posts.append(post(p, "PY", cal.day(py.payment_date.to_numpy()), py_plant,
+                      values(("供应商付款 Payment " + py.supplier_id).tolist()), [
+        line("2202", py_amt, "D", plant=py_plant, source=True),
+        line("1002", py_amt, "C", plant=py_plant, source=True),
+    ], source=("supplier_payment", values(py.payment_id))))
 
     # EX monthly overhead and period expenses, with budgets
     months = pd.period_range(start, end, freq="M")
     closed = [m for m in months if m.end_time < end]
-    oh_month = comp.assign(m=comp.date.dt.to_period("M")).groupby("plant_id").oh.sum() / max(len(closed), 1) / 100.0
-    rev_month = sa.rev.sum() / 100.0 / max(len(closed), 1)
-    cogs_month = sa.cogs.sum() / 100.0 / max(len(closed), 1)
+    n_closed = max(len(closed), 1)
+    oh_month = pd.Series(np.bincount(c_plant, weights=oh, minlength=len(plant_list)), index=plant_list) / n_closed / 100.0
+    rev_month = rev.sum() / 100.0 / n_closed
+    cogs_month = cogs.sum() / 100.0 / n_closed
     plan = []
-    for plant in ("P1", "P2"):
-        prd = {"MACH": f"{plant}-MACH" if plant == "P1" else "P2-MOLD", "ASSY": f"{plant}-ASSY", "MNT": f"{plant}-MNT"}
+    for pl in lay.plants.itertuples(index=False):
+        prd = {"MACH": f"{pl.plant_id}-MACH" if pl.kind == "A" else f"{pl.plant_id}-MOLD", "ASSY": f"{pl.plant_id}-ASSY",
+               "MNT": f"{pl.plant_id}-MNT"}
         for group, account, share, credit in _OVERHEAD_SPLIT:
-            plan.append((prd[group], plant, account, share * oh_month.get(plant, 0.0), credit))
-    for cc, account, base in _PERIOD_EXPENSES:
-        plan.append((cc, "P1" if cc.startswith("HQ") else cc[:2], account, base, "1002"))
+            plan.append((prd[group], pl.plant_id, account, share * oh_month.get(pl.plant_id, 0.0), credit))
+    for cc, account, base in master.admin_expenses(lay):
+        plan.append((cc, "P1" if cc.startswith("HQ") else cc.split("-")[0], account, base, "1002"))
     plan.append(("HQ-SAL", "P1", "6601", 0.035 * rev_month, "1002"))
     plan = pd.DataFrame(plan, columns=["cost_center_id", "plant_id", "account_code", "base", "credit"])
 
@@ -218,31 +366,45 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     over = (act.cost_center_id == stories.overspend_cost_center) & (act.account_code == stories.overspend_account) & (act.month.astype(str) >= stories.overspend_from_month)
     act["amt"] = _cents(np.round(act.budget * noise * np.where(over, 1.45, 1.0), 2))
     act["date"] = act.month.dt.to_timestamp(how="end").dt.normalize()
-    act["_desc"] = " " + act.cost_center_id + " " + act.month.astype(str)
-    add(post(act, "EX", "date", "费用 Expenses", [
-        dict(account="@account_code", amount="amt", side="D", cost_center="cost_center_id", plant="plant_id"),
-        dict(account="@credit", amount="amt", side="C", plant="plant_id"),
+    ex_plant = np.array([plant_code[x] for x in act.plant_id], dtype=np.int64)
+    posts.append(post(p, "EX", cal.day(act.date.to_numpy()), ex_plant,
+                      values(("费用 Expenses " + act.cost_center_id + " " + act.month.astype(str)).tolist()), [
+        line(np.array([_ACC[a] for a in act.account_code]), act.amt.to_numpy(), "D",
+             cost_center=np.array([cc_code[c] for c in act.cost_center_id]), plant=ex_plant),
+        line(np.array([_ACC[a] for a in act.credit]), act.amt.to_numpy(), "C", plant=ex_plant),
     ]))
 
     # PR payroll: each plant's payroll of a month is paid on the 10th of the next
+    first_month = int(cal.month_of_day[0])
+    n_m = int(cal.month_of_day[-1]) - first_month + 1
+    lb_key = wo_plant[lw] * n_m + cal.month_of_day[lb_day] - first_month
+    lb_sum = np.bincount(lb_key, weights=lb_amt, minlength=len(plant_list) * n_m).round().astype(np.int64)
+    has = np.bincount(lb_key, minlength=len(plant_list) * n_m) > 0
+    keys = np.flatnonzero(has)
+    lb_month = pd.DataFrame({
+        "plant_id": np.array(plant_list, dtype=object)[keys // n_m],
+        "m": pd.PeriodIndex([pd.Period(year=(c + first_month) // 12, month=(c + first_month) % 12 + 1, freq="M") for c in keys % n_m],
+                            dtype="period[M]"),
+        "amt": lb_sum[keys],
+    })
     payroll = pd.concat([
-        lb.assign(m=pd.to_datetime(lb.work_date).dt.to_period("M"))[["plant_id", "m", "amt"]],
+        lb_month,
         act[act.credit == "2211"].assign(m=act.month)[["plant_id", "m", "amt"]],
     ]).groupby(["plant_id", "m"]).amt.sum().reset_index()
     payroll["date"] = (payroll.m + 1).dt.to_timestamp() + pd.Timedelta(days=9)
     payroll = payroll[payroll.date < end]
-    payroll["_desc"] = " " + payroll.plant_id + " " + payroll.m.astype(str)
-    add(post(payroll, "PR", "date", "发放工资 Payroll", [
-        dict(account="2211", amount="amt", side="D", plant="plant_id"),
-        dict(account="1002", amount="amt", side="C", plant="plant_id"),
+    pr_plant = np.array([plant_code[x] for x in payroll.plant_id], dtype=np.int64)
+    posts.append(post(p, "PR", cal.day(payroll.date.to_numpy()), pr_plant,
+                      values(("发放工资 Payroll " + payroll.plant_id + " " + payroll.m.astype(str)).tolist()), [
+        line("2211", payroll.amt.to_numpy(), "D", plant=pr_plant),
+        line("1002", payroll.amt.to_numpy(), "C", plant=pr_plant),
     ]))
 
     # MJ the planted manual voucher: WIP debited with no source document
-    mj = pd.DataFrame({"plant_id": ["P1"], "date": [pd.Period(stories.manual_voucher_period).to_timestamp() + pd.Timedelta(days=24)], "amt": [_cents(86_400.00)[()]]})
-    mj["cc"] = "P1-MACH"
-    add(post(mj, "MJ", "date", "手工调整 在产品 Manual adjustment to WIP", [
-        dict(account="500101", amount="amt", side="D", cost_center="cc", plant="plant_id"),
-        dict(account="2202", amount="amt", side="C", plant="plant_id"),
+    mj_day = cal.day(np.array([(pd.Period(stories.manual_voucher_period).to_timestamp() + pd.Timedelta(days=24)).to_datetime64()]))
+    posts.append(post(p, "MJ", mj_day, np.array([plant_code["P1"]]), "手工调整 在产品 Manual adjustment to WIP", [
+        line("500101", _cents([86_400.00]), "D", cost_center=cc_code["P1-MACH"], plant=plant_code["P1"]),
+        line("2202", _cents([86_400.00]), "C", plant=plant_code["P1"]),
     ]))
 
     # open service orders: next month's maintenance and utilities, committed against the budget;
@@ -253,9 +415,10 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     over = (services.cost_center_id == stories.overspend_cost_center) & (services.account_code == stories.overspend_account)
     services.loc[over, "amount"] = np.round(services.loc[over, "budget"] * 1.5, 2)
     services = services.reset_index(drop=True)
+    service_sup = master.service_suppliers(lay)
     service_po = pd.DataFrame({
         "purchase_order_id": [f"PS{i:05d}" for i in range(1, len(services) + 1)],
-        "supplier_id": np.where(services.account_code == "510103", "S09", "S10"),
+        "supplier_id": [service_sup[pl][0 if a == "510103" else 1] for pl, a in zip(services.plant_id, services.account_code)],
         "material_id": None,
         "plant_id": services.plant_id,
         "cost_center_id": services.cost_center_id,
@@ -267,16 +430,25 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
         "status": "open",
     })
 
-    vouchers_df = pd.concat(vouchers, ignore_index=True)
-    lines_df = pd.concat(lines, ignore_index=True)
-
     # forecast version: actuals for closed months of this year, revised budget after
-    exp_lines = lines_df[lines_df.cost_center_id.notna()]
-    actual = exp_lines.assign(amount=np.where(exp_lines.account_code == "6001", exp_lines.credit_amount - exp_lines.debit_amount, exp_lines.debit_amount - exp_lines.credit_amount))
-    actual = actual.groupby(["period", "cost_center_id", "account_code"]).amount.sum()
+    cc_ids = lay.cost_centers.cost_center_id.to_numpy()
+    acc_ids = master.ACCOUNTS.account_code.to_numpy()
+    n_cc, n_acc = len(cc_ids), len(acc_ids)
+    key_parts, amounts = [], []
+    for x in posts:
+        e = x.l_cc >= 0
+        month = p.cal.month_of_day[x.day[x.l_doc[e]]] - first_month
+        key_parts.append((month * n_cc + x.l_cc[e]) * n_acc + x.l_acc[e])
+        amounts.append(np.where(x.l_acc[e] == _ACC["6001"], -x.l_cents[e], x.l_cents[e]))
+    key = np.concatenate(key_parts)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    sums = np.bincount(inverse, weights=np.concatenate(amounts)).round() / 100.0
+    periods = p.cal.periods().to_pylist()
+    actual = pd.Series(sums, index=pd.MultiIndex.from_arrays([
+        [periods[c] for c in uniq // n_acc // n_cc], cc_ids[uniq // n_acc % n_cc], acc_ids[uniq % n_acc]]))
     fc = revised[revised.month.dt.year == end.year].copy()
-    key = pd.MultiIndex.from_arrays([fc.month.astype(str), fc.cost_center_id, fc.account_code])
-    fc_actual = actual.reindex(key).to_numpy()
+    fc_key = pd.MultiIndex.from_arrays([fc.month.astype(str), fc.cost_center_id, fc.account_code])
+    fc_actual = actual.reindex(fc_key).to_numpy()
     fc["budget"] = np.where(fc.month.isin(closed), np.nan_to_num(fc_actual), fc.budget)
     budgets = pd.concat([
         original.assign(version="original"),
@@ -287,19 +459,25 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     budgets = budgets[["version", "period", "cost_center_id", "account_code", "budget_amount"]]
 
     # cash balances: month-ends and the day before the as-of date, from the bank account's lines
-    bank = lines_df[lines_df.account_code == "1002"].merge(vouchers_df[["voucher_no", "voucher_date"]], on="voucher_no")
-    bank["net"] = _cents(bank.debit_amount) - _cents(bank.credit_amount)
-    daily = bank.groupby(["plant_id", "voucher_date"]).net.sum()
-    # an as-of date on the 1st makes the day before a month-end already in the list: keep it once
     snaps = sorted(set(pd.date_range(start, end - pd.Timedelta(days=1), freq="ME")) | {end - pd.Timedelta(days=1)})
-    rows = []
-    for plant in ("P1", "P2"):
-        s = daily.loc[plant].sort_index().cumsum()
-        at = s.reindex(s.index.union(snaps)).ffill().fillna(0).reindex(snaps)
-        rows.append(pd.DataFrame({"bank_account_id": f"BA-{plant}", "balance_date": snaps, "balance_amount": at.to_numpy() / 100.0}))
-    cash_balances = pd.concat(rows, ignore_index=True)
+    snap_day = cal.day(np.array([s.to_datetime64() for s in snaps]))
+    bank_key, bank_cents = [], []
+    for x in posts:
+        b = x.l_acc == _ACC["1002"]
+        bank_key.append(x.l_plant[b].astype(np.int64) * cal.n_days + x.day[x.l_doc[b]])
+        bank_cents.append(x.l_cents[b])
+    daily = np.bincount(np.concatenate(bank_key), weights=np.concatenate(bank_cents),
+                        minlength=len(plant_list) * cal.n_days).round().astype(np.int64)
+    running = np.cumsum(daily.reshape(len(plant_list), cal.n_days), axis=1)
+    bank_of = dict(zip(lay.bank_accounts.plant_id, lay.bank_accounts.bank_account_id))
+    cash_balances = pd.concat([
+        pd.DataFrame({"bank_account_id": bank_of[pl], "balance_date": snaps, "balance_amount": running[i, snap_day] / 100.0})
+        for i, pl in enumerate(plant_list)
+    ], ignore_index=True)
 
-    info_extra = pd.DataFrame({"info_key": ["planted_unposted_work_orders"], "info_value": [",".join(unposted)]})
+    vouchers_df, lines_df = assemble(p, posts)
+    info_extra = pd.DataFrame({"info_key": ["planted_unposted_work_orders"],
+                               "info_value": [",".join(p.wo_ids.take(pa.array(unposted, type=pa.int64())).to_pylist())]})
     return {
         "purchase_orders": pd.concat([t["purchase_orders"], service_po], ignore_index=True),
         "vouchers": vouchers_df,
@@ -310,16 +488,15 @@ def post_ledger(t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedS
     }
 
 
-def build_sales_budgets(t: dict[str, pd.DataFrame], cfg: SampleConfig) -> pd.DataFrame:
+def build_sales_budgets(sold: pd.DataFrame, products: pd.DataFrame, cfg: SampleConfig) -> pd.DataFrame:
     """The original sales budget per month x product, from history start to the end of the as-of
     year: each product's average monthly units sold in the closed months, seasonal and 5 % up
     (like the 6001 revenue budget), at its average net price and its standard unit cost."""
     start, end = history_start(cfg), pd.Timestamp(cfg.as_of)
     months = pd.period_range(start, pd.Period(f"{end.year}-12", freq="M"), freq="M")
     n_closed = max(len([m for m in months if m.end_time < end]), 1)
-    sold = t["sales_invoices"].groupby("product_id").agg(qty=("qty", "sum"), net=("net_amount", "sum"))
     sold = sold[sold.qty > 0]
-    std = _std_unit_cost(t["products"]).reindex(sold.index)
+    std = _std_unit_cost(products).reindex(sold.index)
     season = pd.Series([0.95, 0.7, 0.95, 1.0, 1.0, 0.95, 0.9, 0.95, 1.05, 1.15, 1.25, 1.2], index=range(1, 13))
     season = season / season.mean()
     grid = pd.DataFrame({"product_id": sold.index}).merge(pd.DataFrame({"month": months}), how="cross")
