@@ -1310,8 +1310,9 @@ def run_all(args, path: Path, url: str, started: float) -> None:
           f"{dt.date.today()}; whole run {total / 60:.1f} min on {os.cpu_count()} cores, load average "
           f"{min(loads, default=0):.1f}–{max(loads, default=0):.1f} when the measured processes started. Ratios are product ÷ naive and product ÷ SQL (below 1: the product is "
           f"faster / leaner).")
-    print()
-    print(render(results, extra))
+    if results:
+        print()
+        print(render(results, extra))
     if "report" in extra:
         rep = extra["report"]
         print()
