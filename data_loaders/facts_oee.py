@@ -11,18 +11,18 @@ path does.
 
 Grains and identities (``docs/DATA_MODEL.md``, "Fact tables: OEE"):
 
-    fact_oee_shift_minutes   work center x date x shift x state x reason code: minutes of the
+    facts_oee_shift_minutes   work center x date x shift x state x reason code: minutes of the
                              events cut at shift boundaries (00, 08, 16 h), so each row has one
                              date and one period. Σ duration_min = Σ (end − start) of the events.
-    fact_oee_shift_output    work center (of the output record) x date x shift x the order's
+    facts_oee_shift_output    work center (of the output record) x date x shift x the order's
                              plant: output spread over the day's shifts in proportion to the
                              order's running + reduced-speed minutes. Σ good_qty = Σ good_qty of
                              the output records that have running time on their order and day.
-    fact_oee_order_minutes   work order x work center x period x state x reason code: minutes of
+    facts_oee_order_minutes   work order x work center x period x state x reason code: minutes of
                              the events that name a work order.
-    fact_oee_order_output    work order x work center x period: output sums (good, scrap, ideal
+    facts_oee_order_output    work order x work center x period: output sums (good, scrap, ideal
                              minutes, scrap at standard cost, margin at list price).
-    fact_oee_problems        one row per finding (overlapping events, events on a day without a
+    facts_oee_problems        one row per finding (overlapping events, events on a day without a
                              calendar row, the first 500 per work center and month; output
                              without running time) with the plant it is filtered by.
 
@@ -57,69 +57,69 @@ def _columns(*extra):
 
 
 shift_minutes = sa.Table(
-    "fact_oee_shift_minutes", METADATA,
+    "facts_oee_shift_minutes", METADATA,
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
               sa.Column("shift", sa.Integer, nullable=False), sa.Column("state", sa.String(16), nullable=False),
               sa.Column("reason_code", sa.String(32)), sa.Column("duration_min", sa.Double, nullable=False)),
-    sa.Index("ix_fact_oee_shift_minutes_period", "period", "work_center_id"),
+    sa.Index("ix_facts_oee_shift_minutes_period", "period", "work_center_id"),
 )
 KIND_COLUMNS = ("running", "reduced_speed", *A.STOP_KINDS)  # a stop's kind follows from its state and reason code
 shift_kinds = sa.Table(
-    "fact_oee_shift_kinds", METADATA,
+    "facts_oee_shift_kinds", METADATA,
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
               sa.Column("shift", sa.Integer, nullable=False), *[sa.Column(f"{k}_min", sa.Double, nullable=False) for k in KIND_COLUMNS]),
-    sa.Index("ix_fact_oee_shift_kinds_period", "period", "work_center_id"),
+    sa.Index("ix_facts_oee_shift_kinds_period", "period", "work_center_id"),
 )
 shift_output = sa.Table(
-    "fact_oee_shift_output", METADATA,
+    "facts_oee_shift_output", METADATA,
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
               sa.Column("shift", sa.Integer, nullable=False), sa.Column("plant_id", sa.String(32)),
               *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS]),
-    sa.Index("ix_fact_oee_shift_output_period", "period", "plant_id"),
+    sa.Index("ix_facts_oee_shift_output_period", "period", "plant_id"),
 )
 STATE_MINUTES = tuple(f"{s}_min" for s in A.ALL_STATES)
 order_minutes = sa.Table(
-    "fact_oee_order_minutes", METADATA,
+    "facts_oee_order_minutes", METADATA,
     *_columns(sa.Column("work_order_id", sa.String(32), nullable=False), sa.Column("work_center_id", sa.String(32), nullable=False),
               *[sa.Column(c, sa.Double, nullable=False) for c in STATE_MINUTES]),
-    sa.Index("ix_fact_oee_order_minutes_period", "period", "work_order_id"),
+    sa.Index("ix_facts_oee_order_minutes_period", "period", "work_order_id"),
 )
 ORDER_SUMS = ("good_qty", "scrap_qty", "total_qty", "net_run_min", "fully_productive_min", "ideal_good_min", "scrap_cost_amount",
               "margin_amount")
 order_output = sa.Table(
-    "fact_oee_order_output", METADATA,
+    "facts_oee_order_output", METADATA,
     *_columns(sa.Column("work_order_id", sa.String(32), nullable=False), sa.Column("work_center_id", sa.String(32), nullable=False),
               sa.Column("plant_id", sa.String(32)), sa.Column("product_id", sa.String(32)),
               *[sa.Column(c, sa.Double, nullable=False) for c in ORDER_SUMS]),
-    sa.Index("ix_fact_oee_order_output_period", "period", "work_order_id"),
+    sa.Index("ix_facts_oee_order_output_period", "period", "work_order_id"),
 )
 product_minutes = sa.Table(
-    "fact_oee_product_minutes", METADATA,
+    "facts_oee_product_minutes", METADATA,
     *_columns(sa.Column("plant_id", sa.String(32)), sa.Column("product_id", sa.String(32), nullable=False),
               sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("state", sa.String(16), nullable=False),
               sa.Column("reason_code", sa.String(32)), sa.Column("output_from", sa.String(7), nullable=False),
               sa.Column("output_to", sa.String(7), nullable=False), sa.Column("duration_min", sa.Double, nullable=False)),
-    sa.Index("ix_fact_oee_product_minutes_period", "period"),
+    sa.Index("ix_facts_oee_product_minutes_period", "period"),
 )
 reason_minutes = sa.Table(
-    "fact_oee_reason_minutes", METADATA,
+    "facts_oee_reason_minutes", METADATA,
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("state", sa.String(16), nullable=False),
               sa.Column("reason_code", sa.String(32)), sa.Column("duration_min", sa.Double, nullable=False)),
-    sa.Index("ix_fact_oee_reason_minutes_period", "period"),
+    sa.Index("ix_facts_oee_reason_minutes_period", "period"),
 )
 PRODUCT_SUMS = ("good_qty", "total_qty", "net_run_min", "ideal_good_min", "margin_amount")
 product_output = sa.Table(
-    "fact_oee_product_output", METADATA,
+    "facts_oee_product_output", METADATA,
     *_columns(sa.Column("plant_id", sa.String(32)), sa.Column("product_id", sa.String(32)), sa.Column("work_center_id", sa.String(32)),
               *[sa.Column(c, sa.Double, nullable=False) for c in PRODUCT_SUMS]),
-    sa.Index("ix_fact_oee_product_output_period", "period"),
+    sa.Index("ix_facts_oee_product_output_period", "period"),
 )
 problems = sa.Table(
-    "fact_oee_problems", METADATA,
+    "facts_oee_problems", METADATA,
     *_columns(sa.Column("problem", sa.String(32), nullable=False), sa.Column("work_center_id", sa.String(32)),
               sa.Column("plant_id", sa.String(32)), sa.Column("problem_date", sa.Date), sa.Column("detail", sa.String(200)),
               sa.Column("sort_at", sa.DateTime), sa.Column("is_carried", sa.Integer, nullable=False)),
-    sa.Index("ix_fact_oee_problems_period", "period"),
+    sa.Index("ix_facts_oee_problems_period", "period"),
 )
 TABLES = (shift_minutes, shift_kinds, reason_minutes, shift_output, order_minutes, order_output, product_minutes, product_output,
           problems)
