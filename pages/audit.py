@@ -10,6 +10,7 @@ from ui.i18n import t
 from ui.page import open_page
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 url, scope, currency = open_page("page_audit", applies=())
 if not data.may_open("audit"):
@@ -20,7 +21,7 @@ check = data.audit_verify()
 if check["ok"]:
     st.success(t("audit_chain_ok", n=f"{check['entries']:,}"))
 else:
-    st.error(t("audit_chain_bad", seq=check["first_bad"], reason=check["reason"]))
+    st.error(t("audit_chain_bad", seq=check["first_bad"], reason=md(check["reason"])))
 st.caption(t("audit_store", path=data.audit_store()))
 
 left, middle, right, far = st.columns(4)

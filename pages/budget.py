@@ -14,6 +14,7 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 VERSIONS = ("original", "revised", "forecast")
 
@@ -41,7 +42,7 @@ r = data.budget(url, scope, version, compare, method, float(warn), float(alert))
 if r is None:
     st.info(t("no_data"))
     st.stop()
-st.caption(t("bg_version") + f": {t_version(version)}")
+st.caption(t("bg_version") + f": {md(t_version(version))}")
 
 total = r["total"].set_index("line_type")
 landing = r["landing"]
@@ -67,7 +68,7 @@ warnings = r["warnings"]
 if warnings.empty:
     st.success(t("bg_no_warnings"))
 for w in warnings.itertuples():
-    text = t(f"bg_{w.level}_line", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
+    text = t(f"bg_{w.level}_line", cc=md(w.cost_center_id), acc=md(localized_name(w.account_label)), p=pct(w.phased_execution_pct if w.level == "pace" else w.consumption_pct))
     (st.error if w.level == "alert" else st.warning)(text)
 
 # execution by month reads as a year: a short span shows its budget year up to its last month
@@ -87,7 +88,7 @@ picked = event.selection.rows if event is not None else []
 if picked:
     node = tree.iloc[picked[0]].cost_center_node
     scroll_here("budget_node", node)
-    st.markdown(f"**{t('bg_accounts', cc=node)}**")
+    st.markdown(f"**{t('bg_accounts', cc=md(node))}**")
     accounts = r["by_cost_center_account"]
     accounts = accounts[accounts.cost_center_node == node][["account_code", "account_label", "line_type", "budget_amount", "actual_amount",
                                                             "variance_amount", "variance_pct", "fav_unfav", "execution_pct"]]
@@ -96,7 +97,7 @@ if picked:
     if acc_picked:
         account = accounts.iloc[acc_picked[0]].account_code
         scroll_here("budget_account", [node, account])
-        st.markdown(f"**{t('bg_lines', cc=node, acc=account)}**")
+        st.markdown(f"**{t('bg_lines', cc=md(node), acc=md(account))}**")
         lines = data.budget_cell_lines(url, scope, node, account)
         render_table(lines, key="bg_lines", currency=currency, export_name=f"lines_{node}_{account}", height=360, drill=True)
 
@@ -124,7 +125,7 @@ with right:
         msg = t(f"bg_what_if_{w['level']}", a=money(abs(w["available_after_amount"]), currency), p=pct(w["consumption_after_pct"]))
         {"ok": st.success, "warn": st.warning, "alert": st.error}[w["level"]](msg)
 
-st.subheader(t("bg_versions", a=t_version(version), b=t_version(compare)))
+st.subheader(t("bg_versions", a=md(t_version(version)), b=md(t_version(compare))))
 render_table(r["versions"], key="bg_versions", currency=currency, export_name="budget_versions", height=320)
 
 flex = data.flexible_budget(url, scope, version)

@@ -14,6 +14,7 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 url, scope, currency = open_page("page_cash", applies=("plants",), note=t("cash_scope_note"))
 
@@ -80,7 +81,7 @@ render_table(r["monthly"], key="cash_monthly", currency=currency, export_name="c
 
 if r["baseline"] is not None:
     st.subheader(t("cash_baseline"))
-    st.caption(t("cash_baseline_model", m=r["baseline_model"]))
+    st.caption(t("cash_baseline_model", m=md(r["baseline_model"])))
     render_table(r["baseline"][["period_start_date", "forecast", "lower", "upper", "driver_closing_amount", "difference_amount"]],
                  key="cash_baseline", currency=currency, export_name="cash_baseline")
 if r["baseline_scores"] is not None and len(r["baseline_scores"]):

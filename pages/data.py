@@ -6,6 +6,7 @@ from ui import data
 from ui.i18n import t, table_label
 from ui.page import metric, open_page
 from ui.tables import render_table
+from ui.text import md
 
 url, scope, currency = open_page("page_data", applies=())
 
@@ -15,16 +16,16 @@ c1, c2, c3 = st.columns(3)
 metric(c1, t("data_source"), t(source))
 metric(c2, t("as_of"), info.get("as_of_date", "—"))
 metric(c3, t("last_import"), info.get("last_import_at", t("never")))
-st.caption(data.display_url(url))
+st.caption(md(data.display_url(url)))
 
 st.subheader(t("table_counts"))
 stats = data.table_stats(url)
 gone = list(stats.table_name[stats.is_missing])
 if gone:
-    st.warning(t("tables_missing", n=len(gone), tables=", ".join(gone)))
+    st.warning(t("tables_missing", n=len(gone), tables=md(", ".join(gone))))
 lacking = [f"{n}.{c}" for n, cols in data.schema_gaps(url)["missing_columns"].items() for c in cols]
 if lacking:
-    st.warning(t("columns_missing", columns=", ".join(lacking)))
+    st.warning(t("columns_missing", columns=md(", ".join(lacking))))
 # the file an import names after the table, beside the table's name in the reader's language
 stats = stats.assign(table_label=stats.table_name.map(table_label), import_file=stats.table_name + ".csv")[
     ["table_label", "import_file", "n_rows", "date_from", "date_to"] + (["is_missing"] if gone else [])
@@ -75,11 +76,11 @@ else:
         if report.warnings:
             with st.expander(t("warnings_list")):
                 for w in report.warnings:
-                    st.write(w)
+                    st.text(w)  # file names and values from the upload: never Markdown
 
 if data.is_embedded(url) and data.may_write():
     st.subheader(t("backups"))
     restored = st.session_state.pop("data_restored", None)
     if restored:
-        st.success(t("restored", name=restored["restored"], kept=restored["backup_of_current"] or "—"))
+        st.success(t("restored", name=md(restored["restored"]), kept=md(restored["backup_of_current"] or "—")))
     data.render_backups(url, t, key="data")

@@ -9,6 +9,7 @@ from ui.i18n import lang, t
 from ui.page import open_page
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 url, scope, currency = open_page("page_ledger")
 
@@ -46,6 +47,6 @@ ok = totals["is_movement_balanced"] and totals["is_closing_balanced"] and totals
 check = t("tb_check_ok" if ok else "tb_check_fail", d=money(totals["debit_amount"], currency), c=money(totals["credit_amount"], currency),
           o=money(totals["opening_amount"], currency), z=money(totals["closing_amount"], currency))
 if ok:
-    st.caption(f"✓ {check}")
+    st.caption(f"✓ {md(check)}")
 else:
-    st.error(check)
+    st.error(md(check))

@@ -13,6 +13,7 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 GRAINS = ("month", "week", "date")
 CHANGEOVER_AS = ("availability", "schedule")
@@ -91,9 +92,9 @@ if picked or picked_wc:
     drill = data.oee_drill(url, scope, wc, month)
     ev = drill["events"]
     scroll_here("oee", [wc, month])
-    st.markdown(f"**{t('oee_drill', w=wc, m=month)}**")
+    st.markdown(f"**{t('oee_drill', w=md(wc), m=md(month))}**")
     render_table(ev[ev.state != "running"], key="oee_drill_events", export_name=f"{wc}_{month}_events", height=320, drill=True)
-    st.markdown(f"**{t('oee_drill_orders', w=wc, m=month)}**")
+    st.markdown(f"**{t('oee_drill_orders', w=md(wc), m=md(month))}**")
     orders = drill["orders"].sort_values("loss_cost_amount", ascending=False)
     render_table(orders, key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders", drill=True)
 

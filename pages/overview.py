@@ -10,6 +10,7 @@ from ui.format import money, money_delta, pct, pp, qty, qty_delta
 from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_kpi_comparison
+from ui.text import md
 
 url, scope, currency = open_page("page_overview")
 comparisons = data.comparison_scopes(scope, data.period_choice())
@@ -38,10 +39,10 @@ if untied:
 budget = data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
 if budget is not None:
     for w in budget["warnings"][budget["warnings"].level == "alert"].itertuples():
-        st.error(t("warn_budget", cc=w.cost_center_id, acc=localized_name(w.account_label), p=pct(w.consumption_pct)))
+        st.error(t("warn_budget", cc=md(w.cost_center_id), acc=md(localized_name(w.account_label)), p=pct(w.consumption_pct)))
         shown = True
 for customer, days in data.late_payers(url, scope, 30).items():
-    st.warning(t("warn_late_payer", c=customer, d=f"{days:.0f}"))
+    st.warning(t("warn_late_payer", c=md(customer), d=f"{days:.0f}"))
     shown = True
 if not shown:
     st.success(t("no_warnings"))

@@ -16,6 +16,7 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 DIMENSIONS = ("product", "family", "customer", "plant", "period")
 OVERHEAD_BY = ("work_center", "plant", "period")
@@ -80,7 +81,7 @@ picked = event.selection.rows if event is not None else []
 if picked:
     product = by_product.iloc[picked[0]]
     scroll_here("variance_product", product.product_id)
-    st.markdown(f"**{t('pf_variance_orders', p=f'{product.product_id} {product.product_name}')}**")
+    st.markdown(f"**{t('pf_variance_orders', p=md(f'{product.product_id} {product.product_name}'))}**")
     orders = r["variances"][r["variances"].product_id == product.product_id]
     cols = ["work_order_id", "period", "plant_id", "work_center_id", "good_qty", "scrap_qty", "standard_amount", "actual_amount",
             "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS

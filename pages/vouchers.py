@@ -18,6 +18,7 @@ from ui.page import metric, open_page
 from ui.panels import render_source_document, render_work_order
 from ui.tables import render_table
 from ui.widgets import choice
+from ui.text import md
 
 PAGE_SIZE = 100
 MODES = ("voucher", "work_order")
@@ -63,7 +64,7 @@ if mode == "voucher":
         vfilter = VoucherFilter(tuple(types), data.subtree(url, "account", account), data.subtree(url, "cost_center", cost_center),
                                 (product,) if product else (), tuple(sources), amount_min, amount_max, text)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
     page_no = int(st.session_state.get("vx_page", 1))
     rows, total = data.voucher_page(url, scope, vfilter, page_no, PAGE_SIZE)
@@ -88,12 +89,12 @@ if mode == "voucher":
     if voucher_no:
         header, lines = data.voucher_detail(url, voucher_no)
         if header.empty:
-            st.error(t("vx_not_found", v=voucher_no))
+            st.error(t("vx_not_found", v=md(voucher_no)))
         else:
             h = header.iloc[0]
             drill.scroll_here("voucher", voucher_no)
-            st.subheader(t("vx_voucher", v=voucher_no))
-            st.caption(f"{str(h.voucher_date)[:10]} · {h.period} · {h.voucher_type} · {h.status} · {h.description or ''}")
+            st.subheader(t("vx_voucher", v=md(voucher_no)))
+            st.caption(md(f"{str(h.voucher_date)[:10]} · {h.period} · {h.voucher_type} · {h.status} · {h.description or ''}"))
             st.caption(t("vx_link_help"))
             st.code(drill.absolute_link("voucher", voucher_no), language=None)
             diff = round(float(h.debit_amount) - float(h.credit_amount), 2)

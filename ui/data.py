@@ -63,6 +63,7 @@ from reports import oee as reports_oee
 from reports import profitability as reports_profitability
 from sample_data.build import build_sample
 from ui.i18n import t
+from ui.text import md
 
 TTL = 600
 SERVER_VERSION_TTL = 5  # seconds between two checks of a server database's data version
@@ -170,7 +171,7 @@ def _build_sample(url: str, t) -> bool:
         build_sample(url, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=f"{t('building_sample')} {m}"))
     except DatabaseBusy as exc:
         bar.empty()
-        st.info(t("database_busy", message=str(exc)))
+        st.info(t("database_busy", message=md(str(exc))))
         return False
     bar.empty()
     reset_caches(url)
@@ -204,7 +205,7 @@ def ensure_database(url: str, t) -> None:
             st.stop()
         return
     if state["state"] == "unreadable":
-        st.error(t("database_unreadable", path=str(path), reason=state["reason"]))
+        st.error(t("database_unreadable", path=md(str(path)), reason=md(state["reason"])))
         render_backups(url, t, key="startup")
         st.stop()
     info = state["info"] or {}
@@ -518,7 +519,7 @@ def render_backups(url: str, t, key: str) -> None:
     from ui.tables import render_table
 
     frame = backups(url)
-    st.caption(t("backups_help", folder=backups_folder(url), n=backup.keep_count()))
+    st.caption(t("backups_help", folder=md(backups_folder(url)), n=backup.keep_count()))
     if frame.empty:
         st.info(t("no_backups"))
         return
@@ -531,7 +532,7 @@ def render_backups(url: str, t, key: str) -> None:
         try:
             result = restore(url, name)
         except (ValueError, DatabaseBusy) as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             return
         st.session_state["data_restored"] = result
         st.rerun()
