@@ -210,7 +210,7 @@ def load_monthly_balances(engine: Engine, scope: Scope, use_facts: bool | None =
 
 def load_customer_flows(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by customer."""
-    if use_ledger_facts(engine, use_facts):
+    if use_ledger_facts(engine, use_facts, "facts_cash"):
         f = facts_cash_documents
         stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
                           sa.func.sum(f.c.received_amount).label("received_amount"))
@@ -269,7 +269,7 @@ def load_working_capital_documents(engine: Engine, scope: Scope, use_facts: bool
     from data_loaders.sqlfuncs import period_of
 
     cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
-    if use_ledger_facts(engine, use_facts):
+    if use_ledger_facts(engine, use_facts, "facts_cash"):
         f = facts_cash_documents
         out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[c]).label(c) for c in cols])
                          .where(*plant_conditions(f.c.plant_id, scope)).group_by(f.c.plant_id, f.c.period))

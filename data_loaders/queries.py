@@ -200,9 +200,12 @@ def load_filter_options(engine: Engine) -> dict:
 
 
 # --------------------------------------------------------------------------- ledger
-def use_ledger_facts(engine: Engine, use_facts: bool | None = None) -> bool:
+def use_ledger_facts(engine: Engine, use_facts: bool | None = None, family: str = "facts_ledger") -> bool:
     """Whether the ledger queries read the facts: ``use_facts`` when given (tests compare both
-    paths), else whether the facts are fresh (``facts.ready``)."""
+    paths), else whether the facts are fresh (``facts.ready``); never when ``family`` (the module
+    whose tables the query reads) is not in ``facts.FAMILIES``, as its tables are then not derived."""
+    if family not in facts.FAMILIES:
+        return False
     return facts.ready(engine) if use_facts is None else bool(use_facts)
 
 

@@ -260,3 +260,10 @@ def test_a_refresh_of_one_period_leaves_the_others_and_stale_facts_are_not_read(
     assert led.groupby("period").n_lines.sum().to_dict() == {"2026-01": 6, "2026-02": 3, "2026-03": 1}
     feb = led[(led.period == "2026-02") & (led.account_code == "1002")]
     assert feb.credit_amount.tolist() == [30.00]
+
+
+def test_a_family_left_out_of_the_list_is_never_read(sample_engine, monkeypatch):
+    monkeypatch.setattr(facts, "FAMILIES", ("facts_ledger",))  # facts_cash not registered: its tables are not derived
+    assert not q.use_ledger_facts(sample_engine, True, "facts_cash")
+    assert q.use_ledger_facts(sample_engine)
+    _same(C.load_working_capital_documents(sample_engine, Scope(), True), C.load_working_capital_documents(sample_engine, Scope(), False))

@@ -25,8 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cli
+from data_loaders import facts
 from data_loaders import engine as eng
-from data_loaders import facts, schema
+from data_loaders import schema
 from data_loaders.build import load_into
 from data_loaders.scope import Scope, month_add
 from reports.ledger import pnl_statement_report, trial_balance_report
@@ -62,7 +63,7 @@ def derive(base: Path, keep, folder: Path) -> str:
                 table = schema.metadata.tables[name]
                 conn.execute(sa.text(f"DROP TABLE {name}"))
                 table.create(conn)
-    facts.drop_tables(engine)  # derived from the full data: a database another tool emptied has none
+    facts.refresh(engine)  # derived again from what is left, as an import does (the data version stays)
     engine.dispose()
     return url
 
