@@ -34,15 +34,19 @@ render_table(stats, key="data_table_stats", export_name="table_counts", height=4
 
 st.subheader(t("validation"))
 tie = data.wip_tie_summary(url) if not data.missing(url, data.WIP_TIE_TABLES) else None
+limited = bool(data.user().plants)  # a plant-limited user sees their plants' orders, never company counts
 if tie is not None and tie["n_orders"]:
-    st.caption(t("wip_tie_ok", n=f"{tie['n_orders']:,}", k=f"{tie['n_tied']:,}"))
-    untied = tie["untied"]
+    if not limited:
+        st.caption(t("wip_tie_ok", n=f"{tie['n_orders']:,}", k=f"{tie['n_tied']:,}"))
+    untied = data.wip_untied(url, scope.plants if limited else ())
     if not untied.empty:
         render_table(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
                              "difference_amount"]], key="data_wip_untied", currency=currency, export_name="wip_not_tied", drill=True)
-if st.button(t("run_validation"), key="data_run_validation"):
+if limited:
+    st.info(t("validation_admins_only"))
+elif st.button(t("run_validation"), key="data_run_validation"):
     st.session_state["data_validation_requested"] = True
-if st.session_state.get("data_validation_requested"):
+if st.session_state.get("data_validation_requested") and not limited:
     findings = data.validation_findings(url)
     if findings.empty:
         st.success(t("validation_ok"))

@@ -31,8 +31,7 @@ unbalanced = data.unbalanced_vouchers(url)
 if len(unbalanced):
     st.error(t("warn_unbalanced", n=len(unbalanced)))
     shown = True
-tie = data.wip_tie(url)
-untied = int((~tie.is_tied).sum()) if not tie.empty else 0
+untied = len(data.wip_untied(url, scope.plants))  # the WIP facts' summary, the user's plants only
 if untied:
     st.warning(t("warn_untied", n=untied))
     shown = True

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly, compute_wip_tie
+from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly
 from analytics.oee import OeeSettings
 from analytics.overhead import OVERHEAD_VIEWS
 from analytics.price_variance import PRICE_VARIANCE_BASES
@@ -23,6 +23,7 @@ from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report, flexible_budget_report
 from reports.cash import cash_report
+from reports.lineage import wip_tie_summary
 from reports.oee import oee_report
 from reports.profitability import profitability_report
 
@@ -257,7 +258,8 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope, fast))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
     cash = q.load_cash_balances(engine, scope)
-    tie = compute_wip_tie(q.load_work_order_cost_facts(engine))
+    # every work order of the scope's plants (not only the span's): the whole-data check, from the WIP facts
+    tie = wip_tie_summary(engine, Scope(plants=scope.plants))
     report = {
         "scope": {"period_from": scope.period_from, "period_to": scope.period_to, "plants": list(scope.plants), "families": list(scope.families)},
         "currency": info.get("currency", "CNY"),
@@ -270,7 +272,7 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
         "cash": _cash_section(engine, scope, wc, fast),
         "data_quality": {
             "unbalanced_vouchers": int(len(q.load_unbalanced_vouchers(engine, fast))),
-            "work_orders_not_tied_to_ledger": int((~tie.is_tied).sum()),
+            "work_orders_not_tied_to_ledger": int(len(tie["untied"])),
         },
     }
     report["empty"] = empty_sections(report)

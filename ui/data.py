@@ -450,6 +450,13 @@ def wip_tie_summary(url: str) -> dict:
     return reports_lineage.wip_tie_summary(get_engine(url))
 
 
+def wip_untied(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The work orders whose ledger WIP does not tie to operations, of ``plants`` (all when
+    empty): rows of the cached summary, so the overview and the Data page share one computation."""
+    untied = wip_tie_summary(url)["untied"]
+    return untied[untied.plant_id.isin(plants)] if plants and not untied.empty else untied
+
+
 @figure
 def unbalanced_vouchers(url: str) -> pd.DataFrame:
     """One row per unbalanced voucher: a small fact table when the facts are fresh, a group-by
