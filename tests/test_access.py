@@ -199,6 +199,11 @@ def test_a_plant_limited_analyst_sees_only_their_plant(users_file, app_data_dir)
     assert at.multiselect(key="plant").options == ["P1 " + at.multiselect(key="plant").options[0].split(" ", 1)[1]]
     assert at.session_state["_scope"].plants == ("P1",)
     assert audit.entries(action="signin")["actor"].tolist() == ["pat"]
+    at.switch_page("pages/data.py")
+    at.run()
+    assert any("仅对不受工厂限制的用户开放" in i.value for i in at.info)  # whole-database validation is not theirs
+    untied = [d.value for d in at.dataframe if "工单号" in d.value.columns]
+    assert all(set(frame["工厂编码"]) <= {"P1"} for frame in untied)
 
 
 def test_a_viewer_cannot_open_analyst_pages(users_file, app_data_dir):
