@@ -10,6 +10,8 @@ Tables (grain and identities: docs/DATA_MODEL.md, "Fact tables: work orders"):
   as ``analytics.profitability.compute_work_order_variances`` computes them; actual and
   standard cost by component; its OEE loss cost (``analytics.oee.compute_work_order_loss_cost``
   over all its machine events and output) and the first and last month that loss touches.
+* ``facts_order_groups``: those rows summed per period x product x plant x work center: what
+  every summary of the report reads (a few hundred rows for a year).
 * ``facts_order_loss_parts``: for the few orders whose events or output fall outside their
   completion month (or on another plant's work center), the inputs of that loss cost per work
   center x month (``loss_period``), so that a scope that cuts the order gets the same loss
@@ -29,7 +31,6 @@ tables only when ``facts.ready``; ``load_*`` here return the frames the report's
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Double, Index, Integer, Numeric, String
@@ -43,7 +44,7 @@ from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts import METADATA
 from data_loaders.queries import period_conditions, plant_conditions, product_conditions
-from data_loaders.scope import Scope
+from data_loaders.scope import Scope, month_add
 from data_loaders.sqlfuncs import period_of
 
 MONEY, UNIT_MONEY, QTY = Numeric(18, 2), Numeric(18, 4), Numeric(18, 3)
@@ -188,8 +189,6 @@ def _order_periods(engine: Engine, periods: list[str] | None) -> pd.DataFrame:
 
 def _steps(counts: pd.DataFrame) -> list[Scope]:
     """Runs of consecutive periods holding at most about ``ORDERS_PER_STEP`` orders each."""
-    from data_loaders.scope import month_add
-
     steps: list[list[str]] = []
     total = 0
     for period, n in zip(counts.period, counts.n_orders):

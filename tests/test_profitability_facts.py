@@ -257,7 +257,8 @@ def test_order_facts_tie_to_the_base_tables(sample_engine, small_sample):
     assert f.machine_s.sum() == (pd.to_datetime(me.end_at) - pd.to_datetime(me.start_at)).dt.total_seconds().sum()
     # row by row: the eight variances add up to actual − standard; the components to their totals
     parts = f[[f"{v}_amount" for v in A.VARIANCES]].sum(axis=1)
-    assert np.allclose(parts, f.variance_amount, atol=1e-6) and np.allclose(f.actual_amount - f.standard_amount, f.variance_amount, atol=1e-6)
+    assert np.allclose(parts, f.variance_amount, atol=1e-6)
+    assert np.allclose(f.actual_amount - f.standard_amount, f.variance_amount, atol=1e-6)
     assert np.allclose(f.material_amount + f.labor_amount + f.overhead_amount, f.actual_amount, atol=1e-6)
     assert np.allclose(f.std_material_amount + f.std_labor_amount + f.std_overhead_amount, f.standard_amount, atol=1e-6)
     # the ledger: what completion posted to finished goods and to variance, for every posted order
@@ -337,3 +338,11 @@ def test_refreshing_one_period_leaves_the_others(empty_url):
     after = read_frame(engine, sa.select(FO.facts_orders)).sort_values("work_order_id").reset_index(drop=True)
     engine.dispose()
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_derivation_steps_are_runs_of_months_within_the_order_budget():
+    counts = pd.DataFrame({"period": ["2026-01", "2026-02", "2026-03", "2026-05", "2026-06"],
+                           "n_orders": [30_000, 20_000, 20_000, 10, 70_000]})
+    # 30 k + 20 k fit in 60 k, a third month would not; April has no orders, so May starts a run; June alone exceeds it
+    assert FO._steps(counts) == [Scope("2026-01", "2026-02"), Scope("2026-03", "2026-03"), Scope("2026-05", "2026-05"),
+                                 Scope("2026-06", "2026-06")]
