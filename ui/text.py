@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import re
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&])")
+# only what can start markup: brackets (links, images, directives), emphasis, code, HTML, LaTeX,
+# tables, headings and the ":" of a URL scheme or a directive; ids such as WO-2026-00417 stay as
+# they are (tests and readers compare them)
+_SPECIAL = re.compile(r"([\\`*_\[\]<>$:~|#])")
+_WWW = re.compile(r"(?i)\b(www)\.")  # a bare www. address would become a link
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -27,4 +31,4 @@ def plain(value, limit: int = 500) -> str:
 def md(value, limit: int = 500) -> str:
     """``value`` escaped for Streamlit Markdown: shown as typed, never a link, image, colour,
     icon, formula or HTML (tests/test_hostile_text.py renders it in a browser)."""
-    return _SPECIAL.sub(r"\\\1", plain(value, limit)).replace("/", "\\/")
+    return _WWW.sub(r"\1\\.", _SPECIAL.sub(r"\\\1", plain(value, limit)))
