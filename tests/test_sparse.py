@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import cli
 from data_loaders import engine as eng
+from data_loaders import facts
 from data_loaders import schema
 from data_loaders.build import load_into
 from data_loaders.scope import Scope, month_add
@@ -62,6 +63,7 @@ def derive(base: Path, keep, folder: Path) -> str:
                 table = schema.metadata.tables[name]
                 conn.execute(sa.text(f"DROP TABLE {name}"))
                 table.create(conn)
+    facts.refresh(engine)  # the tables changed behind the app's back: derive the facts of what is left
     engine.dispose()
     return url
 
