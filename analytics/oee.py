@@ -226,7 +226,8 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
     """
     cols = ["event_id", "work_center_id", "work_order_id", "state", "reason_code", "date", "shift", "minutes"]
     if events.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols[:5]} | {"date": pd.Series(dtype="datetime64[ns]"),
+                            "shift": pd.Series(dtype=int), "minutes": pd.Series(dtype=float)}, columns=cols)
     s = pd.to_datetime(events.start_at).to_numpy().astype("datetime64[s]").astype(np.int64)
     e = pd.to_datetime(events.end_at).to_numpy().astype("datetime64[s]").astype(np.int64)
     if start is not None:

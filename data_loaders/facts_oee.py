@@ -1,39 +1,47 @@
-"""OEE facts: machine minutes and output per work center x day x shift, per work order, and the
-data problems found in events, derived month by month when the data changes, so that the OEE
-page sums thousands of rows instead of cutting millions of events.
+"""OEE facts: machine minutes and output per work center x day x shift, per work order and per
+product, and the data problems found in events, derived a few months at a time when the data
+changes, so that the OEE page sums thousands of rows instead of cutting millions of events.
 
 Every table holds settings-independent sums: classing a stop as an availability, schedule or
 performance loss (the convention, ``changeover_as``, ``planned_stops_count_as_loss``, the
 site's ``loss_classes``) happens when reading, on rows per work center x state x reason code,
 with the same functions as the event path (``analytics/oee.py``). Minutes are floats; money
-columns (``_amount``) are unrounded float sums, rounded only after aggregation, as the event
-path does.
+columns (``_amount``) are unrounded float sums, rounded to cents only after aggregation, as
+the event path does.
 
-Grains and identities (``docs/DATA_MODEL.md``, "Fact tables: OEE"):
+Grains (``docs/DATA_MODEL.md``, "Fact tables: OEE", states the identities):
 
     facts_oee_shift_minutes   work center x date x shift x state x reason code: minutes of the
-                             events cut at shift boundaries (00, 08, 16 h), so each row has one
-                             date and one period. Σ duration_min = Σ (end − start) of the events.
+                             events cut at shift boundaries (00, 08, 16 h)
+    facts_oee_shift_kinds     work center x date x shift: the same minutes, one column per run
+                             state and stop kind (a kind follows from state and reason code)
+    facts_oee_reason_minutes  work center x period x state x reason code: the same minutes
     facts_oee_shift_output    work center (of the output record) x date x shift x the order's
                              plant: output spread over the day's shifts in proportion to the
-                             order's running + reduced-speed minutes. Σ good_qty = Σ good_qty of
-                             the output records that have running time on their order and day.
-    facts_oee_order_minutes   work order x work center x period x state x reason code: minutes of
-                             the events that name a work order.
-    facts_oee_order_output    work order x work center x period: output sums (good, scrap, ideal
-                             minutes, scrap at standard cost, margin at list price).
-    facts_oee_problems        one row per finding (overlapping events, events on a day without a
-                             calendar row, the first 500 per work center and month; output
-                             without running time) with the plant it is filtered by.
+                             order's running + reduced-speed minutes, startup scrap on the
+                             order's first output day over all time
+    facts_oee_order_minutes   work order x work center x period: minutes per state
+    facts_oee_order_output    work order x work center (of the output record) x period: output sums
+    facts_oee_product_minutes period x the order's plant x product x work center x state x reason
+                             code x (output_from, output_to): minutes of the orders whose output
+                             months form that run, signed so that a scope counts an order once
+                             when it has output in the scope (the improvement value's rule)
+    facts_oee_product_output  period x plant x product x work center: output sums
+    facts_oee_problems        one row per finding: overlapping events, events on a day without a
+                             calendar row (the first 500 per work center and month), output
+                             without running time; with the plant it is filtered by
 
 Period: ``YYYY-MM`` of the row's date. An event crossing a month boundary is cut there; an
 overlapping event that started before a month and reaches into it gets a row in that month too
 (``is_carried`` = 1), read only when that month is the first of the scope, because the event
 path sees such an event only then.
 
-Known limit: a work order whose events on one day fall on work centers of different plants is
-spread over all of them here; filtered to one plant, the event path spreads it over that
-plant's only.
+Refreshing some periods only: new output of an order changes its startup scrap and output runs,
+which live in the periods of its events; re-derive those periods too.
+
+Known limit: a work order whose running time on one day falls on work centers of different
+plants is spread over all of them here; filtered to one plant, the event path spreads it over
+that plant's only.
 """
 
 from __future__ import annotations
@@ -207,6 +215,8 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     start, end = pd.Timestamp(month_start(periods[0])), pd.Timestamp(month_after(periods[-1]))
     events = loaders.load_events(engine, scope)
     output = loaders.load_output(engine, scope)
+    if events.empty and output.empty:
+        return {}
     calendar = loaders.load_calendar(engine, scope)
     segments = A.compute_event_segments(events, start, end)
     segments["period"] = _periods_of(segments.date)

@@ -90,6 +90,30 @@ def test_sample_work_order_loss_from_facts_equals_the_events(sample_engine):
                       "some orders")
 
 
+def test_sample_fact_identities(sample_engine):
+    """Every fact table ties to the base tables: minutes to the events, output to the output records."""
+    def total(column):
+        with sample_engine.connect() as conn:
+            return float(conn.execute(sa.select(sa.func.sum(column))).scalar() or 0.0)
+
+    me = schema.machine_events
+    with sample_engine.connect() as conn:
+        events = conn.execute(sa.select(me.c.start_at, me.c.end_at)).all()
+    event_min = sum((pd.Timestamp(e) - pd.Timestamp(s)).total_seconds() for s, e in events) / 60.0
+    minutes = total(F.shift_minutes.c.duration_min)
+    assert minutes == pytest.approx(event_min, rel=1e-12)
+    assert total(F.reason_minutes.c.duration_min) == pytest.approx(minutes, rel=1e-12)
+    assert sum(total(F.shift_kinds.c[f"{k}_min"]) for k in F.KIND_COLUMNS) == pytest.approx(minutes, rel=1e-12)
+    oc = schema.output_counts
+    good = total(oc.c.good_qty)
+    assert total(F.order_output.c.good_qty) == pytest.approx(good, rel=1e-12)
+    assert total(F.product_output.c.good_qty) == pytest.approx(good, rel=1e-12)
+    # output is spread over shifts unless its order did not run that day (a data problem)
+    orphans = eng.read_frame(sample_engine, sa.select(F.problems.c.detail).where(F.problems.c.problem == "output_without_running_time"))
+    assert total(F.shift_output.c.total_qty) + orphans.detail.str.extract(r": (\d+) units")[0].astype(float).sum() == pytest.approx(
+        good + total(oc.c.scrap_qty), abs=0.5 * max(len(orphans), 1))
+
+
 # ---------------------------------------------------------------- a hand-built plant
 def _ts(values):
     return pd.to_datetime(pd.Series(values))
