@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 
 # only what can start markup: brackets (links, images, directives), emphasis, code, HTML, LaTeX,
-# tables, headings and the ":" of a URL scheme or a directive; ids such as WO-2026-00417 stay as
+# tables, headings, and a colon that opens a URL scheme (://), a directive (:red[) or an icon or
+# emoji code (:material/x:); times (10:30) and ports (host:5432) stay as they are; ids such as WO-2026-00417 stay as
 # they are (tests and readers compare them)
-_SPECIAL = re.compile(r"([\\`*_\[\]<>$:~|#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#]|:(?=//|[A-Za-z_][\w/-]*[:\[]))")
 _WWW = re.compile(r"(?i)\b(www)\.")  # a bare www. address would become a link
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
