@@ -212,7 +212,7 @@ def test_report_on_a_finance_only_database_exits_0(built, tmp_path, capsys):
         for name in TABLES:
             if name not in FINANCE_TABLES:
                 conn.execute(sa.text(f"DELETE FROM {name}"))
-    facts.refresh(engine)  # emptied behind the facts' back: derive them again, as an import would
+    facts.refresh(engine)  # as an import would: the facts follow what is left
     engine.dispose()
     capsys.readouterr()
     assert cli.main(["--db", url, "report", "--from", "2026-01", "--to", "2026-10"]) == 0
