@@ -42,7 +42,9 @@ from data_loaders.facts import METADATA
 from data_loaders.scope import Scope, month_add
 from data_loaders.sqlfuncs import period_of
 
-MONEY, QTY, HOURS, RATE = Numeric(18, 2), Numeric(18, 3), Numeric(18, 4), Numeric(18, 2)
+# money is wider than the contract's NUMERIC(18, 2): a sum of amounts may pass 10^16, and
+# values read back through float64 (as every reader gets them) must never fail to fit
+MONEY, QTY, HOURS, RATE = Numeric(38, 2), Numeric(18, 3), Numeric(18, 4), Numeric(18, 2)
 ID, PERIOD = String(32), String(7)
 SUPPLIER_DOCUMENTS = ("supplier_invoice", "supplier_payment")  # no product: the family filter passes them
 
@@ -121,7 +123,8 @@ Index("ix_facts_wip_missing_sources_period", facts_wip_missing_sources.c.period)
 facts_wip_unsourced_lines = sa.Table(
     "facts_wip_unsourced_lines", METADATA,
     _c("period", PERIOD, nullable=False),
-    *[_c(c.name, c.type, nullable=c.nullable) for c in s.voucher_lines.columns if c.name != "period"],
+    *[_c(c.name, MONEY if c.name.endswith("_amount") else c.type, nullable=c.nullable)
+      for c in s.voucher_lines.columns if c.name != "period"],
     _c("voucher_date", Date),
     _c("voucher_type", String(4)),
     _c("description", String(200)),

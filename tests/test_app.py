@@ -577,6 +577,7 @@ def after_end_url(sparse_base, tmp_path_factory):
     import sqlalchemy as sa
 
     from data_loaders import engine as eng
+    from data_loaders import facts
 
     url = derive(sparse_base, TABLES, tmp_path_factory.mktemp("app_after_end"))
     engine = eng.make_engine(url)
@@ -585,6 +586,7 @@ def after_end_url(sparse_base, tmp_path_factory):
         conn.execute(sa.text("INSERT INTO voucher_lines VALUES "
                              "('PZ202701-00001', 1, '2027-01', '6602', NULL, 'P1', NULL, NULL, 1000, 0, NULL, NULL), "
                              "('PZ202701-00001', 2, '2027-01', '1002', NULL, 'P1', NULL, NULL, 0, 1000, NULL, NULL)"))
+    facts.refresh(engine)  # the voucher was added behind the facts' back
     engine.dispose()
     return url
 
