@@ -25,7 +25,12 @@ def test_report_is_json_with_kpis(built, capsys):
     k = report["kpis"]
     assert k["revenue_amount"] == pytest.approx(sum(m["revenue_amount"] for m in report["monthly"]), abs=0.01)
     assert report["data_quality"]["unbalanced_vouchers"] == 0
-    assert report["data_quality"]["work_orders_not_tied_to_ledger"] == 3  # the planted unposted orders
+    # the data-quality counts follow the scope's plants (a plant-limited user never sees another
+    # plant's findings): P1's untied orders plus P2's are the three planted unposted orders
+    in_p1 = report["data_quality"]["work_orders_not_tied_to_ledger"]
+    assert cli.main(["--db", built, "report", "--from", "2026-01", "--to", "2026-06", "--plant", "P2"]) == 0
+    in_p2 = json.loads(capsys.readouterr().out)["data_quality"]["work_orders_not_tied_to_ledger"]
+    assert 0 < in_p1 < 3 and in_p1 + in_p2 == 3
     cash = report["cash"]
     assert len(cash["weekly"]) == 13 and cash["weekly"][0]["opening_amount"] == cash["opening_amount"]
     assert "C07" in cash["latest_payers"]  # the planted late payer
