@@ -1,7 +1,7 @@
 """Benchmark: every page's analytics at scale, beside naive pandas and the single-SQL floor.
 Prints figures; asserts nothing.
 
-    python benchmarks/bench_pages.py --db duckdb:////work/bench/L_old.duckdb       # reuse a file (read-only)
+    python benchmarks/bench_pages.py --db duckdb:////work/bench/L_old.duckdb --month 2026-10   # reuse a file (read-only)
     python benchmarks/bench_pages.py --build --scale 70 --db duckdb:///data/bench_L.duckdb
     python benchmarks/bench_pages.py --db duckdb:///… --refresh-facts          # on a copy, then measure
     python benchmarks/bench_pages.py --db duckdb:///… --pages ledger,oee --scopes 1m --no-server --json out.json
@@ -16,8 +16,8 @@ months ending at the data's last closed month, and that month alone), one row:
   same calls again in that process, i.e. the cached revisit (a cache hit unpickles the frames,
   as it does in the server); *recompute* (traces always, pages with ``--recompute``) is the
   same calls once more after ``st.cache_data.clear()``: a warm process and warm DuckDB
-  buffers, nothing cached (a trace of another record; roughly a filter change). *peak MB* is the process's VmHWM after
-  the cold and warm calls (``/proc/self/status``), imports included.
+  buffers, nothing cached (a trace of another record; roughly a filter change). *peak MB* is
+  the process's VmHWM after the cold and warm calls (``/proc/self/status``), imports included.
 * **naive**: the page's headline result in pandas, in its own new process (duckdb, pandas,
   numpy only): each needed table is read through Arrow with only the columns it needs and at
   most simple row filters on its own columns (the scope's dates or periods, a key, a state or
@@ -29,8 +29,8 @@ months ending at the data's last closed month, and that month alone), one row:
 
 Then ``cli.py report`` for the twelve months (its ``main`` timed in a new process), and the
 server's resident memory after visiting every page through ``streamlit.testing.v1.AppTest``
-(one process; the database URL set through ``BFI_DATABASE_URL``): every page in the default
-month scope, then every page again in the rolling twelve months.
+(one process; the database URL set through ``BFI_DATABASE_URL``, the month through the URL):
+every page in the month, then every page again in the rolling twelve months.
 
 Runs are sequential, never two measured processes at once. The database is opened read-only
 (``--refresh-facts`` works on a copy). Timings on a shared machine are noisy: run it on a quiet

@@ -1,6 +1,9 @@
 """The page benchmark runs end to end at a tiny scale: it builds a sample, measures two pages and a
 trace in new processes, and its naive-pandas and single-SQL versions give the product's numbers.
-Figures are not checked (speed is never a test); only that every part ran and agreed."""
+Figures are not checked (speed is never a test); only that every part ran and agreed.
+
+About a minute: marked ``long`` as well as ``slow``, so that the default suite (``-m "not walk and
+not long"``, pytest.ini) leaves it to CI's second step (``pytest -m "walk or long"``)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_pages.py"
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_bench_pages_builds_measures_and_agrees(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
