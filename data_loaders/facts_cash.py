@@ -29,7 +29,7 @@ from data_loaders import schema as s
 from data_loaders.facts import METADATA
 from data_loaders.sqlfuncs import period_of
 
-MONEY, ID, PERIOD = Numeric(18, 2), String(32), String(7)
+MONEY, ID, PERIOD = Numeric(38, 2), String(32), String(7)  # sums of NUMERIC(18, 2) lines: room for the largest
 AMOUNTS = ("invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount")
 
 facts_cash_documents = sa.Table(

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from data_loaders import schema as s
 from data_loaders.facts import METADATA
 
-MONEY, ID, PERIOD = Numeric(18, 2), String(32), String(7)
+MONEY, ID, PERIOD = Numeric(38, 2), String(32), String(7)  # sums of NUMERIC(18, 2) lines: room for the largest
 UNBALANCED_TOLERANCE = 0.005
 
 facts_ledger = sa.Table(
