@@ -167,6 +167,7 @@ def _load_output_months(engine: Engine, start, end) -> pd.DataFrame:
     """The output days, over all time, of the orders with events in [start, end), with each
     order's product and plant (output records the event path can see: order and product known)."""
     me, oc, wo, p = s.machine_events, s.output_counts, s.work_orders, s.products
+    start, end = pd.Timestamp(start).to_pydatetime(), pd.Timestamp(end).to_pydatetime()  # plain datetimes for every driver
     orders = sa.select(me.c.work_order_id).where(me.c.end_at > start, me.c.start_at < end, me.c.work_order_id.is_not(None))
     stmt = (sa.select(oc.c.work_order_id, wo.c.product_id, wo.c.plant_id, oc.c.count_date)
             .join(wo, wo.c.work_order_id == oc.c.work_order_id)
