@@ -22,10 +22,10 @@ st.subheader(t("table_counts"))
 stats = data.table_stats(url)
 gone = list(stats.table_name[stats.is_missing])
 if gone:
-    st.warning(t("tables_missing", n=len(gone), tables=md(", ".join(gone))))
+    st.warning(t("tables_missing", n=len(gone), tables=", ".join(gone)))
 lacking = [f"{n}.{c}" for n, cols in data.schema_gaps(url)["missing_columns"].items() for c in cols]
 if lacking:
-    st.warning(t("columns_missing", columns=md(", ".join(lacking))))
+    st.warning(t("columns_missing", columns=", ".join(lacking)))
 # the file an import names after the table, beside the table's name in the reader's language
 stats = stats.assign(table_label=stats.table_name.map(table_label), import_file=stats.table_name + ".csv")[
     ["table_label", "import_file", "n_rows", "date_from", "date_to"] + (["is_missing"] if gone else [])

@@ -96,9 +96,9 @@ def require(url: str, tables) -> None:
         return
     names = [n for n in lacking if "." not in n]
     if names:
-        st.info(t("page_needs_tables", tables=md("、".join(names) if lang() == "zh" else ", ".join(names))))
+        st.info(t("page_needs_tables", tables="、".join(names) if lang() == "zh" else ", ".join(names)))  # contract names: trusted
     else:
-        st.info(t("page_needs_columns", columns=md(", ".join(lacking))))
+        st.info(t("page_needs_columns", columns=", ".join(lacking)))  # contract names: trusted
     st.stop()
 
 
