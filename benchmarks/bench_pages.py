@@ -113,17 +113,17 @@ def _product_pages():
             others["budget"] = budget_kpis
         data.kpi_comparison(k, others)
         unbalanced = data.unbalanced_vouchers(url)
-        tie = data.wip_tie(url)
+        untied = data.wip_untied(url, scope.plants)  # the calls pages/overview.py makes
         data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
-        data.cash(url, scope, data.CashScenario(), 0.0, backtest=False)
+        data.late_payers(url, scope, 30)
         data.monthly_pnl(url, data.trend_scope(scope))
-        return {"kpis": k, "unbalanced": unbalanced, "tie": tie}
+        return {"kpis": k, "unbalanced": unbalanced, "untied": untied}
 
     def overview_headline(r, ctx):
         k = r["kpis"]
         return {"revenue_amount": k["revenue_amount"], "gross_profit_amount": k["gross_profit_amount"],
                 "operating_profit_amount": k["operating_profit_amount"], "n_unbalanced_vouchers": len(r["unbalanced"]),
-                "n_untied_work_orders": int((~r["tie"].is_tied).sum())}
+                "n_untied_work_orders": len(r["untied"])}
 
     def production(ctx):
         url, scope = ctx["url"], ctx["scope"]
@@ -226,12 +226,12 @@ def _product_pages():
         opened(ctx, "page_data")
         stats = data.table_stats(url)
         data.schema_gaps(url)
-        tie = data.wip_tie(url) if not data.missing(url, data.WIP_TIE_TABLES) else None
+        tie = data.wip_tie_summary(url) if not data.missing(url, data.WIP_TIE_TABLES) else None  # as pages/data.py
         return {"stats": stats, "tie": tie}
 
     def data_headline(r, ctx):
-        return {"n_rows": int(r["stats"].n_rows.fillna(0).sum()), "n_work_orders": len(r["tie"]),
-                "n_tied": int(r["tie"].is_tied.sum())}
+        return {"n_rows": int(r["stats"].n_rows.fillna(0).sum()), "n_work_orders": r["tie"]["n_orders"],
+                "n_tied": r["tie"]["n_tied"]}
 
     def vouchers(ctx):
         url, scope = ctx["url"], ctx["scope"]

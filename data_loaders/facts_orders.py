@@ -54,10 +54,6 @@ STATE_MINUTES = A.LOSS_STATE_COLUMNS
 ORDERS_PER_STEP = 60_000
 
 
-def _c(name: str, type_, **kw) -> sa.Column:
-    return sa.Column(name, type_, **kw)
-
-
 # the per-order columns the report's variances frame has, in its order (compute_work_order_variances)
 VARIANCE_COLUMNS = [
     "work_order_id", "product_id", "product_name", "family", "plant_id", "work_center_id", "period", "good_qty", "scrap_qty",
@@ -85,89 +81,89 @@ _TYPES = {"loss_period_from": PERIOD, "loss_period_to": PERIOD, "is_loss_off_pla
 
 facts_orders = sa.Table(
     "facts_orders", METADATA,
-    _c("work_order_id", ID, primary_key=True),
-    _c("period", PERIOD, nullable=False),
-    _c("product_id", ID, nullable=False),
-    _c("product_name", String(100)),
-    _c("family", String(60)),
-    _c("plant_id", ID, nullable=False),
-    _c("work_center_id", ID, nullable=False),
-    _c("planned_qty", Double()),
-    *[_c(name, Double()) for name in VARIANCE_COLUMNS[7:]],
+    sa.Column("work_order_id", ID, primary_key=True),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("product_id", ID, nullable=False),
+    sa.Column("product_name", String(100)),
+    sa.Column("family", String(60)),
+    sa.Column("plant_id", ID, nullable=False),
+    sa.Column("work_center_id", ID, nullable=False),
+    sa.Column("planned_qty", Double()),
+    *[sa.Column(name, Double()) for name in VARIANCE_COLUMNS[7:]],
     # actual and standard cost by component: overhead applied = actual − material − labor; the
     # standards of good output add up to standard_amount as the completion voucher posts it
-    _c("overhead_amount", Double()), _c("std_material_amount", Double()), _c("std_labor_amount", Double()),
-    _c("std_overhead_amount", Double()),
-    *[_c(name, _TYPES.get(name, Double())) for name in LOSS_COLUMNS],
+    sa.Column("overhead_amount", Double()), sa.Column("std_material_amount", Double()), sa.Column("std_labor_amount", Double()),
+    sa.Column("std_overhead_amount", Double()),
+    *[sa.Column(name, _TYPES.get(name, Double())) for name in LOSS_COLUMNS],
 )
 Index("ix_facts_orders_period", facts_orders.c.period, facts_orders.c.plant_id)
 
 facts_order_groups = sa.Table(
     "facts_order_groups", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("product_id", ID, nullable=False),
-    _c("product_name", String(100)),
-    _c("family", String(60)),
-    _c("plant_id", ID, nullable=False),
-    _c("work_center_id", ID, nullable=False),
-    *[_c(name, Double()) for name in GROUP_KEYS[6:]],
-    _c("n_orders", Integer()),
-    *[_c(name, Double()) for name in GROUP_SUMS],
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("product_id", ID, nullable=False),
+    sa.Column("product_name", String(100)),
+    sa.Column("family", String(60)),
+    sa.Column("plant_id", ID, nullable=False),
+    sa.Column("work_center_id", ID, nullable=False),
+    *[sa.Column(name, Double()) for name in GROUP_KEYS[6:]],
+    sa.Column("n_orders", Integer()),
+    *[sa.Column(name, Double()) for name in GROUP_SUMS],
 )
 Index("ix_facts_order_groups_period", facts_order_groups.c.period)
 
 facts_order_loss_parts = sa.Table(
     "facts_order_loss_parts", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("work_order_id", ID, primary_key=True),
-    _c("work_center_id", ID, primary_key=True),
-    _c("loss_period", PERIOD, primary_key=True),
-    *[_c(name, Double()) for name in STATE_MINUTES],
-    _c("n_segments", Integer()),
-    _c("product_id", ID),
-    _c("good_qty", QTY),
-    _c("scrap_qty", QTY),
-    _c("ideal_cycle_min", Double()),
-    _c("std_unit_cost", UNIT_MONEY),
-    _c("n_output", Integer()),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("work_order_id", ID, primary_key=True),
+    sa.Column("work_center_id", ID, primary_key=True),
+    sa.Column("loss_period", PERIOD, primary_key=True),
+    *[sa.Column(name, Double()) for name in STATE_MINUTES],
+    sa.Column("n_segments", Integer()),
+    sa.Column("product_id", ID),
+    sa.Column("good_qty", QTY),
+    sa.Column("scrap_qty", QTY),
+    sa.Column("ideal_cycle_min", Double()),
+    sa.Column("std_unit_cost", UNIT_MONEY),
+    sa.Column("n_output", Integer()),
 )
 Index("ix_facts_order_loss_parts_period", facts_order_loss_parts.c.period)
 
 facts_order_materials = sa.Table(
     "facts_order_materials", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("plant_id", ID, nullable=False),
-    _c("product_id", ID, nullable=False),
-    _c("supplier_id", ID),
-    _c("material_id", ID, nullable=False),
-    _c("n_lines", Integer()),
-    _c("actual_qty", QTY),
-    _c("actual_amount", MONEY),
-    _c("standard_amount", MONEY),
-    _c("std_price", UNIT_MONEY),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("plant_id", ID, nullable=False),
+    sa.Column("product_id", ID, nullable=False),
+    sa.Column("supplier_id", ID),
+    sa.Column("material_id", ID, nullable=False),
+    sa.Column("n_lines", Integer()),
+    sa.Column("actual_qty", QTY),
+    sa.Column("actual_amount", MONEY),
+    sa.Column("standard_amount", MONEY),
+    sa.Column("std_price", UNIT_MONEY),
 )
 Index("ix_facts_order_materials_period", facts_order_materials.c.period)
 
 facts_order_sales = sa.Table(
     "facts_order_sales", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("product_id", ID, nullable=False),
-    _c("customer_id", ID, nullable=False),
-    _c("plant_id", ID, nullable=False),
-    _c("qty", QTY),
-    _c("gross_amount", MONEY),
-    _c("discount_amount", MONEY),
-    _c("revenue_amount", MONEY),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("product_id", ID, nullable=False),
+    sa.Column("customer_id", ID, nullable=False),
+    sa.Column("plant_id", ID, nullable=False),
+    sa.Column("qty", QTY),
+    sa.Column("gross_amount", MONEY),
+    sa.Column("discount_amount", MONEY),
+    sa.Column("revenue_amount", MONEY),
 )
 Index("ix_facts_order_sales_period", facts_order_sales.c.period)
 
 facts_order_overhead = sa.Table(
     "facts_order_overhead", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("plant_id", ID),
-    _c("category", String(20), nullable=False),
-    _c("cost_behavior", String(8), nullable=False),
-    _c("net_amount", MONEY),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("plant_id", ID),
+    sa.Column("category", String(20), nullable=False),
+    sa.Column("cost_behavior", String(8), nullable=False),
+    sa.Column("net_amount", MONEY),
 )
 Index("ix_facts_order_overhead_period", facts_order_overhead.c.period)
 

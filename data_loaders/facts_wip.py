@@ -49,96 +49,92 @@ ID, PERIOD = String(32), String(7)
 SUPPLIER_DOCUMENTS = ("supplier_invoice", "supplier_payment")  # no product: the family filter passes them
 
 
-def _c(name: str, type_, **kw) -> sa.Column:
-    return sa.Column(name, type_, **kw)
-
-
 facts_wip_orders = sa.Table(
     "facts_wip_orders", METADATA,
-    _c("work_order_id", ID, nullable=False),
-    _c("period", PERIOD, nullable=False),
-    _c("plant_id", ID, nullable=False),
-    _c("product_id", ID, nullable=False),
-    _c("status", String(16), nullable=False),
-    _c("completed_qty", QTY),
-    _c("planned_start_date", Date, nullable=False),
-    _c("actual_end_at", DateTime),
-    _c("end_period", PERIOD),
-    _c("absorption_rate_per_h", RATE),
-    _c("material_amount", MONEY),
-    _c("labor_amount", MONEY),
-    _c("labor_h", HOURS),
-    _c("machine_s", BigInteger),
-    *[_c(name, MONEY) for name in q.WIP_LEDGER_COLUMNS],
-    _c("is_completion_posted", Integer),
-    _c("is_overhead_posted", Integer),
-    _c("overhead_absorbed_amount", MONEY),
-    _c("operations_amount", MONEY),
-    _c("ledger_wip_amount", MONEY),
-    _c("ledger_relieved_amount", MONEY),
-    _c("difference_amount", MONEY),
+    sa.Column("work_order_id", ID, nullable=False),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("plant_id", ID, nullable=False),
+    sa.Column("product_id", ID, nullable=False),
+    sa.Column("status", String(16), nullable=False),
+    sa.Column("completed_qty", QTY),
+    sa.Column("planned_start_date", Date, nullable=False),
+    sa.Column("actual_end_at", DateTime),
+    sa.Column("end_period", PERIOD),
+    sa.Column("absorption_rate_per_h", RATE),
+    sa.Column("material_amount", MONEY),
+    sa.Column("labor_amount", MONEY),
+    sa.Column("labor_h", HOURS),
+    sa.Column("machine_s", BigInteger),
+    *[sa.Column(name, MONEY) for name in q.WIP_LEDGER_COLUMNS],
+    sa.Column("is_completion_posted", Integer),
+    sa.Column("is_overhead_posted", Integer),
+    sa.Column("overhead_absorbed_amount", MONEY),
+    sa.Column("operations_amount", MONEY),
+    sa.Column("ledger_wip_amount", MONEY),
+    sa.Column("ledger_relieved_amount", MONEY),
+    sa.Column("difference_amount", MONEY),
 )
 Index("ix_facts_wip_orders_period", facts_wip_orders.c.period, facts_wip_orders.c.plant_id)
 Index("ix_facts_wip_orders_end", facts_wip_orders.c.end_period, facts_wip_orders.c.plant_id)
 
 facts_wip_posting = sa.Table(
     "facts_wip_posting", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("plant_id", ID),
-    _c("product_id", ID),
-    _c("component", String(10), nullable=False),
-    _c("is_posted", Integer, nullable=False),
-    _c("n_documents", Integer),
-    _c("cost_amount", MONEY),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("plant_id", ID),
+    sa.Column("product_id", ID),
+    sa.Column("component", String(10), nullable=False),
+    sa.Column("is_posted", Integer, nullable=False),
+    sa.Column("n_documents", Integer),
+    sa.Column("cost_amount", MONEY),
 )
 Index("ix_facts_wip_posting_period", facts_wip_posting.c.period)
 
 facts_wip_unposted = sa.Table(
     "facts_wip_unposted", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("source_doc_type", String(24), nullable=False),
-    _c("document_id", ID, nullable=False),
-    _c("document_date", Date),
-    _c("plant_id", ID),
-    _c("product_id", ID),
-    _c("work_order_id", ID),
-    _c("document_amount", MONEY),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("source_doc_type", String(24), nullable=False),
+    sa.Column("document_id", ID, nullable=False),
+    sa.Column("document_date", Date),
+    sa.Column("plant_id", ID),
+    sa.Column("product_id", ID),
+    sa.Column("work_order_id", ID),
+    sa.Column("document_amount", MONEY),
 )
 Index("ix_facts_wip_unposted_period", facts_wip_unposted.c.period)
 
 facts_wip_missing_sources = sa.Table(
     "facts_wip_missing_sources", METADATA,
-    _c("period", PERIOD, nullable=False),
-    _c("voucher_no", ID, nullable=False),
-    _c("line_no", Integer, nullable=False),
-    _c("account_code", String(20)),
-    _c("plant_id", ID),
-    _c("debit_amount", MONEY),
-    _c("credit_amount", MONEY),
-    _c("source_doc_type", String(24)),
-    _c("source_doc_id", ID),
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("voucher_no", ID, nullable=False),
+    sa.Column("line_no", Integer, nullable=False),
+    sa.Column("account_code", String(20)),
+    sa.Column("plant_id", ID),
+    sa.Column("debit_amount", MONEY),
+    sa.Column("credit_amount", MONEY),
+    sa.Column("source_doc_type", String(24)),
+    sa.Column("source_doc_id", ID),
 )
 Index("ix_facts_wip_missing_sources_period", facts_wip_missing_sources.c.period)
 
 facts_wip_unsourced_lines = sa.Table(
     "facts_wip_unsourced_lines", METADATA,
-    _c("period", PERIOD, nullable=False),
-    *[_c(c.name, MONEY if c.name.endswith("_amount") else c.type, nullable=c.nullable)
+    sa.Column("period", PERIOD, nullable=False),
+    *[sa.Column(c.name, MONEY if c.name.endswith("_amount") else c.type, nullable=c.nullable)
       for c in s.voucher_lines.columns if c.name != "period"],
-    _c("voucher_date", Date),
-    _c("voucher_type", String(4)),
-    _c("description", String(200)),
+    sa.Column("voucher_date", Date),
+    sa.Column("voucher_type", String(4)),
+    sa.Column("description", String(200)),
 )
 Index("ix_facts_wip_unsourced_lines_period", facts_wip_unsourced_lines.c.period)
 
 facts_wip_voucher_periods = sa.Table(
     "facts_wip_voucher_periods", METADATA,
-    _c("period", PERIOD, primary_key=True),
-    _c("voucher_type", String(4), primary_key=True),
-    _c("n_vouchers", Integer),
-    _c("n_without_own_lines", Integer),
-    _c("first_voucher_date", Date),
-    _c("last_voucher_date", Date),
+    sa.Column("period", PERIOD, primary_key=True),
+    sa.Column("voucher_type", String(4), primary_key=True),
+    sa.Column("n_vouchers", Integer),
+    sa.Column("n_without_own_lines", Integer),
+    sa.Column("first_voucher_date", Date),
+    sa.Column("last_voucher_date", Date),
 )
 
 TABLES = (facts_wip_orders, facts_wip_posting, facts_wip_unposted, facts_wip_missing_sources, facts_wip_unsourced_lines,

@@ -26,6 +26,7 @@ from data_loaders.importer import import_folder, import_sources
 from data_loaders.lock import DatabaseBusy, file_lock, read_owner, write_lock
 from data_loaders.queries import load_data_version
 from tests.test_importer import BAD, GOOD, good_sources
+from ui.text import md  # the app escapes the path for Markdown; it renders as typed
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -322,7 +323,7 @@ def test_an_unreadable_file_is_reported_not_replaced(db, tmp_path, monkeypatch, 
     before = target.read_bytes()
     at = _app(data_dir, monkeypatch)
     errors = [e.value for e in at.error]
-    assert errors and str(target) in errors[0] and "cli.py restore" in errors[0], errors
+    assert errors and md(str(target)) in errors[0] and "cli.py restore" in errors[0], errors
     assert target.read_bytes() == before  # not rebuilt as the sample
     assert not (data_dir / "backups").exists() and not list(data_dir.glob("*.writing"))
     assert not at.title  # no page drawn over a file the app cannot read
@@ -341,7 +342,7 @@ def test_a_file_held_by_another_writer_is_reported_not_replaced(db, tmp_path, mo
         before = target.read_bytes()
         at = _app(data_dir, monkeypatch)
         errors = [e.value for e in at.error]
-        assert errors and str(target) in errors[0] and "lock" in errors[0].lower(), errors
+        assert errors and md(str(target)) in errors[0] and "lock" in errors[0].lower(), errors
         assert target.read_bytes() == before
     finally:
         holder.kill()

@@ -35,7 +35,6 @@ from analytics.ledger import (
     compute_kpis,
     compute_monthly_pnl,
     compute_production_monthly,
-    compute_wip_tie,
 )
 from analytics.kpi import compute_budget_kpis, compute_kpi_comparison, compute_ledger_vs_operations
 from analytics.lineage import compute_subtree, compute_tree_labels
@@ -436,11 +435,6 @@ def work_orders(url: str, scope: Scope, limit: int = 5000) -> pd.DataFrame:
 
 
 WIP_TIE_TABLES = ("work_orders", "work_centers", "voucher_lines", "material_issues", "labor_logs", "machine_events")
-
-
-@figure
-def wip_tie(url: str) -> pd.DataFrame:
-    return compute_wip_tie(q.load_work_order_cost_facts(get_engine(url)))
 
 
 @figure
