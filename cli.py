@@ -94,24 +94,20 @@ def work_order_json(trace: dict) -> dict:
     }
 
 
-def trace_json(engine, key: str) -> dict | None:
-    """The lineage of a voucher number or a work order id, whichever ``key`` is; None if neither."""
-    v = voucher_trace(engine, key)
+def trace_json(engine, key: str, plants: tuple[str, ...] = ()) -> dict | None:
+    """The lineage of a voucher number or a work order id, whichever ``key`` is; None if neither
+    (or if it belongs to a plant outside ``plants``, the user's limit)."""
+    v = voucher_trace(engine, key, plants)
     if v is not None:
         lines = []
         for line, (doc, missing) in zip(_records(v["lines"]), v["sources"]):
             lines.append({**line, "source_document": _record(doc), "source_missing": missing})
         return {"kind": "voucher", "voucher": _record(v["header"]), "lines": lines,
                 "work_orders": {w: work_order_json(tr) for w, tr in v["work_orders"].items() if tr is not None}}
-    w = work_order_trace(engine, key)
+    w = work_order_trace(engine, key, plants)
     if w is not None:
         return {"kind": "work_order", **work_order_json(w)}
     return None
-
-
-def _plant_of(trace: dict) -> str | None:
-    head = trace.get("voucher") if trace.get("kind") == "voucher" else trace.get("work_order")
-    return (head or {}).get("plant_id")
 
 
 def _has_data(url: str) -> bool:
@@ -247,9 +243,8 @@ def _read_command(args, engine, scope: Scope | None) -> int:
                              ensure_ascii=False, indent=2))
             return 0 if findings.empty else 1
         if args.command == "trace":
-            result = trace_json(engine, args.key)
-            if result is not None and scope is not None and scope.plants and _plant_of(result) not in scope.plants:
-                result = None  # another plant's record: "not found", never "not permitted" (that would say it exists)
+            # another plant's record reads as absent: "not found", never "not permitted" (that would say it exists)
+            result = trace_json(engine, args.key, scope.plants if scope is not None else ())
             if result is None:
                 print(f"error: no voucher or work order {args.key!r}", file=sys.stderr)
                 return 2

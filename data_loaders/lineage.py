@@ -65,6 +65,18 @@ class VoucherFilter:
 
 
 # --------------------------------------------------------------------------- voucher search
+LIKE_ESCAPE = "!"  # not a backslash: MySQL and MariaDB read a backslash inside a string literal too
+
+
+def contains(column, text: str):
+    """``column`` contains ``text`` (case-insensitive) as typed: ``%`` and ``_`` match only
+    themselves, never "anything"; NULs are dropped (PostgreSQL refuses them in a parameter)."""
+    typed = text.replace("\x00", "").strip()
+    for special in (LIKE_ESCAPE, "%", "_"):
+        typed = typed.replace(special, LIKE_ESCAPE + special)
+    return column.ilike(f"%{typed}%", escape=LIKE_ESCAPE)
+
+
 def _line_conditions(scope: Scope, f: VoucherFilter) -> list:
     """The line criteria of a search beyond the period: the scope's plants and families, and
     the filter's accounts, cost centers, products and source types."""
@@ -91,9 +103,8 @@ def _voucher_conditions(scope: Scope, f: VoucherFilter) -> list:
     conds = list(period_conditions(v.c.period, scope))
     if f.voucher_types:
         conds.append(v.c.voucher_type.in_(f.voucher_types))
-    if f.text.strip():
-        pattern = f"%{f.text.strip()}%"
-        conds.append(sa.or_(v.c.voucher_no.ilike(pattern), v.c.description.ilike(pattern)))
+    if f.text.replace("\x00", "").strip():
+        conds.append(sa.or_(contains(v.c.voucher_no, f.text), contains(v.c.description, f.text)))
     return conds
 
 
@@ -256,13 +267,17 @@ def load_voucher_lines(bind: Engine | sa.Connection, voucher_no: str) -> pd.Data
     return load_voucher_with_lines(bind, voucher_no)[1]
 
 
-def load_voucher_with_lines(bind: Engine | sa.Connection, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_voucher_with_lines(bind: Engine | sa.Connection, voucher_no: str,
+                            plants: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(load_voucher, load_voucher_lines)`` in two lookups: the header's debit, credit (to the
-    cent; missing without lines, as SQL's SUM) and line count are the sums of every line."""
+    cent; missing without lines, as SQL's SUM) and line count are the sums of every line.
+    ``plants`` (a user's plant limit; none = every plant): a voucher of another plant reads as
+    if it did not exist, header and lines."""
     v, vl = s.vouchers, s.voucher_lines
     with connected(bind) as conn:
-        head = read_frame(conn, sa.select(v).where(v.c.voucher_no == voucher_no))
-        lines = read_frame(conn, _lines_select().where(vl.c.voucher_no == voucher_no).order_by(vl.c.line_no))
+        head = read_frame(conn, sa.select(v).where(v.c.voucher_no == voucher_no, *plant_conditions(v.c.plant_id, Scope(plants=plants))))
+        stmt = _lines_select().where(vl.c.voucher_no == voucher_no).order_by(vl.c.line_no)
+        lines = read_frame(conn, stmt if len(head) else stmt.limit(0))  # no header: the columns only, no line is read
     if head.empty:
         header = head.assign(debit_amount=pd.Series(dtype=float), credit_amount=pd.Series(dtype=float), n_lines=pd.Series(dtype="int64"))
     else:
@@ -296,16 +311,17 @@ def load_source_documents(bind: Engine | sa.Connection, source_doc_type: str, so
 
 
 # --------------------------------------------------------------------------- one work order
-def load_work_order(bind: Engine | sa.Connection, work_order_id: str) -> pd.DataFrame:
+def load_work_order(bind: Engine | sa.Connection, work_order_id: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
     """The work order with its product, work center and standard unit costs; empty if unknown
-    (or if its product or work center is)."""
+    (or if its product or work center is, or if it belongs to a plant outside ``plants``, a
+    user's plant limit: another plant's order reads as if it did not exist)."""
     wo, p, wc = s.work_orders, s.products, s.work_centers
     stmt = (
         sa.select(wo, p.c.product_name, p.c.family, p.c.unit, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost,
                   wc.c.work_center_name, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
                   p.c.product_id.label("_product"), wc.c.work_center_id.label("_work_center"))
         .select_from(wo.outerjoin(p, p.c.product_id == wo.c.product_id).outerjoin(wc, wc.c.work_center_id == wo.c.work_center_id))
-        .where(wo.c.work_order_id == work_order_id)
+        .where(wo.c.work_order_id == work_order_id, *plant_conditions(wo.c.plant_id, Scope(plants=plants)))
     )
     return _matched(read_frame(bind, stmt), "_product", "_work_center")
 
@@ -381,9 +397,8 @@ def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int 
         .order_by(wo.c.planned_start_date.desc(), wo.c.work_order_id.desc())
         .limit(limit)
     )
-    if text.strip():
-        pattern = f"%{text.strip()}%"
-        stmt = stmt.where(sa.or_(wo.c.work_order_id.ilike(pattern), wo.c.product_id.ilike(pattern), p.c.product_name.ilike(pattern)))
+    if text.replace("\x00", "").strip():
+        stmt = stmt.where(sa.or_(*(contains(c, text) for c in (wo.c.work_order_id, wo.c.product_id, p.c.product_name))))
     return read_frame(engine, stmt)
 
 

@@ -89,7 +89,8 @@ if mode == "voucher":
     if voucher_no:
         header, lines = data.voucher_detail(url, voucher_no)
         if header.empty:
-            st.error(t("vx_not_found", v=md(voucher_no)))
+            # a plant-limited user is told the same whether it is absent or another plant's
+            st.error(t("vx_not_found_limited" if data.plant_limit() else "vx_not_found", v=md(voucher_no)))
         else:
             h = header.iloc[0]
             drill.scroll_here("voucher", voucher_no)

@@ -17,12 +17,13 @@ from data_loaders import queries as q
 from data_loaders.scope import Scope
 
 
-def work_order_trace(engine, work_order_id: str) -> dict | None:
-    """Everything about one work order, or None if it does not exist: header, its documents,
-    every voucher line naming it, material vs BOM, the cost roll-up and the completion posted.
+def work_order_trace(engine, work_order_id: str, plants: tuple[str, ...] = ()) -> dict | None:
+    """Everything about one work order, or None if it does not exist (or belongs to a plant
+    outside ``plants``, a user's limit): header, its documents, every voucher line naming it,
+    material vs BOM, the cost roll-up and the completion posted.
     ``engine`` may be an open connection (every lookup runs on one connection)."""
     with lineage.connected(engine) as conn:
-        header = lineage.load_work_order(conn, work_order_id)
+        header = lineage.load_work_order(conn, work_order_id, plants)
         if header.empty:
             return None
         wo = header.iloc[0]
@@ -42,12 +43,13 @@ def work_order_trace(engine, work_order_id: str) -> dict | None:
     }
 
 
-def voucher_trace(engine, voucher_no: str) -> dict | None:
+def voucher_trace(engine, voucher_no: str, plants: tuple[str, ...] = ()) -> dict | None:
     """A voucher, its lines each with its source document (or None, and whether it is missing),
-    and the trace of every work order its lines name; None if there is no such voucher.
-    The source documents are read one query per document type."""
+    and the trace of every work order its lines name; None if there is no such voucher or it
+    belongs to a plant outside ``plants`` (a user's limit; a work order of such a plant is left
+    out). The source documents are read one query per document type."""
     with lineage.connected(engine) as conn:
-        header, lines = lineage.load_voucher_with_lines(conn, voucher_no)
+        header, lines = lineage.load_voucher_with_lines(conn, voucher_no, plants)
         if header.empty:
             return None
         named = [(t, d) if isinstance(t, str) and t else None for t, d in zip(lines.source_doc_type, lines.source_doc_id)]
@@ -59,7 +61,7 @@ def voucher_trace(engine, voucher_no: str) -> dict | None:
                 found.setdefault((source_type, doc[key]), doc)
         sources = [(None, False) if n is None else (found.get(n), n not in found) for n in named]
         work_orders = [w for w in dict.fromkeys(lines.work_order_id.dropna()) if w]
-        traces = {w: work_order_trace(conn, w) for w in work_orders}
+        traces = {w: work_order_trace(conn, w, plants) for w in work_orders}
     return {"header": header.iloc[0], "lines": lines, "sources": sources, "work_orders": traces}
 
 

@@ -9,6 +9,7 @@ schema or MariaDB database, dropped and recreated, so fixtures never see each ot
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -53,6 +54,12 @@ def server_skip_reason(backend: str) -> str | None:
     return _REASONS[backend]
 
 
+# Server namespaces carry the checkout and the xdist worker, so two checkouts or two workers testing
+# against the same PostgreSQL or MariaDB at once never drop each other's schemas; a rerun of the same
+# checkout and worker reuses (drops and recreates) its own names, so nothing piles up on the server.
+_RUN_TAG = hashlib.sha1(str(ROOT).encode()).hexdigest()[:6] + os.environ.get("PYTEST_XDIST_WORKER", "gw")
+
+
 def namespace_url(backend: str, name: str, tmp_dir: Path) -> str:
     """A fresh, empty database URL of ``backend`` called ``name``."""
     if backend == "duckdb":
@@ -62,7 +69,7 @@ def namespace_url(backend: str, name: str, tmp_dir: Path) -> str:
     reason = server_skip_reason(backend)
     if reason:
         pytest.skip(reason)
-    schema_name = f"bfi_{name}"
+    schema_name = f"bfi_{name}_{_RUN_TAG}"
     if backend == "postgresql":
         admin = sa.create_engine(PG_BASE)
         with admin.begin() as conn:

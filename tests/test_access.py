@@ -235,3 +235,33 @@ def test_only_admins_see_the_audit_page_and_imports(users_file, app_data_dir):
     at.run()
     assert any("只有管理员" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "data_import_button"]
+
+
+def test_a_deep_link_to_another_plants_voucher_or_work_order_reveals_nothing(users_file, app_data_dir, small_sample):
+    vouchers, orders = small_sample["vouchers"], small_sample["work_orders"]
+    theirs = vouchers[vouchers.plant_id == "P2"].iloc[0].voucher_no
+    mine = vouchers[vouchers.plant_id == "P1"].iloc[0].voucher_no
+    their_order = orders[orders.plant_id == "P2"].iloc[0].work_order_id
+    at = _sign_in(_app(), "pat")  # analyst limited to P1
+    at.switch_page("pages/vouchers.py")
+    at.query_params["voucher"] = theirs
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [f"找不到凭证 {theirs}，或您无权查看。"]
+    assert not at.metric and not [d for d in at.dataframe if "科目编码" in d.value.columns]  # no header, no lines
+    at.query_params["voucher"] = mine
+    at.run()
+    assert not at.error and at.metric  # their own plant's voucher opens
+    del at.query_params["voucher"]
+    at.query_params["work_order"] = their_order  # opens the work-order search with the order
+    at.run()
+    assert f"找不到工单 {their_order}，或您无权查看。" in [e.value for e in at.error]
+    assert not any(their_order in d.value.to_string() for d in at.dataframe)
+
+
+def test_cli_trace_of_another_plants_record_is_not_found(cli_env, small_sample):
+    vouchers, orders = small_sample["vouchers"], small_sample["work_orders"]
+    for key in (vouchers[vouchers.plant_id == "P2"].iloc[0].voucher_no, orders[orders.plant_id == "P2"].iloc[0].work_order_id):
+        theirs = _cli("trace", key, "--user", "pat", env=cli_env)
+        assert theirs.returncode == 2 and "no voucher or work order" in theirs.stderr and "P2" not in theirs.stdout
+        assert json.loads(_cli("trace", key, "--user", "ada", env=cli_env).stdout)["kind"] in ("voucher", "work_order")

@@ -185,6 +185,10 @@ def test_voucher_search_filters(linked):
     assert found(voucher_types=("MI",), amount_min=20, amount_max=130) == ["V-MI1", "V-MI3"]
     assert found(text="broken") == ["V-BROKEN"]  # case-insensitive, in the voucher number
     assert found(text="desc MJ") == ["MJ-1"]  # in the description
+    # LIKE's wildcards are matched as typed: "%" and "_" would otherwise match every voucher and
+    # "V_MI" the three V-MI vouchers; a NUL (refused by PostgreSQL in a parameter) is dropped
+    assert found(text="%") == [] and found(text="_") == [] and found(text="V_MI") == [] and found(text="!") == []
+    assert found(text="v-mi\x00") == ["V-MI1", "V-MI2", "V-MI3"] and found(text="\x00") == found()
     rows, total = L.load_voucher_page(linked, SCOPE, L.VoucherFilter(), 2, 3)
     assert total == 8 and len(rows) == 3
     assert L.load_voucher_page(linked, Scope("2026-04", "2026-04"), L.VoucherFilter(), 1, 10)[1] == 0
@@ -234,3 +238,14 @@ def test_drill_down_standard_and_variance_equal_the_completion_voucher(sample_en
         total = w["rollup"].set_index("component").loc["total"]
         assert total.standard_amount == pytest.approx(w["completion"]["finished_goods_amount"], abs=0.001), wo
         assert total.variance_amount == pytest.approx(w["completion"]["variance_amount"], abs=0.001), wo
+
+
+def test_work_order_search_matches_wildcards_as_typed(linked):
+    def found(text):
+        return sorted(L.search_work_orders(linked, SCOPE, text).work_order_id)
+
+    both = found("")
+    assert both == ["WO-A", "WO-B"]
+    assert found("wo-") == both and found("WO-b") == ["WO-B"]
+    assert found("WO_") == [] and found("%") == [] and found("_") == []  # "_" and "%" are not wildcards here
+    assert found("WO-A\x00") == ["WO-A"]

@@ -667,9 +667,20 @@ def voucher_page(url: str, scope: Scope, f: lineage.VoucherFilter, page: int, pa
     return lineage.load_voucher_page(get_engine(url), scope, f, page, page_size)
 
 
-@frame
+def plant_limit() -> tuple[str, ...]:
+    """The signed-in user's plants (empty: every plant). Lookups by key (a voucher, a work order)
+    pass it to the data layer, where another plant's record reads as absent."""
+    return access.restrict(Scope(), user()).plants
+
+
 def voucher_detail(url: str, voucher_no: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return lineage.load_voucher_with_lines(get_engine(url), voucher_no)
+    """The voucher and its lines, if it exists and is of the user's plants."""
+    return _voucher_detail(url, voucher_no, plant_limit())
+
+
+@frame
+def _voucher_detail(url: str, voucher_no: str, plants: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return lineage.load_voucher_with_lines(get_engine(url), voucher_no, plants)
 
 
 @frame
@@ -682,9 +693,14 @@ def work_order_search(url: str, scope: Scope, text: str) -> pd.DataFrame:
     return lineage.search_work_orders(get_engine(url), scope, text)
 
 
-@figure
 def work_order_trace(url: str, work_order_id: str) -> dict | None:
-    return reports_lineage.work_order_trace(get_engine(url), work_order_id)
+    """Everything about the work order, if it exists and is of the user's plants."""
+    return _work_order_trace(url, work_order_id, plant_limit())
+
+
+@figure
+def _work_order_trace(url: str, work_order_id: str, plants: tuple[str, ...]) -> dict | None:
+    return reports_lineage.work_order_trace(get_engine(url), work_order_id, plants)
 
 
 @figure

@@ -46,7 +46,7 @@ def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> 
     labor, machine events on a timeline, output and material moves."""
     trace = data.work_order_trace(url, work_order_id)
     if trace is None:
-        st.error(t("wo_not_found", w=md(work_order_id)))
+        st.error(t("wo_not_found_limited" if data.plant_limit() else "wo_not_found", w=md(work_order_id)))
         return
     wo, docs, rollup = trace["header"], trace["documents"], trace["rollup"]
     st.subheader(t("wo_title", w=md(work_order_id)))
