@@ -30,11 +30,14 @@ if lacking:
 stats = stats.assign(table_label=stats.table_name.map(table_label), import_file=stats.table_name + ".csv")[
     ["table_label", "import_file", "n_rows", "date_from", "date_to"] + (["is_missing"] if gone else [])
     + (["missing_columns"] if lacking else [])]
+limited = bool(data.user().plants)  # a plant-limited user sees their plants' orders, never company counts
+if limited:  # row counts and date ranges are the whole company's: the table list and its gaps only
+    stats = stats.drop(columns=["n_rows", "date_from", "date_to"])
+    st.caption(t("table_counts_unlimited_only"))
 render_table(stats, key="data_table_stats", export_name="table_counts", height=420)
 
 st.subheader(t("validation"))
 tie = data.wip_tie_summary(url) if not data.missing(url, data.WIP_TIE_TABLES) else None
-limited = bool(data.user().plants)  # a plant-limited user sees their plants' orders, never company counts
 if tie is not None and tie["n_orders"]:
     if not limited:
         st.caption(t("wip_tie_ok", n=f"{tie['n_orders']:,}", k=f"{tie['n_tied']:,}"))

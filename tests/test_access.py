@@ -202,6 +202,8 @@ def test_a_plant_limited_analyst_sees_only_their_plant(users_file, app_data_dir)
     at.switch_page("pages/data.py")
     at.run()
     assert any("仅对不受工厂限制的用户开放" in i.value for i in at.info)  # whole-database validation is not theirs
+    catalog = next(d.value for d in at.dataframe if "导入文件名" in d.value.columns)
+    assert len(catalog) > 10 and "行数" not in catalog.columns  # the tables, not the company's row counts
     untied = [d.value for d in at.dataframe if "工单号" in d.value.columns]
     assert all(set(frame["工厂编码"]) <= {"P1"} for frame in untied)
 

@@ -364,3 +364,15 @@ def test_labels_and_periods(zh):
     assert F.period_label("2026-12") == "Dec 2026"
     assert F.wrap_label("Downtime and setup") == "Downtime and<br>setup"
     assert F.label_decimals([744, -10]) == 0 and F.label_decimals([1.0, 0.05]) == 2 and F.label_decimals([100, 5]) == 1
+
+
+def test_labels_from_the_data_cannot_carry_html():
+    from ui.figures import _inert, build_variance_components_figure
+
+    # every tag but our own <br> line break is shown as typed
+    assert _inert("<a href='https://evil.example'>P</a><br>Q") == "&lt;a href='https://evil.example'>P&lt;/a><br>Q"
+    assert list(_inert(["<b>x</b>", "plain", None])) == ["&lt;b>x&lt;/b>", "plain", None]
+    frame = pd.DataFrame({"family": ["<b>V</b>", "Valves"], "material_price_amount": [1.0, 2.0]})
+    fig = build_variance_components_figure(frame, "family", ["material_price"], "CNY")
+    labels = [str(v) for trace in fig.data for v in (*trace.x, *trace.y, trace.name) if isinstance(v, str)]
+    assert "&lt;b>V&lt;/b>" in labels and not any("<b>" in v for v in labels)

@@ -9,6 +9,7 @@ Markdown, toasts) is searched for live markup: an unescaped ``[text](url)``, ``!
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -50,6 +51,26 @@ def _markdown_texts(at: AppTest) -> list[str]:
     return texts
 
 
+def _chart_texts(at: AppTest) -> list[str]:
+    """Every string Plotly would draw as a label (not our own hover templates) in every chart."""
+    found: list[str] = []
+
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if not k.endswith("template"):
+                    walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str):
+            found.append(value)
+
+    for chart in at.get("plotly_chart"):
+        walk(json.loads(chart.proto.spec))
+    return found
+
+
 def _live(texts: list[str]) -> list[str]:
     return [text for text in texts if any(p.search(text) for p in LIVE)]
 
@@ -79,6 +100,8 @@ def test_the_patterns_catch_live_markup():
 def test_stored_text_is_shown_as_typed_on_every_page(monkeypatch, hostile_dir, page):
     at = _run(monkeypatch, hostile_dir, page)
     assert not _live(_markdown_texts(at))
+    charts = _chart_texts(at)
+    assert not [text for text in charts if LIVE[2].search(text)], "a chart label holds live HTML"
 
 
 @pytest.mark.parametrize("param", ["voucher", "work_order"])

@@ -25,6 +25,7 @@ import math
 import re
 import textwrap
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -226,8 +227,40 @@ def _lines_in(labels) -> int:
     return max((str(x).count("<br>") + 1 for x in labels), default=1)
 
 
+# Plotly draws a subset of HTML in every label (<a href>, <b>, <span style>, <img> is dropped but
+# <a> is a live link): a "<" in data becomes &lt;, shown as typed. Only our own <br> line breaks
+# stay; hover templates are ours (they hold <b>, <br>, <extra>) and are left alone.
+_TAG = re.compile(r"<(?!br>)")
+_DATA_KEYS = ("x", "y", "text", "hovertext", "labels", "customdata", "name", "ids")
+
+
+def _inert(value):
+    """``value`` (a label, or an array of them) with every tag but ``<br>`` shown as typed."""
+    if isinstance(value, str):
+        return _TAG.sub("&lt;", value)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        arr = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+        if arr.dtype.kind in "OU" and arr.size:
+            return np.vectorize(_inert, otypes=[object])(arr)
+    return value
+
+
+def _make_inert(fig: go.Figure) -> None:
+    for trace in fig.data:
+        for key in _DATA_KEYS:
+            if key in trace and trace[key] is not None:
+                trace[key] = _inert(trace[key])
+    for annotation in fig.layout.annotations or ():
+        annotation.text = _inert(annotation.text)
+    fig.layout.title.text = _inert(fig.layout.title.text)
+    fig.for_each_xaxis(lambda a: a.update(ticktext=_inert(a.ticktext), title_text=_inert(a.title.text)))
+    fig.for_each_yaxis(lambda a: a.update(ticktext=_inert(a.ticktext), title_text=_inert(a.title.text)))
+
+
 def _style(fig: go.Figure, height: int = 420, *, x_label_lines: int = 1, top_axis: bool = False, note: bool = False) -> go.Figure:
-    """Title top left, legend below the axis, margins that fit both, meeting-room font sizes."""
+    """Title top left, legend below the axis, margins that fit both, meeting-room font sizes;
+    text from the data shown as typed (``_make_inert``)."""
+    _make_inert(fig)
     title = fig.layout.title.text or ""
     title = _wrap_title(title)
     title_lines = title.count("<br>") + 1 if title else 0

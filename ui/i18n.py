@@ -982,6 +982,8 @@ LABELS.update({
     "audit_empty": ("没有符合条件的记录。", "No entries match."),
     "audit_store": ("审计日志保存在应用库 {path}。", "The audit log is kept in the application store {path}."),
     "export_not_permitted": ("您的角色不能导出。", "Your role may not export."),
+    "table_counts_unlimited_only": ("行数与日期范围涵盖所有工厂，仅对不受工厂限制的用户显示。",
+                                    "Row counts and date ranges cover every plant: shown only to users without a plant limit."),
     "validation_admins_only": ("全库校验涉及所有工厂的数据，仅对不受工厂限制的用户开放。",
                                "Validation reads every plant's rows: it is open to users without a plant limit."),
     "import_not_permitted": ("只有管理员可以导入、恢复或重建数据。", "Only administrators may import, restore or rebuild data."),
