@@ -614,9 +614,12 @@ def load_overhead_coverage(engine: Engine, scope: Scope, use_facts: bool | None 
     return read_frame(engine, select_overhead_coverage(scope))
 
 
-def load_lineage_options(engine: Engine, use_facts: bool | None = None) -> dict[str, pd.DataFrame]:
+def load_lineage_options(engine: Engine, use_facts: bool | None = None, plants: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     """Pickers for the voucher search: accounts and cost centers (trees), products, voucher types
-    (from the WIP facts' months x types when fresh: no scan of every voucher)."""
+    (from the WIP facts' months x types when fresh: no scan of every voucher). ``plants`` (a
+    user's limit) keeps the cost centers of those plants and those of no plant (shared ones)."""
+    cc = s.cost_centers
+    mine = [sa.or_(cc.c.plant_id.is_(None), cc.c.plant_id.in_(plants))] if plants else []
     if _use_facts(engine, use_facts):
         from data_loaders import facts_wip
 
@@ -627,8 +630,8 @@ def load_lineage_options(engine: Engine, use_facts: bool | None = None) -> dict[
         return {
             "accounts": read_frame(conn, sa.select(s.accounts.c.account_code, s.accounts.c.account_name, s.accounts.c.account_name_en,
                                                    s.accounts.c.parent_code).order_by(s.accounts.c.account_code)),
-            "cost_centers": read_frame(conn, sa.select(s.cost_centers.c.cost_center_id, s.cost_centers.c.cost_center_name,
-                                                       s.cost_centers.c.parent_id).order_by(s.cost_centers.c.cost_center_id)),
+            "cost_centers": read_frame(conn, sa.select(cc.c.cost_center_id, cc.c.cost_center_name, cc.c.parent_id)
+                                       .where(*mine).order_by(cc.c.cost_center_id)),
             "products": read_frame(conn, sa.select(s.products.c.product_id, s.products.c.product_name).order_by(s.products.c.product_id)),
             "voucher_types": types,
         }

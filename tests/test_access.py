@@ -4,6 +4,7 @@ narrowing, the hash chain, the CLI, and the app through AppTest."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -267,3 +268,37 @@ def test_cli_trace_of_another_plants_record_is_not_found(cli_env, small_sample):
         theirs = _cli("trace", key, "--user", "pat", env=cli_env)
         assert theirs.returncode == 2 and "no voucher or work order" in theirs.stderr and "P2" not in theirs.stdout
         assert json.loads(_cli("trace", key, "--user", "ada", env=cli_env).stdout)["kind"] in ("voucher", "work_order")
+
+
+def _everything_shown(at: AppTest) -> str:
+    """All a page draws as text: Markdown elements, metrics, every table cell, chart labels."""
+    parts = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "error", "warning", "info", "success", "toast"):
+        parts += [str(e.value) for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [d.value.to_csv(index=False) for d in at.dataframe]
+    parts += [chart.proto.spec for chart in at.get("plotly_chart")]
+    parts += [str(o) for s in (*at.selectbox, *at.multiselect) for o in s.options]
+    return "\n".join(parts)
+
+
+@pytest.mark.long
+def test_a_plant_limited_user_sees_no_other_plants_key_on_any_page(users_file, app_data_dir, small_sample):
+    """P1's analyst walks every analysis page: no P2 plant, work center, work order or voucher
+    key appears anywhere on them (text, metrics, tables, charts, filter options)."""
+    wc = small_sample["work_centers"]
+    theirs = {"P2", *wc[wc.plant_id == "P2"].work_center_id}
+    orders, vouchers = small_sample["work_orders"], small_sample["vouchers"]
+    their_orders = set(orders[orders.plant_id == "P2"].work_order_id)
+    their_vouchers = set(vouchers[vouchers.plant_id == "P2"].voucher_no)
+    at = _sign_in(_app(), "pat")
+    for page in access.ANALYSIS_PAGES:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, (page, at.exception)
+        shown = _everything_shown(at)
+        tokens = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]*", shown))
+        assert not tokens & theirs, (page, sorted(tokens & theirs)[:5])
+        assert not tokens & their_orders, (page, sorted(tokens & their_orders)[:5])
+        assert not tokens & their_vouchers, (page, sorted(tokens & their_vouchers)[:5])
+        assert tokens & {"P1"}, (page, "the page shows its plant's data")

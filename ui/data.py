@@ -643,9 +643,14 @@ def context() -> tuple[str, Scope, str]:
 
 
 # --------------------------------------------------------------------------- drill-down
-@frame
 def lineage_options(url: str) -> dict:
-    opts = lineage.load_lineage_options(get_engine(url))
+    """The voucher search's pickers; cost centers of the user's plants (and shared ones)."""
+    return _lineage_options(url, plant_limit())
+
+
+@frame
+def _lineage_options(url: str, plants: tuple[str, ...]) -> dict:
+    opts = lineage.load_lineage_options(get_engine(url), plants=plants)
     acc = opts["accounts"].assign(name=lambda d: d.account_name + " " + d.account_name_en.fillna(""))
     opts["account_tree"] = compute_tree_labels(acc, "account_code", "parent_code", "name")
     opts["cost_center_tree"] = compute_tree_labels(opts["cost_centers"], "cost_center_id", "parent_id", "cost_center_name")
