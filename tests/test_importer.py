@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -274,12 +275,23 @@ def checksum(url: str) -> dict[str, tuple]:
     return out
 
 
+@pytest.fixture(scope="session")
+def good_files(tmp_path_factory) -> dict[str, Path]:
+    """The good ledger imported once into a file of each embedded kind (copied by ``local_url``)."""
+    folder = tmp_path_factory.mktemp("good_files")
+    files = {"duckdb": folder / "target.duckdb", "sqlite": folder / "target.sqlite"}
+    for kind, path in files.items():
+        assert import_sources(good_sources(), f"{kind}:///{path}", mode="replace").ok
+    return files
+
+
 @pytest.fixture(params=["duckdb", "sqlite"])
-def local_url(request, tmp_path):
-    """A file database of each embedded kind, holding the good ledger."""
-    url = f"duckdb:///{tmp_path / 'target.duckdb'}" if request.param == "duckdb" else f"sqlite:///{tmp_path / 'target.sqlite'}"
-    assert import_sources(good_sources(), url, mode="replace").ok
-    return url
+def local_url(request, tmp_path, good_files):
+    """A file database of each embedded kind, holding the good ledger (a copy of the one import:
+    every test writes to its own file)."""
+    target = tmp_path / good_files[request.param].name
+    shutil.copyfile(good_files[request.param], target)
+    return f"{request.param}:///{target}"
 
 
 @pytest.mark.parametrize("mode", ["replace", "append"])
