@@ -37,7 +37,7 @@ class Coded:
     def arrow(self) -> pa.Array:
         """Dictionary-encoded (int32 codes): compact, and decoded only where text is needed."""
         codes = np.asarray(self.codes)
-        indices = pa.array(codes.astype(np.int32), mask=codes < 0 if len(codes) and codes.min() < 0 else None)
+        indices = pa.array(codes.astype(np.int32, copy=False), mask=codes < 0 if len(codes) and codes.min() < 0 else None)
         return pa.DictionaryArray.from_arrays(indices, self.values)
 
 
