@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from analytics.money import compute_overhead_cents, mul_cents
 from sample_data import master
-from sample_data.arrays import Coded, fixed, join, table, take, values
+from sample_data.arrays import Coded, fixed, join, release_memory, table, take, values
 from sample_data.generator import Plant, PlantedStories, SampleConfig, _cents, _cumcount, history_start
 
 # voucher type, business event, source document, debit, credit, amount
@@ -492,6 +492,7 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
         for i, pl in enumerate(plant_list)
     ], ignore_index=True)
 
+    release_memory()
     vouchers_df, lines_df = assemble(p, posts)
     info_extra = pd.DataFrame({"info_key": ["planted_unposted_work_orders"],
                                "info_value": [",".join(p.wo_ids.take(pa.array(unposted, type=pa.int64())).to_pylist())]})
