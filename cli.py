@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                              "needed for report and trace once sign-in is configured")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build-sample", help="generate the sample plant into the database")
-    b.add_argument("--scale", type=float, default=1.0, help="1 = about 5,000 work orders and 190k voucher lines; 70 = about 10M lines")
+    b.add_argument("--scale", type=float, default=1.0, help="1 = about 5,000 work orders and 186k voucher lines on 12 work centers; the plant grows in proportion (54 = about 10M lines, 70 = about 13M)")
     b.add_argument("--as-of", type=_date, default=None, help="last day of history + 1 (default: today)")
     b.add_argument("--yes", action="store_true", help="confirm replacing a database that holds imported data")
     b.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")

@@ -1,6 +1,6 @@
 """Benchmark: build a large sample and time the foundation's queries. Prints figures; asserts nothing.
 
-    python benchmarks/bench_ledger.py --scale 70                      # ≈ 10M voucher lines, DuckDB
+    python benchmarks/bench_ledger.py --scale 54                      # ≈ 10M voucher lines, DuckDB (70 ≈ 13M)
     python benchmarks/bench_ledger.py --scale 5 --db sqlite:///data/bench.sqlite
 
 Reports generation and load time, peak memory (RSS) and the median of 5 runs of each query.

@@ -1190,7 +1190,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", help="a DuckDB URL duckdb:///path (reused read-only; with --build, the file to build)")
     parser.add_argument("--build", action="store_true", help="build the sample plant into --db first (cli.py build-sample)")
-    parser.add_argument("--scale", type=float, default=70.0, help="with --build: 70 = about 10M voucher lines (default)")
+    parser.add_argument("--scale", type=float, default=70.0, help="with --build: 70 = about 13M voucher lines (default); 54 = about 10M")
     parser.add_argument("--as-of", default="2026-11-22", help="with --build: the sample's as-of date (default 2026-11-22)")
     parser.add_argument("--refresh-facts", action="store_true",
                         help="derive the fact tables first (cli.py refresh-facts) on a copy of --db (in place after --build)")

@@ -142,14 +142,19 @@ def write_duckdb_file(path: Path, write: Callable[[Engine], T], copy_existing: b
 
 
 def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Progress = _noop, *,
-              timeout: float = 0.0, kind: str = "build") -> dict[str, int]:
+              timeout: float = 0.0, kind: str = "build", consume: bool = False) -> dict[str, int]:
     """Replace the contents of the database at ``url`` with ``frames`` (DataFrames or Arrow
     tables); returns rows per table.
+
+    With ``consume`` a DuckDB load takes each table out of ``frames`` once it is written, so
+    that its memory is free before the keys, indexes and facts are built (the sample build:
+    about 1.7 GB at scale 70).
 
     Stamps a new data version (``kind`` says what wrote it). A DuckDB file that exists is kept
     in ``backups/`` first. Raises ``DatabaseBusy`` when another writer holds the database for
     more than ``timeout`` seconds.
     """
+    given = frames
     frames = with_stamp(frames, kind)
     path = eng.duckdb_path(url)
     if path is None:
@@ -174,8 +179,12 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
         tables = [t for t in schema.TABLES if t.name in frames]
         for i, table in enumerate(tables):
             progress(0.8 * i / max(len(tables), 1), table.name)
+            data = frames.pop(table.name) if consume else frames[table.name]
+            if consume:
+                given.pop(table.name, None)
             with engine.begin() as conn:
-                counts[table.name] = eng.bulk_load_duckdb(conn, table, frames[table.name])
+                counts[table.name] = eng.bulk_load_duckdb(conn, table, data)
+            del data
         progress(0.8, "keys")
         eng.add_primary_keys(engine)
         progress(0.9, "indexes")

@@ -18,4 +18,4 @@ def build_sample(url: str, scale: float = 1.0, as_of: dt.date | None = None, pro
     report = progress or (lambda fraction, message: None)
     report(0.0, "generating")
     frames = generate_tables(SampleConfig(as_of=as_of or dt.date.today(), scale=scale))
-    return load_into(url, frames, report, timeout=timeout, kind="build-sample")
+    return load_into(url, frames, report, timeout=timeout, kind="build-sample", consume=True)

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from analytics.money import compute_overhead_cents, mul_cents
 from sample_data import master
-from sample_data.arrays import Coded, fixed, join, table, take, values
+from sample_data.arrays import Coded, fixed, join, release_memory, table, take, values
 from sample_data.generator import Plant, PlantedStories, SampleConfig, _cents, _cumcount, history_start
 
 # voucher type, business event, source document, debit, credit, amount
@@ -156,8 +156,12 @@ def post(p: Plant, vtype: str, day: np.ndarray, plant: np.ndarray, description, 
 
 
 def assemble(p: Plant, posts: list[Posted]) -> tuple[pa.Table, pa.Table]:
-    """The ``vouchers`` and ``voucher_lines`` tables of all postings, in posting order: voucher
-    numbers and source ids as text, the repeated columns dictionary-encoded."""
+    """The ``vouchers`` and ``voucher_lines`` tables of all postings, in posting order: the
+    repeated columns dictionary-encoded, voucher numbers and source ids of the lines too (codes
+    into the vouchers' numbers and the documents' ids, no copy of the text per line).
+
+    The ledger's last step: it consumes the posts' line arrays (each is dropped once its column
+    is built), so that the lines are never held twice over."""
     posts = [x for x in posts if len(x.day)]
     periods = p.cal.periods()
     first = int(p.cal.month_of_day[0])
@@ -165,15 +169,17 @@ def assemble(p: Plant, posts: list[Posted]) -> tuple[pa.Table, pa.Table]:
     desc = [take(values([x.desc]), np.zeros(len(x.day), dtype=np.int64)) if isinstance(x.desc, str) else x.desc.cast(pa.large_string())
             for x in posts]
     vno = pa.concat_arrays([x.vno for x in posts])
+    v_period = (cat([p.cal.month_of_day[x.day] for x in posts]) - first).astype(np.int32)
     vouchers = table({
         "voucher_no": vno,
         "voucher_date": p.cal.dates(cat([x.day for x in posts])),
-        "period": Coded(cat([p.cal.month_of_day[x.day] for x in posts]) - first, periods),
+        "period": Coded(v_period, periods),
         "voucher_type": Coded(np.repeat(np.arange(len(posts)), [len(x.day) for x in posts]), values([x.vtype for x in posts])),
         "status": "posted",
         "plant_id": Coded(cat([x.plant for x in posts]), p.plant_ids),
         "description": pa.concat_arrays(desc),
     })
+    del desc
     doc_offset = np.cumsum([0] + [len(x.day) for x in posts])
     src_arrays, src_offset = [], {}
     for x in posts:
@@ -182,27 +188,38 @@ def assemble(p: Plant, posts: list[Posted]) -> tuple[pa.Table, pa.Table]:
             src_arrays.append(x.src_vals)
     src_all = pa.concat_arrays(src_arrays) if src_arrays else pa.array([], type=pa.large_string())
     src_code = {t: i for i, t in enumerate(SOURCE_TYPES)}
-    src_idx = cat([np.where(x.l_src >= 0, x.l_src.astype(np.int64) + src_offset.get(id(x.src_vals), 0), -1) for x in posts])
-    cents = cat([x.l_cents for x in posts])
-    absval = np.abs(cents) / 100.0
+
+    def consume(name: str, part) -> np.ndarray:
+        """``part(x)`` of every post, concatenated; then the posts' ``name`` arrays are dropped."""
+        out = cat([part(x) for x in posts])
+        for x in posts:
+            setattr(x, name, None)
+        return out
+
+    cols: dict = {}
+    doc = cat([x.l_doc + np.int32(doc_offset[i]) for i, x in enumerate(posts)])
+    for x in posts:
+        x.l_doc = None
+    cols["voucher_no"] = Coded(doc, vno).arrow()
+    cols["line_no"] = consume("l_no", lambda x: x.l_no).astype(np.int32)
+    cols["period"] = Coded(v_period[doc], periods).arrow()
+    del doc
+    for name, field, vals in (("account_code", "l_acc", ACCOUNT_IDS), ("cost_center_id", "l_cc", p.cc_ids),
+                              ("plant_id", "l_plant", p.plant_ids), ("product_id", "l_prod", p.product_ids),
+                              ("work_order_id", "l_wo", p.wo_ids)):
+        cols[name] = Coded(consume(field, lambda x, f=field: getattr(x, f)), vals).arrow()
+    cents = consume("l_cents", lambda x: x.l_cents)
     debit = cents > 0
+    absval = np.abs(cents) / 100.0
     del cents
-    lines = table({
-        "voucher_no": vno.take(pa.array(cat([x.l_doc.astype(np.int64) + doc_offset[i] for i, x in enumerate(posts)]))),
-        "line_no": cat([x.l_no for x in posts]).astype(np.int32),
-        "period": Coded(cat([(p.cal.month_of_day[x.day[x.l_doc]] - first).astype(np.int32) for x in posts]), periods),
-        "account_code": Coded(cat([x.l_acc for x in posts]), ACCOUNT_IDS),
-        "cost_center_id": Coded(cat([x.l_cc for x in posts]), p.cc_ids),
-        "plant_id": Coded(cat([x.l_plant for x in posts]), p.plant_ids),
-        "product_id": Coded(cat([x.l_prod for x in posts]), p.product_ids),
-        "work_order_id": Coded(cat([x.l_wo for x in posts]), p.wo_ids),
-        "debit_amount": np.where(debit, absval, 0.0),
-        "credit_amount": np.where(debit, 0.0, absval),
-        "source_doc_type": Coded(cat([np.where(x.l_src >= 0, src_code.get(x.src_type, -1), -1).astype(np.int32) for x in posts]),
-                                 values(SOURCE_TYPES)),
-        "source_doc_id": take(src_all, src_idx),
-    })
-    return vouchers, lines
+    cols["debit_amount"] = np.where(debit, absval, 0.0)
+    cols["credit_amount"] = np.where(debit, 0.0, absval)
+    del debit, absval
+    cols["source_doc_type"] = Coded(cat([np.where(x.l_src >= 0, src_code.get(x.src_type, -1), -1).astype(np.int32) for x in posts]),
+                                    values(SOURCE_TYPES)).arrow()
+    cols["source_doc_id"] = Coded(consume("l_src", lambda x: np.where(x.l_src >= 0, x.l_src + np.int32(src_offset.get(id(x.src_vals), 0)),
+                                                                       np.int32(-1))), src_all).arrow()
+    return vouchers, table(cols)
 
 
 def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories: PlantedStories, rng) -> dict[str, pd.DataFrame]:
@@ -475,6 +492,7 @@ def post_ledger(p: Plant, t: dict[str, pd.DataFrame], cfg: SampleConfig, stories
         for i, pl in enumerate(plant_list)
     ], ignore_index=True)
 
+    release_memory()
     vouchers_df, lines_df = assemble(p, posts)
     info_extra = pd.DataFrame({"info_key": ["planted_unposted_work_orders"],
                                "info_value": [",".join(p.wo_ids.take(pa.array(unposted, type=pa.int64())).to_pylist())]})
