@@ -18,7 +18,8 @@ from analytics.lineage import compute_subtree
 from data_loaders import lineage as L
 from data_loaders.scope import Scope
 from reports.lineage import reconciliation, voucher_trace, work_order_trace
-from tests.conftest import loaded_engine
+from data_loaders import engine as eng
+from tests.conftest import loaded_engine, namespace_url
 
 D = dt.date(2026, 3, 2)
 T = dt.datetime(2026, 3, 2)
@@ -94,9 +95,20 @@ def fixture_frames() -> dict[str, pd.DataFrame]:
     return f
 
 
-@pytest.fixture
-def linked(empty_url):
-    yield from loaded_engine(empty_url, fixture_frames())
+@pytest.fixture(scope="module")
+def linked_url(backend, tmp_path_factory):
+    """The hand-built lineage fixture in one database of each kind, built once per module: every
+    test reads it, none writes."""
+    url = namespace_url(backend, "linked", tmp_path_factory.mktemp(f"linked_{backend}"))
+    engine = eng.make_engine(url)
+    eng.create_schema(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def linked(linked_url):
+    yield from loaded_engine(linked_url, fixture_frames())
 
 
 SCOPE = Scope("2026-03", "2026-03")
@@ -203,17 +215,17 @@ def test_bad_arguments(linked):
         L.VoucherFilter(amount_min=10, amount_max=5)
 
 
-def test_cli_trace(empty_url, linked, capsys):
-    assert cli.main(["--db", empty_url, "trace", "V-FGA"]) == 0
+def test_cli_trace(linked_url, linked, capsys):
+    assert cli.main(["--db", linked_url, "trace", "V-FGA"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "voucher" and [ln["account_code"] for ln in out["lines"]] == ["1405", "6409", "500101", "500102", "500103"]
     assert out["lines"][0]["source_document"]["work_order_id"] == "WO-A"
     assert out["work_orders"]["WO-A"]["vouchers"] == ["V-FGA", "V-LB1", "V-MI1", "V-MI2", "V-OHA"]
-    assert cli.main(["--db", empty_url, "trace", "WO-B"]) == 0
+    assert cli.main(["--db", linked_url, "trace", "WO-B"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["kind"] == "work_order" and out["completion"]["is_completion_posted"] is False
     assert out["cost_rollup"][-1]["unposted_amount"] == 110.00
-    assert cli.main(["--db", empty_url, "trace", "NOTHING"]) == 2  # an unknown key is a bad argument
+    assert cli.main(["--db", linked_url, "trace", "NOTHING"]) == 2  # an unknown key is a bad argument
 
 
 def test_sample_plant_reconciliation_shows_the_planted_findings(sample_engine, small_sample):
