@@ -12,6 +12,16 @@ them) and offers::
 fact table has a ``period`` column, so that a refresh deletes exactly the periods it derives
 again and leaves closed periods alone.
 
+A family may instead derive some tables inside the database, never pulling their rows into
+Python (a table with one row per voucher line can hold millions)::
+
+    selects(periods: list[str] | None) -> dict[str, list[sa.Select]]
+
+Each select yields the rows of one table (columns labelled as the table's); ``refresh`` runs
+``INSERT INTO table SELECT …`` for each, in its own transaction, with whole-number columns
+rounded to integers and decimals to their column's scale (as ``derive``'s frames are), so that
+every database stores the same rows. ``derive`` then leaves those tables out.
+
 Freshness. ``refresh`` ends by writing ``facts_version`` = the current ``data_version`` into
 ``dataset_info``. ``ready`` is true only while the two are equal: a database written by
 another tool, an import that failed between the write and the refresh, or a company database
@@ -89,6 +99,22 @@ def _period_condition(table: sa.Table, periods: list[str] | None):
     return table.c.period.in_(periods) if periods is not None else sa.true()
 
 
+def _typed_select(stmt: sa.Select, table: sa.Table, dialect: str) -> sa.Select:
+    """``stmt``'s columns in ``table``'s order, whole numbers rounded to integers and decimals to
+    the column's scale: a sum or a CASE may come out as a float or a wider decimal, and SQLite
+    stores whatever it is given. Elsewhere a cast to the column's decimal rounds."""
+    sub = stmt.subquery("derived")
+    columns = []
+    for c in table.columns:
+        col = sub.c[c.name]
+        if isinstance(c.type, sa.Integer):
+            col = sa.cast(sa.func.round(col), c.type)
+        elif isinstance(c.type, sa.Numeric) and c.type.scale is not None:
+            col = sa.func.round(col, c.type.scale) if dialect == "sqlite" else sa.cast(col, sa.Numeric(38, c.type.scale))
+        columns.append(col.label(c.name))
+    return sa.select(*columns)
+
+
 def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress | None = None) -> dict[str, dict]:
     """Derive every fact family for ``periods`` (all when None) and replace their rows.
 
@@ -100,14 +126,19 @@ def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress
     create_tables(engine)
     out: dict[str, dict] = {}
     derived: dict[sa.Table, pd.DataFrame] = {}
+    in_database: dict[sa.Table, list[sa.Select]] = {}
     fams = families()
     for i, fam in enumerate(fams):
         if progress:
             progress(i / max(len(fams), 1), fam.__name__.rsplit(".", 1)[-1])
         t0 = time.perf_counter()
         frames = fam.derive(engine, periods)
+        selects = fam.selects(periods) if hasattr(fam, "selects") else {}
         seconds = time.perf_counter() - t0
         for table in fam.TABLES:
+            if table.name in selects:
+                in_database[table] = selects[table.name]
+                continue
             frame = frames.get(table.name)
             derived[table] = frame if frame is not None else pd.DataFrame(columns=[c.name for c in table.columns])
             out[table.name] = {"rows": len(derived[table]), "seconds": round(seconds, 3)}
@@ -116,6 +147,13 @@ def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress
         for table, frame in derived.items():
             conn.execute(table.delete().where(_period_condition(table, periods)))
             eng.bulk_insert(conn, table, frame)
+        for table, stmts in in_database.items():
+            t0 = time.perf_counter()
+            conn.execute(table.delete().where(_period_condition(table, periods)))
+            for stmt in stmts:
+                conn.execute(table.insert().from_select([c.name for c in table.columns], _typed_select(stmt, table, conn.dialect.name)))
+            rows = conn.execute(sa.select(sa.func.count()).select_from(table).where(_period_condition(table, periods))).scalar()
+            out[table.name] = {"rows": int(rows or 0), "seconds": round(time.perf_counter() - t0, 3)}
         version = _info(conn, "data_version") or ""
         conn.execute(info.delete().where(info.c.info_key == VERSION_KEY))
         conn.execute(info.insert().values(info_key=VERSION_KEY, info_value=version))

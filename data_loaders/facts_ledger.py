@@ -122,18 +122,13 @@ def select_unbalanced(periods: list[str] | None, tolerance: float = UNBALANCED_T
     )
 
 
-def _exact(conn, stmt: sa.Select) -> pd.DataFrame:
-    """The rows as the database returns them: NUMERIC sums stay ``Decimal`` (floats on SQLite),
-    so that writing them back into NUMERIC columns is exact."""
-    result = conn.execute(stmt)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
+    """The rows of ``periods`` (all when None) of every ledger fact table, as selects that
+    ``facts.refresh`` inserts inside the database (the sums never leave it)."""
+    return {facts_ledger.name: [select_movements(periods)], facts_ledger_daily.name: [select_daily(periods)],
+            facts_ledger_unbalanced.name: [select_unbalanced(periods)]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """The rows of ``periods`` (all when None) of every ledger fact table."""
-    with engine.connect() as conn:
-        return {
-            facts_ledger.name: _exact(conn, select_movements(periods)),
-            facts_ledger_daily.name: _exact(conn, select_daily(periods)),
-            facts_ledger_unbalanced.name: _exact(conn, select_unbalanced(periods)),
-        }
+    """No frames: every table is derived inside the database (``selects``)."""
+    return {}

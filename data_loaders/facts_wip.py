@@ -155,110 +155,82 @@ def _runs(periods: list[str] | None) -> list[Scope]:
     return [Scope(run[0], run[-1]) for run in runs]
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty] or frames[:1]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def derive_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
+def select_order_rows(scope: Scope) -> sa.Select:
+    """``facts_wip_orders``' rows: the WIP tie's statement for the orders planned to start in
+    ``scope``, with the months of their planned start and of their end."""
     wo = s.work_orders
-    stmt = q.select_work_order_cost_facts(q.date_conditions(wo.c.planned_start_date, scope))
-    frame = read_frame(engine, stmt)
-    end = pd.to_datetime(frame.actual_end_at)
-    return frame.assign(period=pd.to_datetime(frame.planned_start_date).dt.strftime("%Y-%m"),
-                        end_period=end.dt.strftime("%Y-%m").where(end.notna(), None))
+    sub = q.select_work_order_cost_facts(q.date_conditions(wo.c.planned_start_date, scope)).subquery("orders")
+    return sa.select(*sub.c, period_of(sub.c.planned_start_date).label("period"), period_of(sub.c.actual_end_at).label("end_period"))
 
 
-def _unposted_frame(got: pd.DataFrame, source_type: str) -> pd.DataFrame:
-    return got.assign(source_doc_type=source_type, period=pd.to_datetime(got.document_date).dt.strftime("%Y-%m"))
-
-
-def derive_documents(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(posting, unposted) rows of the documents dated in ``scope``. Material moves and labor
-    logs are read once: grouped by month x plant x product x posted, each unposted document in
-    a group of its own (its id, date, order and amount in the key), so that one pass over the
-    lines decides both tables; the other document types are only listed when unposted."""
+def select_document_rows(scope: Scope) -> tuple[list[sa.Select], list[sa.Select]]:
+    """(posting, unposted) selects of the documents dated in ``scope``: material moves and labor
+    logs summed per month x plant x product x posted; every document type's unposted documents
+    listed, one row per document row (a document id stored twice, a duplicate key, is listed twice)."""
     from data_loaders import lineage
 
     posting, unposted = [], []
-    with engine.connect() as conn:
-        for source_type, stmt in lineage.document_selects(scope):
-            sub = stmt.subquery()
-            if source_type not in lineage.COMPONENT_OF:
-                got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0))
-                unposted.append(_unposted_frame(got, source_type).drop(columns="is_posted"))
-                continue
-            only_unposted = lambda col, name: sa.case((sub.c.is_posted == 0, col), else_=sa.null()).label(name)  # noqa: E731
-            # the keys are computed in a subquery and grouped by name: PostgreSQL and MariaDB
-            # refuse a GROUP BY expression whose bound parameters differ from the SELECT's
-            keyed = sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
-                              only_unposted(sub.c.document_id, "document_id"), only_unposted(sub.c.document_date, "document_date"),
-                              only_unposted(sub.c.work_order_id, "work_order_id"),
-                              only_unposted(sub.c.document_amount, "unposted_amount"), sub.c.document_amount).subquery("keyed")
-            keys = [keyed.c[c] for c in ("period", "plant_id", "product_id", "is_posted", "document_id", "document_date",
-                                         "work_order_id", "unposted_amount")]
-            got = read_frame(conn, sa.select(*keys, sa.func.count().label("n_documents"),
-                                             sa.func.sum(keyed.c.document_amount).label("cost_amount")).group_by(*keys))
-            got = got.rename(columns={"unposted_amount": "document_amount"})
-            group = ["period", "plant_id", "product_id", "is_posted"]
-            posting.append(got.groupby(group, dropna=False, as_index=False)[["n_documents", "cost_amount"]].sum()
-                           .assign(component=lineage.COMPONENT_OF[source_type]))
-            docs = got[got.is_posted == 0]
-            docs = docs.loc[docs.index.repeat(docs.n_documents)]  # the same document twice (duplicate keys) is listed twice
-            unposted.append(_unposted_frame(docs.drop(columns=["n_documents", "cost_amount", "is_posted", "period"]), source_type))
-    return _concat(posting), _concat(unposted)
+    for source_type, stmt in lineage.document_selects(scope):
+        sub = stmt.subquery("documents")
+        unposted.append(sa.select(period_of(sub.c.document_date).label("period"),
+                                  sa.literal(source_type, String(24)).label("source_doc_type"), sub.c.document_id,
+                                  sub.c.document_date, sub.c.plant_id, sub.c.product_id, sub.c.work_order_id,
+                                  sub.c.document_amount).where(sub.c.is_posted == 0))
+        if source_type not in lineage.COMPONENT_OF:
+            continue
+        # the keys are computed in a subquery and grouped by name: PostgreSQL and MariaDB refuse
+        # a GROUP BY expression whose bound parameters differ from the SELECT's
+        keyed = sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.product_id, sub.c.is_posted,
+                          sub.c.document_amount).subquery("keyed")
+        keys = [keyed.c.period, keyed.c.plant_id, keyed.c.product_id, keyed.c.is_posted]
+        summed = sa.select(*keys, sa.func.count().label("n_documents"),
+                           sa.func.sum(keyed.c.document_amount).label("cost_amount")).group_by(*keys).subquery("summed")
+        posting.append(sa.select(*summed.c, sa.literal(lineage.COMPONENT_OF[source_type], String(10)).label("component")))
+    return posting, unposted
 
 
-def derive_missing_sources(engine: Engine, scope: Scope) -> pd.DataFrame:
+def select_missing_source_rows(scope: Scope) -> list[sa.Select]:
     from data_loaders import lineage
 
-    return lineage.load_lines_with_missing_source(engine, scope, use_facts=False)
+    return lineage.select_lines_with_missing_source(scope)
 
 
-def derive_unsourced_lines(engine: Engine, scope: Scope) -> pd.DataFrame:
+def select_unsourced_line_rows(scope: Scope) -> sa.Select:
     from data_loaders import lineage
 
-    lines = lineage.load_cost_lines_without_source(engine, scope, use_facts=False)
-    return lines[[c.name for c in facts_wip_unsourced_lines.columns]]
+    sub = lineage.select_cost_lines_without_source(scope).subquery("lines")
+    return sa.select(*[sub.c[c.name] for c in facts_wip_unsourced_lines.columns])
 
 
-def derive_voucher_periods(engine: Engine, scope: Scope) -> pd.DataFrame:
+def select_voucher_period_rows(scope: Scope) -> sa.Select:
     v, vl = s.vouchers, s.voucher_lines
     own = sa.exists().where(vl.c.voucher_no == v.c.voucher_no, vl.c.period == v.c.period)
-    stmt = (sa.select(v.c.period, v.c.voucher_type, sa.func.count().label("n_vouchers"),
+    return (sa.select(v.c.period, v.c.voucher_type, sa.func.count().label("n_vouchers"),
                       sa.func.sum(sa.case((own, 0), else_=1)).label("n_without_own_lines"),
                       sa.func.min(v.c.voucher_date).label("first_voucher_date"), sa.func.max(v.c.voucher_date).label("last_voucher_date"))
             .where(*q.period_conditions(v.c.period, scope))
             .group_by(v.c.period, v.c.voucher_type))
-    return read_frame(engine, stmt)
 
 
-def _typed(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
-    """``frame`` with whole numbers as integers and decimals rounded to the column's scale: a
-    sum or a CASE arrives as float on some engines, and a text bulk load (PostgreSQL's COPY,
-    MariaDB's LOAD DATA) refuses "5400.0" for a BIGINT."""
-    out = frame.copy()
-    for c in table.columns:
-        if c.name not in out or out.empty:
-            continue
-        if isinstance(c.type, sa.Integer):
-            out[c.name] = pd.to_numeric(out[c.name]).round().astype("Int64")
-        elif isinstance(c.type, sa.Numeric) and c.type.scale is not None:
-            out[c.name] = pd.to_numeric(out[c.name]).astype(float).round(c.type.scale)
+def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
+    """Every table's rows for ``periods`` (None: all) as selects over the base tables, which
+    ``facts.refresh`` inserts inside the database: no row passes through Python (a ledger whose
+    lines name missing documents has millions of ``facts_wip_missing_sources`` rows)."""
+    out: dict[str, list[sa.Select]] = {t.name: [] for t in TABLES}
+    for scope in _runs(periods):
+        posting, unposted = select_document_rows(scope)
+        out[facts_wip_orders.name].append(select_order_rows(scope))
+        out[facts_wip_posting.name].extend(posting)
+        out[facts_wip_unposted.name].extend(unposted)
+        out[facts_wip_missing_sources.name].extend(select_missing_source_rows(scope))
+        out[facts_wip_unsourced_lines.name].append(select_unsourced_line_rows(scope))
+        out[facts_wip_voucher_periods.name].append(select_voucher_period_rows(scope))
     return out
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """Every table's rows for ``periods`` (None: all), from the base tables in SQL."""
-    out: dict[str, list[pd.DataFrame]] = {t.name: [] for t in TABLES}
-    for scope in _runs(periods):
-        posting, unposted = derive_documents(engine, scope)
-        for table, frame in ((facts_wip_orders, derive_orders(engine, scope)), (facts_wip_posting, posting),
-                             (facts_wip_unposted, unposted), (facts_wip_missing_sources, derive_missing_sources(engine, scope)),
-                             (facts_wip_unsourced_lines, derive_unsourced_lines(engine, scope)),
-                             (facts_wip_voucher_periods, derive_voucher_periods(engine, scope))):
-            out[table.name].append(_typed(frame, table))
-    return {name: _concat(frames) for name, frames in out.items()}
+    """No frames: every table is derived inside the database (``selects``)."""
+    return {}
 
 
 # --------------------------------------------------------------------------- readers

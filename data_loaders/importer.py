@@ -1803,6 +1803,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                     with engine.begin() as conn:
                         _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
+                    _give_back()  # the parsed columns, freed by the write, before the facts' own peak
                     facts.refresh(engine)
                     eng.refresh_statistics(engine)
                     return written

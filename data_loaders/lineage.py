@@ -439,15 +439,20 @@ def load_cost_lines_without_source(engine: Engine, scope: Scope, use_facts: bool
         from data_loaders import facts_wip
 
         return _matched(read_frame(engine, facts_wip.select_unsourced_lines(scope)), "_account")
+    vl = s.voucher_lines
+    return _matched(read_frame(engine, select_cost_lines_without_source(scope).order_by(vl.c.voucher_no, vl.c.line_no)), "_account")
+
+
+def select_cost_lines_without_source(scope: Scope) -> sa.Select:
+    """The lines of ``load_cost_lines_without_source`` (unordered; ``_account`` marks the
+    account's match, always found: the category condition needs the account)."""
     vl, acc, v = s.voucher_lines, s.accounts, s.vouchers
-    stmt = (
+    return (
         _lines_select().add_columns(v.c.voucher_date, v.c.voucher_type, v.c.description)
         .join(v, v.c.voucher_no == vl.c.voucher_no)
         .where(acc.c.category.in_(COST_CATEGORIES), vl.c.source_doc_type.is_(None),
                *period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope))
-        .order_by(vl.c.voucher_no, vl.c.line_no)
     )
-    return _matched(read_frame(engine, stmt), "_account")
 
 
 MISSING_SOURCE_COLUMNS = ["voucher_no", "line_no", "period", "account_code", "plant_id", "debit_amount", "credit_amount",
@@ -460,25 +465,30 @@ def load_lines_with_missing_source(engine: Engine, scope: Scope, use_facts: bool
         from data_loaders import facts_wip
 
         return read_frame(engine, facts_wip.select_missing_sources(scope))
-    vl = s.voucher_lines
-    by_table: dict[tuple[str, str], list[str]] = {}  # work_order and completion both name work_orders: one pass
-    for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
-        by_table.setdefault((table.name, key), []).append(source_type)
     frames = []
     with engine.connect() as conn:
-        for (name, key), types in by_table.items():
-            table = s.metadata.tables[name]
-            found = sa.exists().where(table.c[key] == vl.c.source_doc_id)
-            stmt = (
-                sa.select(*[vl.c[c] for c in MISSING_SOURCE_COLUMNS])
-                .where(vl.c.source_doc_type.in_(types), ~found, *period_conditions(vl.c.period, scope),
-                       *plant_conditions(vl.c.plant_id, scope))
-            )
+        for stmt in select_lines_with_missing_source(scope):
             frames.append(read_frame(conn, stmt))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=MISSING_SOURCE_COLUMNS)
     return pd.concat(frames, ignore_index=True).sort_values(["voucher_no", "line_no"]).reset_index(drop=True)
+
+
+def select_lines_with_missing_source(scope: Scope) -> list[sa.Select]:
+    """The selects of ``load_lines_with_missing_source``, one per document table (unordered)."""
+    vl = s.voucher_lines
+    by_table: dict[tuple[str, str], list[str]] = {}  # work_order and completion both name work_orders: one pass
+    for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
+        by_table.setdefault((table.name, key), []).append(source_type)
+    out = []
+    for (name, key), types in by_table.items():
+        table = s.metadata.tables[name]
+        found = sa.exists().where(table.c[key] == vl.c.source_doc_id)
+        out.append(sa.select(*[vl.c[c] for c in MISSING_SOURCE_COLUMNS])
+                   .where(vl.c.source_doc_type.in_(types), ~found, *period_conditions(vl.c.period, scope),
+                          *plant_conditions(vl.c.plant_id, scope)))
+    return out
 
 
 COMPONENT_OF = {"material_issue": "material", "labor_log": "labor"}
