@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -110,3 +111,43 @@ def test_a_deep_link_is_shown_as_typed(monkeypatch, hostile_dir, param):
     texts = _markdown_texts(at)
     assert any("evil" in text for text in texts), "the value is shown (escaped), not dropped"
     assert not _live(texts)
+
+
+@pytest.mark.browser
+@pytest.mark.long
+def test_hostile_text_is_inert_in_a_real_browser(hostile_dir, small_sample):
+    """The corpus in names, descriptions and a deep link, drawn by Chromium: no element links to
+    or loads from evil.example, no request goes there, and the text is visible as typed."""
+    from tests.test_browser import _start_server, _stop_server, CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    proc, base = _start_server(hostile_dir)
+    requested: list[str] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(60_000)
+            page.on("request", lambda request: requested.append(request.url))
+            from urllib.parse import quote
+
+            voucher = small_sample["vouchers"].voucher_no.iloc[0]
+            for path in (f"vouchers?voucher={voucher}", f"vouchers?voucher={quote(CORPUS, safe='')}", "profitability", "ledger"):
+                page.goto(f"{base}/{path}")
+                page.locator("[data-testid=stMainBlockContainer] h1").first.wait_for()
+                page.wait_for_timeout(1500)  # the charts and tables draw after the heading
+                page.locator("[data-testid=stSpinner]").wait_for(state="detached")
+                live = page.locator("a[href*='evil.example'], img[src*='evil.example'], [data-testid=stMain] b:text-is('bold')")
+                assert live.count() == 0, (path, live.first.evaluate(
+                    "e => { let x = e; while (x && !(x.dataset && x.dataset.testid)) x = x.parentElement; "
+                    "return (x ? x.dataset.testid + ' ' + x.outerHTML.slice(0, 600) : '') }"))
+                assert page.locator("svg a, .main-svg a").count() == 0, path  # a Plotly label made into a link
+                if "evil" in path:  # the deep link's value is shown, as text
+                    assert "Session expired - sign in" in page.locator("[data-testid=stMain]").inner_text()
+            browser.close()
+    finally:
+        _stop_server(proc)
+    assert not [u for u in requested if urlparse(u).hostname == "evil.example"], "the browser fetched from the hostile address"
+    assert any("evil.example" in u for u in requested), "the deep link itself was requested (the check sees requests)"

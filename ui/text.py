@@ -13,11 +13,16 @@ from __future__ import annotations
 import re
 
 # only what can start markup: brackets (links, images, directives), emphasis, code, HTML, LaTeX,
-# tables, headings, and a colon that opens a URL scheme (://), a directive (:red[) or an icon or
+# tables, headings, and a colon that opens a directive (:red[) or an icon or
 # emoji code (:material/x:); times (10:30) and ports (host:5432) stay as they are; ids such as WO-2026-00417 stay as
 # they are (tests and readers compare them)
-_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#]|:(?=//|[A-Za-z_][\w/-]*[:\[]))")
-_WWW = re.compile(r"(?i)\b(www)\.")  # a bare www. address would become a link
+_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#]|:(?=[A-Za-z_][\w/-]*[:\[]))")
+# GFM links bare addresses after parsing, escapes already resolved: "https://…" and "www.…" stay
+# text only if the characters themselves no longer read as one, so an invisible word joiner
+# (U+2060) goes after the scheme's colon and after "www" (tests/test_hostile_text.py checks in Chromium)
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:)(?=//)")
+_WWW = re.compile(r"(?i)\b(www)(?=\.)")
+JOINER = "\u2060"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -32,4 +37,5 @@ def plain(value, limit: int = 500) -> str:
 def md(value, limit: int = 500) -> str:
     """``value`` escaped for Streamlit Markdown: shown as typed, never a link, image, colour,
     icon, formula or HTML (tests/test_hostile_text.py renders it in a browser)."""
-    return _WWW.sub(r"\1\\.", _SPECIAL.sub(r"\\\1", plain(value, limit)))
+    text = _SPECIAL.sub(r"\\\1", plain(value, limit))
+    return _WWW.sub(r"\1" + JOINER, _SCHEME.sub(r"\1" + JOINER, text))
