@@ -184,7 +184,7 @@ def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
     s_codes, s_uniq = pd.factorize(pd.Series(state).astype(object), use_na_sentinel=False)
     c_codes, c_uniq = pd.factorize(pd.Series(reason_code).astype(object).fillna(""), use_na_sentinel=False)
     pair = s_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes
-    uniq, inverse = np.unique(pair, return_inverse=True)
+    inverse, uniq = pd.factorize(pair)
 
     def kind_of(s, c):
         c = str(c).upper()
@@ -219,6 +219,14 @@ def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeS
         site = by_code.fillna(by_state)
         cls = site.where(kind.notna() & site.notna(), cls)
     return segments.assign(loss_kind=kind, loss_class=cls.where(kind.notna()))
+
+
+def _first_rows(gid: np.ndarray, n: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """The first of ``rows`` (positions; 0 … by default) in each of ``n`` groups (ids 0 … n-1)."""
+    rows = np.arange(len(gid), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, np.asarray(gid, dtype=np.int64), rows)
+    return first
 
 
 def compute_segment_index(start_at, end_at, start=None, end=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -390,14 +398,14 @@ def compute_output_allocation_codes(run_wo, run_wc, run_day, run_shift, run_minu
     n_day = int(run_day.max()) - day0 + 1 if len(run_day) else 1
     n_wc = int(run_wc.max()) + 1 if len(run_wc) else 1
     key = ((run_wo * n_wc + run_wc) * n_day + (run_day - day0)) * 3 + run_shift
-    uniq, inverse = np.unique(key, return_inverse=True)
-    minutes = pd.Series(run_minutes).groupby(inverse.reshape(-1)).sum().to_numpy()
+    inverse, uniq = pd.factorize(key, sort=True)  # (np.unique sorts every row; this only the distinct keys)
+    minutes = pd.Series(run_minutes).groupby(inverse).sum().to_numpy()
     g_shift = uniq % 3
     g_day = (uniq // 3) % n_day + day0
     g_wo = uniq // 3 // n_day // n_wc
     order_day = g_wo * n_day + (g_day - day0)  # work order x day of each group
-    _, od_inverse = np.unique(order_day, return_inverse=True)
-    share = minutes / pd.Series(minutes).groupby(od_inverse.reshape(-1)).transform("sum").to_numpy()
+    od_codes, _ = pd.factorize(order_day)
+    share = minutes / pd.Series(minutes).groupby(od_codes).transform("sum").to_numpy()
     # each output record with its order's shifts that day, in the order a left merge gives
     out_day = pd.to_datetime(output.count_date).dt.normalize().to_numpy(dtype="datetime64[D]").view(np.int64)
     output_wo = np.asarray(output_wo, dtype=np.int64)
@@ -689,17 +697,21 @@ def compute_output_sums(output: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     the good units (``ideal_good_min``, the same but left out where the cycle is unknown),
     scrap at standard unit cost and the margin of the good units at list price less standard
     material (``margin_amount``). Unrounded: a sum of these sums is the sum of the records."""
+    frame = pd.concat([output[by].reset_index(drop=True), compute_output_sum_columns(output).reset_index(drop=True)], axis=1)
+    return frame.groupby(by, as_index=False, dropna=False).sum(min_count=0)
+
+
+def compute_output_sum_columns(output: pd.DataFrame) -> pd.DataFrame:
+    """The columns ``compute_output_sums`` sums, one row per output record."""
     o = _with_cycle(output)
     cyc = o.ideal_cycle_min.astype(float)
     total = o.good_qty + o.scrap_qty
-    frame = pd.DataFrame({
-        **{k: o[k] for k in by},
+    return pd.DataFrame({
         "good_qty": o.good_qty.astype(float), "scrap_qty": o.scrap_qty.astype(float), "total_qty": total.astype(float),
         "net_run_min": total * cyc.fillna(0.0), "fully_productive_min": o.good_qty * cyc.fillna(0.0), "ideal_good_min": o.good_qty * cyc,
         "scrap_cost_amount": (o.scrap_qty * o.std_unit_cost).astype(float),
         "margin_amount": ((o.list_price - o.std_material_cost) * o.good_qty).astype(float),
     })
-    return frame.groupby(by, as_index=False, dropna=False).sum(min_count=0)
 
 
 def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:

@@ -149,7 +149,7 @@ def _data_periods(engine: Engine) -> list[str]:
 
 
 MONTHS_PER_CHUNK = 3  # overlapping events are looked for among the events of 3 months at a time (see _overlaps)
-EVENTS_PER_BATCH = 400_000  # chunks derived together while their events stay under this: few queries, bounded memory
+EVENTS_PER_BATCH = 250_000  # chunks derived together while their events stay under this: few queries, bounded memory
 
 
 def _frame(table: sa.Table, data: dict) -> pd.DataFrame:
@@ -159,9 +159,10 @@ def _frame(table: sa.Table, data: dict) -> pd.DataFrame:
 def _month_labels(months: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``YYYY-MM`` of month numbers (months since 1970-01), computed once per distinct month."""
     months = np.asarray(months, dtype=np.int64)
-    uniq, inverse = np.unique(months, return_inverse=True)
-    labels = pa.array([f"{1970 + v // 12:04d}-{v % 12 + 1:02d}" for v in uniq], type=pa.large_string())
-    return _text(labels, inverse.reshape(-1))
+    low = int(months.min()) if len(months) else 0
+    span = np.arange(low, int(months.max()) + 1 if len(months) else low)
+    labels = pa.array([f"{1970 + v // 12:04d}-{v % 12 + 1:02d}" for v in span], type=pa.large_string())
+    return _text(labels, months - low)
 
 
 def _months_of(dates) -> np.ndarray:
@@ -218,14 +219,13 @@ def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group ids numbered in order of first appearance (a groupby with sort=False) and each
     group's first row."""
     gid, uniq = pd.factorize(key)
-    _, first = np.unique(gid, return_index=True)
-    return gid.astype(np.int64), first
+    return gid.astype(np.int64), A._first_rows(gid, len(uniq))
 
 
 def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group ids numbered in the key's order (a groupby with sort=True) and each group's first row."""
-    _, first, gid = np.unique(key, return_index=True, return_inverse=True)
-    return gid.reshape(-1).astype(np.int64), first
+    gid, uniq = pd.factorize(key, sort=True)
+    return gid.astype(np.int64), A._first_rows(gid, len(uniq))
 
 
 def _sums(values, gid: np.ndarray) -> np.ndarray:
@@ -264,7 +264,8 @@ def _output_runs(days: pd.DataFrame) -> pd.DataFrame:
     wo, wo_u = _codes(days.work_order_id)
     month = _months_of(days.count_date)
     key = wo * (int(month.max()) + 1) + month  # months since 1970: non-negative
-    _, first = np.unique(key, return_index=True)  # one row per order x month, in order (first row: its product and plant)
+    gid, uniq = pd.factorize(key, sort=True)
+    first = A._first_rows(gid, len(uniq))  # one row per order x month, in order (first row: its product and plant)
     wo_m, month_m = wo[first], month[first]
     new_run = np.ones(len(first), dtype=bool)
     new_run[1:] = (wo_m[1:] != wo_m[:-1]) | (month_m[1:] != month_m[:-1] + 1)
@@ -296,6 +297,12 @@ def _overlaps(events: pd.DataFrame, chunks: list[list[str]], plant_of: pd.Series
         order = at[np.lexsort((start_ns[at], wc[at]))]
         return bool(((wc[order[1:]] == wc[order[:-1]]) & (start_ns[order[1:]] < end_ns[order[:-1]])).any())
 
+    # an event is found only when it starts before an earlier-starting event on its work center
+    # ends: when no two events of a work center share a moment, no set of them finds anything
+    order = np.lexsort((start_ns, wc))
+    latest_end = pd.Series(end_ns[order]).groupby(wc[order]).cummax().to_numpy()
+    if len(order) < 2 or not ((wc[order[1:]] == wc[order[:-1]]) & (start_ns[order[1:]] < latest_end[:-1])).any():
+        return []
     for chunk in chunks:
         lo, hi = np.datetime64(month_start(chunk[0])), np.datetime64(month_after(chunk[-1]))
         mask = (ev_end > lo) & (ev_start < hi)
@@ -421,8 +428,7 @@ def _derive_batch(engine: Engine, chunks: list[list[str]], plant_of: pd.Series) 
         names = ("work_order_id", "work_center_id", "plant_id", "product_id")
         codes = {c: _codes(output[c]) for c in names}
         gid, fr = _sorted_groups(_key((o_month - om0, n_om), *[(codes[c][0], len(codes[c][1])) for c in names]))
-        sums = A.compute_output_sums(output.assign(_group=gid), ["_group"])
-        fr = fr[sums._group.to_numpy()]
+        sums = A.compute_output_sum_columns(output).groupby(gid).sum(min_count=0).reset_index(drop=True)
         text = {c: _text(codes[c][1], codes[c][0][fr]) for c in names}
         o_periods = _month_labels(o_month[fr])
         out[order_output.name] = _frame(order_output, {"period": o_periods, **text, **{c: sums[c] for c in ORDER_SUMS}})
@@ -435,13 +441,14 @@ def _derive_batch(engine: Engine, chunks: list[list[str]], plant_of: pd.Series) 
     # data problems
     found = _overlaps(events, chunks, plant_of)
     if len(rows):
-        seg_key = wc * 10_000_000 + day
-        if calendar.empty:
-            missing = np.ones(len(rows), dtype=bool)
-        else:
+        # work center x day with a calendar row, as a table of the batch's work centers x days
+        known = np.zeros(n_wc * n_day, dtype=bool)
+        if not calendar.empty:
             cal_wc = _index(wc_u).get_indexer(calendar.work_center_id)
-            cal_day = pd.to_datetime(calendar.calendar_date).to_numpy(dtype="datetime64[D]").view(np.int64)
-            missing = ~np.isin(seg_key, (cal_wc * 10_000_000 + cal_day)[cal_wc >= 0])
+            cal_day = pd.to_datetime(calendar.calendar_date).to_numpy(dtype="datetime64[D]").view(np.int64) - day0
+            ok = (cal_wc >= 0) & (cal_day >= 0) & (cal_day < n_day)
+            known[cal_wc[ok] * n_day + cal_day[ok]] = True
+        missing = ~known[wc * n_day + (day - day0)]
         if missing.any():
             seen = pd.DataFrame({"work_center_id": _text(wc_u, wc[missing]), "date": A.day_dates(day[missing]),
                                  "event_id": events.event_id.iloc[rows[missing]].to_numpy()})
@@ -478,9 +485,9 @@ def _chunks(periods: list[str]) -> list[list[str]]:
     return chunks
 
 
-def _batches(engine: Engine, chunks: list[list[str]]) -> list[list[list[str]]]:
+def _batches(engine: Engine, chunks: list[list[str]], limit: int = EVENTS_PER_BATCH) -> list[list[list[str]]]:
     """Consecutive chunks grouped while their events (counted in one query) stay under
-    ``EVENTS_PER_BATCH``: one batch for a small plant, a chunk at a time for a large one."""
+    ``limit``: one batch for a small plant, a chunk at a time for a large one."""
     if len(chunks) <= 1:
         return [chunks] if chunks else []
     me = s.machine_events
@@ -492,7 +499,7 @@ def _batches(engine: Engine, chunks: list[list[str]]) -> list[list[list[str]]]:
     for chunk, (lo, _), n in zip(chunks, bounds, counts):
         n = int(n or 0)
         joined = batch and month_add(batch[-1][-1], 1) == chunk[0]
-        if batch and (not joined or size + n > EVENTS_PER_BATCH):
+        if batch and (not joined or size + n > limit):
             batches.append(batch)
             batch, size = [], 0
         batch.append(chunk)
@@ -501,13 +508,14 @@ def _batches(engine: Engine, chunks: list[list[str]]) -> list[list[list[str]]]:
     return batches
 
 
-def derive(engine: Engine, periods: list[str] | None = None) -> dict[str, pd.DataFrame]:
+def derive(engine: Engine, periods: list[str] | None = None, events_per_batch: int = EVENTS_PER_BATCH) -> dict[str, pd.DataFrame]:
     """The OEE facts of ``periods`` (every month with events or output when None), a few
-    consecutive months at a time so that memory holds a bounded number of events."""
+    consecutive months at a time so that memory holds about ``events_per_batch`` events; the
+    rows do not depend on how the months are batched."""
     todo = _data_periods(engine) if periods is None else sorted(set(periods))
     plant_of = loaders.load_work_centers(engine).set_index("work_center_id").plant_id
     parts: dict[str, list[pd.DataFrame]] = {t.name: [] for t in TABLES}
-    for batch in _batches(engine, _chunks(todo)):
+    for batch in _batches(engine, _chunks(todo), events_per_batch):
         for name, frame in _derive_batch(engine, batch, plant_of).items():
             if not frame.empty:
                 parts[name].append(frame)
