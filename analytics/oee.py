@@ -221,14 +221,6 @@ def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeS
     return segments.assign(loss_kind=kind, loss_class=cls.where(kind.notna()))
 
 
-def _first_rows(gid: np.ndarray, n: int, rows: np.ndarray | None = None) -> np.ndarray:
-    """The first of ``rows`` (positions; 0 … by default) in each of ``n`` groups (ids 0 … n-1)."""
-    rows = np.arange(len(gid), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, np.asarray(gid, dtype=np.int64), rows)
-    return first
-
-
 def compute_segment_index(start_at, end_at, start=None, end=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The cut of ``compute_event_segments`` as arrays, one entry per event x shift: the event's
     position, the day (days since 1970-01-01), the shift (0, 1, 2) and the minutes. Events are

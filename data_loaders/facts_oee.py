@@ -215,17 +215,24 @@ def _key(*parts) -> np.ndarray:
     return key
 
 
+def _first_rows(gid: np.ndarray, n: int) -> np.ndarray:
+    """The first row of each of ``n`` groups (ids 0 … n-1), without sorting the rows."""
+    first = np.full(n, len(gid), dtype=np.int64)
+    np.minimum.at(first, np.asarray(gid, dtype=np.int64), np.arange(len(gid), dtype=np.int64))
+    return first
+
+
 def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group ids numbered in order of first appearance (a groupby with sort=False) and each
     group's first row."""
     gid, uniq = pd.factorize(key)
-    return gid.astype(np.int64), A._first_rows(gid, len(uniq))
+    return gid.astype(np.int64), _first_rows(gid, len(uniq))
 
 
 def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group ids numbered in the key's order (a groupby with sort=True) and each group's first row."""
     gid, uniq = pd.factorize(key, sort=True)
-    return gid.astype(np.int64), A._first_rows(gid, len(uniq))
+    return gid.astype(np.int64), _first_rows(gid, len(uniq))
 
 
 def _sums(values, gid: np.ndarray) -> np.ndarray:
@@ -265,7 +272,7 @@ def _output_runs(days: pd.DataFrame) -> pd.DataFrame:
     month = _months_of(days.count_date)
     key = wo * (int(month.max()) + 1) + month  # months since 1970: non-negative
     gid, uniq = pd.factorize(key, sort=True)
-    first = A._first_rows(gid, len(uniq))  # one row per order x month, in order (first row: its product and plant)
+    first = _first_rows(gid, len(uniq))  # one row per order x month, in order (first row: its product and plant)
     wo_m, month_m = wo[first], month[first]
     new_run = np.ones(len(first), dtype=bool)
     new_run[1:] = (wo_m[1:] != wo_m[:-1]) | (month_m[1:] != month_m[:-1] + 1)
@@ -374,7 +381,7 @@ def _derive_batch(engine: Engine, chunks: list[list[str]], plant_of: pd.Series) 
                                                  **{f"{c}_min": wide[:, i] for i, c in enumerate(KIND_COLUMNS)}})
 
     # output spread over the shifts its order ran that day
-    running = np.isin(st, np.flatnonzero(np.isin(st_u, ("running", "reduced_speed")))) & (wo >= 0)
+    running = np.isin(st, np.flatnonzero(np.isin(np.array(st_u.to_pylist(), dtype=object), ("running", "reduced_speed")))) & (wo >= 0)
     output_wo = _index(wo_u).get_indexer(output.work_order_id) if n_wo else np.full(len(output), -1)
     counts, orphans = A.compute_output_allocation_codes(wo[running], wc[running], day[running], shift[running], minutes[running], output,
                                                         output_wo, A.KEYS + ["plant_id"])
