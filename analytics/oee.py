@@ -157,7 +157,10 @@ def compute_ideal_cycle_min(frame: pd.DataFrame) -> pd.Series:
     def values(name):
         if name not in frame:
             return pd.Series(np.nan, index=frame.index)
-        return pd.to_numeric(frame[name].astype(object), errors="coerce").astype(float)
+        column = frame[name]
+        if column.dtype == np.float64:
+            return column  # already float64 with NaN for none: the conversion below would give the same
+        return pd.to_numeric(column.astype(object), errors="coerce").astype(float)
 
     per_min = values("ideal_units_per_min")
     per_h = values("ideal_units_per_h")
@@ -181,7 +184,7 @@ def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
     s_codes, s_uniq = pd.factorize(pd.Series(state).astype(object), use_na_sentinel=False)
     c_codes, c_uniq = pd.factorize(pd.Series(reason_code).astype(object).fillna(""), use_na_sentinel=False)
     pair = s_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes
-    uniq, inverse = np.unique(pair, return_inverse=True)
+    inverse, uniq = pd.factorize(pair)
 
     def kind_of(s, c):
         c = str(c).upper()
@@ -218,6 +221,34 @@ def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeS
     return segments.assign(loss_kind=kind, loss_class=cls.where(kind.notna()))
 
 
+def compute_segment_index(start_at, end_at, start=None, end=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cut of ``compute_event_segments`` as arrays, one entry per event x shift: the event's
+    position, the day (days since 1970-01-01), the shift (0, 1, 2) and the minutes. Events are
+    cut at shift boundaries (00:00, 08:00, 16:00) and at the window [start, end); events with
+    nothing left in it give no entry."""
+    s = pd.to_datetime(pd.Series(start_at)).to_numpy().astype("datetime64[s]").astype(np.int64)
+    e = pd.to_datetime(pd.Series(end_at)).to_numpy().astype("datetime64[s]").astype(np.int64)
+    if start is not None:
+        s = np.maximum(s, np.datetime64(pd.Timestamp(start), "s").astype(np.int64))
+    if end is not None:
+        e = np.minimum(e, np.datetime64(pd.Timestamp(end), "s").astype(np.int64))
+    kept = np.flatnonzero(e > s)
+    s, e = s[kept], e[kept]
+    first, last = s // SHIFT_SECONDS, (e - 1) // SHIFT_SECONDS
+    reps = (last - first + 1).astype(np.int64)
+    idx = np.repeat(np.arange(len(kept)), reps)
+    block = first[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps))
+    seg_s = np.maximum(s[idx], block * SHIFT_SECONDS)
+    seg_e = np.minimum(e[idx], (block + 1) * SHIFT_SECONDS)
+    day = (block * SHIFT_SECONDS) // 86400
+    return kept[idx], day, (block - day * (86400 // SHIFT_SECONDS)).astype(int), (seg_e - seg_s) / 60.0
+
+
+def day_dates(day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 as datetime64[ns] dates."""
+    return np.asarray(day, dtype=np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+
+
 def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """Cut events at shift boundaries (00:00, 08:00, 16:00) and at the window [start, end).
 
@@ -228,25 +259,11 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
     if events.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols[:5]} | {"date": pd.Series(dtype="datetime64[ns]"),
                             "shift": pd.Series(dtype=int), "minutes": pd.Series(dtype=float)}, columns=cols)
-    s = pd.to_datetime(events.start_at).to_numpy().astype("datetime64[s]").astype(np.int64)
-    e = pd.to_datetime(events.end_at).to_numpy().astype("datetime64[s]").astype(np.int64)
-    if start is not None:
-        s = np.maximum(s, np.datetime64(pd.Timestamp(start), "s").astype(np.int64))
-    if end is not None:
-        e = np.minimum(e, np.datetime64(pd.Timestamp(end), "s").astype(np.int64))
-    keep = e > s
-    s, e, ev = s[keep], e[keep], events.loc[keep].reset_index(drop=True)
-    first, last = s // SHIFT_SECONDS, (e - 1) // SHIFT_SECONDS
-    reps = (last - first + 1).astype(int)
-    idx = np.repeat(np.arange(len(ev)), reps)
-    block = first[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps))
-    seg_s = np.maximum(s[idx], block * SHIFT_SECONDS)
-    seg_e = np.minimum(e[idx], (block + 1) * SHIFT_SECONDS)
-    out = ev.iloc[idx][["event_id", "work_center_id", "work_order_id", "state", "reason_code"]].reset_index(drop=True)
-    day_start = (block * SHIFT_SECONDS) // 86400 * 86400
-    out["date"] = pd.to_datetime(day_start, unit="s").astype("datetime64[ns]")
-    out["shift"] = ((block * SHIFT_SECONDS - day_start) // SHIFT_SECONDS).astype(int)
-    out["minutes"] = (seg_e - seg_s) / 60.0
+    rows, day, shift, minutes = compute_segment_index(events.start_at, events.end_at, start, end)
+    out = events.iloc[rows][cols[:5]].reset_index(drop=True)
+    out["date"] = day_dates(day)
+    out["shift"] = shift
+    out["minutes"] = minutes
     return out[cols]
 
 
@@ -344,28 +361,73 @@ def compute_output_allocation(segments: pd.DataFrame, output: pd.DataFrame, keys
     routing column), std_unit_cost and first_count_date (the order's first output day over all
     time: scrap on that day is startup scrap). Counts: the ``COUNT_COLUMNS``.
     """
+    is_run = (segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()).to_numpy()
+    run = segments.loc[is_run, ["work_order_id", "work_center_id", "date", "shift", "minutes"]]
+    # work orders and centers as integer codes in the order of their names (the order a groupby
+    # on the names sorts by), so that every sum below adds the same numbers in the same order
+    wo, _ = pd.factorize(pd.concat([run.work_order_id, output.work_order_id], ignore_index=True), sort=True)
+    wc, _ = pd.factorize(run.work_center_id, sort=True)
+    run_day = pd.to_datetime(run.date).to_numpy(dtype="datetime64[D]").view(np.int64)
+    return compute_output_allocation_codes(wo[:len(run)], wc, run_day, run["shift"].to_numpy(), run.minutes.to_numpy(dtype=float),
+                                           output, wo[len(run):], keys)
+
+
+def compute_output_allocation_codes(run_wo, run_wc, run_day, run_shift, run_minutes, output: pd.DataFrame, output_wo,
+                                    keys: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``compute_output_allocation`` of the running and reduced-speed segments that name a work
+    order, given as arrays: work order and work center as integer codes that sort as their names
+    do (-1 for none), day (days since 1970-01-01), shift and minutes; ``output_wo``: the code of
+    each output record's work order in the same codes (-1 when it has no running segment)."""
     keys = list(keys or KEYS)
     output = _with_cycle(output)
-    run = segments[segments.state.isin(("running", "reduced_speed")) & segments.work_order_id.notna()]
-    run_by_shift = run.groupby(["work_order_id", "work_center_id", "date", "shift"], as_index=False).minutes.sum()
-    run_by_shift["share"] = run_by_shift.minutes / run_by_shift.groupby(["work_order_id", "date"]).minutes.transform("sum")
-    out = output.assign(date=pd.to_datetime(output.count_date).dt.normalize().astype("datetime64[ns]"))
+    run_wo, run_wc = np.asarray(run_wo, dtype=np.int64), np.asarray(run_wc, dtype=np.int64)
+    run_day, run_shift = np.asarray(run_day, dtype=np.int64), np.asarray(run_shift, dtype=np.int64)
+    ok = (run_wo >= 0) & (run_wc >= 0)
+    run_wo, run_wc, run_day, run_shift = run_wo[ok], run_wc[ok], run_day[ok], run_shift[ok]
+    run_minutes = np.asarray(run_minutes, dtype=float)[ok]
+    # minutes per work order x work center x day x shift, in that order (sums in segment order)
+    day0 = int(run_day.min()) if len(run_day) else 0
+    n_day = int(run_day.max()) - day0 + 1 if len(run_day) else 1
+    n_wc = int(run_wc.max()) + 1 if len(run_wc) else 1
+    key = ((run_wo * n_wc + run_wc) * n_day + (run_day - day0)) * 3 + run_shift
+    inverse, uniq = pd.factorize(key, sort=True)  # (np.unique sorts every row; this only the distinct keys)
+    minutes = pd.Series(run_minutes).groupby(inverse).sum().to_numpy()
+    g_shift = uniq % 3
+    g_day = (uniq // 3) % n_day + day0
+    g_wo = uniq // 3 // n_day // n_wc
+    order_day = g_wo * n_day + (g_day - day0)  # work order x day of each group
+    od_codes, _ = pd.factorize(order_day)
+    share = minutes / pd.Series(minutes).groupby(od_codes).transform("sum").to_numpy()
+    # each output record with its order's shifts that day, in the order a left merge gives
+    out_day = pd.to_datetime(output.count_date).dt.normalize().to_numpy(dtype="datetime64[D]").view(np.int64)
+    output_wo = np.asarray(output_wo, dtype=np.int64)
+    out_key = np.where((output_wo >= 0) & (out_day >= day0) & (out_day < day0 + n_day), output_wo * n_day + (out_day - day0), -1)
+    perm = np.argsort(order_day, kind="stable")
+    sorted_od = order_day[perm]
+    starts = np.searchsorted(sorted_od, out_key, side="left")
+    n = np.searchsorted(sorted_od, out_key, side="right") - starts
+    found = n > 0
+    rows = np.repeat(np.arange(len(output)), n)
+    grp = perm[np.repeat(starts, n) + (np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n))]
+    out = output.assign(date=day_dates(out_day))
     out["total_qty"] = out.good_qty + out.scrap_qty
-    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize() == out.date
-    alloc = out.merge(run_by_shift[["work_order_id", "date", "shift", "share"]], on=["work_order_id", "date"], how="left")
-    orphans = alloc[alloc.share.isna() & (alloc.total_qty > 0)].drop(columns=["share", "shift"])
-    alloc = alloc[alloc.share.notna()].astype({"shift": int})
-    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0)
-    startup_scrap = np.where(alloc.is_startup, alloc.scrap_qty, 0.0)
+    out["is_startup"] = pd.to_datetime(out.first_count_date).dt.normalize().to_numpy(dtype="datetime64[D]").view(np.int64) == out_day
+    lost = ~found & (out.total_qty > 0).to_numpy()
+    orphans = out[lost].reset_index(drop=True)
+    alloc = out[list(dict.fromkeys([*[k for k in keys if k != "shift"], "total_qty", "good_qty", "scrap_qty", "ideal_cycle_min", "std_unit_cost", "is_startup"]))]
+    alloc = alloc.iloc[rows].reset_index(drop=True)
+    alloc["shift"] = g_shift[grp].astype(int)
+    s = share[grp]
+    total, good, scrap = (alloc[c].to_numpy(dtype=float) for c in ("total_qty", "good_qty", "scrap_qty"))
+    cyc = alloc.ideal_cycle_min.astype(float).fillna(0.0).to_numpy()
+    cost = alloc.std_unit_cost.to_numpy(dtype=float)
+    startup_scrap = np.where(alloc.is_startup.to_numpy(dtype=bool), scrap, 0.0)
     counts = pd.DataFrame({
         **{k: alloc[k] for k in keys},
-        "total_qty": alloc.total_qty * alloc.share, "good_qty": alloc.good_qty * alloc.share, "scrap_qty": alloc.scrap_qty * alloc.share,
-        "startup_scrap_qty": startup_scrap * alloc.share,
-        "net_run_min": alloc.total_qty * cyc * alloc.share, "fully_productive_min": alloc.good_qty * cyc * alloc.share,
-        "startup_reject_min": startup_scrap * cyc * alloc.share,
-        "production_reject_min": (alloc.scrap_qty - startup_scrap) * cyc * alloc.share,
-        "startup_reject_cost_amount": startup_scrap * alloc.std_unit_cost * alloc.share,
-        "production_reject_cost_amount": (alloc.scrap_qty - startup_scrap) * alloc.std_unit_cost * alloc.share,
+        "total_qty": total * s, "good_qty": good * s, "scrap_qty": scrap * s, "startup_scrap_qty": startup_scrap * s,
+        "net_run_min": total * cyc * s, "fully_productive_min": good * cyc * s, "startup_reject_min": startup_scrap * cyc * s,
+        "production_reject_min": (scrap - startup_scrap) * cyc * s, "startup_reject_cost_amount": startup_scrap * cost * s,
+        "production_reject_cost_amount": (scrap - startup_scrap) * cost * s,
     }).groupby(keys, as_index=False).sum()
     return counts, orphans
 
@@ -627,17 +689,21 @@ def compute_output_sums(output: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     the good units (``ideal_good_min``, the same but left out where the cycle is unknown),
     scrap at standard unit cost and the margin of the good units at list price less standard
     material (``margin_amount``). Unrounded: a sum of these sums is the sum of the records."""
+    frame = pd.concat([output[by].reset_index(drop=True), compute_output_sum_columns(output).reset_index(drop=True)], axis=1)
+    return frame.groupby(by, as_index=False, dropna=False).sum(min_count=0)
+
+
+def compute_output_sum_columns(output: pd.DataFrame) -> pd.DataFrame:
+    """The columns ``compute_output_sums`` sums, one row per output record."""
     o = _with_cycle(output)
     cyc = o.ideal_cycle_min.astype(float)
     total = o.good_qty + o.scrap_qty
-    frame = pd.DataFrame({
-        **{k: o[k] for k in by},
+    return pd.DataFrame({
         "good_qty": o.good_qty.astype(float), "scrap_qty": o.scrap_qty.astype(float), "total_qty": total.astype(float),
         "net_run_min": total * cyc.fillna(0.0), "fully_productive_min": o.good_qty * cyc.fillna(0.0), "ideal_good_min": o.good_qty * cyc,
         "scrap_cost_amount": (o.scrap_qty * o.std_unit_cost).astype(float),
         "margin_amount": ((o.list_price - o.std_material_cost) * o.good_qty).astype(float),
     })
-    return frame.groupby(by, as_index=False, dropna=False).sum(min_count=0)
 
 
 def compute_work_order_loss_cost(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -147,33 +148,112 @@ def _data_periods(engine: Engine) -> list[str]:
     return [month_add(first, k) for k in range(months_between(first, last) + 1)]
 
 
-MONTHS_PER_CHUNK = 3  # months derived together: fewer queries, memory for about 3 months of events
+MONTHS_PER_CHUNK = 3  # overlapping events are looked for among the events of 3 months at a time (see _overlaps)
+EVENTS_PER_BATCH = 250_000  # chunks derived together while their events stay under this: few queries, bounded memory
 
 
 def _frame(table: sa.Table, data: dict) -> pd.DataFrame:
     return pd.DataFrame(data, columns=[c.name for c in table.columns])
 
 
+def _month_labels(months: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``YYYY-MM`` of month numbers (months since 1970-01), computed once per distinct month."""
+    months = np.asarray(months, dtype=np.int64)
+    low = int(months.min()) if len(months) else 0
+    span = np.arange(low, int(months.max()) + 1 if len(months) else low)
+    labels = pa.array([f"{1970 + v // 12:04d}-{v % 12 + 1:02d}" for v in span], type=pa.large_string())
+    return _text(labels, months - low)
+
+
+def _months_of(dates) -> np.ndarray:
+    """Month numbers (months since 1970-01) of dates."""
+    return pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[M]").view(np.int64)
+
+
 def _periods_of(dates) -> np.ndarray:
     """``YYYY-MM`` of each date, computed once per distinct month."""
-    months = pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[M]")
-    if len(months) == 0:
-        return np.array([], dtype=object)
-    uniq, inverse = np.unique(months, return_inverse=True)
-    return np.array([str(u)[:7] for u in uniq], dtype=object)[inverse]
+    return _month_labels(_months_of(dates))
 
 
-def _load_output_months(engine: Engine, start, end) -> pd.DataFrame:
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str
+
+
+def _codes(values, sort: bool = True) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes of ``values`` (-1 for missing) and the distinct values; sorted codes follow
+    the order of the values, as a groupby on them sorts."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=sort)
+    return codes.astype(np.int64), pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+
+
+def _index(uniques: pa.Array) -> pd.Index:
+    """The distinct values as an index, to look other columns' values up in."""
+    return pd.Index(pd.array(uniques, dtype=TEXT))
+
+
+def _text(uniques: pa.Array, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The values of codes (missing for -1), taken in Arrow: a text column without a Python
+    string per row."""
+    codes = np.asarray(codes, dtype=np.int64)
+    return pd.array(uniques.take(pa.array(codes, mask=codes < 0)), dtype=TEXT)
+
+
+def _key(*parts) -> np.ndarray:
+    """One int64 per row from (codes, number of values) pairs, ordered as the tuples of the
+    values are (a missing value, code -1, after every other: a groupby with dropna=False)."""
+    key = None
+    size = 1
+    for codes, n in parts:
+        codes = np.asarray(codes, dtype=np.int64)
+        c = np.where(codes < 0, n, codes)
+        if key is None:
+            key, size = c, n + 1
+            continue
+        if size * (n + 1) >= 2 ** 62:  # renumber the key so far, keeping its order
+            uniq, key = np.unique(key, return_inverse=True)
+            key, size = key.reshape(-1).astype(np.int64), len(uniq)
+        key, size = key * (n + 1) + c, size * (n + 1)
+    return key
+
+
+def _first_rows(gid: np.ndarray, n: int) -> np.ndarray:
+    """The first row of each of ``n`` groups (ids 0 … n-1), without sorting the rows."""
+    first = np.full(n, len(gid), dtype=np.int64)
+    np.minimum.at(first, np.asarray(gid, dtype=np.int64), np.arange(len(gid), dtype=np.int64))
+    return first
+
+
+def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group ids numbered in order of first appearance (a groupby with sort=False) and each
+    group's first row."""
+    gid, uniq = pd.factorize(key)
+    return gid.astype(np.int64), _first_rows(gid, len(uniq))
+
+
+def _sorted_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group ids numbered in the key's order (a groupby with sort=True) and each group's first row."""
+    gid, uniq = pd.factorize(key, sort=True)
+    return gid.astype(np.int64), _first_rows(gid, len(uniq))
+
+
+def _sums(values, gid: np.ndarray) -> np.ndarray:
+    """Sum per group id (0 … n-1), each group's values added in row order as pandas adds them."""
+    return pd.Series(np.asarray(values, dtype=float)).groupby(gid).sum().to_numpy()
+
+
+def _load_output_days(engine: Engine, start, end, output: pd.DataFrame) -> pd.DataFrame:
     """The output days, over all time, of the orders with events in [start, end), with each
-    order's product and plant (output records the event path can see: order and product known)."""
+    order's product and plant (output records the event path can see: order and product known):
+    those in [start, end) are ``output``'s (``load_output`` of the same months; orders without
+    events there too, which no event minutes meet), the others are read."""
     me, oc, wo, p = s.machine_events, s.output_counts, s.work_orders, s.products
     start, end = pd.Timestamp(start).to_pydatetime(), pd.Timestamp(end).to_pydatetime()  # plain datetimes for every driver
     orders = sa.select(me.c.work_order_id).where(me.c.end_at > start, me.c.start_at < end, me.c.work_order_id.is_not(None))
     stmt = (sa.select(oc.c.work_order_id, wo.c.product_id, wo.c.plant_id, oc.c.count_date)
             .join(wo, wo.c.work_order_id == oc.c.work_order_id)
             .join(p, p.c.product_id == wo.c.product_id)
-            .where(oc.c.work_order_id.in_(orders)))
-    return read_frame(engine, stmt)
+            .where(oc.c.work_order_id.in_(orders), sa.or_(oc.c.count_date < start, oc.c.count_date >= end)))
+    cols = ["work_order_id", "product_id", "plant_id", "count_date"]
+    return pd.concat([output[cols], read_frame(engine, stmt)[cols]], ignore_index=True)
 
 
 def _output_runs(days: pd.DataFrame) -> pd.DataFrame:
@@ -183,35 +263,72 @@ def _output_runs(days: pd.DataFrame) -> pd.DataFrame:
     With runs [a1, b1], [a2, b2], … the runs a scope meets are consecutive, so counting each run
     it meets (+1: a ≤ scope end and b ≥ scope start) and each pair of neighbouring runs it meets
     both of (−1: a_(i+1) ≤ scope end and b_i ≥ scope start) counts the order exactly once.
-    One row per order x (output_from, output_to) with ``sign`` ±1.
+    One row per order x (output_from, output_to) with ``sign`` ±1: the runs, then the pairs.
     """
     cols = ["work_order_id", "product_id", "plant_id", "output_from", "output_to", "sign"]
     if days.empty:
         return pd.DataFrame(columns=cols)
-    when = pd.to_datetime(days.count_date)
-    m = pd.DataFrame({"work_order_id": days.work_order_id, "product_id": days.product_id, "plant_id": days.plant_id,
-                      "month": when.dt.year.to_numpy() * 12 + when.dt.month.to_numpy() - 1}).drop_duplicates(["work_order_id", "month"])
-    m = m.sort_values(["work_order_id", "month"]).reset_index(drop=True)
-    same = m.work_order_id.eq(m.work_order_id.shift())
-    m["run"] = (~(same & m.month.eq(m.month.shift() + 1))).cumsum()
-    runs = m.groupby("run", sort=True).agg(work_order_id=("work_order_id", "first"), product_id=("product_id", "first"),
-                                           plant_id=("plant_id", "first"), first=("month", "min"), last=("month", "max"))
-    runs = runs.reset_index(drop=True)
-    nxt = runs.shift(-1)
-    pair = runs.work_order_id.eq(nxt.work_order_id)
-    pairs = runs[pair].assign(first=nxt.first[pair].astype(int), sign=-1)
-    out = pd.concat([runs.assign(sign=1), pairs], ignore_index=True)
-
-    def label(n):
-        uniq, inverse = np.unique(np.asarray(n, dtype=np.int64), return_inverse=True)
-        return np.array([f"{v // 12:04d}-{v % 12 + 1:02d}" for v in uniq], dtype=object)[inverse]
-
-    return pd.DataFrame({"work_order_id": out.work_order_id, "product_id": out.product_id, "plant_id": out.plant_id,
-                         "output_from": label(out["first"]), "output_to": label(out["last"]), "sign": out.sign.astype(float)}, columns=cols)
+    wo, wo_u = _codes(days.work_order_id)
+    month = _months_of(days.count_date)
+    key = wo * (int(month.max()) + 1) + month  # months since 1970: non-negative
+    gid, uniq = pd.factorize(key, sort=True)
+    first = _first_rows(gid, len(uniq))  # one row per order x month, in order (first row: its product and plant)
+    wo_m, month_m = wo[first], month[first]
+    new_run = np.ones(len(first), dtype=bool)
+    new_run[1:] = (wo_m[1:] != wo_m[:-1]) | (month_m[1:] != month_m[:-1] + 1)
+    starts = np.flatnonzero(new_run)
+    ends = np.append(starts[1:], len(first)) - 1
+    run_row, run_wo, run_first, run_last = first[starts], wo_m[starts], month_m[starts], month_m[ends]
+    pair = np.flatnonzero(run_wo[1:] == run_wo[:-1])  # a run and the next run of its order
+    rows = np.concatenate([run_row, run_row[pair]])
+    return pd.DataFrame({"work_order_id": _text(wo_u, np.concatenate([run_wo, run_wo[pair]])),
+                         "product_id": days.product_id.iloc[rows].to_numpy(), "plant_id": days.plant_id.iloc[rows].to_numpy(),
+                         "output_from": _month_labels(np.concatenate([run_first, run_first[pair + 1]])),
+                         "output_to": _month_labels(np.concatenate([run_last, run_last[pair]])),
+                         "sign": np.concatenate([np.ones(len(starts)), -np.ones(len(pair))])}, columns=cols)
 
 
-def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> dict[str, pd.DataFrame]:
-    """The rows of consecutive months, with the event path's own functions on their events."""
+def _overlaps(events: pd.DataFrame, chunks: list[list[str]], plant_of: pd.Series) -> list[pd.DataFrame]:
+    """Overlapping events found as the event path finds them for a scope starting at a chunk's
+    first month: among the events of each chunk, those starting in it; and for every month, an
+    overlapping event that began before it among the events that cross into it (``is_carried``)."""
+    found = []
+    ev_start, ev_end = pd.to_datetime(events.start_at).to_numpy(), pd.to_datetime(events.end_at).to_numpy()
+    wc, _ = _codes(events.work_center_id)
+    start_ns, end_ns = ev_start.astype("datetime64[ns]").view(np.int64), ev_end.astype("datetime64[ns]").view(np.int64)
+
+    def overlapping(mask: np.ndarray) -> bool:
+        """Whether ``compute_overlapping_events`` finds anything among these events (its test,
+        without building frames for the many sets that have none)."""
+        at = np.flatnonzero(mask)
+        order = at[np.lexsort((start_ns[at], wc[at]))]
+        return bool(((wc[order[1:]] == wc[order[:-1]]) & (start_ns[order[1:]] < end_ns[order[:-1]])).any())
+
+    # an event is found only when it starts before an earlier-starting event on its work center
+    # ends: when no two events of a work center share a moment, no set of them finds anything
+    order = np.lexsort((start_ns, wc))
+    latest_end = pd.Series(end_ns[order]).groupby(wc[order]).cummax().to_numpy()
+    if len(order) < 2 or not ((wc[order[1:]] == wc[order[:-1]]) & (start_ns[order[1:]] < latest_end[:-1])).any():
+        return []
+    for chunk in chunks:
+        lo, hi = np.datetime64(month_start(chunk[0])), np.datetime64(month_after(chunk[-1]))
+        mask = (ev_end > lo) & (ev_start < hi)
+        if mask.sum() > 1 and overlapping(mask):
+            ov = A.compute_overlapping_events(events[mask])
+            ov = ov[ov.start_at >= lo]
+            found.append(ov.assign(period=_periods_of(ov.start_at), is_carried=0))
+        for period in chunk:
+            edge = np.datetime64(month_start(period))
+            mask = (ev_start < edge) & (ev_end > edge)
+            if mask.sum() > 1 and overlapping(mask):
+                found.append(A.compute_overlapping_events(events[mask]).assign(period=period, is_carried=1))
+    return [f.assign(plant_id=f.work_center_id.map(plant_of), sort_at=f.start_at) for f in found if not f.empty]
+
+
+def _derive_batch(engine: Engine, chunks: list[list[str]], plant_of: pd.Series) -> dict[str, pd.DataFrame]:
+    """The rows of consecutive months: the event path's cut, allocation and sums, on integer
+    codes of work centers, orders, states and reason codes (names only on the summed rows)."""
+    periods = [p for chunk in chunks for p in chunk]
     scope = Scope(periods[0], periods[-1])
     start, end = pd.Timestamp(month_start(periods[0])), pd.Timestamp(month_after(periods[-1]))
     events = loaders.load_events(engine, scope)
@@ -219,73 +336,136 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     if events.empty and output.empty:
         return {}
     calendar = loaders.load_calendar(engine, scope)
-    segments = A.compute_event_segments(events, start, end)
-    segments["period"] = _periods_of(segments.date)
-    segments["reason_code"] = segments.reason_code.astype(object)
     out: dict[str, pd.DataFrame] = {}
 
-    m = segments.groupby(["work_center_id", "date", "shift", "state", "reason_code"], dropna=False, as_index=False, sort=False).minutes.sum()
-    out[shift_minutes.name] = _frame(shift_minutes, {"period": _periods_of(m.date), "work_center_id": m.work_center_id, "shift_date": m.date,
-                                                     "shift": m["shift"], "state": m.state, "reason_code": m.reason_code,
-                                                     "duration_min": m.minutes})
-    r = m.assign(period=_periods_of(m.date)).groupby(["period", "work_center_id", "state", "reason_code"], dropna=False, as_index=False,
-                                                    sort=False).minutes.sum()
-    out[reason_minutes.name] = _frame(reason_minutes, {**{c: r[c] for c in ("period", "work_center_id", "state", "reason_code")},
-                                                       "duration_min": r.minutes})
-    kind = A.compute_stop_kinds(m.state, m.reason_code).fillna(m.state)
-    k = m.assign(kind=kind.to_numpy()).pivot_table(index=A.KEYS, columns="kind", values="minutes", aggfunc="sum", fill_value=0.0)
-    k = k.reindex(columns=list(KIND_COLUMNS), fill_value=0.0).reset_index()
-    out[shift_kinds.name] = _frame(shift_kinds, {"period": _periods_of(k.date), "work_center_id": k.work_center_id, "shift_date": k.date,
-                                                 "shift": k["shift"], **{f"{c}_min": k[c] for c in KIND_COLUMNS}})
-    counts, orphans = A.compute_output_allocation(segments, output, A.KEYS + ["plant_id"])
+    # segments: one entry per event x shift, in event order (work center, start, event id)
+    wc_e, wc_u = _codes(events.work_center_id)
+    wo_e, wo_u = _codes(events.work_order_id)
+    st_e, st_u = _codes(events.state)
+    rc_e, rc_u = _codes(events.reason_code)
+    n_wc, n_wo, n_st, n_rc = len(wc_u), len(wo_u), len(st_u), len(rc_u)
+    rows, day, shift, minutes = A.compute_segment_index(events.start_at, events.end_at, start, end)
+    wc, wo, st, rc = wc_e[rows], wo_e[rows], st_e[rows], rc_e[rows]
+    day0 = int(day.min()) if len(day) else 0
+    n_day = int(day.max()) - day0 + 1 if len(day) else 1
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    month0 = int(month.min()) if len(month) else 0
+    n_month = int(month.max()) - month0 + 1 if len(month) else 1
+
+    # minutes per work center x date x shift x state x reason code (groups in order of appearance)
+    g, first = _first_seen(_key((wc, n_wc), (day - day0, n_day), (shift, 3), (st, n_st), (rc, n_rc)))
+    m_min = _sums(minutes, g)
+    m_wc, m_day, m_shift, m_st, m_rc, m_month = wc[first], day[first], shift[first], st[first], rc[first], month[first]
+    m_date = A.day_dates(m_day)
+    out[shift_minutes.name] = _frame(shift_minutes, {"period": _month_labels(m_month), "work_center_id": _text(wc_u, m_wc), "shift_date": m_date,
+                                                     "shift": m_shift, "state": _text(st_u, m_st), "reason_code": _text(rc_u, m_rc),
+                                                     "duration_min": m_min})
+    g, first = _first_seen(_key((m_month - month0, n_month), (m_wc, n_wc), (m_st, n_st), (m_rc, n_rc)))
+    out[reason_minutes.name] = _frame(reason_minutes, {"period": _month_labels(m_month[first]), "work_center_id": _text(wc_u, m_wc[first]),
+                                                       "state": _text(st_u, m_st[first]), "reason_code": _text(rc_u, m_rc[first]),
+                                                       "duration_min": _sums(m_min, g)})
+    # one column per run state and stop kind, decided once per state x reason code
+    pair_st, pair_rc = np.repeat(np.arange(n_st), n_rc + 1), np.tile(np.arange(-1, n_rc), n_st)
+    pair_state = pd.Series(_text(st_u, pair_st), dtype=object)
+    kinds = A.compute_stop_kinds(pair_state, pd.Series(_text(rc_u, pair_rc), dtype=object)).fillna(pair_state)
+    column = pd.Index(list(KIND_COLUMNS)).get_indexer(kinds.to_numpy(dtype=object))
+    m_col = column[m_st * (n_rc + 1) + (m_rc + 1)] if len(m_st) else np.zeros(0, dtype=np.int64)
+    shift_g, shift_first = _sorted_groups(_key((m_wc, n_wc), (m_day - day0, n_day), (m_shift, 3)))
+    cell_g, cell_first = _sorted_groups(shift_g * (len(KIND_COLUMNS) + 1) + (m_col + 1))  # -1: a state no column holds
+    cell_sum = _sums(m_min, cell_g)
+    wide = np.zeros((len(shift_first), len(KIND_COLUMNS)))
+    keep = m_col[cell_first] >= 0
+    wide[shift_g[cell_first][keep], m_col[cell_first][keep]] = cell_sum[keep]
+    out[shift_kinds.name] = _frame(shift_kinds, {"period": _month_labels(m_month[shift_first]), "work_center_id": _text(wc_u, m_wc[shift_first]),
+                                                 "shift_date": m_date[shift_first], "shift": m_shift[shift_first],
+                                                 **{f"{c}_min": wide[:, i] for i, c in enumerate(KIND_COLUMNS)}})
+
+    # output spread over the shifts its order ran that day
+    running = np.isin(st, np.flatnonzero(np.isin(np.array(st_u.to_pylist(), dtype=object), ("running", "reduced_speed")))) & (wo >= 0)
+    output_wo = _index(wo_u).get_indexer(output.work_order_id) if n_wo else np.full(len(output), -1)
+    counts, orphans = A.compute_output_allocation_codes(wo[running], wc[running], day[running], shift[running], minutes[running], output,
+                                                        output_wo, A.KEYS + ["plant_id"])
     out[shift_output.name] = _frame(shift_output, {"period": _periods_of(counts.date), "shift_date": counts.date,
                                                    **{c: counts[c] for c in ("work_center_id", "shift", "plant_id", *A.COUNT_COLUMNS)}})
-    wo = segments[segments.work_order_id.notna()]
-    long = wo.groupby(["period", "work_order_id", "work_center_id", "state", "reason_code"], dropna=False, as_index=False,
-                      sort=False).minutes.sum()
-    del wo
-    wide = long.groupby(["period", "work_order_id", "work_center_id", "state"], as_index=False, sort=False).minutes.sum()
-    wide = wide.pivot(index=["period", "work_order_id", "work_center_id"], columns="state", values="minutes")
-    wide = wide.reindex(columns=list(A.ALL_STATES)).fillna(0.0).reset_index()
-    out[order_minutes.name] = _frame(order_minutes, {**{c: wide[c] for c in ("period", "work_order_id", "work_center_id")},
-                                                     **{f"{st}_min": wide[st] for st in A.ALL_STATES}})
-    del wide
-    runs = _output_runs(_load_output_months(engine, start, end))
-    pm = long.merge(runs, on="work_order_id", how="inner")  # an order without output is in no scope's improvement value
-    pm["minutes"] = pm.minutes * pm.sign
-    pm = pm.groupby(["period", "plant_id", "product_id", "work_center_id", "state", "reason_code", "output_from", "output_to"],
-                    dropna=False, as_index=False, sort=False).minutes.sum()
-    out[product_minutes.name] = _frame(product_minutes, {**{c: pm[c] for c in ("period", "plant_id", "product_id", "work_center_id", "state",
-                                                                                "reason_code", "output_from", "output_to")},
-                                                         "duration_min": pm.minutes})
-    del long, pm
-    output["period"] = _periods_of(output.count_date)
-    sums = A.compute_output_sums(output, ["period", "work_order_id", "work_center_id", "plant_id", "product_id"])
-    out[order_output.name] = _frame(order_output, {c: sums[c] for c in sums.columns})
-    p = sums.groupby(["period", "plant_id", "product_id", "work_center_id"], dropna=False, as_index=False, sort=False)[list(PRODUCT_SUMS)].sum()
-    out[product_output.name] = _frame(product_output, {c: p[c] for c in p.columns})
 
-    found = []
-    ev_start = pd.to_datetime(events.start_at)
-    ov = A.compute_overlapping_events(events)
-    ov = ov[ov.start_at >= start]
-    found.append(ov.assign(period=_periods_of(ov.start_at), is_carried=0))
-    for period in periods:
-        # an overlapping event that began before this month, as a scope starting here sees it:
-        # among the events that cross into the month
-        edge = pd.Timestamp(month_start(period))
-        crossing = events[(ev_start < edge) & (pd.to_datetime(events.end_at) > edge)]
-        if len(crossing) > 1:
-            found.append(A.compute_overlapping_events(crossing).assign(period=period, is_carried=1))
-    found = [f.assign(plant_id=f.work_center_id.map(plant_of), sort_at=f.start_at) for f in found if not f.empty]
-    outside = A.compute_events_outside_calendar(segments, calendar, limit=None)
-    if not outside.empty:
-        # the event path shows the first 500 of a scope in work-center-then-time order: the first
-        # 500 of each work center and month are enough to find them for any scope
-        outside = outside.assign(period=_periods_of(outside.date))
-        outside = outside.groupby(["work_center_id", "period"], sort=False).head(A.OUTSIDE_CALENDAR_LIMIT)
-        found.append(outside.assign(plant_id=outside.work_center_id.map(plant_of),
-                                    sort_at=outside.event_id.map(events.set_index("event_id").start_at), is_carried=0))
+    # minutes per work order x work center x period: per state x reason code, then per state
+    named = wo >= 0
+    l_g, l_first = _first_seen(_key((month[named] - month0, n_month), (wo[named], n_wo), (wc[named], n_wc), (st[named], n_st),
+                                    (rc[named], n_rc)))
+    l_min = _sums(minutes[named], l_g)
+    sel = np.flatnonzero(named)[l_first]
+    l_month, l_wo, l_wc, l_st, l_rc = month[sel], wo[sel], wc[sel], st[sel], rc[sel]
+    w_g, w_first = _first_seen(_key((l_month - month0, n_month), (l_wo, n_wo), (l_wc, n_wc), (l_st, n_st)))
+    w_min = _sums(l_min, w_g)
+    o_g, o_first = _sorted_groups(_key((l_month[w_first] - month0, n_month), (l_wo[w_first], n_wo), (l_wc[w_first], n_wc)))
+    state_col = pd.Index(list(A.ALL_STATES)).get_indexer(_text(st_u, l_st[w_first])) if len(w_first) else np.zeros(0, dtype=np.int64)
+    per_state = np.zeros((len(o_first), len(A.ALL_STATES)))
+    ok = state_col >= 0
+    per_state[o_g[ok], state_col[ok]] = w_min[ok]
+    o_rows = w_first[o_first]
+    out[order_minutes.name] = _frame(order_minutes, {"period": _month_labels(l_month[o_rows]), "work_order_id": _text(wo_u, l_wo[o_rows]),
+                                                     "work_center_id": _text(wc_u, l_wc[o_rows]),
+                                                     **{f"{st_}_min": per_state[:, i] for i, st_ in enumerate(A.ALL_STATES)}})
+
+    # minutes of the orders per product and output run (an order without output is in no scope's improvement value)
+    runs = _output_runs(_load_output_days(engine, start, end, output))
+    if len(runs) and len(l_min):
+        runs_wo = _index(wo_u).get_indexer(runs.work_order_id)
+        pm = pd.DataFrame({"wo": l_wo, "row": np.arange(len(l_wo))}).merge(
+            pd.DataFrame({"wo": runs_wo, "run": np.arange(len(runs))}), on="wo", how="inner")
+        r, k = pm.row.to_numpy(), pm.run.to_numpy()
+        pl_c, pl_u = _codes(runs.plant_id, sort=False)
+        pr_c, pr_u = _codes(runs.product_id, sort=False)
+        fr_c, fr_u = _codes(runs.output_from, sort=False)
+        to_c, to_u = _codes(runs.output_to, sort=False)
+        p_g, p_first = _first_seen(_key((l_month[r] - month0, n_month), (pl_c[k], len(pl_u)), (pr_c[k], len(pr_u)), (l_wc[r], n_wc),
+                                        (l_st[r], n_st), (l_rc[r], n_rc), (fr_c[k], len(fr_u)), (to_c[k], len(to_u))))
+        p_min = _sums(l_min[r] * runs.sign.to_numpy(dtype=float)[k], p_g)
+        r, k = r[p_first], k[p_first]
+        out[product_minutes.name] = _frame(product_minutes, {
+            "period": _month_labels(l_month[r]), "plant_id": _text(pl_u, pl_c[k]), "product_id": _text(pr_u, pr_c[k]),
+            "work_center_id": _text(wc_u, l_wc[r]), "state": _text(st_u, l_st[r]), "reason_code": _text(rc_u, l_rc[r]),
+            "output_from": _text(fr_u, fr_c[k]), "output_to": _text(to_u, to_c[k]), "duration_min": p_min})
+
+    # output sums per period x order x work center x plant x product, then per product
+    if len(output):
+        o_month = _months_of(output.count_date)
+        om0 = int(o_month.min())
+        n_om = int(o_month.max()) - om0 + 1
+        names = ("work_order_id", "work_center_id", "plant_id", "product_id")
+        codes = {c: _codes(output[c]) for c in names}
+        gid, fr = _sorted_groups(_key((o_month - om0, n_om), *[(codes[c][0], len(codes[c][1])) for c in names]))
+        sums = A.compute_output_sum_columns(output).groupby(gid).sum(min_count=0).reset_index(drop=True)
+        text = {c: _text(codes[c][1], codes[c][0][fr]) for c in names}
+        o_periods = _month_labels(o_month[fr])
+        out[order_output.name] = _frame(order_output, {"period": o_periods, **text, **{c: sums[c] for c in ORDER_SUMS}})
+        p_g, p_first = _first_seen(_key((o_month[fr] - om0, n_om), *[(codes[c][0][fr], len(codes[c][1]))
+                                                                     for c in ("plant_id", "product_id", "work_center_id")]))
+        p = sums[list(PRODUCT_SUMS)].groupby(p_g).sum()
+        out[product_output.name] = _frame(product_output, {"period": o_periods[p_first], **{c: text[c][p_first] for c in (
+            "plant_id", "product_id", "work_center_id")}, **{c: p[c].to_numpy() for c in PRODUCT_SUMS}})
+
+    # data problems
+    found = _overlaps(events, chunks, plant_of)
+    if len(rows):
+        # work center x day with a calendar row, as a table of the batch's work centers x days
+        known = np.zeros(n_wc * n_day, dtype=bool)
+        if not calendar.empty:
+            cal_wc = _index(wc_u).get_indexer(calendar.work_center_id)
+            cal_day = pd.to_datetime(calendar.calendar_date).to_numpy(dtype="datetime64[D]").view(np.int64) - day0
+            ok = (cal_wc >= 0) & (cal_day >= 0) & (cal_day < n_day)
+            known[cal_wc[ok] * n_day + cal_day[ok]] = True
+        missing = ~known[wc * n_day + (day - day0)]
+        if missing.any():
+            seen = pd.DataFrame({"work_center_id": _text(wc_u, wc[missing]), "date": A.day_dates(day[missing]),
+                                 "event_id": events.event_id.iloc[rows[missing]].to_numpy()})
+            outside = A.compute_events_outside_calendar(seen, calendar.iloc[0:0], limit=None)
+            # the event path shows the first 500 of a scope in work-center-then-time order: the first
+            # 500 of each work center and month are enough to find them for any scope
+            outside = outside.assign(period=_periods_of(outside.date))
+            outside = outside.groupby(["work_center_id", "period"], sort=False).head(A.OUTSIDE_CALENDAR_LIMIT)
+            found.append(outside.assign(plant_id=outside.work_center_id.map(plant_of),
+                                        sort_at=outside.event_id.map(events.set_index("event_id").start_at), is_carried=0))
     orphan_rows = A.compute_orphan_problems(orphans)
     if not orphan_rows.empty:
         found.append(orphan_rows.assign(period=_periods_of(orphan_rows.date), plant_id=orphans.plant_id.to_numpy(), sort_at=pd.NaT,
@@ -299,22 +479,51 @@ def _derive_chunk(engine: Engine, periods: list[str], plant_of: pd.Series) -> di
     return out
 
 
-def derive(engine: Engine, periods: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The OEE facts of ``periods`` (every month with events or output when None), a few
-    consecutive months at a time so that memory holds a few months of events."""
-    todo = _data_periods(engine) if periods is None else sorted(set(periods))
-    plant_of = loaders.load_work_centers(engine).set_index("work_center_id").plant_id
+def _chunks(periods: list[str]) -> list[list[str]]:
+    """Runs of consecutive months, at most ``MONTHS_PER_CHUNK`` long."""
     chunks, run = [], []
-    for period in todo:
+    for period in periods:
         if run and (len(run) == MONTHS_PER_CHUNK or month_add(run[-1], 1) != period):
             chunks.append(run)
             run = []
         run.append(period)
     if run:
         chunks.append(run)
+    return chunks
+
+
+def _batches(engine: Engine, chunks: list[list[str]], limit: int = EVENTS_PER_BATCH) -> list[list[list[str]]]:
+    """Consecutive chunks grouped while their events (counted in one query) stay under
+    ``limit``: one batch for a small plant, a chunk at a time for a large one."""
+    if len(chunks) <= 1:
+        return [chunks] if chunks else []
+    me = s.machine_events
+    bounds = [(pd.Timestamp(month_start(c[0])).to_pydatetime(), pd.Timestamp(month_after(c[-1])).to_pydatetime()) for c in chunks]
+    with engine.connect() as conn:
+        counts = conn.execute(sa.select(*[sa.func.sum(sa.case((sa.and_(me.c.end_at > lo, me.c.start_at < hi), 1), else_=0))
+                                          for lo, hi in bounds])).one()
+    batches, batch, size = [], [], 0
+    for chunk, (lo, _), n in zip(chunks, bounds, counts):
+        n = int(n or 0)
+        joined = batch and month_add(batch[-1][-1], 1) == chunk[0]
+        if batch and (not joined or size + n > limit):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(chunk)
+        size += n
+    batches.append(batch)
+    return batches
+
+
+def derive(engine: Engine, periods: list[str] | None = None, events_per_batch: int = EVENTS_PER_BATCH) -> dict[str, pd.DataFrame]:
+    """The OEE facts of ``periods`` (every month with events or output when None), a few
+    consecutive months at a time so that memory holds about ``events_per_batch`` events; the
+    rows do not depend on how the months are batched."""
+    todo = _data_periods(engine) if periods is None else sorted(set(periods))
+    plant_of = loaders.load_work_centers(engine).set_index("work_center_id").plant_id
     parts: dict[str, list[pd.DataFrame]] = {t.name: [] for t in TABLES}
-    for chunk in chunks:
-        for name, frame in _derive_chunk(engine, chunk, plant_of).items():
+    for batch in _batches(engine, _chunks(todo), events_per_batch):
+        for name, frame in _derive_batch(engine, batch, plant_of).items():
             if not frame.empty:
                 parts[name].append(frame)
     return {t.name: (pd.concat(parts[t.name], ignore_index=True) if parts[t.name] else _frame(t, {})) for t in TABLES}

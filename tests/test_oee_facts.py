@@ -291,6 +291,16 @@ def test_tiny_report_by_hand(tiny):
     assert (classes["PS-BREAK"], classes["PS-MEAL"]) == ("availability", "schedule")
 
 
+def test_months_are_batched_by_their_events(tiny):
+    """The derivation groups months while their events stay under a limit (the count is one
+    query on every database): January has 10 events (E1 … E6, E8 … E11), February 5 (E6 … E9, E11)."""
+    months = [["2026-01"], ["2026-02"], ["2026-03"]]
+    assert F._batches(tiny, months, 100) == [months]
+    assert F._batches(tiny, months, 12) == [[["2026-01"]], [["2026-02"], ["2026-03"]]]
+    assert F._batches(tiny, months, 1) == [[m] for m in months]
+    assert F._batches(tiny, [["2026-01"], ["2026-03"]], 100) == [[["2026-01"]], [["2026-03"]]]  # not consecutive: apart
+
+
 def test_the_drill_reads_one_work_center_month(tiny):
     d = R.oee_drill(tiny, Scope("2026-01", "2026-03"), "WC1", "2026-01")
     assert d["events"].event_id.tolist() == ["E1", "E2", "E3", "E4", "E5", "E6"]
