@@ -326,7 +326,8 @@ def child_product(spec: dict) -> dict:
     run(ctx)
     warm, warm_cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = _status_kb("VmHWM")
-    out = {"cold_s": cold, "warm_s": warm, "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu, "peak_mb": _mb(peak), "peak_after_cold_mb": _mb(hwm_cold), "import_rss_mb": _mb(base_kb),
+    out = {"cold_s": cold, "warm_s": warm, "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu, "peak_mb": _mb(peak),
+           "peak_after_cold_mb": _mb(hwm_cold), "import_rss_mb": _mb(base_kb),
            "router_s": router_s, "preload_s": preload_s, "headline": headline(result, ctx) if result is not None else {}}
     del result
     if spec.get("recompute"):
@@ -1133,7 +1134,8 @@ def render(results: list[dict], extra: dict) -> str:
     for r in results:
         p, n, s = r.get("product") or {}, r.get("naive") or {}, r.get("sql") or {}
         agree = r.get("agree", "")
-        cells = [r["page"], r["scope"], _secs(p.get("cold_s")), _secs(p.get("cold_cpu_s")), _secs(p.get("warm_s")), _secs(p.get("recompute_s")),
+        cells = [r["page"], r["scope"], _secs(p.get("cold_s")), _secs(p.get("cold_cpu_s")), _secs(p.get("warm_s")),
+                 _secs(p.get("recompute_s")),
                  _fmt(p.get("peak_mb"), 0), _secs(n.get("cold_s")), _fmt(n.get("peak_mb"), 0), _secs(s.get("cold_s")),
                  _fmt(s.get("peak_mb"), 0), _fmt(_ratio(p.get("cold_s"), n.get("cold_s"))), _fmt(_ratio(p.get("peak_mb"), n.get("peak_mb"))),
                  _fmt(_ratio(p.get("cold_s"), s.get("cold_s")), 1), _fmt(_ratio(p.get("peak_mb"), s.get("peak_mb"))), agree]
