@@ -327,7 +327,8 @@ def compute_customer_dso(flows: pd.DataFrame) -> pd.DataFrame:
     DSO = receivables at month end / the month's invoicing x days in the month."""
     f = flows.sort_values(["customer_id", "period"]).copy()
     f["receivables_amount"] = (f.invoiced_amount - f.received_amount).groupby(f.customer_id).cumsum().round(2)
-    days = pd.PeriodIndex(f.period, freq="M").days_in_month
+    # days per distinct month (a few dozen), not one parsed Period per customer-month row
+    days = f.period.map({p: pd.Period(p, freq="M").days_in_month for p in pd.unique(f.period)}).to_numpy(dtype=float)
     f["dso_days"] = np.where(f.invoiced_amount > 0, f.receivables_amount / f.invoiced_amount.where(f.invoiced_amount > 0, 1) * np.asarray(days), np.nan)
     return f
 

@@ -264,6 +264,15 @@ class ETS(_Base):
         return np.asarray(sims).reshape(horizon, -1)
 
 
+def preload() -> None:
+    """Import the statsmodels models the candidates fit. The import costs about 2 s of CPU (5 s
+    and more on a busy machine: scipy.stats among its dependencies), more than a whole model
+    selection on the cash history; a server calls this in the background once, so that the
+    first forecast pays only its fits. Safe in a thread (Python's import lock)."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: F401
+    from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: F401
+
+
 def make_forecaster(name: str, season_length: int = 1, level: float = 0.8) -> _Base:
     """A candidate by name (see ``CANDIDATES``)."""
     if name == "naive":

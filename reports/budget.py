@@ -38,7 +38,8 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     accounts, centers = structure["accounts"], structure["cost_centers"]
     use_facts = use_ledger_facts(engine, use_facts)
     facts = A.compute_budget_facts(budget, B.load_actual(engine, wide, use_facts), B.load_committed(engine, scope), accounts, version)
-    budgeted = facts.groupby(["cost_center_id", "account_code"]).budget_amount.transform(lambda s: (s != 0).any())
+    # one grouped any(), not a Python lambda per group
+    budgeted = facts.budget_amount.ne(0).groupby([facts.cost_center_id, facts.account_code]).transform("any")
     facts = facts[budgeted]  # lines without any budget are not budget execution (WIP, cost of sales of other centers)
     in_scope = facts[(facts.period >= (scope.period_from or lo)) & (facts.period <= (scope.period_to or end))]
     year_facts = facts[facts.period.str.startswith(year)]

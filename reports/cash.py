@@ -42,6 +42,13 @@ def _plants(plants: tuple[str, ...]) -> Scope:
     return Scope(plants=tuple(plants))
 
 
+def preload_models() -> None:
+    """Import the forecasting models the baseline selects among (``analytics.forecast.preload``)."""
+    from analytics.forecast import preload
+
+    preload()
+
+
 def payment_delays(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None) -> pd.Series:
     """Each customer's amount-weighted days paid after the due date over the last 180 days
     (``analytics.cash.compute_payment_delays``), as of the dataset's date."""

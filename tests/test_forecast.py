@@ -93,3 +93,16 @@ def test_quarterly_series_uses_a_season_of_four():
     y = seasonal_series(n=40, m=4, seed=5)
     chosen, _ = select_forecaster(y[:-4], 4, horizon=4, origins=3)
     assert chosen in ("seasonal_naive", "ets_none_add", "ets_add_add", "ets_damped_add", "ets_add_mul", "ets_damped_mul")
+
+
+def test_preload_imports_the_models_once_in_one_background_thread():
+    """The server imports statsmodels once, off the cash page's first view (ui.data)."""
+    import sys
+
+    from ui import data
+
+    first = data.preload_forecasting()
+    assert data.preload_forecasting() is first  # once per process
+    first.join()
+    assert "statsmodels.tsa.statespace.sarimax" in sys.modules
+    assert "statsmodels.tsa.exponential_smoothing.ets" in sys.modules

@@ -751,6 +751,23 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
 # The cash page's parts, each cached on what it depends on (reports/cash.py): the forecast starts
 # at the as-of date, so only the plants of the scope matter, and a scenario, the minimum cash
 # or the working-capital convention recompose the cached parts without SQL or model fits.
+_preload_lock = threading.Lock()
+_preloading: threading.Thread | None = None
+
+
+def preload_forecasting() -> threading.Thread:
+    """Import the cash baseline's statsmodels models in a background thread, once per process
+    (the router starts it after the first page is drawn): the import takes longer than the
+    model selection itself, and the cash page would otherwise pay it on its first view.
+    Returns the thread (``join()`` waits for the import)."""
+    global _preloading
+    with _preload_lock:
+        if _preloading is None:
+            _preloading = threading.Thread(target=reports_cash.preload_models, name="preload-forecasting", daemon=True)
+            _preloading.start()
+        return _preloading
+
+
 @figure
 def cash_inputs(url: str, plants: tuple[str, ...] = ()) -> dict:
     """Position, open items, open orders, plan and overhead budget as of the data's date."""

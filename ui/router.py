@@ -99,6 +99,8 @@ def run() -> None:
             st.warning(t("stale_nothing_cached", time=state["checked_at"]))
         else:
             st.error(t("error_generic", message=md(_first_line(exc))))
+    finally:
+        data.preload_forecasting()  # once per process, after the first page: the cash page's model imports
 
 
 def _first_line(exc: Exception) -> str:
