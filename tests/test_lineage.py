@@ -201,6 +201,8 @@ def test_voucher_search_filters(linked):
     # "V_MI" the three V-MI vouchers; a NUL (refused by PostgreSQL in a parameter) is dropped
     assert found(text="%") == [] and found(text="_") == [] and found(text="V_MI") == [] and found(text="!") == []
     assert found(text="v-mi\x00") == ["V-MI1", "V-MI2", "V-MI3"] and found(text="\x00") == found()
+    # SQL metacharacters are a value to look for, never SQL: nothing matches and every voucher is still there
+    assert found(text="'; DROP TABLE vouchers; --") == [] and found(text='" OR 1=1 --') == [] and len(found()) == 8
     rows, total = L.load_voucher_page(linked, SCOPE, L.VoucherFilter(), 2, 3)
     assert total == 8 and len(rows) == 3
     assert L.load_voucher_page(linked, Scope("2026-04", "2026-04"), L.VoucherFilter(), 1, 10)[1] == 0
