@@ -1466,6 +1466,7 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     indexes = []  # per part: each line's voucher among the known ones (null: no voucher has its number)
     unknown_at, unknown_vno, unknown_high, unknown_low = [], [], [], []  # lines whose number no voucher has
     vno_chunks = []
+    coded_periods = None
     offset = 0
     for pt in lines:
         f = pt.frame
@@ -1473,11 +1474,13 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         vno_chunks.extend(vno.chunks)
         index = pc.index_in(vno, value_set=known) if n_known else pa.chunked_array([pa.nulls(len(vno), pa.int32())])
         if "period" not in f:
-            expected = known_periods.take(index) if n_known else pa.chunked_array([pa.nulls(len(vno), pa.string())])
+            # a few distinct months: the lines' periods dictionary-coded (4 bytes a line), taken
+            # from the vouchers' periods coded once, never as a column of text
+            if n_known and coded_periods is None:
+                coded_periods = (known_periods.combine_chunks() if isinstance(known_periods, pa.ChunkedArray) else known_periods).dictionary_encode()
+            expected = coded_periods.take(index) if n_known else pa.nulls(len(vno), pa.string()).dictionary_encode()
             expected = pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected
-            # a few distinct months: dictionary-coded, chunk by chunk (4 bytes a line)
-            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(
-                pa.chunked_array([c.dictionary_encode() for c in expected.chunks], pa.dictionary(pa.int32(), pa.string()))))
+            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(expected))
             del expected
             period = None
         else:
