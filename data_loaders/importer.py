@@ -239,7 +239,7 @@ def detect_encoding(data: bytes, file: str = "") -> tuple[str | None, list[Probl
     guess: a file that stays ambiguous is refused with a request to save it as UTF-8.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return ("utf-8-sig", []) if _is_utf8(data[3:]) else (None, [Problem(
+        return ("utf-8-sig", []) if _is_utf8(memoryview(data)[3:]) else (None, [Problem(
             file, 0, "", "", "the file starts as UTF-8 but has bytes that are not UTF-8; save it as UTF-8 again / 文件含有非 UTF-8 字节，请重新另存为 UTF-8")])
     head = data[:4096]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") > len(head) // 10:
@@ -296,8 +296,11 @@ class _Sheet:
     encoding: str = ""
 
 
+_NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
+
+
 def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_Sheet], list[Problem]]:
-    if not data.strip():
+    if not _NOT_SPACE.search(data):  # blank (``data.strip()`` would copy the whole file)
         return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
     if encoding is None:
         encoding, problems = detect_encoding(data, file)
@@ -753,7 +756,10 @@ def empty_frame(table: sa.Table) -> pd.DataFrame:
 
 def _finish_column(column: sa.Column, chunks: list[pa.Array]) -> pd.Series:
     kind = _kind(column)
-    array = pa.chunked_array(chunks, type=_arrow_type(column))
+    # repeated text stays dictionary-coded (``_TableParser._parse_column``): each chunk has its
+    # own dictionary, the values are the same strings
+    dictionary = kind == "text" and bool(chunks) and pa.types.is_dictionary(chunks[0].type)
+    array = pa.chunked_array(chunks, type=chunks[0].type if dictionary else _arrow_type(column))
     if kind in ("date", "datetime"):
         return pd.Series(array.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)) if len(array) else pd.Series([], dtype="datetime64[us]")
     if kind == "integer":
@@ -887,6 +893,7 @@ class _TableParser:
         self.table = table
         self.columns = [c for c in table.columns if c.name in self.headers]
         self.chunks: dict[str, list[pa.Array]] = {c.name: [] for c in self.columns}
+        self.coded: dict[str, bool] = {}  # text column -> kept dictionary-coded (decided on its first chunk)
         self.rows: list[np.ndarray] = []
         self.n_rows = 0
         self.artefacts: list[tuple[int, str, str]] = []  # (row, header, value) of rounded float artefacts
@@ -939,7 +946,21 @@ class _TableParser:
         for pos, convention, cell in found:
             if len(self.evidence[convention]) < 20:
                 self.evidence[convention].append((int(rows[pos]), header, strings[pos].as_py() if cell is None else cell))
+        if _kind(c) == "text":
+            out = self._code(c.name, out)
         return out
+
+    def _code(self, name: str, out: pa.Array) -> pa.Array:
+        """A text chunk dictionary-coded (int32 codes and each distinct string once) when its
+        column repeats its values: decided on the column's first chunk (at most a quarter of its
+        values distinct), then kept for every chunk, so that a column has one type. Codes,
+        account codes, types, periods and plant ids cost 4 bytes a row instead of their text."""
+        coded = self.coded.get(name)
+        if coded is None:
+            encoded = out.dictionary_encode()
+            coded = self.coded[name] = len(out) > 1 and len(encoded.dictionary) * 4 <= len(out)
+            return encoded if coded else out
+        return out.dictionary_encode() if coded else out
 
     def _parse_cells(self, c: sa.Column, raw: list, positions: np.ndarray, rows: np.ndarray, base: int, found: list) -> list:
         """The per-cell parser: ``raw[j]`` is the cell at chunk position ``positions[j]``; cells that
@@ -1445,6 +1466,7 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     indexes = []  # per part: each line's voucher among the known ones (null: no voucher has its number)
     unknown_at, unknown_vno, unknown_high, unknown_low = [], [], [], []  # lines whose number no voucher has
     vno_chunks = []
+    coded_periods = None
     offset = 0
     for pt in lines:
         f = pt.frame
@@ -1452,8 +1474,13 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         vno_chunks.extend(vno.chunks)
         index = pc.index_in(vno, value_set=known) if n_known else pa.chunked_array([pa.nulls(len(vno), pa.int32())])
         if "period" not in f:
-            expected = known_periods.take(index) if n_known else pa.chunked_array([pa.nulls(len(vno), pa.string())])
-            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected))
+            # a few distinct months: the lines' periods dictionary-coded (4 bytes a line), taken
+            # from the vouchers' periods coded once, never as a column of text
+            if n_known and coded_periods is None:
+                coded_periods = (known_periods.combine_chunks() if isinstance(known_periods, pa.ChunkedArray) else known_periods).dictionary_encode()
+            expected = coded_periods.take(index) if n_known else pa.nulls(len(vno), pa.string()).dictionary_encode()
+            expected = pa.chunked_array([expected]) if isinstance(expected, pa.Array) else expected
+            f["period"] = pd.Series(pd.arrays.ArrowExtensionArray(expected))
             del expected
             period = None
         else:
@@ -1700,6 +1727,10 @@ def _frames_for_insert(parsed: list[ParsedTable]) -> dict[str, pd.DataFrame]:
             for c in table.columns:
                 if c.name not in part:
                     part[c.name] = _finish_column(c, [pa.nulls(len(part), _arrow_type(c))]).set_axis(part.index)
+                elif _kind(c) == "text" and isinstance(part[c.name].dtype, pd.ArrowDtype) and pa.types.is_dictionary(part[c.name].dtype.pyarrow_dtype):
+                    # one file's column dictionary-coded, another's not: plain text, so that the
+                    # parts concatenate as Arrow strings (not Python objects)
+                    part[c.name] = pd.Series(pd.arrays.ArrowExtensionArray(_arrow(part[c.name]).cast(pa.string())), index=part.index)
             full.append(part[[c.name for c in table.columns if c.name in part]])
         out[name] = pd.concat(full, ignore_index=True)
     return out
@@ -1708,17 +1739,33 @@ def _frames_for_insert(parsed: list[ParsedTable]) -> dict[str, pd.DataFrame]:
 DUCKDB_MEMORY_ENV = "BFI_IMPORT_DUCKDB_MEMORY_MB"
 
 
-def _bound_duckdb_memory(conn, path: Path) -> None:
-    """Cap DuckDB's own memory for the write; beyond the cap it spills to a folder beside the
-    database file (without ``temp_directory`` a cap makes the commit fail: "failed to pin block").
-    Insertion order is not kept (rows have keys) and two threads suffice for one bulk load."""
+def _duckdb_memory_mb(default: int = 350) -> int:
     text = os.environ.get(DUCKDB_MEMORY_ENV, "").strip()
-    limit = int(text) if text.isdigit() and int(text) > 0 else 600
+    return int(text) if text.isdigit() and int(text) > 0 else default
+
+
+def _bound_duckdb_memory(conn, path: Path) -> None:
+    """Cap DuckDB's own memory for the write and the facts (``BFI_IMPORT_DUCKDB_MEMORY_MB``,
+    350 MB); beyond the cap it spills to a folder beside the database file (without
+    ``temp_directory`` a cap makes the commit fail: "failed to pin block"). Insertion order is
+    not kept (rows have keys) and two threads suffice for one bulk load."""
     spill = Path(path).parent / (Path(path).name + ".spill")
-    conn.exec_driver_sql(f"SET memory_limit = '{limit}MB'")
+    conn.exec_driver_sql(f"SET memory_limit = '{_duckdb_memory_mb()}MB'")
     conn.exec_driver_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
     conn.exec_driver_sql("SET preserve_insertion_order = false")
     conn.exec_driver_sql("SET threads = 2")
+
+
+def _add_keys(engine) -> None:
+    """Primary keys and indexes over the rows just written (replace mode). A key index is held
+    in memory whole, so its build gets more room than the write (at 200 MB of voucher lines
+    300 MB was not enough); the written rows are checkpointed into the file first, so that
+    DuckDB can drop them from memory instead of spilling them."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+        conn.exec_driver_sql(f"SET memory_limit = '{max(_duckdb_memory_mb(), 500)}MB'")
+    eng.add_primary_keys(engine)  # a duplicate key (validate found none) fails the import
+    eng.create_indexes(engine)
 
 
 def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str]) -> dict[str, int]:
@@ -1798,13 +1845,20 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
         del parsed
         try:
             if path is not None:
+                # replace mode writes into a new, empty file: its primary keys and indexes are
+                # built once over the stored rows, after the facts (DuckDB keeps an index in
+                # memory; built row by row during the insert it cost more time and memory)
+                fresh = mode == "replace"
+
                 def write(engine):
-                    eng.create_schema(engine)
+                    eng.create_schema(engine, indexes=not fresh, primary_keys=not fresh)
                     with engine.begin() as conn:
                         _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
                     _give_back()  # the parsed columns, freed by the write, before the facts' own peak
                     facts.refresh(engine)
+                    if fresh:
+                        _add_keys(engine)
                     eng.refresh_statistics(engine)
                     return written
 
