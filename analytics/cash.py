@@ -146,7 +146,9 @@ def compute_cash_events(as_of, receivables: pd.DataFrame, delays: pd.Series, pay
     need = p.merge(plan["materials"], on="product_id") if len(p) else p.iloc[0:0]
     if len(need):
         delivered = pd.to_datetime(need.week_start_date) + shift - pd.Timedelta(days=2)
-        cover = pd.to_datetime(need.material_id.map(covered)).fillna(start - pd.Timedelta(days=1))
+        # nothing on order: pandas cannot map through an empty datetime Series (it casts it to float)
+        on_order_until = need.material_id.map(covered) if len(covered) else pd.Series(pd.NaT, index=need.index)
+        cover = pd.to_datetime(on_order_until).fillna(start - pd.Timedelta(days=1))
         keep = ~(delivered <= cover)  # else already on order
         need, delivered = need[keep], delivered[keep]
         parts.append(_dated_events(start, delivered + pd.to_timedelta(need.payment_terms_days.astype(int), unit="D"), "out",

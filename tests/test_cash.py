@@ -74,6 +74,21 @@ def test_driver_schedule_hand_computed():
     assert oh.date == pd.Timestamp("2026-03-31") and oh.amount == pytest.approx(3_100.0 * 29 / 31)  # the rest of March
 
 
+def test_planned_materials_with_nothing_on_order():
+    """No open purchase order at all (a database without purchases): every material the plan needs
+    is bought (this crashed: pandas cannot map through an empty datetime Series)."""
+    receivables, delays, payables, pos = items()
+    plan = plan_none()
+    plan["plan"] = pd.DataFrame({"plan_id": ["PL1"], "week_start_date": pd.to_datetime(["2026-03-09"]), "planned_qty": [10.0],
+                                 "list_price": [50.0], "std_labor_h_per_unit": [np.nan], "labor_rate_per_h": [40.0], "product_id": ["FG1"]})
+    plan["materials"] = pd.DataFrame({"product_id": ["FG1"], "material_id": ["M1"], "qty_per_unit": [2.0], "std_price": [3.0],
+                                      "payment_terms_days": [30], "supplier_id": ["S1"]})
+    e = compute_cash_events(AS, receivables, delays, payables, pos.iloc[0:0], empty(["sales_order_id"]), plan, empty(["period"]))
+    mats = e[e.source == "planned_materials"]
+    # 10 x 2 kg x 3.00 = 60.00, delivered 03-07 (2 days before the week), paid 30 days later
+    assert mats.amount.tolist() == [60.0] and mats.date.tolist() == [pd.Timestamp("2026-04-06")]
+
+
 def test_driver_schedule_average_delay_open_orders_and_cover_by_hand():
     receivables, delays, payables, pos = items()  # delays: C1 10 days, C2 0 -> 5 days on average
     receivables = pd.concat([receivables, pd.DataFrame({"invoice_id": ["I3"], "customer_id": ["C3"],
