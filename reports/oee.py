@@ -8,6 +8,7 @@ draws, not the events: a drill reads one work center's month with ``work_center_
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -113,8 +114,13 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
 
 
 def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
-    return facts_.assign(month=facts_.date.dt.strftime("%Y-%m"),
-                         week=(facts_.date - pd.to_timedelta(facts_.date.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d"))
+    """The month and the week's Monday as labels, formatted once per distinct day (a year of
+    shift rows at L has ~365 days among ~1 M rows: strftime per row took ~0.9 s)."""
+    codes, days = pd.factorize(facts_.date, use_na_sentinel=False)
+    days = pd.DatetimeIndex(days)
+    mondays = days - pd.to_timedelta(days.day_of_week, unit="D")
+    return facts_.assign(month=np.asarray(days.strftime("%Y-%m"), dtype=object)[codes],
+                         week=np.asarray(mondays.strftime("%Y-%m-%d"), dtype=object)[codes])
 
 
 def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings,
