@@ -79,15 +79,18 @@ _TEXT = {"work_order_id", "product_id", "product_name", "family", "plant_id", "w
 _TYPES = {"loss_period_from": PERIOD, "loss_period_to": PERIOD, "is_loss_off_plant": Integer()}
 
 
+def _product_keys() -> list[sa.Column]:
+    """Period, product (with its name and family), plant and work center: the keys an order and
+    its group share (new Column objects each call: a column belongs to one table)."""
+    return [sa.Column("period", PERIOD, nullable=False), sa.Column("product_id", ID, nullable=False),
+            sa.Column("product_name", String(100)), sa.Column("family", String(60)),
+            sa.Column("plant_id", ID, nullable=False), sa.Column("work_center_id", ID, nullable=False)]
+
+
 facts_orders = sa.Table(
     "facts_orders", METADATA,
     sa.Column("work_order_id", ID, primary_key=True),
-    sa.Column("period", PERIOD, nullable=False),
-    sa.Column("product_id", ID, nullable=False),
-    sa.Column("product_name", String(100)),
-    sa.Column("family", String(60)),
-    sa.Column("plant_id", ID, nullable=False),
-    sa.Column("work_center_id", ID, nullable=False),
+    *_product_keys(),
     sa.Column("planned_qty", Double()),
     *[sa.Column(name, Double()) for name in VARIANCE_COLUMNS[7:]],
     # actual and standard cost by component: overhead applied = actual − material − labor; the
@@ -100,12 +103,7 @@ Index("ix_facts_orders_period", facts_orders.c.period, facts_orders.c.plant_id)
 
 facts_order_groups = sa.Table(
     "facts_order_groups", METADATA,
-    sa.Column("period", PERIOD, nullable=False),
-    sa.Column("product_id", ID, nullable=False),
-    sa.Column("product_name", String(100)),
-    sa.Column("family", String(60)),
-    sa.Column("plant_id", ID, nullable=False),
-    sa.Column("work_center_id", ID, nullable=False),
+    *_product_keys(),
     *[sa.Column(name, Double()) for name in GROUP_KEYS[6:]],
     sa.Column("n_orders", Integer()),
     *[sa.Column(name, Double()) for name in GROUP_SUMS],
