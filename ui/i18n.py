@@ -999,6 +999,21 @@ COLUMN_LABELS.update({
     "hash": ("哈希", "Hash"),
 })
 
+
+# early warnings (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
+
+# cockpit (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
+
+# meeting mode (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
+
+# month-end pack (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
+
+# Spark (#16): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
 
