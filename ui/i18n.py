@@ -350,6 +350,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_time_waterfall": ("时间瀑布（小时）", "Time waterfall (hours)"),
     "chart_pareto": ("损失原因帕累托（按金额）", "Loss reasons by money (Pareto)"),
     "chart_oee_heatmap": ("OEE 热力图：工作中心 × 日", "OEE heatmap: work center × day"),
+    "oee_heatmap_lowest": ("热力图只显示 OEE 最低的 {n} 个工作中心（共 {total} 个）；选择工厂可缩小范围，完整数据见上方各表的导出。",
+                           "The heatmap shows the {n} work centers with the lowest OEE (of {total}); pick a plant to narrow it, and export the tables above for all of them."),
     "axis_hours": ("小时", "Hours"),
     "series_loss_cost": ("损失成本", "Loss cost"),
     "series_cumulative": ("累计占比", "Cumulative share"),
