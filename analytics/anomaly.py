@@ -46,8 +46,8 @@ def robust_z(values: pd.Series, groups: pd.Series | None = None) -> tuple[pd.Ser
     ``z = (x − median) / scale``, scale = 1.4826 × MAD, or 1.2533 × the mean absolute deviation
     when the MAD is 0; z is 0 where the scale is 0 too, and capped at ±50.
 
-    >>> robust_z(pd.Series([10.0, 11.0, 9.0, 10.0, 30.0]))[0].round(2).tolist()
-    [0.0, 1.35, -1.35, 0.0, 26.98]
+    >>> robust_z(pd.Series([10.0, 11.0, 9.0, 10.0, 30.0]))[0].round(2).tolist()  # MAD 1: scale 1.4826
+    [0.0, 0.67, -0.67, 0.0, 13.49]
     """
     x = values.astype(float)
     keys = groups if groups is not None else pd.Series(0, index=x.index)
@@ -157,7 +157,8 @@ def compute_voucher_features(rows: pd.DataFrame, history: pd.DataFrame | None = 
     z_t, med_t, n_t = _z_from(r.log_amount, by_type, r[["voucher_type", "account_code"]])
     z_a, med_a, _ = _z_from(r.log_amount, by_acc, r[["account_code"]])
     use_type = n_t >= min_group
-    r["amount_z"] = np.where(use_type, z_t, z_a)
+    # only larger than usual is a reason: a small voucher puts little at stake
+    r["amount_z"] = np.clip(np.where(use_type, z_t, z_a), 0.0, None)
     r["amount_usual"] = 10 ** np.where(use_type, med_t, med_a)
     r["abs_z"] = np.abs(r.amount_z)
     top = r.sort_values(["voucher_no", "abs_z", "account_code"], ascending=[True, False, True]).drop_duplicates("voucher_no")

@@ -219,7 +219,7 @@ def compute_oee_warnings(by_wc_month: pd.DataFrame, month: str, settings: Warnin
         severity = "critical" if drop >= settings.oee_critical_pp - 1e-12 else "warning"
         out.append(item("oee_drop", severity, max(extra, 0.0), "oee.drop_vs_trailing", {"work_center_id": wc, "period": month},
                         {"work_center_id": wc, "plant_id": (plants or {}).get(wc), "period": month, "oee_pct": now,
-                         "trailing_oee_pct": trailing, "drop_pp": drop, "n_months": settings.oee_trailing_months},
+                         "trailing_oee_pct": trailing, "change_pp": now - trailing, "n_months": settings.oee_trailing_months},
                         "oee", {"work_center": wc, "month": month}))
     return out
 
