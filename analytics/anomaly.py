@@ -37,6 +37,9 @@ import numpy as np
 import pandas as pd
 
 Z_CAP = 50.0
+RARE_VALUE = 2.0  # −log10(1 %): a posting weekday or day of month with fewer of the group's vouchers
+AMOUNT_RATIO = 3.0  # a voucher amount is a reason from three times the usual amount on its account
+MIN_RELATIVE = 0.10  # a work-order feature is a reason from 10 % away from the product's usual value
 VOUCHER_FEATURES = ("amount", "type_rarity", "missing_source", "weekday", "day_of_month", "n_lines")
 WORK_ORDER_FEATURES = ("unit_cost", "material_per_unit", "labor_h_per_unit", "scrap_rate", "yield")
 
@@ -144,6 +147,9 @@ def compute_voucher_features(rows: pd.DataFrame, history: pd.DataFrame | None = 
     for f in ("missing_source", "n_lines", "weekday", "day_of_month"):
         stats = _stats(reference[f"{f}_value"], [reference.group])
         v[f"{f}_z"], v[f"{f}_usual"], _ = _z_from(v[f"{f}_value"], stats, v[["group"]])
+    # a posting weekday or day is unusual only where fewer than 1 % of the group's vouchers fall
+    for f in ("weekday", "day_of_month"):
+        v[f"{f}_z"] = v[f"{f}_z"].where(v[f"{f}_value"] > RARE_VALUE, 0.0)
     # a type rare in the scope: the share of the history's months without it
     months = max(ref_v.month_key.nunique(), 1)
     present = ref_v.groupby("voucher_type").month_key.nunique()
@@ -157,9 +163,10 @@ def compute_voucher_features(rows: pd.DataFrame, history: pd.DataFrame | None = 
     z_t, med_t, n_t = _z_from(r.log_amount, by_type, r[["voucher_type", "account_code"]])
     z_a, med_a, _ = _z_from(r.log_amount, by_acc, r[["account_code"]])
     use_type = n_t >= min_group
-    # only larger than usual is a reason: a small voucher puts little at stake
-    r["amount_z"] = np.clip(np.where(use_type, z_t, z_a), 0.0, None)
+    # only larger than usual, and at least AMOUNT_RATIO times the usual, is a reason: a small
+    # voucher puts little at stake, and a tight account makes small differences look extreme
     r["amount_usual"] = 10 ** np.where(use_type, med_t, med_a)
+    r["amount_z"] = np.where(r.amount >= AMOUNT_RATIO * r.amount_usual, np.clip(np.where(use_type, z_t, z_a), 0.0, None), 0.0)
     r["abs_z"] = np.abs(r.amount_z)
     top = r.sort_values(["voucher_no", "abs_z", "account_code"], ascending=[True, False, True]).drop_duplicates("voucher_no")
     top = top.set_index("voucher_no")
@@ -191,7 +198,10 @@ def compute_work_order_features(orders: pd.DataFrame, min_history: int = 5) -> p
     enough = o.groupby("product_id").work_order_id.transform("size") >= min_history
     for f in WORK_ORDER_FEATURES:
         z, med = robust_z(o[f"{f}_value"].fillna(o[f"{f}_value"].median()), o.product_id)
-        o[f"{f}_z"] = z.where(enough & o[f"{f}_value"].notna(), 0.0)
+        # a product whose orders cost nearly the same makes a 3 % difference look extreme: a
+        # reason needs MIN_RELATIVE of the usual value as well
+        far = (o[f"{f}_value"] - med).abs() >= MIN_RELATIVE * med.abs()
+        o[f"{f}_z"] = z.where(enough & o[f"{f}_value"].notna() & far, 0.0)
         o[f"{f}_usual"] = med
     o["expected_cost_amount"] = (o.unit_cost_usual * o.completed_qty).round(2)
     o["excess_cost_amount"] = (o.cost_amount - o.expected_cost_amount).round(2)
