@@ -837,3 +837,15 @@ def _cash(url: str, plants: tuple[str, ...], scenario: CashScenario, min_cash: f
         cash_inputs(url, plants), payment_delays(url, plants), cash_baseline(url, plants), cash_wc_months(url, plants),
         cash_customer_dso(url, plants), scenario, min_cash, _cash_backtest(url, plants) if backtest else None,
         wc.basis, wc.day_count, wc.balance, wc.sales_basis)
+
+
+# --------------------------------------------------------------------------- early warnings (#13)
+from analytics.warnings import WarningSettings  # noqa: E402 - re-exported for the warnings panel
+from reports import warnings as reports_warnings  # noqa: E402
+
+
+@figure
+def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings()) -> dict:
+    """The scope's early warnings grouped by kind, most serious first (``reports.warnings``);
+    the scope already carries the user's plant limit."""
+    return reports_warnings.month_warnings(get_engine(url), scope, settings)
