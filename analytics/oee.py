@@ -270,6 +270,7 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
 KEYS = ["work_center_id", "date", "shift"]
 DAY_KEYS = ["work_center_id", "date"]  # coarser grains summed in SQL (``compute_calendar_facts``)
 SHIFT_KEYS = ["work_center_id", "shift"]
+CENTER_KEYS = ["work_center_id"]
 GRAIN_COUNTS = ("shift_rows", "event_shifts", "outside_rows")  # shift rows summed into a coarser row
 COUNT_COLUMNS = ("total_qty", "good_qty", "scrap_qty", "startup_scrap_qty", "net_run_min", "fully_productive_min", "startup_reject_min",
                  "production_reject_min", "startup_reject_cost_amount", "production_reject_cost_amount")
@@ -443,8 +444,8 @@ def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     rate per minute; with ``window`` = (start, end) every work center of ``rates`` gets a row
     for every shift of every day in [start, end) (see ``compute_oee_facts``).
 
-    ``keys`` = ``DAY_KEYS`` or ``SHIFT_KEYS``: the same facts summed per work center x date or
-    per work center x shift (minutes and counts summed so in SQL, with ``outside_rows``: the
+    ``keys`` = ``DAY_KEYS``, ``SHIFT_KEYS`` or ``CENTER_KEYS``: the same facts summed per work
+    center x date, per work center x shift or per work center (minutes and counts summed so in SQL, with ``outside_rows``: the
     shift rows dated outside the window). Calendar minutes are then those of the shifts the
     finest grain would have had: the window's shifts of the row plus its shifts outside the
     window. Needs ``window``."""
@@ -473,11 +474,13 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
     facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
     outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
-    if "date" in keys:  # a day in the window has every shift; outside it, the shifts that have rows
-        inside = np.where((facts.date >= start) & (facts.date < end), float(len(SHIFTS)), 0.0)
+    per_day = 1.0 if "shift" in keys else float(len(SHIFTS))  # shifts of a day in the row
+    if "date" in keys:  # a day in the window has its shifts; outside it, the shifts that have rows
+        inside = np.where((facts.date >= start) & (facts.date < end), per_day, 0.0)
         outside = np.where(inside > 0, 0.0, facts["shift_rows"].to_numpy(dtype=float) if "shift_rows" in facts else 0.0)
-    else:  # one shift over the window's days, plus its rows outside the window
-        inside = float(len(days))
+    else:  # the window's days, plus the row's shifts outside the window
+        inside = float(len(days)) * per_day
+    if "shift" in keys:
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
     facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)

@@ -630,6 +630,16 @@ def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: 
         {c: np.int64 for c in counts})
 
 
+def load_shift_span(engine: Engine, scope: Scope) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last date with shift minutes in the scope (None when there are none)."""
+    k = shift_kinds
+    stmt = (sa.select(sa.func.min(k.c.shift_date), sa.func.max(k.c.shift_date))
+            .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
+    with engine.connect() as conn:
+        first, last = conn.execute(stmt).one()
+    return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
+
+
 def load_shift_output(engine: Engine, scope: Scope, by: tuple[str, ...] = ("date", "shift")) -> pd.DataFrame:
     """Allocated output per work center x ``by`` (date x shift by default) of the scope's orders (their plant)."""
     t = shift_output

@@ -346,3 +346,16 @@ def test_stale_facts_are_not_read(empty_url):
         assert_same_report(R.oee_report(engine, scope), R.oee_report_from_events(engine, scope))
     finally:
         engine.dispose()
+
+
+def test_oee_totals_equal_the_report(tiny, sample_engine):
+    """``oee_totals`` sums the facts per work center in SQL: the report's total and work centers."""
+    cases = [(tiny, scope, settings) for scope, settings in TINY_CASES]
+    cases += [(sample_engine, scope, SETTINGS[name]) for scope, name in _sample_cases(sample_engine)]
+    for engine, scope, settings in cases:
+        report, totals = R.oee_report(engine, scope, settings), R.oee_totals(engine, scope, settings)
+        assert (report is None) == (totals is None), scope
+        if report is None:
+            continue
+        assert_same_frame(report["total"].to_frame().T, totals["total"].to_frame().T, f"{scope} {settings} total")
+        assert_same_frame(report["by_work_center"], totals["by_work_center"], f"{scope} {settings} by work center")
