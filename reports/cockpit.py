@@ -10,7 +10,9 @@ Each figure comes from the module that owns it, so the cockpit shows the numbers
   against the 2 % target, and the profit bridge from the span before: the profitability
   report's functions on the same inputs (``analytics.profitability``);
 * OEE and its loss cost (machine time, at the work centers' rates): the OEE report, default
-  settings (``reports.oee``);
+  settings (``reports.oee``), for the span and its main comparison only: an OEE report costs
+  about a second of CPU per month of machine time at the L scale, so a year earlier and the
+  year to date are left to the OEE page (None here);
 * budget execution of the cost lines (and phased, year to date): the budget report;
 * cash today, the 13-week driver forecast's lowest balance: the cash page's parts under the
   default scenario (``reports.cash``);
@@ -195,8 +197,8 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
 
     comparisons = [(name, scope.shifted(k)) for name, k in choice.comparisons()] if scope.period_to else []
     spans = {"current": span(scope)}
-    for name, other in comparisons:
-        spans[name] = span(other) if covered(other) else None
+    for i, (name, other) in enumerate(comparisons):
+        spans[name] = span(other, with_oee=i == 0) if covered(other) else None
     spans["budget"] = budgeted(scope, choice)
     ytd = year_to_date(scope)
     if ytd is not None:
