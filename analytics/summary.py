@@ -6,8 +6,9 @@ compute; a sentence only formats them. Each sentence carries the numbers it show
 analytics, and the page it links to. Labels, number formats and links come in as arguments
 (``t``, ``fmt``, ``links``), so the module stays free of the UI and works in any language.
 
-``fmt`` maps ``money``, ``money_delta``, ``pct``, ``pp``, ``days``, ``days_delta``, ``date``
-and ``text`` (data text such as a work center id, made safe for Markdown) to formatters; ``t``
+``fmt`` maps ``money``, ``money_delta`` (signed), ``pct``, ``pp`` (a signed change of a
+ratio), ``points`` (its size, unsigned, after "rose" / "fell"), ``days``, ``date`` and ``text``
+(data text such as a work center id, made safe for Markdown) to formatters; ``t``
 is ``ui.i18n.t``; ``links`` maps a page key (``profitability``) to ``(title, url)``.
 """
 
@@ -52,7 +53,7 @@ def compute_summary(cockpit: dict, t: Callable[..., str], fmt: Mapping[str, Call
             add("margin", "cs_margin", {"gross_margin_pct": k["gross_margin_pct"]}, v=fmt["pct"](k["gross_margin_pct"]))
         else:
             add("margin", f"cs_margin_{_direction(c)}", {"gross_margin_pct": k["gross_margin_pct"], "gross_margin_change_pct": c},
-                v=fmt["pct"](k["gross_margin_pct"]), c=fmt["pp"](abs(c)), vs=versus)
+                v=fmt["pct"](k["gross_margin_pct"]), c=fmt["points"](abs(c)), vs=versus)
     driver = (cockpit.get("drivers") or {}).get("bridge")
     if driver is not None:
         numbers = {"gross_profit_change_amount": driver["change_amount"], "bridge_step_amount": driver["amount"]}

@@ -115,7 +115,7 @@ def summary_sentences(cockpit: dict, currency: str) -> list[dict]:
     """The written summary (``analytics.summary``) in the session language, with the screen's
     number formats and links to the pages that explain each sentence."""
     fmt = {"money": lambda v: money(v, currency, compact=True), "money_delta": lambda v: money_delta(v, currency),
-           "pct": pct, "pp": pp, "days": days,
+           "pct": pct, "pp": pp, "points": lambda v: (pp(v) or "").lstrip("+"), "days": days,
            "date": _date, "text": md}
     links = {page: (t(f"page_{page}"), page_link(page)) for page in ("ledger", "profitability", "oee", "budget", "cash")}
     return compute_summary(cockpit, t, fmt, links)
