@@ -32,7 +32,7 @@ def _value(kpi: str, value, currency: str) -> str:
     if kpi.endswith("_amount"):
         return money(value, currency, compact=True)
     if kpi.endswith("_pct"):
-        return pct(value, 2 if kpi == "variance_rate_pct" else 1)
+        return pct(value)  # one decimal, as on the pages that own them
     return days(value)
 
 
@@ -40,7 +40,7 @@ def _change(kpi: str, value, currency: str) -> str | None:
     if kpi.endswith("_amount"):
         return money_delta(value, currency)
     if kpi.endswith("_pct"):
-        return pp(value, 2 if kpi == "variance_rate_pct" else 1)
+        return pp(value)
     return number_delta(value)
 
 
@@ -67,7 +67,7 @@ def render_cards(cockpit: dict, currency: str) -> None:
                                                             "dio_days", "ccc_days") else {}
             if kpi == "variance_rate_pct":
                 rate = k.get(kpi)
-                metric(where, label, _value(kpi, rate, currency), pp(rate - target, 2) if rate is not None else None,
+                metric(where, label, _value(kpi, rate, currency), pp(rate - target) if rate is not None else None,
                        delta_description=t("vs_target"), help=t("cp_variance_rate_help", t=pct(target, 0)), **inverse)
             elif kpi == "budget_execution_pct":
                 value = k.get(kpi)
