@@ -626,13 +626,19 @@ def cockpit_profit_parts(url: str, scope: Scope) -> dict:
     return reports_cockpit.profit_parts(get_engine(url), scope)
 
 
+COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_center_calendar", "work_centers", "work_orders")
+
+
 def cockpit_span(url: str, scope: Scope, with_oee: bool = True) -> dict:
-    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE only with ``with_oee``."""
+    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE only with
+    ``with_oee`` and when the database has the OEE page's tables (else it is unknown)."""
+    with_oee = with_oee and not missing(url, COCKPIT_OEE_TABLES)
     return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope),
                                      oee(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
                                      scope)
 
 
+@figure
 def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     """The cockpit of the scope (``reports.cockpit.compose_cockpit``): the figures of the span, of
     each comparison the period mode calls for, of the budget and of the year to date (OEE of the
