@@ -2,13 +2,13 @@
 profit bridge fit one 1920×1080 screen without scrolling, in Chinese and in English.
 
 A screenshot of the first screen of each language goes to ``BFI_SCREENSHOTS`` (default
-test-results/screenshots) as ``cockpit_<lang>.png``."""
+test-results/screenshots) as ``cockpit_<lang>.png``, the whole page as ``cockpit_<lang>_full.png``."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import SCREENSHOTS, _settle, browser, server  # noqa: F401 - fixtures
+from tests.test_browser import SCREENSHOTS, _screenshot, _settle, browser, server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1920, 1080
@@ -39,6 +39,7 @@ def test_cards_and_bridge_fit_the_first_screen(server, browser, lang):  # noqa: 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"cockpit_{lang}.png"))  # the first screen only: what fits without scrolling
         boxes = page.evaluate(BOXES_JS)
+        _screenshot(page, SCREENSHOTS / f"cockpit_{lang}_full.png", WIDTH, HEIGHT)  # the summary, table and trend below
     finally:
         page.close()
     assert boxes["scrollTop"] == 0
