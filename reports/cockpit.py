@@ -10,9 +10,10 @@ Each figure comes from the module that owns it, so the cockpit shows the numbers
   against the 2 % target, and the profit bridge from the span before: the profitability
   report's functions on the same inputs (``analytics.profitability``);
 * OEE and its loss cost (machine time, at the work centers' rates): the OEE report, default
-  settings (``reports.oee``), for the span and its main comparison only: an OEE report costs
-  about a second of CPU per month of machine time at the L scale, so a year earlier and the
-  year to date are left to the OEE page (None here);
+  settings (``reports.oee``), for a span of up to a quarter and, for a single month, its main
+  comparison (``wants_oee``): an OEE report costs about a second of CPU per month of machine
+  time at the L scale, so longer spans, a year earlier and the year to date are left to the OEE
+  page (None here);
 * budget execution of the cost lines (and phased, year to date): the budget report;
 * cash today, the 13-week driver forecast's lowest balance: the cash page's parts under the
   default scenario (``reports.cash``);
@@ -49,6 +50,16 @@ HIGHER_IS_BETTER = {"revenue_amount": True, "gross_margin_pct": True, "variance_
                     "oee_loss_amount": False, "budget_execution_pct": False, "dso_days": False, "dio_days": False,
                     "dpo_days": True, "ccc_days": False}
 BUDGET_ARGS = ("original", "revised", "run_rate", 0.9, 1.0)  # the overview's budget report (shared with its warnings)
+OEE_MAX_MONTHS = 3
+
+
+def wants_oee(scope: Scope, name: str, main: str | None) -> bool:
+    """Whether the cockpit of ``scope`` computes OEE for its span ``name`` (``current`` or a
+    comparison): the current span up to ``OEE_MAX_MONTHS`` months, the main comparison of a
+    single month; nothing else (see the module)."""
+    if name == "current":
+        return 0 < scope.n_months <= OEE_MAX_MONTHS
+    return name == main and scope.n_months == 1
 
 
 def profit_parts(engine: Engine, scope: Scope, fast: bool | None = None) -> dict:
@@ -188,7 +199,7 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
 
     months = reports_cash.cash_working_capital_months(engine, tuple(scope.plants), use_facts=fast)
 
-    def span(s: Scope, with_oee: bool = True) -> dict:
+    def span(s: Scope, with_oee: bool) -> dict:
         return span_kpis(ledger_kpis(engine, s, fast), parts_of(s), oee_report(engine, s, OeeSettings()) if with_oee else None,
                          months, s)
 
@@ -196,9 +207,10 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
         return budget_span(compute_budget_kpis(pnl_statement_report(engine, s, "comparison", c, fast)["statement"]))
 
     comparisons = [(name, scope.shifted(k)) for name, k in choice.comparisons()] if scope.period_to else []
-    spans = {"current": span(scope)}
-    for i, (name, other) in enumerate(comparisons):
-        spans[name] = span(other, with_oee=i == 0) if covered(other) else None
+    main = comparisons[0][0] if comparisons else None
+    spans = {"current": span(scope, wants_oee(scope, "current", main))}
+    for name, other in comparisons:
+        spans[name] = span(other, wants_oee(scope, name, main)) if covered(other) else None
     spans["budget"] = budgeted(scope, choice)
     ytd = year_to_date(scope)
     if ytd is not None:
@@ -209,6 +221,6 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
     bridge = compute_bridge(base_parts, parts_of(scope))
     inputs = reports_cash.cash_inputs(engine, tuple(scope.plants))
     weekly = cash_forecast(inputs, reports_cash.payment_delays(engine, tuple(scope.plants), inputs["as_of"]))
-    return compose_cockpit(scope, spans, comparisons[0][0] if comparisons else None,
+    return compose_cockpit(scope, spans, main,
                            budget_report(engine, scope, *BUDGET_ARGS, use_facts=fast), weekly, inputs["opening"], inputs["as_of"],
                            bridge, base, parts_of(scope), base_parts)

@@ -287,3 +287,35 @@ def sparse_base(small_sample, tmp_path_factory):
     load_into(f"duckdb:///{path}", small_sample)
     return path
 
+
+
+def test_oee_only_for_short_spans_and_the_prior_month():
+    from reports.cockpit import wants_oee
+
+    month, quarter, ytd = OCT, Scope("2026-10", "2026-12"), Scope("2026-01", "2026-10")
+    assert wants_oee(month, "current", "prior_month") and wants_oee(month, "prior_month", "prior_month")
+    assert not wants_oee(month, "prior_year", "prior_month")
+    assert wants_oee(quarter, "current", "prior_quarter") and not wants_oee(quarter, "prior_quarter", "prior_quarter")
+    assert not wants_oee(ytd, "current", "prior_year") and not wants_oee(Scope(), "current", None)
+
+
+@pytest.mark.parametrize("choice", [PeriodChoice("month", "2026-10"), PeriodChoice("ytd", "2026-10"), PeriodChoice("quarter", "2026-08")])
+def test_the_overviews_cached_cockpit_is_the_reports(sparse_base, choice):
+    # ui.data.cockpit composes the pages' cached parts; reports.cockpit.cockpit_report loads them: the same numbers
+    import streamlit.logger
+
+    from data_loaders import engine as eng
+    from ui import data
+
+    streamlit.logger.set_log_level("error")  # bare mode warns on every session-state access
+    url = f"duckdb:///{sparse_base}"
+    scope = choice.scope()
+    data.check_version(url)
+    shown = data.cockpit(url, scope, choice)
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        assert shown == cockpit_report(engine, scope, choice)
+    finally:
+        engine.dispose()
+    if choice.mode == "ytd":
+        assert shown["kpis"]["current"]["oee_pct"] is None and "ytd" not in shown["kpis"]  # ten months of OEE: the OEE page's

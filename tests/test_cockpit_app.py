@@ -74,3 +74,15 @@ def test_empty_states_never_crash(case, request, monkeypatch):
         assert values["Revenue"] == "¥0.00M" and values["Gross margin"] == "—"
     else:
         assert values["Revenue"] not in ("—", "¥0.00M")
+
+
+@pytest.mark.parametrize("mode", ["quarter", "ytd", "r12"])
+def test_every_period_mode_draws_the_cockpit(app, mode):
+    at = _open(app, "pages/overview.py", "en", errors_expected=True)
+    at.button_group(key="mode.en").set_value(mode)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    values = {m.label: m.value for m in at.metric}
+    assert len(values) == 12 and values["Revenue"] != "—"
+    # OEE up to a quarter only (a year of machine time is the OEE page's work)
+    assert (values["OEE"] == "—") == (mode != "quarter")

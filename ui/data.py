@@ -629,7 +629,7 @@ def cockpit_profit_parts(url: str, scope: Scope) -> dict:
 COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_center_calendar", "work_centers", "work_orders")
 
 
-def cockpit_span(url: str, scope: Scope, with_oee: bool = True) -> dict:
+def cockpit_span(url: str, scope: Scope, with_oee: bool) -> dict:
     """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE only with
     ``with_oee`` and when the database has the OEE page's tables (else it is unknown)."""
     with_oee = with_oee and not missing(url, COCKPIT_OEE_TABLES)
@@ -641,12 +641,13 @@ def cockpit_span(url: str, scope: Scope, with_oee: bool = True) -> dict:
 @figure
 def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     """The cockpit of the scope (``reports.cockpit.compose_cockpit``): the figures of the span, of
-    each comparison the period mode calls for, of the budget and of the year to date (OEE of the
-    span and its main comparison only), cash and the profit bridge from the span before. The same numbers as ``reports.cockpit.cockpit_report``."""
+    each comparison the period mode calls for, of the budget and of the year to date (OEE only
+    where ``reports.cockpit.wants_oee`` says), cash and the profit bridge from the span before. The same numbers as ``reports.cockpit.cockpit_report``."""
     comparisons = comparison_scopes(scope, choice)
-    spans = {"current": cockpit_span(url, scope)}
-    for i, (name, other) in enumerate(comparisons):  # OEE against the main comparison only (see reports.cockpit)
-        spans[name] = cockpit_span(url, other, with_oee=i == 0) if covers(url, other) else None
+    main = comparisons[0][0] if comparisons else None
+    spans = {"current": cockpit_span(url, scope, reports_cockpit.wants_oee(scope, "current", main))}
+    for name, other in comparisons:
+        spans[name] = cockpit_span(url, other, reports_cockpit.wants_oee(scope, name, main)) if covers(url, other) else None
     spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
     ytd = reports_cockpit.year_to_date(scope)
     if ytd is not None:
@@ -658,7 +659,7 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     plants = tuple(scope.plants)
     inputs = cash_inputs(url, plants)
     return reports_cockpit.compose_cockpit(
-        scope, spans, comparisons[0][0] if comparisons else None, budget(url, scope, *reports_cockpit.BUDGET_ARGS),
+        scope, spans, main, budget(url, scope, *reports_cockpit.BUDGET_ARGS),
         cockpit_forecast(url, plants), inputs["opening"], inputs["as_of"], reports_cockpit.compute_bridge(base_parts, parts), base,
         parts, base_parts)
 
