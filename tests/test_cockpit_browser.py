@@ -40,6 +40,13 @@ def test_cards_and_bridge_fit_the_first_screen(server, browser, lang):  # noqa: 
         page.screenshot(path=str(SCREENSHOTS / f"cockpit_{lang}.png"))  # the first screen only: what fits without scrolling
         boxes = page.evaluate(BOXES_JS)
         _screenshot(page, SCREENSHOTS / f"cockpit_{lang}_full.png", WIDTH, HEIGHT)  # the summary, table and trend below
+        # a summary sentence's link opens its page (a new tab, Streamlit's rule for links) in the same language
+        ledger = {"zh": "总账与损益", "en": "Ledger and P&L"}[lang]
+        with page.expect_popup() as opened:
+            page.get_by_role("link", name=f"{ledger} →").first.click()
+        target = opened.value
+        target.get_by_role("heading", name=ledger).first.wait_for()
+        target.close()
     finally:
         page.close()
     assert boxes["scrollTop"] == 0
