@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.summary import compute_summary
+from reports.cockpit import HIGHER_IS_BETTER
 from ui.drill import filter_params
 from ui.filters import span_label
 from ui.format import days, money, money_delta, number_delta, pct, pp
@@ -63,8 +64,7 @@ def render_cards(cockpit: dict, currency: str) -> None:
         cols = st.columns(len(row))
         for where, kpi in zip(cols, row):
             label = t(LABELS[kpi])
-            inverse = {"delta_color": "inverse"} if kpi in ("variance_rate_pct", "oee_loss_amount", "budget_execution_pct", "dso_days",
-                                                            "dio_days", "ccc_days") else {}
+            inverse = {} if HIGHER_IS_BETTER.get(kpi, True) else {"delta_color": "inverse"}
             if kpi == "variance_rate_pct":
                 rate = k.get(kpi)
                 metric(where, label, _value(kpi, rate, currency), pp(rate - target) if rate is not None else None,

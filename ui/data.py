@@ -642,7 +642,8 @@ def cockpit_span(url: str, scope: Scope, with_oee: bool) -> dict:
 def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     """The cockpit of the scope (``reports.cockpit.compose_cockpit``): the figures of the span, of
     each comparison the period mode calls for, of the budget and of the year to date (OEE only
-    where ``reports.cockpit.wants_oee`` says), cash and the profit bridge from the span before. The same numbers as ``reports.cockpit.cockpit_report``."""
+    where ``reports.cockpit.wants_oee`` says), cash and the profit bridge from the span before.
+    The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
     comparisons = comparison_scopes(scope, choice)
     main = comparisons[0][0] if comparisons else None
     spans = {"current": cockpit_span(url, scope, reports_cockpit.wants_oee(scope, "current", main))}
