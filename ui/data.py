@@ -619,7 +619,8 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
 # The overview's cockpit (reports/cockpit.py) from the pages' cached parts: the ledger KPIs, the
 # OEE report (default settings, as the OEE page opens), the budget report the overview's warnings
 # read, the cash page's inputs and payment delays, and the profit parts of each span, so that a
-# figure is computed once per span and shared with the page that owns it.
+# figure is computed once per span and shared with the page that owns it. OEE: the report's total
+# alone (``oee_totals``), summed per work center in SQL, for every span.
 @figure
 def cockpit_profit_parts(url: str, scope: Scope) -> dict:
     """Profit facts and work-order variances of a span (``reports.cockpit.profit_parts``)."""
@@ -629,30 +630,36 @@ def cockpit_profit_parts(url: str, scope: Scope) -> dict:
 COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_center_calendar", "work_centers", "work_orders")
 
 
-def cockpit_span(url: str, scope: Scope, with_oee: bool) -> dict:
-    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE only with
-    ``with_oee`` and when the database has the OEE page's tables (else it is unknown)."""
-    with_oee = with_oee and not missing(url, COCKPIT_OEE_TABLES)
+@figure
+def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``)."""
+    return reports_oee.oee_totals(get_engine(url), scope, settings)
+
+
+def cockpit_span(url: str, scope: Scope) -> dict:
+    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE when the database
+    has the OEE page's tables (else it is unknown)."""
+    with_oee = not missing(url, COCKPIT_OEE_TABLES)
     return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope),
-                                     oee(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
+                                     oee_totals(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
                                      scope)
 
 
 @figure
 def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     """The cockpit of the scope (``reports.cockpit.compose_cockpit``): the figures of the span, of
-    each comparison the period mode calls for, of the budget and of the year to date (OEE only
-    where ``reports.cockpit.wants_oee`` says), cash and the profit bridge from the span before.
+    each comparison the period mode calls for, of the budget and of the year to date, cash and
+    the profit bridge from the span before.
     The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
     comparisons = comparison_scopes(scope, choice)
     main = comparisons[0][0] if comparisons else None
-    spans = {"current": cockpit_span(url, scope, reports_cockpit.wants_oee(scope, "current", main))}
+    spans = {"current": cockpit_span(url, scope)}
     for name, other in comparisons:
-        spans[name] = cockpit_span(url, other, reports_cockpit.wants_oee(scope, name, main)) if covers(url, other) else None
+        spans[name] = cockpit_span(url, other) if covers(url, other) else None
     spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
     ytd = reports_cockpit.year_to_date(scope)
     if ytd is not None:
-        spans["ytd"] = cockpit_span(url, ytd, with_oee=False)
+        spans["ytd"] = cockpit_span(url, ytd)
         spans["ytd_budget"] = reports_cockpit.budget_span(budget_kpis(url, ytd, PeriodChoice("ytd", ytd.period_to)))
     base = scope.previous()
     base_parts = cockpit_profit_parts(url, base) if base is not None and covers(url, base) else None

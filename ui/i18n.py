@@ -1079,7 +1079,7 @@ LABELS.update({
     "cp_budget_execution": ("预算执行率（成本）", "Budget execution (costs)"),
     "cp_budget_execution_help": ("本期实际成本 ÷ 成本预算（原始版本）；年初至今按时间进度 {y}。", "Actual ÷ budgeted cost this period (original version); year to date, phased: {y}."),
     "cp_variance_rate_help": ("|实际 − 标准| ÷ 标准，本期完工工单（业务口径，同产品盈利页），目标 ≤ {t}。", "|actual − standard| ÷ standard of the period's completed work orders (operations, as on the profitability page); target ≤ {t}."),
-    "cp_oee_help": ("默认口径，同 OEE 页；只算不超过一个季度的期间，与上一期间比较仅限单月。更长期间、去年同期与年初至今见 OEE 页。", "Default settings, as the OEE page opens; shown for spans of up to a quarter, compared with the span before for a single month. Longer spans, a year earlier and year to date are on the OEE page."),
+    "cp_oee_help": ("默认口径，同 OEE 页的总计；每个期间与比较期间都计算。", "Default settings: the OEE page's total, for the span and each comparison."),
     "cp_loss_help": ("停机、调机、小停机、降速按设备小时费率，报废按标准成本（设备时间口径，同 OEE 页）。", "Downtime, setup, small stops and speed loss at the machine's hourly rate, scrap at standard cost (machine time, as on the OEE page)."),
     "cp_cash_today_help": ("数据截止日 {d} 的银行余额。", "Bank balance on the as-of date {d}."),
     "cp_lowest_cash_help": ("13 周驱动预测（默认情景，同资金页）的最低期末余额，在 {w} 起的一周。", "Lowest closing balance of the 13-week driver forecast (default scenario, as on the cash page), in the week of {w}."),
