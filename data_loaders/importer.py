@@ -246,6 +246,17 @@ def table_for_name(name: str) -> str | None:
     return None
 
 
+_DATA_CELL = re.compile(r"^[-+(]?[\d.,:/ ()-]+$|^(true|false)$", re.I)
+
+
+def looks_like_data(row: Sequence) -> bool:
+    """True when a first row reads as values rather than names: at least half of its non-blank
+    cells are numbers, dates or booleans (``1403``, ``2026-03-02``, ``1,234.50``), none blank
+    names excepted."""
+    cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+    return bool(cells) and sum(bool(_DATA_CELL.match(c)) for c in cells) * 2 >= len(cells)
+
+
 def header_lookup(table: sa.Table) -> dict[str, str]:
     """Normalized header -> contract column, from names, labels and aliases."""
     out: dict[str, str] = {}
@@ -377,22 +388,76 @@ class _Sheet:
 
 _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 
+DELIMITERS = {",": "comma", "\t": "TAB", ";": "semicolon", "|": "pipe"}
+_SNIFF_BYTES = 64 << 10
+_FIELDS_RE = re.compile(r"Expected (\d+) fields? in line (\d+), saw (\d+)")
 
-def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_Sheet], list[Problem]]:
+
+def delimiter_name(delimiter: str) -> str:
+    """How a report names a delimiter: ``|`` -> ``'|' (pipe)``."""
+    return f"'{delimiter}' ({DELIMITERS[delimiter]})" if delimiter in DELIMITERS else repr(delimiter)
+
+
+def sniff_delimiter(data: bytes, encoding: str) -> str:
+    """The delimiter of a CSV file among comma, TAB, semicolon and pipe, from its first 64 KB.
+
+    Each candidate splits the sample's lines (quotes respected); the one that gives the same
+    number of fields, at least two, to nine lines in ten or more and the most fields wins;
+    a tie, or no candidate, is a comma (the default, so that a one-column file reads as before).
+    """
+    import csv
+
+    head = bytes(data[:_SNIFF_BYTES])
+    if len(data) > _SNIFF_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head  # no line cut in two
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    best, best_fields = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)][:200]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        mode = max(set(widths), key=widths.count)
+        if mode >= 2 and widths.count(mode) >= 0.9 * len(widths) and mode > best_fields:
+            best, best_fields = delimiter, mode
+    return best
+
+
+def _csv_error(file: str, exc: Exception, delimiter: str, offset: int = 0) -> Problem:
+    """A pandas tokenizer error as a problem naming the row and the delimiter used."""
+    m = _FIELDS_RE.search(str(exc))
+    if m:
+        expected, line, saw = int(m[1]), int(m[2]) + offset, int(m[3])
+        return Problem(file, line, "", "", f"row {line} has {saw} fields where the first row has {expected}: a delimiter inside a value "
+                                           f"without quotes, or not the file's delimiter (read with {delimiter_name(delimiter)}); "
+                                           "state the delimiter in a profile / 该行的列数与首行不同，请检查分隔符")
+    return Problem(file, 0, "", "", f"not a readable CSV file (read with {delimiter_name(delimiter)}): {str(exc).strip()[:200]} / CSV 格式错误")
+
+
+def _csv_sheets(data: bytes, file: str, encoding: str | None, delimiter: str | None = None,
+                warnings: list[str] | None = None) -> tuple[list[_Sheet], list[Problem]]:
+    """The one table of a CSV file; ``delimiter`` None sniffs it (``sniff_delimiter``) and a
+    delimiter other than a comma is named in ``warnings``."""
     if not _NOT_SPACE.search(data):  # blank (``data.strip()`` would copy the whole file)
         return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
     if encoding is None:
         encoding, problems = detect_encoding(data, file)
         if encoding is None:
             return [], problems
+    if delimiter is None:
+        delimiter = sniff_delimiter(data, encoding)
+        if delimiter != "," and warnings is not None:
+            warnings.append(f"{file}: columns separated by {delimiter_name(delimiter)} (detected) / 按 {delimiter_name(delimiter)} 分隔读取")
     try:
-        reader = pd.read_csv(io.BytesIO(data), encoding=encoding, header=None, dtype=str, keep_default_na=False,
+        reader = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=delimiter, header=None, dtype=str, keep_default_na=False,
                              na_filter=False, skip_blank_lines=False, chunksize=CHUNK_ROWS)
         first = next(reader)
     except (pd.errors.EmptyDataError, StopIteration):
         return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
     except pd.errors.ParserError as exc:
-        return [], [Problem(file, 0, "", "", f"not a readable CSV file: {str(exc).strip()[:200]} / CSV 格式错误")]
+        return [], [_csv_error(file, exc, delimiter)]
     except (UnicodeDecodeError, LookupError) as exc:
         return [], [Problem(file, 0, "", "", f"not {encoding_label(encoding)} text ({exc}); save it as UTF-8 / 编码错误，请另存为 UTF-8")]
     values = [list(first[c]) for c in first.columns]
@@ -420,7 +485,7 @@ def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_She
             except StopIteration:
                 return
             except pd.errors.ParserError as exc:
-                raise _Refused(Problem(file, 0, "", "", f"not a readable CSV file: {str(exc).strip()[:200]} / CSV 格式错误")) from None
+                raise _Refused(_csv_error(file, exc, delimiter)) from None
             except UnicodeDecodeError as exc:
                 raise _Refused(Problem(file, 0, "", "", f"not {encoding_label(encoding)} text after row {offset} ({exc.reason}); save it as UTF-8 / 编码错误，请另存为 UTF-8")) from None
             start = offset
@@ -617,7 +682,8 @@ def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
 
 # --------------------------------------------------------------------------- parsing
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_TIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# fractional seconds as SQL Server writes them ('2022-04-15 00:00:00.000'), up to 7 digits
+_TIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$")
 # a leading "=" is a formula; "+", "-" and "@" are when a function call follows (OWASP CSV injection)
 _FORMULA_RE = re.compile(r"^\s*(=.|[+\-@]\s*[A-Za-z_][\w.]*\s*\()", re.S)
 _SCI_RE = re.compile(r"(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
@@ -628,7 +694,8 @@ INT32_MAX = 2**31 - 1
 
 
 def parse_date(value) -> dt.date:
-    """A date from an Excel date, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or 2026年3月5日."""
+    """A date from an Excel date, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or 2026年3月5日, or a
+    date-time at midnight (``2022-04-15 00:00:00.000``, as SQL Server writes dates)."""
     try:
         return _parse_date(value)
     except ValueError as exc:
@@ -648,13 +715,15 @@ def _parse_date(value) -> dt.date:
     if re.fullmatch(r"\d{8}", text):
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     m = _TIME_RE.match(text)
-    if m and int(m[4]) == 0 and int(m[5]) == 0:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    if m and int(m[4]) == 0 and int(m[5]) == 0 and int(m[6] or 0) == 0 and int(m[7] or 0) == 0:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))  # a date-time at midnight is a date
+    if m:
+        raise ValueError("a time of day where a date is expected")
     raise ValueError("not a date")
 
 
 def parse_datetime(value) -> dt.datetime:
-    """A timestamp: an Excel date-time, or a date as for ``parse_date`` with HH:MM[:SS]."""
+    """A timestamp: an Excel date-time, or a date as for ``parse_date`` with HH:MM[:SS[.fff]]."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -663,7 +732,7 @@ def parse_datetime(value) -> dt.datetime:
     m = _TIME_RE.match(text)
     if m:
         try:
-            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), int((m[7] or "0").ljust(6, "0")[:6]))
         except ValueError as exc:
             raise ValueError(f"not a date and time (use YYYY-MM-DD HH:MM:SS): {exc} / 不是有效时间") from None
     d = parse_date(text)
@@ -963,6 +1032,23 @@ class _TableParser:
             else:
                 self.headers[target] = header
                 self.positions[target] = i
+        if not self.headers and any(str(h).strip() for h in sheet.header):
+            # "column '1' is not in the contract" for every cell of the row, then every required
+            # column missing, says nothing about the cause: one problem says it
+            self.warnings.clear()
+            self.problems.clear()  # repeated values are no duplicate headers either
+            self.per_kind.clear()
+            first = ", ".join(shorten(h, 20) for h in sheet.header[:6])
+            if looks_like_data(sheet.header):
+                message = (f"the file seems to have no header row: its first row holds values, not column names of {table_name}; "
+                           "give a column list in a profile (header = false, columns = [...]) or add a header row "
+                           "/ 文件似乎没有表头行：首行是数据而不是列名，请在导入配置中给出列名或加上表头行")
+            else:
+                message = (f"no name in the first row is a column of {table_name}; if the file has no header row, give a column list "
+                           "in a profile (header = false, columns = [...]); otherwise rename its columns (column_mapping.csv or a profile) "
+                           "/ 首行没有任何列名与数据表对应：若文件没有表头行，请在导入配置中给出列名，否则请映射列名")
+            self._add(Problem(self.file, row, "", first, message))
+            return
         optional = {"period"} if table_name == "voucher_lines" else set()
         for c in table.columns:
             required = (not c.nullable or c.primary_key) and c.default is None and c.name not in optional
@@ -1224,7 +1310,7 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
             problems.append(_unreadable(name, exc))
             continue
         if suffix == ".csv":
-            sheets, probs = _csv_sheets(data, name, encoding)
+            sheets, probs = _csv_sheets(data, name, encoding, warnings=warnings)
         else:
             sheets, probs = _excel_sheets(data, name)
         problems.extend(probs)
