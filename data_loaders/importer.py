@@ -625,30 +625,9 @@ def _sheet_rows(ws):
 
 
 def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
-    from openpyxl import load_workbook
-
-    max_bytes, _ = import_limits()
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except zipfile.BadZipFile:
-        return [], [Problem(file, 0, "", "", "not a readable Excel file (not a zip archive) / 无法读取的 Excel 文件")]
-    for info in members:
-        # openpyxl loads the shared strings whole; a sheet is streamed but parsed all the same
-        limit = max_bytes if info.filename.endswith("sharedStrings.xml") else 10 * max_bytes
-        if info.file_size > limit:
-            return [], [Problem(file, 0, "", info.filename,
-                                f"the workbook unpacks to {info.file_size / 2**20:,.0f} MB in {info.filename}, more than the limit of {limit / 2**20:,.0f} MB "
-                                f"({MAX_BYTES_ENV}); save the data as CSV / 工作簿解压后过大，请另存为 CSV")]
-    try:
-        wb = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        return [], [Problem(file, 0, "", "", f"not a readable Excel file ({type(exc).__name__}) / 无法读取的 Excel 文件")]
-
-    def rows_of(ws):
-        for number, values in _sheet_rows(ws):
-            if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield number, [v if isinstance(v, _CELL_TYPES) else "=" + str(getattr(v, "text", v)) for v in values]
+    wb, problems = open_workbook(data, file)
+    if wb is None:
+        return [], problems
 
     def chunks(it, width):
         batch, numbers = [], []
@@ -663,7 +642,7 @@ def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
 
     sheets = []
     for ws in wb.worksheets:
-        it = rows_of(ws)
+        it = sheet_values(ws)
         first = next(it, None)
         if first is None:
             continue
@@ -678,6 +657,39 @@ def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
         wb.close()
         return [], [Problem(file, 0, "", "", "the workbook has no data / 工作簿没有数据")]
     return sheets, []
+
+
+def sheet_values(ws):
+    """(spreadsheet row number, cell values) of each non-blank row of a read-only sheet; a
+    formula cell as its ``=…`` text."""
+    for number, values in _sheet_rows(ws):
+        if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        yield number, [v if isinstance(v, _CELL_TYPES) else "=" + str(getattr(v, "text", v)) for v in values]
+
+
+def open_workbook(data: bytes, file: str):
+    """(read-only openpyxl workbook, []) or (None, the problem): a damaged file or one that
+    unpacks beyond the limits is refused before it is opened."""
+    from openpyxl import load_workbook
+
+    max_bytes, _ = import_limits()
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        return None, [Problem(file, 0, "", "", "not a readable Excel file (not a zip archive) / 无法读取的 Excel 文件")]
+    for info in members:
+        # openpyxl loads the shared strings whole; a sheet is streamed but parsed all the same
+        limit = max_bytes if info.filename.endswith("sharedStrings.xml") else 10 * max_bytes
+        if info.file_size > limit:
+            return None, [Problem(file, 0, "", info.filename,
+                                  f"the workbook unpacks to {info.file_size / 2**20:,.0f} MB in {info.filename}, more than the limit of {limit / 2**20:,.0f} MB "
+                                  f"({MAX_BYTES_ENV}); save the data as CSV / 工作簿解压后过大，请另存为 CSV")]
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        return None, [Problem(file, 0, "", "", f"not a readable Excel file ({type(exc).__name__}) / 无法读取的 Excel 文件")]
+    return wb, []
 
 
 # --------------------------------------------------------------------------- parsing
@@ -1267,8 +1279,11 @@ def encodings_of(parsed: list[ParsedTable]) -> dict[str, str]:
 
 
 def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: NumberFormat | None = None,
-                 encoding: str | None = None) -> tuple[list[ParsedTable], list[Problem], list[str]]:
+                 encoding: str | None = None, profile=None) -> tuple[list[ParsedTable], list[Problem], list[str]]:
     """Parse every (file name, content) pair; a ``column_mapping.csv`` among them is applied.
+
+    ``profile`` (``data_loaders.profiles.Profile``) reads and reshapes the files its entries
+    match before they are parsed (docs/IMPORT_PROFILES.md); the other files are read by name.
 
     A content may be the file's bytes or its path: a path is read only when its turn comes and
     its bytes are dropped once the file is parsed, so that a folder of large files costs one
@@ -1301,7 +1316,7 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
     parsed = []
     for name, source in data_files:
         suffix = Path(name).suffix.lower()
-        if suffix not in (".csv", ".xlsx", ".xlsm"):
+        if suffix not in (".csv", ".xlsx", ".xlsm") and not (profile is not None and profile.rules_for(name)):
             problems.append(Problem(name, 0, "", "", "only .csv and .xlsx files can be imported / 只支持 .csv 与 .xlsx 文件"))
             continue
         try:
@@ -1309,6 +1324,17 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
         except OSError as exc:
             problems.append(_unreadable(name, exc))
             continue
+        if profile is not None:
+            from data_loaders import profiles
+
+            more, probs, warns, handled = profiles.apply(profile, dict(data_files), name, data, mapping, number_format, encoding)
+            if handled:
+                parsed.extend(more)
+                problems.extend(probs)
+                warnings.extend(warns)
+                del data, more
+                _give_back()
+                continue
         if suffix == ".csv":
             sheets, probs = _csv_sheets(data, name, encoding, warnings=warnings)
         else:
@@ -1974,7 +2000,7 @@ def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str
 
 def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mode: str = "append", lock_timeout: float = 0.0,
                    number_format: NumberFormat | None = None, encoding: str | None = None,
-                   aggregate: tuple[str, ...] = ()) -> ImportReport:
+                   aggregate: tuple[str, ...] = (), profile=None) -> ImportReport:
     """Validate ``sources`` and, only if nothing is wrong, write them to the database at ``url``.
 
     ``sources`` are (file name, bytes) pairs, or (file name, path) to read each file only when
@@ -1987,11 +2013,13 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
     new ``data_version`` in ``dataset_info``. ``number_format`` and ``encoding`` state the files'
     separators and text encoding; by default they are detected per file (see ``read_sources``).
     ``aggregate`` names tables (only ``budgets``) whose duplicate keys are summed instead of
-    refused (see ``aggregate_duplicates``), with the counts among the warnings.
+    refused (see ``aggregate_duplicates``), with the counts among the warnings. ``profile``
+    (``data_loaders.profiles.Profile``) reshapes the files it names before the checks and its
+    dataset settings (currency, as-of date, fiscal year start) are stored with the import.
     """
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
-    parsed, problems, warnings = read_sources(sources, number_format, encoding)
+    parsed, problems, warnings = read_sources(sources, number_format, encoding, profile)
     _give_back()  # the parser's scratch buffers, back to the system
     if aggregate and not problems:
         parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
@@ -2025,6 +2053,9 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
         }
         if mode == "replace":
             note["source"] = "import"
+        if profile is not None:
+            note.update(profile.dataset.info())
+            note["import_profile"] = f"{profile.name} ({profile.source})"[:200]
         # ``frames`` holds the only reference to the parsed columns now, so the DuckDB write can
         # free them part by part; a database error parses ``sources`` again to name the row
         del parsed
@@ -2061,28 +2092,30 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                     engine.dispose()
         except sa.exc.SQLAlchemyError as exc:  # a last resort: the checks above should have said it first
             frames.clear()
-            again = read_sources(sources, number_format, encoding)[0]
+            again = read_sources(sources, number_format, encoding, profile)[0]
             return ImportReport(fold(problems_from_db_error(exc, again)), {}, warnings)
     return ImportReport([], counts, warnings)
 
 
 def import_files(paths: list[str | os.PathLike], url: str, mode: str = "append", lock_timeout: float = 0.0,
                  number_format: NumberFormat | None = None, encoding: str | None = None,
-                 aggregate: tuple[str, ...] = ()) -> ImportReport:
+                 aggregate: tuple[str, ...] = (), profile=None) -> ImportReport:
     """Import the .csv / .xlsx files at ``paths`` (a ``column_mapping.csv`` among them is applied),
     reading each file only when its turn comes and dropping its bytes once parsed, so that only one
     file's bytes are in memory at a time; otherwise as ``import_sources``, which takes contents the
     caller keeps (uploads). Files are named in messages by their file name, without the folder."""
-    return import_sources([(Path(p).name, Path(p)) for p in paths], url, mode, lock_timeout, number_format, encoding, aggregate)
+    return import_sources([(Path(p).name, Path(p)) for p in paths], url, mode, lock_timeout, number_format, encoding, aggregate, profile)
 
 
 def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0,
                   number_format: NumberFormat | None = None, encoding: str | None = None,
-                  aggregate: tuple[str, ...] = ()) -> ImportReport:
+                  aggregate: tuple[str, ...] = (), profile=None) -> ImportReport:
     """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``), one file's
-    bytes in memory at a time; see ``import_files`` and ``import_sources``."""
+    bytes in memory at a time; see ``import_files`` and ``import_sources``. With a ``profile``,
+    files of any other suffix are left out unless an entry of the profile names them (.txt exports)."""
     folder = Path(folder)
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
-    paths = [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
-    return import_files(paths, url, mode, lock_timeout, number_format, encoding, aggregate)
+    paths = [p for p in sorted(folder.iterdir()) if p.is_file() and (p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+                                                                      or (profile is not None and profile.rules_for(p.name)))]
+    return import_files(paths, url, mode, lock_timeout, number_format, encoding, aggregate, profile)
