@@ -1108,7 +1108,10 @@ class _TableParser:
         fast = _fast_parse(c, strings, self.fmt) if strings is not None else None
         found: list[tuple[int, str, object]] = []  # (chunk position, convention, cell) of cells only one convention reads
         if fast is None:
-            out = pa.array(self._parse_cells(c, list(raw), np.arange(len(raw)), rows, base, found), type=target)
+            # Python values, not Arrow scalars: a blank CSV cell must read as blank (an optional
+            # date-time column left empty was refused as "not a date")
+            cells = strings.to_pylist() if strings is not None else list(raw)
+            out = pa.array(self._parse_cells(c, cells, np.arange(len(raw)), rows, base, found), type=target)
         else:
             values, ok, proves_dot = fast
             slow = np.flatnonzero(~ok)

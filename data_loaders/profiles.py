@@ -150,9 +150,29 @@ class CopyDerive(_Derive):
     source: str = Field(alias="from", min_length=1)
 
 
+class FillDownDerive(_Model):
+    """Blank cells of the columns ``from`` take the value above them (child-table exports that
+    write the parent's fields on its first row only)."""
+    op: Literal["fill_down"]
+    source: list[str] = Field(alias="from", min_length=1)
+
+
+class SpreadDerive(_Derive):
+    """An annual amount over the twelve months of its fiscal year: one row becomes twelve, with
+    ``to = [period column, amount column]``; each month gets amount / 12 rounded half-even to
+    ``scale`` decimals and the last month the rest, so the twelve sum to the amount exactly.
+    ``year`` names the column holding the fiscal year; its first four digits are the calendar
+    year in which it starts, in the month ``[dataset] fiscal_year_start`` (default January)."""
+    op: Literal["spread"]
+    source: str = Field(alias="from", min_length=1)
+    year: str = Field(min_length=1)
+    to: list[str] = Field(min_length=2, max_length=2)  # type: ignore[assignment]
+    scale: int = Field(default=2, ge=0, le=6)
+
+
 Derive = Annotated[Union[PeriodDerive, DateDerive, ConcatDerive, SplitDerive, LookupDerive, SignDerive, DebitCreditDerive,
-                         SequenceDerive, CopyDerive], Field(discriminator="op")]
-DERIVATIONS = ("period", "date", "concat", "split", "lookup", "sign", "debit_credit", "sequence", "copy")
+                         SequenceDerive, CopyDerive, FillDownDerive, SpreadDerive], Field(discriminator="op")]
+DERIVATIONS = ("period", "date", "concat", "split", "lookup", "sign", "debit_credit", "sequence", "copy", "fill_down", "spread")
 
 
 class Filter(_Model):
@@ -194,6 +214,7 @@ class FileRule(_Model):
     constants: dict[str, Scalar] = {}
     round: list[str] = []
     distinct: bool = False
+    ignore: list[str] = []
 
     @field_validator("table")
     @classmethod
@@ -535,12 +556,14 @@ class _Steps:
             frame[column] = out.astype(object)
         # 3. derivations
         for k, d in enumerate(rule.derive):
-            getattr(self, f"_{d.op}")(frame, d, f"files[{self.index}].derive[{k}]")
+            out = getattr(self, f"_{d.op}")(frame, d, f"files[{self.index}].derive[{k}]")
+            frame = frame if out is None else out
         if self.problems:
             return frame, self.rows
         # 4. constants (by contract name; the rename below and column_mapping.csv see the rest)
         for column, value in rule.constants.items():
             frame[column] = value.isoformat() if isinstance(value, dt.date) else _text_of(value)
+        frame = self._drop_shadowed(frame)
         if rule.round:
             self._round(frame)
         if rule.distinct:
@@ -693,6 +716,65 @@ class _Steps:
             numbers = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
         frame[d.to] = numbers.astype(str).astype(object)
 
+    def _fill_down(self, frame, d, path):
+        for c in d.source:
+            if self.need(frame, c, f"{path}.from"):
+                texts = _texts(frame[c])
+                frame[c] = frame[c].where(texts != "", None).ffill().astype(object)
+
+    def _spread(self, frame, d, path):
+        if not (self.need(frame, d.source, path + ".from") and self.need(frame, d.year, path + ".year")):
+            return None
+        start = self.profile.dataset.fiscal_year_start or 1
+        unit = Decimal(1).scaleb(-d.scale)
+        periods, amounts, keep = [], [], []
+        for pos, (value, year) in enumerate(zip(frame[d.source].tolist(), _texts(frame[d.year]).tolist())):
+            m = re.match(r"\D*(\d{4})", year)
+            if not m:
+                self.problems.append(self.problem(pos, d.year, year, f"not a fiscal year: expected its starting year, e.g. 2026 or 2026-2027 ({path}) "
+                                                  "/ 不是有效的会计年度"))
+                continue
+            try:
+                total = Decimal(0) if imp._is_blank(value) else _decimal(value, self.fmt)
+            except ValueError as exc:
+                self.problems.append(self.problem(pos, d.source, value, str(exc)))
+                continue
+            month = (total / 12).quantize(unit, rounding=ROUND_HALF_EVEN)
+            for i in range(12):
+                y, mo = divmod(int(m[1]) * 12 + start - 1 + i, 12)
+                periods.append(f"{y:04d}-{mo + 1:02d}")
+                amounts.append(_number_text(month if i < 11 else total - 11 * month, self.fmt))
+            keep.append(pos)
+        out = frame.iloc[np.repeat(keep, 12)].reset_index(drop=True) if keep else frame.iloc[:0].copy()
+        self.rows = np.repeat(self.rows[keep], 12) if keep else self.rows[:0]
+        out[d.to[0]] = pd.Series(periods, index=out.index, dtype=object)
+        out[d.to[1]] = pd.Series(amounts, index=out.index, dtype=object)
+        return out
+
+    def _drop_shadowed(self, frame):
+        """Without the ``ignore``d columns, and without a source column that would feed the same
+        contract column as a derived or constant one (``Planned Start Date`` beside the date
+        derived from it): what the profile writes wins."""
+        rule = self.rule
+        written = {name for d in rule.derive for name in ([d.to] if isinstance(getattr(d, "to", None), str) else getattr(d, "to", []) or [])}
+        written |= set(rule.constants)
+        table = schema.table_by_name(rule.table)
+        lookup = imp.header_lookup(table)
+        targets = {lookup.get(imp._norm(rule.rename.get(c, c))) for c in written} - {None}
+        drop = [c for c in frame.columns if c in rule.ignore or (
+            c not in written and lookup.get(imp._norm(rule.rename.get(str(c), str(c)))) in targets)]
+        return frame.drop(columns=drop) if drop else frame
+
+    def used(self) -> set[str]:
+        """The source columns the rule reads (filters, maps, derivations, renames)."""
+        rule = self.rule
+        out = {f.column for f in rule.filter} | set(rule.map) | set(rule.rename) | set(rule.ignore)
+        for d in rule.derive:
+            for attr in ("source", "indicator", "year", "by"):
+                value = getattr(d, attr, None)
+                out |= set(value) if isinstance(value, list) else {value} if value else set()
+        return out
+
     # -- after the derivations: by contract name
     def _source_of(self, frame, target: str) -> str | None:
         """The frame's column that becomes contract column ``target`` (renamed, aliased or as is)."""
@@ -823,10 +905,27 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
             sheet = _sheet(rule.table, raw.label, frame, rows, raw.encoding)
             pt, probs, warns = imp._parse_sheet(sheet, renames + list(mapping), fmt)
             problems.extend(probs)
-            warnings.extend(warns)
+            unused, used = [], steps.used()
+            for w in warns:  # one line for the columns the profile neither reads nor imports
+                m = _IGNORED.match(w)
+                if m and m[1] == raw.label:
+                    if m[2] not in used and m[2] not in written_by(rule):
+                        unused.append(m[2])
+                else:
+                    warnings.append(w)
+            if unused:
+                warnings.append(f"{raw.label}: not imported into {rule.table}: {', '.join(unused)} / 未导入的列")
             if pt is not None:
                 parsed.append(pt)
     return parsed, problems, warnings, True
+
+
+_IGNORED = re.compile(r"^(.*): column '(.*)' is not in the contract and was ignored / ")
+
+
+def written_by(rule: FileRule) -> set[str]:
+    """The helper columns the rule's derivations write (``account_rest`` of a split)."""
+    return {name for d in rule.derive for name in ([d.to] if isinstance(getattr(d, "to", None), str) else getattr(d, "to", []) or [])}
 
 
 def _sheet(table: str, label: str, frame: pd.DataFrame, rows: np.ndarray, encoding: str):
