@@ -80,16 +80,20 @@ class PeriodDerive(_Derive):
 
 
 class DateDerive(_Derive):
-    """YYYY-MM-DD from a date-time (its day, whatever the time) or a date key (20101229)."""
+    """YYYY-MM-DD from a date-time (its day, whatever the time), a date key (20101229), or a
+    month (201012, 2010-12: its last day, for balances by period)."""
     op: Literal["date"]
     source: str = Field(alias="from", min_length=1)
 
 
 class ConcatDerive(_Derive):
-    """Columns joined with ``sep`` (blank parts kept as empty), e.g. organisation + department."""
+    """Columns joined with ``sep`` (blank parts kept as empty), e.g. organisation + department,
+    between an optional ``prefix`` and ``suffix`` (a voucher per period: ``TB-2026-03``)."""
     op: Literal["concat"]
-    source: list[str] = Field(alias="from", min_length=2)
+    source: list[str] = Field(alias="from", min_length=1)
     sep: str = ""
+    prefix: str = ""
+    suffix: str = ""
 
 
 class SplitDerive(_Derive):
@@ -537,10 +541,35 @@ class _Steps:
             self.warnings.append(f"{self.raw.label}: {int((~keep).sum()):,} row(s) left out by the profile's filters ({self.where}.filter) "
                                  f"/ {int((~keep).sum()):,} 行按导入配置的筛选条件未导入")
             frame, self.rows = frame[keep].reset_index(drop=True), self.rows[keep]
-        # 2. value maps
-        for column, table in rule.map.items():
-            if not self.need(frame, column, f"files[{self.index}].map.{column}"):
-                continue
+        # 2. value maps (a map on a derived column applies right after its derivation)
+        derived = written_by(rule)
+        for column in rule.map:
+            if column not in derived:
+                self._map(frame, column)
+        # 3. derivations
+        for k, d in enumerate(rule.derive):
+            out = getattr(self, f"_{d.op}")(frame, d, f"files[{self.index}].derive[{k}]")
+            frame = frame if out is None else out
+            for column in written_by_one(d):
+                if column in rule.map and column in frame:
+                    self._map(frame, column)
+        if self.problems:
+            return frame, self.rows
+        # 4. constants (by contract name; the rename below and column_mapping.csv see the rest)
+        for column, value in rule.constants.items():
+            frame[column] = value.isoformat() if isinstance(value, dt.date) else _text_of(value)
+        frame = self._drop_shadowed(frame)
+        if rule.round:
+            self._round(frame)
+        if rule.distinct:
+            frame = self._distinct(frame)
+        return frame, self.rows
+
+    def _map(self, frame, column):
+        """``column``'s values through the rule's value map: "" maps a blank, "*" every value not
+        listed ("*" = "*" keeps them); any other value not listed is a problem."""
+        table = self.rule.map[column]
+        if self.need(frame, column, f"files[{self.index}].map.{column}"):
             codes = {str(k): _text_of(v) for k, v in table.items()}
             default = codes.pop("*", None)
             texts = _texts(frame[column])
@@ -554,21 +583,6 @@ class _Steps:
                     pos, column, texts.iloc[pos], f"not in the profile's value map for this column ({self.where}.map.{column}); "
                     "add it, or \"*\" for every other value / 值不在导入配置的映射表中"))
             frame[column] = out.astype(object)
-        # 3. derivations
-        for k, d in enumerate(rule.derive):
-            out = getattr(self, f"_{d.op}")(frame, d, f"files[{self.index}].derive[{k}]")
-            frame = frame if out is None else out
-        if self.problems:
-            return frame, self.rows
-        # 4. constants (by contract name; the rename below and column_mapping.csv see the rest)
-        for column, value in rule.constants.items():
-            frame[column] = value.isoformat() if isinstance(value, dt.date) else _text_of(value)
-        frame = self._drop_shadowed(frame)
-        if rule.round:
-            self._round(frame)
-        if rule.distinct:
-            frame = self._distinct(frame)
-        return frame, self.rows
 
     # -- derivations: each writes ``d.to`` (or its list), reading the source's names
     def _each(self, frame, d, path, convert):
@@ -607,10 +621,15 @@ class _Steps:
             if isinstance(value, (dt.date, dt.datetime)):
                 return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
             text = imp._text(value)
+            m = re.fullmatch(r"(\d{4})-?(\d{2})", text)
+            if m and 1 <= int(m[2]) <= 12:  # a month: its last day
+                following = dt.date(int(m[1]) + int(m[2]) // 12, int(m[2]) % 12 + 1, 1)
+                return (following - dt.timedelta(days=1)).isoformat()
             try:
                 return (imp.parse_datetime(text).date() if imp._TIME_RE.match(text) else imp._parse_date(text)).isoformat()
             except ValueError:
-                raise ValueError("not a date: expected YYYY-MM-DD, YYYYMMDD (20101229) or a date and time / 不是有效日期") from None
+                raise ValueError("not a date: expected YYYY-MM-DD, YYYYMMDD (20101229), a date and time, or a month YYYYMM "
+                                 "/ 不是有效日期") from None
         self._each(frame, d, path, day)
 
     def _copy(self, frame, d, path):
@@ -620,7 +639,7 @@ class _Steps:
     def _concat(self, frame, d, path):
         if all([self.need(frame, c, f"{path}.from") for c in d.source]):
             parts = [_texts(frame[c]) for c in d.source]
-            joined = parts[0].str.cat(parts[1:], sep=d.sep)
+            joined = d.prefix + (parts[0].str.cat(parts[1:], sep=d.sep) if len(parts) > 1 else parts[0]) + d.suffix
             frame[d.to] = joined.where(pd.concat(parts, axis=1).ne("").any(axis=1), None).astype(object)
 
     def _split(self, frame, d, path):
@@ -923,9 +942,15 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
 _IGNORED = re.compile(r"^(.*): column '(.*)' is not in the contract and was ignored / ")
 
 
+def written_by_one(d) -> list[str]:
+    """The columns one derivation writes."""
+    to = getattr(d, "to", None)
+    return [to] if isinstance(to, str) else list(to or [])
+
+
 def written_by(rule: FileRule) -> set[str]:
-    """The helper columns the rule's derivations write (``account_rest`` of a split)."""
-    return {name for d in rule.derive for name in ([d.to] if isinstance(getattr(d, "to", None), str) else getattr(d, "to", []) or [])}
+    """The columns the rule's derivations write (``account_rest`` of a split included)."""
+    return {name for d in rule.derive for name in written_by_one(d)}
 
 
 def _sheet(table: str, label: str, frame: pd.DataFrame, rows: np.ndarray, encoding: str):
