@@ -288,7 +288,7 @@ def read_mapping(data: bytes, file: str = MAPPING_FILE) -> tuple[list[tuple[str,
 
 # --------------------------------------------------------------------------- reading
 _ENCODING_CANDIDATES = ["cp1252", "gb18030", "big5"]  # what charset-normalizer may choose among
-_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK/GB18030", "cp1252": "Windows-1252",
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK/GB18030", "gbk": "GBK", "cp1252": "Windows-1252",
                    "big5": "Big5"}
 _SAMPLE_BYTES = 4 << 20
 _GB2312_ONLY = re.compile(rb"(?:[\x00-\x7f]+|[\xa1-\xf7][\xa1-\xfe])*")

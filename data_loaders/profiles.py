@@ -909,7 +909,7 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
         fmt = imp.NumberFormat(rule.decimal, "." if rule.decimal == "," else ",") if rule.decimal else number_format
         for raw in read_raw(rule, file, data, encoding):
             problems.extend(raw.problems)
-            warnings.extend(raw.warnings)
+            warnings.extend(w for w in raw.warnings if w not in warnings)  # read once per entry, said once
             if raw.problems:
                 continue
             steps = _Steps(profile, index, rule, raw, fmt, lookups)
