@@ -301,6 +301,11 @@ class Profile(_Model):
     files: list[FileRule] = Field(min_length=1)
     source: str = Field(default="", exclude=True)  # the profile's file name, for messages
 
+    def is_lookup(self, file: str) -> bool:
+        """True when a lookup of the profile reads ``file``."""
+        return any(fnmatch.fnmatch(Path(file).name.lower(), d.file.lower())
+                   for r in self.files for d in r.derive if isinstance(d, LookupDerive))
+
     def rules_for(self, file: str) -> list[tuple[int, FileRule]]:
         """(index in ``files``, rule) of every entry whose glob matches ``file``."""
         return [(i, r) for i, r in enumerate(self.files) if r.matches(file)]
@@ -840,16 +845,14 @@ class _Steps:
         first = ~texts.duplicated(subset=keys, keep="first").to_numpy()
         contract = set(imp.header_lookup(table).values())
         others = [c for c in frame.columns if c not in keys and (self._maps_to(c, table) in contract)]
+        grouped = texts.assign(_pos=np.arange(len(texts))).groupby(keys, sort=False)
+        head = grouped["_pos"].transform("first").to_numpy()
         for c in others:
-            counts = texts.groupby(keys, sort=False)[c].transform("nunique")
-            bad = np.flatnonzero((counts > 1).to_numpy() & ~first)
-            if len(bad):
-                group = texts[keys].iloc[bad[0]]
-                head = int(np.flatnonzero((texts[keys] == group).all(axis=1).to_numpy())[0])
-                imp.listed(self.problems, bad, lambda pos: self.problem(
-                    pos, str(c), texts[c].iloc[pos], f"the rows of one {'+'.join(str(k) for k in keys)} disagree on {c} "
-                    f"(row {int(self.rows[head])}: '{imp.shorten(texts[c].iloc[head], 30)}'); one {table.name} row is taken per key "
-                    f"({self.where}.distinct) / 同一主键的多行取值不一致"))
+            bad = np.flatnonzero((texts[c] != grouped[c].transform("first")).to_numpy())
+            imp.listed(self.problems, bad, lambda pos: self.problem(
+                pos, str(c), texts[c].iloc[pos], f"the rows of one {'+'.join(str(k) for k in keys)} disagree on {c} "
+                f"(row {int(self.rows[head[pos]])}: '{imp.shorten(texts[c].iloc[head[pos]], 30)}'); one {table.name} row is taken per key "
+                f"({self.where}.distinct) / 同一主键的多行取值不一致"))
         dropped = int((~first).sum())
         if dropped:
             self.warnings.append(f"{self.raw.label}: {table.name} takes one row per key; {dropped:,} repeated row(s) folded ({self.where}.distinct) "
@@ -876,6 +879,8 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
     """
     rules = profile.rules_for(file)
     if not rules:
+        if profile.is_lookup(file):  # a file only looked up is not a table
+            return [], [], [f"{file}: used for lookups only, not imported ({profile.source}) / 仅用于查找，未导入"], True
         return [], [], [], False
     parsed, problems, warnings = [], [], []
     cache: dict = {}
