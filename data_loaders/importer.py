@@ -1468,6 +1468,11 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
     _give_back()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     problems.extend(_check_ideal_cycle(by_table))
+    for pt in by_table.get("ledger_balances", []):  # no balance check: an extract may be one-sided
+        period = pt.frame["period"]
+        bad = _mask(period.notna() & ~period.astype("string[pyarrow]").str.fullmatch(_PERIOD_RE))
+        listed(problems, np.flatnonzero(bad), lambda pos: Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos],
+                                                                 "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
     return problems
 
 

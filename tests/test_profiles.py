@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from data_loaders import engine as eng
 from data_loaders.importer import import_folder, import_sources, read_sources
 from data_loaders.profiles import ProfileError, load_profile, read_profile
+from data_loaders.queries import load_ledger_by_category
+from data_loaders.scope import Scope
 from tests.test_importer import checksum, good_files, good_sources, local_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,11 +110,34 @@ def test_yonyou_example(empty_url):
 
 
 def test_ledger_balances_example(empty_url):
-    import_example("ledger-balances", empty_url)
-    # positive amounts are debits: 12500 + 7250.40 + 1830.45 = 21580.85; one voucher per period
-    assert totals(empty_url) == (2, 6, Decimal("21580.85"), Decimal("21580.85"))
-    assert [(v, str(d)[:10]) for v, d in sorted(rows(empty_url, "SELECT voucher_no, voucher_date FROM vouchers"))] == [
-        ("TB-2026-03", "2026-03-31"), ("TB-2026-04", "2026-04-30")]
+    report = import_example("ledger-balances", empty_url)
+    assert report.row_counts["ledger_balances"] == 7 and "voucher_lines" not in report.row_counts
+    # one-sided (P&L accounts only), signed: positive is a debit
+    # 2026-03: debits 7250.40 + 1830.45 + 219.15 = 9300.00, credit 12500.00
+    # 2026-04: debits 5120.00 + 1802.10 = 6922.10, credit 9800.00
+    sums = rows(empty_url, "SELECT period, SUM(debit_amount), SUM(credit_amount), SUM(n_lines) FROM facts_ledger GROUP BY period ORDER BY period")
+    assert [(p, round(float(d), 2), round(float(c), 2), int(n)) for p, d, c, n in sums] == [
+        ("2026-03", 9300.00, 12500.00, 4), ("2026-04", 6922.10, 9800.00, 3)]
+    # the P&L by category reads them through the ledger facts
+    engine = eng.make_engine(empty_url, read_only=True)
+    try:
+        frame = load_ledger_by_category(engine, Scope())
+    finally:
+        engine.dispose()
+    expense = frame[(frame.period == "2026-03") & (frame.category == "expense")]
+    assert round(float(expense.debit_amount.sum()), 2) == 2049.60  # 1830.45 + 219.15
+
+
+def test_vouchers_win_over_balances_of_the_same_period(empty_url):
+    """A period with voucher lines ignores its balance rows (never counted twice); a period
+    without takes them."""
+    balances = ("period,line_no,account_code,debit_amount,credit_amount\n"
+                "2026-03,1,500101,999.00,0\n2026-04,1,500101,70.00,0\n2026-04,2,1403,0,30.00\n")
+    report = import_sources(good_sources() + [("ledger_balances.csv", balances.encode())], empty_url, mode="replace")
+    assert report.ok, report.problems_frame().to_string()
+    sums = rows(empty_url, "SELECT period, SUM(debit_amount), SUM(credit_amount) FROM facts_ledger GROUP BY period ORDER BY period")
+    # 2026-03: the good ledger's one voucher, 1234.50 each side (not + 999.00); 2026-04: 70 and 30
+    assert [(p, round(float(d), 2), round(float(c), 2)) for p, d, c in sums] == [("2026-03", 1234.50, 1234.50), ("2026-04", 70.00, 30.00)]
 
 
 def test_every_shipped_profile_has_an_example_and_a_test():
