@@ -9,6 +9,7 @@ from ui.tables import render_table
 from ui.text import md
 
 PER_KIND = 10  # problems of each kind shown on screen; the download holds every listed one
+PREVIEW_ROWS = 20  # rows of each table in the import preview
 
 url, scope, currency = open_page("page_data", applies=())
 
@@ -66,14 +67,32 @@ elif not data.may_write():
     st.info(t("import_not_permitted"))
 else:
     st.caption(t("import_help"))
-    files = st.file_uploader(t("import_files"), type=["csv", "xlsx"], accept_multiple_files=True, key="data_upload")
+    files = st.file_uploader(t("import_files"), type=["csv", "xlsx", "xlsm", "txt"], accept_multiple_files=True, key="data_upload")
+    profile_file = st.file_uploader(t("import_profile"), type=["toml"], key="data_profile", help=t("import_profile_help"))
+    profile = None
+    if profile_file is not None:
+        profile, mistakes = data.read_import_profile(profile_file.getvalue(), profile_file.name)
+        if profile is None:
+            st.error(t("import_profile_bad", n=len(mistakes)))
+            render_table(mistakes, key="data_profile_problems")
+        else:
+            st.caption(t("import_profile_used", name=md(f"{profile.name} ({profile.source})")))
+    if st.button(t("import_preview"), key="data_preview_button", disabled=not files or (profile_file is not None and profile is None)):
+        heads, preview = data.preview_import([(f.name, f.getvalue()) for f in files], profile, rows=PREVIEW_ROWS)
+        for table, head in heads.items():
+            st.caption(t("import_preview_table", table=md(table_label(table)), n=f"{preview.row_counts[table]:,}", k=len(head)))
+            render_table(head, key=f"data_preview_{table}")
+        if not preview.ok:
+            st.warning(t("import_preview_problems", n=f"{preview.total:,}"))
+            render_table(preview.problems_frame(per_kind=PER_KIND), key="data_preview_problems")
     replace = st.toggle(t("mode_replace"), key="data_import_replace", help=t("mode_replace_help"))
     mode = "replace" if replace else "append"
     confirmed = not replace or st.checkbox(t("replace_confirm"), key="data_replace_confirm")
     if replace and not confirmed:
         st.caption(t("replace_needs_confirm"))
-    if st.button(t("import_button"), key="data_import_button", disabled=not files or not confirmed):
-        report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode)
+    if st.button(t("import_button"), key="data_import_button",
+                 disabled=not files or not confirmed or (profile_file is not None and profile is None)):
+        report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode, profile)
         st.session_state["data_last_report"] = report
     report = st.session_state.get("data_last_report")
     if report is not None:
