@@ -380,6 +380,75 @@ def load_profile(path: str | Path) -> Profile:
     return profile
 
 
+# --------------------------------------------------------------------------- guessing and saving
+@dataclass
+class Guess:
+    """A first reading of one uploaded file for the mapping screen: how it reads, its columns, the
+    table it most likely feeds and the source column guessed for each contract column."""
+
+    file: str
+    delimiter: str | None
+    header: bool
+    first_row: list[str]
+    table: str | None
+    columns: dict[str, str]  # contract column -> source column
+
+    def sources(self, header: bool) -> list[str]:
+        """The source columns' names: the first row's, or ``column 1`` … for a file without a header row
+        (the names ``rule_from_mapping`` lists in ``columns``)."""
+        return list(self.first_row) if header else [f"column {i + 1}" for i in range(len(self.first_row))]
+
+
+def guess(file: str, data: bytes) -> Guess:
+    """Guess a file's reading and mapping: the delimiter sniffed; no header row when the first
+    row reads as values (``importer.looks_like_data``); the table named by the file (or sheet),
+    else the one whose columns most of the headers name; each contract column from the header
+    naming it (names, Chinese labels, aliases)."""
+    probe = FileRule(match=Path(file).name)
+    raws = read_raw(probe, file, data)
+    raw = raws[0]
+    if raw.problems or raw.frame.empty and not len(raw.frame.columns):
+        return Guess(file, None, True, [], imp.table_for_name(Path(file).stem), {})  # the import names what is wrong
+    header = [str(c) for c in raw.frame.columns]
+    delimiter = None if Path(file).suffix.lower() in (".xlsx", ".xlsm") else imp.sniff_delimiter(
+        data, imp.detect_encoding(data, file)[0] or "utf-8")
+    has_header = not imp.looks_like_data(header)
+    table = imp.table_for_name(Path(file).stem)
+    if table is None and has_header:
+        scores = {t.name: sum(imp._norm(h) in imp.header_lookup(t) for h in header) for t in schema.CONTRACT_TABLES}
+        best = max(scores, key=scores.get)
+        table = best if scores[best] else None
+    columns = {}
+    if table and has_header:
+        lookup = imp.header_lookup(schema.table_by_name(table))
+        for h in header:
+            target = lookup.get(imp._norm(h))
+            if target and target not in columns:
+                columns[target] = h
+    return Guess(file, delimiter, has_header, header, table, columns)
+
+
+def rule_from_mapping(file: str, table: str | None, header: bool, sources: list[str], delimiter: str | None,
+                      columns: dict[str, str], constants: dict[str, str]) -> FileRule:
+    """The profile entry a mapping screen describes: ``columns`` maps contract columns to source
+    columns, ``constants`` gives values for contract columns; unmapped source columns are left out."""
+    chosen = {src for src in columns.values() if src}
+    return FileRule.model_validate({
+        "match": Path(file).name, "table": table, "header": header, "columns": None if header else list(sources),
+        "delimiter": delimiter or "auto",
+        "rename": {src: col for col, src in columns.items() if src and src != col},
+        "constants": {col: value for col, value in constants.items() if value != ""},
+        "ignore": [src for src in sources if src not in chosen],
+    })
+
+
+def profile_toml(profile: Profile) -> str:
+    """``profile`` as the TOML text ``read_profile`` reads back (options left at their defaults are omitted)."""
+    import tomli_w
+
+    return tomli_w.dumps(profile.model_dump(by_alias=True, exclude_defaults=True, exclude_none=True, exclude={"source"}))
+
+
 # --------------------------------------------------------------------------- reading a source
 @dataclass
 class RawTable:

@@ -48,3 +48,39 @@ def test_profile_preview_then_import_through_the_checks(app):
     assert any("Import rejected" in e.value for e in at.error)
     problems = at.dataframe[-1].value
     assert "plants.csv" in set(problems.iloc[:, 0])
+
+
+def test_mapping_screen_maps_a_headerless_pipe_file_and_saves_a_profile_the_cli_reuses(app, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    at = _open(app, "pages/data.py", "en")
+    orgs = "P9|九厂|武汉|CNY\nP8|八厂|西安|CNY\n".encode()
+    at.file_uploader(key="data_upload").set_value([("orgs.txt", orgs, "text/plain")])
+    at.run()
+    at.selectbox(key="map_table_0.en").set_value("plants")
+    at.run()
+    at.checkbox(key="map_header_0").uncheck()
+    at.run()
+    for column, source in (("plant_id", "column 1"), ("plant_name", "column 2"), ("city", "column 3")):
+        at.selectbox(key=f"map_0_{column}.en").set_value(source)
+        at.run()
+    at.text_input(key="map_const_0_currency").input("CNY")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = at.code[0].value
+    assert 'table = "plants"' in text and "header = false" in text
+    at.button(key="data_preview_button").click()
+    at.run()
+    plants = next(d.value for d in at.dataframe if "P9" in set(d.value.iloc[:, 0].astype(str)))
+    assert list(plants.iloc[:, 0]) == ["P9", "P8"] and set(plants.iloc[:, 3]) == {"CNY"}  # the constant
+    # the saved profile, reused by the command line on a new database
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    (folder / "orgs.txt").write_bytes(orgs)
+    (tmp_path / "import_profile.toml").write_text(text, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--db", f"duckdb:///{tmp_path / 'x.duckdb'}", "import", str(folder),
+                          "--profile", str(tmp_path / "import_profile.toml")], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout)["rows"] == {"plants": 2}

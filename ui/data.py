@@ -509,6 +509,54 @@ def preview_import(files: list[tuple[str, bytes]], profile=None, rows: int = 20)
     return heads, ImportReport(fold(problems), {pt.table: len(pt.frame) for pt in parsed}, warnings)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def guess_import(name: str, content: bytes) -> profiles.Guess:
+    """How an uploaded file most likely reads and maps (``data_loaders.profiles.guess``)."""
+    return profiles.guess(name, content)
+
+
+def contract_columns(table: str) -> list[tuple[str, bool]]:
+    """(column, required) of a contract table, in the contract's order."""
+    return [(c.name, (not c.nullable or c.primary_key) and c.default is None) for c in schema.table_by_name(table).columns]
+
+
+def table_named(file: str) -> str | None:
+    """The table a file's name stands for (``voucher_lines.csv``, ``凭证分录.csv``), or None."""
+    from pathlib import Path
+
+    from data_loaders.importer import table_for_name
+
+    return table_for_name(Path(file).stem)
+
+
+def contract_tables() -> list[str]:
+    """The tables an import may feed, by name."""
+    return [t.name for t in schema.CONTRACT_TABLES]
+
+
+def mapping_profile(rules: list[dict]) -> tuple[object | None, pd.DataFrame]:
+    """(profile, problems frame) from the mapping screen's choices: one dict per file with the
+    arguments of ``profiles.rule_from_mapping``; None and no problems when no file is mapped."""
+    entries, problems = [], []
+    for i, rule in enumerate(rules):
+        try:
+            entries.append(profiles.rule_from_mapping(**rule))
+        except profiles.ValidationError as exc:
+            problems.extend({"file": rule["file"], "path": ".".join(str(x) for x in e["loc"]) or f"files[{i}]", "value": "",
+                             "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False))
+    frame = pd.DataFrame(problems, columns=["file", "path", "value", "message"])
+    if problems or not entries:
+        return None, frame
+    profile = profiles.Profile(name="mapping", description="saved from the Data page's mapping screen", files=entries)
+    profile.source = "mapping"
+    return profile, frame
+
+
+def profile_text(profile) -> str:
+    """A profile as TOML, to save and reuse (``cli.py import FOLDER --profile FILE``)."""
+    return profiles.profile_toml(profile)
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """The importer's Arrow columns (decimal128, dictionary-coded text) as the table widget shows
     them: decimals as floats, text as Python strings (a preview of a few rows only)."""
