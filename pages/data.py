@@ -115,7 +115,8 @@ elif not data.may_write():
 else:
     st.caption(t("import_help"))
     files = st.file_uploader(t("import_files"), type=["csv", "xlsx", "xlsm", "txt"], accept_multiple_files=True, key="data_upload")
-    profile_file = st.file_uploader(t("import_profile"), type=["toml"], key="data_profile", help=t("import_profile_help"))
+    # shown once files are chosen, so the page has one file input until then
+    profile_file = st.file_uploader(t("import_profile"), type=["toml"], key="data_profile", help=t("import_profile_help")) if files else None
     profile = None
     if profile_file is not None:
         profile, mistakes = data.read_import_profile(profile_file.getvalue(), profile_file.name)

@@ -15,6 +15,7 @@ EXAMPLE = ROOT / "profiles" / "examples" / "yonyou"
 def _upload(at, profile_name: str, profile: bytes):
     files = [(p.name, p.read_bytes(), "text/plain") for p in sorted(EXAMPLE.iterdir())]
     at.file_uploader(key="data_upload").set_value(files)
+    at.run()  # the profile's uploader appears once files are chosen
     at.file_uploader(key="data_profile").set_value([(profile_name, profile, "application/toml")])
     at.run()
     assert not at.exception, [e.value for e in at.exception]
