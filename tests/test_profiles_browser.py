@@ -22,7 +22,9 @@ def _select(page, key: str, option: str) -> None:
         try:
             page.get_by_role("option", name=option, exact=True).first.click(timeout=20_000 if attempt == 0 else 60_000)
             return
-        except Exception:  # Playwright's TimeoutError: open it again
+        except Exception:  # Playwright's TimeoutError: open it again, once
+            if attempt:
+                raise
             page.keyboard.press("Escape")
 
 
