@@ -1319,7 +1319,7 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
     parsed = []
     for name, source in data_files:
         suffix = Path(name).suffix.lower()
-        if suffix not in (".csv", ".xlsx", ".xlsm") and not (profile is not None and profile.rules_for(name)):
+        if suffix not in (".csv", ".xlsx", ".xlsm") and not (profile is not None and (profile.rules_for(name) or profile.is_lookup(name))):
             problems.append(Problem(name, 0, "", "", "only .csv and .xlsx files can be imported / 只支持 .csv 与 .xlsx 文件"))
             continue
         try:
@@ -2125,5 +2125,6 @@ def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeo
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
     paths = [p for p in sorted(folder.iterdir()) if p.is_file() and (p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-                                                                      or (profile is not None and profile.rules_for(p.name)))]
+                                                                      or (profile is not None and (profile.rules_for(p.name)
+                                                                                                   or profile.is_lookup(p.name))))]
     return import_files(paths, url, mode, lock_timeout, number_format, encoding, aggregate, profile)
