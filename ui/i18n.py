@@ -1123,6 +1123,42 @@ LABELS.update({
 
 # Spark (#16): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
 
+# import profiles (#15): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "import_profile": ("导入配置（TOML，可选）", "Import profile (TOML, optional)"),
+    "import_profile_help": ("说明某个 ERP 的导出文件如何成为数据表：文件匹配、分隔符、无表头时的列名、值映射、常量与派生列。"
+                            "格式见 docs/IMPORT_PROFILES.md；profiles/ 下有 ERPNext、Odoo、金蝶、用友与科目发生额的配置。",
+                            "How an ERP's exports become tables: file matching, delimiter, column names for a file without a "
+                            "header row, value maps, constants and derived columns. Format: docs/IMPORT_PROFILES.md; shipped "
+                            "for ERPNext, Odoo, Kingdee, Yonyou and ledger balances in profiles/."),
+    "import_profile_bad": ("导入配置有误（{n} 处），请修改后重新上传：", "The import profile has {n} mistake(s); fix them and upload it again:"),
+    "import_profile_used": ("使用导入配置：{name}", "Using the import profile: {name}"),
+    "import_preview": ("预览（按入库格式）", "Preview as stored"),
+    "import_preview_table": ("{table}：共 {n} 行，显示前 {k} 行", "{table}: {n} rows, the first {k} shown"),
+    "import_preview_problems": ("解析发现 {n} 个问题（导入时还会核对主键、引用与借贷平衡）：",
+                                "Reading found {n} problem(s) (the import also checks keys, references and balances):"),
+})
+LABELS.update({
+    "mapping_title": ("映射文件（没有导入配置时）", "Map the files (without a profile)"),
+    "mapping_help": ("文件名不是数据表名、没有表头或列名不同的文件：选择数据表，为每列选择来源列或填写常量。"
+                     "保留“按文件名”的文件照常按名称导入。映射可另存为导入配置，供命令行 cli.py import --profile 复用。",
+                     "Files not named after a table, without a header row or with other column names: choose the table, and "
+                     "for each column its source column or a value for every row. Files left 'by file name' import by name as "
+                     "before. Save the mapping as a profile to reuse it (cli.py import --profile)."),
+    "mapping_table": ("数据表", "Table"),
+    "mapping_by_name": ("按文件名", "by file name"),
+    "mapping_header": ("首行是表头", "The first row is a header"),
+    "mapping_none": ("（文件中没有）", "(not in the file)"),
+    "mapping_constant": ("或所有行取同一值", "or a value for every row"),
+    "mapping_required": ("{column}（必填）", "{column} (required)"),
+    "mapping_invalid": ("映射尚不完整（{n} 处）：", "The mapping is not complete ({n}):"),
+    "mapping_save": ("保存为导入配置（TOML）", "Save as a profile (TOML)"),
+    "mapping_used": ("导入与预览使用上面的映射。", "The import and the preview use the mapping above."),
+})
+COLUMN_LABELS.update({
+    "path": ("配置项路径", "Profile path"),
+})
+
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
 
