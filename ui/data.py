@@ -996,3 +996,42 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
     """The scope's early warnings grouped by kind, most serious first (``reports.warnings``);
     the scope already carries the user's plant limit."""
     return reports_warnings.month_warnings(get_engine(url), scope, settings)
+
+
+# --------------------------------------------------------------------------- import profiles, part 2 (#15)
+# Balances without vouchers, and the currency from the plants.
+def balance_only_periods(url: str, scope: Scope) -> tuple[str, ...]:
+    """The scope's periods that come only from ledger balances (no voucher lines), ascending;
+    none when the database has no ``ledger_balances`` table (written by an older version)."""
+    if missing(url, ("ledger_balances",)):
+        return ()
+    return _balance_only_periods(url, scope)
+
+
+@frame
+def _balance_only_periods(url: str, scope: Scope) -> tuple[str, ...]:
+    return tuple(q.load_balance_only_periods(get_engine(url), scope))
+
+
+def scope_currencies(url: str, scope: Scope) -> dict[str, str]:
+    """Plant id -> currency for the scope's plants (every plant the user may see when the scope
+    names none)."""
+    if missing(url, ("plants",)):
+        return {}
+    return _plant_currencies(url, tuple(scope.plants) or plant_limit())
+
+
+@frame
+def _plant_currencies(url: str, plants: tuple[str, ...]) -> dict[str, str]:
+    return q.load_plant_currencies(get_engine(url), plants)
+
+
+def scope_currency(url: str, scope: Scope) -> tuple[str, dict[str, str]]:
+    """(the scope's currency, plant -> currency when its plants use several, else {}). The
+    currency is the plants' one; without plants, the dataset's ``currency`` setting (an import
+    profile's ``[dataset]``), else CNY."""
+    by_plant = scope_currencies(url, scope)
+    codes = sorted({c for c in by_plant.values() if c})
+    if len(codes) > 1:
+        return codes[0], by_plant
+    return (codes[0] if codes else dataset_info(url).get("currency") or "CNY"), {}
