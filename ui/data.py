@@ -1000,6 +1000,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
 # Balances without vouchers, and the currency from the plants.
+from reports.currency import resolve_currency  # noqa: E402
 def balance_only_periods(url: str, scope: Scope) -> tuple[str, ...]:
     """The scope's periods that come only from ledger balances (no voucher lines), ascending;
     none when the database has no ``ledger_balances`` table (written by an older version)."""
@@ -1027,11 +1028,6 @@ def _plant_currencies(url: str, plants: tuple[str, ...]) -> dict[str, str]:
 
 
 def scope_currency(url: str, scope: Scope) -> tuple[str, dict[str, str]]:
-    """(the scope's currency, plant -> currency when its plants use several, else {}). The
-    currency is the plants' one; without plants, the dataset's ``currency`` setting (an import
-    profile's ``[dataset]``), else CNY."""
-    by_plant = scope_currencies(url, scope)
-    codes = sorted({c for c in by_plant.values() if c})
-    if len(codes) > 1:
-        return codes[0], by_plant
-    return (codes[0] if codes else dataset_info(url).get("currency") or "CNY"), {}
+    """(the scope's currency, plant -> currency when its plants use several, else {}): see
+    ``reports.currency``."""
+    return resolve_currency(scope_currencies(url, scope), dataset_info(url).get("currency"))
