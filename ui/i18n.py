@@ -1168,6 +1168,21 @@ LABELS.update({
                        "The chosen plants use different currencies ({currencies}); their amounts cannot be added up (no "
                        "exchange rate is stated). Pick plants of one currency in the filter."),
     "currency_by_plant": ("各工厂币种", "Currency by plant"),
+    "mapping_delimiter": ("分隔符", "Delimiter"),
+    "mapping_delimiter_auto": ("自动识别", "detect"),
+    "mapping_delimiter_comma": ("逗号 ,", "comma ,"),
+    "mapping_delimiter_semicolon": ("分号 ;", "semicolon ;"),
+    "mapping_delimiter_pipe": ("竖线 |", "pipe |"),
+    "mapping_delimiter_tab": ("制表符", "tab"),
+    "mapping_encoding": ("编码", "Encoding"),
+    "mapping_encoding_auto": ("自动识别", "detect"),
+    "mapping_values": ("值映射与行筛选（按文件中的列）", "Value maps and row filters (by the file's columns)"),
+    "mapping_values_help": ("值映射写作“原值 = 新值”，以分号分隔，如 1 = actual; 2 = original; * = *（* 表示其他所有值）；"
+                            "筛选写要保留的值，以分号分隔，如 2; 3。",
+                            "A value map is 'from = to' pairs separated by ';', e.g. 1 = actual; 2 = original; * = * "
+                            "(* is every other value); a filter lists the values to keep, e.g. 2; 3."),
+    "mapping_map": ("{column}：值映射", "{column}: value map"),
+    "mapping_keep": ("{column}：只保留", "{column}: keep only"),
 })
 
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
