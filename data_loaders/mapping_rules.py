@@ -14,6 +14,7 @@ without a header row), as a profile's ``map`` and ``filter`` do (docs/IMPORT_PRO
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -85,3 +86,54 @@ def rule_from_screen(file: str, table: str | None, header: bool, sources: list[s
         "encoding": None if encoding in (None, "", "auto") else encoding,
         "map": value_maps, "filter": filters,
     })
+
+
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T].*)?|\d{8}")
+_PERIOD = re.compile(r"\d{4}-?\d{2}")
+_NUMBER = re.compile(r"[-+]?(\d{1,3}([,.' ]\d{3})*|\d+)([.,]\d+)?")
+
+
+def _fits(column, cell: str) -> int | None:
+    """1: the cell reads as the column's type (a date, a number, a period, one of its choices);
+    0: any text fits a text column; None: it cannot be this column."""
+    cell = cell.strip()
+    if cell == "":
+        return 0 if column.nullable else None
+    kind = type(column.type).__name__
+    if kind in ("Date", "DateTime"):
+        return 1 if _DATE.fullmatch(cell) else None
+    if kind in ("Integer", "Numeric"):
+        return 1 if _NUMBER.fullmatch(cell) else None
+    choices = column.info.get("choices")
+    if choices:
+        return 1 if cell.lower() in {str(c).lower() for c in choices} else None
+    if column.name == "period":
+        return 1 if _PERIOD.fullmatch(cell) else None
+    return 0
+
+
+def guess_headerless_table(row: list[str]) -> str | None:
+    """The contract table a file without a header row most likely feeds, from its first row's
+    cells read in the contract's column order (an export laid out like our templates): every cell
+    must fit its column, the required columns must be there, and the table whose dates, numbers,
+    periods and codes fit most cells wins (an exact column count counts half). None when no
+    table fits or two fit equally well.
+
+    >>> guess_headerless_table(["B1", "2026-03-31", "100000.00"])
+    'cash_balances'
+    """
+    from data_loaders import schema
+
+    scores = {}
+    for table in schema.CONTRACT_TABLES:
+        columns = list(table.columns)
+        if len(row) > len(columns) or any(not c.nullable and i >= len(row) for i, c in enumerate(columns)):
+            continue
+        fits = [_fits(c, cell) for c, cell in zip(columns, row)]
+        if None in fits:
+            continue
+        scores[table.name] = sum(fits) + (0.5 if len(row) == len(columns) else 0)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 1 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    return ranked[0][0]

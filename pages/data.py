@@ -26,10 +26,12 @@ def render_mapping(files) -> object | None:
             g = data.guess_import(f.name, f.getvalue())
             st.markdown(f"**{md(f.name)}**")
             named = table_label(g.table) if g.table and g.table == data.table_named(f.name) else None
+            # without a header row and a table's name, the table whose types the first row fits, columns in its order
+            by_content = data.headerless_table(tuple(g.first_row)) if not g.table and not g.header else None
             # a file named after its table imports by name unless a table is chosen here
             table = choice("selectbox", t("mapping_table"), [""] + data.contract_tables(),
                            lambda x: table_label(x) if x else t("mapping_by_name") + (f": {named}" if named else ""),
-                           key=f"map_table_{i}", default="" if named else (g.table or ""))
+                           key=f"map_table_{i}", default="" if named else (g.table or by_content or ""))
             if not table:
                 continue
             left, mid, right = st.columns(3)
@@ -43,10 +45,12 @@ def render_mapping(files) -> object | None:
             row = data.first_row(f.name, f.getvalue(), delimiter, None if encoding == "auto" else encoding) if stated else g.first_row
             sources = list(row) if header else [f"column {k + 1}" for k in range(len(row))]
             columns, constants = {}, {}
-            for name, required in data.contract_columns(table):
+            for k, (name, required) in enumerate(data.contract_columns(table)):
                 left, right = st.columns(2)
                 label = t("mapping_required", column=column_label(name)) if required else column_label(name)
                 guessed = g.columns.get(name, "") if header and g.table == table and not stated else ""
+                if table == by_content and not header and not stated and k < len(sources):
+                    guessed = sources[k]
                 columns[name] = choice("selectbox", label, [""] + sources, lambda x: x or t("mapping_none"),
                                        key=f"map_{i}_{name}", default=guessed, where=left)
                 constants[name] = right.text_input(t("mapping_constant"), key=f"map_const_{i}_{name}",

@@ -85,3 +85,26 @@ def test_mapping_screen_value_map_filter_and_options_round_trip(app, tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     again = next(d.value for d in at.dataframe if "P9" in set(d.value.iloc[:, 0].astype(str)))
     assert [tuple(r) for r in again.iloc[:, :4].astype(str).itertuples(index=False)] == shown
+
+
+def test_headerless_table_guess_from_content():
+    from data_loaders.mapping_rules import guess_headerless_table
+
+    assert guess_headerless_table("2026-10|3|6001|CC1|P1||0|5000.00".split("|")) == "ledger_balances"  # period, line, …, two amounts
+    assert guess_headerless_table("PZ1|1|2026-03|6001|CC1|P1|||0|100".split("|")) == "voucher_lines"
+    assert guess_headerless_table("original|2026-03|CC1|6602|1000".split("|")) == "budgets"  # a version
+    assert guess_headerless_table("P9|九厂|武汉|CNY".split("|")) is None  # text only: several tables fit as well
+
+
+def test_mapping_screen_guesses_a_headerless_files_table_and_columns(app):
+    at = _open(app, "pages/data.py", "en")
+    rows = "2026-10|1|6001||P1||0|5000.00\n2026-10|2|6401|C1|P1||3000.00|0\n".encode()
+    at.file_uploader(key="data_upload").set_value([("extract.txt", rows, "text/plain")])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["map_table_0._shown"] == "ledger_balances"
+    assert at.session_state["map_0_debit_amount._shown"] == "column 7"  # in the contract's order
+    at.button(key="data_preview_button").click()
+    at.run()
+    preview = next(d.value for d in at.dataframe if len(d.value) == 2 and "6401" in set(d.value.iloc[:, 2].astype(str)))
+    assert [float(x) for x in preview.iloc[:, 6]] == [0.0, 3000.0] and [float(x) for x in preview.iloc[:, 7]] == [5000.0, 0.0]

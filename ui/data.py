@@ -1039,4 +1039,10 @@ def first_row(name: str, content: bytes, delimiter: str, encoding: str | None) -
     return mapping_rules.first_row(name, content, delimiter, encoding)
 
 
+def headerless_table(row: tuple[str, ...]) -> str | None:
+    """The table a file without a header row most likely feeds, from its first row
+    (``mapping_rules.guess_headerless_table``)."""
+    return mapping_rules.guess_headerless_table(list(row))
+
+
 MAPPING_DELIMITERS, MAPPING_ENCODINGS = mapping_rules.DELIMITER_CHOICES, mapping_rules.ENCODING_CHOICES
