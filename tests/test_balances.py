@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_loaders import engine as eng
 from data_loaders.importer import import_sources
-from data_loaders.queries import load_balance_only_periods, load_ledger_by_category
+from data_loaders.queries import load_balance_only_periods, load_filter_options_present, load_ledger_by_category
 from data_loaders.scope import Scope
 from tests.test_app import APP, PAGES, _open
 
@@ -44,6 +44,7 @@ def balances_url(empty_url):
 def test_balance_only_periods_and_the_pnl_reads_them(balances_url):
     engine = eng.make_engine(balances_url, read_only=True)
     try:
+        assert load_filter_options_present(engine)["periods"] == ["2026-09", "2026-10"]  # 2026-10 can be chosen
         assert load_balance_only_periods(engine, Scope("2026-09", "2026-10")) == ["2026-10"]
         assert load_balance_only_periods(engine, Scope()) == ["2026-10"]
         assert load_balance_only_periods(engine, Scope("2026-09", "2026-09")) == []  # vouchers there
