@@ -34,6 +34,10 @@ import pandas as pd
 
 SEVERITIES = ("critical", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+# every kind of warning a report may hold (docs/WARNINGS.md); its label is ``wn_kind_<kind>``
+KINDS = ("unbalanced_vouchers", "unposted_work_orders", "funding_gap", "budget_overrun", "cost_variance", "oee_drop",
+         "budget_pace", "receivables_overdue", "dso_rising", "inventory_days_rising", "fund_occupation", "late_materials",
+         "wip_untied", "unsourced_cost_lines", "budget_near_limit", "anomaly_voucher", "anomaly_work_order")
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ def item(kind: str, severity: str, amount, rule: str, subject: dict, params: dic
     """One warning item (see the module); the message key is ``wn_item_<kind>``."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of KINDS, got {kind!r}")
     clean = {k: (_num(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else _text(v)) for k, v in params.items()}
     return {"kind": kind, "severity": severity, "amount": _money(amount), "rule": rule,
             "subject": {k: _text(v) for k, v in subject.items()}, "message_key": f"wn_item_{kind}", "params": clean,

@@ -17,8 +17,10 @@ The database fixture (one plant month, 2026-03, two plants):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -312,10 +314,11 @@ def test_groups_are_most_serious_first():
     # a group is as serious as its most serious item; among equals, the larger amount at stake first
     def it(kind, severity, amount):
         return A.item(kind, severity, amount, "r", {"k": kind + str(amount)}, {}, "vouchers", {})
-    out = A.compute_groups([it("b", "warning", 500.0), it("a", "critical", 1.0), it("b", "critical", 2.0), it("c", "info", None),
-                            it("d", "critical", 10.0)])
+    b, d, a, c = "late_materials", "funding_gap", "oee_drop", "anomaly_voucher"
+    out = A.compute_groups([it(b, "warning", 500.0), it(a, "critical", 1.0), it(b, "critical", 2.0), it(c, "info", None),
+                            it(d, "critical", 10.0)])
     assert [(g["kind"], g["severity"], g["count"], g["amount"]) for g in out["groups"]] == [
-        ("b", "critical", 2, 502.0), ("d", "critical", 1, 10.0), ("a", "critical", 1, 1.0), ("c", "info", 1, None)]
+        (b, "critical", 2, 502.0), (d, "critical", 1, 10.0), (a, "critical", 1, 1.0), (c, "info", 1, None)]
     assert [i["severity"] for i in out["groups"][0]["items"]] == ["critical", "warning"] and out["total"] == 5
 
 
@@ -358,3 +361,15 @@ def test_anomalies_are_reproducible_and_explained():
     (reason,) = first.reasons.iloc[0]
     assert reason["feature"] == "a" and reason["value"] == 180.0 and reason["z"] > 10
     assert AN.compute_anomalies(f, ("a", "b"), "key", min_rows=1000).empty  # too few rows to fit: nothing
+
+
+def test_every_setting_and_kind_is_documented_and_labelled():
+    from ui.i18n import LABELS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "WARNINGS.md").read_text(encoding="utf-8")
+    for field in dataclasses.fields(WarningSettings):
+        assert f"`{field.name}`" in text, field.name
+    for kind in A.KINDS:
+        assert f"`{kind}`" in text, kind
+        zh, en = LABELS[f"wn_kind_{kind}"]
+        assert zh != en and LABELS[f"wn_item_{kind}"][0] != LABELS[f"wn_item_{kind}"][1]

@@ -111,3 +111,12 @@ def _rounded(value):
 @pytest.mark.parametrize("scope", [Scope("2026-10", "2026-10"), Scope("2026-09", "2026-09", ("P1",))], ids=["2026-10", "2026-09-P1"])
 def test_every_database_gives_the_same_warnings(sample_engine, reference, scope):
     assert _rounded(month_warnings(sample_engine, scope)) == _rounded(month_warnings(reference, scope))
+
+
+def test_every_item_reads_in_both_languages(october):
+    from ui.i18n import LABELS
+
+    for group in october["groups"]:
+        for item in group["items"]:
+            for text in LABELS[item["message_key"]]:
+                assert "{" not in text.format(**item["params"]), item  # every placeholder has its parameter
