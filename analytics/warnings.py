@@ -16,7 +16,8 @@ Conventions:
   no money: a voucher that does not balance has its difference, a late payer its overdue
   receivables, an OEE drop the extra loss cost against its trailing average, …).
 * ``params`` name their units by suffix, as columns do: ``_amount`` money, ``_pct`` a fraction
-  0–1, ``_pp`` a difference of fractions, ``_days`` days, ``_qty`` a quantity; anything else
+  0–1, ``_pp`` a difference of fractions, ``_days`` days, ``_qty`` a quantity, ``_cost`` money per
+  unit; anything else
   is a code or a name shown as it is. The UI formats them; nothing here is formatted text.
 * ``link`` is the page (its key in ``ui/router.py``) and the query parameters that open the
   record explaining the item (``voucher`` / ``work_order`` on the drill-down page).

@@ -176,7 +176,7 @@ def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSett
         it = A.item("anomaly_work_order", "info", max(r.excess_cost_amount, 0.0), "anomaly.isolation_forest.work_order",
                     {"work_order_id": f.work_order_id},
                     {"work_order_id": f.work_order_id, "product_id": r.product_id, "plant_id": r.plant_id, "period": r.period,
-                     "unit_cost_amount": r.unit_cost_value, "usual_unit_cost_amount": r.unit_cost_usual, "score": f.score,
+                     "unit_cost": r.unit_cost_value, "usual_unit_cost": r.unit_cost_usual, "score": f.score,
                      "reasons": ", ".join(x["feature"] for x in f.reasons)},
                     "vouchers", {"work_order": f.work_order_id})
         it["reasons"] = f.reasons
