@@ -386,8 +386,9 @@ def main(argv: list[str] | None = None) -> int:
             report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
                                    aggregate=("budgets",) if args.aggregate_duplicates else ())
             audit.record(_who(args, actor), "import", _shown(url), {"folder": Path(args.folder).name, "mode": args.mode, "ok": report.ok,
-                                                                    "rows": report.row_counts, "problems": len(report.problems), "via": "cli"})
-            print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
+                                                                    "rows": report.row_counts, "problems": report.total, "via": "cli"})
+            print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings, "total_problems": report.total,
+                              "kinds": report.kinds_frame().to_dict(orient="records"),
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
         if args.command == "backups":
