@@ -64,13 +64,21 @@ def variance_items(engine: Engine, scope: Scope, settings: WarningSettings) -> l
 
 
 def oee_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    """OEE per work center of the scope's last month and the trailing months, one month at a
+    time through ``reports.oee.oee_totals`` (summed per work center in SQL from the facts)."""
     month = _last_month(engine, scope)
-    window = Scope(month_add(month, -settings.oee_trailing_months), month, scope.plants, scope.families)
-    report = RO.oee_report(engine, window)
-    if report is None:
+    frames, plants = [], {}
+    for k in range(settings.oee_trailing_months, -1, -1):
+        m = month_add(month, -k)
+        totals = RO.oee_totals(engine, Scope(m, m, scope.plants, scope.families))
+        if totals is None:
+            continue
+        wc = totals["by_work_center"]
+        plants.update(zip(wc.work_center_id, wc.plant_id))
+        frames.append(wc[["work_center_id", "oee_pct", "loss_cost_amount"]].assign(month=m))
+    if not frames:
         return []
-    plants = dict(zip(report["work_centers"].work_center_id, report["work_centers"].plant_id))
-    return A.compute_oee_warnings(report["by_work_center_month"], month, settings, plants)
+    return A.compute_oee_warnings(pd.concat(frames, ignore_index=True), month, settings, plants)
 
 
 def cash_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
