@@ -373,3 +373,29 @@ def test_every_setting_and_kind_is_documented_and_labelled():
         assert f"`{kind}`" in text, kind
         zh, en = LABELS[f"wn_kind_{kind}"]
         assert zh != en and LABELS[f"wn_item_{kind}"][0] != LABELS[f"wn_item_{kind}"][1]
+
+
+def test_a_partial_database_skips_the_rules_it_cannot_run(tmp_path):
+    import sqlalchemy as sa
+
+    url = namespace_url("duckdb", "wn_partial", tmp_path)
+    engine = eng.make_engine(url)
+    eng.create_schema(engine)
+    engine.dispose()
+    for _ in loaded_engine(url, problem_frames()):
+        pass
+    writer = eng.make_engine(url)
+    with writer.begin() as conn:
+        conn.execute(sa.text("DROP TABLE purchase_orders"))  # a company that exports no purchasing
+    writer.dispose()
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        result = month_warnings(engine, SCOPE, RULES_ONLY)
+    finally:
+        engine.dispose()
+    # the cash forecast (open orders), late materials, the purchase price variance and the payables
+    # of working capital read purchase orders
+    assert {s["rule"] for s in result["skipped"]} == {"cash", "materials", "cost_variance", "working_capital"}
+    assert all("purchase_orders" in s["reason"] for s in result["skipped"])
+    # the rules that do not need the table still answer
+    assert {"unposted_work_orders", "unbalanced_vouchers", "unsourced_cost_lines"} <= set(_kinds(result))
