@@ -47,23 +47,31 @@ from reports import profitability as RP
 __all__ = ["WarningSettings", "month_warnings", "RULES"]
 
 
+def _part(parts: dict | None, name: str, make):
+    """A part another page computes too: the caller's (``parts[name]()``, the UI's cached one)
+    when given, else ``make()``."""
+    return parts[name]() if parts and name in parts else make()
+
+
 def _last_month(engine: Engine, scope: Scope) -> str:
     return scope.period_to or RB.last_closed_period(engine)
 
 
-def budget_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
-    report = RB.budget_report(engine, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert)
+def budget_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
+    report = _part(parts, "budget", lambda: RB.budget_report(engine, scope, "original", "revised", "run_rate", settings.budget_warn,
+                                                              settings.budget_alert))
     if report is None:
         return []
     controls = AB.compute_controls(report["year_to_date"], settings.budget_warn, settings.budget_alert, settings.budget_pace)
     return A.compute_budget_warnings(controls, settings)
 
 
-def variance_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
-    return A.compute_variance_warnings(RP.profitability_report(engine, scope)["variance_by_product"], settings)
+def variance_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
+    report = _part(parts, "profitability", lambda: RP.profitability_report(engine, scope))
+    return A.compute_variance_warnings(report["variance_by_product"], settings)
 
 
-def oee_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     """OEE per work center of the scope's last month and the trailing months, one month at a
     time through ``reports.oee.oee_totals`` (summed per work center in SQL from the facts)."""
     month = _last_month(engine, scope)
@@ -81,10 +89,10 @@ def oee_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[d
     return A.compute_oee_warnings(pd.concat(frames, ignore_index=True), month, settings, plants)
 
 
-def cash_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def cash_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     plants = tuple(scope.plants)
-    inputs = RC.cash_inputs(engine, plants)
-    delays = RC.payment_delays(engine, plants, inputs["as_of"])
+    inputs = _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants))
+    delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, inputs["as_of"]))
     events = AC.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
                                     inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], AC.CashScenario())
     weekly = AC.compute_forecast(inputs["opening"], events, inputs["as_of"], "W", RC.WEEKS)
@@ -102,19 +110,19 @@ def _customer_names(engine: Engine) -> dict:
     return dict(zip(frame.customer_id, frame.customer_name))
 
 
-def working_capital_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def working_capital_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     month = _last_month(engine, scope)
-    months = RC.cash_working_capital_months(engine, tuple(scope.plants))
+    months = _part(parts, "wc_months", lambda: RC.cash_working_capital_months(engine, tuple(scope.plants)))
     wc = W.compute_working_capital(months, "month")
     balances = A.compute_balances(C.load_working_capital_ledger(engine, Scope(plants=scope.plants)))
     return A.compute_days_warnings(wc, month, settings) + A.compute_occupation_warnings(balances, month, settings)
 
 
-def material_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def material_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     return A.compute_late_material_warnings(D.load_material_needs(engine, scope), settings)
 
 
-def wip_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def wip_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     # every untied order of the plants (only untied rows are read): an order completed in the
     # scope without its voucher may have been planned to start before it
     untied = RL.wip_tie_summary(engine, Scope(plants=scope.plants, families=scope.families), settings.wip_tolerance)["untied"]
@@ -129,14 +137,14 @@ def wip_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[d
             + A.compute_unsourced_warnings(L.load_cost_lines_without_source(engine, scope)))
 
 
-def ledger_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def ledger_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     return A.compute_unbalanced_warnings(D.load_unbalanced_vouchers(engine, scope))
 
 
 VOUCHER_GROUP = 6  # a voucher type with fewer vouchers in the scope is compared with its own history
 
 
-def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     """Unusual vouchers of the scope (``analytics.anomaly``): info, amount = the voucher's total."""
     rows = D.load_voucher_features(engine, scope)
     history = None
@@ -165,7 +173,7 @@ def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSetting
     return out
 
 
-def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     """Unusual work orders completed in the scope against their product's history: info,
     amount = the cost above the product's usual unit cost x good quantity (0 when below)."""
     orders = D.load_work_order_features(engine, scope, settings.anomaly_history_months)
@@ -215,9 +223,14 @@ def _is_partial(engine: Engine) -> bool:
     return bool(gaps["missing_tables"] or gaps["missing_columns"])
 
 
-def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = WarningSettings(), rules=None) -> dict:
+def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = WarningSettings(), rules=None,
+                   parts: dict | None = None) -> dict:
     """Every warning of ``scope`` (see the module), grouped by kind, most serious first.
-    ``rules``: the names of ``RULES`` to run (all when None)."""
+    ``rules``: the names of ``RULES`` to run (all when None). ``parts``: zero-argument functions
+    returning what other pages compute for the same scope, so a cache can share them:
+    ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
+    warn and alert), ``profitability`` (``profitability_report``), ``cash_inputs``,
+    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants)."""
     items, skipped = [], []
     for name, rule in RULES.items():
         if rules is not None and name not in rules:
@@ -225,7 +238,7 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
         if name.startswith("anomaly") and not settings.anomaly:
             continue
         try:
-            items += rule(engine, scope, settings)
+            items += rule(engine, scope, settings, parts)
         except sa.exc.DBAPIError as exc:
             if not _is_partial(engine):
                 raise  # the contract's tables are all there: a real error, never hidden
