@@ -219,6 +219,15 @@ def test_a_plant_limit_sees_only_its_plant(problems):
     assert "unsourced_cost_lines" in p1 and "unsourced_cost_lines" not in p2
 
 
+def test_parts_a_cache_gives_are_used_instead_of_computing_them(problems):
+    calls = []
+    given = {"budget": lambda: calls.append("budget"),  # None: no budget, as the fixture has none
+             "profitability": lambda: calls.append("profitability") or {"variance_by_product": pd.DataFrame()}}
+    result = month_warnings(problems, SCOPE, RULES_ONLY, parts=given)
+    assert sorted(calls) == ["budget", "profitability"]
+    assert result == month_warnings(problems, SCOPE, RULES_ONLY)
+
+
 def test_the_cli_prints_the_same_json(problems, capsys):
     url = problems.url.render_as_string(hide_password=False)
     assert cli.main(["--db", url, "warnings", "--from", "2026-03", "--to", "2026-03", "--plant", "P2", "--no-anomaly"]) == 0
