@@ -104,3 +104,16 @@ def test_a_viewer_reads_the_warnings_without_links_to_pages_they_may_not_open(us
     assert [e.label for e in at.expander if "完工未入账工单" in e.label]
     assert not [b for b in at.button if b.key and b.key.startswith("wn_")]  # the items are text, not buttons
     assert any("无完工凭证" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("key, title", [("wn_budget_overrun_0", "预算执行与控制"), ("wn_receivables_overdue_0", "资金预测与营运资本"),
+                                        ("wn_cost_variance_0", "产品盈利与成本差异")])
+def test_a_warning_opens_its_page_with_the_record_keys_and_the_filters(overview, key, title):
+    at = overview
+    item = at.button(key=key)
+    item.click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
+    if key == "wn_budget_overrun_0":
+        assert at.query_params["cost_center"] == "P2-MNT" and at.query_params["account"] == "510103"
