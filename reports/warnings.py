@@ -226,11 +226,15 @@ def _is_partial(engine: Engine) -> bool:
 def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = WarningSettings(), rules=None,
                    parts: dict | None = None) -> dict:
     """Every warning of ``scope`` (see the module), grouped by kind, most serious first.
-    ``rules``: the names of ``RULES`` to run (all when None). ``parts``: zero-argument functions
+    A scope without months means the last closed month (the month before the data's as-of
+    date). ``rules``: the names of ``RULES`` to run (all when None). ``parts``: zero-argument functions
     returning what other pages compute for the same scope, so a cache can share them:
     ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
     warn and alert), ``profitability`` (``profitability_report``), ``cash_inputs``,
     ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants)."""
+    if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on
+        last = scope.period_to or RB.last_closed_period(engine)
+        scope = scope.with_periods(min(scope.period_from or last, last), last)
     items, skipped = [], []
     for name, rule in RULES.items():
         if rules is not None and name not in rules:

@@ -233,6 +233,9 @@ def test_the_cli_prints_the_same_json(problems, capsys):
     assert cli.main(["--db", url, "warnings", "--from", "2026-03", "--to", "2026-03", "--plant", "P2", "--no-anomaly"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(json.dumps(month_warnings(problems, Scope("2026-03", "2026-03", ("P2",)), RULES_ONLY)))
+    # without months: the last closed month, the one before the as-of date 2026-04-01
+    assert cli.main(["--db", url, "warnings", "--no-anomaly"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(month_warnings(problems, SCOPE, RULES_ONLY)))
 
 
 # --------------------------------------------------------------------------- the rules on hand-built frames
