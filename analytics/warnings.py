@@ -81,7 +81,8 @@ class WarningSettings:
     anomaly_contamination: float = 0.002
     anomaly_min_z: float = 4.0        # a flagged item needs at least one feature this far from usual
     anomaly_max_items: int = 25
-    anomaly_history_months: int = 12  # work orders: a product's history
+    anomaly_history_months: int = 12  # work orders: a product's history; vouchers: a rare type's history
+    anomaly_max_months: int = 3       # vouchers: a longer scope is judged on its last months (about 0.5 M rows a month at 13 M lines)
 
     def __post_init__(self):
         if not 0 < self.budget_warn <= self.budget_alert:
@@ -90,7 +91,7 @@ class WarningSettings:
             raise ValueError(f"need 0 <= variance_target <= variance_critical, got {self.variance_target}, {self.variance_critical}")
         if not 0 < self.oee_drop_pp <= self.oee_critical_pp:
             raise ValueError(f"need 0 < oee_drop_pp <= oee_critical_pp, got {self.oee_drop_pp}, {self.oee_critical_pp}")
-        for name in ("oee_trailing_months", "trend_months", "occupation_norm_months", "anomaly_history_months"):
+        for name in ("oee_trailing_months", "trend_months", "occupation_norm_months", "anomaly_history_months", "anomaly_max_months"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.anomaly_contamination < 0.5:

@@ -10,9 +10,10 @@ units). What each rule reads and its thresholds: docs/WARNINGS.md. Which months 
 
 * trends (OEE drop, DSO and DIO rising, fund occupation) judge the scope's **last month**
   against the months before it;
-* item rules (cost variance, budget to date, unposted and untied work orders, cost lines
-  without a source, unbalanced vouchers, late materials, anomalies) cover **every month** of
-  the scope; the budget rules the year to date of its last month, as the budget page does;
+* item rules (cost variance, unposted and untied work orders, cost lines without a source,
+  unbalanced vouchers, late materials, unusual work orders) cover **every month** of the scope,
+  unusual vouchers its last ``anomaly_max_months``; the budget rules the year to date of its
+  last month, as the budget page does;
 * the cash rules (funding gap, late payers) look forward from the data's **as-of date**, as
   the cash page does.
 
@@ -145,7 +146,11 @@ VOUCHER_GROUP = 6  # a voucher type with fewer vouchers in the scope is compared
 
 
 def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
-    """Unusual vouchers of the scope (``analytics.anomaly``): info, amount = the voucher's total."""
+    """Unusual vouchers of the scope's last ``anomaly_max_months`` months (``analytics.anomaly``):
+    info, amount = the voucher's total."""
+    last = _last_month(engine, scope)
+    first = month_add(last, -(settings.anomaly_max_months - 1))
+    scope = scope.with_periods(max(scope.period_from or first, first), last)  # a long span: its last months
     rows = D.load_voucher_features(engine, scope)
     history = None
     if len(rows):
