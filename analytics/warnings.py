@@ -82,7 +82,7 @@ class WarningSettings:
     anomaly_min_z: float = 4.0        # a flagged item needs at least one feature this far from usual
     anomaly_max_items: int = 25
     anomaly_history_months: int = 12  # work orders: a product's history; vouchers: a rare type's history
-    anomaly_max_months: int = 3       # vouchers: a longer scope is judged on its last months (about 0.5 M rows a month at 13 M lines)
+    anomaly_max_months: int = 1       # vouchers: a longer scope is judged on its last months (about 0.5 M rows a month at 13 M lines)
 
     def __post_init__(self):
         if not 0 < self.budget_warn <= self.budget_alert:

@@ -150,7 +150,7 @@ def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSetting
     info, amount = the voucher's total."""
     last = _last_month(engine, scope)
     first = month_add(last, -(settings.anomaly_max_months - 1))
-    scope = scope.with_periods(max(scope.period_from or first, first), last)  # a long span: its last months
+    scope = scope.with_periods(max(scope.period_from or first, first), last)  # a long span: its last month(s)
     rows = D.load_voucher_features(engine, scope)
     history = None
     if len(rows):

@@ -120,3 +120,11 @@ def test_every_item_reads_in_both_languages(october):
         for item in group["items"]:
             for text in LABELS[item["message_key"]]:
                 assert "{" not in text.format(**item["params"]), item  # every placeholder has its parameter
+
+
+def test_a_long_scope_judges_the_vouchers_of_its_last_month(reference):
+    flagged = [i["params"]["voucher_type"] for i in _items(month_warnings(reference, Scope("2026-07", "2026-09"), rules=["anomaly_voucher"]),
+                                                            "anomaly_voucher")]
+    later = [i["params"]["voucher_type"] for i in _items(month_warnings(reference, Scope("2026-07", "2026-10"), rules=["anomaly_voucher"]),
+                                                          "anomaly_voucher")]
+    assert "MJ" in flagged and "MJ" not in later  # September's manual voucher, judged when September is the last month
