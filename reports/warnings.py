@@ -79,7 +79,8 @@ def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: di
     frames, plants = [], {}
     for k in range(settings.oee_trailing_months, -1, -1):
         m = month_add(month, -k)
-        totals = RO.oee_totals(engine, Scope(m, m, scope.plants, scope.families))
+        month_scope = Scope(m, m, scope.plants, scope.families)
+        totals = parts["oee_totals"](month_scope) if parts and "oee_totals" in parts else RO.oee_totals(engine, month_scope)
         if totals is None:
             continue
         wc = totals["by_work_center"]
@@ -236,7 +237,8 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     returning what other pages compute for the same scope, so a cache can share them:
     ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
     warn and alert), ``profitability`` (``profitability_report``), ``cash_inputs``,
-    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants)."""
+    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants); and
+    ``oee_totals``, a function of a one-month ``Scope`` (``reports.oee.oee_totals``)."""
     if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on
         last = scope.period_to or RB.last_closed_period(engine)
         scope = scope.with_periods(min(scope.period_from or last, last), last)

@@ -1003,5 +1003,6 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "cash_inputs": lambda: cash_inputs(url, plants),
         "payment_delays": lambda: payment_delays(url, plants),
         "wc_months": lambda: cash_wc_months(url, plants),
+        "oee_totals": lambda month_scope: oee_totals(url, month_scope, OeeSettings()),  # the cockpit's OEE of a month
     }
     return reports_warnings.month_warnings(get_engine(url), scope, settings, parts=parts)
