@@ -13,6 +13,8 @@ importer's) go to DuckDB as ``decimal128(precision, scale)`` and to PostgreSQL /
 their exact text; SQLite has no exact decimal type and stores them as REAL (documented).
 * MySQL / MariaDB through PyMySQL; loads use ``LOAD DATA LOCAL INFILE`` where the server allows
   it, multi-row inserts otherwise.
+* Apache Spark SQL (``spark://``) through its Thrift server and ``data_loaders.spark_dialect``:
+  read only; its tables are Parquet files (``data_loaders.spark``).
 
 Every frame read here has money and quantities as float64 (sums were done exactly in SQL as
 NUMERIC; round to cents when presenting) and dates as ``datetime64``.
@@ -31,6 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from data_loaders import schema
+
+# Apache Spark SQL through its Thrift server, read only: spark://host:10000/default (docs/SCALE_OUT.md)
+sa.dialects.registry.register("spark", "data_loaders.spark_dialect", "SparkDialect")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 URL_ENV = "BFI_DATABASE_URL"
