@@ -43,6 +43,29 @@ DATA_DIR_ENV = "BFI_DATA_DIR"
 DB_FILE = "sample_plant.duckdb"
 
 
+class SparkReadOnly(ValueError):
+    """A write (import, build, restore, fact refresh through the app) was asked of a Spark URL."""
+
+
+def is_spark(url_or_dialect) -> bool:
+    """Whether a URL (text or ``URL``) or a dialect / engine / connection is Spark."""
+    dialect = getattr(url_or_dialect, "dialect", url_or_dialect)
+    if isinstance(dialect, sa.engine.Dialect):
+        return dialect.name == "spark"
+    try:
+        return sa.engine.make_url(str(url_or_dialect)).get_backend_name() == "spark"
+    except sa.exc.ArgumentError:
+        return False
+
+
+def refuse_writes(url_or_dialect, what: str) -> None:
+    """Raise ``SparkReadOnly`` (a ``ValueError``: the CLI's exit 2) when ``url_or_dialect`` is Spark."""
+    if is_spark(url_or_dialect):
+        raise SparkReadOnly(f"{what}: the app only reads Spark (spark://…). Import or build into DuckDB or a server "
+                            "database, write the tables to Parquet with `cli.py export-parquet` and register them "
+                            "with `cli.py spark-register` (docs/SCALE_OUT.md)")
+
+
 def default_db_path() -> Path:
     """The embedded database file: ``$BFI_DATA_DIR/sample_plant.duckdb``, else ``data/`` in the repo."""
     return Path(os.environ.get(DATA_DIR_ENV) or REPO_ROOT / "data") / DB_FILE

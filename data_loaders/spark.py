@@ -36,7 +36,6 @@ from sqlalchemy.engine import Engine
 from data_loaders import engine as eng
 from data_loaders import facts
 from data_loaders import schema
-from data_loaders.spark_dialect import is_spark
 
 FACTS_FOLDER = "facts"
 CHUNK_ROWS = 500_000
@@ -107,7 +106,7 @@ def write_parquet(table: sa.Table, data: pd.DataFrame | pa.Table, folder: Path) 
 def export_parquet(url: str, folder: Path | str, tables: list[sa.Table] | None = None) -> dict[str, int]:
     """Write ``tables`` (default: the contract's) of the database at ``url`` to ``folder/<table>/``.
     Returns ``{table: rows}``."""
-    if is_spark(url):
+    if eng.is_spark(url):
         raise ValueError("export-parquet reads a database the app writes (DuckDB, SQLite, PostgreSQL, MariaDB), not Spark")
     folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,7 +175,7 @@ def register(engine: Engine, folder: Path | str, tables: list[sa.Table] | None =
     """``CREATE TABLE … USING parquet LOCATION …`` on Spark for each of ``tables`` (default: the
     contract's) found in ``folder``; an existing table of that name is dropped first. Returns
     ``{table: location}``. Raises ``FileNotFoundError`` naming the tables that have no folder."""
-    if not is_spark(engine):
+    if not eng.is_spark(engine):
         raise ValueError("register runs on a Spark engine (spark://…)")
     folder = Path(folder).resolve()
     tables = list(tables if tables is not None else schema.TABLES)
@@ -208,7 +207,7 @@ def _ctas(conn, table: sa.Table, stmts: list[sa.Select]) -> None:
 def derive_facts(engine: Engine, folder: Path | str) -> dict[str, dict]:
     """Produce every fact table on Spark (see the module docstring); ``folder/facts/`` receives
     the pandas-derived families' Parquet files. Returns ``{table: {"rows", "seconds", "how"}}``."""
-    if not is_spark(engine):
+    if not eng.is_spark(engine):
         raise ValueError("derive_facts runs on a Spark engine (spark://…)")
     folder = Path(folder).resolve() / FACTS_FOLDER
     out: dict[str, dict] = {}

@@ -22,7 +22,8 @@ What plain PyHive gets wrong for this app, and what this dialect does instead:
 * ``has_table`` and ``get_table_names`` read ``SHOW TABLES`` (PyHive parses ``DESCRIBE`` output
   and returns Spark's ``namespace`` column as the table name).
 * Writes: none. No transactions (commit and rollback do nothing), so the app's writers refuse a
-  Spark URL before they start (``refuse_writes``).
+  Spark URL before they start (``data_loaders.engine.refuse_writes``; this module needs PyHive,
+  that one does not).
 
 ``seconds_between`` and ``period_of`` (``data_loaders.sqlfuncs``) are compiled for Spark here.
 """
@@ -40,31 +41,8 @@ from sqlalchemy.ext.compiler import compiles
 
 from data_loaders.sqlfuncs import period_of, seconds_between
 
-NAME = "spark"
+NAME = "spark"  # the URL scheme, registered in data_loaders.engine
 FETCH_ROWS = 10_000
-
-
-class SparkReadOnly(ValueError):
-    """A write (import, build, restore, fact refresh through the app) was asked of a Spark URL."""
-
-
-def is_spark(url_or_dialect) -> bool:
-    """Whether a URL (text or ``URL``) or a dialect / engine / connection is Spark."""
-    dialect = getattr(url_or_dialect, "dialect", url_or_dialect)
-    if isinstance(dialect, sa.engine.Dialect):
-        return dialect.name == NAME
-    try:
-        return sa.engine.make_url(str(url_or_dialect)).get_backend_name() == NAME
-    except sa.exc.ArgumentError:
-        return False
-
-
-def refuse_writes(url_or_dialect, what: str) -> None:
-    """Raise ``SparkReadOnly`` (a ``ValueError``: the CLI's exit 2) when ``url_or_dialect`` is Spark."""
-    if is_spark(url_or_dialect):
-        raise SparkReadOnly(f"{what}: the app only reads Spark (spark://…). Import or build into DuckDB or a server "
-                            "database, write the tables to Parquet with `cli.py export-parquet` and register them "
-                            "with `cli.py spark-register` (docs/SCALE_OUT.md)")
 
 
 # --------------------------------------------------------------------------- parameters
