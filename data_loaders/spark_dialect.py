@@ -16,6 +16,8 @@ What plain PyHive gets wrong for this app, and what this dialect does instead:
   parameters): PyHive refuses ``Decimal`` and sends dates as strings. Here a ``Decimal`` is an
   exact decimal literal, a float a double literal, dates and timestamps ``DATE '…'`` /
   ``TIMESTAMP '…'``.
+* ``a / b`` of two whole numbers: SQLAlchemy casts the divisor to ``NUMERIC`` on databases whose
+  ``/`` divides integers to an integer; Spark's ``/`` is exact, so nothing is cast.
 * Results: ``DATE`` columns come back from the server as text; the cursor turns them into
   ``datetime.date`` (timestamps and decimals PyHive converts itself). Rows are fetched 10,000 at a
   time instead of PyHive's 1,000.
@@ -180,6 +182,8 @@ class SparkDialect(HiveDialect):
     supports_native_boolean = True
     supports_multivalues_insert = False
     default_paramstyle = "pyformat"
+    # Spark's "/" always divides exactly: no CAST(divisor AS NUMERIC) (which would be DECIMAL(10,0))
+    div_is_floordiv = False
     postfetch_lastrowid = False
 
     @classmethod
