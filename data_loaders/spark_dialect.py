@@ -22,7 +22,8 @@ What plain PyHive gets wrong for this app, and what this dialect does instead:
   ``datetime.date`` (timestamps and decimals PyHive converts itself). Rows are fetched 10,000 at a
   time instead of PyHive's 1,000.
 * ``has_table`` and ``get_table_names`` read ``SHOW TABLES`` (PyHive parses ``DESCRIBE`` output
-  and returns Spark's ``namespace`` column as the table name).
+  and returns Spark's ``namespace`` column as the table name); ``get_columns`` knows Spark's
+  ``decimal(p,s)`` and ``timestamp_ntz`` (Parquet timestamps without a time zone).
 * Writes: none. No transactions (commit and rollback do nothing), so the app's writers refuse a
   Spark URL before they start (``data_loaders.engine.refuse_writes``; this module needs PyHive,
   that one does not).
@@ -204,6 +205,16 @@ class SparkDialect(HiveDialect):
         query = "SHOW VIEWS" + (f" IN {self.identifier_preparer.quote_identifier(schema)}" if schema else "")
         return [row[1] for row in connection.exec_driver_sql(query).fetchall()]
 
+    def get_columns(self, connection, table_name, schema=None, **kw):
+        # DESCRIBE lists the columns, then (after an empty row or a '#' row) partitions and details
+        name = ".".join(self.identifier_preparer.quote_identifier(p) for p in ([schema] if schema else []) + [table_name])
+        out = []
+        for col_name, col_type, *_ in connection.exec_driver_sql(f"DESCRIBE {name}").fetchall():
+            if not col_name or col_name.startswith("#"):
+                break
+            out.append({"name": col_name, "type": _column_type(col_type), "nullable": True, "default": None})
+        return out
+
     def has_table(self, connection, table_name, schema=None, **kw):
         return table_name.lower() in {t.lower() for t in self.get_table_names(connection, schema)}
 
@@ -221,6 +232,21 @@ class SparkDialect(HiveDialect):
 
     def get_isolation_level(self, dbapi_connection):
         return None
+
+
+_TYPES = {"string": sa.String, "varchar": sa.String, "char": sa.String, "int": sa.Integer, "integer": sa.Integer,
+          "bigint": sa.BigInteger, "smallint": sa.SmallInteger, "tinyint": sa.SmallInteger, "boolean": sa.Boolean,
+          "double": sa.Double, "float": sa.Float, "date": sa.Date, "timestamp": sa.DateTime,
+          "timestamp_ntz": sa.DateTime, "binary": sa.LargeBinary}
+
+
+def _column_type(text: str) -> sa.types.TypeEngine:
+    """A Spark type name from DESCRIBE as a SQLAlchemy type (``decimal(18,2)`` keeps its precision)."""
+    text = text.strip().lower()
+    if text.startswith("decimal"):
+        digits = [int(d) for d in text[text.find("(") + 1:text.find(")")].split(",")] if "(" in text else [10, 0]
+        return sa.Numeric(*digits)
+    return _TYPES.get(text.split("(")[0].split("<")[0], sa.types.NullType)()
 
 
 @compiles(seconds_between, NAME)

@@ -117,9 +117,9 @@ def _spawn(cluster: LocalCluster, name: str, argv: list[str], env: dict[str, str
     return proc
 
 
-def _wait_for(cluster: LocalCluster, name: str, line: str, timeout: float) -> None:
+def _wait_for(cluster: LocalCluster, name: str, line: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
-    proc = cluster.processes[-1]
+    proc = proc or cluster.processes[-1]
     while time.monotonic() < deadline:
         if line in cluster.log(name):
             return
@@ -153,13 +153,7 @@ def start(folder: Path | None = None, workers: int = 2, worker_memory: str = "1g
                                            "--cores", "1", "--memory", worker_memory, "--work-dir", str(work),
                                            cluster.master_url], env)
         for i in range(workers):
-            _wait_for_index = i
-            cluster_proc = cluster.processes[1 + _wait_for_index]
-            deadline = time.monotonic() + timeout
-            while "Successfully registered with master" not in cluster.log(f"worker{i}"):
-                if cluster_proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"worker{i} did not register:\n{cluster.log(f'worker{i}')[-3000:]}")
-                time.sleep(0.5)
+            _wait_for(cluster, f"worker{i}", "Successfully registered with master", timeout, cluster.processes[1 + i])
         metastore = folder / "metastore_db"
         confs = {
             "spark.driver.host": "127.0.0.1",
@@ -204,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cluster = start(args.dir, args.workers, args.worker_memory, args.driver_memory, args.shuffle_partitions)
     print(f"ready: BFI_DATABASE_URL={cluster.url}  (logs in {cluster.folder / 'logs'}; Ctrl-C stops the cluster)", flush=True)
+    def _end(signum, frame):
+        raise KeyboardInterrupt
+
+    # a background job ignores SIGINT: stop on SIGTERM (kill PID) as on Ctrl-C
+    signal.signal(signal.SIGTERM, _end)
     try:
         signal.pause()
     except KeyboardInterrupt:
