@@ -143,23 +143,10 @@ class SparkTypeCompiler(HiveTypeCompiler):
     def visit_DATE(self, type_, **kw):
         return "DATE"
 
-    def visit_BIGINT(self, type_, **kw):
-        return "BIGINT"
+    def _double(self, type_, **kw):
+        return "DOUBLE"  # Spark's FLOAT and REAL are 4 bytes
 
-    def visit_SMALLINT(self, type_, **kw):
-        return "SMALLINT"
-
-    def visit_FLOAT(self, type_, **kw):
-        return "DOUBLE"
-
-    def visit_REAL(self, type_, **kw):
-        return "DOUBLE"
-
-    def visit_DOUBLE(self, type_, **kw):
-        return "DOUBLE"
-
-    def visit_DOUBLE_PRECISION(self, type_, **kw):
-        return "DOUBLE"
+    visit_FLOAT = visit_REAL = visit_DOUBLE = visit_DOUBLE_PRECISION = _double
 
 
 class SparkCompiler(HiveCompiler):

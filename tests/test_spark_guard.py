@@ -150,3 +150,22 @@ def test_the_guard_finds_a_bare_decimal():
     # ours states precision and scale, and still shows a Numeric that has none, so the guard sees it
     assert bare_decimals([sa.select(sa.cast(price, sa.Numeric(18, 2)))]) == []
     assert len(bare_decimals([sa.select(sa.cast(price, sa.Numeric()))])) == 1
+
+
+def test_parameters_become_exact_spark_literals():
+    import datetime as dt
+    from decimal import Decimal
+
+    from data_loaders.spark_dialect import _column_type, _literal
+
+    assert _literal(Decimal("194458.16")) == "194458.16"  # a decimal literal: exact, DECIMAL(8,2)
+    assert _literal(Decimal("5")) == "5BD"  # without the suffix Spark would read an INT
+    assert _literal(Decimal("1E+3")) == "1000BD"
+    assert _literal(0.1) == "0.1D" and _literal(3) == "3" and _literal(True) == "TRUE" and _literal(None) == "NULL"
+    assert _literal(dt.date(2026, 1, 31)) == "DATE '2026-01-31'"
+    assert _literal(dt.datetime(2026, 1, 31, 8, 30)) == "TIMESTAMP '2026-01-31 08:30:00'"
+    assert _literal("O'Brien\\") == "'O\\'Brien\\\\'"  # Spark reads backslash escapes in literals
+    assert _literal(["P1", "P2"]) == "('P1', 'P2')"
+    # DESCRIBE's types back as SQLAlchemy's, with precision and scale
+    assert (_column_type("decimal(18,2)").precision, _column_type("decimal(18,2)").scale) == (18, 2)
+    assert isinstance(_column_type("timestamp_ntz"), sa.DateTime) and isinstance(_column_type("date"), sa.Date)
