@@ -49,6 +49,11 @@ FETCH_ROWS = 10_000
 
 
 # --------------------------------------------------------------------------- parameters
+def _number(text: str) -> str:
+    # a negative number in parentheses: after a unary minus, "--5" would start a comment
+    return f"({text})" if text.startswith("-") else text
+
+
 def _literal(value) -> str:
     """``value`` as a Spark SQL literal (strings with Spark's backslash escapes)."""
     if value is None:
@@ -56,17 +61,17 @@ def _literal(value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
-        return str(value)
+        return _number(str(value))
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite decimal: {value}")
         text = format(value, "f")
         # a literal without a point would be an INT/BIGINT; keep it decimal and exact
-        return text if "." in text else f"{text}BD"
+        return _number(text if "." in text else f"{text}BD")
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return f"CAST('{'NaN' if math.isnan(value) else ('Infinity' if value > 0 else '-Infinity')}' AS DOUBLE)"
-        return f"{value!r}D"
+        return _number(f"{value!r}D")
     if isinstance(value, dt.datetime):
         return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
     if isinstance(value, dt.date):

@@ -162,6 +162,7 @@ def test_parameters_become_exact_spark_literals():
     assert _literal(Decimal("5")) == "5BD"  # without the suffix Spark would read an INT
     assert _literal(Decimal("1E+3")) == "1000BD"
     assert _literal(0.1) == "0.1D" and _literal(3) == "3" and _literal(True) == "TRUE" and _literal(None) == "NULL"
+    assert _literal(Decimal("-5.25")) == "(-5.25)" and _literal(-2) == "(-2)"  # never "--": a comment after a minus
     assert _literal(dt.date(2026, 1, 31)) == "DATE '2026-01-31'"
     assert _literal(dt.datetime(2026, 1, 31, 8, 30)) == "TIMESTAMP '2026-01-31 08:30:00'"
     assert _literal("O'Brien\\") == "'O\\'Brien\\\\'"  # Spark reads backslash escapes in literals
