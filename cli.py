@@ -1,7 +1,7 @@
 """Command line: build the sample, import files, validate a database, print the KPI report.
 
     python cli.py build-sample [--scale 1] [--as-of 2026-11-22] [--db URL]
-    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--db URL]
+    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--profile erpnext.toml] [--db URL]
     python cli.py backups [--db URL]
     python cli.py restore NAME | --latest [--wait 30] [--db URL]
     python cli.py validate [--db URL]
@@ -19,7 +19,8 @@
 Exit codes: 0 success (a report on a scope or a database with no data in it too: its sections
 are empty and ``empty`` says why), 1 only "the data has problems" (import rejected, validation
 findings), 2 only bad arguments (a month that is not YYYY-MM, a voucher or work order that does
-not exist, a replace not confirmed) or a database that cannot answer (unreachable, missing a
+not exist, a replace not confirmed, an import profile that is not valid: its problems are printed
+as JSON with the profile's file and TOML path) or a database that cannot answer (unreachable, missing a
 contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
 error (a bug: the traceback is printed; please report it).
 
@@ -49,6 +50,7 @@ from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.lock import DatabaseBusy
+from data_loaders.profiles import ProfileError, load_profile
 from data_loaders.scope import Scope
 from data_loaders.users import ROLES, User
 from data_loaders.validation import find_schema_gaps, validate_database
@@ -252,6 +254,12 @@ def _read_command(args, engine, scope: Scope | None) -> int:
                 return 2
             print(json.dumps(result, ensure_ascii=False, indent=2))
             return 0
+        if args.command == "warnings":
+            from reports.warnings import WarningSettings, month_warnings
+
+            report = month_warnings(engine, scope, WarningSettings(min_cash=args.min_cash, anomaly=not args.no_anomaly))
+            print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+            return 0
         if args.command == "report":
             settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
                                    bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
@@ -311,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     i.add_argument("--aggregate-duplicates", action="store_true",
                    help="budgets only: sum rows that share (version, period, cost center, account) instead of refusing them")
+    i.add_argument("--profile", help="an import profile (TOML) saying how the source system's files become tables "
+                                     "(docs/IMPORT_PROFILES.md; shipped ones in profiles/)")
     sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
     rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")
     which = rs.add_mutually_exclusive_group(required=True)
@@ -356,7 +366,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])
-    for sp in (r, tr):
+    wn = sub.add_parser("warnings", help="print the early warnings of a period range as JSON (docs/WARNINGS.md)")
+    wn.add_argument("--from", dest="period_from", help="first period YYYY-MM")
+    wn.add_argument("--to", dest="period_to", help="last period YYYY-MM")
+    wn.add_argument("--plant", action="append", default=[])
+    wn.add_argument("--family", action="append", default=[])
+    wn.add_argument("--min-cash", type=float, default=0.0, help="a forecast week closing below this is a funding gap (default 0)")
+    wn.add_argument("--no-anomaly", action="store_true", help="leave out the anomaly models (rules only)")
+    for sp in (r, tr, wn):
         sp.add_argument("--user", default=argparse.SUPPRESS, help="run as this user (same as the global --user)")
     r.add_argument("--family", action="append", default=[])
     r.add_argument("--oee-convention", choices=CONVENTIONS, default="vorne",
@@ -401,14 +418,25 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
             return 0
         if args.command == "import":
+            profile = None
+            if args.profile:
+                try:
+                    profile = load_profile(args.profile)
+                except ProfileError as exc:  # checked before anything is asked or read
+                    print(json.dumps({"ok": False, "profile": Path(args.profile).name, "total_problems": len(exc.problems),
+                                      "problems": [{"file": p.file, "path": p.column, "value": p.value, "message": p.message}
+                                                   for p in exc.problems]}, ensure_ascii=False, indent=2, default=str))
+                    return 2
             if args.mode == "replace" and _has_data(url) and not _confirmed(
                     f"--mode replace deletes every row in {_shown(url)} and stores only the imported files.", args.yes):
                 return 2
             report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
-                                   aggregate=("budgets",) if args.aggregate_duplicates else ())
+                                   aggregate=("budgets",) if args.aggregate_duplicates else (), profile=profile)
             audit.record(_who(args, actor), "import", _shown(url), {"folder": Path(args.folder).name, "mode": args.mode, "ok": report.ok,
-                                                                    "rows": report.row_counts, "problems": len(report.problems), "via": "cli"})
-            print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
+                                                                    "profile": Path(args.profile).name if args.profile else None,
+                                                                    "rows": report.row_counts, "problems": report.total, "via": "cli"})
+            print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings, "total_problems": report.total,
+                              "kinds": report.kinds_frame().to_dict(orient="records"),
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
         if args.command == "backups":
@@ -427,8 +455,9 @@ def main(argv: list[str] | None = None) -> int:
             tables = refresh_facts(url, args.period, timeout=args.wait)
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "tables": tables}, indent=2))
             return 0
-        scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family)) if args.command == "report" else None
-        if args.command in ("report", "trace"):
+        scope = (Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
+                 if args.command in ("report", "warnings") else None)
+        if args.command in ("report", "trace", "warnings"):
             hidden = [p for p in (scope.plants if scope else ()) if actor and actor.plants and p not in actor.plants]
             if hidden:
                 raise ValueError(f"no plant {', '.join(hidden)} (not found or not permitted) / 工厂不存在或无权查看")

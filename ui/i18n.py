@@ -227,7 +227,12 @@ LABELS: dict[str, tuple[str, str]] = {
                           "On: the imported files become the whole dataset (the sample is replaced). Off: append; keys must be new."),
     "import_button": ("校验并导入", "Validate and import"),
     "import_ok": ("导入成功：{n} 行。", "Imported {n} rows."),
-    "import_rejected": ("导入被拒绝，未写入任何数据。请修正以下 {n} 个问题：", "Import rejected; nothing was stored. Fix these {n} problems:"),
+    "import_rejected": ("导入被拒绝，未写入任何数据：共 {n} 个问题，{k} 类。", "Import rejected; nothing was stored: {n} problems of {k} kinds."),
+    "import_kinds": ("按类别", "By kind"),
+    "import_first_of_kind": ("每类前 {n} 个（文件、表格行号、列、值与要求）。完整清单见下方下载。",
+                             "The first {n} of each kind (file, spreadsheet row, column, value and what is expected). The full list is in the download below."),
+    "import_all_listed": ("完整问题清单（{n} 行）", "Full list of problems ({n} rows)"),
+    "import_some_unlisted": ("每类最多列出 {m} 个；其余 {n} 个只计数。", "At most {m} of each kind are listed; the other {n} are counted only."),
     "import_readonly": ("当前连接的是外部数据库，应用只读不写。请在源系统中修改数据。", "The app reads a company database and never writes to it; change the data at its source."),
     "warnings_list": ("提示", "Notes"),
     "replace_confirm": ("我明白：这会替换全部数据；旧数据会保留一份备份。", "I understand this replaces all data; a backup is kept."),
@@ -345,6 +350,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_time_waterfall": ("时间瀑布（小时）", "Time waterfall (hours)"),
     "chart_pareto": ("损失原因帕累托（按金额）", "Loss reasons by money (Pareto)"),
     "chart_oee_heatmap": ("OEE 热力图：工作中心 × 日", "OEE heatmap: work center × day"),
+    "oee_heatmap_lowest": ("热力图只显示 OEE 最低的 {n} 个工作中心（共 {total} 个）；选择工厂可缩小范围，完整数据见上方各表的导出。",
+                           "The heatmap shows the {n} work centers with the lowest OEE (of {total}); pick a plant to narrow it, and export the tables above for all of them."),
     "axis_hours": ("小时", "Hours"),
     "series_loss_cost": ("损失成本", "Loss cost"),
     "series_cumulative": ("累计占比", "Cumulative share"),
@@ -650,6 +657,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "row_key": ("行主键", "Row key"),
     "value": ("值", "Value"),
     "message": ("说明", "Message"),
+    "count": ("个数", "Count"),
+    "listed": ("已列出", "Listed"),
     "file": ("文件", "File"),
     "row": ("行号", "Row"),
     "column": ("列", "Column"),
@@ -1001,9 +1010,109 @@ COLUMN_LABELS.update({
 
 
 # early warnings (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "wn_severity_critical": ("严重", "Critical"),
+    "wn_severity_warning": ("预警", "Warning"),
+    "wn_severity_info": ("提示", "Note"),
+    "wn_group": ("{kind} · {n} 项 · 涉及金额 {a}", "{kind} · {n} · at stake {a}"),
+    "wn_group_no_amount": ("{kind} · {n} 项", "{kind} · {n}"),
+    "wn_rest": ("其余 {n} 项", "The other {n}"),
+    "wn_more": ("还有 {n} 项未列出，请打开{p}页面查看", "{n} more not listed: open the {p} page"),
+    "wn_skipped": ("以下规则因数据库缺少表未运行：{r}", "Not run, the database lacks their tables: {r}"),
+    "wn_total": ("共 {n} 项预警（{c} 项严重）", "{n} warnings ({c} critical)"),
+    "wn_reasons": ("异常原因：{r}", "Unusual: {r}"),
+    "wn_open_help": ("打开解释此项的页面和记录", "Open the page and record that explain it"),
+    "wn_kind_budget_overrun": ("预算超支", "Budget overrun"),
+    "wn_kind_budget_pace": ("支出超进度", "Spending ahead of budget pace"),
+    "wn_kind_budget_near_limit": ("预算接近上限", "Budget close to its limit"),
+    "wn_kind_cost_variance": ("成本差异率超目标", "Cost variance rate above target"),
+    "wn_kind_oee_drop": ("OEE 下降", "OEE drop"),
+    "wn_kind_funding_gap": ("资金缺口", "Funding gap"),
+    "wn_kind_receivables_overdue": ("应收逾期", "Receivables overdue"),
+    "wn_kind_dso_rising": ("应收周转天数上升", "DSO rising"),
+    "wn_kind_inventory_days_rising": ("存货周转天数上升（库存积压）", "Inventory days rising (backlog)"),
+    "wn_kind_fund_occupation": ("资金占用异常", "Abnormal fund occupation"),
+    "wn_kind_late_materials": ("物料迟到", "Late materials"),
+    "wn_kind_unposted_work_orders": ("完工未入账工单", "Completed work orders not posted"),
+    "wn_kind_wip_untied": ("在产品账实不符", "Ledger WIP differs from operations"),
+    "wn_kind_unsourced_cost_lines": ("成本分录无来源单据", "Cost lines without a source document"),
+    "wn_kind_unbalanced_vouchers": ("凭证借贷不平", "Unbalanced vouchers"),
+    "wn_kind_anomaly_voucher": ("异常凭证（模型识别）", "Unusual vouchers (model)"),
+    "wn_kind_anomaly_work_order": ("异常工单（模型识别）", "Unusual work orders (model)"),
+    "wn_item_budget_overrun": ("{cost_center_id} {account}：已用年度预算 {consumption_pct}", "{cost_center_id} {account}: {consumption_pct} of the year's budget used"),
+    "wn_item_budget_pace": ("{cost_center_id} {account}：截至当月执行 {phased_execution_pct}", "{cost_center_id} {account}: {phased_execution_pct} of the budget to date"),
+    "wn_item_budget_near_limit": ("{cost_center_id} {account}：已用年度预算 {consumption_pct}", "{cost_center_id} {account}: {consumption_pct} of the year's budget used"),
+    "wn_item_cost_variance": ("{product}：差异率 {variance_rate_pct}（目标 {target_pct}），差异 {variance_amount}", "{product}: variance rate {variance_rate_pct} (target {target_pct}), variance {variance_amount}"),
+    "wn_item_oee_drop": ("{work_center_id}（{plant_id}）{period}：OEE {oee_pct}，前 {n_months} 个月平均 {trailing_oee_pct}（{change_pp}）", "{work_center_id} ({plant_id}) {period}: OEE {oee_pct}, {trailing_oee_pct} on average the {n_months} months before ({change_pp})"),
+    "wn_item_funding_gap": ("{week} 当周预计余额 {closing_amount}，低于最低资金 {min_cash_amount}", "Week of {week} closes at {closing_amount}, below the minimum {min_cash_amount}"),
+    "wn_item_receivables_overdue": ("{customer}：近 6 个月平均逾期 {late_days} 付款，逾期应收 {overdue_amount}", "{customer}: pays {late_days} late on average (last 6 months), {overdue_amount} past due"),
+    "wn_item_dso_rising": ("{period} 应收周转天数 {now_days}，前 {n_months} 个月平均 {trailing_days}", "{period}: DSO {now_days}, {trailing_days} on average the {n_months} months before"),
+    "wn_item_inventory_days_rising": ("{period} 存货周转天数 {now_days}，前 {n_months} 个月平均 {trailing_days}", "{period}: inventory days {now_days}, {trailing_days} on average the {n_months} months before"),
+    "wn_item_fund_occupation": ("{plant_id} {what} 月末余额 {balance_amount}，高于常态 {norm_amount}（前 {n_months} 个月中位数）{excess_pct}", "{plant_id} {what} at month end {balance_amount}, {excess_pct} above its norm {norm_amount} (median of {n_months} months)"),
+    "wn_item_late_materials": ("{work_order_id} {material}：计划开工 {planned_start}，到料 {arrived}（晚 {late_days}）", "{work_order_id} {material}: planned start {planned_start}, material on {arrived} ({late_days} late)"),
+    "wn_item_unposted_work_orders": ("{work_order_id}（{plant_id}）{product}：{completed_on} 完工 {completed_qty}，无完工凭证", "{work_order_id} ({plant_id}) {product}: completed {completed_qty} on {completed_on}, no completion voucher"),
+    "wn_item_wip_untied": ("{work_order_id}（{plant_id}）：业务成本 {operations_amount}，账面在产品 {ledger_wip_amount}", "{work_order_id} ({plant_id}): operations {operations_amount}, ledger WIP {ledger_wip_amount}"),
+    "wn_item_unsourced_cost_lines": ("{voucher_no}（{voucher_type}，{plant_id}）{account}：{line_amount} 无来源单据", "{voucher_no} ({voucher_type}, {plant_id}) {account}: {line_amount} with no source document"),
+    "wn_item_unbalanced_vouchers": ("{voucher_no}：借方 {debit_amount}，贷方 {credit_amount}", "{voucher_no}: debits {debit_amount}, credits {credit_amount}"),
+    "wn_item_anomaly_voucher": ("{voucher_no}（{voucher_type}，{plant_id}）{voucher_amount}", "{voucher_no} ({voucher_type}, {plant_id}) {voucher_amount}"),
+    "wn_item_anomaly_work_order": ("{work_order_id}（{product_id}，{plant_id}）单位成本 {unit_cost_amount}，通常 {usual_unit_cost_amount}", "{work_order_id} ({product_id}, {plant_id}) unit cost {unit_cost_amount}, usually {usual_unit_cost_amount}"),
+    "wn_what_wip": ("在产品", "WIP"),
+    "wn_what_stock": ("存货", "stock"),
+    "wn_feature_amount": ("金额 {value}（通常 {usual}）", "amount {value} (usually {usual})"),
+    "wn_feature_type_rarity": ("罕见凭证类型", "a rare voucher type"),
+    "wn_feature_missing_source": ("通常有来源单据的科目缺少来源", "no source document on an account that usually has one"),
+    "wn_feature_weekday": ("不常见的记账星期", "an unusual weekday"),
+    "wn_feature_day_of_month": ("不常见的记账日", "an unusual day of the month"),
+    "wn_feature_n_lines": ("分录行数 {value}（通常 {usual}）", "{value} lines (usually {usual})"),
+    "wn_feature_unit_cost": ("单位成本 {value}（通常 {usual}）", "unit cost {value} (usually {usual})"),
+    "wn_feature_material_per_unit": ("单位材料 {value}（通常 {usual}）", "material per unit {value} (usually {usual})"),
+    "wn_feature_labor_h_per_unit": ("单位工时 {value}（通常 {usual}）", "labor hours per unit {value} (usually {usual})"),
+    "wn_feature_scrap_rate": ("报废率 {value}（通常 {usual}）", "scrap rate {value} (usually {usual})"),
+    "wn_feature_yield": ("完工/计划 {value}（通常 {usual}）", "completed / planned {value} (usually {usual})"),
+})
 
 
 # cockpit (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "cp_bridge_title": ("毛利桥（业务口径）：{a} → {b}", "Gross profit bridge (operations): {a} → {b}"),
+    "cp_no_bridge": ("前一期间没有数据，无法作毛利桥。", "The span before has no data: no profit bridge."),
+    "cp_budget_execution": ("预算执行率（成本）", "Budget execution (costs)"),
+    "cp_budget_execution_help": ("本期实际成本 ÷ 成本预算（原始版本）；年初至今按时间进度 {y}。", "Actual ÷ budgeted cost this period (original version); year to date, phased: {y}."),
+    "cp_variance_rate_help": ("|实际 − 标准| ÷ 标准，本期完工工单（业务口径，同产品盈利页），目标 ≤ {t}。", "|actual − standard| ÷ standard of the period's completed work orders (operations, as on the profitability page); target ≤ {t}."),
+    "cp_oee_help": ("默认口径，同 OEE 页的总计；每个期间与比较期间都计算。", "Default settings: the OEE page's total, for the span and each comparison."),
+    "cp_loss_help": ("停机、调机、小停机、降速按设备小时费率，报废按标准成本（设备时间口径，同 OEE 页）。", "Downtime, setup, small stops and speed loss at the machine's hourly rate, scrap at standard cost (machine time, as on the OEE page)."),
+    "cp_cash_today_help": ("数据截止日 {d} 的银行余额。", "Bank balance on the as-of date {d}."),
+    "cp_lowest_cash_help": ("13 周驱动预测（默认情景，同资金页）的最低期末余额，在 {w} 起的一周。", "Lowest closing balance of the 13-week driver forecast (default scenario, as on the cash page), in the week of {w}."),
+    "cp_vs_today": ("较今日", "vs today"),
+    "cp_vs_budget": ("较预算", "vs budget"),
+    "cp_wc_help": ("所选期间已结账月份：期末余额 ÷ 期间流量 × 天数（同资金页，按月、实际天数）。", "The span's closed months: closing balance ÷ the span's flow × days (as on the cash page: by month, actual days)."),
+    "cp_summary": ("本月要点", "The month in brief"),
+    "cp_table": ("指标对比", "Figures compared"),
+    "cp_current": ("本期", "This period"),
+    "cp_ytd": ("年初至今", "Year to date"),
+    "cp_ytd_budget": ("年初至今预算", "YTD budget"),
+    "cp_budget_col": ("预算 / 目标", "Budget / target"),
+    "cp_table_note": ("预算列：收入与毛利率为原始预算，成本差异率为 2% 目标。OEE 只算不超过一个季度的期间，只与单月的上月比较；其余见 OEE 页。", "Budget column: revenue and gross margin as budgeted, the cost variance rate's 2 % target. OEE is shown for spans of up to a quarter and compared with the prior month for a single month only; the rest is on the OEE page."),
+    "cp_no_data": ("所选期间没有凭证数据。", "No vouchers in the chosen period."),
+    "cs_revenue": ("营业收入 {v}。", "Revenue was {v}."),
+    "cs_revenue_change": ("营业收入 {v}，{vs} {c}。", "Revenue was {v}, {c} {vs}."),
+    "cs_margin": ("毛利率 {v}。", "Gross margin was {v}."),
+    "cs_margin_up": ("毛利率 {v}，{vs}上升 {c}。", "Gross margin rose {c} to {v} ({vs})."),
+    "cs_margin_down": ("毛利率 {v}，{vs}下降 {c}。", "Gross margin fell {c} to {v} ({vs})."),
+    "cs_margin_flat": ("毛利率 {v}，{vs}持平。", "Gross margin held at {v} ({vs})."),
+    "cs_bridge": ("业务口径毛利较前一期间变动 {c}；影响最大的不利因素是{step}（{a}）。", "Gross profit from operations moved {c} from the span before; the largest drag was {step} ({a})."),
+    "cs_bridge_share": ("业务口径毛利较前一期间变动 {c}；其中 {s} 来自{step}（{a}）。", "Gross profit from operations moved {c} from the span before; {s} of the fall was {step} ({a})."),
+    "cs_variance_over": ("成本差异率 {v}，高于 {target} 的目标。", "The cost variance rate was {v}, above the {target} target."),
+    "cs_variance_within": ("成本差异率 {v}，在 {target} 的目标之内。", "The cost variance rate was {v}, within the {target} target."),
+    "cs_variance_over_mover": ("成本差异率 {v}，高于 {target} 的目标；差异增加最多的是 {plant} 工厂的工作中心 {wc}（{c}）。", "The cost variance rate was {v}, above the {target} target; variances grew most on work center {wc} in plant {plant} ({c})."),
+    "cs_variance_within_mover": ("成本差异率 {v}，在 {target} 的目标之内；差异增加最多的是 {plant} 工厂的工作中心 {wc}（{c}）。", "The cost variance rate was {v}, within the {target} target; variances grew most on work center {wc} in plant {plant} ({c})."),
+    "cs_oee": ("OEE {v}，损失成本 {loss}。", "OEE was {v}; its losses cost {loss}."),
+    "cs_oee_change": ("OEE {v}（{vs} {c}），损失成本 {loss}。", "OEE was {v} ({c} {vs}); its losses cost {loss}."),
+    "cs_budget": ("成本预算执行率 {v}。", "Costs ran at {v} of budget."),
+    "cs_budget_ytd": ("成本预算执行率 {v}，年初至今按进度 {ytd}。", "Costs ran at {v} of budget, {ytd} of the phased budget year to date."),
+    "cs_cash": ("{d} 银行存款 {today}；未来 13 周最低 {low}，在 {week} 起的一周。", "Cash on {d} was {today}; the lowest in the next 13 weeks is {low}, in the week of {week}."),
+    "cs_ccc": ("现金周期 {ccc}（DSO {dso}，DIO {dio}，DPO {dpo}）。", "The cash conversion cycle was {ccc} (DSO {dso}, DIO {dio}, DPO {dpo})."),
+})
 
 
 # meeting mode (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
@@ -1013,6 +1122,42 @@ COLUMN_LABELS.update({
 
 
 # Spark (#16): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
+# import profiles (#15): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "import_profile": ("导入配置（TOML，可选）", "Import profile (TOML, optional)"),
+    "import_profile_help": ("说明某个 ERP 的导出文件如何成为数据表：文件匹配、分隔符、无表头时的列名、值映射、常量与派生列。"
+                            "格式见 docs/IMPORT_PROFILES.md；profiles/ 下有 ERPNext、Odoo、金蝶、用友与科目发生额的配置。",
+                            "How an ERP's exports become tables: file matching, delimiter, column names for a file without a "
+                            "header row, value maps, constants and derived columns. Format: docs/IMPORT_PROFILES.md; shipped "
+                            "for ERPNext, Odoo, Kingdee, Yonyou and ledger balances in profiles/."),
+    "import_profile_bad": ("导入配置有误（{n} 处），请修改后重新上传：", "The import profile has {n} mistake(s); fix them and upload it again:"),
+    "import_profile_used": ("使用导入配置：{name}", "Using the import profile: {name}"),
+    "import_preview": ("预览（按入库格式）", "Preview as stored"),
+    "import_preview_table": ("{table}：共 {n} 行，显示前 {k} 行", "{table}: {n} rows, the first {k} shown"),
+    "import_preview_problems": ("解析发现 {n} 个问题（导入时还会核对主键、引用与借贷平衡）：",
+                                "Reading found {n} problem(s) (the import also checks keys, references and balances):"),
+})
+LABELS.update({
+    "mapping_title": ("映射文件（没有导入配置时）", "Map the files (without a profile)"),
+    "mapping_help": ("文件名不是数据表名、没有表头或列名不同的文件：选择数据表，为每列选择来源列或填写常量。"
+                     "保留“按文件名”的文件照常按名称导入。映射可另存为导入配置，供命令行 cli.py import --profile 复用。",
+                     "Files not named after a table, without a header row or with other column names: choose the table, and "
+                     "for each column its source column or a value for every row. Files left 'by file name' import by name as "
+                     "before. Save the mapping as a profile to reuse it (cli.py import --profile)."),
+    "mapping_table": ("数据表", "Table"),
+    "mapping_by_name": ("按文件名", "by file name"),
+    "mapping_header": ("首行是表头", "The first row is a header"),
+    "mapping_none": ("（文件中没有）", "(not in the file)"),
+    "mapping_constant": ("或所有行取同一值", "or a value for every row"),
+    "mapping_required": ("{column}（必填）", "{column} (required)"),
+    "mapping_invalid": ("映射尚不完整（{n} 处）：", "The mapping is not complete ({n}):"),
+    "mapping_save": ("保存为导入配置（TOML）", "Save as a profile (TOML)"),
+    "mapping_used": ("导入与预览使用上面的映射。", "The import and the preview use the mapping above."),
+})
+COLUMN_LABELS.update({
+    "path": ("配置项路径", "Profile path"),
+})
 
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
