@@ -62,7 +62,8 @@ def test_each_role_opens_only_its_pages():
     admin, manager, analyst, viewer = (users.User(r, r) for r in ("admin", "manager", "analyst", "viewer"))
     assert access.may_open(admin, "audit") and not access.may_open(manager, "audit")
     assert all(access.may_open(analyst, p) for p in access.ANALYSIS_PAGES)
-    assert [p for p in access.ALL_PAGES if access.may_open(viewer, p)] == ["overview"]
+    assert [p for p in access.ALL_PAGES if access.may_open(viewer, p)] == ["overview", "meeting"]
+    assert [access.may_record(u) for u in (admin, manager, analyst, viewer)] == [True, True, False, False]
     assert [access.may_export(u) for u in (admin, manager, analyst, viewer)] == [True, False, True, False]
     assert [access.may_write(u) for u in (admin, manager, analyst, viewer)] == [True, False, False, False]
     assert set(access.PAGES) == set(users.ROLES)
