@@ -50,7 +50,7 @@ from reports.profitability import profit_facts, profitability_report
 VERSION = 1
 AGENDA = ("kpis", "bridge", "cost_variances", "oee_loss", "budget", "cash", "warnings", "actions")
 STATUSES = ("open", "done", "dropped")
-TOP_ROWS = 8  # rows of a topic's table: what a room can read on one screen
+TOP_ROWS = 6  # rows of a topic's table: what a room reads on one screen beside its chart
 LATE_PAYER_DAYS = 30.0  # the overview's late-payer rule
 NO_BASELINE = {"baseline": None, "model": None, "scores": None}  # the meeting shows the driver forecast only
 
@@ -183,8 +183,7 @@ def variances_topic(engine: Engine, ms: Scope, prof: dict, periods: list[str]) -
     fig = chart("bar", "mt_chart_variances", names, [("mt_col_amount", values)])
     top = by_product.reindex(by_product.variance_amount.abs().sort_values(ascending=False).index).head(TOP_ROWS)
     tbl = table("mt_table_variance_products", [
-        ("product_id", "mt_col_product", "code"), ("product_name", "mt_col_name", "text"),
-        ("standard_amount", "mt_col_standard", "money"), ("actual_amount", "mt_col_actual", "money"),
+        ("product_name", "mt_col_product", "text"), ("actual_amount", "mt_col_actual", "money"),
         ("variance_amount", "mt_col_variance", "money"), ("variance_rate_pct", "kpi_variance_rate", "pct")], top)
     return topic("cost_variances", cards, [tbl], fig, [note("mt_note_variance_target", target=f"{TARGET_VARIANCE_RATE:.0%}")])
 
@@ -210,8 +209,8 @@ def oee_topic(engine: Engine, ms: Scope, prof: dict, periods: list[str], setting
     fig = chart("bar", "mt_chart_losses", ("loss_" + losses.loss).tolist(), [("kpi_loss_cost", losses.loss_cost_amount.tolist())])
     by_wc = r["by_work_center"].sort_values("loss_cost_amount", ascending=False).head(TOP_ROWS)
     tbl = table("mt_table_work_centers", [
-        ("work_center_id", "mt_col_work_center", "code"), ("work_center_name", "mt_col_name", "text"),
-        ("plant_id", "mt_col_plant", "code"), ("oee_pct", "kpi_oee", "pct"), ("loss_cost_amount", "kpi_loss_cost", "money")], by_wc)
+        ("work_center_name", "mt_col_work_center", "text"), ("plant_id", "mt_col_plant", "code"), ("oee_pct", "kpi_oee", "pct"),
+        ("loss_cost_amount", "mt_col_loss_cost", "money")], by_wc)
     return topic("oee_loss", cards, [tbl], fig, [note("mt_note_oee")])
 
 
@@ -226,8 +225,7 @@ def budget_topic(engine: Engine, ms: Scope, fast: bool) -> tuple[dict, dict | No
     cards = [card("mt_cost_actual", _value(cost, "actual_amount"), "money", budget=_value(cost, "budget_amount")),
              card("mt_cost_execution", _value(cost, "execution_pct"), "pct", budget=1.0),
              card("mt_revenue_actual", _value(revenue, "actual_amount"), "money", budget=_value(revenue, "budget_amount")),
-             card("mt_revenue_execution", _value(revenue, "execution_pct"), "pct", budget=1.0),
-             card("mt_budget_alerts", len(alerts), "qty")]
+             card("mt_revenue_execution", _value(revenue, "execution_pct"), "pct", budget=1.0)]
     centers = r["by_cost_center"]
     leaves = centers[(centers.line_type == "cost") & ~centers.cost_center_node.isin(r["structure"]["cost_centers"].parent_id.dropna())]
     top = leaves.sort_values("variance_amount", ascending=False).head(TOP_ROWS)
@@ -235,9 +233,9 @@ def budget_topic(engine: Engine, ms: Scope, fast: bool) -> tuple[dict, dict | No
     tbl = table("mt_table_cost_centers", [
         ("name", "mt_col_cost_center", "text"), ("budget_amount", "mt_col_budget", "money"), ("actual_amount", "mt_col_actual", "money"),
         ("variance_amount", "mt_col_variance", "money"), ("execution_pct", "kpi_execution", "pct")], top)
-    fig = chart("bar", "mt_chart_budget", top.cost_center_node.tolist(),
-                [("mt_col_budget", top.budget_amount.tolist()), ("mt_col_actual", top.actual_amount.tolist())])
-    return topic("budget", cards, [tbl], fig, [note("mt_note_budget", version=r["version"])]), r
+    fig = chart("bar", "mt_chart_budget", top.cost_center_node.tolist(), [("mt_col_variance", top.variance_amount.tolist())])
+    notes = [note("mt_note_budget", version=r["version"])] + ([note("mt_note_budget_alerts", n=len(alerts))] if len(alerts) else [])
+    return topic("budget", cards, [tbl], fig, notes), r
 
 
 def _cash(engine: Engine, plants: tuple[str, ...], fast: bool) -> dict:
@@ -261,9 +259,9 @@ def cash_topic(cash: dict, month: str) -> dict:
     for label, column in (("kpi_dso", "dso_days"), ("kpi_dio", "dio_days"), ("kpi_dpo", "dpo_days"), ("kpi_ccc", "ccc_days")):
         cards.append(card(label, wc_value(month, column), "days", wc_value(month_add(month, -1), column), wc_value(month_add(month, -12), column)))
     weeks = weekly.assign(week=weekly.period_start_date.dt.strftime("%Y-%m-%d"))
-    tbl = table("mt_table_weeks", [("week", "mt_col_week", "text"), ("opening_amount", "mt_col_opening", "money"),
-                                   ("inflow_amount", "mt_col_inflow", "money"), ("outflow_amount", "mt_col_outflow", "money"),
-                                   ("closing_amount", "mt_col_closing", "money")], weeks)
+    tbl = table("mt_table_weeks", [("week", "mt_col_week", "text"), ("inflow_amount", "mt_col_inflow", "money"),
+                                   ("outflow_amount", "mt_col_outflow", "money"), ("closing_amount", "mt_col_closing", "money")],
+                weeks.head(TOP_ROWS))
     fig = chart("line", "mt_chart_cash", weeks.week.tolist(), [("mt_col_closing", weekly.closing_amount.tolist())])
     return topic("cash", cards, [tbl], fig, [note("mt_note_cash", as_of=str(cash["as_of"].date()))])
 
@@ -305,16 +303,21 @@ def warning_groups(engine: Engine, ms: Scope, budget: dict | None, cash: dict) -
     return sorted(groups, key=lambda g: (order.get(g["severity"], 3), -(g["amount"] or 0)))
 
 
+DAYS_KINDS = ("late_payer",)  # groups whose items carry days, not money
+ITEMS_SHOWN = 3  # items of each group in the topic's table (the groups carry five)
+
+
 def warnings_topic(groups: list[dict]) -> dict:
     cards = [card("mt_warning_groups", len(groups), "qty"), card("mt_warning_count", sum(g["count"] for g in groups), "qty")]
     frame = pd.DataFrame([{"kind": f"mt_warn_{g['kind']}", "severity": f"mt_severity_{g['severity']}", "count": g["count"],
                            "amount": g["amount"]} for g in groups], columns=["kind", "severity", "count", "amount"])
     tbl = table("mt_table_warnings", [("kind", "mt_col_warning", "code"), ("severity", "mt_col_severity", "code"),
                                       ("count", "mt_col_count", "qty"), ("amount", "mt_col_at_stake", "money")], frame)
-    items = pd.DataFrame([{"kind": f"mt_warn_{g['kind']}", "item": str(i[0]), "value": i[1]} for g in groups for i in g["items"]],
-                         columns=["kind", "item", "value"])
+    items = pd.DataFrame([{"kind": f"mt_warn_{g['kind']}", "item": str(i[0]),
+                           "amount": None if g["kind"] in DAYS_KINDS else i[1], "days": i[1] if g["kind"] in DAYS_KINDS else None}
+                          for g in groups for i in g["items"][:ITEMS_SHOWN]], columns=["kind", "item", "amount", "days"])
     detail = table("mt_table_warning_items", [("kind", "mt_col_warning", "code"), ("item", "mt_col_item", "text"),
-                                              ("value", "mt_col_value", "qty")], items)
+                                              ("amount", "mt_col_amount", "money"), ("days", "mt_col_days_late", "days")], items)
     return topic("warnings", cards, [tbl, detail], None, [] if groups else [note("mt_note_no_warnings")])
 
 

@@ -23,14 +23,17 @@ from data_loaders import meeting_store as store
 from data_loaders.scope import Scope
 from reports.meeting import AGENDA, build_snapshot
 from ui import data
-from ui.codes import localized_name
+from ui.codes import code_label, localized_name
 from ui.filters import month_label
-from ui.format import days, money, money_delta, money_unit_label, pct, pp, qty, qty_delta, scale_money
-from ui.i18n import t, t_or
+from ui.figures import label_decimals, wrap_label
+from ui.format import days, money, money_delta, money_unit_label, number, pct, pp, qty, qty_delta, scale_money
+from ui.i18n import lang, t, t_or
 from ui.text import md
 
 STATUSES = store.STATUSES
 BODY_PX = 30
+# the app's fonts (.streamlit/config.toml): Chinese from the font the app serves, on any PC
+FONT_FAMILY = "Source Sans, bfi-cjk, sans-serif"
 PRESENTATION_CSS = f"""
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
@@ -45,13 +48,17 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-testid="stMain"] h1 {{ font-size: 60px !important; padding: 0.2rem 0 0.6rem 0 !important; }}
 [data-testid="stMain"] h3 {{ font-size: 38px !important; }}
 [data-testid="stMetricLabel"] p {{ font-size: {BODY_PX}px !important; }}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 60px !important; line-height: 1.15 !important; }}
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {{ font-size: {BODY_PX}px !important; }}
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * {{
+  font-size: 60px !important; line-height: 1.15 !important; font-weight: 600;
+}}
+[data-testid="stMain"] [data-testid="stMetricDelta"], [data-testid="stMain"] [data-testid="stMetricDelta"] * {{ font-size: {BODY_PX}px !important; }}
 [data-testid="stTable"] table {{ width: 100%; }}
 [data-testid="stTable"] td, [data-testid="stTable"] th {{ padding: 0.25rem 0.6rem !important; }}
+[data-testid="stMain"] .st-key-mt_cards_wide [data-testid="stMetricValue"],
+[data-testid="stMain"] .st-key-mt_cards_wide [data-testid="stMetricValue"] * {{ font-size: 46px !important; }}
 .st-key-mt_next_page, .st-key-mt_prev_page {{ display: none !important; }}
 .mt-header p {{ color: #566573; }}
-.mt-compare p {{ color: #566573; margin-top: -0.6rem; }}
+[data-testid="stMain"] .mt-compare p {{ color: #566573; margin: -0.5rem 0 0 0; font-size: 28px !important; }}
 </style>
 """
 
@@ -147,6 +154,8 @@ def cell_text(value, kind: str, currency: str) -> str:
         return t_or(str(value), str(value))
     if kind == "text":
         return localized_name(value)
+    if kind == "money":  # the header names the unit: the cell is the number alone, narrow enough not to wrap
+        return number(scale_money(float(value)), 2)
     return value_text(value, kind, currency)
 
 
@@ -158,17 +167,23 @@ def table_frame(tbl: dict, currency: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=headers)
 
 
-def build_chart_figure(chart: dict, currency: str) -> go.Figure:
+def build_chart_figure(chart: dict, currency: str, height: int = 560) -> go.Figure:
     """The topic's chart from its spec, for a room: large type, money in the chosen unit.
     (The month-end pack's ``ui.figures.build_topic_figure`` replaces this once it lands.)"""
     categories = [t_or(c, localized_name(c)) for c in chart["categories"]]
+    if categories and all(len(c) == 10 and c[4] == "-" and c[7] == "-" for c in categories):
+        categories = [c[5:] for c in categories]  # dates of one season: month-day reads at a glance
+    else:
+        across = 40 if lang() == "zh" else 100  # characters a half-screen axis holds at 24 px
+        categories = [wrap_label(c, max(4, across // max(len(categories), 1) - 1)) for c in categories]
     unit = money_unit_label(currency)
+    digits = label_decimals(scale_money(pd.Series([v for s in chart["series"] for v in s["values"] if v is not None], dtype=float)))
     fig = go.Figure()
     colors = ["#1f4e79", "#d68910", "#2e8b57", "#c0392b"]
     for i, series in enumerate(chart["series"]):
         values = scale_money(pd.Series(series["values"], dtype=float))
         name = t_or(series["label_key"], series["label_key"])
-        text = [f"{v:,.0f}" if pd.notna(v) else "" for v in values]
+        text = [number(v, digits) if pd.notna(v) else "" for v in values]
         if chart["kind"] == "bridge":
             measures = ["absolute"] + ["relative"] * (len(values) - 2) + ["total"]
             fig.add_trace(go.Waterfall(x=categories, y=values, measure=measures, text=text, textposition="outside", name=name,
@@ -180,34 +195,47 @@ def build_chart_figure(chart: dict, currency: str) -> go.Figure:
         else:
             fig.add_trace(go.Scatter(x=categories, y=values, name=name, mode="lines+markers", line=dict(width=5, color=colors[i % len(colors)]),
                                      marker=dict(size=12)))
-    fig.update_layout(title=dict(text=f"{t_or(chart['title_key'], chart['title_key'])} ({unit})", font=dict(size=30)),
-                      font=dict(size=24), height=560, margin=dict(l=20, r=20, t=80, b=20), showlegend=len(chart["series"]) > 1,
+    fig.update_layout(title=dict(text=f"{t_or(chart['title_key'], chart['title_key'])} ({unit})", font=dict(size=30), x=0, xanchor="left"),
+                      font=dict(size=24, family=FONT_FAMILY, color="#31333f"), height=height, margin=dict(l=20, r=20, t=80, b=20), showlegend=len(chart["series"]) > 1,
                       legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom", font=dict(size=24)),
                       plot_bgcolor="white", barmode="group")
-    fig.update_yaxes(tickformat=",.0f", gridcolor="#e5e8e8", automargin=True)
-    fig.update_xaxes(type="category", tickangle=0, automargin=True)
+    # explicit sizes: Streamlit's chart theme keeps the app's fonts (Chinese included) but sets small ticks
+    fig.update_yaxes(tickformat=f",.{digits}f", gridcolor="#e5e8e8", automargin=True, tickfont=dict(size=24))
+    fig.update_xaxes(type="category", tickangle=0, automargin=True, tickfont=dict(size=24))
     fig.update_traces(textfont=dict(size=22), selector=dict(type="bar"))
     fig.update_traces(textfont=dict(size=22), selector=dict(type="waterfall"))
     return fig
 
 
+# cards where a rise is bad: the change is coloured red when it goes up
+LOWER_IS_BETTER = {"kpi_variance_ledger", "kpi_variance_ops", "kpi_variance_rate", "kpi_scrap", "kpi_loss_cost", "kpi_oee_loss",
+                   "mt_products_over_target", "mt_cost_actual", "mt_cost_execution", "mt_budget_alerts", "kpi_dso", "kpi_dio",
+                   "kpi_ccc", "mt_warning_groups", "mt_warning_count", "mt_items_open", "mt_items_overdue", "mt_items_carried"}
+NEUTRAL = {"kpi_dpo", "mt_gp_prior"}
+
+
 def render_cards(cards: list[dict], currency: str) -> None:
     """KPI cards, four to a row: the value, its change against last month, and a line with last
     year's and the budget's values."""
-    for start in range(0, len(cards), 4):
-        row = cards[start:start + 4]
-        cols = st.columns(4)
+    per_row = len(cards) if len(cards) in (5, 6) else 4  # five or six in one row, smaller: the chart keeps its room
+    where = st.container(key="mt_cards_wide") if per_row > 4 else st.container()
+    for start in range(0, len(cards), per_row):
+        row = cards[start:start + per_row]
+        cols = where.columns(per_row)
         for col, c in zip(cols, row):
             compare = c["compare"]
             col.metric(t(c["label_key"]), value_text(c["value"], c["kind"], currency),
                        change_text(c["value"], compare["prior_month"], c["kind"], currency),
                        delta_description=t("mt_vs_prior_month") if compare["prior_month"] is not None else None,
-                       delta_arrow="off", delta_color="off" if c["kind"] not in ("money", "pct") else "normal")
+                       delta_arrow="off", delta_color=_delta_color(c["label_key"]))
             others = [f"{t(f'mt_vs_{name}')} {value_text(compare[name], c['kind'], currency)}"
                       for name in ("last_year", "budget") if compare[name] is not None]
-            if others:
-                with col.container(key=f"mt_compare_{start}_{c['label_key']}"):
-                    st.markdown(f'<div class="mt-compare">\n\n{" · ".join(others)}\n\n</div>', unsafe_allow_html=True)
+            if others:  # one comparison a line: a line that wraps is hard to read from afar
+                col.markdown('<div class="mt-compare">\n\n' + "<br>".join(others) + "\n\n</div>", unsafe_allow_html=True)
+
+
+def _delta_color(label_key: str) -> str:
+    return "off" if label_key in NEUTRAL else "inverse" if label_key in LOWER_IS_BETTER else "normal"
 
 
 def render_topic(topic: dict, currency: str, live_items: list[dict] | None = None) -> None:
@@ -218,13 +246,15 @@ def render_topic(topic: dict, currency: str, live_items: list[dict] | None = Non
     tables = topic["tables"]
     if topic["key"] == "actions" and live_items is not None:
         tables = []  # the live list is drawn by the page, with its status controls
-    fig = build_chart_figure(topic["chart"], currency) if topic["chart"] else None
+    # the chart takes the height the cards leave on a 1080-pixel screen
+    height = 560 if len(topic["cards"]) <= 6 else 400
+    fig = build_chart_figure(topic["chart"], currency, height) if topic["chart"] else None
     if fig is not None and tables:
         left, right = st.columns([11, 9], gap="large")
     else:
         left = right = st.container()
     if fig is not None:
-        left.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"mt_chart_{topic['key']}")
+        left.plotly_chart(fig, width="stretch", theme=None, config={"displayModeBar": False}, key=f"mt_chart_{topic['key']}")
     for i, tbl in enumerate(tables):
         frame = table_frame(tbl, currency)
         if frame.empty:
@@ -232,4 +262,10 @@ def render_topic(topic: dict, currency: str, live_items: list[dict] | None = Non
         right.markdown(f"**{t(tbl['title_key'])}**")
         right.table(frame, hide_index=True)
     for n in topic["notes"]:
-        st.caption(md(t(n["key"], **n["params"])))
+        st.caption(md(note_text(n)))
+
+
+def note_text(n: dict) -> str:
+    """A note in the screen's language; a param named after a coded column (``version``) shows
+    as its label."""
+    return t(n["key"], **{k: code_label(k, v) for k, v in n["params"].items()})
