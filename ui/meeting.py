@@ -174,7 +174,7 @@ def build_chart_figure(chart: dict, currency: str, height: int = 560) -> go.Figu
     if categories and all(len(c) == 10 and c[4] == "-" and c[7] == "-" for c in categories):
         categories = [c[5:] for c in categories]  # dates of one season: month-day reads at a glance
     else:
-        across = 40 if lang() == "zh" else 100  # characters a half-screen axis holds at 24 px
+        across = 40 if lang() == "zh" else 130  # characters a half-screen axis holds at 24 px
         categories = [wrap_label(c, max(4, across // max(len(categories), 1) - 1)) for c in categories]
     unit = money_unit_label(currency)
     digits = label_decimals(scale_money(pd.Series([v for s in chart["series"] for v in s["values"] if v is not None], dtype=float)))
