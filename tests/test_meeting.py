@@ -1,28 +1,23 @@
-"""Meeting mode: the snapshot's numbers are the reports' numbers, a frozen snapshot does not move
+"""Meeting mode, on every database: the snapshot's numbers are the reports' numbers, a frozen snapshot does not move
 when the data does, the store keeps snapshots, comments and action items and carries open items
 to the next month, and a plant-limited snapshot holds nothing of another plant."""
 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import sqlalchemy as sa
 
 from data_loaders import engine as eng
+from data_loaders.build import load_into
 from data_loaders import meeting_store as store
 from data_loaders.scope import Scope
 from reports.kpi import kpi_report
 from reports.meeting import AGENDA, build_snapshot, topic_of
+from tests.conftest import namespace_url
 
 MONTH = "2026-10"
-
-
-@pytest.fixture(scope="session", params=["duckdb", "sqlite"])
-def backend(request):
-    """DuckDB and SQLite (the meeting's snapshot reads through the same reports on every database)."""
-    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -188,13 +183,11 @@ def test_the_store_survives_a_restart_and_never_touches_the_data(tmp_path, snaps
 
 
 # --------------------------------------------------------------------------- frozen
-def test_a_frozen_snapshot_does_not_move_when_the_data_changes(tmp_path, sample_url, backend):
-    """Freeze October on a copy of the database, then change the data (October's revenue lines
+def test_a_frozen_snapshot_does_not_move_when_the_data_changes(tmp_path, small_sample, backend):
+    """Freeze October on a database of its own, then change the data (October's revenue lines
     doubled, a new data version, as an import does): a new snapshot sees it, the stored one not."""
-    source = sa.engine.make_url(sample_url).database
-    copy = tmp_path / f"copy.{backend}"
-    shutil.copy(source, copy)
-    url = f"{backend}:///{copy}"
+    url = namespace_url(backend, "meeting_frozen", tmp_path)
+    load_into(url, small_sample)
     engine = eng.make_engine(url)
     path = tmp_path / "store.sqlite"
     try:
