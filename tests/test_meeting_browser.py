@@ -76,5 +76,19 @@ def test_meeting_mode_walks_every_topic_by_keyboard_at_1920(meeting_server, brow
         _title(page, titles[-2])
         page.keyboard.press("PageUp")
         _title(page, titles[-3])
+        # typing an action item: the arrow keys move the cursor, not the slides
+        page.get_by_text("评论与行动项" if lang == "zh" else "Comments and action items").first.click()
+        field = page.get_by_label("行动项内容" if lang == "zh" else "What is to be done")
+        field.click()
+        field.type("abc")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(2500)  # a slide change would have rerun by now
+        assert page.get_by_text("6 / 8").first.is_visible()
+        _title(page, titles[-3])
+        page.get_by_label("负责人" if lang == "zh" else "Owner").first.fill("Li")
+        page.get_by_role("button", name="添加行动项" if lang == "zh" else "Add action item").click()
+        page.get_by_text("abc — Li").first.wait_for()
+        page.screenshot(path=str(SHOTS / f"{lang}_record.png"), full_page=True)
     finally:
         page.close()
