@@ -37,7 +37,11 @@ def meeting_server(app_data_dir, tmp_path_factory):
 
 
 def _title(page, text: str) -> None:
+    """The topic ``text`` is on screen and its run has finished (no element of the previous
+    topic is left over: Streamlit marks those stale until the run replaces them)."""
     page.get_by_role("heading", name=text, exact=True).first.wait_for()
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
 
 
 def _body_px(page) -> float:
@@ -80,7 +84,7 @@ def test_meeting_mode_walks_every_topic_by_keyboard_at_1920(meeting_server, brow
         page.get_by_text("评论与行动项" if lang == "zh" else "Comments and action items").first.click()
         field = page.get_by_label("行动项内容" if lang == "zh" else "What is to be done")
         field.click()
-        field.type("abc")
+        field.type(f"abc-{lang}")
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
         page.wait_for_timeout(2500)  # a slide change would have rerun by now
@@ -88,7 +92,10 @@ def test_meeting_mode_walks_every_topic_by_keyboard_at_1920(meeting_server, brow
         _title(page, titles[-3])
         page.get_by_label("负责人" if lang == "zh" else "Owner").first.fill("Li")
         page.get_by_role("button", name="添加行动项" if lang == "zh" else "Add action item").click()
-        page.get_by_text("abc — Li").first.wait_for()
-        page.screenshot(path=str(SHOTS / f"{lang}_record.png"), full_page=True)
+        page.get_by_text(f"abc-{lang} — Li").first.wait_for()
+        _title(page, titles[-3])  # the run has finished
+        assert page.get_by_label("负责人" if lang == "zh" else "Owner").first.input_value() == ""  # the form is cleared
+        page.get_by_text(f"abc-{lang} — Li").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"{lang}_record.png"))
     finally:
         page.close()

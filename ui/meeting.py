@@ -45,6 +45,10 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p, [data-testid="stMain"] [data-baseweb="select"] div {{
   font-size: {BODY_PX}px !important; line-height: 1.35 !important;
 }}
+[data-testid="stMain"] [data-testid="stTextInputRootElement"], [data-testid="stMain"] [data-testid="stSelectbox"] [role="group"],
+[data-testid="stMain"] [data-testid="stDateInput"] [role="group"], [data-testid="stMain"] input {{
+  height: auto !important; min-height: 56px !important;
+}}
 [data-testid="stMain"] h1 {{ font-size: 60px !important; padding: 0.2rem 0 0.6rem 0 !important; }}
 [data-testid="stMain"] h3 {{ font-size: 38px !important; }}
 [data-testid="stMetricLabel"] p {{ font-size: {BODY_PX}px !important; }}
@@ -153,6 +157,8 @@ def cell_text(value, kind: str, currency: str) -> str:
     if kind == "code":
         return t_or(str(value), str(value))
     if kind == "text":
+        if len(str(value)) == 10 and str(value)[4] == "-" and str(value)[7] == "-":
+            return str(value).replace("-", "\u2011")  # a date never breaks at its hyphens
         return localized_name(value)
     if kind == "money":  # the header names the unit: the cell is the number alone, narrow enough not to wrap
         return number(scale_money(float(value)), 2)
@@ -173,7 +179,7 @@ def build_chart_figure(chart: dict, currency: str, height: int = 560) -> go.Figu
     categories = [t_or(c, localized_name(c)) for c in chart["categories"]]
     if categories and all(len(c) == 10 and c[4] == "-" and c[7] == "-" for c in categories):
         categories = [c[5:] for c in categories]  # dates of one season: month-day reads at a glance
-    else:
+    elif not all(len(c) == 7 and c[4] == "-" for c in categories):  # months stay on one line
         across = 40 if lang() == "zh" else 130  # characters a half-screen axis holds at 24 px
         categories = [wrap_label(c, max(4, across // max(len(categories), 1) - 1)) for c in categories]
     unit = money_unit_label(currency)
