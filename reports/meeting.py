@@ -34,24 +34,21 @@ import math
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from analytics.kpi import compute_budget_kpis
-from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly
 from analytics.oee import OeeSettings
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES, compute_variance_summary
 from data_loaders import queries as q
 from data_loaders.scope import PeriodChoice, Scope, month_add
 from reports import cash as cash_reports
 from reports.budget import budget_report
-from reports.ledger import pnl_statement_report
-from reports.lineage import wip_tie_summary
+from reports.cockpit import cockpit_report
 from reports.oee import oee_report
 from reports.profitability import profit_facts, profitability_report
+from reports.warnings import month_warnings
 
 VERSION = 1
 AGENDA = ("kpis", "bridge", "cost_variances", "oee_loss", "budget", "cash", "warnings", "actions")
 STATUSES = ("open", "done", "dropped")
 TOP_ROWS = 6  # rows of a topic's table: what a room reads on one screen beside its chart
-LATE_PAYER_DAYS = 30.0  # the overview's late-payer rule
 NO_BASELINE = {"baseline": None, "model": None, "scores": None}  # the meeting shows the driver forecast only
 
 
@@ -117,40 +114,36 @@ def _value(frame_or_row, column):
 
 
 # --------------------------------------------------------------------------- topics
-KPI_CARDS = (("kpi_revenue", "revenue_amount", "money"), ("kpi_gross_profit_ledger", "gross_profit_amount", "money"),
-             ("kpi_gross_margin", "gross_margin_pct", "pct"), ("kpi_variance_ledger", "variance_amount", "money"),
-             ("kpi_operating_profit", "operating_profit_amount", "money"), ("kpi_output", "good_qty", "qty"),
-             ("kpi_scrap", "scrap_pct", "pct"), ("kpi_cash_period_end", "cash_amount", "money"))
+# the cockpit's twelve cards (reports.cockpit; labels as ui.cockpit shows them)
+KPI_CARDS = (("kpi_revenue", "revenue_amount", "money"), ("kpi_gross_margin", "gross_margin_pct", "pct"),
+             ("kpi_variance_rate", "variance_rate_pct", "pct"), ("cp_budget_execution", "budget_execution_pct", "pct"),
+             ("kpi_oee", "oee_pct", "pct"), ("kpi_loss_cost", "oee_loss_amount", "money"),
+             ("kpi_dso", "dso_days", "days"), ("kpi_dio", "dio_days", "days"), ("kpi_dpo", "dpo_days", "days"),
+             ("kpi_ccc", "ccc_days", "days"))
 
 
-def _kpis(engine: Engine, scope: Scope, fast: bool) -> dict:
-    """The overview's headline KPIs (``ui.data.kpis``) of ``scope``."""
-    pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope, fast))
-    return compute_kpis(pnl, compute_production_monthly(q.load_production_daily(engine, scope)), q.load_cash_balances(engine, scope))
+def kpis_topic(cockpit: dict) -> dict:
+    """The cockpit's figures of the month against last month, a year earlier and budget (the
+    cost variance rate against its 2 % target, budget execution against 100 %), cash today and
+    the lowest balance of the 13-week forecast."""
+    spans = cockpit["kpis"]
+    current, prior, last_year, budget = (spans.get(n) or {} for n in ("current", "prior_month", "prior_year", "budget"))
+    targets = {"budget_execution_pct": 1.0}
+    cards = [card(label, current.get(k), kind, prior.get(k), last_year.get(k), budget.get(k, targets.get(k)) or targets.get(k))
+             for label, k, kind in KPI_CARDS]
+    cash = cockpit["cash"]
+    cards[6:6] = [card("kpi_cash_now", cash["cash_today_amount"], "money"), card("kpi_cash_min", cash["lowest_cash_amount"], "money")]
+    notes = [note("mt_note_kpis", target=f"{cockpit['target_variance_rate_pct']:.0%}")]
+    if cash.get("lowest_cash_week_date"):
+        notes.append(note("cp_lowest_cash_help", w=cash["lowest_cash_week_date"]))
+    return topic("kpis", cards, [], None, notes)
 
 
-def kpis_topic(engine: Engine, ms: Scope, periods: list[str], fast: bool) -> dict:
-    month = ms.period_to
-    current = _kpis(engine, ms, fast)
-    prior = _kpis(engine, ms.shifted(1), fast) if month_add(month, -1) in periods else {}
-    last_year = _kpis(engine, ms.shifted(12), fast) if month_add(month, -12) in periods else {}
-    statement = pnl_statement_report(engine, ms, "comparison", PeriodChoice("month", month), use_facts=fast)["statement"]
-    budget = compute_budget_kpis(statement) or {}
-    cards = [card(label, current.get(k), kind, prior.get(k), last_year.get(k), budget.get(k)) for label, k, kind in KPI_CARDS]
-    trend = ms.with_periods(month_add(month, -11), month)
-    pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, trend, fast))
-    line = None
-    if not pnl.empty:
-        line = chart("line", "mt_chart_trend", pnl.period.tolist(),
-                     [("kpi_revenue", pnl.revenue_amount.tolist()), ("kpi_gross_profit_ledger", pnl.gross_profit_amount.tolist())])
-    notes = [note("mt_note_cash_date", date=current.get("cash_date") or "")] if current.get("cash_date") else []
-    return topic("kpis", cards, [], line, notes)
-
-
-def bridge_topic(prof: dict, month: str) -> dict:
-    bridge = prof["period_bridge"]
-    if bridge is None or prof["total"] is None:
+def bridge_topic(cockpit: dict, prof: dict, month: str) -> dict:
+    """The cockpit's profit bridge: gross profit (operations) from last month to this month."""
+    if not cockpit["bridge"] or prof["total"] is None:
         return topic("bridge", notes=[note("mt_note_no_data")])
+    bridge = pd.DataFrame(cockpit["bridge"])
     amounts = dict(zip(bridge.step, bridge.amount))
     cards = [card("mt_gp_prior", amounts["start"], "money"), card("mt_gp_month", amounts["end"], "money", prior_month=amounts["start"]),
              card("mt_gp_change", amounts["end"] - amounts["start"], "money"),
@@ -214,10 +207,10 @@ def oee_topic(engine: Engine, ms: Scope, prof: dict, periods: list[str], setting
     return topic("oee_loss", cards, [tbl], fig, [note("mt_note_oee")])
 
 
-def budget_topic(engine: Engine, ms: Scope, fast: bool) -> tuple[dict, dict | None]:
+def budget_topic(engine: Engine, ms: Scope, fast: bool) -> dict:
     r = budget_report(engine, ms, use_facts=fast)
     if r is None or r["total"].empty:
-        return topic("budget", notes=[note("mt_note_no_budget")]), r
+        return topic("budget", notes=[note("mt_note_no_budget")])
     lines = r["total"].set_index("line_type")
     cost = lines.loc["cost"] if "cost" in lines.index else None
     revenue = lines.loc["revenue"] if "revenue" in lines.index else None
@@ -235,7 +228,7 @@ def budget_topic(engine: Engine, ms: Scope, fast: bool) -> tuple[dict, dict | No
         ("variance_amount", "mt_col_variance", "money"), ("execution_pct", "kpi_execution", "pct")], top)
     fig = chart("bar", "mt_chart_budget", top.cost_center_node.tolist(), [("mt_col_variance", top.variance_amount.tolist())])
     notes = [note("mt_note_budget", version=r["version"])] + ([note("mt_note_budget_alerts", n=len(alerts))] if len(alerts) else [])
-    return topic("budget", cards, [tbl], fig, notes), r
+    return topic("budget", cards, [tbl], fig, notes)
 
 
 def _cash(engine: Engine, plants: tuple[str, ...], fast: bool) -> dict:
@@ -266,59 +259,28 @@ def cash_topic(cash: dict, month: str) -> dict:
     return topic("cash", cards, [tbl], fig, [note("mt_note_cash", as_of=str(cash["as_of"].date()))])
 
 
-def warning_groups(engine: Engine, ms: Scope, budget: dict | None, cash: dict) -> list[dict]:
-    """Warnings of the month, grouped by kind (most serious first): the overview's rules —
-    unbalanced vouchers, work orders whose ledger WIP differs from operations, budget lines over
-    budget, customers paying late — and funding gaps in the 13-week forecast.
-    Each group: kind, severity (high / medium), count, amount at stake (None where none applies),
-    rule, items (up to five, as [id, amount])."""
-    groups = []
-    unbalanced = q.load_unbalanced_vouchers(engine)
-    if len(unbalanced):
-        diff = (unbalanced.debit_amount.astype(float) - unbalanced.credit_amount.astype(float)).abs()
-        groups.append({"kind": "unbalanced", "severity": "high", "count": len(unbalanced), "amount": float(diff.sum()),
-                       "rule": "mt_rule_unbalanced", "items": [[v, d] for v, d in zip(unbalanced.voucher_no.head(5), diff.head(5))]})
-    untied = wip_tie_summary(engine, Scope(plants=ms.plants))["untied"]
-    if len(untied):
-        diff = untied.difference_amount.astype(float).abs()
-        groups.append({"kind": "untied_wip", "severity": "high", "count": len(untied), "amount": float(diff.sum()),
-                       "rule": "mt_rule_untied", "items": [[w, d] for w, d in zip(untied.work_order_id.head(5), diff.head(5))]})
-    if budget is not None:
-        alerts = budget["warnings"][budget["warnings"].level == "alert"]
-        if len(alerts):
-            over = (alerts.actual_amount + alerts.committed_amount - alerts.budget_amount).astype(float)
-            groups.append({"kind": "budget_overrun", "severity": "high", "count": len(alerts), "amount": float(over.sum()),
-                           "rule": "mt_rule_budget",
-                           "items": [[f"{c} {a}", o] for c, a, o in zip(alerts.cost_center_id.head(5), alerts.account_code.head(5), over.head(5))]})
-    gaps = cash["gaps_weekly"]
-    if len(gaps):
-        groups.append({"kind": "funding_gap", "severity": "high", "count": len(gaps), "amount": float(gaps.shortfall_amount.max()),
-                       "rule": "mt_rule_funding_gap",
-                       "items": [[d.strftime("%Y-%m-%d"), s] for d, s in zip(gaps.period_start_date.head(5), gaps.shortfall_amount.head(5))]})
-    late = cash["delays"][cash["delays"] > LATE_PAYER_DAYS].sort_values(ascending=False)
-    if len(late):
-        groups.append({"kind": "late_payer", "severity": "medium", "count": len(late), "amount": None, "rule": "mt_rule_late_payer",
-                       "items": [[c, d] for c, d in late.head(5).items()]})
-    order = {"high": 0, "medium": 1, "low": 2}
-    return sorted(groups, key=lambda g: (order.get(g["severity"], 3), -(g["amount"] or 0)))
+ITEMS_SHOWN = 1  # records of each group in the topic's table: the most serious (the overview lists the rest)
+NAMES = ("product", "customer", "account", "material")  # an item's master-data name, where it has one
 
 
-DAYS_KINDS = ("late_payer",)  # groups whose items carry days, not money
-ITEMS_SHOWN = 3  # items of each group in the topic's table (the groups carry five)
-
-
-def warnings_topic(groups: list[dict]) -> dict:
-    cards = [card("mt_warning_groups", len(groups), "qty"), card("mt_warning_count", sum(g["count"] for g in groups), "qty")]
-    frame = pd.DataFrame([{"kind": f"mt_warn_{g['kind']}", "severity": f"mt_severity_{g['severity']}", "count": g["count"],
+def warnings_topic(warnings: dict) -> dict:
+    """The month's early warnings (``reports.warnings.month_warnings``): the groups, most serious
+    first, with count and amount at stake, and the first records of each."""
+    groups = warnings["groups"]
+    cards = [card("mt_warning_groups", len(groups), "qty"), card("mt_warning_count", warnings["total"], "qty"),
+             card("mt_warning_critical", sum(g["count"] for g in groups if g["severity"] == "critical"), "qty")]
+    frame = pd.DataFrame([{"kind": f"wn_kind_{g['kind']}", "severity": f"wn_severity_{g['severity']}", "count": g["count"],
                            "amount": g["amount"]} for g in groups], columns=["kind", "severity", "count", "amount"])
     tbl = table("mt_table_warnings", [("kind", "mt_col_warning", "code"), ("severity", "mt_col_severity", "code"),
                                       ("count", "mt_col_count", "qty"), ("amount", "mt_col_at_stake", "money")], frame)
-    items = pd.DataFrame([{"kind": f"mt_warn_{g['kind']}", "item": str(i[0]),
-                           "amount": None if g["kind"] in DAYS_KINDS else i[1], "days": i[1] if g["kind"] in DAYS_KINDS else None}
-                          for g in groups for i in g["items"][:ITEMS_SHOWN]], columns=["kind", "item", "amount", "days"])
+    items = pd.DataFrame([{"kind": f"wn_kind_{g['kind']}", "item": " ".join(str(v) for v in (it.get("subject") or {}).values()),
+                           "name": next((it["params"][n] for n in NAMES if (it.get("params") or {}).get(n)), None),
+                           "amount": it.get("amount")}
+                          for g in groups for it in g["items"][:ITEMS_SHOWN]], columns=["kind", "item", "name", "amount"])
     detail = table("mt_table_warning_items", [("kind", "mt_col_warning", "code"), ("item", "mt_col_item", "text"),
-                                              ("amount", "mt_col_amount", "money"), ("days", "mt_col_days_late", "days")], items)
-    return topic("warnings", cards, [tbl, detail], None, [] if groups else [note("mt_note_no_warnings")])
+                                              ("name", "mt_col_name", "text"), ("amount", "mt_col_at_stake", "money")], items)
+    notes = [note("mt_note_warnings")] if groups else [note("mt_note_no_warnings")]
+    return topic("warnings", cards, [tbl, detail], None, notes)
 
 
 ACTION_COLUMNS = [("id", "mt_col_id", "qty"), ("topic", "mt_col_topic", "code"), ("text", "mt_col_action", "text"),
@@ -353,16 +315,15 @@ def build_snapshot(engine: Engine, scope: Scope, *, month: str | None = None, cr
     periods = q.load_filter_options(engine)["periods"]
     fast = q.use_ledger_facts(engine)
     prof = profitability_report(engine, ms)
-    budget, budget_r = budget_topic(engine, ms, fast)
-    cash = _cash(engine, ms.plants, fast)
+    cockpit = cockpit_report(engine, ms, PeriodChoice("month", month))
     topics = {
-        "kpis": kpis_topic(engine, ms, periods, fast),
-        "bridge": bridge_topic(prof, month),
+        "kpis": kpis_topic(cockpit),
+        "bridge": bridge_topic(cockpit, prof, month),
         "cost_variances": variances_topic(engine, ms, prof, periods),
         "oee_loss": oee_topic(engine, ms, prof, periods, oee_settings),
-        "budget": budget,
-        "cash": cash_topic(cash, month),
-        "warnings": warnings_topic(warning_groups(engine, ms, budget_r, cash)),
+        "budget": budget_topic(engine, ms, fast),
+        "cash": cash_topic(_cash(engine, ms.plants, fast), month),
+        "warnings": warnings_topic(month_warnings(engine, ms)),
         "actions": actions_topic(action_items, month),
     }
     return {

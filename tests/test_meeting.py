@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from data_loaders import engine as eng
 from data_loaders.build import load_into
 from data_loaders import meeting_store as store
-from data_loaders.scope import Scope
+from data_loaders.scope import PeriodChoice, Scope
+from reports.cockpit import cockpit_report
 from reports.kpi import kpi_report
+from reports.warnings import month_warnings
 from reports.meeting import AGENDA, build_snapshot, topic_of
 from tests.conftest import namespace_url
 
@@ -22,8 +24,13 @@ MONTH = "2026-10"
 
 @pytest.fixture(scope="module")
 def snapshot_and_report(sample_engine):
+    """October's snapshot, and the reports it must agree with: the CLI's KPI report, the cockpit
+    and the month's warnings."""
     scope = Scope(MONTH, MONTH)
-    return build_snapshot(sample_engine, scope, created_by="ada"), kpi_report(sample_engine, scope)
+    report = kpi_report(sample_engine, scope)
+    report["cockpit"] = cockpit_report(sample_engine, scope, PeriodChoice("month", MONTH))
+    report["warnings"] = month_warnings(sample_engine, scope)
+    return build_snapshot(sample_engine, scope, created_by="ada"), report
 
 
 def _cards(snapshot: dict, key: str) -> dict:
@@ -49,13 +56,21 @@ def test_the_snapshot_has_the_agenda_and_is_plain_json(snapshot_and_report):
 
 def test_snapshot_numbers_equal_the_reports_numbers(snapshot_and_report):
     snap, report = snapshot_and_report
-    k = report["kpis"]
+    cockpit = report["cockpit"]
     cards = _cards(snap, "kpis")
-    for label, key in (("kpi_revenue", "revenue_amount"), ("kpi_gross_profit_ledger", "gross_profit_amount"),
-                       ("kpi_gross_margin", "gross_margin_pct"), ("kpi_variance_ledger", "variance_amount"),
-                       ("kpi_operating_profit", "operating_profit_amount"), ("kpi_output", "good_qty"),
-                       ("kpi_scrap", "scrap_pct"), ("kpi_cash_period_end", "cash_amount")):
-        assert cards[label]["value"] == pytest.approx(k[key], abs=1e-9), label
+    assert len(cards) == 12
+    for label, key in (("kpi_revenue", "revenue_amount"), ("kpi_gross_margin", "gross_margin_pct"),
+                       ("kpi_variance_rate", "variance_rate_pct"), ("cp_budget_execution", "budget_execution_pct"),
+                       ("kpi_oee", "oee_pct"), ("kpi_loss_cost", "oee_loss_amount"), ("kpi_dso", "dso_days"), ("kpi_ccc", "ccc_days")):
+        close = 0.05 if key.endswith("_days") else 5e-5  # days to one decimal, ratios to six places
+        assert cards[label]["value"] == pytest.approx(cockpit["kpis"]["current"][key], abs=close), label
+        assert cards[label]["compare"]["prior_month"] == pytest.approx(cockpit["kpis"]["prior_month"][key], abs=close), label
+    assert cards["kpi_revenue"]["value"] == report["kpis"]["revenue_amount"]  # the ledger's revenue, as the CLI reports it
+    assert cards["kpi_revenue"]["compare"]["last_year"] == cockpit["kpis"]["prior_year"]["revenue_amount"]
+    assert cards["kpi_revenue"]["compare"]["budget"] == cockpit["kpis"]["budget"]["revenue_amount"]
+    assert cards["kpi_variance_rate"]["compare"]["budget"] == 0.02  # the target
+    assert (cards["kpi_cash_now"]["value"], cards["kpi_cash_min"]["value"]) == \
+        (cockpit["cash"]["cash_today_amount"], cockpit["cash"]["lowest_cash_amount"])
     # the bridge: last month's gross profit + every step = this month's, and the report's steps
     bridge = {s["step"]: s["amount"] for s in report["profitability"]["period_bridge"]}
     cards = _cards(snap, "bridge")
@@ -88,10 +103,15 @@ def test_snapshot_numbers_equal_the_reports_numbers(snapshot_and_report):
     for label, key in (("kpi_dso", "dso_days"), ("kpi_dio", "dio_days"), ("kpi_dpo", "dpo_days"), ("kpi_ccc", "ccc_days")):
         assert cards[label]["value"] == wc[MONTH][key]
         assert cards[label]["compare"]["prior_month"] == wc["2026-09"][key]
-    # the planted unposted work orders are a warning, with the report's count
+    # the warnings are the month's warnings, most serious first; the planted unposted work orders among them
+    groups = report["warnings"]["groups"]
     warnings = topic_of(snap, "warnings")["tables"][0]
+    assert [row[0] for row in warnings["rows"]] == [f"wn_kind_{g['kind']}" for g in groups]
+    assert [(row[2], row[3]) for row in warnings["rows"]] == [(g["count"], round(g["amount"], 2) if g["amount"] is not None else None)
+                                                              for g in groups]
     counts = {row[0]: row[2] for row in warnings["rows"]}
-    assert counts["mt_warn_untied_wip"] == report["data_quality"]["work_orders_not_tied_to_ledger"] == 3
+    assert counts["wn_kind_unposted_work_orders"] == report["data_quality"]["work_orders_not_tied_to_ledger"] == 3
+    assert _cards(snap, "warnings")["mt_warning_count"]["value"] == report["warnings"]["total"]
 
 
 def test_kpi_comparisons_are_last_month_last_year_and_budget(sample_engine, snapshot_and_report):

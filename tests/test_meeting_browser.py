@@ -66,7 +66,7 @@ def test_meeting_mode_walks_every_topic_by_keyboard_at_1920(meeting_server, brow
         assert not page.get_by_test_id("stSidebar").is_visible()  # no sidebar in the room
         for i, title in enumerate(titles):
             _title(page, title)
-            if i < 6:  # the first six topics have a chart: wait for it, then let it settle
+            if 1 <= i <= 5:  # topics 2 to 6 have a chart: wait for it, then let it settle
                 page.locator(".js-plotly-plot").first.wait_for()
             page.wait_for_timeout(800)
             assert page.get_by_text(f"{i + 1} / 8").first.is_visible()

@@ -157,9 +157,9 @@ def cell_text(value, kind: str, currency: str) -> str:
     if kind == "code":
         return t_or(str(value), str(value))
     if kind == "text":
-        if len(str(value)) == 10 and str(value)[4] == "-" and str(value)[7] == "-":
-            return str(value).replace("-", "\u2011")  # a date never breaks at its hyphens
-        return localized_name(value)
+        text = localized_name(value)
+        # a date or a code (WO-2026-00174) never breaks at its hyphens; names break at their spaces
+        return text if " " in text else text.replace("-", "\u2011")
     if kind == "money":  # the header names the unit: the cell is the number alone, narrow enough not to wrap
         return number(scale_money(float(value)), 2)
     return value_text(value, kind, currency)
@@ -215,8 +215,8 @@ def build_chart_figure(chart: dict, currency: str, height: int = 560) -> go.Figu
 
 # cards where a rise is bad: the change is coloured red when it goes up
 LOWER_IS_BETTER = {"kpi_variance_ledger", "kpi_variance_ops", "kpi_variance_rate", "kpi_scrap", "kpi_loss_cost", "kpi_oee_loss",
-                   "mt_products_over_target", "mt_cost_actual", "mt_cost_execution", "mt_budget_alerts", "kpi_dso", "kpi_dio",
-                   "kpi_ccc", "mt_warning_groups", "mt_warning_count", "mt_items_open", "mt_items_overdue", "mt_items_carried"}
+                   "mt_products_over_target", "mt_cost_actual", "mt_cost_execution", "cp_budget_execution", "kpi_dso", "kpi_dio",
+                   "kpi_ccc", "mt_warning_groups", "mt_warning_count", "mt_warning_critical", "mt_items_open", "mt_items_overdue", "mt_items_carried"}
 NEUTRAL = {"kpi_dpo", "mt_gp_prior"}
 
 
@@ -257,6 +257,8 @@ def render_topic(topic: dict, currency: str, live_items: list[dict] | None = Non
     fig = build_chart_figure(topic["chart"], currency, height) if topic["chart"] else None
     if fig is not None and tables:
         left, right = st.columns([11, 9], gap="large")
+    elif len(tables) == 2:  # two tables, no chart: side by side
+        left, right = st.columns(2, gap="large")
     else:
         left = right = st.container()
     if fig is not None:
@@ -265,8 +267,9 @@ def render_topic(topic: dict, currency: str, live_items: list[dict] | None = Non
         frame = table_frame(tbl, currency)
         if frame.empty:
             continue
-        right.markdown(f"**{t(tbl['title_key'])}**")
-        right.table(frame, hide_index=True)
+        where = left if fig is None and len(tables) == 2 and i == 0 else right
+        where.markdown(f"**{t(tbl['title_key'])}**")
+        where.table(frame, hide_index=True)
     for n in topic["notes"]:
         st.caption(md(note_text(n)))
 
