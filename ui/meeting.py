@@ -21,10 +21,9 @@ import streamlit as st
 from data_loaders import access, audit
 from data_loaders import meeting_store as store
 from data_loaders.scope import Scope
-from reports.meeting import AGENDA, build_snapshot
+from reports.meeting import AGENDA, build_snapshot  # noqa: F401 - AGENDA re-exported for the page
 from ui import data
 from ui.codes import code_label, localized_name
-from ui.filters import month_label
 from ui.figures import label_decimals, wrap_label
 from ui.format import days, money, money_delta, money_unit_label, number, pct, pp, qty, qty_delta, scale_money
 from ui.i18n import lang, t, t_or
