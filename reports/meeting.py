@@ -273,12 +273,18 @@ def warnings_topic(warnings: dict) -> dict:
                            "amount": g["amount"]} for g in groups], columns=["kind", "severity", "count", "amount"])
     tbl = table("mt_table_warnings", [("kind", "mt_col_warning", "code"), ("severity", "mt_col_severity", "code"),
                                       ("count", "mt_col_count", "qty"), ("amount", "mt_col_at_stake", "money")], frame)
-    items = pd.DataFrame([{"kind": f"wn_kind_{g['kind']}", "item": " ".join(str(v) for v in (it.get("subject") or {}).values()),
-                           "name": next((it["params"][n] for n in NAMES if (it.get("params") or {}).get(n)), None),
-                           "amount": it.get("amount")}
+    def name(it: dict) -> str | None:
+        """The record's master-data name, or what it is (``wn_what_wip``: a label key)."""
+        params, subject = it.get("params") or {}, it.get("subject") or {}
+        found = next((params[n] for n in NAMES if params.get(n)), None)
+        return found or (f"wn_what_{subject['what']}" if subject.get("what") else None)
+
+    items = pd.DataFrame([{"kind": f"wn_kind_{g['kind']}",
+                           "item": " ".join(str(v) for k, v in (it.get("subject") or {}).items() if k != "what"),
+                           "name": name(it), "amount": it.get("amount")}
                           for g in groups for it in g["items"][:ITEMS_SHOWN]], columns=["kind", "item", "name", "amount"])
     detail = table("mt_table_warning_items", [("kind", "mt_col_warning", "code"), ("item", "mt_col_item", "text"),
-                                              ("name", "mt_col_name", "text"), ("amount", "mt_col_at_stake", "money")], items)
+                                              ("name", "mt_col_name", "code"), ("amount", "mt_col_at_stake", "money")], items)
     notes = [note("mt_note_warnings")] if groups else [note("mt_note_no_warnings")]
     return topic("warnings", cards, [tbl, detail], None, notes)
 

@@ -153,8 +153,8 @@ def change_text(value, other, kind: str, currency: str) -> str | None:
 def cell_text(value, kind: str, currency: str) -> str:
     if value is None:
         return "—"
-    if kind == "code":
-        return t_or(str(value), str(value))
+    if kind == "code":  # a label key, else a code or a name from the data
+        return t_or(str(value), localized_name(value))
     if kind == "text":
         text = localized_name(value)
         # a date or a code (WO-2026-00174) never breaks at its hyphens; names break at their spaces
@@ -256,8 +256,8 @@ def render_topic(topic: dict, currency: str, live_items: list[dict] | None = Non
     fig = build_chart_figure(topic["chart"], currency, height) if topic["chart"] else None
     if fig is not None and tables:
         left, right = st.columns([11, 9], gap="large")
-    elif len(tables) == 2:  # two tables, no chart: side by side
-        left, right = st.columns(2, gap="large")
+    elif len(tables) == 2:  # two tables, no chart: side by side, the wider one on the right
+        left, right = st.columns([9, 11], gap="large")
     else:
         left = right = st.container()
     if fig is not None:
