@@ -1,12 +1,14 @@
 """Command line: build the sample, import files, validate a database, print the KPI report.
 
     python cli.py build-sample [--scale 1] [--as-of 2026-11-22] [--db URL]
-    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--db URL]
+    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--profile erpnext.toml] [--db URL]
     python cli.py backups [--db URL]
     python cli.py restore NAME | --latest [--wait 30] [--db URL]
     python cli.py validate [--db URL]
     python cli.py schema-doc
     python cli.py trace VOUCHER_NO | WORK_ORDER_ID
+    python cli.py export-parquet --out FOLDER [--db URL]
+    python cli.py spark-register --parquet FOLDER [--no-facts] [--db spark://host:10000/default]
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
                          [--oee-convention vorne|smrp|custom] [--oee-changeover availability|schedule]
                          [--oee-planned-as-loss] [--oee-target 0.85] [--oee-bottleneck]
@@ -17,7 +19,8 @@
 Exit codes: 0 success (a report on a scope or a database with no data in it too: its sections
 are empty and ``empty`` says why), 1 only "the data has problems" (import rejected, validation
 findings), 2 only bad arguments (a month that is not YYYY-MM, a voucher or work order that does
-not exist, a replace not confirmed) or a database that cannot answer (unreachable, missing a
+not exist, a replace not confirmed, an import profile that is not valid: its problems are printed
+as JSON with the profile's file and TOML path) or a database that cannot answer (unreachable, missing a
 contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
 error (a bug: the traceback is printed; please report it).
 
@@ -47,6 +50,7 @@ from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.lock import DatabaseBusy
+from data_loaders.profiles import ProfileError, load_profile
 from data_loaders.scope import Scope
 from data_loaders.users import ROLES, User
 from data_loaders.validation import find_schema_gaps, validate_database
@@ -273,6 +277,29 @@ def _read_command(args, engine, scope: Scope | None) -> int:
     return 2
 
 
+def _spark_command(args, url: str) -> int:
+    """export-parquet (from a database the app writes) or spark-register (on a spark:// URL)."""
+    from data_loaders import spark
+
+    t0 = time.perf_counter()
+    if args.command == "export-parquet":
+        rows = spark.export_parquet(url, args.out)
+        print(json.dumps({"database": _shown(url), "folder": str(Path(args.out).resolve()),
+                          "seconds": round(time.perf_counter() - t0, 1), "rows": rows}, indent=2))
+        return 0
+    if not eng.is_spark(url):
+        raise ValueError(f"spark-register needs a Spark URL (--db spark://host:10000/default), not {_shown(url)}")
+    engine = eng.make_engine(url)
+    try:
+        tables = spark.register(engine, args.parquet)
+        fact_rows = {} if args.no_facts else spark.derive_facts(engine, args.parquet)
+    finally:
+        engine.dispose()
+    print(json.dumps({"database": _shown(url), "tables": sorted(tables), "facts": fact_rows,
+                      "seconds": round(time.perf_counter() - t0, 1)}, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description="业财融合 analytics: build, import, validate, report")
     parser.add_argument("--db", help="SQLAlchemy URL (default: $BFI_DATABASE_URL or the embedded sample)")
@@ -292,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     i.add_argument("--aggregate-duplicates", action="store_true",
                    help="budgets only: sum rows that share (version, period, cost center, account) instead of refusing them")
+    i.add_argument("--profile", help="an import profile (TOML) saying how the source system's files become tables "
+                                     "(docs/IMPORT_PROFILES.md; shipped ones in profiles/)")
     sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
     rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")
     which = rs.add_mutually_exclusive_group(required=True)
@@ -324,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     al.add_argument("--action")
     al.add_argument("--since", help="YYYY-MM-DD")
     al.add_argument("--limit", type=int, default=100)
+    ep = sub.add_parser("export-parquet", help="write the contract's tables as Parquet (one folder per table) for Spark")
+    ep.add_argument("--out", required=True, help="the folder to write (docs/SCALE_OUT.md)")
+    sr = sub.add_parser("spark-register", help="register exported Parquet tables on Spark (--db spark://…) and derive the facts there")
+    sr.add_argument("--parquet", required=True, help="the folder written by export-parquet (a path the Spark cluster reads)")
+    sr.add_argument("--no-facts", action="store_true", help="register the base tables only (pages then read the base tables)")
     sub.add_parser("validate", help="check every contract rule on the database")
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
@@ -370,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
             return _audit_command(args)
         actor = _actor(args)
         _check_url(url)
+        if args.command in ("build-sample", "import", "refresh-facts"):
+            eng.refuse_writes(url, f"cannot {args.command} into {_shown(url)}")
+        if args.command in ("export-parquet", "spark-register"):
+            return _spark_command(args, url)
         if args.command == "build-sample":
             if _has_data(url) and _source(url) != "sample" and not _confirmed(
                     f"{_shown(url)} holds data that is not the sample (or cannot be read); replace it with the sample?", args.yes):
@@ -380,12 +418,22 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
             return 0
         if args.command == "import":
+            profile = None
+            if args.profile:
+                try:
+                    profile = load_profile(args.profile)
+                except ProfileError as exc:  # checked before anything is asked or read
+                    print(json.dumps({"ok": False, "profile": Path(args.profile).name, "total_problems": len(exc.problems),
+                                      "problems": [{"file": p.file, "path": p.column, "value": p.value, "message": p.message}
+                                                   for p in exc.problems]}, ensure_ascii=False, indent=2, default=str))
+                    return 2
             if args.mode == "replace" and _has_data(url) and not _confirmed(
                     f"--mode replace deletes every row in {_shown(url)} and stores only the imported files.", args.yes):
                 return 2
             report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
-                                   aggregate=("budgets",) if args.aggregate_duplicates else ())
+                                   aggregate=("budgets",) if args.aggregate_duplicates else (), profile=profile)
             audit.record(_who(args, actor), "import", _shown(url), {"folder": Path(args.folder).name, "mode": args.mode, "ok": report.ok,
+                                                                    "profile": Path(args.profile).name if args.profile else None,
                                                                     "rows": report.row_counts, "problems": report.total, "via": "cli"})
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings, "total_problems": report.total,
                               "kinds": report.kinds_frame().to_dict(orient="records"),
