@@ -86,10 +86,10 @@ def test_pages_label_the_plants_currency_and_stop_on_a_mixed_scope(two_currencie
     monkeypatch.setenv("BFI_DATABASE_URL", two_currencies_url)
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    for page in ("pages/overview.py", "pages/ledger.py"):
+    for page in ("pages/overview.py", "pages/ledger.py", "pages/meeting.py"):
         at = _open(at, page, lang, errors_expected=True)  # both plants: the message, no amount
         assert [w for w in at.warning if MIXED[lang] in w.value], page
-        assert "P1" in at.dataframe[0].value.index and not at.metric
+        assert "P1" in at.dataframe[0].value.index and not at.metric and "mt_freeze" not in [b.key for b in at.button]  # nothing to freeze either
     at.multiselect(key="plant").set_value(["P1"])
     at.run()
     at = _open(at, "pages/overview.py", lang, errors_expected=True)

@@ -62,6 +62,9 @@ PAGE_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# pages that show amounts: plants of several currencies stop them (never a mixed total, #15)
+MONEY_PAGES = frozenset(PAGE_TABLES) | {"page_meeting"}
+
 
 def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple[str, Scope, str]:
     """Title, scope line and filter notes; returns (database URL, scope, currency). The currency
@@ -70,7 +73,7 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
     url, scope, _ = data.context()
     st.title(t(title_key))
     currency, by_plant = data.scope_currency(url, scope)
-    if by_plant and title_key in PAGE_TABLES:
+    if by_plant and title_key in MONEY_PAGES:
         st.warning(t("currency_mixed", currencies=md("、".join(sorted(set(by_plant.values()))))))  # codes come from the data
         st.dataframe({t("currency_by_plant"): by_plant}, width="content")
         st.stop()
