@@ -41,6 +41,7 @@ from data_loaders.scope import PeriodChoice, Scope, month_add
 from reports import cash as cash_reports
 from reports.budget import budget_report
 from reports.cockpit import cockpit_report
+from reports.currency import MixedCurrencies, scope_currency
 from reports.oee import oee_report
 from reports.profitability import profit_facts, profitability_report
 from reports.warnings import month_warnings
@@ -332,8 +333,11 @@ def build_snapshot(engine: Engine, scope: Scope, *, month: str | None = None, cr
         "warnings": warnings_topic(month_warnings(engine, ms)),
         "actions": actions_topic(action_items, month),
     }
+    currency, mixed = scope_currency(engine, ms)
+    if mixed:
+        raise MixedCurrencies(mixed)
     return {
-        "version": VERSION, "month": month, "plants": list(ms.plants), "currency": info.get("currency", "CNY"),
+        "version": VERSION, "month": month, "plants": list(ms.plants), "currency": currency,
         "as_of": info.get("as_of_date") or "", "data_version": info.get("data_version") or "",
         "created_at": created_at or dt.datetime.now().isoformat(timespec="seconds"), "created_by": created_by,
         "topics": [topics[k] for k in AGENDA],
