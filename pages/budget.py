@@ -8,7 +8,7 @@ from ui import data
 from ui.balances import render_balances_note
 from ui.codes import code_label, localized_name
 from ui.data import LANDING_METHODS, compute_what_if
-from ui.drill import scroll_here
+from ui.drill import scroll_here, select_linked
 from ui.figures import build_bridge_figure, build_bullets, build_execution_heatmap, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
@@ -84,6 +84,7 @@ st.plotly_chart(build_bullets(by_cc_ytd, currency), width="stretch", config=plot
 st.subheader(t("bg_tree"))
 tree = r["by_cost_center"][["cost_center_node", "label", "line_type", "budget_amount", "actual_amount", "variance_amount", "variance_pct",
                             "fav_unfav", "execution_pct"]]
+select_linked("bg_tree", tree, {"cost_center_node": "cost_center"})  # an early warning's link names its cell
 event = render_table(tree, key="bg_tree", currency=currency, selectable=True, export_name="budget_by_cost_center", height=460)
 picked = event.selection.rows if event is not None else []
 if picked:
@@ -93,6 +94,7 @@ if picked:
     accounts = r["by_cost_center_account"]
     accounts = accounts[accounts.cost_center_node == node][["account_code", "account_label", "line_type", "budget_amount", "actual_amount",
                                                             "variance_amount", "variance_pct", "fav_unfav", "execution_pct"]]
+    select_linked("bg_accounts", accounts.reset_index(drop=True), {"account_code": "account"})
     acc_event = render_table(accounts, key="bg_accounts", currency=currency, selectable=True, export_name=f"budget_{node}")
     acc_picked = acc_event.selection.rows if acc_event is not None else []
     if acc_picked:

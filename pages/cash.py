@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import data
 from ui.data import CashScenario, WorkingCapitalSettings
-from ui.drill import scroll_here
+from ui.drill import scroll_here, select_linked
 from ui.figures import build_cash_fan, build_working_capital_figure, plotly_config
 from ui.format import days, money, money_divisor, money_unit, money_unit_label
 from ui.i18n import t
@@ -68,6 +68,7 @@ for g in gaps.itertuples():
 st.plotly_chart(build_cash_fan(weekly, r["baseline"], float(min_cash), currency), width="stretch", config=plotly_config(), key="cash_fan")
 
 st.subheader(t("cash_weekly"))
+select_linked("cash_weekly", weekly.reset_index(drop=True), {"period_start_date": "week"})  # an early warning's link
 event = render_table(weekly, key="cash_weekly", currency=currency, selectable=True, export_name="cash_13_weeks")
 picked = event.selection.rows if event is not None else []
 if picked:

@@ -6,7 +6,7 @@ import streamlit as st
 from ui import data
 from ui.codes import code_labels
 from ui.data import CONVENTIONS, SHIFTS, OeeSettings
-from ui.drill import scroll_here
+from ui.drill import scroll_here, select_linked
 from ui.figures import (build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, heatmap_work_centers,
                         plotly_config)
 from ui.format import money, pct
@@ -80,6 +80,8 @@ with st.expander(t("oee_loss_classes")):
 st.subheader(t("oee_by_wc_month"))
 wc_month = report["by_work_center_month"][["work_center_id", "month", "availability_pct", "performance_pct", "quality_pct", "oee_pct",
                                            "breakdown_cost_amount", "loss_cost_amount"]]
+# an early warning's link names the work center; its month is the scope's (the link's month is the filter's)
+select_linked("oee_wc_month", wc_month.reset_index(drop=True), {"work_center_id": "work_center"}, last=True)
 month_event = render_table(wc_month, key="oee_wc_month", currency=currency, selectable=True, height=360, export_name="oee_by_month")
 
 picked = month_event.selection.rows if month_event is not None else []

@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import data
 from ui.data import OVERHEAD_VIEWS, PRICE_VARIANCE_BASES, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
-from ui.drill import scroll_here
+from ui.drill import scroll_here, select_linked
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.filters import span_label
 from ui.format import money, pct, pp
@@ -76,6 +76,7 @@ st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES),
 var_cols = ["product_id", "product_name", "family", "good_qty", "scrap_qty", "standard_amount", "actual_amount", "variance_amount",
             "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
 by_product = over.sort_values("variance_amount", ascending=False)[var_cols].reset_index(drop=True)
+select_linked("pf_var_products", by_product, {"product_id": "product"})  # an early warning's link
 event = render_table(by_product, key="pf_var_products", currency=currency, selectable=True, export_name="variances_by_product", height=380)
 picked = event.selection.rows if event is not None else []
 if picked:

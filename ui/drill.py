@@ -45,6 +45,7 @@ ROWS = "_drill_rows"  # {page: {table key: selected rows}} as last drawn
 RESTORE = "_drill_restore"  # {"page", "rows"}: selections to put back after "Back"
 SCROLLED = "_drill_scrolled"  # {anchor: token} of the details already scrolled to
 MAX_HISTORY = 20
+LINKED = "_drill_linked"  # the links (page, table, parameters) whose record was selected once
 
 
 def _ctx():
@@ -215,3 +216,28 @@ def scroll_here(name: str, token) -> None:
             f"<script>setTimeout(function () {{ var el = document.getElementById({json.dumps(anchor)});"
             f" if (el) el.scrollIntoView({{behavior: 'smooth', block: 'start'}}); }}, 250);</script>",
             unsafe_allow_javascript=True)
+
+
+def select_linked(key: str, frame: pd.DataFrame, columns: dict[str, str], last: bool = False) -> None:
+    """Before a selectable table is drawn: select the row a link names (an early warning opens
+    its page with the record's keys in the URL: ``columns`` maps a table column to its query
+    parameter, e.g. ``{"cost_center_node": "cost_center"}``). Once per link, so that the user
+    may then pick another row; nothing when a parameter is absent or no row matches. ``last``:
+    the last matching row (the latest month of a work center), else the first."""
+    wanted = {column: st.query_params.get(param) for column, param in columns.items()}
+    if any(v is None for v in wanted.values()) or frame.empty:
+        return
+    done = st.session_state.setdefault(LINKED, set())
+    token = (current_page(), key, tuple(sorted(wanted.items())))
+    if token in done:
+        return
+    done.add(token)
+    hit = pd.Series(True, index=frame.index)
+    for column, value in wanted.items():
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):  # a week or day: its date
+            hit &= pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").eq(value)
+        else:
+            hit &= frame[column].astype(str).eq(value)
+    rows = [i for i, ok in enumerate(hit.to_numpy()) if ok]
+    if rows:
+        st.session_state[key] = {"selection": {"rows": rows[-1:] if last else rows[:1], "columns": [], "cells": []}}
