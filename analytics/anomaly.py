@@ -154,7 +154,9 @@ def compute_voucher_features(rows: pd.DataFrame, history: pd.DataFrame | None = 
     (vno_codes, vno_values) = _codes(*[p.voucher_no for p in parts])
     (acc_codes, acc_values) = _codes(*[p.account_code for p in parts])
     (type_codes, type_values) = _codes(*[p.voucher_type for p in parts])
+    # by voucher and account (the loader returns its rows in no particular order)
     coded = [p[["voucher_date", "plant_id", "amount", "n_lines", "n_unsourced"]].assign(vno=vc, acc=ac, vtype=tc)
+             .take(np.lexsort((ac, vc))).reset_index(drop=True)
              for p, vc, ac, tc in zip(parts, vno_codes, acc_codes, type_codes)]
     rows_c = coded[0]
     older_c = None if older is None else coded[1]
@@ -263,21 +265,21 @@ def compute_anomalies(features: pd.DataFrame, names: tuple[str, ...], key: str, 
 
     cols = [f"{n}_z" for n in names]
     x = features[cols].to_numpy(dtype=float)
-    rng = np.random.default_rng(seed)
-    fit = x if len(x) <= fit_rows else x[np.sort(rng.choice(len(x), size=fit_rows, replace=False))]
-    forest = IsolationForest(n_estimators=100, max_samples=min(256, len(fit)), contamination=contamination, random_state=seed).fit(fit)
     candidate = np.abs(x).max(axis=1) >= min_z
     if score_mask is not None:
         candidate &= score_mask.to_numpy(dtype=bool)
     idx = np.flatnonzero(candidate)
-    if len(idx) == 0:
+    if len(idx) == 0:  # nothing could be flagged: no forest to fit (0.5 CPU s)
         return empty
+    rng = np.random.default_rng(seed)
+    fit = x if len(x) <= fit_rows else x[np.sort(rng.choice(len(x), size=fit_rows, replace=False))]
+    forest = IsolationForest(n_estimators=100, max_samples=min(256, len(fit)), contamination=contamination, random_state=seed).fit(fit)
     decision = forest.decision_function(x[idx])  # negative: an outlier at the contamination
     keep = decision < 0
     idx, decision = idx[keep], decision[keep]
     if len(idx) == 0:
         return empty
-    order = np.lexsort((features[key].to_numpy()[idx], decision))[:max_items]
+    order = np.lexsort((features[key].iloc[idx].to_numpy(dtype=object), decision))[:max_items]
     out = []
     for i in order:
         row = features.iloc[idx[i]]

@@ -108,7 +108,9 @@ def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str
     """One row per voucher x account of the scope's months and plants (the voucher's plant):
     voucher_no, voucher_date, voucher_type, plant_id, account_code, amount (debits + credits on
     the account), n_lines and n_unsourced (lines with no source document). ``voucher_types``:
-    only vouchers of these types (the history of the types rare in a scope)."""
+    only vouchers of these types (the history of the types rare in a scope). In no particular
+    order: ``analytics.anomaly`` sorts them on integer codes, cheaper than sorting half a million
+    text keys in SQL."""
     vl, v = s.voucher_lines, s.vouchers
     unsourced = sa.case((vl.c.source_doc_type.is_(None), 1), else_=0)
     only = []
@@ -122,8 +124,7 @@ def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str
     stmt = (sa.select(lines.c.voucher_no, v.c.voucher_date, v.c.voucher_type, v.c.plant_id, lines.c.account_code, lines.c.amount,
                       lines.c.n_lines, lines.c.n_unsourced)
             .join(v, v.c.voucher_no == lines.c.voucher_no)
-            .where(*plant_conditions(v.c.plant_id, scope))
-            .order_by(lines.c.voucher_no, lines.c.account_code))
+            .where(*plant_conditions(v.c.plant_id, scope)))
     out = read_frame(engine, stmt)
     out["amount"] = out.amount.astype(float)
     out[["n_lines", "n_unsourced"]] = out[["n_lines", "n_unsourced"]].astype("int64")
