@@ -212,22 +212,27 @@ def compute_oee_warnings(by_wc_month: pd.DataFrame, month: str, settings: Warnin
         return out
     months = [str(p) for p in pd.period_range(end=pd.Period(month, freq="M"), periods=settings.oee_trailing_months + 1, freq="M")]
     before = months[:-1]
-    for wc, rows in by_wc_month.groupby("work_center_id", sort=True):
-        rows = rows.set_index("month")
-        if month not in rows.index or not all(m in rows.index for m in before):
-            continue
-        now, trailing = _num(rows.at[month, "oee_pct"]), _num(rows.loc[before, "oee_pct"].mean())
-        if now is None or trailing is None:
-            continue
-        drop = trailing - now
-        if drop < settings.oee_drop_pp - 1e-12:
-            continue
-        extra = _num(rows.at[month, "loss_cost_amount"]) or 0.0
-        extra -= _num(rows.loc[before, "loss_cost_amount"].mean()) or 0.0
-        severity = "critical" if drop >= settings.oee_critical_pp - 1e-12 else "warning"
+    # one row per work center x month (the first of duplicates), months as columns: 840 work
+    # centers judged at once (a loop per work center took ~0.4 CPU s)
+    rows = by_wc_month[by_wc_month.month.astype(str).isin(months)].assign(month=lambda f: f.month.astype(str))
+    rows = rows.drop_duplicates(["work_center_id", "month"]).set_index(["work_center_id", "month"]).sort_index()
+    if rows.empty:
+        return out
+    present = pd.Series(True, index=rows.index).unstack().reindex(columns=months).notna().all(axis=1)
+    oee = rows.oee_pct.astype(float).unstack().reindex(columns=months)[present]
+    loss = rows.loss_cost_amount.astype(float).unstack().reindex(columns=months)[present]
+    now, trailing = oee[month], oee[before].mean(axis=1)
+    drop = trailing - now
+    hit = np.isfinite(now) & np.isfinite(trailing) & (drop >= settings.oee_drop_pp - 1e-12)
+    def finite_or_0(x):
+        return x.where(np.isfinite(x), 0.0)
+    extra_all = finite_or_0(loss[month]) - finite_or_0(loss[before].mean(axis=1))
+    for wc in oee.index[hit.to_numpy()]:
+        now_, trailing_, drop_, extra = float(now[wc]), float(trailing[wc]), float(drop[wc]), float(extra_all[wc])
+        severity = "critical" if drop_ >= settings.oee_critical_pp - 1e-12 else "warning"
         out.append(item("oee_drop", severity, max(extra, 0.0), "oee.drop_vs_trailing", {"work_center_id": wc, "period": month},
-                        {"work_center_id": wc, "plant_id": (plants or {}).get(wc), "period": month, "oee_pct": now,
-                         "trailing_oee_pct": trailing, "change_pp": now - trailing, "n_months": settings.oee_trailing_months},
+                        {"work_center_id": wc, "plant_id": (plants or {}).get(wc), "period": month, "oee_pct": now_,
+                         "trailing_oee_pct": trailing_, "change_pp": now_ - trailing_, "n_months": settings.oee_trailing_months},
                         "oee", {"work_center": wc, "month": month}))
     return out
 

@@ -64,12 +64,17 @@ def load_unbalanced_vouchers(engine: Engine, scope: Scope, use_facts: bool | Non
     return out
 
 
-def load_material_needs(engine: Engine, scope: Scope) -> pd.DataFrame:
+def load_material_needs(engine: Engine, scope: Scope, late_only: bool = False) -> pd.DataFrame:
     """One row per work order planned to start in the scope (not cancelled; its plants and
     families) x material on its product's BOM: work_order_id, plant_id, status,
     planned_start_date, actual_start_at, material_id, material_name, first_issue_date (None
     when never issued), issued_amount (its issues' value), po_expected_date and po_amount (the
-    plant's earliest open purchase order of the material, None when there is none)."""
+    plant's earliest open purchase order of the material, None when there is none).
+
+    ``late_only``: only the rows that can be late (``compute_late_material_warnings``), a
+    superset decided in SQL: the first issue after the planned start, or none yet, the order not
+    started (planned or released) and the purchase order expected after the planned start. A
+    year at 13 M lines has ~1 M work order x material rows and none of them late."""
     wo, b, m, mi, po = s.work_orders, s.bom, s.materials, s.material_issues, s.purchase_orders
     issues = (sa.select(mi.c.work_order_id, mi.c.material_id, sa.func.min(mi.c.issue_date).label("first_issue_date"),
                         sa.func.sum(sa.func.round(mi.c.qty * mi.c.unit_cost, 2)).label("issued_amount"))
@@ -98,6 +103,11 @@ def load_material_needs(engine: Engine, scope: Scope) -> pd.DataFrame:
                *product_conditions(wo.c.product_id, scope))
         .order_by(wo.c.work_order_id, b.c.material_id)
     )
+    if late_only:
+        stmt = stmt.where(sa.or_(
+            issues.c.first_issue_date > wo.c.planned_start_date,
+            sa.and_(issues.c.first_issue_date.is_(None), wo.c.actual_start_at.is_(None), wo.c.status.in_(("planned", "released")),
+                    first_po.c.po_expected_date > wo.c.planned_start_date)))
     out = read_frame(engine, stmt)
     for c in ("issued_amount", "po_amount"):
         out[c] = out[c].astype(float)
@@ -108,7 +118,9 @@ def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str
     """One row per voucher x account of the scope's months and plants (the voucher's plant):
     voucher_no, voucher_date, voucher_type, plant_id, account_code, amount (debits + credits on
     the account), n_lines and n_unsourced (lines with no source document). ``voucher_types``:
-    only vouchers of these types (the history of the types rare in a scope)."""
+    only vouchers of these types (the history of the types rare in a scope). In no particular
+    order: ``analytics.anomaly`` sorts them on integer codes, cheaper than sorting half a million
+    text keys in SQL."""
     vl, v = s.voucher_lines, s.vouchers
     unsourced = sa.case((vl.c.source_doc_type.is_(None), 1), else_=0)
     only = []
@@ -122,8 +134,7 @@ def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str
     stmt = (sa.select(lines.c.voucher_no, v.c.voucher_date, v.c.voucher_type, v.c.plant_id, lines.c.account_code, lines.c.amount,
                       lines.c.n_lines, lines.c.n_unsourced)
             .join(v, v.c.voucher_no == lines.c.voucher_no)
-            .where(*plant_conditions(v.c.plant_id, scope))
-            .order_by(lines.c.voucher_no, lines.c.account_code))
+            .where(*plant_conditions(v.c.plant_id, scope)))
     out = read_frame(engine, stmt)
     out["amount"] = out.amount.astype(float)
     out[["n_lines", "n_unsourced"]] = out[["n_lines", "n_unsourced"]].astype("int64")

@@ -121,7 +121,9 @@ def working_capital_items(engine: Engine, scope: Scope, settings: WarningSetting
 
 
 def material_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
-    return A.compute_late_material_warnings(D.load_material_needs(engine, scope), settings)
+    # only the rows that can be late are read when "late" means after the planned start at least
+    late_only = settings.late_material_days >= 0
+    return A.compute_late_material_warnings(D.load_material_needs(engine, scope, late_only), settings)
 
 
 def wip_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:

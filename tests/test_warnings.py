@@ -411,3 +411,31 @@ def test_a_partial_database_skips_the_rules_it_cannot_run(tmp_path):
     assert all("purchase_orders" in s["reason"] for s in result["skipped"])
     # the rules that do not need the table still answer
     assert {"unposted_work_orders", "unbalanced_vouchers", "unsourced_cost_lines"} <= set(_kinds(result))
+
+
+# --------------------------------------------------------------------------- the speed work (docs/WARNINGS.md, Speed)
+def test_late_only_reads_fewer_rows_and_gives_the_same_warnings(problems):
+    from data_loaders import warnings as DW
+
+    every = DW.load_material_needs(problems, SCOPE)
+    late = DW.load_material_needs(problems, SCOPE, late_only=True)
+    keys = set(zip(every.work_order_id, every.material_id))
+    assert set(zip(late.work_order_id, late.material_id)) <= keys and len(late) < len(every)
+    # WO-C (first issue five days after its start) and WO-D (open order five days after) are kept
+    assert {"WO-C", "WO-D"} <= set(late.work_order_id)
+    assert A.compute_late_material_warnings(late, RULES_ONLY) == A.compute_late_material_warnings(every, RULES_ONLY)
+
+
+def test_text_keys_become_codes_in_sorted_order():
+    (a, b), values = AN._codes(pd.Series(["b", None, "a"]), pd.Series(["c", "a"]))
+    # one code space over both columns: a 0, b 1, c 2, the missing value last (3)
+    assert a.tolist() == [1, 3, 0] and b.tolist() == [2, 0] and values.tolist() == ["a", "b", "c", None]
+
+
+def test_group_stats_by_hand():
+    values = pd.Series([1.0, 2.0, 3.0, 10.0, 5.0, 5.0, 5.0])
+    keys = pd.Series([0, 0, 0, 0, 1, 1, 1], name="g")
+    st = AN._stats(values, [keys])
+    # group 0: median 2.5, |deviations| 1.5, 0.5, 0.5, 7.5: MAD 1.0, scale 1.4826; group 1: all equal, scale 0
+    assert st["median"].tolist() == [2.5, 5.0] and st["n"].tolist() == [4, 3]
+    assert st["scale"].round(4).tolist() == [1.4826, 0.0]
