@@ -115,7 +115,7 @@ def _product_pages():
             others["budget"] = budget_kpis
         data.kpi_comparison(k, others)
         cockpit = data.cockpit(url, scope, choice)  # the calls pages/overview.py makes
-        found = data.warnings(url, scope)  # ui/warnings_panel.py
+        found = data.warnings(url, scope, models=False)  # ui/warnings_panel.py: the models run when asked
         data.monthly_pnl(url, data.trend_scope(scope))
         return {"kpis": k, "cockpit": cockpit, "warnings": found}
 

@@ -209,6 +209,7 @@ def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSett
 
 
 # rule families in the order they run; each returns items (analytics.warnings.item)
+MODEL_RULES = ("anomaly_voucher", "anomaly_work_order")  # the fitted models: seconds at 10 M lines
 RULES = {
     "ledger": ledger_items,
     "wip": wip_items,

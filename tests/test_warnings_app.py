@@ -117,3 +117,15 @@ def test_a_warning_opens_its_page_with_the_record_keys_and_the_filters(overview,
     assert at.title[0].value == title
     if key == "wn_budget_overrun_0":
         assert at.query_params["cost_center"] == "P2-MNT" and at.query_params["account"] == "510103"
+
+
+def test_the_anomaly_models_run_when_asked(overview):
+    """The rules come at once; the fitted models (seconds at 10 M lines) when the switch is on."""
+    at = overview
+    def model_groups():
+        return [e.label for e in at.expander if "模型识别" in e.label]
+    assert not model_groups()
+    at.toggle(key="wn_models").set_value(True)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert model_groups(), [e.label for e in at.expander]

@@ -992,10 +992,12 @@ from reports import warnings as reports_warnings  # noqa: E402
 
 
 @figure
-def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings()) -> dict:
+def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings(), models: bool | None = None) -> dict:
     """The scope's early warnings grouped by kind, most serious first (``reports.warnings``);
     the scope already carries the user's plant limit. The parts the budget, profitability and
-    cash pages show too are read through their cached functions, so each is computed once."""
+    cash pages show too are read through their cached functions, so each is computed once.
+    ``models``: None every rule; False the rules without the anomaly models; True the models only
+    (the overview draws the rules first and fits the models when asked: seconds at 10 M lines)."""
     plants = tuple(scope.plants)
     parts = {  # computed as the budget, profitability and cash pages compute them: one cache entry each
         "budget": lambda: budget(url, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert),
@@ -1005,7 +1007,8 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "wc_months": lambda: cash_wc_months(url, plants),
         "oee_totals": lambda month_scope: oee_totals(url, month_scope, OeeSettings()),  # the cockpit's OEE of a month
     }
-    return reports_warnings.month_warnings(get_engine(url), scope, settings, parts=parts)
+    rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
+    return reports_warnings.month_warnings(get_engine(url), scope, settings, rules=rules, parts=parts)
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)

@@ -147,7 +147,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "cmp_prior_span": ("前一期间", "Span before"),
     "cmp_budget": ("预算", "Budget"),
     "cmp_change": ("变动", "Change"),
-    "no_warnings": ("当前范围没有预警。", "No warnings in this scope."),
+    "no_warnings": ("当前范围没有规则预警（异常识别模型可在上方开关中运行）。", "No rule raises a warning in this scope (the anomaly models run from the switch above)."),
+    "no_warnings_models": ("当前范围没有预警，异常识别模型也未发现异常。", "No warnings in this scope, and the anomaly models found nothing unusual."),
+    "wn_models_toggle": ("运行异常识别模型（凭证与工单）", "Run the anomaly models (vouchers and work orders)"),
+    "wn_models_help": ("孤立森林模型按金额、过账日、来源、单位成本等特征找出异常凭证与工单，并说明原因。大数据量时需数秒，因此按需运行；结果按数据版本缓存。",
+                       "An isolation forest over amount, posting day, source, unit cost and other features flags unusual vouchers and work orders, with the reasons. "
+                       "It takes seconds on large data, so it runs when asked; the result is cached for the data version."),
     "warn_unbalanced": ("{n} 张凭证借贷不平衡", "{n} vouchers do not balance"),
     "warn_budget": ("预算超支：{cc} {acc} 已用 {p}", "Over budget: {cc} {acc} has used {p}"),
     "warn_late_payer": ("客户 {c} 近 6 个月平均逾期 {d} 天付款", "Customer {c} pays {d} days late on average (last 6 months)"),

@@ -99,26 +99,34 @@ def group_label(group: dict, currency: str) -> str:
 
 
 def render_warnings(url: str, scope, currency: str) -> None:
-    """The warnings of ``scope`` (already narrowed to the user's plants), grouped and linked."""
+    """The warnings of ``scope`` (already narrowed to the user's plants), grouped and linked: the
+    rules at once, the anomaly models when the user asks (a toggle; seconds at 10 M lines)."""
     st.subheader(t("warnings"))
-    result = data.warnings(url, scope)
-    if result["skipped"]:
-        st.caption(t("wn_skipped", r=md(", ".join(s["rule"] for s in result["skipped"]))))
-    groups = result["groups"]
+    result = data.warnings(url, scope, models=False)
+    with_models = st.toggle(t("wn_models_toggle"), key="wn_models", help=t("wn_models_help"))
+    found = data.warnings(url, scope, models=True) if with_models else None
+    skipped = result["skipped"] + (found["skipped"] if found else [])
+    if skipped:
+        st.caption(t("wn_skipped", r=md(", ".join(s["rule"] for s in skipped))))
+    groups = result["groups"] + (found["groups"] if found else [])
     if not groups:
-        st.success(t("no_warnings"))
+        st.success(t("no_warnings_models") if with_models else t("no_warnings"))
         return
     critical = sum(1 for g in groups for it in g["items"] if it["severity"] == "critical")
-    st.caption(t("wn_total", n=result["total"], c=critical))
+    st.caption(t("wn_total", n=result["total"] + (found["total"] if found else 0), c=critical))
     columns = st.columns(2)
     for i, group in enumerate(groups):
-        kind = group["kind"]
-        with columns[i % 2].expander(group_label(group, currency), icon=ICONS[group["severity"]]):
-            for j, it in enumerate(group["items"][:TOP]):
+        _render_group(columns[i % 2], group, currency)
+
+
+def _render_group(column, group: dict, currency: str) -> None:
+    kind = group["kind"]
+    with column.expander(group_label(group, currency), icon=ICONS[group["severity"]]):
+        for j, it in enumerate(group["items"][:TOP]):
+            _render_item(it, currency, f"wn_{kind}_{j}")
+        rest = group["items"][TOP:]
+        if rest and st.toggle(t("wn_rest", n=len(rest)), key=f"wn_{kind}_rest"):
+            for j, it in enumerate(rest[:MAX_REST], start=TOP):
                 _render_item(it, currency, f"wn_{kind}_{j}")
-            rest = group["items"][TOP:]
-            if rest and st.toggle(t("wn_rest", n=len(rest)), key=f"wn_{kind}_rest"):
-                for j, it in enumerate(rest[:MAX_REST], start=TOP):
-                    _render_item(it, currency, f"wn_{kind}_{j}")
-                if len(rest) > MAX_REST:
-                    st.caption(t("wn_more", n=len(rest) - MAX_REST, p=t(f"page_{group['items'][0]['link']['page']}")))
+            if len(rest) > MAX_REST:
+                st.caption(t("wn_more", n=len(rest) - MAX_REST, p=t(f"page_{group['items'][0]['link']['page']}")))
