@@ -55,7 +55,7 @@ def hand_snapshot(month: str = "2026-10", plants=()) -> dict:
                    "series": [{"label_key": "kpi_gross_profit", "values": [300000.00, 12000.00, -5000.00, -2000.00, 305000.00]}]},
          "notes": []},
         {"key": "cost_variances", "title_key": "kpi_variance",
-         "cards": [_card("kpi_variance", 150.75, "money", 90.00, None, None), _card("kpi_variance_rate", 0.0043071, "pct", 0.0031)],
+         "cards": [_card("kpi_variance", 150.75, "money", 90.00, None, None), _card("kpi_variance_rate", 0.004307, "pct", 0.0031)],
          "tables": [{"title_key": "chart_variance_components",
                      "columns": [_col("product_id", "kpi_output", "code"), _col("product_name", "families", "text"),
                                  _col("standard_amount", "var_material_price", "money"), _col("actual_amount", "kpi_revenue", "money"),

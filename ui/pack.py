@@ -46,6 +46,7 @@ from pathlib import Path
 import pandas as pd
 
 from ui import format as fmt
+from ui.codes import localized_name
 from ui.export import FORMATS, ExportSheet, sheet_names, to_excel_bytes
 from ui.figures import PALETTE, build_topic_figure
 from ui.i18n import LABELS, LANGS, lang, t, t_or, use_language
@@ -135,7 +136,7 @@ def cell_value(value, kind: str, currency: str) -> str:
         if kind == "qty":
             return fmt.qty(value, digits=0 if float(value).is_integer() else 2)
         return card_value(value, kind, currency)
-    return "" if value is None else str(value)
+    return "" if value is None else localized_name(value)  # names from the data, in the language as on screen
 
 
 def scope_text(snapshot: dict) -> str:
@@ -591,6 +592,8 @@ def table_frame(table: dict) -> tuple[pd.DataFrame, dict[str, str]]:
         values = [row[i] if i < len(row) else None for row in table["rows"]]
         if c["kind"] == "code":
             values = [None if v is None else code_text(v) for v in values]
+        elif c["kind"] == "text":
+            values = [None if v is None else localized_name(v) for v in values]
         elif c["kind"] in NUMERIC_KINDS:
             values = pd.array([None if _missing(v) else float(v) for v in values], dtype="Float64")
         data[h] = values
