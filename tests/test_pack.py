@@ -197,16 +197,20 @@ def test_charts_are_images_of_the_meeting_figures(with_charts):
     out, result = with_charts
     snapshot = hand_snapshot()
     charted = [t["key"] for t in snapshot["topics"] if t["chart"]]
+    with use_language("zh"):
+        sizes = pack.image_sizes(snapshot)
+    assert sorted(sizes) == sorted(charted) and all(w >= pack.MIN_IMAGE_PX for w, _ in sizes.values())
     assert result["charts_note"] is None and result["charts"] == len(charted) == 6
     deck = pptx.Presentation(out / "deck.pptx")
     for slide, topic in zip(deck.slides, snapshot["topics"]):
         pictures = [s for s in slide.shapes if s.shape_type == 13]
         assert len(pictures) == (1 if topic["chart"] else 0), topic["key"]
-        if pictures:  # the PNG is the figure at its design width, three times over for print
+        if pictures:  # the PNG is the figure at the size of its box, three times over for print
             from PIL import Image
 
-            width, _ = Image.open(io.BytesIO(pictures[0].image.blob)).size
-            assert width == pack.IMAGE_PX[0] * pack.IMAGE_SCALE
+            width, height = Image.open(io.BytesIO(pictures[0].image.blob)).size
+            assert (width, height) == tuple(n * pack.IMAGE_SCALE for n in sizes[topic["key"]])
+            assert pictures[0].width / pictures[0].height == pytest.approx(width / height, rel=0.01)
     reader = pypdf.PdfReader(out / "deck.pdf")
     assert [len(p.images) for p in reader.pages] == [1 if t["chart"] else 0 for t in snapshot["topics"]]
     about = dict(load_workbook(out / "pack.xlsx")["说明 About"].iter_rows(min_row=2, values_only=True))

@@ -58,14 +58,16 @@ FONT_CACHE_ENV = "BFI_FONT_CACHE"
 FILES = {"xlsx": "pack.xlsx", "pptx": "deck.pptx", "pdf": "deck.pdf"}
 TABLE_ROWS = 8  # rows of a topic's table on its slide (the workbook has them all)
 RENDER_TIMEOUT = 90  # seconds for one chart image
-# a chart image: drawn at the figures' design width in CSS pixels (a half-page column, so their
-# 14-19 px text is 10-14 pt on the slide), rendered at 3x for print
-IMAGE_PX, IMAGE_SCALE = (640, 400), 3
+# a chart image is drawn at PX_PER_INCH CSS pixels per inch of its box on the slide (the figures'
+# 14-19 px text is then 9-12 pt), at least MIN_IMAGE_PX wide, and rendered at 3x for print
+PX_PER_INCH, MIN_IMAGE_PX, IMAGE_SCALE = 110, 560, 3
+MAX_CHART_ASPECT = 2.2  # a chart alone on a slide: at most this many times as wide as high
 
 # slide geometry, inches (16:9)
 SLIDE_W, SLIDE_H = 13.333, 7.5
 MARGIN = 0.5
-TITLE_PT, CARD_LABEL_PT, CARD_VALUE_PT, CARD_COMPARE_PT, TABLE_PT, SMALL_PT = 30, 13, 22, 11, 12, 11
+TITLE_PT, CARD_LABEL_PT, CARD_VALUE_PT, CARD_COMPARE_PT, TABLE_PT, SMALL_PT = 30, 13, 22, 10, 12, 11
+CARD_H = 1.12  # inches: label, value and two lines of comparisons
 MIN_TABLE_PT = 10
 INK, MUTED, RULE, CARD_FILL, HEAD_FILL = "1F2D3D", "5D6D7E", "AAB7B8", "F2F5F8", "DDEBF7"
 EA_FONT, LATIN_FONT = "Microsoft YaHei", "Arial"  # what the PowerPoint runs name (see the module docstring)
@@ -148,13 +150,13 @@ def _join_notes(notes: list[str]) -> str:
     return ("；" if lang() == "zh" else "; ").join(notes)
 
 
-def _compare_text(card: dict, currency: str) -> str:
+def _compare_parts(card: dict, currency: str) -> list[str]:
     parts = []
     for key in ("prior_month", "last_year", "budget"):
         value = (card.get("compare") or {}).get(key)
         if not _missing(value):
             parts.append(t(f"pk_compare_{key}", v=card_value(value, card.get("kind", "qty"), currency)))
-    return " · ".join(parts)
+    return parts
 
 
 # --------------------------------------------------------------------------- fonts
@@ -255,13 +257,15 @@ def chromium_path(chromium: str | None = None) -> str:
 
 
 def chart_figures(snapshot: dict) -> dict:
-    """topic key -> its plotly figure as the deck draws it (the screen's figure, at image size)."""
+    """topic key -> its plotly figure as the deck draws it: the screen's figure at the size of its
+    box on the slide (``image_sizes``)."""
+    sizes = image_sizes(snapshot)
     figures = {}
     for topic in snapshot["topics"]:
-        if topic.get("chart"):
+        if topic["key"] in sizes:
             fig = build_topic_figure(topic["chart"], snapshot.get("currency", "CNY"))
-            fig.update_layout(width=IMAGE_PX[0], height=max(IMAGE_PX[1], fig.layout.height or 0),
-                              font_family="'Source Sans 3', 'Noto Sans CJK SC', sans-serif")
+            width, height = sizes[topic["key"]]
+            fig.update_layout(width=width, height=height, font_family="'Source Sans 3', 'Noto Sans CJK SC', sans-serif")
             figures[topic["key"]] = fig
     return figures
 
@@ -353,10 +357,24 @@ def _table_block(table: dict, currency: str, width: float) -> dict:
             "widths": [n * scale for n in need], "pt": pt, "more": max(len(table["rows"]) - TABLE_ROWS, 0)}
 
 
-def deck_slides(snapshot: dict, images: dict[str, bytes]) -> list[dict]:
-    """One slide per topic, laid out in inches on a 16:9 page, in the session language:
-    ``{"key", "title", "cards": [{"label", "value", "compare", "box"}], "image", "image_box",
-    "table", "table_box", "notes", "footer"}`` (boxes are ``(x, y, w, h)``)."""
+def _compare_lines(card: dict, currency: str, width: float) -> list[str]:
+    """A card's comparisons on at most two lines of ``width`` inches, whole comparisons per line."""
+    parts = _compare_parts(card, currency)
+    lines: list[str] = []
+    for part in parts:
+        if lines and _text_width(lines[-1] + " · " + part, CARD_COMPARE_PT) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    if len(lines) > 2:
+        lines = [lines[0], " · ".join(lines[1:])]
+    return [_fit_text(line, CARD_COMPARE_PT, width) for line in lines]
+
+
+def _plan(snapshot: dict, charted) -> list[dict]:
+    """Where everything goes on each topic's slide, in inches on a 16:9 page, when the topics in
+    ``charted`` have a chart image: the chart takes the left half next to a table (or up to
+    ``MAX_CHART_ASPECT`` times as wide as high alone), at most 3:4 as high as wide."""
     currency = snapshot.get("currency", "CNY")
     footer = t("pk_footer", month=snapshot["month"], scope=scope_text(snapshot), as_of=snapshot.get("as_of") or "—")
     slides = []
@@ -365,34 +383,57 @@ def deck_slides(snapshot: dict, images: dict[str, bytes]) -> list[dict]:
         cards = topic.get("cards") or []
         per_row = len(cards) if len(cards) <= 5 else math.ceil(len(cards) / 2)
         card_rows = math.ceil(len(cards) / per_row) if cards else 0
-        gap, card_h = 0.15, 1.0
+        gap = 0.15
         card_w = (full_w - gap * (per_row - 1)) / per_row if cards else 0
         placed = []
         for i, c in enumerate(cards):
             r, k = divmod(i, per_row)
             placed.append({"label": label(c.get("label_key", "")), "value": card_value(c.get("value"), c.get("kind", "qty"), currency),
-                           "compare": _compare_text(c, currency),
-                           "box": (MARGIN + k * (card_w + gap), 1.2 + r * (card_h + gap), card_w, card_h)})
-        top = 1.2 + card_rows * (card_h + gap) + (0.05 if cards else 0)
+                           "compare": _compare_lines(c, currency, card_w - 0.2),
+                           "box": (MARGIN + k * (card_w + gap), 1.2 + r * (CARD_H + gap), card_w, CARD_H)})
+        top = 1.2 + card_rows * (CARD_H + gap) + (0.05 if cards else 0)
         notes = [note_text(x) for x in topic.get("notes") or []]
         bottom = SLIDE_H - 0.55 - (0.35 if notes else 0)
         body_h = bottom - top
-        image = images.get(topic["key"])
         tables = topic.get("tables") or []
         image_box = table_box = table = None
-        if image is not None:
-            aspect = IMAGE_PX[1] / IMAGE_PX[0]
-            w = min((full_w * 0.5 if tables else full_w), body_h / aspect)
-            image_box = (MARGIN, top, w, w * aspect)
+        if topic["key"] in charted:
+            w = full_w * 0.5 if tables else min(full_w, body_h * MAX_CHART_ASPECT)
+            image_box = (MARGIN, top, w, min(body_h, w * 0.75))
         if tables:
             x = MARGIN + (image_box[2] + 0.3 if image_box else 0)
             w = SLIDE_W - MARGIN - x
             table = _table_block(tables[0], currency, w)
             table_box = (x, top, w, body_h)
-        slides.append({"key": topic["key"], "title": label(topic.get("title_key", "")), "cards": placed, "image": image,
+        slides.append({"key": topic["key"], "title": label(topic.get("title_key", "")), "cards": placed, "image": None,
                        "image_box": image_box, "table": table, "table_box": table_box, "notes": notes,
                        "notes_box": (MARGIN, bottom + 0.05, full_w, 0.3), "footer": footer,
                        "page": t("pk_page", n=n, total=len(snapshot["topics"]))})
+    return slides
+
+
+def image_sizes(snapshot: dict) -> dict[str, tuple[int, int]]:
+    """topic key -> (width, height) in CSS pixels to draw its chart at, so that it fills its box on
+    the slide with the figures' 14 px text at about 9 pt (``PX_PER_INCH``), never narrower than
+    ``MIN_IMAGE_PX`` (the figures' layout needs the room)."""
+    charted = {t["key"] for t in snapshot["topics"] if t.get("chart")}
+    sizes = {}
+    for slide in _plan(snapshot, charted):
+        if slide["image_box"]:
+            _, _, w, h = slide["image_box"]
+            px = max(MIN_IMAGE_PX, w * PX_PER_INCH) / w
+            sizes[slide["key"]] = (round(w * px), round(h * px))
+    return sizes
+
+
+def deck_slides(snapshot: dict, images: dict[str, bytes]) -> list[dict]:
+    """One slide per topic in the session language: ``{"key", "title", "cards": [{"label",
+    "value", "compare" (lines), "box"}], "image", "image_box", "table", "table_box", "notes",
+    "notes_box", "footer", "page"}``; boxes are ``(x, y, w, h)`` in inches. A topic whose chart
+    image is missing gets its table across the whole width."""
+    slides = _plan(snapshot, set(images))
+    for slide in slides:
+        slide["image"] = images.get(slide["key"])
     return slides
 
 
@@ -406,24 +447,27 @@ def _rgb(hex_color: str):
 
 
 def _pptx_text(frame, text: str, pt: float, *, bold: bool = False, color: str = INK, align: str = "L") -> None:
+    """``text`` into a text frame, one paragraph per line, with the deck's fonts: Latin and East
+    Asian typefaces named on every run, the run's language set."""
     from pptx.enum.text import PP_ALIGN
     from pptx.oxml.ns import qn
     from pptx.util import Pt
 
     frame.word_wrap = True
-    para = frame.paragraphs[0]
-    para.alignment = {"L": PP_ALIGN.LEFT, "R": PP_ALIGN.RIGHT, "C": PP_ALIGN.CENTER}[align]
-    run = para.add_run()
-    run.text = text
-    run.font.size, run.font.bold, run.font.name = Pt(pt), bold, LATIN_FONT
-    run.font.color.rgb = _rgb(color)
-    rpr = run._r.get_or_add_rPr()
-    rpr.set("lang", "zh-CN" if lang() == "zh" else "en-US")
-    ea = rpr.find(qn("a:ea"))
-    if ea is None:
-        ea = rpr.makeelement(qn("a:ea"), {})
-        rpr.append(ea)
-    ea.set("typeface", EA_FONT)
+    for i, line in enumerate(text.split("\n")):
+        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        para.alignment = {"L": PP_ALIGN.LEFT, "R": PP_ALIGN.RIGHT, "C": PP_ALIGN.CENTER}[align]
+        run = para.add_run()
+        run.text = line
+        run.font.size, run.font.bold, run.font.name = Pt(pt), bold, LATIN_FONT
+        run.font.color.rgb = _rgb(color)
+        rpr = run._r.get_or_add_rPr()
+        rpr.set("lang", "zh-CN" if lang() == "zh" else "en-US")
+        ea = rpr.find(qn("a:ea"))
+        if ea is None:
+            ea = rpr.makeelement(qn("a:ea"), {})
+            rpr.append(ea)
+        ea.set("typeface", EA_FONT)
 
 
 def _pptx_box(slide, box, text: str, pt: float, **kwargs):
@@ -460,7 +504,7 @@ def pack_pptx(slides: list[dict], title: str) -> bytes:
             _pptx_box(slide, (x + 0.08, y + 0.04, w - 0.16, 0.3), c["label"], CARD_LABEL_PT, color=MUTED)
             _pptx_box(slide, (x + 0.08, y + 0.3, w - 0.16, 0.42), c["value"], CARD_VALUE_PT, bold=True)
             if c["compare"]:
-                _pptx_box(slide, (x + 0.08, y + 0.7, w - 0.16, 0.28), c["compare"], CARD_COMPARE_PT, color=MUTED)
+                _pptx_box(slide, (x + 0.08, y + 0.68, w - 0.16, 0.42), "\n".join(c["compare"]), CARD_COMPARE_PT, color=MUTED)
         if s["image_box"]:
             x, y, w, h = s["image_box"]
             slide.shapes.add_picture(io.BytesIO(s["image"]), Inches(x), Inches(y), Inches(w), Inches(h))
@@ -542,8 +586,8 @@ def pack_pdf(slides: list[dict], title: str) -> bytes:
             pdf.rect(x, y, w, h, style="F")
             text((x + 0.1, y + 0.05, w - 0.2, 0.28), c["label"], CARD_LABEL_PT, ink=MUTED)
             text((x + 0.1, y + 0.33, w - 0.2, 0.38), c["value"], CARD_VALUE_PT, bold=True)
-            if c["compare"]:
-                text((x + 0.1, y + 0.72, w - 0.2, 0.24), c["compare"], CARD_COMPARE_PT, ink=MUTED)
+            for i, line in enumerate(c["compare"]):
+                text((x + 0.1, y + 0.72 + i * 0.18, w - 0.2, 0.18), line, CARD_COMPARE_PT, ink=MUTED)
         if s["image_box"]:
             x, y, w, h = s["image_box"]
             pdf.image(io.BytesIO(s["image"]), x=x, y=y, w=w, h=h)
