@@ -60,3 +60,15 @@ def test_a_chart_that_is_not_one_is_refused():
         build_topic_figure({"kind": "pie", "title_key": "x", "categories": [], "series": []}, "CNY")
     with use_language("en"), pytest.raises(ValueError, match="bridge"):
         build_topic_figure({**BRIDGE, "categories": BRIDGE["categories"][:2]}, "CNY")
+
+
+def test_a_year_of_months_is_labelled_on_two_lines():
+    periods = [f"2025-{m:02d}" for m in range(11, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    chart = {"kind": "line", "title_key": "chart_monthly_pnl", "categories": periods,
+             "series": [{"label_key": "kpi_revenue", "values": [1.0e6] * 12}]}
+    with use_language("en"):
+        en = build_topic_figure(chart, "CNY")
+    with use_language("zh"):
+        zh = build_topic_figure(chart, "CNY")
+    assert list(en.data[0].x[:2]) == ["Nov<br>2025", "Dec<br>2025"] and list(en.layout.xaxis.categoryarray) == list(en.data[0].x)
+    assert zh.data[0].x[-1] == "2026年<br>10月" and en.layout.xaxis.tickangle == 0

@@ -765,7 +765,11 @@ def build_topic_figure(chart: dict, currency: str) -> go.Figure:
     if dates:
         _date_axis(fig, title_text=t("axis_date"))
     elif all(_PERIOD_RE.match(c) for c in categories) and categories:
-        _period_axis(fig, categories, title_text=t("axis_period"))
+        if len(categories) > 6:  # a year of months: each label on two lines ("Nov<br>2025", "2025年<br>11月"), never rotated
+            x = [label.replace("年", "年<br>") if _zh() else label.replace(" ", "<br>") for label in x]
+            for trace in fig.data:
+                trace.x = x
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, tickangle=0, title_text=t("axis_period"))
     else:
         fig.update_xaxes(type="category", tickangle=0)
     labels = x if not dates else []
