@@ -267,10 +267,15 @@ def _read_command(args, engine, scope: Scope | None) -> int:
     except (sa.exc.SQLAlchemyError, DatabaseBusy):
         raise
     except Exception as exc:
-        traceback.print_exc()
-        print(f"error: internal error in `{args.command}` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
+        return _internal_error(args.command, exc)
     return 2
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """A bug: its traceback and a line saying so on stderr; exit code 3."""
+    traceback.print_exc()
+    print(f"error: internal error in `{command}` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
+    return 3
 
 
 def _month(text: str) -> str:
@@ -284,34 +289,25 @@ def _month(text: str) -> str:
 
 def _pack_command(args, engine, scope: Scope, actor: User | None) -> int:
     """Write the month-end pack; exit codes as in the module docstring."""
-    from reports.pack import NoData, pack_snapshot
+    from reports.pack import NoData, NotFound, pack_snapshot
     from ui.pack import quiet_bare_mode, write_pack
 
     quiet_bare_mode()
     try:
         snapshot, snapshot_id = pack_snapshot(engine, scope, args.month, snapshot_id=args.snapshot,
                                               created_by=_who(args, actor))
-    except NoData as exc:
-        print(f"error: {exc}: nothing to put in a pack / 该月没有数据", file=sys.stderr)
-        return 1
-    except LookupError as exc:
+        try:
+            result = write_pack(snapshot, args.out, args.lang, chromium=args.chromium)
+        except OSError as exc:
+            print(f"error: cannot write the pack to {args.out}: {exc}", file=sys.stderr)
+            return 2
+    except (NoData, NotFound) as exc:  # no data for the month: 1; an unknown plant or snapshot: 2
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, NoData) else 2
     except (sa.exc.SQLAlchemyError, DatabaseBusy):
         raise
     except Exception as exc:
-        traceback.print_exc()
-        print(f"error: internal error in `pack` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
-    try:
-        result = write_pack(snapshot, args.out, args.lang, chromium=args.chromium)
-    except OSError as exc:
-        print(f"error: cannot write the pack to {args.out}: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:
-        traceback.print_exc()
-        print(f"error: internal error in `pack` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
+        return _internal_error("pack", exc)
     if result["charts_note"]:
         print(f"note: charts left out, tables only: {result['charts_note']}", file=sys.stderr)
     audit.record(_who(args, actor), "pack", args.month, {"snapshot_id": snapshot_id, "plants": list(scope.plants),

@@ -25,8 +25,12 @@ CHART_KINDS = ("bridge", "bar", "line")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class NoData(LookupError):
+class NoData(Exception):
     """The database holds no vouchers for the month: there is nothing to put in a pack."""
+
+
+class NotFound(Exception):
+    """A plant or snapshot asked for does not exist, is not the user's to see, or is of another month."""
 
 
 def check_month(month: str) -> str:
@@ -96,25 +100,25 @@ def pack_snapshot(engine: Engine, scope: Scope, month: str, *, snapshot_id: int 
     """The snapshot a pack of ``month`` is written from, and its id in the app store.
 
     ``scope.plants``: the plants asked for, already narrowed to the user's limit. With
-    ``snapshot_id``: that stored snapshot (LookupError when there is none, it belongs to plants
+    ``snapshot_id``: that stored snapshot (NotFound when there is none, it belongs to plants
     outside ``scope.plants``, or it is of another month). Otherwise a new snapshot of the month,
     with the action items the meeting would open with, stored when ``save`` (id None when not).
-    Raises NoData when the database holds no vouchers for ``month``.
+    Raises NoData when the database holds no vouchers for ``month``, NotFound for a plant that does not exist.
     """
     check_month(month)
     options = q.load_filter_options(engine)
     unknown = sorted(set(scope.plants) - {plant for plant, _ in options["plants"]})
     if unknown:
-        raise LookupError(f"no plant {', '.join(unknown)} (not found or not permitted)")
+        raise NotFound(f"no plant {', '.join(unknown)} (not found or not permitted)")
     if snapshot_id is not None:
         snapshot = meeting_store.load_snapshot(snapshot_id, scope.plants)
         if snapshot is None:
-            raise LookupError(f"no snapshot {snapshot_id} (not found or not permitted)")
+            raise NotFound(f"no snapshot {snapshot_id} (not found or not permitted)")
         if snapshot.get("month") != month:
-            raise LookupError(f"snapshot {snapshot_id} is of {snapshot.get('month')}, not {month}")
+            raise NotFound(f"snapshot {snapshot_id} is of {snapshot.get('month')}, not {month}")
         return check_snapshot(snapshot), snapshot_id
     if month not in options["periods"]:
-        raise NoData(f"no vouchers for {month} in the database")
+        raise NoData(f"no vouchers for {month} in the database: nothing to put in a pack / 该月没有数据")
     snapshot = build_snapshot(engine, Scope(month, month, tuple(scope.plants)), month=month, created_by=created_by,
                               action_items=meeting_store.meeting_items(month, scope.plants))
     check_snapshot(snapshot)
