@@ -228,3 +228,15 @@ def test_the_browser_gets_the_apps_chinese_font():
                            capture_output=True, text=True, timeout=60).stdout
     assert "Noto Sans CJK SC" in found
     assert re.search(r"<include[^>]*>[^<]+fonts\.conf</include>", conf.read_text())  # the system's fonts stay
+
+
+def test_a_browser_that_fails_leaves_the_charts_out_and_says_why():
+    """An executable that is no browser (or a browser that crashes): tables only, the reason given."""
+    false = shutil.which("false")
+    if not false:
+        pytest.skip("no `false` executable")
+    with use_language("en"):
+        built = pack.build_pack(hand_snapshot(), "en", chromium=false)
+    assert built["charts"] == 0 and built["charts_note"].startswith("the chart export failed")
+    assert set(built["files"]) == {"pack.xlsx", "deck.pptx", "deck.pdf"}
+    assert len(pypdf.PdfReader(io.BytesIO(built["files"]["deck.pdf"])).pages) == len(AGENDA)

@@ -308,7 +308,8 @@ def chart_images(snapshot: dict, chromium: str | None = None) -> tuple[dict[str,
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             images = pool.submit(asyncio.run, _render(figures, path, fontconfig)).result(timeout=RENDER_TIMEOUT * (len(figures) + 1))
     except Exception as exc:  # the browser would not start, crashed or timed out: tables only, and say why
-        message = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        message = (first.splitlines() or [type(exc).__name__])[0][:200]
         return {}, t("pk_render_failed", message=message)
     return images, None
 
@@ -690,27 +691,37 @@ def pack_workbook(snapshot: dict, charts_note: str | None, n_charts: int, genera
 # --------------------------------------------------------------------------- the pack
 
 
-def write_pack(snapshot: dict, out_dir: str | Path, language: str, chromium: str | None = None) -> dict:
-    """Write pack.xlsx, deck.pptx and deck.pdf for ``snapshot`` into ``out_dir`` in ``language``.
-
-    Returns ``{"files": {kind: path}, "charts": number of chart images, "charts_note": None or
-    why the charts are left out, "seconds": wall time}``. Files are written to a temporary name
-    first, so a scheduler never picks up half a file.
-    """
-    t0 = dt.datetime.now()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def build_pack(snapshot: dict, language: str, chromium: str | None = None) -> dict:
+    """The pack's three files as bytes, in ``language``: ``{"files": {file name: bytes}, "charts":
+    number of chart images, "charts_note": None or why the charts are left out}``. For a page's
+    download buttons as much as for ``write_pack``."""
+    generated_at = dt.datetime.now()
     with use_language(language):
         images, note = chart_images(snapshot, chromium)
         slides = deck_slides(snapshot, images)
         title = t("pk_deck_title", month=snapshot["month"])
-        blobs = {"xlsx": pack_workbook(snapshot, note, len(images), t0), "pptx": pack_pptx(slides, title), "pdf": pack_pdf(slides, title)}
+        files = {FILES["xlsx"]: pack_workbook(snapshot, note, len(images), generated_at), FILES["pptx"]: pack_pptx(slides, title),
+                 FILES["pdf"]: pack_pdf(slides, title)}
+    return {"files": files, "charts": len(images), "charts_note": note}
+
+
+def write_pack(snapshot: dict, out_dir: str | Path, language: str, chromium: str | None = None) -> dict:
+    """Write pack.xlsx, deck.pptx and deck.pdf for ``snapshot`` into ``out_dir`` in ``language``.
+
+    Returns ``{"files": {kind: path}, "charts": number of chart images, "charts_note": None or
+    why the charts are left out, "seconds": wall time}``. Each file is written under a temporary
+    name first and then renamed, so a scheduler never picks up half a file.
+    """
+    t0 = dt.datetime.now()
+    built = build_pack(snapshot, language, chromium)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     files = {}
-    for kind, blob in blobs.items():
-        path = out / FILES[kind]
+    for kind, name in FILES.items():
+        path = out / name
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(blob)
+        tmp.write_bytes(built["files"][name])
         os.replace(tmp, path)
         files[kind] = str(path)
-    return {"files": files, "charts": len(images), "charts_note": note,
+    return {"files": files, "charts": built["charts"], "charts_note": built["charts_note"],
             "seconds": round((dt.datetime.now() - t0).total_seconds(), 1)}
