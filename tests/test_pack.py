@@ -122,6 +122,10 @@ def test_deck_has_one_slide_and_one_page_per_topic_in_the_language(tables_only):
     for slide, topic in zip(deck.slides, snapshot["topics"]):
         first = next(s for s in slide.shapes if s.has_text_frame)
         assert first.text_frame.text == _label(topic["title_key"], lang)
+    for slide in deck.slides:  # nothing runs off the slide
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, shape.name
+            assert shape.left + shape.width <= deck.slide_width and shape.top + shape.height <= deck.slide_height, shape.name
     kpi_texts = [s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame]
     assert REVENUE_CARD[lang] in kpi_texts and _label("kpi_revenue", lang) in kpi_texts
     # Chinese runs name an East Asian font; PowerPoint picks it for every CJK character
@@ -194,6 +198,8 @@ def with_charts(tmp_path_factory):
 
 
 def test_charts_are_images_of_the_meeting_figures(with_charts):
+    from pptx.util import Inches
+
     out, result = with_charts
     snapshot = hand_snapshot()
     charted = [t["key"] for t in snapshot["topics"] if t["chart"]]
@@ -205,6 +211,10 @@ def test_charts_are_images_of_the_meeting_figures(with_charts):
     for slide, topic in zip(deck.slides, snapshot["topics"]):
         pictures = [s for s in slide.shapes if s.shape_type == 13]
         assert len(pictures) == (1 if topic["chart"] else 0), topic["key"]
+        for shape in slide.shapes:  # charts beside tables and cards, nothing off the slide or over the footer
+            assert shape.left + shape.width <= deck.slide_width and shape.top + shape.height <= deck.slide_height, shape.name
+        for picture in pictures:
+            assert picture.top + picture.height <= Inches(pack.SLIDE_H - 0.5)
         if pictures:  # the PNG is the figure at the size of its box, three times over for print
             from PIL import Image
 
