@@ -40,6 +40,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -168,13 +169,14 @@ def font_cache_dir() -> Path:
     return folder
 
 
-def _cached(source: Path, suffix: str, make) -> Path:
-    """``make(source, path)`` once per version of ``source`` (its size and time), written atomically."""
+def _cached(source: Path, suffix: str, make, folder: Path | None = None) -> Path:
+    """``make(source, path)`` once per version of ``source`` (its size and time) into ``folder``
+    (the font cache), written under a temporary name and renamed, so concurrent builds are safe."""
     stat = source.stat()
     stamp = hashlib.sha1(f"{source}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:10]
-    path = font_cache_dir() / f"{source.name.split('.')[0]}-{stamp}{suffix}"
+    path = (folder or font_cache_dir()) / f"{source.name.split('.')[0]}-{stamp}{suffix}"
     if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         make(source, tmp)
         os.replace(tmp, path)
     return path
@@ -228,21 +230,20 @@ def latin_fonts() -> dict[str, Path]:
 def _fontconfig_file() -> Path:
     """A fontconfig file: the system's fonts plus the app's Chinese font (as OTF: Chrome's own
     font engine does not read WOFF2 from disk), for the browser that renders the charts."""
-    folder = font_cache_dir() / "fontconfig"
+    folder = font_cache_dir() / "cjk"
     folder.mkdir(exist_ok=True)
-    for path in cjk_fonts().values():
-        target = folder / (path.stem + ".otf")
-        if not target.exists():
-            otf = _cached(path, ".otf", _woff2_to_otf)
-            shutil.copyfile(otf, target.with_suffix(".tmp"))
-            os.replace(target.with_suffix(".tmp"), target)
-    system = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
+    current = {_cached(path, ".otf", _woff2_to_otf, folder) for path in cjk_fonts().values()}
+    for stale in set(folder.glob("*.otf")) - current:  # an older version of the font: one face per family
+        stale.unlink(missing_ok=True)
     conf = font_cache_dir() / "fonts.conf"
+    system = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
+    if Path(system) == conf:
+        system = "/etc/fonts/fonts.conf"
     text = (f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
             f'  <include ignore_missing="yes">{system}</include>\n  <dir>{folder}</dir>\n'
             f'  <cachedir>{font_cache_dir() / "fc-cache"}</cachedir>\n</fontconfig>\n')
     if not conf.exists() or conf.read_text() != text:
-        tmp = conf.with_suffix(f".{os.getpid()}.tmp")
+        tmp = conf.with_name(f".fonts.conf.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(text)
         os.replace(tmp, conf)
     return conf
@@ -252,8 +253,11 @@ def _fontconfig_file() -> Path:
 
 
 def chromium_path(chromium: str | None = None) -> str:
-    return chromium or os.environ.get(CHROMIUM_ENV) or (DEFAULT_CHROMIUM if Path(DEFAULT_CHROMIUM).exists() else None) \
-        or shutil.which("chromium") or DEFAULT_CHROMIUM
+    """The browser to draw charts with: ``chromium``, else ``$BFI_CHROMIUM``, else Debian's, else
+    a ``chromium`` on the PATH (the path returned may not exist: the caller checks)."""
+    if chromium or os.environ.get(CHROMIUM_ENV):
+        return chromium or os.environ[CHROMIUM_ENV]
+    return DEFAULT_CHROMIUM if Path(DEFAULT_CHROMIUM).exists() else (shutil.which("chromium") or DEFAULT_CHROMIUM)
 
 
 def chart_figures(snapshot: dict) -> dict:
@@ -268,6 +272,11 @@ def chart_figures(snapshot: dict) -> dict:
             fig.update_layout(width=width, height=height, font_family="'Source Sans 3', 'Noto Sans CJK SC', sans-serif")
             figures[topic["key"]] = fig
     return figures
+
+
+# one browser at a time per process: the font setting travels in the environment the browser
+# inherits, and two browsers on two cores would only slow each other down
+_RENDER_LOCK = threading.Lock()
 
 
 async def _render(figures: dict, chromium: str, fontconfig: Path) -> dict[str, bytes]:
@@ -305,7 +314,7 @@ def chart_images(snapshot: dict, chromium: str | None = None) -> tuple[dict[str,
     try:
         fontconfig = _fontconfig_file()
         # a thread of its own: asyncio.run needs a thread without a running event loop
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        with _RENDER_LOCK, concurrent.futures.ThreadPoolExecutor(1) as pool:
             images = pool.submit(asyncio.run, _render(figures, path, fontconfig)).result(timeout=RENDER_TIMEOUT * (len(figures) + 1))
     except Exception as exc:  # the browser would not start, crashed or timed out: tables only, and say why
         first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
