@@ -256,6 +256,12 @@ def _read_command(args, engine, scope: Scope | None) -> int:
                 return 2
             print(json.dumps(result, ensure_ascii=False, indent=2))
             return 0
+        if args.command == "warnings":
+            from reports.warnings import WarningSettings, month_warnings
+
+            report = month_warnings(engine, scope, WarningSettings(min_cash=args.min_cash, anomaly=not args.no_anomaly))
+            print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+            return 0
         if args.command == "report":
             settings = OeeSettings(planned_stops_count_as_loss=args.oee_planned_as_loss, target_oee=args.oee_target,
                                    bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
@@ -376,7 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])
-    for sp in (r, tr):
+    wn = sub.add_parser("warnings", help="print the early warnings of a period range as JSON (docs/WARNINGS.md)")
+    wn.add_argument("--from", dest="period_from", help="first period YYYY-MM")
+    wn.add_argument("--to", dest="period_to", help="last period YYYY-MM")
+    wn.add_argument("--plant", action="append", default=[])
+    wn.add_argument("--family", action="append", default=[])
+    wn.add_argument("--min-cash", type=float, default=0.0, help="a forecast week closing below this is a funding gap (default 0)")
+    wn.add_argument("--no-anomaly", action="store_true", help="leave out the anomaly models (rules only)")
+    for sp in (r, tr, wn):
         sp.add_argument("--user", default=argparse.SUPPRESS, help="run as this user (same as the global --user)")
     r.add_argument("--family", action="append", default=[])
     r.add_argument("--oee-convention", choices=CONVENTIONS, default="vorne",
@@ -433,8 +446,9 @@ def main(argv: list[str] | None = None) -> int:
             report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
                                    aggregate=("budgets",) if args.aggregate_duplicates else ())
             audit.record(_who(args, actor), "import", _shown(url), {"folder": Path(args.folder).name, "mode": args.mode, "ok": report.ok,
-                                                                    "rows": report.row_counts, "problems": len(report.problems), "via": "cli"})
-            print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings,
+                                                                    "rows": report.row_counts, "problems": report.total, "via": "cli"})
+            print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings, "total_problems": report.total,
+                              "kinds": report.kinds_frame().to_dict(orient="records"),
                               "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
         if args.command == "backups":
@@ -453,10 +467,11 @@ def main(argv: list[str] | None = None) -> int:
             tables = refresh_facts(url, args.period, timeout=args.wait)
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "tables": tables}, indent=2))
             return 0
-        scope = Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family)) if args.command == "report" else None
+        scope = (Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
+                 if args.command in ("report", "warnings") else None)
         if args.command == "pack":
             scope = Scope(plants=tuple(args.plant))
-        if args.command in ("report", "trace", "pack"):
+        if args.command in ("report", "trace", "warnings", "pack"):
             hidden = [p for p in (scope.plants if scope else ()) if actor and actor.plants and p not in actor.plants]
             if hidden:
                 raise ValueError(f"no plant {', '.join(hidden)} (not found or not permitted) / 工厂不存在或无权查看")

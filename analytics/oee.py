@@ -268,6 +268,10 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
 
 
 KEYS = ["work_center_id", "date", "shift"]
+DAY_KEYS = ["work_center_id", "date"]  # coarser grains summed in SQL (``compute_calendar_facts``)
+SHIFT_KEYS = ["work_center_id", "shift"]
+CENTER_KEYS = ["work_center_id"]
+GRAIN_COUNTS = ("shift_rows", "event_shifts", "outside_rows")  # shift rows summed into a coarser row
 COUNT_COLUMNS = ("total_qty", "good_qty", "scrap_qty", "startup_scrap_qty", "net_run_min", "fully_productive_min", "startup_reject_min",
                  "production_reject_min", "startup_reject_cost_amount", "production_reject_cost_amount")
 
@@ -330,7 +334,8 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
     state x reason code). The minutes are the same sums in another order: equal to float precision.
     """
     first = columns.drop_duplicates("column").reset_index(drop=True)
-    out = wide[KEYS].reset_index(drop=True)
+    # the grain's keys (work center x date x shift, or a coarser one) and its shift counts
+    out = wide[[c for c in (*KEYS, *GRAIN_COUNTS) if c in wide]].reset_index(drop=True)
     x = wide[list(first.column)].to_numpy(dtype=float)
     out = pd.concat([out, pd.DataFrame({f"{state}_min": x[:, (first.state == state).to_numpy()].sum(axis=1) for state in ALL_STATES},
                                        index=out.index)], axis=1)
@@ -432,11 +437,20 @@ def compute_output_allocation_codes(run_wo, run_wc, run_day, run_shift, run_minu
     return counts, orphans
 
 
-def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, window: tuple | None = None) -> pd.DataFrame:
+def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, window: tuple | None = None,
+                           keys: list[str] = KEYS) -> pd.DataFrame:
     """Shift minutes (``compute_shift_minutes``) and allocated counts (``compute_output_allocation``)
     side by side per work center x date x shift, with calendar minutes and each work center's
     rate per minute; with ``window`` = (start, end) every work center of ``rates`` gets a row
-    for every shift of every day in [start, end) (see ``compute_oee_facts``)."""
+    for every shift of every day in [start, end) (see ``compute_oee_facts``).
+
+    ``keys`` = ``DAY_KEYS``, ``SHIFT_KEYS`` or ``CENTER_KEYS``: the same facts summed per work
+    center x date, per work center x shift or per work center (minutes and counts summed so in SQL, with ``outside_rows``: the
+    shift rows dated outside the window). Calendar minutes are then those of the shifts the
+    finest grain would have had: the window's shifts of the row plus its shifts outside the
+    window. Needs ``window``."""
+    if list(keys) != KEYS:
+        return _coarse_calendar_facts(minutes, counts, rates, window, list(keys))
     facts = minutes.merge(counts, on=KEYS, how="outer").fillna(0.0)
     if window is not None:
         start, end = (pd.Timestamp(x) for x in window)
@@ -447,6 +461,30 @@ def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     facts["calendar_min"] = SHIFT_SECONDS / 60.0
     facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
     return facts.sort_values(KEYS).reset_index(drop=True)
+
+
+def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, window: tuple | None,
+                           keys: list[str]) -> pd.DataFrame:
+    if window is None:
+        raise ValueError("calendar facts at a grain coarser than the shift need the calendar window")
+    facts = minutes.merge(counts, on=keys, how="outer").fillna(0.0)
+    start, end = (pd.Timestamp(x) for x in window)
+    days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
+    axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS)}
+    grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
+    facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
+    outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
+    per_day = 1.0 if "shift" in keys else float(len(SHIFTS))  # shifts of a day in the row
+    if "date" in keys:  # a day in the window has its shifts; outside it, the shifts that have rows
+        inside = np.where((facts.date >= start) & (facts.date < end), per_day, 0.0)
+        outside = np.where(inside > 0, 0.0, facts["shift_rows"].to_numpy(dtype=float) if "shift_rows" in facts else 0.0)
+    else:  # the window's days, plus the row's shifts outside the window
+        inside = float(len(days)) * per_day
+    if "shift" in keys:
+        facts["shift"] = facts["shift"].astype(int)
+    facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
+    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    return facts.sort_values(keys).reset_index(drop=True)
 
 
 def _rate_per_min(rates: pd.DataFrame) -> pd.Series:
@@ -547,14 +585,23 @@ def compute_oee_sums(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """The additive columns of ``compute_oee_rows`` summed over ``by`` (one row when empty): a
     sum of these sums is the sum over the rows, so that one report sums its rows once per work
     center x day and groups those further."""
-    sums = [c for c in SUM_COLUMNS if c in rows] + list(ROW_SUM_COLUMNS)
+    sums = oee_sum_columns(rows)
     return rows.groupby(by, as_index=False)[sums].sum() if by else rows[sums].sum().to_frame().T.astype(float)
 
 
-def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+def oee_sum_columns(rows: pd.DataFrame) -> list[str]:
+    """The additive columns of ``compute_oee_rows`` that ``rows`` carry."""
+    return [c for c in SUM_COLUMNS if c in rows] + list(ROW_SUM_COLUMNS)
+
+
+def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettings = OeeSettings(), unique: bool = False) -> pd.DataFrame:
     """``compute_oee`` of rows from ``compute_oee_rows`` (derived with the same settings), or of
-    sums of them (``compute_oee_sums``)."""
-    g = compute_oee_sums(rows, by)
+    sums of them (``compute_oee_sums``). ``unique``: the rows are already one per ``by``, sorted
+    by it (nothing to sum)."""
+    if unique:
+        g = rows[list(by) + oee_sum_columns(rows)].reset_index(drop=True)
+    else:
+        g = compute_oee_sums(rows, by)
 
     def ratio(num, den):
         num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
@@ -827,7 +874,12 @@ def compute_shift_problems(facts: pd.DataFrame) -> pd.DataFrame:
     over = day[day.net_run_min > run + 0.5]
     over_detail = [f"{a:.1f} ideal min > {b:.1f} run min" for a, b in zip(over.net_run_min, run[over.index])]
     covered = facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
-    shifts = facts.assign(covered=covered)[covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
+    if "event_shifts" in facts:  # rows per work center x day: the calendar of its shifts with events
+        shifts = pd.DataFrame({"work_center_id": facts.work_center_id, "date": facts.date,
+                               "calendar_min": facts.event_shifts.to_numpy(dtype=float) * (SHIFT_SECONDS / 60.0), "covered": covered})
+        shifts = shifts[facts.event_shifts.to_numpy() > 0]
+    else:
+        shifts = facts.assign(covered=covered)[covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
     gap = shifts.calendar_min - shifts.covered
     gaps = shifts[gap > 1.0]
     return pd.concat([

@@ -561,38 +561,96 @@ def _is(column, value):
     return column.is_(None) if value is None or (isinstance(value, float) and value != value) else column == value
 
 
-def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame) -> pd.DataFrame:
-    """One row per work center x date x shift in the scope with the minutes of each ``column`` of
-    ``columns`` (``analytics.oee.compute_minute_columns``: column, state, reason_code, kind,
-    whole_kind). A column that holds a whole kind is read from the kind table; the others (a
-    site's classes that split a kind by reason code) are summed from the reason codes."""
+def _grain(table: sa.Table, by: tuple[str, ...]) -> list:
+    """The group-by columns of ``table`` for a grain: "date" and/or "shift" after the work center."""
+    names = {"date": "shift_date", "shift": "shift"}
+    return [table.c.work_center_id, *[table.c[names[b]] for b in by]]
+
+
+def _outside(table: sa.Table, window) -> sa.ColumnElement:
+    """1 for a row dated outside [start, end) of ``window``, else 0 (0 for every row without one)."""
+    if window is None:
+        return sa.literal(0)
+    start, end = (pd.Timestamp(x).date() for x in window)
+    return sa.case((sa.or_(table.c.shift_date < start, table.c.shift_date >= end), 1), else_=0)
+
+
+def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: tuple[str, ...] = ("date", "shift"),
+                       window=None) -> pd.DataFrame:
+    """Minutes of each ``column`` of ``columns`` (``analytics.oee.compute_minute_columns``:
+    column, state, reason_code, kind, whole_kind) per work center x ``by`` in the scope: one row
+    per work center x date x shift by default, summed to work center x date or work center x
+    shift in SQL for the views that draw no finer grain. A column that holds a whole kind is
+    read from the kind table; the others (a site's classes that split a kind by reason code) are
+    summed from the reason codes.
+
+    A coarser grain also counts, per row, the shift rows summed into it (``shift_rows``), those
+    with any event minutes (``event_shifts``) and those dated outside ``window`` (``outside_rows``),
+    so that calendar time and uncovered time come out as the finest grain gives them."""
     k, t = shift_kinds, shift_minutes
     whole = columns[columns.whole_kind].drop_duplicates("column")
-    stmt = (sa.select(k.c.work_center_id, k.c.shift_date, k.c.shift, *[k.c[f"{kind}_min"].label(name) for name, kind in zip(whole.column, whole.kind)])
-            .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
-    frame = _dates(read_frame(engine, stmt))
+    fine = tuple(by) == ("date", "shift")
+    group = _grain(k, by)
+    if fine:
+        stmt = (sa.select(*group, *[k.c[f"{kind}_min"].label(name) for name, kind in zip(whole.column, whole.kind)])
+                .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
+    else:
+        covered = sum((k.c[f"{kind}_min"] for kind in KIND_COLUMNS), sa.literal(0.0))
+        stmt = (sa.select(*group, *[sa.func.sum(k.c[f"{kind}_min"]).label(name) for name, kind in zip(whole.column, whole.kind)],
+                          sa.func.count().label("shift_rows"),
+                          sa.func.sum(sa.case((covered > 0, 1), else_=0)).label("event_shifts"),
+                          sa.func.sum(_outside(k, window)).label("outside_rows"))
+                .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope))
+                .group_by(*group))
+    frame = read_frame(engine, stmt)
+    if "shift_date" in frame:
+        frame = _dates(frame)
+    keys = ["work_center_id", *by]
     split = columns[~columns.whole_kind]
     if not split.empty:
         sums = []
-        for name, group in split.groupby("column", sort=False):
-            when = sa.or_(*[sa.and_(t.c.state == st, _is(t.c.reason_code, rc)) for st, rc in zip(group.state, group.reason_code)])
+        for name, group_ in split.groupby("column", sort=False):
+            when = sa.or_(*[sa.and_(t.c.state == st, _is(t.c.reason_code, rc)) for st, rc in zip(group_.state, group_.reason_code)])
             sums.append(sa.func.sum(sa.case((when, t.c.duration_min), else_=0.0)).label(name))
-        stmt = (sa.select(t.c.work_center_id, t.c.shift_date, t.c.shift, *sums)
+        group_t = _grain(t, by)
+        stmt = (sa.select(*group_t, *sums)
                 .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope),
                        t.c.state.in_(sorted(set(split.state))))
-                .group_by(t.c.work_center_id, t.c.shift_date, t.c.shift))
-        frame = frame.merge(_dates(read_frame(engine, stmt)).astype({"shift": int}), on=["work_center_id", "date", "shift"], how="left")
-    return frame.astype({"shift": int}).fillna({c: 0.0 for c in columns.column.unique()}).astype({c: float for c in columns.column.unique()})
+                .group_by(*group_t))
+        more = read_frame(engine, stmt)
+        if "shift_date" in more:
+            more = _dates(more)
+        if "shift" in by:
+            more = more.astype({"shift": int})
+        frame = frame.merge(more, on=keys, how="left")
+    if "shift" in by:
+        frame = frame.astype({"shift": int})
+    counts = {c: 0 for c in ("shift_rows", "event_shifts", "outside_rows") if c in frame}
+    return frame.fillna({c: 0.0 for c in columns.column.unique()}).astype({c: float for c in columns.column.unique()}).astype(
+        {c: np.int64 for c in counts})
 
 
-def load_shift_output(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Allocated output per work center x date x shift of the scope's orders (their plant)."""
+def load_shift_span(engine: Engine, scope: Scope) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last date with shift minutes in the scope (None when there are none)."""
+    k = shift_kinds
+    stmt = (sa.select(sa.func.min(k.c.shift_date), sa.func.max(k.c.shift_date))
+            .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
+    with engine.connect() as conn:
+        first, last = conn.execute(stmt).one()
+    return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
+
+
+def load_shift_output(engine: Engine, scope: Scope, by: tuple[str, ...] = ("date", "shift")) -> pd.DataFrame:
+    """Allocated output per work center x ``by`` (date x shift by default) of the scope's orders (their plant)."""
     t = shift_output
-    stmt = (sa.select(t.c.work_center_id, t.c.shift_date, t.c.shift, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
+    group = _grain(t, by)
+    stmt = (sa.select(*group, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
             .where(*period_conditions(t.c.period, scope), *_plants(t.c.plant_id, scope))
-            .group_by(t.c.work_center_id, t.c.shift_date, t.c.shift))
-    frame = _dates(read_frame(engine, stmt))
-    return frame.astype({"shift": int, **{c: float for c in A.COUNT_COLUMNS}})
+            .group_by(*group))
+    frame = read_frame(engine, stmt)
+    if "shift_date" in frame:
+        frame = _dates(frame)
+    return frame.astype({**({"shift": int} if "shift" in by else {}), **{c: float for c in A.COUNT_COLUMNS}})
 
 
 def load_product_order_minutes(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -78,20 +78,73 @@ def shorten(value, limit: int = SHOWN_CHARS) -> str:
     return text.replace("\x00", "\\x00")
 
 
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d[\d,.:-]*")
+
+
+def problem_kind(message: str) -> str:
+    """What a message says with its values blanked: the problems of one kind share it.
+
+    Messages read "English / 中文"; the Chinese part rarely carries a value, so it names the
+    kind where there is one; quoted values and numbers become "…" either way."""
+    text = message.rsplit(" / ", 1)[-1] if " / " in message else message
+    return _VALUES.sub("…", text).strip()
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One reason an import cannot go ahead. ``row`` 0 means the whole file or column."""
+    """One reason an import cannot go ahead. ``row`` 0 means the whole file or column.
+
+    A row with ``more`` > 0 stands for that many further problems of its ``kind`` that are
+    counted but not listed (each check lists at most ``MAX_PROBLEMS``)."""
 
     file: str
     row: int
     column: str
     value: str
     message: str
+    kind: str = ""
+    more: int = 0
 
     def __post_init__(self):
         # a report must never carry a 400 MB cell, nor a numpy integer
         object.__setattr__(self, "value", shorten(self.value))
         object.__setattr__(self, "row", int(self.row))
+        object.__setattr__(self, "more", int(self.more))
+        if not self.kind:
+            object.__setattr__(self, "kind", problem_kind(self.message))
+
+
+def unlisted(example: Problem, n: int) -> Problem:
+    """The row that counts ``n`` more problems like ``example`` without listing them."""
+    return Problem(example.file, 0, example.column, "", f"{n:,} more like this not listed / 另有 {n:,} 个同类问题未列出",
+                   kind=example.kind, more=n)
+
+
+def listed(problems: list[Problem], positions, make) -> None:
+    """Append ``make(pos)`` for the first ``MAX_PROBLEMS`` of ``positions`` and count the rest."""
+    if not len(positions):
+        return
+    head = positions[:MAX_PROBLEMS]
+    for pos in head.tolist() if isinstance(head, np.ndarray) else head:
+        problems.append(make(pos))
+    if len(positions) > MAX_PROBLEMS:
+        problems.append(unlisted(problems[-1], len(positions) - MAX_PROBLEMS))
+
+
+def fold(problems: list[Problem]) -> list[Problem]:
+    """At most ``MAX_PROBLEMS`` listed problems per kind, the rest counted in one row per kind and file."""
+    out, seen, extra = [], {}, {}
+    for p in problems:
+        if p.more:
+            extra[(p.kind, p.file)] = (extra.get((p.kind, p.file), (p, 0))[0], extra.get((p.kind, p.file), (p, 0))[1] + p.more)
+            continue
+        seen[p.kind] = seen.get(p.kind, 0) + 1
+        if seen[p.kind] <= MAX_PROBLEMS:
+            out.append(p)
+        else:
+            example, n = extra.get((p.kind, p.file), (p, 0))
+            extra[(p.kind, p.file)] = (example, n + 1)
+    return out + [unlisted(example, n) for example, n in extra.values()]
 
 
 @dataclass
@@ -122,8 +175,34 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def problems_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=["file", "row", "column", "value", "message"])
+    @property
+    def total(self) -> int:
+        """Every problem found, the listed ones and those only counted."""
+        return sum(p.more or 1 for p in self.problems)
+
+    def kinds_frame(self) -> pd.DataFrame:
+        """One row per kind of problem, most frequent first: an example message, how many were
+        found and how many are listed."""
+        rows: dict[str, list] = {}
+        for p in self.problems:
+            row = rows.setdefault(p.kind, [p.kind, "", 0, 0])
+            if not p.more and not row[1]:
+                row[1] = p.message
+            row[2] += p.more or 1
+            row[3] += 0 if p.more else 1
+        frame = pd.DataFrame(list(rows.values()), columns=["kind", "message", "count", "listed"])
+        frame["message"] = frame["message"].where(frame["message"] != "", frame["kind"])
+        return frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+
+    def problems_frame(self, per_kind: int | None = None) -> pd.DataFrame:
+        """The listed problems (``per_kind``: only the first so many of each kind), kinds in the order of ``kinds_frame``."""
+        frame = pd.DataFrame([p.__dict__ for p in self.problems if not p.more],
+                             columns=["file", "row", "column", "value", "message", "kind", "more"])
+        if per_kind is not None:
+            frame = frame.groupby("kind", sort=False).head(per_kind)
+        order = {k: i for i, k in enumerate(self.kinds_frame()["kind"])}
+        frame = frame.sort_values("kind", key=lambda k: k.map(order), kind="stable")
+        return frame[["file", "row", "column", "value", "message"]].reset_index(drop=True)
 
 
 class ImportRejected(Exception):
@@ -854,7 +933,8 @@ class _TableParser:
         self.file, self.sheet, self.fmt = sheet.label, sheet, fmt
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
-        self.n_problems = 0
+        self.per_kind: dict[str, int] = {}  # kind -> problems found
+        self.unlisted: dict[str, tuple[Problem, int]] = {}  # kind -> (an example, how many beyond the list)
         self.table = None
         table_name = table_for_name(sheet.name)
         if table_name is None:
@@ -902,9 +982,12 @@ class _TableParser:
         self.pending: list[tuple] = []  # ambiguous cells: (column, position, row, header, text, dot, comma)
 
     def _add(self, problem: Problem) -> None:
-        self.n_problems += 1
-        if self.n_problems <= MAX_PROBLEMS:
+        self.per_kind[problem.kind] = self.per_kind.get(problem.kind, 0) + 1
+        if self.per_kind[problem.kind] <= MAX_PROBLEMS:  # the first of each kind listed
             self.problems.append(problem)
+        else:  # the rest counted per kind, not listed
+            example, n = self.unlisted.get(problem.kind, (problem, 0))
+            self.unlisted[problem.kind] = (example, n + 1)
 
     def feed(self, columns: list, rows: np.ndarray) -> None:
         """Parse one chunk; ``columns`` holds one list of cell values or one Arrow string array per source column."""
@@ -1048,8 +1131,7 @@ class _TableParser:
             row, header, value = self.artefacts[0]
             self.warnings.append(f"{self.file}: {len(self.artefacts):,} number(s) carried binary float noise and were rounded to the column's decimals, "
                                  f"e.g. row {row} {header} {shorten(value, 40)} / {len(self.artefacts):,} 个数值含浮点误差，已按列的小数位四舍五入")
-        if self.n_problems > MAX_PROBLEMS:
-            self.problems.append(Problem(self.file, 0, "", "", f"{self.n_problems - MAX_PROBLEMS:,} more problems not listed / 另有 {self.n_problems - MAX_PROBLEMS:,} 个问题未列出"))
+        self.problems.extend(unlisted(example, n) for example, n in self.unlisted.values())
         if self.n_rows == 0 and not self.problems:
             self.problems.append(Problem(self.file, 0, "", "", "the file has a header but no rows / 文件只有表头，没有数据"))
         return ParsedTable(self.table.name, self.file, frame, _compact_rows(self.rows), dict(self.headers), self.sheet.encoding)
@@ -1264,9 +1346,9 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
                     kind = "integer" if _kind(c) == "integer" and _kind(fk.column) == "integer" else "text"
                     values = _arrow(s).cast(pa.int64() if kind == "integer" else pa.string())
                     bad = _mask(pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=keys_of(target, fk.column.name, kind)))))
-                    for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
-                        problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
-                                                f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
+                    listed(problems, np.flatnonzero(bad), lambda pos: Problem(
+                        pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
+                        f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
     key_cache.clear()
     _give_back()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
@@ -1284,17 +1366,17 @@ def _check_ideal_cycle(by_table) -> list[Problem]:
         given = [pt.frame[c].notna() if c in pt.frame else pd.Series(False, index=pt.frame.index) for c in names]
         count = sum(g.astype(int).to_numpy() for g in given)
         header = " / ".join(pt.headers.get(c, c) for c in names)
-        for pos in np.flatnonzero(count != 1)[:MAX_PROBLEMS]:
+        def cycle_problem(pos: int) -> Problem:
             values = [str(pt.frame[c].iloc[pos]) for c, g in zip(names, given) if g.iloc[pos]]
-            problems.append(Problem(pt.file, pt.rows[pos], header, ", ".join(values),
-                                    "give the ideal cycle exactly once: minutes, seconds, units per minute or units per hour "
-                                    "/ 理想节拍只填一项：分钟、秒、件/分钟或件/小时" if len(values) else
-                                    "the ideal cycle is missing: give minutes, seconds, units per minute or units per hour "
-                                    "/ 缺少理想节拍：请填写分钟、秒、件/分钟或件/小时"))
+            return Problem(pt.file, pt.rows[pos], header, ", ".join(values),
+                           "give the ideal cycle exactly once: minutes, seconds, units per minute or units per hour "
+                           "/ 理想节拍只填一项：分钟、秒、件/分钟或件/小时" if len(values) else
+                           "the ideal cycle is missing: give minutes, seconds, units per minute or units per hour "
+                           "/ 缺少理想节拍：请填写分钟、秒、件/分钟或件/小时")
+        listed(problems, np.flatnonzero(count != 1), cycle_problem)
         for c, g in zip(names, given):  # routings are small (products x work centers): a plain loop
             zero = [pos for pos in np.flatnonzero(_mask(g)) if pt.frame[c].iloc[pos] == 0] if c in pt.frame else []
-            for pos in zero[:MAX_PROBLEMS]:
-                problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get(c, c), "0", "must be greater than 0 / 必须大于 0"))
+            listed(problems, zero, lambda pos: Problem(pt.file, pt.rows[pos], pt.headers.get(c, c), "0", "must be greater than 0 / 必须大于 0"))
     return problems
 
 
@@ -1347,6 +1429,10 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
         else:
             first[key] = (pt.file, row)
         if len(problems) >= MAX_PROBLEMS:
+            # every repeated row but the first of its key is a problem: count them without a loop
+            n_keys = pa.table({str(i): _take(a, kept) for i, a in enumerate(arrays)}).group_by([str(i) for i in range(len(arrays))]).aggregate([]).num_rows
+            if len(dup_at) - n_keys > len(problems):
+                problems.append(unlisted(problems[-1], len(dup_at) - n_keys - len(problems)))
             break
     if engine is None:
         return problems
@@ -1358,10 +1444,13 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     keys = pd.concat([_key_columns(pt.frame, table, pk).assign(_part=i, _pos=np.arange(len(pt.frame)))
                       for i, pt in enumerate(parts)], ignore_index=True)
     keys = keys[_mask(keys[pk].notna().all(axis=1))]
-    hit = keys.merge(stored, on=pk, how="inner")
-    for values in hit.sort_values(["_part", "_pos"]).head(MAX_PROBLEMS).itertuples(index=False, name=None):
+    hit = keys.merge(stored, on=pk, how="inner").sort_values(["_part", "_pos"])
+
+    def stored_problem(i: int) -> Problem:
+        values = tuple(hit.iloc[i])
         key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
-        problems.append(Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键"))
+        return Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键")
+    listed(problems, range(len(hit)), stored_problem)
     return problems
 
 
@@ -1428,8 +1517,8 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     for pt in by_table.get("vouchers", []):
         vno, period = pt.frame["voucher_no"], pt.frame["period"]
         bad = _mask(period.notna() & ~period.astype("string[pyarrow]").str.fullmatch(_PERIOD_RE))
-        for pos in np.flatnonzero(bad)[:MAX_PROBLEMS]:
-            problems.append(Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos], "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
+        listed(problems, np.flatnonzero(bad), lambda pos: Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos],
+                                                                 "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
         keep = _mask(vno.notna() & period.notna())
         if keep.all():  # the usual case: no filtered copy of the numbers and periods
             numbers.append(_arrow(vno))
@@ -1486,14 +1575,18 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         else:
             period = _arrow(f["period"]).cast(pa.string())
         debit, credit = _decimals(f["debit_amount"]), _decimals(f["credit_amount"])
-        wrong, both = [], []
+        wrong, both = [], []  # the first MAX_PROBLEMS positions of each; all are counted
+        n_wrong = n_both = 0
         for start, n in _slices(len(vno)):
             idx = index.slice(start, n)
-            if period is not None and n_known and len(wrong) < MAX_PROBLEMS:
-                wrong.extend((start + np.flatnonzero(_mask(pc.not_equal(period.slice(start, n), known_periods.take(idx))))).tolist())
+            if period is not None and n_known:
+                at = start + np.flatnonzero(_mask(pc.not_equal(period.slice(start, n), known_periods.take(idx))))
+                n_wrong += len(at)
+                wrong.extend(at[: MAX_PROBLEMS - len(wrong)].tolist())
             d, c = _unscaled(debit.slice(start, n)), _unscaled(credit.slice(start, n))
-            if len(both) < MAX_PROBLEMS:
-                both.extend((start + np.flatnonzero((d != 0) & (c != 0))).tolist())
+            at = start + np.flatnonzero((d != 0) & (c != 0))
+            n_both += len(at)
+            both.extend(at[: MAX_PROBLEMS - len(both)].tolist())
             high, low = np.divmod(d - c, 10**9)
             del d, c
             found = _mask(pc.is_valid(idx))
@@ -1513,13 +1606,17 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
                     unknown_high.append(high[missing])
                     unknown_low.append(low[missing])
             del high, low, codes
-        for pos in wrong[:MAX_PROBLEMS]:
+        for pos in wrong:
             problems.append(Problem(pt.file, pt.rows[pos], pt.headers.get("period", "period"), f["period"].iloc[pos],
                                     f"period differs from voucher {f['voucher_no'].iloc[pos]}'s {known_periods[index[pos].as_py()].as_py()} / 期间与凭证不一致"))
-        for pos in both[:MAX_PROBLEMS]:
+        if n_wrong > len(wrong):
+            problems.append(unlisted(problems[-1], n_wrong - len(wrong)))
+        for pos in both:
             problems.append(Problem(pt.file, pt.rows[pos], pt.headers["debit_amount"],
                                     f"{f['debit_amount'].iloc[pos]} / {f['credit_amount'].iloc[pos]}",
                                     "a line has both a debit and a credit / 同一分录不能同时有借方和贷方"))
+        if n_both > len(both):
+            problems.append(unlisted(problems[-1], n_both - len(both)))
         indexes.append(index)
         offset += len(vno)
     if not lines:
@@ -1553,7 +1650,7 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
     groups: dict[str, list[int]] = {}  # voucher -> its lines, in the order vouchers first appear
     for vno, at in zip(vnos.take(pa.array(involved)).to_pylist(), involved.tolist()):
         groups.setdefault(vno, []).append(at)
-    for vno, ats in groups.items():
+    for n_listed, (vno, ats) in enumerate(groups.items(), start=1):
         where = [(int(np.searchsorted(starts, at, side="right")) - 1, at) for at in ats]
         rows = [int(lines[p].rows[at - starts[p]]) for p, at in where]
         first = lines[where[0][0]]
@@ -1564,7 +1661,9 @@ def _check_vouchers(by_table, engine, on_disk) -> list[Problem]:
         shown = ", ".join(str(r) for r in rows[:6]) + ("…" if len(rows) > 6 else "")
         problems.append(Problem(first.file, rows[0], "debit_amount/credit_amount", vno,
                                 f"voucher {vno} does not balance: debits {debit} ≠ credits {credit} (rows {shown}) / 借贷不平衡"))
-        if len(problems) >= MAX_PROBLEMS:
+        if n_listed >= MAX_PROBLEMS:
+            if len(groups) > n_listed:
+                problems.append(unlisted(problems[-1], len(groups) - n_listed))
             break
     return problems
 
@@ -1815,7 +1914,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
     if not parsed and not problems:
         problems.append(Problem("", 0, "", "", "no importable files were given / 没有可导入的文件"))
     if problems:
-        return ImportReport(problems[:MAX_PROBLEMS], {}, warnings)
+        return ImportReport(fold(problems), {}, warnings)
     path = eng.duckdb_path(url)
     with write_lock(url, lock_timeout) as lock:
         if lock.notice:
@@ -1829,7 +1928,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
             if check_engine is not None:
                 check_engine.dispose()
         if problems:
-            return ImportReport(problems[:MAX_PROBLEMS], {}, warnings)
+            return ImportReport(fold(problems), {}, warnings)
         _give_back()  # the checks' sorted keys and masks
         frames = _frames_for_insert(parsed)
         note = {
@@ -1877,7 +1976,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
         except sa.exc.SQLAlchemyError as exc:  # a last resort: the checks above should have said it first
             frames.clear()
             again = read_sources(sources, number_format, encoding)[0]
-            return ImportReport(problems_from_db_error(exc, again)[:MAX_PROBLEMS], {}, warnings)
+            return ImportReport(fold(problems_from_db_error(exc, again)), {}, warnings)
     return ImportReport([], counts, warnings)
 
 

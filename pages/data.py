@@ -8,6 +8,8 @@ from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.text import md
 
+PER_KIND = 10  # problems of each kind shown on screen; the download holds every listed one
+
 url, scope, currency = open_page("page_data", applies=())
 
 info = data.dataset_info(url)
@@ -78,8 +80,17 @@ else:
         if report.ok:
             st.success(t("import_ok", n=f"{sum(report.row_counts.values()):,}"))
         else:
-            st.error(t("import_rejected", n=len(report.problems)))
-            render_table(report.problems_frame(), key="data_import_problems", export_name="import_problems")
+            kinds = report.kinds_frame()
+            st.error(t("import_rejected", n=f"{report.total:,}", k=len(kinds)))
+            st.markdown(f"**{t('import_kinds')}**")
+            render_table(kinds[["message", "count", "listed"]], key="data_import_kinds")
+            st.caption(t("import_first_of_kind", n=PER_KIND))
+            render_table(report.problems_frame(per_kind=PER_KIND), key="data_import_problems")
+            every = report.problems_frame()
+            with st.expander(t("import_all_listed", n=f"{len(every):,}")):
+                if report.total > len(every):
+                    st.caption(t("import_some_unlisted", m=f"{data.MAX_PROBLEMS:,}", n=f"{report.total - len(every):,}"))
+                render_table(every, key="data_import_all_problems", export_name="import_problems")
         if report.warnings:
             with st.expander(t("warnings_list")):
                 for w in report.warnings:

@@ -7,7 +7,8 @@ from ui import data
 from ui.codes import code_labels
 from ui.data import CONVENTIONS, SHIFTS, OeeSettings
 from ui.drill import scroll_here
-from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, plotly_config
+from ui.figures import (build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, heatmap_work_centers,
+                        plotly_config)
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -98,7 +99,10 @@ if picked or picked_wc:
     orders = drill["orders"].sort_values("loss_cost_amount", ascending=False)
     render_table(orders, key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders", drill=True)
 
-st.plotly_chart(build_oee_heatmap(report["by_work_center_day"]), width="stretch", config=plotly_config(), key="oee_heatmap")
+shown = heatmap_work_centers(report["by_work_center"])
+st.plotly_chart(build_oee_heatmap(report["by_work_center_day"], shown), width="stretch", config=plotly_config(), key="oee_heatmap")
+if len(shown) < len(report["by_work_center"]):
+    st.caption(t("oee_heatmap_lowest", n=len(shown), total=f"{len(report['by_work_center']):,}"))
 
 st.subheader(t("oee_by_shift"))
 shifts = report["by_shift"].assign(shift_label=lambda d: d["shift"].map(SHIFTS))

@@ -11,6 +11,7 @@ from ui.i18n import t
 from ui.page import metric, open_page
 from ui.tables import render_kpi_comparison
 from ui.text import md
+from ui.warnings_panel import render_warnings
 
 url, scope, currency = open_page("page_overview")
 comparisons = data.comparison_scopes(scope, data.period_choice())
@@ -25,26 +26,7 @@ changes = data.kpi_comparison(k, others)
 change = dict(zip(changes.kpi, changes[f"{main_name}_change"])) if main_name else {}
 described = {"delta_description": t(f"vs_{main_name}")} if main_name else {}
 
-st.subheader(t("warnings"))
-shown = False
-unbalanced = data.unbalanced_vouchers(url)
-if len(unbalanced):
-    st.error(t("warn_unbalanced", n=len(unbalanced)))
-    shown = True
-untied = len(data.wip_untied(url, scope.plants))  # the WIP facts' summary, the user's plants only
-if untied:
-    st.warning(t("warn_untied", n=untied))
-    shown = True
-budget = data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
-if budget is not None:
-    for w in budget["warnings"][budget["warnings"].level == "alert"].itertuples():
-        st.error(t("warn_budget", cc=md(w.cost_center_id), acc=md(localized_name(w.account_label)), p=pct(w.consumption_pct)))
-        shown = True
-for customer, days in data.late_payers(url, scope, 30).items():
-    st.warning(t("warn_late_payer", c=md(customer), d=f"{days:.0f}"))
-    shown = True
-if not shown:
-    st.success(t("no_warnings"))
+render_warnings(url, scope, currency)
 
 st.subheader(t("ov_kpis"))
 cards = st.columns(4)

@@ -20,6 +20,11 @@ from data_loaders.queries import load_dataset_info, month_after, month_start
 from data_loaders.scope import Scope
 
 
+# what the trend and the heatmap draw per work center x week or day (≈ 300 k rows a year at L:
+# the report keeps these columns of them, not all sixty)
+TREND_FIELDS = ["availability_pct", "performance_pct", "quality_pct", "oee_pct", "ppt_min", "fully_productive_min", "loss_cost_amount"]
+
+
 def calendar_window(scope: Scope, events: pd.DataFrame, as_of: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """TEEP's calendar: [first day of the scope, day after its last) in full days, ending at the
     data's as-of date when that is earlier; an open end of the scope takes the events' span
@@ -88,12 +93,19 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     site = _site(engine, scope, settings)
     classed = A.compute_segment_classes(by_reason, settings, site, centers)
     columns = A.compute_minute_columns(classed)
-    wide = F.load_shift_minutes(engine, scope, columns)
+    # the finest grain any view draws is work center x day (and the shift over all days): SQL
+    # sums the shift rows to those two grains, with the counts that keep calendar time exact
+    day = ("date",)
+    wide = F.load_shift_minutes(engine, scope, columns, by=day)
     minutes = A.compute_shift_minutes_from_totals(wide, columns, classed)
     span = pd.DataFrame({"start_at": [wide.date.min()], "end_at": [wide.date.max() + pd.Timedelta(days=1)]})
     window = calendar_window(scope, span, load_dataset_info(engine).get("as_of_date"))
-    facts_ = _with_periods(A.compute_calendar_facts(minutes, F.load_shift_output(engine, scope), centers, window))
+    facts_ = _with_periods(A.compute_calendar_facts(minutes, F.load_shift_output(engine, scope, by=day), centers, window, A.DAY_KEYS))
     facts_ = A.compute_oee_rows(facts_, settings)
+    shift = ("shift",)
+    shift_minutes = A.compute_shift_minutes_from_totals(F.load_shift_minutes(engine, scope, columns, by=shift, window=window), columns, classed)
+    shift_rows = A.compute_oee_rows(A.compute_calendar_facts(shift_minutes, F.load_shift_output(engine, scope, by=shift), centers, window,
+                                                             A.SHIFT_KEYS), settings)
     by_wc = A.compute_oee_from_rows(facts_, ["work_center_id"], settings)
     months = max(1, facts_.month.nunique())
     product_minutes = A.compute_segment_classes(F.load_product_order_minutes(engine, scope), settings, site, centers)
@@ -107,10 +119,35 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
         outside = outside.iloc[:0]
     outside = outside.sort_values(["work_center_id", "sort_at", "detail", "date"], kind="mergesort").head(A.OUTSIDE_CALENDAR_LIMIT)
     return _report(facts_, by_wc, classed, centers, settings, {
+        "shift_rows": shift_rows,
         "improvement": improvement,
         "bottleneck_margin": bottleneck,
         "problems": A.compute_problem_table(facts_, [found[found.problem != "event_outside_calendar"], outside]),
     })
+
+
+def oee_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
+    """The OEE report's ``total`` and ``by_work_center`` alone, for pages that show OEE beside
+    other figures (the cockpit, its comparisons): from the facts summed per work center in SQL,
+    a few hundred rows whatever the span; else from the whole report. The same numbers."""
+    if not facts.ready(engine):
+        report = oee_report_from_events(engine, scope, settings)
+        return None if report is None else {"total": report["total"], "by_work_center": report["by_work_center"]}
+    by_reason = F.load_state_reason_minutes(engine, scope)
+    span = F.load_shift_span(engine, scope)
+    if by_reason.empty or span is None:
+        return None
+    centers = loaders.load_work_centers(engine, scope)
+    classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
+    columns = A.compute_minute_columns(classed)
+    window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
+                             load_dataset_info(engine).get("as_of_date"))
+    minutes = A.compute_shift_minutes_from_totals(F.load_shift_minutes(engine, scope, columns, by=(), window=window), columns, classed)
+    rows = A.compute_oee_rows(A.compute_calendar_facts(minutes, F.load_shift_output(engine, scope, by=()), centers, window, A.CENTER_KEYS),
+                              settings)
+    by_wc = A.compute_oee_from_rows(rows, ["work_center_id"], settings, unique=True)
+    return {"total": A.compute_oee_from_rows(rows, [], settings).iloc[0],
+            "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")}
 
 
 def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
@@ -126,23 +163,28 @@ def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
 def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings,
             parts: dict) -> dict:
     """The views both paths share, from the shift facts with their loss columns
-    (``compute_oee_rows``) and classed segments (or their sums per work center x state x reason
+    (``compute_oee_rows``; or their sums per work center x day, with ``parts["shift_rows"]``
+    per work center x shift for the shift view) and classed segments (or their sums per work center x state x reason
     code: every view of them is a sum of minutes). The shifts are summed once per work center x
     day; the coarser views group those sums."""
-    def oee(frame, by):
-        return A.compute_oee_from_rows(frame, by, settings)
+    def oee(frame, by, unique=False):
+        return A.compute_oee_from_rows(frame, by, settings, unique)
 
-    day = A.compute_oee_sums(facts_, ["work_center_id", "date", "month", "week"])
+    day_keys = ["work_center_id", "date", "month", "week"]
+    if "shift" in facts_:
+        day = A.compute_oee_sums(facts_, day_keys)
+    else:  # the facts path's rows are one per work center x day already, sorted so
+        day = facts_[day_keys + A.oee_sum_columns(facts_)].reset_index(drop=True)
     total = oee(day, []).iloc[0]
     return {
         "total": total,
         "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id"),
         "by_plant": oee(day.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"]),
-        "by_shift": oee(facts_, ["shift"]),
+        "by_shift": oee(parts.get("shift_rows", facts_), ["shift"]),
         "by_month": oee(day, ["month"]),
         "by_work_center_month": oee(day, ["work_center_id", "month"]),
-        "by_work_center_week": oee(day, ["work_center_id", "week"]),
-        "by_work_center_day": oee(day, ["work_center_id", "date"]),
+        "by_work_center_week": oee(day, ["work_center_id", "week"])[["work_center_id", "week", *TREND_FIELDS]],
+        "by_work_center_day": oee(day, ["work_center_id", "date"], unique=True)[["work_center_id", "date", *TREND_FIELDS]],
         "six_losses": A.compute_six_losses(total),
         "waterfall": A.compute_time_waterfall(total),
         "pareto": A.compute_loss_pareto(segments, total, centers, settings),

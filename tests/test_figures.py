@@ -8,6 +8,7 @@ so the fixture sets it and clears it afterwards.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
@@ -376,3 +377,16 @@ def test_labels_from_the_data_cannot_carry_html():
     fig = build_variance_components_figure(frame, "family", ["material_price"], "CNY")
     labels = [str(v) for trace in fig.data for v in (*trace.x, *trace.y, trace.name) if isinstance(v, str)]
     assert "&lt;b>V&lt;/b>" in labels and not any("<b>" in v for v in labels)
+
+
+def test_oee_heatmap_shows_the_lowest_work_centers_first(session):
+    # 45 work centers: WC00 has OEE 0.50, WC01 0.51, … WC44 0.94; the heatmap keeps the 30 lowest, lowest on top
+    by_wc = pd.DataFrame({"work_center_id": [f"WC{i:02d}" for i in range(45)], "oee_pct": [0.50 + i / 100 for i in range(45)]})
+    shown = F.heatmap_work_centers(by_wc.sample(frac=1.0, random_state=1))
+    assert shown == [f"WC{i:02d}" for i in range(30)]
+    days = pd.DataFrame({"work_center_id": np.repeat(by_wc.work_center_id, 2), "date": pd.to_datetime(["2026-10-01", "2026-10-02"] * 45),
+                         "oee_pct": np.repeat(by_wc.oee_pct, 2)})
+    fig = F.build_oee_heatmap(days, shown)
+    assert list(fig.data[0].y) == shown and fig.data[0].z.shape == (30, 2)
+    assert fig.data[0].z[0][0] == 0.50 and fig.layout.height == 170 + 28 * 30
+    assert F.heatmap_work_centers(by_wc.head(12)) == [f"WC{i:02d}" for i in range(12)]  # fewer than 30: all of them

@@ -179,11 +179,14 @@ def tiny_frames() -> dict[str, pd.DataFrame]:
             "machine_events": events, "output_counts": output, "work_center_calendar": calendar, "loss_classes": loss, "dataset_info": info}
 
 
-def _load_tiny(url: str) -> None:
+def _load_tiny(url: str, as_of: str | None = None) -> None:
     engine = eng.make_engine(url)
     try:
         eng.create_schema(engine)
         frames = tiny_frames()
+        if as_of:
+            info = frames["dataset_info"]
+            frames["dataset_info"] = info.assign(info_value=info.info_value.where(info.info_key != "as_of_date", as_of))
         with engine.begin() as conn:
             for table in schema.TABLES:
                 if table.name in frames:
@@ -274,6 +277,28 @@ def test_tiny_report_from_facts_equals_the_report_from_events(tiny):
         assert_same_frame(R.work_order_loss_from_events(tiny, scope), R.work_order_loss_from_facts(tiny, scope), f"{scope} orders")
 
 
+def test_rows_after_the_as_of_date_keep_their_own_calendar(backend, tmp_path):
+    """The calendar window ends at the as-of date (01-06 here); events after it still count, with
+    the calendar of the shifts they fall in. The facts path sums shifts per day and per shift in
+    SQL, so it must count those shifts itself: it equals the event path, and by hand:
+    January's window is 01-01..01-05 (5 days); outside it WC1 has rows in 4 shifts (01-06
+    00-08, 08-16, 16-24 and 01-31 16-24), WC2 and WC3 one each (01-31 16-24)."""
+    url = namespace_url(backend, "oee_early", tmp_path)
+    _load_tiny(url, as_of="2026-01-06")
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        scope, settings = Scope("2026-01", "2026-01"), OeeSettings()
+        by_facts = R.oee_report_from_facts(engine, scope, settings)
+        assert_same_report(R.oee_report_from_events(engine, scope, settings), by_facts, "as-of inside the data")
+        calendar = by_facts["by_work_center"].set_index("work_center_id").calendar_min
+        assert calendar.to_dict() == pytest.approx({"WC1": (5 * 3 + 4) * 480.0, "WC2": (5 * 3 + 1) * 480.0, "WC3": (5 * 3 + 1) * 480.0})
+        shifts = by_facts["by_shift"].set_index("shift").calendar_min
+        # each shift: 3 work centers x 5 days, plus the rows outside the window in that shift
+        assert shifts.to_dict() == pytest.approx({0: (15 + 1) * 480.0, 1: (15 + 1) * 480.0, 2: (15 + 1 + 1 + 1 + 1) * 480.0})
+    finally:
+        engine.dispose()
+
+
 def test_tiny_report_by_hand(tiny):
     r = R.oee_report(tiny, Scope("2026-02", "2026-02"), OeeSettings(convention="custom"))
     problems = r["problems"]
@@ -321,3 +346,16 @@ def test_stale_facts_are_not_read(empty_url):
         assert_same_report(R.oee_report(engine, scope), R.oee_report_from_events(engine, scope))
     finally:
         engine.dispose()
+
+
+def test_oee_totals_equal_the_report(tiny, sample_engine):
+    """``oee_totals`` sums the facts per work center in SQL: the report's total and work centers."""
+    cases = [(tiny, scope, settings) for scope, settings in TINY_CASES]
+    cases += [(sample_engine, scope, SETTINGS[name]) for scope, name in _sample_cases(sample_engine)]
+    for engine, scope, settings in cases:
+        report, totals = R.oee_report(engine, scope, settings), R.oee_totals(engine, scope, settings)
+        assert (report is None) == (totals is None), scope
+        if report is None:
+            continue
+        assert_same_frame(report["total"].to_frame().T, totals["total"].to_frame().T, f"{scope} {settings} total")
+        assert_same_frame(report["by_work_center"], totals["by_work_center"], f"{scope} {settings} by work center")

@@ -48,7 +48,7 @@ from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders.build import file_identity
 from data_loaders import queries as q
-from data_loaders.importer import ImportReport, Problem, import_sources
+from data_loaders.importer import MAX_PROBLEMS, ImportReport, Problem, import_sources  # noqa: F401 - MAX_PROBLEMS re-exported for pages
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import PeriodChoice, Scope, month_add
@@ -480,7 +480,7 @@ def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportRep
     except DatabaseBusy as exc:
         report = ImportReport([Problem("", 0, "", "", str(exc))], {}, [])
     audit.record(who.login, "import", display_url(url), {"files": names, "mode": mode, "ok": report.ok, "rows": report.row_counts,
-                                                          "problems": len(report.problems)})
+                                                          "problems": report.total})
     if report.ok:
         reset_caches(url)
     return report
@@ -837,3 +837,15 @@ def _cash(url: str, plants: tuple[str, ...], scenario: CashScenario, min_cash: f
         cash_inputs(url, plants), payment_delays(url, plants), cash_baseline(url, plants), cash_wc_months(url, plants),
         cash_customer_dso(url, plants), scenario, min_cash, _cash_backtest(url, plants) if backtest else None,
         wc.basis, wc.day_count, wc.balance, wc.sales_basis)
+
+
+# --------------------------------------------------------------------------- early warnings (#13)
+from analytics.warnings import WarningSettings  # noqa: E402 - re-exported for the warnings panel
+from reports import warnings as reports_warnings  # noqa: E402
+
+
+@figure
+def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings()) -> dict:
+    """The scope's early warnings grouped by kind, most serious first (``reports.warnings``);
+    the scope already carries the user's plant limit."""
+    return reports_warnings.month_warnings(get_engine(url), scope, settings)

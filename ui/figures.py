@@ -613,9 +613,24 @@ def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
 # ---------------------------------------------------------------- heatmaps, maps, timelines
 
 
-def build_oee_heatmap(by_day: pd.DataFrame) -> go.Figure:
-    """OEE of each work center on each day, on a date axis formatted in the session language."""
+HEATMAP_ROWS = 30  # work centers in the OEE heatmap: 28 px a row, so 30 rows fit a screen
+
+
+def heatmap_work_centers(by_wc: pd.DataFrame, limit: int = HEATMAP_ROWS) -> list[str]:
+    """The work centers the OEE heatmap shows: all of them up to ``limit``, else the ``limit``
+    with the lowest OEE over the scope (those a meeting asks about), lowest first."""
+    ranked = by_wc.sort_values(["oee_pct", "work_center_id"], na_position="last", kind="mergesort")
+    return [str(w) for w in ranked.work_center_id.head(limit)]
+
+
+def build_oee_heatmap(by_day: pd.DataFrame, work_centers: list[str] | None = None) -> go.Figure:
+    """OEE of each work center on each day, on a date axis formatted in the session language;
+    ``work_centers``: the rows to show, in that order (all, sorted, when None)."""
+    if work_centers is not None:
+        by_day = by_day[by_day.work_center_id.isin(work_centers)]
     grid = by_day.pivot_table(index="work_center_id", columns="date", values="oee_pct")
+    if work_centers is not None:
+        grid = grid.reindex([w for w in work_centers if w in grid.index])
     days = pd.to_datetime(pd.Series(grid.columns))
     _, hover_date = _date_formats()
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=days, y=[str(i) for i in grid.index], colorscale="RdYlGn", zmin=0.4, zmax=1.0,

@@ -1,0 +1,160 @@
+"""Queries the early warnings need beyond the other pages' loaders (docs/WARNINGS.md).
+
+* ``load_unbalanced_vouchers``: vouchers of a scope (months, plants) that do not balance;
+* ``load_material_needs``: per work order x BOM material, the first issue and the plant's
+  earliest open purchase order (late materials);
+* ``load_voucher_features`` and ``load_work_order_features``: the anomaly models' rows, summed
+  in SQL to one row per voucher x account and one row per completed work order, so that the
+  models read a few hundred thousand rows at ten million voucher lines.
+
+Every query is SQLAlchemy Core over the contract's tables and runs on DuckDB, SQLite,
+PostgreSQL and MariaDB. Scopes narrow by months and plants (a user's plant limit) in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.facts_ledger import facts_ledger_unbalanced, select_unbalanced
+from data_loaders.queries import (
+    date_conditions,
+    month_after,
+    month_start,
+    period_conditions,
+    plant_conditions,
+    product_conditions,
+    use_ledger_facts,
+)
+from data_loaders.scope import Scope, month_add
+
+
+def _months(scope: Scope) -> list[str] | None:
+    if not (scope.period_from and scope.period_to):
+        return None
+    out, p = [], scope.period_from
+    while p <= scope.period_to:
+        out.append(p)
+        p = month_add(p, 1)
+    return out
+
+
+def load_unbalanced_vouchers(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """One row per voucher of the scope whose debits and credits differ by more than half a
+    cent: voucher_no, plant_id (the voucher's), period (its lines' earliest), debit_amount,
+    credit_amount. From ``facts_ledger_unbalanced`` when the ledger facts are fresh."""
+    v = s.vouchers
+    if use_ledger_facts(engine, use_facts):
+        u = facts_ledger_unbalanced
+        base = sa.select(u.c.period, u.c.voucher_no, u.c.debit_amount, u.c.credit_amount).where(
+            *period_conditions(u.c.period, scope)).subquery()
+    else:
+        base = select_unbalanced(_months(scope)).subquery()
+    stmt = (sa.select(base.c.voucher_no, v.c.plant_id, base.c.period, base.c.debit_amount, base.c.credit_amount)
+            .join(v, v.c.voucher_no == base.c.voucher_no)
+            .where(*period_conditions(base.c.period, scope), *plant_conditions(v.c.plant_id, scope))
+            .order_by(base.c.voucher_no))
+    out = read_frame(engine, stmt)
+    out[["debit_amount", "credit_amount"]] = out[["debit_amount", "credit_amount"]].astype(float)
+    return out
+
+
+def load_material_needs(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per work order planned to start in the scope (not cancelled; its plants and
+    families) x material on its product's BOM: work_order_id, plant_id, status,
+    planned_start_date, actual_start_at, material_id, material_name, first_issue_date (None
+    when never issued), issued_amount (its issues' value), po_expected_date and po_amount (the
+    plant's earliest open purchase order of the material, None when there is none)."""
+    wo, b, m, mi, po = s.work_orders, s.bom, s.materials, s.material_issues, s.purchase_orders
+    issues = (sa.select(mi.c.work_order_id, mi.c.material_id, sa.func.min(mi.c.issue_date).label("first_issue_date"),
+                        sa.func.sum(sa.func.round(mi.c.qty * mi.c.unit_cost, 2)).label("issued_amount"))
+              .where(mi.c.issue_type == "issue", mi.c.work_order_id.in_(
+                  sa.select(wo.c.work_order_id).where(*date_conditions(wo.c.planned_start_date, scope),
+                                                      *plant_conditions(wo.c.plant_id, scope))))
+              .group_by(mi.c.work_order_id, mi.c.material_id).subquery())
+    first_po = (sa.select(po.c.plant_id, po.c.material_id, sa.func.min(po.c.expected_date).label("po_expected_date"))
+                .where(po.c.status == "open", po.c.material_id.is_not(None), *plant_conditions(po.c.plant_id, scope))
+                .group_by(po.c.plant_id, po.c.material_id).subquery())
+    po_value = (sa.select(po.c.plant_id, po.c.material_id, po.c.expected_date,
+                          sa.func.sum(sa.func.round(po.c.qty * po.c.unit_price, 2)).label("po_amount"))
+                .where(po.c.status == "open", po.c.material_id.is_not(None), *plant_conditions(po.c.plant_id, scope))
+                .group_by(po.c.plant_id, po.c.material_id, po.c.expected_date).subquery())
+    stmt = (
+        sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.status, wo.c.planned_start_date, wo.c.actual_start_at,
+                  b.c.material_id, m.c.material_name, issues.c.first_issue_date, issues.c.issued_amount,
+                  first_po.c.po_expected_date, po_value.c.po_amount)
+        .join(b, b.c.product_id == wo.c.product_id)
+        .join(m, m.c.material_id == b.c.material_id)
+        .outerjoin(issues, (issues.c.work_order_id == wo.c.work_order_id) & (issues.c.material_id == b.c.material_id))
+        .outerjoin(first_po, (first_po.c.plant_id == wo.c.plant_id) & (first_po.c.material_id == b.c.material_id))
+        .outerjoin(po_value, (po_value.c.plant_id == first_po.c.plant_id) & (po_value.c.material_id == first_po.c.material_id)
+                   & (po_value.c.expected_date == first_po.c.po_expected_date))
+        .where(wo.c.status != "cancelled", *date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
+               *product_conditions(wo.c.product_id, scope))
+        .order_by(wo.c.work_order_id, b.c.material_id)
+    )
+    out = read_frame(engine, stmt)
+    for c in ("issued_amount", "po_amount"):
+        out[c] = out[c].astype(float)
+    return out
+
+
+def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per voucher x account of the scope's months and plants (the voucher's plant):
+    voucher_no, voucher_date, voucher_type, plant_id, account_code, amount (debits + credits on
+    the account), n_lines and n_unsourced (lines with no source document). ``voucher_types``:
+    only vouchers of these types (the history of the types rare in a scope)."""
+    vl, v = s.voucher_lines, s.vouchers
+    unsourced = sa.case((vl.c.source_doc_type.is_(None), 1), else_=0)
+    only = []
+    if voucher_types is not None:
+        only = [vl.c.voucher_no.in_(sa.select(v.c.voucher_no).where(v.c.voucher_type.in_(voucher_types),
+                                                                   *period_conditions(v.c.period, scope)))]
+    lines = (sa.select(vl.c.voucher_no, vl.c.account_code, sa.func.sum(vl.c.debit_amount + vl.c.credit_amount).label("amount"),
+                       sa.func.count().label("n_lines"), sa.func.sum(unsourced).label("n_unsourced"))
+             .where(*period_conditions(vl.c.period, scope), *only)
+             .group_by(vl.c.voucher_no, vl.c.account_code).subquery())
+    stmt = (sa.select(lines.c.voucher_no, v.c.voucher_date, v.c.voucher_type, v.c.plant_id, lines.c.account_code, lines.c.amount,
+                      lines.c.n_lines, lines.c.n_unsourced)
+            .join(v, v.c.voucher_no == lines.c.voucher_no)
+            .where(*plant_conditions(v.c.plant_id, scope))
+            .order_by(lines.c.voucher_no, lines.c.account_code))
+    out = read_frame(engine, stmt)
+    out["amount"] = out.amount.astype(float)
+    out[["n_lines", "n_unsourced"]] = out[["n_lines", "n_unsourced"]].astype("int64")
+    return out
+
+
+def load_work_order_features(engine: Engine, scope: Scope, history_months: int = 12) -> pd.DataFrame:
+    """One row per work order completed (completed or closed, by ``actual_end_at``) in the
+    ``history_months`` to the scope's last month, of its plants and families: work_order_id,
+    plant_id, product_id, work_center_id, period (completion month), planned_qty,
+    completed_qty, scrap_qty, material_amount (issues − returns), labor_amount, labor_h."""
+    wo, mi, lb = s.work_orders, s.material_issues, s.labor_logs
+    last = scope.period_to or dt.date.today().strftime("%Y-%m")
+    window = Scope(month_add(last, -(history_months - 1)), last, scope.plants, scope.families)
+    conditions = [wo.c.status.in_(("completed", "closed")), wo.c.actual_end_at >= month_start(window.period_from),
+                  wo.c.actual_end_at < month_after(window.period_to), *plant_conditions(wo.c.plant_id, window),
+                  *product_conditions(wo.c.product_id, window)]
+    orders = sa.select(wo.c.work_order_id).where(*conditions)
+    sign = sa.case((mi.c.issue_type == "return", -1), else_=1)
+    material = (sa.select(mi.c.work_order_id, sa.func.sum(sign * sa.func.round(mi.c.qty * mi.c.unit_cost, 2)).label("material_amount"))
+                .where(mi.c.work_order_id.in_(orders)).group_by(mi.c.work_order_id).subquery())
+    labor = (sa.select(lb.c.work_order_id, sa.func.sum(sa.func.round(lb.c.hours * lb.c.rate_per_h, 2)).label("labor_amount"),
+                       sa.func.sum(lb.c.hours).label("labor_h"))
+             .where(lb.c.work_order_id.in_(orders)).group_by(lb.c.work_order_id).subquery())
+    stmt = (sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, wo.c.work_center_id, wo.c.actual_end_at, wo.c.planned_qty,
+                      wo.c.completed_qty, wo.c.scrap_qty, material.c.material_amount, labor.c.labor_amount, labor.c.labor_h)
+            .outerjoin(material, material.c.work_order_id == wo.c.work_order_id)
+            .outerjoin(labor, labor.c.work_order_id == wo.c.work_order_id)
+            .where(*conditions).order_by(wo.c.work_order_id))
+    out = read_frame(engine, stmt)
+    out["period"] = pd.to_datetime(out.actual_end_at).dt.strftime("%Y-%m")
+    num = ["planned_qty", "completed_qty", "scrap_qty", "material_amount", "labor_amount", "labor_h"]
+    out[num] = out[num].astype(float).fillna(0.0)
+    return out.drop(columns="actual_end_at")

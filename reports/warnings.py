@@ -1,0 +1,222 @@
+"""The month's early warnings: every rule and the anomaly models, grouped, JSON-ready.
+
+``month_warnings(engine, scope, settings)`` returns::
+
+    {"groups": [{"kind", "severity", "count", "amount", "rule", "items": [...]}, ...],
+     "total": n, "scope": {...}, "as_of": "YYYY-MM-DD", "skipped": [{"rule", "reason"}]}
+
+groups and items most serious first (``analytics.warnings``: the item's fields, severities and
+units). What each rule reads and its thresholds: docs/WARNINGS.md. Which months a rule looks at:
+
+* trends (OEE drop, DSO and DIO rising, fund occupation) judge the scope's **last month**
+  against the months before it;
+* item rules (cost variance, budget to date, unposted and untied work orders, cost lines
+  without a source, unbalanced vouchers, late materials, anomalies) cover **every month** of
+  the scope; the budget rules the year to date of its last month, as the budget page does;
+* the cash rules (funding gap, late payers) look forward from the data's **as-of date**, as
+  the cash page does.
+
+The scope's plants (a user's plant limit) narrow every query: no item of another plant is
+read, let alone returned. A rule whose tables a partial database lacks is listed in
+``skipped`` with the database's words instead of failing the whole report.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from analytics import anomaly as AN
+from analytics import budget as AB
+from analytics import cash as AC
+from analytics import warnings as A
+from analytics import working_capital as W
+from analytics.warnings import WarningSettings
+from data_loaders import cash as C
+from data_loaders import lineage as L
+from data_loaders import warnings as D
+from data_loaders.queries import load_dataset_info
+from data_loaders.scope import Scope, month_add
+from reports import budget as RB
+from reports import cash as RC
+from reports import lineage as RL
+from reports import oee as RO
+from reports import profitability as RP
+
+__all__ = ["WarningSettings", "month_warnings", "RULES"]
+
+
+def _last_month(engine: Engine, scope: Scope) -> str:
+    return scope.period_to or RB.last_closed_period(engine)
+
+
+def budget_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    report = RB.budget_report(engine, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert)
+    if report is None:
+        return []
+    controls = AB.compute_controls(report["year_to_date"], settings.budget_warn, settings.budget_alert, settings.budget_pace)
+    return A.compute_budget_warnings(controls, settings)
+
+
+def variance_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    return A.compute_variance_warnings(RP.profitability_report(engine, scope)["variance_by_product"], settings)
+
+
+def oee_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    month = _last_month(engine, scope)
+    window = Scope(month_add(month, -settings.oee_trailing_months), month, scope.plants, scope.families)
+    report = RO.oee_report(engine, window)
+    if report is None:
+        return []
+    plants = dict(zip(report["work_centers"].work_center_id, report["work_centers"].plant_id))
+    return A.compute_oee_warnings(report["by_work_center_month"], month, settings, plants)
+
+
+def cash_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    plants = tuple(scope.plants)
+    inputs = RC.cash_inputs(engine, plants)
+    delays = RC.payment_delays(engine, plants, inputs["as_of"])
+    events = AC.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
+                                    inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], AC.CashScenario())
+    weekly = AC.compute_forecast(inputs["opening"], events, inputs["as_of"], "W", RC.WEEKS)
+    names = _customer_names(engine)
+    return (A.compute_funding_gap_warnings(AC.compute_funding_gaps(weekly, settings.min_cash), settings)
+            + A.compute_late_payer_warnings(delays, inputs["receivables"], inputs["as_of"], settings, names))
+
+
+def _customer_names(engine: Engine) -> dict:
+    from data_loaders import schema as s
+    from data_loaders.engine import read_frame
+
+    c = s.customers
+    frame = read_frame(engine, sa.select(c.c.customer_id, c.c.customer_name))
+    return dict(zip(frame.customer_id, frame.customer_name))
+
+
+def working_capital_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    month = _last_month(engine, scope)
+    months = RC.cash_working_capital_months(engine, tuple(scope.plants))
+    wc = W.compute_working_capital(months, "month")
+    balances = A.compute_balances(C.load_working_capital_ledger(engine, Scope(plants=scope.plants)))
+    return A.compute_days_warnings(wc, month, settings) + A.compute_occupation_warnings(balances, month, settings)
+
+
+def material_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    return A.compute_late_material_warnings(D.load_material_needs(engine, scope), settings)
+
+
+def wip_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    # every untied order of the plants (only untied rows are read): an order completed in the
+    # scope without its voucher may have been planned to start before it
+    untied = RL.wip_tie_summary(engine, Scope(plants=scope.plants, families=scope.families), settings.wip_tolerance)["untied"]
+    no_completion = L.load_completed_without_completion(engine, scope)
+    start = pd.to_datetime(untied.planned_start_date)
+    in_scope = pd.Series(True, index=untied.index)
+    if scope.period_from:
+        in_scope &= start >= pd.Timestamp(f"{scope.period_from}-01")
+    if scope.period_to:
+        in_scope &= start < pd.Timestamp(f"{month_add(scope.period_to, 1)}-01")
+    return (A.compute_wip_warnings(no_completion, untied[in_scope | untied.work_order_id.isin(no_completion.work_order_id)])
+            + A.compute_unsourced_warnings(L.load_cost_lines_without_source(engine, scope)))
+
+
+def ledger_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    return A.compute_unbalanced_warnings(D.load_unbalanced_vouchers(engine, scope))
+
+
+VOUCHER_GROUP = 6  # a voucher type with fewer vouchers in the scope is compared with its own history
+
+
+def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    """Unusual vouchers of the scope (``analytics.anomaly``): info, amount = the voucher's total."""
+    rows = D.load_voucher_features(engine, scope)
+    history = None
+    if len(rows):
+        counts = rows.drop_duplicates("voucher_no").voucher_type.value_counts()
+        rare = tuple(sorted(counts[counts < VOUCHER_GROUP].index))
+        if rare:
+            month = _last_month(engine, scope)
+            window = Scope(month_add(month, -(settings.anomaly_history_months - 1)), month, scope.plants, scope.families)
+            history = D.load_voucher_features(engine, window, rare)
+    features = AN.compute_voucher_features(rows, history, VOUCHER_GROUP)
+    flagged = AN.compute_anomalies(features, AN.VOUCHER_FEATURES, "voucher_no", settings.anomaly_seed, settings.anomaly_fit_rows,
+                                   settings.anomaly_contamination, settings.anomaly_min_z, settings.anomaly_min_rows,
+                                   settings.anomaly_max_items)
+    if flagged.empty:
+        return []
+    rows = features.set_index("voucher_no").loc[flagged.voucher_no]
+    out = []
+    for f, r in zip(flagged.itertuples(index=False), rows.itertuples()):
+        it = A.item("anomaly_voucher", "info", r.amount_amount, "anomaly.isolation_forest.voucher", {"voucher_no": f.voucher_no},
+                    {"voucher_no": f.voucher_no, "voucher_type": r.voucher_type, "plant_id": r.plant_id, "main_account": r.main_account,
+                     "voucher_amount": r.amount_amount, "score": f.score, "reasons": ", ".join(x["feature"] for x in f.reasons)},
+                    "vouchers", {"voucher": f.voucher_no})
+        it["reasons"] = f.reasons
+        out.append(it)
+    return out
+
+
+def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+    """Unusual work orders completed in the scope against their product's history: info,
+    amount = the cost above the product's usual unit cost x good quantity (0 when below)."""
+    orders = D.load_work_order_features(engine, scope, settings.anomaly_history_months)
+    features = AN.compute_work_order_features(orders)
+    if features.empty:
+        return []
+    in_scope = features.period >= (scope.period_from or "") if scope.period_from else pd.Series(True, index=features.index)
+    flagged = AN.compute_anomalies(features, AN.WORK_ORDER_FEATURES, "work_order_id", settings.anomaly_seed, settings.anomaly_fit_rows,
+                                   settings.anomaly_contamination, settings.anomaly_min_z, settings.anomaly_min_rows,
+                                   settings.anomaly_max_items, score_mask=in_scope)
+    if flagged.empty:
+        return []
+    rows = features.set_index("work_order_id").loc[flagged.work_order_id]
+    out = []
+    for f, r in zip(flagged.itertuples(index=False), rows.itertuples()):
+        it = A.item("anomaly_work_order", "info", max(r.excess_cost_amount, 0.0), "anomaly.isolation_forest.work_order",
+                    {"work_order_id": f.work_order_id},
+                    {"work_order_id": f.work_order_id, "product_id": r.product_id, "plant_id": r.plant_id, "period": r.period,
+                     "unit_cost_amount": r.unit_cost_value, "usual_unit_cost_amount": r.unit_cost_usual, "score": f.score,
+                     "reasons": ", ".join(x["feature"] for x in f.reasons)},
+                    "vouchers", {"work_order": f.work_order_id})
+        it["reasons"] = f.reasons
+        out.append(it)
+    return out
+
+
+# rule families in the order they run; each returns items (analytics.warnings.item)
+RULES = {
+    "ledger": ledger_items,
+    "wip": wip_items,
+    "budget": budget_items,
+    "cash": cash_items,
+    "cost_variance": variance_items,
+    "oee": oee_items,
+    "working_capital": working_capital_items,
+    "materials": material_items,
+    "anomaly_voucher": voucher_anomaly_items,
+    "anomaly_work_order": work_order_anomaly_items,
+}
+
+
+def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = WarningSettings(), rules=None) -> dict:
+    """Every warning of ``scope`` (see the module), grouped by kind, most serious first.
+    ``rules``: the names of ``RULES`` to run (all when None)."""
+    items, skipped = [], []
+    for name, rule in RULES.items():
+        if rules is not None and name not in rules:
+            continue
+        if name.startswith("anomaly") and not settings.anomaly:
+            continue
+        try:
+            items += rule(engine, scope, settings)
+        except sa.exc.DBAPIError as exc:  # a partial database without the rule's tables
+            said = str(getattr(exc, "orig", None) or exc).splitlines()
+            skipped.append({"rule": name, "reason": (said or [type(exc).__name__])[0][:300]})
+    out = A.compute_groups(items)
+    as_of = load_dataset_info(engine).get("as_of_date")
+    out["scope"] = {"period_from": scope.period_from, "period_to": scope.period_to, "plants": list(scope.plants),
+                    "families": list(scope.families)}
+    out["as_of"] = str(as_of)[:10] if as_of else None
+    out["skipped"] = skipped
+    return out

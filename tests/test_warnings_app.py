@@ -1,0 +1,63 @@
+"""The overview's warnings through Streamlit's AppTest on the small sample: grouped by kind with
+count and amount at stake, most serious first, and one click opens the record behind an item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+@pytest.fixture
+def overview(app_data_dir):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_overview_shows_the_grouped_warnings_first(overview, small_sample):
+    at = overview
+    labels = [e.label for e in at.expander]
+    groups = {kind: next((label for label in labels if kind in label), None) for kind in ("预算超支", "完工未入账工单", "应收逾期")}
+    assert all(groups.values()), labels
+    assert "1 项" in groups["预算超支"] and "3 项" in groups["完工未入账工单"] and "涉及金额 ¥" in groups["应收逾期"]
+    assert any(c.value.startswith("共 ") and "项严重" in c.value for c in at.caption)
+    # the planted stories, one item each (docs/SAMPLE_DATA.md)
+    planted = small_sample["dataset_info"].set_index("info_key").info_value["planted_unposted_work_orders"].split(",")
+    unposted = [b.label for b in at.button if b.key and b.key.startswith("wn_unposted_work_orders_")]
+    assert sorted(label.split("（")[0] for label in unposted) == sorted(planted)
+    assert any("P2-MNT" in b.label for b in at.button if b.key == "wn_budget_overrun_0")
+    assert any("C07" in b.label or "成都燃气" in b.label for b in at.button if b.key == "wn_receivables_overdue_0")
+    # the subheader comes before the KPI cards: warnings first
+    headers = [h.value for h in at.subheader]
+    assert headers.index("预警") < headers.index(next(h for h in headers if h != "预警"))
+
+
+def test_a_warning_opens_its_work_order_in_the_drill_down(overview):
+    at = overview
+    button = at.button(key="wn_unposted_work_orders_0")
+    wo = button.label.split("（")[0]
+    assert wo.startswith("WO-")
+    button.click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "凭证追溯"
+    assert at.query_params["work_order"] == wo
+    assert any(wo in h.value for h in at.subheader)
+
+
+def test_the_rest_of_a_large_group_is_behind_a_toggle(overview):
+    at = overview
+    toggles = [t for t in at.toggle if t.key and t.key.endswith("_rest")]
+    assert toggles, "the cost-variance group has more than five items on the sample"
+    toggle = toggles[0]
+    kind = toggle.key[len("wn_"):-len("_rest")]
+    shown = [b for b in at.button if b.key and b.key.startswith(f"wn_{kind}_")]
+    assert len(shown) == 5
+    toggle.set_value(True)
+    at.run()
+    assert len([b for b in at.button if b.key and b.key.startswith(f"wn_{kind}_")]) > 5
