@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from tests.pack_fixture import AGENDA, BUDGET_ROWS, VARIANCE_ROWS, hand_snapshot
 from ui import pack
-from ui.export import FORMATS, MONEY_FORMAT
+from ui.export import FORMATS, MONEY_FORMAT, QTY_WHOLE_FORMAT
 from ui.i18n import use_language
 
 pptx = pytest.importorskip("pptx", reason="python-pptx is an app requirement")
@@ -110,8 +110,8 @@ def test_workbook_numbers_are_the_snapshots(tables_only):
         assert row[0].value == _label(title_key, lang) and row[1].value == _label(card["label_key"], lang)
         compare = card["compare"]
         assert [c.value for c in row[2:6]] == [card["value"], compare["prior_month"], compare["last_year"], compare["budget"]]
-        kind = {"money": "money", "pct": "pct", "qty": "qty", "days": "days"}[card["kind"]]
-        assert row[2].number_format == FORMATS[kind]
+        whole = card["kind"] == "qty" and all(float(v).is_integer() for v in [card["value"], *compare.values()] if v is not None)
+        assert row[2].number_format == (QTY_WHOLE_FORMAT if whole else FORMATS[card["kind"]])
 
 
 def test_deck_has_one_slide_and_one_page_per_topic_in_the_language(tables_only):

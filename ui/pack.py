@@ -48,7 +48,7 @@ import pandas as pd
 
 from ui import format as fmt
 from ui.codes import localized_name
-from ui.export import FORMATS, ExportSheet, sheet_names, to_excel_bytes
+from ui.export import FORMATS, NUMBER_FORMAT, QTY_WHOLE_FORMAT, ExportSheet, sheet_names, to_excel_bytes
 from ui.figures import PALETTE, build_topic_figure
 from ui.i18n import LABELS, LANGS, lang, t, t_or, use_language
 
@@ -690,8 +690,11 @@ def pack_workbook(snapshot: dict, charts_note: str | None, n_charts: int, genera
     wb = load_workbook(io.BytesIO(data))
     ws = wb[sheet_names([t("pk_cards_sheet")], ["说明 About"])[0]]
     for row, kind in zip(ws.iter_rows(min_row=2, min_col=3, max_col=6), card_kinds):
+        number_format = FORMATS.get(EXCEL_KINDS.get(kind, "qty"), NUMBER_FORMAT)
+        if kind == "qty" and all(float(c.value).is_integer() for c in row if c.value is not None):
+            number_format = QTY_WHOLE_FORMAT  # counts: no trailing decimal point
         for cell in row:
-            cell.number_format = FORMATS.get(EXCEL_KINDS.get(kind, "qty"), "#,##0.00")
+            cell.number_format = number_format
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
