@@ -1,4 +1,4 @@
-"""The month-end pack's files, written from a meeting snapshot built by hand (tests/pack_fixture.py):
+"""The month-end pack's files, written from a meeting snapshot built by hand (tests/test_pack_fixture.py):
 the workbook's numbers are the snapshot's, the deck has one slide and one PDF page per agenda
 topic in the chosen language, charts are images of the meeting's own figures, and without a
 browser the pack is still written, with tables only, and says so."""
@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from tests.pack_fixture import AGENDA, BUDGET_ROWS, VARIANCE_ROWS, hand_snapshot
+from tests.test_pack_fixture import AGENDA, BUDGET_ROWS, VARIANCE_ROWS, hand_snapshot
 from ui import pack
 from ui.export import FORMATS, MONEY_FORMAT, QTY_WHOLE_FORMAT
 from ui.i18n import use_language

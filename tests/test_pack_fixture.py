@@ -1,10 +1,13 @@
 """A meeting snapshot built by hand in the shape ``reports.meeting.build_snapshot`` returns: the
 month-end pack's tests use it where the database does not matter (the writers read only the
-snapshot). Its sums are written out where the tests check them."""
+snapshot). Its sums are written out where the tests check them. The tests at the end hold it
+to the shape ``reports.pack.check_snapshot`` enforces, so it cannot drift from the real one."""
 
 from __future__ import annotations
 
 import copy
+
+import pytest
 
 AGENDA = ("kpis", "bridge", "cost_variances", "oee_loss", "budget", "cash", "warnings", "actions")
 
@@ -105,3 +108,41 @@ def hand_snapshot(month: str = "2026-10", plants=()) -> dict:
     ]
     return {"version": 1, "month": month, "plants": list(plants), "currency": "CNY", "as_of": "2026-11-22",
             "data_version": "v-test-1", "created_at": "2026-11-02T09:00:00", "created_by": "finance.lead", "topics": topics}
+
+
+def _pack_module():
+    pytest.importorskip("reports.meeting", reason="the meeting snapshot (reports/meeting.py) is not merged yet")
+    from reports import pack
+
+    return pack
+
+
+def test_the_hand_built_snapshot_has_the_shared_shape():
+    pack = _pack_module()
+    snapshot = hand_snapshot()
+    assert pack.check_snapshot(snapshot) is snapshot
+    assert AGENDA == __import__("reports.meeting", fromlist=["AGENDA"]).AGENDA
+
+
+def test_table_totals_are_the_column_sums():
+    totals = _pack_module().table_totals(hand_snapshot())
+    # 10,000.00 + 20,000.00 + 5,000.00; 10,250.50 + 19,800.00 + 5,100.25; 250.50 − 200.00 + 100.25
+    assert totals["cost_variances"] == [{"standard_amount": 35000.00, "actual_amount": 35150.75, "variance_amount": 150.75}]
+    assert totals["budget"][0]["actual_amount"] == 14500.00 and totals["warnings"][0] == {"count": 4.0, "amount": 1500.50}
+    assert totals["kpis"] == [] and totals["actions"] == [{"id": 1.0}]
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda s: s["topics"].reverse(), "agenda"),
+    (lambda s: s["topics"][2]["tables"][0]["rows"][0].pop(), "one value per column"),
+    (lambda s: s["topics"][0]["cards"][0].update(kind="euro"), "kind"),
+    (lambda s: s["topics"][1]["chart"]["series"][0]["values"].pop(), "one value per category"),
+    (lambda s: s.update(month="2026-13"), "month"),
+    (lambda s: s.update(version=2), "version"),
+])
+def test_a_snapshot_of_another_shape_is_refused(spoil, message):
+    pack = _pack_module()
+    snapshot = hand_snapshot()
+    spoil(snapshot)
+    with pytest.raises(ValueError, match=message):
+        pack.check_snapshot(snapshot)
