@@ -1,50 +1,49 @@
-"""Management overview: the scope's headline KPIs against the comparisons the period mode calls
-for (prior month and same month last year; prior YTD; …), warnings first, and the trend."""
+"""Management overview, the cockpit: warnings first, then on the same screen the month's KPI
+cards against the main comparison and the profit bridge from the span before; below them the
+written summary, every figure against each comparison, budget and the year to date, and the
+trend. The figures come from ``ui.data.cockpit`` (``reports.cockpit``)."""
 
 import streamlit as st
 
+from ui import cockpit as ui_cockpit
 from ui import data
 from ui.codes import localized_name
-from ui.figures import build_monthly_pnl_figure, plotly_config
-from ui.format import money, money_delta, pct, pp, qty, qty_delta
+from ui.figures import build_cockpit_bridge_figure, build_monthly_pnl_figure, plotly_config
+from ui.format import pct
 from ui.i18n import t
-from ui.page import metric, open_page
+from ui.page import open_page
 from ui.tables import render_kpi_comparison
 from ui.text import md
 from ui.warnings_panel import render_warnings
 
 url, scope, currency = open_page("page_overview")
-comparisons = data.comparison_scopes(scope, data.period_choice())
+choice = data.period_choice()
+comparisons = data.comparison_scopes(scope, choice)
 k = data.kpis(url, scope)
 others = {name: data.kpis(url, other) if data.covers(url, other) else None for name, other in comparisons}
-budget_kpis = data.budget_kpis(url, scope, data.period_choice())
+budget_kpis = data.budget_kpis(url, scope, choice)
 if budget_kpis is not None:
     others["budget"] = budget_kpis
-main_name = comparisons[0][0] if comparisons else None
-main = others.get(main_name)
 changes = data.kpi_comparison(k, others)
-change = dict(zip(changes.kpi, changes[f"{main_name}_change"])) if main_name else {}
-described = {"delta_description": t(f"vs_{main_name}")} if main_name else {}
+cockpit = data.cockpit(url, scope, choice)
 
 render_warnings(url, scope, currency)
 
-st.subheader(t("ov_kpis"))
-cards = st.columns(4)
-metric(cards[0], t("kpi_revenue"), money(k["revenue_amount"], currency, compact=True),
-       money_delta(change.get("revenue_amount"), currency), **described)
-metric(cards[1], t("kpi_gross_profit_ledger"), money(k["gross_profit_amount"], currency, compact=True),
-       money_delta(change.get("gross_profit_amount"), currency), help=t("kpi_gross_profit_ledger_help"), **described)
-metric(cards[2], t("kpi_gross_margin"), pct(k["gross_margin_pct"]), pp(change.get("gross_margin_pct")), **described)
-metric(cards[3], t("kpi_variance_ledger"), money(k["variance_amount"], currency, compact=True),
-       money_delta(change.get("variance_amount"), currency), delta_color="inverse", help=t("kpi_variance_ledger_help"), **described)
-cards = st.columns(4)
-metric(cards[0], t("kpi_operating_profit"), money(k["operating_profit_amount"], currency, compact=True),
-       money_delta(change.get("operating_profit_amount"), currency), **described)
-metric(cards[1], t("kpi_output"), qty(k["good_qty"], t("unit_pcs")), qty_delta(change.get("good_qty"), t("unit_pcs")), **described)
-metric(cards[2], t("kpi_scrap"), pct(k["scrap_pct"], 2), pp(change.get("scrap_pct"), 2), delta_color="inverse", **described)
-metric(cards[3], t("kpi_cash_period_end"), money(k["cash_amount"], currency, compact=True),
-       money_delta(change.get("cash_amount"), currency), help=t("kpi_cash_period_end_help", date=k["cash_date"] or "—"), **described)
+cards, bridge = st.columns([3, 2], gap="medium")
+with cards:
+    ui_cockpit.render_cards(cockpit, currency)
+with bridge:
+    if cockpit["bridge"] is None:
+        st.info(t("cp_no_bridge"))
+    else:
+        st.plotly_chart(build_cockpit_bridge_figure(ui_cockpit.bridge_frame(cockpit), ui_cockpit.bridge_title(cockpit), currency),
+                        width="stretch", config=plotly_config(), key="overview_bridge_chart")
 
+st.subheader(t("cp_summary"))
+ui_cockpit.render_summary(cockpit, currency)
+
+st.subheader(t("cp_table"))
+ui_cockpit.render_table(cockpit, currency, key="overview_cockpit_table")
 if comparisons:
     st.markdown(f"**{t('ov_comparison')}**")
     render_kpi_comparison(changes, list(others), currency, key="overview_comparison")

@@ -56,14 +56,23 @@ def test_every_page_opens_in_both_languages(app, page, lang):
     assert at.title[0].value == title
 
 
-def test_overview_shows_eight_kpis_and_the_untied_orders(app):
+def test_overview_shows_the_cockpit_cards_and_the_untied_orders(app):
     at = _open(app, "pages/overview.py", errors_expected=True)
-    assert [m.label for m in at.metric] == ["营业收入", "毛利（账面）", "毛利率", "成本差异（账面）", "营业利润", "合格产量", "报废率",
-                                            "期末银行存款"]
+    assert [m.label for m in at.metric] == ["营业收入", "毛利率", "成本差异率", "预算执行率（成本）", "OEE", "损失成本（设备时间）",
+                                            "当前银行存款", "13 周内最低余额", "应收周转天数 DSO", "存货周转天数 DIO",
+                                            "应付周转天数 DPO", "现金周期 CCC"]
     assert all(m.value not in ("", "—") for m in at.metric)
     assert any("3 张工单" in w.value for w in at.warning)  # the planted unposted orders
     assert any("P2-MNT" in e.value for e in at.error)  # the planted overspend
     assert any("C07" in w.value for w in at.warning)  # the planted late payer
+    figures = _overview_figures(at)  # the ledger's figures the other pages refer to stay in the comparison table
+    assert {"毛利（账面）", "成本差异（账面）", "营业利润", "期末银行存款"} <= set(figures)
+
+
+def _overview_figures(at: AppTest) -> dict[str, str]:
+    """This period's value of each figure in the overview's ledger comparison table."""
+    table = [d.value for d in at.dataframe if "指标" in d.value.columns and "毛利（账面）" in set(d.value["指标"])][0]
+    return dict(zip(table["指标"], table["本期"]))
 
 
 def _statement_revenue(at: AppTest) -> float:
@@ -487,14 +496,18 @@ def test_a_figure_shown_on_two_pages_has_one_value(app, mode):
     at.button_group(key="mode.zh").set_value(mode)
     at.run()
     overview = _metrics(at)
+    ledger_figures = _overview_figures(at)
     at = _open(at, "pages/profitability.py")
     profitability = _metrics(at)
     assert profitability["营业收入"].value == overview["营业收入"].value
-    assert overview["毛利（账面）"].value in profitability["毛利（业务口径）"].help
-    assert overview["成本差异（账面）"].value in profitability["成本差异（业务口径）"].help
+    assert ledger_figures["毛利（账面）"] in profitability["毛利（业务口径）"].help
+    assert ledger_figures["成本差异（账面）"] in profitability["成本差异（业务口径）"].help
     assert "毛利" not in profitability  # never an unqualified gross profit beside a qualified one
+    assert overview["成本差异率"].value == profitability["成本差异率"].value  # the cockpit's rate is the profitability page's
     at = _open(at, "pages/cash.py", errors_expected=True)
-    assert overview["期末银行存款"].value in _metrics(at)["当前银行存款"].help
+    cash = _metrics(at)
+    assert ledger_figures["期末银行存款"] in cash["当前银行存款"].help
+    assert overview["当前银行存款"].value == cash["当前银行存款"].value
     at = _open(at, "pages/ledger.py")
     statement = at.dataframe[0].value
     revenue = statement.loc[statement["项目"] == "营业收入"].iloc[0]

@@ -56,6 +56,7 @@ from data_loaders.users import User
 from data_loaders.validation import find_schema_gaps, validate_database
 from reports import budget as reports_budget
 from reports import cash as reports_cash
+from reports import cockpit as reports_cockpit
 from reports import ledger as reports_ledger
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
@@ -612,6 +613,62 @@ def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
 def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | None:
     """The headline KPIs of the original budget for the same span (None without a budget)."""
     return compute_budget_kpis(pnl_statement(url, scope, "comparison", choice)["statement"])
+
+
+# --------------------------------------------------------------------------- cockpit (#13)
+# The overview's cockpit (reports/cockpit.py) from the pages' cached parts: the ledger KPIs, the
+# OEE report (default settings, as the OEE page opens), the budget report the overview's warnings
+# read, the cash page's inputs and payment delays, and the profit parts of each span, so that a
+# figure is computed once per span and shared with the page that owns it.
+@figure
+def cockpit_profit_parts(url: str, scope: Scope) -> dict:
+    """Profit facts and work-order variances of a span (``reports.cockpit.profit_parts``)."""
+    return reports_cockpit.profit_parts(get_engine(url), scope)
+
+
+COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_center_calendar", "work_centers", "work_orders")
+
+
+def cockpit_span(url: str, scope: Scope, with_oee: bool) -> dict:
+    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE only with
+    ``with_oee`` and when the database has the OEE page's tables (else it is unknown)."""
+    with_oee = with_oee and not missing(url, COCKPIT_OEE_TABLES)
+    return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope),
+                                     oee(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
+                                     scope)
+
+
+@figure
+def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
+    """The cockpit of the scope (``reports.cockpit.compose_cockpit``): the figures of the span, of
+    each comparison the period mode calls for, of the budget and of the year to date (OEE only
+    where ``reports.cockpit.wants_oee`` says), cash and the profit bridge from the span before.
+    The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
+    comparisons = comparison_scopes(scope, choice)
+    main = comparisons[0][0] if comparisons else None
+    spans = {"current": cockpit_span(url, scope, reports_cockpit.wants_oee(scope, "current", main))}
+    for name, other in comparisons:
+        spans[name] = cockpit_span(url, other, reports_cockpit.wants_oee(scope, name, main)) if covers(url, other) else None
+    spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
+    ytd = reports_cockpit.year_to_date(scope)
+    if ytd is not None:
+        spans["ytd"] = cockpit_span(url, ytd, with_oee=False)
+        spans["ytd_budget"] = reports_cockpit.budget_span(budget_kpis(url, ytd, PeriodChoice("ytd", ytd.period_to)))
+    base = scope.previous()
+    base_parts = cockpit_profit_parts(url, base) if base is not None and covers(url, base) else None
+    parts = cockpit_profit_parts(url, scope)
+    plants = tuple(scope.plants)
+    inputs = cash_inputs(url, plants)
+    return reports_cockpit.compose_cockpit(
+        scope, spans, main, budget(url, scope, *reports_cockpit.BUDGET_ARGS),
+        cockpit_forecast(url, plants), inputs["opening"], inputs["as_of"], reports_cockpit.compute_bridge(base_parts, parts), base,
+        parts, base_parts)
+
+
+@frame
+def cockpit_forecast(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The 13-week driver forecast under the default scenario, from the cash page's cached parts."""
+    return reports_cockpit.cash_forecast(cash_inputs(url, plants), payment_delays(url, plants))
 
 
 def year_to_date_scope(scope: Scope) -> Scope:

@@ -599,6 +599,12 @@ def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.F
                            totals=dict(marker_color=PALETTE[0])), 460)
 
 
+def build_cockpit_bridge_figure(bridge: pd.DataFrame, title: str, currency: str, height: int = 380) -> go.Figure:
+    """``build_bridge_figure`` at the height the overview's first screen leaves beside its cards."""
+    fig = build_bridge_figure(bridge, title, currency)
+    fig.update_layout(height=height)
+    return fig
+
 def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
     """Calendar time down to fully productive time, in hours (steps under half a minute left out)."""
     d = _drop_zero_steps(waterfall, "minutes", ZERO_MINUTES)

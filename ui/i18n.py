@@ -1073,6 +1073,46 @@ LABELS.update({
 
 
 # cockpit (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "cp_bridge_title": ("毛利桥（业务口径）：{a} → {b}", "Gross profit bridge (operations): {a} → {b}"),
+    "cp_no_bridge": ("前一期间没有数据，无法作毛利桥。", "The span before has no data: no profit bridge."),
+    "cp_budget_execution": ("预算执行率（成本）", "Budget execution (costs)"),
+    "cp_budget_execution_help": ("本期实际成本 ÷ 成本预算（原始版本）；年初至今按时间进度 {y}。", "Actual ÷ budgeted cost this period (original version); year to date, phased: {y}."),
+    "cp_variance_rate_help": ("|实际 − 标准| ÷ 标准，本期完工工单（业务口径，同产品盈利页），目标 ≤ {t}。", "|actual − standard| ÷ standard of the period's completed work orders (operations, as on the profitability page); target ≤ {t}."),
+    "cp_oee_help": ("默认口径，同 OEE 页；只算不超过一个季度的期间，与上一期间比较仅限单月。更长期间、去年同期与年初至今见 OEE 页。", "Default settings, as the OEE page opens; shown for spans of up to a quarter, compared with the span before for a single month. Longer spans, a year earlier and year to date are on the OEE page."),
+    "cp_loss_help": ("停机、调机、小停机、降速按设备小时费率，报废按标准成本（设备时间口径，同 OEE 页）。", "Downtime, setup, small stops and speed loss at the machine's hourly rate, scrap at standard cost (machine time, as on the OEE page)."),
+    "cp_cash_today_help": ("数据截止日 {d} 的银行余额。", "Bank balance on the as-of date {d}."),
+    "cp_lowest_cash_help": ("13 周驱动预测（默认情景，同资金页）的最低期末余额，在 {w} 起的一周。", "Lowest closing balance of the 13-week driver forecast (default scenario, as on the cash page), in the week of {w}."),
+    "cp_vs_today": ("较今日", "vs today"),
+    "cp_vs_budget": ("较预算", "vs budget"),
+    "cp_wc_help": ("所选期间已结账月份：期末余额 ÷ 期间流量 × 天数（同资金页，按月、实际天数）。", "The span's closed months: closing balance ÷ the span's flow × days (as on the cash page: by month, actual days)."),
+    "cp_summary": ("本月要点", "The month in brief"),
+    "cp_table": ("指标对比", "Figures compared"),
+    "cp_current": ("本期", "This period"),
+    "cp_ytd": ("年初至今", "Year to date"),
+    "cp_ytd_budget": ("年初至今预算", "YTD budget"),
+    "cp_budget_col": ("预算 / 目标", "Budget / target"),
+    "cp_table_note": ("预算列：收入与毛利率为原始预算，成本差异率为 2% 目标。OEE 只算不超过一个季度的期间，只与单月的上月比较；其余见 OEE 页。", "Budget column: revenue and gross margin as budgeted, the cost variance rate's 2 % target. OEE is shown for spans of up to a quarter and compared with the prior month for a single month only; the rest is on the OEE page."),
+    "cp_no_data": ("所选期间没有凭证数据。", "No vouchers in the chosen period."),
+    "cs_revenue": ("营业收入 {v}。", "Revenue was {v}."),
+    "cs_revenue_change": ("营业收入 {v}，{vs} {c}。", "Revenue was {v}, {c} {vs}."),
+    "cs_margin": ("毛利率 {v}。", "Gross margin was {v}."),
+    "cs_margin_up": ("毛利率 {v}，{vs}上升 {c}。", "Gross margin rose {c} to {v} ({vs})."),
+    "cs_margin_down": ("毛利率 {v}，{vs}下降 {c}。", "Gross margin fell {c} to {v} ({vs})."),
+    "cs_margin_flat": ("毛利率 {v}，{vs}持平。", "Gross margin held at {v} ({vs})."),
+    "cs_bridge": ("业务口径毛利较前一期间变动 {c}；影响最大的不利因素是{step}（{a}）。", "Gross profit from operations moved {c} from the span before; the largest drag was {step} ({a})."),
+    "cs_bridge_share": ("业务口径毛利较前一期间变动 {c}；其中 {s} 来自{step}（{a}）。", "Gross profit from operations moved {c} from the span before; {s} of the fall was {step} ({a})."),
+    "cs_variance_over": ("成本差异率 {v}，高于 {target} 的目标。", "The cost variance rate was {v}, above the {target} target."),
+    "cs_variance_within": ("成本差异率 {v}，在 {target} 的目标之内。", "The cost variance rate was {v}, within the {target} target."),
+    "cs_variance_over_mover": ("成本差异率 {v}，高于 {target} 的目标；差异增加最多的是 {plant} 工厂的工作中心 {wc}（{c}）。", "The cost variance rate was {v}, above the {target} target; variances grew most on work center {wc} in plant {plant} ({c})."),
+    "cs_variance_within_mover": ("成本差异率 {v}，在 {target} 的目标之内；差异增加最多的是 {plant} 工厂的工作中心 {wc}（{c}）。", "The cost variance rate was {v}, within the {target} target; variances grew most on work center {wc} in plant {plant} ({c})."),
+    "cs_oee": ("OEE {v}，损失成本 {loss}。", "OEE was {v}; its losses cost {loss}."),
+    "cs_oee_change": ("OEE {v}（{vs} {c}），损失成本 {loss}。", "OEE was {v} ({c} {vs}); its losses cost {loss}."),
+    "cs_budget": ("成本预算执行率 {v}。", "Costs ran at {v} of budget."),
+    "cs_budget_ytd": ("成本预算执行率 {v}，年初至今按进度 {ytd}。", "Costs ran at {v} of budget, {ytd} of the phased budget year to date."),
+    "cs_cash": ("{d} 银行存款 {today}；未来 13 周最低 {low}，在 {week} 起的一周。", "Cash on {d} was {today}; the lowest in the next 13 weeks is {low}, in the week of {week}."),
+    "cs_ccc": ("现金周期 {ccc}（DSO {dso}，DIO {dio}，DPO {dpo}）。", "The cash conversion cycle was {ccc} (DSO {dso}, DIO {dio}, DPO {dpo})."),
+})
 
 
 # meeting mode (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
