@@ -1,7 +1,7 @@
 """Command line: build the sample, import files, validate a database, print the KPI report.
 
     python cli.py build-sample [--scale 1] [--as-of 2026-11-22] [--db URL]
-    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--db URL]
+    python cli.py import FOLDER [--mode append|replace] [--yes] [--wait 30] [--profile erpnext.toml] [--db URL]
     python cli.py backups [--db URL]
     python cli.py restore NAME | --latest [--wait 30] [--db URL]
     python cli.py validate [--db URL]
@@ -18,7 +18,8 @@
 Exit codes: 0 success (a report on a scope or a database with no data in it too: its sections
 are empty and ``empty`` says why), 1 only "the data has problems" (import rejected, validation
 findings), 2 only bad arguments (a month that is not YYYY-MM, a voucher or work order that does
-not exist, a replace not confirmed) or a database that cannot answer (unreachable, missing a
+not exist, a replace not confirmed, an import profile that is not valid: its problems are printed
+as JSON with the profile's file and TOML path) or a database that cannot answer (unreachable, missing a
 contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
 error (a bug: the traceback is printed; please report it).
 ``pack`` (the month-end pack: pack.xlsx, deck.pptx, deck.pdf, see docs/EXPORTS.md): 0 the three
@@ -53,6 +54,7 @@ from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
 from data_loaders.lock import DatabaseBusy
+from data_loaders.profiles import ProfileError, load_profile
 from data_loaders.scope import Scope
 from data_loaders.users import ROLES, User
 from data_loaders.validation import find_schema_gaps, validate_database
@@ -342,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     i.add_argument("--aggregate-duplicates", action="store_true",
                    help="budgets only: sum rows that share (version, period, cost center, account) instead of refusing them")
+    i.add_argument("--profile", help="an import profile (TOML) saying how the source system's files become tables "
+                                     "(docs/IMPORT_PROFILES.md; shipped ones in profiles/)")
     sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
     rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")
     which = rs.add_mutually_exclusive_group(required=True)
@@ -440,12 +444,22 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "rows": counts}, indent=2))
             return 0
         if args.command == "import":
+            profile = None
+            if args.profile:
+                try:
+                    profile = load_profile(args.profile)
+                except ProfileError as exc:  # checked before anything is asked or read
+                    print(json.dumps({"ok": False, "profile": Path(args.profile).name, "total_problems": len(exc.problems),
+                                      "problems": [{"file": p.file, "path": p.column, "value": p.value, "message": p.message}
+                                                   for p in exc.problems]}, ensure_ascii=False, indent=2, default=str))
+                    return 2
             if args.mode == "replace" and _has_data(url) and not _confirmed(
                     f"--mode replace deletes every row in {_shown(url)} and stores only the imported files.", args.yes):
                 return 2
             report = import_folder(args.folder, url, args.mode, lock_timeout=args.wait,
-                                   aggregate=("budgets",) if args.aggregate_duplicates else ())
+                                   aggregate=("budgets",) if args.aggregate_duplicates else (), profile=profile)
             audit.record(_who(args, actor), "import", _shown(url), {"folder": Path(args.folder).name, "mode": args.mode, "ok": report.ok,
+                                                                    "profile": Path(args.profile).name if args.profile else None,
                                                                     "rows": report.row_counts, "problems": report.total, "via": "cli"})
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings, "total_problems": report.total,
                               "kinds": report.kinds_frame().to_dict(orient="records"),

@@ -114,18 +114,15 @@ def _product_pages():
         if budget_kpis is not None:
             others["budget"] = budget_kpis
         data.kpi_comparison(k, others)
-        unbalanced = data.unbalanced_vouchers(url)
-        untied = data.wip_untied(url, scope.plants)  # the calls pages/overview.py makes
-        data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
-        data.late_payers(url, scope, 30)
+        cockpit = data.cockpit(url, scope, choice)  # the calls pages/overview.py makes
+        found = data.warnings(url, scope)  # ui/warnings_panel.py
         data.monthly_pnl(url, data.trend_scope(scope))
-        return {"kpis": k, "unbalanced": unbalanced, "untied": untied}
+        return {"kpis": k, "cockpit": cockpit, "warnings": found}
 
     def overview_headline(r, ctx):
         k = r["kpis"]
         return {"revenue_amount": k["revenue_amount"], "gross_profit_amount": k["gross_profit_amount"],
-                "operating_profit_amount": k["operating_profit_amount"], "n_unbalanced_vouchers": len(r["unbalanced"]),
-                "n_untied_work_orders": len(r["untied"])}
+                "operating_profit_amount": k["operating_profit_amount"]}
 
     def production(ctx):
         url, scope = ctx["url"], ctx["scope"]
@@ -425,16 +422,11 @@ def _naive_pnl(con, period_from: str, period_to: str):
 
 
 def naive_overview(con, ctx):
+    """The overview's ledger figures (the cockpit's OEE, cash and budget cards are the other pages'
+    naive work, measured there)."""
     pnl = _naive_pnl(con, ctx["period_from"], ctx["period_to"])
-    lines = _read(con, "SELECT voucher_no, debit_amount, credit_amount FROM voucher_lines")
-    per_voucher = lines.groupby("voucher_no")[["debit_amount", "credit_amount"]].sum()
-    del lines
-    unbalanced = int(((per_voucher.debit_amount - per_voucher.credit_amount).abs() > 0.005).sum())
-    del per_voucher
-    tie = _naive_wip_tie(con)
     return {"revenue_amount": float(pnl["revenue"].sum()), "gross_profit_amount": float(pnl["gross_profit"].sum()),
-            "operating_profit_amount": float(pnl["operating_profit"].sum()), "n_unbalanced_vouchers": unbalanced,
-            "n_untied_work_orders": int((tie.difference != 0).sum())}
+            "operating_profit_amount": float(pnl["operating_profit"].sum())}
 
 
 def naive_production(con, ctx):
@@ -746,12 +738,9 @@ pnl AS (
   GROUP BY l.period)"""
 
 SQL = {
-    "overview": ("WITH" + _PNL_SQL + "," + _TIE_SQL.format(where="") + """
+    "overview": ("WITH" + _PNL_SQL + """
 SELECT (SELECT sum(revenue) FROM pnl) AS revenue_amount, (SELECT sum(gross_profit) FROM pnl) AS gross_profit_amount,
-       (SELECT sum(operating_profit) FROM pnl) AS operating_profit_amount,
-       (SELECT count(*) FROM (SELECT voucher_no FROM voucher_lines GROUP BY voucher_no
-                              HAVING abs(sum(debit_amount) - sum(credit_amount)) > 0.005)) AS n_unbalanced_vouchers,
-       (SELECT count(*) FROM tie WHERE ledger <> operations) AS n_untied_work_orders""", "one"),
+       (SELECT sum(operating_profit) FROM pnl) AS operating_profit_amount""", "one"),
     "production": ("""
 SELECT strftime(o.count_date, '%Y-%m') AS period, sum(o.good_qty) AS good_qty, sum(o.scrap_qty) AS scrap_qty,
        (SELECT least(count(*), 5000) FROM work_orders w2 JOIN products p2 USING (product_id)

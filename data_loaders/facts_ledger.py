@@ -8,7 +8,9 @@ Tables (every sum is exact NUMERIC, derived in SQL by one grouped SELECT per tab
   NULL, as on the line) with Σ debit, Σ credit and the number of lines. The P&L, KPI, trial
   balance and budget-actual queries in ``data_loaders.queries`` and ``data_loaders.budget``
   read it with the same SQL they run on ``voucher_lines`` (its columns have the lines' names),
-  ``count(*)`` becoming ``sum(n_lines)``.
+  ``count(*)`` becoming ``sum(n_lines)``. A period without voucher lines takes its rows from
+  ``ledger_balances`` instead (a source that exports movements, not vouchers), its rows counted
+  in ``n_lines``; a period with voucher lines ignores them, so nothing is counted twice.
 * ``facts_ledger_daily``: one row per period × voucher date × account × plant × whether the
   voucher is the opening balance (``voucher_type = 'OB'``): Σ debit, Σ credit, lines. Only
   lines with a voucher header count (the cash history and working capital join the header).
@@ -88,6 +90,20 @@ def select_movements(periods: list[str] | None) -> sa.Select:
     )
 
 
+def select_balance_movements(periods: list[str] | None) -> sa.Select:
+    """``ledger_balances`` at the grain of ``facts_ledger``, for the periods that have no voucher
+    lines (vouchers win where both exist)."""
+    lb, vl = s.ledger_balances, s.voucher_lines
+    keys = [lb.c.period, lb.c.account_code, lb.c.cost_center_id, lb.c.plant_id, lb.c.product_id]
+    with_lines = sa.select(vl.c.period).where(vl.c.period == lb.c.period).exists()
+    return (
+        sa.select(*keys, sa.func.sum(lb.c.debit_amount).label("debit_amount"), sa.func.sum(lb.c.credit_amount).label("credit_amount"),
+                  sa.func.count().label("n_lines"))
+        .where(~with_lines, *([lb.c.period.in_(periods)] if periods is not None else []))
+        .group_by(*keys)
+    )
+
+
 def select_daily(periods: list[str] | None) -> sa.Select:
     vl, v = s.voucher_lines, s.vouchers
     is_opening = sa.case((v.c.voucher_type == "OB", 1), else_=0)
@@ -125,7 +141,7 @@ def select_unbalanced(periods: list[str] | None, tolerance: float = UNBALANCED_T
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
     """The rows of ``periods`` (all when None) of every ledger fact table, as selects that
     ``facts.refresh`` inserts inside the database (the sums never leave it)."""
-    return {facts_ledger.name: [select_movements(periods)], facts_ledger_daily.name: [select_daily(periods)],
+    return {facts_ledger.name: [select_movements(periods), select_balance_movements(periods)], facts_ledger_daily.name: [select_daily(periods)],
             facts_ledger_unbalanced.name: [select_unbalanced(periods)]}
 
 

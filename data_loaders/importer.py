@@ -246,6 +246,17 @@ def table_for_name(name: str) -> str | None:
     return None
 
 
+_DATA_CELL = re.compile(r"^[-+(]?[\d.,:/ ()-]+$|^(true|false)$", re.I)
+
+
+def looks_like_data(row: Sequence) -> bool:
+    """True when a first row reads as values rather than names: at least half of its non-blank
+    cells are numbers, dates or booleans (``1403``, ``2026-03-02``, ``1,234.50``), none blank
+    names excepted."""
+    cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+    return bool(cells) and sum(bool(_DATA_CELL.match(c)) for c in cells) * 2 >= len(cells)
+
+
 def header_lookup(table: sa.Table) -> dict[str, str]:
     """Normalized header -> contract column, from names, labels and aliases."""
     out: dict[str, str] = {}
@@ -277,7 +288,7 @@ def read_mapping(data: bytes, file: str = MAPPING_FILE) -> tuple[list[tuple[str,
 
 # --------------------------------------------------------------------------- reading
 _ENCODING_CANDIDATES = ["cp1252", "gb18030", "big5"]  # what charset-normalizer may choose among
-_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK/GB18030", "cp1252": "Windows-1252",
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GBK/GB18030", "gbk": "GBK", "cp1252": "Windows-1252",
                    "big5": "Big5"}
 _SAMPLE_BYTES = 4 << 20
 _GB2312_ONLY = re.compile(rb"(?:[\x00-\x7f]+|[\xa1-\xf7][\xa1-\xfe])*")
@@ -377,22 +388,76 @@ class _Sheet:
 
 _NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # what bytes.strip() keeps
 
+DELIMITERS = {",": "comma", "\t": "TAB", ";": "semicolon", "|": "pipe"}
+_SNIFF_BYTES = 64 << 10
+_FIELDS_RE = re.compile(r"Expected (\d+) fields? in line (\d+), saw (\d+)")
 
-def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_Sheet], list[Problem]]:
+
+def delimiter_name(delimiter: str) -> str:
+    """How a report names a delimiter: ``|`` -> ``'|' (pipe)``."""
+    return f"'{delimiter}' ({DELIMITERS[delimiter]})" if delimiter in DELIMITERS else repr(delimiter)
+
+
+def sniff_delimiter(data: bytes, encoding: str) -> str:
+    """The delimiter of a CSV file among comma, TAB, semicolon and pipe, from its first 64 KB.
+
+    Each candidate splits the sample's lines (quotes respected); the one that gives the same
+    number of fields, at least two, to nine lines in ten or more and the most fields wins;
+    a tie, or no candidate, is a comma (the default, so that a one-column file reads as before).
+    """
+    import csv
+
+    head = bytes(data[:_SNIFF_BYTES])
+    if len(data) > _SNIFF_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head  # no line cut in two
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    best, best_fields = ",", 1
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)][:200]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        mode = max(set(widths), key=widths.count)
+        if mode >= 2 and widths.count(mode) >= 0.9 * len(widths) and mode > best_fields:
+            best, best_fields = delimiter, mode
+    return best
+
+
+def _csv_error(file: str, exc: Exception, delimiter: str, offset: int = 0) -> Problem:
+    """A pandas tokenizer error as a problem naming the row and the delimiter used."""
+    m = _FIELDS_RE.search(str(exc))
+    if m:
+        expected, line, saw = int(m[1]), int(m[2]) + offset, int(m[3])
+        return Problem(file, line, "", "", f"row {line} has {saw} fields where the first row has {expected}: a delimiter inside a value "
+                                           f"without quotes, or not the file's delimiter (read with {delimiter_name(delimiter)}); "
+                                           "state the delimiter in a profile / 该行的列数与首行不同，请检查分隔符")
+    return Problem(file, 0, "", "", f"not a readable CSV file (read with {delimiter_name(delimiter)}): {str(exc).strip()[:200]} / CSV 格式错误")
+
+
+def _csv_sheets(data: bytes, file: str, encoding: str | None, delimiter: str | None = None,
+                warnings: list[str] | None = None) -> tuple[list[_Sheet], list[Problem]]:
+    """The one table of a CSV file; ``delimiter`` None sniffs it (``sniff_delimiter``) and a
+    delimiter other than a comma is named in ``warnings``."""
     if not _NOT_SPACE.search(data):  # blank (``data.strip()`` would copy the whole file)
         return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
     if encoding is None:
         encoding, problems = detect_encoding(data, file)
         if encoding is None:
             return [], problems
+    if delimiter is None:
+        delimiter = sniff_delimiter(data, encoding)
+        if delimiter != "," and warnings is not None:
+            warnings.append(f"{file}: columns separated by {delimiter_name(delimiter)} (detected) / 按 {delimiter_name(delimiter)} 分隔读取")
     try:
-        reader = pd.read_csv(io.BytesIO(data), encoding=encoding, header=None, dtype=str, keep_default_na=False,
+        reader = pd.read_csv(io.BytesIO(data), encoding=encoding, sep=delimiter, header=None, dtype=str, keep_default_na=False,
                              na_filter=False, skip_blank_lines=False, chunksize=CHUNK_ROWS)
         first = next(reader)
     except (pd.errors.EmptyDataError, StopIteration):
         return [], [Problem(file, 0, "", "", "the file is empty / 文件为空")]
     except pd.errors.ParserError as exc:
-        return [], [Problem(file, 0, "", "", f"not a readable CSV file: {str(exc).strip()[:200]} / CSV 格式错误")]
+        return [], [_csv_error(file, exc, delimiter)]
     except (UnicodeDecodeError, LookupError) as exc:
         return [], [Problem(file, 0, "", "", f"not {encoding_label(encoding)} text ({exc}); save it as UTF-8 / 编码错误，请另存为 UTF-8")]
     values = [list(first[c]) for c in first.columns]
@@ -420,7 +485,7 @@ def _csv_sheets(data: bytes, file: str, encoding: str | None) -> tuple[list[_She
             except StopIteration:
                 return
             except pd.errors.ParserError as exc:
-                raise _Refused(Problem(file, 0, "", "", f"not a readable CSV file: {str(exc).strip()[:200]} / CSV 格式错误")) from None
+                raise _Refused(_csv_error(file, exc, delimiter)) from None
             except UnicodeDecodeError as exc:
                 raise _Refused(Problem(file, 0, "", "", f"not {encoding_label(encoding)} text after row {offset} ({exc.reason}); save it as UTF-8 / 编码错误，请另存为 UTF-8")) from None
             start = offset
@@ -560,30 +625,9 @@ def _sheet_rows(ws):
 
 
 def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
-    from openpyxl import load_workbook
-
-    max_bytes, _ = import_limits()
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except zipfile.BadZipFile:
-        return [], [Problem(file, 0, "", "", "not a readable Excel file (not a zip archive) / 无法读取的 Excel 文件")]
-    for info in members:
-        # openpyxl loads the shared strings whole; a sheet is streamed but parsed all the same
-        limit = max_bytes if info.filename.endswith("sharedStrings.xml") else 10 * max_bytes
-        if info.file_size > limit:
-            return [], [Problem(file, 0, "", info.filename,
-                                f"the workbook unpacks to {info.file_size / 2**20:,.0f} MB in {info.filename}, more than the limit of {limit / 2**20:,.0f} MB "
-                                f"({MAX_BYTES_ENV}); save the data as CSV / 工作簿解压后过大，请另存为 CSV")]
-    try:
-        wb = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        return [], [Problem(file, 0, "", "", f"not a readable Excel file ({type(exc).__name__}) / 无法读取的 Excel 文件")]
-
-    def rows_of(ws):
-        for number, values in _sheet_rows(ws):
-            if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield number, [v if isinstance(v, _CELL_TYPES) else "=" + str(getattr(v, "text", v)) for v in values]
+    wb, problems = open_workbook(data, file)
+    if wb is None:
+        return [], problems
 
     def chunks(it, width):
         batch, numbers = [], []
@@ -598,7 +642,7 @@ def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
 
     sheets = []
     for ws in wb.worksheets:
-        it = rows_of(ws)
+        it = sheet_values(ws)
         first = next(it, None)
         if first is None:
             continue
@@ -615,9 +659,43 @@ def _excel_sheets(data: bytes, file: str) -> tuple[list[_Sheet], list[Problem]]:
     return sheets, []
 
 
+def sheet_values(ws):
+    """(spreadsheet row number, cell values) of each non-blank row of a read-only sheet; a
+    formula cell as its ``=…`` text."""
+    for number, values in _sheet_rows(ws):
+        if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        yield number, [v if isinstance(v, _CELL_TYPES) else "=" + str(getattr(v, "text", v)) for v in values]
+
+
+def open_workbook(data: bytes, file: str):
+    """(read-only openpyxl workbook, []) or (None, the problem): a damaged file or one that
+    unpacks beyond the limits is refused before it is opened."""
+    from openpyxl import load_workbook
+
+    max_bytes, _ = import_limits()
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        return None, [Problem(file, 0, "", "", "not a readable Excel file (not a zip archive) / 无法读取的 Excel 文件")]
+    for info in members:
+        # openpyxl loads the shared strings whole; a sheet is streamed but parsed all the same
+        limit = max_bytes if info.filename.endswith("sharedStrings.xml") else 10 * max_bytes
+        if info.file_size > limit:
+            return None, [Problem(file, 0, "", info.filename,
+                                  f"the workbook unpacks to {info.file_size / 2**20:,.0f} MB in {info.filename}, more than the limit of {limit / 2**20:,.0f} MB "
+                                  f"({MAX_BYTES_ENV}); save the data as CSV / 工作簿解压后过大，请另存为 CSV")]
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        return None, [Problem(file, 0, "", "", f"not a readable Excel file ({type(exc).__name__}) / 无法读取的 Excel 文件")]
+    return wb, []
+
+
 # --------------------------------------------------------------------------- parsing
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_TIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# fractional seconds as SQL Server writes them ('2022-04-15 00:00:00.000'), up to 7 digits
+_TIME_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?$")
 # a leading "=" is a formula; "+", "-" and "@" are when a function call follows (OWASP CSV injection)
 _FORMULA_RE = re.compile(r"^\s*(=.|[+\-@]\s*[A-Za-z_][\w.]*\s*\()", re.S)
 _SCI_RE = re.compile(r"(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
@@ -628,7 +706,8 @@ INT32_MAX = 2**31 - 1
 
 
 def parse_date(value) -> dt.date:
-    """A date from an Excel date, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or 2026年3月5日."""
+    """A date from an Excel date, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD or 2026年3月5日, or a
+    date-time at midnight (``2022-04-15 00:00:00.000``, as SQL Server writes dates)."""
     try:
         return _parse_date(value)
     except ValueError as exc:
@@ -648,13 +727,15 @@ def _parse_date(value) -> dt.date:
     if re.fullmatch(r"\d{8}", text):
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     m = _TIME_RE.match(text)
-    if m and int(m[4]) == 0 and int(m[5]) == 0:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    if m and int(m[4]) == 0 and int(m[5]) == 0 and int(m[6] or 0) == 0 and int(m[7] or 0) == 0:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))  # a date-time at midnight is a date
+    if m:
+        raise ValueError("a time of day where a date is expected")
     raise ValueError("not a date")
 
 
 def parse_datetime(value) -> dt.datetime:
-    """A timestamp: an Excel date-time, or a date as for ``parse_date`` with HH:MM[:SS]."""
+    """A timestamp: an Excel date-time, or a date as for ``parse_date`` with HH:MM[:SS[.fff]]."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
@@ -663,7 +744,7 @@ def parse_datetime(value) -> dt.datetime:
     m = _TIME_RE.match(text)
     if m:
         try:
-            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), int((m[7] or "0").ljust(6, "0")[:6]))
         except ValueError as exc:
             raise ValueError(f"not a date and time (use YYYY-MM-DD HH:MM:SS): {exc} / 不是有效时间") from None
     d = parse_date(text)
@@ -963,6 +1044,23 @@ class _TableParser:
             else:
                 self.headers[target] = header
                 self.positions[target] = i
+        if not self.headers and any(str(h).strip() for h in sheet.header):
+            # "column '1' is not in the contract" for every cell of the row, then every required
+            # column missing, says nothing about the cause: one problem says it
+            self.warnings.clear()
+            self.problems.clear()  # repeated values are no duplicate headers either
+            self.per_kind.clear()
+            first = ", ".join(shorten(h, 20) for h in sheet.header[:6])
+            if looks_like_data(sheet.header):
+                message = (f"the file seems to have no header row: its first row holds values, not column names of {table_name}; "
+                           "give a column list in a profile (header = false, columns = [...]) or add a header row "
+                           "/ 文件似乎没有表头行：首行是数据而不是列名，请在导入配置中给出列名或加上表头行")
+            else:
+                message = (f"no name in the first row is a column of {table_name}; if the file has no header row, give a column list "
+                           "in a profile (header = false, columns = [...]); otherwise rename its columns (column_mapping.csv or a profile) "
+                           "/ 首行没有任何列名与数据表对应：若文件没有表头行，请在导入配置中给出列名，否则请映射列名")
+            self._add(Problem(self.file, row, "", first, message))
+            return
         optional = {"period"} if table_name == "voucher_lines" else set()
         for c in table.columns:
             required = (not c.nullable or c.primary_key) and c.default is None and c.name not in optional
@@ -1010,7 +1108,10 @@ class _TableParser:
         fast = _fast_parse(c, strings, self.fmt) if strings is not None else None
         found: list[tuple[int, str, object]] = []  # (chunk position, convention, cell) of cells only one convention reads
         if fast is None:
-            out = pa.array(self._parse_cells(c, list(raw), np.arange(len(raw)), rows, base, found), type=target)
+            # Python values, not Arrow scalars: a blank CSV cell must read as blank (an optional
+            # date-time column left empty was refused as "not a date")
+            cells = strings.to_pylist() if strings is not None else list(raw)
+            out = pa.array(self._parse_cells(c, cells, np.arange(len(raw)), rows, base, found), type=target)
         else:
             values, ok, proves_dot = fast
             slow = np.flatnonzero(~ok)
@@ -1181,8 +1282,11 @@ def encodings_of(parsed: list[ParsedTable]) -> dict[str, str]:
 
 
 def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: NumberFormat | None = None,
-                 encoding: str | None = None) -> tuple[list[ParsedTable], list[Problem], list[str]]:
+                 encoding: str | None = None, profile=None) -> tuple[list[ParsedTable], list[Problem], list[str]]:
     """Parse every (file name, content) pair; a ``column_mapping.csv`` among them is applied.
+
+    ``profile`` (``data_loaders.profiles.Profile``) reads and reshapes the files its entries
+    match before they are parsed (docs/IMPORT_PROFILES.md); the other files are read by name.
 
     A content may be the file's bytes or its path: a path is read only when its turn comes and
     its bytes are dropped once the file is parsed, so that a folder of large files costs one
@@ -1215,7 +1319,7 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
     parsed = []
     for name, source in data_files:
         suffix = Path(name).suffix.lower()
-        if suffix not in (".csv", ".xlsx", ".xlsm"):
+        if suffix not in (".csv", ".xlsx", ".xlsm") and not (profile is not None and (profile.rules_for(name) or profile.is_lookup(name))):
             problems.append(Problem(name, 0, "", "", "only .csv and .xlsx files can be imported / 只支持 .csv 与 .xlsx 文件"))
             continue
         try:
@@ -1223,8 +1327,19 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
         except OSError as exc:
             problems.append(_unreadable(name, exc))
             continue
+        if profile is not None:
+            from data_loaders import profiles
+
+            more, probs, warns, handled = profiles.apply(profile, dict(data_files), name, data, mapping, number_format, encoding)
+            if handled:
+                parsed.extend(more)
+                problems.extend(probs)
+                warnings.extend(warns)
+                del data, more
+                _give_back()
+                continue
         if suffix == ".csv":
-            sheets, probs = _csv_sheets(data, name, encoding)
+            sheets, probs = _csv_sheets(data, name, encoding, warnings=warnings)
         else:
             sheets, probs = _excel_sheets(data, name)
         problems.extend(probs)
@@ -1353,6 +1468,11 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
     _give_back()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     problems.extend(_check_ideal_cycle(by_table))
+    for pt in by_table.get("ledger_balances", []):  # no balance check: an extract may be one-sided
+        period = pt.frame["period"]
+        bad = _mask(period.notna() & ~period.astype("string[pyarrow]").str.fullmatch(_PERIOD_RE))
+        listed(problems, np.flatnonzero(bad), lambda pos: Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos],
+                                                                 "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
     return problems
 
 
@@ -1888,7 +2008,7 @@ def _write(conn, frames: dict[str, pd.DataFrame], mode: str, note: dict[str, str
 
 def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mode: str = "append", lock_timeout: float = 0.0,
                    number_format: NumberFormat | None = None, encoding: str | None = None,
-                   aggregate: tuple[str, ...] = ()) -> ImportReport:
+                   aggregate: tuple[str, ...] = (), profile=None) -> ImportReport:
     """Validate ``sources`` and, only if nothing is wrong, write them to the database at ``url``.
 
     ``sources`` are (file name, bytes) pairs, or (file name, path) to read each file only when
@@ -1901,11 +2021,13 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
     new ``data_version`` in ``dataset_info``. ``number_format`` and ``encoding`` state the files'
     separators and text encoding; by default they are detected per file (see ``read_sources``).
     ``aggregate`` names tables (only ``budgets``) whose duplicate keys are summed instead of
-    refused (see ``aggregate_duplicates``), with the counts among the warnings.
+    refused (see ``aggregate_duplicates``), with the counts among the warnings. ``profile``
+    (``data_loaders.profiles.Profile``) reshapes the files it names before the checks and its
+    dataset settings (currency, as-of date, fiscal year start) are stored with the import.
     """
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
-    parsed, problems, warnings = read_sources(sources, number_format, encoding)
+    parsed, problems, warnings = read_sources(sources, number_format, encoding, profile)
     _give_back()  # the parser's scratch buffers, back to the system
     if aggregate and not problems:
         parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
@@ -1939,6 +2061,9 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
         }
         if mode == "replace":
             note["source"] = "import"
+        if profile is not None:
+            note.update(profile.dataset.info())
+            note["import_profile"] = f"{profile.name} ({profile.source})"[:200]
         # ``frames`` holds the only reference to the parsed columns now, so the DuckDB write can
         # free them part by part; a database error parses ``sources`` again to name the row
         del parsed
@@ -1975,28 +2100,31 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                     engine.dispose()
         except sa.exc.SQLAlchemyError as exc:  # a last resort: the checks above should have said it first
             frames.clear()
-            again = read_sources(sources, number_format, encoding)[0]
+            again = read_sources(sources, number_format, encoding, profile)[0]
             return ImportReport(fold(problems_from_db_error(exc, again)), {}, warnings)
     return ImportReport([], counts, warnings)
 
 
 def import_files(paths: list[str | os.PathLike], url: str, mode: str = "append", lock_timeout: float = 0.0,
                  number_format: NumberFormat | None = None, encoding: str | None = None,
-                 aggregate: tuple[str, ...] = ()) -> ImportReport:
+                 aggregate: tuple[str, ...] = (), profile=None) -> ImportReport:
     """Import the .csv / .xlsx files at ``paths`` (a ``column_mapping.csv`` among them is applied),
     reading each file only when its turn comes and dropping its bytes once parsed, so that only one
     file's bytes are in memory at a time; otherwise as ``import_sources``, which takes contents the
     caller keeps (uploads). Files are named in messages by their file name, without the folder."""
-    return import_sources([(Path(p).name, Path(p)) for p in paths], url, mode, lock_timeout, number_format, encoding, aggregate)
+    return import_sources([(Path(p).name, Path(p)) for p in paths], url, mode, lock_timeout, number_format, encoding, aggregate, profile)
 
 
 def import_folder(folder: str | Path, url: str, mode: str = "append", lock_timeout: float = 0.0,
                   number_format: NumberFormat | None = None, encoding: str | None = None,
-                  aggregate: tuple[str, ...] = ()) -> ImportReport:
+                  aggregate: tuple[str, ...] = (), profile=None) -> ImportReport:
     """Import every .csv / .xlsx file in ``folder`` (and its ``column_mapping.csv``), one file's
-    bytes in memory at a time; see ``import_files`` and ``import_sources``."""
+    bytes in memory at a time; see ``import_files`` and ``import_sources``. With a ``profile``,
+    files of any other suffix are left out unless an entry of the profile names them (.txt exports)."""
     folder = Path(folder)
     if not folder.is_dir():
         return ImportReport([Problem(str(folder), 0, "", "", "not a folder / 不是文件夹")], {}, [])
-    paths = [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xlsm")]
-    return import_files(paths, url, mode, lock_timeout, number_format, encoding, aggregate)
+    paths = [p for p in sorted(folder.iterdir()) if p.is_file() and (p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+                                                                      or (profile is not None and (profile.rules_for(p.name)
+                                                                                                   or profile.is_lookup(p.name))))]
+    return import_files(paths, url, mode, lock_timeout, number_format, encoding, aggregate, profile)

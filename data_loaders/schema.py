@@ -397,6 +397,21 @@ voucher_lines = Table(
     info={"zh": "凭证分录", "grain": "one row per voucher line; period repeats the voucher's for fast scans"},
 )
 
+ledger_balances = Table(
+    "ledger_balances", metadata,
+    col("period", String(7), "会计期间", "Period (YYYY-MM)", ("期间",), primary_key=True),
+    col("line_no", Integer, "行号", "Line", ("序号",), primary_key=True),
+    col("account_code", _id(20), "科目编码", "Account code", ("科目代码",), ForeignKey("accounts.account_code"), nullable=False),
+    col("cost_center_id", _id(), "成本中心编码", "Cost center ID", ("成本中心",), ForeignKey("cost_centers.cost_center_id")),
+    col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂",), ForeignKey("plants.plant_id")),
+    col("product_id", _id(), "产品编码", "Product ID", ("产品",), ForeignKey("products.product_id")),
+    col("debit_amount", MONEY, "借方发生额", "Debit movement", ("借方金额", "借方"), nullable=False),
+    col("credit_amount", MONEY, "贷方发生额", "Credit movement", ("贷方金额", "贷方"), nullable=False),
+    info={"zh": "科目发生额", "grain": "one row per period x line: the period's movements by account x cost center x plant x "
+          "product, for a source without vouchers (a consolidation or BI extract); a period's rows count only when it has "
+          "no voucher lines, and need not balance"},
+)
+
 budgets = Table(
     "budgets", metadata,
     col("version", String(12), "预算版本", "Version (original/revised/forecast)", ("版本",), primary_key=True,
@@ -452,6 +467,7 @@ Index("ix_sales_invoices_customer", sales_invoices.c.customer_id)
 Index("ix_customer_receipts_invoice", customer_receipts.c.invoice_id)
 Index("ix_supplier_payments_invoice", supplier_payments.c.supplier_invoice_id)
 Index("ix_budgets_cost_center_account", budgets.c.cost_center_id, budgets.c.account_code)
+Index("ix_ledger_balances_period_account", ledger_balances.c.period, ledger_balances.c.account_code)
 Index("ix_voucher_lines_cost_center", voucher_lines.c.cost_center_id, voucher_lines.c.account_code)
 
 # routings: exactly one of these per row (minutes, seconds, units per minute, units per hour)

@@ -3,12 +3,60 @@
 import streamlit as st
 
 from ui import data
-from ui.i18n import t, table_label
+from ui.i18n import column_label, t, table_label
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.text import md
+from ui.widgets import choice
 
 PER_KIND = 10  # problems of each kind shown on screen; the download holds every listed one
+PREVIEW_ROWS = 20  # rows of each table in the import preview
+
+
+
+def render_mapping(files) -> object | None:
+    """The mapping screen: per uploaded file the table, whether the first row is a header, and per
+    contract column its source column or a constant; returns the profile it makes (None: every
+    file imports by its name)."""
+    rules = []
+    with st.expander(t("mapping_title")):
+        st.caption(t("mapping_help"))
+        for i, f in enumerate(files):
+            g = data.guess_import(f.name, f.getvalue())
+            st.markdown(f"**{md(f.name)}**")
+            named = table_label(g.table) if g.table and g.table == data.table_named(f.name) else None
+            # a file named after its table imports by name unless a table is chosen here
+            table = choice("selectbox", t("mapping_table"), [""] + data.contract_tables(),
+                           lambda x: table_label(x) if x else t("mapping_by_name") + (f": {named}" if named else ""),
+                           key=f"map_table_{i}", default="" if named else (g.table or ""))
+            if not table:
+                continue
+            header = st.checkbox(t("mapping_header"), value=g.header, key=f"map_header_{i}")
+            sources = g.sources(header)
+            columns, constants = {}, {}
+            for name, required in data.contract_columns(table):
+                left, right = st.columns(2)
+                label = t("mapping_required", column=column_label(name)) if required else column_label(name)
+                guessed = g.columns.get(name, "") if header and g.table == table else ""
+                columns[name] = choice("selectbox", label, [""] + sources, lambda x: x or t("mapping_none"),
+                                       key=f"map_{i}_{name}", default=guessed, where=left)
+                constants[name] = right.text_input(t("mapping_constant"), key=f"map_const_{i}_{name}",
+                                                   disabled=bool(columns[name]), label_visibility="visible")
+                if columns[name]:
+                    constants[name] = ""
+            rules.append({"file": f.name, "table": table, "header": header, "sources": sources, "delimiter": g.delimiter,
+                          "columns": columns, "constants": constants})
+        profile, mistakes = data.mapping_profile(rules)
+        if not mistakes.empty:
+            st.warning(t("mapping_invalid", n=len(mistakes)))
+            render_table(mistakes, key="data_mapping_problems")
+        elif profile is not None:
+            st.caption(t("mapping_used"))
+            text = data.profile_text(profile)
+            st.code(text, language="toml")
+            st.download_button(t("mapping_save"), text, file_name="import_profile.toml", key="data_mapping_save")
+    return profile
+
 
 url, scope, currency = open_page("page_data", applies=())
 
@@ -66,14 +114,35 @@ elif not data.may_write():
     st.info(t("import_not_permitted"))
 else:
     st.caption(t("import_help"))
-    files = st.file_uploader(t("import_files"), type=["csv", "xlsx"], accept_multiple_files=True, key="data_upload")
+    files = st.file_uploader(t("import_files"), type=["csv", "xlsx", "xlsm", "txt"], accept_multiple_files=True, key="data_upload")
+    # shown once files are chosen, so the page has one file input until then
+    profile_file = st.file_uploader(t("import_profile"), type=["toml"], key="data_profile", help=t("import_profile_help")) if files else None
+    profile = None
+    if profile_file is not None:
+        profile, mistakes = data.read_import_profile(profile_file.getvalue(), profile_file.name)
+        if profile is None:
+            st.error(t("import_profile_bad", n=len(mistakes)))
+            render_table(mistakes, key="data_profile_problems")
+        else:
+            st.caption(t("import_profile_used", name=md(f"{profile.name} ({profile.source})")))
+    elif files:
+        profile = render_mapping(files)
+    if st.button(t("import_preview"), key="data_preview_button", disabled=not files or (profile_file is not None and profile is None)):
+        heads, preview = data.preview_import([(f.name, f.getvalue()) for f in files], profile, rows=PREVIEW_ROWS)
+        for table, head in heads.items():
+            st.caption(t("import_preview_table", table=md(table_label(table)), n=f"{preview.row_counts[table]:,}", k=len(head)))
+            render_table(head, key=f"data_preview_{table}")
+        if not preview.ok:
+            st.warning(t("import_preview_problems", n=f"{preview.total:,}"))
+            render_table(preview.problems_frame(per_kind=PER_KIND), key="data_preview_problems")
     replace = st.toggle(t("mode_replace"), key="data_import_replace", help=t("mode_replace_help"))
     mode = "replace" if replace else "append"
     confirmed = not replace or st.checkbox(t("replace_confirm"), key="data_replace_confirm")
     if replace and not confirmed:
         st.caption(t("replace_needs_confirm"))
-    if st.button(t("import_button"), key="data_import_button", disabled=not files or not confirmed):
-        report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode)
+    if st.button(t("import_button"), key="data_import_button",
+                 disabled=not files or not confirmed or (profile_file is not None and profile is None)):
+        report = data.run_import(url, [(f.name, f.getvalue()) for f in files], mode, profile)
         st.session_state["data_last_report"] = report
     report = st.session_state.get("data_last_report")
     if report is not None:

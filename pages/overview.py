@@ -7,13 +7,10 @@ import streamlit as st
 
 from ui import cockpit as ui_cockpit
 from ui import data
-from ui.codes import localized_name
 from ui.figures import build_cockpit_bridge_figure, build_monthly_pnl_figure, plotly_config
-from ui.format import pct
 from ui.i18n import t
 from ui.page import open_page
 from ui.tables import render_kpi_comparison
-from ui.text import md
 from ui.warnings_panel import render_warnings
 
 url, scope, currency = open_page("page_overview")

@@ -9,11 +9,9 @@ Each figure comes from the module that owns it, so the cockpit shows the numbers
 * cost variance rate |actual − standard| ÷ standard of the span's completed work orders
   against the 2 % target, and the profit bridge from the span before: the profitability
   report's functions on the same inputs (``analytics.profitability``);
-* OEE and its loss cost (machine time, at the work centers' rates): the OEE report, default
-  settings (``reports.oee``), for a span of up to a quarter and, for a single month, its main
-  comparison (``wants_oee``): an OEE report costs about a second of CPU per month of machine
-  time at the L scale, so longer spans, a year earlier and the year to date are left to the OEE
-  page (None here);
+* OEE and its loss cost (machine time, at the work centers' rates): the OEE report's total,
+  default settings, for every span (``reports.oee.oee_totals``: the facts summed per work
+  center in SQL, 0.5 s of CPU for twelve months at the L scale);
 * budget execution of the cost lines (and phased, year to date): the budget report;
 * cash today, the 13-week driver forecast's lowest balance: the cash page's parts under the
   default scenario (``reports.cash``);
@@ -41,7 +39,7 @@ from reports import cash as reports_cash
 from reports.budget import budget_report
 from reports.kpi import json_safe
 from reports.ledger import pnl_statement_report
-from reports.oee import oee_report
+from reports.oee import oee_totals
 from reports.profitability import _bridge_base, use_facts
 
 KPIS = ("revenue_amount", "gross_margin_pct", "variance_rate_pct", "oee_pct", "oee_loss_amount", "budget_execution_pct",
@@ -50,17 +48,6 @@ HIGHER_IS_BETTER = {"revenue_amount": True, "gross_margin_pct": True, "variance_
                     "oee_loss_amount": False, "budget_execution_pct": False, "dso_days": False, "dio_days": False,
                     "dpo_days": True, "ccc_days": False}
 BUDGET_ARGS = ("original", "revised", "run_rate", 0.9, 1.0)  # the overview's budget report (shared with its warnings)
-OEE_MAX_MONTHS = 3
-
-
-def wants_oee(scope: Scope, name: str, main: str | None) -> bool:
-    """Whether the cockpit of ``scope`` computes OEE for its span ``name`` (``current`` or a
-    comparison): the current span up to ``OEE_MAX_MONTHS`` months, the main comparison of a
-    single month; nothing else (see the module)."""
-    if name == "current":
-        return 0 < scope.n_months <= OEE_MAX_MONTHS
-    return name == main and scope.n_months == 1
-
 
 def profit_parts(engine: Engine, scope: Scope, fast: bool | None = None) -> dict:
     """``{"facts", "variances"}``: profit facts and work-order variances of a span (from the
@@ -199,22 +186,21 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
 
     months = reports_cash.cash_working_capital_months(engine, tuple(scope.plants), use_facts=fast)
 
-    def span(s: Scope, with_oee: bool) -> dict:
-        return span_kpis(ledger_kpis(engine, s, fast), parts_of(s), oee_report(engine, s, OeeSettings()) if with_oee else None,
-                         months, s)
+    def span(s: Scope) -> dict:
+        return span_kpis(ledger_kpis(engine, s, fast), parts_of(s), oee_totals(engine, s, OeeSettings()), months, s)
 
     def budgeted(s: Scope, c: PeriodChoice) -> dict | None:
         return budget_span(compute_budget_kpis(pnl_statement_report(engine, s, "comparison", c, fast)["statement"]))
 
     comparisons = [(name, scope.shifted(k)) for name, k in choice.comparisons()] if scope.period_to else []
     main = comparisons[0][0] if comparisons else None
-    spans = {"current": span(scope, wants_oee(scope, "current", main))}
+    spans = {"current": span(scope)}
     for name, other in comparisons:
-        spans[name] = span(other, wants_oee(scope, name, main)) if covered(other) else None
+        spans[name] = span(other) if covered(other) else None
     spans["budget"] = budgeted(scope, choice)
     ytd = year_to_date(scope)
     if ytd is not None:
-        spans["ytd"] = span(ytd, with_oee=False)
+        spans["ytd"] = span(ytd)
         spans["ytd_budget"] = budgeted(ytd, PeriodChoice("ytd", ytd.period_to))
     base = scope.previous()
     base_parts = parts_of(base) if covered(base) else None

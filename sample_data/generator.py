@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data_loaders.schema import contract_fingerprint
+from data_loaders.schema import contract_fingerprint, ledger_balances
 from sample_data import master
 from sample_data.arrays import Coded, fixed, frame, rank, release_memory, seq_ids, table, to_frame, values
 
@@ -829,6 +829,8 @@ def generate_tables(cfg: SampleConfig) -> dict[str, pd.DataFrame | pa.Table]:
         }
     )
     tables["dataset_info"] = pd.concat([info, info_extra], ignore_index=True)
+    # the sample has vouchers: no period comes from ledger balances (imported sources without vouchers)
+    tables["ledger_balances"] = pd.DataFrame({c.name: pd.Series(dtype=object) for c in ledger_balances.columns})
     release_memory()
     return tables
 

@@ -204,7 +204,9 @@ def test_the_cockpit_shows_the_pages_numbers(sample_engine):
         assert k[name] == pytest.approx(float(month[name]), abs=1e-3), name
     bridge = pd.DataFrame(r["bridge"])
     assert bridge.amount.tolist() == pytest.approx(pf["period_bridge"].amount.tolist(), abs=0.005)
-    assert r["kpis"]["prior_year"]["oee_pct"] is None and r["kpis"]["prior_month"]["oee_pct"] is not None
+    # OEE for every span: a year earlier and the year to date are the OEE report's totals too
+    for name, span in (("prior_year", Scope("2025-10", "2025-10")), ("ytd", Scope("2026-01", "2026-10"))):
+        assert r["kpis"][name]["oee_pct"] == pytest.approx(float(oee_report(sample_engine, span)["total"].oee_pct), abs=1e-9), name
 
 
 # --------------------------------------------------------------------------- the written summary
@@ -288,17 +290,6 @@ def sparse_base(small_sample, tmp_path_factory):
     return path
 
 
-
-def test_oee_only_for_short_spans_and_the_prior_month():
-    from reports.cockpit import wants_oee
-
-    month, quarter, ytd = OCT, Scope("2026-10", "2026-12"), Scope("2026-01", "2026-10")
-    assert wants_oee(month, "current", "prior_month") and wants_oee(month, "prior_month", "prior_month")
-    assert not wants_oee(month, "prior_year", "prior_month")
-    assert wants_oee(quarter, "current", "prior_quarter") and not wants_oee(quarter, "prior_quarter", "prior_quarter")
-    assert not wants_oee(ytd, "current", "prior_year") and not wants_oee(Scope(), "current", None)
-
-
 @pytest.mark.parametrize("choice", [PeriodChoice("month", "2026-10"), PeriodChoice("ytd", "2026-10"), PeriodChoice("quarter", "2026-08")])
 def test_the_overviews_cached_cockpit_is_the_reports(sparse_base, choice):
     # ui.data.cockpit composes the pages' cached parts; reports.cockpit.cockpit_report loads them: the same numbers
@@ -318,4 +309,4 @@ def test_the_overviews_cached_cockpit_is_the_reports(sparse_base, choice):
     finally:
         engine.dispose()
     if choice.mode == "ytd":
-        assert shown["kpis"]["current"]["oee_pct"] is None and "ytd" not in shown["kpis"]  # ten months of OEE: the OEE page's
+        assert shown["kpis"]["current"]["oee_pct"] is not None and "ytd" not in shown["kpis"]  # ten months of OEE, from its totals

@@ -10,6 +10,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -257,6 +258,15 @@ BAD = {
     "encoding_cannot_be_told": ([("plants.csv", "plant_id,plant_name,city,currency\nP1,镕,x,CNY\n".encode("gbk"))],
                                 ("plants.csv", 0, "", "cannot tell the text encoding")),
     "truncated_xlsx": ([("plants.xlsx", _xlsx([["P1", "一厂", "苏州", "CNY"]])[:300])], ("plants.xlsx", 0, "", "not a readable Excel file")),
+    # ---- reading without a profile (#15): the delimiter is sniffed, a missing header said once
+    "no_header_row": ([(n, d) for n, d in good_sources() if n != "凭证分录.csv"]
+                      + [("voucher_lines.csv", b"MI202603-00001|1|500101|5.00|0\nMI202603-00001|2|1403|0|5.00\n")],
+                      ("voucher_lines.csv", 1, "", "seems to have no header row")),
+    "first_row_names_nothing": ([("plants.csv", "P9|九厂|武汉|CNY\nP8|八厂|西安|CNY\n".encode())], ("plants.csv", 1, "", "no name in the first row")),
+    "ragged_row": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\nP2,二厂,无锡,CNY,x,y\n"),
+                   ("plants.csv", 3, "", "has 6 fields where the first row has 4")),
+    "time_of_day_in_date": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\nMI202603-00001,2026-03-02 10:30:00.000,2026-03,MI,posted\n"),
+                            ("vouchers.csv", 2, "voucher_date", "a time of day where a date is expected")),
 }
 
 
@@ -687,3 +697,27 @@ def test_checks_find_the_same_problems_whatever_the_slice_and_chunk_size(monkeyp
     assert "debits 7.00 ≠ credits 6.00 (rows 7, 9)" in found[("voucher_lines.csv", 7, "debit_amount/credit_amount", "V9")]
     assert "debits 3.00 ≠ credits 2.00 (rows 10, 2)" in found[("voucher_lines.csv", 10, "debit_amount/credit_amount", "V4")]
     assert not [k for k in found if k[3] in ("V1", "V3") and k[2] == "debit_amount/credit_amount"]  # balanced
+
+
+# ---------------------------------------------------------------- reading without a profile (#15)
+def test_delimiter_is_sniffed_and_named():
+    pipe = "plant_id|plant_name|city|currency\nP1|一厂|苏州|CNY\n".encode()
+    tab = b"plant_id\tplant_name\tcity\tcurrency\nP2\tTwo\tWuxi\tCNY\n"
+    semi = b"plant_id;plant_name;city;currency\nP3;Three;Xian;CNY\n"
+    parsed, problems, warnings = read_sources([("plants.csv", pipe), ("工厂.csv", tab), ("plants .csv", semi)])
+    assert not problems and [list(p.frame.plant_id) for p in parsed] == [["P1"], ["P2"], ["P3"]]
+    assert [w.split(" (detected)")[0] for w in warnings] == ["plants.csv: columns separated by '|' (pipe)",
+                                                            "工厂.csv: columns separated by '\t' (TAB)",
+                                                            "plants .csv: columns separated by ';' (semicolon)"]
+    # a comma (the default) is not mentioned
+    assert read_sources([("plants.csv", GOOD["plants.csv"].encode())])[2] == []
+
+
+def test_sql_server_datetimes_and_blank_optional_datetimes():
+    text = GOOD["work_orders.csv"].replace("2026/03/02,2026-03-05,2026-03-02 08:00,2026-03-04 17:30:00",
+                                           "2026-03-02 00:00:00.000,2026-03-05 00:00:00.000,2026-03-02 08:00:00.123,")
+    parsed, problems, _ = read_sources([("work_orders.csv", text.encode())])
+    assert not problems, problems
+    row = parsed[0].frame.iloc[0]
+    assert str(row.planned_start_date)[:10] == "2026-03-02" and str(row.actual_start_at) == "2026-03-02 08:00:00.123000"
+    assert row.actual_end_at is pd.NaT or pd.isna(row.actual_end_at)  # blank stays blank (was "not a date")

@@ -48,7 +48,8 @@ from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders.build import file_identity
 from data_loaders import queries as q
-from data_loaders.importer import MAX_PROBLEMS, ImportReport, Problem, import_sources  # noqa: F401 - MAX_PROBLEMS re-exported for pages
+from data_loaders import profiles
+from data_loaders.importer import MAX_PROBLEMS, ImportReport, Problem, fold, import_sources, read_sources  # noqa: F401 - MAX_PROBLEMS re-exported for pages
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.lock import DatabaseBusy
 from data_loaders.scope import PeriodChoice, Scope, month_add
@@ -464,12 +465,13 @@ def validation_findings(url: str) -> pd.DataFrame:
     return validate_database(get_engine(url))
 
 
-def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportReport:
+def run_import(url: str, files: list[tuple[str, bytes]], mode: str, profile=None) -> ImportReport:
     """Import uploaded files into the embedded database and refresh every cache.
 
     Does not wait for another writer: a busy database comes back as a one-problem report.
     Replace mode keeps the previous file in ``backups/``. Admins only; every attempt is in the
-    audit trail (who, which files, rows, result)."""
+    audit trail (who, which files, rows, result). ``profile``: an import profile
+    (``read_import_profile``) that reshapes the files first."""
     who = user()
     names = [name for name, _ in files]
     if not access.may_write(who):
@@ -477,14 +479,95 @@ def run_import(url: str, files: list[tuple[str, bytes]], mode: str) -> ImportRep
         return ImportReport([Problem("", 0, "", "", t("import_not_permitted"))], {}, [])
     get_engine(url).dispose()
     try:
-        report = import_sources(files, url, mode, lock_timeout=0)
+        report = import_sources(files, url, mode, lock_timeout=0, profile=profile)
     except DatabaseBusy as exc:
         report = ImportReport([Problem("", 0, "", "", str(exc))], {}, [])
     audit.record(who.login, "import", display_url(url), {"files": names, "mode": mode, "ok": report.ok, "rows": report.row_counts,
-                                                          "problems": report.total})
+                                                          "problems": report.total,
+                                                          "profile": profile.source if profile is not None else None})
     if report.ok:
         reset_caches(url)
     return report
+
+
+def read_import_profile(data: bytes, name: str):
+    """(import profile, problems frame): the profile of an uploaded TOML file, or None and its
+    problems (file, TOML path, value, what is expected); see docs/IMPORT_PROFILES.md."""
+    profile, problems = profiles.read_profile(data, name)
+    frame = pd.DataFrame([{"file": p.file, "path": p.column, "value": p.value, "message": p.message} for p in problems],
+                         columns=["file", "path", "value", "message"])
+    return profile, frame
+
+
+def preview_import(files: list[tuple[str, bytes]], profile=None, rows: int = 20) -> tuple[dict[str, pd.DataFrame], ImportReport]:
+    """The first ``rows`` rows of each table as the import would store them (parsed, typed, before
+    the checks against the database), and the report of the parsing; nothing is written."""
+    parsed, problems, warnings = read_sources(files, profile=profile)
+    heads: dict[str, pd.DataFrame] = {}
+    for pt in parsed:
+        head = _plain(pt.frame.head(rows))
+        heads[pt.table] = pd.concat([heads[pt.table], head], ignore_index=True).head(rows) if pt.table in heads else head
+    return heads, ImportReport(fold(problems), {pt.table: len(pt.frame) for pt in parsed}, warnings)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def guess_import(name: str, content: bytes) -> profiles.Guess:
+    """How an uploaded file most likely reads and maps (``data_loaders.profiles.guess``)."""
+    return profiles.guess(name, content)
+
+
+def contract_columns(table: str) -> list[tuple[str, bool]]:
+    """(column, required) of a contract table, in the contract's order."""
+    return [(c.name, (not c.nullable or c.primary_key) and c.default is None) for c in schema.table_by_name(table).columns]
+
+
+def table_named(file: str) -> str | None:
+    """The table a file's name stands for (``voucher_lines.csv``, ``凭证分录.csv``), or None."""
+    from pathlib import Path
+
+    from data_loaders.importer import table_for_name
+
+    return table_for_name(Path(file).stem)
+
+
+def contract_tables() -> list[str]:
+    """The tables an import may feed, by name."""
+    return [t.name for t in schema.CONTRACT_TABLES]
+
+
+def mapping_profile(rules: list[dict]) -> tuple[object | None, pd.DataFrame]:
+    """(profile, problems frame) from the mapping screen's choices: one dict per file with the
+    arguments of ``profiles.rule_from_mapping``; None and no problems when no file is mapped."""
+    entries, problems = [], []
+    for i, rule in enumerate(rules):
+        try:
+            entries.append(profiles.rule_from_mapping(**rule))
+        except profiles.ValidationError as exc:
+            problems.extend({"file": rule["file"], "path": ".".join(str(x) for x in e["loc"]) or f"files[{i}]", "value": "",
+                             "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False))
+    frame = pd.DataFrame(problems, columns=["file", "path", "value", "message"])
+    if problems or not entries:
+        return None, frame
+    profile = profiles.Profile(name="mapping", description="saved from the Data page's mapping screen", files=entries)
+    profile.source = "mapping"
+    return profile, frame
+
+
+def profile_text(profile) -> str:
+    """A profile as TOML, to save and reuse (``cli.py import FOLDER --profile FILE``)."""
+    return profiles.profile_toml(profile)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The importer's Arrow columns (decimal128, dictionary-coded text) as the table widget shows
+    them: decimals as floats, text as Python strings (a preview of a few rows only)."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.ArrowDtype):
+            column = column.astype("float64") if "decimal" in str(column.dtype) else pd.Series(column.tolist(), dtype=object)
+        out[name] = column.reset_index(drop=True)
+    return pd.DataFrame(out)
 
 
 def backups(url: str) -> pd.DataFrame:
@@ -619,7 +702,8 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
 # The overview's cockpit (reports/cockpit.py) from the pages' cached parts: the ledger KPIs, the
 # OEE report (default settings, as the OEE page opens), the budget report the overview's warnings
 # read, the cash page's inputs and payment delays, and the profit parts of each span, so that a
-# figure is computed once per span and shared with the page that owns it.
+# figure is computed once per span and shared with the page that owns it. OEE: the report's total
+# alone (``oee_totals``), summed per work center in SQL, for every span.
 @figure
 def cockpit_profit_parts(url: str, scope: Scope) -> dict:
     """Profit facts and work-order variances of a span (``reports.cockpit.profit_parts``)."""
@@ -629,30 +713,36 @@ def cockpit_profit_parts(url: str, scope: Scope) -> dict:
 COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_center_calendar", "work_centers", "work_orders")
 
 
-def cockpit_span(url: str, scope: Scope, with_oee: bool) -> dict:
-    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE only with
-    ``with_oee`` and when the database has the OEE page's tables (else it is unknown)."""
-    with_oee = with_oee and not missing(url, COCKPIT_OEE_TABLES)
+@figure
+def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``)."""
+    return reports_oee.oee_totals(get_engine(url), scope, settings)
+
+
+def cockpit_span(url: str, scope: Scope) -> dict:
+    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE when the database
+    has the OEE page's tables (else it is unknown)."""
+    with_oee = not missing(url, COCKPIT_OEE_TABLES)
     return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope),
-                                     oee(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
+                                     oee_totals(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
                                      scope)
 
 
 @figure
 def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     """The cockpit of the scope (``reports.cockpit.compose_cockpit``): the figures of the span, of
-    each comparison the period mode calls for, of the budget and of the year to date (OEE only
-    where ``reports.cockpit.wants_oee`` says), cash and the profit bridge from the span before.
+    each comparison the period mode calls for, of the budget and of the year to date, cash and
+    the profit bridge from the span before.
     The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
     comparisons = comparison_scopes(scope, choice)
     main = comparisons[0][0] if comparisons else None
-    spans = {"current": cockpit_span(url, scope, reports_cockpit.wants_oee(scope, "current", main))}
+    spans = {"current": cockpit_span(url, scope)}
     for name, other in comparisons:
-        spans[name] = cockpit_span(url, other, reports_cockpit.wants_oee(scope, name, main)) if covers(url, other) else None
+        spans[name] = cockpit_span(url, other) if covers(url, other) else None
     spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
     ytd = reports_cockpit.year_to_date(scope)
     if ytd is not None:
-        spans["ytd"] = cockpit_span(url, ytd, with_oee=False)
+        spans["ytd"] = cockpit_span(url, ytd)
         spans["ytd_budget"] = reports_cockpit.budget_span(budget_kpis(url, ytd, PeriodChoice("ytd", ytd.period_to)))
     base = scope.previous()
     base_parts = cockpit_profit_parts(url, base) if base is not None and covers(url, base) else None

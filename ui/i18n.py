@@ -1079,7 +1079,7 @@ LABELS.update({
     "cp_budget_execution": ("预算执行率（成本）", "Budget execution (costs)"),
     "cp_budget_execution_help": ("本期实际成本 ÷ 成本预算（原始版本）；年初至今按时间进度 {y}。", "Actual ÷ budgeted cost this period (original version); year to date, phased: {y}."),
     "cp_variance_rate_help": ("|实际 − 标准| ÷ 标准，本期完工工单（业务口径，同产品盈利页），目标 ≤ {t}。", "|actual − standard| ÷ standard of the period's completed work orders (operations, as on the profitability page); target ≤ {t}."),
-    "cp_oee_help": ("默认口径，同 OEE 页；只算不超过一个季度的期间，与上一期间比较仅限单月。更长期间、去年同期与年初至今见 OEE 页。", "Default settings, as the OEE page opens; shown for spans of up to a quarter, compared with the span before for a single month. Longer spans, a year earlier and year to date are on the OEE page."),
+    "cp_oee_help": ("默认口径，同 OEE 页的总计；每个期间与比较期间都计算。", "Default settings: the OEE page's total, for the span and each comparison."),
     "cp_loss_help": ("停机、调机、小停机、降速按设备小时费率，报废按标准成本（设备时间口径，同 OEE 页）。", "Downtime, setup, small stops and speed loss at the machine's hourly rate, scrap at standard cost (machine time, as on the OEE page)."),
     "cp_cash_today_help": ("数据截止日 {d} 的银行余额。", "Bank balance on the as-of date {d}."),
     "cp_lowest_cash_help": ("13 周驱动预测（默认情景，同资金页）的最低期末余额，在 {w} 起的一周。", "Lowest closing balance of the 13-week driver forecast (default scenario, as on the cash page), in the week of {w}."),
@@ -1180,6 +1180,42 @@ def use_language(code: str):
 
 
 # Spark (#16): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+
+# import profiles (#15): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "import_profile": ("导入配置（TOML，可选）", "Import profile (TOML, optional)"),
+    "import_profile_help": ("说明某个 ERP 的导出文件如何成为数据表：文件匹配、分隔符、无表头时的列名、值映射、常量与派生列。"
+                            "格式见 docs/IMPORT_PROFILES.md；profiles/ 下有 ERPNext、Odoo、金蝶、用友与科目发生额的配置。",
+                            "How an ERP's exports become tables: file matching, delimiter, column names for a file without a "
+                            "header row, value maps, constants and derived columns. Format: docs/IMPORT_PROFILES.md; shipped "
+                            "for ERPNext, Odoo, Kingdee, Yonyou and ledger balances in profiles/."),
+    "import_profile_bad": ("导入配置有误（{n} 处），请修改后重新上传：", "The import profile has {n} mistake(s); fix them and upload it again:"),
+    "import_profile_used": ("使用导入配置：{name}", "Using the import profile: {name}"),
+    "import_preview": ("预览（按入库格式）", "Preview as stored"),
+    "import_preview_table": ("{table}：共 {n} 行，显示前 {k} 行", "{table}: {n} rows, the first {k} shown"),
+    "import_preview_problems": ("解析发现 {n} 个问题（导入时还会核对主键、引用与借贷平衡）：",
+                                "Reading found {n} problem(s) (the import also checks keys, references and balances):"),
+})
+LABELS.update({
+    "mapping_title": ("映射文件（没有导入配置时）", "Map the files (without a profile)"),
+    "mapping_help": ("文件名不是数据表名、没有表头或列名不同的文件：选择数据表，为每列选择来源列或填写常量。"
+                     "保留“按文件名”的文件照常按名称导入。映射可另存为导入配置，供命令行 cli.py import --profile 复用。",
+                     "Files not named after a table, without a header row or with other column names: choose the table, and "
+                     "for each column its source column or a value for every row. Files left 'by file name' import by name as "
+                     "before. Save the mapping as a profile to reuse it (cli.py import --profile)."),
+    "mapping_table": ("数据表", "Table"),
+    "mapping_by_name": ("按文件名", "by file name"),
+    "mapping_header": ("首行是表头", "The first row is a header"),
+    "mapping_none": ("（文件中没有）", "(not in the file)"),
+    "mapping_constant": ("或所有行取同一值", "or a value for every row"),
+    "mapping_required": ("{column}（必填）", "{column} (required)"),
+    "mapping_invalid": ("映射尚不完整（{n} 处）：", "The mapping is not complete ({n}):"),
+    "mapping_save": ("保存为导入配置（TOML）", "Save as a profile (TOML)"),
+    "mapping_used": ("导入与预览使用上面的映射。", "The import and the preview use the mapping above."),
+})
+COLUMN_LABELS.update({
+    "path": ("配置项路径", "Profile path"),
+})
 
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
