@@ -7,6 +7,8 @@
     python cli.py validate [--db URL]
     python cli.py schema-doc
     python cli.py trace VOUCHER_NO | WORK_ORDER_ID
+    python cli.py export-parquet --out FOLDER [--db URL]
+    python cli.py spark-register --parquet FOLDER [--no-facts] [--db spark://host:10000/default]
     python cli.py report --from 2026-01 --to 2026-10 [--plant P1] [--family ...] [--db URL]
                          [--oee-convention vorne|smrp|custom] [--oee-changeover availability|schedule]
                          [--oee-planned-as-loss] [--oee-target 0.85] [--oee-bottleneck]
@@ -325,6 +327,29 @@ def _pack_command(args, engine, scope: Scope, actor: User | None) -> int:
     return 0
 
 
+def _spark_command(args, url: str) -> int:
+    """export-parquet (from a database the app writes) or spark-register (on a spark:// URL)."""
+    from data_loaders import spark
+
+    t0 = time.perf_counter()
+    if args.command == "export-parquet":
+        rows = spark.export_parquet(url, args.out)
+        print(json.dumps({"database": _shown(url), "folder": str(Path(args.out).resolve()),
+                          "seconds": round(time.perf_counter() - t0, 1), "rows": rows}, indent=2))
+        return 0
+    if not eng.is_spark(url):
+        raise ValueError(f"spark-register needs a Spark URL (--db spark://host:10000/default), not {_shown(url)}")
+    engine = eng.make_engine(url)
+    try:
+        tables = spark.register(engine, args.parquet)
+        fact_rows = {} if args.no_facts else spark.derive_facts(engine, args.parquet)
+    finally:
+        engine.dispose()
+    print(json.dumps({"database": _shown(url), "tables": sorted(tables), "facts": fact_rows,
+                      "seconds": round(time.perf_counter() - t0, 1)}, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cli.py", description="业财融合 analytics: build, import, validate, report")
     parser.add_argument("--db", help="SQLAlchemy URL (default: $BFI_DATABASE_URL or the embedded sample)")
@@ -378,6 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     al.add_argument("--action")
     al.add_argument("--since", help="YYYY-MM-DD")
     al.add_argument("--limit", type=int, default=100)
+    ep = sub.add_parser("export-parquet", help="write the contract's tables as Parquet (one folder per table) for Spark")
+    ep.add_argument("--out", required=True, help="the folder to write (docs/SCALE_OUT.md)")
+    sr = sub.add_parser("spark-register", help="register exported Parquet tables on Spark (--db spark://…) and derive the facts there")
+    sr.add_argument("--parquet", required=True, help="the folder written by export-parquet (a path the Spark cluster reads)")
+    sr.add_argument("--no-facts", action="store_true", help="register the base tables only (pages then read the base tables)")
     sub.add_parser("validate", help="check every contract rule on the database")
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
@@ -434,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
             return _audit_command(args)
         actor = _actor(args)
         _check_url(url)
+        if args.command in ("build-sample", "import", "refresh-facts"):
+            eng.refuse_writes(url, f"cannot {args.command} into {_shown(url)}")
+        if args.command in ("export-parquet", "spark-register"):
+            return _spark_command(args, url)
         if args.command == "build-sample":
             if _has_data(url) and _source(url) != "sample" and not _confirmed(
                     f"{_shown(url)} holds data that is not the sample (or cannot be read); replace it with the sample?", args.yes):

@@ -8,16 +8,18 @@ Method (docs/WARNINGS.md, "Anomalies"):
    × MAD`` (the standard deviation for normal data), or ``1.2533 × mean absolute deviation``
    where more than half the values are equal, capped at ±50.
 
-   * voucher: ``amount`` (log10 of the amount on an account against that account's vouchers
-     in the scope; the account with the largest |z|), ``type_rarity`` (−log10 of the share of
-     the scope's vouchers of its type), ``missing_source`` (the share of its lines without a
-     source document, weighted by how often that account's lines have one), ``weekday`` and
-     ``day_of_month`` (−log10 of the share of its type's vouchers posted on that weekday / day),
-     ``n_lines`` (against its type). The data contract has no posting user, so there is no
-     user feature.
-   * work order (against the same product's orders completed in the history window):
-     ``unit_cost`` (material + labor per good unit), ``material_per_unit``, ``labor_h_per_unit``,
-     ``scrap_rate`` (scrap / (good + scrap)), ``yield`` (good / planned).
+   * voucher (usual = the same voucher type when it has at least six vouchers in the scope and
+     its history, else every voucher of the scope): ``amount`` (log10 of the amount on an
+     account, against the type on that account or the account; only from three times the usual
+     amount), ``type_rarity`` (the share of the history's months without its type),
+     ``missing_source`` (the share of its lines without a source document, weighted by how often
+     that account's lines have one), ``weekday`` and ``day_of_month`` (−log10 of the share of
+     vouchers posted on that weekday / day; only under 1 %), ``n_lines``. The data contract has
+     no posting user, so there is no user feature.
+   * work order (against the same product's orders completed in the history window; only 10 %
+     or more from the usual value): ``unit_cost`` (material + labor per good unit),
+     ``material_per_unit``, ``labor_h_per_unit``, ``scrap_rate`` (scrap / (good + scrap)),
+     ``yield`` (good / planned).
 
 2. An ``IsolationForest`` (scikit-learn, ``random_state`` = the seed) is fitted on at most
    ``fit_rows`` rows sampled with the same seed from the scope and scores the rows; a row is
@@ -126,11 +128,11 @@ def compute_voucher_features(rows: pd.DataFrame, history: pd.DataFrame | None = 
     ``min_group`` vouchers in the scope)."""
     if rows.empty:
         return pd.DataFrame(columns=["voucher_no"])
-    ref = rows if history is None or history.empty else pd.concat([rows, history]).drop_duplicates(["voucher_no", "account_code"])
-    ref = ref.sort_values(["voucher_no", "account_code"]).reset_index(drop=True)
+    older = None if history is None or history.empty else history[~history.voucher_no.isin(rows.voucher_no)]
+    ref = rows if older is None or older.empty else pd.concat([rows, older], ignore_index=True)
     sourced = 1.0 - rows.n_unsourced.groupby(rows.account_code).sum() / rows.n_lines.groupby(rows.account_code).sum()
     scope_v = _per_voucher(rows, sourced)
-    ref_v = _per_voucher(ref, sourced)
+    ref_v = scope_v if older is None or older.empty else pd.concat([scope_v, _per_voucher(older, sourced)], ignore_index=True)
     n_type = ref_v.groupby("voucher_type").size()
     known = scope_v.voucher_type.map(n_type).fillna(0) >= min_group
     group = scope_v.voucher_type.where(known, "*")
@@ -169,11 +171,11 @@ def compute_voucher_features(rows: pd.DataFrame, history: pd.DataFrame | None = 
     r["amount_z"] = np.where(r.amount >= AMOUNT_RATIO * r.amount_usual, np.clip(np.where(use_type, z_t, z_a), 0.0, None), 0.0)
     r["abs_z"] = np.abs(r.amount_z)
     top = r.sort_values(["voucher_no", "abs_z", "account_code"], ascending=[True, False, True]).drop_duplicates("voucher_no")
-    top = top.set_index("voucher_no")
-    v["main_account"] = v.voucher_no.map(top.account_code)
-    v["amount_value"] = v.voucher_no.map(top.amount)
-    v["amount_usual"] = v.voucher_no.map(top.amount_usual)
-    v["amount_z"] = v.voucher_no.map(top.amount_z)
+    top = top.set_index("voucher_no").reindex(v.voucher_no)
+    v["main_account"] = top.account_code.to_numpy()
+    v["amount_value"] = top.amount.to_numpy()
+    v["amount_usual"] = top.amount_usual.to_numpy()
+    v["amount_z"] = top.amount_z.to_numpy()
     # only the unusual direction of a rarity or a missing source is a reason
     for f in ("type_rarity", "missing_source", "weekday", "day_of_month"):
         v[f"{f}_z"] = v[f"{f}_z"].clip(lower=0.0)

@@ -16,7 +16,8 @@ Conventions:
   no money: a voucher that does not balance has its difference, a late payer its overdue
   receivables, an OEE drop the extra loss cost against its trailing average, …).
 * ``params`` name their units by suffix, as columns do: ``_amount`` money, ``_pct`` a fraction
-  0–1, ``_pp`` a difference of fractions, ``_days`` days, ``_qty`` a quantity; anything else
+  0–1, ``_pp`` a difference of fractions, ``_days`` days, ``_qty`` a quantity, ``_cost`` money per
+  unit; anything else
   is a code or a name shown as it is. The UI formats them; nothing here is formatted text.
 * ``link`` is the page (its key in ``ui/router.py``) and the query parameters that open the
   record explaining the item (``voucher`` / ``work_order`` on the drill-down page).
@@ -34,6 +35,10 @@ import pandas as pd
 
 SEVERITIES = ("critical", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+# every kind of warning a report may hold (docs/WARNINGS.md); its label is ``wn_kind_<kind>``
+KINDS = ("unbalanced_vouchers", "unposted_work_orders", "funding_gap", "budget_overrun", "cost_variance", "oee_drop",
+         "budget_pace", "receivables_overdue", "dso_rising", "inventory_days_rising", "fund_occupation", "late_materials",
+         "wip_untied", "unsourced_cost_lines", "budget_near_limit", "anomaly_voucher", "anomaly_work_order")
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,8 @@ class WarningSettings:
     anomaly_contamination: float = 0.002
     anomaly_min_z: float = 4.0        # a flagged item needs at least one feature this far from usual
     anomaly_max_items: int = 25
-    anomaly_history_months: int = 12  # work orders: a product's history
+    anomaly_history_months: int = 12  # work orders: a product's history; vouchers: a rare type's history
+    anomaly_max_months: int = 1       # vouchers: a longer scope is judged on its last months (about 0.5 M rows a month at 13 M lines)
 
     def __post_init__(self):
         if not 0 < self.budget_warn <= self.budget_alert:
@@ -85,7 +91,7 @@ class WarningSettings:
             raise ValueError(f"need 0 <= variance_target <= variance_critical, got {self.variance_target}, {self.variance_critical}")
         if not 0 < self.oee_drop_pp <= self.oee_critical_pp:
             raise ValueError(f"need 0 < oee_drop_pp <= oee_critical_pp, got {self.oee_drop_pp}, {self.oee_critical_pp}")
-        for name in ("oee_trailing_months", "trend_months", "occupation_norm_months", "anomaly_history_months"):
+        for name in ("oee_trailing_months", "trend_months", "occupation_norm_months", "anomaly_history_months", "anomaly_max_months"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.anomaly_contamination < 0.5:
@@ -118,6 +124,8 @@ def item(kind: str, severity: str, amount, rule: str, subject: dict, params: dic
     """One warning item (see the module); the message key is ``wn_item_<kind>``."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of KINDS, got {kind!r}")
     clean = {k: (_num(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else _text(v)) for k, v in params.items()}
     return {"kind": kind, "severity": severity, "amount": _money(amount), "rule": rule,
             "subject": {k: _text(v) for k, v in subject.items()}, "message_key": f"wn_item_{kind}", "params": clean,

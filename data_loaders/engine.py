@@ -13,6 +13,8 @@ importer's) go to DuckDB as ``decimal128(precision, scale)`` and to PostgreSQL /
 their exact text; SQLite has no exact decimal type and stores them as REAL (documented).
 * MySQL / MariaDB through PyMySQL; loads use ``LOAD DATA LOCAL INFILE`` where the server allows
   it, multi-row inserts otherwise.
+* Apache Spark SQL (``spark://``) through its Thrift server and ``data_loaders.spark_dialect``:
+  read only; its tables are Parquet files (``data_loaders.spark``).
 
 Every frame read here has money and quantities as float64 (sums were done exactly in SQL as
 NUMERIC; round to cents when presenting) and dates as ``datetime64``.
@@ -32,10 +34,36 @@ from sqlalchemy.engine import Connection, Engine
 
 from data_loaders import schema
 
+# Apache Spark SQL through its Thrift server, read only: spark://host:10000/default (docs/SCALE_OUT.md)
+sa.dialects.registry.register("spark", "data_loaders.spark_dialect", "SparkDialect")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 URL_ENV = "BFI_DATABASE_URL"
 DATA_DIR_ENV = "BFI_DATA_DIR"
 DB_FILE = "sample_plant.duckdb"
+
+
+class SparkReadOnly(ValueError):
+    """A write (import, build, restore, fact refresh through the app) was asked of a Spark URL."""
+
+
+def is_spark(url_or_dialect) -> bool:
+    """Whether a URL (text or ``URL``) or a dialect / engine / connection is Spark."""
+    dialect = getattr(url_or_dialect, "dialect", url_or_dialect)
+    if isinstance(dialect, sa.engine.Dialect):
+        return dialect.name == "spark"
+    try:
+        return sa.engine.make_url(str(url_or_dialect)).get_backend_name() == "spark"
+    except sa.exc.ArgumentError:
+        return False
+
+
+def refuse_writes(url_or_dialect, what: str) -> None:
+    """Raise ``SparkReadOnly`` (a ``ValueError``: the CLI's exit 2) when ``url_or_dialect`` is Spark."""
+    if is_spark(url_or_dialect):
+        raise SparkReadOnly(f"{what}: the app only reads Spark (spark://…). Import or build into DuckDB or a server "
+                            "database, write the tables to Parquet with `cli.py export-parquet` and register them "
+                            "with `cli.py spark-register` (docs/SCALE_OUT.md)")
 
 
 def default_db_path() -> Path:

@@ -312,6 +312,8 @@ def write_lock(url: str, timeout: float = 0.0) -> AbstractContextManager[WriteLo
     url = eng.normalize_url(url)
     u = sa.engine.make_url(url)
     backend = u.get_backend_name()
+    if backend == "spark":  # every writer takes this lock first: the app only reads Spark
+        eng.refuse_writes(url, "cannot write to Spark")
     if backend in ("duckdb", "sqlite"):
         if u.database and u.database != ":memory:":
             return file_lock(Path(u.database), timeout)

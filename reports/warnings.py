@@ -10,9 +10,10 @@ units). What each rule reads and its thresholds: docs/WARNINGS.md. Which months 
 
 * trends (OEE drop, DSO and DIO rising, fund occupation) judge the scope's **last month**
   against the months before it;
-* item rules (cost variance, budget to date, unposted and untied work orders, cost lines
-  without a source, unbalanced vouchers, late materials, anomalies) cover **every month** of
-  the scope; the budget rules the year to date of its last month, as the budget page does;
+* item rules (cost variance, unposted and untied work orders, cost lines without a source,
+  unbalanced vouchers, late materials, unusual work orders) cover **every month** of the scope,
+  unusual vouchers its last ``anomaly_max_months``; the budget rules the year to date of its
+  last month, as the budget page does;
 * the cash rules (funding gap, late payers) look forward from the data's **as-of date**, as
   the cash page does.
 
@@ -47,36 +48,53 @@ from reports import profitability as RP
 __all__ = ["WarningSettings", "month_warnings", "RULES"]
 
 
+def _part(parts: dict | None, name: str, make):
+    """A part another page computes too: the caller's (``parts[name]()``, the UI's cached one)
+    when given, else ``make()``."""
+    return parts[name]() if parts and name in parts else make()
+
+
 def _last_month(engine: Engine, scope: Scope) -> str:
     return scope.period_to or RB.last_closed_period(engine)
 
 
-def budget_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
-    report = RB.budget_report(engine, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert)
+def budget_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
+    report = _part(parts, "budget", lambda: RB.budget_report(engine, scope, "original", "revised", "run_rate", settings.budget_warn,
+                                                              settings.budget_alert))
     if report is None:
         return []
     controls = AB.compute_controls(report["year_to_date"], settings.budget_warn, settings.budget_alert, settings.budget_pace)
     return A.compute_budget_warnings(controls, settings)
 
 
-def variance_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
-    return A.compute_variance_warnings(RP.profitability_report(engine, scope)["variance_by_product"], settings)
+def variance_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
+    report = _part(parts, "profitability", lambda: RP.profitability_report(engine, scope))
+    return A.compute_variance_warnings(report["variance_by_product"], settings)
 
 
-def oee_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
+    """OEE per work center of the scope's last month and the trailing months, one month at a
+    time through ``reports.oee.oee_totals`` (summed per work center in SQL from the facts)."""
     month = _last_month(engine, scope)
-    window = Scope(month_add(month, -settings.oee_trailing_months), month, scope.plants, scope.families)
-    report = RO.oee_report(engine, window)
-    if report is None:
+    frames, plants = [], {}
+    for k in range(settings.oee_trailing_months, -1, -1):
+        m = month_add(month, -k)
+        month_scope = Scope(m, m, scope.plants, scope.families)
+        totals = parts["oee_totals"](month_scope) if parts and "oee_totals" in parts else RO.oee_totals(engine, month_scope)
+        if totals is None:
+            continue
+        wc = totals["by_work_center"]
+        plants.update(zip(wc.work_center_id, wc.plant_id))
+        frames.append(wc[["work_center_id", "oee_pct", "loss_cost_amount"]].assign(month=m))
+    if not frames:
         return []
-    plants = dict(zip(report["work_centers"].work_center_id, report["work_centers"].plant_id))
-    return A.compute_oee_warnings(report["by_work_center_month"], month, settings, plants)
+    return A.compute_oee_warnings(pd.concat(frames, ignore_index=True), month, settings, plants)
 
 
-def cash_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def cash_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     plants = tuple(scope.plants)
-    inputs = RC.cash_inputs(engine, plants)
-    delays = RC.payment_delays(engine, plants, inputs["as_of"])
+    inputs = _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants))
+    delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, inputs["as_of"]))
     events = AC.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
                                     inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], AC.CashScenario())
     weekly = AC.compute_forecast(inputs["opening"], events, inputs["as_of"], "W", RC.WEEKS)
@@ -94,19 +112,19 @@ def _customer_names(engine: Engine) -> dict:
     return dict(zip(frame.customer_id, frame.customer_name))
 
 
-def working_capital_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def working_capital_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     month = _last_month(engine, scope)
-    months = RC.cash_working_capital_months(engine, tuple(scope.plants))
+    months = _part(parts, "wc_months", lambda: RC.cash_working_capital_months(engine, tuple(scope.plants)))
     wc = W.compute_working_capital(months, "month")
     balances = A.compute_balances(C.load_working_capital_ledger(engine, Scope(plants=scope.plants)))
     return A.compute_days_warnings(wc, month, settings) + A.compute_occupation_warnings(balances, month, settings)
 
 
-def material_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def material_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     return A.compute_late_material_warnings(D.load_material_needs(engine, scope), settings)
 
 
-def wip_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def wip_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     # every untied order of the plants (only untied rows are read): an order completed in the
     # scope without its voucher may have been planned to start before it
     untied = RL.wip_tie_summary(engine, Scope(plants=scope.plants, families=scope.families), settings.wip_tolerance)["untied"]
@@ -121,15 +139,19 @@ def wip_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[d
             + A.compute_unsourced_warnings(L.load_cost_lines_without_source(engine, scope)))
 
 
-def ledger_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def ledger_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     return A.compute_unbalanced_warnings(D.load_unbalanced_vouchers(engine, scope))
 
 
 VOUCHER_GROUP = 6  # a voucher type with fewer vouchers in the scope is compared with its own history
 
 
-def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
-    """Unusual vouchers of the scope (``analytics.anomaly``): info, amount = the voucher's total."""
+def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
+    """Unusual vouchers of the scope's last ``anomaly_max_months`` months (``analytics.anomaly``):
+    info, amount = the voucher's total."""
+    last = _last_month(engine, scope)
+    first = month_add(last, -(settings.anomaly_max_months - 1))
+    scope = scope.with_periods(max(scope.period_from or first, first), last)  # a long span: its last month(s)
     rows = D.load_voucher_features(engine, scope)
     history = None
     if len(rows):
@@ -157,7 +179,7 @@ def voucher_anomaly_items(engine: Engine, scope: Scope, settings: WarningSetting
     return out
 
 
-def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings) -> list[dict]:
+def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     """Unusual work orders completed in the scope against their product's history: info,
     amount = the cost above the product's usual unit cost x good quantity (0 when below)."""
     orders = D.load_work_order_features(engine, scope, settings.anomaly_history_months)
@@ -176,7 +198,7 @@ def work_order_anomaly_items(engine: Engine, scope: Scope, settings: WarningSett
         it = A.item("anomaly_work_order", "info", max(r.excess_cost_amount, 0.0), "anomaly.isolation_forest.work_order",
                     {"work_order_id": f.work_order_id},
                     {"work_order_id": f.work_order_id, "product_id": r.product_id, "plant_id": r.plant_id, "period": r.period,
-                     "unit_cost_amount": r.unit_cost_value, "usual_unit_cost_amount": r.unit_cost_usual, "score": f.score,
+                     "unit_cost": r.unit_cost_value, "usual_unit_cost": r.unit_cost_usual, "score": f.score,
                      "reasons": ", ".join(x["feature"] for x in f.reasons)},
                     "vouchers", {"work_order": f.work_order_id})
         it["reasons"] = f.reasons
@@ -199,9 +221,27 @@ RULES = {
 }
 
 
-def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = WarningSettings(), rules=None) -> dict:
+def _is_partial(engine: Engine) -> bool:
+    """Whether the database lacks a table or column of the contract (a partial import)."""
+    from data_loaders.validation import find_schema_gaps
+
+    gaps = find_schema_gaps(engine)
+    return bool(gaps["missing_tables"] or gaps["missing_columns"])
+
+
+def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = WarningSettings(), rules=None,
+                   parts: dict | None = None) -> dict:
     """Every warning of ``scope`` (see the module), grouped by kind, most serious first.
-    ``rules``: the names of ``RULES`` to run (all when None)."""
+    A scope without months means the last closed month (the month before the data's as-of
+    date). ``rules``: the names of ``RULES`` to run (all when None). ``parts``: zero-argument functions
+    returning what other pages compute for the same scope, so a cache can share them:
+    ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
+    warn and alert), ``profitability`` (``profitability_report``), ``cash_inputs``,
+    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants); and
+    ``oee_totals``, a function of a one-month ``Scope`` (``reports.oee.oee_totals``)."""
+    if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on
+        last = scope.period_to or RB.last_closed_period(engine)
+        scope = scope.with_periods(min(scope.period_from or last, last), last)
     items, skipped = [], []
     for name, rule in RULES.items():
         if rules is not None and name not in rules:
@@ -209,8 +249,10 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
         if name.startswith("anomaly") and not settings.anomaly:
             continue
         try:
-            items += rule(engine, scope, settings)
-        except sa.exc.DBAPIError as exc:  # a partial database without the rule's tables
+            items += rule(engine, scope, settings, parts)
+        except sa.exc.DBAPIError as exc:
+            if not _is_partial(engine):
+                raise  # the contract's tables are all there: a real error, never hidden
             said = str(getattr(exc, "orig", None) or exc).splitlines()
             skipped.append({"rule": name, "reason": (said or [type(exc).__name__])[0][:300]})
     out = A.compute_groups(items)

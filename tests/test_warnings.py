@@ -17,8 +17,10 @@ The database fixture (one plant month, 2026-03, two plants):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -217,11 +219,23 @@ def test_a_plant_limit_sees_only_its_plant(problems):
     assert "unsourced_cost_lines" in p1 and "unsourced_cost_lines" not in p2
 
 
+def test_parts_a_cache_gives_are_used_instead_of_computing_them(problems):
+    calls = []
+    given = {"budget": lambda: calls.append("budget"),  # None: no budget, as the fixture has none
+             "profitability": lambda: calls.append("profitability") or {"variance_by_product": pd.DataFrame()}}
+    result = month_warnings(problems, SCOPE, RULES_ONLY, parts=given)
+    assert sorted(calls) == ["budget", "profitability"]
+    assert result == month_warnings(problems, SCOPE, RULES_ONLY)
+
+
 def test_the_cli_prints_the_same_json(problems, capsys):
     url = problems.url.render_as_string(hide_password=False)
     assert cli.main(["--db", url, "warnings", "--from", "2026-03", "--to", "2026-03", "--plant", "P2", "--no-anomaly"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(json.dumps(month_warnings(problems, Scope("2026-03", "2026-03", ("P2",)), RULES_ONLY)))
+    # without months: the last closed month, the one before the as-of date 2026-04-01
+    assert cli.main(["--db", url, "warnings", "--no-anomaly"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(month_warnings(problems, SCOPE, RULES_ONLY)))
 
 
 # --------------------------------------------------------------------------- the rules on hand-built frames
@@ -312,10 +326,11 @@ def test_groups_are_most_serious_first():
     # a group is as serious as its most serious item; among equals, the larger amount at stake first
     def it(kind, severity, amount):
         return A.item(kind, severity, amount, "r", {"k": kind + str(amount)}, {}, "vouchers", {})
-    out = A.compute_groups([it("b", "warning", 500.0), it("a", "critical", 1.0), it("b", "critical", 2.0), it("c", "info", None),
-                            it("d", "critical", 10.0)])
+    b, d, a, c = "late_materials", "funding_gap", "oee_drop", "anomaly_voucher"
+    out = A.compute_groups([it(b, "warning", 500.0), it(a, "critical", 1.0), it(b, "critical", 2.0), it(c, "info", None),
+                            it(d, "critical", 10.0)])
     assert [(g["kind"], g["severity"], g["count"], g["amount"]) for g in out["groups"]] == [
-        ("b", "critical", 2, 502.0), ("d", "critical", 1, 10.0), ("a", "critical", 1, 1.0), ("c", "info", 1, None)]
+        (b, "critical", 2, 502.0), (d, "critical", 1, 10.0), (a, "critical", 1, 1.0), (c, "info", 1, None)]
     assert [i["severity"] for i in out["groups"][0]["items"]] == ["critical", "warning"] and out["total"] == 5
 
 
@@ -358,3 +373,41 @@ def test_anomalies_are_reproducible_and_explained():
     (reason,) = first.reasons.iloc[0]
     assert reason["feature"] == "a" and reason["value"] == 180.0 and reason["z"] > 10
     assert AN.compute_anomalies(f, ("a", "b"), "key", min_rows=1000).empty  # too few rows to fit: nothing
+
+
+def test_every_setting_and_kind_is_documented_and_labelled():
+    from ui.i18n import LABELS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "WARNINGS.md").read_text(encoding="utf-8")
+    for field in dataclasses.fields(WarningSettings):
+        assert f"`{field.name}`" in text, field.name
+    for kind in A.KINDS:
+        assert f"`{kind}`" in text, kind
+        zh, en = LABELS[f"wn_kind_{kind}"]
+        assert zh != en and LABELS[f"wn_item_{kind}"][0] != LABELS[f"wn_item_{kind}"][1]
+
+
+def test_a_partial_database_skips_the_rules_it_cannot_run(tmp_path):
+    import sqlalchemy as sa
+
+    url = namespace_url("duckdb", "wn_partial", tmp_path)
+    engine = eng.make_engine(url)
+    eng.create_schema(engine)
+    engine.dispose()
+    for _ in loaded_engine(url, problem_frames()):
+        pass
+    writer = eng.make_engine(url)
+    with writer.begin() as conn:
+        conn.execute(sa.text("DROP TABLE purchase_orders"))  # a company that exports no purchasing
+    writer.dispose()
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        result = month_warnings(engine, SCOPE, RULES_ONLY)
+    finally:
+        engine.dispose()
+    # the cash forecast (open orders), late materials, the purchase price variance and the payables
+    # of working capital read purchase orders
+    assert {s["rule"] for s in result["skipped"]} == {"cash", "materials", "cost_variance", "working_capital"}
+    assert all("purchase_orders" in s["reason"] for s in result["skipped"])
+    # the rules that do not need the table still answer
+    assert {"unposted_work_orders", "unbalanced_vouchers", "unsourced_cost_lines"} <= set(_kinds(result))

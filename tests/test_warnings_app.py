@@ -61,3 +61,59 @@ def test_the_rest_of_a_large_group_is_behind_a_toggle(overview):
     toggle.set_value(True)
     at.run()
     assert len([b for b in at.button if b.key and b.key.startswith(f"wn_{kind}_")]) > 5
+
+
+@pytest.fixture
+def users_file(tmp_path, monkeypatch):
+    from data_loaders import audit, users
+
+    path = tmp_path / "users.toml"
+    monkeypatch.setenv(users.USERS_ENV, str(path))
+    monkeypatch.setenv(audit.STORE_ENV, str(tmp_path / "app_store.sqlite"))
+    users.add_user("pat", "analyst", PASSWORD, plants=("P1",))
+    users.add_user("vic", "viewer", PASSWORD)
+    return path
+
+
+PASSWORD = "correct horse 42"
+
+
+def _signed_in(login: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.text_input(key="auth_user").input(login)
+    at.text_input(key="auth_password").input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_plant_limited_user_sees_only_their_plants_warnings(users_file, app_data_dir):
+    at = _signed_in("pat")
+    labels = [b.label for b in at.button if b.key and b.key.startswith("wn_")]
+    assert labels, "P1 has warnings on the sample"
+    assert not any("P2" in label for label in labels)  # no P2 cost center, order, plant or voucher
+    unposted = [b.label for b in at.button if b.key and b.key.startswith("wn_unposted_work_orders_")]
+    assert unposted and all("（P1）" in label for label in unposted)
+
+
+def test_a_viewer_reads_the_warnings_without_links_to_pages_they_may_not_open(users_file, app_data_dir):
+    at = _signed_in("vic")
+    assert at.title[0].value == "经营总览"
+    assert [e.label for e in at.expander if "完工未入账工单" in e.label]
+    assert not [b for b in at.button if b.key and b.key.startswith("wn_")]  # the items are text, not buttons
+    assert any("无完工凭证" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("key, title", [("wn_budget_overrun_0", "预算执行与控制"), ("wn_receivables_overdue_0", "资金预测与营运资本"),
+                                        ("wn_cost_variance_0", "产品盈利与成本差异")])
+def test_a_warning_opens_its_page_with_the_record_keys_and_the_filters(overview, key, title):
+    at = overview
+    item = at.button(key=key)
+    item.click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
+    if key == "wn_budget_overrun_0":
+        assert at.query_params["cost_center"] == "P2-MNT" and at.query_params["account"] == "510103"

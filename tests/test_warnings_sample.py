@@ -111,3 +111,20 @@ def _rounded(value):
 @pytest.mark.parametrize("scope", [Scope("2026-10", "2026-10"), Scope("2026-09", "2026-09", ("P1",))], ids=["2026-10", "2026-09-P1"])
 def test_every_database_gives_the_same_warnings(sample_engine, reference, scope):
     assert _rounded(month_warnings(sample_engine, scope)) == _rounded(month_warnings(reference, scope))
+
+
+def test_every_item_reads_in_both_languages(october):
+    from ui.i18n import LABELS
+
+    for group in october["groups"]:
+        for item in group["items"]:
+            for text in LABELS[item["message_key"]]:
+                assert "{" not in text.format(**item["params"]), item  # every placeholder has its parameter
+
+
+def test_a_long_scope_judges_the_vouchers_of_its_last_month(reference):
+    flagged = [i["params"]["voucher_type"] for i in _items(month_warnings(reference, Scope("2026-07", "2026-09"), rules=["anomaly_voucher"]),
+                                                            "anomaly_voucher")]
+    later = [i["params"]["voucher_type"] for i in _items(month_warnings(reference, Scope("2026-07", "2026-10"), rules=["anomaly_voucher"]),
+                                                          "anomaly_voucher")]
+    assert "MJ" in flagged and "MJ" not in later  # September's manual voucher, judged when September is the last month

@@ -994,5 +994,15 @@ from reports import warnings as reports_warnings  # noqa: E402
 @figure
 def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings()) -> dict:
     """The scope's early warnings grouped by kind, most serious first (``reports.warnings``);
-    the scope already carries the user's plant limit."""
-    return reports_warnings.month_warnings(get_engine(url), scope, settings)
+    the scope already carries the user's plant limit. The parts the budget, profitability and
+    cash pages show too are read through their cached functions, so each is computed once."""
+    plants = tuple(scope.plants)
+    parts = {  # computed as the budget, profitability and cash pages compute them: one cache entry each
+        "budget": lambda: budget(url, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert),
+        "profitability": lambda: profitability(url, scope),
+        "cash_inputs": lambda: cash_inputs(url, plants),
+        "payment_delays": lambda: payment_delays(url, plants),
+        "wc_months": lambda: cash_wc_months(url, plants),
+        "oee_totals": lambda month_scope: oee_totals(url, month_scope, OeeSettings()),  # the cockpit's OEE of a month
+    }
+    return reports_warnings.month_warnings(get_engine(url), scope, settings, parts=parts)

@@ -1055,7 +1055,7 @@ LABELS.update({
     "wn_item_unsourced_cost_lines": ("{voucher_no}（{voucher_type}，{plant_id}）{account}：{line_amount} 无来源单据", "{voucher_no} ({voucher_type}, {plant_id}) {account}: {line_amount} with no source document"),
     "wn_item_unbalanced_vouchers": ("{voucher_no}：借方 {debit_amount}，贷方 {credit_amount}", "{voucher_no}: debits {debit_amount}, credits {credit_amount}"),
     "wn_item_anomaly_voucher": ("{voucher_no}（{voucher_type}，{plant_id}）{voucher_amount}", "{voucher_no} ({voucher_type}, {plant_id}) {voucher_amount}"),
-    "wn_item_anomaly_work_order": ("{work_order_id}（{product_id}，{plant_id}）单位成本 {unit_cost_amount}，通常 {usual_unit_cost_amount}", "{work_order_id} ({product_id}, {plant_id}) unit cost {unit_cost_amount}, usually {usual_unit_cost_amount}"),
+    "wn_item_anomaly_work_order": ("{work_order_id}（{product_id}，{plant_id}）单位成本 {unit_cost}，通常 {usual_unit_cost}", "{work_order_id} ({product_id}, {plant_id}) unit cost {unit_cost}, usually {usual_unit_cost}"),
     "wn_what_wip": ("在产品", "WIP"),
     "wn_what_stock": ("存货", "stock"),
     "wn_feature_amount": ("金额 {value}（通常 {usual}）", "amount {value} (usually {usual})"),

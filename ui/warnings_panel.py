@@ -30,6 +30,8 @@ def _value(name: str, value, currency: str) -> str:
         return "—"
     if name.endswith("_amount"):
         return money(value, currency, compact=True)
+    if name.endswith("_cost"):  # per unit: exact
+        return money(value, currency)
     if name.endswith("_pct"):
         return pct(value)
     if name.endswith("_pp"):
@@ -66,7 +68,9 @@ def _feature_value(feature: str, value, currency: str) -> str:
         return money(value, currency)
     if feature in ("scrap_rate", "yield"):
         return pct(value)
-    return number(value, 0 if feature == "n_lines" else 2)
+    if feature == "n_lines":
+        return number(value, 0)
+    return number(value, 4 if abs(float(value)) < 1 else 2)
 
 
 def _open(link: dict) -> None:
