@@ -60,6 +60,7 @@ from data_loaders.profiles import ProfileError, load_profile
 from data_loaders.scope import Scope
 from data_loaders.users import ROLES, User
 from data_loaders.validation import find_schema_gaps, validate_database
+from reports.currency import MixedCurrencies
 from reports.kpi import kpi_report
 from reports.lineage import voucher_trace, work_order_trace
 from sample_data.build import build_sample
@@ -271,7 +272,11 @@ def _read_command(args, engine, scope: Scope | None) -> int:
                                    bottleneck_margin=args.oee_bottleneck, convention=args.oee_convention,
                                    changeover_as=args.oee_changeover)
             wc = WorkingCapitalSettings(args.wc_basis, args.wc_days, args.wc_balance, args.wc_sales)
-            report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
+            try:
+                report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
+            except MixedCurrencies as exc:  # plants of several currencies: refused, never a mixed total (#15)
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
             return 0
     except (sa.exc.SQLAlchemyError, DatabaseBusy):
@@ -412,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
     tr.add_argument("key", help="a voucher number (e.g. MI202603-00001) or a work order id (e.g. WO-2026-00417)")
-    r = sub.add_parser("report", help="print the KPI report for a period range as JSON")
+    r = sub.add_parser("report", help="print the KPI report for a period range as JSON, in the plants' currency "
+                                      "(refused for plants of several currencies)")
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])

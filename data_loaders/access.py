@@ -5,7 +5,10 @@ Roles (docs/SECURITY.md):
     admin     every page, imports, restores, users, the audit log
     manager   every analysis page, for their plants
     analyst   every analysis page and exports, for their plants
-    viewer    the cockpit (overview) only, for their plants
+    viewer    the cockpit (overview) and the monthly meeting (watching), for their plants
+
+The meeting's comments, action items and snapshots are recorded by managers and admins
+(``may_record``); analysts and viewers watch.
 
 The plant limit narrows the one ``Scope`` before any query runs (``restrict``): a user limited
 to P1 who picks "all plants" gets P1; one who asks for P2 gets nothing of P2. Loaders that look
@@ -20,14 +23,14 @@ from dataclasses import replace
 from data_loaders.scope import Scope
 from data_loaders.users import User
 
-ANALYSIS_PAGES = ("overview", "production", "oee", "ledger", "profitability", "budget", "cash", "vouchers", "reconciliation", "data")
+ANALYSIS_PAGES = ("overview", "meeting", "production", "oee", "ledger", "profitability", "budget", "cash", "vouchers", "reconciliation", "data")
 ADMIN_PAGES = ("audit",)
 ALL_PAGES = ANALYSIS_PAGES + ADMIN_PAGES
 PAGES = {
     "admin": ANALYSIS_PAGES + ADMIN_PAGES,
     "manager": ANALYSIS_PAGES,
     "analyst": ANALYSIS_PAGES,
-    "viewer": ("overview",),
+    "viewer": ("overview", "meeting"),
 }
 # the local single-user mode (no users file, bound to 127.0.0.1) runs as this account
 LOCAL = User("local", "admin", (), "本机 / local", "")
@@ -38,6 +41,10 @@ def may_open(user: User, page: str) -> bool:
 
 def may_export(user: User) -> bool:
     return user.role in ("admin", "analyst")
+
+def may_record(user: User) -> bool:
+    """Freezing meeting snapshots, comments and action items: managers and admins."""
+    return user.role in ("admin", "manager")
 
 def may_write(user: User) -> bool:
     """Imports, restores, rebuilding the sample: admins only."""

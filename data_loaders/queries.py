@@ -179,12 +179,14 @@ def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=
 
 
 def load_filter_options_present(engine: Engine, missing_tables=()) -> dict:
-    """``load_filter_options`` that leaves a list empty when its table does not exist."""
+    """``load_filter_options`` that leaves a list empty when its table does not exist; the periods
+    are those with vouchers or with ledger balances (a source without vouchers, #15)."""
     with engine.connect() as conn:
         def values(table, stmt):
             return [] if table.name in missing_tables else [r[0] if len(r) == 1 else tuple(r) for r in conn.execute(stmt)]
         return {
-            "periods": values(s.vouchers, sa.select(s.vouchers.c.period).distinct().order_by(s.vouchers.c.period)),
+            "periods": sorted(set(values(s.vouchers, sa.select(s.vouchers.c.period).distinct()))
+                              | set(values(s.ledger_balances, sa.select(s.ledger_balances.c.period).distinct()))),
             "plants": values(s.plants, sa.select(s.plants.c.plant_id, s.plants.c.plant_name).order_by(s.plants.c.plant_id)),
             "families": values(s.products, sa.select(s.products.c.family).distinct().order_by(s.products.c.family)),
         }
@@ -597,3 +599,30 @@ def load_cash_balances(engine: Engine, scope: Scope) -> pd.DataFrame:
         .order_by(cb.c.balance_date, cb.c.bank_account_id)
     )
     return read_frame(engine, stmt)
+
+
+# --------------------------------------------------------------------------- balances and currency (#15)
+def load_balance_only_periods(engine: Engine, scope: Scope) -> list[str]:
+    """The scope's periods whose ledger figures come only from ``ledger_balances``: rows there and
+    no voucher line in the period (``facts_ledger`` then reads the balances), ascending. With
+    plants in the scope, only balance rows of those plants, or of no plant, count.
+
+    >>> load_balance_only_periods(engine, Scope("2026-09", "2026-10"))
+    ['2026-10']
+    """
+    lb, vl = s.ledger_balances, s.voucher_lines
+    with_lines = sa.select(vl.c.period).where(vl.c.period == lb.c.period).exists()
+    plants = [sa.or_(lb.c.plant_id.in_(scope.plants), lb.c.plant_id.is_(None))] if scope.plants else []
+    stmt = (sa.select(lb.c.period).distinct()
+            .where(~with_lines, *period_conditions(lb.c.period, scope), *plants)
+            .order_by(lb.c.period))
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(stmt)]
+
+
+def load_plant_currencies(engine: Engine, plants: tuple[str, ...] = ()) -> dict[str, str]:
+    """Plant id -> its currency (ISO 4217), for ``plants`` (all plants when empty), by plant id."""
+    p = s.plants
+    stmt = sa.select(p.c.plant_id, p.c.currency).where(*([p.c.plant_id.in_(plants)] if plants else [])).order_by(p.c.plant_id)
+    with engine.connect() as conn:
+        return {r[0]: (r[1] or "").strip().upper() for r in conn.execute(stmt)}

@@ -5,6 +5,7 @@ budget line to the voucher lines behind it."""
 import streamlit as st
 
 from ui import data
+from ui.balances import render_balances_note
 from ui.codes import code_label, localized_name
 from ui.data import LANDING_METHODS, compute_what_if
 from ui.drill import scroll_here
@@ -99,6 +100,7 @@ if picked:
         scroll_here("budget_account", [node, account])
         st.markdown(f"**{t('bg_lines', cc=md(node), acc=md(account))}**")
         lines = data.budget_cell_lines(url, scope, node, account)
+        render_balances_note(url, scope)  # a balances-only month has no lines to show: the figure stops at the balance
         render_table(lines, key="bg_lines", currency=currency, export_name=f"lines_{node}_{account}", height=360, drill=True)
 
 st.subheader(t("bg_ytd", y=r["year"], m=r["last_closed"]))

@@ -11,12 +11,14 @@ from ui.drill import scroll_here
 from ui.figures import build_cash_fan, build_working_capital_figure, plotly_config
 from ui.format import days, money, money_divisor, money_unit, money_unit_label
 from ui.i18n import t
+from ui.balances import render_balances_note
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.widgets import choice
 from ui.text import md
 
 url, scope, currency = open_page("page_cash", applies=("plants",), note=t("cash_scope_note"))
+render_balances_note(url, scope)  # cash history comes from vouchers: months fed by balances have none
 
 with st.expander(t("cash_settings"), expanded=True):
     c = st.columns(4)

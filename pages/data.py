@@ -15,9 +15,10 @@ PREVIEW_ROWS = 20  # rows of each table in the import preview
 
 
 def render_mapping(files) -> object | None:
-    """The mapping screen: per uploaded file the table, whether the first row is a header, and per
-    contract column its source column or a constant; returns the profile it makes (None: every
-    file imports by its name)."""
+    """The mapping screen: per uploaded file the table, whether the first row is a header, the
+    delimiter and encoding, per contract column its source column or a constant, and per source
+    column a value map and the values to keep; returns the profile it makes (None: every file
+    imports by its name)."""
     rules = []
     with st.expander(t("mapping_title")):
         st.caption(t("mapping_help"))
@@ -25,27 +26,46 @@ def render_mapping(files) -> object | None:
             g = data.guess_import(f.name, f.getvalue())
             st.markdown(f"**{md(f.name)}**")
             named = table_label(g.table) if g.table and g.table == data.table_named(f.name) else None
+            # without a header row and a table's name, the table whose types the first row fits, columns in its order
+            by_content = data.headerless_table(tuple(g.first_row)) if not g.table and not g.header else None
             # a file named after its table imports by name unless a table is chosen here
             table = choice("selectbox", t("mapping_table"), [""] + data.contract_tables(),
                            lambda x: table_label(x) if x else t("mapping_by_name") + (f": {named}" if named else ""),
-                           key=f"map_table_{i}", default="" if named else (g.table or ""))
+                           key=f"map_table_{i}", default="" if named else (g.table or by_content or ""))
             if not table:
                 continue
-            header = st.checkbox(t("mapping_header"), value=g.header, key=f"map_header_{i}")
-            sources = g.sources(header)
+            left, mid, right = st.columns(3)
+            header = left.checkbox(t("mapping_header"), value=g.header, key=f"map_header_{i}")
+            delimiter = choice("selectbox", t("mapping_delimiter"), data.MAPPING_DELIMITERS, lambda d: t(f"mapping_delimiter_{d}"),
+                               key=f"map_delimiter_{i}", default="auto", where=mid)
+            encoding = choice("selectbox", t("mapping_encoding"), data.MAPPING_ENCODINGS,
+                              lambda e: t("mapping_encoding_auto") if e == "auto" else e, key=f"map_encoding_{i}", default="auto",
+                              where=right)
+            stated = delimiter != "auto" or encoding != "auto"  # the first row read again as the user says
+            row = data.first_row(f.name, f.getvalue(), delimiter, None if encoding == "auto" else encoding) if stated else g.first_row
+            sources = list(row) if header else [f"column {k + 1}" for k in range(len(row))]
             columns, constants = {}, {}
-            for name, required in data.contract_columns(table):
+            for k, (name, required) in enumerate(data.contract_columns(table)):
                 left, right = st.columns(2)
                 label = t("mapping_required", column=column_label(name)) if required else column_label(name)
-                guessed = g.columns.get(name, "") if header and g.table == table else ""
+                guessed = g.columns.get(name, "") if header and g.table == table and not stated else ""
+                if table == by_content and not header and not stated and k < len(sources):
+                    guessed = sources[k]
                 columns[name] = choice("selectbox", label, [""] + sources, lambda x: x or t("mapping_none"),
                                        key=f"map_{i}_{name}", default=guessed, where=left)
                 constants[name] = right.text_input(t("mapping_constant"), key=f"map_const_{i}_{name}",
                                                    disabled=bool(columns[name]), label_visibility="visible")
                 if columns[name]:
                     constants[name] = ""
-            rules.append({"file": f.name, "table": table, "header": header, "sources": sources, "delimiter": g.delimiter,
-                          "columns": columns, "constants": constants})
+            st.markdown(f"*{t('mapping_values')}*", help=t("mapping_values_help"))
+            maps, keep = {}, {}
+            for k, src in enumerate(sources):
+                left, right = st.columns(2)
+                maps[src] = left.text_input(t("mapping_map", column=md(src)), key=f"map_values_{i}_{k}")  # names from the file
+                keep[src] = right.text_input(t("mapping_keep", column=md(src)), key=f"map_keep_{i}_{k}")
+            rules.append({"file": f.name, "table": table, "header": header, "sources": sources,
+                          "delimiter": delimiter if stated else g.delimiter, "columns": columns, "constants": constants,
+                          "encoding": encoding, "maps": maps, "keep": keep})
         profile, mistakes = data.mapping_profile(rules)
         if not mistakes.empty:
             st.warning(t("mapping_invalid", n=len(mistakes)))

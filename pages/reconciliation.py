@@ -4,6 +4,7 @@ finance booked that operations cannot explain. Every finding links to the drill-
 import streamlit as st
 
 from ui import data
+from ui.balances import render_balances_note
 from ui.figures import build_completeness_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
@@ -11,6 +12,9 @@ from ui.page import metric, open_page
 from ui.tables import render_table
 
 url, scope, currency = open_page("page_reconciliation")
+_, balances_only = render_balances_note(url, scope)  # (#15) the WIP tie and the postings need vouchers
+if balances_only:  # nothing to reconcile: zeros would read as "all posted"
+    st.stop()
 tolerance = st.columns(4)[0].number_input(t("rc_tolerance", currency=currency), min_value=0.0, value=1.0, step=1.0, key="rc_tolerance")
 
 r = data.reconciliation(url, scope, float(tolerance))

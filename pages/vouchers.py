@@ -11,6 +11,7 @@ import math
 import streamlit as st
 
 from ui import data, drill
+from ui.balances import render_balances_note
 from ui.data import VoucherFilter
 from ui.format import money
 from ui.i18n import column_label, t
@@ -27,6 +28,7 @@ SOURCE_TYPES = ["material_issue", "labor_log", "work_order", "completion", "sale
 
 url, scope, currency = open_page("page_vouchers")
 drill.render_back()
+balance_periods, balances_only = render_balances_note(url, scope)  # periods without vouchers say so (#15)
 params = st.query_params
 if "work_order" in params:
     st.session_state["vx_mode"] = "work_order"
@@ -73,7 +75,8 @@ if mode == "voucher":
         page_no = st.session_state["vx_page"] = 1
         rows, total = data.voucher_page(url, scope, vfilter, page_no, PAGE_SIZE)
     if total == 0:
-        st.info(t("vx_none"))
+        if not balances_only:  # else the balances note above already says why nothing is listed
+            st.info(t("vx_none"))
     else:
         st.caption(t("vx_found", n=f"{total:,}", p=page_no, pages=pages))
         if pages > 1:

@@ -23,6 +23,7 @@ from data_loaders import queries as q
 from data_loaders.scope import Scope
 from reports.budget import budget_report, flexible_budget_report
 from reports.cash import cash_report
+from reports.currency import MixedCurrencies, scope_currency
 from reports.lineage import wip_tie_summary
 from reports.oee import oee_report
 from reports.profitability import profitability_report
@@ -249,11 +250,15 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
     with its baseline model and working capital for every closed period under ``wc``, data-quality
     counts, and ``empty``: why each empty section is empty. JSON-safe: no NaN (see ``json_safe``).
     ``oee_settings``: the OEE conventions (``cli.py report --oee-…``), the same object the OEE page
-    builds from its settings; ``price_variance_basis`` (``usage`` or ``purchase``, see
+    builds from its settings; raises ``reports.currency.MixedCurrencies`` when the scope's plants
+    use several currencies; ``price_variance_basis`` (``usage`` or ``purchase``, see
     ``analytics.price_variance``) picks the headline material price variance."""
     if price_variance_basis not in PRICE_VARIANCE_BASES:
         raise ValueError(f"price_variance_basis must be one of {PRICE_VARIANCE_BASES}, got {price_variance_basis!r}")
     info = q.load_dataset_info(engine)
+    currency, mixed = scope_currency(engine, scope)
+    if mixed:  # no exchange rate: a total across currencies would be meaningless (#15)
+        raise MixedCurrencies(mixed)
     fast = q.use_ledger_facts(engine)  # the ledger facts when fresh: asked once for every section
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope, fast))
     production = compute_production_monthly(q.load_production_daily(engine, scope))
@@ -262,7 +267,7 @@ def kpi_report(engine: Engine, scope: Scope, oee_settings: OeeSettings = OeeSett
     tie = wip_tie_summary(engine, Scope(plants=scope.plants))
     report = {
         "scope": {"period_from": scope.period_from, "period_to": scope.period_to, "plants": list(scope.plants), "families": list(scope.families)},
-        "currency": info.get("currency", "CNY"),
+        "currency": currency,  # the plants' (reports.currency)
         "as_of_date": info.get("as_of_date"),
         "kpis": compute_kpis(pnl, production, cash),
         "monthly": pnl.round(4).to_dict(orient="records"),

@@ -62,7 +62,8 @@ def test_each_role_opens_only_its_pages():
     admin, manager, analyst, viewer = (users.User(r, r) for r in ("admin", "manager", "analyst", "viewer"))
     assert access.may_open(admin, "audit") and not access.may_open(manager, "audit")
     assert all(access.may_open(analyst, p) for p in access.ANALYSIS_PAGES)
-    assert [p for p in access.ALL_PAGES if access.may_open(viewer, p)] == ["overview"]
+    assert [p for p in access.ALL_PAGES if access.may_open(viewer, p)] == ["overview", "meeting"]
+    assert [access.may_record(u) for u in (admin, manager, analyst, viewer)] == [True, True, False, False]
     assert [access.may_export(u) for u in (admin, manager, analyst, viewer)] == [True, False, True, False]
     assert [access.may_write(u) for u in (admin, manager, analyst, viewer)] == [True, False, False, False]
     assert set(access.PAGES) == set(users.ROLES)
@@ -212,7 +213,7 @@ def test_a_plant_limited_analyst_sees_only_their_plant(users_file, app_data_dir)
 def test_a_viewer_cannot_open_analyst_pages(users_file, app_data_dir):
     at = _sign_in(_app(), "vic")
     assert at.title[0].value == "经营总览"
-    with pytest.raises(ValueError, match="Known pages: .*overview.py'\\]"):  # the only page a viewer's navigation has
+    with pytest.raises(ValueError, match="Known pages: .*overview.py', .*meeting.py'\\]"):  # the only pages a viewer's navigation has
         at.switch_page("pages/ledger.py")
 
 

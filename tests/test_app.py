@@ -21,6 +21,7 @@ PAGES = {
     "pages/vouchers.py": ("凭证追溯", "Voucher drill-down"),
     "pages/reconciliation.py": ("业财对账", "Business–finance reconciliation"),
     "pages/data.py": ("数据管理", "Data management"),
+    "pages/meeting.py": ("业财联席会", "Monthly meeting"),
 }
 
 

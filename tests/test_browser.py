@@ -219,7 +219,7 @@ WALKS = (("en", (1440, 900)), ("zh", (1920, 1080)))
 PAGES = (("overview", "", True), ("production", "production", True), ("oee", "oee", True),
          ("ledger", "ledger", True), ("profitability", "profitability", True), ("budget", "budget", True),
          ("cash", "cash", False), ("vouchers", "vouchers", True), ("reconciliation", "reconciliation", True),
-         ("data", "data", False))
+         ("data", "data", False), ("meeting", "meeting", False))
 # the sidebar's widgets by their keys (Streamlit's st-key-* classes), not by labels that get reworded
 MONTH_BOX = "[data-testid=stSidebar] .st-key-month-{lang} input[role=combobox]"
 PREV_BUTTON = "[data-testid=stSidebar] .st-key-month_prev button"

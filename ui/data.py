@@ -48,7 +48,7 @@ from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders.build import file_identity
 from data_loaders import queries as q
-from data_loaders import profiles
+from data_loaders import mapping_rules, profiles
 from data_loaders.importer import MAX_PROBLEMS, ImportReport, Problem, fold, import_sources, read_sources  # noqa: F401 - MAX_PROBLEMS re-exported for pages
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.lock import DatabaseBusy
@@ -537,11 +537,11 @@ def contract_tables() -> list[str]:
 
 def mapping_profile(rules: list[dict]) -> tuple[object | None, pd.DataFrame]:
     """(profile, problems frame) from the mapping screen's choices: one dict per file with the
-    arguments of ``profiles.rule_from_mapping``; None and no problems when no file is mapped."""
+    arguments of ``mapping_rules.rule_from_screen``; None and no problems when no file is mapped."""
     entries, problems = [], []
     for i, rule in enumerate(rules):
         try:
-            entries.append(profiles.rule_from_mapping(**rule))
+            entries.append(mapping_rules.rule_from_screen(**rule))
         except profiles.ValidationError as exc:
             problems.extend({"file": rule["file"], "path": ".".join(str(x) for x in e["loc"]) or f"files[{i}]", "value": "",
                              "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False))
@@ -1006,3 +1006,55 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "oee_totals": lambda month_scope: oee_totals(url, month_scope, OeeSettings()),  # the cockpit's OEE of a month
     }
     return reports_warnings.month_warnings(get_engine(url), scope, settings, parts=parts)
+
+
+# --------------------------------------------------------------------------- import profiles, part 2 (#15)
+# Balances without vouchers, and the currency from the plants.
+from reports.currency import resolve_currency  # noqa: E402
+
+
+def balance_only_periods(url: str, scope: Scope) -> tuple[str, ...]:
+    """The scope's periods that come only from ledger balances (no voucher lines), ascending;
+    none when the database has no ``ledger_balances`` table (written by an older version)."""
+    if missing(url, ("ledger_balances",)):
+        return ()
+    return _balance_only_periods(url, scope)
+
+
+@frame
+def _balance_only_periods(url: str, scope: Scope) -> tuple[str, ...]:
+    return tuple(q.load_balance_only_periods(get_engine(url), scope))
+
+
+def scope_currencies(url: str, scope: Scope) -> dict[str, str]:
+    """Plant id -> currency for the scope's plants (every plant the user may see when the scope
+    names none)."""
+    if missing(url, ("plants",)):
+        return {}
+    return _plant_currencies(url, tuple(scope.plants) or plant_limit())
+
+
+@frame
+def _plant_currencies(url: str, plants: tuple[str, ...]) -> dict[str, str]:
+    return q.load_plant_currencies(get_engine(url), plants)
+
+
+def scope_currency(url: str, scope: Scope) -> tuple[str, dict[str, str]]:
+    """(the scope's currency, plant -> currency when its plants use several, else {}): see
+    ``reports.currency``."""
+    return resolve_currency(scope_currencies(url, scope), dataset_info(url).get("currency"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def first_row(name: str, content: bytes, delimiter: str, encoding: str | None) -> list[str]:
+    """An uploaded file's first row read with the delimiter and encoding the mapping screen chose."""
+    return mapping_rules.first_row(name, content, delimiter, encoding)
+
+
+def headerless_table(row: tuple[str, ...]) -> str | None:
+    """The table a file without a header row most likely feeds, from its first row
+    (``mapping_rules.guess_headerless_table``)."""
+    return mapping_rules.guess_headerless_table(list(row))
+
+
+MAPPING_DELIMITERS, MAPPING_ENCODINGS = mapping_rules.DELIMITER_CHOICES, mapping_rules.ENCODING_CHOICES

@@ -2,7 +2,8 @@
 
 ``url, scope, currency = open_page("page_budget", applies=("period", "plants"))`` draws the
 title, the scope line ("2026年10月 · 工厂 全部 · 万元") and, where the user set a filter that
-this page does not use, says so.
+this page does not use, says so. The currency comes from the scope's plants (#15): plants of
+several currencies stop a page that shows amounts with a message asking for plants of one.
 """
 
 from __future__ import annotations
@@ -61,11 +62,21 @@ PAGE_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# pages that show amounts: plants of several currencies stop them (never a mixed total, #15)
+MONEY_PAGES = frozenset(PAGE_TABLES) | {"page_meeting"}
+
 
 def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple[str, Scope, str]:
-    """Title, scope line and filter notes; returns (database URL, scope, currency)."""
-    url, scope, currency = data.context()
+    """Title, scope line and filter notes; returns (database URL, scope, currency). The currency
+    is the scope's plants' (``data.scope_currency``); a page that shows amounts stops with a
+    message when those plants use several currencies, as amounts are never summed across them."""
+    url, scope, _ = data.context()
     st.title(t(title_key))
+    currency, by_plant = data.scope_currency(url, scope)
+    if by_plant and title_key in MONEY_PAGES:
+        st.warning(t("currency_mixed", currencies=md("、".join(sorted(set(by_plant.values()))))))  # codes come from the data
+        st.dataframe({t("currency_by_plant"): by_plant}, width="content")
+        st.stop()
     options = data.filter_options(url)
     line = scope_text(scope, data.period_choice(), currency, applies, dict(options.get("plants", [])))
     ignored = not_applied(scope, applies)

@@ -26,6 +26,7 @@ log = logging.getLogger("bfi")
 # (section, page key = script name = url path, icon); the first page is the default
 PAGES = (
     ("nav_overview", "overview", ":material/dashboard:"),
+    ("nav_overview", "meeting", ":material/co_present:"),
     ("nav_operations", "production", ":material/factory:"),
     ("nav_operations", "oee", ":material/precision_manufacturing:"),
     ("nav_finance", "ledger", ":material/menu_book:"),
