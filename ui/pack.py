@@ -30,7 +30,6 @@ and Arial for Latin.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import glob
 import hashlib
@@ -299,6 +298,28 @@ async def _render(figures: dict, chromium: str, fontconfig: Path) -> dict[str, b
             os.environ["FONTCONFIG_FILE"] = old
 
 
+def _in_thread(coroutine, timeout: float):
+    """Run ``coroutine`` on a daemon thread of its own (asyncio.run needs a thread without a running
+    event loop, as a Streamlit script's is not guaranteed to be) and wait at most ``timeout``
+    seconds: a browser that hangs never holds up the pack, nor the process at exit."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="pack-charts", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"the charts took longer than {timeout:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def chart_images(snapshot: dict, chromium: str | None = None) -> tuple[dict[str, bytes], str | None]:
     """topic key -> PNG of its chart, and None; or ``{}`` and why the charts are left out."""
     figures = chart_figures(snapshot)  # here: the labels read the session language of this thread
@@ -313,9 +334,8 @@ def chart_images(snapshot: dict, chromium: str | None = None) -> tuple[dict[str,
         return {}, t("pk_no_kaleido")
     try:
         fontconfig = _fontconfig_file()
-        # a thread of its own: asyncio.run needs a thread without a running event loop
-        with _RENDER_LOCK, concurrent.futures.ThreadPoolExecutor(1) as pool:
-            images = pool.submit(asyncio.run, _render(figures, path, fontconfig)).result(timeout=RENDER_TIMEOUT * (len(figures) + 1))
+        with _RENDER_LOCK:
+            images = _in_thread(_render(figures, path, fontconfig), RENDER_TIMEOUT * (len(figures) + 1))
     except Exception as exc:  # the browser would not start, crashed or timed out: tables only, and say why
         first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
         message = (first.splitlines() or [type(exc).__name__])[0][:200]
