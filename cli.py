@@ -14,6 +14,7 @@
                          [--oee-planned-as-loss] [--oee-target 0.85] [--oee-bottleneck]
                          [--wc-basis month|quarter|year] [--wc-days actual|30/360|365] [--wc-balance closing|average]
                          [--wc-sales revenue|credit_sales]
+    python cli.py pack --month 2026-10 --out DIR [--lang zh|en] [--plant P1] [--snapshot ID] [--chromium PATH]
 
 ``--db`` defaults to ``$BFI_DATABASE_URL`` or the embedded sample (data/sample_plant.duckdb).
 Exit codes: 0 success (a report on a scope or a database with no data in it too: its sections
@@ -23,6 +24,11 @@ not exist, a replace not confirmed, an import profile that is not valid: its pro
 as JSON with the profile's file and TOML path) or a database that cannot answer (unreachable, missing a
 contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
 error (a bug: the traceback is printed; please report it).
+``pack`` (the month-end pack: pack.xlsx, deck.pptx, deck.pdf, see docs/EXPORTS.md): 0 the three
+files are written (with tables only, and a note on stderr, when no browser renders the charts),
+1 the database has no vouchers for the month, 2 bad arguments (a month that is not YYYY-MM, an
+unknown plant or snapshot, an output folder that cannot be written) or a database that cannot
+answer, 3 an internal error.
 
 Writes (build-sample, import, restore) take the database's write lock; a replace-mode import
 and a rebuild keep the previous DuckDB file in ``backups/`` beside it (see docs/RELIABILITY.md).
@@ -186,7 +192,7 @@ def _actor(args) -> User | None:
         if found is None or found.disabled:
             raise ValueError(f"no enabled user {args.user!r} in the users file / 用户不存在或已停用")
         return found
-    if users.configured() and args.command in ("report", "trace"):
+    if users.configured() and args.command in ("report", "trace", "pack"):
         raise ValueError("sign-in is configured: name the user to run as with --user (or $BFI_USER) / 请用 --user 指定用户")
     return None
 
@@ -276,10 +282,54 @@ def _read_command(args, engine, scope: Scope | None) -> int:
     except (sa.exc.SQLAlchemyError, DatabaseBusy):
         raise
     except Exception as exc:
-        traceback.print_exc()
-        print(f"error: internal error in `{args.command}` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
+        return _internal_error(args.command, exc)
     return 2
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """A bug: its traceback and a line saying so on stderr; exit code 3."""
+    traceback.print_exc()
+    print(f"error: internal error in `{command}` (a bug, please report it): {type(exc).__name__}: {exc}", file=sys.stderr)
+    return 3
+
+
+def _month(text: str) -> str:
+    from reports.pack import check_month
+
+    try:
+        return check_month(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+
+
+def _pack_command(args, engine, scope: Scope, actor: User | None) -> int:
+    """Write the month-end pack; exit codes as in the module docstring."""
+    from reports.pack import NoData, NotFound, pack_snapshot
+    from ui.pack import quiet_bare_mode, write_pack
+
+    quiet_bare_mode()
+    try:
+        snapshot, snapshot_id = pack_snapshot(engine, scope, args.month, snapshot_id=args.snapshot,
+                                              created_by=_who(args, actor))
+        try:
+            result = write_pack(snapshot, args.out, args.lang, chromium=args.chromium)
+        except OSError as exc:
+            print(f"error: cannot write the pack to {args.out}: {exc}", file=sys.stderr)
+            return 2
+    except (NoData, NotFound) as exc:  # no data for the month: 1; an unknown plant or snapshot: 2
+        print(f"error: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, NoData) else 2
+    except (sa.exc.SQLAlchemyError, DatabaseBusy):
+        raise
+    except Exception as exc:
+        return _internal_error("pack", exc)
+    if result["charts_note"]:
+        print(f"note: charts left out, tables only: {result['charts_note']}", file=sys.stderr)
+    audit.record(_who(args, actor), "pack", args.month, {"snapshot_id": snapshot_id, "plants": list(scope.plants),
+                                                         "lang": args.lang, "charts": result["charts"], "via": "cli"})
+    print(json.dumps({"month": args.month, "plants": snapshot["plants"], "snapshot_id": snapshot_id, "lang": args.lang,
+                      "as_of": snapshot.get("as_of"), **result}, ensure_ascii=False, indent=2))
+    return 0
 
 
 def _spark_command(args, url: str) -> int:
@@ -397,6 +447,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--wc-balance", choices=BALANCES, default="closing",
                    help="closing balances or the average (opening + closing) / 2 (default closing)")
     r.add_argument("--wc-sales", choices=SALES_BASES, default="revenue", help="DSO over revenue or credit sales (default revenue)")
+    pk = sub.add_parser("pack", help="write the month-end pack: pack.xlsx, deck.pptx and deck.pdf (see docs/EXPORTS.md)")
+    pk.add_argument("--month", type=_month, required=True, help="the month YYYY-MM")
+    pk.add_argument("--out", required=True, help="the folder to write the three files into (created if missing)")
+    pk.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels (default zh)")
+    pk.add_argument("--plant", action="append", default=[], help="a plant (repeat; none = every plant the user may see)")
+    pk.add_argument("--snapshot", type=int, default=None,
+                    help="write the pack of this stored meeting snapshot (default: freeze a new one of the month and store it)")
+    pk.add_argument("--chromium", default=None,
+                    help="the Chrome/Chromium that renders the charts (default $BFI_CHROMIUM or /usr/bin/chromium)")
+    pk.add_argument("--user", default=argparse.SUPPRESS, help="run as this user (same as the global --user)")
     args = parser.parse_args(argv)
     url = args.db or eng.configured_url()
 
@@ -463,12 +523,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         scope = (Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))
                  if args.command in ("report", "warnings") else None)
-        if args.command in ("report", "trace", "warnings"):
+        if args.command == "pack":
+            scope = Scope(plants=tuple(args.plant))
+        if args.command in ("report", "trace", "warnings", "pack"):
             hidden = [p for p in (scope.plants if scope else ()) if actor and actor.plants and p not in actor.plants]
             if hidden:
                 raise ValueError(f"no plant {', '.join(hidden)} (not found or not permitted) / 工厂不存在或无权查看")
             scope = access.restrict(scope or Scope(), actor)
         engine = eng.make_engine(url, read_only=True)
+        if args.command == "pack":
+            return _pack_command(args, engine, scope, actor)
         return _read_command(args, engine, scope)
     except DatabaseBusy as exc:
         print(f"error: {_hide(str(exc), url)}", file=sys.stderr)

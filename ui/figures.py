@@ -728,3 +728,70 @@ def build_events_timeline(events: pd.DataFrame) -> go.Figure:
     fig.update_layout(title=t("chart_events"), showlegend=False)
     _date_axis(fig, with_time=True)
     return _style(fig, 340)
+
+
+# ---------------------------------------------------------------- meeting topics (#13)
+
+
+def _topic_category(value) -> str:
+    """A topic chart's category in the session language: an i18n key or a code shown as its label,
+    a period "2026-10" as "2026年10月" / "Oct 2026", anything else (names from the data) as it is."""
+    text = str(value)
+    if _PERIOD_RE.match(text):
+        return period_label(text)
+    return t_or(text, localized_name(text))
+
+
+def build_topic_figure(chart: dict, currency: str) -> go.Figure:
+    """The chart of one meeting topic (the snapshot's ``chart``: kind, title_key, categories,
+    series of label_key and values), drawn the same on the meeting screen and in the deck.
+
+    Values are amounts in ``currency``, drawn in the chosen money unit. ``bridge``: one series,
+    the first category the start (absolute), the last the end (total), the steps between them
+    relative, as ``build_bridge_figure`` draws it; categories are step keys (``bridge_price`` or
+    ``price``). ``bar``: one bar group per category, a bar per series. ``line``: one line per
+    series over periods (``2026-10``) or days (``2026-10-05``).
+    """
+    kind = chart.get("kind")
+    title = t_or(chart.get("title_key", ""), chart.get("title_key", ""))
+    categories = [str(c) for c in chart.get("categories", [])]
+    series = chart.get("series") or []
+    if kind == "bridge":
+        values = series[0]["values"] if series else []
+        if len(values) != len(categories) or len(values) < 2:
+            raise ValueError(f"chart: a bridge needs one series with a value per category, got {len(categories)} categories")
+        steps = [c.removeprefix("bridge_") for c in categories]
+        measures = ["absolute"] + ["relative"] * (len(steps) - 2) + ["total"]
+        frame = pd.DataFrame({"step": steps, "amount": [float(v or 0.0) for v in values], "measure": measures})
+        return build_bridge_figure(frame, title, currency)
+    if kind not in ("bar", "line"):
+        raise ValueError(f"chart: kind {kind!r} is not one of ('bridge', 'bar', 'line')")
+    fig = go.Figure()
+    hover = f"{_money_hover(currency)}<extra>%{{fullData.name}}</extra>"
+    dates = kind == "line" and len(categories) > 0 and _is_dates(categories)
+    x = pd.to_datetime(pd.Series(categories)) if dates else [_topic_category(c) for c in categories]
+    if kind == "bar" and not dates:
+        x = [wrap_label(c, _step_width(len(categories))) for c in x]
+    for i, s in enumerate(series):
+        name = t_or(s.get("label_key", ""), s.get("label_key", ""))
+        y = _money([np.nan if v is None else v for v in s.get("values", [])])
+        if kind == "bar":
+            fig.add_bar(x=x, y=y, name=name, marker_color=_palette(i), hovertemplate=hover)
+        else:
+            fig.add_scatter(x=x, y=y, name=name, mode="lines+markers", line=dict(color=_palette(i), width=3), marker=dict(size=7),
+                            hovertemplate=hover)
+    fig.update_layout(title=title, barmode="group", hovermode="x unified" if kind == "line" else "closest",
+                      showlegend=len(series) > 1)
+    fig.update_yaxes(title_text=_money_axis_title(currency), tickformat=MONEY_TICKS)
+    if dates:
+        _date_axis(fig, title_text=t("axis_date"))
+    elif all(_PERIOD_RE.match(c) for c in categories) and categories:
+        if len(categories) > 6:  # a year of months: each label on two lines ("Nov<br>2025", "2025年<br>11月"), never rotated
+            x = [label.replace("年", "年<br>") if _zh() else label.replace(" ", "<br>") for label in x]
+            for trace in fig.data:
+                trace.x = x
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, tickangle=0, title_text=t("axis_period"))
+    else:
+        fig.update_xaxes(type="category", tickangle=0)
+    labels = x if not dates else []
+    return _style(fig, 440, x_label_lines=_lines_in(labels) if len(labels) else 1)

@@ -1256,6 +1256,64 @@ LABELS.update({
 
 
 # month-end pack (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
+LABELS.update({
+    "pk_title": ("月度经营分析包 {month}", "Month-end pack {month}"),
+    "pk_deck_title": ("业财联席会 {month}", "Business–finance meeting {month}"),
+    "pk_month": ("月份", "Month"),
+    "pk_scope": ("范围", "Scope"),
+    "pk_all_plants": ("全部工厂", "All plants"),
+    "pk_plants": ("工厂 {plants}", "Plants {plants}"),
+    "pk_currency": ("币种", "Currency"),
+    "pk_as_of": ("数据截至", "Data as of"),
+    "pk_data_version": ("数据版本", "Data version"),
+    "pk_created_at": ("快照时间", "Snapshot taken at"),
+    "pk_created_by": ("快照人", "Snapshot taken by"),
+    "pk_generated_at": ("生成时间", "Generated at"),
+    "pk_language": ("语言", "Language"),
+    "pk_charts": ("图表", "Charts"),
+    "pk_charts_included": ("已包含 {n} 张", "{n} included"),
+    "pk_charts_left_out": ("未包含，只有表格：{reason}", "left out, tables only: {reason}"),
+    "pk_no_browser": ("找不到 Chromium 浏览器（{path}）", "no Chromium browser at {path}"),
+    "pk_no_kaleido": ("未安装 kaleido", "kaleido is not installed"),
+    "pk_render_failed": ("图表导出失败：{message}", "the chart export failed: {message}"),
+    "pk_cards_sheet": ("关键指标", "Key figures"),
+    "pk_col_topic": ("议题", "Topic"),
+    "pk_col_figure": ("指标", "Figure"),
+    "pk_col_value": ("本月", "This month"),
+    "pk_col_prior_month": ("上月", "Prior month"),
+    "pk_col_last_year": ("去年同月", "Same month last year"),
+    "pk_col_budget": ("预算", "Budget"),
+    "pk_compare_prior_month": ("上月 {v}", "prior month {v}"),
+    "pk_compare_last_year": ("去年 {v}", "last year {v}"),
+    "pk_compare_budget": ("预算 {v}", "budget {v}"),
+    "pk_more_rows": ("另有 {n} 行，见 Excel 工作簿", "{n} more rows in the workbook"),
+    "pk_no_rows": ("没有记录。", "No records."),
+    "pk_page": ("{n} / {total}", "{n} / {total}"),
+    "pk_footer": ("{month} · {scope} · 数据截至 {as_of}", "{month} · {scope} · data as of {as_of}"),
+})
+
+
+import contextlib  # noqa: E402 - kept in this section so parallel branches do not touch the imports
+
+
+@contextlib.contextmanager
+def use_language(code: str):
+    """Labels in ``code`` ("zh" or "en") inside the block, the session's language again after it.
+
+    For code that runs outside a page (``cli.py pack``) or writes a file in another language
+    than the screen's: ``t()`` reads ``st.session_state["lang"]``, which also works in bare mode.
+    """
+    if code not in LANGS:
+        raise ValueError(f"code: {code!r} is not one of {tuple(LANGS)}")
+    had, old = "lang" in st.session_state, st.session_state.get("lang")
+    st.session_state["lang"] = code
+    try:
+        yield
+    finally:
+        if had:
+            st.session_state["lang"] = old
+        else:
+            del st.session_state["lang"]
 
 
 # Spark (#16): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
