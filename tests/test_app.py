@@ -158,7 +158,7 @@ def test_first_start_builds_the_sample_with_progress(tmp_path, monkeypatch):
     assert not at.exception
     assert not [e.value for e in at.error if e.value.startswith(("出错了", "无法读取数据库"))]  # alerts in red are fine
     assert (tmp_path / "sample_plant.duckdb").exists()
-    assert at.title[0].value == "经营总览" and len(at.metric) == 8
+    assert at.title[0].value == "经营总览" and len(at.metric) == 12  # the cockpit's cards
 
 
 def _planted(small_sample) -> list[str]:

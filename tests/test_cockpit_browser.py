@@ -21,7 +21,8 @@ BOXES_JS = """() => {
     scrollTop: main ? main.scrollTop : 0,
     cards: [...document.querySelectorAll('[data-testid=stMetric]')].map(box),
     bridge: [...document.querySelectorAll('.st-key-overview_bridge_chart .js-plotly-plot')].map(box),
-    warnings: [...document.querySelectorAll('[data-testid=stAlert]')].map(box),
+    // the warnings panel: one expander per kind (ui/warnings_panel.py), or its "no warnings" alert
+    warnings: [...document.querySelectorAll('[data-testid=stExpander], [data-testid=stAlert]')].map(box),
     summary: [...document.querySelectorAll('[data-testid=stMarkdownContainer] a')].map(a => a.getAttribute('href')),
   };
 }"""

@@ -173,8 +173,9 @@ def table_frame(tbl: dict, currency: str) -> pd.DataFrame:
 
 
 def build_chart_figure(chart: dict, currency: str, height: int = 560) -> go.Figure:
-    """The topic's chart from its spec, for a room: large type, money in the chosen unit.
-    (The month-end pack's ``ui.figures.build_topic_figure`` replaces this once it lands.)"""
+    """The topic's chart from its spec, for a room: large type (24–30 px), money in the chosen
+    unit. The month-end deck draws the same spec with ``ui.figures.build_topic_figure`` at a
+    slide's size: the same numbers, type sized for each medium."""
     categories = [t_or(c, localized_name(c)) for c in chart["categories"]]
     if categories and all(len(c) == 10 and c[4] == "-" and c[7] == "-" for c in categories):
         categories = [c[5:] for c in categories]  # dates of one season: month-day reads at a glance
