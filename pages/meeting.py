@@ -139,6 +139,28 @@ def render_setup() -> None:
               + " · " + _plants_text(p["plants"]) for p in past}
     picked = choice("selectbox", t("mt_snapshots"), ids, labels.get, "mt_pick", ids[0])
     st.button(t("mt_open"), key="mt_open", on_click=_open, args=(picked,))
+    render_pack(picked, scope.plants)
+
+
+def render_pack(snapshot_id: int, plants) -> None:
+    """The month-end pack of the chosen snapshot: the same numbers as the meeting (docs/EXPORTS.md)."""
+    st.subheader(t("mt_pack"), help=t("mt_pack_help"))
+    if not M.may_export():
+        st.caption(t("export_not_permitted"))
+        return
+    built = st.session_state.get("_mt_pack")
+    if st.button(t("mt_pack_build"), key="mt_pack_build"):
+        with st.spinner(t("calculating"), show_time=True):
+            built = {"id": snapshot_id, "lang": lang(), **(M.pack_files(snapshot_id, plants) or {"files": {}})}
+        st.session_state["_mt_pack"] = built
+    if not built or built["id"] != snapshot_id or built["lang"] != lang():
+        return
+    if built.get("charts_note"):
+        st.caption(md(built["charts_note"]))
+    columns = st.columns(3)
+    for column, (name, payload) in zip(columns, built["files"].items()):
+        column.download_button(name, payload, file_name=f"{name.rsplit('.', 1)[0]}_{snapshot_id}.{name.rsplit('.', 1)[1]}",
+                               key=f"mt_pack_{name}", width="stretch")
 
 
 def render_presentation(snapshot_id: int) -> None:

@@ -171,3 +171,18 @@ def test_viewers_watch_and_a_plant_limited_user_meets_on_their_plant_only(own_ap
     _ok(at.button(key="mt_open").click())
     assert _revenue(at) == "¥200.00万"
     assert "mt_comment_text" not in [w.key for w in at.text_area]
+
+
+def test_the_month_end_pack_downloads_from_the_chosen_snapshot(own_app):
+    """Freeze October, leave the presentation: the pack of that snapshot is three downloads
+    (workbook, PowerPoint, PDF), built in the session language; the export is audited."""
+    from data_loaders import audit
+
+    at = _meeting(AppTest.from_file(APP, default_timeout=300))
+    _ok(at.button(key="mt_freeze").click())
+    _ok(at.button(key="mt_exit").click())
+    assert not at.get("download_button")
+    _ok(at.button(key="mt_pack_build").click())
+    names = sorted(b.proto.label for b in at.get("download_button"))
+    assert names == ["deck.pdf", "deck.pptx", "pack.xlsx"], names
+    assert len(audit.entries(action="export_pack")) == 1

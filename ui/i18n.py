@@ -1257,6 +1257,12 @@ LABELS.update({
 
 # month-end pack (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
 LABELS.update({
+    "mt_pack": ("月结资料包", "Month-end pack"),
+    "mt_pack_help": ("所选快照的 Excel 工作簿、PowerPoint 与 PDF 演示稿，数字与会议画面相同；命令行 `cli.py pack` 可定时生成同样的文件。",
+                     "The chosen snapshot's Excel workbook, PowerPoint and PDF deck, with the meeting's numbers; `cli.py pack` makes the same files on a schedule."),
+    "mt_pack_build": ("生成资料包（Excel、PowerPoint、PDF）", "Prepare the pack (Excel, PowerPoint, PDF)"),
+})
+LABELS.update({
     "pk_title": ("月度经营分析包 {month}", "Month-end pack {month}"),
     "pk_deck_title": ("业财联席会 {month}", "Business–finance meeting {month}"),
     "pk_month": ("月份", "Month"),

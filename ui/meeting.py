@@ -90,6 +90,25 @@ def load_snapshot(snapshot_id: int, plants) -> dict | None:
     return store.load_snapshot(snapshot_id, plants)
 
 
+def may_export() -> bool:
+    """The month-end pack is an export: analysts and admins (``data_loaders.access.may_export``)."""
+    return access.may_export(data.user())
+
+
+def pack_files(snapshot_id: int, plants) -> dict | None:
+    """The month-end pack of a stored snapshot in the session language (``ui.pack.build_pack``:
+    pack.xlsx, deck.pptx, deck.pdf as bytes), for the page's download buttons; in the audit log."""
+    from ui.pack import build_pack  # python-pptx, fpdf2 and kaleido: only when a pack is asked for
+
+    snapshot = load_snapshot(snapshot_id, plants)
+    if snapshot is None:
+        return None
+    built = build_pack(snapshot, lang())
+    audit.record(data.user().name, "export_pack", f"{snapshot['month']} #{snapshot_id}",
+                 {"plants": list(snapshot["plants"]), "lang": lang(), "charts": built["charts"]})
+    return built
+
+
 def freeze(url: str, scope: Scope, month: str) -> int:
     """Build the month's snapshot from the data as it stands and store it; returns its id. The
     meeting's open items (carried over) are frozen into its actions topic."""
