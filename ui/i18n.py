@@ -1097,7 +1097,7 @@ LABELS.update({
     "cp_ytd": ("年初至今", "Year to date"),
     "cp_ytd_budget": ("年初至今预算", "YTD budget"),
     "cp_budget_col": ("预算 / 目标", "Budget / target"),
-    "cp_table_note": ("预算列：收入与毛利率为原始预算，成本差异率为 2% 目标。OEE 只算不超过一个季度的期间，只与单月的上月比较；其余见 OEE 页。", "Budget column: revenue and gross margin as budgeted, the cost variance rate's 2 % target. OEE is shown for spans of up to a quarter and compared with the prior month for a single month only; the rest is on the OEE page."),
+    "cp_table_note": ("预算列：收入与毛利率为原始预算，成本差异率为 2% 目标。OEE 为 OEE 页的总计（默认口径），每个期间都计算。", "Budget column: revenue and gross margin as budgeted, the cost variance rate's 2 % target. OEE is the OEE page's total (default settings), for every span."),
     "cp_no_data": ("所选期间没有凭证数据。", "No vouchers in the chosen period."),
     "cs_revenue": ("营业收入 {v}。", "Revenue was {v}."),
     "cs_revenue_change": ("营业收入 {v}，{vs} {c}。", "Revenue was {v}, {c} {vs}."),
