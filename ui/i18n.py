@@ -153,10 +153,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "wn_models_help": ("孤立森林模型按金额、过账日、来源、单位成本等特征找出异常凭证与工单，并说明原因。大数据量时需数秒，因此按需运行；结果按数据版本缓存。",
                        "An isolation forest over amount, posting day, source, unit cost and other features flags unusual vouchers and work orders, with the reasons. "
                        "It takes seconds on large data, so it runs when asked; the result is cached for the data version."),
-    "warn_unbalanced": ("{n} 张凭证借贷不平衡", "{n} vouchers do not balance"),
-    "warn_budget": ("预算超支：{cc} {acc} 已用 {p}", "Over budget: {cc} {acc} has used {p}"),
-    "warn_late_payer": ("客户 {c} 近 6 个月平均逾期 {d} 天付款", "Customer {c} pays {d} days late on average (last 6 months)"),
-    "warn_untied": ("{n} 张工单的账面在产品与业务成本不一致", "{n} work orders: ledger WIP differs from operations cost"),
     "chart_monthly_pnl": ("月度收入、毛利与成本差异", "Monthly revenue, gross profit and cost variance"),
     "series_revenue": ("收入", "Revenue"),
     "series_gross_profit": ("毛利", "Gross profit"),
