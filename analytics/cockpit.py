@@ -17,8 +17,6 @@ causes in gross profit, positive raises profit. A ratio over a zero base is None
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from analytics.working_capital import period_days
@@ -118,9 +116,3 @@ def compute_variance_mover(current: pd.DataFrame, base: pd.DataFrame | None) -> 
             "change_amount": round(float(change.max()), 2) if base is not None else None}
 
 
-def finite(value) -> float | None:
-    """``value`` as a float, None when it is missing or not finite."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None

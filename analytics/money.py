@@ -13,6 +13,8 @@ rounded half up to whole cents.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -49,3 +51,14 @@ def compute_standard_cents(good_qty, std_material_cost, std_labor_cost, std_over
     material = mul_cents(good_qty, 3, std_material_cost, 4)
     labor = mul_cents(good_qty, 3, std_labor_cost, 4)
     return {"material": material, "labor": labor, "overhead": total - material - labor, "total": total}
+
+
+def finite(value) -> float | None:
+    """``value`` as a plain float for JSON: None when it is missing, not a number or not finite."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):  # pd.NA, text
+        return None
+    return value if math.isfinite(value) else None

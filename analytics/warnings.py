@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.money import finite
+
 SEVERITIES = ("critical", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 # every kind of warning a report may hold (docs/WARNINGS.md); its label is ``wn_kind_<kind>``
@@ -98,19 +100,10 @@ class WarningSettings:
             raise ValueError(f"anomaly_contamination must be in (0, 0.5), got {self.anomaly_contamination}")
 
 
-def _num(value) -> float | None:
-    """A plain float for JSON (None for missing or not finite)."""
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _money(value) -> float | None:
-    f = _num(value)
+    f = finite(value)
     return None if f is None else round(abs(f), 2)
 
 
@@ -126,7 +119,7 @@ def item(kind: str, severity: str, amount, rule: str, subject: dict, params: dic
         raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of KINDS, got {kind!r}")
-    clean = {k: (_num(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else _text(v)) for k, v in params.items()}
+    clean = {k: (finite(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else _text(v)) for k, v in params.items()}
     return {"kind": kind, "severity": severity, "amount": _money(amount), "rule": rule,
             "subject": {k: _text(v) for k, v in subject.items()}, "message_key": f"wn_item_{kind}", "params": clean,
             "link": {"page": page, "params": {k: _text(v) for k, v in link_params.items() if _text(v) is not None}}}
@@ -190,7 +183,7 @@ def compute_variance_warnings(by_product: pd.DataFrame, settings: WarningSetting
     if by_product is None or by_product.empty:
         return out
     for r in by_product.itertuples(index=False):
-        rate = _num(r.variance_rate_pct)
+        rate = finite(r.variance_rate_pct)
         if rate is None or rate <= settings.variance_target or r.variance_amount <= 0:
             continue
         severity = "critical" if rate > settings.variance_critical else "warning"
@@ -280,7 +273,7 @@ def _trend(frame: pd.DataFrame, column: str, month: str, n: int) -> tuple[float 
     months = [str(p) for p in pd.period_range(end=pd.Period(month, freq="M"), periods=n + 1, freq="M")]
     if not all(m in f.index for m in months):
         return None, None, None
-    return _num(f.at[month, column]), _num(f.loc[months[:-1], column].mean()), f.loc[month]
+    return finite(f.at[month, column]), finite(f.loc[months[:-1], column].mean()), f.loc[month]
 
 
 def compute_days_warnings(wc: pd.DataFrame, month: str, settings: WarningSettings) -> list[dict]:

@@ -31,6 +31,7 @@ from analytics import cash as cash_analytics
 from analytics import cockpit as A
 from analytics.kpi import compute_budget_kpis, compute_kpi_change
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly
+from analytics.money import finite
 from analytics.oee import OeeSettings
 from analytics.profitability import TARGET_VARIANCE_RATE, compute_pvm_bridge, compute_variance_summary
 from data_loaders import queries as q
@@ -68,10 +69,10 @@ def span_kpis(ledger: dict, parts: dict | None, oee: dict | None, months: pd.Dat
            "budget_execution_pct": None}
     if parts is not None and len(parts["variances"]):
         total = compute_variance_summary(parts["variances"], []).iloc[0]
-        out.update(variance_rate_pct=A.finite(total.variance_rate_pct), variance_amount=round(float(total.variance_amount), 2),
+        out.update(variance_rate_pct=finite(total.variance_rate_pct), variance_amount=round(float(total.variance_amount), 2),
                    standard_amount=round(float(total.standard_amount), 2))
     if oee is not None:
-        out.update(oee_pct=A.finite(oee["total"]["oee_pct"]), oee_loss_amount=round(float(oee["total"]["loss_cost_amount"]), 2))
+        out.update(oee_pct=finite(oee["total"]["oee_pct"]), oee_loss_amount=round(float(oee["total"]["loss_cost_amount"]), 2))
     wc = A.compute_span_working_capital(months, scope.period_from, scope.period_to) if months is not None and scope.period_to else {}
     out.update({k: wc.get(k) for k in ("dso_days", "dio_days", "dpo_days", "ccc_days")})
     return out

@@ -34,6 +34,7 @@ import math
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from analytics.money import finite
 from analytics.oee import OeeSettings
 from analytics.profitability import TARGET_VARIANCE_RATE, VARIANCES, compute_variance_summary
 from data_loaders import queries as q
@@ -56,13 +57,8 @@ NO_BASELINE = {"baseline": None, "model": None, "scores": None}  # the meeting s
 # --------------------------------------------------------------------------- small builders
 def _num(value, kind: str):
     """A raw number for the snapshot: None for missing or NaN, money to cents, ratios to 6 places."""
+    value = finite(value)
     if value is None:
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(value) or math.isinf(value):
         return None
     if kind == "money":
         return round(value, 2) + 0.0

@@ -4,20 +4,9 @@ overview's item, then the page's own drill is open on that record."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).parents[1] / "app.py")
-
-
-@pytest.fixture
-def overview(app_data_dir):
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.test_warnings_app import overview  # noqa: F401 - the overview on the small sample (fixture)
 
 
 def _follow(at: AppTest, key: str) -> AppTest:
