@@ -41,7 +41,7 @@ from reports.budget import budget_report
 from reports.kpi import json_safe
 from reports.ledger import pnl_statement_report
 from reports.oee import oee_totals
-from reports.profitability import _bridge_base, use_facts
+from reports.profitability import bridge_base, use_facts
 
 KPIS = ("revenue_amount", "gross_margin_pct", "variance_rate_pct", "oee_pct", "oee_loss_amount", "budget_execution_pct",
         "dso_days", "dio_days", "dpo_days", "ccc_days")
@@ -55,7 +55,7 @@ def profit_parts(engine: Engine, scope: Scope, fast: bool | None = None) -> dict
     work-order facts summed per period x product x plant x work center when they are fresh),
     the inputs of the cost variance rate and of a bridge from or to this span."""
     fast = use_facts(engine, scope) if fast is None else fast
-    facts, variances = _bridge_base(engine, scope, fast)
+    facts, variances = bridge_base(engine, scope, fast)
     return {"facts": facts, "variances": variances}
 
 

@@ -81,7 +81,7 @@ def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True) -> dict:
             "usage": A.compute_price_variance_from_totals(FO.load_material_usage(engine, scope), "usage")}
 
 
-def _bridge_base(engine: Engine, scope: Scope, fast: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def bridge_base(engine: Engine, scope: Scope, fast: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Profit facts and variances of the span a period bridge starts from. From the facts, the
     variances come summed per period x product x plant x work center (all the bridge reads)."""
     if fast:
@@ -157,7 +157,7 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
         report[f"variance_by_{name}"] = A.compute_variance_summary(summed, cols)
     previous = scope.previous()
     if previous is not None:
-        base_facts, base_var = _bridge_base(engine, previous, fast)
+        base_facts, base_var = bridge_base(engine, previous, fast)
         report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, summed)
         report["bridge_base"] = previous
     else:
