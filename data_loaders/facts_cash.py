@@ -49,43 +49,49 @@ def _in(period, periods: list[str] | None) -> list:
     return [period.in_(periods)] if periods is not None else []
 
 
-def selects(periods: list[str] | None) -> list[sa.Select]:
-    """One grouped SELECT per document type: period, plant_id, customer_id and its amounts."""
+def _document_selects(periods: list[str] | None) -> list[sa.Select]:
+    """One grouped SELECT per document type, each with all five amounts (zero where the type has
+    none), so that they stack: period, plant_id, customer_id, then ``AMOUNTS`` in order."""
     si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders
-    none = sa.null().label("customer_id")
+    none = sa.cast(sa.null(), ID).label("customer_id")
+
+    def amounts(**given) -> list:
+        # a typed zero: Spark reads a bare DECIMAL as DECIMAL(10, 0), and a union needs one type per column
+        return [(given[name] if name in given else sa.cast(sa.literal_column("0"), MONEY)).label(name) for name in AMOUNTS]
+
     p = period_of(si.c.invoice_date)
     credit = sa.case((si.c.due_date > si.c.invoice_date, si.c.net_amount), else_=0)
-    out = [sa.select(p.label("period"), si.c.plant_id, si.c.customer_id, sa.func.sum(si.c.net_amount).label("invoiced_amount"),
-                     sa.func.sum(credit).label("credit_sales_amount"))
+    out = [sa.select(p.label("period"), si.c.plant_id, si.c.customer_id,
+                     *amounts(invoiced_amount=sa.func.sum(si.c.net_amount), credit_sales_amount=sa.func.sum(credit)))
            .where(*_in(p, periods)).group_by(p, si.c.plant_id, si.c.customer_id)]
     p = period_of(cr.c.receipt_date)
-    out.append(sa.select(p.label("period"), si.c.plant_id, cr.c.customer_id, sa.func.sum(cr.c.amount).label("received_amount"))
+    out.append(sa.select(p.label("period"), si.c.plant_id, cr.c.customer_id, *amounts(received_amount=sa.func.sum(cr.c.amount)))
                .join(si, si.c.invoice_id == cr.c.invoice_id).where(*_in(p, periods)).group_by(p, si.c.plant_id, cr.c.customer_id))
     p = period_of(pi.c.invoice_date)
-    out.append(sa.select(p.label("period"), po.c.plant_id, none, sa.func.sum(pi.c.amount).label("supplier_invoiced_amount"))
+    out.append(sa.select(p.label("period"), po.c.plant_id, none, *amounts(supplier_invoiced_amount=sa.func.sum(pi.c.amount)))
                .join(po, po.c.purchase_order_id == pi.c.purchase_order_id).where(*_in(p, periods)).group_by(p, po.c.plant_id))
     p = period_of(sp.c.payment_date)
-    out.append(sa.select(p.label("period"), po.c.plant_id, none, sa.func.sum(sp.c.amount).label("paid_amount"))
+    out.append(sa.select(p.label("period"), po.c.plant_id, none, *amounts(paid_amount=sa.func.sum(sp.c.amount)))
                .join(pi, pi.c.supplier_invoice_id == sp.c.supplier_invoice_id)
                .join(po, po.c.purchase_order_id == pi.c.purchase_order_id).where(*_in(p, periods)).group_by(p, po.c.plant_id))
     return out
 
 
+def select_documents(periods: list[str] | None) -> sa.Select:
+    """The table's rows as one statement: the four document types stacked and summed per
+    period x plant x customer (a NULL customer, the supplier side, is a group of its own). The
+    database derives them (``INSERT … SELECT``, Spark SQL on a cluster), never pandas."""
+    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
+    keys = [stacked.c.period, stacked.c.plant_id, stacked.c.customer_id]
+    return (sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in AMOUNTS])
+            .group_by(*keys))
+
+
+def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
+    """``facts.refresh``'s in-database derivation of ``facts_cash_documents``."""
+    return {facts_cash_documents.name: [select_documents(periods)]}
+
+
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """The rows of ``periods`` (all when None): the four sums side by side (0 where a document
-    type has none), exact as the database returns them (``Decimal``)."""
-    keys = ["period", "plant_id", "customer_id"]
-    frames = []
-    with engine.connect() as conn:
-        for stmt in selects(periods):
-            result = conn.execute(stmt)
-            frames.append(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
-    rows = [f for f in frames if len(f)]
-    if not rows:
-        return {facts_cash_documents.name: pd.DataFrame(columns=keys + list(AMOUNTS))}
-    both = pd.concat(rows, ignore_index=True)
-    for name in AMOUNTS:
-        both[name] = both[name].astype(object).where(both[name].notna(), 0) if name in both else 0
-    # a NULL key (the supplier side's customer) is a group of its own; Decimal sums stay exact
-    out = both.groupby(keys, sort=True, dropna=False)[list(AMOUNTS)].agg(lambda v: sum(v, 0)).reset_index()
-    return {facts_cash_documents.name: out}
+    """Nothing in pandas: the table is derived in the database (``selects``)."""
+    return {}

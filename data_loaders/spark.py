@@ -13,8 +13,8 @@ its importer; the data reaches Spark as Parquet, the lake's format:
    deleted by a drop, as the tables are external).
 3. ``derive_facts(engine, folder)`` produces the fact tables (``data_loaders.facts``) on Spark:
    the families that state their tables as SELECTs over the base tables (``selects`` returning a
-   dict: ledger, WIP) become ``CREATE TABLE … USING parquet AS SELECT …`` run by Spark over the
-   Parquet files; the families derived in pandas (cash documents, OEE, work-order costing) run
+   dict: ledger, cash documents, WIP) become ``CREATE TABLE … USING parquet AS SELECT …`` run by
+   Spark over the Parquet files; the families derived in pandas (OEE, work-order costing) run
    their own ``derive`` with Spark answering every query, and their frames are written to
    ``folder/facts/<table>/`` and registered. The facts are then fresh exactly when the exported
    ``dataset_info`` says so (``facts.ready``), as on every other database.
