@@ -26,7 +26,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import cli
-from data_loaders import audit, users
+from data_loaders import audit, schema, users
 from data_loaders import engine as eng
 from data_loaders.importer import import_sources
 from data_loaders.queries import load_plant_currencies
@@ -76,6 +76,12 @@ EXPECTED = [
 def build(url: str) -> str:
     report = import_sources([(name, text.encode()) for name, text in SOURCES.items()], url, mode="replace")
     assert report.ok, report.problems_frame().to_string()
+    engine = eng.make_engine(url)
+    try:  # the books of 2026-09 are closed whatever today's date (the budget's year to date ends there)
+        with engine.begin() as conn:
+            conn.execute(schema.dataset_info.insert(), [{"info_key": "as_of_date", "info_value": "2026-10-15"}])
+    finally:
+        engine.dispose()
     return url
 
 
@@ -182,6 +188,9 @@ def test_pages_show_a_mixed_scope_per_plant_and_narrow_it_to_one_currency(two_cu
         assert list(_table(at).iloc[2, :2]) == ["CNY", "CNY subtotal (P1, P3)"]
         assert _table(at).iloc[3, 2] == "$0.00M" and _table(at).iloc[0, 6] == "40.0%"
     labels = {b.key: b.label for b in at.button if (b.key or "").startswith("currency_only_")}
+    at = _open(at, "pages/data.py", lang, errors_expected=True)  # records of each plant: every code, never CNY alone
+    assert any(("万CNY/USD" if lang == "zh" else "CNY/USD M") in c.value for c in at.caption)
+    at = _open(at, "pages/meeting.py", lang, errors_expected=True)
     assert labels == ({"currency_only_CNY": "只看人民币工厂（P1、P3）", "currency_only_USD": "只看美元工厂（P2）"} if lang == "zh" else
                       {"currency_only_CNY": "Show the CNY plants (P1, P3)", "currency_only_USD": "Show the USD plants (P2)"})
     at.button(key="currency_only_USD").click()
