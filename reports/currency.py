@@ -82,7 +82,8 @@ def scope_figures(engine: Engine, scope: Scope, fast: bool | None = None) -> dic
     sales at standard, the cost variance and gross profit over the span with the gross margin
     (the ledger's P&L, ``analytics.ledger.compute_kpis``, the overview's cards), the execution of
     the cost budget (the original version, ``analytics.cockpit.compute_budget_execution``, the
-    cockpit's) and the cash at bank on the span's last balance date; None where there is
+    cockpit's; as on the budget page, cost centers without a plant, head office, count in every
+    plant) and the cash at bank on the span's last balance date; None where there is
     nothing to compute a figure from (no cost budget, no bank balance)."""
     fast = q.use_ledger_facts(engine) if fast is None else fast
     pnl = compute_monthly_pnl(q.load_ledger_by_category(engine, scope, fast))

@@ -1398,11 +1398,12 @@ LABELS.update({
     "currency_col_variance": ("成本差异", "Cost variance"),
     "currency_subtotal": ("{currency} 小计（{plants}）", "{currency} subtotal ({plants})"),
     "currency_table_note": ("金额以各行币种、所选金额单位显示。毛利 = 营业收入 − 营业成本（标准成本）− 成本差异；毛利率 = 毛利 ÷ 营业收入；"
-                            "预算执行率 = 实际成本 ÷ 成本预算（原始版本）；期末银行存款为期间内最后余额日的余额；“—”：无可计算的数据"
+                            "预算执行率 = 实际成本 ÷ 成本预算（原始版本，与预算页相同：不属于任何工厂的成本中心（总部）计入每个工厂）；期末银行存款为期间内最后余额日的余额；“—”：无可计算的数据"
                             "（无成本预算、无银行余额）。小计即只选该币种工厂时各页显示的数字。",
                             "Amounts in each row's currency, in the chosen money unit. Gross profit = revenue − cost of sales "
                             "at standard − cost variance; gross margin = gross profit ÷ revenue; budget execution = actual ÷ "
-                            "budgeted cost (original version); cash at period end: the balance on the span's last balance "
+                            "budgeted cost (original version; as on the budget page, cost centers of no plant, head office, "
+                            "count in every plant); cash at period end: the balance on the span's last balance "
                             "date; \"—\": nothing to compute it from (no cost budget, no bank balance). A subtotal is what the "
                             "pages show for that currency's plants."),
     "currency_only": ("只看{name}工厂（{plants}）", "Show the {name} plants ({plants})"),
