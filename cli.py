@@ -21,7 +21,9 @@ Exit codes: 0 success (a report on a scope or a database with no data in it too:
 are empty and ``empty`` says why), 1 only "the data has problems" (import rejected, validation
 findings), 2 only bad arguments (a month that is not YYYY-MM, a voucher or work order that does
 not exist, a replace not confirmed, an import profile that is not valid: its problems are printed
-as JSON with the profile's file and TOML path) or a database that cannot answer (unreachable, missing a
+as JSON with the profile's file and TOML path, a ``report`` scope whose plants use several
+currencies: no report, their figures side by side per plant as JSON on stdout and one
+``report`` command per currency on stderr) or a database that cannot answer (unreachable, missing a
 contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
 error (a bug: the traceback is printed; please report it).
 ``pack`` (the month-end pack: pack.xlsx, deck.pptx, deck.pdf, see docs/EXPORTS.md): 0 the three
@@ -41,6 +43,7 @@ import datetime as dt
 import getpass
 import os
 import json
+import shlex
 import sys
 import time
 import traceback
@@ -60,7 +63,7 @@ from data_loaders.profiles import ProfileError, load_profile
 from data_loaders.scope import Scope
 from data_loaders.users import ROLES, User
 from data_loaders.validation import find_schema_gaps, validate_database
-from reports.currency import MixedCurrencies
+from reports.currency import MixedCurrencies, plant_figures
 from reports.kpi import kpi_report
 from reports.lineage import voucher_trace, work_order_trace
 from sample_data.build import build_sample
@@ -274,15 +277,38 @@ def _read_command(args, engine, scope: Scope | None) -> int:
             wc = WorkingCapitalSettings(args.wc_basis, args.wc_days, args.wc_balance, args.wc_sales)
             try:
                 report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
-            except MixedCurrencies as exc:  # plants of several currencies: refused, never a mixed total (#15)
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
+            except MixedCurrencies as exc:  # plants of several currencies: never a mixed total (#15)
+                return _report_per_plant(engine, scope, exc)
             print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
             return 0
     except (sa.exc.SQLAlchemyError, DatabaseBusy):
         raise
     except Exception as exc:
         return _internal_error(args.command, exc)
+    return 2
+
+
+def _report_per_plant(engine, scope: Scope, exc: MixedCurrencies) -> int:
+    """A report scope whose plants use several currencies: no report (exit 2), but its plants side
+    by side on stdout as JSON (``reports.currency.plant_figures``: per plant in its currency, a
+    subtotal per currency of two or more plants, no grand total) with one command per currency,
+    and on stderr the reason and those commands."""
+    commands = []
+    for plants in exc.groups.values():
+        words = ["cli.py", "report"]
+        words += ["--from", scope.period_from] if scope.period_from else []
+        words += ["--to", scope.period_to] if scope.period_to else []
+        for plant in plants:
+            words += ["--plant", plant]
+        for family in scope.families:
+            words += ["--family", family]
+        commands.append(shlex.join(words))
+    figures = plant_figures(engine, scope)
+    print(json.dumps({"error": "mixed_currencies", "message": str(exc), **figures, "commands": commands},
+                     ensure_ascii=False, indent=2, default=str))
+    print(f"error: {exc}; the plants are shown side by side on stdout; one report per currency:", file=sys.stderr)
+    for command in commands:
+        print(f"  {command}", file=sys.stderr)
     return 2
 
 
@@ -417,8 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("schema-doc", help="print the data contract as Markdown (docs/DATA_MODEL.md)")
     tr = sub.add_parser("trace", help="the lineage of a voucher or a work order as JSON")
     tr.add_argument("key", help="a voucher number (e.g. MI202603-00001) or a work order id (e.g. WO-2026-00417)")
-    r = sub.add_parser("report", help="print the KPI report for a period range as JSON, in the plants' currency "
-                                      "(refused for plants of several currencies)")
+    r = sub.add_parser("report", help="print the KPI report for a period range as JSON, in the plants' currency; plants "
+                                      "of several currencies: their figures side by side per plant, one command per "
+                                      "currency, exit code 2")
     r.add_argument("--from", dest="period_from", help="first period YYYY-MM")
     r.add_argument("--to", dest="period_to", help="last period YYYY-MM")
     r.add_argument("--plant", action="append", default=[])

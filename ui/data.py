@@ -1048,6 +1048,17 @@ def scope_currency(url: str, scope: Scope) -> tuple[str, dict[str, str]]:
     return resolve_currency(scope_currencies(url, scope), dataset_info(url).get("currency"))
 
 
+from reports import currency as reports_currency  # noqa: E402
+
+
+@figure
+def plant_figures(url: str, scope: Scope) -> dict:
+    """A scope whose plants use several currencies, side by side: each plant's headline figures in
+    its own currency, a subtotal per currency, no grand total (``reports.currency.plant_figures``).
+    ``scope`` is the page's, already narrowed to the user's plants."""
+    return reports_currency.plant_figures(get_engine(url), scope)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def first_row(name: str, content: bytes, delimiter: str, encoding: str | None) -> list[str]:
     """An uploaded file's first row read with the delimiter and encoding the mapping screen chose."""

@@ -2,8 +2,9 @@
 
 Conventions:
 - Money on cards and chart axes is shown in the **money unit** the user chose in the sidebar
-  (元 / 千元 / 万元 / 百万元 / 亿元, or CNY / K / 10K / M / 100M in English); "auto" means 万元
-  in Chinese and M in English. Tables keep money exact to the cent.
+  (全额 / 千 / 万 / 百万 / 亿, or Full / K / 10K / M / 100M in English), in the scope's currency
+  (万元 for CNY, 万USD …); "auto" means 万 in Chinese and M in English. Tables keep money exact
+  to the cent.
 - Ratios are fractions 0-1 in data (``*_pct``) and become percentages only here; a change of a
   ratio is in percentage points (``pp``), never in percent.
 - Changes carry their sign ("+1.2", "-0.4") and no arrow: ``metric_delta_arrow`` is "off" for
@@ -23,8 +24,10 @@ KEY_UNIT = "unit"
 UNITS = ("auto", "1", "1e3", "1e4", "1e6", "1e8")
 # (Chinese suffix, English suffix) shown after the figure, and the unit's name for axis titles
 UNIT_SUFFIX = {"1": ("", ""), "1e3": ("千", "K"), "1e4": ("万", "×10K"), "1e6": ("百万", "M"), "1e8": ("亿", "×100M")}
-UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("元", "CNY (full)"), "1e3": ("千元", "K"), "1e4": ("万元", "10K"), "1e6": ("百万元", "M"),
-              "1e8": ("亿元", "100M")}
+# the unit picker's names: a scale, in no currency (the amounts are in the plants' currency, #15)
+UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("全额", "Full"), "1e3": ("千", "K"), "1e4": ("万", "10K"), "1e6": ("百万", "M"),
+              "1e8": ("亿", "100M")}
+CNY_UNITS_ZH = {"1": "元", "1e3": "千元", "1e4": "万元", "1e6": "百万元", "1e8": "亿元"}  # "万元" reads as yuan: CNY only
 MINUS = "-"  # ASCII: st.metric reads a leading "-" to colour a change as a fall
 METRIC_DELTA_ARROW = "off"
 
@@ -52,15 +55,16 @@ def money_divisor() -> float:
 
 
 def unit_name(unit: str | None = None) -> str:
-    """The unit's own name in the session language: 万元 / M …"""
+    """The unit's own name in the session language: 万 / M …"""
     return UNIT_NAMES[unit or money_unit()][0 if lang() == "zh" else 1]
 
 
 def money_unit_label(currency: str = "CNY") -> str:
-    """What goes in brackets after an amount's label: "万元" in Chinese, "CNY M" in English."""
+    """What goes in brackets after an amount's label: "万元" (CNY) or "万USD" in Chinese, "CNY M"
+    in English."""
     unit = money_unit()
     if lang() == "zh":
-        return {"CNY": UNIT_NAMES[unit][0]}.get(currency, f"{UNIT_SUFFIX[unit][0]}{currency}")
+        return CNY_UNITS_ZH[unit] if currency == "CNY" else f"{UNIT_SUFFIX[unit][0]}{currency}"
     suffix = UNIT_SUFFIX[unit][1]
     return f"{currency} {suffix}".strip()
 

@@ -1385,6 +1385,39 @@ LABELS.update({
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
 
+# --- several currencies, per plant (#15) ---
+LABELS.update({
+    "currency_side_by_side": ("所选工厂使用不同币种（{currencies}）：下表按工厂并列显示各自本币的金额，同一币种两家以上的工厂有小计，"
+                              "没有总计——数据中没有汇率，不同币种的金额从不相加、也不换算。各页的图表需要同一币种：请选择一个币种。",
+                              "The chosen plants use different currencies ({currencies}): the table shows each plant side by side "
+                              "in its own currency, with a subtotal for a currency of two or more plants and no grand total: the "
+                              "data states no exchange rate, so amounts of different currencies are never added up or "
+                              "converted. The page's charts need one currency: pick one."),
+    "currency_col_currency": ("币种", "Currency"),
+    "currency_col_plant": ("工厂", "Plant"),
+    "currency_col_variance": ("成本差异", "Cost variance"),
+    "currency_subtotal": ("{currency} 小计（{plants}）", "{currency} subtotal ({plants})"),
+    "currency_table_note": ("金额以各行币种、所选金额单位显示。毛利 = 营业收入 − 营业成本（标准成本）− 成本差异；毛利率 = 毛利 ÷ 营业收入；"
+                            "预算执行率 = 实际成本 ÷ 成本预算（原始版本，与预算页相同：不属于任何工厂的成本中心（总部）计入每个工厂）；期末银行存款为期间内最后余额日的余额；“—”：无可计算的数据"
+                            "（无成本预算、无银行余额）。小计即只选该币种工厂时各页显示的数字。",
+                            "Amounts in each row's currency, in the chosen money unit. Gross profit = revenue − cost of sales "
+                            "at standard − cost variance; gross margin = gross profit ÷ revenue; budget execution = actual ÷ "
+                            "budgeted cost (original version; as on the budget page, cost centers of no plant, head office, "
+                            "count in every plant); cash at period end: the balance on the span's last balance "
+                            "date; \"—\": nothing to compute it from (no cost budget, no bank balance). A subtotal is what the "
+                            "pages show for that currency's plants."),
+    "currency_only": ("只看{name}工厂（{plants}）", "Show the {name} plants ({plants})"),
+    "currency_only_help": ("把工厂筛选改为这些工厂，各页随后以{currency}显示。", "Sets the plant filter to these plants; the "
+                           "pages then draw in {currency}."),
+    # a currency's name in a sentence; a code without a name here is shown as its code
+    "currency_name_CNY": ("人民币", "CNY"),
+    "currency_name_USD": ("美元", "USD"),
+    "currency_name_EUR": ("欧元", "EUR"),
+    "currency_name_HKD": ("港元", "HKD"),
+    "currency_name_JPY": ("日元", "JPY"),
+    "currency_name_GBP": ("英镑", "GBP"),
+})
+
 def lang() -> str:
     value = st.session_state.get("lang", "zh")
     return value if value in LANGS else "zh"

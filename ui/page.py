@@ -2,8 +2,10 @@
 
 ``url, scope, currency = open_page("page_budget", applies=("period", "plants"))`` draws the
 title, the scope line ("2026年10月 · 工厂 全部 · 万元") and, where the user set a filter that
-this page does not use, says so. The currency comes from the scope's plants (#15): plants of
-several currencies stop a page that shows amounts with a message asking for plants of one.
+this page does not use, says so. The currency comes from the scope's plants (#15): on a page
+that shows amounts, plants of several currencies are shown side by side instead, each in its
+own currency and never summed (``ui.currency``), with one button per currency that narrows the
+plant filter to it; the page itself draws once the scope has one currency.
 """
 
 from __future__ import annotations
@@ -62,21 +64,26 @@ PAGE_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
-# pages that show amounts: plants of several currencies stop them (never a mixed total, #15)
+# pages that show amounts: plants of several currencies are shown side by side instead (never a mixed total, #15)
 MONEY_PAGES = frozenset(PAGE_TABLES) | {"page_meeting"}
 
 
 def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple[str, Scope, str]:
     """Title, scope line and filter notes; returns (database URL, scope, currency). The currency
-    is the scope's plants' (``data.scope_currency``); a page that shows amounts stops with a
-    message when those plants use several currencies, as amounts are never summed across them."""
+    is the scope's plants' (``data.scope_currency``); when those plants use several currencies, a
+    page that shows amounts draws them side by side per plant (``ui.currency``) and stops there,
+    as amounts are never summed across currencies; another page (the data page's records, each
+    of its plant) gets every code, "CNY/USD", never one of them."""
     url, scope, _ = data.context()
     st.title(t(title_key))
     currency, by_plant = data.scope_currency(url, scope)
-    if by_plant and title_key in MONEY_PAGES:
-        st.warning(t("currency_mixed", currencies=md("、".join(sorted(set(by_plant.values()))))))  # codes come from the data
-        st.dataframe({t("currency_by_plant"): by_plant}, width="content")
-        st.stop()
+    if by_plant and title_key in MONEY_PAGES:  # never a total across currencies: the plants side by side (#15)
+        from ui.currency import render_side_by_side
+
+        render_side_by_side(url, scope, by_plant)
+        st.stop()  # the page's own charts and cards need one currency
+    if by_plant:  # a page that lists records, each of its plant: labelled with every currency, never one of them
+        currency = "/".join(sorted(set(by_plant.values())))
     options = data.filter_options(url)
     line = scope_text(scope, data.period_choice(), currency, applies, dict(options.get("plants", [])))
     ignored = not_applied(scope, applies)
