@@ -21,7 +21,9 @@ Tables (grain and identities: docs/DATA_MODEL.md, "Fact tables: work orders"):
   order x material rounded to cents once), for the material price variance on usage.
 * ``facts_order_sales``: invoiced quantity and money per period x product x customer x plant.
 * ``facts_order_overhead``: the ledger's overhead incurred and applied per period x plant x
-  category x cost behavior.
+  category x cost behavior. These two are grouped sums of base tables, derived by the database
+  itself (``selects``: ``INSERT … SELECT``, Spark SQL on a cluster); the others are costed in
+  pandas with the report's formulas (``analytics.profitability``).
 
 Every row of an order (its cost, its loss parts) belongs to the order's completion period:
 an import that touches any document of an order must refresh that period. Readers use these
@@ -247,7 +249,7 @@ def select_overhead_rows(periods: list[str] | None) -> sa.Select:
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """The rows of every table for ``periods`` (None: all). Orders are costed a few months at a
+    """The rows of the order tables for ``periods`` (None: all; sales and overhead: ``selects``). Orders are costed a few months at a
     time (``ORDERS_PER_STEP``) with the report's own loaders and formulas, so that the event
     pipeline never holds more than those months' events."""
     centers = oee_loaders.load_work_centers(engine)
@@ -273,10 +275,15 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         facts_order_groups.name: _concat(groups, facts_order_groups),
         facts_order_loss_parts.name: _concat(parts, facts_order_loss_parts),
         facts_order_materials.name: _concat(materials, facts_order_materials),
-        facts_order_sales.name: read_frame(engine, select_sales_rows(periods)),
-        facts_order_overhead.name: read_frame(engine, select_overhead_rows(periods)),
     }
     return out
+
+
+def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
+    """The two tables that are plain grouped sums of base tables (sales per product x customer,
+    the ledger's overhead per category): derived by the database (``facts.refresh``'s
+    ``INSERT … SELECT``; Spark SQL on a cluster), never through pandas."""
+    return {facts_order_sales.name: [select_sales_rows(periods)], facts_order_overhead.name: [select_overhead_rows(periods)]}
 
 
 def _concat(frames: list[pd.DataFrame], table: sa.Table) -> pd.DataFrame:
