@@ -232,3 +232,50 @@ def test_mapping_screen_derivations_skip_rows_and_decimal_comma_round_trip(app, 
         assert [(p, int(n), f"{float(d):.2f}", f"{float(c):.2f}") for p, n, d, c in sums] == [
             ("2026-03", 3, "9080.85", "12500.00"), ("2026-04", 2, "219.15", "1250.00")], url
         assert centers == [("P1-ADM", 2), ("P1-MFG", 3)], url
+
+
+def test_screen_derivations_split_sign_copy_and_their_problems():
+    """split (the rest left out), sign from an indicator and copy, as the screen builds them,
+    through the profile's own steps; an incomplete derivation is refused by field, and a value a
+    derivation cannot read is named by file, original row, column and value."""
+    from data_loaders.importer import read_sources
+    from data_loaders.mapping_rules import derivation_from_screen
+    from data_loaders.profiles import Profile
+
+    split = derivation_from_screen("split", {"from": "Account", "sep": " - ", "to": ["account_code"], "rest": True})
+    assert split == {"op": "split", "from": "Account", "sep": " - ", "to": ["account_code", "Account (rest)"]}
+    sign = derivation_from_screen("sign", {"from": "amt", "indicator": "DC", "negative": "C; 贷", "positive": "D; 借",
+                                           "to": "budget_amount"})
+    assert sign["negative"] == ["C", "贷"] and sign["positive"] == ["D", "借"]
+    copy = derivation_from_screen("copy", {"from": "ver", "to": "version"})
+    with pytest.raises(ValidationError) as exc:
+        derivation_from_screen("concat", {"from": [], "to": "cost_center_id"})
+    assert [e["loc"][1:] for e in exc.value.errors(include_url=False)] == [("from",)]
+    with pytest.raises(ValidationError) as exc:
+        derivation_from_screen("split", {"from": "Account", "to": ["account_code"]})  # no separator
+    assert [e["loc"][1:] for e in exc.value.errors(include_url=False)] == [("sep",)]
+
+    # budgets: version | period key | "cost center - name" | account | amount | side
+    text = ("ver;per;cc;acct;amt;DC\n"
+            "original;202603;CC1 - Fertigung;6602;1.000,50;D\n"
+            "original;202603;CC2 - Verwaltung;6602;200,25;贷\n"
+            "original;2026133;CC2 - Verwaltung;6602;5,00;D\n").encode()
+    rule = rule_from_screen("b.csv", "budgets", True, ["ver", "per", "cc", "acct", "amt", "DC"], "semicolon",
+                            {"version": "ver", "account_code": "acct"}, {"version": "x"}, decimal=",",
+                            derive=[derivation_from_screen("period", {"from": "per", "to": "period"}),
+                                    derivation_from_screen("split", {"from": "cc", "sep": " - ", "to": ["cost_center_id"], "rest": True}),
+                                    sign, copy])
+    # the copy writes version: the column chosen for it and the constant typed for it are dropped
+    assert "ver" not in rule.rename and "version" not in rule.constants
+    profile = Profile(name="screen", files=[rule])
+    profile.source = "screen"
+    parsed, problems, _ = read_sources([("b.csv", text)], profile=profile)
+    # the third row's period key 2026133 is no month: named by file, spreadsheet row 4, column and value
+    assert [(p.file, p.row, p.column, p.value) for p in problems] == [("b.csv", 4, "per", "2026133")]
+    parsed, problems, _ = read_sources([("b.csv", text.rsplit(b"\n", 2)[0] + b"\n")], profile=profile)
+    assert not problems, problems
+    (budgets,) = parsed
+    got = budgets.frame[["version", "period", "cost_center_id", "account_code", "budget_amount"]]
+    # 1.000,50 on the debit side stays 1000.50; 200,25 on 贷 becomes -200.25; the split keeps "CC1"
+    assert [tuple(str(v) for v in r) for r in got.itertuples(index=False)] == [
+        ("original", "2026-03", "CC1", "6602", "1000.50"), ("original", "2026-03", "CC2", "6602", "-200.25")]
