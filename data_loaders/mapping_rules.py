@@ -87,7 +87,8 @@ def sheet_names(file: str, data: bytes) -> list[str]:
 
 
 def sheet_glob(name: str) -> str:
-    """A sheet's name as the profile's ``sheet`` glob that matches it alone (``[`` ``*`` ``?`` escaped)."""
+    """A sheet's name as the profile's ``sheet`` glob that matches it alone (Excel forbids ``*?[]`` in
+    sheet names; escaped all the same, for workbooks written by other tools)."""
     return glob.escape(name)
 
 

@@ -279,3 +279,39 @@ def test_screen_derivations_split_sign_copy_and_their_problems():
     # 1.000,50 on the debit side stays 1000.50; 200,25 on 贷 becomes -200.25; the split keeps "CC1"
     assert [tuple(str(v) for v in r) for r in got.itertuples(index=False)] == [
         ("original", "2026-03", "CC1", "6602", "1000.50"), ("original", "2026-03", "CC2", "6602", "-200.25")]
+
+
+def test_a_workbooks_sheet_and_rows_to_skip_on_screen():
+    """The screen's sheet choice is the profile's ``sheet`` (a sheet name holds no glob character:
+    Excel forbids ``*?[]``), and the first row it shows is the one after the rows to skip."""
+    import io
+
+    from openpyxl import Workbook
+
+    from data_loaders.importer import read_sources
+    from data_loaders.mapping_rules import first_row, sheet_names
+    from data_loaders.profiles import Profile
+
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["nothing to import"])
+    ws = wb.create_sheet("Werke 2026")
+    ws.append(["Werksliste, Stand 31.03.2026"])  # a title row
+    ws.append(["Werk", "Name", "Ort"])
+    ws.append(["P9", "九厂", "武汉"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    book = buffer.getvalue()
+    assert sheet_names("werke.xlsx", book) == ["Notes", "Werke 2026"] and sheet_names("werke.csv", b"a,b\n") == []
+    assert first_row("werke.xlsx", book, skip_rows=1, sheet="Werke 2026") == ["Werk", "Name", "Ort"]
+    rule = rule_from_screen("werke.xlsx", "plants", True, ["Werk", "Name", "Ort"], None,
+                            {"plant_id": "Werk", "plant_name": "Name", "city": "Ort"}, {"currency": "CNY"},
+                            skip_rows=1, sheet="Werke 2026")
+    assert (rule.sheet, rule.skip_rows) == ("Werke 2026", 1)
+    profile = Profile(name="screen", files=[rule])
+    profile.source = "screen"
+    parsed, problems, _ = read_sources([("werke.xlsx", book)], profile=profile)
+    assert not problems, problems
+    (plants,) = parsed
+    assert [tuple(r) for r in plants.frame[["plant_id", "plant_name", "city", "currency"]].itertuples(index=False)] == [
+        ("P9", "九厂", "武汉", "CNY")]  # the Notes sheet is not read
