@@ -13,7 +13,7 @@ without a header row), as a profile's ``map`` and ``filter`` do (docs/IMPORT_PRO
 >>> parse_keep("2; 3")
 ['2', '3']
 >>> derivation_from_screen("concat", {"from": ["org", "dept"], "sep": "-", "to": "cost_center_id"})
-{'to': 'cost_center_id', 'op': 'concat', 'from': ['org', 'dept'], 'sep': '-'}
+{'op': 'concat', 'from': ['org', 'dept'], 'sep': '-', 'to': 'cost_center_id'}
 """
 
 from __future__ import annotations
@@ -128,8 +128,9 @@ def derivation_from_screen(op: str, fields: dict) -> dict:
         item.setdefault("sep", fields.get("sep") or "")  # a blank separator is refused by the model, named sep
     if op == "debit_credit" and isinstance(item.get("to"), list) and len(item["to"]) == 2 and "" in item["to"]:
         item["to"] = [x for x in item["to"] if x]  # both sides are needed: the model says so
-    model = _DERIVE.validate_python(item)
-    return model.model_dump(by_alias=True, exclude_defaults=True, exclude_none=True) | {"op": op}
+    dumped = _DERIVE.validate_python(item).model_dump(by_alias=True, exclude_defaults=True, exclude_none=True)
+    # read as it runs: op, from, its options, to
+    return {"op": op} | {k: v for k, v in dumped.items() if k not in ("op", "to")} | ({"to": dumped["to"]} if "to" in dumped else {})
 
 
 def derivation_text(item: dict) -> str:
@@ -146,7 +147,8 @@ def derivation_text(item: dict) -> str:
         extra.append("by " + ", ".join(item["by"]))
     to = item.get("to")
     targets = ", ".join(to) if isinstance(to, list) else to
-    return f"{item['op']}: {parts}{' (' + '; '.join(extra) + ')' if extra else ''} → {targets}"
+    said = " ".join(x for x in (parts, f"({'; '.join(extra)})" if extra else "") if x)
+    return f"{item['op']}: {said} → {targets}"
 
 
 def derived_list(derive: list[dict]) -> list[str]:

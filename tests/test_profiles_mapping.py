@@ -168,6 +168,9 @@ def test_mapping_screen_derivations_skip_rows_and_decimal_comma_round_trip(app, 
         at.run()
     missing = [c.value for c in at.caption if c.value.startswith("Required columns without a source yet")]
     assert missing == ["Required columns without a source yet: Period (YYYY-MM), Line, Debit, Credit"]
+    _derive(at, "period")  # nothing chosen: refused by field, nothing added
+    assert [e.value for e in at.error] == ["The derivation is not complete: Into column (to): required; From column (from): required"]
+    assert not [x for x in at.text if x.value.startswith("1.")]
     _derive(at, "period", **{"from": "datekey", "to": "period"})
     _derive(at, "sequence", by=["period"], to="line_no")  # reads the period derived just before
     _derive(at, "concat", **{"from": ["org", "dept"], "sep": "-", "to": "cost_center_id"})
@@ -175,7 +178,7 @@ def test_mapping_screen_derivations_skip_rows_and_decimal_comma_round_trip(app, 
     # every required column is now mapped: the derived ones count
     assert not [c.value for c in at.caption if c.value.startswith("Required columns without a source yet")]
     listed = [x.value for x in at.text if x.value[:2] in ("1.", "2.", "3.", "4.")]
-    assert listed == ["1. period: datekey → period", "2. sequence:  (by period) → line_no",
+    assert listed == ["1. period: datekey → period", "2. sequence: (by period) → line_no",
                       "3. concat: org + dept ('-') → cost_center_id", "4. debit_credit: amount → debit_amount, credit_amount"]
     # a removed derivation is gone from the list and the profile; added again, it is last
     at.button(key="map_drm_0_2").click()

@@ -1087,8 +1087,18 @@ def mapping_derivation(op: str, fields: dict) -> tuple[dict | None, list[str]]:
         out = []
         for e in exc.errors(include_url=False):
             loc = [str(x) for x in e["loc"] if x not in profiles.DERIVATIONS]
-            out.append(f"{'.'.join(loc) or op}: {e['msg'].removeprefix('Value error, ')}")
+            field = _DERIVE_FIELDS.get(loc[0], "") if loc else ""
+            name = f"{t(field)} ({'.'.join(loc)})" if field else ".".join(loc) or op
+            message = t("mapping_derive_required") if e["type"] in ("missing", "too_short", "string_too_short") else \
+                e["msg"].removeprefix("Value error, ")
+            out.append(f"{name}: {message}")
         return None, out
+
+
+_DERIVE_FIELDS = {"from": "mapping_derive_from", "to": "mapping_derive_to", "sep": "mapping_derive_sep",
+                  "indicator": "mapping_derive_indicator", "by": "mapping_derive_by", "negative": "mapping_derive_negative",
+                  "positive": "mapping_derive_positive", "debit": "mapping_derive_debit_values",
+                  "credit": "mapping_derive_credit_values"}
 
 
 def mapping_derivation_text(item: dict) -> str:

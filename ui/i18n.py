@@ -1454,6 +1454,7 @@ LABELS.update({
     "mapping_derive_add_button": ("添加", "Add"),
     "mapping_derive_invalid": ("派生列尚不完整：{problems}", "The derivation is not complete: {problems}"),
     "mapping_derive_remove": ("删除", "Remove"),
+    "mapping_derive_required": ("必填", "required"),
 })
 
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
