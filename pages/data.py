@@ -74,7 +74,7 @@ def render_derivations(i: int, table: str, sources: list[str]) -> list[dict]:
         if st.button(t("mapping_derive_add_button"), key=f"map_dadd_{i}"):
             item, wrong = data.mapping_derivation(op, fields)
             if item is None:
-                st.error(t("mapping_derive_invalid", problems="; ".join(wrong)))
+                st.error(t("mapping_derive_invalid", problems=md("; ".join(wrong))))
             else:
                 items.append(item)
     for k, item in enumerate(items):
