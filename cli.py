@@ -21,7 +21,7 @@ Exit codes: 0 success (a report on a scope or a database with no data in it too:
 are empty and ``empty`` says why), 1 only "the data has problems" (import rejected, validation
 findings), 2 only bad arguments (a month that is not YYYY-MM, a voucher or work order that does
 not exist, a replace not confirmed, an import profile that is not valid: its problems are printed
-as JSON with the profile's file and TOML path, a ``report`` scope whose plants use several
+as JSON with the profile's file and path, a ``report`` scope whose plants use several
 currencies: no report, their figures side by side per plant as JSON on stdout and one
 ``report`` command per currency on stderr) or a database that cannot answer (unreachable, missing a
 contract table, held by another writer beyond ``--wait`` seconds, default 30), 3 an internal
@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
     i.add_argument("--aggregate-duplicates", action="store_true",
                    help="budgets only: sum rows that share (version, period, cost center, account) instead of refusing them")
-    i.add_argument("--profile", help="an import profile (TOML) saying how the source system's files become tables "
+    i.add_argument("--profile", help="an import profile (TOML, or YAML named .yaml/.yml) saying how the source system's files become tables "
                                      "(docs/IMPORT_PROFILES.md; shipped ones in profiles/)")
     sub.add_parser("backups", help="list the backups of the DuckDB file as JSON (newest first)")
     rs = sub.add_parser("restore", help="restore a backup of the DuckDB file (the current file is backed up first)")

@@ -1,9 +1,9 @@
 """Import profiles: how one source system's exports become the contract's tables, without code.
 
-A profile is a TOML file (one per source system, versioned with the data; format and every
-option: docs/IMPORT_PROFILES.md). It is validated with pydantic before any file is read; a
-mistake is reported with the profile's file name, the TOML path (``files[2].derive[0].from``)
-and what is expected.
+A profile is a TOML or YAML file (``.toml``, ``.yaml``, ``.yml``; one per source system,
+versioned with the data; format and every option: docs/IMPORT_PROFILES.md). It is validated
+with pydantic before any file is read; a mistake is reported with the profile's file name, the
+path (``files[2].derive[0].from``, the same for both formats) and what is expected.
 
 Each ``[[files]]`` entry takes the source files whose name (and, for a workbook, sheet) match
 its glob, reads them with its reading options (delimiter, encoding, header row or a column
@@ -48,6 +48,7 @@ from data_loaders import importer as imp
 from data_loaders import schema
 
 PROFILE_SUFFIX = ".toml"
+PROFILE_SUFFIXES = (".toml", ".yaml", ".yml")  # a profile in YAML is read by its suffix
 _DELIMITER_WORDS = {"comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|", "auto": None}
 
 
@@ -334,16 +335,53 @@ def _path(loc: tuple) -> str:
     return out or "(top level)"
 
 
+def is_yaml(file: str) -> bool:
+    """True for a profile named ``*.yaml`` or ``*.yml`` (anything else is read as TOML)."""
+    return Path(file).suffix.lower() in (".yaml", ".yml")
+
+
+def _string_keys(value):
+    """YAML mappings with the keys TOML would give: text (``1: actual`` -> ``"1"``, ``true`` ->
+    ``"true"``), so a value map reads the same in both formats."""
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else "" if k is None else _text_of(k)): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def _load_yaml(text: str, file: str) -> tuple[dict | None, list[imp.Problem]]:
+    import yaml
+
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [imp.Problem(file, 0, "", "", f"not valid YAML{where}: {reason} / 配置文件不是有效的 YAML")]
+    if not isinstance(raw, dict):
+        return None, [imp.Problem(file, 0, "", "", "not a YAML mapping: a profile is `name: ...` and `files:` at the top level "
+                                                   "/ 配置文件顶层应为映射（name、files …）")]
+    return _string_keys(raw), []
+
+
 def read_profile(data: bytes, file: str = "profile.toml") -> tuple[Profile | None, list[imp.Problem]]:
-    """The profile in ``data`` (TOML text), or None and the problems that say why not."""
+    """The profile in ``data`` (YAML text when ``file`` ends in ``.yaml`` or ``.yml``, else TOML),
+    or None and the problems that say why not (the same paths for both formats)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, [imp.Problem(file, 0, "", "", f"not UTF-8 text (byte {exc.start}); save the profile as UTF-8 / 配置文件不是 UTF-8 编码")]
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return None, [imp.Problem(file, 0, "", "", f"not valid TOML: {exc} / 配置文件不是有效的 TOML")]
+    if is_yaml(file):
+        raw, problems = _load_yaml(text, file)
+        if raw is None:
+            return None, problems
+    else:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            return None, [imp.Problem(file, 0, "", "", f"not valid TOML: {exc} / 配置文件不是有效的 TOML")]
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:

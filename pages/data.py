@@ -7,18 +7,89 @@ from ui.i18n import column_label, t, table_label
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.text import md
-from ui.widgets import choice
+from ui.widgets import choice, widget_key
 
 PER_KIND = 10  # problems of each kind shown on screen; the download holds every listed one
 PREVIEW_ROWS = 20  # rows of each table in the import preview
 
 
 
+def _drop_derivation(key: str, k: int) -> None:
+    items = st.session_state.get(key, [])
+    if 0 <= k < len(items):
+        items.pop(k)
+
+
+def render_derivations(i: int, table: str, sources: list[str]) -> list[dict]:
+    """The file's derivations (session state ``map_derive_{i}``): the list with a remove button
+    each, then a derivation to add (its kind, its fields, a button); returns the list."""
+    key = f"map_derive_{i}"
+    if key not in st.session_state:
+        st.session_state[key] = []
+    items = st.session_state[key]
+    st.markdown(f"*{t('mapping_derive')}*", help=t("mapping_derive_help"))
+    listed = st.container()  # filled below, once an addition of this run is in
+    targets = [name for name, _ in data.contract_columns(table)]
+    readable = sources + [c for c in data.mapping_derived(items) if c not in sources]  # a later one may read an earlier one
+
+    def pick(label, options, name, where, default=""):  # a column of the file (or derived), or a contract column
+        shown = column_label if options is targets else str
+        return choice("selectbox", label, [""] + list(options), lambda x: shown(x) if x else t("mapping_none"),
+                      key=f"map_d_{i}_{op}_{name}", default=default if default in options else "", where=where)
+
+    op = choice("selectbox", t("mapping_derive_add"), [""] + list(data.MAPPING_DERIVATIONS),
+                lambda o: t(f"mapping_derive_op_{o}") if o else t("mapping_derive_pick"), key=f"map_dop_{i}", default="")
+    if op:
+        st.caption(t(f"mapping_derive_op_{op}_help"))
+        left, mid, right = st.columns(3)
+        fields: dict = {}
+        if op == "concat":
+            fields["from"] = left.multiselect(t("mapping_derive_from_many"), readable, key=f"map_d_{i}_{op}_from")
+            fields["sep"] = mid.text_input(t("mapping_derive_sep"), key=f"map_d_{i}_{op}_sep")
+        elif op == "sequence":
+            fields["by"] = left.multiselect(t("mapping_derive_by"), readable, key=f"map_d_{i}_{op}_by")
+        else:
+            fields["from"] = pick(t("mapping_derive_amount") if op in ("sign", "debit_credit") else t("mapping_derive_from"),
+                                  readable, "from", left)
+        if op == "split":
+            fields["sep"] = mid.text_input(t("mapping_derive_sep"), key=f"map_d_{i}_{op}_sep")
+            # the parts in the order chosen; a language's own key: the labels are the contract's in that language
+            fields["to"] = right.multiselect(t("mapping_derive_parts"), targets, format_func=column_label,
+                                             key=widget_key(f"map_d_{i}_{op}_to"))
+            fields["rest"] = right.checkbox(t("mapping_derive_rest"), value=True, key=f"map_d_{i}_{op}_rest")
+        elif op == "sign":
+            fields["indicator"] = pick(t("mapping_derive_indicator"), readable, "indicator", mid)
+            fields["negative"] = mid.text_input(t("mapping_derive_negative"), key=f"map_d_{i}_{op}_negative")
+            fields["positive"] = right.text_input(t("mapping_derive_positive"), key=f"map_d_{i}_{op}_positive")
+            fields["to"] = pick(t("mapping_derive_to"), targets, "to", right)
+        elif op == "debit_credit":
+            fields["to"] = [pick(t("mapping_derive_debit_to"), targets, "debit_to", right, "debit_amount"),
+                            pick(t("mapping_derive_credit_to"), targets, "credit_to", right, "credit_amount")]
+            fields["indicator"] = pick(t("mapping_derive_indicator_optional"), readable, "indicator", mid)
+            if fields["indicator"]:
+                fields["debit"] = mid.text_input(t("mapping_derive_debit_values"), key=f"map_d_{i}_{op}_debit")
+                fields["credit"] = mid.text_input(t("mapping_derive_credit_values"), key=f"map_d_{i}_{op}_credit")
+        else:  # period, date, concat, sequence, copy: one contract column
+            fields["to"] = pick(t("mapping_derive_to"), targets, "to", right if op in ("concat", "sequence") else mid)
+        if st.button(t("mapping_derive_add_button"), key=f"map_dadd_{i}"):
+            item, wrong = data.mapping_derivation(op, fields)
+            if item is None:
+                st.error(t("mapping_derive_invalid", problems=md("; ".join(wrong))))
+            else:
+                items.append(item)
+    for k, item in enumerate(items):
+        left, right = listed.columns([5, 1])
+        left.text(f"{k + 1}. {data.mapping_derivation_text(item)}")  # names from the file: never Markdown
+        right.button(t("mapping_derive_remove"), key=f"map_drm_{i}_{k}", on_click=_drop_derivation, args=(key, k))
+    return list(items)
+
+
 def render_mapping(files) -> object | None:
     """The mapping screen: per uploaded file the table, whether the first row is a header, the
-    delimiter and encoding, per contract column its source column or a constant, and per source
-    column a value map and the values to keep; returns the profile it makes (None: every file
-    imports by its name)."""
+    delimiter and encoding (a workbook: its sheet), the rows to skip and the decimal separator,
+    per contract column its source column, a constant or a derivation, per source column a value
+    map and the values to keep; returns the profile it makes (None: every file imports by its
+    name)."""
     rules = []
     with st.expander(t("mapping_title")):
         st.caption(t("mapping_help"))
@@ -34,21 +105,43 @@ def render_mapping(files) -> object | None:
                            key=f"map_table_{i}", default="" if named else (g.table or by_content or ""))
             if not table:
                 continue
+            workbook = data.is_workbook(f.name)
             left, mid, right = st.columns(3)
             header = left.checkbox(t("mapping_header"), value=g.header, key=f"map_header_{i}")
-            delimiter = choice("selectbox", t("mapping_delimiter"), data.MAPPING_DELIMITERS, lambda d: t(f"mapping_delimiter_{d}"),
-                               key=f"map_delimiter_{i}", default="auto", where=mid)
-            encoding = choice("selectbox", t("mapping_encoding"), data.MAPPING_ENCODINGS,
-                              lambda e: t("mapping_encoding_auto") if e == "auto" else e, key=f"map_encoding_{i}", default="auto",
-                              where=right)
-            stated = delimiter != "auto" or encoding != "auto"  # the first row read again as the user says
-            row = data.first_row(f.name, f.getvalue(), delimiter, None if encoding == "auto" else encoding) if stated else g.first_row
+            delimiter = encoding = "auto"
+            if not workbook:  # a workbook has cells, not a delimiter or an encoding
+                delimiter = choice("selectbox", t("mapping_delimiter"), data.MAPPING_DELIMITERS, lambda d: t(f"mapping_delimiter_{d}"),
+                                   key=f"map_delimiter_{i}", default="auto", where=mid)
+                encoding = choice("selectbox", t("mapping_encoding"), data.MAPPING_ENCODINGS,
+                                  lambda e: t("mapping_encoding_auto") if e == "auto" else e, key=f"map_encoding_{i}", default="auto",
+                                  where=right)
+            left, mid, right = st.columns(3)
+            skip_rows = int(left.number_input(t("mapping_skip_rows"), min_value=0, max_value=10_000, step=1, value=0,
+                                              key=f"map_skip_{i}", help=t("mapping_skip_rows_help")))
+            decimal = choice("selectbox", t("mapping_decimal"), data.MAPPING_DECIMALS,
+                             lambda d: t({"auto": "mapping_decimal_auto", ".": "mapping_decimal_point", ",": "mapping_decimal_comma"}[d]),
+                             key=f"map_decimal_{i}", default="auto", where=mid)
+            sheet = ""
+            if workbook:
+                sheet = choice("selectbox", t("mapping_sheet"), [""] + data.sheet_names(f.name, f.getvalue()),
+                               lambda x: x or t("mapping_sheet_all"), key=f"map_sheet_{i}", default="", where=right)
+            stated = delimiter != "auto" or encoding != "auto" or skip_rows > 0 or bool(sheet)  # the first row read again as the user says
+            row = data.first_row(f.name, f.getvalue(), delimiter, None if encoding == "auto" else encoding, skip_rows,
+                                 sheet or None) if stated else g.first_row
             sources = list(row) if header else [f"column {k + 1}" for k in range(len(row))]
+            mapped = st.container()  # the contract's columns, drawn once this run's derivations are known
+            derive = render_derivations(i, table, sources)
+            written = set(data.mapping_derived(derive))
             columns, constants = {}, {}
+            by_name = data.mapping_guess_columns(table, tuple(sources)) if header else {}
             for k, (name, required) in enumerate(data.contract_columns(table)):
-                left, right = st.columns(2)
+                left, right = mapped.columns(2)
                 label = t("mapping_required", column=column_label(name)) if required else column_label(name)
-                guessed = g.columns.get(name, "") if header and g.table == table and not stated else ""
+                if name in written:  # a derivation writes it: no source column, no constant
+                    left.caption(f"{label}: {t('mapping_derived')}")
+                    columns[name], constants[name] = "", ""
+                    continue
+                guessed = by_name.get(name, "")
                 if table == by_content and not header and not stated and k < len(sources):
                     guessed = sources[k]
                 columns[name] = choice("selectbox", label, [""] + sources, lambda x: x or t("mapping_none"),
@@ -57,6 +150,9 @@ def render_mapping(files) -> object | None:
                                                    disabled=bool(columns[name]), label_visibility="visible")
                 if columns[name]:
                     constants[name] = ""
+            missing = data.mapping_missing(table, columns, constants, derive)
+            if missing:
+                mapped.caption(t("mapping_missing", columns=", ".join(column_label(c) for c in missing)))
             st.markdown(f"*{t('mapping_values')}*", help=t("mapping_values_help"))
             maps, keep = {}, {}
             for k, src in enumerate(sources):
@@ -65,7 +161,8 @@ def render_mapping(files) -> object | None:
                 keep[src] = right.text_input(t("mapping_keep", column=md(src)), key=f"map_keep_{i}_{k}")
             rules.append({"file": f.name, "table": table, "header": header, "sources": sources,
                           "delimiter": delimiter if stated else g.delimiter, "columns": columns, "constants": constants,
-                          "encoding": encoding, "maps": maps, "keep": keep})
+                          "encoding": encoding, "maps": maps, "keep": keep, "skip_rows": skip_rows, "decimal": decimal,
+                          "sheet": sheet, "derive": derive})
         profile, mistakes = data.mapping_profile(rules)
         if not mistakes.empty:
             st.warning(t("mapping_invalid", n=len(mistakes)))
@@ -74,7 +171,10 @@ def render_mapping(files) -> object | None:
             st.caption(t("mapping_used"))
             text = data.profile_text(profile)
             st.code(text, language="toml")
-            st.download_button(t("mapping_save"), text, file_name="import_profile.toml", key="data_mapping_save")
+            left, right = st.columns(2)
+            left.download_button(t("mapping_save"), text, file_name="import_profile.toml", key="data_mapping_save")
+            right.download_button(t("mapping_save_yaml"), data.profile_text(profile, "yaml"), file_name="import_profile.yaml",
+                                  key="data_mapping_save_yaml")
     return profile
 
 
@@ -136,7 +236,7 @@ else:
     st.caption(t("import_help"))
     files = st.file_uploader(t("import_files"), type=["csv", "xlsx", "xlsm", "txt"], accept_multiple_files=True, key="data_upload")
     # shown once files are chosen, so the page has one file input until then
-    profile_file = st.file_uploader(t("import_profile"), type=["toml"], key="data_profile", help=t("import_profile_help")) if files else None
+    profile_file = st.file_uploader(t("import_profile"), type=["toml", "yaml", "yml"], key="data_profile", help=t("import_profile_help")) if files else None
     profile = None
     if profile_file is not None:
         profile, mistakes = data.read_import_profile(profile_file.getvalue(), profile_file.name)

@@ -41,8 +41,8 @@ def totals(url: str) -> tuple[int, int, Decimal, Decimal]:
     return n_v, n_l, Decimal(str(debit)).quantize(Decimal("0.01")), Decimal(str(credit)).quantize(Decimal("0.01"))
 
 
-def import_example(name: str, url: str, profile: str | None = None):
-    report = import_folder(EXAMPLES / name, url, mode="replace", profile=load_profile(PROFILES / f"{profile or name}.toml"))
+def import_example(name: str, url: str, profile: str | None = None, suffix: str = ".toml"):
+    report = import_folder(EXAMPLES / name, url, mode="replace", profile=load_profile(PROFILES / f"{profile or name}{suffix}"))
     assert report.ok, report.problems_frame().to_string()
     return report
 
@@ -109,8 +109,9 @@ def test_yonyou_example(empty_url):
     assert any("GBK" in w for w in report.warnings)
 
 
-def test_ledger_balances_example(empty_url):
-    report = import_example("ledger-balances", empty_url)
+@pytest.mark.parametrize("suffix", [".toml", ".yaml"])  # the same profile in YAML gives the same import
+def test_ledger_balances_example(empty_url, suffix):
+    report = import_example("ledger-balances", empty_url, suffix=suffix)
     assert report.row_counts["ledger_balances"] == 7 and "voucher_lines" not in report.row_counts
     # one-sided (P&L accounts only), signed: positive is a debit
     # 2026-03: debits 7250.40 + 1830.45 + 219.15 = 9300.00, credit 12500.00
@@ -141,12 +142,16 @@ def test_vouchers_win_over_balances_of_the_same_period(empty_url):
 
 
 def test_every_shipped_profile_has_an_example_and_a_test():
-    shipped = sorted(p.stem for p in PROFILES.glob("*.toml"))
+    files = sorted(p for p in PROFILES.iterdir() if p.suffix in (".toml", ".yaml", ".yml"))
+    shipped = sorted({p.stem for p in files})
     assert shipped == sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
     source = Path(__file__).read_text(encoding="utf-8")
-    for name in shipped:
-        load_profile(PROFILES / f"{name}.toml")  # valid
-        assert f'import_example("{name}"' in source
+    for path in files:
+        load_profile(path)  # valid
+        assert f'import_example("{path.stem}"' in source
+    # a YAML profile is the TOML one of its name written in YAML, and imported by the same test
+    for path in (p for p in files if p.suffix != ".toml"):
+        assert load_profile(path).model_dump() == load_profile(path.with_suffix(".toml")).model_dump(), path.name
 
 
 # ---------------------------------------------------------------- a bad profile
@@ -179,14 +184,54 @@ def test_bad_profile_is_named_by_path(text, path, expected):
     assert any(p == path and expected in m for p, m in found), found
 
 
-def test_cli_refuses_a_bad_profile_with_exit_code_2(tmp_path):
-    bad = tmp_path / "erp.toml"
-    bad.write_text('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "voucher_lines"\nderive = [{op = "period", to = "period"}]\n')
+# ---------------------------------------------------------------- YAML: the same model, the same paths
+def yaml_problems(text: str, name: str = "bad.yaml") -> list[tuple[str, str]]:
+    profile, problems = read_profile(text.encode(), name)
+    assert profile is None
+    assert all(p.file == name for p in problems)
+    return [(p.column, p.message) for p in problems]
+
+
+def test_bad_yaml_profile_is_named_by_the_same_path():
+    text = ("name: x\nfiles:\n"
+            "  - {match: a.csv, table: plants}\n"
+            "  - {match: b.csv, table: plants}\n"
+            "  - match: c.csv\n    table: voucher_lines\n    derive:\n      - {op: period, to: period}\n")
+    assert yaml_problems(text) == [("files[2].derive[0].from", "required here, and missing / 导入配置有误")]
+    assert yaml_problems(text, "bad.yml")[0][0] == "files[2].derive[0].from"  # .yml too
+    found = yaml_problems("name: x\nfiles:\n  - match: a.csv\n    table: plants\n    delimter: ';'\n")
+    assert found[0][0] == "files[0].delimter" and "not an option here" in found[0][1]
+    (where, message), = yaml_problems("name: x\nfiles: [\n  {match: a.csv\n")
+    assert where == "" and message.startswith("not valid YAML (line ")
+    (where, message), = yaml_problems("- name: x\n")
+    assert "not a YAML mapping" in message
+    # read as TOML when the name says so: the YAML text is then a TOML mistake
+    assert problems_of("name: x\n")[0][1].startswith("not valid TOML")
+
+
+def test_yaml_value_map_keys_read_as_text_like_toml():
+    """YAML reads ``1: actual`` with a number as key, TOML with text: the profile gets text either way."""
+    yaml_text = ("name: x\nfiles:\n  - match: b.csv\n    table: budgets\n"
+                 "    map: {ver: {1: actual, 2: original, '*': '*'}}\n    rename: {ver: version}\n")
+    toml_text = 'name = "x"\n[[files]]\nmatch = "b.csv"\ntable = "budgets"\nmap.ver = { 1 = "actual", 2 = "original", "*" = "*" }\nrename = { ver = "version" }\n'
+    from_yaml, problems = read_profile(yaml_text.encode(), "p.yaml")
+    assert from_yaml is not None, problems
+    from_toml, _ = read_profile(toml_text.encode(), "p.toml")
+    assert from_yaml.files[0].map == from_toml.files[0].map == {"ver": {"1": "actual", "2": "original", "*": "*"}}
+
+
+@pytest.mark.parametrize("name, text", [
+    ("erp.toml", 'name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "voucher_lines"\nderive = [{op = "period", to = "period"}]\n'),
+    ("erp.yaml", "name: x\nfiles:\n  - {match: a.csv, table: voucher_lines, derive: [{op: period, to: period}]}\n"),
+])
+def test_cli_refuses_a_bad_profile_with_exit_code_2(tmp_path, name, text):
+    bad = tmp_path / name
+    bad.write_text(text)
     run = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--db", f"duckdb:///{tmp_path / 'x.duckdb'}", "import", str(tmp_path),
                           "--profile", str(bad)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 2, run.stderr
     out = json.loads(run.stdout)
-    assert out["profile"] == "erp.toml" and out["problems"][0]["path"] == "files[0].derive[0].from"
+    assert out["profile"] == name and out["problems"][0]["path"] == "files[0].derive[0].from"
     assert not (tmp_path / "x.duckdb").exists()  # nothing written
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_app import _open, app  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,9 +23,13 @@ def _upload(at, profile_name: str, profile: bytes):
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_bad_profile_is_shown_by_its_path(app):
+@pytest.mark.parametrize("name, text", [
+    ("erp.toml", b'name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "voucher_lines"\nderive = [{op = "period", to = "p"}]\n'),
+    ("erp.yaml", b"name: x\nfiles:\n  - match: a.csv\n    table: voucher_lines\n    derive: [{op: period, to: p}]\n"),  # YAML: the same path
+])
+def test_bad_profile_is_shown_by_its_path(app, name, text):
     at = _open(app, "pages/data.py", "en")
-    _upload(at, "erp.toml", b'name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "voucher_lines"\nderive = [{op = "period", to = "p"}]\n')
+    _upload(at, name, text)
     assert any("1 mistake" in e.value for e in at.error)
     mistakes = at.dataframe[-1].value
     assert list(mistakes.iloc[:, 1]) == ["files[0].derive[0].from"]

@@ -1,6 +1,6 @@
 """The mapping screen in a real browser: a pipe-delimited file without a header row is uploaded,
-mapped on screen (table, no header, a source column per contract column, a constant) and
-imported. Playwright drives Debian's chromium (tests/test_browser.py); skipped where absent."""
+mapped on screen (table, no header, a source column per contract column, a derivation, a
+constant) and imported. Playwright drives Debian's chromium (tests/test_browser.py); skipped where absent."""
 
 from __future__ import annotations
 
@@ -41,8 +41,15 @@ def test_headerless_pipe_file_is_mapped_on_screen_and_imported(fresh_server, bro
         page.get_by_text("Map the files (without a profile)").click()
         _select(page, "map_table_0", "Plants")
         page.locator(".st-key-map_header_0 label").click()  # the file has no header row
-        for column, source in (("plant_id", "column 1"), ("plant_name", "column 2"), ("city", "column 3")):
+        for column, source in (("plant_id", "column 1"), ("plant_name", "column 2")):
             _select(page, f"map_0_{column}", source)
+        # the city through a derivation added on screen: a copy of the third column
+        _select(page, "map_dop_0", "copy: a column under another name")
+        _select(page, "map_d_0_copy_from", "column 3")
+        _select(page, "map_d_0_copy_to", "City")
+        page.locator(".st-key-map_dadd_0 button").click()
+        page.get_by_text("1. copy: column 3 → city").wait_for()
+        page.get_by_text('op = "copy"').first.wait_for()  # in the profile the screen makes
         currency = page.locator(".st-key-map_const_0_currency input")
         currency.fill("CNY")
         currency.press("Enter")

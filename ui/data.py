@@ -491,8 +491,9 @@ def run_import(url: str, files: list[tuple[str, bytes]], mode: str, profile=None
 
 
 def read_import_profile(data: bytes, name: str):
-    """(import profile, problems frame): the profile of an uploaded TOML file, or None and its
-    problems (file, TOML path, value, what is expected); see docs/IMPORT_PROFILES.md."""
+    """(import profile, problems frame): the profile of an uploaded TOML or YAML file (by its
+    suffix), or None and its problems (file, path, value, what is expected); see
+    docs/IMPORT_PROFILES.md."""
     profile, problems = profiles.read_profile(data, name)
     frame = pd.DataFrame([{"file": p.file, "path": p.column, "value": p.value, "message": p.message} for p in problems],
                          columns=["file", "path", "value", "message"])
@@ -543,8 +544,9 @@ def mapping_profile(rules: list[dict]) -> tuple[object | None, pd.DataFrame]:
         try:
             entries.append(mapping_rules.rule_from_screen(**rule))
         except profiles.ValidationError as exc:
-            problems.extend({"file": rule["file"], "path": ".".join(str(x) for x in e["loc"]) or f"files[{i}]", "value": "",
-                             "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False))
+            # located as in the saved profile: files[0].derive[1].from
+            problems.extend({"file": rule["file"], "path": f"files[{i}]" + ("." + profiles._path(tuple(e["loc"])) if e["loc"] else ""),
+                             "value": "", "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False))
     frame = pd.DataFrame(problems, columns=["file", "path", "value", "message"])
     if problems or not entries:
         return None, frame
@@ -553,8 +555,13 @@ def mapping_profile(rules: list[dict]) -> tuple[object | None, pd.DataFrame]:
     return profile, frame
 
 
-def profile_text(profile) -> str:
-    """A profile as TOML, to save and reuse (``cli.py import FOLDER --profile FILE``)."""
+def profile_text(profile, fmt: str = "toml") -> str:
+    """A profile as TOML (or ``fmt="yaml"``), to save and reuse (``cli.py import FOLDER --profile FILE``)."""
+    if fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(profile.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude_none=True, exclude={"source"}),
+                              allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)
     return profiles.profile_toml(profile)
 
 
@@ -1060,9 +1067,63 @@ def plant_figures(url: str, scope: Scope) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def first_row(name: str, content: bytes, delimiter: str, encoding: str | None) -> list[str]:
-    """An uploaded file's first row read with the delimiter and encoding the mapping screen chose."""
-    return mapping_rules.first_row(name, content, delimiter, encoding)
+def first_row(name: str, content: bytes, delimiter: str, encoding: str | None, skip_rows: int = 0,
+              sheet: str | None = None) -> list[str]:
+    """An uploaded file's first row read with the delimiter, encoding, rows to skip and sheet the
+    mapping screen chose."""
+    return mapping_rules.first_row(name, content, delimiter, encoding, skip_rows, sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sheet_names(name: str, content: bytes) -> list[str]:
+    """An uploaded workbook's sheets (``[]`` for a text file)."""
+    return mapping_rules.sheet_names(name, content)
+
+
+def is_workbook(name: str) -> bool:
+    return mapping_rules.is_workbook(name)
+
+
+def mapping_guess_columns(table: str, header: tuple[str, ...]) -> dict[str, str]:
+    """Contract column -> the header naming it, for the table the mapping screen shows."""
+    return mapping_rules.guess_columns(table, list(header))
+
+
+def mapping_derivation(op: str, fields: dict) -> tuple[dict | None, list[str]]:
+    """(the profile's derivation, []) from the mapping screen's fields, or (None, what is wrong
+    with each field, by its name in the profile: ``from: …``)."""
+    try:
+        return mapping_rules.derivation_from_screen(op, fields), []
+    except profiles.ValidationError as exc:
+        out = []
+        for e in exc.errors(include_url=False):
+            loc = [str(x) for x in e["loc"] if x not in profiles.DERIVATIONS]
+            field = _DERIVE_FIELDS.get(loc[0], "") if loc else ""
+            name = f"{t(field)} ({'.'.join(loc)})" if field else ".".join(loc) or op
+            message = t("mapping_derive_required") if e["type"] in ("missing", "too_short", "string_too_short") else \
+                e["msg"].removeprefix("Value error, ")
+            out.append(f"{name}: {message}")
+        return None, out
+
+
+_DERIVE_FIELDS = {"from": "mapping_derive_from", "to": "mapping_derive_to", "sep": "mapping_derive_sep",
+                  "indicator": "mapping_derive_indicator", "by": "mapping_derive_by", "negative": "mapping_derive_negative",
+                  "positive": "mapping_derive_positive", "debit": "mapping_derive_debit_values",
+                  "credit": "mapping_derive_credit_values"}
+
+
+def mapping_derivation_text(item: dict) -> str:
+    return mapping_rules.derivation_text(item)
+
+
+def mapping_derived(items: list[dict]) -> list[str]:
+    """The columns the mapping screen's derivations write, in their order."""
+    return mapping_rules.derived_list(items)
+
+
+def mapping_missing(table: str, columns: dict[str, str], constants: dict[str, str], derive: list[dict]) -> list[str]:
+    """The required columns with no source, constant or derivation (``mapping_rules.missing_required``)."""
+    return mapping_rules.missing_required(table, columns, constants, derive)
 
 
 def headerless_table(row: tuple[str, ...]) -> str | None:
@@ -1072,3 +1133,4 @@ def headerless_table(row: tuple[str, ...]) -> str | None:
 
 
 MAPPING_DELIMITERS, MAPPING_ENCODINGS = mapping_rules.DELIMITER_CHOICES, mapping_rules.ENCODING_CHOICES
+MAPPING_DECIMALS, MAPPING_DERIVATIONS = mapping_rules.DECIMAL_CHOICES, mapping_rules.DERIVE_CHOICES

@@ -1382,6 +1382,81 @@ LABELS.update({
     "mapping_keep": ("{column}：只保留", "{column}: keep only"),
 })
 
+# --- mapping screen: derivations, reading options, YAML (#15) ---
+LABELS.update({
+    "import_profile": ("导入配置（TOML 或 YAML，可选）", "Import profile (TOML or YAML, optional)"),
+    "mapping_skip_rows": ("跳过开头行数", "Rows to skip at the top"),
+    "mapping_skip_rows_help": ("表头（或无表头时第一行数据）之前的行数，如报表标题、格式说明行。",
+                               "Lines before the header row (or before the data without one): a report title, a format line."),
+    "mapping_decimal": ("小数分隔符", "Decimal separator"),
+    "mapping_decimal_auto": ("自动识别", "detect"),
+    "mapping_decimal_point": ("小数点 .（1,234.50）", "point . (1,234.50)"),
+    "mapping_decimal_comma": ("逗号 ,（1.234,50）", "comma , (1.234,50)"),
+    "mapping_sheet": ("工作表", "Sheet"),
+    "mapping_sheet_all": ("所有有数据的工作表", "every sheet with data"),
+    "mapping_save_yaml": ("保存为导入配置（YAML）", "Save as a profile (YAML)"),
+    "mapping_derived": ("由派生列写入", "written by a derivation"),
+    "mapping_missing": ("尚无来源的必填列：{columns}", "Required columns without a source yet: {columns}"),
+    "mapping_derive": ("派生列（按顺序执行，可读取前面派生的列）", "Derivations (run in order; each may read what an earlier one wrote)"),
+    "mapping_derive_help": ("从文件的列计算数据表的列：日期或日期键得期间、多列拼接成编码、一列拆成几列、按借贷标识定正负或分借贷方、复制一列。"
+                            "其他派生（lookup、fill_down、spread）可在导入配置文件中编写，见 docs/IMPORT_PROFILES.md。",
+                            "Compute a table column from the file's columns: a period from a date or date key, a key joined from "
+                            "several columns, one column split into several, a sign or the debit and credit sides from an "
+                            "indicator, a copy. The others (lookup, fill_down, spread) are written in the profile file: "
+                            "docs/IMPORT_PROFILES.md."),
+    "mapping_derive_add": ("添加派生列", "Add a derivation"),
+    "mapping_derive_pick": ("（选择类型）", "(choose a kind)"),
+    "mapping_derive_op_period": ("期间：由日期或日期键", "period: from a date or a date key"),
+    "mapping_derive_op_date": ("日期：由日期时间或日期键", "date: from a date-time or a date key"),
+    "mapping_derive_op_concat": ("拼接：多列合成编码", "concat: a key from several columns"),
+    "mapping_derive_op_split": ("拆分：一列拆成几列", "split: one column into several"),
+    "mapping_derive_op_sign": ("正负：按标识取负数", "sign: negative by an indicator"),
+    "mapping_derive_op_debit_credit": ("借贷：一列金额分成借方与贷方", "debit / credit: one amount into two sides"),
+    "mapping_derive_op_sequence": ("序号：1、2、3 …", "sequence: 1, 2, 3 …"),
+    "mapping_derive_op_copy": ("复制一列", "copy: a column under another name"),
+    "mapping_derive_op_period_help": ("20101229、201012、2010-12-29、2010-12 或日期时间 → 2010-12。",
+                                      "20101229, 201012, 2010-12-29, 2010-12 or a date-time → 2010-12."),
+    "mapping_derive_op_date_help": ("日期时间取其日期；20101229 → 2010-12-29；月份 201012 → 该月最后一天。",
+                                    "A date-time gives its day; 20101229 → 2010-12-29; a month 201012 → its last day."),
+    "mapping_derive_op_concat_help": ("按所选顺序以分隔符连接，如 组织 + 部门 → 成本中心（P1-MFG）。",
+                                      "Joined in the order chosen with the separator, e.g. organisation + department → cost "
+                                      "center (P1-MFG)."),
+    "mapping_derive_op_split_help": ("在分隔符处切开，依次写入所选列；“舍去其余部分”时最后一段之后的内容不导入。",
+                                     "Cut at the separator into the columns chosen, left to right; with 'leave out the rest' "
+                                     "what follows the last part is not imported."),
+    "mapping_derive_op_sign_help": ("标识为“取负”值之一的行金额取负数；两个列表都没有的值会被报告。",
+                                    "The amount is made negative where the indicator holds a 'negative' value; a value in "
+                                    "neither list is reported."),
+    "mapping_derive_op_debit_credit_help": ("不选标识列：正数记借方、负数记贷方（取绝对值），另一方为 0；选标识列：按其值分借贷。",
+                                            "Without an indicator: a positive amount is a debit, a negative one a credit "
+                                            "(its absolute value), the other side 0; with one: by its value."),
+    "mapping_derive_op_sequence_help": ("按文件顺序编号，每个分组值重新从 1 开始（如按期间编行号）。",
+                                        "Numbered in file order, restarting at 1 for each value of the columns chosen "
+                                        "(line numbers per period)."),
+    "mapping_derive_op_copy_help": ("同一列的值写入另一列（一列供两个数据表列使用）。",
+                                    "The same values under another column (one source column feeding two table columns)."),
+    "mapping_derive_from": ("来源列", "From column"),
+    "mapping_derive_from_many": ("来源列（按顺序）", "From columns (in order)"),
+    "mapping_derive_amount": ("金额列", "Amount column"),
+    "mapping_derive_sep": ("分隔符", "Separator"),
+    "mapping_derive_by": ("分组列（可不选）", "Restart for each value of (optional)"),
+    "mapping_derive_parts": ("写入列（从左到右）", "Into columns (left to right)"),
+    "mapping_derive_rest": ("舍去其余部分", "Leave out the rest"),
+    "mapping_derive_indicator": ("标识列", "Indicator column"),
+    "mapping_derive_indicator_optional": ("借贷标识列（可不选）", "Debit/credit indicator column (optional)"),
+    "mapping_derive_negative": ("取负的标识值（以 ; 分隔）", "Negative where the indicator is (separated by ;)"),
+    "mapping_derive_positive": ("取正的标识值（以 ; 分隔）", "Positive where the indicator is (separated by ;)"),
+    "mapping_derive_debit_values": ("借方标识值（以 ; 分隔）", "Debit indicator values (separated by ;)"),
+    "mapping_derive_credit_values": ("贷方标识值（以 ; 分隔）", "Credit indicator values (separated by ;)"),
+    "mapping_derive_to": ("写入列", "Into column"),
+    "mapping_derive_debit_to": ("借方写入", "Debit into"),
+    "mapping_derive_credit_to": ("贷方写入", "Credit into"),
+    "mapping_derive_add_button": ("添加", "Add"),
+    "mapping_derive_invalid": ("派生列尚不完整：{problems}", "The derivation is not complete: {problems}"),
+    "mapping_derive_remove": ("删除", "Remove"),
+    "mapping_derive_required": ("必填", "required"),
+})
+
 _MONTH_COLUMN = re.compile(r"p(\d{4})_(\d{2})_(?:amount|pct)")
 
 
