@@ -1361,10 +1361,6 @@ LABELS.update({
     "balances_note": ("{periods} 的数据来自科目发生额（ledger_balances）：这些期间没有凭证可显示，金额追溯到发生额为止。",
                       "{periods}: these periods come from ledger balances: there are no vouchers to show; the figures stop "
                       "at the balance."),
-    "currency_mixed": ("所选工厂使用不同币种（{currencies}），金额不能相加（没有汇率）。请在筛选中只选同一币种的工厂。",
-                       "The chosen plants use different currencies ({currencies}); their amounts cannot be added up (no "
-                       "exchange rate is stated). Pick plants of one currency in the filter."),
-    "currency_by_plant": ("各工厂币种", "Currency by plant"),
     "mapping_delimiter": ("分隔符", "Delimiter"),
     "mapping_delimiter_auto": ("自动识别", "detect"),
     "mapping_delimiter_comma": ("逗号 ,", "comma ,"),
