@@ -90,11 +90,22 @@ def namespace_url(backend: str, name: str, tmp_dir: Path) -> str:
     return MY_BASE.rsplit("/", 1)[0] + f"/{database}"
 
 
+def _backend_of(item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects: the markers added here count
 def pytest_collection_modifyitems(items):
+    """Server variants are marked ``server``; those of a test marked ``servers_long`` (a heavy
+    fixture on every database, e.g. a whole meeting snapshot) are also marked ``long``: the first
+    CI step runs them on DuckDB and SQLite, the second step on PostgreSQL and MariaDB, so that the
+    first step stays within ten minutes while every database is still tested in CI."""
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec and callspec.params.get("backend") in ("postgresql", "mariadb"):
+        if _backend_of(item) in ("postgresql", "mariadb"):
             item.add_marker(pytest.mark.server)
+            if item.get_closest_marker("servers_long"):
+                item.add_marker(pytest.mark.long)
 
 
 @pytest.fixture(scope="session")

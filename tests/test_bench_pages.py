@@ -3,7 +3,7 @@ trace in new processes, and its naive-pandas and single-SQL versions give the pr
 Figures are not checked (speed is never a test); only that every part ran and agreed.
 
 About a minute: marked ``long`` as well as ``slow``, so that the default suite (``-m "not walk and
-not long"``, pytest.ini) leaves it to CI's second step (``pytest -m "walk or long"``)."""
+not long"``, pytest.ini) leaves it to CI's second step (``pytest -m "walk or long or browser"``)."""
 
 from __future__ import annotations
 
