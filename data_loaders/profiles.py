@@ -320,8 +320,8 @@ class ProfileError(ValueError):
         self.problems = problems
 
 
-def _path(loc: tuple) -> str:
-    """A pydantic location as a TOML path: ('files', 2, 'derive', 0, 'lookup', 'from') -> files[2].derive[0].from."""
+def toml_path(loc: tuple) -> str:
+    """A pydantic location as a path in the profile (TOML or YAML): ('files', 2, 'derive', 0, 'lookup', 'from') -> files[2].derive[0].from."""
     out = ""
     previous = None
     for i, part in enumerate(loc):
@@ -398,7 +398,7 @@ def read_profile(data: bytes, file: str = "profile.toml") -> tuple[Profile | Non
                 value = value.get("op", "") if isinstance(value, dict) else value
             elif err["type"] == "union_tag_not_found":
                 message = f"a derivation needs op = one of {', '.join(DERIVATIONS)}"
-            problems.append(imp.Problem(file, 0, _path(err["loc"]), value if isinstance(value, (str, int, float)) else "",
+            problems.append(imp.Problem(file, 0, toml_path(err["loc"]), value if isinstance(value, (str, int, float)) else "",
                                         f"{message} / 导入配置有误"))
         return None, problems
     profile.source = file

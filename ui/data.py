@@ -545,7 +545,7 @@ def mapping_profile(rules: list[dict]) -> tuple[object | None, pd.DataFrame]:
             entries.append(mapping_rules.rule_from_screen(**rule))
         except profiles.ValidationError as exc:
             # located as in the saved profile: files[0].derive[1].from
-            problems.extend({"file": rule["file"], "path": f"files[{i}]" + ("." + profiles._path(tuple(e["loc"])) if e["loc"] else ""),
+            problems.extend({"file": rule["file"], "path": f"files[{i}]" + ("." + profiles.toml_path(tuple(e["loc"])) if e["loc"] else ""),
                              "value": "", "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False))
     frame = pd.DataFrame(problems, columns=["file", "path", "value", "message"])
     if problems or not entries:
