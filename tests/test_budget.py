@@ -20,7 +20,8 @@ from analytics.budget import (
     compute_what_if,
 )
 from data_loaders.scope import Scope
-from reports.budget import budget_report
+from data_loaders import budget as B
+from reports.budget import budget_report, flexible_budget_report
 from sample_data.generator import SampleConfig, stories_for
 from tests.conftest import AS_OF
 
@@ -160,3 +161,51 @@ def test_budget_identities_and_the_planted_overspend(sample_engine):
     assert heat.loc[(s.overspend_cost_center, "2026-08")] > 1.2
     b = r["bridge"]
     assert round(b.amount.iloc[0] + b.amount.iloc[1:-1].sum(), 2) == b.amount.iloc[-1]
+
+
+# ---------------------------------------------------------------- the lean paths equal the old ones, every database
+def _identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert len(b) > 0
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True, check_dtype=False)
+
+
+@pytest.mark.parametrize("scope", [Scope("2025-11", "2026-10"), Scope("2026-10", "2026-10"), Scope("2026-01", "2026-06", ("P1",))],
+                         ids=["12 months", "one month", "plant"])
+def test_flexible_budget_from_the_order_groups_equals_the_profit_facts(sample_engine, scope):
+    from reports.profitability import use_facts as orders_ready
+
+    assert orders_ready(sample_engine, scope)  # the fast path is what the page takes on this database
+    fast, base = (flexible_budget_report(sample_engine, scope, fast=f) for f in (True, False))
+    _identical(fast["sales_variances"], base["sales_variances"])  # to the last bit, not only to the cent
+    _identical(fast["flexible_budget"], base["flexible_budget"])
+    pd.testing.assert_series_equal(fast["sales_variance_total"], base["sales_variance_total"], check_exact=True)
+
+
+def test_lean_loaders_equal_what_they_replace(sample_engine):
+    from data_loaders import facts_orders as FO
+    from data_loaders import profitability as P
+    from data_loaders.queries import load_ledger_by_category
+
+    scope = Scope("2026-01", "2026-10")
+    for use_facts in (True, False):  # the expense rows of the ledger by category, same order
+        every = load_ledger_by_category(sample_engine, scope, use_facts)
+        every = every[every.category == "expense"].drop(columns="category")
+        _identical(B.load_expense_actual(sample_engine, scope, use_facts), every)
+    orders = FO.load_order_facts(sample_engine, scope)  # the orders' overhead columns, same order
+    basis = B.load_order_overhead_basis(sample_engine, scope)
+    _identical(basis, orders[basis.columns])
+    sales = P.load_sales(sample_engine, scope, FO.select_sales(scope))  # the sales rows, same order
+    lean = B.load_sales_rows(sample_engine, FO.select_sales(scope))
+    _identical(lean, sales[lean.columns])
+
+
+@pytest.mark.parametrize("scope", [Scope("2026-10", "2026-10"), Scope("2026-04", "2026-06", ("P1",)), Scope("2025-11", "2026-10")],
+                         ids=["one month", "a quarter of a plant", "12 months"])
+def test_year_heatmap_is_the_heatmap_of_the_year_to_date_report(sample_engine, scope):
+    from ui.data import year_to_date_scope
+
+    r = budget_report(sample_engine, scope)
+    year = budget_report(sample_engine, year_to_date_scope(scope))
+    _identical(r["year_heatmap"], year["heatmap"])
+    if year_to_date_scope(scope) != scope:  # January 2026 to the last month: more months than the scope's own heatmap
+        assert r["year_heatmap"].period.min() == "2026-01" < r["heatmap"].period.min()
