@@ -116,16 +116,19 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
         return None
     budget = SB.compute_budget_by_product(budget_rows)
     fast = orders_ready(engine, scope) if fast is None else fast
-    if fast:  # the profit facts as the profitability page derives them, from the columns read here
-        facts = PA.compute_profit_facts(B.load_sales_rows(engine, FO.select_sales(scope)), FO.load_order_groups(engine, scope))
+    if fast:  # what the page reads of the profit facts, from the columns read here
+        actual, direct_amount = SB.compute_actual_by_product(B.load_sales_rows(engine, FO.select_sales(scope)),
+                                                             FO.load_order_groups(engine, scope))
         variances = B.load_order_overhead_basis(engine, scope)  # per order, as the overhead variances read them
         names = B.load_product_names(engine)
-        names = {p: names.get(p) for p in facts.product_id.unique()}
+        names = {p: names.get(p) for p in actual.product_id}
     else:
         facts, variances = profit_facts(engine, scope)
         names = {r.product_id: r.product_name for r in facts.drop_duplicates("product_id").itertuples()} if len(facts) else {}
-    actual = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum() \
-        if len(facts) else pd.DataFrame(columns=["product_id", "qty", "revenue_amount", "std_cost_amount", "variance_amount"])
+        actual = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum() \
+            if len(facts) else pd.DataFrame(columns=["product_id", "qty", "revenue_amount", "std_cost_amount", "variance_amount"])
+        direct = [c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]
+        direct_amount = float(facts[direct].sum().sum())
     by_product = SB.compute_sales_variances(budget, actual)
     by_product.insert(1, "product_name", by_product.product_id.map(names))
 
@@ -136,8 +139,7 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     std_variable = float((by_product.qty * behavior.std_variable_cost_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy()).sum())
     oh = overhead_report(engine, scope, variances, True if fast else None)["overhead_total"]
     voh = float(oh.variable_spending_amount + oh.variable_efficiency_amount) if oh is not None else 0.0
-    direct = [c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]
-    actual_variable = std_variable + float(facts[direct].sum().sum()) + voh
+    actual_variable = std_variable + direct_amount + voh
     expense_budget = B.load_budget_by_category(engine, scope, version)
     expense_budget = float(expense_budget.loc[expense_budget.category == "expense", "budget_amount"].sum())
     expense_ledger = B.load_expense_actual(engine, scope, use_facts)
