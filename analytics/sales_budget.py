@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.profitability import VARIANCES
+
 SALES_VARIANCES = ("sales_price", "sales_mix", "sales_quantity", "cost")
 LINES = ("revenue", "variable_costs", "contribution_margin", "fixed_costs", "operating_income")
 
@@ -140,3 +142,36 @@ def compute_flexible_budget_lines(products: pd.DataFrame, actual_variable_costs:
         v = out[col]
         out[flag] = np.where(v.abs() < 0.005, "—", np.where(np.where(cost, v <= 0, v >= 0), "F", "U"))
     return out
+
+
+def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """The actual side of the sales variances: the profit facts of
+    ``analytics.profitability.compute_profit_facts`` summed per product (qty, revenue_amount,
+    std_cost_amount, variance_amount), and Σ of their material and labor variances, without
+    building the facts' other columns. The same rows are added in the same order with the same
+    operations (a customer's share of its period x product x plant's variance by standard cost
+    of sales; an unsold key's variance on a row of its own, after the sold rows), so the sums
+    are the same floats to the last bit.
+
+    ``sales``: one row per period x product x customer x plant in key order with qty,
+    revenue_amount and the standard unit costs; ``variances``: period, product_id, plant_id and
+    the variance columns (orders or order groups).
+    """
+    keys = ["period", "product_id", "plant_id"]
+    var_cols = ["variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+    direct = [c for c in var_cols if c.startswith(("material_", "labor_"))]
+    sums = ["qty", "revenue_amount", "std_cost_amount"]
+    qty = sales.qty
+    std = (qty * sales.std_material_cost + qty * sales.std_labor_cost) + qty * sales.std_overhead_cost
+    weight = std.groupby([sales[k] for k in keys]).transform("sum")
+    share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
+    pv = variances.groupby(keys)[var_cols].sum()
+    at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
+    sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std})
+    for c in var_cols:
+        sold[c] = np.where(at >= 0, pv[c].to_numpy()[at], 0.0) * share
+    unsold = pv[~pv.index.isin(pd.MultiIndex.from_frame(sales[keys]))].reset_index()
+    unsold = unsold[["product_id"] + var_cols].assign(**{c: 0.0 for c in sums})
+    rows = pd.concat([sold, unsold[sold.columns]], ignore_index=True)
+    by_product = rows.groupby("product_id", as_index=False)[sums + ["variance_amount"]].sum()
+    return by_product, float(rows[direct].sum().sum())

@@ -192,9 +192,6 @@ def _product_pages():
         r = data.budget(url, scope, "original", "revised", "run_rate", 0.9, 1.0)
         if r is None:
             return None
-        year_scope = data.year_to_date_scope(scope)
-        if year_scope != scope:
-            data.budget(url, year_scope, "original", "revised", "run_rate", 0.9, 1.0)
         data.flexible_budget(url, scope, "original")
         return r
 

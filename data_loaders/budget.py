@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from data_loaders import facts_orders as FO
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.queries import ledger_lines, period_conditions, plant_conditions, product_conditions
@@ -122,6 +123,57 @@ def load_sales_budget_by_product(engine: Engine, scope: Scope, version: str = "o
     num = ["budget_qty", "budget_price", "budget_std_cost_per_unit"]
     out[num] = out[num].astype(float)
     return out
+
+
+def load_sales_rows(engine: Engine, sales: sa.Select) -> pd.DataFrame:
+    """``sales``'s rows (period x product x customer x plant: qty, gross, discount and net
+    revenue, as ``data_loaders.profitability.select_sales`` or ``facts_orders.select_sales`` give
+    them) with the product's standard unit costs, in key order as ``profitability.load_sales``
+    orders them (so that every sum over them adds in the same order), without the names,
+    families and list prices that ``load_sales`` adds."""
+    rows, p = sales.subquery(), s.products
+    stmt = (
+        sa.select(rows.c.period, rows.c.product_id, rows.c.customer_id, rows.c.plant_id, rows.c.qty, rows.c.gross_amount,
+                  rows.c.discount_amount, rows.c.revenue_amount, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost)
+        .outerjoin(p, p.c.product_id == rows.c.product_id)
+    )
+    return read_frame(engine, stmt).sort_values(["period", "product_id", "customer_id", "plant_id"], ignore_index=True)
+
+
+def load_product_names(engine: Engine) -> dict:
+    """Product id -> product name."""
+    names = read_frame(engine, sa.select(s.products.c.product_id, s.products.c.product_name))
+    return dict(zip(names.product_id, names.product_name))
+
+
+def load_order_overhead_basis(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The columns of ``facts_orders.load_order_facts`` that the overhead variances read
+    (``analytics.overhead.compute_overhead_inputs``: period, plant, work center, good quantity,
+    machine seconds, standard overhead per unit, absorption rate), one row per work order
+    completed in the scope, in the same order (the same query with fewer columns)."""
+    f = FO.facts_orders
+    cols = ["period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h"]
+    out = read_frame(engine, sa.select(*[f.c[c] for c in cols]).where(
+        *period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope), *product_conditions(f.c.product_id, scope)))
+    out[cols[3:]] = out[cols[3:]].astype(float)
+    return out
+
+
+def load_expense_actual(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Σ debit and Σ credit on the accounts of category ``expense`` per period x plant in the
+    scope: the ``expense`` rows of ``queries.load_ledger_by_category`` (same conditions, same
+    order), without the other categories."""
+    vl, acc = ledger_lines(engine, use_facts), s.accounts
+    stmt = (
+        sa.select(vl.c.period, vl.c.plant_id, sa.func.sum(vl.c.debit_amount).label("debit_amount"),
+                  sa.func.sum(vl.c.credit_amount).label("credit_amount"))
+        .join(acc, acc.c.account_code == vl.c.account_code)
+        .where(acc.c.category == "expense", *period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
+               *product_conditions(vl.c.product_id, scope))
+        .group_by(vl.c.period, vl.c.plant_id)
+        .order_by(vl.c.period, vl.c.plant_id)
+    )
+    return read_frame(engine, stmt)
 
 
 def load_product_cost_behavior(engine: Engine) -> pd.DataFrame:

@@ -73,9 +73,7 @@ for w in warnings.itertuples():
     (st.error if w.level == "alert" else st.warning)(text)
 
 # execution by month reads as a year: a short span shows its budget year up to its last month
-year_scope = data.year_to_date_scope(scope)
-heat = r if year_scope == scope else data.budget(url, year_scope, version, compare, method, float(warn), float(alert))
-st.plotly_chart(build_execution_heatmap(heat["heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
+st.plotly_chart(build_execution_heatmap(r["year_heatmap"]), width="stretch", config=plotly_config(), key="bg_heatmap")
 ytd = r["year_to_date"]
 by_cc_ytd = ytd[ytd.line_type == "cost"].groupby("cost_center_id", as_index=False)[
     ["budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount"]].sum()

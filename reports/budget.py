@@ -6,10 +6,12 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from analytics import budget as A
+from analytics import profitability as PA
 from analytics import sales_budget as SB
 from analytics.lineage import compute_tree_labels
 from data_loaders import budget as B
-from data_loaders.queries import load_dataset_info, load_ledger_by_category, use_ledger_facts
+from data_loaders import facts_orders as FO
+from data_loaders.queries import load_dataset_info, use_ledger_facts
 from data_loaders.scope import Scope
 
 
@@ -22,9 +24,11 @@ def last_closed_period(engine: Engine) -> str:
 
 def budget_report(engine: Engine, scope: Scope, version: str = "original", compare_version: str = "revised",
                   method: str = "run_rate", warn: float = 0.9, alert: float = 1.0, use_facts: bool | None = None) -> dict | None:
-    """Execution by cost center and account tree for the scope, a cost center x month heatmap,
-    and for the year of the scope's last period: year-to-date execution with commitments,
-    warnings, landing, version comparison and the budget-to-actual profit bridge.
+    """Execution by cost center and account tree for the scope, a cost center x month heatmap
+    (``heatmap``; ``year_heatmap``: from January of the year of the scope's last month, or the
+    scope's start when earlier, to that month, as the report of that span gives it), and for the
+    year of the scope's last period: year-to-date execution with commitments, warnings, landing,
+    version comparison and the budget-to-actual profit bridge.
     None when there is no budget. ``use_facts``: read the ledger facts (default: when fresh)."""
     closed = last_closed_period(engine)
     end = min(scope.period_to or closed, closed)
@@ -53,6 +57,12 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     by_cc_account = A.compute_execution(rolled, ["cost_center_node", "account_code"])
     by_cc_account["account_label"] = by_cc_account.account_code.map(acc_names)
     heat = A.compute_execution(in_scope[in_scope.line_type == "cost"], ["cost_center_id", "period"])
+    # execution by month reads as a year: from January of the last month's year (or the scope's start, when earlier) to
+    # the last month; the loaded facts hold it (the same wide span), so no second report is needed for a short scope
+    first = scope.period_from or lo
+    year_from = min(first, f"{scope.period_to[:4]}-01") if scope.period_to else first
+    year_heat = heat if year_from == first else A.compute_execution(
+        facts[(facts.period >= year_from) & (facts.period <= scope.period_to) & (facts.line_type == "cost")], ["cost_center_id", "period"])
     ytd = A.compute_execution(year_facts, ["cost_center_id", "account_code"], to_date=end)
     ytd["account_label"] = ytd.account_code.map(acc_names)
     history = A.compute_budget_facts(budget.iloc[0:0], B.load_actual(engine, Scope(None, end, scope.plants), use_facts), pd.DataFrame(), accounts, version) \
@@ -69,6 +79,7 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
         "by_cost_center": by_cc,
         "by_cost_center_account": by_cc_account,
         "heatmap": heat,
+        "year_heatmap": year_heat,
         "year_to_date": ytd,
         "warnings": A.compute_controls(ytd, warn, alert),
         "landing": landing,
@@ -79,7 +90,8 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     }
 
 
-def flexible_budget_report(engine: Engine, scope: Scope, version: str = "original", use_facts: bool | None = None) -> dict | None:
+def flexible_budget_report(engine: Engine, scope: Scope, version: str = "original", use_facts: bool | None = None,
+                           fast: bool | None = None) -> dict | None:
     """Budget vs actual through the sales budget by product (``analytics.sales_budget``): the
     sales price, mix, quantity and cost variances per product and in total (margin at standard
     cost), and the flexible budget by line with flexible-budget and sales-volume variances.
@@ -90,18 +102,34 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     standard plus the material and labor variances of the units sold and the variable overhead
     spending and efficiency variances; fixed costs = fixed overhead (fixed rate x denominator
     hours; actual: fixed overhead incurred) + period expenses (budgets and ledger, ``expense``).
+
+    ``use_facts``: read the ledger facts (default: when fresh). ``fast``: read the work orders
+    summed per period x product x plant x work center and the sales rows with no more than
+    their sums need from the facts (``reports.profitability.use_facts``; None: when they are ready)
+    instead of the profit facts by customer and the orders one by one; the same figures.
     """
     from reports.profitability import overhead_report, profit_facts
+    from reports.profitability import use_facts as orders_ready
 
     budget_rows = B.load_sales_budget_by_product(engine, scope, version)
     if budget_rows.empty:
         return None
     budget = SB.compute_budget_by_product(budget_rows)
-    facts, variances = profit_facts(engine, scope)
-    actual = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum() \
-        if len(facts) else pd.DataFrame(columns=["product_id", "qty", "revenue_amount", "std_cost_amount", "variance_amount"])
+    fast = orders_ready(engine, scope) if fast is None else fast
+    if fast:  # what the page reads of the profit facts, from the columns read here
+        actual, direct_amount = SB.compute_actual_by_product(B.load_sales_rows(engine, FO.select_sales(scope)),
+                                                             FO.load_order_groups(engine, scope))
+        variances = B.load_order_overhead_basis(engine, scope)  # per order, as the overhead variances read them
+        names = B.load_product_names(engine)
+        names = {p: names.get(p) for p in actual.product_id}
+    else:
+        facts, variances = profit_facts(engine, scope)
+        names = {r.product_id: r.product_name for r in facts.drop_duplicates("product_id").itertuples()} if len(facts) else {}
+        actual = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum() \
+            if len(facts) else pd.DataFrame(columns=["product_id", "qty", "revenue_amount", "std_cost_amount", "variance_amount"])
+        direct = [c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]
+        direct_amount = float(facts[direct].sum().sum())
     by_product = SB.compute_sales_variances(budget, actual)
-    names = {r.product_id: r.product_name for r in facts.drop_duplicates("product_id").itertuples()} if len(facts) else {}
     by_product.insert(1, "product_name", by_product.product_id.map(names))
 
     behavior = B.load_product_cost_behavior(engine).set_index("product_id")
@@ -109,14 +137,12 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     lines_in["budget_variable_cost_per_unit"] = (by_product.budget_std_cost_per_unit
                                                  - behavior.std_fixed_overhead_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy())
     std_variable = float((by_product.qty * behavior.std_variable_cost_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy()).sum())
-    direct = [c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]
-    oh = overhead_report(engine, scope, variances)["overhead_total"]
+    oh = overhead_report(engine, scope, variances, True if fast else None)["overhead_total"]
     voh = float(oh.variable_spending_amount + oh.variable_efficiency_amount) if oh is not None else 0.0
-    actual_variable = std_variable + float(facts[direct].sum().sum()) + voh
+    actual_variable = std_variable + direct_amount + voh
     expense_budget = B.load_budget_by_category(engine, scope, version)
     expense_budget = float(expense_budget.loc[expense_budget.category == "expense", "budget_amount"].sum())
-    ledger = load_ledger_by_category(engine, scope, use_facts)
-    expense_ledger = ledger[ledger.category == "expense"]
+    expense_ledger = B.load_expense_actual(engine, scope, use_facts)
     expense_actual = float((expense_ledger.debit_amount.astype(float) - expense_ledger.credit_amount.astype(float)).sum())
     budget_fixed = (float(oh.budget_fixed_amount) if oh is not None else 0.0) + expense_budget
     actual_fixed = (float(oh.actual_fixed_amount) if oh is not None else 0.0) + expense_actual

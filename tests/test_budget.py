@@ -20,7 +20,8 @@ from analytics.budget import (
     compute_what_if,
 )
 from data_loaders.scope import Scope
-from reports.budget import budget_report
+from data_loaders import budget as B
+from reports.budget import budget_report, flexible_budget_report
 from sample_data.generator import SampleConfig, stories_for
 from tests.conftest import AS_OF
 
@@ -160,3 +161,86 @@ def test_budget_identities_and_the_planted_overspend(sample_engine):
     assert heat.loc[(s.overspend_cost_center, "2026-08")] > 1.2
     b = r["bridge"]
     assert round(b.amount.iloc[0] + b.amount.iloc[1:-1].sum(), 2) == b.amount.iloc[-1]
+
+
+# ---------------------------------------------------------------- the lean paths equal the old ones, every database
+def _identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert len(b) > 0
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True, check_dtype=False)
+
+
+@pytest.mark.parametrize("scope", [Scope("2025-11", "2026-10"), Scope("2026-10", "2026-10"), Scope("2026-01", "2026-06", ("P1",))],
+                         ids=["12 months", "one month", "plant"])
+def test_flexible_budget_from_the_order_groups_equals_the_profit_facts(sample_engine, scope):
+    from reports.profitability import use_facts as orders_ready
+
+    assert orders_ready(sample_engine, scope)  # the fast path is what the page takes on this database
+    fast, base = (flexible_budget_report(sample_engine, scope, fast=f) for f in (True, False))
+    _identical(fast["sales_variances"], base["sales_variances"])  # to the last bit, not only to the cent
+    _identical(fast["flexible_budget"], base["flexible_budget"])
+    pd.testing.assert_series_equal(fast["sales_variance_total"], base["sales_variance_total"], check_exact=True)
+
+
+def test_lean_loaders_equal_what_they_replace(sample_engine):
+    from data_loaders import facts_orders as FO
+    from data_loaders import profitability as P
+    from data_loaders.queries import load_ledger_by_category
+
+    scope = Scope("2026-01", "2026-10")
+    for use_facts in (True, False):  # the expense rows of the ledger by category, same order
+        every = load_ledger_by_category(sample_engine, scope, use_facts)
+        every = every[every.category == "expense"].drop(columns="category")
+        _identical(B.load_expense_actual(sample_engine, scope, use_facts), every)
+    orders = FO.load_order_facts(sample_engine, scope)  # the orders' overhead columns, same order
+    basis = B.load_order_overhead_basis(sample_engine, scope)
+    _identical(basis, orders[basis.columns])
+    sales = P.load_sales(sample_engine, scope, FO.select_sales(scope))  # the sales rows, same order
+    lean = B.load_sales_rows(sample_engine, FO.select_sales(scope))
+    _identical(lean, sales[lean.columns])
+
+
+@pytest.mark.parametrize("scope", [Scope("2026-10", "2026-10"), Scope("2026-04", "2026-06", ("P1",)), Scope("2025-11", "2026-10")],
+                         ids=["one month", "a quarter of a plant", "12 months"])
+def test_year_heatmap_is_the_heatmap_of_the_year_to_date_report(sample_engine, scope):
+    from ui.data import year_to_date_scope
+
+    r = budget_report(sample_engine, scope)
+    year = budget_report(sample_engine, year_to_date_scope(scope))
+    _identical(r["year_heatmap"], year["heatmap"])
+    if year_to_date_scope(scope) != scope:  # January 2026 to the last month: more months than the scope's own heatmap
+        assert r["year_heatmap"].period.min() == "2026-01" < r["heatmap"].period.min()
+
+
+def test_actual_by_product_by_hand_and_as_the_profit_facts_sum_it():
+    from analytics.profitability import VARIANCES, compute_profit_facts
+    from analytics.sales_budget import compute_actual_by_product
+
+    cols = ["period", "product_id", "customer_id", "plant_id", "qty", "gross_amount", "discount_amount", "revenue_amount",
+            "std_material_cost", "std_labor_cost", "std_overhead_cost"]
+    sales = pd.DataFrame([("2026-01", "A", "C1", "P1", 2.0, 50.0, 0.0, 50.0, 10.0, 5.0, 5.0),
+                          ("2026-01", "A", "C2", "P1", 3.0, 90.0, 0.0, 90.0, 10.0, 5.0, 5.0),
+                          ("2026-01", "B", "C1", "P1", 4.0, 8.0, 0.0, 8.0, 1.0, 0.0, 0.0),  # B: a sale and a return that
+                          ("2026-01", "B", "C2", "P1", -4.0, -8.0, 0.0, -8.0, 1.0, 0.0, 0.0)], columns=cols)  # net to zero
+    var_cols = ["variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+
+    def order(period, product, wc, variance, **parts):
+        row = dict(period=period, product_id=product, plant_id="P1", work_center_id=wc, product_name=product.lower(), family="f",
+                   **{c: 0.0 for c in var_cols})
+        row.update(variance_amount=variance, **{f"{k}_amount": v for k, v in parts.items()})
+        return row
+
+    variances = pd.DataFrame([order("2026-01", "A", "W1", 7.0, material_price=4.0), order("2026-01", "A", "W2", 3.0, labor_rate=1.0),
+                              order("2026-02", "A", "W1", 5.0, material_usage=2.0),  # completed in February, not sold then
+                              order("2026-01", "B", "W1", 8.0, material_price=6.0)])
+    actual, direct = compute_actual_by_product(sales, variances)
+    a = actual.set_index("product_id")
+    # A: 2 + 3 units, 50 + 90 revenue, (2 + 3) x (10 + 5 + 5) = 100 standard cost; variance 7 + 3 of January spread 40 : 60
+    # over its two customers (all of it) + 5 of February on the unsold row
+    assert a.loc["A"].tolist() == [5.0, 140.0, 100.0, 15.0]
+    # B: the sale and the return leave no standard cost of sales, so no share of its variance of 8 (as the profit facts do)
+    assert a.loc["B"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert direct == 4.0 + 1.0 + 2.0  # material price, labor rate, material usage of A; B's 6 goes with its variance
+    facts = compute_profit_facts(sales, variances)
+    old = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum()
+    pd.testing.assert_frame_equal(actual, old, check_exact=True)
+    assert direct == float(facts[[c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]].sum().sum())
