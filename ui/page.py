@@ -88,7 +88,7 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
     line = scope_text(scope, data.period_choice(), currency, applies, dict(options.get("plants", [])))
     ignored = not_applied(scope, applies)
     if ignored:
-        line += " · " + t("filters_not_applied", f="、".join(ignored))
+        line += " · " + t("filters_not_applied", f=("、" if lang() == "zh" else ", ").join(ignored))  # "Periods, Plants" in English
     if note:
         line += " · " + note
     st.caption(md(line))  # plant names come from the data: shown as typed, never as Markdown
