@@ -880,7 +880,15 @@ def oee_drill(url: str, scope: Scope, work_center_id: str, period: str) -> dict:
 
 @figure
 def profitability(url: str, scope: Scope) -> dict:
-    return reports_profitability.profitability_report(get_engine(url), scope)
+    """The profitability report without its row frames (``facts`` and ``variances`` None): every
+    summary the page draws; one product's orders come from ``profitability_orders``."""
+    return reports_profitability.profitability_report(get_engine(url), scope, detail=False)
+
+
+@figure
+def profitability_orders(url: str, scope: Scope, product_id: str) -> pd.DataFrame:
+    """The work orders of one product with their variances (the page's drill)."""
+    return reports_profitability.product_orders(get_engine(url), scope, product_id)
 
 
 @figure
