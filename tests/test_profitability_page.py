@@ -73,3 +73,24 @@ def test_hand_computed_bridge_from_march_to_april(tiny):  # noqa: F811 - the fix
     assert b["end"] == pytest.approx(1_500.00 - 30 * 28.50 - wo_b.variance_amount, abs=0.005)
     assert b["start"] + b.drop(["start", "end"]).sum() == pytest.approx(b["end"], abs=1e-9)
     assert april["variance_by_family"].family.tolist() == ["阀门"]
+
+
+def test_the_pages_cached_calls_give_the_reports_figures(sample_url, sample_engine):
+    import streamlit.logger
+
+    from analytics.kpi import compute_ledger_vs_operations
+    from ui import data
+
+    streamlit.logger.set_log_level("error")  # bare mode warns on every cache access
+    data.check_version(sample_url)
+    shown = data.profitability(sample_url, YEAR)
+    assert_same_report({k: v for k, v in R.profitability_report(sample_engine, YEAR, detail=False).items() if k != "bridge_base"},
+                       {k: v for k, v in shown.items() if k != "bridge_base"})
+    assert shown["bridge_base"] == YEAR.previous()
+    # the ledger beside the operations: from the P&L alone, the same as from the whole KPIs
+    ledger = data.ledger_vs_operations(sample_url, YEAR, shown["total"])
+    assert ledger == compute_ledger_vs_operations(data.kpis(sample_url, YEAR), shown["total"])
+    assert ledger["unposted_variance_amount"] > 0  # the sample's planted unposted orders
+    product = shown["variance_by_product"].product_id.iloc[0]
+    orders = data.profitability_orders(sample_url, YEAR, product)
+    assert len(orders) and set(orders.product_id) == {product}

@@ -696,8 +696,10 @@ def trend_scope(scope: Scope) -> Scope:
 
 
 def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
-    """The ledger's gross profit and variance for the scope beside the operations' ones."""
-    return compute_ledger_vs_operations(kpis(url, scope), operations)
+    """The ledger's gross profit and variance for the scope beside the operations' ones: the
+    KPIs' ledger figures from the scope's P&L alone (``kpis`` without the output and cash reads
+    this page does not show; the same figures)."""
+    return compute_ledger_vs_operations(compute_kpis(monthly_pnl(url, scope), pd.DataFrame(), pd.DataFrame()), operations)
 
 
 def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | None:
