@@ -213,7 +213,8 @@ def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
     """Per product: average net price, standard cost per unit, actual cost per good unit made."""
-    sales = facts[facts.qty != 0].groupby(["product_id"], as_index=False).agg(
+    sold = facts[["product_id", "qty", "revenue_amount", "std_cost_amount"]]  # the columns read, before the row filter copies them
+    sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
         qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
     made = variances.groupby("product_id", as_index=False).agg(good_qty=("good_qty", "sum"), actual_amount=("actual_amount", "sum"),
                                                                product_name=("product_name", "first"), family=("family", "first"))

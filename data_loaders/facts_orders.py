@@ -305,11 +305,13 @@ def _floats(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame
 
 
-def load_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per work order completed in the scope, with the columns of the report's
-    variances frame (``VARIANCE_COLUMNS``, as ``compute_work_order_variances`` returns them)."""
+def load_order_facts(engine: Engine, scope: Scope, product_id: str | None = None) -> pd.DataFrame:
+    """One row per work order completed in the scope (of ``product_id`` only when given), with
+    the columns of the report's variances frame (``VARIANCE_COLUMNS``, as
+    ``compute_work_order_variances`` returns them)."""
     f = facts_orders
-    out = read_frame(engine, sa.select(*[f.c[c] for c in VARIANCE_COLUMNS]).where(*_order_conditions(f, scope)))
+    product = [f.c.product_id == product_id] if product_id is not None else []
+    out = read_frame(engine, sa.select(*[f.c[c] for c in VARIANCE_COLUMNS]).where(*_order_conditions(f, scope), *product))
     return _floats(out, [c for c in VARIANCE_COLUMNS if c not in _TEXT])
 
 
@@ -322,6 +324,40 @@ def load_order_groups(engine: Engine, scope: Scope) -> pd.DataFrame:
     g = facts_order_groups
     out = read_frame(engine, sa.select(*[g.c[c] for c in GROUP_KEYS + GROUP_SUMS]).where(*_order_conditions(g, scope)))
     return _floats(out, GROUP_KEYS[6:] + GROUP_SUMS)
+
+
+def load_variance_totals(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The scope's completed orders' variances summed in one row (``variance_amount`` and the
+    eight components, from ``facts_order_groups``; 0 without orders): what a bridge reads of
+    the span it starts from."""
+    g = facts_order_groups
+    cols = ["variance_amount", *[f"{v}_amount" for v in A.VARIANCES]]
+    out = read_frame(engine, sa.select(*[sa.func.sum(g.c[c]).label(c) for c in cols]).where(*_order_conditions(g, scope)))
+    return _floats(out, cols).fillna(0.0)
+
+
+def select_sales_by_product(scope: Scope) -> sa.Select:
+    """Per product of the scope's sales (``facts_order_sales``): quantity, net revenue and the
+    standard cost of the quantity sold (Σ qty x the product's standard unit cost, by
+    component): the product view a bridge reads of the span it starts from."""
+    f, p = facts_order_sales, s.products
+    qty = sa.func.sum(f.c.qty)
+    return (sa.select(f.c.product_id, qty.label("qty"), sa.func.sum(f.c.revenue_amount).label("revenue_amount"),
+                      sa.func.sum(f.c.qty * p.c.std_material_cost).label("std_material_amount"),
+                      sa.func.sum(f.c.qty * p.c.std_labor_cost).label("std_labor_amount"),
+                      sa.func.sum(f.c.qty * p.c.std_overhead_cost).label("std_overhead_amount"))
+            .outerjoin(p, p.c.product_id == f.c.product_id)
+            .where(*_order_conditions(f, scope)).group_by(f.c.product_id).order_by(f.c.product_id))
+
+
+def load_sales_by_product(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """``select_sales_by_product`` with std_cost_amount = the three standards summed (a product
+    without standard costs counts 0, as the profit facts' sums skip it)."""
+    num = ["qty", "revenue_amount", "std_material_amount", "std_labor_amount", "std_overhead_amount"]
+    out = _floats(read_frame(engine, select_sales_by_product(scope)), num)
+    out[num] = out[num].fillna(0.0)
+    out["std_cost_amount"] = out.std_material_amount + out.std_labor_amount + out.std_overhead_amount
+    return out
 
 
 def _cut(scope: Scope) -> list:

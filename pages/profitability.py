@@ -71,7 +71,7 @@ st.subheader(t("pf_variances"))
 n_over = int(over.over_target.sum())
 if n_over:
     st.warning(t("pf_over_target", n=n_over))
-fam = r["variances"].groupby("family", as_index=False)[[f"{v}_amount" for v in VARIANCES]].sum()
+fam = r["variance_by_family"][["family"] + [f"{v}_amount" for v in VARIANCES]]
 st.plotly_chart(build_variance_components_figure(fam, "family", list(VARIANCES), currency), width="stretch", config=plotly_config(), key="pf_var_chart")
 var_cols = ["product_id", "product_name", "family", "good_qty", "scrap_qty", "standard_amount", "actual_amount", "variance_amount",
             "variance_rate_pct", "over_target"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
@@ -83,7 +83,7 @@ if picked:
     product = by_product.iloc[picked[0]]
     scroll_here("variance_product", product.product_id)
     st.markdown(f"**{t('pf_variance_orders', p=md(f'{product.product_id} {product.product_name}'))}**")
-    orders = r["variances"][r["variances"].product_id == product.product_id]
+    orders = data.profitability_orders(url, scope, product.product_id)
     cols = ["work_order_id", "period", "plant_id", "work_center_id", "good_qty", "scrap_qty", "standard_amount", "actual_amount",
             "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
     render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,

@@ -696,8 +696,10 @@ def trend_scope(scope: Scope) -> Scope:
 
 
 def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
-    """The ledger's gross profit and variance for the scope beside the operations' ones."""
-    return compute_ledger_vs_operations(kpis(url, scope), operations)
+    """The ledger's gross profit and variance for the scope beside the operations' ones: the
+    KPIs' ledger figures from the scope's P&L alone (``kpis`` without the output and cash reads
+    this page does not show; the same figures)."""
+    return compute_ledger_vs_operations(compute_kpis(monthly_pnl(url, scope), pd.DataFrame(), pd.DataFrame()), operations)
 
 
 def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | None:
@@ -880,7 +882,15 @@ def oee_drill(url: str, scope: Scope, work_center_id: str, period: str) -> dict:
 
 @figure
 def profitability(url: str, scope: Scope) -> dict:
-    return reports_profitability.profitability_report(get_engine(url), scope)
+    """The profitability report without its row frames (``facts`` and ``variances`` None): every
+    summary the page draws; one product's orders come from ``profitability_orders``."""
+    return reports_profitability.profitability_report(get_engine(url), scope, detail=False)
+
+
+@figure
+def profitability_orders(url: str, scope: Scope, product_id: str) -> pd.DataFrame:
+    """The work orders of one product with their variances (the page's drill)."""
+    return reports_profitability.product_orders(get_engine(url), scope, product_id)
 
 
 @figure
