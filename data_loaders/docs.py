@@ -24,7 +24,9 @@ def render_tables() -> str:
             notes = []
             for fk in c.foreign_keys:
                 notes.append(f"→ `{fk.target_fullname}`")
-            if c.info.get("choices"):
+            if c.info.get("expected"):
+                notes.append(c.info["expected"].split(" / ")[0])  # too many choices to list (currency codes)
+            elif c.info.get("choices"):
                 notes.append("one of " + ", ".join(f"`{v}`" for v in c.info["choices"]))
             if c.info.get("signed"):
                 notes.append("may be negative")

@@ -885,7 +885,8 @@ def _parse_text(column: sa.Column, value) -> str:
         raise ValueError(f"longer than {t.length} characters / 超过 {t.length} 个字符")
     choices = column.info.get("choices")
     if choices and text not in choices:
-        raise ValueError(f"must be one of {', '.join(choices)} / 取值必须为 {', '.join(choices)}")
+        expected = column.info.get("expected")
+        raise ValueError(f"must be {expected}" if expected else f"must be one of {', '.join(choices)} / 取值必须为 {', '.join(choices)}")
     return text
 
 

@@ -282,6 +282,13 @@ class Dataset(_Model):
     as_of_date: dt.date | None = None
     fiscal_year_start: int | None = Field(default=None, ge=1, le=12, description="month the fiscal year starts in")
 
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str | None) -> str | None:
+        if value is not None and value not in schema.CURRENCY_CODES:
+            raise ValueError(f"{value!r} is not {schema.CURRENCY_EXPECTED.split(' / ')[0]}")
+        return value
+
     def info(self) -> dict[str, str]:
         """The settings as ``dataset_info`` rows."""
         out = {}

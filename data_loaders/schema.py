@@ -17,6 +17,7 @@ Conventions (see ``docs/DATA_MODEL.md`` for each table's grain and links):
 
 from __future__ import annotations
 
+import pycountry
 from sqlalchemy import (
     Column,
     Date,
@@ -46,17 +47,33 @@ CYCLE = Numeric(18, 6)  # ideal cycle times and rates: a 1-second cycle is 0.016
 LOSS_CLASSES = ("availability", "schedule", "performance")
 
 
-def col(name: str, type_, zh: str, en: str, *args, signed: bool = False, choices: tuple[str, ...] = (), **kw) -> Column:
+def col(name: str, type_, zh: str, en: str, *args, signed: bool = False, choices: tuple[str, ...] = (),
+        expected: str | None = None, **kw) -> Column:
     """A Column with its bilingual label, import aliases and value rules in ``info``.
 
     ``args`` may start with a tuple of header aliases; the rest (a ForeignKey) go to Column.
-    Numbers must be >= 0 unless ``signed``; a text column with ``choices`` accepts only those.
+    Numbers must be >= 0 unless ``signed``; a text column with ``choices`` accepts only those;
+    ``expected`` says what they are when they are too many to list in a message.
     """
     aliases: tuple[str, ...] = ()
     if args and isinstance(args[0], tuple):
         aliases, args = args[0], args[1:]
     info = {"zh": zh, "en": en, "aliases": aliases, "signed": signed, "choices": choices}
+    if expected:
+        info["expected"] = expected
     return Column(name, type_, *args, info=info, **kw)
+
+
+# ISO 4217 currency codes (pycountry's list): amounts are labelled with them and a scope's
+# plants are grouped by them, so a code outside the list (RMB for CNY, lower case) is refused at
+# import rather than shown as a currency of its own.
+CURRENCY_CODES: tuple[str, ...] = tuple(sorted(c.alpha_3 for c in pycountry.currencies))
+CURRENCY_EXPECTED = ("an ISO 4217 currency code in capitals, e.g. CNY (not RMB), USD, EUR / "
+                     "ISO 4217 币种代码（大写），如 CNY（不是 RMB）、USD、EUR")
+
+
+def _currency(zh: str = "币种", en: str = "Currency") -> Column:
+    return col("currency", String(3), zh, en, nullable=False, choices=CURRENCY_CODES, expected=CURRENCY_EXPECTED)
 
 
 def _id(n: int = 32) -> String:
@@ -69,7 +86,7 @@ plants = Table(
     col("plant_id", _id(), "工厂编码", "Plant ID", ("工厂", "工厂代码"), primary_key=True),
     col("plant_name", String(100), "工厂名称", "Plant name", nullable=False),
     col("city", String(60), "城市", "City"),
-    col("currency", String(3), "币种", "Currency", nullable=False),
+    _currency(),
     info={"zh": "工厂", "grain": "one row per plant"},
 )
 
@@ -191,7 +208,7 @@ bank_accounts = Table(
     col("bank_account_id", _id(), "银行账户", "Bank account ID", ("账户编码",), primary_key=True),
     col("bank_name", String(100), "开户行", "Bank", nullable=False),
     col("plant_id", _id(), "工厂编码", "Plant ID", ForeignKey("plants.plant_id")),
-    col("currency", String(3), "币种", "Currency", nullable=False),
+    _currency(),
     info={"zh": "银行账户", "grain": "one row per bank account"},
 )
 

@@ -243,6 +243,11 @@ BAD = {
     "formula_at_call": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,@SUM(A1:A9),苏州,CNY\n"),
                         ("plants.csv", 2, "plant_name", "formula")),
     # ---- text that databases refuse or reports must not carry
+    # ---- a currency must be an ISO 4217 code: RMB would become a fourth currency of its own (#15 walk)
+    "currency_rmb": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一厂,苏州,RMB\n"),
+                     ("plants.csv", 2, "currency", "ISO 4217")),
+    "currency_lower_case": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一厂,苏州,usd\n"),
+                            ("plants.csv", 2, "currency", "ISO 4217")),
     "nul_in_text": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一\x00厂,苏州,CNY\n"),
                     ("plants.csv", 2, "plant_name", "NUL character")),
     "one_megabyte_cell": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1," + "长" * (1 << 20) + ",苏州,CNY\n"),
