@@ -1,5 +1,7 @@
 """Data: where the data comes from, what is in it, whether it holds together, and file import."""
 
+import dataclasses
+
 import streamlit as st
 
 from ui import data
@@ -213,8 +215,14 @@ if tie is not None and tie["n_orders"]:
         st.caption(t("wip_tie_ok", n=f"{tie['n_orders']:,}", k=f"{tie['n_tied']:,}"))
     untied = data.wip_untied(url, scope.plants if limited else ())
     if not untied.empty:
-        render_table(untied[["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount",
-                             "difference_amount"]], key="data_wip_untied", currency=currency, export_name="wip_not_tied", drill=True)
+        columns = ["work_order_id", "plant_id", "product_id", "status", "operations_amount", "ledger_wip_amount", "difference_amount"]
+        by_plant = data.scope_currencies(url, dataclasses.replace(scope, plants=tuple(untied.plant_id.dropna().unique())))
+        codes = sorted(set(by_plant.values()))
+        if len(codes) > 1:  # plants of several currencies: each row says its own, the headers none
+            untied = untied.assign(currency=untied.plant_id.map(by_plant))
+            columns.insert(2, "currency")
+        render_table(untied[columns], key="data_wip_untied", currency=None if len(codes) > 1 else (codes or [currency])[0],
+                     export_name="wip_not_tied", drill=True)
 if limited:
     st.info(t("validation_admins_only"))
 elif st.button(t("run_validation"), key="data_run_validation"):
@@ -251,7 +259,7 @@ else:
         heads, preview = data.preview_import([(f.name, f.getvalue()) for f in files], profile, rows=PREVIEW_ROWS)
         for table, head in heads.items():
             st.caption(t("import_preview_table", table=md(table_label(table)), n=f"{preview.row_counts[table]:,}", k=len(head)))
-            render_table(head, key=f"data_preview_{table}")
+            render_table(head, key=f"data_preview_{table}", currency=None)  # in its plants' currency, unknown before the import
         if not preview.ok:
             st.warning(t("import_preview_problems", n=f"{preview.total:,}"))
             render_table(preview.problems_frame(per_kind=PER_KIND), key="data_preview_problems")

@@ -25,9 +25,10 @@ from ui.i18n import column_label, t
 ROW_PX = 35
 
 
-def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFrame, dict]:
+def display_frame(frame: pd.DataFrame, currency: str | None = "CNY") -> tuple[pd.DataFrame, dict]:
     """The frame with code values as labels in the session language, on-screen headers (money
-    headers carry the currency) and column configs."""
+    headers carry the currency; None: rows of several currencies or of one not known yet, such
+    as an import's preview, whose headers carry none) and column configs."""
     frame = translate_codes(frame)
     config, names, used = {}, {}, set()
     for col in frame.columns:
@@ -36,7 +37,7 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
             label = f"{label} ({sum(1 for u in used if u.startswith(label)) + 1})"  # never a raw column name
         used.add(label)
         if col.endswith("_amount"):
-            label = f"{label} ({currency})"
+            label = f"{label} ({currency})" if currency else label
             # accounting: always two decimals, thousands separators, negatives in parentheses
             config[label] = st.column_config.NumberColumn(label, format="accounting")
         elif col.endswith(("_price", "_cost", "_rate_per_h")):
@@ -68,7 +69,7 @@ def display_frame(frame: pd.DataFrame, currency: str = "CNY") -> tuple[pd.DataFr
     return shown, config
 
 
-def render_table(frame: pd.DataFrame, key: str, currency: str = "CNY", export_name: str | None = None,
+def render_table(frame: pd.DataFrame, key: str, currency: str | None = "CNY", export_name: str | None = None,
                  height: int | None = None, selectable: bool = False, bold_rows: pd.Series | None = None,
                  drill: bool = False, empty: str | None = None):
     """Show ``frame`` sortable, with an Excel export button; returns the selection event if asked.
