@@ -55,6 +55,7 @@ from analytics.oee import CONVENTIONS, OeeSettings
 from analytics.working_capital import BALANCES, BASES, DAY_COUNTS, SALES_BASES, WorkingCapitalSettings
 from data_loaders import access, audit, backup, users
 from data_loaders import engine as eng
+from data_loaders import queries as q
 from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
 from data_loaders.importer import import_folder
@@ -278,7 +279,7 @@ def _read_command(args, engine, scope: Scope | None) -> int:
             try:
                 report = kpi_report(engine, scope, settings, price_variance_basis=args.price_variance_basis, wc=wc)
             except MixedCurrencies as exc:  # plants of several currencies: never a mixed total (#15)
-                return _report_per_plant(engine, scope, exc)
+                return _report_per_plant(engine, scope, exc, _shown(args.db) if args.db else None)
             print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
             return 0
     except (sa.exc.SQLAlchemyError, DatabaseBusy):
@@ -288,14 +289,28 @@ def _read_command(args, engine, scope: Scope | None) -> int:
     return 2
 
 
-def _report_per_plant(engine, scope: Scope, exc: MixedCurrencies) -> int:
+def _check_plants(engine, plants: tuple[str, ...]) -> None:
+    """A ``--plant`` the database does not hold is refused (exit 2), never an all-zero report
+    labelled in some currency. A database without a plants table has nothing to check against."""
+    if not plants:
+        return
+    try:
+        known = q.load_plant_currencies(engine, plants)
+    except sa.exc.DBAPIError:
+        return
+    unknown = [p for p in plants if p not in known]
+    if unknown:
+        raise ValueError(f"no plant {', '.join(unknown)} (not found or not permitted) / 工厂不存在或无权查看")
+
+
+def _report_per_plant(engine, scope: Scope, exc: MixedCurrencies, db: str | None = None) -> int:
     """A report scope whose plants use several currencies: no report (exit 2), but its plants side
     by side on stdout as JSON (``reports.currency.plant_figures``: per plant in its currency, a
     subtotal per currency of two or more plants, no grand total) with one command per currency,
     and on stderr the reason and those commands."""
     commands = []
     for plants in exc.groups.values():
-        words = ["cli.py", "report"]
+        words = ["cli.py"] + (["--db", db] if db else []) + ["report"]  # the database as given, never its password
         words += ["--from", scope.period_from] if scope.period_from else []
         words += ["--to", scope.period_to] if scope.period_to else []
         for plant in plants:
@@ -558,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(f"no plant {', '.join(hidden)} (not found or not permitted) / 工厂不存在或无权查看")
             scope = access.restrict(scope or Scope(), actor)
         engine = eng.make_engine(url, read_only=True)
+        _check_plants(engine, tuple(getattr(args, "plant", None) or ()))
         if args.command == "pack":
             return _pack_command(args, engine, scope, actor)
         return _read_command(args, engine, scope)

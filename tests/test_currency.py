@@ -21,6 +21,7 @@ By hand (no production variance, so gross profit = revenue − cost of sales):
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -146,13 +147,17 @@ def test_cli_report_states_the_currency_and_shows_a_mixed_scope_per_plant(two_cu
     assert cli.main(["--db", two_currencies_url, "report", "--from", "2026-09", "--to", "2026-09"]) == 2
     said = capsys.readouterr()
     assert "P1 CNY, P2 USD, P3 CNY" in said.err and "several currencies" in said.err
-    assert "cli.py report --from 2026-09 --to 2026-09 --plant P1 --plant P3" in said.err
-    assert "cli.py report --from 2026-09 --to 2026-09 --plant P2" in said.err
+    db = shlex.quote(cli._shown(two_currencies_url))  # the database as given (never a password): the commands reproduce
+    assert f"cli.py --db {db} report --from 2026-09 --to 2026-09 --plant P1 --plant P3" in said.err
+    assert f"cli.py --db {db} report --from 2026-09 --to 2026-09 --plant P2" in said.err
     out = json.loads(said.out)
     assert out["error"] == "mixed_currencies" and out["currencies"] == {"CNY": ["P1", "P3"], "USD": ["P2"]}
     check_rows(out["rows"])
-    assert out["commands"] == ["cli.py report --from 2026-09 --to 2026-09 --plant P1 --plant P3",
-                               "cli.py report --from 2026-09 --to 2026-09 --plant P2"]
+    assert out["commands"] == [f"cli.py --db {db} report --from 2026-09 --to 2026-09 --plant P1 --plant P3",
+                               f"cli.py --db {db} report --from 2026-09 --to 2026-09 --plant P2"]
+    # a plant the database does not hold: refused, never an all-zero report in some currency
+    assert cli.main(["--db", two_currencies_url, "report", "--from", "2026-09", "--to", "2026-09", "--plant", "P9"]) == 2
+    assert "no plant P9" in capsys.readouterr().err
 
 
 MIXED = {"zh": "所选工厂使用不同币种", "en": "The chosen plants use different currencies"}
