@@ -30,7 +30,7 @@ def _upload(at, profile_name: str, profile: bytes):
 def test_bad_profile_is_shown_by_its_path(app, name, text):
     at = _open(app, "pages/data.py", "en")
     _upload(at, name, text)
-    assert any("1 mistake" in e.value for e in at.error)
+    assert any("has 1 mistake;" in e.value for e in at.error)  # English counts: "1 mistake", never "1 mistake(s)"
     mistakes = at.dataframe[-1].value
     assert list(mistakes.iloc[:, 1]) == ["files[0].derive[0].from"]
     assert at.button(key="data_import_button").disabled and at.button(key="data_preview_button").disabled

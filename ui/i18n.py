@@ -227,8 +227,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "mode_replace_help": ("打开：导入的文件成为全部数据（示例数据被替换）。关闭：追加到现有数据，主键不得重复。",
                           "On: the imported files become the whole dataset (the sample is replaced). Off: append; keys must be new."),
     "import_button": ("校验并导入", "Validate and import"),
-    "import_ok": ("导入成功：{n} 行。", "Imported {n} rows."),
-    "import_rejected": ("导入被拒绝，未写入任何数据：共 {n} 个问题，{k} 类。", "Import rejected; nothing was stored: {n} problems of {k} kinds."),
+    "import_ok": ("导入成功：{n} 行。", "Imported {n} row{n_s}."),
+    "import_rejected": ("导入被拒绝，未写入任何数据：共 {n} 个问题，{k} 类。", "Import rejected; nothing was stored: {n} problem{n_s} of {k} kind{k_s}."),
     "import_kinds": ("按类别", "By kind"),
     "import_first_of_kind": ("每类前 {n} 个（文件、表格行号、列、值与要求）。完整清单见下方下载。",
                              "The first {n} of each kind (file, spreadsheet row, column, value and what is expected). The full list is in the download below."),
@@ -1328,7 +1328,7 @@ LABELS.update({
                             "How an ERP's exports become tables: file matching, delimiter, column names for a file without a "
                             "header row, value maps, constants and derived columns. Format: docs/IMPORT_PROFILES.md; shipped "
                             "for ERPNext, Odoo, Kingdee, Yonyou and ledger balances in profiles/."),
-    "import_profile_bad": ("导入配置有误（{n} 处），请修改后重新上传：", "The import profile has {n} mistake(s); fix them and upload it again:"),
+    "import_profile_bad": ("导入配置有误（{n} 处），请修改后重新上传：", "The import profile has {n} mistake{n_s}; correct the profile and upload it again:"),
     "import_profile_used": ("使用导入配置：{name}", "Using the import profile: {name}"),
     "import_preview": ("预览（按入库格式）", "Preview as stored"),
     "import_preview_table": ("{table}：共 {n} 行，显示前 {k} 行", "{table}: {n} rows, the first {k} shown"),
@@ -1499,11 +1499,26 @@ def t_or(key: str, fallback: str) -> str:
     return t(key) if key in LABELS else fallback
 
 
+def _plural_s(value) -> str:
+    """"" for a count of one, else "s": an English label writes ``{n} row{n_s}``.
+
+    >>> _plural_s(1), _plural_s("1,204"), _plural_s(0)
+    ('', 's', 's')
+    """
+    try:
+        return "" if int(str(value).replace(",", "")) == 1 else "s"
+    except ValueError:
+        return "s"
+
+
 def t(key: str, **kwargs) -> str:
-    """The label for ``key`` in the session language, formatted with ``kwargs``."""
+    """The label for ``key`` in the session language, formatted with ``kwargs``; each count
+    ``x`` also gives ``{x_s}``, English's plural ending ("1 row", "2 rows")."""
     zh, en = LABELS[key]
     text = zh if lang() == "zh" else en
-    return text.format(**kwargs) if kwargs else text
+    if not kwargs:
+        return text
+    return text.format(**kwargs, **{f"{name}_s": _plural_s(value) for name, value in kwargs.items()})
 
 
 def column_label(name: str) -> str:
