@@ -5,7 +5,7 @@ import dataclasses
 import streamlit as st
 
 from ui import data
-from ui.i18n import column_label, t, table_label
+from ui.i18n import column_label, t, table_label, tables_text
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.text import md
@@ -194,7 +194,7 @@ st.subheader(t("table_counts"))
 stats = data.table_stats(url)
 gone = list(stats.table_name[stats.is_missing])
 if gone:
-    st.warning(t("tables_missing", n=len(gone), tables=", ".join(gone)))
+    st.warning(t("tables_missing", n=len(gone), tables=tables_text(gone)))
 lacking = [f"{n}.{c}" for n, cols in data.schema_gaps(url)["missing_columns"].items() for c in cols]
 if lacking:
     st.warning(t("columns_missing", columns=", ".join(lacking)))

@@ -298,14 +298,14 @@ def test_missing_tables_are_named_on_every_page_and_in_the_checks(partial):
         assert_clean(at)
         assert at.title[0].value == PAGES[page][0], page
     at = open_page(at, "pages/production.py")
-    assert [i.value for i in at.info] == ["这一页需要 output_counts、work_orders 表，数据库中没有。请在“数据管理”页导入或查看校验结果。"]
+    assert [i.value for i in at.info] == ["这一页需要这些数据表：产量报工（output_counts）、生产工单（work_orders），数据库中没有。请在“数据管理”页导入或查看校验结果。"]
     at = open_page(at, "pages/ledger.py")  # reads neither table: drawn as usual
     assert not [i.value for i in at.info if "这一页需要" in i.value] and at.dataframe
     at = open_page(at, "pages/budget.py")  # its tables are there, but a column is not
     assert any(i.value.startswith("这一页需要这些列") and "purchase_orders.unit_price" in i.value for i in at.info)
     at = open_page(at, "pages/data.py")
-    assert "数据库缺少 2 张表：work_orders, output_counts" in [w.value for w in at.warning] or \
-        "数据库缺少 2 张表：output_counts, work_orders" in [w.value for w in at.warning], [w.value for w in at.warning]
+    assert "数据库缺少 2 张表：生产工单（work_orders）、产量报工（output_counts）" in [w.value for w in at.warning] or \
+        "数据库缺少 2 张表：产量报工（output_counts）、生产工单（work_orders）" in [w.value for w in at.warning], [w.value for w in at.warning]
     assert any("purchase_orders.unit_price" in w.value for w in at.warning)
     assert table_rows(at, "plants") == 2
     at.button(key="data_run_validation").click()

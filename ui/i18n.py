@@ -82,7 +82,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "stale_nothing_cached": ("数据库不可用，这一页在 {time} 之前没有缓存的数据。数据库恢复后刷新页面即可。",
                              "The database is unreachable and this page has no figures cached before {time}. "
                              "Reload the page when the database is back."),
-    "page_needs_tables": ("这一页需要 {tables} 表，数据库中没有。请在“数据管理”页导入或查看校验结果。",
+    "page_needs_tables": ("这一页需要这些数据表：{tables}，数据库中没有。请在“数据管理”页导入或查看校验结果。",
                           "This page needs the tables {tables}, which the database lacks. Import them or see the checks "
                           "on the Data page."),
     "page_needs_columns": ("这一页需要这些列，数据库中没有：{columns}。请在“数据管理”页查看校验结果。",
@@ -1534,6 +1534,14 @@ def column_label(name: str) -> str:
             info = table.c[name].info
             return info["zh"] if idx == 0 else info["en"]
     return name
+
+
+def tables_text(names) -> str:
+    """Contract tables in a sentence: 预算（budgets）、产品（products） in Chinese (the name a file
+    must carry beside the label), budgets, products in English."""
+    if lang() == "zh":
+        return "、".join(f"{table_label(n)}（{n}）" if table_label(n) != n else n for n in names)
+    return ", ".join(names)
 
 
 def table_label(name: str) -> str:

@@ -16,7 +16,7 @@ from data_loaders.scope import Scope
 from ui import data
 from ui.filters import FILTERS, not_applied, scope_text
 from ui.format import METRIC_DELTA_ARROW
-from ui.i18n import LANGS, lang, t
+from ui.i18n import LANGS, lang, t, tables_text
 from ui.text import md
 
 # The contract tables each page reads (measured: every SQL statement a page runs on the sample,
@@ -114,7 +114,7 @@ def require(url: str, tables) -> None:
         return
     names = [n for n in lacking if "." not in n]
     if names:
-        st.info(t("page_needs_tables", tables="、".join(names) if lang() == "zh" else ", ".join(names)))  # contract names: trusted
+        st.info(t("page_needs_tables", tables=tables_text(names)))  # contract names and labels: trusted
     else:
         st.info(t("page_needs_columns", columns=", ".join(lacking)))  # contract names: trusted
     st.stop()
