@@ -34,11 +34,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(data_dir):
-    """``streamlit run app.py`` on a free port over ``data_dir``; returns (process, base URL)."""
+def _start_server(data_dir, database_url: str | None = None):
+    """``streamlit run app.py`` on a free port over ``data_dir`` (and ``database_url`` when
+    given, else the sample there); returns (process, base URL)."""
     port = _free_port()
     env = dict(os.environ, BFI_DATA_DIR=str(data_dir))
     env.pop("BFI_DATABASE_URL", None)
+    if database_url:
+        env["BFI_DATABASE_URL"] = database_url
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1"],

@@ -1020,7 +1020,7 @@ LABELS.update({
     "wn_rest": ("其余 {n} 项", "The other {n}"),
     "wn_more": ("还有 {n} 项未列出，请打开{p}页面查看", "{n} more not listed: open the {p} page"),
     "wn_skipped": ("以下规则因数据库缺少表未运行：{r}", "Not run, the database lacks their tables: {r}"),
-    "wn_total": ("共 {n} 项预警（{c} 项严重）", "{n} warnings ({c} critical)"),
+    "wn_total": ("共 {n} 项预警（{c} 项严重）", "{n} warning{n_s} ({c} critical)"),
     "wn_reasons": ("异常原因：{r}", "Unusual: {r}"),
     "wn_open_help": ("打开解释此项的页面和记录", "Open the page and record that explain it"),
     "wn_kind_budget_overrun": ("预算超支", "Budget overrun"),
