@@ -168,8 +168,11 @@ def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> t
     pv = variances.groupby(keys)[var_cols].sum()
     at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
     sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std})
+    matched = at >= 0
     for c in var_cols:
-        sold[c] = np.where(at >= 0, pv[c].to_numpy()[at], 0.0) * share
+        taken = np.zeros(len(sales))
+        taken[matched] = pv[c].to_numpy(dtype=float)[at[matched]]  # no order completed (none at all, even): 0
+        sold[c] = taken * share
     unsold = pv[~pv.index.isin(pd.MultiIndex.from_frame(sales[keys]))].reset_index()
     unsold = unsold[["product_id"] + var_cols].assign(**{c: 0.0 for c in sums})
     rows = pd.concat([sold, unsold[sold.columns]], ignore_index=True)

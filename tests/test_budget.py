@@ -244,3 +244,6 @@ def test_actual_by_product_by_hand_and_as_the_profit_facts_sum_it():
     old = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum()
     pd.testing.assert_frame_equal(actual, old, check_exact=True)
     assert direct == float(facts[[c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]].sum().sum())
+    # no work order completed at all (a plant that only sells): the sales alone, no variance
+    none, direct = compute_actual_by_product(sales, variances.iloc[0:0])
+    assert none.set_index("product_id").loc["A"].tolist() == [5.0, 140.0, 100.0, 0.0] and direct == 0.0
