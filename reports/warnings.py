@@ -84,7 +84,8 @@ def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: di
     fact table, summed per work center x month)."""
     month = _last_month(engine, scope)
     months = [month_add(month, -k) for k in range(settings.oee_trailing_months, -1, -1)]
-    by_month = RO.oee_totals_by_month(engine, scope, months)
+    by_month = (parts["oee_totals_by_month"](months) if parts and "oee_totals_by_month" in parts
+                else RO.oee_totals_by_month(engine, scope, months))
     frames, plants = [], {}
     for m in months:
         totals = by_month[m]
@@ -247,7 +248,8 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
     warn and alert), ``profit_parts`` (``reports.cockpit.profit_parts``), ``cash_inputs``,
     ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``cash_forecast``
-    (``reports.cockpit.cash_forecast`` of those inputs and delays)."""
+    (``reports.cockpit.cash_forecast`` of those inputs and delays); and ``oee_totals_by_month``, a
+    function of a list of months (``reports.oee.oee_totals_by_month`` for the scope's plants)."""
     if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on
         last = scope.period_to or RB.last_closed_period(engine)
         scope = scope.with_periods(min(scope.period_from or last, last), last)

@@ -1006,9 +1006,23 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "payment_delays": lambda: payment_delays(url, plants),
         "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
         "wc_months": lambda: cash_wc_months(url, plants),
+        "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
     return reports_warnings.month_warnings(get_engine(url), scope, settings, rules=rules, parts=parts)
+
+
+def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): a month the cockpit
+    shows as a span of its own (a one-month scope and its one-month comparisons) from its cached
+    ``oee_totals``, the others read at once. The same numbers either way."""
+    spans = [scope, *(other for _, other in comparison_scopes(scope, period_choice()))]
+    shown = {s.period_to for s in spans if s.period_to and s.period_from == s.period_to}
+    out = {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months if m in shown}
+    rest = [m for m in months if m not in out]
+    if rest:
+        out.update(reports_oee.oee_totals_by_month(get_engine(url), scope, rest))
+    return out
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
