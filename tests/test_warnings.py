@@ -452,11 +452,20 @@ def test_group_stats_by_hand():
 # Each rule reads less than it did; these compare the new reads with the old ones (kept here as
 # the reference) on hand-built books and on the sample, on every database.
 def overused_frames() -> dict[str, pd.DataFrame]:
-    """The problem books plus 20 kg more M1 issued to WO-A (20 x 5.50 = 110.00 over standard)."""
+    """The problem books plus 20 kg more M1 issued to WO-A (20 x 5.50 = 110.00 over standard), and
+    two released orders not started: WO-E (P2, to start 2026-03-20) had its M1 on 03-18, WO-F
+    (P1, to start 03-10) first on 03-16."""
     f = problem_frames()
+    d10, d16, d18, d20 = (dt.date(2026, 3, d) for d in (10, 16, 18, 20))
+    f["work_orders"] = pd.concat([f["work_orders"], pd.DataFrame({
+        "work_order_id": ["WO-E", "WO-F"], "plant_id": ["P2", "P1"], "product_id": ["FG1"] * 2, "work_center_id": ["WC2", "WC1"],
+        "planned_qty": [5.0, 5.0], "completed_qty": [0.0, 0.0], "scrap_qty": [0.0, 0.0], "planned_start_date": [d20, d10],
+        "planned_end_date": [d20, d10], "actual_start_at": [None, None], "actual_end_at": [None, None],
+        "status": ["released", "released"]})], ignore_index=True)
     f["material_issues"] = pd.concat([f["material_issues"], pd.DataFrame({
-        "material_issue_id": ["MI-4"], "work_order_id": ["WO-A"], "material_id": ["M1"], "issue_date": [D], "issue_type": ["issue"],
-        "qty": [20.0], "unit_cost": [5.5]})], ignore_index=True)
+        "material_issue_id": ["MI-4", "MI-5", "MI-6"], "work_order_id": ["WO-A", "WO-E", "WO-F"], "material_id": ["M1"] * 3,
+        "issue_date": [D, d18, d16], "issue_type": ["issue"] * 3, "qty": [20.0, 5.0, 5.0], "unit_cost": [5.5] * 3})],
+        ignore_index=True)
     return f
 
 
@@ -553,3 +562,16 @@ def test_oee_months_without_facts_are_read_month_by_month(problems):
     pd.testing.assert_series_equal(got["2026-03"]["total"], march["total"])
     # WC1 in March: E1 setup 30 min, E2 and E3 running 60 + 30 min, no stop classed as a loss but the setup
     assert march["total"]["run_min"] == 90.0 and march["total"]["setup_loss_min"] == 30.0
+
+
+def test_late_materials_of_orders_not_started(overused):
+    from data_loaders import warnings as DW
+
+    late = DW.load_material_needs(overused, SCOPE, late_only=True, late_days=2)
+    items = A.compute_late_material_warnings(late, RULES_ONLY)
+    assert items == A.compute_late_material_warnings(DW.load_material_needs(overused, SCOPE), RULES_ONLY)
+    # WO-E waits for nothing: its M1 came two days before the start (P2's open order, due after it, does not matter);
+    # WO-F's first M1 came six days after its start (5 x 5.50 = 27.50), though the order has not started
+    assert [(i["subject"]["work_order_id"], i["rule"], i["amount"], i["params"]["late_days"]) for i in items] == [
+        ("WO-C", "materials.issued_late", 22.00, 5.0), ("WO-D", "materials.expected_late", 550.00, 5.0),
+        ("WO-F", "materials.issued_late", 27.50, 6.0)]
