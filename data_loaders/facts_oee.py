@@ -547,13 +547,16 @@ def _dates(frame: pd.DataFrame, column: str = "shift_date") -> pd.DataFrame:
     return frame
 
 
-def load_state_reason_minutes(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Minutes per work center x state x reason code in the scope (the rows a convention classes)."""
+def load_state_reason_minutes(engine: Engine, scope: Scope, by_period: bool = False) -> pd.DataFrame:
+    """Minutes per work center x state x reason code in the scope (the rows a convention classes);
+    ``by_period``: per month too (a ``period`` column first), each month's rows as a one-month
+    scope reads them."""
     t = reason_minutes
-    stmt = (sa.select(t.c.work_center_id, t.c.state, t.c.reason_code, sa.func.sum(t.c.duration_min).label("minutes"))
+    keys = [t.c.period] * by_period + [t.c.work_center_id, t.c.state, t.c.reason_code]
+    stmt = (sa.select(*keys, sa.func.sum(t.c.duration_min).label("minutes"))
             .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope))
-            .group_by(t.c.work_center_id, t.c.state, t.c.reason_code)
-            .order_by(t.c.work_center_id, t.c.state, t.c.reason_code))
+            .group_by(*keys)
+            .order_by(*keys))
     return read_frame(engine, stmt)
 
 
@@ -562,8 +565,9 @@ def _is(column, value):
 
 
 def _grain(table: sa.Table, by: tuple[str, ...]) -> list:
-    """The group-by columns of ``table`` for a grain: "date" and/or "shift" after the work center."""
-    names = {"date": "shift_date", "shift": "shift"}
+    """The group-by columns of ``table`` for a grain: "date" and/or "shift" (or "period", the
+    month) after the work center."""
+    names = {"date": "shift_date", "shift": "shift", "period": "period"}
     return [table.c.work_center_id, *[table.c[names[b]] for b in by]]
 
 
@@ -608,10 +612,7 @@ def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: 
     keys = ["work_center_id", *by]
     split = columns[~columns.whole_kind]
     if not split.empty:
-        sums = []
-        for name, group_ in split.groupby("column", sort=False):
-            when = sa.or_(*[sa.and_(t.c.state == st, _is(t.c.reason_code, rc)) for st, rc in zip(group_.state, group_.reason_code)])
-            sums.append(sa.func.sum(sa.case((when, t.c.duration_min), else_=0.0)).label(name))
+        sums = _split_sums(split)
         group_t = _grain(t, by)
         stmt = (sa.select(*group_t, *sums)
                 .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope),
@@ -625,9 +626,69 @@ def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: 
         frame = frame.merge(more, on=keys, how="left")
     if "shift" in by:
         frame = frame.astype({"shift": int})
+    return _minute_types(frame, columns)
+
+
+def _split_sums(split: pd.DataFrame, prefix: str = "") -> list:
+    """The sums over ``shift_minutes`` of the columns that are not a whole kind (``split`` rows
+    of ``compute_minute_columns``), labelled ``prefix`` + column."""
+    t, sums = shift_minutes, []
+    for name, group_ in split.groupby("column", sort=False):
+        when = sa.or_(*[sa.and_(t.c.state == st, _is(t.c.reason_code, rc)) for st, rc in zip(group_.state, group_.reason_code)])
+        sums.append(sa.func.sum(sa.case((when, t.c.duration_min), else_=0.0)).label(prefix + name))
+    return sums
+
+
+def _minute_types(frame: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
+    """Minutes as floats (0 where a column had no row), the shift counts as integers."""
     counts = {c: 0 for c in ("shift_rows", "event_shifts", "outside_rows") if c in frame}
     return frame.fillna({c: 0.0 for c in columns.column.unique()}).astype({c: float for c in columns.column.unique()}).astype(
         {c: np.int64 for c in counts})
+
+
+def load_month_shift_minutes(engine: Engine, scope: Scope, months: dict[str, tuple[pd.DataFrame, tuple]]) -> dict[str, pd.DataFrame]:
+    """``load_shift_minutes(engine, <month>, columns, by=(), window=window)`` of several months at
+    once: ``months`` maps a month ``YYYY-MM`` to its (columns, window); one SQL over the kind
+    table (and one over the reason codes when a month has columns that are not a whole kind)
+    grouped per work center x month instead of two per month. Returns month -> the frame that
+    call returns (no key for a month without shift rows); the same sums over the same rows."""
+    if not months:
+        return {}
+    k = shift_kinds
+    periods = sorted(months)
+    whole = {m: cols[cols.whole_kind].drop_duplicates("column") for m, (cols, _) in months.items()}
+    kinds = sorted({kind for w in whole.values() for kind in w.kind})
+    covered = sum((k.c[f"{kind}_min"] for kind in KIND_COLUMNS), sa.literal(0.0))
+    outside = sa.case(*[(k.c.period == m, _outside(k, window)) for m, (_, window) in months.items()], else_=0)
+    stmt = (sa.select(k.c.period, k.c.work_center_id, *[sa.func.sum(k.c[f"{kind}_min"]).label(f"kind_{kind}") for kind in kinds],
+                      sa.func.count().label("shift_rows"), sa.func.sum(sa.case((covered > 0, 1), else_=0)).label("event_shifts"),
+                      sa.func.sum(outside).label("outside_rows"))
+            .where(k.c.period.in_(periods), *_wc_in_plants(k.c.work_center_id, scope))
+            .group_by(k.c.period, k.c.work_center_id))
+    frame = read_frame(engine, stmt)
+    split = {m: cols[~cols.whole_kind] for m, (cols, _) in months.items()}
+    more = None
+    if any(not x.empty for x in split.values()):
+        t = shift_minutes
+        sums = [e for m in periods for e in _split_sums(split[m], f"{m}|")]
+        states = sorted({st for x in split.values() for st in x.state})
+        more = read_frame(engine, sa.select(t.c.period, t.c.work_center_id, *sums)
+                          .where(t.c.period.in_(periods), *_wc_in_plants(t.c.work_center_id, scope), t.c.state.in_(states))
+                          .group_by(t.c.period, t.c.work_center_id))
+    out = {}
+    for m in periods:
+        rows = frame[frame.period == m]
+        if rows.empty:
+            continue
+        cols = months[m][0]
+        named = rows[["work_center_id"]].assign(**{name: rows[f"kind_{kind}"] for name, kind in zip(whole[m].column, whole[m].kind)})
+        named = pd.concat([named, rows[["shift_rows", "event_shifts", "outside_rows"]]], axis=1).reset_index(drop=True)
+        if not split[m].empty:
+            mine = [c for c in more.columns if c.startswith(f"{m}|")]
+            extra = more.loc[more.period == m, ["work_center_id", *mine]].rename(columns={c: c[len(m) + 1:] for c in mine})
+            named = named.merge(extra, on=["work_center_id"], how="left")
+        out[m] = _minute_types(named, cols)
+    return out
 
 
 def load_shift_span(engine: Engine, scope: Scope) -> tuple[pd.Timestamp, pd.Timestamp] | None:

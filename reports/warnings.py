@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from analytics import anomaly as AN
 from analytics import budget as AB
 from analytics import cash as AC
+from analytics import profitability as AP
 from analytics import warnings as A
 from analytics import working_capital as W
 from analytics.warnings import WarningSettings
@@ -41,6 +42,7 @@ from data_loaders.queries import load_dataset_info
 from data_loaders.scope import Scope, month_add
 from reports import budget as RB
 from reports import cash as RC
+from reports import cockpit as RK
 from reports import lineage as RL
 from reports import oee as RO
 from reports import profitability as RP
@@ -68,19 +70,25 @@ def budget_items(engine: Engine, scope: Scope, settings: WarningSettings, parts:
 
 
 def variance_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
-    report = _part(parts, "profitability", lambda: RP.profitability_report(engine, scope))
-    return A.compute_variance_warnings(report["variance_by_product"], settings)
+    """Products over the variance target: the span's work-order variances (the cockpit's profit
+    parts, ``reports.cockpit.profit_parts``) summed per product as the profitability report's
+    ``variance_by_product`` sums the same frame; the whole report is not needed for it."""
+    profit = _part(parts, "profit_parts", lambda: RK.profit_parts(engine, scope))
+    by_product = AP.compute_variance_summary(profit["variances"], RP.DIMENSIONS["product"])
+    return A.compute_variance_warnings(by_product, settings)
 
 
 def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
-    """OEE per work center of the scope's last month and the trailing months, one month at a
-    time through ``reports.oee.oee_totals`` (summed per work center in SQL from the facts)."""
+    """OEE per work center of the scope's last month and the trailing months: each month's
+    ``reports.oee.oee_totals``, all months read at once (``oee_totals_by_month``: one SQL per
+    fact table, summed per work center x month)."""
     month = _last_month(engine, scope)
+    months = [month_add(month, -k) for k in range(settings.oee_trailing_months, -1, -1)]
+    by_month = (parts["oee_totals_by_month"](months) if parts and "oee_totals_by_month" in parts
+                else RO.oee_totals_by_month(engine, scope, months))
     frames, plants = [], {}
-    for k in range(settings.oee_trailing_months, -1, -1):
-        m = month_add(month, -k)
-        month_scope = Scope(m, m, scope.plants, scope.families)
-        totals = parts["oee_totals"](month_scope) if parts and "oee_totals" in parts else RO.oee_totals(engine, month_scope)
+    for m in months:
+        totals = by_month[m]
         if totals is None:
             continue
         wc = totals["by_work_center"]
@@ -95,9 +103,8 @@ def cash_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: d
     plants = tuple(scope.plants)
     inputs = _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants))
     delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, inputs["as_of"]))
-    events = AC.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
-                                    inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], AC.CashScenario())
-    weekly = AC.compute_forecast(inputs["opening"], events, inputs["as_of"], "W", RC.WEEKS)
+    # the 13-week driver forecast under the default scenario: the cockpit's (its lowest-cash card)
+    weekly = _part(parts, "cash_forecast", lambda: RK.cash_forecast(inputs, delays))
     names = _customer_names(engine)
     return (A.compute_funding_gap_warnings(AC.compute_funding_gaps(weekly, settings.min_cash), settings)
             + A.compute_late_payer_warnings(delays, inputs["receivables"], inputs["as_of"], settings, names))
@@ -123,7 +130,7 @@ def working_capital_items(engine: Engine, scope: Scope, settings: WarningSetting
 def material_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     # only the rows that can be late are read when "late" means after the planned start at least
     late_only = settings.late_material_days >= 0
-    return A.compute_late_material_warnings(D.load_material_needs(engine, scope, late_only), settings)
+    return A.compute_late_material_warnings(D.load_material_needs(engine, scope, late_only, max(settings.late_material_days, 0)), settings)
 
 
 def wip_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
@@ -239,9 +246,10 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     date). ``rules``: the names of ``RULES`` to run (all when None). ``parts``: zero-argument functions
     returning what other pages compute for the same scope, so a cache can share them:
     ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
-    warn and alert), ``profitability`` (``profitability_report``), ``cash_inputs``,
-    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants); and
-    ``oee_totals``, a function of a one-month ``Scope`` (``reports.oee.oee_totals``)."""
+    warn and alert), ``profit_parts`` (``reports.cockpit.profit_parts``), ``cash_inputs``,
+    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``cash_forecast``
+    (``reports.cockpit.cash_forecast`` of those inputs and delays); and ``oee_totals_by_month``, a
+    function of a list of months (``reports.oee.oee_totals_by_month`` for the scope's plants)."""
     if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on
         last = scope.period_to or RB.last_closed_period(engine)
         scope = scope.with_periods(min(scope.period_from or last, last), last)

@@ -310,3 +310,19 @@ def test_the_overviews_cached_cockpit_is_the_reports(sparse_base, choice):
         engine.dispose()
     if choice.mode == "ytd":
         assert shown["kpis"]["current"]["oee_pct"] is not None and "ytd" not in shown["kpis"]  # ten months of OEE, from its totals
+
+
+def test_the_cached_profit_parts_keep_the_bridges_columns_and_give_the_same_bridge(sample_engine):
+    """``profit_parts`` keeps only the facts' columns the bridge reads (the UI caches the parts of
+    every span): the bridge from them is the bridge from the whole facts, to the bit."""
+    from analytics.profitability import compute_pvm_bridge
+    from reports.cockpit import BRIDGE_FACTS, compute_bridge, profit_parts
+    from reports.profitability import bridge_base, use_facts
+
+    base, span = Scope("2026-07", "2026-09"), Scope("2026-10", "2026-12")
+    parts, base_parts = profit_parts(sample_engine, span), profit_parts(sample_engine, base)
+    assert list(parts["facts"].columns) == BRIDGE_FACTS and len(parts["facts"]) > 10
+    (f0, v0), (f1, v1) = (bridge_base(sample_engine, s, use_facts(sample_engine, s)) for s in (base, span))
+    whole = compute_pvm_bridge(f0, f1, v0, v1)
+    pd.testing.assert_frame_equal(compute_bridge(base_parts, parts), whole, check_exact=True)
+    assert whole.amount.abs().sum() > 0

@@ -361,3 +361,35 @@ def test_oee_totals_equal_the_report(tiny, sample_engine):
             continue
         assert_same_frame(report["total"].to_frame().T, totals["total"].to_frame().T, f"{scope} {settings} total")
         assert_same_frame(report["by_work_center"], totals["by_work_center"], f"{scope} {settings} by work center")
+
+
+def test_oee_totals_by_month_equal_each_months_totals(tiny, sample_engine):
+    """The OEE drop warning's months read at once (``oee_totals_by_month``: each fact table
+    summed per work center x month in one SQL) give each month's ``oee_totals``: a month
+    without events (2025-12, and March, which has output only) is None, January's custom
+    classes split the planned stops by reason code (breaks are downtime, meals are not: columns
+    read from the reason codes, not the kind table), March is cut at the as-of date."""
+    months = ["2025-12", "2026-01", "2026-02", "2026-03"]
+    custom = OeeSettings(convention="custom", changeover_as="schedule")
+    cases = [(tiny, Scope(), months, OeeSettings()), (tiny, Scope(), months, custom), (tiny, Scope(plants=("P1",)), months, custom),
+             (tiny, Scope(plants=("P2",)), months[1:3], OeeSettings(planned_stops_count_as_loss=True))]
+    cases += [(sample_engine, Scope(), ["2026-08", "2026-09", "2026-10", "2026-11"], SETTINGS["vorne"]),
+              (sample_engine, Scope(plants=("P2",)), ["2026-01", "2026-02", "2026-03"], SETTINGS["custom"])]
+    seen = 0
+    for engine, scope, wanted, settings in cases:
+        got = R.oee_totals_by_month(engine, scope, wanted, settings)
+        assert list(got) == wanted
+        for m in wanted:
+            one = R.oee_totals(engine, Scope(m, m, scope.plants), settings)
+            where = f"{m} {scope.plants} {settings}"
+            assert (got[m] is None) == (one is None), where
+            if one is None:
+                continue
+            seen += 1
+            assert_same_frame(one["total"].to_frame().T, got[m]["total"].to_frame().T, f"{where} total")
+            assert_same_frame(one["by_work_center"], got[m]["by_work_center"], f"{where} by work center")
+    tiny_all = R.oee_totals_by_month(tiny, Scope(), months, custom)
+    assert tiny_all["2025-12"] is None and tiny_all["2026-03"] is None and seen >= 2 + 2 + 2 + 1 + 4 + 3
+    # January on WC1 by hand: 60 min of breaks (availability) + 30 min of meal (schedule, excluded)
+    wc1 = tiny_all["2026-01"]["by_work_center"].set_index("work_center_id").loc["WC1"]
+    assert wc1.planned_stops_loss_min == 60.0 and wc1.planned_stops_excluded_min == 30.0

@@ -220,11 +220,17 @@ def test_a_plant_limit_sees_only_its_plant(problems):
 
 
 def test_parts_a_cache_gives_are_used_instead_of_computing_them(problems):
+    from reports.cash import cash_inputs, payment_delays
+    from reports.cockpit import cash_forecast, profit_parts
+
     calls = []
+    inputs = cash_inputs(problems)
     given = {"budget": lambda: calls.append("budget"),  # None: no budget, as the fixture has none
-             "profitability": lambda: calls.append("profitability") or {"variance_by_product": pd.DataFrame()}}
+             "profit_parts": lambda: calls.append("profit_parts") or profit_parts(problems, SCOPE),
+             "cash_inputs": lambda: calls.append("cash_inputs") or inputs,
+             "cash_forecast": lambda: calls.append("cash_forecast") or cash_forecast(inputs, payment_delays(problems, (), inputs["as_of"]))}
     result = month_warnings(problems, SCOPE, RULES_ONLY, parts=given)
-    assert sorted(calls) == ["budget", "profitability"]
+    assert sorted(calls) == ["budget", "cash_forecast", "cash_inputs", "profit_parts"]
     assert result == month_warnings(problems, SCOPE, RULES_ONLY)
 
 
@@ -405,9 +411,10 @@ def test_a_partial_database_skips_the_rules_it_cannot_run(tmp_path):
         result = month_warnings(engine, SCOPE, RULES_ONLY)
     finally:
         engine.dispose()
-    # the cash forecast (open orders), late materials, the purchase price variance and the payables
-    # of working capital read purchase orders
-    assert {s["rule"] for s in result["skipped"]} == {"cash", "materials", "cost_variance", "working_capital"}
+    # the cash forecast (open orders), late materials and the payables of working capital read
+    # purchase orders; the cost variance rate per product does not (the work orders' variances:
+    # it no longer reads the whole profitability report, whose purchase price variance does)
+    assert {s["rule"] for s in result["skipped"]} == {"cash", "materials", "working_capital"}
     assert all("purchase_orders" in s["reason"] for s in result["skipped"])
     # the rules that do not need the table still answer
     assert {"unposted_work_orders", "unbalanced_vouchers", "unsourced_cost_lines"} <= set(_kinds(result))
@@ -439,3 +446,132 @@ def test_group_stats_by_hand():
     # group 0: median 2.5, |deviations| 1.5, 0.5, 0.5, 7.5: MAD 1.0, scale 1.4826; group 1: all equal, scale 0
     assert st["median"].tolist() == [2.5, 5.0] and st["n"].tolist() == [4, 3]
     assert st["scale"].round(4).tolist() == [1.4826, 0.0]
+
+
+# --------------------------------------------------------------------------- the overview at ten million lines (#17)
+# Each rule reads less than it did; these compare the new reads with the old ones (kept here as
+# the reference) on hand-built books and on the sample, on every database.
+def overused_frames() -> dict[str, pd.DataFrame]:
+    """The problem books plus 20 kg more M1 issued to WO-A (20 x 5.50 = 110.00 over standard), and
+    two released orders not started: WO-E (P2, to start 2026-03-20) had its M1 on 03-18, WO-F
+    (P1, to start 03-10) first on 03-16."""
+    f = problem_frames()
+    d10, d16, d18, d20 = (dt.date(2026, 3, d) for d in (10, 16, 18, 20))
+    f["work_orders"] = pd.concat([f["work_orders"], pd.DataFrame({
+        "work_order_id": ["WO-E", "WO-F"], "plant_id": ["P2", "P1"], "product_id": ["FG1"] * 2, "work_center_id": ["WC2", "WC1"],
+        "planned_qty": [5.0, 5.0], "completed_qty": [0.0, 0.0], "scrap_qty": [0.0, 0.0], "planned_start_date": [d20, d10],
+        "planned_end_date": [d20, d10], "actual_start_at": [None, None], "actual_end_at": [None, None],
+        "status": ["released", "released"]})], ignore_index=True)
+    f["material_issues"] = pd.concat([f["material_issues"], pd.DataFrame({
+        "material_issue_id": ["MI-4", "MI-5", "MI-6"], "work_order_id": ["WO-A", "WO-E", "WO-F"], "material_id": ["M1"] * 3,
+        "issue_date": [D, d18, d16], "issue_type": ["issue"] * 3, "qty": [20.0, 5.0, 5.0], "unit_cost": [5.5] * 3})],
+        ignore_index=True)
+    return f
+
+
+@pytest.fixture(scope="module")
+def overused(backend, tmp_path_factory):
+    yield from _engine(backend, tmp_path_factory, "wn_overused", overused_frames())
+
+
+def _old_variance_items(engine, scope, settings):
+    """The cost-variance rule as it was: the whole profitability report's variance by product."""
+    from reports.profitability import profitability_report
+
+    return A.compute_variance_warnings(profitability_report(engine, scope)["variance_by_product"], settings)
+
+
+def test_cost_variance_from_the_profit_parts_by_hand(overused):
+    from reports.warnings import RULES
+
+    (item,) = RULES["cost_variance"](overused, SCOPE, RULES_ONLY)
+    # FG1: WO-A actual 110 + 110 + 125 + 180 = 525 against 415; WO-B 55 + 50 + 60 = 165 against 5 x 41.50 = 207.50
+    # variance 525 + 165 − 415 − 207.50 = 67.50 on standard 622.50: 10.84 % > 10 %, critical
+    assert item["subject"] == {"product_id": "FG1"} and item["severity"] == "critical" and item["amount"] == 67.50
+    assert item["params"]["variance_rate_pct"] == pytest.approx(67.5 / 622.5)
+    assert RULES["cost_variance"](overused, SCOPE, RULES_ONLY) == _old_variance_items(overused, SCOPE, RULES_ONLY)
+    assert RULES["cost_variance"](overused, Scope("2026-03", "2026-03", ("P2",)), RULES_ONLY) == []  # FG1 was made in P1
+
+
+@pytest.mark.parametrize("scope", [Scope("2026-10", "2026-10"), Scope("2026-08", "2026-10"), Scope("2026-09", "2026-09", ("P1",))],
+                         ids=["2026-10", "2026-08..10", "2026-09-P1"])
+def test_cost_variance_from_the_profit_parts_equals_the_reports_on_the_sample(sample_engine, scope):
+    from reports.warnings import RULES
+
+    new = RULES["cost_variance"](sample_engine, scope, RULES_ONLY)
+    assert new and new == _old_variance_items(sample_engine, scope, RULES_ONLY)
+
+
+@pytest.mark.parametrize("days", [0, 2, 4, 5, 7])
+def test_late_materials_read_only_the_rows_past_the_rules_days(problems, days):
+    from data_loaders import warnings as DW
+
+    settings = dataclasses.replace(RULES_ONLY, late_material_days=days)
+    every = DW.load_material_needs(problems, SCOPE)
+    late = DW.load_material_needs(problems, SCOPE, late_only=True, late_days=days)
+    # WO-C's M1 first issued 5 days after its start: read while 5 > days; WO-D waits for its purchase order whatever the days
+    assert sorted(late.work_order_id) == (["WO-C", "WO-D"] if days < 5 else ["WO-D"])
+    assert A.compute_late_material_warnings(late, settings) == A.compute_late_material_warnings(every, settings)
+
+
+def _old_oee_items(engine, scope, settings):
+    """The OEE drop rule as it was: ``oee_totals`` of each month, one month at a time."""
+    from reports.oee import oee_totals
+
+    month, frames, plants = scope.period_to, [], {}
+    for k in range(settings.oee_trailing_months, -1, -1):
+        m = (pd.Period(month, freq="M") - k).strftime("%Y-%m")
+        totals = oee_totals(engine, Scope(m, m, scope.plants, scope.families))
+        if totals is None:
+            continue
+        wc = totals["by_work_center"]
+        plants.update(zip(wc.work_center_id, wc.plant_id))
+        frames.append(wc[["work_center_id", "oee_pct", "loss_cost_amount"]].assign(month=m))
+    return A.compute_oee_warnings(pd.concat(frames, ignore_index=True), month, settings, plants) if frames else []
+
+
+def _close(a, b) -> bool:
+    """Items equal, their ratios to 1e-9 (sums of the same minutes in another SQL may differ in the last bit)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+@pytest.mark.parametrize("scope", [Scope("2026-06", "2026-06"), Scope("2026-04", "2026-06", ("P2",)), Scope("2026-10", "2026-10")],
+                         ids=["breakdown-month", "P2", "2026-10"])
+def test_oee_drop_from_the_months_read_at_once_equals_month_by_month(sample_engine, scope):
+    from reports.warnings import RULES
+
+    new = RULES["oee"](sample_engine, scope, RULES_ONLY)
+    old = _old_oee_items(sample_engine, scope, RULES_ONLY)
+    assert _close(new, old) and [i["amount"] for i in new] == [i["amount"] for i in old]  # money to the cent
+    if scope.period_to == "2026-06":
+        assert any(i["subject"]["work_center_id"] == "WC-INJ2" for i in new)  # the planted breakdown (docs/SAMPLE_DATA.md)
+
+
+def test_oee_months_without_facts_are_read_month_by_month(problems):
+    from reports.oee import oee_totals, oee_totals_by_month
+
+    got = oee_totals_by_month(problems, Scope(), ["2026-02", "2026-03"])  # hand-built books have no fact tables: the events
+    assert got["2026-02"] is None  # no events in February
+    march = oee_totals(problems, SCOPE)
+    pd.testing.assert_series_equal(got["2026-03"]["total"], march["total"])
+    # WC1 in March: E1 setup 30 min, E2 and E3 running 60 + 30 min, no stop classed as a loss but the setup
+    assert march["total"]["run_min"] == 90.0 and march["total"]["setup_loss_min"] == 30.0
+
+
+def test_late_materials_of_orders_not_started(overused):
+    from data_loaders import warnings as DW
+
+    late = DW.load_material_needs(overused, SCOPE, late_only=True, late_days=2)
+    items = A.compute_late_material_warnings(late, RULES_ONLY)
+    assert items == A.compute_late_material_warnings(DW.load_material_needs(overused, SCOPE), RULES_ONLY)
+    # WO-E waits for nothing: its M1 came two days before the start (P2's open order, due after it, does not matter);
+    # WO-F's first M1 came six days after its start (5 x 5.50 = 27.50), though the order has not started
+    assert [(i["subject"]["work_order_id"], i["rule"], i["amount"], i["params"]["late_days"]) for i in items] == [
+        ("WO-C", "materials.issued_late", 22.00, 5.0), ("WO-D", "materials.expected_late", 550.00, 5.0),
+        ("WO-F", "materials.issued_late", 27.50, 6.0)]

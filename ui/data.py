@@ -1011,21 +1011,35 @@ from reports import warnings as reports_warnings  # noqa: E402
 @figure
 def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings(), models: bool | None = None) -> dict:
     """The scope's early warnings grouped by kind, most serious first (``reports.warnings``);
-    the scope already carries the user's plant limit. The parts the budget, profitability and
-    cash pages show too are read through their cached functions, so each is computed once.
+    the scope already carries the user's plant limit. The parts the budget and cash pages and
+    the cockpit show too are read through their cached functions, so each is computed once.
     ``models``: None every rule; False the rules without the anomaly models; True the models only
     (the overview draws the rules first and fits the models when asked: seconds at 10 M lines)."""
     plants = tuple(scope.plants)
-    parts = {  # computed as the budget, profitability and cash pages compute them: one cache entry each
+    parts = {  # computed as the budget and cash pages and the cockpit compute them: one cache entry each
         "budget": lambda: budget(url, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert),
-        "profitability": lambda: profitability(url, scope),
+        "profit_parts": lambda: cockpit_profit_parts(url, scope),  # the cockpit's: the rate per product needs no whole report
         "cash_inputs": lambda: cash_inputs(url, plants),
         "payment_delays": lambda: payment_delays(url, plants),
+        "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
         "wc_months": lambda: cash_wc_months(url, plants),
-        "oee_totals": lambda month_scope: oee_totals(url, month_scope, OeeSettings()),  # the cockpit's OEE of a month
+        "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
     return reports_warnings.month_warnings(get_engine(url), scope, settings, rules=rules, parts=parts)
+
+
+def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): a month the cockpit
+    shows as a span of its own (a one-month scope and its one-month comparisons) from its cached
+    ``oee_totals``, the others read at once. The same numbers either way."""
+    spans = [scope, *(other for _, other in comparison_scopes(scope, period_choice()))]
+    shown = {s.period_to for s in spans if s.period_to and s.period_from == s.period_to}
+    out = {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months if m in shown}
+    rest = [m for m in months if m not in out]
+    if rest:
+        out.update(reports_oee.oee_totals_by_month(get_engine(url), scope, rest))
+    return out
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
