@@ -64,11 +64,6 @@ def compute_payment_delays(receipts: pd.DataFrame, as_of, window_days: int = 180
     return weighted.rename("days_late").reindex(sorted(names)).fillna(overall)
 
 
-def _event(date, direction, source, amount, reference, counterparty=None):
-    return {"date": pd.Timestamp(date).normalize(), "direction": direction, "source": source, "amount": float(amount),
-            "reference": reference, "counterparty": counterparty}
-
-
 EVENT_COLUMNS = ["date", "direction", "source", "amount", "reference", "counterparty"]
 
 
@@ -76,21 +71,70 @@ def _events_frame(events: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(events, columns=EVENT_COLUMNS)
 
 
-def _timedeltas(days: pd.Series) -> pd.Series:
-    """``pd.Timedelta(days=d)`` of every value, made once per distinct value."""
-    made = {d: pd.Timedelta(days=d) for d in pd.unique(days)}
-    return days.map(made).astype("timedelta64[ns]")
+_DAY_NS = 86_400 * 10**9
+_STR = "str"  # pandas' text dtype (what a frame of Python strings infers)
+_LABELS = ("in", "out", *INFLOW_SOURCES, *OUTFLOW_SOURCES)
+_CODE = {label: i for i, label in enumerate(_LABELS)}
 
 
-def _dated_events(start: pd.Timestamp, when: pd.Series, direction: str, source: str, amount: pd.Series, reference: pd.Series,
-                  counterparty: pd.Series | None) -> pd.DataFrame:
-    """``_event`` for every row at once: the date never before ``start``, at midnight."""
-    if len(when) == 0:
-        return _events_frame([])
-    when = when.where(when > start, start).dt.normalize()
-    return pd.DataFrame({"date": when.to_numpy(), "direction": direction, "source": source, "amount": amount.astype(float).to_numpy(),
-                         "reference": reference.to_numpy(), "counterparty": None if counterparty is None else counterparty.to_numpy()},
-                        columns=EVENT_COLUMNS)
+def _delay_per_row(customers: pd.Series, delays: pd.Series, avg_delay: float) -> np.ndarray:
+    """Each row's customer delay (the average for others), looked up once per distinct customer."""
+    codes, uniques = pd.factorize(customers, use_na_sentinel=False)
+    if not delays.index.is_unique:  # (delays.get of a repeated customer is a Series: fails as the per-row rule did)
+        return np.array([float(delays.get(c, avg_delay)) for c in uniques], dtype=float)[codes]
+    at = delays.index.get_indexer(uniques)  # -1 (not found): the appended average
+    return np.append(delays.to_numpy(dtype=float), avg_delay)[at][codes]
+
+
+def _days_ns(days: np.ndarray) -> np.ndarray:
+    """``pd.Timedelta(days=d)`` of every float value as nanoseconds, made once per distinct value."""
+    uniques, codes = np.unique(days, return_inverse=True)
+    return pd.TimedeltaIndex([pd.Timedelta(days=d) for d in uniques]).to_numpy(dtype="timedelta64[ns]")[codes.reshape(-1)]
+
+
+def _ns(dates) -> np.ndarray:
+    return pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]")
+
+
+def _on_or_after(start: np.datetime64, when: np.ndarray) -> np.ndarray:
+    """The date never before ``start`` (NaT too), at midnight (``where`` + ``dt.normalize``)."""
+    when = np.where(when > start, when, start).view("i8")
+    return (when - when % _DAY_NS).view("datetime64[ns]")
+
+
+class _Part:
+    """One source's events as columns: dates at midnight (datetime64[ns]), amounts, and where
+    the text columns come from (``None``: no counterparty)."""
+
+    def __init__(self, dates, direction, source, amount, reference, counterparty):
+        self.dates, self.direction, self.source = dates, direction, source
+        self.amount = np.asarray(amount, dtype=float)
+        self.reference, self.counterparty = reference, counterparty
+
+
+def _text_column(columns: list, sizes: list[int], order: np.ndarray):
+    """A text column of the concatenated parts, rows ``order``, typed as one frame of their rows
+    would be (``infer_objects``): text when every part holds text and one value is not missing;
+    otherwise through the objects themselves."""
+    if all(c is None or c.dtype == _STR for c in columns) and any(c is not None and c.notna().any() for c in columns):
+        filled = [pd.Series(np.nan, index=range(n), dtype=_STR) if c is None else c for c, n in zip(columns, sizes)]
+        return pd.concat(filled, ignore_index=True).array.take(order)
+    objects = [pd.Series(np.full(n, None, dtype=object)) if c is None else pd.Series(c.to_numpy()) for c, n in zip(columns, sizes)]
+    return pd.concat(objects, ignore_index=True).infer_objects().take(order).array
+
+
+def _inner_join(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of ``left.merge(right, on=key)``'s rows in ``left`` and ``right``: the
+    left rows in their order, each with its matches in the right order (missing keys match)."""
+    right_codes, keys = pd.factorize(right, use_na_sentinel=False)
+    left_codes = keys.get_indexer(left) if len(keys) else np.full(len(left), -1)
+    counts = np.bincount(right_codes, minlength=len(keys))
+    by_key = np.argsort(right_codes, kind="stable")
+    first = np.cumsum(counts) - counts
+    n = np.where(left_codes >= 0, counts[left_codes], 0)
+    left_pos = np.repeat(np.arange(len(left)), n)
+    within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return left_pos, by_key[np.repeat(np.where(left_codes >= 0, first[left_codes], 0), n) + within]
 
 
 def compute_cash_events(as_of, receivables: pd.DataFrame, delays: pd.Series, payables: pd.DataFrame, open_pos: pd.DataFrame,
@@ -101,72 +145,105 @@ def compute_cash_events(as_of, receivables: pd.DataFrame, delays: pd.Series, pay
     end = start + pd.Timedelta(days=horizon_days)
     avg_delay = float(delays.mean()) if len(delays) else 0.0
     grow = 1.0 + scenario.sales_change_pct
-    shift = pd.Timedelta(weeks=scenario.plan_shift_weeks)
-    extra = pd.Timedelta(days=scenario.extra_delay_days)
-    # every row-wise rule below is applied per column (tens of thousands of open items at ten
-    # million voucher lines); a day count that is a float becomes the same Timedelta the
-    # per-row rule made (one per distinct value), so the dates are the same to the nanosecond.
-    # An empty input adds nothing and may lack columns (as a loop over no rows never read them).
+    shift = pd.Timedelta(weeks=scenario.plan_shift_weeks).to_timedelta64()
+    extra = pd.Timedelta(days=scenario.extra_delay_days).to_timedelta64()
+    now = start.to_datetime64().astype("datetime64[ns]")
+    # Every rule is applied per column on nanosecond arrays (tens of thousands of open items and
+    # plan rows at ten million voucher lines): a day count that is a float becomes the Timedelta
+    # a per-row rule made (one per distinct value), a date is clipped to now and floored to
+    # midnight, so the dates are the same to the nanosecond; each amount is multiplied in the
+    # order the per-row rule wrote. The text columns are gathered once, after the sort. An empty
+    # input adds nothing and may lack columns (as a loop over no rows never read them).
     parts = []
     if len(receivables):
-        delay_of = {c: float(delays.get(c, avg_delay)) for c in pd.unique(receivables.customer_id)}
-        offsets = _timedeltas(receivables.customer_id.map(delay_of).astype(float))
-        parts.append(_dated_events(start, pd.to_datetime(receivables.due_date) + offsets + extra, "in", "receivables",
-                                   receivables.open_amount, receivables.invoice_id, receivables.customer_id))
+        offsets = _days_ns(_delay_per_row(receivables.customer_id, delays, avg_delay))
+        parts.append(_Part(_on_or_after(now, _ns(receivables.due_date) + offsets + extra), "in", "receivables",
+                           receivables.open_amount.astype(float), receivables.invoice_id, receivables.customer_id))
     so = open_sos
     if len(so):
-        offsets = _timedeltas(pd.Series([float(delays.get(c, avg_delay)) + d for c, d in zip(so.customer_id, so.payment_terms_days)],
-                                        index=so.index, dtype=float))
-        parts.append(_dated_events(start, pd.to_datetime(so.due_date) + offsets + extra, "in", "open_sales_orders", so.order_amount * grow,
-                                   so.sales_order_id, so.customer_id))
+        offsets = _days_ns(_delay_per_row(so.customer_id, delays, avg_delay) + so.payment_terms_days.to_numpy(dtype=float))
+        parts.append(_Part(_on_or_after(now, _ns(so.due_date) + offsets + extra), "in", "open_sales_orders",
+                           (so.order_amount * grow).astype(float), so.sales_order_id, so.customer_id))
     p = plan["plan"]
     if len(p):
-        terms = pd.Timedelta(days=plan["avg_customer_terms"] + avg_delay)
-        week = pd.to_datetime(p.week_start_date) + shift
-        invoiced = week + pd.Timedelta(days=9)  # made during the week, shipped and invoiced a few days later
-        sales = _dated_events(start, invoiced + terms + extra, "in", "planned_sales", p.planned_qty * p.list_price * grow, p.plan_id, None)
+        terms = pd.Timedelta(days=plan["avg_customer_terms"] + avg_delay).to_timedelta64()
+        week = _ns(p.week_start_date) + shift
+        invoiced = week + np.timedelta64(9, "D")  # made during the week, shipped and invoiced a few days later
+        sales = _on_or_after(now, invoiced + terms + extra)
         std_h = pd.to_numeric(p.std_labor_h_per_unit).astype(float).fillna(0.0)  # no routing: no labor (the event is dropped)
-        labor = p.planned_qty * grow * std_h * p.labor_rate_per_h.astype(float)
-        payday = (week.dt.to_period("M") + 1).dt.to_timestamp() + pd.Timedelta(days=9)
-        payroll = _dated_events(start, payday, "out", "payroll", labor, p.plan_id, None)
+        labor = (p.planned_qty * grow * std_h * p.labor_rate_per_h.astype(float)).to_numpy(dtype=float)
+        payday = _on_or_after(now, (week.astype("datetime64[M]") + 1).astype("datetime64[ns]") + np.timedelta64(9, "D"))
         # each plan row's sale, then its payroll
-        parts.append(pd.concat([sales.set_axis(range(0, 2 * len(p), 2)), payroll.set_axis(range(1, 2 * len(p), 2))]).sort_index())
+        both = np.repeat(np.arange(len(p)), 2)
+        dates, amount = np.empty(2 * len(p), dtype="datetime64[ns]"), np.empty(2 * len(p))
+        dates[0::2], dates[1::2] = sales, payday
+        amount[0::2], amount[1::2] = (p.planned_qty * p.list_price * grow).to_numpy(dtype=float), labor
+        parts.append(_Part(dates, np.tile([_CODE["in"], _CODE["out"]], len(p)), np.tile([_CODE["planned_sales"], _CODE["payroll"]], len(p)),
+                           amount, p.plan_id.take(both), None))
     if len(payables):
-        parts.append(_dated_events(start, pd.to_datetime(payables.due_date), "out", "payables", payables.open_amount,
-                                   payables.supplier_invoice_id, payables.supplier_id))
+        parts.append(_Part(_on_or_after(now, _ns(payables.due_date)), "out", "payables", payables.open_amount.astype(float),
+                           payables.supplier_invoice_id, payables.supplier_id))
     po = open_pos
     covered = pd.Series(dtype="datetime64[ns]")
     if len(po):
         expected = pd.to_datetime(po.expected_date)
-        parts.append(_dated_events(start, expected + pd.to_timedelta(po.payment_terms_days.astype(int), unit="D"), "out",
-                                   "open_purchase_orders", po.order_amount, po.purchase_order_id, po.supplier_id))
+        terms_days = po.payment_terms_days.astype(int).to_numpy().astype("timedelta64[D]").astype("timedelta64[ns]")
+        parts.append(_Part(_on_or_after(now, _ns(expected) + terms_days), "out", "open_purchase_orders",
+                           po.order_amount.astype(float), po.purchase_order_id, po.supplier_id))
         on_order = po.material_id.map(lambda m: isinstance(m, str)).astype(bool)
         if on_order.any():  # what is on order is covered until its delivery (at the earliest, now)
             covered = expected[on_order].groupby(po.material_id[on_order]).max().clip(lower=start)
-    need = p.merge(plan["materials"], on="product_id") if len(p) else p.iloc[0:0]
-    if len(need):
-        delivered = pd.to_datetime(need.week_start_date) + shift - pd.Timedelta(days=2)
-        # nothing on order: pandas cannot map through an empty datetime Series (it casts it to float)
-        on_order_until = need.material_id.map(covered) if len(covered) else pd.Series(pd.NaT, index=need.index)
-        cover = pd.to_datetime(on_order_until).fillna(start - pd.Timedelta(days=1))
-        keep = ~(delivered <= cover)  # else already on order
-        need, delivered = need[keep], delivered[keep]
-        parts.append(_dated_events(start, delivered + pd.to_timedelta(need.payment_terms_days.astype(int), unit="D"), "out",
-                                   "planned_materials", need.planned_qty * grow * need.qty_per_unit * need.std_price, need.plan_id,
-                                   need.supplier_id))
-    events = []
-    for r in overheads.itertuples():
-        month = pd.Period(r.period, freq="M")
-        paid = month.to_timestamp(how="end").normalize()
-        if paid < start:
-            continue
-        share = 1.0 if month.start_time >= start else (paid - start).days / month.days_in_month
-        events.append(_event(paid, "out", "overheads", r.budget_amount * share, f"{r.period} {r.account_code}"))
-    parts.append(_events_frame(events))
-    parts = [part for part in parts if len(part)]
-    out = pd.concat(parts, ignore_index=True).infer_objects() if parts else _events_frame([])  # text columns typed as one frame of rows would be
-    out["date"] = out.date.astype("datetime64[ns]")
-    return out[(out.date < end) & (out.amount.abs() > 0.005)].sort_values("date").reset_index(drop=True)
+    materials = plan["materials"]
+    if len(p) and len(materials):
+        row, mat = _inner_join(p.product_id, materials.product_id)  # p.merge(materials, on="product_id")
+        delivered = _ns(p.week_start_date)[row] + shift - np.timedelta64(2, "D")
+        # a material on order is covered until its delivery; else until yesterday
+        cover = np.full(len(materials), now - np.timedelta64(1, "D"))
+        if len(covered):
+            at = pd.Index(covered.index).get_indexer(materials.material_id)
+            cover[at >= 0] = _ns(covered)[at[at >= 0]]
+        keep = ~(delivered <= cover[mat])  # else already on order
+        row, mat, delivered = row[keep], mat[keep], delivered[keep]
+        if len(row):
+            terms_days = materials.payment_terms_days.take(mat).astype(int).to_numpy().astype("timedelta64[D]").astype("timedelta64[ns]")
+            amount = p.planned_qty.to_numpy(dtype=float)[row] * grow * materials.qty_per_unit.to_numpy(dtype=float)[mat] \
+                * materials.std_price.to_numpy(dtype=float)[mat]
+            parts.append(_Part(_on_or_after(now, delivered + terms_days), "out", "planned_materials", amount,
+                               p.plan_id.take(row), materials.supplier_id.take(mat)))
+    if len(overheads):
+        # each distinct month once: paid at its end (none before now), the share of it still ahead
+        codes, months = pd.factorize(overheads.period, use_na_sentinel=False)
+        paid, share = [], []
+        for period in months:
+            month = pd.Period(period, freq="M")
+            paid.append(month.to_timestamp(how="end").normalize())
+            share.append(1.0 if month.start_time >= start else (paid[-1] - start).days / month.days_in_month)
+        paid = pd.DatetimeIndex(paid).to_numpy(dtype="datetime64[ns]")[codes]
+        due = np.flatnonzero(~(paid < now))
+        if len(due):
+            references = [f"{period} {account}" for period, account in zip(overheads.period.take(due), overheads.account_code.take(due))]
+            amount = overheads.budget_amount.to_numpy(dtype=float)[due] * np.array(share)[codes[due]]
+            parts.append(_Part(paid[due], "out", "overheads", amount, pd.Series(references, dtype=object).infer_objects(), None))
+    if not parts:
+        out = _events_frame([])
+        out["date"] = out.date.astype("datetime64[ns]")
+        return out[(out.date < end) & (out.amount.abs() > 0.005)].sort_values("date").reset_index(drop=True)
+    dates = np.concatenate([part.dates for part in parts])
+    amount = np.concatenate([part.amount for part in parts])
+    kept = np.flatnonzero((dates < end.to_datetime64()) & (np.abs(amount) > 0.005))
+    order = kept[dates[kept].argsort(kind="quicksort")]  # as sort_values("date") orders the kept rows
+    sizes = [len(part.dates) for part in parts]
+    labels = pd.array(_LABELS, dtype=_STR)
+
+    def label_codes(values) -> np.ndarray:  # a label for the whole part, or one code per row
+        return np.concatenate([np.full(n, _CODE[v]) if isinstance(v, str) else v for v, n in zip(values, sizes)])
+
+    return pd.DataFrame({"date": dates[order],
+                         "direction": labels.take(label_codes([part.direction for part in parts])[order]),
+                         "source": labels.take(label_codes([part.source for part in parts])[order]),
+                         "amount": amount[order],
+                         "reference": _text_column([part.reference for part in parts], sizes, order),
+                         "counterparty": _text_column([part.counterparty for part in parts], sizes, order)}, columns=EVENT_COLUMNS)
 
 
 def compute_forecast(opening: float, events: pd.DataFrame, as_of, freq: str = "W", periods: int = 13) -> pd.DataFrame:

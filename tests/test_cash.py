@@ -199,3 +199,178 @@ def test_sample_cash_on_every_database(sample_engine):
     assert drivers.receivables_change_amount.sum() == pytest.approx(
         (drivers.receivables_amount_after - drivers.receivables_amount_before).sum(), abs=0.05)
     assert len(r["working_capital"]) > 12 and r["working_capital"].period.max() < "2026-11"
+
+
+# --- compute_cash_events against the per-row rules it replaced -------------------------------
+# The frame-building version below is the rules as first written (one Timestamp per overhead row,
+# a merge for the plan's materials, text through Python objects). The vectorised function must
+# give the same frame: the same rows, in the same order (ties of a date kept as sort_values
+# kept them), the same floats and the same column types.
+
+def _reference_timedeltas(days):
+    made = {d: pd.Timedelta(days=d) for d in pd.unique(days)}
+    return days.map(made).astype("timedelta64[ns]")
+
+
+def _reference_frame(events):
+    return pd.DataFrame(events, columns=["date", "direction", "source", "amount", "reference", "counterparty"])
+
+
+def _reference_dated(start, when, direction, source, amount, reference, counterparty):
+    if len(when) == 0:
+        return _reference_frame([])
+    when = when.where(when > start, start).dt.normalize()
+    return pd.DataFrame({"date": when.to_numpy(), "direction": direction, "source": source, "amount": amount.astype(float).to_numpy(),
+                         "reference": reference.to_numpy(), "counterparty": None if counterparty is None else counterparty.to_numpy()},
+                        columns=["date", "direction", "source", "amount", "reference", "counterparty"])
+
+
+def _reference_cash_events(as_of, receivables, delays, payables, open_pos, open_sos, plan, overheads, scenario=CashScenario(),
+                           horizon_days=366):
+    start = pd.Timestamp(as_of).normalize()
+    end = start + pd.Timedelta(days=horizon_days)
+    avg_delay = float(delays.mean()) if len(delays) else 0.0
+    grow = 1.0 + scenario.sales_change_pct
+    shift = pd.Timedelta(weeks=scenario.plan_shift_weeks)
+    extra = pd.Timedelta(days=scenario.extra_delay_days)
+    parts = []
+    if len(receivables):
+        delay_of = {c: float(delays.get(c, avg_delay)) for c in pd.unique(receivables.customer_id)}
+        offsets = _reference_timedeltas(receivables.customer_id.map(delay_of).astype(float))
+        parts.append(_reference_dated(start, pd.to_datetime(receivables.due_date) + offsets + extra, "in", "receivables",
+                                      receivables.open_amount, receivables.invoice_id, receivables.customer_id))
+    so = open_sos
+    if len(so):
+        offsets = _reference_timedeltas(pd.Series([float(delays.get(c, avg_delay)) + d for c, d in zip(so.customer_id, so.payment_terms_days)],
+                                                  index=so.index, dtype=float))
+        parts.append(_reference_dated(start, pd.to_datetime(so.due_date) + offsets + extra, "in", "open_sales_orders", so.order_amount * grow,
+                                      so.sales_order_id, so.customer_id))
+    p = plan["plan"]
+    if len(p):
+        terms = pd.Timedelta(days=plan["avg_customer_terms"] + avg_delay)
+        week = pd.to_datetime(p.week_start_date) + shift
+        invoiced = week + pd.Timedelta(days=9)
+        sales = _reference_dated(start, invoiced + terms + extra, "in", "planned_sales", p.planned_qty * p.list_price * grow, p.plan_id, None)
+        std_h = pd.to_numeric(p.std_labor_h_per_unit).astype(float).fillna(0.0)
+        labor = p.planned_qty * grow * std_h * p.labor_rate_per_h.astype(float)
+        payday = (week.dt.to_period("M") + 1).dt.to_timestamp() + pd.Timedelta(days=9)
+        payroll = _reference_dated(start, payday, "out", "payroll", labor, p.plan_id, None)
+        parts.append(pd.concat([sales.set_axis(range(0, 2 * len(p), 2)), payroll.set_axis(range(1, 2 * len(p), 2))]).sort_index())
+    if len(payables):
+        parts.append(_reference_dated(start, pd.to_datetime(payables.due_date), "out", "payables", payables.open_amount,
+                                      payables.supplier_invoice_id, payables.supplier_id))
+    po = open_pos
+    covered = pd.Series(dtype="datetime64[ns]")
+    if len(po):
+        expected = pd.to_datetime(po.expected_date)
+        parts.append(_reference_dated(start, expected + pd.to_timedelta(po.payment_terms_days.astype(int), unit="D"), "out",
+                                      "open_purchase_orders", po.order_amount, po.purchase_order_id, po.supplier_id))
+        on_order = po.material_id.map(lambda m: isinstance(m, str)).astype(bool)
+        if on_order.any():
+            covered = expected[on_order].groupby(po.material_id[on_order]).max().clip(lower=start)
+    need = p.merge(plan["materials"], on="product_id") if len(p) else p.iloc[0:0]
+    if len(need):
+        delivered = pd.to_datetime(need.week_start_date) + shift - pd.Timedelta(days=2)
+        on_order_until = need.material_id.map(covered) if len(covered) else pd.Series(pd.NaT, index=need.index)
+        cover = pd.to_datetime(on_order_until).fillna(start - pd.Timedelta(days=1))
+        keep = ~(delivered <= cover)
+        need, delivered = need[keep], delivered[keep]
+        parts.append(_reference_dated(start, delivered + pd.to_timedelta(need.payment_terms_days.astype(int), unit="D"), "out",
+                                      "planned_materials", need.planned_qty * grow * need.qty_per_unit * need.std_price, need.plan_id,
+                                      need.supplier_id))
+    events = []
+    for r in overheads.itertuples():
+        month = pd.Period(r.period, freq="M")
+        paid = month.to_timestamp(how="end").normalize()
+        if paid < start:
+            continue
+        share = 1.0 if month.start_time >= start else (paid - start).days / month.days_in_month
+        events.append({"date": pd.Timestamp(paid).normalize(), "direction": "out", "source": "overheads",
+                       "amount": float(r.budget_amount * share), "reference": f"{r.period} {r.account_code}", "counterparty": None})
+    parts.append(_reference_frame(events))
+    parts = [part for part in parts if len(part)]
+    out = pd.concat(parts, ignore_index=True).infer_objects() if parts else _reference_frame([])
+    out["date"] = out.date.astype("datetime64[ns]")
+    return out[(out.date < end) & (out.amount.abs() > 0.005)].sort_values("date").reset_index(drop=True)
+
+
+SCENARIOS = (CashScenario(), CashScenario(extra_delay_days=12, sales_change_pct=0.15, plan_shift_weeks=3),
+             CashScenario(extra_delay_days=-3, sales_change_pct=-0.4, plan_shift_weeks=-1))
+
+
+def assert_same_events(as_of, *inputs):
+    """The events of every scenario, each the reference's frame exactly (the default one returned)."""
+    for scenario in reversed(SCENARIOS):
+        new = compute_cash_events(as_of, *inputs, scenario)
+        pd.testing.assert_frame_equal(new, _reference_cash_events(as_of, *inputs, scenario), check_exact=True)
+    return new
+
+
+def edge_inputs():
+    """Ties of a date across sources, fractional delays (a day count of 2.5 crosses midnight from
+    noon), a customer with no history, a missing customer, a purchase order without material,
+    products with several materials in plan rows out of product order, one product without a
+    bill of materials, a plan row without routing, overheads of past, current and next months."""
+    receivables = pd.DataFrame({"invoice_id": ["I1", "I2", "I3", "I4", "I5"], "customer_id": ["C1", "C2", "C3", None, "C1"],
+                                "due_date": pd.to_datetime(["2026-03-04 12:00", "2026-02-20 00:00", "2026-03-10 00:00", "2026-03-06 00:00", "2026-03-04 00:00"]),
+                                "open_amount": [1_000.0, 500.0, 0.004, 250.0, -80.0]}, index=[7, 3, 5, 1, 9])
+    delays = pd.Series({"C1": 2.5, "C2": 0.0, "C9": 4.0})  # average 2.1666…: a fraction of a day
+    payables = pd.DataFrame({"supplier_invoice_id": ["P1", "P2"], "supplier_id": ["S1", "S2"],
+                             "due_date": pd.to_datetime(["2026-03-07", "2025-12-31"]), "open_amount": [700.0, 45.5]})
+    pos = pd.DataFrame({"purchase_order_id": ["PO1", "PO2", "PO3"], "supplier_id": ["S1", "S2", "S1"], "material_id": ["M1", None, "M1"],
+                        "expected_date": pd.to_datetime(["2026-03-05", "2026-03-08", "2026-03-12"]), "order_amount": [300.0, 20.0, 10.0],
+                        "payment_terms_days": [30, 0, 5]})
+    sos = pd.DataFrame({"sales_order_id": ["S1", "S2"], "customer_id": ["C1", "C7"], "due_date": pd.to_datetime(["2026-03-20", "2026-03-01"]),
+                        "order_amount": [1_000.0, 333.33], "payment_terms_days": [30, 45]})
+    plan = {"plan": pd.DataFrame({"plan_id": ["PL1", "PL2", "PL3", "PL4"], "product_id": ["FG2", "FG1", "FG2", "FG3"],
+                                  "week_start_date": pd.to_datetime(["2026-03-09", "2026-03-02", "2027-02-22", "2026-03-16"]),
+                                  "planned_qty": [10.0, 3.0, 7.0, 1.0], "list_price": [50.0, 0.1, 12.5, 99.0],
+                                  "std_labor_h_per_unit": [0.5, np.nan, 1.25, 2.0], "labor_rate_per_h": [40.0, 40.0, 38.5, 41.0]}),
+            "materials": pd.DataFrame({"product_id": ["FG1", "FG2", "FG1", "FG2"], "material_id": ["M1", "M2", "M3", "M1"],
+                                       "qty_per_unit": [2.0, 1.0, 0.3, 4.0], "std_price": [3.0, 4.0, 1.1, 0.7],
+                                       "payment_terms_days": [30, 15, 60, 0], "supplier_id": ["S1", "S2", "S3", "S1"]}),
+            "avg_customer_terms": 30.0}
+    overheads = pd.DataFrame({"period": ["2026-02", "2026-03", "2026-03", "2026-04", "2027-03"],
+                              "account_code": ["6602", "6602", "510102", "6601", "6602"],
+                              "budget_amount": [1_000.0, 3_100.0, 620.0, 1_500.0, 10.0]})
+    return receivables, delays, payables, pos, sos, plan, overheads
+
+
+def test_cash_events_same_frame_as_the_per_row_rules():
+    receivables, delays, payables, pos, sos, plan, overheads = edge_inputs()
+    e = assert_same_events(AS, receivables, delays, payables, pos, sos, plan, overheads)
+    # ties of a date across sources, kept in the order the sort left them
+    assert e.date.is_monotonic_increasing and (e.groupby("date").source.nunique() > 1).sum() >= 3
+    e = compute_cash_events(AS, receivables, delays, payables, pos, sos, plan, overheads, SCENARIOS[2])
+    # the last scenario by hand (3 days earlier, sales −40 %, plan a week earlier): I1 due 03-04
+    # 12:00 + C1's 2.5 days − 3 = 03-04 00:00; the 0.004 invoice is dropped (≤ half a cent)
+    assert e[e.reference == "I1"].date.tolist() == [pd.Timestamp("2026-03-04")] and "I3" not in set(e.reference)
+    # PL2 (FG1, week 03-02 − 7 days = 02-23): invoiced 03-04, paid 30 + 2.1666 − 3 days later: 04-02 (floored), 3 × 0.1 × 0.6
+    sale = e[(e.reference == "PL2") & (e.source == "planned_sales")].iloc[0]
+    assert sale.date == pd.Timestamp("2026-04-02") and sale.amount == 3 * 0.1 * 0.6
+    assert set(e.source) == {"receivables", "open_sales_orders", "planned_sales", "payroll", "payables", "open_purchase_orders",
+                             "planned_materials", "overheads"}
+
+
+@pytest.mark.parametrize("drop", ["plan_and_overheads_only", "no_purchase_orders", "no_materials", "nothing"])
+def test_cash_events_same_frame_on_sparse_inputs(drop):
+    receivables, delays, payables, pos, sos, plan, overheads = edge_inputs()
+    none = empty(["x"])
+    if drop == "plan_and_overheads_only":  # no counterparty anywhere: the column stays objects (None), as before
+        e = assert_same_events(AS, none, delays, none, none, none, {**plan, "materials": plan["materials"].iloc[0:0]}, overheads)
+        assert e.counterparty.dtype == object and e.counterparty.isna().all()
+    elif drop == "no_purchase_orders":
+        assert_same_events(AS, receivables, delays.iloc[0:0], payables, pos.iloc[0:0], sos, plan, overheads.iloc[0:0])
+    elif drop == "no_materials":
+        assert_same_events(AS, receivables, delays, payables, pos, sos, {**plan, "materials": plan["materials"].iloc[0:0]}, overheads)
+    else:
+        assert_same_events(AS, none, delays, none, none, none, plan_none(), empty(["period"]))
+
+
+def test_sample_cash_events_same_frame_on_every_database(sample_engine):
+    from reports.cash import cash_inputs, payment_delays
+
+    i = cash_inputs(sample_engine)
+    e = assert_same_events(i["as_of"], i["receivables"], payment_delays(sample_engine, (), i["as_of"]), i["payables"],
+                           i["open_purchase_orders"], i["open_sales_orders"], i["plan"], i["overheads"])
+    assert len(e) > 100 and e.source.nunique() >= 6
