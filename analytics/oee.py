@@ -461,7 +461,7 @@ def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
         facts = grid.merge(facts, on=KEYS, how="outer").fillna(0.0)
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0
-    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(KEYS).reset_index(drop=True)
 
 
@@ -469,7 +469,8 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
                            keys: list[str]) -> pd.DataFrame:
     if window is None:
         raise ValueError("calendar facts at a grain coarser than the shift need the calendar window")
-    facts = minutes.merge(counts, on=keys, how="outer").fillna(0.0)
+    # filled once, after both merges: a key missing from either side is 0 either way
+    facts = minutes.merge(counts, on=keys, how="outer")
     start, end = (pd.Timestamp(x) for x in window)
     days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
     axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS)}
@@ -485,8 +486,16 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     if "shift" in keys:
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
-    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(keys).reset_index(drop=True)
+
+
+def _rates_of(work_center_id: pd.Series, rates: pd.DataFrame) -> np.ndarray:
+    """``work_center_id.map(_rate_per_min(rates)).astype(float)`` looked up once per distinct
+    work center (a map of 300 k string keys took ≈ 0.08 s): NaN where ``rates`` has none."""
+    codes, names = pd.factorize(work_center_id)
+    per = _rate_per_min(rates).reindex(names).to_numpy(dtype=float)
+    return np.where(codes >= 0, per[np.maximum(codes, 0)], np.nan) if len(per) else np.full(len(codes), np.nan)
 
 
 def _rate_per_min(rates: pd.DataFrame) -> pd.Series:

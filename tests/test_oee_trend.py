@@ -120,3 +120,52 @@ def test_stop_minutes_added_column_by_column_equal_add_at(tiny):
     assert got.stop_breakdown_availability_min.tolist() == [0.1 + 0.2 + 0.3, 0.3 + 0.1]
     assert np.array_equal(got[list(A.STOP_COLUMNS)].to_numpy(), _stops_by_add_at(wide, columns, classes))
     assert got.breakdown_min.tolist() == [0.1 + 0.2 + 0.3, 0.3 + 0.0 + 0.1]
+
+
+def _calendar_facts_before(minutes, counts, rates, window, keys):
+    """``compute_calendar_facts`` at a coarse grain as it was: filled after each merge, the rate
+    mapped per row."""
+    facts = minutes.merge(counts, on=keys, how="outer").fillna(0.0)
+    start, end = (pd.Timestamp(x) for x in window)
+    days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
+    axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(A.SHIFTS)}
+    grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
+    facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
+    outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
+    per_day = 1.0 if "shift" in keys else float(len(A.SHIFTS))
+    if "date" in keys:
+        inside = np.where((facts.date >= start) & (facts.date < end), per_day, 0.0)
+        outside = np.where(inside > 0, 0.0, facts["shift_rows"].to_numpy(dtype=float) if "shift_rows" in facts else 0.0)
+    else:
+        inside = float(len(days)) * per_day
+    if "shift" in keys:
+        facts["shift"] = facts["shift"].astype(int)
+    facts["calendar_min"] = A.SHIFT_SECONDS / 60.0 * (inside + outside)
+    facts["rate_per_min"] = facts.work_center_id.map(A._rate_per_min(rates)).astype(float)
+    return facts.sort_values(keys).reset_index(drop=True)
+
+
+def test_calendar_facts_equal_the_way_they_were_built_before(tiny):
+    """Filled once and the rate looked up per work center: the same frame, dtypes included, at the
+    day, shift and work-center grains of every case; a work center the rates do not know gets
+    no rate (NaN), as the map gave."""
+    seen = 0
+    for scope, settings in TINY_CASES:
+        by_reason = F.load_state_reason_minutes(tiny, scope)
+        if by_reason.empty:
+            continue
+        centers = loaders.load_work_centers(tiny, scope)
+        classed = A.compute_segment_classes(by_reason, A.OeeSettings())
+        columns = A.compute_minute_columns(classed)
+        window = R.calendar_window(scope, pd.DataFrame({"start_at": [pd.Timestamp("2026-01-01")], "end_at": [pd.Timestamp("2026-04-01")]}),
+                                   load_dataset_info(tiny).get("as_of_date"))
+        for by, keys in ((("date",), A.DAY_KEYS), (("shift",), A.SHIFT_KEYS), ((), A.CENTER_KEYS)):
+            minutes = A.compute_shift_minutes_from_totals(F.load_shift_minutes(tiny, scope, columns, by=by, window=window), columns, classed)
+            output = F.load_shift_output(tiny, scope, by=by)
+            for rates in (centers, centers.iloc[1:]):  # all rates; the first work center without one
+                new = A.compute_calendar_facts(minutes, output, rates, window, keys)
+                pd.testing.assert_frame_equal(new, _calendar_facts_before(minutes, output, rates, window, list(keys)), check_exact=True)
+                seen += 1
+    assert seen >= 6 * 3 * 2
+    wc1 = new[new.work_center_id == centers.work_center_id.iloc[0]]
+    assert wc1.rate_per_min.isna().all() and new[new.work_center_id != centers.work_center_id.iloc[0]].rate_per_min.notna().all()
