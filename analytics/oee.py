@@ -349,10 +349,12 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
     ok = wc_index >= 0
     where[wc_index[ok], hits.k.to_numpy()[ok]] = hits.target.to_numpy()[ok]
     per_row = where[codes]  # rows x columns: the stop column, or -1
-    hit = (per_row >= 0) & (x != 0)
     stops = np.zeros((len(out), len(STOP_COLUMNS)))
-    r, k = np.nonzero(hit)
-    np.add.at(stops, (r, per_row[r, k]), x[r, k])
+    # column by column in order: a row adds its columns to a stop column in the order np.add.at
+    # would (k ascending), without its per-element cost (≈ 0.17 s for 300 k day rows at L)
+    for k in range(x.shape[1]):
+        r = np.flatnonzero((per_row[:, k] >= 0) & (x[:, k] != 0))
+        stops[r, per_row[r, k]] += x[r, k]
     return pd.concat([out, pd.DataFrame(stops, columns=list(STOP_COLUMNS), index=out.index)], axis=1)
 
 
@@ -459,7 +461,7 @@ def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
         facts = grid.merge(facts, on=KEYS, how="outer").fillna(0.0)
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0
-    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(KEYS).reset_index(drop=True)
 
 
@@ -467,7 +469,8 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
                            keys: list[str]) -> pd.DataFrame:
     if window is None:
         raise ValueError("calendar facts at a grain coarser than the shift need the calendar window")
-    facts = minutes.merge(counts, on=keys, how="outer").fillna(0.0)
+    # filled once, after both merges: a key missing from either side is 0 either way
+    facts = minutes.merge(counts, on=keys, how="outer")
     start, end = (pd.Timestamp(x) for x in window)
     days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
     axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS)}
@@ -483,8 +486,16 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     if "shift" in keys:
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
-    facts["rate_per_min"] = facts.work_center_id.map(_rate_per_min(rates)).astype(float)
+    facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(keys).reset_index(drop=True)
+
+
+def _rates_of(work_center_id: pd.Series, rates: pd.DataFrame) -> np.ndarray:
+    """``work_center_id.map(_rate_per_min(rates)).astype(float)`` looked up once per distinct
+    work center (a map of 300 k string keys took ≈ 0.08 s): NaN where ``rates`` has none."""
+    codes, names = pd.factorize(work_center_id)
+    per = _rate_per_min(rates).reindex(names).to_numpy(dtype=float)
+    return np.where(codes >= 0, per[np.maximum(codes, 0)], np.nan) if len(per) else np.full(len(codes), np.nan)
 
 
 def _rate_per_min(rates: pd.DataFrame) -> pd.Series:
@@ -603,10 +614,7 @@ def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettin
     else:
         g = compute_oee_sums(rows, by)
 
-    def ratio(num, den):
-        num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-
+    ratio = _ratio
     names = [name for name in g.columns if name not in by]
     block = g[names].to_numpy(dtype=float)
     c = {name: block[:, i] for i, name in enumerate(names)}
@@ -628,13 +636,52 @@ def compute_oee_from_rows(rows: pd.DataFrame, by: list[str], settings: OeeSettin
     d["target_oee_pct"] = np.full(len(g), target)
     d["capacity_gain_units_qty"] = np.clip(c["good_qty"] * (ratio(target, d["oee_pct"]) - 1.0), 0.0, None)
     d["capacity_gain_hours_h"] = np.clip(c["ppt_min"] * (1.0 - d["oee_pct"] / target), 0.0, None) / 60.0
-    d["loss_cost_amount"] = (c["breakdown_cost_amount"] + c["setup_cost_amount"] + c["planned_maintenance_cost_amount"]
-                             + c["planned_stops_cost_amount"] + c["no_orders_cost_amount"] + c["small_stops_cost_amount"]
-                             + c["reduced_speed_cost_amount"] + c["startup_reject_cost_amount"] + c["production_reject_cost_amount"])
+    d["loss_cost_amount"] = _loss_cost(c)
     g = pd.concat([g, pd.DataFrame(d, index=g.index)], axis=1)
     money = [name for name in g.columns if name.endswith("_amount")]
     g[money] = round_money(g[money].to_numpy(dtype=float))
     return g
+
+
+def _ratio(num, den):
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+LOSS_COST_COLUMNS = ("breakdown_cost_amount", "setup_cost_amount", "planned_maintenance_cost_amount", "planned_stops_cost_amount",
+                     "no_orders_cost_amount", "small_stops_cost_amount", "reduced_speed_cost_amount", "startup_reject_cost_amount",
+                     "production_reject_cost_amount")
+
+
+def _loss_cost(c) -> np.ndarray:
+    """Loss cost: the nine loss amounts added in this order (before rounding)."""
+    return (c["breakdown_cost_amount"] + c["setup_cost_amount"] + c["planned_maintenance_cost_amount"]
+            + c["planned_stops_cost_amount"] + c["no_orders_cost_amount"] + c["small_stops_cost_amount"]
+            + c["reduced_speed_cost_amount"] + c["startup_reject_cost_amount"] + c["production_reject_cost_amount"])
+
+
+TREND_FIELDS = ("availability_pct", "performance_pct", "quality_pct", "oee_pct", "ppt_min", "fully_productive_min", "loss_cost_amount")
+TREND_SUMS = ("run_min", "ppt_min", "net_run_min", "fully_productive_min", *LOSS_COST_COLUMNS)
+
+
+def compute_oee_trend_from_rows(rows: pd.DataFrame, by: list[str], unique: bool = False) -> pd.DataFrame:
+    """``compute_oee_from_rows(rows, by, …)[by + TREND_FIELDS]``: the columns a trend or a
+    heatmap draws per work center x week or day, from the 13 sums they need instead of all 43
+    (≈ 300 k day rows a year at L: the other 50 columns cost more than the chart). Each column
+    is the same sum and the same arithmetic, so the same numbers to the last bit."""
+    sums = list(TREND_SUMS)
+    g = rows[list(by) + sums].reset_index(drop=True) if unique else rows.groupby(list(by), as_index=False)[sums].sum()
+    block = g[sums].to_numpy(dtype=float)
+    c = {name: block[:, i] for i, name in enumerate(sums)}
+    out = g[list(by)].copy()
+    out["availability_pct"] = _ratio(c["run_min"], c["ppt_min"])
+    out["performance_pct"] = _ratio(c["net_run_min"], c["run_min"])
+    out["quality_pct"] = _ratio(c["fully_productive_min"], c["net_run_min"])
+    out["oee_pct"] = _ratio(c["fully_productive_min"], c["ppt_min"])
+    out["ppt_min"] = g["ppt_min"].to_numpy()
+    out["fully_productive_min"] = g["fully_productive_min"].to_numpy()
+    out["loss_cost_amount"] = round_money(_loss_cost(c))
+    return out
 
 
 def compute_six_losses(row: pd.Series) -> pd.DataFrame:

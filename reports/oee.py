@@ -21,8 +21,8 @@ from data_loaders.scope import Scope
 
 
 # what the trend and the heatmap draw per work center x week or day (≈ 300 k rows a year at L:
-# the report keeps these columns of them, not all sixty)
-TREND_FIELDS = ["availability_pct", "performance_pct", "quality_pct", "oee_pct", "ppt_min", "fully_productive_min", "loss_cost_amount"]
+# the report computes these columns of them, not all sixty)
+TREND_FIELDS = list(A.TREND_FIELDS)
 
 
 def calendar_window(scope: Scope, events: pd.DataFrame, as_of: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -223,8 +223,8 @@ def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, c
         "by_shift": oee(parts.get("shift_rows", facts_), ["shift"]),
         "by_month": oee(day, ["month"]),
         "by_work_center_month": oee(day, ["work_center_id", "month"]),
-        "by_work_center_week": oee(day, ["work_center_id", "week"])[["work_center_id", "week", *TREND_FIELDS]],
-        "by_work_center_day": oee(day, ["work_center_id", "date"], unique=True)[["work_center_id", "date", *TREND_FIELDS]],
+        "by_work_center_week": A.compute_oee_trend_from_rows(day, ["work_center_id", "week"]),
+        "by_work_center_day": A.compute_oee_trend_from_rows(day, ["work_center_id", "date"], unique=True),
         "six_losses": A.compute_six_losses(total),
         "waterfall": A.compute_time_waterfall(total),
         "pareto": A.compute_loss_pareto(segments, total, centers, settings),
