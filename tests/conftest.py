@@ -95,17 +95,13 @@ def _backend_of(item) -> str | None:
     return callspec.params.get("backend") if callspec else None
 
 
-@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects: the markers added here count
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects: the marker added here counts
 def pytest_collection_modifyitems(items):
-    """Server variants are marked ``server``; those of a test marked ``servers_long`` (a heavy
-    fixture on every database, e.g. a whole meeting snapshot) are also marked ``long``: the first
-    CI step runs them on DuckDB and SQLite, the second step on PostgreSQL and MariaDB, so that the
-    first step stays within ten minutes while every database is still tested in CI."""
+    """Server variants are marked ``server``: the default run (pytest.ini) is DuckDB and SQLite,
+    and CI runs the PostgreSQL and MariaDB variants as a step of their own (README, "Test")."""
     for item in items:
         if _backend_of(item) in ("postgresql", "mariadb"):
             item.add_marker(pytest.mark.server)
-            if item.get_closest_marker("servers_long"):
-                item.add_marker(pytest.mark.long)
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,6 @@ from reports.warnings import month_warnings
 from reports.meeting import AGENDA, build_snapshot, topic_of
 from tests.conftest import namespace_url
 
-# a whole snapshot per database: the server variants run in the second CI step (tests/conftest.py)
-pytestmark = pytest.mark.servers_long
-
 MONTH = "2026-10"
 
 

@@ -269,7 +269,6 @@ TINY_CASES = [(Scope("2026-01", "2026-01"), OeeSettings()), (Scope("2026-02", "2
               (Scope("2026-01", "2026-02", plants=("P2",)), OeeSettings(convention="custom", bottleneck_margin=True))]
 
 
-@pytest.mark.servers_long
 def test_tiny_report_from_facts_equals_the_report_from_events(tiny):
     assert facts.ready(tiny)
     for scope, settings in TINY_CASES:
@@ -349,7 +348,6 @@ def test_stale_facts_are_not_read(empty_url):
         engine.dispose()
 
 
-@pytest.mark.servers_long
 def test_oee_totals_equal_the_report(tiny, sample_engine):
     """``oee_totals`` sums the facts per work center in SQL: the report's total and work centers."""
     cases = [(tiny, scope, settings) for scope, settings in TINY_CASES]

@@ -108,7 +108,6 @@ def _rounded(value):
     return value
 
 
-@pytest.mark.servers_long
 @pytest.mark.parametrize("scope", [Scope("2026-10", "2026-10"), Scope("2026-09", "2026-09", ("P1",))], ids=["2026-10", "2026-09-P1"])
 def test_every_database_gives_the_same_warnings(sample_engine, reference, scope):
     assert _rounded(month_warnings(sample_engine, scope)) == _rounded(month_warnings(reference, scope))
