@@ -19,6 +19,9 @@ from reports.warnings import month_warnings
 from reports.meeting import AGENDA, build_snapshot, topic_of
 from tests.conftest import namespace_url
 
+# whole meeting snapshots and packs per test: with the browser tests in CI's third step (README, "Test")
+pytestmark = pytest.mark.long
+
 MONTH = "2026-10"
 
 

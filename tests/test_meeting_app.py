@@ -16,6 +16,9 @@ from data_loaders import engine as eng
 from data_loaders import meeting_store as store
 from tests.test_access import users_file  # noqa: F401 - the users fixture
 
+# whole meeting snapshots and packs per test: with the browser tests in CI's third step (README, "Test")
+pytestmark = pytest.mark.long
+
 APP = str(Path(__file__).parents[1] / "app.py")
 TITLES = ["经营指标", "毛利桥：上月 → 本月", "成本差异", "OEE 损失（金额）", "预算执行", "资金预测与营运资本", "预警", "行动项"]
 

@@ -21,6 +21,9 @@ from ui import pack
 from ui.export import FORMATS, MONEY_FORMAT, QTY_WHOLE_FORMAT
 from ui.i18n import use_language
 
+# whole meeting snapshots and packs per test: with the browser tests in CI's third step (README, "Test")
+pytestmark = pytest.mark.long
+
 pptx = pytest.importorskip("pptx", reason="python-pptx is an app requirement")
 pypdf = pytest.importorskip("pypdf", reason="pypdf is a dev requirement")
 

@@ -19,6 +19,9 @@ meeting = pytest.importorskip("reports.meeting", reason="the meeting snapshot (r
 AGENDA = meeting.AGENDA
 from reports.pack import table_totals  # noqa: E402 - needs reports.meeting
 
+# whole meeting snapshots and packs per test: with the browser tests in CI's third step (README, "Test")
+pytestmark = pytest.mark.long
+
 pptx = pytest.importorskip("pptx", reason="python-pptx is an app requirement")
 pypdf = pytest.importorskip("pypdf", reason="pypdf is a dev requirement")
 
