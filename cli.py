@@ -291,14 +291,15 @@ def _read_command(args, engine, scope: Scope | None) -> int:
 
 def _check_plants(engine, plants: tuple[str, ...]) -> None:
     """A ``--plant`` the database does not hold is refused (exit 2), never an all-zero report
-    labelled in some currency. A database without a plants table has nothing to check against."""
+    labelled in some currency. A database without plants (no table, or an empty one: records may
+    still name plants) has nothing to check against."""
     if not plants:
         return
     try:
-        known = q.load_plant_currencies(engine, plants)
+        known = q.load_plant_currencies(engine)
     except sa.exc.DBAPIError:
         return
-    unknown = [p for p in plants if p not in known]
+    unknown = [p for p in plants if known and p not in known]
     if unknown:
         raise ValueError(f"no plant {', '.join(unknown)} (not found or not permitted) / 工厂不存在或无权查看")
 
