@@ -12,6 +12,8 @@ body type of 30 px (readable from the back of a room on a 1920×1080 screen), KP
 
 from __future__ import annotations
 
+import html
+
 import datetime as dt
 
 import pandas as pd
@@ -256,7 +258,9 @@ def render_cards(cards: list[dict], currency: str) -> None:
             others = [f"{t(f'mt_vs_{name}')} {value_text(compare[name], c['kind'], currency)}"
                       for name in ("last_year", "budget") if compare[name] is not None]
             if others:  # one comparison a line: a line that wraps is hard to read from afar
-                col.markdown('<div class="mt-compare">\n\n' + "<br>".join(others) + "\n\n</div>", unsafe_allow_html=True)
+                # the currency code comes from the data (plants.currency): escaped, as is everything else here
+                col.markdown('<div class="mt-compare">\n\n' + "<br>".join(html.escape(md(o)) for o in others) + "\n\n</div>",
+                             unsafe_allow_html=True)
 
 
 def _delta_color(label_key: str) -> str:
