@@ -258,8 +258,8 @@ def render_cards(cards: list[dict], currency: str) -> None:
             others = [f"{t(f'mt_vs_{name}')} {value_text(compare[name], c['kind'], currency)}"
                       for name in ("last_year", "budget") if compare[name] is not None]
             if others:  # one comparison a line: a line that wraps is hard to read from afar
-                # the currency code comes from the data (plants.currency): escaped, as is everything else here
-                col.markdown('<div class="mt-compare">\n\n' + "<br>".join(html.escape(md(o)) for o in others) + "\n\n</div>",
+                # the currency code comes from the data (plants.currency): escaped; "$" as an entity, never a formula's delimiter
+                col.markdown('<div class="mt-compare">\n\n' + "<br>".join(html.escape(o).replace("$", "&#36;") for o in others) + "\n\n</div>",
                              unsafe_allow_html=True)
 
 
