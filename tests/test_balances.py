@@ -93,7 +93,7 @@ def test_every_page_opens_on_balances_and_the_voucher_pages_say_why_they_are_emp
     at = _open(at, "pages/overview.py", lang, errors_expected=True)
     values = {m.label: m.value for m in at.metric}
     revenue = values["营业收入" if lang == "zh" else "Revenue"]
-    assert revenue == ("¥0.50万" if lang == "zh" else "¥0.01M")  # 5,000.00 from the balances
+    assert revenue == ("¥5,000" if lang == "zh" else "¥5.00K")  # 5,000.00 from the balances
 
 
 def test_a_voucher_month_shows_no_note(app_balances_url, monkeypatch):

@@ -162,11 +162,13 @@ def test_cli_report_states_the_currency_and_shows_a_mixed_scope_per_plant(two_cu
 
 MIXED = {"zh": "所选工厂使用不同币种", "en": "The chosen plants use different currencies"}
 # the side-by-side table as the page shows it in the default unit (万 in Chinese, M in English),
-# as the cockpit's cards do: 1,000.00 = ¥0.10万 = ¥0.00M; margins and execution to one decimal
+# as the cockpit's cards do: under one 万 (one M) the "auto" unit steps down, so 1,000.00 shows as
+# ¥1,000 / ¥1.00K and 300.00 as $300, never as ¥0.10万 / $0.00M; zero keeps the unit (¥0.00万);
+# margins and execution to one decimal
 TABLE = {
-    "zh": [["CNY", "P1 一厂", "¥0.10万", "¥0.06万", "¥0.00万", "¥0.04万", "40.0%", "75.0%", "¥0.50万"],
-           ["CNY", "CNY 小计（P1、P3）", "¥0.15万", "¥0.10万", "¥0.00万", "¥0.06万", "36.7%", "79.2%", "¥0.70万"],
-           ["USD", "P2 Plant Two", "$0.03万", "$0.02万", "$0.00万", "$0.01万", "30.0%", "—", "—"]],
+    "zh": [["CNY", "P1 一厂", "¥1,000", "¥600", "¥0.00万", "¥400", "40.0%", "75.0%", "¥5,000"],
+           ["CNY", "CNY 小计（P1、P3）", "¥1,500", "¥950", "¥0.00万", "¥550", "36.7%", "79.2%", "¥7,000"],
+           ["USD", "P2 Plant Two", "$300", "$210", "$0.00万", "$90", "30.0%", "—", "—"]],
 }
 
 
@@ -191,7 +193,7 @@ def test_pages_show_a_mixed_scope_per_plant_and_narrow_it_to_one_currency(two_cu
         assert [rows[0], rows[2], rows[3]] == TABLE["zh"]
     else:
         assert list(_table(at).iloc[2, :2]) == ["CNY", "CNY subtotal (P1, P3)"]
-        assert _table(at).iloc[3, 2] == "$0.00M" and _table(at).iloc[0, 6] == "40.0%"
+        assert _table(at).iloc[3, 2] == "$300" and _table(at).iloc[0, 2] == "¥1.00K" and _table(at).iloc[0, 6] == "40.0%"
     labels = {b.key: b.label for b in at.button if (b.key or "").startswith("currency_only_")}
     at = _open(at, "pages/data.py", lang, errors_expected=True)  # records of each plant: every code, never CNY alone
     assert any(("万CNY/USD" if lang == "zh" else "CNY/USD M") in c.value for c in at.caption)
@@ -204,7 +206,7 @@ def test_pages_show_a_mixed_scope_per_plant_and_narrow_it_to_one_currency(two_cu
     at = _open(at, "pages/overview.py", lang, errors_expected=True)
     assert not [w for w in at.warning if MIXED[lang] in w.value]
     revenue = {m.label: m.value for m in at.metric}["营业收入" if lang == "zh" else "Revenue"]
-    assert revenue == ("$0.03万" if lang == "zh" else "$0.00M")  # 300.00 in USD
+    assert revenue == "$300"  # 300.00 in USD: under one 万 / one K, whole dollars
     at = _open(at, "pages/ledger.py", lang, errors_expected=True)
     assert any(("万USD" if lang == "zh" else "USD") in c.value for c in at.caption)  # the scope line's unit
     assert not [b for b in at.button if (b.key or "").startswith("currency_only_")]  # one currency: no table, no buttons
@@ -212,7 +214,7 @@ def test_pages_show_a_mixed_scope_per_plant_and_narrow_it_to_one_currency(two_cu
     at.run()
     at = _open(at, "pages/overview.py", lang, errors_expected=True)
     revenue = {m.label: m.value for m in at.metric}["营业收入" if lang == "zh" else "Revenue"]
-    assert revenue == ("¥0.10万" if lang == "zh" else "¥0.00M")  # 1,000.00 in CNY
+    assert revenue == ("¥1,000" if lang == "zh" else "¥1.00K")  # 1,000.00 in CNY
     at = _open(at, "pages/ledger.py", lang, errors_expected=True)
     assert any(("万元" if lang == "zh" else "CNY") in c.value for c in at.caption)
 
@@ -247,4 +249,4 @@ def test_a_plant_limited_user_sees_only_their_plants_rows(two_currencies_url, li
     at.button(key="currency_only_CNY").click()
     at.run()
     assert at.session_state["_scope"].plants == ("P1",)
-    assert {m.label: m.value for m in at.metric}["营业收入"] == "¥0.10万"  # P1's 1,000.00 only, never P3's
+    assert {m.label: m.value for m in at.metric}["营业收入"] == "¥1,000"  # P1's 1,000.00 only, never P3's

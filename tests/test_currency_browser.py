@@ -15,7 +15,7 @@ SIZES = {"zh": (1920, 1080), "en": (1440, 900)}
 MIXED = {"zh": "所选工厂使用不同币种", "en": "The chosen plants use different currencies"}
 USD_BUTTON = {"zh": "只看美元工厂（P2）", "en": "Show the USD plants (P2)"}
 SUBTOTAL = {"zh": "CNY 小计（P1、P3）", "en": "CNY subtotal (P1, P3)"}
-REVENUE_USD = {"zh": "$0.03万", "en": "$0.00M"}  # P2's 300.00 in the default unit
+REVENUE_USD = {"zh": "$300", "en": "$300"}  # P2's 300.00: under one 万 / one K, whole dollars
 REVENUE = {"zh": "营业收入", "en": "Revenue"}
 
 

@@ -4,7 +4,10 @@ Conventions:
 - Money on cards and chart axes is shown in the **money unit** the user chose in the sidebar
   (全额 / 千 / 万 / 百万 / 亿, or Full / K / 10K / M / 100M in English), in the scope's currency
   (万元 for CNY, 万USD …); "auto" means 万 in Chinese and M in English. Tables keep money exact
-  to the cent.
+  to the cent. On cards (``money(…, compact=True)``) "auto" steps down for an amount under one
+  of its unit, so that a non-zero figure never reads as 0.00: under 1万 a Chinese card shows
+  whole yuan (¥5,000), under 1M an English card shows K (¥5.00K), under 1K whole units; the
+  suffix on every figure says which. A chosen unit is kept as chosen.
 - Ratios are fractions 0-1 in data (``*_pct``) and become percentages only here; a change of a
   ratio is in percentage points (``pp``), never in percent.
 - Changes carry their sign ("+1.2", "-0.4") and no arrow: ``metric_delta_arrow`` is "off" for
@@ -74,8 +77,24 @@ def scale_money(values):
     return values / money_divisor()
 
 
+def card_unit(amount: float) -> str:
+    """The unit a card shows ``amount`` (≥ 0) in: the chosen one; under "auto", the language's
+    unit (万 / M) unless the amount is not zero and under one of it, then the largest smaller
+    unit of the language (whole yuan in Chinese; K, or whole units under 1K, in English)."""
+    unit = money_unit()
+
+    def reaches(step: str) -> bool:  # shows as at least 1.00 of the step (999,999.99 is ¥1.00M)
+        return round(amount / float(step), 2) >= 1
+
+    if st.session_state.get(KEY_UNIT, "auto") in UNIT_SUFFIX or amount == 0 or reaches(unit):
+        return unit
+    steps = ("1",) if lang() == "zh" else ("1e3", "1")
+    return next((step for step in steps if reaches(step)), "1")
+
+
 def money(value, currency: str = "CNY", compact: bool = False) -> str:
-    """``¥1,234,567.89`` exact to the cent; compact: in the chosen unit, ``¥123.46万`` / ``¥1.23M``."""
+    """``¥1,234,567.89`` exact to the cent; compact: in the chosen unit, ``¥123.46万`` / ``¥1.23M``
+    (under "auto", a small amount in a smaller unit: ``¥5,000`` / ``¥5.00K``, see ``card_unit``)."""
     if _missing(value):
         return "—"
     value = float(value)
@@ -84,7 +103,7 @@ def money(value, currency: str = "CNY", compact: bool = False) -> str:
     v = abs(value)
     if not compact:
         return f"{sign}{sym}{v:,.2f}"
-    unit = money_unit()
+    unit = card_unit(v)
     suffix = UNIT_SUFFIX[unit][0 if lang() == "zh" else 1]
     scaled = v / float(unit)
     digits = 0 if unit == "1" else 2

@@ -1,0 +1,56 @@
+"""Card money under the "auto" unit: the language's unit (万 / M), stepping down for a small
+amount so that a non-zero figure never reads as 0.00 (ui/format.py)."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from ui import format as f
+
+
+@pytest.fixture
+def session():
+    def set_(lang: str, unit: str | None = None):
+        st.session_state["lang"] = lang
+        if unit is None:
+            st.session_state.pop(f.KEY_UNIT, None)
+        else:
+            st.session_state[f.KEY_UNIT] = unit
+    yield set_
+    for key in ("lang", f.KEY_UNIT):
+        st.session_state.pop(key, None)
+
+
+@pytest.mark.parametrize("lang, amount, shown", [
+    ("zh", 32_000_000.0, "¥3,200.00万"),  # 32,000,000 / 10,000
+    ("zh", 10_000.0, "¥1.00万"),
+    ("zh", 9_999.996, "¥1.00万"),        # shows as 1.00万, so it is in 万
+    ("zh", 5_000.0, "¥5,000"),           # under 1万: whole yuan, never ¥0.50万's cousin ¥0.00万
+    ("zh", -2_300.4, "-¥2,300"),
+    ("zh", 0.0, "¥0.00万"),               # zero keeps the unit
+    ("en", 32_000_000.0, "¥32.00M"),     # 32,000,000 / 1,000,000
+    ("en", 999_999.0, "¥1.00M"),         # rounds to 1.00M
+    ("en", 5_000.0, "¥5.00K"),           # was ¥0.01M
+    ("en", -2_300.0, "-¥2.30K"),         # was -¥0.00M
+    ("en", 994.0, "¥994"),               # under 1K: whole units
+    ("en", 999.6, "¥1.00K"),             # 0.9996K shows as 1.00K
+    ("en", 0.004, "¥0"),
+    ("en", 0.0, "¥0.00M"),
+])
+def test_auto_steps_down_for_small_amounts(session, lang, amount, shown):
+    session(lang)
+    assert f.money(amount, "CNY", compact=True) == shown
+
+
+def test_a_chosen_unit_is_kept_even_for_small_amounts(session):
+    session("en", "1e6")
+    assert f.money(2_300.0, "CNY", compact=True) == "¥0.00M"
+    session("zh", "1e4")
+    assert f.money(2_300.0, "USD", compact=True) == "$0.23万"
+
+
+def test_a_change_takes_the_unit_of_its_size(session):
+    session("en")
+    assert f.money_delta(-2_300.0, "USD") == "-$2.30K"
+    assert f.money_delta(1_250_000.0, "CNY") == "+¥1.25M"
