@@ -183,7 +183,8 @@ def render_mapping(files) -> object | None:
 url, scope, currency = open_page("page_data", applies=())
 
 info = data.dataset_info(url)
-source = "source_external" if not data.is_embedded(url) else ("source_import" if info.get("source") == "import" else "source_sample")
+source = "source_external" if not data.is_embedded(url) else {"import": "source_import", "sample": "source_sample"}.get(
+    info.get("source"), "source_unrecorded")  # a file no build or import of ours wrote: never "sample plant"
 c1, c2, c3 = st.columns(3)
 metric(c1, t("data_source"), t(source))
 metric(c2, t("as_of"), info.get("as_of_date", "—"))

@@ -625,3 +625,20 @@ def test_every_page_on_sparse_data_opens_and_says_what_is_empty(case, lang, requ
         at = _open(at, "pages/overview.py", lang, errors_expected=True)
         values = {m.label: m.value for m in at.metric}
         assert values["营业收入" if lang == "zh" else "Revenue"] == ("¥0.00万" if lang == "zh" else "¥0.00M")
+
+
+@pytest.mark.parametrize("lang, shown", [("zh", "数据库文件（无导入记录）"), ("en", "Database file (no import on record)")])
+def test_an_empty_embedded_file_is_not_called_the_sample_plant(lang, shown, tmp_path, monkeypatch):
+    """The app's own DuckDB file with the contract's tables and no build or import on record
+    (another tool wrote it, or it was emptied) says so on the data page, never "sample plant"."""
+    from data_loaders import engine as eng
+
+    monkeypatch.setenv(eng.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(eng.URL_ENV, raising=False)
+    engine = eng.make_engine(eng.default_url())
+    eng.create_schema(engine)
+    engine.dispose()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at = _open(at, "pages/data.py", lang, errors_expected=True)
+    assert {m.label: m.value for m in at.metric}["数据来源" if lang == "zh" else "Data source"] == shown

@@ -208,6 +208,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "source_sample": ("内置示例工厂", "Sample plant"),
     "source_import": ("导入的文件", "Imported files"),
     "source_external": ("企业数据库（只读）", "Company database (read-only)"),
+    "source_unrecorded": ("数据库文件（无导入记录）", "Database file (no import on record)"),
     "as_of": ("数据截止日", "As-of date"),
     "last_import": ("最近一次导入", "Last import"),
     "never": ("无", "never"),
