@@ -37,6 +37,7 @@ from data_loaders.lock import file_lock, write_lock
 Progress = Callable[[float, str], None]
 T = TypeVar("T")
 STAMP_KEYS = ("data_version", "data_version_at", "data_version_by")
+LOAD_THREADS = 1
 
 
 def _noop(fraction: float, message: str) -> None:
@@ -176,6 +177,10 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
         # rows first (one insert per table), then the primary keys and indexes over them.
         counts: dict[str, int] = {}
         eng.create_schema(engine, indexes=False, primary_keys=False)
+        # One DuckDB thread for the inserts, keys and indexes: an insert that keeps the rows'
+        # order spreads over two threads at twice the CPU and no less wall time on two cores
+        # (docs/PERFORMANCE.md, "Building the L file"); the facts get every thread again.
+        eng.set_duckdb_threads(engine, LOAD_THREADS)
         tables = [t for t in schema.TABLES if t.name in frames]
         for i, table in enumerate(tables):
             progress(0.8 * i / max(len(tables), 1), table.name)
@@ -189,6 +194,7 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
         eng.add_primary_keys(engine)
         progress(0.9, "indexes")
         eng.create_indexes(engine)
+        eng.set_duckdb_threads(engine, None)
         progress(0.97, "facts")
         facts.refresh(engine)
         eng.refresh_statistics(engine)

@@ -167,6 +167,16 @@ def create_indexes(engine: Engine) -> None:
                 index.create(conn, checkfirst=True)
 
 
+def set_duckdb_threads(engine: Engine, threads: int | None) -> None:
+    """Set the number of DuckDB's worker threads for ``engine``'s database (``None``: back to
+    DuckDB's default, one per core). A global setting of the open database, not of a connection;
+    nothing on other databases."""
+    if engine.dialect.name != "duckdb":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("RESET threads" if threads is None else f"SET threads = {int(threads)}")
+
+
 def drop_schema(engine: Engine) -> None:
     """Drop every contract table (tests and rebuilds only)."""
     schema.metadata.drop_all(engine)
