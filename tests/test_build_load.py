@@ -1,0 +1,73 @@
+"""The sample build's DuckDB load on one thread (``data_loaders.build.LOAD_THREADS``) writes the
+same rows, in the same stored order, and derives the same facts as the load on DuckDB's default
+threads; and the thread setting is given back before the facts (docs/PERFORMANCE.md, "Building
+the L file")."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_loaders import build
+from data_loaders import engine as eng
+from data_loaders import facts
+from data_loaders import schema
+from sample_data.generator import SampleConfig, generate_tables
+from tests.conftest import AS_OF
+
+
+def _rows(path, table: str) -> list[tuple]:
+    # no ORDER BY: the stored order is compared too (one thread keeps the generator's order)
+    engine = eng.make_engine(f"duckdb:///{path}", read_only=True)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(f'SELECT * FROM "{table}"').fetchall()]
+    finally:
+        engine.dispose()
+
+
+def _build(path, threads, monkeypatch) -> None:
+    monkeypatch.setattr(build, "LOAD_THREADS", threads)
+    build.load_into(f"duckdb:///{path}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+
+
+def test_one_thread_load_gives_the_same_file_as_the_default_threads(tmp_path, monkeypatch):
+    one, default = tmp_path / "one.duckdb", tmp_path / "default.duckdb"
+    _build(one, 1, monkeypatch)
+    _build(default, None, monkeypatch)
+    names = [t.name for t in schema.TABLES if t.name != "dataset_info"] + [t.name for t in facts.tables()]
+    for name in names:
+        a, b = _rows(one, name), _rows(default, name)
+        if name.startswith("facts_"):  # parallel aggregates may emit groups in any order
+            a, b = sorted(a, key=repr), sorted(b, key=repr)
+        assert a == b, name
+    ready = eng.make_engine(f"duckdb:///{one}", read_only=True)
+    try:
+        assert facts.ready(ready)
+    finally:
+        ready.dispose()
+    assert len(_rows(one, "voucher_lines")) > 1000
+
+
+def test_duckdb_threads_are_set_and_given_back(tmp_path):
+    engine = eng.make_engine(f"duckdb:///{tmp_path / 't.duckdb'}")
+    try:
+        with engine.connect() as conn:
+            default = conn.exec_driver_sql("SELECT current_setting('threads')").scalar()
+        eng.set_duckdb_threads(engine, 1)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT current_setting('threads')").scalar() == 1
+        eng.set_duckdb_threads(engine, None)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT current_setting('threads')").scalar() == default
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("bad", ["sqlite"])
+def test_thread_setting_is_nothing_elsewhere(tmp_path, bad):
+    engine = eng.make_engine(f"sqlite:///{tmp_path / 't.sqlite'}")
+    try:
+        eng.set_duckdb_threads(engine, 1)  # no error, no statement
+        eng.set_duckdb_threads(engine, None)
+    finally:
+        engine.dispose()
