@@ -9,6 +9,13 @@ rounded half up to whole cents.
 [251]
 >>> mul_cents([1.0], 3, [0.0050], 4).tolist()     # 0.005 -> 0.01 (half up)
 [1]
+
+Sums over rows whose order comes from the database must not depend on that order: a float sum
+does (``0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1``), and a figure on a half cent then rounds either
+way (Spark returns rows in another order than DuckDB). Money that is whole cents is summed in
+integer cents (``sum_cents``); other values (hours, quantities, products of rates) are summed
+over the rows in a canonical order (``in_sum_order``). Either gives the same bits whatever
+order the rows came in.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 
 def _scaled(values, decimals: int) -> np.ndarray:
@@ -51,6 +59,30 @@ def compute_standard_cents(good_qty, std_material_cost, std_labor_cost, std_over
     material = mul_cents(good_qty, 3, std_material_cost, 4)
     labor = mul_cents(good_qty, 3, std_labor_cost, 4)
     return {"material": material, "labor": labor, "overhead": total - material - labor, "total": total}
+
+
+def in_sum_order(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """``frame``'s rows sorted by ``keys`` then by the ``values`` to be summed (stable): a sum
+    per key over them adds the same floats in the same order whatever order the rows came in
+    (rows equal in every one of these columns are interchangeable in the sum)."""
+    cols = [c for c in dict.fromkeys(keys + values) if c in frame.columns]
+    return frame.sort_values(cols, kind="mergesort", na_position="last", ignore_index=True) if cols and len(frame) > 1 \
+        else frame.reset_index(drop=True)
+
+
+def sum_cents(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """``values`` (money in whole cents, e.g. a work order's variances) summed per ``keys`` in
+    integer cents, then back to yuan: exact, so the same bits whatever the order or the grouping
+    of the rows (a sum of the orders equals the sum of their groups). Keys as columns, sorted;
+    ``keys`` empty: one row."""
+    cents = pd.DataFrame({c: np.round(frame[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64) for c in values},
+                         index=frame.index)
+    if keys:
+        g = pd.concat([frame[keys], cents], axis=1).groupby(keys, as_index=False, sort=True)[values].sum()
+    else:
+        g = cents.sum().to_frame().T
+    g[values] = g[values].astype(np.int64) / 100.0
+    return g
 
 
 def finite(value) -> float | None:
