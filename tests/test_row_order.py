@@ -198,6 +198,7 @@ def _assert_same_bits(a, b, path=""):
 def test_reports_are_the_same_bits_whatever_order_the_database_returns_rows_in(sample_engine, monkeypatch):
     from reports.budget import flexible_budget_report
     from reports.kpi import kpi_report
+    from reports.oee import oee_report
     from reports.profitability import profitability_report
 
     scope = Scope("2025-11", "2026-10")
@@ -205,7 +206,8 @@ def test_reports_are_the_same_bits_whatever_order_the_database_returns_rows_in(s
     def reports():
         return _canonical({"profitability": profitability_report(sample_engine, scope),
                            "flexible": flexible_budget_report(sample_engine, scope),
-                           "flexible_base": flexible_budget_report(sample_engine, scope, fast=False)})
+                           "flexible_base": flexible_budget_report(sample_engine, scope, fast=False),
+                           "oee_improvement": oee_report(sample_engine, scope)["improvement"]})  # conversion cost: minutes x rate
 
     expected, report = reports(), json.dumps(kpi_report(sample_engine, scope), sort_keys=True)
     for seed in SEEDS:
