@@ -61,13 +61,24 @@ def compute_standard_cents(good_qty, std_material_cost, std_labor_cost, std_over
     return {"material": material, "labor": labor, "overhead": total - material - labor, "total": total}
 
 
+def _sort_codes(s: pd.Series) -> np.ndarray:
+    """A column as an array that sorts as it does (text as its sorted codes; missing last)."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=float, na_value=np.inf)
+    codes, _ = pd.factorize(s, sort=True)
+    return np.where(codes < 0, np.iinfo(np.int64).max, codes)
+
+
 def in_sum_order(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """``frame``'s rows sorted by ``keys`` then by the ``values`` to be summed (stable): a sum
-    per key over them adds the same floats in the same order whatever order the rows came in
-    (rows equal in every one of these columns are interchangeable in the sum)."""
+    """``frame``'s rows sorted by ``keys`` then by the ``values`` to be summed (stable; missing
+    values last): a sum per key (or per any coarser grouping: a group keeps the rows' order)
+    adds the same floats in the same order whatever order the rows came in; rows equal in all
+    these columns are interchangeable in the sum. Name only the float columns summed: each
+    column costs a pass of the sort (sum whole cents with ``sum_cents`` or as cents instead)."""
     cols = [c for c in dict.fromkeys(keys + values) if c in frame.columns]
-    return frame.sort_values(cols, kind="mergesort", na_position="last", ignore_index=True) if cols and len(frame) > 1 \
-        else frame.reset_index(drop=True)
+    if not cols or len(frame) < 2:
+        return frame.reset_index(drop=True)
+    return frame.iloc[np.lexsort([_sort_codes(frame[c]) for c in reversed(cols)])].reset_index(drop=True)  # last array first
 
 
 def sum_cents(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:

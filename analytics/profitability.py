@@ -119,9 +119,13 @@ def compute_variance_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataF
     if labor:
         v = v.assign(_ah_sr=v.labor_h * v.labor_rate_per_h)
         cols += ["labor_amount", "labor_h", "std_labor_h", "_ah_sr"]
-    # rows in a canonical order: the rates and hours below are float sums, the same bits whatever order the database returned
-    v = in_sum_order(v, by, cols)
+    # the same bits whatever order the database returned the rows in: money (whole cents) summed as cents, exact;
+    # quantities and hours over the rows in a canonical order
+    money = [c for c in cols if c.endswith("_amount")]
+    v = in_sum_order(v[list(dict.fromkeys(by + cols))], by, [c for c in cols if c not in money])
+    v = v.assign(**{c: np.round(v[c].to_numpy(dtype=float) * 100) for c in money})  # integers as floats: exact sums below 2^53
     g = v.groupby(by, as_index=False)[cols].sum() if by else v[cols].sum().to_frame().T
+    g[money] = g[money] / 100
     if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH
         ah = g.labor_h.astype(float)
         g["actual_labor_rate_per_h"] = np.where(ah > 0, g.labor_amount / ah.where(ah > 0, 1.0), np.nan).round(4)
