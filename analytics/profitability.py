@@ -223,7 +223,8 @@ def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.D
     sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
         qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
     # the orders (or their groups) come in the database's order: summed in a canonical one
-    variances = in_sum_order(variances, ["product_id"], ["good_qty", "actual_amount"])
+    variances = in_sum_order(variances[["product_id", "good_qty", "actual_amount", "product_name", "family"]], ["product_id"],
+                             ["good_qty", "actual_amount"])
     made = variances.groupby("product_id", as_index=False).agg(good_qty=("good_qty", "sum"), actual_amount=("actual_amount", "sum"),
                                                                product_name=("product_name", "first"), family=("family", "first"))
     u = made.merge(sales, on="product_id", how="outer")
