@@ -9,6 +9,13 @@ rounded half up to whole cents.
 [251]
 >>> mul_cents([1.0], 3, [0.0050], 4).tolist()     # 0.005 -> 0.01 (half up)
 [1]
+
+Sums over rows whose order comes from the database must not depend on that order: a float sum
+does (``0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1``), and a figure on a half cent then rounds either
+way (Spark returns rows in another order than DuckDB). Money that is whole cents is summed in
+integer cents (``sum_cents``); other values (hours, quantities, products of rates) are summed
+over the rows in a canonical order (``in_sum_order``). Either gives the same bits whatever
+order the rows came in.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 
 def _scaled(values, decimals: int) -> np.ndarray:
@@ -51,6 +59,41 @@ def compute_standard_cents(good_qty, std_material_cost, std_labor_cost, std_over
     material = mul_cents(good_qty, 3, std_material_cost, 4)
     labor = mul_cents(good_qty, 3, std_labor_cost, 4)
     return {"material": material, "labor": labor, "overhead": total - material - labor, "total": total}
+
+
+def _sort_codes(s: pd.Series) -> np.ndarray:
+    """A column as an array that sorts as it does (text as its sorted codes; missing last)."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=float, na_value=np.inf)
+    codes, _ = pd.factorize(s, sort=True)
+    return np.where(codes < 0, np.iinfo(np.int64).max, codes)
+
+
+def in_sum_order(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """``frame``'s rows sorted by ``keys`` then by the ``values`` to be summed (stable; missing
+    values last): a sum per key (or per any coarser grouping: a group keeps the rows' order)
+    adds the same floats in the same order whatever order the rows came in; rows equal in all
+    these columns are interchangeable in the sum. Name only the float columns summed: each
+    column costs a pass of the sort (sum whole cents with ``sum_cents`` or as cents instead)."""
+    cols = [c for c in dict.fromkeys(keys + values) if c in frame.columns]
+    if not cols or len(frame) < 2:
+        return frame.reset_index(drop=True)
+    return frame.iloc[np.lexsort([_sort_codes(frame[c]) for c in reversed(cols)])].reset_index(drop=True)  # last array first
+
+
+def sum_cents(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """``values`` (money in whole cents, e.g. a work order's variances) summed per ``keys`` in
+    integer cents, then back to yuan: exact, so the same bits whatever the order or the grouping
+    of the rows (a sum of the orders equals the sum of their groups). Keys as columns, sorted;
+    ``keys`` empty: one row."""
+    cents = pd.DataFrame({c: np.round(frame[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64) for c in values},
+                         index=frame.index)
+    if keys:
+        g = pd.concat([frame[keys], cents], axis=1).groupby(keys, as_index=False, sort=True)[values].sum()
+    else:
+        g = cents.sum().to_frame().T
+    g[values] = g[values].astype(np.int64) / 100.0
+    return g
 
 
 def finite(value) -> float | None:

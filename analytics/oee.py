@@ -64,6 +64,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.money import in_sum_order
+
 SHIFT_SECONDS = 8 * 3600
 SHIFTS = {0: "00–08", 1: "08–16", 2: "16–24"}
 RUN_STATES = ("running", "reduced_speed", "minor_stop")
@@ -836,7 +838,8 @@ def compute_conversion_cost(segments: pd.DataFrame, rates: pd.DataFrame, key: st
     in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
     seg = segments[segments[key].notna() & in_ppt]
     seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(_rate_per_min(rates)).astype(float))
-    return seg.groupby(key).cost.sum()
+    # minutes x rate has many decimals: summed in a canonical order, the same bits whatever order the rows were read in
+    return in_sum_order(seg[[key, "cost"]], [key], ["cost"]).groupby(key).cost.sum()
 
 
 def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame, settings: OeeSettings,
@@ -869,6 +872,7 @@ def compute_improvement_from(output: pd.DataFrame, conversion_cost: pd.Series, r
     if months <= 0:
         raise ValueError(f"months must be > 0, got {months}")
     o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * output.work_center_id.map(_rate_per_min(rates)).astype(float))
+    o = in_sum_order(o, ["product_id"], ["good_qty", "ideal_cost"])  # float sums in one order, whatever the database's
     per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
     per_product["conversion_cost_amount"] = conversion_cost
     per_product = per_product[per_product.good_qty > 0].copy()

@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.money import in_sum_order
+
 FOUR_WAY = ("variable_spending", "variable_efficiency", "fixed_spending", "production_volume")
 OVERHEAD_VIEWS = {
     "four_way": FOUR_WAY,
@@ -122,8 +124,11 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
     o = orders.copy()
     rate = o.absorption_rate_per_h.astype(float)
     o["std_h"] = np.where(rate > 0, o.good_qty.astype(float) * o.std_overhead_cost.astype(float) / rate.where(rate > 0, 1.0), 0.0)
-    # whole seconds summed, then hours: the same hours whatever order (or grouping) the orders come in
-    hours = o.assign(machine_s=o.machine_s.astype(float)).groupby(["period", "work_center_id"], as_index=False)[["machine_s", "std_h"]].sum()
+    # whole seconds summed, then hours: the same hours whatever order (or grouping) the orders come in. Standard hours
+    # (quantity x standard overhead / rate: many decimals) are summed over the rows in a canonical order, so that SH x VR
+    # is the same float on every database and a product on a half cent rounds the same way (Spark returns other orders)
+    slim = o[["period", "work_center_id", "machine_s", "std_h"]].assign(machine_s=o.machine_s.astype(float))
+    hours = in_sum_order(slim, ["period", "work_center_id"], ["std_h"]).groupby(["period", "work_center_id"], as_index=False)[["machine_s", "std_h"]].sum()
     hours.insert(2, "actual_h", hours.pop("machine_s") / 3600.0)
     act = incurred.pivot_table(index=["period", "plant_id"], columns="cost_behavior", values="incurred_amount", aggfunc="sum",
                                fill_value=0.0).reindex(columns=["variable", "fixed"], fill_value=0.0) if len(incurred) else \

@@ -26,7 +26,7 @@ import pandas as pd
 
 from analytics import oee
 from analytics import price_variance as PV
-from analytics.money import compute_overhead_cents, compute_standard_cents, mul_cents
+from analytics.money import compute_overhead_cents, compute_standard_cents, in_sum_order, mul_cents, sum_cents
 
 VARIANCES = ("material_price", "material_usage", "material_scrap", "labor_rate", "labor_efficiency", "labor_scrap",
              "overhead_efficiency", "overhead_scrap")
@@ -119,7 +119,13 @@ def compute_variance_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataF
     if labor:
         v = v.assign(_ah_sr=v.labor_h * v.labor_rate_per_h)
         cols += ["labor_amount", "labor_h", "std_labor_h", "_ah_sr"]
+    # the same bits whatever order the database returned the rows in: money (whole cents) summed as cents, exact;
+    # quantities and hours over the rows in a canonical order
+    money = [c for c in cols if c.endswith("_amount")]
+    v = in_sum_order(v[list(dict.fromkeys(by + cols))], by, [c for c in cols if c not in money])
+    v = v.assign(**{c: np.round(v[c].to_numpy(dtype=float) * 100) for c in money})  # integers as floats: exact sums below 2^53
     g = v.groupby(by, as_index=False)[cols].sum() if by else v[cols].sum().to_frame().T
+    g[money] = g[money] / 100
     if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH
         ah = g.labor_h.astype(float)
         g["actual_labor_rate_per_h"] = np.where(ah > 0, g.labor_amount / ah.where(ah > 0, 1.0), np.nan).round(4)
@@ -136,7 +142,7 @@ def compute_overhead_three_way(overhead: pd.DataFrame, variances: pd.DataFrame) 
     """Overhead variance per period x plant, three ways: spending = incurred − budget,
     volume = budget − applied, efficiency = applied − standard (the orders' overhead
     efficiency), plus scrap. They add up to incurred − standard overhead of good output."""
-    wo = variances.groupby(["period", "plant_id"], as_index=False)[["overhead_efficiency_amount", "overhead_scrap_amount"]].sum()
+    wo = sum_cents(variances, ["period", "plant_id"], ["overhead_efficiency_amount", "overhead_scrap_amount"])
     o = overhead.merge(wo, on=["period", "plant_id"], how="outer").fillna(0.0)
     o["spending_amount"] = (o.incurred_amount - o.budget_amount).round(2)
     o["volume_amount"] = (o.budget_amount - o.applied_amount).round(2)
@@ -160,12 +166,12 @@ def compute_profit_facts(sales: pd.DataFrame, variances: pd.DataFrame, oee_loss:
     var_cols = ["variance_amount"] + [f"{v}_amount" for v in VARIANCES]
     v = variances.copy()
     if oee_loss is not None and not oee_loss.empty:  # one row per order: an order run on two work centers counts once
-        per_order = oee_loss.groupby("work_order_id", as_index=False).loss_cost_amount.sum()
+        per_order = sum_cents(oee_loss, ["work_order_id"], ["loss_cost_amount"])
         v = v.merge(per_order.rename(columns={"loss_cost_amount": "oee_loss_amount"}), on="work_order_id", how="left")
     v["oee_loss_amount"] = v.get("oee_loss_amount", 0.0)
     v["oee_loss_amount"] = v.oee_loss_amount.fillna(0.0)
     keys = ["period", "product_id", "plant_id"]
-    pv = v.groupby(keys, as_index=False)[var_cols + ["oee_loss_amount"]].sum()
+    pv = sum_cents(v, keys, var_cols + ["oee_loss_amount"])  # whole cents: exact, whatever order the orders came in
     weight = s.groupby(keys).std_cost_amount.transform("sum")
     s["_share"] = np.where(weight != 0, s.std_cost_amount / weight.where(weight != 0, 1), 0.0)
     merged = s.merge(pv, on=keys, how="left")
@@ -216,6 +222,9 @@ def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.D
     sold = facts[["product_id", "qty", "revenue_amount", "std_cost_amount"]]  # the columns read, before the row filter copies them
     sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
         qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
+    # the orders (or their groups) come in the database's order: summed in a canonical one
+    variances = in_sum_order(variances[["product_id", "good_qty", "actual_amount", "product_name", "family"]], ["product_id"],
+                             ["good_qty", "actual_amount"])
     made = variances.groupby("product_id", as_index=False).agg(good_qty=("good_qty", "sum"), actual_amount=("actual_amount", "sum"),
                                                                product_name=("product_name", "first"), family=("family", "first"))
     u = made.merge(sales, on="product_id", how="outer")
@@ -452,6 +461,8 @@ def compute_order_groups(orders: pd.DataFrame, keys: list[str], sums: list[str])
     reads the same from these groups as from the orders."""
     if orders.empty:
         return pd.DataFrame(columns=keys + ["n_orders"] + sums)
+    # each group's orders by id: the float sums (hours, quantities) are the same bits whatever order the rows were read in
+    orders = in_sum_order(orders, [], ["work_order_id"]) if "work_order_id" in orders.columns else orders
     g = orders.groupby(keys, as_index=False, dropna=False, sort=True).agg(n_orders=("work_order_id", "size"),
                                                                            **{c: (c, "sum") for c in sums})
     return g

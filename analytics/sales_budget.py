@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.money import sum_cents
 from analytics.profitability import VARIANCES
 
 SALES_VARIANCES = ("sales_price", "sales_mix", "sales_quantity", "cost")
@@ -41,14 +42,33 @@ def _div(num, den, fill=np.nan):
 
 def compute_budget_by_product(sales_budget: pd.DataFrame) -> pd.DataFrame:
     """The sales budget of a span per product: Σ units, and price and standard cost per unit
-    weighted by the budgeted units (their plain mean where no unit is budgeted)."""
-    b = sales_budget.assign(_rev=sales_budget.budget_qty * sales_budget.budget_price,
-                            _cost=sales_budget.budget_qty * sales_budget.budget_std_cost_per_unit)
-    g = b.groupby("product_id", as_index=False).agg(budget_qty=("budget_qty", "sum"), _rev=("_rev", "sum"), _cost=("_cost", "sum"),
-                                                    _p=("budget_price", "mean"), _c=("budget_std_cost_per_unit", "mean"))
-    g["budget_price"] = np.where(g.budget_qty != 0, _div(g._rev, g.budget_qty), g._p)
-    g["budget_std_cost_per_unit"] = np.where(g.budget_qty != 0, _div(g._cost, g.budget_qty), g._c)
-    return g[["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"]]
+    weighted by the budgeted units (their plain mean where no unit is budgeted).
+
+    Computed exactly, on integers (units have 3 decimals, prices and costs 4, as the contract
+    stores them): Σ units x price and Σ units are exact whatever order the months come in, and
+    their ratio is the float nearest to the true weighted price (Python's int / int), so a price
+    that is the same every month is that price to the last bit. A float sum would depend on the
+    order the database returned the months in, and a budget margin on a half cent would round
+    either way.
+
+    >>> b = compute_budget_by_product(pd.DataFrame(dict(product_id=["A", "A"], budget_qty=[3.0, 7.0],
+    ...     budget_price=[144.96, 144.96], budget_std_cost_per_unit=[1.0, 2.0])))
+    >>> [float(x) for x in b.iloc[0, 1:]]     # (3 x 1.00 + 7 x 2.00) / 10 = 1.70
+    [10.0, 144.96, 1.7]
+    """
+    qty = np.round(sales_budget.budget_qty.astype(float).to_numpy() * 1_000).astype(np.int64)
+    price = np.round(sales_budget.budget_price.astype(float).to_numpy() * 10_000).astype(np.int64)
+    cost = np.round(sales_budget.budget_std_cost_per_unit.astype(float).to_numpy() * 10_000).astype(np.int64)
+    rows = []
+    for product, idx in sorted(sales_budget.groupby("product_id").indices.items()):
+        q, p, c = (a[idx].tolist() for a in (qty, price, cost))  # Python ints: no overflow
+        units = sum(q)
+        if units:
+            rows.append((product, units / 1_000, sum(map(int.__mul__, q, p)) / (units * 10_000),
+                         sum(map(int.__mul__, q, c)) / (units * 10_000)))
+        else:
+            rows.append((product, 0.0, sum(p) / (len(p) * 10_000), sum(c) / (len(c) * 10_000)))
+    return pd.DataFrame(rows, columns=["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"])
 
 
 def compute_sales_variances(budget: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
@@ -165,7 +185,7 @@ def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> t
     std = (qty * sales.std_material_cost + qty * sales.std_labor_cost) + qty * sales.std_overhead_cost
     weight = std.groupby([sales[k] for k in keys]).transform("sum")
     share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
-    pv = variances.groupby(keys)[var_cols].sum()
+    pv = sum_cents(variances, keys, var_cols).set_index(keys)  # as compute_profit_facts sums them: in whole cents
     at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
     sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std})
     matched = at >= 0

@@ -1,0 +1,218 @@
+"""Figures that do not depend on the order the database returns rows in (#16).
+
+A float sum depends on the order of its terms (``(0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)``), and
+a figure that sits on a half cent then rounds either way: Spark returned rows in another order
+than DuckDB and 19 overhead and sales-mix figures of the 1.29 M-line report differed by a cent
+(docs/SCALE_OUT.md). Hand-built fixtures with a half cent, each shown to flip with a plain float
+sum in another order, give the same bits in every order; and the reports on the sample plant give
+the same bits on every database when every unordered query returns its rows shuffled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import overhead as OH
+from analytics import sales_budget as SB
+from analytics.money import in_sum_order, sum_cents
+from data_loaders import budget as B
+from data_loaders import engine as eng
+from data_loaders.scope import Scope
+from tests.conftest import loaded_engine
+
+SEEDS = (1, 2, 3)
+
+
+def _identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True)
+
+
+# --------------------------------------------------------------------------- the helpers
+def test_cents_are_summed_exactly_and_other_floats_in_one_order():
+    rows = pd.DataFrame({"k": ["A", "A", "A", "B"], "x": [0.1, 0.2, 0.3, 1.0]})
+    assert (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1  # 0.6000000000000001 and 0.6: a plain sum depends on the order
+    for perm in itertools.permutations(range(4)):
+        shuffled = rows.iloc[list(perm)]
+        got = sum_cents(shuffled, ["k"], ["x"])
+        assert got.x.tolist() == [0.6, 1.0] and got.k.tolist() == ["A", "B"]  # 60 cents exactly: 0.6, the float nearest
+        assert sum_cents(shuffled, [], ["x"]).x.tolist() == [1.6]
+        ordered = in_sum_order(shuffled, ["k"], ["x"])
+        assert ordered.x.tolist() == [0.1, 0.2, 0.3, 1.0] and ordered.index.tolist() == [0, 1, 2, 3]
+
+
+# --------------------------------------------------------------------------- overhead: standard hours on a half cent
+# One work center, one month: absorption 3.00 an hour = variable 1.00 + fixed 2.00. Three orders
+#   O1 29 units x 5.5600 standard overhead -> 29 x 5.56 / 3   = 53.746666… standard hours
+#   O2 20 units x 3.6468                   -> 20 x 3.6468 / 3 = 24.312
+#   O3 10 units x 8.0749                   -> 10 x 8.0749 / 3 = 26.916333…
+# SH = (161.24 + 72.936 + 80.749) / 3 = 314.925 / 3 = 104.975 hours; applied variable overhead SH x 1.00 = 104.975:
+# on a half cent.
+ORDERS = pd.DataFrame([dict(period="2026-03", plant_id="P1", work_center_id="W1", good_qty=q, machine_s=s, std_overhead_cost=c,
+                            absorption_rate_per_h=3.0) for q, s, c in ((29.0, 180_000.0, 5.56), (20.0, 72_000.0, 3.6468),
+                                                                       (10.0, 108_000.0, 8.0749))])
+RATES = pd.DataFrame([dict(work_center_id="W1", plant_id="P1", absorption_rate_per_h=3.0, variable_overhead_rate_per_h=1.0,
+                           fixed_overhead_rate_per_h=2.0, denominator_h_per_month=100.0)])
+INCURRED = pd.DataFrame([dict(period="2026-03", plant_id="P1", cost_behavior="variable", incurred_amount=100.0),
+                         dict(period="2026-03", plant_id="P1", cost_behavior="fixed", incurred_amount=250.0)])
+
+
+def test_overhead_on_a_half_cent_is_the_same_in_every_order_of_the_orders():
+    assert (Decimal("29") * Decimal("5.56") + Decimal("20") * Decimal("3.6468") + Decimal("10") * Decimal("8.0749")) / 3 \
+        == Decimal("104.975")
+    h1, h2, h3 = 29 * 5.56 / 3, 20 * 3.6468 / 3, 10 * 8.0749 / 3
+    # the fixture flips: added as O1, O2, O3 the float is below the half cent, as O2, O3, O1 it is on it
+    assert np.round(((h1 + h2) + h3) * 100) == 10_497 and np.round(((h2 + h3) + h1) * 100) == 10_498
+    first = None
+    for perm in itertools.permutations(range(3)):
+        inputs = OH.compute_overhead_inputs(ORDERS.iloc[list(perm)], INCURRED, RATES)
+        v = OH.compute_overhead_variances(inputs)
+        if first is None:
+            first = v
+        _identical(v, first)
+    v = first.iloc[0]
+    # summed in the order of the standard hours (24.312, 26.916…, 53.746…): 104.975 -> 104.98
+    assert v.std_h == (h2 + h3) + h1
+    assert v.applied_variable_amount == 104.98 and v.applied_fixed_amount == np.round(((h2 + h3) + h1) * 2.0 * 100) / 100 == 209.95
+    # actual 360,000 s = 100 h: flexible variable budget 100.00, variable efficiency 100.00 − 104.98
+    assert v.actual_h == 100.0 and v.variable_efficiency_amount == round(100.00 - 104.98, 2)
+    for names in OH.OVERHEAD_VIEWS.values():  # every view still adds up to the total, to the cent
+        assert round(sum(v[f"{n}_amount"] for n in names), 2) == v.total_overhead_variance_amount == round(350.00 - (104.98 + 209.95), 2)
+
+
+# --------------------------------------------------------------------------- sales budget: a margin on a half cent
+# Product A budgeted over three months at 399.11 with a standard cost of 1.3942: 2 + 291 + 182 = 475 units, margin
+# 475 x (399.11 − 1.3942) = 475 x 397.7158 = 188,915.005: on a half cent. Product B: 100 units at 10.00, cost 6.00.
+BUDGET_ROWS = pd.DataFrame([dict(period=p, product_id="A", budget_qty=q, budget_price=399.11, budget_std_cost_per_unit=1.3942)
+                            for p, q in (("2026-01", 2.0), ("2026-02", 291.0), ("2026-03", 182.0))]
+                           + [dict(period="2026-01", product_id="B", budget_qty=100.0, budget_price=10.0, budget_std_cost_per_unit=6.0)])
+ACTUAL = pd.DataFrame([dict(product_id="A", qty=500.0, revenue_amount=200_000.0, std_cost_amount=697.10, variance_amount=0.0),
+                       dict(product_id="B", qty=80.0, revenue_amount=800.0, std_cost_amount=480.0, variance_amount=0.0)])
+
+
+def _old_budget_margin(rows: pd.DataFrame) -> float:
+    """What the budget margin was before #16: Σ q x p and Σ q x c as float sums in the rows' order."""
+    a = rows[rows.product_id == "A"]
+    q = a.budget_qty.sum()
+    price, cost = (a.budget_qty * a.budget_price).sum() / q, (a.budget_qty * a.budget_std_cost_per_unit).sum() / q
+    return float(np.round(q * (price - cost), 2))
+
+
+def test_sales_budget_margin_on_a_half_cent_is_the_same_in_every_order_of_the_months():
+    assert 475 * (Decimal("399.11") - Decimal("1.3942")) == Decimal("188915.0050")
+    # the fixture flips: the months summed as floats in one order give .01, in another .00
+    assert {_old_budget_margin(BUDGET_ROWS.iloc[list(p)]) for p in itertools.permutations(range(4))} == {188_915.00, 188_915.01}
+    first = None
+    for perm in itertools.permutations(range(4)):
+        budget = SB.compute_budget_by_product(BUDGET_ROWS.iloc[list(perm)])
+        # exact weighted price: the same price every month is that price, to the last bit
+        assert budget.budget_price.tolist() == [399.11, 10.0] and budget.budget_std_cost_per_unit.tolist() == [1.3942, 6.0]
+        v = SB.compute_sales_variances(budget, ACTUAL)
+        t = SB.compute_sales_variance_total(v)
+        if first is None:
+            first = v, t
+        _identical(v, first[0])
+        pd.testing.assert_series_equal(t, first[1], check_exact=True)
+    a = first[0].set_index("product_id").loc["A"]
+    assert a.budget_margin_amount == np.round(475 * (399.11 - 1.3942), 2) == 188_915.00  # the float just under the half cent
+    # quantity: (580 − 575) x 475/575 x 397.7158 = 1,642.739…; mix: (500 − 475) x 397.7158 − that = 9,942.895 − 1,642.739…
+    mix_b, margin = 475 / 575, 399.11 - 1.3942
+    assert a.sales_quantity_amount == np.round((580 - 575) * mix_b * margin, 2) == 1_642.74
+    assert a.sales_mix_amount == np.round((500 - 475) * margin - (580 - 575) * mix_b * margin, 2) == 8_300.16
+    t = first[1]
+    assert round(t.budget_margin_amount + t.sales_price_amount + t.sales_mix_amount + t.sales_quantity_amount + t.cost_amount, 2) \
+        == t.actual_margin_amount
+
+
+@pytest.fixture
+def budget_months(empty_url):
+    products = pd.DataFrame([dict(product_id=p, product_name=p, family="F", unit="pcs", std_material_cost=0.0, std_labor_cost=0.0,
+                                  std_overhead_cost=0.0, list_price=0.0) for p in ("A", "B")])
+    yield from loaded_engine(empty_url, {"products": products, "sales_budgets": BUDGET_ROWS.assign(version="original")})
+
+
+# --------------------------------------------------------------------------- every database: rows as the database pleases
+def _shuffling(monkeypatch, seed: int) -> None:
+    """Every query without ORDER BY returns its rows in a random order (``seed``), as a database
+    may: the loaders of every module read through it."""
+    original = eng.read_frame
+    calls = iter(range(10**6))
+
+    def shuffled(bind, stmt, params=None):
+        out = original(bind, stmt, params)
+        if getattr(stmt, "_order_by_clauses", ()) or len(out) < 2:
+            return out
+        rng = np.random.default_rng([seed, next(calls)])
+        return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith(("data_loaders.", "reports.")) and name != "data_loaders.engine" \
+                and getattr(module, "read_frame", None) is original:
+            monkeypatch.setattr(module, "read_frame", shuffled)
+
+
+def test_a_budget_margin_on_a_half_cent_read_from_every_database(budget_months, monkeypatch):
+    scope = Scope("2026-01", "2026-03")
+    expected = SB.compute_budget_by_product(BUDGET_ROWS)
+    for seed in SEEDS:
+        with monkeypatch.context() as m:
+            _shuffling(m, seed)
+            rows = B.load_sales_budget_by_product(budget_months, scope)
+            _identical(SB.compute_budget_by_product(rows), expected)
+            assert SB.compute_sales_variances(SB.compute_budget_by_product(rows), ACTUAL).budget_margin_amount.tolist() \
+                == [188_915.00, 400.00]
+
+
+def _canonical(value):
+    """A report's frames with their rows sorted (the order of a listing is not a figure)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        f = value.reset_index(drop=True)
+        order = f.astype(str).sort_values(list(f.columns), kind="mergesort").index
+        return f.loc[order].reset_index(drop=True)
+    return value
+
+
+def _assert_same_bits(a, b, path=""):
+    if isinstance(a, dict):
+        assert set(a) == set(b), path
+        for k in a:
+            _assert_same_bits(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=path)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, check_exact=True, obj=path)
+    elif isinstance(a, float):
+        assert a == b or (a != a and b != b), (path, a, b)
+    else:
+        assert type(a) is type(b) and (a is b or a == b), (path, a, b)
+
+
+def test_reports_are_the_same_bits_whatever_order_the_database_returns_rows_in(sample_engine, monkeypatch):
+    from reports.budget import flexible_budget_report
+    from reports.kpi import kpi_report
+    from reports.oee import oee_report
+    from reports.profitability import profitability_report
+
+    scope = Scope("2025-11", "2026-10")
+
+    def reports():
+        return _canonical({"profitability": profitability_report(sample_engine, scope),
+                           "flexible": flexible_budget_report(sample_engine, scope),
+                           "flexible_base": flexible_budget_report(sample_engine, scope, fast=False),
+                           "oee_improvement": oee_report(sample_engine, scope)["improvement"]})  # conversion cost: minutes x rate
+
+    expected, report = reports(), json.dumps(kpi_report(sample_engine, scope), sort_keys=True)
+    for seed in SEEDS:
+        with monkeypatch.context() as m:
+            _shuffling(m, seed)
+            _assert_same_bits(reports(), expected)
+            if seed == SEEDS[0]:  # the CLI's report, every figure as printed
+                assert json.dumps(kpi_report(sample_engine, scope), sort_keys=True) == report
