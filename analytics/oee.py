@@ -452,9 +452,10 @@ def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     rate per minute; with ``window`` = (start, end) every work center of ``rates`` gets a row
     for every shift of every day in [start, end) (see ``compute_oee_facts``).
 
-    ``keys`` = ``DAY_KEYS``, ``SHIFT_KEYS``, ``MONTH_KEYS`` or ``CENTER_KEYS``: the same facts summed per work
-    center x date, per work center x shift, per work center x month or per work center (minutes and counts summed so in SQL, with ``outside_rows``: the
-    shift rows dated outside the window). Calendar minutes are then those of the shifts the
+    ``keys`` = ``DAY_KEYS``, ``SHIFT_KEYS``, ``MONTH_KEYS`` (with "shift" too) or ``CENTER_KEYS``:
+    the same facts summed per work center x date, x shift, x month (x shift) or per work center
+    (minutes and counts summed so in SQL, with ``outside_rows``: the shift rows dated outside
+    the window; ``shift_rows`` at the day grain). Calendar minutes are then those of the shifts the
     finest grain would have had: the window's shifts of the row plus its shifts outside the
     window. Needs ``window``."""
     if list(keys) != KEYS:
