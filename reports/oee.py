@@ -80,9 +80,10 @@ def oee_report_from_events(engine: Engine, scope: Scope, settings: A.OeeSettings
 def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
     """``oee_report`` from the OEE fact tables: minutes per work center x state x reason code are
     classed by the settings, then SQL sums the shift facts to the grains the views draw — work
-    center x month (the month tables, and summed further the work centers, plants and total),
-    work center x shift, the day over all work centers (the trend), work center x day of the
-    heatmap's work centers only — and finds the problem days; pandas sees a few thousand rows."""
+    center x month x shift (the month and shift tables, and summed further the work centers,
+    plants and total), the day over all work centers (the trend), work center x day of the
+    heatmap's work centers only — and finds the problem days: pandas sees some 45 k rows at L
+    (a year of 840 work centers), not a row per work center x day."""
     by_reason = F.load_state_reason_minutes(engine, scope)
     span = F.load_shift_span(engine, scope)
     if by_reason.empty or span is None:
@@ -94,15 +95,13 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
                              load_dataset_info(engine).get("as_of_date"))
 
-    def rows(by, keys, counts, **only):
-        wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=counts, **only).rename(columns={"period": "month"})
-        made = F.load_shift_output(engine, scope, by=by, **only).rename(columns={"period": "month"})
-        rates = centers[centers.work_center_id.isin(only["work_centers"])] if only else centers
-        minutes = A.compute_shift_minutes_from_totals(wide, columns, classed)
-        return A.compute_oee_rows(A.compute_calendar_facts(minutes, made, rates, window, keys), settings)
-
     # one read per table at work center x month x shift; the month, shift and work center views sum it
-    month_rows = rows(("period", "shift"), [*A.MONTH_KEYS, "shift"], ("outside_rows",))  # calendar: the window's days + rows outside
+    # (calendar time: the month's days in the window, plus the shift rows dated outside it)
+    by = ("period", "shift")
+    wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("outside_rows",)).rename(columns={"period": "month"})
+    made = F.load_shift_output(engine, scope, by=by).rename(columns={"period": "month"})
+    month_rows = A.compute_oee_rows(A.compute_calendar_facts(A.compute_shift_minutes_from_totals(wide, columns, classed), made, centers,
+                                                             window, [*A.MONTH_KEYS, "shift"]), settings)
     wc_sums = A.compute_oee_sums(month_rows, ["work_center_id"])
     by_wc = A.compute_oee_from_rows(wc_sums, ["work_center_id"], settings, unique=True)
     named = by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
