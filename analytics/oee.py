@@ -272,6 +272,7 @@ def compute_event_segments(events: pd.DataFrame, start=None, end=None) -> pd.Dat
 KEYS = ["work_center_id", "date", "shift"]
 DAY_KEYS = ["work_center_id", "date"]  # coarser grains summed in SQL (``compute_calendar_facts``)
 SHIFT_KEYS = ["work_center_id", "shift"]
+MONTH_KEYS = ["work_center_id", "month"]  # month: YYYY-MM, the facts' period
 CENTER_KEYS = ["work_center_id"]
 GRAIN_COUNTS = ("shift_rows", "event_shifts", "outside_rows")  # shift rows summed into a coarser row
 COUNT_COLUMNS = ("total_qty", "good_qty", "scrap_qty", "startup_scrap_qty", "net_run_min", "fully_productive_min", "startup_reject_min",
@@ -300,8 +301,13 @@ def compute_shift_minutes(segments: pd.DataFrame) -> pd.DataFrame:
 def _stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
     """Each classed work center x state x reason code (``reason_code`` "" for none) with the
     index in ``STOP_COLUMNS`` of its stop column (-1 for run time)."""
+    # decided once per distinct kind x class (12 k rows at L have a dozen)
+    pairs = pd.Series(classes.loss_kind.astype(object).to_numpy()).where(classes.loss_kind.notna().to_numpy(), "") + "|" + \
+        pd.Series(classes.loss_class.astype(object).to_numpy()).where(classes.loss_class.notna().to_numpy(), "")
+    codes, uniq = pd.factorize(pairs)
     target = {c: i for i, c in enumerate(STOP_COLUMNS)}
-    index = [target[f"stop_{k}_{c}_min"] if isinstance(k, str) else -1 for k, c in zip(classes.loss_kind, classes.loss_class)]
+    per = np.array([target[f"stop_{k}_{c}_min"] if k else -1 for k, c in (u.split("|") for u in uniq)] + [-1], dtype=np.int64)
+    index = per[codes]
     return pd.DataFrame({"work_center_id": classes.work_center_id.astype(object).to_numpy(), "state": classes.state.astype(object).to_numpy(),
                          "reason_code": classes.reason_code.astype(object).where(classes.reason_code.notna(), "").to_numpy(),
                          "target": index})
@@ -337,7 +343,7 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
     """
     first = columns.drop_duplicates("column").reset_index(drop=True)
     # the grain's keys (work center x date x shift, or a coarser one) and its shift counts
-    out = wide[[c for c in (*KEYS, *GRAIN_COUNTS) if c in wide]].reset_index(drop=True)
+    out = wide[[c for c in ("work_center_id", "date", "month", "shift", *GRAIN_COUNTS) if c in wide]].reset_index(drop=True)
     x = wide[list(first.column)].to_numpy(dtype=float)
     out = pd.concat([out, pd.DataFrame({f"{state}_min": x[:, (first.state == state).to_numpy()].sum(axis=1) for state in ALL_STATES},
                                        index=out.index)], axis=1)
@@ -448,9 +454,10 @@ def compute_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     rate per minute; with ``window`` = (start, end) every work center of ``rates`` gets a row
     for every shift of every day in [start, end) (see ``compute_oee_facts``).
 
-    ``keys`` = ``DAY_KEYS``, ``SHIFT_KEYS`` or ``CENTER_KEYS``: the same facts summed per work
-    center x date, per work center x shift or per work center (minutes and counts summed so in SQL, with ``outside_rows``: the
-    shift rows dated outside the window). Calendar minutes are then those of the shifts the
+    ``keys`` = ``DAY_KEYS``, ``SHIFT_KEYS``, ``MONTH_KEYS`` (with "shift" too) or ``CENTER_KEYS``:
+    the same facts summed per work center x date, x shift, x month (x shift) or per work center
+    (minutes and counts summed so in SQL, with ``outside_rows``: the shift rows dated outside
+    the window; ``shift_rows`` at the day grain). Calendar minutes are then those of the shifts the
     finest grain would have had: the window's shifts of the row plus its shifts outside the
     window. Needs ``window``."""
     if list(keys) != KEYS:
@@ -475,7 +482,8 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     facts = minutes.merge(counts, on=keys, how="outer")
     start, end = (pd.Timestamp(x) for x in window)
     days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
-    axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS)}
+    month_days = pd.Series(np.asarray(days.strftime("%Y-%m"), dtype=object)).value_counts().sort_index()  # window days per month
+    axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS), "month": list(month_days.index)}
     grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
     facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
     outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
@@ -483,6 +491,8 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     if "date" in keys:  # a day in the window has its shifts; outside it, the shifts that have rows
         inside = np.where((facts.date >= start) & (facts.date < end), per_day, 0.0)
         outside = np.where(inside > 0, 0.0, facts["shift_rows"].to_numpy(dtype=float) if "shift_rows" in facts else 0.0)
+    elif "month" in keys:  # the month's days in the window, plus the row's shifts outside it
+        inside = facts.month.map(month_days).fillna(0).to_numpy(dtype=float) * per_day
     else:  # the window's days, plus the row's shifts outside the window
         inside = float(len(days)) * per_day
     if "shift" in keys:
@@ -684,6 +694,51 @@ def compute_oee_trend_from_rows(rows: pd.DataFrame, by: list[str], unique: bool 
     out["fully_productive_min"] = g["fully_productive_min"].to_numpy()
     out["loss_cost_amount"] = round_money(_loss_cost(c))
     return out
+
+
+BUCKET_TREND_FIELDS = ("availability_pct", "performance_pct", "quality_pct", "oee_pct", "ppt_min", "fully_productive_min")
+BUCKET_SUMS = ("run_min", "ppt_min", "net_run_min", "fully_productive_min")
+
+
+def compute_oee_trend_by(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """OEE of all the rows' work centers together per ``by`` (["date"], ["week"], ["month"]):
+    ``BUCKET_TREND_FIELDS``, ratios of the sums of run, planned production, net run and fully
+    productive minutes over the rows of each bucket (``compute_oee_rows`` rows, sums of them,
+    or ``compute_bucket_sums``). One row per bucket, sorted by it."""
+    g = rows.groupby(list(by), as_index=False)[list(BUCKET_SUMS)].sum()
+    block = g[list(BUCKET_SUMS)].to_numpy(dtype=float)
+    c = {name: block[:, i] for i, name in enumerate(BUCKET_SUMS)}
+    out = g[list(by)].copy()
+    out["availability_pct"] = _ratio(c["run_min"], c["ppt_min"])
+    out["performance_pct"] = _ratio(c["net_run_min"], c["run_min"])
+    out["quality_pct"] = _ratio(c["fully_productive_min"], c["net_run_min"])
+    out["oee_pct"] = _ratio(c["fully_productive_min"], c["ppt_min"])
+    out["ppt_min"] = c["ppt_min"]
+    out["fully_productive_min"] = c["fully_productive_min"]
+    return out
+
+
+def compute_bucket_sums(minutes: pd.DataFrame, counts: pd.DataFrame, key: str, settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``BUCKET_SUMS`` per ``key`` (a date) over every work center: run and planned production
+    minutes from ``minutes`` (``compute_shift_minutes_from_totals`` of rows per ``key`` x a group
+    of work centers whose stops are classed alike, e.g. a plant), net run and fully productive
+    minutes from ``counts`` (output per ``key``). Time losses need no rate here: the trend
+    draws no money. One row per ``key`` of either side, sorted by it."""
+    cols = ["running_min", "reduced_speed_min", *[c for c in STOP_COLUMNS if c in minutes]]
+    rows = compute_oee_rows(minutes[[key, *cols]].assign(net_run_min=0.0, rate_per_min=np.nan), settings)
+    time = rows.groupby(key)[["run_min", "ppt_min"]].sum()
+    made = counts.groupby(key)[["net_run_min", "fully_productive_min"]].sum()
+    return time.join(made, how="outer").fillna(0.0).reset_index()
+
+
+HEATMAP_WORK_CENTERS = 30  # work centers in the OEE heatmap: 28 px a row, so 30 rows fit a screen
+
+
+def compute_lowest_oee_work_centers(by_wc: pd.DataFrame, limit: int = HEATMAP_WORK_CENTERS) -> list[str]:
+    """The work centers of ``by_wc`` (``compute_oee_from_rows`` per work center) up to ``limit``,
+    the lowest OEE first (no OEE last; ties by work center): those a meeting asks about."""
+    ranked = by_wc.sort_values(["oee_pct", "work_center_id"], na_position="last", kind="mergesort")
+    return [str(w) for w in ranked.work_center_id.head(limit)]
 
 
 def compute_six_losses(row: pd.Series) -> pd.DataFrame:
@@ -915,24 +970,41 @@ PROBLEM_COLUMNS = ["problem", "work_center_id", "date", "detail"]
 OUTSIDE_CALENDAR_LIMIT = 500
 
 
+PERFORMANCE_SLACK_MIN = 0.5  # ideal minutes above run time a day may show before performance > 100 % is a finding
+UNCOVERED_GAP_MIN = 1.0  # minutes without any event inside a day's shifts with events before they are a finding
+
+
 def compute_shift_problems(facts: pd.DataFrame) -> pd.DataFrame:
-    """Findings per work center x day from the shift facts: performance above 100 % (ideal
-    minutes of the output more than half a minute above running + reduced speed) and time not
-    covered by any event inside the shifts that have events (more than a minute); a shift with
-    no event at all is calendar time with nothing recorded (TEEP's base), not a gap."""
+    """Findings per work center x day from the shift facts (``compute_day_problems`` of their
+    sums per work center x day); rows per work center x day with ``event_shifts`` are those sums."""
     day = facts.groupby(["work_center_id", "date"], as_index=False)[["running_min", "reduced_speed_min", "net_run_min"]].sum()
-    run = day.running_min + day.reduced_speed_min
-    over = day[day.net_run_min > run + 0.5]
-    over_detail = [f"{a:.1f} ideal min > {b:.1f} run min" for a, b in zip(over.net_run_min, run[over.index])]
     covered = facts[[f"{s}_min" for s in ALL_STATES]].sum(axis=1)
     if "event_shifts" in facts:  # rows per work center x day: the calendar of its shifts with events
         shifts = pd.DataFrame({"work_center_id": facts.work_center_id, "date": facts.date,
-                               "calendar_min": facts.event_shifts.to_numpy(dtype=float) * (SHIFT_SECONDS / 60.0), "covered": covered})
+                               "calendar_min": facts.event_shifts.to_numpy(dtype=float) * (SHIFT_SECONDS / 60.0), "covered_min": covered})
         shifts = shifts[facts.event_shifts.to_numpy() > 0]
     else:
-        shifts = facts.assign(covered=covered)[covered > 0].groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered"]].sum()
-    gap = shifts.calendar_min - shifts.covered
-    gaps = shifts[gap > 1.0]
+        shifts = (facts.assign(covered_min=covered)[covered > 0]
+                  .groupby(["work_center_id", "date"], as_index=False)[["calendar_min", "covered_min"]].sum())
+    return compute_day_problems(day, shifts)
+
+
+def compute_day_problems(days: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
+    """Findings per work center x day: performance above 100 % (ideal minutes of the output more
+    than ``PERFORMANCE_SLACK_MIN`` above running + reduced speed) and time not covered by any
+    event inside the shifts that have events (more than ``UNCOVERED_GAP_MIN``); a shift with no
+    event at all is calendar time with nothing recorded (TEEP's base), not a gap.
+
+    ``days``: work_center_id, date, running_min, reduced_speed_min, net_run_min (every day, or
+    only those SQL found above the slack: ``facts_oee.load_day_findings``). ``shifts``:
+    work_center_id, date, covered_min and calendar_min (or ``event_shifts``, shifts with events)."""
+    run = days.running_min + days.reduced_speed_min
+    over = days[days.net_run_min > run + PERFORMANCE_SLACK_MIN]
+    over_detail = [f"{a:.1f} ideal min > {b:.1f} run min" for a, b in zip(over.net_run_min, run[over.index])]
+    calendar = (shifts.calendar_min if "calendar_min" in shifts
+                else pd.Series(shifts.event_shifts.to_numpy(dtype=float) * (SHIFT_SECONDS / 60.0), index=shifts.index))
+    gap = calendar - shifts.covered_min
+    gaps = shifts[gap > UNCOVERED_GAP_MIN]
     return pd.concat([
         pd.DataFrame({"problem": "performance_over_100", "work_center_id": over.work_center_id, "date": over.date, "detail": over_detail}),
         pd.DataFrame({"problem": "time_not_covered", "work_center_id": gaps.work_center_id, "date": gaps.date,
@@ -996,11 +1068,11 @@ def compute_orphan_problems(orphans: pd.DataFrame) -> pd.DataFrame:
                          "detail": [f"{w}: {q:.0f} units" for w, q in zip(orphans.work_order_id, qty)]}).reset_index(drop=True)
 
 
-def compute_problem_table(facts: pd.DataFrame, findings: list[pd.DataFrame]) -> pd.DataFrame:
-    """The data problems: those found in the shift facts (``compute_shift_problems``) and the
-    ``findings`` given (frames with problem, work_center_id, date, detail), in one table sorted
-    by problem, work center, date and detail."""
-    parts = [compute_shift_problems(facts)] + [f[PROBLEM_COLUMNS] for f in findings if not f.empty]
+def compute_problem_table(facts: pd.DataFrame | None, findings: list[pd.DataFrame]) -> pd.DataFrame:
+    """The data problems: those found in the shift facts (``compute_shift_problems``; none when
+    ``facts`` is None: the findings hold them) and the ``findings`` given (frames with problem,
+    work_center_id, date, detail), in one table sorted by problem, work center, date and detail."""
+    parts = ([] if facts is None else [compute_shift_problems(facts)]) + [f[PROBLEM_COLUMNS] for f in findings if not f.empty]
     parts = [p.astype({"work_center_id": object, "detail": object}) for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)

@@ -564,11 +564,26 @@ def _is(column, value):
     return column.is_(None) if value is None or (isinstance(value, float) and value != value) else column == value
 
 
-def _grain(table: sa.Table, by: tuple[str, ...]) -> list:
+def _grain(table: sa.Table, by: tuple[str, ...], per: str = "work_center") -> list:
     """The group-by columns of ``table`` for a grain: "date" and/or "shift" (or "period", the
-    month) after the work center."""
+    month) after the work center (``per`` = "work_center"), after the work center's plant
+    labelled ``work_center_id`` ("plant": the rows of a day summed over the plant's work
+    centers, for classes that are the same on all of them) or alone ("all")."""
     names = {"date": "shift_date", "shift": "shift", "period": "period"}
-    return [table.c.work_center_id, *[table.c[names[b]] for b in by]]
+    head = {"work_center": [table.c.work_center_id], "all": [],
+            "plant": [s.work_centers.c.plant_id.label("work_center_id")]}[per]
+    return [*head, *[table.c[names[b]] for b in by]]
+
+
+def _select_from(table: sa.Table, per: str):
+    """``table``, joined to its work center's row when the grain is the plant."""
+    wc = s.work_centers
+    return table.join(wc, wc.c.work_center_id == table.c.work_center_id) if per == "plant" else table
+
+
+def _centers_in(column, work_centers) -> list:
+    """Rows of ``work_centers`` only (all when None)."""
+    return [] if work_centers is None else [column.in_(sorted(set(work_centers)))]
 
 
 def _outside(table: sa.Table, window) -> sa.ColumnElement:
@@ -579,8 +594,23 @@ def _outside(table: sa.Table, window) -> sa.ColumnElement:
     return sa.case((sa.or_(table.c.shift_date < start, table.c.shift_date >= end), 1), else_=0)
 
 
+def _scoped(table: sa.Table, scope: Scope, work_centers=None, apart=None) -> tuple:
+    """(rows, conditions) of ``table`` in the scope (of ``work_centers`` only when given): the
+    table and the conditions to put on it, or with ``apart`` a subquery of those rows whose
+    ``work_center_id`` is kept for the ``apart`` work centers and NULL for the others (summed
+    into one row per grain: a group-by on a CASE with bound values is refused by PostgreSQL)."""
+    conds = [*period_conditions(table.c.period, scope), *_wc_in_plants(table.c.work_center_id, scope),
+             *_centers_in(table.c.work_center_id, work_centers)]
+    if apart is None:
+        return table, conds
+    key = sa.case((table.c.work_center_id.in_(sorted(set(apart))), table.c.work_center_id), else_=sa.null())
+    rows = sa.select(*[c for c in table.c if c.name != "work_center_id"], key.label("work_center_id")).where(*conds)
+    return rows.subquery(f"{table.name}_apart"), []
+
+
 def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: tuple[str, ...] = ("date", "shift"),
-                       window=None) -> pd.DataFrame:
+                       window=None, work_centers=None, per: str = "work_center",
+                       counts: tuple[str, ...] = A.GRAIN_COUNTS, apart=None) -> pd.DataFrame:
     """Minutes of each ``column`` of ``columns`` (``analytics.oee.compute_minute_columns``:
     column, state, reason_code, kind, whole_kind) per work center x ``by`` in the scope: one row
     per work center x date x shift by default, summed to work center x date or work center x
@@ -590,33 +620,43 @@ def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: 
 
     A coarser grain also counts, per row, the shift rows summed into it (``shift_rows``), those
     with any event minutes (``event_shifts``) and those dated outside ``window`` (``outside_rows``),
-    so that calendar time and uncovered time come out as the finest grain gives them."""
-    k, t = shift_kinds, shift_minutes
+    so that calendar time and uncovered time come out as the finest grain gives them; ``counts``
+    names those a caller needs (each costs the database a sum).
+
+    ``work_centers``: those work centers only (the OEE heatmap's). ``per``: "plant" sums the
+    work centers of a plant into one row labelled with the plant in ``work_center_id``, "all"
+    sums every work center into one row per ``by`` (a coarser grain only; see ``_grain``).
+    ``apart``: the rows of these work centers per work center, those of the others summed into
+    one row per ``by`` with no work center (a coarser grain only; the heatmap's work centers and
+    the rest of the day's total, in one read)."""
+    k, conds = _scoped(shift_kinds, scope, work_centers, apart)
     whole = columns[columns.whole_kind].drop_duplicates("column")
-    fine = tuple(by) == ("date", "shift")
-    group = _grain(k, by)
+    fine = tuple(by) == ("date", "shift") and per == "work_center"
+    group = _grain(k, by, per)
     if fine:
         stmt = (sa.select(*group, *[k.c[f"{kind}_min"].label(name) for name, kind in zip(whole.column, whole.kind)])
-                .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
+                .where(*conds))
     else:
         covered = sum((k.c[f"{kind}_min"] for kind in KIND_COLUMNS), sa.literal(0.0))
+        count = {"shift_rows": lambda: sa.func.count(), "event_shifts": lambda: sa.func.sum(sa.case((covered > 0, 1), else_=0)),
+                 "outside_rows": lambda: sa.func.sum(_outside(k, window))}
         stmt = (sa.select(*group, *[sa.func.sum(k.c[f"{kind}_min"]).label(name) for name, kind in zip(whole.column, whole.kind)],
-                          sa.func.count().label("shift_rows"),
-                          sa.func.sum(sa.case((covered > 0, 1), else_=0)).label("event_shifts"),
-                          sa.func.sum(_outside(k, window)).label("outside_rows"))
-                .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope))
+                          *[count[c]().label(c) for c in A.GRAIN_COUNTS if c in counts])
+                .select_from(_select_from(k, per))
+                .where(*conds)
                 .group_by(*group))
     frame = read_frame(engine, stmt)
     if "shift_date" in frame:
         frame = _dates(frame)
-    keys = ["work_center_id", *by]
+    keys = [*(["work_center_id"] if per != "all" else []), *by]
     split = columns[~columns.whole_kind]
     if not split.empty:
-        sums = _split_sums(split)
-        group_t = _grain(t, by)
+        t, conds_t = _scoped(shift_minutes, scope, work_centers, apart)
+        sums = _split_sums(split, table=t)
+        group_t = _grain(t, by, per)
         stmt = (sa.select(*group_t, *sums)
-                .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope),
-                       t.c.state.in_(sorted(set(split.state))))
+                .select_from(_select_from(t, per))
+                .where(*conds_t, t.c.state.in_(sorted(set(split.state))))
                 .group_by(*group_t))
         more = read_frame(engine, stmt)
         if "shift_date" in more:
@@ -629,10 +669,10 @@ def load_shift_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, by: 
     return _minute_types(frame, columns)
 
 
-def _split_sums(split: pd.DataFrame, prefix: str = "") -> list:
-    """The sums over ``shift_minutes`` of the columns that are not a whole kind (``split`` rows
-    of ``compute_minute_columns``), labelled ``prefix`` + column."""
-    t, sums = shift_minutes, []
+def _split_sums(split: pd.DataFrame, prefix: str = "", table=shift_minutes) -> list:
+    """The sums over ``shift_minutes`` (or ``table``, its rows) of the columns that are not a
+    whole kind (``split`` rows of ``compute_minute_columns``), labelled ``prefix`` + column."""
+    t, sums = table, []
     for name, group_ in split.groupby("column", sort=False):
         when = sa.or_(*[sa.and_(t.c.state == st, _is(t.c.reason_code, rc)) for st, rc in zip(group_.state, group_.reason_code)])
         sums.append(sa.func.sum(sa.case((when, t.c.duration_min), else_=0.0)).label(prefix + name))
@@ -691,6 +731,45 @@ def load_month_shift_minutes(engine: Engine, scope: Scope, months: dict[str, tup
     return out
 
 
+def load_day_findings(engine: Engine, scope: Scope, slack_min: float = A.PERFORMANCE_SLACK_MIN,
+                      gap_min: float = A.UNCOVERED_GAP_MIN) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The work center x days that ``analytics.oee.compute_day_problems`` reports, found in SQL
+    so that only they are read (the checks ``compute_shift_problems`` makes on every day row):
+
+    - days whose output's ideal minutes exceed running + reduced speed by more than
+      ``slack_min``: work_center_id, date, running_min, reduced_speed_min, net_run_min (a day
+      with output and no machine minutes has 0 of them);
+    - days whose shifts with events hold more than ``gap_min`` minutes without any:
+      work_center_id, date, event_shifts, covered_min.
+
+    Each frame may hold the other's days too (one query finds both): the analytics filter again.
+
+    The scope's rows as ``load_shift_minutes`` and ``load_shift_output`` read them; sums are
+    those of ``by=("date",)`` added in another order: equal to float precision."""
+    k, o = shift_kinds, shift_output
+    covered = sum((k.c[f"{kind}_min"] for kind in KIND_COLUMNS), sa.literal(0.0))
+    zero = sa.cast(sa.literal_column("0"), sa.Double)
+    # both tables' rows stacked and summed per work center x day once (a left join of two sums
+    # per day cost twice as much): a machine row adds no output, an output row no minutes
+    stacked = sa.union_all(
+        sa.select(k.c.work_center_id, k.c.shift_date, k.c.running_min.label("running_min"), k.c.reduced_speed_min.label("reduced_speed_min"),
+                  zero.label("net_run_min"), sa.case((covered > 0, 1), else_=0).label("event_shifts"), covered.label("covered_min"))
+        .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)),
+        sa.select(o.c.work_center_id, o.c.shift_date, zero, zero, o.c.net_run_min, sa.cast(sa.literal_column("0"), sa.Integer), zero)
+        .where(*period_conditions(o.c.period, scope), *_plants(o.c.plant_id, scope)),
+    ).subquery("stacked")
+    sums = {c: sa.func.sum(stacked.c[c]) for c in ("running_min", "reduced_speed_min", "net_run_min", "event_shifts", "covered_min")}
+    over = sums["net_run_min"] > sums["running_min"] + sums["reduced_speed_min"] + slack_min
+    gap = sa.and_(sums["event_shifts"] > 0, sums["event_shifts"] * (A.SHIFT_SECONDS / 60.0) - sums["covered_min"] > gap_min)
+    found = read_frame(engine, sa.select(stacked.c.work_center_id, stacked.c.shift_date, *[v.label(c) for c, v in sums.items()])
+                       .group_by(stacked.c.work_center_id, stacked.c.shift_date)
+                       .having(sa.or_(over, gap)))
+    found = _dates(found).astype({"running_min": float, "reduced_speed_min": float, "net_run_min": float, "event_shifts": np.int64,
+                                  "covered_min": float})
+    return (found[["work_center_id", "date", "running_min", "reduced_speed_min", "net_run_min"]].reset_index(drop=True),
+            found[["work_center_id", "date", "event_shifts", "covered_min"]].reset_index(drop=True))
+
+
 def load_shift_span(engine: Engine, scope: Scope) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The first and last date with shift minutes in the scope (None when there are none)."""
     k = shift_kinds
@@ -701,12 +780,21 @@ def load_shift_span(engine: Engine, scope: Scope) -> tuple[pd.Timestamp, pd.Time
     return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
 
 
-def load_shift_output(engine: Engine, scope: Scope, by: tuple[str, ...] = ("date", "shift")) -> pd.DataFrame:
-    """Allocated output per work center x ``by`` (date x shift by default) of the scope's orders (their plant)."""
+def load_shift_output(engine: Engine, scope: Scope, by: tuple[str, ...] = ("date", "shift"), work_centers=None,
+                      per: str = "work_center", apart=None) -> pd.DataFrame:
+    """Allocated output per work center x ``by`` (date x shift by default) of the scope's orders
+    (their plant); of ``work_centers`` only when given; ``per`` = "all": summed over every work
+    center, one row per ``by``; ``apart``: as ``load_shift_minutes``' (the others in a row with
+    no work center)."""
     t = shift_output
-    group = _grain(t, by)
+    conds = [*period_conditions(t.c.period, scope), *_plants(t.c.plant_id, scope), *_centers_in(t.c.work_center_id, work_centers)]
+    if apart is not None:
+        key = sa.case((t.c.work_center_id.in_(sorted(set(apart))), t.c.work_center_id), else_=sa.null())
+        t = sa.select(*[c for c in t.c if c.name != "work_center_id"], key.label("work_center_id")).where(*conds).subquery("output_apart")
+        conds = []
+    group = _grain(t, by, per)
     stmt = (sa.select(*group, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
-            .where(*period_conditions(t.c.period, scope), *_plants(t.c.plant_id, scope))
+            .where(*conds)
             .group_by(*group))
     frame = read_frame(engine, stmt)
     if "shift_date" in frame:

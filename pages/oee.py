@@ -7,8 +7,7 @@ from ui import data
 from ui.codes import code_labels
 from ui.data import CONVENTIONS, SHIFTS, OeeSettings
 from ui.drill import scroll_here, select_linked
-from ui.figures import (build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, heatmap_work_centers,
-                        plotly_config)
+from ui.figures import build_oee_heatmap, build_oee_trend_figure, build_pareto_figure, build_time_waterfall_figure, plotly_config
 from ui.format import money, pct
 from ui.i18n import t
 from ui.page import metric, open_page
@@ -50,7 +49,7 @@ metric(c[6], t("kpi_loss_cost"), money(total.loss_cost_amount, currency, compact
 # the trend's grain follows the span: days in a month, weeks in a quarter, months beyond
 default_grain = "date" if scope.n_months <= 1 else "week" if scope.n_months <= 3 else "month"
 grain = choice("segmented", t("oee_grain"), GRAINS, lambda g: t(f"grain_{g}"), "oee_grain", default_grain)
-trend = report[{"month": "by_work_center_month", "week": "by_work_center_week", "date": "by_work_center_day"}[grain]]
+trend = report[{"month": "by_month", "week": "by_week", "date": "by_day"}[grain]]  # all work centers together
 st.plotly_chart(build_oee_trend_figure(trend, grain, settings.target_oee), width="stretch", config=plotly_config(), key="oee_trend")
 
 # full width: a dozen time steps need the room to keep their labels apart
@@ -101,7 +100,7 @@ if picked or picked_wc:
     orders = drill["orders"].sort_values("loss_cost_amount", ascending=False)
     render_table(orders, key="oee_drill_orders", currency=currency, export_name=f"{wc}_{month}_orders", drill=True)
 
-shown = heatmap_work_centers(report["by_work_center"])
+shown = report["heatmap_work_centers"]  # the lowest OEE first; the report holds their days only
 st.plotly_chart(build_oee_heatmap(report["by_work_center_day"], shown), width="stretch", config=plotly_config(), key="oee_heatmap")
 if len(shown) < len(report["by_work_center"]):
     st.caption(t("oee_heatmap_lowest", n=len(shown), total=f"{len(report['by_work_center']):,}"))

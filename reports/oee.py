@@ -20,11 +20,6 @@ from data_loaders.queries import load_dataset_info, month_after, month_start
 from data_loaders.scope import Scope
 
 
-# what the trend and the heatmap draw per work center x week or day (≈ 300 k rows a year at L:
-# the report computes these columns of them, not all sixty)
-TREND_FIELDS = list(A.TREND_FIELDS)
-
-
 def calendar_window(scope: Scope, events: pd.DataFrame, as_of: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """TEEP's calendar: [first day of the scope, day after its last) in full days, ending at the
     data's as-of date when that is earlier; an open end of the scope takes the events' span
@@ -75,7 +70,7 @@ def oee_report_from_events(engine: Engine, scope: Scope, settings: A.OeeSettings
     facts_ = A.compute_oee_rows(_with_periods(facts_), settings)
     by_wc = A.compute_oee_from_rows(facts_, ["work_center_id"], settings)
     months = max(1, facts_.month.nunique())
-    return _report(facts_, by_wc, segments, centers, settings, {
+    return _report(_views(facts_, by_wc, centers, settings), segments, centers, settings, {
         "improvement": A.compute_improvement_value(segments, output, centers, settings, months),
         "bottleneck_margin": A.compute_bottleneck_margin(by_wc, output, centers) if settings.bottleneck_margin else None,
         "problems": A.compute_data_problems(events, segments, facts_, orphans, calendar),
@@ -84,30 +79,38 @@ def oee_report_from_events(engine: Engine, scope: Scope, settings: A.OeeSettings
 
 def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
     """``oee_report`` from the OEE fact tables: minutes per work center x state x reason code are
-    classed by the settings, then the shift facts are summed from rows per work center x day x
-    shift in SQL."""
+    classed by the settings, then SQL sums the shift facts to the grains the views draw — work
+    center x month x shift (the month and shift tables, and summed further the work centers,
+    plants and total), the day over all work centers (the trend), work center x day of the
+    heatmap's work centers only — and finds the problem days: pandas sees some 45 k rows at L
+    (a year of 840 work centers), not a row per work center x day."""
     by_reason = F.load_state_reason_minutes(engine, scope)
-    if by_reason.empty:
+    span = F.load_shift_span(engine, scope)
+    if by_reason.empty or span is None:
         return None
     centers = loaders.load_work_centers(engine, scope)
     site = _site(engine, scope, settings)
     classed = A.compute_segment_classes(by_reason, settings, site, centers)
     columns = A.compute_minute_columns(classed)
-    # the finest grain any view draws is work center x day (and the shift over all days): SQL
-    # sums the shift rows to those two grains, with the counts that keep calendar time exact
-    day = ("date",)
-    wide = F.load_shift_minutes(engine, scope, columns, by=day)
-    minutes = A.compute_shift_minutes_from_totals(wide, columns, classed)
-    span = pd.DataFrame({"start_at": [wide.date.min()], "end_at": [wide.date.max() + pd.Timedelta(days=1)]})
-    window = calendar_window(scope, span, load_dataset_info(engine).get("as_of_date"))
-    facts_ = _with_periods(A.compute_calendar_facts(minutes, F.load_shift_output(engine, scope, by=day), centers, window, A.DAY_KEYS))
-    facts_ = A.compute_oee_rows(facts_, settings)
-    shift = ("shift",)
-    shift_minutes = A.compute_shift_minutes_from_totals(F.load_shift_minutes(engine, scope, columns, by=shift, window=window), columns, classed)
-    shift_rows = A.compute_oee_rows(A.compute_calendar_facts(shift_minutes, F.load_shift_output(engine, scope, by=shift), centers, window,
-                                                             A.SHIFT_KEYS), settings)
-    by_wc = A.compute_oee_from_rows(facts_, ["work_center_id"], settings)
-    months = max(1, facts_.month.nunique())
+    window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
+                             load_dataset_info(engine).get("as_of_date"))
+
+    # one read per table at work center x month x shift; the month, shift and work center views sum it
+    # (calendar time: the month's days in the window, plus the shift rows dated outside it)
+    by = ("period", "shift")
+    wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("outside_rows",)).rename(columns={"period": "month"})
+    made = F.load_shift_output(engine, scope, by=by).rename(columns={"period": "month"})
+    month_rows = A.compute_oee_rows(A.compute_calendar_facts(A.compute_shift_minutes_from_totals(wide, columns, classed), made, centers,
+                                                             window, [*A.MONTH_KEYS, "shift"]), settings)
+    wc_sums = A.compute_oee_sums(month_rows, ["work_center_id"])
+    by_wc = A.compute_oee_from_rows(wc_sums, ["work_center_id"], settings, unique=True)
+    named = by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
+    shown = A.compute_lowest_oee_work_centers(named, A.HEATMAP_WORK_CENTERS)
+    # the heatmap's work centers per day, and every day over all work centers (the trend)
+    heat_wide, heat_made, days = _day_reads(engine, scope, columns, classed, centers, window, settings, shown)
+    heat = A.compute_oee_rows(A.compute_calendar_facts(A.compute_shift_minutes_from_totals(heat_wide, columns, classed), heat_made,
+                                                       centers[centers.work_center_id.isin(shown)], window, A.DAY_KEYS), settings)
+    months = max(1, month_rows.month.nunique())
     product_minutes = A.compute_segment_classes(F.load_product_order_minutes(engine, scope), settings, site, centers)
     improvement = A.compute_improvement_from(F.load_product_output(engine, scope), A.compute_conversion_cost(product_minutes, centers, "product_id"),
                                              centers, settings, months)
@@ -118,12 +121,65 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     if outside.empty or not loaders.has_calendar(engine, scope):
         outside = outside.iloc[:0]
     outside = outside.sort_values(["work_center_id", "sort_at", "detail", "date"], kind="mergesort").head(A.OUTSIDE_CALENDAR_LIMIT)
-    return _report(facts_, by_wc, classed, centers, settings, {
-        "shift_rows": shift_rows,
+    views = {
+        "total": A.compute_oee_from_rows(wc_sums, [], settings).iloc[0],
+        "by_work_center": named,
+        "by_plant": A.compute_oee_from_rows(wc_sums.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"], settings),
+        "by_shift": A.compute_oee_from_rows(month_rows, ["shift"], settings),
+        "by_month": A.compute_oee_from_rows(month_rows, ["month"], settings),
+        "by_work_center_month": A.compute_oee_from_rows(month_rows, ["work_center_id", "month"], settings),
+        "by_week": A.compute_oee_trend_by(_with_periods(days), ["week"]),
+        "by_day": A.compute_oee_trend_by(days, ["date"]),
+        "heatmap_work_centers": shown,
+        "by_work_center_day": A.compute_oee_trend_from_rows(heat, ["work_center_id", "date"], unique=True),
+    }
+    over, gaps = F.load_day_findings(engine, scope)
+    return _report(views, classed, centers, settings, {
         "improvement": improvement,
         "bottleneck_margin": bottleneck,
-        "problems": A.compute_problem_table(facts_, [found[found.problem != "event_outside_calendar"], outside]),
+        "problems": A.compute_problem_table(None, [A.compute_day_problems(over, gaps), found[found.problem != "event_outside_calendar"], outside]),
     })
+
+
+def _classed_alike(classed: pd.DataFrame) -> bool:
+    """Whether every work center classes each state x reason code of ``classed`` alike."""
+    targets = classed.assign(reason_code=classed.reason_code.fillna(""))[["state", "reason_code", "loss_kind", "loss_class"]].astype(str)
+    return len(targets.drop_duplicates()) == len(targets[["state", "reason_code"]].drop_duplicates())
+
+
+def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.DataFrame, centers: pd.DataFrame, window: tuple,
+               settings: A.OeeSettings, shown: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The minutes and output of the ``shown`` work centers per day (``load_shift_minutes`` and
+    ``load_shift_output`` by date, with ``shift_rows`` for the calendar), and ``A.BUCKET_SUMS``
+    per day over every work center (``A.compute_bucket_sums``) for the window's days and any
+    other day with facts (the days the work center x day rows would have).
+
+    When every work center classes its stops alike (a named convention, or a site's classes
+    that do not differ by plant), one read per table gives both: the shown work centers apart,
+    the others summed per day. Otherwise the day's minutes are summed per plant, so that each
+    plant's stops are classed once, in a read of their own."""
+    by = ("date",)
+    if _classed_alike(classed):
+        wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
+        made = F.load_shift_output(engine, scope, by=by, apart=shown)
+        heat_wide = wide[wide.work_center_id.notna()].reset_index(drop=True)
+        heat_made = made[made.work_center_id.notna()].reset_index(drop=True)
+        group_wide = wide.assign(work_center_id="")
+        group_classes = classed.assign(work_center_id="").drop_duplicates(["state", "reason_code"])
+    else:
+        heat_wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), work_centers=shown)
+        heat_made = F.load_shift_output(engine, scope, by=by, work_centers=shown)
+        group_wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, per="plant", counts=())
+        made = F.load_shift_output(engine, scope, by=by, per="all")
+        # the plant of each work center stands for it
+        plant = classed.work_center_id.map(centers.set_index("work_center_id").plant_id)
+        group_classes = classed.assign(work_center_id=plant).drop_duplicates(["work_center_id", "state", "reason_code"])
+    minutes = A.compute_shift_minutes_from_totals(group_wide, columns, group_classes)
+    sums = A.compute_bucket_sums(minutes, made, "date", settings)
+    start, end = (pd.Timestamp(x) for x in window)
+    grid = pd.DataFrame({"date": pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")})
+    days = grid.merge(sums, on="date", how="outer").fillna(0.0).sort_values("date").reset_index(drop=True)
+    return heat_wide, heat_made, days
 
 
 def oee_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
@@ -200,31 +256,40 @@ def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
                          week=np.asarray(mondays.strftime("%Y-%m-%d"), dtype=object)[codes])
 
 
-def _report(facts_: pd.DataFrame, by_wc: pd.DataFrame, segments: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings,
-            parts: dict) -> dict:
-    """The views both paths share, from the shift facts with their loss columns
-    (``compute_oee_rows``; or their sums per work center x day, with ``parts["shift_rows"]``
-    per work center x shift for the shift view) and classed segments (or their sums per work center x state x reason
-    code: every view of them is a sum of minutes). The shifts are summed once per work center x
-    day; the coarser views group those sums."""
+def _views(facts_: pd.DataFrame, by_wc: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings) -> dict:
+    """The report's views of the event path's shift facts with their loss columns
+    (``compute_oee_rows``): the shifts are summed once per work center x day; the coarser views
+    group those sums."""
     def oee(frame, by, unique=False):
         return A.compute_oee_from_rows(frame, by, settings, unique)
 
-    day_keys = ["work_center_id", "date", "month", "week"]
-    if "shift" in facts_:
-        day = A.compute_oee_sums(facts_, day_keys)
-    else:  # the facts path's rows are one per work center x day already, sorted so
-        day = facts_[day_keys + A.oee_sum_columns(facts_)].reset_index(drop=True)
-    total = oee(day, []).iloc[0]
+    day = A.compute_oee_sums(facts_, ["work_center_id", "date", "month", "week"])
+    named = by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
+    shown = A.compute_lowest_oee_work_centers(named, A.HEATMAP_WORK_CENTERS)
     return {
-        "total": total,
-        "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id"),
+        "total": oee(day, []).iloc[0],
+        "by_work_center": named,
         "by_plant": oee(day.merge(centers[["work_center_id", "plant_id"]], on="work_center_id"), ["plant_id"]),
-        "by_shift": oee(parts.get("shift_rows", facts_), ["shift"]),
+        "by_shift": oee(facts_, ["shift"]),
         "by_month": oee(day, ["month"]),
         "by_work_center_month": oee(day, ["work_center_id", "month"]),
-        "by_work_center_week": A.compute_oee_trend_from_rows(day, ["work_center_id", "week"]),
-        "by_work_center_day": A.compute_oee_trend_from_rows(day, ["work_center_id", "date"], unique=True),
+        "by_week": A.compute_oee_trend_by(day, ["week"]),
+        "by_day": A.compute_oee_trend_by(day, ["date"]),
+        "heatmap_work_centers": shown,
+        "by_work_center_day": A.compute_oee_trend_from_rows(day[day.work_center_id.isin(shown)], ["work_center_id", "date"], unique=True),
+    }
+
+
+def _report(views: dict, segments: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings, parts: dict) -> dict:
+    """The report both paths give: their ``views`` (total, by work center, plant, shift and
+    month, work center x month, the trend over all work centers per week and day
+    (``by_week``, ``by_day``; per month it is ``by_month``), the heatmap's work centers — the
+    ``A.HEATMAP_WORK_CENTERS`` with the lowest OEE — and their days (``by_work_center_day``)),
+    what follows from the total, and the views of classed segments (or their sums per work
+    center x state x reason code: every view of them is a sum of minutes)."""
+    total = views["total"]
+    return {
+        **views,
         "six_losses": A.compute_six_losses(total),
         "waterfall": A.compute_time_waterfall(total),
         "pareto": A.compute_loss_pareto(segments, total, centers, settings),

@@ -390,3 +390,13 @@ def test_oee_heatmap_shows_the_lowest_work_centers_first(session):
     assert list(fig.data[0].y) == shown and fig.data[0].z.shape == (30, 2)
     assert fig.data[0].z[0][0] == 0.50 and fig.layout.height == 170 + 28 * 30
     assert F.heatmap_work_centers(by_wc.head(12)) == [f"WC{i:02d}" for i in range(12)]  # fewer than 30: all of them
+
+
+def test_oee_trend_of_all_work_centers_is_one_line(session):
+    """The OEE page's trend (the report's ``by_month``, ``by_week``, ``by_day``: no work center
+    column) is one line named for all work centers, with the target."""
+    days = pd.DataFrame({"date": pd.to_datetime(["2026-10-01", "2026-10-02", "2026-10-03"]), "oee_pct": [0.7, 0.75, 0.8]})
+    fig = F.build_oee_trend_figure(days, "date", 0.85)
+    assert len(fig.data) == 1 and list(fig.data[0].y) == [0.7, 0.75, 0.8]
+    assert fig.data[0].name == ("全部工作中心" if session["lang"] == "zh" else "All work centers")
+    assert fig.layout.xaxis.type == "date" and any(s.y0 == 0.85 for s in fig.layout.shapes)

@@ -15,7 +15,7 @@ from data_loaders import oee as loaders
 from data_loaders.queries import load_dataset_info
 from data_loaders.scope import Scope
 from reports import oee as R
-from tests.test_oee_facts import TINY_CASES, assert_same_frame, tiny  # noqa: F401 - the fixture, one per database
+from tests.test_oee_facts import TINY_CASES, assert_same_frame, assert_same_report, tiny  # noqa: F401 - the fixture, one per database
 
 
 def _day_rows(engine, scope: Scope, settings: A.OeeSettings) -> pd.DataFrame | None:
@@ -169,3 +169,47 @@ def test_calendar_facts_equal_the_way_they_were_built_before(tiny):
     assert seen >= 6 * 3 * 2
     wc1 = new[new.work_center_id == centers.work_center_id.iloc[0]]
     assert wc1.rate_per_min.isna().all() and new[new.work_center_id != centers.work_center_id.iloc[0]].rate_per_min.notna().all()
+
+
+def test_trend_over_all_work_centers_equals_the_day_rows_summed(tiny):
+    """``by_day`` and ``by_week`` (SQL sums per day over every work center, classed per plant
+    when a site's classes differ by plant) equal the trend of the work center x day rows the
+    report used to build, summed per day or week; ``by_month`` is the month of ``by_work_center_month``."""
+    seen = 0
+    for scope, settings in TINY_CASES:
+        day = _day_rows(tiny, scope, settings)
+        if day is None:
+            continue
+        report = R.oee_report_from_facts(tiny, scope, settings)
+        for key, by in (("by_day", ["date"]), ("by_week", ["week"])):
+            want = A.compute_oee_trend_by(day, by)
+            assert_same_frame(report[key], want, f"{scope} {settings} {key}")
+            assert list(report[key].columns) == [*by, *A.BUCKET_TREND_FIELDS]
+            seen += len(want)
+        month = A.compute_oee_from_rows(day, ["month"], settings)
+        assert_same_frame(report["by_month"], month, f"{scope} {settings} by_month")
+    assert seen > 20
+
+
+@pytest.mark.parametrize("limit, per_plant", [(1, False), (2, False), (1, True), (30, True)])
+def test_heatmap_reads_the_lowest_work_centers_days_only(tiny, monkeypatch, limit, per_plant):
+    """With fewer heatmap rows than work centers (the L file's 30 of 840; here 1 or 2 of 3) the
+    facts path reads those work centers' days apart and the others summed per day (or, when a
+    site's classes differ by plant — ``per_plant`` forces it —, in reads of their own, the day's
+    minutes summed per plant): the report equals the event path's on every database, and its
+    days are the shown work centers' rows of the full day table."""
+    monkeypatch.setattr(A, "HEATMAP_WORK_CENTERS", limit)
+    if per_plant:
+        monkeypatch.setattr(R, "_classed_alike", lambda classed: False)
+    for scope, settings in TINY_CASES:
+        events, from_facts = R.oee_report_from_events(tiny, scope, settings), R.oee_report_from_facts(tiny, scope, settings)
+        assert_same_report(events, from_facts, f"{scope} {settings} limit {limit}")
+        if from_facts is None:
+            continue
+        shown = from_facts["heatmap_work_centers"]
+        assert shown == A.compute_lowest_oee_work_centers(from_facts["by_work_center"], limit)
+        assert len(shown) == min(limit, len(from_facts["by_work_center"]))
+        day = _day_rows(tiny, scope, settings)
+        full = A.compute_oee_trend_from_rows(day, ["work_center_id", "date"], True)
+        assert_same_frame(from_facts["by_work_center_day"], full[full.work_center_id.isin(shown)].reset_index(drop=True),
+                          f"{scope} {settings} heatmap days")

@@ -30,6 +30,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analytics.oee import HEATMAP_WORK_CENTERS, compute_lowest_oee_work_centers
 from ui.codes import code_labels, localized_name
 from ui.format import money_unit_label, scale_money
 from ui.i18n import lang, t, t_or
@@ -376,8 +377,14 @@ def build_completeness_figure(completeness: pd.DataFrame, *, max_series: int = M
 def build_oee_trend_figure(frame: pd.DataFrame, x: str, target: float | None = None, *, max_series: int = MAX_SERIES,
                            series: list[str] | None = None) -> go.Figure:
     """OEE per work center over time (``x`` is month, week or date), with the target as a line;
-    ``series`` picks work centers, small multiples above ``max_series``."""
+    ``series`` picks work centers, small multiples above ``max_series``. A frame without
+    ``work_center_id`` (the OEE report's ``by_month``, ``by_week``, ``by_day``) is one line:
+    all work centers together."""
     x_title = {"month": t("axis_period"), "week": t("axis_week"), "date": t("axis_date")}.get(x, t("axis_period"))
+    if "work_center_id" not in frame:
+        whole = frame.assign(series=t("oee_all_work_centers"))
+        return _line_chart(whole, x, "oee_pct", "series", t("chart_oee_trend_all"), "OEE", ".0%", ".1%", height=440,
+                           max_series=max_series, series=None, target=target, x_title=x_title)
     return _line_chart(frame, x, "oee_pct", "work_center_id", t("chart_oee_trend"), "OEE", ".0%", ".1%", height=440,
                        max_series=max_series, series=series, target=target, x_title=x_title)
 
@@ -619,14 +626,14 @@ def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
 # ---------------------------------------------------------------- heatmaps, maps, timelines
 
 
-HEATMAP_ROWS = 30  # work centers in the OEE heatmap: 28 px a row, so 30 rows fit a screen
+HEATMAP_ROWS = HEATMAP_WORK_CENTERS  # work centers in the OEE heatmap: 28 px a row, so 30 rows fit a screen
 
 
 def heatmap_work_centers(by_wc: pd.DataFrame, limit: int = HEATMAP_ROWS) -> list[str]:
     """The work centers the OEE heatmap shows: all of them up to ``limit``, else the ``limit``
-    with the lowest OEE over the scope (those a meeting asks about), lowest first."""
-    ranked = by_wc.sort_values(["oee_pct", "work_center_id"], na_position="last", kind="mergesort")
-    return [str(w) for w in ranked.work_center_id.head(limit)]
+    with the lowest OEE over the scope (those a meeting asks about), lowest first (the OEE
+    report gives its own as ``heatmap_work_centers``, with their days only)."""
+    return compute_lowest_oee_work_centers(by_wc, limit)
 
 
 def build_oee_heatmap(by_day: pd.DataFrame, work_centers: list[str] | None = None) -> go.Figure:

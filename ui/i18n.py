@@ -1550,3 +1550,10 @@ def table_label(name: str) -> str:
     if table is None:
         return name
     return table.info.get("zh", name) if lang() == "zh" else name.replace("_", " ").capitalize()
+
+
+# --- oee2 ---
+LABELS.update({
+    "chart_oee_trend_all": ("OEE 趋势（全部工作中心）", "OEE trend, all work centers"),
+    "oee_all_work_centers": ("全部工作中心", "All work centers"),
+})
