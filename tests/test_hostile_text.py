@@ -144,6 +144,9 @@ def test_hostile_text_is_inert_in_a_real_browser(hostile_dir, small_sample):
                 page.locator("[data-testid=stMainBlockContainer] h1").first.wait_for()
                 page.wait_for_timeout(1500)  # the charts and tables draw after the heading
                 page.locator("[data-testid=stSpinner]").wait_for(state="detached")
+                if "evil" in path:  # wait until the value is drawn (late on a loaded machine), so the checks below see it
+                    page.wait_for_function("() => document.querySelector('[data-testid=stMain]').innerText"
+                                           ".includes('Session expired - sign in')")
                 live = page.locator("a[href*='evil.example'], img[src*='evil.example'], [data-testid=stMain] b:text-is('bold')")
                 assert live.count() == 0, (path, live.first.evaluate(
                     "e => { let x = e; while (x && !(x.dataset && x.dataset.testid)) x = x.parentElement; "
