@@ -676,6 +676,14 @@ TREND_FIELDS = ("availability_pct", "performance_pct", "quality_pct", "oee_pct",
 TREND_SUMS = ("run_min", "ppt_min", "net_run_min", "fully_productive_min", *LOSS_COST_COLUMNS)
 
 
+def _set_ratios(out: pd.DataFrame, c: dict) -> None:
+    """Availability, performance, quality and OEE from summed minutes ``c`` (arrays by name)."""
+    out["availability_pct"] = _ratio(c["run_min"], c["ppt_min"])
+    out["performance_pct"] = _ratio(c["net_run_min"], c["run_min"])
+    out["quality_pct"] = _ratio(c["fully_productive_min"], c["net_run_min"])
+    out["oee_pct"] = _ratio(c["fully_productive_min"], c["ppt_min"])
+
+
 def compute_oee_trend_from_rows(rows: pd.DataFrame, by: list[str], unique: bool = False) -> pd.DataFrame:
     """``compute_oee_from_rows(rows, by, …)[by + TREND_FIELDS]``: the columns a trend or a
     heatmap draws per work center x week or day, from the 13 sums they need instead of all 43
@@ -686,10 +694,7 @@ def compute_oee_trend_from_rows(rows: pd.DataFrame, by: list[str], unique: bool 
     block = g[sums].to_numpy(dtype=float)
     c = {name: block[:, i] for i, name in enumerate(sums)}
     out = g[list(by)].copy()
-    out["availability_pct"] = _ratio(c["run_min"], c["ppt_min"])
-    out["performance_pct"] = _ratio(c["net_run_min"], c["run_min"])
-    out["quality_pct"] = _ratio(c["fully_productive_min"], c["net_run_min"])
-    out["oee_pct"] = _ratio(c["fully_productive_min"], c["ppt_min"])
+    _set_ratios(out, c)
     out["ppt_min"] = g["ppt_min"].to_numpy()
     out["fully_productive_min"] = g["fully_productive_min"].to_numpy()
     out["loss_cost_amount"] = round_money(_loss_cost(c))
@@ -709,10 +714,7 @@ def compute_oee_trend_by(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     block = g[list(BUCKET_SUMS)].to_numpy(dtype=float)
     c = {name: block[:, i] for i, name in enumerate(BUCKET_SUMS)}
     out = g[list(by)].copy()
-    out["availability_pct"] = _ratio(c["run_min"], c["ppt_min"])
-    out["performance_pct"] = _ratio(c["net_run_min"], c["run_min"])
-    out["quality_pct"] = _ratio(c["fully_productive_min"], c["net_run_min"])
-    out["oee_pct"] = _ratio(c["fully_productive_min"], c["ppt_min"])
+    _set_ratios(out, c)
     out["ppt_min"] = c["ppt_min"]
     out["fully_productive_min"] = c["fully_productive_min"]
     return out
