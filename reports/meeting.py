@@ -43,7 +43,7 @@ from reports import cash as cash_reports
 from reports.budget import budget_report
 from reports.cockpit import cockpit_report
 from reports.currency import MixedCurrencies, scope_currency
-from reports.oee import oee_report
+from reports.oee import oee_report, oee_totals
 from reports.profitability import profit_facts, profitability_report
 from reports.warnings import month_warnings
 
@@ -181,7 +181,7 @@ def variances_topic(engine: Engine, ms: Scope, prof: dict, periods: list[str]) -
 def _oee_total(engine: Engine, scope: Scope, periods: list[str], settings: OeeSettings):
     if scope.period_to not in periods:
         return None
-    r = oee_report(engine, scope, settings)
+    r = oee_totals(engine, scope, settings)  # the comparisons need the total only, not the whole report
     return None if r is None else r["total"]
 
 
