@@ -24,6 +24,7 @@ from data_loaders import facts
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts_ledger import facts_ledger, facts_ledger_unbalanced
+from data_loaders.facts_production import facts_production_daily
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import seconds_between
 
@@ -383,8 +384,19 @@ def select_production_daily(scope: Scope) -> sa.Select:
     )
 
 
-def load_production_daily(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per day x plant x product family: good and scrap quantity reported."""
+def select_production_daily_facts(scope: Scope) -> sa.Select:
+    """``select_production_daily`` from ``facts_production_daily`` (its rows are at that grain)."""
+    f = facts_production_daily
+    families = [f.c.family.in_(scope.families)] if scope.families else []
+    return (sa.select(f.c.count_date, f.c.plant_id, f.c.family, f.c.good_qty, f.c.scrap_qty)
+            .where(*date_conditions(f.c.count_date, scope), *plant_conditions(f.c.plant_id, scope), *families))
+
+
+def load_production_daily(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """One row per day x plant x product family: good and scrap quantity reported (from
+    ``facts_production_daily`` when the facts are fresh: the same rows)."""
+    if use_ledger_facts(engine, use_facts, family="facts_production"):
+        return read_frame(engine, select_production_daily_facts(scope))
     return read_frame(engine, select_production_daily(scope))
 
 
