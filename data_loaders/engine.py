@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -175,6 +176,35 @@ def set_duckdb_threads(engine: Engine, threads: int | None) -> None:
         return
     with engine.connect() as conn:
         conn.exec_driver_sql("RESET threads" if threads is None else f"SET threads = {int(threads)}")
+
+
+SERVER_MEMORY_ENV = "BFI_DUCKDB_MEMORY_LIMIT"
+SERVER_MEMORY_LIMIT = "256MB"
+
+
+def limit_duckdb_memory(engine: Engine, limit: str | None = None) -> None:
+    """Cap the memory DuckDB keeps for ``engine``'s database file: ``limit`` (a DuckDB size such
+    as ``256MB``), else ``$BFI_DUCKDB_MEMORY_LIMIT``, else ``SERVER_MEMORY_LIMIT``; ``default``
+    leaves DuckDB's own (80 % of the machine's memory). Nothing on other databases.
+
+    DuckDB caches the blocks of the tables it has read up to its limit, and a web server that
+    reads a ten-million-line file keeps them for its life (281 MB after every page at the L
+    scale). The pages read fact tables of a few thousand rows, so a small cache costs them
+    little; a query that needs more (a base-table path over every voucher line) spills to a
+    temporary folder beside the file instead of failing. Set on each new connection (a global
+    setting of the open database: connections opened with another configuration would be
+    refused)."""
+    if engine.dialect.name != "duckdb":
+        return
+    value = (limit or os.environ.get(SERVER_MEMORY_ENV) or SERVER_MEMORY_LIMIT).strip()
+    if value.lower() == "default":
+        return
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)", value, re.IGNORECASE):
+        raise ValueError(f"{SERVER_MEMORY_ENV}={value!r} is not a DuckDB size such as 256MB or 2GB (or 'default')")
+
+    @sa.event.listens_for(engine, "connect")
+    def _limit(dbapi_connection, _record):
+        dbapi_connection.execute(f"SET memory_limit = '{value}'")
 
 
 def drop_schema(engine: Engine) -> None:

@@ -46,6 +46,7 @@ from data_loaders import facts
 from data_loaders import schema
 from data_loaders.build import stamp, write_duckdb_file
 from data_loaders.lock import write_lock
+from data_loaders.memory import release_memory
 
 MAPPING_FILE = "column_mapping.csv"
 MAX_PROBLEMS = 2000
@@ -1371,25 +1372,8 @@ def _unreadable(name: str, exc: OSError) -> Problem:
 
 
 def _give_back() -> None:
-    """Return freed memory to the system: Arrow's pool, and on glibc (Linux) the C heap, where
-    numpy's scratch arrays of a few dozen MB otherwise stay counted in the process's RSS."""
-    pa.default_memory_pool().release_unused()
-    global _LIBC
-    if _LIBC is None:
-        _LIBC = False
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                libc = ctypes.CDLL("libc.so.6")
-                _LIBC = libc if hasattr(libc, "malloc_trim") else False
-            except OSError:
-                pass
-    if _LIBC:
-        _LIBC.malloc_trim(0)
-
-
-_LIBC = None
+    """Return freed memory to the system (``data_loaders.memory.release_memory``)."""
+    release_memory()
 
 
 # --------------------------------------------------------------------------- validation

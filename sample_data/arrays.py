@@ -17,26 +17,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-
-def release_memory() -> None:
-    """Hand freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere nothing).
-
-    numpy's large temporaries are freed into glibc's heap, which keeps them: between the
-    generator's steps that is over a gigabyte at scale 70 that the next step does not reuse.
-    """
-    global _trim
-    if _trim is None:
-        try:
-            import ctypes
-
-            _trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _trim = False
-    if _trim:
-        _trim(0)
+from data_loaders.memory import release_memory  # noqa: F401 - the generator's steps call it from here
 
 
-_trim = None
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,7 @@ def get_engine(url):
         if held is not None and held[0] == ident:
             return held[1]
         engine = eng.make_engine(url, read_only=True)
+        eng.limit_duckdb_memory(engine)  # a server keeps its engine for life: a small block cache (docs/PERFORMANCE.md)
         _ENGINES[url] = (ident, engine)
     if held is not None:
         held[1].dispose()

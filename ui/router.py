@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from data_loaders import access
+from data_loaders.memory import release_memory
 from ui import auth, data, filters
 from ui.i18n import t
 from ui.text import md
@@ -102,6 +103,7 @@ def run() -> None:
             st.error(t("error_generic", message=md(_first_line(exc))))
     finally:
         data.preload_forecasting()  # once per process, after the first page: the cash page's model imports
+        release_memory()  # a page's temporaries, freed, would otherwise stay in the server's resident size
 
 
 def _first_line(exc: Exception) -> str:
