@@ -14,6 +14,7 @@ from data_loaders import engine as eng
 from data_loaders import facts
 from data_loaders import queries as q
 from data_loaders import schema as s
+from data_loaders.build import load_into
 from data_loaders.engine import read_frame
 from data_loaders.facts_production import facts_production_daily
 from data_loaders.scope import Scope
@@ -48,20 +49,15 @@ def _tiny() -> dict[str, pd.DataFrame]:
         ("O4", "WO1", "W1", d(2026, 2, 2), 3.0, 2.0),     # another day and month
         ("O5", "WO4", "W2", d(2026, 1, 30), 8.0, 0.125),  # another plant
     ], columns=["output_id", "work_order_id", "work_center_id", "count_date", "good_qty", "scrap_qty"]).assign(rework_qty=0.0)
-    info = pd.DataFrame({"info_key": ["data_version", "as_of_date"], "info_value": ["v1", "2026-02-15"]})
+    info = pd.DataFrame({"info_key": ["as_of_date"], "info_value": ["2026-02-15"]})
     return {"plants": plants, "products": products, "work_centers": centers, "work_orders": orders, "output_counts": output,
             "dataset_info": info}
 
 
 @pytest.fixture
 def tiny(empty_url):
+    load_into(empty_url, _tiny())  # stamps a data version and derives the facts, as a build does
     engine = eng.make_engine(empty_url)
-    with engine.begin() as conn:
-        frames = _tiny()
-        for table in s.TABLES:
-            if table.name in frames:
-                eng.bulk_insert(conn, table, frames[table.name])
-    facts.refresh(engine)
     yield engine
     engine.dispose()
 
