@@ -144,9 +144,10 @@ def test_localized_name(name, en):
 def test_localized_message():
     assert localized_message("duplicate key / 主键重复", "zh") == "主键重复"
     assert localized_message("duplicate key / 主键重复", "en") == "duplicate key"
-    # the English side holds the details: a Chinese screen keeps the whole message
+    # the English side holds the details: a Chinese screen shows them after the Chinese, so
+    # that a message cut at its cell's width still starts in Chinese
     detailed = "duplicate key, also in a.csv row 7 / 主键重复"
-    assert localized_message(detailed, "zh") == detailed
+    assert localized_message(detailed, "zh") == "主键重复（duplicate key, also in a.csv row 7）"
     assert localized_message(detailed, "en") == "duplicate key, also in a.csv row 7"
     assert localized_message("1.00 / 2.00", "en") == "1.00 / 2.00"  # not a bilingual message
     assert localized_message("借贷不平衡", "en") == "借贷不平衡"

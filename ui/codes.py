@@ -382,7 +382,9 @@ def localized_name(value, language: str | None = None) -> str:
 def localized_message(value, language: str | None = None) -> str:
     """A problem message written "English / 中文" in the screen's language. The Chinese side is
     short, so where the English side carries details (numbers, quoted names) a Chinese screen
-    shows the whole message. Anything else comes back unchanged; missing values give ""."""
+    shows both, the Chinese first: "值不在导入配置的映射表中（not in the profile's value map …）",
+    so that a cell cut at the table's width still reads in Chinese. Anything else comes back
+    unchanged; missing values give ""."""
     if _missing(value):
         return ""
     text = str(value)
@@ -391,7 +393,7 @@ def localized_message(value, language: str | None = None) -> str:
         return text
     if _language(language) == "en":
         return english
-    return text if re.search(r"[0-9'\"({]", english) else chinese
+    return f"{chinese}（{english}）" if re.search(r"[0-9'\"({]", english) else chinese
 
 
 def _map_unique(series: pd.Series, translate) -> pd.Series | None:
