@@ -806,7 +806,8 @@ def _fit(number: Decimal, scale: int, precision: int, integer: bool = False) -> 
         if len(number.as_tuple().digits) >= 15 and abs(float(number) - near) <= 8 * math.ulp(near or 1.0):
             artefact = True
         else:
-            raise ValueError(f"more than {scale} decimals / 小数位超过 {scale} 位")
+            raise ValueError(f"more than {scale} decimals; an export's float such as 12.340000001 is rounded to the column's "
+                             f"scale when an import profile names the column in `round` / 小数位超过 {scale} 位（导入配置的 round 可按列四舍五入）")
     if rounded and rounded.adjusted() >= precision - scale or (integer and abs(rounded) > INT32_MAX):
         raise ValueError(out_of_range)
     return rounded, artefact
@@ -874,6 +875,12 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+# a period cell holding a date (2022-04-15 00:00:00.000) or a date key (20101229)
+PERIOD_FORM = ("period must look like YYYY-MM (2010-12); a date or a date key such as 20101229 becomes one through the "
+               "period derivation of an import profile ({op = \"period\"}, also on the Data page's mapping screen) "
+               "/ 期间格式应为 YYYY-MM；日期或日期键请用导入配置的 period 推导")
+
+
 def _parse_text(column: sa.Column, value) -> str:
     text = _text(value)
     t = column.type
@@ -882,6 +889,8 @@ def _parse_text(column: sa.Column, value) -> str:
     if "\x00" in text:
         raise ValueError("contains a NUL character (\\x00), which databases refuse / 含有空字符 (\\x00)")
     if isinstance(t, sa.String) and t.length and len(text) > t.length:
+        if column.name == "period":  # a date or a date key where a month is meant: say the form and the way to it
+            raise ValueError(PERIOD_FORM)
         raise ValueError(f"longer than {t.length} characters / 超过 {t.length} 个字符")
     choices = column.info.get("choices")
     if choices and text not in choices:

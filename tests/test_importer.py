@@ -211,6 +211,15 @@ BAD = {
         _replace("products.csv", GOOD["products.csv"].replace("25.0000", "25.00001")),
         ("products.csv", 2, "list_price", "more than 4 decimals"),
     ),
+    # an ERP's float with an artefact short of 15 digits: refused, naming the profile option that rounds it (#15 walk)
+    "float_artefact_names_round": (_lines("12.340000001", "0", "0", "12.340000001"),
+                                   ("voucher_lines.csv", 2, "debit_amount", "names the column in `round`")),
+    # a date key or an SQL Server date-time where a month is meant: the form expected and the way to it, not "longer than 7 characters"
+    "period_as_date_key": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\nMI202603-00001,2026-03-02,20260302,MI,posted\n"),
+                           ("vouchers.csv", 2, "period", "period must look like YYYY-MM (2010-12); a date or a date key")),
+    "period_as_datetime": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\n"
+                                                    "MI202603-00001,2026-03-02,2026-03-02 00:00:00.000,MI,posted\n"),
+                           ("vouchers.csv", 2, "period", "period derivation of an import profile")),
     "unknown_file": (
         [("销售台账.csv", "a,b\n1,2\n".encode())],
         ("销售台账.csv", 0, "", "no contract table"),
