@@ -250,3 +250,24 @@ def test_a_plant_limited_user_sees_only_their_plants_rows(two_currencies_url, li
     at.run()
     assert at.session_state["_scope"].plants == ("P1",)
     assert {m.label: m.value for m in at.metric}["营业收入"] == "¥1,000"  # P1's 1,000.00 only, never P3's
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_side_by_side_plant_names_in_the_screens_language(lang):
+    # a bilingual master-data name loses its Chinese words on an English screen, as everywhere else (#15 walk)
+    import streamlit as st
+
+    from ui.currency import figures_frame
+
+    row = dict(currency="USD", plant_id="P2", plants=["P2"], is_subtotal=False, revenue_amount=300.0, cost_of_sales_amount=None,
+               variance_amount=None, gross_profit_amount=None, gross_margin_pct=None, budget_execution_pct=None, cash_amount=None)
+    before = st.session_state.get("lang")
+    try:
+        st.session_state["lang"] = lang
+        frame = figures_frame({"rows": [row]}, {"P2": "西南二厂 Southwest Plant"})
+    finally:
+        if before is None:
+            del st.session_state["lang"]
+        else:
+            st.session_state["lang"] = before
+    assert frame.iloc[0, 1] == ("P2 Southwest Plant" if lang == "en" else "P2 西南二厂 Southwest Plant")
