@@ -582,8 +582,7 @@ def read_raw(rule: FileRule, file: str, data: bytes, encoding: str | None = None
     except pd.errors.ParserError as exc:
         return [RawTable(file, pd.DataFrame(), np.array([], dtype=np.int64), problems=[imp._csv_error(file, exc, sep, rule.skip_rows)])]
     except (UnicodeDecodeError, LookupError) as exc:
-        return [RawTable(file, pd.DataFrame(), np.array([], dtype=np.int64), problems=[imp.Problem(
-            file, 0, "", "", f"not {imp.encoding_label(enc)} text ({exc}); state the encoding in the profile / 编码错误")])]
+        return [RawTable(file, pd.DataFrame(), np.array([], dtype=np.int64), problems=[_not_encoded(file, data, enc, exc, rule)])]
     values = frame.to_numpy(dtype=object)
     blank = np.array([all(not str(v).strip() for v in r) for r in values], dtype=bool) if len(values) else np.array([], dtype=bool)
     numbers = np.arange(len(values), dtype=np.int64) + rule.skip_rows + 1
@@ -592,6 +591,27 @@ def read_raw(rule: FileRule, file: str, data: bytes, encoding: str | None = None
     if enc not in ("utf-8", "utf-8-sig"):
         warnings.append(f"{file}: read as {imp.encoding_label(enc)} text / 按 {imp.encoding_label(enc)} 编码读取")
     return [RawTable(file, named, rows, enc, problems, warnings)]
+
+
+def _not_encoded(file: str, data: bytes, enc: str, exc: Exception, rule: FileRule) -> imp.Problem:
+    """A file that is not in the encoding it was read with: the row of the first byte that is
+    not, and, when the profile states the encoding, what the file reads as instead."""
+    row, where = 0, ""
+    try:
+        bytes(data).decode(enc)
+    except UnicodeDecodeError as error:  # pandas reports a position within its own buffer: find the file's
+        row = bytes(data[: error.start]).count(b"\n") + 1
+        where = f" (byte {error.start:,}, row {row})"
+    except LookupError:
+        pass
+    label = imp.encoding_label(enc)
+    if rule.encoding:
+        other, _ = imp.detect_encoding(data, file)
+        hint = (f"it reads as {imp.encoding_label(other)}: set encoding = \"{other}\" in the profile, or leave encoding out to detect it"
+                if other and other != enc else "save it in the encoding the profile states, or state the file's")
+        return imp.Problem(file, row, "", "", f"not {label} text{where}, the encoding the profile states ({rule.encoding}); {hint} "
+                                              f"/ 文件不是导入配置所写的 {label} 编码")
+    return imp.Problem(file, row, "", "", f"not {label} text{where}: {str(exc)[:120]}; state the encoding in the profile / 编码错误")
 
 
 # --------------------------------------------------------------------------- the steps
@@ -1027,7 +1047,8 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
             continue
         fmt = imp.NumberFormat(rule.decimal, "." if rule.decimal == "," else ",") if rule.decimal else number_format
         for raw in read_raw(rule, file, data, encoding):
-            problems.extend(raw.problems)
+            # a file feeding two tables is read once per entry: its reading problems are said once
+            problems.extend(p for p in raw.problems if p not in problems)
             warnings.extend(w for w in raw.warnings if w not in warnings)  # read once per entry, said once
             if raw.problems:
                 continue
@@ -1042,7 +1063,7 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
             renames = [(rule.table, src, dst) for src, dst in rule.rename.items()]
             sheet = _sheet(rule.table, raw.label, frame, rows, raw.encoding)
             pt, probs, warns = imp._parse_sheet(sheet, renames + list(mapping), fmt)
-            problems.extend(probs)
+            problems.extend(p for p in probs if p.row or p.more or p not in problems)  # "a header but no rows": once per file
             unused, used = [], steps.used()
             for w in warns:  # one line for the columns the profile neither reads nor imports
                 m = _IGNORED.match(w)

@@ -396,7 +396,22 @@ BAD_PROFILED = {
                                 [("orgs.txt", PLANTS_HEADERLESS)], ("orgs.txt", 3, "plant_id", "duplicate key")),
     "more_fields_than_columns": (PLANTS_PROFILE.replace("header = false", 'header = false\ndelimiter = "pipe"'), [("orgs.txt", b"1|P1|One|Suzhou|1\n1|P2|Two|Wuxi|1|extra\n")],
                                  ("orgs.txt", 2, "", "fields")),
+    # the profile states GBK, the file is UTF-8 (re-saved by an editor): the row of the first bad byte and what it reads as (#15 walk)
+    "stated_encoding_is_not_the_files": (PLANTS_PROFILE.replace("header = false", 'header = false\nencoding = "gbk"'),
+                                         [("orgs.txt", "2|P9|Nine|Xian|1\n1|P1|凭证|苏州|1\n".encode())],
+                                         ("orgs.txt", 2, "", 'the encoding the profile states (gbk); it reads as UTF-8: set encoding = "utf-8"')),
 }
+
+
+def test_a_file_feeding_two_tables_says_a_reading_problem_once():
+    # one export, two entries (lines and their vouchers, as the Kingdee profile has): an empty file is one problem, not two
+    text = PLANTS_PROFILE + PLANTS_PROFILE.split("name = \"t\"", 1)[1]
+    profile, wrong = read_profile(text.encode(), "t.toml")
+    assert profile is not None, wrong
+    for data in (b"", "凭证查询|x\n".encode()):
+        profile.files[0].encoding = profile.files[1].encoding = "gbk" if data else None
+        _, problems, _ = read_sources([("orgs.txt", data)], profile=profile)
+        assert len(problems) == 1, problems
 
 
 @pytest.mark.parametrize("case", sorted(BAD_PROFILED))
