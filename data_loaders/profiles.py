@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from data_loaders import importer as imp
 from data_loaders import schema
@@ -257,15 +258,29 @@ class FileRule(_Model):
             raise ValueError("a file without a header row (header = false) needs its column list: columns = [\"...\", ...]")
         table = schema.table_by_name(self.table) if self.table else None
         if table is not None:
+            # every contract column the entry names that does not exist, each at its own path
+            # (files[0].rename.cc, files[0].constants.plant, files[0].round[1]): one run lists them all
             lookup = imp.header_lookup(table)
-            for where, names in (("rename", self.rename.values()), ("constants", self.constants), ("round", self.round)):
-                bad = [n for n in names if imp._norm(n) not in lookup]
-                if bad:
-                    raise ValueError(f"{where}: {', '.join(map(repr, bad))} is not a column of {table.name} "
-                                     f"(columns: {', '.join(c.name for c in table.columns)})")
-            for name in self.round:
-                if imp._kind(table.c[lookup[imp._norm(name)]]) != "numeric":
-                    raise ValueError(f"round: {name!r} is not a decimal column of {table.name}")
+            columns = ", ".join(c.name for c in table.columns)
+            errors = []
+
+            def wrong(where: str, loc: tuple, value, message: str) -> None:
+                errors.append(InitErrorDetails(type=PydanticCustomError("contract_column", "{message}", {"message": f"{where}: {message}"}),
+                                               loc=loc, input=value))
+
+            for source, name in self.rename.items():
+                if imp._norm(name) not in lookup:
+                    wrong("rename", ("rename", source), name, f"{name!r} is not a column of {table.name} (columns: {columns})")
+            for name, value in self.constants.items():
+                if imp._norm(name) not in lookup:
+                    wrong("constants", ("constants", name), name, f"{name!r} is not a column of {table.name} (columns: {columns})")
+            for k, name in enumerate(self.round):
+                if imp._norm(name) not in lookup:
+                    wrong("round", ("round", k), name, f"{name!r} is not a column of {table.name} (columns: {columns})")
+                elif imp._kind(table.c[lookup[imp._norm(name)]]) != "numeric":
+                    wrong("round", ("round", k), name, f"{name!r} is not a decimal column of {table.name}")
+            if errors:
+                raise ValidationError.from_exception_data("FileRule", errors)
         return self
 
     @property
@@ -405,11 +420,21 @@ def read_profile(data: bytes, file: str = "profile.toml") -> tuple[Profile | Non
                 value = value.get("op", "") if isinstance(value, dict) else value
             elif err["type"] == "union_tag_not_found":
                 message = f"a derivation needs op = one of {', '.join(DERIVATIONS)}"
-            problems.append(imp.Problem(file, 0, toml_path(err["loc"]), value if isinstance(value, (str, int, float)) else "",
-                                        f"{message} / 导入配置有误"))
+            problems.append(imp.Problem(file, 0, toml_path(err["loc"]), _shown(value), f"{message} / 导入配置有误"))
         return None, problems
     profile.source = file
     return profile, []
+
+
+def _shown(value) -> str:
+    """A profile value as a problem shows it: a list or a table as written ("['per']"), not
+    blank; a whole entry (a model's own check) is too long to say and stays blank."""
+    if isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (list, tuple)) or (isinstance(value, dict) and len(value) <= 3 and not any(
+            isinstance(v, (dict, list)) for v in value.values())):
+        return imp.shorten(repr(value), 80)
+    return ""
 
 
 def load_profile(path: str | Path) -> Profile:

@@ -171,7 +171,7 @@ def problems_of(text: str) -> list[tuple[str, str]]:
      "files[0].derive[0]", "unknown derivation"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nheader = false\n', "files[0]", "needs its column list"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\ndelimter = ";"\n', "files[0].delimter", "not an option here"),
-    ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nrename = {a = "plant_code"}\n', "files[0]", "'plant_code' is not a column of plants"),
+    ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nrename = {a = "plant_code"}\n', "files[0].rename.a", "'plant_code' is not a column of plants"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nfilter = [{column = "s", equals = 2, in = [3]}]\n',
      "files[0].filter[0]", "exactly one of equals, in, not_in"),
     ('name = "x"\n[dataset]\nfiscal_year_start = 13\n[[files]]\nmatch = "a.csv"\n', "dataset.fiscal_year_start", "less than or equal to 12"),
@@ -182,6 +182,22 @@ def problems_of(text: str) -> list[tuple[str, str]]:
 def test_bad_profile_is_named_by_path(text, path, expected):
     found = problems_of(text)
     assert any(p == path and expected in m for p, m in found), found
+
+
+def test_every_unknown_contract_column_is_named_at_its_path_in_one_run():
+    # a controller fixing a profile sees every mistake of an entry at once, not one per run (#15 walk)
+    found = problems_of('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "ledger_balances"\n'
+                        'rename = {cc = "cost_centre", n = "line_no"}\nconstants = {plant = "P1", plant_id = "P1"}\n'
+                        'round = ["debit_amount", "plant_id", "amount"]\n')
+    assert [p for p, _ in found] == ["files[0].rename.cc", "files[0].constants.plant", "files[0].round[1]", "files[0].round[2]"]
+    assert "'cost_centre' is not a column of ledger_balances" in found[0][1]
+    assert "'plant_id' is not a decimal column" in found[2][1]
+
+
+def test_a_list_where_text_is_expected_is_shown_as_written():
+    profile, problems = read_profile(b'name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\n'
+                                     b'derive = [{op = "period", from = ["d"], to = "period"}]\n', "bad.toml")
+    assert profile is None and [(p.column, p.value) for p in problems] == [("files[0].derive[0].from", "['d']")]
 
 
 # ---------------------------------------------------------------- YAML: the same model, the same paths
