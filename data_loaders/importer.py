@@ -425,6 +425,16 @@ def sniff_delimiter(data: bytes, encoding: str) -> str:
     return best
 
 
+def _names_when_split(header: list, lookup: dict) -> str | None:
+    """The delimiter (other than the one used) at which the first row's cells split into
+    contract column names, or None: ``period|line_no|…`` read as one cell."""
+    for delimiter in DELIMITERS:
+        parts = [_norm(p) for h in header for p in str(h).split(delimiter)]
+        if len(parts) > len(header) and sum(p in lookup for p in parts) >= 2:
+            return delimiter
+    return None
+
+
 def _csv_error(file: str, exc: Exception, delimiter: str, offset: int = 0) -> Problem:
     """A pandas tokenizer error as a problem naming the row and the delimiter used."""
     m = _FIELDS_RE.search(str(exc))
@@ -1065,6 +1075,12 @@ class _TableParser:
                 message = (f"the file seems to have no header row: its first row holds values, not column names of {table_name}; "
                            "give a column list in a profile (header = false, columns = [...]) or add a header row "
                            "/ 文件似乎没有表头行：首行是数据而不是列名，请在导入配置中给出列名或加上表头行")
+            elif (split := _names_when_split(sheet.header, lookup)) is not None:
+                # the rows differ in their number of fields, so the sniffer kept the comma
+                message = (f"the first row names columns of {table_name} when split at {delimiter_name(split)}, but its rows do not "
+                           f"all have the same number of fields, so that delimiter was not detected; state it (a profile's "
+                           f"delimiter = \"{DELIMITERS[split].lower()}\", or the Data page's Delimiter) and the row that differs is named "
+                           "/ 首行按其他分隔符拆分后是列名，但各行列数不一致，未能识别分隔符：请在导入配置中写明分隔符")
             else:
                 message = (f"no name in the first row is a column of {table_name}; if the file has no header row, give a column list "
                            "in a profile (header = false, columns = [...]); otherwise rename its columns (column_mapping.csv or a profile) "

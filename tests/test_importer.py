@@ -277,6 +277,9 @@ BAD = {
                       + [("voucher_lines.csv", b"MI202603-00001|1|500101|5.00|0\nMI202603-00001|2|1403|0|5.00\n")],
                       ("voucher_lines.csv", 1, "", "seems to have no header row")),
     "first_row_names_nothing": ([("plants.csv", "P9|九厂|武汉|CNY\nP8|八厂|西安|CNY\n".encode())], ("plants.csv", 1, "", "no name in the first row")),
+    # a pipe file whose rows differ in their number of fields: the sniffer keeps the comma; the delimiter is named (#15 walk)
+    "ragged_pipe_file": ([("plants.csv", "plant_id|plant_name|city|currency\nP1|一厂|苏州|CNY\nP2|二厂|无锡|CNY|x|y\nP3|三厂\n".encode())],
+                         ("plants.csv", 1, "", "when split at '|' (pipe), but its rows do not all have the same number of fields")),
     "ragged_row": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\nP2,二厂,无锡,CNY,x,y\n"),
                    ("plants.csv", 3, "", "has 6 fields where the first row has 4")),
     "time_of_day_in_date": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\nMI202603-00001,2026-03-02 10:30:00.000,2026-03,MI,posted\n"),
