@@ -170,6 +170,9 @@ class ImportReport:
     problems: list[Problem]
     row_counts: dict[str, int]
     warnings: list[str]
+    # False when the import stopped at reading the files (values, a profile's steps): keys,
+    # references, balances and the database were not checked yet, so more problems may follow
+    checked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -203,6 +206,10 @@ class ImportReport:
         order = {k: i for i, k in enumerate(self.kinds_frame()["kind"])}
         frame = frame.sort_values("kind", key=lambda k: k.map(order), kind="stable")
         return frame[["file", "row", "column", "value", "message"]].reset_index(drop=True)
+
+
+NOT_CHECKED = ("only the files' values were checked so far: keys, references, balances and the database are checked once these "
+               "problems are fixed, and may find more / 目前只检查了文件中的值：这些问题改正后才会检查主键、引用、借贷平衡和数据库，可能还有其他问题")
 
 
 class ImportRejected(Exception):
@@ -2059,10 +2066,11 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
         parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
         problems.extend(more)
         warnings.extend(notes)
-    if not parsed and not problems:
+    nothing = not parsed and not problems
+    if nothing:
         problems.append(Problem("", 0, "", "", "no importable files were given / 没有可导入的文件"))
     if problems:
-        return ImportReport(fold(problems), {}, warnings)
+        return ImportReport(fold(problems), {}, warnings, checked=nothing)
     path = eng.duckdb_path(url)
     with write_lock(url, lock_timeout) as lock:
         if lock.notice:

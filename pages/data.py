@@ -280,6 +280,8 @@ else:
         else:
             kinds = report.kinds_frame()
             st.error(t("import_rejected", n=f"{report.total:,}", k=len(kinds)))
+            if not report.checked:  # the total is what reading found: the checks that follow may find more
+                st.caption(t("import_not_checked_yet"))
             st.markdown(f"**{t('import_kinds')}**")
             render_table(kinds[["message", "count", "listed"]], key="data_import_kinds")
             st.caption(t("import_first_of_kind", n=PER_KIND))

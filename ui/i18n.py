@@ -1557,3 +1557,10 @@ LABELS.update({
     "chart_oee_trend_all": ("OEE 趋势（全部工作中心）", "OEE trend, all work centers"),
     "oee_all_work_centers": ("全部工作中心", "All work centers"),
 })
+
+# --- h-walk15 ---
+LABELS.update({
+    "import_not_checked_yet": ("目前只检查了文件中的值（以及导入配置的映射和推导）：这些问题改正后才会检查主键、引用、借贷平衡和数据库中已有的数据，可能还会发现其他问题。",
+                               "Only the files' values (and the profile's maps and derivations) were checked so far: keys, references, "
+                               "balances and the rows already in the database are checked once these problems are fixed, and may find more."),
+})
