@@ -447,6 +447,11 @@ def _csv_error(file: str, exc: Exception, delimiter: str, offset: int = 0) -> Pr
     m = _FIELDS_RE.search(str(exc))
     if m:
         expected, line, saw = int(m[1]), int(m[2]) + offset, int(m[3])
+        if expected == 1:  # a report title above the header (Kingdee's "凭证查询"), not a delimiter inside a value
+            return Problem(file, line, "", "", f"row {line} has {saw} fields where the rows above it have one: a title line above the "
+                                               f"header? skip it (skip_rows = {line - 1} in a profile, or the Data page's Rows to skip), "
+                                               f"or state the delimiter if it is not {delimiter_name(delimiter)} "
+                                               "/ 首行只有一列：表头上方有标题行？请跳过（导入配置 skip_rows，或数据页的“跳过开头行数”）")
         return Problem(file, line, "", "", f"row {line} has {saw} fields where the first row has {expected}: a delimiter inside a value "
                                            f"without quotes, or not the file's delimiter (read with {delimiter_name(delimiter)}); "
                                            "state the delimiter in a profile / 该行的列数与首行不同，请检查分隔符")

@@ -280,6 +280,9 @@ BAD = {
     # a pipe file whose rows differ in their number of fields: the sniffer keeps the comma; the delimiter is named (#15 walk)
     "ragged_pipe_file": ([("plants.csv", "plant_id|plant_name|city|currency\nP1|一厂|苏州|CNY\nP2|二厂|无锡|CNY|x|y\nP3|三厂\n".encode())],
                          ("plants.csv", 1, "", "when split at '|' (pipe), but its rows do not all have the same number of fields")),
+    # Kingdee's title line "凭证查询" above the header (GBK): a title to skip, not a delimiter inside a value (#15 walk)
+    "title_line_above_header": ([("plants.csv", "工厂列表\nplant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\n".encode("gbk"))],
+                                ("plants.csv", 2, "", "a title line above the header? skip it (skip_rows = 1 in a profile")),
     "ragged_row": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\nP2,二厂,无锡,CNY,x,y\n"),
                    ("plants.csv", 3, "", "has 6 fields where the first row has 4")),
     "time_of_day_in_date": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\nMI202603-00001,2026-03-02 10:30:00.000,2026-03,MI,posted\n"),
