@@ -133,22 +133,27 @@ def derivation_from_screen(op: str, fields: dict) -> dict:
     return {"op": op} | {k: v for k, v in dumped.items() if k not in ("op", "to")} | ({"to": dumped["to"]} if "to" in dumped else {})
 
 
-def derivation_text(item: dict) -> str:
-    """One line for the screen's list of derivations: ``concat: org + dept ("-") → cost_center_id``."""
-    source = item.get("from")
-    parts = " + ".join(source) if isinstance(source, list) else (source or "")
+def derivation_text(item: dict, source=str, target=str, op=str, word=str, colon: str = ": ") -> str:
+    """One line for the screen's list of derivations: ``concat: org + dept ("-") → cost_center_id``.
+
+    The screen passes its language's labels: ``source`` for a column read (``column 3`` of a file
+    without a header row), ``target`` for a contract column written, ``op`` for the kind and
+    ``word`` for "by", "negative", "positive", "debit" and "credit" (``colon`` after the kind:
+    "：" in Chinese); by default the profile's own names."""
+    sources = item.get("from")
+    parts = " + ".join(map(source, sources)) if isinstance(sources, list) else (source(sources) if sources else "")
     extra = []
     if item.get("sep"):
         extra.append(repr(item["sep"]))
     if item.get("indicator"):
         sides = ("negative", "positive") if item["op"] == "sign" else ("debit", "credit")
-        extra.append(f"{item['indicator']}: " + " / ".join(f"{s} {', '.join(map(str, item.get(s, [])))}" for s in sides))
+        extra.append(f"{source(item['indicator'])}: " + " / ".join(f"{word(s)} {', '.join(map(str, item.get(s, [])))}" for s in sides))
     if item.get("by"):
-        extra.append("by " + ", ".join(item["by"]))
+        extra.append(word("by") + " " + ", ".join(map(source, item["by"])))
     to = item.get("to")
-    targets = ", ".join(to) if isinstance(to, list) else to
+    targets = ", ".join(map(target, to)) if isinstance(to, list) else target(to)
     said = " ".join(x for x in (parts, f"({'; '.join(extra)})" if extra else "") if x)
-    return f"{item['op']}: {said} → {targets}"
+    return f"{op(item['op'])}{colon}{said} → {targets}"
 
 
 def derived_list(derive: list[dict]) -> list[str]:
