@@ -1506,11 +1506,41 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
     _give_back()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     problems.extend(_check_ideal_cycle(by_table))
+    problems.extend(_check_bank_currency(by_table, engine if "plants" in on_disk else None))
     for pt in by_table.get("ledger_balances", []):  # no balance check: an extract may be one-sided
         period = pt.frame["period"]
         bad = _mask(period.notna() & ~period.astype("string[pyarrow]").str.fullmatch(_PERIOD_RE))
         listed(problems, np.flatnonzero(bad), lambda pos: Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos],
                                                                  "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
+    return problems
+
+
+def _check_bank_currency(by_table, engine) -> list[Problem]:
+    """A bank account in another currency than its plant's. Amounts are in their plant's
+    currency and no exchange rate is stated, so such an account's balances would be shown, and
+    added, as the plant's currency (a CNY account of a USD plant counted as dollars): refused.
+    ``engine`` gives the stored plants (append), the imported ones count too."""
+    problems: list[Problem] = []
+    accounts = [pt for pt in by_table.get("bank_accounts", []) if "plant_id" in pt.frame and "currency" in pt.frame]
+    if not accounts:
+        return problems
+    currency_of: dict[str, str] = {}
+    if engine is not None:
+        with engine.connect() as conn:
+            currency_of.update((str(p), str(c)) for p, c in conn.execute(sa.select(schema.plants.c.plant_id, schema.plants.c.currency)))
+    for pt in by_table.get("plants", []):
+        if "currency" in pt.frame:
+            currency_of.update(zip(pt.frame["plant_id"].astype(str), pt.frame["currency"].astype(str)))
+    for pt in accounts:
+        plant, currency = pt.frame["plant_id"].astype(object), pt.frame["currency"].astype(object)
+        expected = plant.map(currency_of)
+        bad = _mask(plant.notna() & expected.notna() & currency.notna() & (currency != expected))
+        listed(problems, np.flatnonzero(bad), lambda pos: Problem(
+            pt.file, pt.rows[pos], pt.headers.get("currency", "currency"), str(currency.iloc[pos]),
+            f"the bank account is in {currency.iloc[pos]} while its plant {plant.iloc[pos]} uses {expected.iloc[pos]}: amounts are in their "
+            "plant's currency and the data states no exchange rate, so its balances would be counted as "
+            f"{expected.iloc[pos]}; give it its plant's currency, or book it under a plant of that currency "
+            "/ 银行账户币种与所属工厂币种不同（金额按工厂币种计，数据中没有汇率）"))
     return problems
 
 
