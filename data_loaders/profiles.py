@@ -1085,6 +1085,12 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
                 continue
             if frame.empty and not len(frame.columns):
                 continue
+            if not len(frame) and len(raw.frame) and rule.filter:  # not "a header but no rows": the filters kept none
+                problems.append(imp.Problem(raw.label, 0, ", ".join(dict.fromkeys(f.column for f in rule.filter)), "",
+                                            f"no row is left after the profile's filters ({profile.source}: files[{index}].filter): "
+                                            f"{len(raw.frame):,} row(s) read, none kept; check the values they keep "
+                                            "/ 按导入配置的筛选条件没有剩下任何行"))
+                continue
             renames = [(rule.table, src, dst) for src, dst in rule.rename.items()]
             sheet = _sheet(rule.table, raw.label, frame, rows, raw.encoding)
             pt, probs, warns = imp._parse_sheet(sheet, renames + list(mapping), fmt)
