@@ -242,6 +242,14 @@ class FileRule(_Model):
             raise ValueError("a delimiter is one of ',', ';', '|', '\\t' (or comma, semicolon, pipe, tab, auto)")
         return value
 
+    @field_validator("columns")
+    @classmethod
+    def _distinct_columns(cls, value):
+        twice = [c for c in dict.fromkeys(value or []) if (value or []).count(c) > 1]
+        if twice:  # the second would silently shadow the first
+            raise ValueError(f"{', '.join(map(repr, twice))} listed twice; every column needs a name of its own")
+        return value
+
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, value):

@@ -177,6 +177,8 @@ def problems_of(text: str) -> list[tuple[str, str]]:
     ('name = "x"\n[dataset]\nfiscal_year_start = 13\n[[files]]\nmatch = "a.csv"\n', "dataset.fiscal_year_start", "less than or equal to 12"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nencoding = "klingon"\n', "files[0].encoding", "unknown text encoding"),
     ('name = "x"\nfiles = [\n', "", "not valid TOML"),
+    ('name = "x"\n[[files]]\nmatch = "a.txt"\ntable = "plants"\nheader = false\ncolumns = ["a", "b", "a"]\n', "files[0].columns",
+     "'a' listed twice"),
     ('name = "x"\n', "files", "required"),
 ])
 def test_bad_profile_is_named_by_path(text, path, expected):
