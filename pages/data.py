@@ -5,6 +5,7 @@ import dataclasses
 import streamlit as st
 
 from ui import data
+from ui.codes import localized_warning
 from ui.i18n import column_label, t, table_label, tables_text
 from ui.page import metric, open_page
 from ui.tables import render_table
@@ -303,7 +304,7 @@ else:
         if report.warnings:
             with st.expander(t("warnings_list")):
                 for w in report.warnings:
-                    st.text(w)  # file names and values from the upload: never Markdown
+                    st.text(localized_warning(w))  # file names and values from the upload: never Markdown
 
 if data.is_embedded(url) and data.may_write():
     st.subheader(t("backups"))

@@ -299,3 +299,15 @@ def test_every_forecast_candidate_and_landing_method_reads_as_words():
             continue
         zh, en = code_label("forecast_model", name, "zh"), code_label("forecast_model", name, "en")
         assert zh != name and en != name and "_" not in en, (name, zh, en)
+
+
+def test_localized_warning_keeps_the_file_and_speaks_the_screens_language():
+    from ui.codes import localized_warning
+
+    gbk = "凭证列表.csv: read as GBK text / 按 GBK 编码读取"  # a Chinese file name: still a bilingual warning (#15 walk)
+    assert localized_warning(gbk, "zh") == "凭证列表.csv：按 GBK 编码读取"
+    assert localized_warning(gbk, "en") == "凭证列表.csv: read as GBK text"
+    listed = "凭证.csv: not imported into voucher_lines: 会计年度, 摘要 / 未导入的列"  # the details follow the Chinese
+    assert localized_warning(listed, "zh") == "凭证.csv：未导入的列（not imported into voucher_lines: 会计年度, 摘要）"
+    assert localized_warning(listed, "en") == "凭证.csv: not imported into voucher_lines: 会计年度, 摘要"
+    assert localized_warning("a lock was waited for", "zh") == "a lock was waited for"
