@@ -208,6 +208,9 @@ class ImportReport:
         return frame[["file", "row", "column", "value", "message"]].reset_index(drop=True)
 
 
+# an append meets a stored key: the reference files re-sent with each month's export, or a month sent twice
+KEY_STORED = ("this key is already in the database; an append adds new rows only: leave out the rows (or the reference files) "
+              "already stored, or import in replace mode to make the files the whole dataset / 数据库中已存在该主键")
 NOT_CHECKED = ("only the files' values were checked so far: keys, references, balances and the database are checked once these "
                "problems are fixed, and may find more / 目前只检查了文件中的值：这些问题改正后才会检查主键、引用、借贷平衡和数据库，可能还有其他问题")
 
@@ -1637,7 +1640,7 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     def stored_problem(i: int) -> Problem:
         values = tuple(hit.iloc[i])
         key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
-        return Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键")
+        return Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), KEY_STORED)
     listed(problems, range(len(hit)), stored_problem)
     return problems
 
@@ -1925,7 +1928,7 @@ def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> lis
             hit &= _mask(pt.frame[name].astype("string[pyarrow]") == value)
         for pos in np.flatnonzero(hit)[:20]:
             out.append(Problem(pt.file, pt.rows[pos], "+".join(pt.headers.get(n, n) for n in wanted), "/".join(wanted.values()),
-                               "this key is already in the database / 数据库中已存在该主键"))
+                               KEY_STORED))
     if out:
         return out
     low = text.lower()

@@ -608,6 +608,7 @@ def test_composite_keys_already_stored_are_named(empty_url):
     report = import_sources([("voucher_lines.csv", text.encode())], empty_url, mode="append")
     hits = [p for p in report.problems if (p.file, p.row, p.column, p.value) == ("voucher_lines.csv", 2, "voucher_no+line_no", "MI202603-00001/2")]
     assert hits and "already in the database" in hits[0].message, report.problems_frame().to_string()
+    assert "leave out the rows (or the reference files) already stored, or import in replace mode" in hits[0].message  # the way out (#15 walk)
     assert not [p for p in report.problems if p.file == "(database)"]
     assert checksum(empty_url) == before
 
