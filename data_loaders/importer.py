@@ -2118,6 +2118,8 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
             check_engine = eng.make_engine(url, read_only=True)
         try:
             problems.extend(validate(parsed, check_engine))
+            if profile is not None and profile.dataset.currency and not problems:
+                warnings.extend(_dataset_currency_unused(profile, parsed, check_engine))
         finally:
             if check_engine is not None:
                 check_engine.dispose()
@@ -2175,6 +2177,23 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
             again = read_sources(sources, number_format, encoding, profile)[0]
             return ImportReport(fold(problems_from_db_error(exc, again)), {}, warnings)
     return ImportReport([], counts, warnings)
+
+
+def _dataset_currency_unused(profile, parsed: list[ParsedTable], engine) -> list[str]:
+    """A warning when the profile's ``[dataset] currency`` is not the plants' own: amounts are
+    labelled with their plant's currency, the dataset's only labels a database without plants."""
+    plants: dict[str, str] = {}
+    if engine is not None and "plants" in sa.inspect(engine).get_table_names():
+        with engine.connect() as conn:
+            plants.update((str(p), str(c)) for p, c in conn.execute(sa.select(schema.plants.c.plant_id, schema.plants.c.currency)))
+    for pt in parsed:
+        if pt.table == "plants" and "currency" in pt.frame:
+            plants.update(zip(pt.frame["plant_id"].astype(str), pt.frame["currency"].astype(str)))
+    other = sorted({c for c in plants.values() if c != profile.dataset.currency})
+    if not other:
+        return []
+    return [f"{profile.source}: [dataset] currency = {profile.dataset.currency}, but the plants use {', '.join(other)}: amounts are "
+            f"labelled with their plant's currency, the dataset's only when there are no plants / 导入配置的币种与工厂币种不同，金额按工厂币种标注"]
 
 
 def import_files(paths: list[str | os.PathLike], url: str, mode: str = "append", lock_timeout: float = 0.0,

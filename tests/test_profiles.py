@@ -445,3 +445,13 @@ def test_bad_profiled_import_is_refused_and_nothing_is_stored(case, local_url):
     hits = [p for p in report.problems if (p.file, p.row, p.column) == (file, row, column) and message in p.message]
     assert hits, report.problems_frame().to_string()
     assert checksum(local_url) == before
+
+
+def test_a_dataset_currency_the_plants_do_not_use_is_warned(empty_url):
+    # [dataset] currency = "USD" while the plants say CNY: the pages label CNY; the import says why (#15 walk)
+    text = PLANTS_PROFILE.replace('name = "t"\n', 'name = "t"\n[dataset]\ncurrency = "USD"\n')
+    profile, wrong = read_profile(text.encode(), "t.toml")
+    assert profile is not None, wrong
+    report = import_sources([("orgs.txt", PLANTS_HEADERLESS)], empty_url, mode="replace", profile=profile)
+    assert report.ok, report.problems
+    assert [w for w in report.warnings if w.startswith("t.toml: [dataset] currency = USD, but the plants use CNY")]
