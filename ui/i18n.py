@@ -1562,10 +1562,10 @@ LABELS.update({
 LABELS.update({
     "mapping_column_n": ("第 {n} 列", "column {n}"),
     "mapping_word_by": ("按", "by"),
-    "mapping_word_negative": ("负", "negative"),
-    "mapping_word_positive": ("正", "positive"),
-    "mapping_word_debit": ("借", "debit"),
-    "mapping_word_credit": ("贷", "credit"),
+    "mapping_word_negative": ("取负", "negative"),
+    "mapping_word_positive": ("取正", "positive"),
+    "mapping_word_debit": ("借方为", "debit"),
+    "mapping_word_credit": ("贷方为", "credit"),
     "import_not_checked_yet": ("目前只检查了文件中的值（以及导入配置的映射和推导）：这些问题改正后才会检查主键、引用、借贷平衡和数据库中已有的数据，可能还会发现其他问题。",
                                "Only the files' values (and the profile's maps and derivations) were checked so far: keys, references, "
                                "balances and the rows already in the database are checked once these problems are fixed, and may find more."),
