@@ -832,7 +832,8 @@ def _fit(number: Decimal, scale: int, precision: int, integer: bool = False) -> 
             artefact = True
         else:
             raise ValueError(f"more than {scale} decimals; an export's float such as 12.340000001 is rounded to the column's "
-                             f"scale when an import profile names the column in `round` / 小数位超过 {scale} 位（导入配置的 round 可按列四舍五入）")
+                             f"scale when an import profile names the column in `round` (the mapping screen's \"Round amounts\") "
+                             f"/ 小数位超过 {scale} 位（导入配置的 round 或映射页的“金额按列的小数位四舍五入”可按列四舍五入）")
     if rounded and rounded.adjusted() >= precision - scale or (integer and abs(rounded) > INT32_MAX):
         raise ValueError(out_of_range)
     return rounded, artefact

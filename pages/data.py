@@ -131,6 +131,7 @@ def render_mapping(files) -> object | None:
             decimal = choice("selectbox", t("mapping_decimal"), data.MAPPING_DECIMALS,
                              lambda d: t({"auto": "mapping_decimal_auto", ".": "mapping_decimal_point", ",": "mapping_decimal_comma"}[d]),
                              key=f"map_decimal_{i}", default="auto", where=mid)
+            round_amounts = left.checkbox(t("mapping_round"), key=f"map_round_{i}", help=t("mapping_round_help"))
             sheet = ""
             if workbook:
                 sheet = choice("selectbox", t("mapping_sheet"), [""] + data.sheet_names(f.name, f.getvalue()),
@@ -174,7 +175,7 @@ def render_mapping(files) -> object | None:
             rules.append({"file": f.name, "table": table, "header": header, "sources": sources,
                           "delimiter": delimiter if stated else g.delimiter, "columns": columns, "constants": constants,
                           "encoding": encoding, "maps": maps, "keep": keep, "skip_rows": skip_rows, "decimal": decimal,
-                          "sheet": sheet, "derive": derive})
+                          "sheet": sheet, "derive": derive, "round_amounts": round_amounts})
         profile, mistakes = data.mapping_profile(rules)
         if not mistakes.empty:
             st.warning(t("mapping_invalid", n=len(mistakes)))

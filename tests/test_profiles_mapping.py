@@ -110,6 +110,30 @@ def test_a_headerless_files_columns_and_derivations_read_in_chinese(app):
     assert 'from = "column 3"' in at.code[0].value  # the profile speaks the file's names
 
 
+def test_floats_are_rounded_on_screen_and_by_the_saved_profile(app, tmp_path):
+    # a Yonyou-like export writes 1234.5600000000001 and 12.340000001: the screen's "round" writes the
+    # profile's round for the decimal columns it feeds; unticked, the value is refused (#15 walk)
+    rows = "2026-10|1|6401|C1|P1||12.340000001|0\n2026-10|2|1405|C1|P1||0|12.34\n".encode()
+    at = _open(app, "pages/data.py", "en")
+    at.file_uploader(key="data_upload").set_value([("extract.txt", rows, "text/plain")])
+    at.run()
+    assert at.session_state["map_table_0._shown"] == "ledger_balances"  # guessed from the content, columns in order
+    at.button(key="data_preview_button").click()
+    at.run()
+    assert any("names the column in `round`" in str(d.value.to_dict()) for d in at.dataframe)  # refused, pointing at the option
+    at.checkbox(key="map_round_0").check()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    import tomllib
+
+    saved = tomllib.loads(at.code[0].value)["files"][0]
+    assert saved["round"] == ["debit_amount", "credit_amount"]
+    at.button(key="data_preview_button").click()
+    at.run()
+    preview = next(d.value for d in at.dataframe if len(d.value) == 2 and "6401" in set(d.value.iloc[:, 2].astype(str)))
+    assert [float(x) for x in preview.iloc[:, 6]] == [12.34, 0.0]
+
+
 def test_headerless_table_guess_from_content():
     from data_loaders.mapping_rules import guess_headerless_table
 

@@ -1561,6 +1561,10 @@ LABELS.update({
 # --- h-walk15 ---
 LABELS.update({
     "mapping_column_n": ("第 {n} 列", "column {n}"),
+    "mapping_round": ("金额按列的小数位四舍五入", "Round amounts to the column's decimals"),
+    "mapping_round_help": ("ERP 导出的浮点数（如 12.340000001）按该列的小数位（金额 2 位）四舍五入，并在提示中计数；不勾选时，小数位超出的值会被拒绝。",
+                           "An ERP's floats (12.340000001) are rounded half-even to the column's scale (2 decimals for money) "
+                           "and counted in a note; unticked, a value with more decimals is refused."),
     "mapping_word_by": ("按", "by"),
     "mapping_word_negative": ("取负", "negative"),
     "mapping_word_positive": ("取正", "positive"),
