@@ -58,7 +58,7 @@ from data_loaders import engine as eng
 from data_loaders import queries as q
 from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
-from data_loaders.importer import import_folder
+from data_loaders.importer import NOT_CHECKED, import_folder
 from data_loaders.lock import DatabaseBusy
 from data_loaders.profiles import ProfileError, load_profile
 from data_loaders.scope import Scope
@@ -546,7 +546,8 @@ def main(argv: list[str] | None = None) -> int:
                                                                     "rows": report.row_counts, "problems": report.total, "via": "cli"})
             print(json.dumps({"ok": report.ok, "rows": report.row_counts, "warnings": report.warnings, "total_problems": report.total,
                               "kinds": report.kinds_frame().to_dict(orient="records"),
-                              "problems": report.problems_frame().to_dict(orient="records")}, ensure_ascii=False, indent=2))
+                              "problems": report.problems_frame().to_dict(orient="records"),
+                              **({} if report.ok or report.checked else {"not_checked_yet": NOT_CHECKED})}, ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
         if args.command == "backups":
             frame = backup.list_backups(_embedded_path(url))

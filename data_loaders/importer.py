@@ -171,6 +171,9 @@ class ImportReport:
     problems: list[Problem]
     row_counts: dict[str, int]
     warnings: list[str]
+    # False when the import stopped at reading the files (values, a profile's steps): keys,
+    # references, balances and the database were not checked yet, so more problems may follow
+    checked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -204,6 +207,13 @@ class ImportReport:
         order = {k: i for i, k in enumerate(self.kinds_frame()["kind"])}
         frame = frame.sort_values("kind", key=lambda k: k.map(order), kind="stable")
         return frame[["file", "row", "column", "value", "message"]].reset_index(drop=True)
+
+
+# an append meets a stored key: the reference files re-sent with each month's export, or a month sent twice
+KEY_STORED = ("this key is already in the database; an append adds new rows only: leave out the rows (or the reference files) "
+              "already stored, or import in replace mode to make the files the whole dataset / 数据库中已存在该主键")
+NOT_CHECKED = ("only the files' values were checked so far: keys, references, balances and the database are checked once these "
+               "problems are fixed, and may find more / 目前只检查了文件中的值：这些问题改正后才会检查主键、引用、借贷平衡和数据库，可能还有其他问题")
 
 
 class ImportRejected(Exception):
@@ -426,11 +436,26 @@ def sniff_delimiter(data: bytes, encoding: str) -> str:
     return best
 
 
+def _names_when_split(header: list, lookup: dict) -> str | None:
+    """The delimiter (other than the one used) at which the first row's cells split into
+    contract column names, or None: ``period|line_no|…`` read as one cell."""
+    for delimiter in DELIMITERS:
+        parts = [_norm(p) for h in header for p in str(h).split(delimiter)]
+        if len(parts) > len(header) and sum(p in lookup for p in parts) >= 2:
+            return delimiter
+    return None
+
+
 def _csv_error(file: str, exc: Exception, delimiter: str, offset: int = 0) -> Problem:
     """A pandas tokenizer error as a problem naming the row and the delimiter used."""
     m = _FIELDS_RE.search(str(exc))
     if m:
         expected, line, saw = int(m[1]), int(m[2]) + offset, int(m[3])
+        if expected == 1:  # a report title above the header (Kingdee's "凭证查询"), not a delimiter inside a value
+            return Problem(file, line, "", "", f"row {line} has {saw} fields where the rows above it have one: a title line above the "
+                                               f"header? skip it (skip_rows = {line - 1} in a profile, or the Data page's Rows to skip), "
+                                               f"or state the delimiter if it is not {delimiter_name(delimiter)} "
+                                               "/ 首行只有一列：表头上方有标题行？请跳过（导入配置 skip_rows，或数据页的“跳过开头行数”）")
         return Problem(file, line, "", "", f"row {line} has {saw} fields where the first row has {expected}: a delimiter inside a value "
                                            f"without quotes, or not the file's delimiter (read with {delimiter_name(delimiter)}); "
                                            "state the delimiter in a profile / 该行的列数与首行不同，请检查分隔符")
@@ -807,7 +832,9 @@ def _fit(number: Decimal, scale: int, precision: int, integer: bool = False) -> 
         if len(number.as_tuple().digits) >= 15 and abs(float(number) - near) <= 8 * math.ulp(near or 1.0):
             artefact = True
         else:
-            raise ValueError(f"more than {scale} decimals / 小数位超过 {scale} 位")
+            raise ValueError(f"more than {scale} decimals; an export's float such as 12.340000001 is rounded to the column's "
+                             f"scale when an import profile names the column in `round` (the mapping screen's \"Round amounts\") "
+                             f"/ 小数位超过 {scale} 位（导入配置的 round 或映射页的“金额按列的小数位四舍五入”可按列四舍五入）")
     if rounded and rounded.adjusted() >= precision - scale or (integer and abs(rounded) > INT32_MAX):
         raise ValueError(out_of_range)
     return rounded, artefact
@@ -875,6 +902,12 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+# a period cell holding a date (2022-04-15 00:00:00.000) or a date key (20101229)
+PERIOD_FORM = ("period must look like YYYY-MM (2010-12); a date or a date key such as 20101229 becomes one through the "
+               "period derivation of an import profile ({op = \"period\"}, also on the Data page's mapping screen) "
+               "/ 期间格式应为 YYYY-MM；日期或日期键请用导入配置的 period 推导")
+
+
 def _parse_text(column: sa.Column, value) -> str:
     text = _text(value)
     t = column.type
@@ -883,6 +916,8 @@ def _parse_text(column: sa.Column, value) -> str:
     if "\x00" in text:
         raise ValueError("contains a NUL character (\\x00), which databases refuse / 含有空字符 (\\x00)")
     if isinstance(t, sa.String) and t.length and len(text) > t.length:
+        if column.name == "period":  # a date or a date key where a month is meant: say the form and the way to it
+            raise ValueError(PERIOD_FORM)
         raise ValueError(f"longer than {t.length} characters / 超过 {t.length} 个字符")
     choices = column.info.get("choices")
     if choices and text not in choices:
@@ -1057,6 +1092,12 @@ class _TableParser:
                 message = (f"the file seems to have no header row: its first row holds values, not column names of {table_name}; "
                            "give a column list in a profile (header = false, columns = [...]) or add a header row "
                            "/ 文件似乎没有表头行：首行是数据而不是列名，请在导入配置中给出列名或加上表头行")
+            elif (split := _names_when_split(sheet.header, lookup)) is not None:
+                # the rows differ in their number of fields, so the sniffer kept the comma
+                message = (f"the first row names columns of {table_name} when split at {delimiter_name(split)}, but its rows do not "
+                           f"all have the same number of fields, so that delimiter was not detected; state it (a profile's "
+                           f"delimiter = \"{DELIMITERS[split].lower()}\", or the Data page's Delimiter) and the row that differs is named "
+                           "/ 首行按其他分隔符拆分后是列名，但各行列数不一致，未能识别分隔符：请在导入配置中写明分隔符")
             else:
                 message = (f"no name in the first row is a column of {table_name}; if the file has no header row, give a column list "
                            "in a profile (header = false, columns = [...]); otherwise rename its columns (column_mapping.csv or a profile) "
@@ -1453,11 +1494,41 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
     _give_back()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     problems.extend(_check_ideal_cycle(by_table))
+    problems.extend(_check_bank_currency(by_table, engine if "plants" in on_disk else None))
     for pt in by_table.get("ledger_balances", []):  # no balance check: an extract may be one-sided
         period = pt.frame["period"]
         bad = _mask(period.notna() & ~period.astype("string[pyarrow]").str.fullmatch(_PERIOD_RE))
         listed(problems, np.flatnonzero(bad), lambda pos: Problem(pt.file, pt.rows[pos], pt.headers["period"], period.iloc[pos],
                                                                  "period must look like YYYY-MM / 期间格式应为 YYYY-MM"))
+    return problems
+
+
+def _check_bank_currency(by_table, engine) -> list[Problem]:
+    """A bank account in another currency than its plant's. Amounts are in their plant's
+    currency and no exchange rate is stated, so such an account's balances would be shown, and
+    added, as the plant's currency (a CNY account of a USD plant counted as dollars): refused.
+    ``engine`` gives the stored plants (append), the imported ones count too."""
+    problems: list[Problem] = []
+    accounts = [pt for pt in by_table.get("bank_accounts", []) if "plant_id" in pt.frame and "currency" in pt.frame]
+    if not accounts:
+        return problems
+    currency_of: dict[str, str] = {}
+    if engine is not None:
+        with engine.connect() as conn:
+            currency_of.update((str(p), str(c)) for p, c in conn.execute(sa.select(schema.plants.c.plant_id, schema.plants.c.currency)))
+    for pt in by_table.get("plants", []):
+        if "currency" in pt.frame:
+            currency_of.update(zip(pt.frame["plant_id"].astype(str), pt.frame["currency"].astype(str)))
+    for pt in accounts:
+        plant, currency = pt.frame["plant_id"].astype(object), pt.frame["currency"].astype(object)
+        expected = plant.map(currency_of)
+        bad = _mask(plant.notna() & expected.notna() & currency.notna() & (currency != expected))
+        listed(problems, np.flatnonzero(bad), lambda pos: Problem(
+            pt.file, pt.rows[pos], pt.headers.get("currency", "currency"), str(currency.iloc[pos]),
+            f"the bank account is in {currency.iloc[pos]} while its plant {plant.iloc[pos]} uses {expected.iloc[pos]}: amounts are in their "
+            "plant's currency and the data states no exchange rate, so its balances would be counted as "
+            f"{expected.iloc[pos]}; give it its plant's currency, or book it under a plant of that currency "
+            "/ 银行账户币种与所属工厂币种不同（金额按工厂币种计，数据中没有汇率）"))
     return problems
 
 
@@ -1554,7 +1625,7 @@ def _check_keys(table: sa.Table, parts: list[ParsedTable], engine) -> list[Probl
     def stored_problem(i: int) -> Problem:
         values = tuple(hit.iloc[i])
         key, (pt, row) = values[: len(pk)], where(values[-2], values[-1])
-        return Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), "this key is already in the database / 数据库中已存在该主键")
+        return Problem(pt.file, row, column(pt), "/".join(str(v) for v in key), KEY_STORED)
     listed(problems, range(len(hit)), stored_problem)
     return problems
 
@@ -1842,7 +1913,7 @@ def problems_from_db_error(exc: BaseException, parsed: list[ParsedTable]) -> lis
             hit &= _mask(pt.frame[name].astype("string[pyarrow]") == value)
         for pos in np.flatnonzero(hit)[:20]:
             out.append(Problem(pt.file, pt.rows[pos], "+".join(pt.headers.get(n, n) for n in wanted), "/".join(wanted.values()),
-                               "this key is already in the database / 数据库中已存在该主键"))
+                               KEY_STORED))
     if out:
         return out
     low = text.lower()
@@ -2018,10 +2089,11 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
         parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
         problems.extend(more)
         warnings.extend(notes)
-    if not parsed and not problems:
+    nothing = not parsed and not problems
+    if nothing:
         problems.append(Problem("", 0, "", "", "no importable files were given / 没有可导入的文件"))
     if problems:
-        return ImportReport(fold(problems), {}, warnings)
+        return ImportReport(fold(problems), {}, warnings, checked=nothing)
     path = eng.duckdb_path(url)
     with write_lock(url, lock_timeout) as lock:
         if lock.notice:
@@ -2031,6 +2103,8 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
             check_engine = eng.make_engine(url, read_only=True)
         try:
             problems.extend(validate(parsed, check_engine))
+            if profile is not None and profile.dataset.currency and not problems:
+                warnings.extend(_dataset_currency_unused(profile, parsed, check_engine))
         finally:
             if check_engine is not None:
                 check_engine.dispose()
@@ -2088,6 +2162,23 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
             again = read_sources(sources, number_format, encoding, profile)[0]
             return ImportReport(fold(problems_from_db_error(exc, again)), {}, warnings)
     return ImportReport([], counts, warnings)
+
+
+def _dataset_currency_unused(profile, parsed: list[ParsedTable], engine) -> list[str]:
+    """A warning when the profile's ``[dataset] currency`` is not the plants' own: amounts are
+    labelled with their plant's currency, the dataset's only labels a database without plants."""
+    plants: dict[str, str] = {}
+    if engine is not None and "plants" in sa.inspect(engine).get_table_names():
+        with engine.connect() as conn:
+            plants.update((str(p), str(c)) for p, c in conn.execute(sa.select(schema.plants.c.plant_id, schema.plants.c.currency)))
+    for pt in parsed:
+        if pt.table == "plants" and "currency" in pt.frame:
+            plants.update(zip(pt.frame["plant_id"].astype(str), pt.frame["currency"].astype(str)))
+    other = sorted({c for c in plants.values() if c != profile.dataset.currency})
+    if not other:
+        return []
+    return [f"{profile.source}: [dataset] currency = {profile.dataset.currency}, but the plants use {', '.join(other)}: amounts are "
+            f"labelled with their plant's currency, the dataset's only when there are no plants / 导入配置的币种与工厂币种不同，金额按工厂币种标注"]
 
 
 def import_files(paths: list[str | os.PathLike], url: str, mode: str = "append", lock_timeout: float = 0.0,

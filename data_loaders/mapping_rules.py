@@ -26,6 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from data_loaders import importer as imp
+from data_loaders import schema
 from data_loaders.profiles import Derive, FileRule, read_raw, rule_from_mapping, written_by_one
 
 DELIMITER_CHOICES = ("auto", "comma", "semicolon", "pipe", "tab")
@@ -133,22 +134,27 @@ def derivation_from_screen(op: str, fields: dict) -> dict:
     return {"op": op} | {k: v for k, v in dumped.items() if k not in ("op", "to")} | ({"to": dumped["to"]} if "to" in dumped else {})
 
 
-def derivation_text(item: dict) -> str:
-    """One line for the screen's list of derivations: ``concat: org + dept ("-") → cost_center_id``."""
-    source = item.get("from")
-    parts = " + ".join(source) if isinstance(source, list) else (source or "")
+def derivation_text(item: dict, source=str, target=str, op=str, word=str, colon: str = ": ") -> str:
+    """One line for the screen's list of derivations: ``concat: org + dept ("-") → cost_center_id``.
+
+    The screen passes its language's labels: ``source`` for a column read (``column 3`` of a file
+    without a header row), ``target`` for a contract column written, ``op`` for the kind and
+    ``word`` for "by", "negative", "positive", "debit" and "credit" (``colon`` after the kind:
+    "：" in Chinese); by default the profile's own names."""
+    sources = item.get("from")
+    parts = " + ".join(map(source, sources)) if isinstance(sources, list) else (source(sources) if sources else "")
     extra = []
     if item.get("sep"):
         extra.append(repr(item["sep"]))
     if item.get("indicator"):
         sides = ("negative", "positive") if item["op"] == "sign" else ("debit", "credit")
-        extra.append(f"{item['indicator']}: " + " / ".join(f"{s} {', '.join(map(str, item.get(s, [])))}" for s in sides))
+        extra.append(f"{source(item['indicator'])}: " + " / ".join(f"{word(s)} {', '.join(map(str, item.get(s, [])))}" for s in sides))
     if item.get("by"):
-        extra.append("by " + ", ".join(item["by"]))
+        extra.append(word("by") + " " + ", ".join(map(source, item["by"])))
     to = item.get("to")
-    targets = ", ".join(to) if isinstance(to, list) else to
+    targets = ", ".join(map(target, to)) if isinstance(to, list) else target(to)
     said = " ".join(x for x in (parts, f"({'; '.join(extra)})" if extra else "") if x)
-    return f"{item['op']}: {said} → {targets}"
+    return f"{op(item['op'])}{colon}{said} → {targets}"
 
 
 def derived_list(derive: list[dict]) -> list[str]:
@@ -181,11 +187,14 @@ def missing_required(table: str, columns: dict[str, str], constants: dict[str, s
 def rule_from_screen(file: str, table: str | None, header: bool, sources: list[str], delimiter: str | None,
                      columns: dict[str, str], constants: dict[str, str], encoding: str | None = None,
                      maps: dict[str, str] | None = None, keep: dict[str, str] | None = None, skip_rows: int = 0,
-                     decimal: str | None = None, sheet: str | None = None, derive: list[dict] | None = None) -> FileRule:
+                     decimal: str | None = None, sheet: str | None = None, derive: list[dict] | None = None,
+                     round_amounts: bool = False) -> FileRule:
     """``profiles.rule_from_mapping`` with an encoding, value maps and filters by source column
     (the texts the screen's fields hold, see the module docstring), rows to skip, the decimal
     separator (``auto``: detected), a workbook's sheet (its name; ``""``: every sheet) and
-    derivations (``derivation_from_screen`` items). A contract column a derivation writes takes
+    derivations (``derivation_from_screen`` items); ``round_amounts`` rounds every decimal column
+    fed by the file or a derivation to its scale (``round``: an ERP's floats such as
+    12.340000001). A contract column a derivation writes takes
     neither a source column nor a constant. Raises pydantic's ``ValidationError`` with one error
     per field that does not read, located as in the profile."""
     derive = list(derive or [])
@@ -209,7 +218,9 @@ def rule_from_screen(file: str, table: str | None, header: bool, sources: list[s
     if errors:
         raise ValidationError.from_exception_data("FileRule", errors)
     decimal = None if decimal in (None, "", "auto") else decimal
-    if not (encoding not in (None, "", "auto") or value_maps or filters or skip_rows or decimal or sheet or derive):
+    rounded = [c.name for c in schema.table_by_name(table).columns
+               if imp._kind(c) == "numeric" and (columns.get(c.name) or c.name in written)] if round_amounts and table else []
+    if not (encoding not in (None, "", "auto") or value_maps or filters or skip_rows or decimal or sheet or derive or rounded):
         return base
     # filters and maps run before `ignore` (docs/IMPORT_PROFILES.md): a column may filter the rows
     # and still be left out of the table; a derivation's target is never left out
@@ -218,7 +229,7 @@ def rule_from_screen(file: str, table: str | None, header: bool, sources: list[s
         **dumped,
         "encoding": None if encoding in (None, "", "auto") else encoding,
         "map": value_maps, "filter": filters, "skip_rows": int(skip_rows or 0), "decimal": decimal,
-        "sheet": sheet_glob(sheet) if sheet else None, "derive": derive,
+        "sheet": sheet_glob(sheet) if sheet else None, "derive": derive, "round": rounded,
         "ignore": [c for c in dumped.get("ignore", []) if c not in written],
     })
 

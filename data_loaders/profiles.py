@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from data_loaders import importer as imp
 from data_loaders import schema
@@ -241,6 +242,14 @@ class FileRule(_Model):
             raise ValueError("a delimiter is one of ',', ';', '|', '\\t' (or comma, semicolon, pipe, tab, auto)")
         return value
 
+    @field_validator("columns")
+    @classmethod
+    def _distinct_columns(cls, value):
+        twice = [c for c in dict.fromkeys(value or []) if (value or []).count(c) > 1]
+        if twice:  # the second would silently shadow the first
+            raise ValueError(f"{', '.join(map(repr, twice))} listed twice; every column needs a name of its own")
+        return value
+
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, value):
@@ -257,15 +266,29 @@ class FileRule(_Model):
             raise ValueError("a file without a header row (header = false) needs its column list: columns = [\"...\", ...]")
         table = schema.table_by_name(self.table) if self.table else None
         if table is not None:
+            # every contract column the entry names that does not exist, each at its own path
+            # (files[0].rename.cc, files[0].constants.plant, files[0].round[1]): one run lists them all
             lookup = imp.header_lookup(table)
-            for where, names in (("rename", self.rename.values()), ("constants", self.constants), ("round", self.round)):
-                bad = [n for n in names if imp._norm(n) not in lookup]
-                if bad:
-                    raise ValueError(f"{where}: {', '.join(map(repr, bad))} is not a column of {table.name} "
-                                     f"(columns: {', '.join(c.name for c in table.columns)})")
-            for name in self.round:
-                if imp._kind(table.c[lookup[imp._norm(name)]]) != "numeric":
-                    raise ValueError(f"round: {name!r} is not a decimal column of {table.name}")
+            columns = ", ".join(c.name for c in table.columns)
+            errors = []
+
+            def wrong(where: str, loc: tuple, value, message: str) -> None:
+                errors.append(InitErrorDetails(type=PydanticCustomError("contract_column", "{message}", {"message": f"{where}: {message}"}),
+                                               loc=loc, input=value))
+
+            for source, name in self.rename.items():
+                if imp._norm(name) not in lookup:
+                    wrong("rename", ("rename", source), name, f"{name!r} is not a column of {table.name} (columns: {columns})")
+            for name, value in self.constants.items():
+                if imp._norm(name) not in lookup:
+                    wrong("constants", ("constants", name), name, f"{name!r} is not a column of {table.name} (columns: {columns})")
+            for k, name in enumerate(self.round):
+                if imp._norm(name) not in lookup:
+                    wrong("round", ("round", k), name, f"{name!r} is not a column of {table.name} (columns: {columns})")
+                elif imp._kind(table.c[lookup[imp._norm(name)]]) != "numeric":
+                    wrong("round", ("round", k), name, f"{name!r} is not a decimal column of {table.name}")
+            if errors:
+                raise ValidationError.from_exception_data("FileRule", errors)
         return self
 
     @property
@@ -405,11 +428,21 @@ def read_profile(data: bytes, file: str = "profile.toml") -> tuple[Profile | Non
                 value = value.get("op", "") if isinstance(value, dict) else value
             elif err["type"] == "union_tag_not_found":
                 message = f"a derivation needs op = one of {', '.join(DERIVATIONS)}"
-            problems.append(imp.Problem(file, 0, toml_path(err["loc"]), value if isinstance(value, (str, int, float)) else "",
-                                        f"{message} / 导入配置有误"))
+            problems.append(imp.Problem(file, 0, toml_path(err["loc"]), _shown(value), f"{message} / 导入配置有误"))
         return None, problems
     profile.source = file
     return profile, []
+
+
+def _shown(value) -> str:
+    """A profile value as a problem shows it: a list or a table as written ("['per']"), not
+    blank; a whole entry (a model's own check) is too long to say and stays blank."""
+    if isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (list, tuple)) or (isinstance(value, dict) and len(value) <= 3 and not any(
+            isinstance(v, (dict, list)) for v in value.values())):
+        return imp.shorten(repr(value), 80)
+    return ""
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -582,8 +615,7 @@ def read_raw(rule: FileRule, file: str, data: bytes, encoding: str | None = None
     except pd.errors.ParserError as exc:
         return [RawTable(file, pd.DataFrame(), np.array([], dtype=np.int64), problems=[imp._csv_error(file, exc, sep, rule.skip_rows)])]
     except (UnicodeDecodeError, LookupError) as exc:
-        return [RawTable(file, pd.DataFrame(), np.array([], dtype=np.int64), problems=[imp.Problem(
-            file, 0, "", "", f"not {imp.encoding_label(enc)} text ({exc}); state the encoding in the profile / 编码错误")])]
+        return [RawTable(file, pd.DataFrame(), np.array([], dtype=np.int64), problems=[_not_encoded(file, data, enc, exc, rule)])]
     values = frame.to_numpy(dtype=object)
     blank = np.array([all(not str(v).strip() for v in r) for r in values], dtype=bool) if len(values) else np.array([], dtype=bool)
     numbers = np.arange(len(values), dtype=np.int64) + rule.skip_rows + 1
@@ -592,6 +624,27 @@ def read_raw(rule: FileRule, file: str, data: bytes, encoding: str | None = None
     if enc not in ("utf-8", "utf-8-sig"):
         warnings.append(f"{file}: read as {imp.encoding_label(enc)} text / 按 {imp.encoding_label(enc)} 编码读取")
     return [RawTable(file, named, rows, enc, problems, warnings)]
+
+
+def _not_encoded(file: str, data: bytes, enc: str, exc: Exception, rule: FileRule) -> imp.Problem:
+    """A file that is not in the encoding it was read with: the row of the first byte that is
+    not, and, when the profile states the encoding, what the file reads as instead."""
+    row, where = 0, ""
+    try:
+        bytes(data).decode(enc)
+    except UnicodeDecodeError as error:  # pandas reports a position within its own buffer: find the file's
+        row = bytes(data[: error.start]).count(b"\n") + 1
+        where = f" (byte {error.start:,}, row {row})"
+    except LookupError:
+        pass
+    label = imp.encoding_label(enc)
+    if rule.encoding:
+        other, _ = imp.detect_encoding(data, file)
+        hint = (f"it reads as {imp.encoding_label(other)}: set encoding = \"{other}\" in the profile, or leave encoding out to detect it"
+                if other and other != enc else "save it in the encoding the profile states, or state the file's")
+        return imp.Problem(file, row, "", "", f"not {label} text{where}, the encoding the profile states ({rule.encoding}); {hint} "
+                                              f"/ 文件不是导入配置所写的 {label} 编码")
+    return imp.Problem(file, row, "", "", f"not {label} text{where}: {str(exc)[:120]}; state the encoding in the profile / 编码错误")
 
 
 # --------------------------------------------------------------------------- the steps
@@ -1027,7 +1080,8 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
             continue
         fmt = imp.NumberFormat(rule.decimal, "." if rule.decimal == "," else ",") if rule.decimal else number_format
         for raw in read_raw(rule, file, data, encoding):
-            problems.extend(raw.problems)
+            # a file feeding two tables is read once per entry: its reading problems are said once
+            problems.extend(p for p in raw.problems if p not in problems)
             warnings.extend(w for w in raw.warnings if w not in warnings)  # read once per entry, said once
             if raw.problems:
                 continue
@@ -1039,10 +1093,16 @@ def apply(profile: Profile, sources_by_name: dict, file: str, data: bytes, mappi
                 continue
             if frame.empty and not len(frame.columns):
                 continue
+            if not len(frame) and len(raw.frame) and rule.filter:  # not "a header but no rows": the filters kept none
+                problems.append(imp.Problem(raw.label, 0, ", ".join(dict.fromkeys(f.column for f in rule.filter)), "",
+                                            f"no row is left after the profile's filters ({profile.source}: files[{index}].filter): "
+                                            f"{len(raw.frame):,} row(s) read, none kept; check the values they keep "
+                                            "/ 按导入配置的筛选条件没有剩下任何行"))
+                continue
             renames = [(rule.table, src, dst) for src, dst in rule.rename.items()]
             sheet = _sheet(rule.table, raw.label, frame, rows, raw.encoding)
             pt, probs, warns = imp._parse_sheet(sheet, renames + list(mapping), fmt)
-            problems.extend(probs)
+            problems.extend(p for p in probs if p.row or p.more or p not in problems)  # "a header but no rows": once per file
             unused, used = [], steps.used()
             for w in warns:  # one line for the columns the profile neither reads nor imports
                 m = _IGNORED.match(w)

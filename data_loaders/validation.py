@@ -137,4 +137,15 @@ def validate_database(engine: Engine) -> pd.DataFrame:
                 for row in conn.execute(bad.limit(SAMPLE_ROWS)):
                     findings.append(("ideal_cycle_not_once", "routings", "/".join(schema.IDEAL_CYCLE_COLUMNS), row.row_key,
                                      f"{row.value} given", "give the ideal cycle exactly once / 理想节拍只填一项", n))
+        if {"bank_accounts", "plants"} <= present and not lacking & {"bank_accounts", "plants"}:
+            # amounts are in their plant's currency: an account in another one would be counted as the plant's
+            ba, pl = schema.bank_accounts, schema.plants
+            wrong = (sa.select(ba.c.bank_account_id.label("row_key"), ba.c.currency.label("value"), ba.c.plant_id, pl.c.currency.label("plant_currency"))
+                     .join(pl, pl.c.plant_id == ba.c.plant_id).where(ba.c.currency != pl.c.currency))
+            n = conn.execute(sa.select(sa.func.count()).select_from(wrong.subquery())).scalar() or 0
+            if n:
+                for r in conn.execute(wrong.limit(SAMPLE_ROWS)):
+                    findings.append(("bank_currency_mismatch", "bank_accounts", "currency", r.row_key, r.value,
+                                     f"in {r.value} while its plant {r.plant_id} uses {r.plant_currency}: its balances are counted as "
+                                     f"{r.plant_currency} / 银行账户币种与所属工厂币种不同", n))
     return pd.DataFrame(findings, columns=COLUMNS)

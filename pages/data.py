@@ -5,6 +5,7 @@ import dataclasses
 import streamlit as st
 
 from ui import data
+from ui.codes import localized_warning
 from ui.i18n import column_label, t, table_label, tables_text
 from ui.page import metric, open_page
 from ui.tables import render_table
@@ -22,9 +23,10 @@ def _drop_derivation(key: str, k: int) -> None:
         items.pop(k)
 
 
-def render_derivations(i: int, table: str, sources: list[str]) -> list[dict]:
+def render_derivations(i: int, table: str, sources: list[str], label=str) -> list[dict]:
     """The file's derivations (session state ``map_derive_{i}``): the list with a remove button
-    each, then a derivation to add (its kind, its fields, a button); returns the list."""
+    each, then a derivation to add (its kind, its fields, a button); returns the list. ``label``
+    names a source column on screen (第 3 列 for ``column 3``)."""
     key = f"map_derive_{i}"
     if key not in st.session_state:
         st.session_state[key] = []
@@ -34,9 +36,15 @@ def render_derivations(i: int, table: str, sources: list[str]) -> list[dict]:
     targets = [name for name, _ in data.contract_columns(table)]
     readable = sources + [c for c in data.mapping_derived(items) if c not in sources]  # a later one may read an earlier one
 
-    def pick(label, options, name, where, default=""):  # a column of the file (or derived), or a contract column
-        shown = column_label if options is targets else str
-        return choice("selectbox", label, [""] + list(options), lambda x: shown(x) if x else t("mapping_none"),
+    def source_label(x: str) -> str:  # a file's column, or a contract column an earlier derivation wrote
+        return label(x) if x in sources else column_label(x) if x in targets else x
+
+    # labels made now, in this run's language (AppTest formats a multiselect's values after the run)
+    readable_labels = {x: source_label(x) for x in readable}
+
+    def pick(text, options, name, where, default=""):  # a column of the file (or derived), or a contract column
+        shown = column_label if options is targets else source_label
+        return choice("selectbox", text, [""] + list(options), lambda x: shown(x) if x else t("mapping_none"),
                       key=f"map_d_{i}_{op}_{name}", default=default if default in options else "", where=where)
 
     op = choice("selectbox", t("mapping_derive_add"), [""] + list(data.MAPPING_DERIVATIONS),
@@ -46,10 +54,10 @@ def render_derivations(i: int, table: str, sources: list[str]) -> list[dict]:
         left, mid, right = st.columns(3)
         fields: dict = {}
         if op == "concat":
-            fields["from"] = left.multiselect(t("mapping_derive_from_many"), readable, key=f"map_d_{i}_{op}_from")
+            fields["from"] = left.multiselect(t("mapping_derive_from_many"), readable, format_func=readable_labels.get, key=f"map_d_{i}_{op}_from")
             fields["sep"] = mid.text_input(t("mapping_derive_sep"), key=f"map_d_{i}_{op}_sep")
         elif op == "sequence":
-            fields["by"] = left.multiselect(t("mapping_derive_by"), readable, key=f"map_d_{i}_{op}_by")
+            fields["by"] = left.multiselect(t("mapping_derive_by"), readable, format_func=readable_labels.get, key=f"map_d_{i}_{op}_by")
         else:
             fields["from"] = pick(t("mapping_derive_amount") if op in ("sign", "debit_credit") else t("mapping_derive_from"),
                                   readable, "from", left)
@@ -81,7 +89,7 @@ def render_derivations(i: int, table: str, sources: list[str]) -> list[dict]:
                 items.append(item)
     for k, item in enumerate(items):
         left, right = listed.columns([5, 1])
-        left.text(f"{k + 1}. {data.mapping_derivation_text(item)}")  # names from the file: never Markdown
+        left.text(f"{k + 1}. {data.mapping_derivation_text(item, source_label, column_label)}")  # names from the file: never Markdown
         right.button(t("mapping_derive_remove"), key=f"map_drm_{i}_{k}", on_click=_drop_derivation, args=(key, k))
     return list(items)
 
@@ -123,6 +131,7 @@ def render_mapping(files) -> object | None:
             decimal = choice("selectbox", t("mapping_decimal"), data.MAPPING_DECIMALS,
                              lambda d: t({"auto": "mapping_decimal_auto", ".": "mapping_decimal_point", ",": "mapping_decimal_comma"}[d]),
                              key=f"map_decimal_{i}", default="auto", where=mid)
+            round_amounts = left.checkbox(t("mapping_round"), key=f"map_round_{i}", help=t("mapping_round_help"))
             sheet = ""
             if workbook:
                 sheet = choice("selectbox", t("mapping_sheet"), [""] + data.sheet_names(f.name, f.getvalue()),
@@ -131,8 +140,10 @@ def render_mapping(files) -> object | None:
             row = data.first_row(f.name, f.getvalue(), delimiter, None if encoding == "auto" else encoding, skip_rows,
                                  sheet or None) if stated else g.first_row
             sources = list(row) if header else [f"column {k + 1}" for k in range(len(row))]
+            # a file without a header row: its columns are "column 3" in the profile, 第 3 列 on a Chinese screen
+            source_label = str if header else (lambda x: t("mapping_column_n", n=x.removeprefix("column ")))
             mapped = st.container()  # the contract's columns, drawn once this run's derivations are known
-            derive = render_derivations(i, table, sources)
+            derive = render_derivations(i, table, sources, source_label)
             written = set(data.mapping_derived(derive))
             columns, constants = {}, {}
             by_name = data.mapping_guess_columns(table, tuple(sources)) if header else {}
@@ -146,7 +157,7 @@ def render_mapping(files) -> object | None:
                 guessed = by_name.get(name, "")
                 if table == by_content and not header and not stated and k < len(sources):
                     guessed = sources[k]
-                columns[name] = choice("selectbox", label, [""] + sources, lambda x: x or t("mapping_none"),
+                columns[name] = choice("selectbox", label, [""] + sources, lambda x: source_label(x) if x else t("mapping_none"),
                                        key=f"map_{i}_{name}", default=guessed, where=left)
                 constants[name] = right.text_input(t("mapping_constant"), key=f"map_const_{i}_{name}",
                                                    disabled=bool(columns[name]), label_visibility="visible")
@@ -159,12 +170,12 @@ def render_mapping(files) -> object | None:
             maps, keep = {}, {}
             for k, src in enumerate(sources):
                 left, right = st.columns(2)
-                maps[src] = left.text_input(t("mapping_map", column=md(src)), key=f"map_values_{i}_{k}")  # names from the file
-                keep[src] = right.text_input(t("mapping_keep", column=md(src)), key=f"map_keep_{i}_{k}")
+                maps[src] = left.text_input(t("mapping_map", column=md(source_label(src))), key=f"map_values_{i}_{k}")  # names from the file
+                keep[src] = right.text_input(t("mapping_keep", column=md(source_label(src))), key=f"map_keep_{i}_{k}")
             rules.append({"file": f.name, "table": table, "header": header, "sources": sources,
                           "delimiter": delimiter if stated else g.delimiter, "columns": columns, "constants": constants,
                           "encoding": encoding, "maps": maps, "keep": keep, "skip_rows": skip_rows, "decimal": decimal,
-                          "sheet": sheet, "derive": derive})
+                          "sheet": sheet, "derive": derive, "round_amounts": round_amounts})
         profile, mistakes = data.mapping_profile(rules)
         if not mistakes.empty:
             st.warning(t("mapping_invalid", n=len(mistakes)))
@@ -280,6 +291,8 @@ else:
         else:
             kinds = report.kinds_frame()
             st.error(t("import_rejected", n=f"{report.total:,}", k=len(kinds)))
+            if not report.checked:  # the total is what reading found: the checks that follow may find more
+                st.caption(t("import_not_checked_yet"))
             st.markdown(f"**{t('import_kinds')}**")
             render_table(kinds[["message", "count", "listed"]], key="data_import_kinds")
             st.caption(t("import_first_of_kind", n=PER_KIND))
@@ -292,7 +305,7 @@ else:
         if report.warnings:
             with st.expander(t("warnings_list")):
                 for w in report.warnings:
-                    st.text(w)  # file names and values from the upload: never Markdown
+                    st.text(localized_warning(w))  # file names and values from the upload: never Markdown
 
 if data.is_embedded(url) and data.may_write():
     st.subheader(t("backups"))

@@ -144,9 +144,10 @@ def test_localized_name(name, en):
 def test_localized_message():
     assert localized_message("duplicate key / 主键重复", "zh") == "主键重复"
     assert localized_message("duplicate key / 主键重复", "en") == "duplicate key"
-    # the English side holds the details: a Chinese screen keeps the whole message
+    # the English side holds the details: a Chinese screen shows them after the Chinese, so
+    # that a message cut at its cell's width still starts in Chinese
     detailed = "duplicate key, also in a.csv row 7 / 主键重复"
-    assert localized_message(detailed, "zh") == detailed
+    assert localized_message(detailed, "zh") == "主键重复（duplicate key, also in a.csv row 7）"
     assert localized_message(detailed, "en") == "duplicate key, also in a.csv row 7"
     assert localized_message("1.00 / 2.00", "en") == "1.00 / 2.00"  # not a bilingual message
     assert localized_message("借贷不平衡", "en") == "借贷不平衡"
@@ -298,3 +299,15 @@ def test_every_forecast_candidate_and_landing_method_reads_as_words():
             continue
         zh, en = code_label("forecast_model", name, "zh"), code_label("forecast_model", name, "en")
         assert zh != name and en != name and "_" not in en, (name, zh, en)
+
+
+def test_localized_warning_keeps_the_file_and_speaks_the_screens_language():
+    from ui.codes import localized_warning
+
+    gbk = "凭证列表.csv: read as GBK text / 按 GBK 编码读取"  # a Chinese file name: still a bilingual warning (#15 walk)
+    assert localized_warning(gbk, "zh") == "凭证列表.csv：按 GBK 编码读取"
+    assert localized_warning(gbk, "en") == "凭证列表.csv: read as GBK text"
+    listed = "凭证.csv: not imported into voucher_lines: 会计年度, 摘要 / 未导入的列"  # the details follow the Chinese
+    assert localized_warning(listed, "zh") == "凭证.csv：未导入的列（not imported into voucher_lines: 会计年度, 摘要）"
+    assert localized_warning(listed, "en") == "凭证.csv: not imported into voucher_lines: 会计年度, 摘要"
+    assert localized_warning("a lock was waited for", "zh") == "a lock was waited for"

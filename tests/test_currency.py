@@ -250,3 +250,51 @@ def test_a_plant_limited_user_sees_only_their_plants_rows(two_currencies_url, li
     at.run()
     assert at.session_state["_scope"].plants == ("P1",)
     assert {m.label: m.value for m in at.metric}["营业收入"] == "¥1,000"  # P1's 1,000.00 only, never P3's
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_side_by_side_plant_names_in_the_screens_language(lang):
+    # a bilingual master-data name loses its Chinese words on an English screen, as everywhere else (#15 walk)
+    import streamlit as st
+
+    from ui.currency import figures_frame
+
+    row = dict(currency="USD", plant_id="P2", plants=["P2"], is_subtotal=False, revenue_amount=300.0, cost_of_sales_amount=None,
+               variance_amount=None, gross_profit_amount=None, gross_margin_pct=None, budget_execution_pct=None, cash_amount=None)
+    before = st.session_state.get("lang")
+    try:
+        st.session_state["lang"] = lang
+        frame = figures_frame({"rows": [row]}, {"P2": "西南二厂 Southwest Plant"})
+    finally:
+        if before is None:
+            del st.session_state["lang"]
+        else:
+            st.session_state["lang"] = before
+    assert frame.iloc[0, 1] == ("P2 Southwest Plant" if lang == "en" else "P2 西南二厂 Southwest Plant")
+
+
+def test_a_bank_account_in_another_currency_than_its_plant_is_refused_and_found(empty_url):
+    # a USD plant's CNY account would be shown, and added, as dollars: the data states no rate (#15 walk)
+    from data_loaders import engine as eng
+    from data_loaders.importer import import_sources
+    from data_loaders.validation import validate_database
+    from tests.test_importer import checksum
+
+    plants = ("plants.csv", b"plant_id,plant_name,currency\nP1,One,CNY\nP2,Two,USD\n")
+    accounts = ("bank_accounts.csv", "bank_account_id,bank_name,plant_id,currency\nB1,银行一,P1,CNY\nB2,建设银行,P2,CNY\n".encode())
+    report = import_sources([plants, accounts], empty_url, mode="replace")
+    assert [(p.file, p.row, p.column, p.value) for p in report.problems] == [("bank_accounts.csv", 3, "currency", "CNY")]
+    assert "the bank account is in CNY while its plant P2 uses USD" in report.problems[0].message
+    assert import_sources([plants], empty_url, mode="replace").ok
+    before = checksum(empty_url)
+    report = import_sources([accounts], empty_url, mode="append")  # against the stored plants
+    assert [(p.row, p.value) for p in report.problems] == [(3, "CNY")] and checksum(empty_url) == before
+    engine = eng.make_engine(empty_url)  # a database loaded by other tools: the validation finds it
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO bank_accounts (bank_account_id, bank_name, plant_id, currency) VALUES ('B2', 'x', 'P2', 'CNY')")
+        found = validate_database(engine)
+    finally:
+        engine.dispose()
+    wrong = found[found.check == "bank_currency_mismatch"]
+    assert list(zip(wrong.row_key, wrong.value)) == [("B2", "CNY")] and "its plant P2 uses USD" in wrong.message.iloc[0]

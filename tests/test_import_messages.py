@@ -26,6 +26,7 @@ def test_parse_problems_beyond_the_list_are_counted_by_kind(empty_url):
     report = import_sources(sources(lines), empty_url, mode="replace")
     assert not report.ok and checksum(empty_url) == before
     assert report.total == 2300 + 2200
+    assert not report.checked  # values only: keys, references and balances come once these are fixed (#15 walk)
     kinds = report.kinds_frame().set_index("kind")
     assert list(kinds.index) == ["不是数字", "不能为负数"]  # most frequent first
     assert kinds["count"].to_dict() == {"不是数字": 2300, "不能为负数": 2200}
@@ -45,6 +46,7 @@ def test_check_problems_are_counted_by_kind_with_file_and_row(empty_url):
     lines += ["MI202603-00001,1,500101,10.00,0"]
     report = import_sources(sources(lines), empty_url, mode="replace")
     assert report.total == 2200 + 2099 + 1
+    assert report.checked  # every check ran: the total is the whole
     kinds = report.kinds_frame().set_index("kind")
     assert kinds["count"].to_dict() == {"引用的会计科目不存在": 2200, "主键重复": 2099, "借贷不平衡": 1}
     assert kinds["listed"].to_dict() == {"引用的会计科目不存在": MAX_PROBLEMS, "主键重复": MAX_PROBLEMS, "借贷不平衡": 1}
@@ -63,6 +65,7 @@ def test_cli_prints_the_total_and_the_kinds(tmp_path, capsys):
     code = cli_main(["--db", f"duckdb:///{tmp_path / 'x.duckdb'}", "import", str(folder), "--mode", "replace", "--yes"])
     out = json.loads(capsys.readouterr().out)
     assert code == 1 and out["total_problems"] == 2300
+    assert out["not_checked_yet"].startswith("only the files' values were checked so far")  # the total may grow once fixed
     assert [(k["kind"], k["count"], k["listed"]) for k in out["kinds"]] == [("不是数字", 2300, 2000)]
     assert len(out["problems"]) == 2000
 
@@ -95,3 +98,4 @@ def test_data_page_shows_the_total_the_kinds_and_the_first_of_each(app_data_dir)
     every = at.dataframe[-1].value
     assert len(every) == 4000
     assert any("the other 500 are counted only" in c.value for c in at.caption)
+    assert any(c.value.startswith("Only the files' values") for c in at.caption)  # more may follow once these are fixed

@@ -211,6 +211,15 @@ BAD = {
         _replace("products.csv", GOOD["products.csv"].replace("25.0000", "25.00001")),
         ("products.csv", 2, "list_price", "more than 4 decimals"),
     ),
+    # an ERP's float with an artefact short of 15 digits: refused, naming the profile option that rounds it (#15 walk)
+    "float_artefact_names_round": (_lines("12.340000001", "0", "0", "12.340000001"),
+                                   ("voucher_lines.csv", 2, "debit_amount", "names the column in `round`")),
+    # a date key or an SQL Server date-time where a month is meant: the form expected and the way to it, not "longer than 7 characters"
+    "period_as_date_key": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\nMI202603-00001,2026-03-02,20260302,MI,posted\n"),
+                           ("vouchers.csv", 2, "period", "period must look like YYYY-MM (2010-12); a date or a date key")),
+    "period_as_datetime": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\n"
+                                                    "MI202603-00001,2026-03-02,2026-03-02 00:00:00.000,MI,posted\n"),
+                           ("vouchers.csv", 2, "period", "period derivation of an import profile")),
     "unknown_file": (
         [("销售台账.csv", "a,b\n1,2\n".encode())],
         ("销售台账.csv", 0, "", "no contract table"),
@@ -268,6 +277,12 @@ BAD = {
                       + [("voucher_lines.csv", b"MI202603-00001|1|500101|5.00|0\nMI202603-00001|2|1403|0|5.00\n")],
                       ("voucher_lines.csv", 1, "", "seems to have no header row")),
     "first_row_names_nothing": ([("plants.csv", "P9|九厂|武汉|CNY\nP8|八厂|西安|CNY\n".encode())], ("plants.csv", 1, "", "no name in the first row")),
+    # a pipe file whose rows differ in their number of fields: the sniffer keeps the comma; the delimiter is named (#15 walk)
+    "ragged_pipe_file": ([("plants.csv", "plant_id|plant_name|city|currency\nP1|一厂|苏州|CNY\nP2|二厂|无锡|CNY|x|y\nP3|三厂\n".encode())],
+                         ("plants.csv", 1, "", "when split at '|' (pipe), but its rows do not all have the same number of fields")),
+    # Kingdee's title line "凭证查询" above the header (GBK): a title to skip, not a delimiter inside a value (#15 walk)
+    "title_line_above_header": ([("plants.csv", "工厂列表\nplant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\n".encode("gbk"))],
+                                ("plants.csv", 2, "", "a title line above the header? skip it (skip_rows = 1 in a profile")),
     "ragged_row": (_replace("plants.csv", "plant_id,plant_name,city,currency\nP1,一厂,苏州,CNY\nP2,二厂,无锡,CNY,x,y\n"),
                    ("plants.csv", 3, "", "has 6 fields where the first row has 4")),
     "time_of_day_in_date": (_replace("vouchers.csv", "voucher_no,voucher_date,period,voucher_type,status\nMI202603-00001,2026-03-02 10:30:00.000,2026-03,MI,posted\n"),
@@ -593,6 +608,7 @@ def test_composite_keys_already_stored_are_named(empty_url):
     report = import_sources([("voucher_lines.csv", text.encode())], empty_url, mode="append")
     hits = [p for p in report.problems if (p.file, p.row, p.column, p.value) == ("voucher_lines.csv", 2, "voucher_no+line_no", "MI202603-00001/2")]
     assert hits and "already in the database" in hits[0].message, report.problems_frame().to_string()
+    assert "leave out the rows (or the reference files) already stored, or import in replace mode" in hits[0].message  # the way out (#15 walk)
     assert not [p for p in report.problems if p.file == "(database)"]
     assert checksum(empty_url) == before
 

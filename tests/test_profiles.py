@@ -171,17 +171,35 @@ def problems_of(text: str) -> list[tuple[str, str]]:
      "files[0].derive[0]", "unknown derivation"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nheader = false\n', "files[0]", "needs its column list"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\ndelimter = ";"\n', "files[0].delimter", "not an option here"),
-    ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nrename = {a = "plant_code"}\n', "files[0]", "'plant_code' is not a column of plants"),
+    ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nrename = {a = "plant_code"}\n', "files[0].rename.a", "'plant_code' is not a column of plants"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nfilter = [{column = "s", equals = 2, in = [3]}]\n',
      "files[0].filter[0]", "exactly one of equals, in, not_in"),
     ('name = "x"\n[dataset]\nfiscal_year_start = 13\n[[files]]\nmatch = "a.csv"\n', "dataset.fiscal_year_start", "less than or equal to 12"),
     ('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\nencoding = "klingon"\n', "files[0].encoding", "unknown text encoding"),
     ('name = "x"\nfiles = [\n', "", "not valid TOML"),
+    ('name = "x"\n[[files]]\nmatch = "a.txt"\ntable = "plants"\nheader = false\ncolumns = ["a", "b", "a"]\n', "files[0].columns",
+     "'a' listed twice"),
     ('name = "x"\n', "files", "required"),
 ])
 def test_bad_profile_is_named_by_path(text, path, expected):
     found = problems_of(text)
     assert any(p == path and expected in m for p, m in found), found
+
+
+def test_every_unknown_contract_column_is_named_at_its_path_in_one_run():
+    # a controller fixing a profile sees every mistake of an entry at once, not one per run (#15 walk)
+    found = problems_of('name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "ledger_balances"\n'
+                        'rename = {cc = "cost_centre", n = "line_no"}\nconstants = {plant = "P1", plant_id = "P1"}\n'
+                        'round = ["debit_amount", "plant_id", "amount"]\n')
+    assert [p for p, _ in found] == ["files[0].rename.cc", "files[0].constants.plant", "files[0].round[1]", "files[0].round[2]"]
+    assert "'cost_centre' is not a column of ledger_balances" in found[0][1]
+    assert "'plant_id' is not a decimal column" in found[2][1]
+
+
+def test_a_list_where_text_is_expected_is_shown_as_written():
+    profile, problems = read_profile(b'name = "x"\n[[files]]\nmatch = "a.csv"\ntable = "plants"\n'
+                                     b'derive = [{op = "period", from = ["d"], to = "period"}]\n', "bad.toml")
+    assert profile is None and [(p.column, p.value) for p in problems] == [("files[0].derive[0].from", "['d']")]
 
 
 # ---------------------------------------------------------------- YAML: the same model, the same paths
@@ -396,7 +414,25 @@ BAD_PROFILED = {
                                 [("orgs.txt", PLANTS_HEADERLESS)], ("orgs.txt", 3, "plant_id", "duplicate key")),
     "more_fields_than_columns": (PLANTS_PROFILE.replace("header = false", 'header = false\ndelimiter = "pipe"'), [("orgs.txt", b"1|P1|One|Suzhou|1\n1|P2|Two|Wuxi|1|extra\n")],
                                  ("orgs.txt", 2, "", "fields")),
+    # the filter keeps no row (scenario 2 asked, the export holds 1 and 3): said so, not "the file has a header but no rows" (#15 walk)
+    "filters_keep_nothing": (PLANTS_PROFILE.replace("in = [1, 3]", "in = [2]"), [("orgs.txt", b"1|P1|One|Suzhou|1\n3|P3|Three|Xian|1\n")],
+                             ("orgs.txt", 0, "scenario", "no row is left after the profile's filters (t.toml: files[0].filter): 2 row(s) read")),
+    # the profile states GBK, the file is UTF-8 (re-saved by an editor): the row of the first bad byte and what it reads as (#15 walk)
+    "stated_encoding_is_not_the_files": (PLANTS_PROFILE.replace("header = false", 'header = false\nencoding = "gbk"'),
+                                         [("orgs.txt", "2|P9|Nine|Xian|1\n1|P1|凭证|苏州|1\n".encode())],
+                                         ("orgs.txt", 2, "", 'the encoding the profile states (gbk); it reads as UTF-8: set encoding = "utf-8"')),
 }
+
+
+def test_a_file_feeding_two_tables_says_a_reading_problem_once():
+    # one export, two entries (lines and their vouchers, as the Kingdee profile has): an empty file is one problem, not two
+    text = PLANTS_PROFILE + PLANTS_PROFILE.split("name = \"t\"", 1)[1]
+    profile, wrong = read_profile(text.encode(), "t.toml")
+    assert profile is not None, wrong
+    for data in (b"", "凭证查询|x\n".encode()):
+        profile.files[0].encoding = profile.files[1].encoding = "gbk" if data else None
+        _, problems, _ = read_sources([("orgs.txt", data)], profile=profile)
+        assert len(problems) == 1, problems
 
 
 @pytest.mark.parametrize("case", sorted(BAD_PROFILED))
@@ -409,3 +445,13 @@ def test_bad_profiled_import_is_refused_and_nothing_is_stored(case, local_url):
     hits = [p for p in report.problems if (p.file, p.row, p.column) == (file, row, column) and message in p.message]
     assert hits, report.problems_frame().to_string()
     assert checksum(local_url) == before
+
+
+def test_a_dataset_currency_the_plants_do_not_use_is_warned(empty_url):
+    # [dataset] currency = "USD" while the plants say CNY: the pages label CNY; the import says why (#15 walk)
+    text = PLANTS_PROFILE.replace('name = "t"\n', 'name = "t"\n[dataset]\ncurrency = "USD"\n')
+    profile, wrong = read_profile(text.encode(), "t.toml")
+    assert profile is not None, wrong
+    report = import_sources([("orgs.txt", PLANTS_HEADERLESS)], empty_url, mode="replace", profile=profile)
+    assert report.ok, report.problems
+    assert [w for w in report.warnings if w.startswith("t.toml: [dataset] currency = USD, but the plants use CNY")]

@@ -48,7 +48,7 @@ def test_headerless_pipe_file_is_mapped_on_screen_and_imported(fresh_server, bro
         _select(page, "map_d_0_copy_from", "column 3")
         _select(page, "map_d_0_copy_to", "City")
         page.locator(".st-key-map_dadd_0 button").click()
-        page.get_by_text("1. copy: column 3 → city").wait_for()
+        page.get_by_text("1. copy: column 3 → City").wait_for()
         page.get_by_text('op = "copy"').first.wait_for()  # in the profile the screen makes
         currency = page.locator(".st-key-map_const_0_currency input")
         currency.fill("CNY")

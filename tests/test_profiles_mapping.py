@@ -87,6 +87,53 @@ def test_mapping_screen_value_map_filter_and_options_round_trip(app, tmp_path):
     assert [tuple(r) for r in again.iloc[:, :4].astype(str).itertuples(index=False)] == shown
 
 
+def test_a_headerless_files_columns_and_derivations_read_in_chinese(app):
+    # a Chinese screen names a file's unnamed columns 第 N 列 and lists a derivation in Chinese;
+    # the profile keeps "column N", which the command line reads (#15 walk: "column 3", "copy: … → city")
+    at = _open(app, "pages/data.py", "zh")
+    at.file_uploader(key="data_upload").set_value([("orgs.txt", ORGS, "text/plain")])
+    at.run()
+    at.selectbox(key="map_table_0.zh").set_value("plants")
+    at.run()
+    at.checkbox(key="map_header_0").uncheck()
+    at.run()
+    assert at.selectbox(key="map_0_plant_id.zh").options[1:] == ["第 1 列", "第 2 列", "第 3 列", "第 4 列"]
+    assert [x.label for x in at.text_input if x.key == "map_values_0_3"] == ["第 4 列：值映射"]
+    at.selectbox(key="map_dop_0.zh").set_value("copy")
+    at.run()
+    at.selectbox(key="map_d_0_copy_from.zh").set_value("column 3")
+    at.selectbox(key="map_d_0_copy_to.zh").set_value("city")
+    at.button(key="map_dadd_0").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [x.value for x in at.text if x.value.startswith("1.")] == ["1. 复制一列：第 3 列 → 城市"]
+    assert 'from = "column 3"' in at.code[0].value  # the profile speaks the file's names
+
+
+def test_floats_are_rounded_on_screen_and_by_the_saved_profile(app, tmp_path):
+    # a Yonyou-like export writes 1234.5600000000001 and 12.340000001: the screen's "round" writes the
+    # profile's round for the decimal columns it feeds; unticked, the value is refused (#15 walk)
+    rows = "2026-10|1|6401|C1|P1||12.340000001|0\n2026-10|2|1405|C1|P1||0|12.34\n".encode()
+    at = _open(app, "pages/data.py", "en")
+    at.file_uploader(key="data_upload").set_value([("extract.txt", rows, "text/plain")])
+    at.run()
+    assert at.session_state["map_table_0._shown"] == "ledger_balances"  # guessed from the content, columns in order
+    at.button(key="data_preview_button").click()
+    at.run()
+    assert any("names the column in `round`" in str(d.value.to_dict()) for d in at.dataframe)  # refused, pointing at the option
+    at.checkbox(key="map_round_0").check()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    import tomllib
+
+    saved = tomllib.loads(at.code[0].value)["files"][0]
+    assert saved["round"] == ["debit_amount", "credit_amount"]
+    at.button(key="data_preview_button").click()
+    at.run()
+    preview = next(d.value for d in at.dataframe if len(d.value) == 2 and "6401" in set(d.value.iloc[:, 2].astype(str)))
+    assert [float(x) for x in preview.iloc[:, 6]] == [12.34, 0.0]
+
+
 def test_headerless_table_guess_from_content():
     from data_loaders.mapping_rules import guess_headerless_table
 
@@ -178,8 +225,9 @@ def test_mapping_screen_derivations_skip_rows_and_decimal_comma_round_trip(app, 
     # every required column is now mapped: the derived ones count
     assert not [c.value for c in at.caption if c.value.startswith("Required columns without a source yet")]
     listed = [x.value for x in at.text if x.value[:2] in ("1.", "2.", "3.", "4.")]
-    assert listed == ["1. period: datekey → period", "2. sequence: (by period) → line_no",
-                      "3. concat: org + dept ('-') → cost_center_id", "4. debit_credit: amount → debit_amount, credit_amount"]
+    # in the screen's words: the contract's column labels, the kinds' short names (#15 walk)
+    assert listed == ["1. period: datekey → Period (YYYY-MM)", "2. sequence: (by Period (YYYY-MM)) → Line",
+                      "3. concat: org + dept ('-') → Cost center ID", "4. debit / credit: amount → Debit, Credit"]
     # a removed derivation is gone from the list and the profile; added again, it is last
     at.button(key="map_drm_0_2").click()
     at.run()

@@ -382,7 +382,9 @@ def localized_name(value, language: str | None = None) -> str:
 def localized_message(value, language: str | None = None) -> str:
     """A problem message written "English / 中文" in the screen's language. The Chinese side is
     short, so where the English side carries details (numbers, quoted names) a Chinese screen
-    shows the whole message. Anything else comes back unchanged; missing values give ""."""
+    shows both, the Chinese first: "值不在导入配置的映射表中（not in the profile's value map …）",
+    so that a cell cut at the table's width still reads in Chinese. Anything else comes back
+    unchanged; missing values give ""."""
     if _missing(value):
         return ""
     text = str(value)
@@ -391,7 +393,29 @@ def localized_message(value, language: str | None = None) -> str:
         return text
     if _language(language) == "en":
         return english
-    return text if re.search(r"[0-9'\"({]", english) else chinese
+    return f"{chinese}（{english}）" if re.search(r"[0-9'\"({]", english) else chinese
+
+
+def localized_warning(value, language: str | None = None) -> str:
+    """An import warning, "file: English / 中文", in the screen's language: the file first, then
+    the message in that language, a Chinese screen keeping the English half's details after the
+    Chinese (the file name, or the columns listed, may hold Chinese: no reason to show both
+    halves as they are).
+
+    >>> localized_warning("凭证.csv: read as GBK text / 按 GBK 编码读取", "zh"), localized_warning("凭证.csv: read as GBK text / 按 GBK 编码读取", "en")
+    ('凭证.csv：按 GBK 编码读取', '凭证.csv: read as GBK text')
+    """
+    if _missing(value):
+        return ""
+    text = str(value)
+    head, sep, chinese = text.rpartition(" / ")
+    file, colon, english = head.partition(": ")
+    if not sep or not colon or not has_cjk(chinese) or has_cjk(english.split(":")[0]):
+        return localized_message(text, language)
+    if _language(language) == "en":
+        return f"{file}: {english}"
+    # the English half's details (names, counts, the profile's path) after the Chinese, as for problems
+    return f"{file}：{chinese}（{english}）" if re.search(r"[0-9'\"({:]", english) else f"{file}：{chinese}"
 
 
 def _map_unique(series: pd.Series, translate) -> pd.Series | None:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from reports.currency import FIGURE_TABLES, currency_groups
 from ui import data
+from ui.codes import localized_name
 from ui.filters import KEY_PLANTS, scope_text
 from ui.format import money, pct
 from ui.i18n import lang, t, t_or
@@ -44,7 +45,7 @@ def figures_frame(figures: dict, plant_names: dict[str, str]) -> pd.DataFrame:
     for r in figures["rows"]:
         code = r["currency"]
         plant = (t("currency_subtotal", currency=code, plants=_join(r["plants"])) if r["is_subtotal"]
-                 else f"{r['plant_id']} {plant_names.get(r['plant_id'], '')}".strip())
+                 else f"{r['plant_id']} {localized_name(plant_names.get(r['plant_id'], ''))}".strip())  # English screens: no 华东一厂
         row = {t("currency_col_currency"): code, t("currency_col_plant"): plant}
         for name, label in COLUMNS:
             row[t(label)] = pct(r[name]) if name.endswith("_pct") else money(r[name], code, compact=True)

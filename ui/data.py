@@ -1137,8 +1137,15 @@ _DERIVE_FIELDS = {"from": "mapping_derive_from", "to": "mapping_derive_to", "sep
                   "credit": "mapping_derive_credit_values"}
 
 
-def mapping_derivation_text(item: dict) -> str:
-    return mapping_rules.derivation_text(item)
+def mapping_derivation_text(item: dict, source=str, target=str) -> str:
+    """The derivation's line in the screen's language: its kind's short name (期间, concat …),
+    ``source`` and ``target`` labelling the columns it reads and writes."""
+    from ui.i18n import lang, t
+
+    def op(name: str) -> str:  # "期间：由日期或日期键" -> 期间, "debit / credit: one amount …" -> debit / credit
+        return t(f"mapping_derive_op_{name}").split("：")[0].split(": ")[0]
+
+    return mapping_rules.derivation_text(item, source, target, op, lambda w: t(f"mapping_word_{w}"), "：" if lang() == "zh" else ": ")
 
 
 def mapping_derived(items: list[dict]) -> list[str]:

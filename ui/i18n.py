@@ -1557,3 +1557,20 @@ LABELS.update({
     "chart_oee_trend_all": ("OEE 趋势（全部工作中心）", "OEE trend, all work centers"),
     "oee_all_work_centers": ("全部工作中心", "All work centers"),
 })
+
+# --- h-walk15 ---
+LABELS.update({
+    "mapping_column_n": ("第 {n} 列", "column {n}"),
+    "mapping_round": ("金额按列的小数位四舍五入", "Round amounts to the column's decimals"),
+    "mapping_round_help": ("ERP 导出的浮点数（如 12.340000001）按该列的小数位（金额 2 位）四舍五入，并在提示中计数；不勾选时，小数位超出的值会被拒绝。",
+                           "An ERP's floats (12.340000001) are rounded half-even to the column's scale (2 decimals for money) "
+                           "and counted in a note; unticked, a value with more decimals is refused."),
+    "mapping_word_by": ("按", "by"),
+    "mapping_word_negative": ("取负", "negative"),
+    "mapping_word_positive": ("取正", "positive"),
+    "mapping_word_debit": ("借方为", "debit"),
+    "mapping_word_credit": ("贷方为", "credit"),
+    "import_not_checked_yet": ("目前只检查了文件中的值（以及导入配置的映射和推导）：这些问题改正后才会检查主键、引用、借贷平衡和数据库中已有的数据，可能还会发现其他问题。",
+                               "Only the files' values (and the profile's maps and derivations) were checked so far: keys, references, "
+                               "balances and the rows already in the database are checked once these problems are fixed, and may find more."),
+})
