@@ -55,6 +55,7 @@ from analytics.oee import CONVENTIONS, OeeSettings
 from analytics.working_capital import BALANCES, BASES, DAY_COUNTS, SALES_BASES, WorkingCapitalSettings
 from data_loaders import access, audit, backup, users
 from data_loaders import engine as eng
+from data_loaders import schema
 from data_loaders import queries as q
 from data_loaders.build import refresh_facts
 from data_loaders.docs import render_tables
@@ -126,9 +127,21 @@ def trace_json(engine, key: str, plants: tuple[str, ...] = ()) -> dict | None:
 
 
 def _has_data(url: str) -> bool:
-    """False only for a DuckDB file that does not exist yet (nothing to lose)."""
-    path = eng.duckdb_path(url)
-    return path is None or path.exists()
+    """Whether a write to ``url`` could lose anything: False for a database file (DuckDB or
+    SQLite) that does not exist yet or is empty, and for a database that holds none of the
+    contract's tables; True when it cannot be read (ask rather than guess)."""
+    u = sa.engine.make_url(eng.normalize_url(url))
+    path = eng.duckdb_path(url) or (Path(u.database) if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:")
+                                    else None)
+    if path is not None and (not path.exists() or path.stat().st_size == 0):
+        return False  # checked before an engine opens it: opening a SQLite path creates the file
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        return bool(set(sa.inspect(engine).get_table_names()) & {t.name for t in schema.TABLES})
+    except Exception:  # unreadable, locked or foreign: ask
+        return True
+    finally:
+        engine.dispose()
 
 
 def _confirmed(question: str, yes: bool) -> bool:

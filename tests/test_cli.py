@@ -247,3 +247,26 @@ def test_a_bug_exits_3_never_1_or_2(built, monkeypatch, capsys, error):
     assert "internal error in `report` (a bug, please report it)" in err and "Traceback" in err
     # bad arguments are still 2, before any work
     assert cli.main(["--db", built, "report", "--from", "2026-06", "--to", "2026-01"]) == 2
+
+
+def test_build_sample_into_a_new_or_empty_file_needs_no_confirmation(tmp_path, capsys):
+    new = tmp_path / "new.sqlite"  # does not exist: nothing to lose (opening it first made a 0-byte file and asked)
+    assert cli.main(["--db", f"sqlite:///{new}", "build-sample", "--scale", "0.05", "--as-of", "2026-11-22"]) == 0
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()  # a 0-byte file, as the earlier refusal left behind
+    assert cli.main(["--db", f"sqlite:///{empty}", "build-sample", "--scale", "0.05", "--as-of", "2026-11-22"]) == 0
+    # a file holding the contract's tables from elsewhere is asked about (no terminal here: refused, exit 2)
+    import sqlalchemy as sa
+
+    from data_loaders import engine as eng
+    other = tmp_path / "other.sqlite"
+    engine = eng.make_engine(f"sqlite:///{other}")
+    eng.create_schema(engine)
+    engine.dispose()
+    capsys.readouterr()
+    assert cli.main(["--db", f"sqlite:///{other}", "build-sample", "--scale", "0.05"]) == 2
+    assert "holds data that is not the sample" in capsys.readouterr().err
+    engine = eng.make_engine(f"sqlite:///{other}")
+    with engine.connect() as conn:  # nothing was written
+        assert conn.execute(sa.text("SELECT count(*) FROM vouchers")).scalar() == 0
+    engine.dispose()
