@@ -325,11 +325,14 @@ def _month_text(index) -> np.ndarray:
     return np.datetime_as_string(np.asarray(index, dtype=np.int64).astype("datetime64[M]"), unit="M")
 
 
-def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
+def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
                              orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The OEE loss cost of each order in ``orders`` (work_order_id, period, plant_id) over all
-    its ``segments`` (``compute_event_segments`` of its events, uncut) and ``output`` (both of
-    these orders only), and the inputs to compute it again for a window that cuts the order.
+    its machine ``events`` (work_center_id, work_order_id, start_at, end_at, state; in the
+    event path's order: work center, start) cut at shift boundaries as
+    ``analytics.oee.compute_event_segments`` cuts them, and its ``output`` (records ordered by
+    output_id), both of these orders only, and the inputs to compute it again for a window that
+    cuts the order.
 
     Returns (per order: work_order_id, time / scrap / total loss cost, loss_period_from and
     loss_period_to = first and last month of its segments and output, is_loss_off_plant = some
@@ -337,34 +340,106 @@ def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates
     just their own period, or that are off plant, one row per order x work center x month with
     minutes per machine state and n_segments, and the output of that work center and month —
     good and scrap quantity, ideal cycle, standard unit cost, n_output).
+
+    The sums are those of ``oee.compute_work_order_loss_cost`` over the segments, taken on
+    integer codes of orders, work centers and states (codes in the order of the names, so groups
+    come out in the order a groupby on the names gives, each group's floats added in row order
+    as pandas adds them): the same figures, bit for bit, without a string per segment.
     """
-    keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id")
-    seg, out = segments, output
-    if len(seg) and len(out):
-        loss = compute_loss_per_order(oee.compute_work_order_loss_cost(seg, out, rates))
-    else:
-        loss = pd.DataFrame(columns=["work_order_id"] + LOSS_AMOUNTS)
-    seg_month, out_month = _month_index(seg.date), _month_index(out.count_date)
-    months = pd.DataFrame({"work_order_id": np.concatenate([seg.work_order_id.to_numpy(object), out.work_order_id.to_numpy(object)]),
-                           "month": np.concatenate([seg_month, out_month])})
-    span = months.groupby("work_order_id").month.agg(["min", "max"])
-    span = pd.DataFrame({"work_order_id": span.index.to_numpy(object), "loss_period_from": _month_text(span["min"]),
-                         "loss_period_to": _month_text(span["max"])})
-    # off plant: a work center of another plant (few order x work center pairs to look up)
-    pairs = seg[["work_order_id", "work_center_id"]].drop_duplicates()
-    pair_plant = pairs.work_center_id.map(rates.set_index("work_center_id").plant_id).to_numpy(object)
-    own_plant = pairs.work_order_id.map(keep.set_index("work_order_id").plant_id).to_numpy(object)
-    off = set(pairs.work_order_id[pair_plant != own_plant])
-    f = keep.merge(loss, on="work_order_id", how="left").merge(span, on="work_order_id", how="left")
-    f[LOSS_AMOUNTS] = f[LOSS_AMOUNTS].astype(float).fillna(0.0)
-    f["is_loss_off_plant"] = f.work_order_id.isin(list(off)).astype(int)  # isin costs per value looked up: few here
-    touched = f.loss_period_from.notna()
-    spills = (touched & ((f.loss_period_from != f.period) | (f.loss_period_to != f.period))) | (f.is_loss_off_plant == 1)
-    spilled = list(f.work_order_id[spills])
-    seg_spill, out_spill = seg.work_order_id.isin(spilled).to_numpy(bool), out.work_order_id.isin(spilled).to_numpy(bool)
-    parts = _loss_parts(seg[seg_spill], seg_month[seg_spill], out[out_spill], out_month[out_spill],
+    keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id").sort_values("work_order_id")
+    keep = keep.reset_index(drop=True)  # an order's code is its row here: code order = name order
+    ids = pd.Index(keep.work_order_id)
+    n_wo = len(ids)
+    # segments: one entry per event x shift, in event order; orders outside ``orders`` dropped (their rows are never kept)
+    ev_wo = _codes_in(ids, events.work_order_id)
+    rows, day, _, minutes = oee.compute_segment_index(events.start_at, events.end_at)
+    named = ev_wo[rows] >= 0
+    rows, day, minutes = rows[named], day[named], minutes[named]
+    wc_e, wc_u = pd.factorize(events.work_center_id, sort=True)
+    st_e, st_u = pd.factorize(events.state, sort=True)
+    wc_u, st_u = np.asarray(wc_u, dtype=object), np.asarray(st_u, dtype=object)
+    n_wc, n_st = max(len(wc_u), 1), max(len(st_u), 1)
+    seg_wo, seg_wc, seg_st = ev_wo[rows], wc_e[rows].astype(np.int64), st_e[rows].astype(np.int64)
+    seg_month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out_wo = _codes_in(ids, output.work_order_id)
+    out_month = _month_index(output.count_date)
+
+    # minutes per order x work center x state (``oee.compute_work_order_minutes``), one row per order x work center
+    cell, uniq = pd.factorize((seg_wo * n_wc + seg_wc) * n_st + seg_st, sort=True)
+    uniq = np.asarray(uniq, dtype=np.int64)
+    cell_min = pd.Series(minutes, dtype=float).groupby(cell).sum().to_numpy() if len(cell) else np.zeros(0)
+    pair, pair_key = pd.factorize(uniq // n_st, sort=True)
+    pair_key = np.asarray(pair_key, dtype=np.int64)
+    pair_wo, pair_wc = pair_key // n_wc, pair_key % n_wc
+    state_col = pd.Index(list(oee.ALL_STATES)).get_indexer(st_u) if len(st_u) else np.zeros(0, dtype=np.int64)
+    wide = np.zeros((len(pair_key), len(oee.ALL_STATES)))
+    col = state_col[uniq % n_st] if len(uniq) else np.zeros(0, dtype=np.int64)
+    ok = col >= 0
+    wide[pair[ok], col[ok]] = cell_min[ok]
+    f = keep.assign(**{c: 0.0 for c in LOSS_AMOUNTS})
+    made = out_wo >= 0
+    if len(pair_key) and made.any():
+        # orders stand as their codes (ordered as their names: the same sort, groups and sums)
+        minutes_frame = pd.DataFrame({"work_order_id": pair_wo, "work_center_id": wc_u[pair_wc],
+                                      **{state: wide[:, i] for i, state in enumerate(oee.ALL_STATES)}})
+        # output per order (``oee.compute_work_order_loss_cost``'s per_wo), records in output_id order
+        o = output[made]
+        cycle = oee.compute_ideal_cycle_min(o)
+        o_gid, o_codes = pd.factorize(out_wo[made], sort=True)
+        sums = pd.DataFrame({"good_qty": o.good_qty.to_numpy(), "scrap_qty": o.scrap_qty.to_numpy(),
+                             "net_run_min": ((o.good_qty + o.scrap_qty) * cycle.fillna(0.0)).to_numpy(),
+                             "scrap_cost_amount": (o.scrap_qty * o.std_unit_cost).to_numpy()}).groupby(o_gid).sum()
+        first = np.full(len(o_codes), len(o_gid), dtype=np.int64)
+        np.minimum.at(first, o_gid, np.arange(len(o_gid), dtype=np.int64))
+        per_wo = pd.DataFrame({"work_order_id": np.asarray(o_codes, dtype=np.int64), "product_id": o.product_id.to_numpy()[first],
+                               **{c: sums[c].to_numpy() for c in sums.columns}})
+        loss = compute_loss_per_order(oee.compute_work_order_loss_from(minutes_frame, per_wo, rates))
+        at = loss.work_order_id.to_numpy(np.int64)
+        for c in LOSS_AMOUNTS:
+            f.loc[at, c] = loss[c].to_numpy(float)  # an order's row in ``f`` is its code
+
+    # first and last month of each order's segments and output
+    all_wo = np.concatenate([seg_wo, out_wo[made]])
+    all_month = np.concatenate([seg_month, out_month[made]])
+    lo = np.full(n_wo, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_wo, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lo, all_wo, all_month)
+    np.maximum.at(hi, all_wo, all_month)
+    touched = lo <= hi
+    f["loss_period_from"] = _month_labels(np.where(touched, lo, -1), touched)
+    f["loss_period_to"] = _month_labels(np.where(touched, hi, -1), touched)
+    # off plant: a work center of another plant (per order x work center pair)
+    wc_plant = pd.Series(wc_u, dtype=object).map(rates.set_index("work_center_id").plant_id).to_numpy(object)
+    pair_plant, own_plant = wc_plant[pair_wc], keep.plant_id.to_numpy(object)[pair_wo]
+    off = np.zeros(n_wo, dtype=bool)
+    off[pair_wo[pd.isna(pair_plant) | pd.isna(own_plant) | (pair_plant != own_plant)]] = True
+    f["is_loss_off_plant"] = off.astype(int)
+    period = keep.period.to_numpy(object)
+    spilled = np.append((touched & ((f.loss_period_from.to_numpy(object) != period) | (f.loss_period_to.to_numpy(object) != period))) | off,
+                        False)  # last: not an order of ``orders``
+    seg_spill, out_spill = spilled[seg_wo], spilled[np.where(made, out_wo, n_wo)]
+    spill_seg = events.iloc[rows[seg_spill]][["work_order_id", "work_center_id", "state"]].reset_index(drop=True)
+    spill_seg["minutes"] = minutes[seg_spill]
+    parts = _loss_parts(spill_seg, seg_month[seg_spill], output[out_spill], out_month[out_spill],
                         keep.set_index("work_order_id").period)
     return f.drop(columns=["period", "plant_id"]), parts
+
+
+def _codes_in(ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """The position in ``ids`` of each value (-1: not there), looked up once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    found = np.append(ids.get_indexer(uniques), -1) if len(ids) else np.full(len(uniques) + 1, -1)
+    return found[codes].astype(np.int64)  # code -1 (missing) takes the appended -1
+
+
+def _month_labels(months: np.ndarray, known: np.ndarray) -> pd.array:
+    """``YYYY-MM`` of month numbers where ``known`` (missing elsewhere), each distinct month
+    formatted once, as Arrow-backed text like the frames read from the database."""
+    labels = np.full(len(months), np.nan, dtype=object)
+    if known.any():
+        distinct, inverse = np.unique(months[known], return_inverse=True)
+        labels[known] = _month_text(distinct).astype(object)[inverse]
+    return pd.array(labels, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _loss_parts(seg: pd.DataFrame, seg_month: np.ndarray, out: pd.DataFrame, out_month: np.ndarray,

@@ -38,7 +38,6 @@ import sqlalchemy as sa
 from sqlalchemy import Double, Index, Integer, Numeric, String
 from sqlalchemy.engine import Engine
 
-from analytics import oee as oee_analytics
 from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
@@ -199,10 +198,10 @@ def _steps(counts: pd.DataFrame) -> list[Scope]:
 
 def select_order_events(scope: Scope) -> sa.Select:
     """Every machine event of the orders completed in ``scope`` (whatever its date), ordered as
-    ``data_loaders.oee.load_events`` orders them."""
+    ``data_loaders.oee.load_events`` orders them, with the columns the loss cost reads."""
     me = s.machine_events
     return (
-        sa.select(me.c.event_id, me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state, me.c.reason_code)
+        sa.select(me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state)
         .where(me.c.work_order_id.in_(P.select_completed(scope)))
         .order_by(me.c.work_center_id, me.c.start_at)
     )
@@ -262,14 +261,13 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         variances = A.compute_work_order_variances(wo, mat)
         events = read_frame(engine, select_order_events(step))
         output = read_frame(engine, select_order_output(step))
-        segments = oee_analytics.compute_event_segments(events)
-        loss, step_parts = A.compute_order_loss_facts(segments, output, centers, variances)
+        loss, step_parts = A.compute_order_loss_facts(events, output, centers, variances)
         rows = A.compute_order_fact_rows(variances, loss).merge(planned, on="work_order_id", how="left")
         orders.append(rows)
         groups.append(A.compute_order_groups(rows, GROUP_KEYS, GROUP_SUMS))
         parts.append(step_parts)
         materials.append(A.compute_material_usage_totals(mat, variances))
-        del wo, mat, events, segments, output, variances, loss, rows
+        del wo, mat, events, output, variances, loss, rows
     out = {
         facts_orders.name: _concat(orders, facts_orders),
         facts_order_groups.name: _concat(groups, facts_order_groups),
