@@ -56,6 +56,14 @@ def round_money(x):
     return out.item() if np.ndim(x) == 0 else out
 
 
+def _positions(ids: pd.Series, values: pd.Series) -> np.ndarray | None:
+    """Each value's row in ``ids`` (-1: none), or None when ``ids`` repeat (then only a merge says what to do)."""
+    index = pd.Index(ids)
+    if not index.is_unique:
+        return None
+    return index.get_indexer(values)
+
+
 def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
     """The eight variances of every completed work order, in money; one row per work order.
 
@@ -66,13 +74,24 @@ def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -
     total_qty = (f.good_qty + f.scrap_qty).to_numpy()
     good = f.good_qty.to_numpy()
     # material, per material then summed: AQ x SP and SQ(total) x SP
-    m = materials.merge(f[["work_order_id", "good_qty", "scrap_qty"]], on="work_order_id", how="inner")
+    at = _positions(f.work_order_id, materials.work_order_id)  # each material row's order (one row per order: no merge)
+    if at is not None and not {"good_qty", "scrap_qty"} & set(materials.columns):
+        hit = at >= 0
+        m, at = materials[hit].reset_index(drop=True), at[hit]
+        m["good_qty"], m["scrap_qty"] = f.good_qty.to_numpy()[at], f.scrap_qty.to_numpy()[at]
+    else:
+        m, at = materials.merge(f[["work_order_id", "good_qty", "scrap_qty"]], on="work_order_id", how="inner"), None
     m["aq_sp"] = mul_cents(m.actual_qty.round(3), 3, m.std_price, 4)
     sq_total = (m.qty_per_unit * (m.good_qty + m.scrap_qty)).round(3)
     m["sq_sp"] = mul_cents(sq_total, 3, m.std_price, 4)
-    per_wo = m.groupby("work_order_id")[["aq_sp", "sq_sp"]].sum()
-    aq_sp = per_wo.aq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
-    sq_sp = per_wo.sq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
+    if at is not None:  # whole cents summed per order: exact in any order
+        aq_sp, sq_sp = np.zeros(len(f), dtype=np.int64), np.zeros(len(f), dtype=np.int64)
+        np.add.at(aq_sp, at, m.aq_sp.to_numpy(np.int64))
+        np.add.at(sq_sp, at, m.sq_sp.to_numpy(np.int64))
+    else:
+        per_wo = m.groupby("work_order_id")[["aq_sp", "sq_sp"]].sum()
+        aq_sp = per_wo.aq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
+        sq_sp = per_wo.sq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
     mat_actual = _cents(f.material_amount)
     std = compute_standard_cents(good, f.std_material_cost, f.std_labor_cost, f.std_overhead_cost)
     std_mat_good, std_lab_good, std_oh_good, std_good = std["material"], std["labor"], std["overhead"], std["total"]
@@ -437,7 +456,7 @@ def _month_labels(months: np.ndarray, known: np.ndarray) -> pd.array:
     formatted once, as Arrow-backed text like the frames read from the database."""
     labels = np.full(len(months), np.nan, dtype=object)
     if known.any():
-        distinct, inverse = np.unique(months[known], return_inverse=True)
+        inverse, distinct = pd.factorize(months[known])
         labels[known] = _month_text(distinct).astype(object)[inverse]
     return pd.array(labels, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
