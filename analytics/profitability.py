@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import oee
 from analytics import price_variance as PV
@@ -367,7 +369,7 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     """
     keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id").sort_values("work_order_id")
     keep = keep.reset_index(drop=True)  # an order's code is its row here: code order = name order
-    ids = pd.Index(keep.work_order_id)
+    ids = _arrow_text(keep.work_order_id)
     n_wo = len(ids)
     # segments: one entry per event x shift, in event order; orders outside ``orders`` dropped (their rows are never kept)
     ev_wo = _codes_in(ids, events.work_order_id)
@@ -395,27 +397,30 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     col = state_col[uniq % n_st] if len(uniq) else np.zeros(0, dtype=np.int64)
     ok = col >= 0
     wide[pair[ok], col[ok]] = cell_min[ok]
-    f = keep.assign(**{c: 0.0 for c in LOSS_AMOUNTS})
+    f = keep.copy()
+    amounts = np.zeros((n_wo, len(LOSS_AMOUNTS)))
     made = out_wo >= 0
     if len(pair_key) and made.any():
-        # orders stand as their codes (ordered as their names: the same sort, groups and sums)
-        minutes_frame = pd.DataFrame({"work_order_id": pair_wo, "work_center_id": wc_u[pair_wc],
+        # orders and work centers stand as their codes (ordered as their names: the same sort, groups and sums)
+        minutes_frame = pd.DataFrame({"work_order_id": pair_wo, "work_center_id": pair_wc,
                                       **{state: wide[:, i] for i, state in enumerate(oee.ALL_STATES)}})
+        at_rate = pd.Index(wc_u).get_indexer(rates.work_center_id)
+        rate_codes = rates[at_rate >= 0].assign(work_center_id=at_rate[at_rate >= 0])
         # output per order (``oee.compute_work_order_loss_cost``'s per_wo), records in output_id order
-        o = output[made]
-        cycle = oee.compute_ideal_cycle_min(o)
+        cycle = oee.compute_ideal_cycle_min(output).fillna(0.0).to_numpy()
+        good, scrap = output.good_qty.to_numpy(dtype=float), output.scrap_qty.to_numpy(dtype=float)
         o_gid, o_codes = pd.factorize(out_wo[made], sort=True)
-        sums = pd.DataFrame({"good_qty": o.good_qty.to_numpy(), "scrap_qty": o.scrap_qty.to_numpy(),
-                             "net_run_min": ((o.good_qty + o.scrap_qty) * cycle.fillna(0.0)).to_numpy(),
-                             "scrap_cost_amount": (o.scrap_qty * o.std_unit_cost).to_numpy()}).groupby(o_gid).sum()
+        sums = pd.DataFrame({"good_qty": good[made], "scrap_qty": scrap[made], "net_run_min": ((good + scrap) * cycle)[made],
+                             "scrap_cost_amount": (scrap * output.std_unit_cost.to_numpy(dtype=float))[made]}).groupby(o_gid).sum()
         first = np.full(len(o_codes), len(o_gid), dtype=np.int64)
         np.minimum.at(first, o_gid, np.arange(len(o_gid), dtype=np.int64))
-        per_wo = pd.DataFrame({"work_order_id": np.asarray(o_codes, dtype=np.int64), "product_id": o.product_id.to_numpy()[first],
+        per_wo = pd.DataFrame({"work_order_id": np.asarray(o_codes, dtype=np.int64),
+                               "product_id": output.product_id.array.take(np.flatnonzero(made)[first]),
                                **{c: sums[c].to_numpy() for c in sums.columns}})
-        loss = compute_loss_per_order(oee.compute_work_order_loss_from(minutes_frame, per_wo, rates))
-        at = loss.work_order_id.to_numpy(np.int64)
-        for c in LOSS_AMOUNTS:
-            f.loc[at, c] = loss[c].to_numpy(float)  # an order's row in ``f`` is its code
+        loss = compute_loss_per_order(oee.compute_work_order_loss_from(minutes_frame, per_wo, rate_codes))
+        amounts[loss.work_order_id.to_numpy(np.int64)] = loss[LOSS_AMOUNTS].to_numpy(float)  # an order's row is its code
+    for i, c in enumerate(LOSS_AMOUNTS):
+        f[c] = amounts[:, i]
 
     # first and last month of each order's segments and output
     all_wo = np.concatenate([seg_wo, out_wo[made]])
@@ -433,9 +438,8 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     off = np.zeros(n_wo, dtype=bool)
     off[pair_wo[pd.isna(pair_plant) | pd.isna(own_plant) | (pair_plant != own_plant)]] = True
     f["is_loss_off_plant"] = off.astype(int)
-    period = keep.period.to_numpy(object)
-    spilled = np.append((touched & ((f.loss_period_from.to_numpy(object) != period) | (f.loss_period_to.to_numpy(object) != period))) | off,
-                        False)  # last: not an order of ``orders``
+    spills = (touched & ((f.loss_period_from != f.period) | (f.loss_period_to != f.period)).to_numpy(bool)) | off
+    spilled = np.append(spills, False)  # last: not an order of ``orders``
     seg_spill, out_spill = spilled[seg_wo], spilled[np.where(made, out_wo, n_wo)]
     spill_seg = events.iloc[rows[seg_spill]][["work_order_id", "work_center_id", "state"]].reset_index(drop=True)
     spill_seg["minutes"] = minutes[seg_spill]
@@ -444,11 +448,19 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     return f.drop(columns=["period", "plant_id"]), parts
 
 
-def _codes_in(ids: pd.Index, values: pd.Series) -> np.ndarray:
-    """The position in ``ids`` of each value (-1: not there), looked up once per distinct value."""
-    codes, uniques = pd.factorize(values)
-    found = np.append(ids.get_indexer(uniques), -1) if len(ids) else np.full(len(uniques) + 1, -1)
-    return found[codes].astype(np.int64)  # code -1 (missing) takes the appended -1
+def _arrow_text(values) -> pa.Array:
+    """Text values as one Arrow large_string array (missing: null), without a copy when they are Arrow already."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _codes_in(ids: pa.Array, values: pd.Series) -> np.ndarray:
+    """The position in ``ids`` (distinct, ``_arrow_text``) of each value (-1: not there or
+    missing), looked up in Arrow: no Python string per row."""
+    found = pc.index_in(_arrow_text(values), value_set=ids)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _month_labels(months: np.ndarray, known: np.ndarray) -> pd.array:
