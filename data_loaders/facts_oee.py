@@ -410,7 +410,9 @@ def _derive_batch(engine: Engine, chunks: list[list[str]], plant_of: pd.Series) 
     w_g, w_first = _first_seen(_key((l_month - month0, n_month), (l_wo, n_wo), (l_wc, n_wc), (l_st, n_st)))
     w_min = _sums(l_min, w_g)
     o_g, o_first = _sorted_groups(_key((l_month[w_first] - month0, n_month), (l_wo[w_first], n_wo), (l_wc[w_first], n_wc)))
-    state_col = pd.Index(list(A.ALL_STATES)).get_indexer(_text(st_u, l_st[w_first])) if len(w_first) else np.zeros(0, dtype=np.int64)
+    # each state's column, looked up once per distinct state (not per row); a missing state (-1) takes the appended -1
+    state_lut = np.append(pd.Index(list(A.ALL_STATES)).get_indexer(_text(st_u, np.arange(n_st))), -1)
+    state_col = state_lut[l_st[w_first]] if len(w_first) else np.zeros(0, dtype=np.int64)
     per_state = np.zeros((len(o_first), len(A.ALL_STATES)))
     ok = state_col >= 0
     per_state[o_g[ok], state_col[ok]] = w_min[ok]
