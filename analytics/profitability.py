@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import oee
 from analytics import price_variance as PV
@@ -56,6 +58,14 @@ def round_money(x):
     return out.item() if np.ndim(x) == 0 else out
 
 
+def _positions(ids: pd.Series, values: pd.Series) -> np.ndarray | None:
+    """Each value's row in ``ids`` (-1: none), or None when ``ids`` repeat (then only a merge says what to do)."""
+    index = pd.Index(ids)
+    if not index.is_unique:
+        return None
+    return index.get_indexer(values)
+
+
 def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -> pd.DataFrame:
     """The eight variances of every completed work order, in money; one row per work order.
 
@@ -66,13 +76,24 @@ def compute_work_order_variances(facts: pd.DataFrame, materials: pd.DataFrame) -
     total_qty = (f.good_qty + f.scrap_qty).to_numpy()
     good = f.good_qty.to_numpy()
     # material, per material then summed: AQ x SP and SQ(total) x SP
-    m = materials.merge(f[["work_order_id", "good_qty", "scrap_qty"]], on="work_order_id", how="inner")
+    at = _positions(f.work_order_id, materials.work_order_id)  # each material row's order (one row per order: no merge)
+    if at is not None and not {"good_qty", "scrap_qty"} & set(materials.columns):
+        hit = at >= 0
+        m, at = materials[hit].reset_index(drop=True), at[hit]
+        m["good_qty"], m["scrap_qty"] = f.good_qty.to_numpy()[at], f.scrap_qty.to_numpy()[at]
+    else:
+        m, at = materials.merge(f[["work_order_id", "good_qty", "scrap_qty"]], on="work_order_id", how="inner"), None
     m["aq_sp"] = mul_cents(m.actual_qty.round(3), 3, m.std_price, 4)
     sq_total = (m.qty_per_unit * (m.good_qty + m.scrap_qty)).round(3)
     m["sq_sp"] = mul_cents(sq_total, 3, m.std_price, 4)
-    per_wo = m.groupby("work_order_id")[["aq_sp", "sq_sp"]].sum()
-    aq_sp = per_wo.aq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
-    sq_sp = per_wo.sq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
+    if at is not None:  # whole cents summed per order: exact in any order
+        aq_sp, sq_sp = np.zeros(len(f), dtype=np.int64), np.zeros(len(f), dtype=np.int64)
+        np.add.at(aq_sp, at, m.aq_sp.to_numpy(np.int64))
+        np.add.at(sq_sp, at, m.sq_sp.to_numpy(np.int64))
+    else:
+        per_wo = m.groupby("work_order_id")[["aq_sp", "sq_sp"]].sum()
+        aq_sp = per_wo.aq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
+        sq_sp = per_wo.sq_sp.reindex(f.work_order_id).fillna(0).to_numpy(np.int64)
     mat_actual = _cents(f.material_amount)
     std = compute_standard_cents(good, f.std_material_cost, f.std_labor_cost, f.std_overhead_cost)
     std_mat_good, std_lab_good, std_oh_good, std_good = std["material"], std["labor"], std["overhead"], std["total"]
@@ -325,11 +346,14 @@ def _month_text(index) -> np.ndarray:
     return np.datetime_as_string(np.asarray(index, dtype=np.int64).astype("datetime64[M]"), unit="M")
 
 
-def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
+def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame,
                              orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The OEE loss cost of each order in ``orders`` (work_order_id, period, plant_id) over all
-    its ``segments`` (``compute_event_segments`` of its events, uncut) and ``output`` (both of
-    these orders only), and the inputs to compute it again for a window that cuts the order.
+    its machine ``events`` (work_center_id, work_order_id, start_at, end_at, state; in the
+    event path's order: work center, start) cut at shift boundaries as
+    ``analytics.oee.compute_event_segments`` cuts them, and its ``output`` (records ordered by
+    output_id), both of these orders only, and the inputs to compute it again for a window that
+    cuts the order.
 
     Returns (per order: work_order_id, time / scrap / total loss cost, loss_period_from and
     loss_period_to = first and last month of its segments and output, is_loss_off_plant = some
@@ -337,34 +361,116 @@ def compute_order_loss_facts(segments: pd.DataFrame, output: pd.DataFrame, rates
     just their own period, or that are off plant, one row per order x work center x month with
     minutes per machine state and n_segments, and the output of that work center and month —
     good and scrap quantity, ideal cycle, standard unit cost, n_output).
+
+    The sums are those of ``oee.compute_work_order_loss_cost`` over the segments, taken on
+    integer codes of orders, work centers and states (codes in the order of the names, so groups
+    come out in the order a groupby on the names gives, each group's floats added in row order
+    as pandas adds them): the same figures, bit for bit, without a string per segment.
     """
-    keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id")
-    seg, out = segments, output
-    if len(seg) and len(out):
-        loss = compute_loss_per_order(oee.compute_work_order_loss_cost(seg, out, rates))
-    else:
-        loss = pd.DataFrame(columns=["work_order_id"] + LOSS_AMOUNTS)
-    seg_month, out_month = _month_index(seg.date), _month_index(out.count_date)
-    months = pd.DataFrame({"work_order_id": np.concatenate([seg.work_order_id.to_numpy(object), out.work_order_id.to_numpy(object)]),
-                           "month": np.concatenate([seg_month, out_month])})
-    span = months.groupby("work_order_id").month.agg(["min", "max"])
-    span = pd.DataFrame({"work_order_id": span.index.to_numpy(object), "loss_period_from": _month_text(span["min"]),
-                         "loss_period_to": _month_text(span["max"])})
-    # off plant: a work center of another plant (few order x work center pairs to look up)
-    pairs = seg[["work_order_id", "work_center_id"]].drop_duplicates()
-    pair_plant = pairs.work_center_id.map(rates.set_index("work_center_id").plant_id).to_numpy(object)
-    own_plant = pairs.work_order_id.map(keep.set_index("work_order_id").plant_id).to_numpy(object)
-    off = set(pairs.work_order_id[pair_plant != own_plant])
-    f = keep.merge(loss, on="work_order_id", how="left").merge(span, on="work_order_id", how="left")
-    f[LOSS_AMOUNTS] = f[LOSS_AMOUNTS].astype(float).fillna(0.0)
-    f["is_loss_off_plant"] = f.work_order_id.isin(list(off)).astype(int)  # isin costs per value looked up: few here
-    touched = f.loss_period_from.notna()
-    spills = (touched & ((f.loss_period_from != f.period) | (f.loss_period_to != f.period))) | (f.is_loss_off_plant == 1)
-    spilled = list(f.work_order_id[spills])
-    seg_spill, out_spill = seg.work_order_id.isin(spilled).to_numpy(bool), out.work_order_id.isin(spilled).to_numpy(bool)
-    parts = _loss_parts(seg[seg_spill], seg_month[seg_spill], out[out_spill], out_month[out_spill],
+    keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id").sort_values("work_order_id")
+    keep = keep.reset_index(drop=True)  # an order's code is its row here: code order = name order
+    ids = _arrow_text(keep.work_order_id)
+    n_wo = len(ids)
+    # segments: one entry per event x shift, in event order; orders outside ``orders`` dropped (their rows are never kept)
+    ev_wo = _codes_in(ids, events.work_order_id)
+    rows, day, _, minutes = oee.compute_segment_index(events.start_at, events.end_at)
+    named = ev_wo[rows] >= 0
+    rows, day, minutes = rows[named], day[named], minutes[named]
+    wc_e, wc_u = pd.factorize(events.work_center_id, sort=True)
+    st_e, st_u = pd.factorize(events.state, sort=True)
+    wc_u, st_u = np.asarray(wc_u, dtype=object), np.asarray(st_u, dtype=object)
+    n_wc, n_st = max(len(wc_u), 1), max(len(st_u), 1)
+    seg_wo, seg_wc, seg_st = ev_wo[rows], wc_e[rows].astype(np.int64), st_e[rows].astype(np.int64)
+    seg_month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    out_wo = _codes_in(ids, output.work_order_id)
+    out_month = _month_index(output.count_date)
+
+    # minutes per order x work center x state (``oee.compute_work_order_minutes``), one row per order x work center
+    cell, uniq = pd.factorize((seg_wo * n_wc + seg_wc) * n_st + seg_st, sort=True)
+    uniq = np.asarray(uniq, dtype=np.int64)
+    cell_min = pd.Series(minutes, dtype=float).groupby(cell).sum().to_numpy() if len(cell) else np.zeros(0)
+    pair, pair_key = pd.factorize(uniq // n_st, sort=True)
+    pair_key = np.asarray(pair_key, dtype=np.int64)
+    pair_wo, pair_wc = pair_key // n_wc, pair_key % n_wc
+    state_col = pd.Index(list(oee.ALL_STATES)).get_indexer(st_u) if len(st_u) else np.zeros(0, dtype=np.int64)
+    wide = np.zeros((len(pair_key), len(oee.ALL_STATES)))
+    col = state_col[uniq % n_st] if len(uniq) else np.zeros(0, dtype=np.int64)
+    ok = col >= 0
+    wide[pair[ok], col[ok]] = cell_min[ok]
+    f = keep.copy()
+    amounts = np.zeros((n_wo, len(LOSS_AMOUNTS)))
+    made = out_wo >= 0
+    if len(pair_key) and made.any():
+        # orders and work centers stand as their codes (ordered as their names: the same sort, groups and sums)
+        minutes_frame = pd.DataFrame({"work_order_id": pair_wo, "work_center_id": pair_wc,
+                                      **{state: wide[:, i] for i, state in enumerate(oee.ALL_STATES)}})
+        at_rate = pd.Index(wc_u).get_indexer(rates.work_center_id)
+        rate_codes = rates[at_rate >= 0].assign(work_center_id=at_rate[at_rate >= 0])
+        # output per order (``oee.compute_work_order_loss_cost``'s per_wo), records in output_id order
+        cycle = oee.compute_ideal_cycle_min(output).fillna(0.0).to_numpy()
+        good, scrap = output.good_qty.to_numpy(dtype=float), output.scrap_qty.to_numpy(dtype=float)
+        o_gid, o_codes = pd.factorize(out_wo[made], sort=True)
+        sums = pd.DataFrame({"good_qty": good[made], "scrap_qty": scrap[made], "net_run_min": ((good + scrap) * cycle)[made],
+                             "scrap_cost_amount": (scrap * output.std_unit_cost.to_numpy(dtype=float))[made]}).groupby(o_gid).sum()
+        first = np.full(len(o_codes), len(o_gid), dtype=np.int64)
+        np.minimum.at(first, o_gid, np.arange(len(o_gid), dtype=np.int64))
+        per_wo = pd.DataFrame({"work_order_id": np.asarray(o_codes, dtype=np.int64),
+                               "product_id": output.product_id.array.take(np.flatnonzero(made)[first]),
+                               **{c: sums[c].to_numpy() for c in sums.columns}})
+        loss = compute_loss_per_order(oee.compute_work_order_loss_from(minutes_frame, per_wo, rate_codes))
+        amounts[loss.work_order_id.to_numpy(np.int64)] = loss[LOSS_AMOUNTS].to_numpy(float)  # an order's row is its code
+    for i, c in enumerate(LOSS_AMOUNTS):
+        f[c] = amounts[:, i]
+
+    # first and last month of each order's segments and output
+    all_wo = np.concatenate([seg_wo, out_wo[made]])
+    all_month = np.concatenate([seg_month, out_month[made]])
+    lo = np.full(n_wo, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_wo, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lo, all_wo, all_month)
+    np.maximum.at(hi, all_wo, all_month)
+    touched = lo <= hi
+    f["loss_period_from"] = _month_labels(np.where(touched, lo, -1), touched)
+    f["loss_period_to"] = _month_labels(np.where(touched, hi, -1), touched)
+    # off plant: a work center of another plant (per order x work center pair)
+    wc_plant = pd.Series(wc_u, dtype=object).map(rates.set_index("work_center_id").plant_id).to_numpy(object)
+    pair_plant, own_plant = wc_plant[pair_wc], keep.plant_id.to_numpy(object)[pair_wo]
+    off = np.zeros(n_wo, dtype=bool)
+    off[pair_wo[pd.isna(pair_plant) | pd.isna(own_plant) | (pair_plant != own_plant)]] = True
+    f["is_loss_off_plant"] = off.astype(int)
+    spills = (touched & ((f.loss_period_from != f.period) | (f.loss_period_to != f.period)).to_numpy(bool)) | off
+    spilled = np.append(spills, False)  # last: not an order of ``orders``
+    seg_spill, out_spill = spilled[seg_wo], spilled[np.where(made, out_wo, n_wo)]
+    spill_seg = events.iloc[rows[seg_spill]][["work_order_id", "work_center_id", "state"]].reset_index(drop=True)
+    spill_seg["minutes"] = minutes[seg_spill]
+    parts = _loss_parts(spill_seg, seg_month[seg_spill], output[out_spill], out_month[out_spill],
                         keep.set_index("work_order_id").period)
     return f.drop(columns=["period", "plant_id"]), parts
+
+
+def _arrow_text(values) -> pa.Array:
+    """Text values as one Arrow large_string array (missing: null), without a copy when they are Arrow already."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _codes_in(ids: pa.Array, values: pd.Series) -> np.ndarray:
+    """The position in ``ids`` (distinct, ``_arrow_text``) of each value (-1: not there or
+    missing), looked up in Arrow: no Python string per row."""
+    found = pc.index_in(_arrow_text(values), value_set=ids)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _month_labels(months: np.ndarray, known: np.ndarray) -> pd.array:
+    """``YYYY-MM`` of month numbers where ``known`` (missing elsewhere), each distinct month
+    formatted once, as Arrow-backed text like the frames read from the database."""
+    labels = np.full(len(months), np.nan, dtype=object)
+    if known.any():
+        inverse, distinct = pd.factorize(months[known])
+        labels[known] = _month_text(distinct).astype(object)[inverse]
+    return pd.array(labels, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _loss_parts(seg: pd.DataFrame, seg_month: np.ndarray, out: pd.DataFrame, out_month: np.ndarray,

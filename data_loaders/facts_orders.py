@@ -38,7 +38,6 @@ import sqlalchemy as sa
 from sqlalchemy import Double, Index, Integer, Numeric, String
 from sqlalchemy.engine import Engine
 
-from analytics import oee as oee_analytics
 from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
@@ -197,12 +196,27 @@ def _steps(counts: pd.DataFrame) -> list[Scope]:
     return [Scope(run[0], run[-1]) for run in steps]
 
 
+def select_order_costs(scope: Scope) -> sa.Select:
+    """``data_loaders.profitability.load_work_order_facts``'s rows for the orders completed in
+    ``scope`` in one statement (its base rows left-joined to its per-order sums, the same
+    columns in the same order) with the order's planned_qty last: one query instead of five
+    and no merges in pandas."""
+    ids = P.select_completed(scope)
+    base = P.select_work_order_base(ids, "planned_qty").subquery("base")
+    joined, sums = base, []
+    for i, stmt in enumerate(P.select_work_order_sums(ids)):
+        sub = stmt.subquery(f"sums_{i}")
+        joined = joined.outerjoin(sub, sub.c.work_order_id == base.c.work_order_id)
+        sums += [c for c in sub.c if c.name != "work_order_id"]
+    return sa.select(*[c for c in base.c if c.name != "planned_qty"], *sums, base.c.planned_qty).select_from(joined)
+
+
 def select_order_events(scope: Scope) -> sa.Select:
     """Every machine event of the orders completed in ``scope`` (whatever its date), ordered as
-    ``data_loaders.oee.load_events`` orders them."""
+    ``data_loaders.oee.load_events`` orders them, with the columns the loss cost reads."""
     me = s.machine_events
     return (
-        sa.select(me.c.event_id, me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state, me.c.reason_code)
+        sa.select(me.c.work_center_id, me.c.work_order_id, me.c.start_at, me.c.end_at, me.c.state)
         .where(me.c.work_order_id.in_(P.select_completed(scope)))
         .order_by(me.c.work_center_id, me.c.start_at)
     )
@@ -255,21 +269,20 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
     centers = oee_loaders.load_work_centers(engine)
     orders, groups, parts, materials = [], [], [], []
     for step in _steps(_order_periods(engine, periods)):
-        wo = P.load_work_order_facts(engine, step)
+        wo = read_frame(engine, select_order_costs(step))
+        wo[P.WORK_ORDER_FILL] = wo[P.WORK_ORDER_FILL].astype(float).fillna(0.0)
         mat = P.load_material_facts(engine, step)
-        planned = read_frame(engine, sa.select(s.work_orders.c.work_order_id, s.work_orders.c.planned_qty)
-                             .where(s.work_orders.c.work_order_id.in_(P.select_completed(step))))
         variances = A.compute_work_order_variances(wo, mat)
         events = read_frame(engine, select_order_events(step))
         output = read_frame(engine, select_order_output(step))
-        segments = oee_analytics.compute_event_segments(events)
-        loss, step_parts = A.compute_order_loss_facts(segments, output, centers, variances)
-        rows = A.compute_order_fact_rows(variances, loss).merge(planned, on="work_order_id", how="left")
+        loss, step_parts = A.compute_order_loss_facts(events, output, centers, variances)
+        rows = A.compute_order_fact_rows(variances, loss)
+        rows = rows[[c for c in rows.columns if c != "planned_qty"] + ["planned_qty"]]  # carried from ``wo``, last as before
         orders.append(rows)
         groups.append(A.compute_order_groups(rows, GROUP_KEYS, GROUP_SUMS))
         parts.append(step_parts)
         materials.append(A.compute_material_usage_totals(mat, variances))
-        del wo, mat, events, segments, output, variances, loss, rows
+        del wo, mat, events, output, variances, loss, rows
     out = {
         facts_orders.name: _concat(orders, facts_orders),
         facts_order_groups.name: _concat(groups, facts_order_groups),

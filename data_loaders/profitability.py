@@ -71,36 +71,55 @@ def select_completed(scope: Scope) -> sa.Select:
         *plant_conditions(wo.c.plant_id, scope), *product_conditions(wo.c.product_id, scope))
 
 
-def load_work_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """One row per work order completed in the scope: product, plant, work center, completion
-    period, good and scrap quantity, standard unit costs, the standard labor hours per unit and
-    rates, the actual material, labor and machine time, and the variance posted at completion."""
-    wo, p, wc, r, vl, acc = s.work_orders, s.products, s.work_centers, s.routings, s.voucher_lines, s.accounts
-    ids = select_completed(scope)
-    posted = (
+def select_posted_variance_by_work_order(ids: sa.Select) -> sa.Select:
+    """The variance posted at completion (Σ debit − credit on variance accounts) per work order of ``ids``."""
+    vl, acc = s.voucher_lines, s.accounts
+    return (
         sa.select(vl.c.work_order_id, sa.func.sum(vl.c.debit_amount - vl.c.credit_amount).label("posted_variance_amount"))
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(vl.c.source_doc_type == "completion", acc.c.category == "variance", vl.c.work_order_id.in_(ids))
         .group_by(vl.c.work_order_id)
     )
-    base = (
+
+
+def select_work_order_base(ids: sa.Select, *extra) -> sa.Select:
+    """The work orders of ``ids`` with their product, plant, work center, completion period,
+    quantities, standard unit costs, standard labor hours per unit and the work center's rates
+    (``extra``: more columns of ``work_orders``)."""
+    wo, p, wc, r = s.work_orders, s.products, s.work_centers, s.routings
+    return (
         sa.select(wo.c.work_order_id, wo.c.product_id, p.c.product_name, p.c.family, wo.c.plant_id, wo.c.work_center_id,
                   period_of(wo.c.actual_end_at).label("period"), wo.c.completed_qty.label("good_qty"), wo.c.scrap_qty,
                   p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost, r.c.std_labor_h_per_unit,
                   wc.c.labor_rate_per_h, (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
-                  wc.c.variable_overhead_rate_per_h, wc.c.fixed_overhead_rate_per_h)
+                  wc.c.variable_overhead_rate_per_h, wc.c.fixed_overhead_rate_per_h, *[wo.c[c] for c in extra])
         .join(p, p.c.product_id == wo.c.product_id)
         .join(wc, wc.c.work_center_id == wo.c.work_center_id)
         .outerjoin(r, sa.and_(r.c.product_id == wo.c.product_id, r.c.work_center_id == wo.c.work_center_id))
         .where(wo.c.work_order_id.in_(ids))
     )
+
+
+def select_work_order_sums(ids: sa.Select) -> list[sa.Select]:
+    """The per-order sums ``load_work_order_facts`` adds to the base rows: material cost, labor
+    cost and hours, machine seconds, the variance posted at completion (one row per order with any)."""
+    return [select_material_cost_by_work_order(ids), select_labor_cost_by_work_order(ids), select_machine_seconds_by_work_order(ids),
+            select_posted_variance_by_work_order(ids)]
+
+
+WORK_ORDER_FILL = ["material_amount", "labor_amount", "labor_h", "machine_s", "posted_variance_amount", "std_labor_h_per_unit"]
+
+
+def load_work_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per work order completed in the scope: product, plant, work center, completion
+    period, good and scrap quantity, standard unit costs, the standard labor hours per unit and
+    rates, the actual material, labor and machine time, and the variance posted at completion."""
+    ids = select_completed(scope)
     with engine.connect() as conn:
-        out = read_frame(conn, base)
-        for stmt in (select_material_cost_by_work_order(ids), select_labor_cost_by_work_order(ids),
-                     select_machine_seconds_by_work_order(ids), posted):
+        out = read_frame(conn, select_work_order_base(ids))
+        for stmt in select_work_order_sums(ids):
             out = out.merge(read_frame(conn, stmt), on="work_order_id", how="left")
-    fill = ["material_amount", "labor_amount", "labor_h", "machine_s", "posted_variance_amount", "std_labor_h_per_unit"]
-    out[fill] = out[fill].astype(float).fillna(0.0)
+    out[WORK_ORDER_FILL] = out[WORK_ORDER_FILL].astype(float).fillna(0.0)
     return out
 
 
