@@ -222,14 +222,14 @@ def _decimal_floats(column: pa.ChunkedArray) -> pa.ChunkedArray:
     the one computed on Spark or PostgreSQL, and a value on a half cent rounds the other way.
 
     The unscaled integer and 10**scale are both exact doubles (|integer| <= 2**53), and IEEE
-    division rounds correctly; anything larger goes through the decimal's text."""
+    division rounds correctly; anything larger goes through ``float(Decimal)`` value by value."""
     scale = column.type.scale
     chunks = []
     for chunk in column.chunks:
         if pa.types.is_decimal128(chunk.type) and len(chunk) and 0 <= scale <= 22:
             words = np.frombuffer(chunk.buffers()[1], dtype="<i8", count=2 * (chunk.offset + len(chunk)))
             low, high = words[0::2][chunk.offset:], words[1::2][chunk.offset:]
-            if (high == (low >> 63)).all() and (np.abs(low) <= 2**53).all():  # the 128-bit integer fits 53 bits
+            if (high == (low >> 63)).all() and ((low >= -2**53) & (low <= 2**53)).all():  # the 128-bit integer fits 53 bits
                 values = low.astype(np.float64) / 10.0**scale
                 chunks.append(pa.array(values, mask=chunk.is_null().to_numpy(zero_copy_only=False)))
                 continue
