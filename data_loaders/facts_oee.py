@@ -441,8 +441,11 @@ def _derive_batch(engine: Engine, chunks: list[list[str]], plant_of: pd.Series) 
             "work_center_id": _text(wc_u, l_wc[r]), "state": _text(st_u, l_st[r]), "reason_code": _text(rc_u, l_rc[r]),
             "output_from": _text(fr_u, fr_c[k]), "output_to": _text(to_u, to_c[k]), "duration_min": p_min})
 
-    # output sums per period x order x work center x plant x product, then per product
+    # output sums per period x order x work center x plant x product, then per product, over the records in one order
+    # (their ids): quantity x ideal cycle has many decimals, and a float sum in the order the database returned the
+    # records differed in its last bit between Spark and DuckDB
     if len(output):
+        output = output.sort_values("output_id", kind="stable", ignore_index=True)
         o_month = _months_of(output.count_date)
         om0 = int(o_month.min())
         n_om = int(o_month.max()) - om0 + 1
