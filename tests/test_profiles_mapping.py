@@ -32,13 +32,19 @@ def test_parse_and_a_bad_value_map_is_located():
     assert error["loc"] == ("map", "column 1") and "'P9 CNY' is not 'from = to'" in error["msg"]
 
 
-def test_mapping_screen_value_map_filter_and_options_round_trip(app, tmp_path):
-    at = _open(app, "pages/data.py", "en")
+def _headerless_plants(app, lang: str):
+    """The Data page with ``ORGS`` uploaded, mapped to plants, its header row unchecked."""
+    at = _open(app, "pages/data.py", lang)
     at.file_uploader(key="data_upload").set_value([("orgs.txt", ORGS, "text/plain")])
     at.run()
-    at.selectbox(key="map_table_0.en").set_value("plants")
+    at.selectbox(key=f"map_table_0.{lang}").set_value("plants")
     at.run()
     at.checkbox(key="map_header_0").uncheck()
+    return at
+
+
+def test_mapping_screen_value_map_filter_and_options_round_trip(app, tmp_path):
+    at = _headerless_plants(app, "en")
     at.selectbox(key="map_delimiter_0.en").set_value("pipe")
     at.selectbox(key="map_encoding_0.en").set_value("utf-8")
     at.run()
@@ -90,12 +96,7 @@ def test_mapping_screen_value_map_filter_and_options_round_trip(app, tmp_path):
 def test_a_headerless_files_columns_and_derivations_read_in_chinese(app):
     # a Chinese screen names a file's unnamed columns 第 N 列 and lists a derivation in Chinese;
     # the profile keeps "column N", which the command line reads (#15 walk: "column 3", "copy: … → city")
-    at = _open(app, "pages/data.py", "zh")
-    at.file_uploader(key="data_upload").set_value([("orgs.txt", ORGS, "text/plain")])
-    at.run()
-    at.selectbox(key="map_table_0.zh").set_value("plants")
-    at.run()
-    at.checkbox(key="map_header_0").uncheck()
+    at = _headerless_plants(app, "zh")
     at.run()
     assert at.selectbox(key="map_0_plant_id.zh").options[1:] == ["第 1 列", "第 2 列", "第 3 列", "第 4 列"]
     assert [x.label for x in at.text_input if x.key == "map_values_0_3"] == ["第 4 列：值映射"]
