@@ -1379,7 +1379,7 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
                 problems.extend(probs)
                 warnings.extend(warns)
                 del data, more
-                _give_back()
+                release_memory()
                 continue
         if suffix == ".csv":
             sheets, probs = _csv_sheets(data, name, encoding, warnings=warnings)
@@ -1399,7 +1399,7 @@ def read_sources(sources: list[tuple[str, bytes | os.PathLike]], number_format: 
                     warnings.append(f"{pt.file}: read as {encoding_label(pt.encoding)} text / 按 {encoding_label(pt.encoding)} 编码读取")
         # this file's bytes (and its reader's buffers) go before the next file is read
         del data, sheets
-        _give_back()
+        release_memory()
     return parsed, problems, warnings
 
 
@@ -1410,11 +1410,6 @@ def _content(data: bytes | os.PathLike) -> bytes:
 
 def _unreadable(name: str, exc: OSError) -> Problem:
     return Problem(name, 0, "", "", f"cannot read the file ({exc.strerror or type(exc).__name__}) / 无法读取文件")
-
-
-def _give_back() -> None:
-    """Return freed memory to the system (``data_loaders.memory.release_memory``)."""
-    release_memory()
 
 
 # --------------------------------------------------------------------------- validation
@@ -1476,7 +1471,7 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
         table = schema.table_by_name(table_name)
         problems.extend(_check_keys(table, [pt for pt in parts if all(c.name in pt.frame for c in table.primary_key.columns)],
                                     engine if table_name in on_disk else None))
-        _give_back()  # each check's scratch, before the next one
+        release_memory()  # each check's scratch, before the next one
         for c in table.columns:
             for fk in c.foreign_keys:
                 target = fk.column.table.name
@@ -1491,7 +1486,7 @@ def validate(parsed: list[ParsedTable], engine=None) -> list[Problem]:
                         pt.file, pt.rows[pos], pt.headers.get(c.name, c.name), str(s.iloc[pos]),
                         f"refers to a {target} row that does not exist / 引用的{fk.column.table.info.get('zh', target)}不存在"))
     key_cache.clear()
-    _give_back()
+    release_memory()
     problems.extend(_check_vouchers(by_table, engine, on_disk))
     problems.extend(_check_ideal_cycle(by_table))
     problems.extend(_check_bank_currency(by_table, engine if "plants" in on_disk else None))
@@ -2084,7 +2079,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
     if mode not in ("append", "replace"):
         raise ValueError(f"mode must be 'append' or 'replace', got {mode!r}")
     parsed, problems, warnings = read_sources(sources, number_format, encoding, profile)
-    _give_back()  # the parser's scratch buffers, back to the system
+    release_memory()  # the parser's scratch buffers, back to the system
     if aggregate and not problems:
         parsed, more, notes = aggregate_duplicates(parsed, tuple(aggregate))
         problems.extend(more)
@@ -2110,7 +2105,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                 check_engine.dispose()
         if problems:
             return ImportReport(fold(problems), {}, warnings)
-        _give_back()  # the checks' sorted keys and masks
+        release_memory()  # the checks' sorted keys and masks
         frames = _frames_for_insert(parsed)
         note = {
             "last_import_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -2138,7 +2133,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                     with engine.begin() as conn:
                         _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
-                    _give_back()  # the parsed columns, freed by the write, before the facts' own peak
+                    release_memory()  # the parsed columns, freed by the write, before the facts' own peak
                     facts.refresh(engine)
                     if fresh:
                         _add_keys(engine)
