@@ -17,8 +17,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_loaders.memory import release_memory  # noqa: F401 - the generator's steps call it from here
-
 
 
 

@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from data_loaders.memory import release_memory
 from data_loaders.schema import contract_fingerprint, ledger_balances
 from sample_data import master
-from sample_data.arrays import Coded, fixed, frame, rank, release_memory, seq_ids, table, to_frame, values
+from sample_data.arrays import Coded, fixed, frame, rank, seq_ids, table, to_frame, values
 
 MIN_PER_DAY = 1440.0
 

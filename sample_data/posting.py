@@ -17,8 +17,9 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.money import compute_overhead_cents, mul_cents
+from data_loaders.memory import release_memory
 from sample_data import master
-from sample_data.arrays import Coded, fixed, join, release_memory, table, take, values
+from sample_data.arrays import Coded, fixed, join, table, take, values
 from sample_data.generator import Plant, PlantedStories, SampleConfig, _cents, _cumcount, history_start
 
 # voucher type, business event, source document, debit, credit, amount
