@@ -160,8 +160,11 @@ def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.
     plant's stops are classed once, in a read of their own."""
     by = ("date",)
     if _classed_alike(classed):
-        wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
-        made = F.load_shift_output(engine, scope, by=by, apart=shown)
+        if columns.whole_kind.all():  # the day facts hold whole kinds: one read of a row per work center x day
+            wide, made = F.load_day_sums(engine, scope, columns, shown)
+        else:
+            wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
+            made = F.load_shift_output(engine, scope, by=by, apart=shown)
         heat_wide = wide[wide.work_center_id.notna()].reset_index(drop=True)
         heat_made = made[made.work_center_id.notna()].reset_index(drop=True)
         group_wide = wide.assign(work_center_id="")

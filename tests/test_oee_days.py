@@ -1,0 +1,134 @@
+"""The OEE day facts (``facts_oee_days``, one row per work center x day x plant): they tie to the
+shift facts they are summed from, on every database, and the reads of the OEE page that use them
+(``load_day_sums``, ``load_day_findings``) give what the shift tables give, for a year, one
+month, two plants, and the hand-built plant of ``tests/test_oee_facts.py``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from analytics import oee as A
+from data_loaders import engine as eng
+from data_loaders import facts_oee as F
+from data_loaders import schema
+from data_loaders.queries import period_conditions
+from data_loaders.scope import Scope
+from tests.test_oee_facts import assert_same_frame, tiny  # noqa: F401 - the hand-built plant's fixture
+
+KINDS = [f"{k}_min" for k in F.KIND_COLUMNS]
+
+
+def _by_day(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    return frame.groupby(keys, dropna=False, as_index=False)[values].sum().sort_values(keys).reset_index(drop=True)
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.assign(**{k: frame[k].astype(object).where(frame[k].notna(), "") for k in keys if frame[k].dtype != "datetime64[ns]"}) \
+        .sort_values(keys).reset_index(drop=True)
+
+
+def _check_ties(engine) -> None:
+    days = eng.read_frame(engine, sa.select(F.days))
+    kinds = eng.read_frame(engine, sa.select(F.shift_kinds))
+    output = eng.read_frame(engine, sa.select(F.shift_output))
+    centers = eng.read_frame(engine, sa.select(schema.work_centers.c.work_center_id, schema.work_centers.c.plant_id))
+    assert len(days) and len(days) == len(days.drop_duplicates(["work_center_id", "shift_date", "plant_id"]))
+    # minutes and shift counts: the shift rows summed per work center x day, on the work center's plant's row
+    kinds = kinds.assign(covered_min=kinds[KINDS].sum(axis=1), shift_rows=1)
+    kinds["event_shifts"] = (kinds.covered_min > 0).astype(int)
+    want = _by_day(kinds, ["work_center_id", "shift_date"], [*KINDS, "covered_min", "shift_rows", "event_shifts"])
+    machine = days[days.shift_rows > 0]
+    got = _by_day(machine, ["work_center_id", "shift_date"], [*KINDS, "covered_min", "shift_rows", "event_shifts"])
+    assert_same_frame(want, got, "minutes per work center x day")
+    plant_of = centers.set_index("work_center_id").plant_id
+    assert machine.plant_id.astype(object).tolist() == machine.work_center_id.map(plant_of).astype(object).tolist()
+    # output: the output rows summed per work center x day x the order's plant
+    made = days[days.output_rows > 0]
+    keys = ["work_center_id", "shift_date", "plant_id"]
+    want = _by_day(output.assign(output_rows=1), keys, [*A.COUNT_COLUMNS, "output_rows"])
+    assert_same_frame(_sorted(want, keys), _sorted(_by_day(made, keys, [*A.COUNT_COLUMNS, "output_rows"]), keys), "output per day x plant")
+    assert days[(days.shift_rows == 0) & (days.output_rows == 0)].empty
+    assert (days[days.output_rows == 0][list(A.COUNT_COLUMNS)] == 0).all().all()
+    assert (days[days.shift_rows == 0][[*KINDS, "covered_min", "event_shifts"]] == 0).all().all()
+
+
+def test_sample_day_facts_tie_to_the_shift_facts(sample_engine):
+    _check_ties(sample_engine)
+
+
+def test_tiny_day_facts_tie_to_the_shift_facts(tiny):  # noqa: F811
+    _check_ties(tiny)
+    d = eng.read_frame(tiny, sa.select(F.days).where(F.days.c.work_center_id == "WC1"))
+    day = d[d.shift_date == pd.Timestamp("2026-01-06")].iloc[0]
+    # E1's 8 h of night shift and 1 h of day shift; E2 4 h + E4 2 h in the day shift, 2 h in the evening shift
+    assert day.breakdown_min == 8 * 60 + 60 and day.running_min == 4 * 60 + 2 * 60 + 2 * 60
+    assert day.shift_rows == 3 and day.event_shifts == 3
+
+
+# ---------------------------------------------------------------- the reads, against the shift tables
+def _findings_from_shift_tables(engine, scope: Scope):
+    """``load_day_findings`` as it read the two shift tables stacked, before the day facts."""
+    k, o = F.shift_kinds, F.shift_output
+    covered = sum((k.c[f"{kind}_min"] for kind in F.KIND_COLUMNS), sa.literal(0.0))
+    zero = sa.cast(sa.literal_column("0"), sa.Double)
+    stacked = sa.union_all(
+        sa.select(k.c.work_center_id, k.c.shift_date, k.c.running_min.label("running_min"), k.c.reduced_speed_min.label("reduced_speed_min"),
+                  zero.label("net_run_min"), sa.case((covered > 0, 1), else_=0).label("event_shifts"), covered.label("covered_min"))
+        .where(*period_conditions(k.c.period, scope), *F._wc_in_plants(k.c.work_center_id, scope)),
+        sa.select(o.c.work_center_id, o.c.shift_date, zero, zero, o.c.net_run_min, sa.cast(sa.literal_column("0"), sa.Integer), zero)
+        .where(*period_conditions(o.c.period, scope), *F._plants(o.c.plant_id, scope)),
+    ).subquery("stacked")
+    sums = {c: sa.func.sum(stacked.c[c]) for c in ("running_min", "reduced_speed_min", "net_run_min", "event_shifts", "covered_min")}
+    over = sums["net_run_min"] > sums["running_min"] + sums["reduced_speed_min"] + A.PERFORMANCE_SLACK_MIN
+    gap = sa.and_(sums["event_shifts"] > 0, sums["event_shifts"] * (A.SHIFT_SECONDS / 60.0) - sums["covered_min"] > A.UNCOVERED_GAP_MIN)
+    found = eng.read_frame(engine, sa.select(stacked.c.work_center_id, stacked.c.shift_date, *[v.label(c) for c, v in sums.items()])
+                           .group_by(stacked.c.work_center_id, stacked.c.shift_date).having(sa.or_(over, gap)))
+    return F._dates(found)
+
+
+def _scopes(engine) -> list[Scope]:
+    with engine.connect() as conn:
+        first, last = conn.execute(sa.select(sa.func.min(F.days.c.period), sa.func.max(F.days.c.period))).one()
+        plants = [p for p, in conn.execute(sa.select(schema.work_centers.c.plant_id).distinct().order_by(schema.work_centers.c.plant_id))]
+    return [Scope(first, last), Scope(last, last), Scope(first, last, plants=tuple(plants[:2])), Scope(first, first, plants=tuple(plants[-1:]))]
+
+
+def _check_reads(engine) -> int:
+    """Compares the reads for every scope of ``_scopes``; returns how many findings they had."""
+    n_found = 0
+    columns = A.compute_minute_columns(A.compute_segment_classes(F.load_state_reason_minutes(engine, Scope())))
+    assert columns.whole_kind.all()  # the named convention: whole kinds
+    centers = sorted(eng.read_frame(engine, sa.select(schema.work_centers.c.work_center_id)).work_center_id)
+    keys = ["work_center_id", "date"]
+    for scope in _scopes(engine):
+        for apart in (centers[:2], centers[::3], []):
+            wide, made = F.load_day_sums(engine, scope, columns, apart)
+            old_wide = F.load_shift_minutes(engine, scope, columns, by=("date",), counts=("shift_rows",), apart=apart)
+            old_made = F.load_shift_output(engine, scope, by=("date",), apart=apart)
+            assert_same_frame(_sorted(old_wide, keys), _sorted(wide, keys), f"minutes {scope} {len(apart)}")
+            assert list(wide.dtypes) == list(old_wide.dtypes)
+            assert_same_frame(_sorted(old_made, keys), _sorted(made, keys), f"output {scope} {len(apart)}")
+            assert list(made.dtypes) == list(old_made.dtypes)
+        over, gaps = F.load_day_findings(engine, scope)
+        old = _sorted(_findings_from_shift_tables(engine, scope), keys)
+        assert_same_frame(old[over.columns], _sorted(over, keys), f"findings {scope}")
+        assert_same_frame(old[gaps.columns].astype({"event_shifts": np.int64}), _sorted(gaps, keys), f"gaps {scope}")
+        n_found += len(over)
+    return n_found
+
+
+def test_sample_day_reads_equal_the_shift_reads(sample_engine):
+    _check_reads(sample_engine)
+
+
+def test_tiny_day_reads_equal_the_shift_reads(tiny):  # noqa: F811
+    assert _check_reads(tiny) > 0  # the hand-built plant has problem days: the findings are compared, not two empty frames
+
+
+def test_day_sums_need_whole_kinds(tiny):  # noqa: F811
+    columns = pd.DataFrame({"column": ["m0"], "state": ["stopped"], "reason_code": ["X"], "kind": ["breakdown"], "whole_kind": [False]})
+    with pytest.raises(ValueError, match="whole kinds"):
+        F.load_day_sums(tiny, Scope(), columns, [])
