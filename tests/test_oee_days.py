@@ -1,7 +1,8 @@
-"""The OEE day facts (``facts_oee_days``, one row per work center x day x plant): they tie to the
-shift facts they are summed from, on every database, and the reads of the OEE page that use them
-(``load_day_sums``, ``load_day_findings``) give what the shift tables give, for a year, one
-month, two plants, and the hand-built plant of ``tests/test_oee_facts.py``."""
+"""The OEE day and month facts (``facts_oee_days``, one row per work center x day x plant;
+``facts_oee_month_shifts``, per work center x month x shift x plant): they tie to the shift facts
+they are summed from, on every database, and the reads of the OEE page that use them
+(``load_day_sums``, ``load_day_findings``, ``load_month_shift_sums``) give what the shift tables
+give, for a year, one month, two plants, and the hand-built plant of ``tests/test_oee_facts.py``."""
 
 from __future__ import annotations
 
@@ -31,23 +32,29 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _check_ties(engine) -> None:
-    days = eng.read_frame(engine, sa.select(F.days))
+    for table, grain in ((F.days, "shift_date"), (F.month_shifts, "shift")):
+        _check_table_ties(engine, table, grain)
+
+
+def _check_table_ties(engine, table, grain: str) -> None:
+    """``table`` (a summed shift table) against the shift rows summed per period x work center x ``grain``."""
+    days = eng.read_frame(engine, sa.select(table))
     kinds = eng.read_frame(engine, sa.select(F.shift_kinds))
     output = eng.read_frame(engine, sa.select(F.shift_output))
     centers = eng.read_frame(engine, sa.select(schema.work_centers.c.work_center_id, schema.work_centers.c.plant_id))
-    assert len(days) and len(days) == len(days.drop_duplicates(["work_center_id", "shift_date", "plant_id"]))
+    assert len(days) and len(days) == len(days.drop_duplicates(["period", "work_center_id", grain, "plant_id"]))
     # minutes and shift counts: the shift rows summed per work center x day, on the work center's plant's row
     kinds = kinds.assign(covered_min=kinds[KINDS].sum(axis=1), shift_rows=1)
     kinds["event_shifts"] = (kinds.covered_min > 0).astype(int)
-    want = _by_day(kinds, ["work_center_id", "shift_date"], [*KINDS, "covered_min", "shift_rows", "event_shifts"])
+    want = _by_day(kinds, ["period", "work_center_id", grain], [*KINDS, "covered_min", "shift_rows", "event_shifts"])
     machine = days[days.shift_rows > 0]
-    got = _by_day(machine, ["work_center_id", "shift_date"], [*KINDS, "covered_min", "shift_rows", "event_shifts"])
+    got = _by_day(machine, ["period", "work_center_id", grain], [*KINDS, "covered_min", "shift_rows", "event_shifts"])
     assert_same_frame(want, got, "minutes per work center x day")
     plant_of = centers.set_index("work_center_id").plant_id
     assert machine.plant_id.astype(object).tolist() == machine.work_center_id.map(plant_of).astype(object).tolist()
     # output: the output rows summed per work center x day x the order's plant
     made = days[days.output_rows > 0]
-    keys = ["work_center_id", "shift_date", "plant_id"]
+    keys = ["period", "work_center_id", grain, "plant_id"]
     want = _by_day(output.assign(output_rows=1), keys, [*A.COUNT_COLUMNS, "output_rows"])
     assert_same_frame(_sorted(want, keys), _sorted(_by_day(made, keys, [*A.COUNT_COLUMNS, "output_rows"]), keys), "output per day x plant")
     assert days[(days.shift_rows == 0) & (days.output_rows == 0)].empty
@@ -98,7 +105,7 @@ def _scopes(engine) -> list[Scope]:
 
 def _check_reads(engine) -> int:
     """Compares the reads for every scope of ``_scopes``; returns how many findings they had."""
-    n_found = 0
+    n_found = n_outside = 0
     columns = A.compute_minute_columns(A.compute_segment_classes(F.load_state_reason_minutes(engine, Scope())))
     assert columns.whole_kind.all()  # the named convention: whole kinds
     centers = sorted(eng.read_frame(engine, sa.select(schema.work_centers.c.work_center_id)).work_center_id)
@@ -112,11 +119,23 @@ def _check_reads(engine) -> int:
             assert list(wide.dtypes) == list(old_wide.dtypes)
             assert_same_frame(_sorted(old_made, keys), _sorted(made, keys), f"output {scope} {len(apart)}")
             assert list(made.dtypes) == list(old_made.dtypes)
+        window = (pd.Timestamp(f"{scope.period_from}-01"), pd.Timestamp(f"{scope.period_to}-01") + pd.offsets.MonthBegin(1))
+        for window in (window, (window[0], window[1] - pd.Timedelta(days=9))):  # the scope's months; cut short as by an as-of date
+            wide, made = F.load_month_shift_sums(engine, scope, columns, window)
+            old_wide = F.load_shift_minutes(engine, scope, columns, by=("period", "shift"), window=window, counts=("outside_rows",))
+            old_made = F.load_shift_output(engine, scope, by=("period", "shift"))
+            month_keys = ["work_center_id", "period", "shift"]
+            assert_same_frame(_sorted(old_wide, month_keys), _sorted(wide, month_keys), f"month minutes {scope} {window}")
+            assert list(wide.dtypes) == list(old_wide.dtypes)
+            assert_same_frame(_sorted(old_made, month_keys), _sorted(made, month_keys), f"month output {scope}")
+            assert list(made.dtypes) == list(old_made.dtypes)
+            n_outside += int(wide.outside_rows.sum())
         over, gaps = F.load_day_findings(engine, scope)
         old = _sorted(_findings_from_shift_tables(engine, scope), keys)
         assert_same_frame(old[over.columns], _sorted(over, keys), f"findings {scope}")
         assert_same_frame(old[gaps.columns].astype({"event_shifts": np.int64}), _sorted(gaps, keys), f"gaps {scope}")
         n_found += len(over)
+    assert n_outside > 0  # the cut windows leave shift rows outside: counted, not only zeros compared
     return n_found
 
 
@@ -132,3 +151,5 @@ def test_day_sums_need_whole_kinds(tiny):  # noqa: F811
     columns = pd.DataFrame({"column": ["m0"], "state": ["stopped"], "reason_code": ["X"], "kind": ["breakdown"], "whole_kind": [False]})
     with pytest.raises(ValueError, match="whole kinds"):
         F.load_day_sums(tiny, Scope(), columns, [])
+    with pytest.raises(ValueError, match="whole kinds"):
+        F.load_month_shift_sums(tiny, Scope("2026-01", "2026-01"), columns, (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")))
