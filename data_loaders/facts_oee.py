@@ -142,7 +142,7 @@ days = sa.Table(
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
               sa.Column("plant_id", sa.String(32)), *[sa.Column(f"{k}_min", sa.Double, nullable=False) for k in KIND_COLUMNS],
               sa.Column("covered_min", sa.Double, nullable=False), *[sa.Column(c, sa.Integer, nullable=False) for c in DAY_COUNTS],
-              *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS]),
+              *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS], sa.Column("n_rows", sa.Integer, nullable=False)),
     sa.Index("ix_facts_oee_days_period", "period", "work_center_id"),
     info={"grain": "one row per work center x day x plant (the work center's for minutes, the order's for output)"},
 )
@@ -571,8 +571,10 @@ def select_days(periods: list[str] | None) -> sa.Select:
     row no minutes) and summed per work center x day x plant, the plant being the work center's
     for a shift row (NULL when it has no work center row) and the order's for an output row.
     ``shift_rows`` counts the shift rows, ``event_shifts`` those with any minutes, ``output_rows``
-    the output rows; ``covered_min`` = the minutes of every kind."""
-    return _select_summed(periods, "shift_date")
+    the output rows; ``covered_min`` = the minutes of every kind; ``n_rows`` the rows of the
+    work center's day (more than one when another plant's orders ran on it)."""
+    summed = _select_summed(periods, "shift_date").subquery("summed")
+    return sa.select(summed, sa.func.count().over(partition_by=[summed.c.work_center_id, summed.c.shift_date]).label("n_rows"))
 
 
 def select_month_shifts(periods: list[str] | None) -> sa.Select:
@@ -824,17 +826,26 @@ def load_day_findings(engine: Engine, scope: Scope, slack_min: float = A.PERFORM
 
     Read from ``facts_oee_days`` (a row per work center x day x plant; the plant filter keeps
     the minutes of the plants' work centers and the output of the plants' orders, as
-    ``load_shift_minutes`` and ``load_shift_output`` read them): grouping a year of those rows
-    per work center x day costs a third of stacking the two shift tables' 1.8 M rows at L. Sums
-    are those of ``by=("date",)`` added in another order: equal to float precision."""
+    ``load_shift_minutes`` and ``load_shift_output`` read them): a filter over a year's 306 k
+    day rows at L instead of stacking the two shift tables' 1.8 M rows into groups. Sums are
+    those of ``by=("date",)`` added in another order: equal to float precision."""
     t = days
-    sums = {c: sa.func.sum(t.c[c]) for c in ("running_min", "reduced_speed_min", "net_run_min", "event_shifts", "covered_min")}
-    over = sums["net_run_min"] > sums["running_min"] + sums["reduced_speed_min"] + slack_min
-    gap = sa.and_(sums["event_shifts"] > 0, sums["event_shifts"] * (A.SHIFT_SECONDS / 60.0) - sums["covered_min"] > gap_min)
-    found = read_frame(engine, sa.select(t.c.work_center_id, t.c.shift_date, *[v.label(c) for c, v in sums.items()])
-                       .where(*_day_conditions(scope))
-                       .group_by(t.c.work_center_id, t.c.shift_date)
-                       .having(sa.or_(over, gap)))
+    names = ("running_min", "reduced_speed_min", "net_run_min", "event_shifts", "covered_min")
+
+    def found_in(v):  # both findings over sums (or a day's only row) ``v``
+        over = v["net_run_min"] > v["running_min"] + v["reduced_speed_min"] + slack_min
+        return sa.or_(over, sa.and_(v["event_shifts"] > 0, v["event_shifts"] * (A.SHIFT_SECONDS / 60.0) - v["covered_min"] > gap_min))
+
+    # a work center's day with one row is checked on that row (the sum of one row is the row): only
+    # the days that also ran other plants' orders are grouped
+    sums = {c: sa.func.sum(t.c[c]) for c in names}
+    single = sa.select(t.c.work_center_id, t.c.shift_date, *[t.c[c] for c in names]).where(
+        *_day_conditions(scope), t.c.n_rows == 1, found_in({c: t.c[c] for c in names}))
+    several = (sa.select(t.c.work_center_id, t.c.shift_date, *[v.label(c) for c, v in sums.items()])
+               .where(*_day_conditions(scope), t.c.n_rows > 1)
+               .group_by(t.c.work_center_id, t.c.shift_date)
+               .having(found_in(sums)))
+    found = read_frame(engine, sa.union_all(single, several))
     found = _dates(found).astype({"running_min": float, "reduced_speed_min": float, "net_run_min": float, "event_shifts": np.int64,
                                   "covered_min": float})
     return (found[["work_center_id", "date", "running_min", "reduced_speed_min", "net_run_min"]].reset_index(drop=True),
@@ -909,9 +920,9 @@ def load_day_sums(engine: Engine, scope: Scope, columns: pd.DataFrame, apart) ->
 
 def load_shift_span(engine: Engine, scope: Scope) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The first and last date with shift minutes in the scope (None when there are none)."""
-    k = shift_kinds
-    stmt = (sa.select(sa.func.min(k.c.shift_date), sa.func.max(k.c.shift_date))
-            .where(*period_conditions(k.c.period, scope), *_wc_in_plants(k.c.work_center_id, scope)))
+    t = days  # the days with shift rows: a sixth of the shift kinds' rows
+    stmt = (sa.select(sa.func.min(t.c.shift_date), sa.func.max(t.c.shift_date))
+            .where(*_day_conditions(scope), t.c.shift_rows > 0))
     with engine.connect() as conn:
         first, last = conn.execute(stmt).one()
     return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from analytics import oee as A
 from data_loaders import engine as eng
+from data_loaders import facts
 from data_loaders import facts_oee as F
 from data_loaders import schema
 from data_loaders.queries import period_conditions
@@ -57,6 +58,8 @@ def _check_table_ties(engine, table, grain: str) -> None:
     keys = ["period", "work_center_id", grain, "plant_id"]
     want = _by_day(output.assign(output_rows=1), keys, [*A.COUNT_COLUMNS, "output_rows"])
     assert_same_frame(_sorted(want, keys), _sorted(_by_day(made, keys, [*A.COUNT_COLUMNS, "output_rows"]), keys), "output per day x plant")
+    if "n_rows" in days:  # the rows of each work center's day
+        assert days.n_rows.tolist() == days.groupby(["work_center_id", grain]).shift_rows.transform("size").tolist()
     assert days[(days.shift_rows == 0) & (days.output_rows == 0)].empty
     assert (days[days.output_rows == 0][list(A.COUNT_COLUMNS)] == 0).all().all()
     assert (days[days.shift_rows == 0][[*KINDS, "covered_min", "event_shifts"]] == 0).all().all()
@@ -153,3 +156,45 @@ def test_day_sums_need_whole_kinds(tiny):  # noqa: F811
         F.load_day_sums(tiny, Scope(), columns, [])
     with pytest.raises(ValueError, match="whole kinds"):
         F.load_month_shift_sums(tiny, Scope("2026-01", "2026-01"), columns, (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")))
+
+
+# ---------------------------------------------------------------- a day that ran another plant's order, by hand
+def test_a_day_with_another_plants_order_is_summed_over_its_rows(tmp_path):
+    """WC1 (plant P1) on 2026-03-02: 8 h running in shift 0 and 7 h in shift 1 (60 minutes there
+    without events), output of a P1 order worth 400 ideal minutes and of a P2 order worth 560.
+    Its two day rows (P1: the minutes and 400; P2: 560) pass neither check alone: 400 and 560 are
+    under the 900 minutes run. Together 960 > 900 + 0.5: performance above 100 % that day. Under
+    P1 alone the day holds 400 ideal minutes (no finding); the 60 minutes without events show under
+    P1 (the work center's plant) and not under P2. WC2 (P2) on the same day: one row, 481 ideal
+    minutes over 480 run: a finding of its own row."""
+    engine = eng.make_engine(f"duckdb:///{tmp_path / 'days.duckdb'}")
+    schema.metadata.create_all(engine, tables=[schema.plants, schema.cost_centers, schema.work_centers])
+    F.METADATA.create_all(engine, tables=[F.shift_kinds, F.shift_output, F.days])
+    day = pd.Timestamp("2026-03-02").date()
+    with engine.begin() as conn:
+        conn.execute(schema.plants.insert(), [{"plant_id": p, "plant_name": p, "currency": "CNY"} for p in ("P1", "P2")])
+        conn.execute(schema.work_centers.insert(), [dict(work_center_id=w, work_center_name=w, plant_id=p, machine_rate_per_h=1,
+                                                         labor_rate_per_h=1, overhead_rate_per_h=1, is_bottleneck=0)
+                                                    for w, p in (("WC1", "P1"), ("WC2", "P2"))])
+        zero = {f"{k}_min": 0.0 for k in F.KIND_COLUMNS}
+        conn.execute(F.shift_kinds.insert(), [{**zero, "period": "2026-03", "work_center_id": w, "shift_date": day, "shift": sh, "running_min": m}
+                                              for w, sh, m in (("WC1", 0, 480.0), ("WC1", 1, 420.0), ("WC2", 0, 480.0))])
+        none = {c: 0.0 for c in A.COUNT_COLUMNS}
+        conn.execute(F.shift_output.insert(), [{**none, "period": "2026-03", "work_center_id": w, "shift_date": day, "shift": 0, "plant_id": p,
+                                                "net_run_min": m} for w, p, m in (("WC1", "P1", 400.0), ("WC1", "P2", 560.0), ("WC2", "P2", 481.0))])
+        conn.execute(F.days.insert().from_select([c.name for c in F.days.columns], facts._typed_select(F.select_days(None), F.days, "duckdb")))
+    rows = eng.read_frame(engine, sa.select(F.days).order_by(F.days.c.work_center_id, F.days.c.plant_id))
+    assert rows[["work_center_id", "plant_id", "n_rows", "shift_rows", "running_min", "net_run_min"]].values.tolist() == [
+        ["WC1", "P1", 2, 2, 900.0, 400.0], ["WC1", "P2", 2, 0, 0.0, 560.0], ["WC2", "P2", 1, 1, 480.0, 481.0]]
+    march = Scope("2026-03", "2026-03")
+    for scope, over_days, gap_days in ((march, ["WC1", "WC2"], ["WC1"]), (Scope("2026-03", "2026-03", plants=("P1",)), [], ["WC1"]),
+                                       (Scope("2026-03", "2026-03", plants=("P2",)), ["WC1", "WC2"], [])):
+        over, gaps = F.load_day_findings(engine, scope)
+        over = over.sort_values("work_center_id")
+        flagged = over[over.net_run_min > over.running_min + over.reduced_speed_min + A.PERFORMANCE_SLACK_MIN]
+        assert flagged.work_center_id.tolist() == over_days, scope
+        open_ = gaps[(gaps.event_shifts > 0) & (gaps.event_shifts * 480.0 - gaps.covered_min > A.UNCOVERED_GAP_MIN)]
+        assert sorted(open_.work_center_id) == gap_days, scope
+        old = _sorted(_findings_from_shift_tables(engine, scope), ["work_center_id", "date"])
+        assert_same_frame(old[over.columns], _sorted(over, ["work_center_id", "date"]), f"findings {scope}")
+    assert F.load_shift_span(engine, march) == (pd.Timestamp(day), pd.Timestamp(day))
