@@ -137,24 +137,24 @@ problems = sa.Table(
     sa.Index("ix_facts_oee_problems_period", "period"),
 )
 DAY_COUNTS = ("shift_rows", "event_shifts", "output_rows")
-days = sa.Table(
-    "facts_oee_days", METADATA,
-    *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
-              sa.Column("plant_id", sa.String(32)), *[sa.Column(f"{k}_min", sa.Double, nullable=False) for k in KIND_COLUMNS],
-              sa.Column("covered_min", sa.Double, nullable=False), *[sa.Column(c, sa.Integer, nullable=False) for c in DAY_COUNTS],
-              *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS], sa.Column("n_rows", sa.Integer, nullable=False)),
-    sa.Index("ix_facts_oee_days_period", "period", "work_center_id"),
-    info={"grain": "one row per work center x day x plant (the work center's for minutes, the order's for output)"},
-)
-month_shifts = sa.Table(
-    "facts_oee_month_shifts", METADATA,
-    *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift", sa.Integer, nullable=False),
-              sa.Column("plant_id", sa.String(32)), *[sa.Column(f"{k}_min", sa.Double, nullable=False) for k in KIND_COLUMNS],
-              sa.Column("covered_min", sa.Double, nullable=False), *[sa.Column(c, sa.Integer, nullable=False) for c in DAY_COUNTS],
-              *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS]),
-    sa.Index("ix_facts_oee_month_shifts_period", "period", "work_center_id"),
-    info={"grain": "one row per work center x month x shift x plant (the work center's for minutes, the order's for output)"},
-)
+
+
+def _summed_table(name: str, grain: sa.Column, *extra: sa.Column, what: str) -> sa.Table:
+    """A table of the shift facts summed per period x work center x ``grain`` x plant (``_select_summed``)."""
+    return sa.Table(
+        name, METADATA,
+        *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), grain, sa.Column("plant_id", sa.String(32)),
+                  *[sa.Column(f"{k}_min", sa.Double, nullable=False) for k in KIND_COLUMNS], sa.Column("covered_min", sa.Double, nullable=False),
+                  *[sa.Column(c, sa.Integer, nullable=False) for c in DAY_COUNTS], *[sa.Column(c, sa.Double, nullable=False) for c in A.COUNT_COLUMNS],
+                  *extra),
+        sa.Index(f"ix_{name}_period", "period", "work_center_id"),
+        info={"grain": f"one row per work center x {what} x plant (the work center's for minutes, the order's for output)"},
+    )
+
+
+days = _summed_table("facts_oee_days", sa.Column("shift_date", sa.Date, nullable=False), sa.Column("n_rows", sa.Integer, nullable=False),
+                     what="day")
+month_shifts = _summed_table("facts_oee_month_shifts", sa.Column("shift", sa.Integer, nullable=False), what="month x shift")
 SUMMED = (days, month_shifts)  # derived in the database from the shift tables (``selects``)
 TABLES = (shift_minutes, shift_kinds, reason_minutes, shift_output, order_minutes, order_output, product_minutes, product_output,
           problems, *SUMMED)

@@ -160,7 +160,7 @@ def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.
 
     When every work center classes its stops alike (a named convention, or a site's classes
     that do not differ by plant), one read per table gives both: the shown work centers apart,
-    the others summed per day. Otherwise the day's minutes are summed per plant, so that each
+    the others summed per day (one read of the day facts when every column is a whole kind). Otherwise the day's minutes are summed per plant, so that each
     plant's stops are classed once, in a read of their own."""
     by = ("date",)
     if _classed_alike(classed):
