@@ -146,10 +146,11 @@ def render_filters(options: dict) -> tuple[Scope, PeriodChoice | None]:
 
     plant_names = dict(options["plants"])
     _valid(KEY_PLANTS, plant_names, many=True)
-    plants = sb.multiselect(t("plants"), options=list(plant_names), format_func=lambda p: f"{p} {localized_name(plant_names[p])}",
+    language = lang()  # bound now: a format_func may be called outside the run (AppTest), where no session says it
+    plants = sb.multiselect(t("plants"), options=list(plant_names), format_func=lambda p: f"{p} {localized_name(plant_names[p], language)}",
                             key=KEY_PLANTS, placeholder=t("all"))
     _valid(KEY_FAMILIES, options["families"], many=True)
-    families = sb.multiselect(t("families"), options=options["families"], format_func=localized_name, key=KEY_FAMILIES,
+    families = sb.multiselect(t("families"), options=options["families"], format_func=lambda f: localized_name(f, language), key=KEY_FAMILIES,
                               placeholder=t("all"))
     _render_unit()
     scope = choice.scope(tuple(sorted(plants)), tuple(sorted(families)))
