@@ -274,6 +274,7 @@ def test_bridge_zooms_when_steps_are_small_and_says_so(session):
     assert step_share >= 0.03  # 200 / 260 = 77 % of the visible range instead of 2 % of a zero-based one
     note = {"zh": "纵轴未从零开始", "en": "Axis does not start at zero"}[session["lang"]]
     assert [a.text for a in fig.layout.annotations] == [note]
+    assert fig.layout.yaxis.tickformat == ",.2~f"  # ticks 5.5 and 6 on a zoomed axis in M stay apart (",.0f" gave "6, 6")
 
 
 def test_bridge_keeps_zero_when_steps_are_large(session):

@@ -601,7 +601,7 @@ def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.F
     d = _drop_zero_steps(bridge, "amount", ZERO_MONEY)
     names = [t_or(f"bridge_{s}", localized_name(s)) for s in d.step]  # drivers, or account names in the language
     return _waterfall([wrap_label(n, _step_width(len(names))) for n in names], _money(d.amount), list(d.measure), names, money_unit_label(currency), title,
-                      _money_axis_title(currency), ",.0f",
+                      _money_axis_title(currency), MONEY_TICKS,  # a zoomed axis in M ticks at 5.5: never "5, 6, 6, 7"
                       dict(increasing=dict(marker_color=PALETTE[1]), decreasing=dict(marker_color=PALETTE[2]),
                            totals=dict(marker_color=PALETTE[0])), 460)
 
