@@ -374,3 +374,31 @@ def test_sample_cash_events_same_frame_on_every_database(sample_engine):
     e = assert_same_events(i["as_of"], i["receivables"], payment_delays(sample_engine, (), i["as_of"]), i["payables"],
                            i["open_purchase_orders"], i["open_sales_orders"], i["plan"], i["overheads"])
     assert len(e) > 100 and e.source.nunique() >= 6
+
+
+def test_the_background_warm_up_fits_the_pages_baseline(sample_url, sample_engine, monkeypatch):
+    """``ui.data.preload_forecasting(url, plants)`` fits the baseline after the server's first
+    page: the cash page then finds it cached (no second fit), and it is the report's, to the bit."""
+    import streamlit.logger
+
+    from reports import cash as reports_cash
+    from ui import data
+
+    streamlit.logger.set_log_level("error")  # bare mode warns on every session-state access
+    data.check_version(sample_url)
+    warm = data.preload_forecasting(sample_url, ())
+    assert data.preload_forecasting(sample_url, ()) is warm  # once per data version and plants
+    warm.join()
+
+    def no_second_fit(*args, **kwargs):
+        raise AssertionError("the page fitted the baseline again")
+
+    monkeypatch.setattr(reports_cash, "cash_baseline", no_second_fit)
+    shown = data.cash(sample_url, Scope(), CashScenario(), 0.0)
+    monkeypatch.undo()
+    r = cash_report(sample_engine, Scope(), backtest=False)
+    assert shown["baseline_model"] == r["baseline_model"]
+    assert shown["opening"] == r["opening"] == float(shown["position"].balance_amount.sum())
+    pd.testing.assert_frame_equal(shown["baseline"], r["baseline"], check_exact=True)
+    pd.testing.assert_frame_equal(shown["baseline_scores"], r["baseline_scores"], check_exact=True)
+
