@@ -7,7 +7,8 @@ movements by day. Everything future (the plan, open orders, budgets) comes as re
 The ledger's daily movements and working-capital balances read ``facts_ledger_daily`` (lines
 summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
 the voucher lines joined to their vouchers otherwise; the documents' monthly sums read
-``facts_cash_documents`` likewise: the same numbers.
+``facts_cash_documents`` likewise, and the open receivables ``facts_open_receivables``: the
+same numbers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.facts_cash import facts_cash_documents
+from data_loaders.facts_cash import facts_cash_documents, facts_open_receivables
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
@@ -54,9 +55,18 @@ def _paid_before(document_key, amount, paid_on, as_of: dt.date):
     )
 
 
-def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
-    """Invoices issued before ``as_of`` with money still to receive: one row per invoice."""
+def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Invoices issued before ``as_of`` with money still to receive: one row per invoice, in
+    invoice order. From ``facts_open_receivables`` when the facts are fresh and every receipt is
+    dated before ``as_of`` (the open items of the data's end are then those of ``as_of``), from
+    the invoices and their receipts before ``as_of`` otherwise: the same rows and amounts."""
     si, cr = s.sales_invoices, s.customer_receipts
+    if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
+        f = facts_open_receivables
+        stmt = (sa.select(f.c.invoice_id, f.c.customer_id, f.c.plant_id, f.c.product_id, f.c.invoice_date, f.c.due_date, f.c.open_amount)
+                .where(f.c.invoice_date < as_of, *plant_conditions(f.c.plant_id, scope))
+                .order_by(f.c.invoice_id))
+        return read_frame(engine, stmt)
     paid = _paid_before(cr.c.invoice_id, cr.c.amount, cr.c.receipt_date, as_of)
     open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
     stmt = (
@@ -64,8 +74,17 @@ def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.Da
                   open_amount.label("open_amount"))
         .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
         .where(si.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(si.c.plant_id, scope))
+        .order_by(si.c.invoice_id)
     )
     return read_frame(engine, stmt)
+
+
+def _receipts_from(engine: Engine, as_of: dt.date) -> bool:
+    """Whether some receipt is dated on or after ``as_of`` (the facts' open items are those
+    after every receipt)."""
+    cr = s.customer_receipts
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.select(sa.exists().where(cr.c.receipt_date >= as_of))).scalar())
 
 
 def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> list:

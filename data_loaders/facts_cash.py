@@ -16,13 +16,22 @@ side) where some document is dated, with
 ``period`` is the month of the document's date. Identities (tests/test_facts_ledger.py): each
 column's Σ per period × plant equals the same sum over the documents; readers in
 ``data_loaders.cash`` return the same frames from here as from the documents.
+
+``facts_open_receivables``: one row per sales invoice that the receipts of the data leave open
+(``|net_amount − Σ receipts| > 0.005``), with its customer, plant, product, dates and
+``open_amount`` = ``net_amount`` − Σ of all its receipts. ``period`` is the invoice's month.
+Once every receipt is dated before a date (the dataset's as-of date: receipts are history),
+the invoices open as of that date are exactly this table's rows invoiced before it, with the
+same open amounts (``data_loaders.cash.load_open_receivables`` reads them here then; tests/
+test_cash_facts.py). A receipt changes the open amount of an invoice of any earlier month, so
+the table is derived whole at every refresh (``info["whole"]``), whatever periods are asked for.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import Column, Numeric, String
+from sqlalchemy import Column, Date, Numeric, String
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
@@ -42,7 +51,20 @@ facts_cash_documents = sa.Table(
 )
 sa.Index("ix_facts_cash_documents_period", facts_cash_documents.c.period, facts_cash_documents.c.plant_id)
 
-TABLES = (facts_cash_documents,)
+facts_open_receivables = sa.Table(
+    "facts_open_receivables", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("invoice_id", ID, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("plant_id", ID, nullable=False),
+    Column("product_id", ID, nullable=False),
+    Column("invoice_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("open_amount", MONEY, nullable=False),
+    info={"grain": "one row per sales invoice the receipts of the data leave open", "whole": True},
+)
+
+TABLES = (facts_cash_documents, facts_open_receivables)
 
 
 def _in(period, periods: list[str] | None) -> list:
@@ -87,9 +109,24 @@ def select_documents(periods: list[str] | None) -> sa.Select:
             .group_by(*keys))
 
 
+def select_open_receivables() -> sa.Select:
+    """Every invoice with money still to receive after all the receipts of the data: the open
+    items as of any date after the last receipt (``data_loaders.cash.load_open_receivables``'s
+    rows and open amounts, the same expression), with the invoice's month as ``period``."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    paid = (sa.select(cr.c.invoice_id.label("document_id"), sa.func.sum(cr.c.amount).label("paid_amount"))
+            .group_by(cr.c.invoice_id).subquery())
+    open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
+    return (sa.select(period_of(si.c.invoice_date).label("period"), si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id,
+                      si.c.invoice_date, si.c.due_date, open_amount.label("open_amount"))
+            .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
+            .where(sa.func.abs(open_amount) > 0.005))
+
+
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
-    """``facts.refresh``'s in-database derivation of ``facts_cash_documents``."""
-    return {facts_cash_documents.name: [select_documents(periods)]}
+    """``facts.refresh``'s in-database derivation of ``facts_cash_documents`` (the periods asked
+    for) and ``facts_open_receivables`` (whole, see the module)."""
+    return {facts_cash_documents.name: [select_documents(periods)], facts_open_receivables.name: [select_open_receivables()]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
