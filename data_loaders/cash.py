@@ -7,8 +7,9 @@ movements by day. Everything future (the plan, open orders, budgets) comes as re
 The ledger's daily movements and working-capital balances read ``facts_ledger_daily`` (lines
 summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
 the voucher lines joined to their vouchers otherwise; the documents' monthly sums read
-``facts_cash_documents`` likewise, and the open receivables ``facts_open_receivables``: the
-same numbers.
+``facts_cash_documents`` likewise (per plant and month ``facts_cash_plant_months``), and the
+open receivables and paying customers ``facts_open_receivables`` and ``facts_paying_customers``
+(when every receipt is dated before the as-of date): the same numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.facts_cash import facts_cash_documents, facts_open_receivables
+from data_loaders.facts_cash import facts_cash_documents, facts_cash_plant_months, facts_open_receivables, facts_paying_customers
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
@@ -106,8 +107,15 @@ def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt
     return read_frame(engine, stmt)
 
 
-def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope) -> list[str]:
-    """The customers with a receipt before ``as_of`` (those ``load_receipt_history`` names)."""
+def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope, use_facts: bool | None = None) -> list[str]:
+    """The customers with a receipt before ``as_of`` (those ``load_receipt_history`` names), in
+    no particular order; from ``facts_paying_customers`` when the facts are fresh and every
+    receipt is dated before ``as_of`` (the same customers)."""
+    if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
+        f = facts_paying_customers
+        stmt = sa.select(f.c.customer_id).where(*plant_conditions(f.c.plant_id, scope)).distinct()
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(stmt)]
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = sa.select(cr.c.customer_id).join(si, si.c.invoice_id == cr.c.invoice_id).where(*_receipts(as_of, scope)).distinct()
     with engine.connect() as conn:
@@ -289,9 +297,8 @@ def load_working_capital_documents(engine: Engine, scope: Scope, use_facts: bool
 
     cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
     if use_ledger_facts(engine, use_facts, "facts_cash"):
-        f = facts_cash_documents
-        out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[c]).label(c) for c in cols])
-                         .where(*plant_conditions(f.c.plant_id, scope)).group_by(f.c.plant_id, f.c.period))
+        f = facts_cash_plant_months  # one row per period x plant: nothing left to group
+        out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[f.c[c] for c in cols]).where(*plant_conditions(f.c.plant_id, scope)))
         out[cols] = out[cols].astype(float)
         return out[["plant_id", "period", *cols]].sort_values(["plant_id", "period"]).reset_index(drop=True)
     si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders

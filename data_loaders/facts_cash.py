@@ -17,6 +17,10 @@ side) where some document is dated, with
 column's Σ per period × plant equals the same sum over the documents; readers in
 ``data_loaders.cash`` return the same frames from here as from the documents.
 
+``facts_cash_plant_months``: the same amounts per period × plant (every customer together), for
+working capital by plant and month; each row = Σ of ``facts_cash_documents`` over its customers
+(exact: the sums are ``NUMERIC``).
+
 ``facts_open_receivables``: one row per sales invoice that the receipts of the data leave open
 (``|net_amount − Σ receipts| > 0.005``), with its customer, plant, product, dates and
 ``open_amount`` = ``net_amount`` − Σ of all its receipts. ``period`` is the invoice's month.
@@ -25,6 +29,11 @@ the invoices open as of that date are exactly this table's rows invoiced before 
 same open amounts (``data_loaders.cash.load_open_receivables`` reads them here then; tests/
 test_cash_facts.py). A receipt changes the open amount of an invoice of any earlier month, so
 the table is derived whole at every refresh (``info["whole"]``), whatever periods are asked for.
+
+``facts_paying_customers``: one row per plant × customer with a positive receipt against an
+invoice of the plant (``period``: the month of the first). Once every receipt is dated before
+the as-of date, these are the customers whose payment delay is measured (a customer without a
+receipt in the recent window gets the average). Derived whole, as the open receivables.
 """
 
 from __future__ import annotations
@@ -51,6 +60,14 @@ facts_cash_documents = sa.Table(
 )
 sa.Index("ix_facts_cash_documents_period", facts_cash_documents.c.period, facts_cash_documents.c.plant_id)
 
+facts_cash_plant_months = sa.Table(
+    "facts_cash_plant_months", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("plant_id", ID),
+    *[Column(name, MONEY, nullable=False) for name in AMOUNTS],
+    info={"grain": "one row per period x plant with a dated document"},
+)
+
 facts_open_receivables = sa.Table(
     "facts_open_receivables", METADATA,
     Column("period", PERIOD, nullable=False),
@@ -64,7 +81,15 @@ facts_open_receivables = sa.Table(
     info={"grain": "one row per sales invoice the receipts of the data leave open", "whole": True},
 )
 
-TABLES = (facts_cash_documents, facts_open_receivables)
+facts_paying_customers = sa.Table(
+    "facts_paying_customers", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("plant_id", ID, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    info={"grain": "one row per plant x customer with a positive receipt", "whole": True},
+)
+
+TABLES = (facts_cash_documents, facts_cash_plant_months, facts_open_receivables, facts_paying_customers)
 
 
 def _in(period, periods: list[str] | None) -> list:
@@ -109,6 +134,14 @@ def select_documents(periods: list[str] | None) -> sa.Select:
             .group_by(*keys))
 
 
+def select_plant_months(periods: list[str] | None) -> sa.Select:
+    """``select_documents`` summed per period x plant (the customers together): what working
+    capital reads, a few hundred rows where the customers' are a few hundred thousand."""
+    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
+    keys = [stacked.c.period, stacked.c.plant_id]
+    return sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in AMOUNTS]).group_by(*keys)
+
+
 def select_open_receivables() -> sa.Select:
     """Every invoice with money still to receive after all the receipts of the data: the open
     items as of any date after the last receipt (``data_loaders.cash.load_open_receivables``'s
@@ -123,10 +156,21 @@ def select_open_receivables() -> sa.Select:
             .where(sa.func.abs(open_amount) > 0.005))
 
 
+def select_paying_customers() -> sa.Select:
+    """Each plant x customer with a positive receipt against one of the plant's invoices, with
+    the month of the first as ``period``: the customers ``data_loaders.cash.load_paying_customers``
+    names once every receipt is history."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    return (sa.select(period_of(sa.func.min(cr.c.receipt_date)).label("period"), si.c.plant_id, cr.c.customer_id)
+            .join(si, si.c.invoice_id == cr.c.invoice_id).where(cr.c.amount > 0).group_by(si.c.plant_id, cr.c.customer_id))
+
+
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
-    """``facts.refresh``'s in-database derivation of ``facts_cash_documents`` (the periods asked
-    for) and ``facts_open_receivables`` (whole, see the module)."""
-    return {facts_cash_documents.name: [select_documents(periods)], facts_open_receivables.name: [select_open_receivables()]}
+    """``facts.refresh``'s in-database derivation of ``facts_cash_documents`` and
+    ``facts_cash_plant_months`` (the periods asked for), ``facts_open_receivables`` and
+    ``facts_paying_customers`` (whole, see the module)."""
+    return {facts_cash_documents.name: [select_documents(periods)], facts_cash_plant_months.name: [select_plant_months(periods)],
+            facts_open_receivables.name: [select_open_receivables()], facts_paying_customers.name: [select_paying_customers()]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:

@@ -110,3 +110,54 @@ def test_sample_open_receivables_from_the_facts_on_every_database(sample_engine)
                                 .where(si.c.invoice_date < as_of, cr.c.receipt_date < as_of)).scalar()
     fast = C.load_open_receivables(sample_engine, as_of, Scope(), True)
     assert fast.open_amount.sum() == pytest.approx(float(invoiced) - float(received), abs=0.01 * len(fast) + 0.01)
+
+
+def test_plant_months_by_hand(book):
+    got = C.load_working_capital_documents(book, Scope(), True).set_index(["plant_id", "period"])
+    # P1: January I1 100.00 (R1 30.00 received); February I2 200.00 (R2 70.00 for I1);
+    # March I5 10.00 + I6 55.00 = 65.00 (R3 50.00 + R4 10.00 = 60.00); every P1 invoice is due after its date (credit sales)
+    assert got.loc[("P1", "2026-01"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [100.00, 100.00, 30.00]
+    assert got.loc[("P1", "2026-02"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [200.00, 200.00, 70.00]
+    assert got.loc[("P1", "2026-03"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [65.00, 65.00, 60.00]
+    # P2: February I3 80.10 on credit; March the credit note I4 −20.00, due on its date: no credit sale
+    assert got.loc[("P2", "2026-02"), ["invoiced_amount", "credit_sales_amount"]].tolist() == [80.10, 80.10]
+    assert got.loc[("P2", "2026-03"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [-20.00, 0.0, 0.0]
+    assert len(got) == 5 and (got[["supplier_invoiced_amount", "paid_amount"]] == 0).all().all()
+    pd.testing.assert_frame_equal(C.load_working_capital_documents(book, Scope(), True), C.load_working_capital_documents(book, Scope(), False),
+                                  check_exact=True)
+
+
+def test_sample_plant_months_are_the_customers_rows_summed_on_every_database(sample_engine):
+    from data_loaders.facts_cash import AMOUNTS, facts_cash_documents, facts_cash_plant_months
+
+    f, m = facts_cash_documents, facts_cash_plant_months
+    keys = ["plant_id", "period"]
+    summed = read_frame(sample_engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[a]).label(a) for a in AMOUNTS]).group_by(f.c.plant_id, f.c.period))
+    rows = read_frame(sample_engine, sa.select(m.c.plant_id, m.c.period, *[m.c[a] for a in AMOUNTS]))
+    summed, rows = (x.sort_values(keys).reset_index(drop=True) for x in (summed, rows))
+    assert len(rows) > 10
+    amounts = list(AMOUNTS)
+    pd.testing.assert_frame_equal(rows[amounts].astype(float).round(2), summed[amounts].astype(float).round(2))
+    assert rows[keys].equals(summed[keys])
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (C.load_working_capital_documents(sample_engine, scope, use) for use in (True, False))
+        if sample_engine.dialect.name == "duckdb":  # exact sums of NUMERIC, read as the nearest float: the same bits
+            pd.testing.assert_frame_equal(fast, base, check_exact=True)
+        else:  # SQLite sums floats: the cents
+            pd.testing.assert_frame_equal(fast.round(2), base.round(2))
+
+
+def test_paying_customers_by_hand(book):
+    # C1 pays (R1…R4, all positive, at P1); C2 has invoices at P2 and no receipt
+    for use in (True, False):
+        assert sorted(C.load_paying_customers(book, AS_OF, Scope(), use)) == ["C1"]
+        assert C.load_paying_customers(book, AS_OF, Scope(plants=("P2",)), use) == []
+    # as of 2026-01-20 R1 is not history yet (dated that day): nobody has paid, asked for the facts or not
+    assert C.load_paying_customers(book, dt.date(2026, 1, 20), Scope(), True) == []
+
+
+def test_sample_paying_customers_on_every_database(sample_engine):
+    as_of = as_of_date(sample_engine).date()
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (sorted(C.load_paying_customers(sample_engine, as_of, scope, use)) for use in (True, False))
+        assert len(base) > 3 and fast == base
