@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.facts_cash import facts_cash_documents, facts_cash_plant_months, facts_open_receivables, facts_paying_customers
+from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_open_receivables,
+                                     facts_paying_customers)
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
@@ -236,12 +237,18 @@ def load_monthly_balances(engine: Engine, scope: Scope, use_facts: bool | None =
 
 
 def load_customer_flows(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
-    """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by customer."""
+    """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by
+    customer. From the facts when fresh: every plant ``facts_cash_customer_months`` as it is,
+    some plants ``facts_cash_documents`` summed over them (the same sums, exact)."""
     if use_ledger_facts(engine, use_facts, "facts_cash"):
-        f = facts_cash_documents
-        stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
-                          sa.func.sum(f.c.received_amount).label("received_amount"))
-                .where(f.c.customer_id.is_not(None), *plant_conditions(f.c.plant_id, scope)).group_by(f.c.customer_id, f.c.period))
+        if scope.plants:
+            f = facts_cash_documents
+            stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
+                              sa.func.sum(f.c.received_amount).label("received_amount"))
+                    .where(f.c.customer_id.is_not(None), *plant_conditions(f.c.plant_id, scope)).group_by(f.c.customer_id, f.c.period))
+        else:
+            f = facts_cash_customer_months  # one row per period x customer: nothing left to group
+            stmt = sa.select(f.c.customer_id, f.c.period, f.c.invoiced_amount, f.c.received_amount)
         out = read_frame(engine, stmt)
         out[["invoiced_amount", "received_amount"]] = out[["invoiced_amount", "received_amount"]].astype(float)
         return out.sort_values(["customer_id", "period"]).reset_index(drop=True)

@@ -19,7 +19,9 @@ column's Σ per period × plant equals the same sum over the documents; readers 
 
 ``facts_cash_plant_months``: the same amounts per period × plant (every customer together), for
 working capital by plant and month; each row = Σ of ``facts_cash_documents`` over its customers
-(exact: the sums are ``NUMERIC``).
+(exact: the sums are ``NUMERIC``). ``facts_cash_customer_months``: the invoiced and received
+amounts per period × customer (every plant together), for DSO by customer when no plant is
+picked; each row = Σ of ``facts_cash_documents`` over the plants.
 
 ``facts_open_receivables``: one row per sales invoice that the receipts of the data leave open
 (``|net_amount − Σ receipts| > 0.005``), with its customer, plant, product, dates and
@@ -68,6 +70,15 @@ facts_cash_plant_months = sa.Table(
     info={"grain": "one row per period x plant with a dated document"},
 )
 
+facts_cash_customer_months = sa.Table(
+    "facts_cash_customer_months", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("invoiced_amount", MONEY, nullable=False),
+    Column("received_amount", MONEY, nullable=False),
+    info={"grain": "one row per period x customer with an invoice or a receipt"},
+)
+
 facts_open_receivables = sa.Table(
     "facts_open_receivables", METADATA,
     Column("period", PERIOD, nullable=False),
@@ -89,7 +100,7 @@ facts_paying_customers = sa.Table(
     info={"grain": "one row per plant x customer with a positive receipt", "whole": True},
 )
 
-TABLES = (facts_cash_documents, facts_cash_plant_months, facts_open_receivables, facts_paying_customers)
+TABLES = (facts_cash_documents, facts_cash_plant_months, facts_cash_customer_months, facts_open_receivables, facts_paying_customers)
 
 
 def _in(period, periods: list[str] | None) -> list:
@@ -142,6 +153,15 @@ def select_plant_months(periods: list[str] | None) -> sa.Select:
     return sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in AMOUNTS]).group_by(*keys)
 
 
+def select_customer_months(periods: list[str] | None) -> sa.Select:
+    """``select_documents``' invoiced and received amounts per period x customer (every plant
+    together; the supplier side, without a customer, left out): DSO by customer for all plants."""
+    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
+    keys = [stacked.c.period, stacked.c.customer_id]
+    return (sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in ("invoiced_amount", "received_amount")])
+            .where(stacked.c.customer_id.is_not(None)).group_by(*keys))
+
+
 def select_open_receivables() -> sa.Select:
     """Every invoice with money still to receive after all the receipts of the data: the open
     items as of any date after the last receipt (``data_loaders.cash.load_open_receivables``'s
@@ -166,10 +186,12 @@ def select_paying_customers() -> sa.Select:
 
 
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
-    """``facts.refresh``'s in-database derivation of ``facts_cash_documents`` and
-    ``facts_cash_plant_months`` (the periods asked for), ``facts_open_receivables`` and
+    """``facts.refresh``'s in-database derivation of ``facts_cash_documents``,
+    ``facts_cash_plant_months`` and ``facts_cash_customer_months`` (the periods asked for),
+    ``facts_open_receivables`` and
     ``facts_paying_customers`` (whole, see the module)."""
     return {facts_cash_documents.name: [select_documents(periods)], facts_cash_plant_months.name: [select_plant_months(periods)],
+            facts_cash_customer_months.name: [select_customer_months(periods)],
             facts_open_receivables.name: [select_open_receivables()], facts_paying_customers.name: [select_paying_customers()]}
 
 
