@@ -135,31 +135,33 @@ def _document_selects(periods: list[str] | None) -> list[sa.Select]:
     return out
 
 
+def _stacked_sums(periods: list[str] | None, keys: tuple[str, ...], amounts: tuple[str, ...] = AMOUNTS,
+                  customers_only: bool = False) -> sa.Select:
+    """The four document types stacked (``_document_selects``) and ``amounts`` summed per
+    ``keys``; ``customers_only`` leaves the supplier side (no customer) out."""
+    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
+    by = [stacked.c[k] for k in keys]
+    return (sa.select(*by, *[sa.func.sum(stacked.c[name]).label(name) for name in amounts])
+            .where(*([stacked.c.customer_id.is_not(None)] if customers_only else [])).group_by(*by))
+
+
 def select_documents(periods: list[str] | None) -> sa.Select:
     """The table's rows as one statement: the four document types stacked and summed per
     period x plant x customer (a NULL customer, the supplier side, is a group of its own). The
     database derives them (``INSERT … SELECT``, Spark SQL on a cluster), never pandas."""
-    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
-    keys = [stacked.c.period, stacked.c.plant_id, stacked.c.customer_id]
-    return (sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in AMOUNTS])
-            .group_by(*keys))
+    return _stacked_sums(periods, ("period", "plant_id", "customer_id"))
 
 
 def select_plant_months(periods: list[str] | None) -> sa.Select:
     """``select_documents`` summed per period x plant (the customers together): what working
     capital reads, a few hundred rows where the customers' are a few hundred thousand."""
-    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
-    keys = [stacked.c.period, stacked.c.plant_id]
-    return sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in AMOUNTS]).group_by(*keys)
+    return _stacked_sums(periods, ("period", "plant_id"))
 
 
 def select_customer_months(periods: list[str] | None) -> sa.Select:
     """``select_documents``' invoiced and received amounts per period x customer (every plant
     together; the supplier side, without a customer, left out): DSO by customer for all plants."""
-    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
-    keys = [stacked.c.period, stacked.c.customer_id]
-    return (sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in ("invoiced_amount", "received_amount")])
-            .where(stacked.c.customer_id.is_not(None)).group_by(*keys))
+    return _stacked_sums(periods, ("period", "customer_id"), ("invoiced_amount", "received_amount"), customers_only=True)
 
 
 def select_open_receivables() -> sa.Select:

@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from data_loaders import cash as C
-from data_loaders import engine as eng
 from data_loaders import facts
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts_cash import facts_open_receivables
 from data_loaders.scope import Scope
 from reports.cash import as_of_date
+from tests.conftest import refreshed_engine
 
 AS_OF = dt.date(2026, 3, 15)
 
@@ -48,15 +48,8 @@ def _book() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture
 def book(empty_url):
-    engine = eng.make_engine(empty_url)
-    with engine.begin() as conn:
-        frames = _book()
-        for table in s.TABLES:
-            if table.name in frames:
-                eng.bulk_insert(conn, table, frames[table.name])
-    facts.refresh(engine)
-    yield engine
-    engine.dispose()
+    """The hand-built book with its facts derived (writable: a test adds a receipt)."""
+    yield from refreshed_engine(empty_url, _book())
 
 
 def test_open_receivables_facts_by_hand(book):
