@@ -113,7 +113,7 @@ def _busy(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if get_script_run_ctx() is None:  # a background thread (preload_forecasting): nobody to tell
+        if get_script_run_ctx(suppress_warning=True) is None:  # a background thread (preload_forecasting): nobody to tell
             return fn(*args, **kwargs)
         with st.spinner(t("calculating"), show_time=True):
             return fn(*args, **kwargs)
