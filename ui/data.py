@@ -943,6 +943,8 @@ def preload_forecasting(url: str | None = None, plants: tuple[str, ...] = ()) ->
             return _preloading
         key = (source(url), tuple(plants))  # the run's data version: the thread has no session
         if key not in _warming:
+            for done in [k for k, thread in _warming.items() if k[0] != key[0] and not thread.is_alive()]:
+                del _warming[done]  # an older data version's: its cache entry expires on its own
             imported = _preloading
 
             def warm() -> None:
