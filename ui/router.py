@@ -112,7 +112,8 @@ def run() -> None:
     _say_data_state(state)
     options = {**options, "plants": [p for p in options["plants"] if p[0] in access.allowed_plants(user, [x[0] for x in options["plants"]])]}
     scope, choice = filters.render_filters(options)
-    data.set_context(url, access.restrict(scope, user), choice, user)
+    scope = access.restrict(scope, user)
+    data.set_context(url, scope, choice, user)
     try:
         navigation.run()
     except Exception as exc:
@@ -122,7 +123,9 @@ def run() -> None:
         else:
             st.error(t("error_generic", message=md(_first_line(exc))))
     finally:
-        data.preload_forecasting()  # once per process, after the first page: the cash page's model imports
+        # after the first page: the cash page's model imports, then its baseline for these plants
+        # (once per data version and plants), so that the cash page's first view finds both done
+        data.preload_forecasting(url, tuple(scope.plants))
         release_memory()  # a page's temporaries, freed, would otherwise stay in the server's resident size
 
 
