@@ -730,8 +730,9 @@ COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_cente
 
 @figure
 def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
-    """The OEE report's total and work centers alone (``reports.oee.oee_totals``)."""
-    return reports_oee.oee_totals(get_engine(url), scope, settings)
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a one-month
+    scope from the month facts, ``reports.oee.oee_month_totals``: the same numbers)."""
+    return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
 def cockpit_span(url: str, scope: Scope) -> dict:
@@ -1067,16 +1068,11 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
-    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): a month the cockpit
-    shows as a span of its own (a one-month scope and its one-month comparisons) from its cached
-    ``oee_totals``, the others read at once. The same numbers either way."""
-    spans = [scope, *(other for _, other in comparison_scopes(scope, period_choice()))]
-    shown = {s.period_to for s in spans if s.period_to and s.period_from == s.period_to}
-    out = {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months if m in shown}
-    rest = [m for m in months if m not in out]
-    if rest:
-        out.update(reports_oee.oee_totals_by_month(get_engine(url), scope, rest))
-    return out
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's cached
+    ``oee_totals``, read from the month facts (one row per work center), so that a month the
+    cockpit shows as a span of its own (a one-month scope and its one-month comparisons) is
+    computed once. The same numbers."""
+    return {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months}
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
