@@ -394,7 +394,22 @@ def facts_ready(url: str) -> bool:
 
 @figure
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
+    """The scope's P&L per month (``compute_monthly_pnl``). From the ledger facts, the months of
+    every span of one plant and family filter come from one cached read of all months
+    (``_ledger_months``: a few thousand rows), so that the overview's spans, comparisons and
+    trend read the ledger once; the same rows as the scope's own query, in the same order."""
+    if facts_ready(url) and scope.period_from and scope.period_to:
+        rows = _ledger_months(url, tuple(scope.plants), tuple(scope.families))
+        rows = rows[(rows.period >= scope.period_from) & (rows.period <= scope.period_to)].reset_index(drop=True)
+        return compute_monthly_pnl(rows)
     return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope, facts_ready(url)))
+
+
+@frame
+def _ledger_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``load_ledger_by_category`` of every month (ledger facts), one row per period x plant x
+    category, ordered so."""
+    return q.load_ledger_by_category(get_engine(url), Scope(plants=plants, families=families), True)
 
 
 @figure
