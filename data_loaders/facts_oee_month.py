@@ -40,40 +40,26 @@ from data_loaders.engine import read_frame
 from data_loaders.facts import METADATA
 from data_loaders.scope import Scope
 
-month_kinds = sa.Table(
-    "facts_oee_month_kinds", METADATA,
-    Column("period", String(7), nullable=False),
-    Column("work_center_id", String(32), nullable=False),
+def _month_table(name: str, grain: str, index_on: str, *columns: Column) -> sa.Table:
+    """A month fact table: ``period`` and ``work_center_id`` first, then ``columns``, indexed on
+    the period and ``index_on``."""
+    table = sa.Table(name, METADATA, Column("period", String(7), nullable=False), Column("work_center_id", String(32), nullable=False),
+                     *columns, info={"grain": grain})
+    Index(f"ix_{name}_period", table.c.period, table.c[index_on])
+    return table
+
+
+month_kinds = _month_table(
+    "facts_oee_month_kinds", "one row per month x work center (facts_oee_shift_kinds summed)", "work_center_id",
     *[Column(f"{k}_min", Double, nullable=False) for k in F.KIND_COLUMNS],
-    Column("shift_rows", Integer, nullable=False),
-    Column("event_shifts", Integer, nullable=False),
-    Column("first_date", Date, nullable=False),
-    Column("last_date", Date, nullable=False),
-    info={"grain": "one row per month x work center (facts_oee_shift_kinds summed)"},
-)
-Index("ix_facts_oee_month_kinds_period", month_kinds.c.period, month_kinds.c.work_center_id)
-
-month_output = sa.Table(
-    "facts_oee_month_output", METADATA,
-    Column("period", String(7), nullable=False),
-    Column("work_center_id", String(32), nullable=False),
-    Column("plant_id", String(32)),
-    *[Column(c, Double, nullable=False) for c in A.COUNT_COLUMNS],
-    Column("n_rows", Integer, nullable=False),
-    info={"grain": "one row per month x work center x the order's plant (facts_oee_shift_output summed)"},
-)
-Index("ix_facts_oee_month_output_period", month_output.c.period, month_output.c.plant_id)
-
-month_reasons = sa.Table(
-    "facts_oee_month_reasons", METADATA,
-    Column("period", String(7), nullable=False),
-    Column("work_center_id", String(32), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("reason_code", String(32)),
-    Column("duration_min", Double, nullable=False),
-    info={"grain": "one row per month x work center x state x reason code (facts_oee_shift_minutes summed)"},
-)
-Index("ix_facts_oee_month_reasons_period", month_reasons.c.period, month_reasons.c.work_center_id)
+    Column("shift_rows", Integer, nullable=False), Column("event_shifts", Integer, nullable=False),
+    Column("first_date", Date, nullable=False), Column("last_date", Date, nullable=False))
+month_output = _month_table(
+    "facts_oee_month_output", "one row per month x work center x the order's plant (facts_oee_shift_output summed)", "plant_id",
+    Column("plant_id", String(32)), *[Column(c, Double, nullable=False) for c in A.COUNT_COLUMNS], Column("n_rows", Integer, nullable=False))
+month_reasons = _month_table(
+    "facts_oee_month_reasons", "one row per month x work center x state x reason code (facts_oee_shift_minutes summed)", "work_center_id",
+    Column("state", String(16), nullable=False), Column("reason_code", String(32)), Column("duration_min", Double, nullable=False))
 
 TABLES = (month_kinds, month_output, month_reasons)
 
