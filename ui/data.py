@@ -396,13 +396,18 @@ def facts_ready(url: str) -> bool:
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
     """The scope's P&L per month (``compute_monthly_pnl``). From the ledger facts, the months of
     every span of one plant and family filter come from one cached read of all months
-    (``_ledger_months``: a few thousand rows), so that the overview's spans, comparisons and
-    trend read the ledger once; the same rows as the scope's own query, in the same order."""
+    (``ledger_by_category``), so that the overview's spans, comparisons, trend and P&L statements
+    read the ledger once; the same rows as the scope's own query, in the same order."""
+    return compute_monthly_pnl(ledger_by_category(url, scope))
+
+
+def ledger_by_category(url: str, scope: Scope) -> pd.DataFrame:
+    """``load_ledger_by_category`` of the scope: from the ledger facts, sliced from the cached read
+    of every month (``_ledger_months``) when the scope is bounded; else its own query."""
     if facts_ready(url) and scope.period_from and scope.period_to:
         rows = _ledger_months(url, tuple(scope.plants), tuple(scope.families))
-        rows = rows[(rows.period >= scope.period_from) & (rows.period <= scope.period_to)].reset_index(drop=True)
-        return compute_monthly_pnl(rows)
-    return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope, facts_ready(url)))
+        return rows[(rows.period >= scope.period_from) & (rows.period <= scope.period_to)].reset_index(drop=True)
+    return q.load_ledger_by_category(get_engine(url), scope, facts_ready(url))
 
 
 @frame
@@ -443,7 +448,8 @@ def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
     "comparison"); ``choice`` (``period_choice()``) sets the comparisons, None = a custom span."""
-    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url))
+    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url),
+                                               ledger_of=lambda s: ledger_by_category(url, s))
 
 
 @figure
