@@ -47,7 +47,8 @@ from sqlalchemy.engine import Engine
 from data_loaders import schema as s
 
 METADATA = sa.MetaData()
-FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_orders", "facts_production")
+FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders",
+                             "facts_production")
 VERSION_KEY = "facts_version"
 
 Progress = Callable[[float, str], None]

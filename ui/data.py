@@ -394,7 +394,27 @@ def facts_ready(url: str) -> bool:
 
 @figure
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
-    return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope, facts_ready(url)))
+    """The scope's P&L per month (``compute_monthly_pnl``). From the ledger facts, the months of
+    every span of one plant and family filter come from one cached read of all months
+    (``ledger_by_category``), so that the overview's spans, comparisons, trend and P&L statements
+    read the ledger once; the same rows as the scope's own query, in the same order."""
+    return compute_monthly_pnl(ledger_by_category(url, scope))
+
+
+def ledger_by_category(url: str, scope: Scope) -> pd.DataFrame:
+    """``load_ledger_by_category`` of the scope: from the ledger facts, sliced from the cached read
+    of every month (``_ledger_months``) when the scope is bounded; else its own query."""
+    if facts_ready(url) and scope.period_from and scope.period_to:
+        rows = _ledger_months(url, tuple(scope.plants), tuple(scope.families))
+        return rows[(rows.period >= scope.period_from) & (rows.period <= scope.period_to)].reset_index(drop=True)
+    return q.load_ledger_by_category(get_engine(url), scope, facts_ready(url))
+
+
+@frame
+def _ledger_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``load_ledger_by_category`` of every month (ledger facts), one row per period x plant x
+    category, ordered so."""
+    return q.load_ledger_by_category(get_engine(url), Scope(plants=plants, families=families), True)
 
 
 @figure
@@ -428,7 +448,8 @@ def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
     "comparison"); ``choice`` (``period_choice()``) sets the comparisons, None = a custom span."""
-    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url))
+    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url),
+                                               ledger_of=lambda s: ledger_by_category(url, s))
 
 
 @figure
@@ -730,8 +751,9 @@ COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_cente
 
 @figure
 def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
-    """The OEE report's total and work centers alone (``reports.oee.oee_totals``)."""
-    return reports_oee.oee_totals(get_engine(url), scope, settings)
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a one-month
+    scope from the month facts, ``reports.oee.oee_month_totals``: the same numbers)."""
+    return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
 def cockpit_span(url: str, scope: Scope) -> dict:
@@ -1067,16 +1089,11 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
-    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): a month the cockpit
-    shows as a span of its own (a one-month scope and its one-month comparisons) from its cached
-    ``oee_totals``, the others read at once. The same numbers either way."""
-    spans = [scope, *(other for _, other in comparison_scopes(scope, period_choice()))]
-    shown = {s.period_to for s in spans if s.period_to and s.period_from == s.period_to}
-    out = {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months if m in shown}
-    rest = [m for m in months if m not in out]
-    if rest:
-        out.update(reports_oee.oee_totals_by_month(get_engine(url), scope, rest))
-    return out
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's cached
+    ``oee_totals``, read from the month facts (one row per work center), so that a month the
+    cockpit shows as a span of its own (a one-month scope and its one-month comparisons) is
+    computed once. The same numbers."""
+    return {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months}
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
