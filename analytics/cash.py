@@ -246,6 +246,20 @@ def compute_cash_events(as_of, receivables: pd.DataFrame, delays: pd.Series, pay
                          "counterparty": _text_column([part.counterparty for part in parts], sizes, order)}, columns=EVENT_COLUMNS)
 
 
+def _group_positions(bucket: np.ndarray, direction: pd.Series, source: pd.Series) -> dict:
+    """``{(bucket, direction, source): positions}``, the positions ascending: what
+    ``groupby([...], sort=False).indices`` gives (rows with a missing label in no group)."""
+    if not len(bucket):
+        return {}
+    d_codes, d_labels = pd.factorize(direction)
+    s_codes, s_labels = pd.factorize(source)
+    key = (bucket.astype(np.int64) * (len(d_labels) + 1) + d_codes) * (len(s_labels) + 1) + s_codes
+    valid = np.flatnonzero((d_codes >= 0) & (s_codes >= 0))
+    order = valid[np.argsort(key[valid], kind="stable")]
+    cuts = np.flatnonzero(np.diff(key[order])) + 1
+    return {(int(bucket[g[0]]), d_labels[d_codes[g[0]]], s_labels[s_codes[g[0]]]): g for g in np.split(order, cuts)}
+
+
 def compute_forecast(opening: float, events: pd.DataFrame, as_of, freq: str = "W", periods: int = 13) -> pd.DataFrame:
     """Opening, inflows and outflows by source, net and closing balance per week (Monday start)
     or month, for ``periods`` buckets from ``as_of``."""
@@ -258,12 +272,14 @@ def compute_forecast(opening: float, events: pd.DataFrame, as_of, freq: str = "W
         edges = [(first.to_period("M") + i).to_timestamp() for i in range(periods + 1)]
     else:
         raise ValueError(f"freq must be 'W' or 'M', got {freq!r}")
-    e = events[(events.date >= edges[0]) & (events.date < edges[-1])].copy()
-    e["bucket"] = np.searchsorted(np.array(edges[1:], dtype="datetime64[ns]"), e.date.to_numpy(dtype="datetime64[ns]"), side="right")
     # each bucket × direction × source summed once, its amounts in the events' order (the sum a
-    # filter of the events per bucket and source gives, at a fraction of the cost)
-    amount = e.amount.reset_index(drop=True)
-    groups = e.groupby(["bucket", "direction", "source"], sort=False).indices if len(e) else {}
+    # filter of the events per bucket and source gives, at a fraction of the cost); the groups
+    # are found on integer codes, never by copying or grouping the text columns
+    dates = events.date.to_numpy(dtype="datetime64[ns]")
+    inside = np.flatnonzero((dates >= np.datetime64(edges[0], "ns")) & (dates < np.datetime64(edges[-1], "ns")))
+    amount = events.amount.take(inside).reset_index(drop=True)
+    groups = _group_positions(np.searchsorted(np.array(edges[1:], dtype="datetime64[ns]"), dates[inside], side="right"),
+                              events.direction.take(inside), events.source.take(inside))
 
     def total(i: int, direction: str, src: str) -> float:
         pos = groups.get((i, direction, src))

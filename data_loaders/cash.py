@@ -7,7 +7,9 @@ movements by day. Everything future (the plan, open orders, budgets) comes as re
 The ledger's daily movements and working-capital balances read ``facts_ledger_daily`` (lines
 summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
 the voucher lines joined to their vouchers otherwise; the documents' monthly sums read
-``facts_cash_documents`` likewise: the same numbers.
+``facts_cash_documents`` likewise (per plant and month ``facts_cash_plant_months``), and the
+open receivables and paying customers ``facts_open_receivables`` and ``facts_paying_customers``
+(when every receipt is dated before the as-of date): the same numbers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.facts_cash import facts_cash_documents
+from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_open_receivables,
+                                     facts_paying_customers)
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
@@ -54,9 +57,18 @@ def _paid_before(document_key, amount, paid_on, as_of: dt.date):
     )
 
 
-def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.DataFrame:
-    """Invoices issued before ``as_of`` with money still to receive: one row per invoice."""
+def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+    """Invoices issued before ``as_of`` with money still to receive: one row per invoice, in
+    invoice order. From ``facts_open_receivables`` when the facts are fresh and every receipt is
+    dated before ``as_of`` (the open items of the data's end are then those of ``as_of``), from
+    the invoices and their receipts before ``as_of`` otherwise: the same rows and amounts."""
     si, cr = s.sales_invoices, s.customer_receipts
+    if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
+        f = facts_open_receivables
+        stmt = (sa.select(f.c.invoice_id, f.c.customer_id, f.c.plant_id, f.c.product_id, f.c.invoice_date, f.c.due_date, f.c.open_amount)
+                .where(f.c.invoice_date < as_of, *plant_conditions(f.c.plant_id, scope))
+                .order_by(f.c.invoice_id))
+        return read_frame(engine, stmt)
     paid = _paid_before(cr.c.invoice_id, cr.c.amount, cr.c.receipt_date, as_of)
     open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
     stmt = (
@@ -64,8 +76,17 @@ def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope) -> pd.Da
                   open_amount.label("open_amount"))
         .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
         .where(si.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(si.c.plant_id, scope))
+        .order_by(si.c.invoice_id)
     )
     return read_frame(engine, stmt)
+
+
+def _receipts_from(engine: Engine, as_of: dt.date) -> bool:
+    """Whether some receipt is dated on or after ``as_of`` (the facts' open items are those
+    after every receipt)."""
+    cr = s.customer_receipts
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.select(sa.exists().where(cr.c.receipt_date >= as_of))).scalar())
 
 
 def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> list:
@@ -87,8 +108,15 @@ def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt
     return read_frame(engine, stmt)
 
 
-def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope) -> list[str]:
-    """The customers with a receipt before ``as_of`` (those ``load_receipt_history`` names)."""
+def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope, use_facts: bool | None = None) -> list[str]:
+    """The customers with a receipt before ``as_of`` (those ``load_receipt_history`` names), in
+    no particular order; from ``facts_paying_customers`` when the facts are fresh and every
+    receipt is dated before ``as_of`` (the same customers)."""
+    if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
+        f = facts_paying_customers
+        stmt = sa.select(f.c.customer_id).where(*plant_conditions(f.c.plant_id, scope)).distinct()
+        with engine.connect() as conn:
+            return [r[0] for r in conn.execute(stmt)]
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = sa.select(cr.c.customer_id).join(si, si.c.invoice_id == cr.c.invoice_id).where(*_receipts(as_of, scope)).distinct()
     with engine.connect() as conn:
@@ -209,12 +237,18 @@ def load_monthly_balances(engine: Engine, scope: Scope, use_facts: bool | None =
 
 
 def load_customer_flows(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
-    """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by customer."""
+    """Per customer x period: invoiced (net) and received amounts, for receivables and DSO by
+    customer. From the facts when fresh: every plant ``facts_cash_customer_months`` as it is,
+    some plants ``facts_cash_documents`` summed over them (the same sums, exact)."""
     if use_ledger_facts(engine, use_facts, "facts_cash"):
-        f = facts_cash_documents
-        stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
-                          sa.func.sum(f.c.received_amount).label("received_amount"))
-                .where(f.c.customer_id.is_not(None), *plant_conditions(f.c.plant_id, scope)).group_by(f.c.customer_id, f.c.period))
+        if scope.plants:
+            f = facts_cash_documents
+            stmt = (sa.select(f.c.customer_id, f.c.period, sa.func.sum(f.c.invoiced_amount).label("invoiced_amount"),
+                              sa.func.sum(f.c.received_amount).label("received_amount"))
+                    .where(f.c.customer_id.is_not(None), *plant_conditions(f.c.plant_id, scope)).group_by(f.c.customer_id, f.c.period))
+        else:
+            f = facts_cash_customer_months  # one row per period x customer: nothing left to group
+            stmt = sa.select(f.c.customer_id, f.c.period, f.c.invoiced_amount, f.c.received_amount)
         out = read_frame(engine, stmt)
         out[["invoiced_amount", "received_amount"]] = out[["invoiced_amount", "received_amount"]].astype(float)
         return out.sort_values(["customer_id", "period"]).reset_index(drop=True)
@@ -270,9 +304,8 @@ def load_working_capital_documents(engine: Engine, scope: Scope, use_facts: bool
 
     cols = ["invoiced_amount", "credit_sales_amount", "received_amount", "supplier_invoiced_amount", "paid_amount"]
     if use_ledger_facts(engine, use_facts, "facts_cash"):
-        f = facts_cash_documents
-        out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[c]).label(c) for c in cols])
-                         .where(*plant_conditions(f.c.plant_id, scope)).group_by(f.c.plant_id, f.c.period))
+        f = facts_cash_plant_months  # one row per period x plant: nothing left to group
+        out = read_frame(engine, sa.select(f.c.plant_id, f.c.period, *[f.c[c] for c in cols]).where(*plant_conditions(f.c.plant_id, scope)))
         out[cols] = out[cols].astype(float)
         return out[["plant_id", "period", *cols]].sort_values(["plant_id", "period"]).reset_index(drop=True)
     si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders

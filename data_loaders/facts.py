@@ -20,7 +20,9 @@ Python (a table with one row per voucher line can hold millions)::
 Each select yields the rows of one table (columns labelled as the table's); ``refresh`` runs
 ``INSERT INTO table SELECT …`` for each, in its own transaction, with whole-number columns
 rounded to integers and decimals to their column's scale (as ``derive``'s frames are), so that
-every database stores the same rows. ``derive`` then leaves those tables out.
+every database stores the same rows. ``derive`` then leaves those tables out. A table whose
+``info`` says ``"whole": True`` is derived whole at every refresh (its select ignores
+``periods``, and every row is replaced).
 
 Freshness. ``refresh`` ends by writing ``facts_version`` = the current ``data_version`` into
 ``dataset_info``. ``ready`` is true only while the two are equal: a database written by
@@ -45,7 +47,8 @@ from sqlalchemy.engine import Engine
 from data_loaders import schema as s
 
 METADATA = sa.MetaData()
-FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_orders", "facts_production")
+FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders",
+                             "facts_production")
 VERSION_KEY = "facts_version"
 
 Progress = Callable[[float, str], None]
@@ -96,7 +99,9 @@ def ready(engine: Engine) -> bool:
 
 
 def _period_condition(table: sa.Table, periods: list[str] | None):
-    return table.c.period.in_(periods) if periods is not None else sa.true()
+    """The rows a refresh of ``periods`` replaces: all of a table derived whole (``info["whole"]``:
+    a row that later data changes in any period, such as an invoice that a receipt pays)."""
+    return table.c.period.in_(periods) if periods is not None and not table.info.get("whole") else sa.true()
 
 
 def _typed_select(stmt: sa.Select, table: sa.Table, dialect: str) -> sa.Select:

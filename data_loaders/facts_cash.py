@@ -16,13 +16,33 @@ side) where some document is dated, with
 ``period`` is the month of the document's date. Identities (tests/test_facts_ledger.py): each
 column's Σ per period × plant equals the same sum over the documents; readers in
 ``data_loaders.cash`` return the same frames from here as from the documents.
+
+``facts_cash_plant_months``: the same amounts per period × plant (every customer together), for
+working capital by plant and month; each row = Σ of ``facts_cash_documents`` over its customers
+(exact: the sums are ``NUMERIC``). ``facts_cash_customer_months``: the invoiced and received
+amounts per period × customer (every plant together), for DSO by customer when no plant is
+picked; each row = Σ of ``facts_cash_documents`` over the plants.
+
+``facts_open_receivables``: one row per sales invoice that the receipts of the data leave open
+(``|net_amount − Σ receipts| > 0.005``), with its customer, plant, product, dates and
+``open_amount`` = ``net_amount`` − Σ of all its receipts. ``period`` is the invoice's month.
+Once every receipt is dated before a date (the dataset's as-of date: receipts are history),
+the invoices open as of that date are exactly this table's rows invoiced before it, with the
+same open amounts (``data_loaders.cash.load_open_receivables`` reads them here then; tests/
+test_cash_facts.py). A receipt changes the open amount of an invoice of any earlier month, so
+the table is derived whole at every refresh (``info["whole"]``), whatever periods are asked for.
+
+``facts_paying_customers``: one row per plant × customer with a positive receipt against an
+invoice of the plant (``period``: the month of the first). Once every receipt is dated before
+the as-of date, these are the customers whose payment delay is measured (a customer without a
+receipt in the recent window gets the average). Derived whole, as the open receivables.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import Column, Numeric, String
+from sqlalchemy import Column, Date, Numeric, String
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
@@ -42,7 +62,45 @@ facts_cash_documents = sa.Table(
 )
 sa.Index("ix_facts_cash_documents_period", facts_cash_documents.c.period, facts_cash_documents.c.plant_id)
 
-TABLES = (facts_cash_documents,)
+facts_cash_plant_months = sa.Table(
+    "facts_cash_plant_months", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("plant_id", ID),
+    *[Column(name, MONEY, nullable=False) for name in AMOUNTS],
+    info={"grain": "one row per period x plant with a dated document"},
+)
+
+facts_cash_customer_months = sa.Table(
+    "facts_cash_customer_months", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("invoiced_amount", MONEY, nullable=False),
+    Column("received_amount", MONEY, nullable=False),
+    info={"grain": "one row per period x customer with an invoice or a receipt"},
+)
+
+facts_open_receivables = sa.Table(
+    "facts_open_receivables", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("invoice_id", ID, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("plant_id", ID, nullable=False),
+    Column("product_id", ID, nullable=False),
+    Column("invoice_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("open_amount", MONEY, nullable=False),
+    info={"grain": "one row per sales invoice the receipts of the data leave open", "whole": True},
+)
+
+facts_paying_customers = sa.Table(
+    "facts_paying_customers", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("plant_id", ID, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    info={"grain": "one row per plant x customer with a positive receipt", "whole": True},
+)
+
+TABLES = (facts_cash_documents, facts_cash_plant_months, facts_cash_customer_months, facts_open_receivables, facts_paying_customers)
 
 
 def _in(period, periods: list[str] | None) -> list:
@@ -77,19 +135,66 @@ def _document_selects(periods: list[str] | None) -> list[sa.Select]:
     return out
 
 
+def _stacked_sums(periods: list[str] | None, keys: tuple[str, ...], amounts: tuple[str, ...] = AMOUNTS,
+                  customers_only: bool = False) -> sa.Select:
+    """The four document types stacked (``_document_selects``) and ``amounts`` summed per
+    ``keys``; ``customers_only`` leaves the supplier side (no customer) out."""
+    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
+    by = [stacked.c[k] for k in keys]
+    return (sa.select(*by, *[sa.func.sum(stacked.c[name]).label(name) for name in amounts])
+            .where(*([stacked.c.customer_id.is_not(None)] if customers_only else [])).group_by(*by))
+
+
 def select_documents(periods: list[str] | None) -> sa.Select:
     """The table's rows as one statement: the four document types stacked and summed per
     period x plant x customer (a NULL customer, the supplier side, is a group of its own). The
     database derives them (``INSERT … SELECT``, Spark SQL on a cluster), never pandas."""
-    stacked = sa.union_all(*_document_selects(periods)).subquery("documents")
-    keys = [stacked.c.period, stacked.c.plant_id, stacked.c.customer_id]
-    return (sa.select(*keys, *[sa.func.sum(stacked.c[name]).label(name) for name in AMOUNTS])
-            .group_by(*keys))
+    return _stacked_sums(periods, ("period", "plant_id", "customer_id"))
+
+
+def select_plant_months(periods: list[str] | None) -> sa.Select:
+    """``select_documents`` summed per period x plant (the customers together): what working
+    capital reads, a few hundred rows where the customers' are a few hundred thousand."""
+    return _stacked_sums(periods, ("period", "plant_id"))
+
+
+def select_customer_months(periods: list[str] | None) -> sa.Select:
+    """``select_documents``' invoiced and received amounts per period x customer (every plant
+    together; the supplier side, without a customer, left out): DSO by customer for all plants."""
+    return _stacked_sums(periods, ("period", "customer_id"), ("invoiced_amount", "received_amount"), customers_only=True)
+
+
+def select_open_receivables() -> sa.Select:
+    """Every invoice with money still to receive after all the receipts of the data: the open
+    items as of any date after the last receipt (``data_loaders.cash.load_open_receivables``'s
+    rows and open amounts, the same expression), with the invoice's month as ``period``."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    paid = (sa.select(cr.c.invoice_id.label("document_id"), sa.func.sum(cr.c.amount).label("paid_amount"))
+            .group_by(cr.c.invoice_id).subquery())
+    open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
+    return (sa.select(period_of(si.c.invoice_date).label("period"), si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id,
+                      si.c.invoice_date, si.c.due_date, open_amount.label("open_amount"))
+            .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
+            .where(sa.func.abs(open_amount) > 0.005))
+
+
+def select_paying_customers() -> sa.Select:
+    """Each plant x customer with a positive receipt against one of the plant's invoices, with
+    the month of the first as ``period``: the customers ``data_loaders.cash.load_paying_customers``
+    names once every receipt is history."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    return (sa.select(period_of(sa.func.min(cr.c.receipt_date)).label("period"), si.c.plant_id, cr.c.customer_id)
+            .join(si, si.c.invoice_id == cr.c.invoice_id).where(cr.c.amount > 0).group_by(si.c.plant_id, cr.c.customer_id))
 
 
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
-    """``facts.refresh``'s in-database derivation of ``facts_cash_documents``."""
-    return {facts_cash_documents.name: [select_documents(periods)]}
+    """``facts.refresh``'s in-database derivation of ``facts_cash_documents``,
+    ``facts_cash_plant_months`` and ``facts_cash_customer_months`` (the periods asked for),
+    ``facts_open_receivables`` and
+    ``facts_paying_customers`` (whole, see the module)."""
+    return {facts_cash_documents.name: [select_documents(periods)], facts_cash_plant_months.name: [select_plant_months(periods)],
+            facts_cash_customer_months.name: [select_customer_months(periods)],
+            facts_open_receivables.name: [select_open_receivables()], facts_paying_customers.name: [select_paying_customers()]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:

@@ -58,14 +58,21 @@ def payment_delays(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Times
     return A.compute_payment_delays(receipts, as_of, DELAY_WINDOW_DAYS, C.load_paying_customers(engine, as_of.date(), _plants(plants)))
 
 
-def cash_inputs(engine: Engine, plants: tuple[str, ...] = ()) -> dict:
+def cash_position(engine: Engine, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The latest balance of each bank account of the plants before the dataset's date (what
+    ``cash_inputs`` holds as ``position``; its sum is today's cash)."""
+    return C.load_cash_position(engine, as_of_date(engine).date(), _plants(plants))
+
+
+def cash_inputs(engine: Engine, plants: tuple[str, ...] = (), position: pd.DataFrame | None = None) -> dict:
     """What the driver forecast starts from, as of the dataset's date: ``as_of``, ``position``
-    (latest balance per bank account), ``opening`` (their sum), open ``receivables`` and
-    ``payables``, open purchase and sales orders, the plan drivers and the cash overhead budget.
-    No scenario and no payment delays (``payment_delays``) are applied yet."""
+    (latest balance per bank account; ``cash_position``'s frame when given), ``opening`` (their
+    sum), open ``receivables`` and ``payables``, open purchase and sales orders, the plan
+    drivers and the cash overhead budget. No scenario and no payment delays
+    (``payment_delays``) are applied yet."""
     as_of = as_of_date(engine)
     scope = _plants(plants)
-    position = C.load_cash_position(engine, as_of.date(), scope)
+    position = C.load_cash_position(engine, as_of.date(), scope) if position is None else position
     return {
         "as_of": as_of,
         "position": position,

@@ -11,7 +11,8 @@ Each figure comes from the module that owns it, so the cockpit shows the numbers
   report's functions on the same inputs (``analytics.profitability``);
 * OEE and its loss cost (machine time, at the work centers' rates): the OEE report's total,
   default settings, for every span (``reports.oee.oee_totals``: the facts summed per work
-  center in SQL, 0.5 s of CPU for twelve months at the L scale);
+  center in SQL, 0.5 s of CPU for twelve months at the L scale; a one-month span from the OEE
+  month facts, ``oee_month_totals``);
 * budget execution of the cost lines (and phased, year to date): the budget report;
 * cash today, the 13-week driver forecast's lowest balance: the cash page's parts under the
   default scenario (``reports.cash``);
@@ -41,7 +42,7 @@ from reports import cash as reports_cash
 from reports.budget import budget_report
 from reports.kpi import json_safe
 from reports.ledger import pnl_statement_report
-from reports.oee import oee_totals
+from reports.oee import oee_month_totals
 from reports.profitability import bridge_base, use_facts
 
 KPIS = ("revenue_amount", "gross_margin_pct", "variance_rate_pct", "oee_pct", "oee_loss_amount", "budget_execution_pct",
@@ -198,7 +199,7 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
     months = reports_cash.cash_working_capital_months(engine, tuple(scope.plants), use_facts=fast)
 
     def span(s: Scope) -> dict:
-        return span_kpis(ledger_kpis(engine, s, fast), parts_of(s), oee_totals(engine, s, OeeSettings()), months, s)
+        return span_kpis(ledger_kpis(engine, s, fast), parts_of(s), oee_month_totals(engine, s, OeeSettings()), months, s)
 
     def budgeted(s: Scope, c: PeriodChoice) -> dict | None:
         return budget_span(compute_budget_kpis(pnl_statement_report(engine, s, "comparison", c, fast)["statement"]))

@@ -22,16 +22,21 @@ def scope_months(scope: Scope) -> list[str] | None:
 
 
 def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
-                         choice: PeriodChoice | None = None, use_facts: bool | None = None) -> dict[str, pd.DataFrame]:
+                         choice: PeriodChoice | None = None, use_facts: bool | None = None,
+                         ledger_of=None) -> dict[str, pd.DataFrame]:
     """``{"statement": ..., "margins": ...}`` for the scope in ``layout`` (see ``analytics/pnl.py``).
 
     The comparison layout compares with each of the period choice's comparisons (the scope
     shifted back by its months, same plants and families) and the ``original`` budget of the
     same span. With no choice the scope counts as a custom span. ``use_facts``: read the ledger
-    facts (default: when they are fresh, ``queries.use_ledger_facts``).
+    facts (default: when they are fresh, ``queries.use_ledger_facts``). ``ledger_of``: a function
+    of a scope giving its ``load_ledger_by_category`` rows (the UI's cached ones), else read here.
     """
     use_facts = q.use_ledger_facts(engine, use_facts)
-    ledger = q.load_ledger_by_category(engine, scope, use_facts)
+    if ledger_of is None:
+        def ledger_of(s: Scope) -> pd.DataFrame:
+            return q.load_ledger_by_category(engine, s, use_facts)
+    ledger = ledger_of(scope)
     if layout == "by_month":
         statement = compute_pnl_statement(ledger, "by_month", periods=scope_months(scope))
     else:
@@ -45,7 +50,7 @@ def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
         for months, name in by_shift.items():
             shifted = scope.shifted(months)
             if shifted is not None:
-                comparisons[name] = q.load_ledger_by_category(engine, shifted, use_facts)
+                comparisons[name] = ledger_of(shifted)
         budget = budget_loaders.load_budget_by_category(engine, scope, BUDGET_VERSION)
         statement = compute_pnl_statement(ledger, "comparison", comparisons=comparisons,
                                           budget=budget if not budget.empty else None)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from analytics import oee as A
 from data_loaders import facts
 from data_loaders import facts_oee as F
+from data_loaders import facts_oee_month as FM
 from data_loaders import oee as loaders
 from data_loaders.queries import load_dataset_info, month_after, month_start
 from data_loaders.scope import Scope
@@ -218,6 +219,31 @@ def _totals(wide: pd.DataFrame, output: pd.DataFrame, classed: pd.DataFrame, col
     by_wc = A.compute_oee_from_rows(rows, ["work_center_id"], settings, unique=True)
     return {"total": A.compute_oee_from_rows(rows, [], settings).iloc[0],
             "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")}
+
+
+def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
+    """``oee_totals`` of a scope, read from the month facts (``data_loaders.facts_oee_month``:
+    one row per work center) when the scope is one month and they give the shift rows' sums:
+    the cockpit's one-month spans and the OEE drop warning's months. Any other scope, or a
+    month those facts cannot give (cut by the as-of date, a work center with several plants'
+    output), is ``oee_totals`` itself. The same numbers (see ``data_loaders.facts_oee_month``)."""
+    if FM.month_of(scope) is None or not facts.ready(engine):
+        return oee_totals(engine, scope, settings)
+    by_reason = F.load_state_reason_minutes(engine, scope)
+    if by_reason.empty:
+        return None
+    centers = loaders.load_work_centers(engine, scope)
+    classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
+    columns = A.compute_minute_columns(classed)
+    # a bounded month's window is the month (cut at the as-of date); the events' span is not read
+    window = calendar_window(scope, pd.DataFrame(), load_dataset_info(engine).get("as_of_date"))
+    wide = FM.load_month_minutes(engine, scope, columns, window)
+    made = FM.load_month_output(engine, scope) if wide is not None else None
+    if wide is None or made is None:
+        return oee_totals(engine, scope, settings)
+    if wide.empty:  # no shift rows: what load_shift_span's None means
+        return None
+    return _totals(wide, made, classed, columns, centers, window, settings)
 
 
 def oee_totals_by_month(engine: Engine, scope: Scope, months: list[str], settings: A.OeeSettings = A.OeeSettings()) -> dict:

@@ -80,12 +80,12 @@ def variance_items(engine: Engine, scope: Scope, settings: WarningSettings, part
 
 def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     """OEE per work center of the scope's last month and the trailing months: each month's
-    ``reports.oee.oee_totals``, all months read at once (``oee_totals_by_month``: one SQL per
-    fact table, summed per work center x month)."""
+    ``reports.oee.oee_totals``, read from the OEE month facts (``oee_month_totals``: one row per
+    work center and month; the UI passes its cached ones)."""
     month = _last_month(engine, scope)
     months = [month_add(month, -k) for k in range(settings.oee_trailing_months, -1, -1)]
     by_month = (parts["oee_totals_by_month"](months) if parts and "oee_totals_by_month" in parts
-                else RO.oee_totals_by_month(engine, scope, months))
+                else {m: RO.oee_month_totals(engine, Scope(m, m, scope.plants, scope.families)) for m in months})
     frames, plants = [], {}
     for m in months:
         totals = by_month[m]

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from data_loaders import engine as eng  # noqa: E402
-from data_loaders import schema  # noqa: E402
+from data_loaders import facts, schema  # noqa: E402
 from data_loaders.build import load_into  # noqa: E402
 from sample_data.generator import SampleConfig, generate  # noqa: E402
 
@@ -175,5 +175,25 @@ def loaded_engine(url: str, frames: dict):
                 eng.bulk_insert(conn, table, frames[table.name])
     engine.dispose()
     engine = eng.make_engine(url, read_only=True)
+    yield engine
+    engine.dispose()
+
+
+def write_with_facts(url: str, frames: dict):
+    """Write ``frames`` (table name -> DataFrame) into the empty database at ``url``, derive the
+    facts and return the writable engine: the hand-built books with their facts."""
+    engine = eng.make_engine(url)
+    with engine.begin() as conn:
+        for table in schema.TABLES:
+            if table.name in frames:
+                eng.bulk_insert(conn, table, frames[table.name])
+    facts.refresh(engine)
+    return engine
+
+
+def refreshed_engine(url: str, frames: dict):
+    """``write_with_facts`` as a fixture's body: yields the writable engine (tests may write and
+    refresh again), disposed afterwards."""
+    engine = write_with_facts(url, frames)
     yield engine
     engine.dispose()

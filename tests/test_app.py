@@ -642,3 +642,21 @@ def test_an_empty_embedded_file_is_not_called_the_sample_plant(lang, shown, tmp_
     at.run()
     at = _open(at, "pages/data.py", lang, errors_expected=True)
     assert {m.label: m.value for m in at.metric}["数据来源" if lang == "zh" else "Data source"] == shown
+
+
+def test_plant_and_family_choices_speak_the_screen_language(app):
+    """The sample's master names are bilingual ("P2 西南二厂 Southwest Plant"): an English sidebar and
+    scope line show the English part only, a Chinese one keeps both."""
+    from ui.codes import has_cjk
+
+    at = _open(app, "pages/ledger.py", "en")
+    plants, families = at.multiselect(key="plant"), at.multiselect(key="family")
+    assert plants.options == ["P1 East China Plant", "P2 Southwest Plant"]
+    assert families.options and not any(has_cjk(o) for o in families.options), families.options
+    plants.set_value(["P2"])
+    at.run()
+    scope_line = next(c.value for c in at.caption if "Plants" in c.value)
+    assert "Plants P2 Southwest Plant ·" in scope_line and not has_cjk(scope_line), scope_line
+    at = _open(at, "pages/ledger.py", "zh")
+    assert at.multiselect(key="plant").options == ["P1 华东一厂 East China Plant", "P2 西南二厂 Southwest Plant"]
+    assert "工厂 P2 西南二厂 Southwest Plant" in next(c.value for c in at.caption if "工厂" in c.value)

@@ -132,6 +132,17 @@ def test_deep_link_first_then_switch_pages_and_language(server, page):
     page.get_by_text("Gross margin").first.wait_for()
 
 
+def test_the_overview_address_opens_the_overview_with_its_query(server, page):
+    """The overview is served at "/"; "/overview" (typed or bookmarked) opens it there with the same
+    month and language instead of Streamlit's "Page not found"."""
+    page.goto(f"{server}/overview?month=2026-09&lang=en")
+    _heading(page, "Management overview")
+    page.wait_for_url(lambda url: "/overview" not in url)
+    assert "month=2026-09" in page.url and "lang=en" in page.url, page.url
+    assert page.get_by_text("Page not found").count() == 0
+    page.get_by_text("Sep 2026 ·").first.wait_for()
+
+
 def test_bad_upload_is_refused_in_the_browser(server, page, tmp_path):
     files, _ = BAD["duplicate_key"]
     paths = []

@@ -374,3 +374,79 @@ def test_sample_cash_events_same_frame_on_every_database(sample_engine):
     e = assert_same_events(i["as_of"], i["receivables"], payment_delays(sample_engine, (), i["as_of"]), i["payables"],
                            i["open_purchase_orders"], i["open_sales_orders"], i["plan"], i["overheads"])
     assert len(e) > 100 and e.source.nunique() >= 6
+
+
+def assert_groups_as_pandas(events: pd.DataFrame, as_of, freq: str, periods: int) -> None:
+    """``compute_forecast``'s groups are those ``groupby([...], sort=False).indices`` gave it
+    before (the events in the window copied and grouped by bucket, direction and source: the
+    slow reference); the rest of the function is unchanged, so the sums are the same."""
+    from analytics.cash import _group_positions
+
+    start = pd.Timestamp(as_of).normalize()
+    first = start - pd.Timedelta(days=start.weekday()) if freq == "W" else start.to_period("M").to_timestamp()
+    edges = [first + pd.Timedelta(weeks=i) if freq == "W" else (first.to_period("M") + i).to_timestamp() for i in range(periods + 1)]
+    e = events[(events.date >= edges[0]) & (events.date < edges[-1])].copy()
+    e["bucket"] = np.searchsorted(np.array(edges[1:], dtype="datetime64[ns]"), e.date.to_numpy(dtype="datetime64[ns]"), side="right")
+    old = e.groupby(["bucket", "direction", "source"], sort=False).indices if len(e) else {}
+    new = _group_positions(e.bucket.to_numpy(), e.direction, e.source)
+    assert set(new) == set(old)
+    for key, positions in old.items():
+        assert np.array_equal(new[key], positions), key
+
+
+def test_forecast_buckets_by_hand_and_grouped_as_pandas_grouped():
+    # week of 03-02: in receivables 100.10 + 0.20 (two events, summed in their order), out payables 50.00;
+    # week of 03-09: in receivables 0.30, out payroll 10.00; 03-30 falls in the fifth week, 05-01 after the sixth
+    events = pd.DataFrame({"date": pd.to_datetime(["2026-03-02", "2026-03-04", "2026-03-03", "2026-03-10", "2026-03-12", "2026-03-30", "2026-05-01"]),
+                           "direction": ["in", "in", "out", "in", "out", "in", "in"],
+                           "source": ["receivables", "receivables", "payables", "receivables", "payroll", "planned_sales", "receivables"],
+                           "amount": [100.10, 0.20, 50.00, 0.30, 10.00, 7.00, 99.00], "reference": list("abcdefg"), "counterparty": list("ABCDEFG")})
+    f = compute_forecast(1_000.0, events, AS, "W", 6)
+    assert f.in_receivables_amount.tolist()[:2] == [100.30, 0.30] and f.out_payables_amount.tolist()[0] == 50.00
+    assert f.out_payroll_amount.tolist()[1] == 10.00 and f.in_planned_sales_amount.tolist()[4] == 7.00
+    # closing: 1,000 + 100.30 − 50.00 = 1,050.30; + 0.30 − 10.00 = 1,040.60; … + 7.00 = 1,047.60; 05-01 is past the six weeks
+    assert f.closing_amount.tolist() == [1_050.30, 1_040.60, 1_040.60, 1_040.60, 1_047.60, 1_047.60]
+    for freq, n in (("W", 6), ("M", 3), ("W", 13)):
+        assert_groups_as_pandas(events, AS, freq, n)
+    assert_groups_as_pandas(events.iloc[0:0], AS, "W", 13)
+    assert compute_forecast(5.0, events.iloc[0:0], AS).closing_amount.tolist() == [5.0] * 13
+
+
+def test_sample_forecast_groups_as_pandas_on_every_database(sample_engine):
+    from reports.cash import cash_inputs, payment_delays
+
+    i = cash_inputs(sample_engine)
+    delays = payment_delays(sample_engine, (), i["as_of"])
+    for scenario in SCENARIOS:
+        e = compute_cash_events(i["as_of"], i["receivables"], delays, i["payables"], i["open_purchase_orders"], i["open_sales_orders"],
+                                i["plan"], i["overheads"], scenario)
+        for freq, n in (("W", 13), ("M", 12)):
+            assert_groups_as_pandas(e, i["as_of"], freq, n)
+
+
+def test_the_background_warm_up_fits_the_pages_baseline(sample_url, sample_engine, monkeypatch):
+    """``ui.data.preload_forecasting(url, plants)`` fits the baseline after the server's first
+    page: the cash page then finds it cached (no second fit), and it is the report's, to the bit."""
+    import streamlit.logger
+
+    from reports import cash as reports_cash
+    from ui import data
+
+    streamlit.logger.set_log_level("error")  # bare mode warns on every session-state access
+    data.check_version(sample_url)
+    warm = data.preload_forecasting(sample_url, ())
+    assert data.preload_forecasting(sample_url, ()) is warm  # once per data version and plants
+    warm.join()
+
+    def no_second_fit(*args, **kwargs):
+        raise AssertionError("the page fitted the baseline again")
+
+    monkeypatch.setattr(reports_cash, "cash_baseline", no_second_fit)
+    shown = data.cash(sample_url, Scope(), CashScenario(), 0.0)
+    monkeypatch.undo()
+    r = cash_report(sample_engine, Scope(), backtest=False)
+    assert shown["baseline_model"] == r["baseline_model"]
+    assert shown["opening"] == r["opening"] == float(shown["position"].balance_amount.sum())
+    pd.testing.assert_frame_equal(shown["baseline"], r["baseline"], check_exact=True)
+    pd.testing.assert_frame_equal(shown["baseline_scores"], r["baseline_scores"], check_exact=True)
+

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_production_monthly
 from data_loaders import budget as B
 from data_loaders import cash as C
-from data_loaders import engine as eng
 from data_loaders import facts
 from data_loaders import queries as q
 from data_loaders import schema as s
@@ -23,6 +22,7 @@ from data_loaders.facts_ledger import facts_ledger, facts_ledger_daily, facts_le
 from data_loaders.scope import PeriodChoice, Scope
 from reports.budget import budget_report
 from reports.cash import cash_history, cash_working_capital_months
+from tests.conftest import refreshed_engine
 from reports.ledger import pnl_statement_report, trial_balance_report
 
 
@@ -186,15 +186,7 @@ def _hand_ledger() -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def hand_ledger(empty_url):
     """The hand-built ledger with its facts derived (a writable engine: tests may refresh)."""
-    engine = eng.make_engine(empty_url)
-    with engine.begin() as conn:
-        frames = _hand_ledger()
-        for table in s.TABLES:
-            if table.name in frames:
-                eng.bulk_insert(conn, table, frames[table.name])
-    facts.refresh(engine)
-    yield engine
-    engine.dispose()
+    yield from refreshed_engine(empty_url, _hand_ledger())
 
 
 def _rows(engine, table) -> pd.DataFrame:

@@ -274,6 +274,7 @@ def test_bridge_zooms_when_steps_are_small_and_says_so(session):
     assert step_share >= 0.03  # 200 / 260 = 77 % of the visible range instead of 2 % of a zero-based one
     note = {"zh": "纵轴未从零开始", "en": "Axis does not start at zero"}[session["lang"]]
     assert [a.text for a in fig.layout.annotations] == [note]
+    assert fig.layout.yaxis.tickformat == ",.2~f"  # ticks 5.5 and 6 on a zoomed axis in M stay apart (",.0f" gave "6, 6")
 
 
 def test_bridge_keeps_zero_when_steps_are_large(session):
@@ -360,7 +361,7 @@ def test_plotly_config_per_language():
 
 def test_labels_and_periods(zh):
     assert F.period_label("2026-01") == "2026年1月" and F.period_label("P1") == "P1"
-    assert F.wrap_label("这是一个超过十个字的很长的类别名称") == "这是一个超过十个字的<br>很长的类别名称"
+    assert F.wrap_label("这是一个超过十个字的很长的类别名称") == "这是一个超过十个字<br>的很长的类别名称"  # 17 characters in 10: two lines of 9 and 8
     st.session_state["lang"] = "en"
     assert F.period_label("2026-12") == "Dec 2026"
     assert F.wrap_label("Downtime and setup") == "Downtime and<br>setup"
@@ -400,3 +401,28 @@ def test_oee_trend_of_all_work_centers_is_one_line(session):
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0.7, 0.75, 0.8]
     assert fig.data[0].name == ("全部工作中心" if session["lang"] == "zh" else "All work centers")
     assert fig.layout.xaxis.type == "date" and any(s.y0 == 0.85 for s in fig.layout.shapes)
+
+
+def test_step_labels_never_cut_a_word():
+    # ten bridge steps on a half-width chart in English: 80 // 10 − 1 = 7 characters a slot
+    names = ["Start", "Price", "Material cost", "Conversion rates", "End"]
+    # "Conversion" (10) does not fit 7: every label on one line, at an angle; nothing cut
+    assert F.step_labels(names, 7) == (names, F.STEP_ANGLE)
+    # every word fits 10: wrapped at spaces, level
+    assert F.step_labels(["Start", "Material cost", "OEE efficiency"], 10) == (["Start", "Material<br>cost", "OEE<br>efficiency"], 0)
+    # Chinese breaks anywhere, in lines of even length: 加工费率 (4) in a 3-character slot takes
+    # ceil(4 / 3) = 2 lines of ceil(4 / 2) = 2; 设备综合效率 (6) in 4 takes 2 lines of 3
+    assert F.step_labels(["起点", "加工费率"], 3) == (["起点", "加工<br>费率"], 0)
+    assert F.wrap_label("设备综合效率", 4) == "设备综<br>合效率"
+    assert F.wrap_label("Conversion rates", 7) == "Conversion<br>rates"  # the long word overflows rather than splits
+
+
+def test_a_bridge_of_ten_english_steps_angles_its_labels(session):
+    steps = [("price", 1.0), ("volume", 1.0), ("mix", 1.0), ("material_cost", -1.0), ("conversion_cost", -1.0),
+             ("oee_losses", -1.0), ("scrap", -1.0), ("revenue", 1.0)]
+    fig = F.build_bridge_figure(bridge_frame(1_000_000.0, [(s, v * 100_000) for s, v in steps]), "t", "CNY")
+    words = [w for x in fig.data[0].x for w in x.replace("<br>", " ").split()]
+    if session["lang"] == "en":  # 10 steps: a 7-character slot, "Conversion" does not fit: angled, whole words
+        assert fig.layout.xaxis.tickangle == F.STEP_ANGLE and "Conversion" in words and "<br>" not in "".join(fig.data[0].x)
+    else:  # 加工费率 wraps into its 3-character slot (43 // 10 − 1), level
+        assert fig.layout.xaxis.tickangle == 0

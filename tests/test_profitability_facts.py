@@ -20,6 +20,7 @@ from data_loaders import schema
 from data_loaders.engine import read_frame
 from data_loaders.scope import Scope
 from reports import profitability as R
+from tests.conftest import write_with_facts
 
 YEAR = Scope("2025-11", "2026-10")
 FIRST_MONTH = Scope("2024-11", "2024-11")  # the small sample's first month: its bridge starts before the data
@@ -154,14 +155,7 @@ def tiny_frames() -> dict[str, pd.DataFrame]:
 
 
 def _tiny_writer(url: str):
-    engine = eng.make_engine(url)
-    frames = tiny_frames()
-    with engine.begin() as conn:
-        for table in schema.TABLES:
-            if table.name in frames:
-                eng.bulk_insert(conn, table, frames[table.name])
-    facts.refresh(engine)
-    return engine
+    return write_with_facts(url, tiny_frames())
 
 
 @pytest.fixture

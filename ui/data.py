@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import threading
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.budget import METHODS as LANDING_METHODS  # noqa: F401 - re-exported for pages
 from analytics.budget import compute_what_if  # noqa: F401 - re-exported for pages
@@ -66,6 +68,7 @@ from sample_data.build import build_sample
 from ui.i18n import t
 from ui.text import md
 
+log = logging.getLogger(__name__)
 TTL = 600
 SERVER_VERSION_TTL = 5  # seconds between two checks of a server database's data version
 
@@ -110,6 +113,8 @@ def _busy(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if get_script_run_ctx(suppress_warning=True) is None:  # a background thread (preload_forecasting): nobody to tell
+            return fn(*args, **kwargs)
         with st.spinner(t("calculating"), show_time=True):
             return fn(*args, **kwargs)
 
@@ -389,7 +394,27 @@ def facts_ready(url: str) -> bool:
 
 @figure
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
-    return compute_monthly_pnl(q.load_ledger_by_category(get_engine(url), scope, facts_ready(url)))
+    """The scope's P&L per month (``compute_monthly_pnl``). From the ledger facts, the months of
+    every span of one plant and family filter come from one cached read of all months
+    (``ledger_by_category``), so that the overview's spans, comparisons, trend and P&L statements
+    read the ledger once; the same rows as the scope's own query, in the same order."""
+    return compute_monthly_pnl(ledger_by_category(url, scope))
+
+
+def ledger_by_category(url: str, scope: Scope) -> pd.DataFrame:
+    """``load_ledger_by_category`` of the scope: from the ledger facts, sliced from the cached read
+    of every month (``_ledger_months``) when the scope is bounded; else its own query."""
+    if facts_ready(url) and scope.period_from and scope.period_to:
+        rows = _ledger_months(url, tuple(scope.plants), tuple(scope.families))
+        return rows[(rows.period >= scope.period_from) & (rows.period <= scope.period_to)].reset_index(drop=True)
+    return q.load_ledger_by_category(get_engine(url), scope, facts_ready(url))
+
+
+@frame
+def _ledger_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``load_ledger_by_category`` of every month (ledger facts), one row per period x plant x
+    category, ordered so."""
+    return q.load_ledger_by_category(get_engine(url), Scope(plants=plants, families=families), True)
 
 
 @figure
@@ -423,7 +448,8 @@ def trial_balance(url: str, scope: Scope) -> pd.DataFrame:
 def pnl_statement(url: str, scope: Scope, layout: str = "by_month", choice: PeriodChoice | None = None) -> dict:
     """``{"statement", "margins"}``: the P&L statement of the scope in ``layout`` ("by_month" or
     "comparison"); ``choice`` (``period_choice()``) sets the comparisons, None = a custom span."""
-    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url))
+    return reports_ledger.pnl_statement_report(get_engine(url), scope, layout, choice, use_facts=facts_ready(url),
+                                               ledger_of=lambda s: ledger_by_category(url, s))
 
 
 @figure
@@ -725,8 +751,9 @@ COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_cente
 
 @figure
 def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
-    """The OEE report's total and work centers alone (``reports.oee.oee_totals``)."""
-    return reports_oee.oee_totals(get_engine(url), scope, settings)
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a one-month
+    scope from the month facts, ``reports.oee.oee_month_totals``: the same numbers)."""
+    return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
 def cockpit_span(url: str, scope: Scope) -> dict:
@@ -918,25 +945,53 @@ def budget_cell_lines(url: str, scope: Scope, cost_center: str, account: str) ->
 # or the working-capital convention recompose the cached parts without SQL or model fits.
 _preload_lock = threading.Lock()
 _preloading: threading.Thread | None = None
+_warming: dict[tuple[Source, tuple[str, ...]], threading.Thread] = {}
 
 
-def preload_forecasting() -> threading.Thread:
+def preload_forecasting(url: str | None = None, plants: tuple[str, ...] = ()) -> threading.Thread:
     """Import the cash baseline's statsmodels models in a background thread, once per process
     (the router starts it after the first page is drawn): the import takes longer than the
     model selection itself, and the cash page would otherwise pay it on its first view.
-    Returns the thread (``join()`` waits for the import)."""
+    With ``url``, the same thread then fits the baseline of ``plants`` (``cash_baseline``, once
+    per data version and plants): the model selection (0.6 CPU s at 10 M lines) is then done
+    before the cash page is opened, and the page finds it cached, the same figures and model.
+    Returns the thread (``join()`` waits for the import, and the fit when asked for)."""
     global _preloading
     with _preload_lock:
         if _preloading is None:
             _preloading = threading.Thread(target=reports_cash.preload_models, name="preload-forecasting", daemon=True)
             _preloading.start()
-        return _preloading
+        if url is None:
+            return _preloading
+        key = (source(url), tuple(plants))  # the run's data version: the thread has no session
+        if key not in _warming:
+            for done in [k for k, thread in _warming.items() if k[0] != key[0] and not thread.is_alive()]:
+                del _warming[done]  # an older data version's: its cache entry expires on its own
+            imported = _preloading
+
+            def warm() -> None:
+                imported.join()
+                try:
+                    cash_baseline(*key)
+                except Exception:  # the page computes (and reports) it itself when opened
+                    log.warning("cash baseline warm-up failed", exc_info=True)
+
+            _warming[key] = threading.Thread(target=warm, name="preload-cash-baseline", daemon=True)
+            _warming[key].start()
+        return _warming[key]
+
+
+@frame
+def cash_position(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The latest balance of each bank account of the plants: today's cash is its sum, for the
+    baseline (fitted in the background) and the page's inputs alike."""
+    return reports_cash.cash_position(get_engine(url), tuple(plants))
 
 
 @figure
 def cash_inputs(url: str, plants: tuple[str, ...] = ()) -> dict:
     """Position, open items, open orders, plan and overhead budget as of the data's date."""
-    return reports_cash.cash_inputs(get_engine(url), tuple(plants))
+    return reports_cash.cash_inputs(get_engine(url), tuple(plants), cash_position(url, plants))
 
 
 @figure
@@ -952,8 +1007,11 @@ def cash_history(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
 
 @figure
 def cash_baseline(url: str, plants: tuple[str, ...] = ()) -> dict:
-    """The statistical baseline: one model selection per data version and plants."""
-    return reports_cash.cash_baseline(cash_history(url, plants), cash_inputs(url, plants)["opening"])
+    """The statistical baseline: one model selection per data version and plants (fitted in the
+    background after the server's first page, ``preload_forecasting``). It starts from today's
+    cash as ``cash_inputs`` sums it, from the same cached ``cash_position`` frame, so that the
+    background fit reads no open items."""
+    return reports_cash.cash_baseline(cash_history(url, plants), float(cash_position(url, plants).balance_amount.sum()))
 
 
 @figure
@@ -1031,16 +1089,11 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
-    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): a month the cockpit
-    shows as a span of its own (a one-month scope and its one-month comparisons) from its cached
-    ``oee_totals``, the others read at once. The same numbers either way."""
-    spans = [scope, *(other for _, other in comparison_scopes(scope, period_choice()))]
-    shown = {s.period_to for s in spans if s.period_to and s.period_from == s.period_to}
-    out = {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months if m in shown}
-    rest = [m for m in months if m not in out]
-    if rest:
-        out.update(reports_oee.oee_totals_by_month(get_engine(url), scope, rest))
-    return out
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's cached
+    ``oee_totals``, read from the month facts (one row per work center), so that a month the
+    cockpit shows as a span of its own (a one-month scope and its one-month comparisons) is
+    computed once. The same numbers."""
+    return {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months}
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)

@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.oee import HEATMAP_WORK_CENTERS, compute_lowest_oee_work_centers
-from ui.codes import code_labels, localized_name
+from ui.codes import code_labels, has_cjk, localized_name
 from ui.format import money_unit_label, scale_money
 from ui.i18n import lang, t, t_or
 
@@ -104,7 +104,23 @@ def wrap_label(text, width: int | None = None) -> str:
     width = width or (WRAP_ZH if _zh() else WRAP_EN)
     if len(text) <= width:
         return text
-    return "<br>".join(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True)) or text
+    if has_cjk(text) and " " not in text:  # lines of even length: 材料<br>成本, not 材料成<br>本 beside its neighbour
+        width = math.ceil(len(text) / math.ceil(len(text) / width))
+    # Chinese has no spaces and breaks anywhere; a Latin word is never cut ("Materia l cost")
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=has_cjk(text), break_on_hyphens=True)) or text
+
+
+STEP_ANGLE = -35  # labels that cannot wrap into their slot: one line each, at an angle
+
+
+def step_labels(names, width: int) -> tuple[list[str], int]:
+    """Labels of categories side by side, and the tick angle: wrapped at spaces into ``width``
+    characters when every word fits, else one line each at ``STEP_ANGLE`` ("Conversion" in a
+    7-character slot), so that no word is cut and neighbours never overlap."""
+    names = [str(n) for n in names]
+    if all(has_cjk(n) or max((len(w) for w in n.split()), default=0) <= width for n in names):
+        return [wrap_label(n, width) for n in names], 0
+    return names, STEP_ANGLE
 
 
 def _step_width(n_steps: int, wide: bool = False) -> int:
@@ -568,8 +584,9 @@ def waterfall_range(values, measures, min_share: float = ZOOM_MIN_STEP_SHARE) ->
     return [low, high]
 
 
-def _waterfall(labels: list[str], values: pd.Series, measures: list[str], names: list[str], unit: str, title: str,
-               y_title: str, y_format: str, colors: dict, height: int) -> go.Figure:
+def _waterfall(step_axis: tuple[list[str], int], values: pd.Series, measures: list[str], names: list[str], unit: str,
+               title: str, y_title: str, y_format: str, colors: dict, height: int) -> go.Figure:
+    labels, angle = step_axis
     digits = label_decimals(values)
     text = [_number(v, digits, signed=(m == "relative")) for v, m in zip(values, measures)]
     hover = [f"{n}: {tx} {unit}" for n, tx in zip(names, text)]
@@ -581,12 +598,17 @@ def _waterfall(labels: list[str], values: pd.Series, measures: list[str], names:
     zoom = waterfall_range(values, measures)
     fig.update_layout(title=title, showlegend=False, hovermode="closest")
     fig.update_yaxes(title_text=y_title, tickformat=y_format)
-    fig.update_xaxes(type="category", tickangle=0)
+    fig.update_xaxes(type="category", tickangle=angle)
     if zoom is not None:
         fig.update_yaxes(range=zoom, autorange=False)
         fig.add_annotation(text=t("axis_not_zero"), xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
                            yshift=4, showarrow=False, font=dict(size=TICK_FONT, color=PALETTE[6]))
-    return _style(fig, height, x_label_lines=_lines_in(labels), note=zoom is not None)
+    return _style(fig, height, x_label_lines=_lines_in(labels) if not angle else _angled_lines(labels), note=zoom is not None)
+
+
+def _angled_lines(labels) -> int:
+    """Label lines that angled labels take below the axis: about one per 14 characters at 35°."""
+    return 1 + max((len(str(x)) for x in labels), default=0) // 14
 
 
 def _drop_zero_steps(frame: pd.DataFrame, col: str, threshold: float) -> pd.DataFrame:
@@ -600,8 +622,8 @@ def build_bridge_figure(bridge: pd.DataFrame, title: str, currency: str) -> go.F
     small next to the start and end, and says so."""
     d = _drop_zero_steps(bridge, "amount", ZERO_MONEY)
     names = [t_or(f"bridge_{s}", localized_name(s)) for s in d.step]  # drivers, or account names in the language
-    return _waterfall([wrap_label(n, _step_width(len(names))) for n in names], _money(d.amount), list(d.measure), names, money_unit_label(currency), title,
-                      _money_axis_title(currency), ",.0f",
+    return _waterfall(step_labels(names, _step_width(len(names))), _money(d.amount), list(d.measure), names, money_unit_label(currency), title,
+                      _money_axis_title(currency), MONEY_TICKS,  # a zoomed axis in M ticks at 5.5: never "5, 6, 6, 7"
                       dict(increasing=dict(marker_color=PALETTE[1]), decreasing=dict(marker_color=PALETTE[2]),
                            totals=dict(marker_color=PALETTE[0])), 460)
 
@@ -617,7 +639,7 @@ def build_time_waterfall_figure(waterfall: pd.DataFrame) -> go.Figure:
     d = _drop_zero_steps(waterfall, "minutes", ZERO_MINUTES)
     names = [t_or(f"wf_{s}", str(s)) for s in d.step]
     hours = (pd.Series(d.minutes, dtype=float) / 60.0).reset_index(drop=True)
-    return _waterfall([wrap_label(n, _step_width(len(names), wide=True)) for n in names], hours, list(d.measure), names, t("unit_hours"), t("chart_time_waterfall"),
+    return _waterfall(step_labels(names, _step_width(len(names), wide=True)), hours, list(d.measure), names, t("unit_hours"), t("chart_time_waterfall"),
                       t("axis_hours"), ",.0f",
                       dict(decreasing=dict(marker_color=PALETTE[2]), increasing=dict(marker_color=PALETTE[1]),
                            totals=dict(marker_color=PALETTE[0])), 460)
@@ -777,8 +799,9 @@ def build_topic_figure(chart: dict, currency: str) -> go.Figure:
     hover = f"{_money_hover(currency)}<extra>%{{fullData.name}}</extra>"
     dates = kind == "line" and len(categories) > 0 and _is_dates(categories)
     x = pd.to_datetime(pd.Series(categories)) if dates else [_topic_category(c) for c in categories]
+    angle = 0
     if kind == "bar" and not dates:
-        x = [wrap_label(c, _step_width(len(categories))) for c in x]
+        x, angle = step_labels(x, _step_width(len(categories)))
     for i, s in enumerate(series):
         name = t_or(s.get("label_key", ""), s.get("label_key", ""))
         y = _money([np.nan if v is None else v for v in s.get("values", [])])
@@ -799,6 +822,7 @@ def build_topic_figure(chart: dict, currency: str) -> go.Figure:
                 trace.x = x
         fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, tickangle=0, title_text=t("axis_period"))
     else:
-        fig.update_xaxes(type="category", tickangle=0)
+        fig.update_xaxes(type="category", tickangle=angle)
     labels = x if not dates else []
-    return _style(fig, 440, x_label_lines=_lines_in(labels) if len(labels) else 1)
+    lines = (_angled_lines(labels) if angle else _lines_in(labels)) if len(labels) else 1
+    return _style(fig, 440, x_label_lines=lines)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_loaders.scope import MODES, PeriodChoice, Scope, last_closed_period, month_add
+from ui.codes import localized_name
 from ui.format import KEY_UNIT, UNITS, UNIT_NAMES, money_unit_label
 from ui.i18n import LANGS, lang, t
 from ui.widgets import choice as choice_widget
@@ -145,10 +146,12 @@ def render_filters(options: dict) -> tuple[Scope, PeriodChoice | None]:
 
     plant_names = dict(options["plants"])
     _valid(KEY_PLANTS, plant_names, many=True)
-    plants = sb.multiselect(t("plants"), options=list(plant_names), format_func=lambda p: f"{p} {plant_names[p]}",
+    language = lang()  # bound now: a format_func may be called outside the run (AppTest), where no session says it
+    plants = sb.multiselect(t("plants"), options=list(plant_names), format_func=lambda p: f"{p} {localized_name(plant_names[p], language)}",
                             key=KEY_PLANTS, placeholder=t("all"))
     _valid(KEY_FAMILIES, options["families"], many=True)
-    families = sb.multiselect(t("families"), options=options["families"], key=KEY_FAMILIES, placeholder=t("all"))
+    families = sb.multiselect(t("families"), options=options["families"], format_func=lambda f: localized_name(f, language), key=KEY_FAMILIES,
+                              placeholder=t("all"))
     _render_unit()
     scope = choice.scope(tuple(sorted(plants)), tuple(sorted(families)))
     write_url(scope, choice, default)
@@ -174,12 +177,17 @@ def scope_text(scope: Scope, choice: PeriodChoice | None, currency: str, applies
             parts.append(f"{mode} {scope.period_from}…{scope.period_to}")
     if "plants" in applies:
         names = plant_names or {}
-        parts.append(t("plants") + " " + ("、".join(f"{p} {names.get(p, '')}".strip() for p in scope.plants)
+        parts.append(t("plants") + " " + (_joined(f"{p} {localized_name(names.get(p, ''))}".strip() for p in scope.plants)
                                           if scope.plants else t("all")))
     if "families" in applies:
-        parts.append(t("families") + " " + ("、".join(scope.families) if scope.families else t("all")))
+        parts.append(t("families") + " " + (_joined(localized_name(f) for f in scope.families) if scope.families else t("all")))
     parts.append(t("scope_unit", u=money_unit_label(currency)))
     return " · ".join(parts)
+
+
+def _joined(names) -> str:
+    """A list of names in running text: 、 between Chinese names, a comma between English ones."""
+    return ("、" if lang() == "zh" else ", ").join(names)
 
 
 def not_applied(scope: Scope, applies=FILTERS) -> list[str]:

@@ -41,13 +41,32 @@ PAGES = (
 )
 
 
+# Streamlit serves the default page at "/" only, yet it still claims the url path it declares:
+# the overview declares this one, so that "/overview" (typed, bookmarked, or in an older link) is
+# free for a hidden page that opens the overview at "/" with the same query.
+DEFAULT_PATH = "start"
+
+
+def _page(key: str, icon: str) -> st.Page:
+    default = key == PAGES[0][1]
+    return st.Page(f"pages/{key}.py", title=t(f"page_{key}"), icon=icon, url_path=DEFAULT_PATH if default else key,
+                   default=default)
+
+
 def _pages(user) -> dict:
-    """The navigation: only the pages the user's role may open (``data_loaders.access``)."""
+    """The navigation: only the pages the user's role may open (``data_loaders.access``), and
+    the hidden address of the default page."""
     sections: dict[str, list] = {}
     for section, key, icon in PAGES:
         if access.may_open(user, key):
-            page = st.Page(f"pages/{key}.py", title=t(f"page_{key}"), icon=icon, url_path=key, default=key == "overview")
-            sections.setdefault(t(section), []).append(page)
+            sections.setdefault(t(section), []).append(_page(key, icon))
+    default = next((p for pages in sections.values() for p in pages if p.url_path == ""), None)
+    if default is not None:
+        def to_default() -> None:
+            st.switch_page(default, query_params=st.query_params.to_dict())
+
+        sections.setdefault(t(PAGES[0][0]), []).append(
+            st.Page(to_default, title=default.title, url_path=PAGES[0][1], visibility="hidden"))
     return sections
 
 
@@ -68,8 +87,9 @@ def run() -> None:
     user = auth.require()  # nobody sees data before signing in (local single-user mode on 127.0.0.1)
     if user is None:
         # the form answers every page's address, so that a deep link opens its page after signing in
-        st.navigation([st.Page(auth.sign_in_page, title=t("auth_title"), url_path=key, default=key == "overview")
-                       for _, key, _ in PAGES], position="hidden").run()
+        st.navigation([st.Page(auth.sign_in_page, title=t("auth_title"), url_path=DEFAULT_PATH, default=True)]
+                      + [st.Page(auth.sign_in_page, title=t("auth_title"), url_path=key) for _, key, _ in PAGES],
+                      position="hidden").run()
         return
     auth.render_user(user)
     navigation = st.navigation(_pages(user), position="top")  # the sidebar is for the filters: the month stays in view
@@ -92,7 +112,8 @@ def run() -> None:
     _say_data_state(state)
     options = {**options, "plants": [p for p in options["plants"] if p[0] in access.allowed_plants(user, [x[0] for x in options["plants"]])]}
     scope, choice = filters.render_filters(options)
-    data.set_context(url, access.restrict(scope, user), choice, user)
+    scope = access.restrict(scope, user)
+    data.set_context(url, scope, choice, user)
     try:
         navigation.run()
     except Exception as exc:
@@ -102,7 +123,9 @@ def run() -> None:
         else:
             st.error(t("error_generic", message=md(_first_line(exc))))
     finally:
-        data.preload_forecasting()  # once per process, after the first page: the cash page's model imports
+        # after the first page: the cash page's model imports, then its baseline for these plants
+        # (once per data version and plants), so that the cash page's first view finds both done
+        data.preload_forecasting(url, tuple(scope.plants))
         release_memory()  # a page's temporaries, freed, would otherwise stay in the server's resident size
 
 

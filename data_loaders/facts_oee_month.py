@@ -1,0 +1,162 @@
+"""OEE facts per work center x month: the shift facts (``data_loaders/facts_oee.py``) summed per
+month in the database when the data changes, so that a one-month OEE total (the cockpit's month,
+its prior month and a year earlier, the OEE drop warning's months) reads one row per work center
+(≈ 840 at the L scale) instead of summing its ~75 k shift rows on every view
+(docs/DATA_MODEL.md, "Fact tables: OEE", per month).
+
+* ``facts_oee_month_kinds``: one row per ``period`` x ``work_center_id`` with Σ of every
+  minute column of ``facts_oee_shift_kinds`` (run states and stop kinds, settings-independent),
+  the shift rows summed (``shift_rows``), those with any minutes (``event_shifts``) and the
+  first and last ``shift_date`` of the rows.
+* ``facts_oee_month_output``: one row per ``period`` x ``work_center_id`` x ``plant_id`` (the
+  order's plant) with Σ of every count column of ``facts_oee_shift_output`` and the rows summed
+  (``n_rows``).
+
+Identities (tests/test_oee_month_facts.py, on every database): each row is the sum of its shift
+rows; a one-month scope read from these tables gives the frames ``load_shift_minutes(…, by=())``
+and ``load_shift_output(…, by=())`` give for that month, and ``oee_totals`` the same totals.
+
+Only a one-month scope reads them, and only where they give what the shift rows give: a span of
+several months is not read as a sum of its months (the float sums would be added in another order,
+and the event facts' carried rows of a scope's first month are not in every month). The
+readers also fall back to the shift rows for a month whose calendar window cuts its rows (rows
+on or after the as-of date, ``outside_rows``), for loss classes that split a stop kind by reason
+code (a site's custom classes), and for a work center whose month has output of several plants'
+orders (a sum of per-plant sums is not the sum of the rows). Derived by the database in one
+grouped ``INSERT … SELECT`` per table, from the shift facts written just before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import Column, Date, Double, Index, Integer, String
+from sqlalchemy.engine import Engine
+
+from analytics import oee as A
+from data_loaders import facts_oee as F
+from data_loaders.engine import read_frame
+from data_loaders.facts import METADATA
+from data_loaders.scope import Scope
+
+def _month_table(name: str, grain: str, index_on: str, *columns: Column) -> sa.Table:
+    """A month fact table: ``period`` and ``work_center_id`` first, then ``columns``, indexed on
+    the period and ``index_on``."""
+    table = sa.Table(name, METADATA, Column("period", String(7), nullable=False), Column("work_center_id", String(32), nullable=False),
+                     *columns, info={"grain": grain})
+    Index(f"ix_{name}_period", table.c.period, table.c[index_on])
+    return table
+
+
+month_kinds = _month_table(
+    "facts_oee_month_kinds", "one row per month x work center (facts_oee_shift_kinds summed)", "work_center_id",
+    *[Column(f"{k}_min", Double, nullable=False) for k in F.KIND_COLUMNS],
+    Column("shift_rows", Integer, nullable=False), Column("event_shifts", Integer, nullable=False),
+    Column("first_date", Date, nullable=False), Column("last_date", Date, nullable=False))
+month_output = _month_table(
+    "facts_oee_month_output", "one row per month x work center x the order's plant (facts_oee_shift_output summed)", "plant_id",
+    Column("plant_id", String(32)), *[Column(c, Double, nullable=False) for c in A.COUNT_COLUMNS], Column("n_rows", Integer, nullable=False))
+month_reasons = _month_table(
+    "facts_oee_month_reasons", "one row per month x work center x state x reason code (facts_oee_shift_minutes summed)", "work_center_id",
+    Column("state", String(16), nullable=False), Column("reason_code", String(32)), Column("duration_min", Double, nullable=False))
+
+TABLES = (month_kinds, month_output, month_reasons)
+
+
+def _periods(column, periods: list[str] | None) -> list:
+    return [column.in_(periods)] if periods is not None else []
+
+
+def select_month_kinds(periods: list[str] | None) -> sa.Select:
+    """``facts_oee_shift_kinds`` of ``periods`` (all when None) summed per month x work center."""
+    k = F.shift_kinds
+    covered = sum((k.c[f"{kind}_min"] for kind in F.KIND_COLUMNS), sa.literal(0.0))
+    return (sa.select(k.c.period, k.c.work_center_id, *[sa.func.sum(k.c[f"{kind}_min"]).label(f"{kind}_min") for kind in F.KIND_COLUMNS],
+                      sa.func.count().label("shift_rows"), sa.func.sum(sa.case((covered > 0, 1), else_=0)).label("event_shifts"),
+                      sa.func.min(k.c.shift_date).label("first_date"), sa.func.max(k.c.shift_date).label("last_date"))
+            .where(*_periods(k.c.period, periods))
+            .group_by(k.c.period, k.c.work_center_id))
+
+
+def select_month_output(periods: list[str] | None) -> sa.Select:
+    """``facts_oee_shift_output`` of ``periods`` (all when None) summed per month x work center x plant."""
+    o = F.shift_output
+    return (sa.select(o.c.period, o.c.work_center_id, o.c.plant_id, *[sa.func.sum(o.c[c]).label(c) for c in A.COUNT_COLUMNS],
+                      sa.func.count().label("n_rows"))
+            .where(*_periods(o.c.period, periods))
+            .group_by(o.c.period, o.c.work_center_id, o.c.plant_id))
+
+
+def select_month_reasons(periods: list[str] | None) -> sa.Select:
+    """``facts_oee_shift_minutes`` of ``periods`` (all when None) summed per month x work center x
+    state x reason code (the columns a site's classes split a stop kind into are summed from them)."""
+    t = F.shift_minutes
+    keys = [t.c.period, t.c.work_center_id, t.c.state, t.c.reason_code]
+    return sa.select(*keys, sa.func.sum(t.c.duration_min).label("duration_min")).where(*_periods(t.c.period, periods)).group_by(*keys)
+
+
+def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
+    """Derived inside the database (``facts.refresh``), after the shift facts they sum."""
+    return {month_kinds.name: [select_month_kinds(periods)], month_output.name: [select_month_output(periods)],
+            month_reasons.name: [select_month_reasons(periods)]}
+
+
+def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
+    """No frames: both tables are derived inside the database (``selects``)."""
+    return {}
+
+
+# --------------------------------------------------------------------------- readers
+def month_of(scope: Scope) -> str | None:
+    """The scope's month when it is one bounded month, else None."""
+    return scope.period_from if scope.period_from and scope.period_from == scope.period_to else None
+
+
+def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, window) -> pd.DataFrame | None:
+    """``facts_oee.load_shift_minutes(engine, scope, columns, by=(), window=window)`` of a one-month
+    scope from the month rows: one row per work center with the minutes of each ``column`` and the
+    three shift counts. A column that holds a whole stop kind is read from the kinds; the others
+    (a stop kind split by reason code) are the sums of their reason codes' month rows. None when the month rows cannot give it: a row dated outside ``window``
+    (then ``outside_rows`` needs the shift rows)."""
+    month = month_of(scope)
+    if month is None or window is None:
+        return None
+    t = month_kinds
+    whole = columns[columns.whole_kind].drop_duplicates("column")
+    stmt = (sa.select(t.c.work_center_id, *[t.c[f"{kind}_min"].label(name) for name, kind in zip(whole.column, whole.kind)],
+                      t.c.shift_rows, t.c.event_shifts, t.c.first_date, t.c.last_date)
+            .where(t.c.period == month, *F._wc_in_plants(t.c.work_center_id, scope)))
+    frame = read_frame(engine, stmt)
+    start, end = (pd.Timestamp(x) for x in window)
+    if len(frame) and (pd.to_datetime(frame.first_date).min() < start or pd.to_datetime(frame.last_date).max() >= end):
+        return None
+    frame = frame.drop(columns=["first_date", "last_date"]).assign(outside_rows=np.int64(0))
+    split = columns[~columns.whole_kind]
+    if not split.empty:
+        frame = frame.merge(_split_columns(engine, scope, month, split), on="work_center_id", how="left")
+    return F._minute_types(frame, columns)
+
+
+def _split_columns(engine: Engine, scope: Scope, month: str, split: pd.DataFrame) -> pd.DataFrame:
+    """The minutes of each column of ``split`` (columns that are not a whole kind) per work center
+    of the month: the sums of its state x reason codes' month rows (``facts_oee._split_sums``)."""
+    r = month_reasons
+    return read_frame(engine, sa.select(r.c.work_center_id, *F._split_sums(split, table=r))
+                      .where(r.c.period == month, *F._wc_in_plants(r.c.work_center_id, scope), r.c.state.in_(sorted(set(split.state))))
+                      .group_by(r.c.work_center_id))
+
+
+def load_month_output(engine: Engine, scope: Scope) -> pd.DataFrame | None:
+    """``facts_oee.load_shift_output(engine, scope, by=())`` of a one-month scope from the month
+    rows: one row per work center with the count columns. None when a work center has rows of
+    several plants' orders in the scope (their sums would be added in another order)."""
+    month = month_of(scope)
+    if month is None:
+        return None
+    t = month_output
+    frame = read_frame(engine, sa.select(t.c.work_center_id, *[t.c[c] for c in A.COUNT_COLUMNS])
+                       .where(t.c.period == month, *F._plants(t.c.plant_id, scope)))
+    if frame.work_center_id.duplicated().any():
+        return None
+    return frame.astype({c: float for c in A.COUNT_COLUMNS})

@@ -1,0 +1,177 @@
+"""The open receivables as facts (``facts_open_receivables``, data_loaders/facts_cash.py): a
+hand-built book with the arithmetic written out, and the sample on every database, read from the
+facts and from the invoices and receipts, the same frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_loaders import cash as C
+from data_loaders import facts
+from data_loaders import schema as s
+from data_loaders.engine import read_frame
+from data_loaders.facts_cash import facts_open_receivables
+from data_loaders.scope import Scope
+from reports.cash import as_of_date
+from tests.conftest import refreshed_engine
+
+AS_OF = dt.date(2026, 3, 15)
+
+
+def _book() -> dict[str, pd.DataFrame]:
+    plants = pd.DataFrame({"plant_id": ["P1", "P2"], "plant_name": ["Plant 1", "Plant 2"], "currency": ["CNY", "CNY"]})
+    products = pd.DataFrame({"product_id": ["X1"], "product_name": ["Valve"], "family": ["Valves"], "unit": ["pcs"], "std_material_cost": [1.0],
+                             "std_labor_cost": [1.0], "std_overhead_cost": [1.0], "list_price": [5.0]})
+    customers = pd.DataFrame({"customer_id": ["C1", "C2"], "customer_name": ["One", "Two"], "payment_terms_days": [30, 60]})
+    banks = pd.DataFrame({"bank_account_id": ["B1"], "bank_name": ["Bank"], "plant_id": ["P1"], "currency": ["CNY"]})
+    invoices = pd.DataFrame([  # invoice, customer, plant, invoice date, due date, net
+        ("I1", "C1", "P1", dt.date(2026, 1, 10), dt.date(2026, 2, 9), 100.00),   # paid 30.00 + 70.00: closed
+        ("I2", "C1", "P1", dt.date(2026, 2, 1), dt.date(2026, 3, 3), 200.00),    # paid 50.00: 150.00 open
+        ("I3", "C2", "P2", dt.date(2026, 2, 20), dt.date(2026, 4, 21), 80.10),   # nothing paid: 80.10 open
+        ("I4", "C2", "P2", dt.date(2026, 3, 1), dt.date(2026, 3, 1), -20.00),    # a credit note, not refunded: −20.00 open
+        ("I5", "C1", "P1", dt.date(2026, 3, 2), dt.date(2026, 4, 1), 10.00),     # paid 9.996 (rounded 10.00): closed within half a cent
+        ("I6", "C1", "P1", dt.date(2026, 3, 15), dt.date(2026, 4, 14), 55.00),   # invoiced on the as-of date: not yet open
+    ], columns=["invoice_id", "customer_id", "plant_id", "invoice_date", "due_date", "net_amount"])
+    invoices = invoices.assign(product_id="X1", qty=1.0, gross_amount=invoices.net_amount, discount_amount=0.0)
+    receipts = pd.DataFrame([
+        ("R1", "I1", "C1", dt.date(2026, 1, 20), 30.00), ("R2", "I1", "C1", dt.date(2026, 2, 5), 70.00),
+        ("R3", "I2", "C1", dt.date(2026, 3, 1), 50.00), ("R4", "I5", "C1", dt.date(2026, 3, 10), 10.00),
+    ], columns=["receipt_id", "invoice_id", "customer_id", "receipt_date", "amount"]).assign(bank_account_id="B1")
+    info = pd.DataFrame({"info_key": ["data_version", "as_of_date"], "info_value": ["v1", AS_OF.isoformat()]})
+    return {"plants": plants, "products": products, "customers": customers, "bank_accounts": banks, "sales_invoices": invoices,
+            "customer_receipts": receipts, "dataset_info": info}
+
+
+@pytest.fixture
+def book(empty_url):
+    """The hand-built book with its facts derived (writable: a test adds a receipt)."""
+    yield from refreshed_engine(empty_url, _book())
+
+
+def test_open_receivables_facts_by_hand(book):
+    assert facts.ready(book)
+    rows = read_frame(book, sa.select(facts_open_receivables).order_by(facts_open_receivables.c.invoice_id))
+    # I1 100.00 − 30.00 − 70.00 = 0 and I5 10.00 − 10.00 = 0 are closed; I6 is open at the data's end (55.00)
+    assert rows.invoice_id.tolist() == ["I2", "I3", "I4", "I6"]
+    assert rows.open_amount.round(2).tolist() == [200.00 - 50.00, 80.10, -20.00, 55.00]
+    assert rows.period.tolist() == ["2026-02", "2026-02", "2026-03", "2026-03"]
+    for use in (True, False):
+        got = C.load_open_receivables(book, AS_OF, Scope(), use)  # I6, invoiced on the as-of date, is not open yet
+        assert got.invoice_id.tolist() == ["I2", "I3", "I4"] and got.open_amount.round(2).tolist() == [150.00, 80.10, -20.00]
+        got = C.load_open_receivables(book, AS_OF, Scope(plants=("P2",)), use)
+        assert got.invoice_id.tolist() == ["I3", "I4"]
+    pd.testing.assert_frame_equal(C.load_open_receivables(book, AS_OF, Scope(), True), C.load_open_receivables(book, AS_OF, Scope(), False),
+                                  check_exact=True)
+
+
+def test_an_as_of_date_before_a_receipt_reads_the_receipts_before_it(book):
+    # as of 2026-02-01, R2 (02-05) and R3 (03-01) lie ahead: I1 owes 100.00 − 30.00 = 70.00; I2 is invoiced that day, not open yet.
+    # The facts hold the open items after every receipt, so the loader reads the invoices and receipts (asked for the facts or not)
+    early = dt.date(2026, 2, 1)
+    for use in (True, False):
+        got = C.load_open_receivables(book, early, Scope(), use)
+        assert got.invoice_id.tolist() == ["I1"] and got.open_amount.round(2).tolist() == [70.00]
+
+
+def test_a_refresh_of_some_periods_derives_the_open_items_whole(book):
+    # a March receipt pays the rest of February's I2, and only March is refreshed: I2 must close all the same
+    with book.begin() as conn:
+        conn.execute(s.customer_receipts.insert().values(receipt_id="R5", invoice_id="I2", customer_id="C1", bank_account_id="B1",
+                                                         receipt_date=dt.date(2026, 3, 12), amount=150.00))
+    facts.refresh(book, ["2026-03"])
+    got = C.load_open_receivables(book, AS_OF, Scope(), True)
+    assert got.invoice_id.tolist() == ["I3", "I4"]  # 200.00 − 50.00 − 150.00 = 0: closed, though I2 is February's
+    pd.testing.assert_frame_equal(got, C.load_open_receivables(book, AS_OF, Scope(), False), check_exact=True)
+
+
+def test_sample_open_receivables_from_the_facts_on_every_database(sample_engine):
+    as_of = as_of_date(sample_engine).date()
+    assert not C._receipts_from(sample_engine, as_of)  # every receipt is history: the facts are read
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (C.load_open_receivables(sample_engine, as_of, scope, use) for use in (True, False))
+        assert len(base) > 10
+        pd.testing.assert_frame_equal(fast, base, check_exact=True)
+    # the identity: the facts' rows invoiced before the as-of date, summed, are the invoices' net less their receipts before it
+    si, cr = s.sales_invoices, s.customer_receipts
+    with sample_engine.connect() as conn:
+        invoiced = conn.execute(sa.select(sa.func.sum(si.c.net_amount)).where(si.c.invoice_date < as_of)).scalar()
+        received = conn.execute(sa.select(sa.func.sum(cr.c.amount)).join(si, si.c.invoice_id == cr.c.invoice_id)
+                                .where(si.c.invoice_date < as_of, cr.c.receipt_date < as_of)).scalar()
+    fast = C.load_open_receivables(sample_engine, as_of, Scope(), True)
+    assert fast.open_amount.sum() == pytest.approx(float(invoiced) - float(received), abs=0.01 * len(fast) + 0.01)
+
+
+def test_plant_months_by_hand(book):
+    got = C.load_working_capital_documents(book, Scope(), True).set_index(["plant_id", "period"])
+    # P1: January I1 100.00 (R1 30.00 received); February I2 200.00 (R2 70.00 for I1);
+    # March I5 10.00 + I6 55.00 = 65.00 (R3 50.00 + R4 10.00 = 60.00); every P1 invoice is due after its date (credit sales)
+    assert got.loc[("P1", "2026-01"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [100.00, 100.00, 30.00]
+    assert got.loc[("P1", "2026-02"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [200.00, 200.00, 70.00]
+    assert got.loc[("P1", "2026-03"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [65.00, 65.00, 60.00]
+    # P2: February I3 80.10 on credit; March the credit note I4 −20.00, due on its date: no credit sale
+    assert got.loc[("P2", "2026-02"), ["invoiced_amount", "credit_sales_amount"]].tolist() == [80.10, 80.10]
+    assert got.loc[("P2", "2026-03"), ["invoiced_amount", "credit_sales_amount", "received_amount"]].tolist() == [-20.00, 0.0, 0.0]
+    assert len(got) == 5 and (got[["supplier_invoiced_amount", "paid_amount"]] == 0).all().all()
+    pd.testing.assert_frame_equal(C.load_working_capital_documents(book, Scope(), True), C.load_working_capital_documents(book, Scope(), False),
+                                  check_exact=True)
+
+
+def test_sample_plant_months_are_the_customers_rows_summed_on_every_database(sample_engine):
+    from data_loaders.facts_cash import AMOUNTS, facts_cash_documents, facts_cash_plant_months
+
+    f, m = facts_cash_documents, facts_cash_plant_months
+    keys = ["plant_id", "period"]
+    summed = read_frame(sample_engine, sa.select(f.c.plant_id, f.c.period, *[sa.func.sum(f.c[a]).label(a) for a in AMOUNTS]).group_by(f.c.plant_id, f.c.period))
+    rows = read_frame(sample_engine, sa.select(m.c.plant_id, m.c.period, *[m.c[a] for a in AMOUNTS]))
+    summed, rows = (x.sort_values(keys).reset_index(drop=True) for x in (summed, rows))
+    assert len(rows) > 10
+    amounts = list(AMOUNTS)
+    pd.testing.assert_frame_equal(rows[amounts].astype(float).round(2), summed[amounts].astype(float).round(2))
+    assert rows[keys].equals(summed[keys])
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (C.load_working_capital_documents(sample_engine, scope, use) for use in (True, False))
+        if sample_engine.dialect.name == "duckdb":  # exact sums of NUMERIC, read as the nearest float: the same bits
+            pd.testing.assert_frame_equal(fast, base, check_exact=True)
+        else:  # SQLite sums floats: the cents
+            pd.testing.assert_frame_equal(fast.round(2), base.round(2))
+
+
+def test_paying_customers_by_hand(book):
+    # C1 pays (R1…R4, all positive, at P1); C2 has invoices at P2 and no receipt
+    for use in (True, False):
+        assert sorted(C.load_paying_customers(book, AS_OF, Scope(), use)) == ["C1"]
+        assert C.load_paying_customers(book, AS_OF, Scope(plants=("P2",)), use) == []
+    # as of 2026-01-20 R1 is not history yet (dated that day): nobody has paid, asked for the facts or not
+    assert C.load_paying_customers(book, dt.date(2026, 1, 20), Scope(), True) == []
+
+
+def test_sample_paying_customers_on_every_database(sample_engine):
+    as_of = as_of_date(sample_engine).date()
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (sorted(C.load_paying_customers(sample_engine, as_of, scope, use)) for use in (True, False))
+        assert len(base) > 3 and fast == base
+
+
+def test_customer_months_by_hand(book):
+    # C1: January I1 100.00 invoiced, R1 30.00 received; February I2 200.00, R2 70.00; March I5 + I6 = 65.00, R3 + R4 = 60.00.
+    # C2: February I3 80.10; March the credit note −20.00; nothing received
+    for use in (True, False):
+        got = C.load_customer_flows(book, Scope(), use).set_index(["customer_id", "period"])
+        assert got.loc["C1"].invoiced_amount.tolist() == [100.00, 200.00, 65.00]
+        assert got.loc["C1"].received_amount.tolist() == [30.00, 70.00, 60.00]
+        assert got.loc["C2"].invoiced_amount.tolist() == [80.10, -20.00] and got.loc["C2"].received_amount.tolist() == [0.0, 0.0]
+    pd.testing.assert_frame_equal(C.load_customer_flows(book, Scope(), True), C.load_customer_flows(book, Scope(), False), check_exact=True)
+
+
+def test_sample_customer_months_on_every_database(sample_engine):
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (C.load_customer_flows(sample_engine, scope, use) for use in (True, False))
+        assert len(base) > 10
+        if sample_engine.dialect.name == "duckdb":  # exact sums of NUMERIC, read as the nearest float: the same bits
+            pd.testing.assert_frame_equal(fast, base, check_exact=True)
+        else:  # SQLite sums floats: the cents
+            pd.testing.assert_frame_equal(fast.round(2), base.round(2))
