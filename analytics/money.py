@@ -61,7 +61,7 @@ def compute_standard_cents(good_qty, std_material_cost, std_labor_cost, std_over
     return {"material": material, "labor": labor, "overhead": total - material - labor, "total": total}
 
 
-def _sort_codes(s: pd.Series) -> np.ndarray:
+def sort_codes(s: pd.Series) -> np.ndarray:
     """A column as an array that sorts as it does (text as its sorted codes; missing last)."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=float, na_value=np.inf)
@@ -78,7 +78,7 @@ def in_sum_order(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.
     cols = [c for c in dict.fromkeys(keys + values) if c in frame.columns]
     if not cols or len(frame) < 2:
         return frame.reset_index(drop=True)
-    return frame.iloc[np.lexsort([_sort_codes(frame[c]) for c in reversed(cols)])].reset_index(drop=True)  # last array first
+    return frame.iloc[np.lexsort([sort_codes(frame[c]) for c in reversed(cols)])].reset_index(drop=True)  # last array first
 
 
 def sum_cents(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:

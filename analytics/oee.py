@@ -334,15 +334,24 @@ def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
     """The columns to sum a scope's minutes into before classing them: one row per state x reason
     code of ``classes`` (``compute_segment_classes`` of rows per work center x state x reason
     code) with ``column`` ("m0", "m1", …). Codes of one state that land in the same stop column
-    on every work center share a column, so that a named convention sums a handful of columns
-    (one per state and stop kind) and "custom" only as many as its table tells apart.
+    on every work center share a column, and so do codes of one state and kind that land in one
+    stop column wherever they occur, so that a named convention sums a handful of columns (one
+    per state and stop kind, on whichever work centers a scope's codes occur) and "custom" only
+    as many as its table tells apart.
     """
     t = _stop_targets(classes).sort_values(["state", "reason_code", "work_center_id"])
     t["pair"] = t.work_center_id.astype(str) + "=" + t.target.astype(str)
     combos = t.groupby(["state", "reason_code"], sort=True).pair.agg("|".join).rename("signature").reset_index()
-    combos["column"] = "m" + combos.groupby(["state", "signature"], sort=False).ngroup().astype(str)
     code = combos.reason_code.where(combos.reason_code != "", None)
     combos["kind"] = compute_stop_kinds(combos.state, code).fillna(combos.state).to_numpy()
+    # codes of a state and kind that land in one stop column wherever they occur share a column too,
+    # even when they occur on different work centers (their signatures then differ only by where):
+    # a named convention sums one column per kind whichever work centers a scope's codes occur on
+    kinds = t.merge(combos[["state", "reason_code", "kind"]], on=["state", "reason_code"])
+    alike = kinds.groupby(["state", "kind"]).target.nunique().eq(1)
+    alike = set(alike[alike].index)
+    combos["signature"] = [f"kind={k}" if (st, k) in alike else sig for st, k, sig in zip(combos.state, combos.kind, combos.signature)]
+    combos["column"] = "m" + combos.groupby(["state", "signature"], sort=False).ngroup().astype(str)
     whole = (combos.groupby("kind").column.transform("nunique").eq(1) & combos.groupby("column").kind.transform("nunique").eq(1)
              & combos.kind.isin(("running", "reduced_speed", *STOP_KINDS)))
     return pd.DataFrame({"column": combos.column, "state": combos.state, "reason_code": code, "kind": combos.kind,
@@ -367,7 +376,11 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
     # the stop column of each column on each work center (the class may differ by plant)
     codes, centers = pd.factorize(out.work_center_id)
     t = _stop_targets(classes)
-    key = first.assign(reason_code=first.reason_code.astype(object).where(first.reason_code.notna(), ""), k=np.arange(len(first)))
+    # every code of a column tells the column's stop column on the work centers it occurs on (its
+    # codes agree wherever they meet: ``compute_minute_columns``)
+    k_of = pd.Series(np.arange(len(first)), index=first.column.to_numpy())
+    key = pd.DataFrame({"state": columns.state.to_numpy(), "reason_code": columns.reason_code.astype(object).where(columns.reason_code.notna(), "").to_numpy(),
+                        "k": k_of.reindex(columns.column.to_numpy()).to_numpy()})
     hits = t[t.target >= 0].merge(key, on=["state", "reason_code"]).drop_duplicates(["work_center_id", "k"])
     where = np.full((len(centers), len(first)), -1, dtype=np.int64)
     wc_index = pd.Index(centers.astype(object)).get_indexer(hits.work_center_id)

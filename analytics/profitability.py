@@ -26,7 +26,7 @@ import pandas as pd
 
 from analytics import oee
 from analytics import price_variance as PV
-from analytics.money import compute_overhead_cents, compute_standard_cents, in_sum_order, mul_cents, sum_cents
+from analytics.money import compute_overhead_cents, compute_standard_cents, in_sum_order, mul_cents, sort_codes, sum_cents
 
 VARIANCES = ("material_price", "material_usage", "material_scrap", "labor_rate", "labor_efficiency", "labor_scrap",
              "overhead_efficiency", "overhead_scrap")
@@ -132,6 +132,14 @@ def compute_variance_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataF
     allowed for the total output (std_labor_h), actual and standard rate per hour, both
     weighted by actual hours (labor rate variance = (actual − standard rate) × labor_h;
     efficiency = (labor_h − std_labor_h) × standard rate, when one rate applies)."""
+    return compute_variance_summaries(variances, {"by": by})["by"]
+
+
+def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """``compute_variance_summary(variances, by)`` for each ``by`` of ``bys`` (name -> columns),
+    the same frames to the bit: the rows are put in their values' canonical order once, and each
+    grouping then only sorts them by its keys, stably (``in_sum_order(frame, by, values)`` is
+    that order: by the keys, then by the values, rows equal in all of them by position)."""
     cols = ["good_qty", "scrap_qty", "actual_amount", "standard_amount", "variance_amount"] + [f"{v}_amount" for v in VARIANCES]
     v = variances
     labor = {"labor_amount", "labor_h", "std_labor_h", "labor_rate_per_h"} <= set(v.columns)
@@ -141,8 +149,17 @@ def compute_variance_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataF
     # the same bits whatever order the database returned the rows in: money (whole cents) summed as cents, exact;
     # quantities and hours over the rows in a canonical order
     money = [c for c in cols if c.endswith("_amount")]
-    v = in_sum_order(v[list(dict.fromkeys(by + cols))], by, [c for c in cols if c not in money])
+    keys = list(dict.fromkeys(k for by in bys.values() for k in by))
+    v = in_sum_order(v[list(dict.fromkeys(keys + cols))], [], [c for c in cols if c not in money])
     v = v.assign(**{c: np.round(v[c].to_numpy(dtype=float) * 100) for c in money})  # integers as floats: exact sums below 2^53
+    return {name: _variance_summary(v, list(by), cols, money, labor) for name, by in bys.items()}
+
+
+def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: list[str], labor: bool) -> pd.DataFrame:
+    """One grouping of ``compute_variance_summaries``: ``v`` in its values' order, money in cents."""
+    v = v[by + cols]  # this grouping's columns only: the sort below moves no other text column
+    if by and len(v) > 1:  # by the keys, stably: the values' order within a key
+        v = v.iloc[np.lexsort([sort_codes(v[c]) for c in reversed(by)])]
     g = v.groupby(by, as_index=False)[cols].sum() if by else v[cols].sum().to_frame().T
     g[money] = g[money] / 100
     if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH

@@ -72,6 +72,10 @@ def contains(column, text: str):
     """``column`` contains ``text`` (case-insensitive) as typed: ``%`` and ``_`` match only
     themselves, never "anything"; NULs are dropped (PostgreSQL refuses them in a parameter)."""
     typed = text.replace("\x00", "").strip()
+    if not any(c in typed for c in (LIKE_ESCAPE, "%", "_", "\\")):
+        # nothing to escape (a backslash is some engines' default escape): no ESCAPE clause, which
+        # DuckDB matches as a plain substring search (20 instead of 30 ms CPU over 170 k orders)
+        return column.ilike(f"%{typed}%")
     for special in (LIKE_ESCAPE, "%", "_"):
         typed = typed.replace(special, LIKE_ESCAPE + special)
     return column.ilike(f"%{typed}%", escape=LIKE_ESCAPE)
@@ -386,7 +390,11 @@ def load_work_order_ledger(bind: Engine | sa.Connection, work_order_id: str) -> 
 
 
 def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int = 200) -> pd.DataFrame:
-    """Work orders planned to start in the scope whose number or product matches ``text``."""
+    """Work orders planned to start in the scope whose number or product matches ``text``.
+
+    The products whose id or name match are found in the products table (a few thousand rows)
+    and the orders by their number or that set: the name is not matched again on every order's
+    row of the join (0.13 -> 0.02 CPU s over a year's 170 k orders at L)."""
     wo, p = s.work_orders, s.products
     stmt = (
         sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, p.c.product_name, p.c.family, wo.c.work_center_id,
@@ -398,7 +406,8 @@ def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int 
         .limit(limit)
     )
     if text.replace("\x00", "").strip():
-        stmt = stmt.where(sa.or_(*(contains(c, text) for c in (wo.c.work_order_id, wo.c.product_id, p.c.product_name))))
+        named = sa.select(p.c.product_id).where(sa.or_(contains(p.c.product_id, text), contains(p.c.product_name, text)))
+        stmt = stmt.where(sa.or_(contains(wo.c.work_order_id, text), wo.c.product_id.in_(named)))
     return read_frame(engine, stmt)
 
 

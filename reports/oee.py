@@ -99,8 +99,12 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     # one read per table at work center x month x shift; the month, shift and work center views sum it
     # (calendar time: the month's days in the window, plus the shift rows dated outside it)
     by = ("period", "shift")
-    wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("outside_rows",)).rename(columns={"period": "month"})
-    made = F.load_shift_output(engine, scope, by=by).rename(columns={"period": "month"})
+    if columns.whole_kind.all():  # the month facts hold whole kinds: one read of a row per work center x month x shift
+        wide, made = F.load_month_shift_sums(engine, scope, columns, window)
+    else:
+        wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("outside_rows",))
+        made = F.load_shift_output(engine, scope, by=by)
+    wide, made = wide.rename(columns={"period": "month"}), made.rename(columns={"period": "month"})
     month_rows = A.compute_oee_rows(A.compute_calendar_facts(A.compute_shift_minutes_from_totals(wide, columns, classed), made, centers,
                                                              window, [*A.MONTH_KEYS, "shift"]), settings)
     wc_sums = A.compute_oee_sums(month_rows, ["work_center_id"])
@@ -157,12 +161,15 @@ def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.
 
     When every work center classes its stops alike (a named convention, or a site's classes
     that do not differ by plant), one read per table gives both: the shown work centers apart,
-    the others summed per day. Otherwise the day's minutes are summed per plant, so that each
+    the others summed per day (one read of the day facts when every column is a whole kind). Otherwise the day's minutes are summed per plant, so that each
     plant's stops are classed once, in a read of their own."""
     by = ("date",)
     if _classed_alike(classed):
-        wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
-        made = F.load_shift_output(engine, scope, by=by, apart=shown)
+        if columns.whole_kind.all():  # the day facts hold whole kinds: one read of a row per work center x day
+            wide, made = F.load_day_sums(engine, scope, columns, shown)
+        else:
+            wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
+            made = F.load_shift_output(engine, scope, by=by, apart=shown)
         heat_wide = wide[wide.work_center_id.notna()].reset_index(drop=True)
         heat_made = made[made.work_center_id.notna()].reset_index(drop=True)
         group_wide = wide.assign(work_center_id="")

@@ -32,6 +32,11 @@ DIMENSIONS = {
 }
 
 
+# the variance summaries the report holds (``variance_by_<name>``)
+VARIANCE_VIEWS = {"product": ["product_id", "product_name", "family"], "family": ["family"], "work_center": ["work_center_id"],
+                  "plant": ["plant_id"], "period": ["period"], "product_period": ["product_id", "product_name", "period"]}
+
+
 def use_facts(engine: Engine, scope: Scope) -> bool:
     """Whether the report reads the work-order facts for ``scope``: they are fresh and the
     scope has a first and a last month."""
@@ -163,12 +168,13 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
         (facts, variances, materials), usage = _facts(engine, scope, with_materials=True), None
         summed = variances
     ledger = FO.select_overhead_ledger(scope) if fast else None
+    variance = A.compute_variance_summaries(summed, {**VARIANCE_VIEWS, "total": []})  # the rows in their canonical order once
     report = {
         "facts": facts if detail else None,
         "variances": variances if detail else None,
         "total": A.compute_profitability(facts, []).iloc[0] if len(facts) else None,
         "unit_economics": A.compute_unit_economics(facts, summed),
-        "variance_total": A.compute_variance_summary(summed, []).iloc[0] if len(summed) else None,
+        "variance_total": variance["total"].iloc[0] if len(summed) else None,
         "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), summed),
         **overhead_report(engine, scope, summed, fast),
         **price_variance_report(engine, scope, variances, materials, usage),
@@ -176,9 +182,8 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
     }
     for name, cols in DIMENSIONS.items():
         report[f"by_{name}"] = A.compute_profitability(facts, cols)
-    for name, cols in (("product", ["product_id", "product_name", "family"]), ("family", ["family"]), ("work_center", ["work_center_id"]),
-                       ("plant", ["plant_id"]), ("period", ["period"]), ("product_period", ["product_id", "product_name", "period"])):
-        report[f"variance_by_{name}"] = A.compute_variance_summary(summed, cols)
+    for name in VARIANCE_VIEWS:
+        report[f"variance_by_{name}"] = variance[name]
     previous = scope.previous()
     if previous is not None:
         base_facts, base_var = bridge_start(engine, previous, fast)
