@@ -77,8 +77,8 @@ def _by_center(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_one_month_reads_equal_the_shift_rows(sample_engine, tiny):
     """The month rows give ``load_shift_minutes(by=())`` and ``load_shift_output(by=())`` of the
-    month: the same bits for a whole kind or a column of one reason code on the sample (the
-    database adds the same rows in the same order), float precision for a column of several."""
+    month: keys and counts exactly, minutes and output to float precision (the database adds the
+    same rows grouped another way) on every database."""
     cases = [(sample_engine, m, plants, name) for m in SAMPLE_MONTHS for plants in ((), ("P2",)) for name in ("vorne", "custom")]
     cases += [(tiny, m, plants, name) for m in TINY_MONTHS for plants in ((), ("P1",)) for name in ("vorne", "custom")]
     read = 0
@@ -93,17 +93,23 @@ def test_one_month_reads_equal_the_shift_rows(sample_engine, tiny):
         want = F.load_shift_minutes(engine, scope, columns, by=(), window=window)
         assert list(got.columns) == list(want.columns), (month, plants, name)
         got, want = _by_center(got), _by_center(want)
-        several = set(columns.column[columns.column.duplicated(keep=False)])
-        for c in want.columns:
-            where = (month, plants, name, c)
-            if c in several:
-                assert np.allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12, atol=1e-9), where
-            else:
-                assert got[c].tolist() == want[c].tolist(), where
+        _same_sums(got, want, (month, plants, name))
         made, want_made = FM.load_month_output(engine, scope), F.load_shift_output(engine, scope, by=())
         assert made is not None
-        assert _by_center(made).equals(_by_center(want_made)), (month, plants)
+        _same_sums(_by_center(made), _by_center(want_made), (month, plants, "output"))
     assert read >= 10
+
+
+def _same_sums(got: pd.DataFrame, want: pd.DataFrame, where) -> None:
+    """Keys and counts exactly; float sums to float precision: a month's rows summed by the
+    database in another grouping need not give the last bit (PostgreSQL: 4107.400000000001
+    against 4107.4), and no figure is shown to that bit."""
+    assert list(got.columns) == list(want.columns) and list(got.index) == list(want.index), where
+    for c in want.columns:
+        if pd.api.types.is_float_dtype(want[c]) or pd.api.types.is_float_dtype(got[c]):
+            assert np.allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12, atol=1e-9), (*where, c)
+        else:
+            assert got[c].tolist() == want[c].tolist(), (*where, c)
 
 
 def test_month_totals_equal_oee_totals(sample_engine, tiny):
