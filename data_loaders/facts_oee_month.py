@@ -57,11 +57,9 @@ month_kinds = _month_table(
 month_output = _month_table(
     "facts_oee_month_output", "one row per month x work center x the order's plant (facts_oee_shift_output summed)", "plant_id",
     Column("plant_id", String(32)), *[Column(c, Double, nullable=False) for c in A.COUNT_COLUMNS], Column("n_rows", Integer, nullable=False))
-month_reasons = _month_table(
-    "facts_oee_month_reasons", "one row per month x work center x state x reason code (facts_oee_shift_minutes summed)", "work_center_id",
-    Column("state", String(16), nullable=False), Column("reason_code", String(32)), Column("duration_min", Double, nullable=False))
+# per month x work center x state x reason code: facts_oee_reason_minutes (facts_oee) already holds it
 
-TABLES = (month_kinds, month_output, month_reasons)
+TABLES = (month_kinds, month_output)
 
 
 def _periods(column, periods: list[str] | None) -> list:
@@ -71,7 +69,7 @@ def _periods(column, periods: list[str] | None) -> list:
 def select_month_kinds(periods: list[str] | None) -> sa.Select:
     """``facts_oee_shift_kinds`` of ``periods`` (all when None) summed per month x work center."""
     k = F.shift_kinds
-    covered = sum((k.c[f"{kind}_min"] for kind in F.KIND_COLUMNS), sa.literal(0.0))
+    covered = F._covered(k)
     return (sa.select(k.c.period, k.c.work_center_id, *[sa.func.sum(k.c[f"{kind}_min"]).label(f"{kind}_min") for kind in F.KIND_COLUMNS],
                       sa.func.count().label("shift_rows"), sa.func.sum(sa.case((covered > 0, 1), else_=0)).label("event_shifts"),
                       sa.func.min(k.c.shift_date).label("first_date"), sa.func.max(k.c.shift_date).label("last_date"))
@@ -88,18 +86,9 @@ def select_month_output(periods: list[str] | None) -> sa.Select:
             .group_by(o.c.period, o.c.work_center_id, o.c.plant_id))
 
 
-def select_month_reasons(periods: list[str] | None) -> sa.Select:
-    """``facts_oee_shift_minutes`` of ``periods`` (all when None) summed per month x work center x
-    state x reason code (the columns a site's classes split a stop kind into are summed from them)."""
-    t = F.shift_minutes
-    keys = [t.c.period, t.c.work_center_id, t.c.state, t.c.reason_code]
-    return sa.select(*keys, sa.func.sum(t.c.duration_min).label("duration_min")).where(*_periods(t.c.period, periods)).group_by(*keys)
-
-
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
     """Derived inside the database (``facts.refresh``), after the shift facts they sum."""
-    return {month_kinds.name: [select_month_kinds(periods)], month_output.name: [select_month_output(periods)],
-            month_reasons.name: [select_month_reasons(periods)]}
+    return {month_kinds.name: [select_month_kinds(periods)], month_output.name: [select_month_output(periods)]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
@@ -140,8 +129,9 @@ def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, wind
 
 def _split_columns(engine: Engine, scope: Scope, month: str, split: pd.DataFrame) -> pd.DataFrame:
     """The minutes of each column of ``split`` (columns that are not a whole kind) per work center
-    of the month: the sums of its state x reason codes' month rows (``facts_oee._split_sums``)."""
-    r = month_reasons
+    of the month: the sums of its state x reason codes' month rows (``facts_oee_reason_minutes``,
+    with ``facts_oee._split_sums``)."""
+    r = F.reason_minutes
     return read_frame(engine, sa.select(r.c.work_center_id, *F._split_sums(split, table=r))
                       .where(r.c.period == month, *F._wc_in_plants(r.c.work_center_id, scope), r.c.state.in_(sorted(set(split.state))))
                       .group_by(r.c.work_center_id))

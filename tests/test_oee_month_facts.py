@@ -58,7 +58,8 @@ def test_month_rows_are_the_sums_of_their_shift_rows(sample_engine, tiny):
         assert mo.n_rows.sum() == len(o)
         for c in A.COUNT_COLUMNS:
             assert mo[c].sum() == pytest.approx(o[c].sum(), rel=1e-12), c
-        r, mr = _rows(engine, F.shift_minutes), _rows(engine, FM.month_reasons)
+        # the split columns' month rows: facts_oee_reason_minutes, the shift minutes per month x state x reason
+        r, mr = _rows(engine, F.shift_minutes), _rows(engine, F.reason_minutes)
         assert mr.duration_min.sum() == pytest.approx(r.duration_min.sum(), rel=1e-12)
         assert len(mr) == len(r.groupby(["period", "work_center_id", "state", r.reason_code.fillna("")]))
 
