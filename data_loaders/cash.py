@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_open_receivables,
-                                     facts_paying_customers)
+                                     facts_paying_customers, select_open_invoices)
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
@@ -62,22 +62,13 @@ def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope, use_fact
     invoice order. From ``facts_open_receivables`` when the facts are fresh and every receipt is
     dated before ``as_of`` (the open items of the data's end are then those of ``as_of``), from
     the invoices and their receipts before ``as_of`` otherwise: the same rows and amounts."""
-    si, cr = s.sales_invoices, s.customer_receipts
     if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
         f = facts_open_receivables
         stmt = (sa.select(f.c.invoice_id, f.c.customer_id, f.c.plant_id, f.c.product_id, f.c.invoice_date, f.c.due_date, f.c.open_amount)
                 .where(f.c.invoice_date < as_of, *plant_conditions(f.c.plant_id, scope))
                 .order_by(f.c.invoice_id))
         return read_frame(engine, stmt)
-    paid = _paid_before(cr.c.invoice_id, cr.c.amount, cr.c.receipt_date, as_of)
-    open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
-    stmt = (
-        sa.select(si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id, si.c.invoice_date, si.c.due_date,
-                  open_amount.label("open_amount"))
-        .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
-        .where(si.c.invoice_date < as_of, sa.func.abs(open_amount) > 0.005, *plant_conditions(si.c.plant_id, scope))
-        .order_by(si.c.invoice_id)
-    )
+    stmt = select_open_invoices(as_of).where(*plant_conditions(s.sales_invoices.c.plant_id, scope)).order_by(s.sales_invoices.c.invoice_id)
     return read_frame(engine, stmt)
 
 

@@ -40,6 +40,8 @@ receipt in the recent window gets the average). Derived whole, as the open recei
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Column, Date, Numeric, String
@@ -164,18 +166,28 @@ def select_customer_months(periods: list[str] | None) -> sa.Select:
     return _stacked_sums(periods, ("period", "customer_id"), ("invoiced_amount", "received_amount"), customers_only=True)
 
 
+def select_open_invoices(as_of: dt.date | None = None, *leading: sa.ColumnElement) -> sa.Select:
+    """Sales invoices with money still to receive (``|net_amount − Σ receipts| > 0.005``): their
+    customer, plant, product, dates and ``open_amount``, after ``leading`` columns. With
+    ``as_of``, the invoices issued and the receipts dated before it (``data_loaders.cash``'s open
+    items as of a date); without, every invoice after every receipt of the data."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    before = (lambda column: [column < as_of]) if as_of is not None else (lambda column: [])
+    paid = (sa.select(cr.c.invoice_id.label("document_id"), sa.func.sum(cr.c.amount).label("paid_amount"))
+            .where(*before(cr.c.receipt_date)).group_by(cr.c.invoice_id).subquery())
+    open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
+    return (sa.select(*leading, si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id, si.c.invoice_date, si.c.due_date,
+                      open_amount.label("open_amount"))
+            .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
+            .where(*before(si.c.invoice_date), sa.func.abs(open_amount) > 0.005))
+
+
 def select_open_receivables() -> sa.Select:
     """Every invoice with money still to receive after all the receipts of the data: the open
-    items as of any date after the last receipt (``data_loaders.cash.load_open_receivables``'s
-    rows and open amounts, the same expression), with the invoice's month as ``period``."""
-    si, cr = s.sales_invoices, s.customer_receipts
-    paid = (sa.select(cr.c.invoice_id.label("document_id"), sa.func.sum(cr.c.amount).label("paid_amount"))
-            .group_by(cr.c.invoice_id).subquery())
-    open_amount = si.c.net_amount - sa.func.coalesce(paid.c.paid_amount, 0)
-    return (sa.select(period_of(si.c.invoice_date).label("period"), si.c.invoice_id, si.c.customer_id, si.c.plant_id, si.c.product_id,
-                      si.c.invoice_date, si.c.due_date, open_amount.label("open_amount"))
-            .outerjoin(paid, paid.c.document_id == si.c.invoice_id)
-            .where(sa.func.abs(open_amount) > 0.005))
+    items as of any date after the last receipt (``select_open_invoices``, which
+    ``data_loaders.cash.load_open_receivables`` reads as of a date otherwise), with the
+    invoice's month as ``period``."""
+    return select_open_invoices(None, period_of(s.sales_invoices.c.invoice_date).label("period"))
 
 
 def select_paying_customers() -> sa.Select:
