@@ -16,7 +16,7 @@ import streamlit as st
 
 from data_loaders.scope import Scope, month_add
 from ui import data
-from ui.i18n import lang, t
+from ui.i18n import joined, t
 
 
 def balances_only(scope: Scope, periods: tuple[str, ...]) -> bool:
@@ -36,5 +36,5 @@ def render_balances_note(url: str, scope: Scope) -> tuple[tuple[str, ...], bool]
     periods = data.balance_only_periods(url, scope)
     if periods:
         # periods are YYYY-MM from the database's own check (never free text): safe in Markdown
-        st.info(t("balances_note", periods=("、" if lang() == "zh" else ", ").join(periods)), icon="ℹ️")
+        st.info(t("balances_note", periods=joined(periods)), icon="ℹ️")
     return periods, balances_only(scope, periods)

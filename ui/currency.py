@@ -19,7 +19,7 @@ from ui import data
 from ui.codes import localized_name
 from ui.filters import KEY_PLANTS, scope_text
 from ui.format import money, pct
-from ui.i18n import lang, t, t_or
+from ui.i18n import joined, t, t_or
 from ui.text import md
 
 # (figure, label key) in the table's order
@@ -27,10 +27,6 @@ COLUMNS = (("revenue_amount", "kpi_revenue"), ("cost_of_sales_amount", "pnl_line
            ("variance_amount", "currency_col_variance"), ("gross_profit_amount", "kpi_gross_profit"),
            ("gross_margin_pct", "kpi_gross_margin"), ("budget_execution_pct", "cp_budget_execution"),
            ("cash_amount", "kpi_cash_period_end"))
-
-
-def _join(items) -> str:
-    return ("、" if lang() == "zh" else ", ").join(items)
 
 
 def currency_name(code: str) -> str:
@@ -44,7 +40,7 @@ def figures_frame(figures: dict, plant_names: dict[str, str]) -> pd.DataFrame:
     rows = []
     for r in figures["rows"]:
         code = r["currency"]
-        plant = (t("currency_subtotal", currency=code, plants=_join(r["plants"])) if r["is_subtotal"]
+        plant = (t("currency_subtotal", currency=code, plants=joined(r["plants"])) if r["is_subtotal"]
                  else f"{r['plant_id']} {localized_name(plant_names.get(r['plant_id'], ''))}".strip())  # English screens: no 华东一厂
         row = {t("currency_col_currency"): code, t("currency_col_plant"): plant}
         for name, label in COLUMNS:
@@ -67,7 +63,7 @@ def render_side_by_side(url: str, scope, by_plant: dict[str, str]) -> None:
     options = data.filter_options(url)
     st.caption(md(scope_text(scope, data.period_choice(), "/".join(groups), ("period", "plants", "families"),
                              dict(options.get("plants", [])))))  # plant names come from the data: never Markdown
-    st.warning(t("currency_side_by_side", currencies=md(_join(groups))))  # codes come from the data
+    st.warning(t("currency_side_by_side", currencies=md(joined(groups))))  # codes come from the data
     require(url, FIGURE_TABLES)
     figures = data.plant_figures(url, scope)
     st.dataframe(figures_frame(figures, dict(options.get("plants", []))), hide_index=True, width="content")
@@ -75,6 +71,6 @@ def render_side_by_side(url: str, scope, by_plant: dict[str, str]) -> None:
     columns = st.columns(len(groups))
     for column, (code, plants) in zip(columns, groups.items()):
         name = md(currency_name(code))  # plant ids and currency codes come from the data: never Markdown
-        column.button(t("currency_only", name=name, plants=md(_join(plants))), key=f"currency_only_{code}",
+        column.button(t("currency_only", name=name, plants=md(joined(plants))), key=f"currency_only_{code}",
                       help=t("currency_only_help", currency=name), on_click=_narrow, args=(plants,),
                       width="stretch")

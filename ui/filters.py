@@ -17,7 +17,7 @@ import streamlit as st
 from data_loaders.scope import MODES, PeriodChoice, Scope, last_closed_period, month_add
 from ui.codes import localized_name
 from ui.format import KEY_UNIT, UNITS, UNIT_NAMES, money_unit_label
-from ui.i18n import LANGS, lang, t
+from ui.i18n import LANGS, joined, lang, t
 from ui.widgets import choice as choice_widget
 from ui.widgets import set_choice
 
@@ -177,17 +177,12 @@ def scope_text(scope: Scope, choice: PeriodChoice | None, currency: str, applies
             parts.append(f"{mode} {scope.period_from}…{scope.period_to}")
     if "plants" in applies:
         names = plant_names or {}
-        parts.append(t("plants") + " " + (_joined(f"{p} {localized_name(names.get(p, ''))}".strip() for p in scope.plants)
+        parts.append(t("plants") + " " + (joined(f"{p} {localized_name(names.get(p, ''))}".strip() for p in scope.plants)
                                           if scope.plants else t("all")))
     if "families" in applies:
-        parts.append(t("families") + " " + (_joined(localized_name(f) for f in scope.families) if scope.families else t("all")))
+        parts.append(t("families") + " " + (joined(localized_name(f) for f in scope.families) if scope.families else t("all")))
     parts.append(t("scope_unit", u=money_unit_label(currency)))
     return " · ".join(parts)
-
-
-def _joined(names) -> str:
-    """A list of names in running text: 、 between Chinese names, a comma between English ones."""
-    return ("、" if lang() == "zh" else ", ").join(names)
 
 
 def not_applied(scope: Scope, applies=FILTERS) -> list[str]:

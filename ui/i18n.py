@@ -1495,6 +1495,11 @@ def lang() -> str:
     return value if value in LANGS else "zh"
 
 
+def joined(items) -> str:
+    """Names in running text: 、 between them on a Chinese screen, a comma on an English one."""
+    return ("、" if lang() == "zh" else ", ").join(items)
+
+
 def t_or(key: str, fallback: str) -> str:
     """``t(key)`` where the key is known, else ``fallback`` (data values such as account names)."""
     return t(key) if key in LABELS else fallback

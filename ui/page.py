@@ -16,7 +16,7 @@ from data_loaders.scope import Scope
 from ui import data
 from ui.filters import FILTERS, not_applied, scope_text
 from ui.format import METRIC_DELTA_ARROW
-from ui.i18n import LANGS, lang, t, tables_text
+from ui.i18n import LANGS, joined, lang, t, tables_text
 from ui.text import md
 
 # The contract tables each page reads (measured: every SQL statement a page runs on the sample,
@@ -88,7 +88,7 @@ def open_page(title_key: str, applies=FILTERS, note: str | None = None) -> tuple
     line = scope_text(scope, data.period_choice(), currency, applies, dict(options.get("plants", [])))
     ignored = not_applied(scope, applies)
     if ignored:
-        line += " · " + t("filters_not_applied", f=("、" if lang() == "zh" else ", ").join(ignored))  # "Periods, Plants" in English
+        line += " · " + t("filters_not_applied", f=joined(ignored))  # "Periods, Plants" in English
     if note:
         line += " · " + note
     st.caption(md(line))  # plant names come from the data: shown as typed, never as Markdown
