@@ -71,3 +71,25 @@ def test_thread_setting_is_nothing_elsewhere(tmp_path, bad):
         eng.set_duckdb_threads(engine, None)
     finally:
         engine.dispose()
+
+
+def test_a_vouchers_lines_are_indexed_by_number_on_duckdb_only(tmp_path):
+    """DuckDB does not look a prefix of the composite key (voucher_no, line_no) up in its index,
+    so its files get an index on voucher_no, and a one-voucher lookup uses it; SQLite (like the
+    servers) uses the key and gets no second index."""
+    import sqlalchemy as sa
+
+    duck = eng.make_engine(f"duckdb:///{tmp_path / 'a.duckdb'}")
+    lite = eng.make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    for engine in (duck, lite):
+        eng.create_schema(engine)
+    names = {e.dialect.name: {ix["name"] for ix in sa.inspect(e).get_indexes("voucher_lines")} for e in (duck, lite)}
+    assert "ix_voucher_lines_voucher" in names["duckdb"]
+    assert "ix_voucher_lines_voucher" not in names["sqlite"] and "ix_voucher_lines_work_order" in names["sqlite"]
+    with duck.begin() as conn:  # enough rows that a scan is the costlier plan
+        conn.exec_driver_sql("INSERT INTO voucher_lines (voucher_no, line_no, period, account_code, debit_amount, credit_amount) "
+                             "SELECT 'V' || (i // 2), i % 2 + 1, '2026-03', '1403', 1, 0 FROM range(300000) t(i)")
+        plan = conn.exec_driver_sql("EXPLAIN ANALYZE SELECT * FROM voucher_lines WHERE voucher_no = 'V1'").fetchall()
+    assert "Index Scan" in plan[0][1]
+    duck.dispose()
+    lite.dispose()

@@ -263,3 +263,28 @@ def test_work_order_search_matches_wildcards_as_typed(linked):
     assert found("wo-") == both and found("WO-b") == ["WO-B"]
     assert found("WO_") == [] and found("%") == [] and found("_") == []  # "_" and "%" are not wildcards here
     assert found("WO-A\x00") == ["WO-A"]
+
+
+def test_work_order_ledger_is_the_joined_lines_in_date_voucher_line_order(sample_engine, small_sample):
+    """The order's lines and their vouchers are read in two lookups and joined in pandas: the
+    same rows, columns and order as the one joined statement they replace (written out here),
+    on orders whose lines span several dates, and nothing for an order without lines."""
+    import sqlalchemy as sa
+    from data_loaders import schema as s
+    from data_loaders.engine import read_frame
+
+    vl, v = s.voucher_lines, s.vouchers
+    lines = small_sample["voucher_lines"].merge(small_sample["vouchers"][["voucher_no", "voucher_date"]], on="voucher_no")
+    dated = lines.dropna(subset=["work_order_id"]).groupby("work_order_id").voucher_date.nunique()
+    orders = sorted(dated[dated >= 3].index)[:5]
+    assert len(orders) == 5
+    for wo in orders:
+        joined = (L._lines_select().add_columns(v.c.voucher_date, v.c.voucher_type, v.c.description, v.c.voucher_no.label("_voucher"))
+                  .outerjoin(v, v.c.voucher_no == vl.c.voucher_no).where(vl.c.work_order_id == wo)
+                  .order_by(v.c.voucher_date, vl.c.voucher_no, vl.c.line_no))
+        expected = L._matched(read_frame(sample_engine, joined), "_account", "_voucher")
+        got = L.load_work_order_ledger(sample_engine, wo)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+        assert got.voucher_date.is_monotonic_increasing and len(got) == (lines.work_order_id == wo).sum()
+    empty = L.load_work_order_ledger(sample_engine, "NO-SUCH-ORDER")
+    assert empty.empty and list(empty.columns) == list(got.columns)
