@@ -517,7 +517,9 @@ def test_a_figure_shown_on_two_pages_has_one_value(app, mode):
 
 
 def money_text(value: float) -> str:
-    """The overview's card format in the default unit (万): ¥3,215.04万."""
+    """The overview's card format in the default unit (万): ¥3,215.04万; from 1亿 on, in 亿: ¥3.54亿."""
+    if round(value / 1e8, 2) >= 1:
+        return f"¥{value / 1e8:,.2f}亿"
     return f"¥{value / 1e4:,.2f}万"
 
 

@@ -1,5 +1,6 @@
-"""Card money under the "auto" unit: the language's unit (万 / M), stepping down for a small
-amount so that a non-zero figure never reads as 0.00 (ui/format.py)."""
+"""Card money under the "auto" unit: the language's unit (万 / M), stepping up to 亿 / B for an
+amount of a thousand million or more, and down for a small amount so that a non-zero figure
+never reads as 0.00 (ui/format.py)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,16 @@ def session():
     ("en", 999.6, "¥1.00K"),             # 0.9996K shows as 1.00K
     ("en", 0.004, "¥0"),
     ("en", 0.0, "¥0.00M"),
+    # a thousand million and more steps up, so that a card stays short
+    ("zh", 10_378_650_000.0, "¥103.79亿"),   # 10,378,650,000 / 100,000,000; not ¥1,037,865.00万
+    ("zh", 99_999_999.0, "¥1.00亿"),         # 0.99999999亿 shows as 1.00亿, so it is in 亿
+    ("zh", 99_400_000.0, "¥9,940.00万"),     # 0.994亿 would show as 0.99亿: stays in 万
+    ("zh", -250_000_000.0, "-¥2.50亿"),
+    ("en", 10_378_650_000.0, "¥10.38B"),     # 10,378,650,000 / 1,000,000,000; not ¥10,378.65M
+    ("en", 999_990_000.0, "¥1.00B"),         # 0.99999B shows as 1.00B, so it is in B
+    ("en", 994_000_000.0, "¥994.00M"),       # 0.994B would show as 0.99B: stays in M
 ])
-def test_auto_steps_down_for_small_amounts(session, lang, amount, shown):
+def test_auto_steps_down_for_small_amounts_and_up_for_large_ones(session, lang, amount, shown):
     session(lang)
     assert f.money(amount, "CNY", compact=True) == shown
 

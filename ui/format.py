@@ -6,8 +6,11 @@ Conventions:
   (万元 for CNY, 万USD …); "auto" means 万 in Chinese and M in English. Tables keep money exact
   to the cent. On cards (``money(…, compact=True)``) "auto" steps down for an amount under one
   of its unit, so that a non-zero figure never reads as 0.00: under 1万 a Chinese card shows
-  whole yuan (¥5,000), under 1M an English card shows K (¥5.00K), under 1K whole units; the
-  suffix on every figure says which. A chosen unit is kept as chosen.
+  whole yuan (¥5,000), under 1M an English card shows K (¥5.00K), under 1K whole units; and
+  steps up for an amount of a thousand million or more, so that a card stays short enough to
+  read across a meeting room: 1亿 and more in 亿 (¥103.79亿, not ¥1,037,865.00万), 1B and more
+  in B (¥10.38B, not ¥10,378.65M); the suffix on every figure says which. A chosen unit is
+  kept as chosen.
 - Ratios are fractions 0-1 in data (``*_pct``) and become percentages only here; a change of a
   ratio is in percentage points (``pp``), never in percent.
 - Changes carry their sign ("+1.2", "-0.4") and no arrow: ``metric_delta_arrow`` is "off" for
@@ -26,7 +29,8 @@ SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€"}
 KEY_UNIT = "unit"
 UNITS = ("auto", "1", "1e3", "1e4", "1e6", "1e8")
 # (Chinese suffix, English suffix) shown after the figure, and the unit's name for axis titles
-UNIT_SUFFIX = {"1": ("", ""), "1e3": ("千", "K"), "1e4": ("万", "×10K"), "1e6": ("百万", "M"), "1e8": ("亿", "×100M")}
+UNIT_SUFFIX = {"1": ("", ""), "1e3": ("千", "K"), "1e4": ("万", "×10K"), "1e6": ("百万", "M"), "1e8": ("亿", "×100M"),
+               "1e9": ("十亿", "B")}  # 1e9: only a card's step up under "auto" in English, never a choice
 # the unit picker's names: a scale, in no currency (the amounts are in the plants' currency, #15)
 UNIT_NAMES = {"auto": ("自动", "Auto"), "1": ("全额", "Full"), "1e3": ("千", "K"), "1e4": ("万", "10K"), "1e6": ("百万", "M"),
               "1e8": ("亿", "100M")}
@@ -79,14 +83,21 @@ def scale_money(values):
 
 def card_unit(amount: float) -> str:
     """The unit a card shows ``amount`` (≥ 0) in: the chosen one; under "auto", the language's
-    unit (万 / M) unless the amount is not zero and under one of it, then the largest smaller
-    unit of the language (whole yuan in Chinese; K, or whole units under 1K, in English)."""
+    unit (万 / M), or for a large amount the language's next one once the amount shows as at
+    least 1.00 of it (亿 in Chinese, B in English), or for an amount that is not zero and under
+    one of the language's unit, the largest smaller unit of the language (whole yuan in
+    Chinese; K, or whole units under 1K, in English)."""
     unit = money_unit()
 
     def reaches(step: str) -> bool:  # shows as at least 1.00 of the step (999,999.99 is ¥1.00M)
         return round(amount / float(step), 2) >= 1
 
-    if st.session_state.get(KEY_UNIT, "auto") in UNIT_SUFFIX or amount == 0 or reaches(unit):
+    if st.session_state.get(KEY_UNIT, "auto") in UNIT_SUFFIX or amount == 0:
+        return unit
+    larger = "1e8" if lang() == "zh" else "1e9"
+    if reaches(larger):
+        return larger
+    if reaches(unit):
         return unit
     steps = ("1",) if lang() == "zh" else ("1e3", "1")
     return next((step for step in steps if reaches(step)), "1")
