@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import pandas as pd
@@ -50,6 +51,10 @@ METADATA = sa.MetaData()
 FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders",
                              "facts_production")
 VERSION_KEY = "facts_version"
+# families derived at once: the OEE and work-order families are pandas over their own reads, and
+# two at a time take about two thirds of the wall time of one after the other on two cores
+# (docs/PERFORMANCE.md, "The traces and the indexes, session 10"); the rows do not depend on it
+DERIVE_THREADS = 2
 
 Progress = Callable[[float, str], None]
 
@@ -134,13 +139,9 @@ def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress
     derived: dict[sa.Table, pd.DataFrame] = {}
     in_database: dict[sa.Table, list[sa.Select]] = {}
     fams = families()
-    for i, fam in enumerate(fams):
+    for i, (fam, (frames, selects, seconds)) in enumerate(zip(fams, _derive_all(engine, fams, periods))):
         if progress:
             progress(i / max(len(fams), 1), fam.__name__.rsplit(".", 1)[-1])
-        t0 = time.perf_counter()
-        frames = fam.derive(engine, periods)
-        selects = fam.selects(periods) if hasattr(fam, "selects") else {}
-        seconds = time.perf_counter() - t0
         for table in fam.TABLES:
             if table.name in selects:
                 in_database[table] = selects[table.name]
@@ -166,3 +167,36 @@ def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress
     if progress:
         progress(1.0, "facts")
     return out
+
+
+def _derive_one(fam, engine: Engine, periods: list[str] | None) -> tuple[dict, dict, float]:
+    """A family's derived frames, its selects and the wall seconds they took."""
+    t0 = time.perf_counter()
+    frames = fam.derive(engine, periods)
+    selects = fam.selects(periods) if hasattr(fam, "selects") else {}
+    return frames, selects, time.perf_counter() - t0
+
+
+def _derive_all(engine: Engine, fams: list, periods: list[str] | None):
+    """``_derive_one`` of every family, ``DERIVE_THREADS`` at a time (each on its own
+    connections; the database reads and much of pandas let go of the interpreter lock), yielded
+    in the families' order. A failure stops the families not started and is raised."""
+    if not _shared_between_threads(engine):
+        yield from (_derive_one(fam, engine, periods) for fam in fams)
+        return
+    with ThreadPoolExecutor(max_workers=DERIVE_THREADS, thread_name_prefix="facts") as pool:
+        futures = [pool.submit(_derive_one, fam, engine, periods) for fam in fams]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _shared_between_threads(engine: Engine) -> bool:
+    """Whether another thread's connection sees the same database: not for an in-memory one,
+    where each thread's connection may be a database of its own (SQLite's per-thread pool)."""
+    database = engine.url.database
+    in_memory = engine.dialect.name in ("sqlite", "duckdb") and (not database or database == ":memory:" or database.startswith("file::memory"))
+    return not in_memory and not isinstance(engine.pool, (sa.pool.SingletonThreadPool, sa.pool.StaticPool))
