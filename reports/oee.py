@@ -223,11 +223,13 @@ def _totals(wide: pd.DataFrame, output: pd.DataFrame, classed: pd.DataFrame, col
 
 def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
     """``oee_totals`` of a scope, read from the month facts (``data_loaders.facts_oee_month``:
-    one row per work center) when the scope is one month and they give the shift rows' sums:
-    the cockpit's one-month spans and the OEE drop warning's months. Any other scope, or a
-    month those facts cannot give (cut by the as-of date, a work center with several plants'
-    output), is ``oee_totals`` itself. The same numbers (see ``data_loaders.facts_oee_month``)."""
-    if FM.month_of(scope) is None or not facts.ready(engine):
+    one row per work center and month, summed per work center) when the scope is bounded (one
+    month or several) and they give the shift rows' sums: the cockpit's spans (its month, the
+    comparisons, the year to date, twelve months) and the OEE drop warning's months. An open
+    scope, or a span those facts cannot give (cut by the as-of date, a work center with several
+    plants' output), is ``oee_totals`` itself. The same numbers: a span of several months to
+    float precision, money to the cent (see ``data_loaders.facts_oee_month``)."""
+    if not FM.is_bounded(scope) or not facts.ready(engine):
         return oee_totals(engine, scope, settings)
     by_reason = F.load_state_reason_minutes(engine, scope)
     if by_reason.empty:
@@ -235,7 +237,7 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
     centers = loaders.load_work_centers(engine, scope)
     classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
     columns = A.compute_minute_columns(classed)
-    # a bounded month's window is the month (cut at the as-of date); the events' span is not read
+    # a bounded scope's window is its months (cut at the as-of date); the events' span is not read
     window = calendar_window(scope, pd.DataFrame(), load_dataset_info(engine).get("as_of_date"))
     wide = FM.load_month_minutes(engine, scope, columns, window)
     made = FM.load_month_output(engine, scope) if wide is not None else None
