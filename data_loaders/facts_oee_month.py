@@ -116,7 +116,20 @@ def _span(period, scope: Scope) -> list:
     return [period >= scope.period_from, period <= scope.period_to]
 
 
-def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, window) -> pd.DataFrame | None:
+def _kind_sums(scope: Scope, by_period: bool = False) -> sa.Select:
+    """Every kind column, the shift counts and the first and last date of the month rows of a
+    bounded scope summed per work center (per month x work center with ``by_period``: each
+    month's row as it is)."""
+    t = month_kinds
+    keys = [t.c.period] * by_period + [t.c.work_center_id]
+    return (sa.select(*keys, *[sa.func.sum(t.c[f"{kind}_min"]).label(f"{kind}_min") for kind in F.KIND_COLUMNS],
+                      sa.func.sum(t.c.shift_rows).label("shift_rows"), sa.func.sum(t.c.event_shifts).label("event_shifts"),
+                      sa.func.min(t.c.first_date).label("first_date"), sa.func.max(t.c.last_date).label("last_date"))
+            .where(*_span(t.c.period, scope), *F._wc_in_plants(t.c.work_center_id, scope))
+            .group_by(*keys))
+
+
+def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, window, sums: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """``facts_oee.load_shift_minutes(engine, scope, columns, by=(), window=window)`` of a bounded
     scope (one month or several) from the month rows, summed per work center: one row per work
     center with the minutes of each ``column`` and the three shift counts. A column that holds a
@@ -124,26 +137,42 @@ def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, wind
     sums of their reason codes' month rows. One month: its row itself (a sum of one value);
     several: the months' sums added, the same rows in another order (float precision). None when
     the month rows cannot give it: an open scope, or a row dated outside ``window`` (then
-    ``outside_rows`` needs the shift rows)."""
+    ``outside_rows`` needs the shift rows). ``sums``: the scope's rows of ``load_months_kinds``
+    when already read (a month of several read at once)."""
     if not is_bounded(scope) or window is None:
         return None
-    t = month_kinds
-    whole = columns[columns.whole_kind].drop_duplicates("column")
-    stmt = (sa.select(t.c.work_center_id, *[sa.func.sum(t.c[f"{kind}_min"]).label(name) for name, kind in zip(whole.column, whole.kind)],
-                      sa.func.sum(t.c.shift_rows).label("shift_rows"), sa.func.sum(t.c.event_shifts).label("event_shifts"),
-                      sa.func.min(t.c.first_date).label("first_date"), sa.func.max(t.c.last_date).label("last_date"))
-            .where(*_span(t.c.period, scope), *F._wc_in_plants(t.c.work_center_id, scope))
-            .group_by(t.c.work_center_id))
-    frame = read_frame(engine, stmt)
+    frame = read_frame(engine, _kind_sums(scope)) if sums is None else sums
     start, end = (pd.Timestamp(x) for x in window)
     if len(frame) and (pd.to_datetime(frame.first_date).min() < start or pd.to_datetime(frame.last_date).max() >= end):
         return None
-    frame = frame.drop(columns=["first_date", "last_date"]).astype({"shift_rows": np.int64, "event_shifts": np.int64}) \
-        .assign(outside_rows=np.int64(0))
+    whole = columns[columns.whole_kind].drop_duplicates("column")
+    frame = pd.DataFrame({"work_center_id": frame.work_center_id.to_numpy(),
+                          **{name: frame[f"{kind}_min"].to_numpy() for name, kind in zip(whole.column, whole.kind)},
+                          "shift_rows": frame.shift_rows.to_numpy(np.int64), "event_shifts": frame.event_shifts.to_numpy(np.int64),
+                          "outside_rows": np.zeros(len(frame), dtype=np.int64)})
     split = columns[~columns.whole_kind]
     if not split.empty:
         frame = frame.merge(_split_columns(engine, scope, split), on="work_center_id", how="left")
     return F._minute_types(frame, columns)
+
+
+def load_months_kinds(engine: Engine, scope: Scope, months: list[str]) -> dict[str, pd.DataFrame]:
+    """The month rows of each of ``months`` (scope's plants) in one read: month -> its rows as
+    ``load_month_minutes`` reads them for that month alone (``sums``); no key for a month
+    without rows."""
+    first, last = min(months), max(months)
+    rows = read_frame(engine, _kind_sums(scope.with_periods(first, last), by_period=True).where(month_kinds.c.period.in_(sorted(months))))
+    return {m: part.drop(columns="period").reset_index(drop=True) for m, part in rows.groupby("period", sort=True)}
+
+
+def load_months_output(engine: Engine, scope: Scope, months: list[str]) -> dict[str, pd.DataFrame | None]:
+    """``load_month_output`` of each of ``months`` (scope's plants) in one read: month -> the
+    frame (None for a month with a work center of several plants' output); no key for a month
+    without rows."""
+    t = month_output
+    rows = read_frame(engine, sa.select(t.c.period, t.c.work_center_id, *[t.c[c] for c in A.COUNT_COLUMNS])
+                      .where(t.c.period.in_(sorted(months)), *F._plants(t.c.plant_id, scope)))
+    return {m: _output_frame(part.drop(columns="period").reset_index(drop=True)) for m, part in rows.groupby("period", sort=True)}
 
 
 def _split_columns(engine: Engine, scope: Scope, split: pd.DataFrame) -> pd.DataFrame:
@@ -164,9 +193,14 @@ def load_month_output(engine: Engine, scope: Scope) -> pd.DataFrame | None:
     if not is_bounded(scope):
         return None
     t = month_output
-    frame = read_frame(engine, sa.select(t.c.work_center_id, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
-                       .where(*_span(t.c.period, scope), *F._plants(t.c.plant_id, scope))
-                       .group_by(t.c.work_center_id, t.c.plant_id))
+    return _output_frame(read_frame(engine, sa.select(t.c.work_center_id, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
+                                    .where(*_span(t.c.period, scope), *F._plants(t.c.plant_id, scope))
+                                    .group_by(t.c.work_center_id, t.c.plant_id)))
+
+
+def _output_frame(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The output rows per work center x plant as ``load_shift_output(by=())`` gives them: None
+    when a work center has several plants' rows (their sums would be added in another order)."""
     if frame.work_center_id.duplicated().any():
         return None
     return frame.astype({c: float for c in A.COUNT_COLUMNS})

@@ -756,13 +756,19 @@ def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
     return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
-def cockpit_span(url: str, scope: Scope) -> dict:
-    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE when the database
-    has the OEE page's tables (else it is unknown)."""
+def cockpit_span(url: str, scope: Scope, overview: Scope | None = None) -> dict:
+    """The cockpit's figures for one span (``reports.cockpit.span_kpis``) of the overview of
+    ``overview`` (None: the span's own); OEE when the database has the OEE page's tables (else it
+    is unknown): a month the overview computes alone comes from the one read of all of them
+    (``month_oee``)."""
     with_oee = not missing(url, COCKPIT_OEE_TABLES)
-    return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope),
-                                     oee_totals(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
-                                     scope)
+    if not with_oee:
+        oee = None
+    elif overview is not None and scope.period_from and scope.period_from == scope.period_to:
+        oee = month_oee(url, overview, scope.period_to)
+    else:
+        oee = oee_totals(url, scope, OeeSettings())
+    return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope), oee, cash_wc_months(url, tuple(scope.plants)), scope)
 
 
 @figure
@@ -773,13 +779,13 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
     comparisons = comparison_scopes(scope, choice)
     main = comparisons[0][0] if comparisons else None
-    spans = {"current": cockpit_span(url, scope)}
+    spans = {"current": cockpit_span(url, scope, scope)}
     for name, other in comparisons:
-        spans[name] = cockpit_span(url, other) if covers(url, other) else None
+        spans[name] = cockpit_span(url, other, scope) if covers(url, other) else None
     spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
     ytd = reports_cockpit.year_to_date(scope)
     if ytd is not None:
-        spans["ytd"] = cockpit_span(url, ytd)
+        spans["ytd"] = cockpit_span(url, ytd, scope)
         spans["ytd_budget"] = reports_cockpit.budget_span(budget_kpis(url, ytd, PeriodChoice("ytd", ytd.period_to)))
     base = scope.previous()
     base_parts = cockpit_profit_parts(url, base) if base is not None and covers(url, base) else None
@@ -1089,11 +1095,41 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
-    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's cached
-    ``oee_totals``, read from the month facts (one row per work center), so that a month the
-    cockpit shows as a span of its own (a one-month scope and its one-month comparisons) is
-    computed once. The same numbers."""
-    return {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months}
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's totals
+    from the month facts (``month_oee``), so that a month the cockpit shows as a span of its own
+    (a one-month scope and its one-month comparisons) is computed once. The same numbers."""
+    return {m: month_oee(url, scope, m) for m in months}
+
+
+def overview_months(scope: Scope) -> tuple[str, ...]:
+    """The months whose OEE the overview of ``scope`` computes one by one: the OEE drop
+    warning's (the last month and the trailing months before it, default settings) and, for a
+    one-month scope, its one-month comparisons (the month before, which is one of those, and a
+    year earlier). Empty for an open scope."""
+    last = scope.period_to
+    if not last:
+        return ()
+    months = {month_add(last, -k) for k in range(WarningSettings().oee_trailing_months + 1)}
+    if scope.period_from == last:
+        months.add(month_add(last, -12))
+    return tuple(sorted(months))
+
+
+def month_oee(url: str, overview: Scope, month: str) -> dict | None:
+    """The OEE totals (default settings) of one month of the overview of ``overview``: from one
+    read of every month the overview computes one by one (``overview_months``,
+    ``reports.oee.oee_totals_by_month``: three reads for the four or five months instead of three
+    per month, each month computed as alone), else the month's own ``oee_totals``. The same
+    numbers to the bit (tests/test_overview_oee.py)."""
+    months = overview_months(overview)
+    if month in months:
+        return _oee_months(url, tuple(overview.plants), tuple(overview.families), months)[month]
+    return oee_totals(url, Scope(month, month, overview.plants, overview.families), OeeSettings())
+
+
+@figure
+def _oee_months(url: str, plants: tuple[str, ...], families: tuple[str, ...], months: tuple[str, ...]) -> dict:
+    return reports_oee.oee_totals_by_month(get_engine(url), Scope(plants=plants, families=families), list(months), OeeSettings())
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
