@@ -46,6 +46,7 @@ from analytics.overhead import OVERHEAD_VIEWS, compute_overhead_view  # noqa: F4
 from analytics.price_variance import PRICE_VARIANCE_BASES  # noqa: F401 - re-exported for pages
 from data_loaders import access, audit, backup
 from data_loaders import budget as budget_loaders
+from data_loaders import cash as cash_loaders
 from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders.build import file_identity
@@ -1033,7 +1034,16 @@ def _cash_backtest(url: str, plants: tuple[str, ...]) -> pd.DataFrame | None:
 
 @figure
 def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), use_facts=facts_ready(url),
+                                                    ledger=cash_wc_ledger(url, plants))
+
+
+@frame
+def cash_wc_ledger(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The plants' working-capital movements per plant x month x category
+    (``load_working_capital_ledger``): read once for the cash page's months and the overview's
+    working-capital warnings."""
+    return cash_loaders.load_working_capital_ledger(get_engine(url), Scope(plants=tuple(plants)), facts_ready(url))
 
 
 @figure
@@ -1088,6 +1098,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "payment_delays": lambda: payment_delays(url, plants),
         "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
         "wc_months": lambda: cash_wc_months(url, plants),
+        "wc_ledger": lambda: cash_wc_ledger(url, plants),
         "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
