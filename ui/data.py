@@ -420,12 +420,43 @@ def _ledger_months(url: str, plants: tuple[str, ...], families: tuple[str, ...])
 
 @figure
 def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
+    """Output per month and family (``compute_production_monthly``). From the production facts,
+    the days of every span of one plant and family filter come from one cached read of all days
+    (``_production_days``): the overview's spans and the production page's trend read them once;
+    the same rows in the same order as the scope's own query."""
+    if facts_ready(url) and scope.period_from and scope.period_to:
+        days = _production_days(url, tuple(scope.plants), tuple(scope.families))
+        lo, hi = (pd.Timestamp(d) for d in (q.month_start(scope.period_from), q.month_after(scope.period_to)))
+        return compute_production_monthly(days[(days.count_date >= lo) & (days.count_date < hi)].reset_index(drop=True))
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
 @frame
+def _production_days(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``load_production_daily`` of every day (production facts): one row per day x plant x family."""
+    return q.load_production_daily(get_engine(url), Scope(plants=plants, families=families), True)
+
+
 def cash_balances(url: str, scope: Scope) -> pd.DataFrame:
+    """The scope's bank balances per account and date (``load_cash_balances``): a bounded scope's
+    rows sliced from one cached read of every date of its plants (``_cash_balance_days``), the
+    same rows in the same order (by date and account)."""
+    if scope.period_from and scope.period_to:
+        rows = _cash_balance_days(url, tuple(scope.plants))
+        lo, hi = (pd.Timestamp(d) for d in (q.month_start(scope.period_from), q.month_after(scope.period_to)))
+        dates = pd.to_datetime(rows.balance_date)
+        return rows[(dates >= lo) & (dates < hi)].reset_index(drop=True)
+    return _cash_balances(url, scope)
+
+
+@frame
+def _cash_balances(url: str, scope: Scope) -> pd.DataFrame:
     return q.load_cash_balances(get_engine(url), scope)
+
+
+@frame
+def _cash_balance_days(url: str, plants: tuple[str, ...]) -> pd.DataFrame:
+    return q.load_cash_balances(get_engine(url), Scope(plants=plants))
 
 
 @figure
