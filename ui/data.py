@@ -771,7 +771,8 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
 # OEE report (default settings, as the OEE page opens), the budget report the overview's warnings
 # read, the cash page's inputs and payment delays, and the profit parts of each span, so that a
 # figure is computed once per span and shared with the page that owns it. OEE: the report's total
-# alone (``oee_totals``), summed per work center in SQL, for every span.
+# alone, from the OEE month facts summed per work center in SQL, for every span (``oee_totals``);
+# the months the overview computes one by one in one read (``month_oee``).
 @figure
 def cockpit_profit_parts(url: str, scope: Scope) -> dict:
     """Profit facts and work-order variances of a span (``reports.cockpit.profit_parts``)."""
@@ -783,8 +784,9 @@ COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_cente
 
 @figure
 def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
-    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a one-month
-    scope from the month facts, ``reports.oee.oee_month_totals``: the same numbers)."""
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a bounded scope
+    from the month facts, ``reports.oee.oee_month_totals``: the same numbers, a span of several
+    months to float precision)."""
     return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
