@@ -627,14 +627,15 @@ def _dates(frame: pd.DataFrame, column: str = "shift_date") -> pd.DataFrame:
     return frame
 
 
-def load_state_reason_minutes(engine: Engine, scope: Scope, by_period: bool = False) -> pd.DataFrame:
+def load_state_reason_minutes(engine: Engine, scope: Scope, by_period: bool = False, periods=None) -> pd.DataFrame:
     """Minutes per work center x state x reason code in the scope (the rows a convention classes);
     ``by_period``: per month too (a ``period`` column first), each month's rows as a one-month
-    scope reads them."""
+    scope reads them; ``periods``: those months of the scope only."""
     t = reason_minutes
     keys = [t.c.period] * by_period + [t.c.work_center_id, t.c.state, t.c.reason_code]
     stmt = (sa.select(*keys, sa.func.sum(t.c.duration_min).label("minutes"))
-            .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope))
+            .where(*period_conditions(t.c.period, scope), *_wc_in_plants(t.c.work_center_id, scope),
+                   *([t.c.period.in_(sorted(periods))] if periods is not None else []))
             .group_by(*keys)
             .order_by(*keys))
     return read_frame(engine, stmt)

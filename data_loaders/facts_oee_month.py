@@ -1,7 +1,8 @@
 """OEE facts per work center x month: the shift facts (``data_loaders/facts_oee.py``) summed per
-month in the database when the data changes, so that a one-month OEE total (the cockpit's month,
-its prior month and a year earlier, the OEE drop warning's months) reads one row per work center
-(≈ 840 at the L scale) instead of summing its ~75 k shift rows on every view
+month in the database when the data changes, so that the OEE total of a month (the cockpit's
+month, its prior month and a year earlier, the OEE drop warning's months) or of a span of months
+(the cockpit's year to date, its twelve-month spans) reads ≈ 840 rows per month at the L scale
+(one per work center) instead of summing its ~75 k shift rows on every view
 (docs/DATA_MODEL.md, "Fact tables: OEE", per month).
 
 * ``facts_oee_month_kinds``: one row per ``period`` x ``work_center_id`` with Σ of every
@@ -16,12 +17,15 @@ Identities (tests/test_oee_month_facts.py, on every database): each row is the s
 rows; a one-month scope read from these tables gives the frames ``load_shift_minutes(…, by=())``
 and ``load_shift_output(…, by=())`` give for that month, and ``oee_totals`` the same totals.
 
-Only a one-month scope reads them, and only where they give what the shift rows give: a span of
-several months is not read as a sum of its months (the float sums would be added in another order,
-and the event facts' carried rows of a scope's first month are not in every month). The
-readers also fall back to the shift rows for a month whose calendar window cuts its rows (rows
-on or after the as-of date, ``outside_rows``), for loss classes that split a stop kind by reason
-code (a site's custom classes), and for a work center whose month has output of several plants'
+A bounded scope reads them, one month or several: a span of several months reads its months'
+rows summed per work center, the same shift rows added in another order, so its float sums
+equal the shift rows' to float precision (DuckDB's own parallel sums of the shift rows differ
+in the last bits from run to run at L); the counts are exact and money comes out to the cent
+(tests/test_oee_month_facts.py). The event facts' carried rows (``is_carried``) live in the
+problem findings only, which these tables do not hold. Loss classes that split a stop kind by
+reason code (a site's custom classes) read those columns from ``facts_oee_reason_minutes``. The
+readers fall back to the shift rows for an open scope, for a span whose calendar window cuts its
+rows (rows on or after the as-of date, ``outside_rows``), and for a work center whose span has output of several plants'
 orders (a sum of per-plant sums is not the sum of the rows). Derived by the database in one
 grouped ``INSERT … SELECT`` per table, from the shift facts written just before.
 """
@@ -102,51 +106,101 @@ def month_of(scope: Scope) -> str | None:
     return scope.period_from if scope.period_from and scope.period_from == scope.period_to else None
 
 
-def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, window) -> pd.DataFrame | None:
-    """``facts_oee.load_shift_minutes(engine, scope, columns, by=(), window=window)`` of a one-month
-    scope from the month rows: one row per work center with the minutes of each ``column`` and the
-    three shift counts. A column that holds a whole stop kind is read from the kinds; the others
-    (a stop kind split by reason code) are the sums of their reason codes' month rows. None when the month rows cannot give it: a row dated outside ``window``
-    (then ``outside_rows`` needs the shift rows)."""
-    month = month_of(scope)
-    if month is None or window is None:
-        return None
+def is_bounded(scope: Scope) -> bool:
+    """Whether the scope has a first and a last month (the spans these tables can give)."""
+    return bool(scope.period_from and scope.period_to)
+
+
+def _span(period, scope: Scope) -> list:
+    """The month rows of a bounded scope: its months, first to last."""
+    return [period >= scope.period_from, period <= scope.period_to]
+
+
+def _kind_sums(scope: Scope, by_period: bool = False) -> sa.Select:
+    """Every kind column, the shift counts and the first and last date of the month rows of a
+    bounded scope summed per work center (per month x work center with ``by_period``: each
+    month's row as it is)."""
     t = month_kinds
-    whole = columns[columns.whole_kind].drop_duplicates("column")
-    stmt = (sa.select(t.c.work_center_id, *[t.c[f"{kind}_min"].label(name) for name, kind in zip(whole.column, whole.kind)],
-                      t.c.shift_rows, t.c.event_shifts, t.c.first_date, t.c.last_date)
-            .where(t.c.period == month, *F._wc_in_plants(t.c.work_center_id, scope)))
-    frame = read_frame(engine, stmt)
+    keys = [t.c.period] * by_period + [t.c.work_center_id]
+    return (sa.select(*keys, *[sa.func.sum(t.c[f"{kind}_min"]).label(f"{kind}_min") for kind in F.KIND_COLUMNS],
+                      sa.func.sum(t.c.shift_rows).label("shift_rows"), sa.func.sum(t.c.event_shifts).label("event_shifts"),
+                      sa.func.min(t.c.first_date).label("first_date"), sa.func.max(t.c.last_date).label("last_date"))
+            .where(*_span(t.c.period, scope), *F._wc_in_plants(t.c.work_center_id, scope))
+            .group_by(*keys))
+
+
+def load_month_minutes(engine: Engine, scope: Scope, columns: pd.DataFrame, window, sums: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """``facts_oee.load_shift_minutes(engine, scope, columns, by=(), window=window)`` of a bounded
+    scope (one month or several) from the month rows, summed per work center: one row per work
+    center with the minutes of each ``column`` and the three shift counts. A column that holds a
+    whole stop kind is read from the kinds; the others (a stop kind split by reason code) are the
+    sums of their reason codes' month rows. One month: its row itself (a sum of one value);
+    several: the months' sums added, the same rows in another order (float precision). None when
+    the month rows cannot give it: an open scope, or a row dated outside ``window`` (then
+    ``outside_rows`` needs the shift rows). ``sums``: the scope's rows of ``load_months_kinds``
+    when already read (a month of several read at once)."""
+    if not is_bounded(scope) or window is None:
+        return None
+    frame = read_frame(engine, _kind_sums(scope)) if sums is None else sums
     start, end = (pd.Timestamp(x) for x in window)
     if len(frame) and (pd.to_datetime(frame.first_date).min() < start or pd.to_datetime(frame.last_date).max() >= end):
         return None
-    frame = frame.drop(columns=["first_date", "last_date"]).assign(outside_rows=np.int64(0))
+    whole = columns[columns.whole_kind].drop_duplicates("column")
+    frame = pd.DataFrame({"work_center_id": frame.work_center_id.to_numpy(),
+                          **{name: frame[f"{kind}_min"].to_numpy() for name, kind in zip(whole.column, whole.kind)},
+                          "shift_rows": frame.shift_rows.to_numpy(np.int64), "event_shifts": frame.event_shifts.to_numpy(np.int64),
+                          "outside_rows": np.zeros(len(frame), dtype=np.int64)})
     split = columns[~columns.whole_kind]
     if not split.empty:
-        frame = frame.merge(_split_columns(engine, scope, month, split), on="work_center_id", how="left")
+        frame = frame.merge(_split_columns(engine, scope, split), on="work_center_id", how="left")
     return F._minute_types(frame, columns)
 
 
-def _split_columns(engine: Engine, scope: Scope, month: str, split: pd.DataFrame) -> pd.DataFrame:
+def load_months_kinds(engine: Engine, scope: Scope, months: list[str]) -> dict[str, pd.DataFrame]:
+    """The month rows of each of ``months`` (scope's plants) in one read: month -> its rows as
+    ``load_month_minutes`` reads them for that month alone (``sums``); no key for a month
+    without rows."""
+    first, last = min(months), max(months)
+    rows = read_frame(engine, _kind_sums(scope.with_periods(first, last), by_period=True).where(month_kinds.c.period.in_(sorted(months))))
+    return {m: part.drop(columns="period").reset_index(drop=True) for m, part in rows.groupby("period", sort=True)}
+
+
+def load_months_output(engine: Engine, scope: Scope, months: list[str]) -> dict[str, pd.DataFrame | None]:
+    """``load_month_output`` of each of ``months`` (scope's plants) in one read: month -> the
+    frame (None for a month with a work center of several plants' output); no key for a month
+    without rows."""
+    t = month_output
+    rows = read_frame(engine, sa.select(t.c.period, t.c.work_center_id, *[t.c[c] for c in A.COUNT_COLUMNS])
+                      .where(t.c.period.in_(sorted(months)), *F._plants(t.c.plant_id, scope)))
+    return {m: _output_frame(part.drop(columns="period").reset_index(drop=True)) for m, part in rows.groupby("period", sort=True)}
+
+
+def _split_columns(engine: Engine, scope: Scope, split: pd.DataFrame) -> pd.DataFrame:
     """The minutes of each column of ``split`` (columns that are not a whole kind) per work center
-    of the month: the sums of its state x reason codes' month rows (``facts_oee_reason_minutes``,
-    with ``facts_oee._split_sums``)."""
+    over the scope's months: the sums of its state x reason codes' month rows
+    (``facts_oee_reason_minutes``, with ``facts_oee._split_sums``)."""
     r = F.reason_minutes
     return read_frame(engine, sa.select(r.c.work_center_id, *F._split_sums(split, table=r))
-                      .where(r.c.period == month, *F._wc_in_plants(r.c.work_center_id, scope), r.c.state.in_(sorted(set(split.state))))
+                      .where(*_span(r.c.period, scope), *F._wc_in_plants(r.c.work_center_id, scope), r.c.state.in_(sorted(set(split.state))))
                       .group_by(r.c.work_center_id))
 
 
 def load_month_output(engine: Engine, scope: Scope) -> pd.DataFrame | None:
-    """``facts_oee.load_shift_output(engine, scope, by=())`` of a one-month scope from the month
-    rows: one row per work center with the count columns. None when a work center has rows of
-    several plants' orders in the scope (their sums would be added in another order)."""
-    month = month_of(scope)
-    if month is None:
+    """``facts_oee.load_shift_output(engine, scope, by=())`` of a bounded scope from the month
+    rows, summed per work center (one month: its rows themselves): one row per work center with
+    the count columns. None for an open scope, or when a work center has rows of several plants'
+    orders in the scope (their sums would be added in another order)."""
+    if not is_bounded(scope):
         return None
     t = month_output
-    frame = read_frame(engine, sa.select(t.c.work_center_id, *[t.c[c] for c in A.COUNT_COLUMNS])
-                       .where(t.c.period == month, *F._plants(t.c.plant_id, scope)))
+    return _output_frame(read_frame(engine, sa.select(t.c.work_center_id, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
+                                    .where(*_span(t.c.period, scope), *F._plants(t.c.plant_id, scope))
+                                    .group_by(t.c.work_center_id, t.c.plant_id)))
+
+
+def _output_frame(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The output rows per work center x plant as ``load_shift_output(by=())`` gives them: None
+    when a work center has several plants' rows (their sums would be added in another order)."""
     if frame.work_center_id.duplicated().any():
         return None
     return frame.astype({c: float for c in A.COUNT_COLUMNS})

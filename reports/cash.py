@@ -111,13 +111,14 @@ def cash_backtest(history: pd.Series) -> pd.DataFrame | None:
 
 
 def cash_working_capital_months(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None,
-                                use_facts: bool | None = None) -> pd.DataFrame:
+                                use_facts: bool | None = None, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
     """Working-capital balances and flows per closed month (``compute_wc_months``): ledger and
-    documents, the open as-of month left out."""
+    documents, the open as-of month left out. ``ledger``: the plants' ``load_working_capital_ledger``
+    when already read (the overview's warnings read it too)."""
     as_of = as_of_date(engine) if as_of is None else as_of
     scope = _plants(plants)
-    months = W.compute_wc_months(C.load_working_capital_ledger(engine, scope, use_facts),
-                                 C.load_working_capital_documents(engine, scope, use_facts))
+    ledger = C.load_working_capital_ledger(engine, scope, use_facts) if ledger is None else ledger
+    months = W.compute_wc_months(ledger, C.load_working_capital_documents(engine, scope, use_facts))
     return months[months.period < as_of.strftime("%Y-%m")]
 
 

@@ -10,9 +10,9 @@ Each figure comes from the module that owns it, so the cockpit shows the numbers
   against the 2 % target, and the profit bridge from the span before: the profitability
   report's functions on the same inputs (``analytics.profitability``);
 * OEE and its loss cost (machine time, at the work centers' rates): the OEE report's total,
-  default settings, for every span (``reports.oee.oee_totals``: the facts summed per work
-  center in SQL, 0.5 s of CPU for twelve months at the L scale; a one-month span from the OEE
-  month facts, ``oee_month_totals``);
+  default settings, for every span (``reports.oee.oee_month_totals``: the OEE month facts summed
+  per work center in SQL, one row per work center and month; 0.1 CPU s for twelve months at
+  the L scale);
 * budget execution of the cost lines (and phased, year to date): the budget report;
 * cash today, the 13-week driver forecast's lowest balance: the cash page's parts under the
   default scenario (``reports.cash``);

@@ -223,11 +223,13 @@ def _totals(wide: pd.DataFrame, output: pd.DataFrame, classed: pd.DataFrame, col
 
 def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSettings()) -> dict | None:
     """``oee_totals`` of a scope, read from the month facts (``data_loaders.facts_oee_month``:
-    one row per work center) when the scope is one month and they give the shift rows' sums:
-    the cockpit's one-month spans and the OEE drop warning's months. Any other scope, or a
-    month those facts cannot give (cut by the as-of date, a work center with several plants'
-    output), is ``oee_totals`` itself. The same numbers (see ``data_loaders.facts_oee_month``)."""
-    if FM.month_of(scope) is None or not facts.ready(engine):
+    one row per work center and month, summed per work center) when the scope is bounded (one
+    month or several) and they give the shift rows' sums: the cockpit's spans (its month, the
+    comparisons, the year to date, twelve months) and the OEE drop warning's months. An open
+    scope, or a span those facts cannot give (cut by the as-of date, a work center with several
+    plants' output), is ``oee_totals`` itself. The same numbers: a span of several months to
+    float precision, money to the cent (see ``data_loaders.facts_oee_month``)."""
+    if not FM.is_bounded(scope) or not facts.ready(engine):
         return oee_totals(engine, scope, settings)
     by_reason = F.load_state_reason_minutes(engine, scope)
     if by_reason.empty:
@@ -235,7 +237,7 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
     centers = loaders.load_work_centers(engine, scope)
     classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
     columns = A.compute_minute_columns(classed)
-    # a bounded month's window is the month (cut at the as-of date); the events' span is not read
+    # a bounded scope's window is its months (cut at the as-of date); the events' span is not read
     window = calendar_window(scope, pd.DataFrame(), load_dataset_info(engine).get("as_of_date"))
     wide = FM.load_month_minutes(engine, scope, columns, window)
     made = FM.load_month_output(engine, scope) if wide is not None else None
@@ -247,35 +249,36 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
 
 
 def oee_totals_by_month(engine: Engine, scope: Scope, months: list[str], settings: A.OeeSettings = A.OeeSettings()) -> dict:
-    """``oee_totals`` of each month of ``months`` (a one-month scope with ``scope``'s plants and
-    families; None for a month without machine events): the OEE drop warning's months. From
-    the facts, each table is read once, summed per work center x month in SQL, and every month
-    is then computed as ``oee_totals`` computes it (its own loss classes, columns and calendar
-    window): the same numbers for four reads instead of four times six."""
+    """``oee_month_totals`` of each month of ``months`` (a one-month scope with ``scope``'s plants
+    and families; None for a month without machine events): the OEE drop warning's months and
+    the cockpit's one-month spans. From the facts, the month facts and the reason codes are
+    read once for every month, and each month is then computed as ``oee_month_totals``
+    computes it (its own loss classes, columns and calendar window): the same numbers, for
+    three reads instead of three per month. A month the month facts cannot give alone (cut by
+    the as-of date, several plants' output on a work center) is ``oee_month_totals`` itself."""
     one = {m: Scope(m, m, scope.plants, scope.families) for m in months}
-    if not facts.ready(engine):
-        return {m: oee_totals(engine, s, settings) for m, s in one.items()}
+    if not months or not facts.ready(engine):
+        return {m: oee_month_totals(engine, s, settings) for m, s in one.items()}
     span = Scope(min(months), max(months), scope.plants, scope.families)
-    by_reason = F.load_state_reason_minutes(engine, span, by_period=True)
+    by_reason = F.load_state_reason_minutes(engine, span, by_period=True, periods=months)
     out = {m: None for m in months}
     if by_reason.empty:
         return out
     centers = loaders.load_work_centers(engine, span)
     site = _site(engine, span, settings)
     as_of = load_dataset_info(engine).get("as_of_date")
-    parts = {}
+    kinds, made = FM.load_months_kinds(engine, scope, months), FM.load_months_output(engine, scope, months)
     for m, rows in by_reason.groupby("period", sort=True):
         if m not in one:
             continue
         classed = A.compute_segment_classes(rows.drop(columns="period").reset_index(drop=True), settings, site, centers)
-        # a bounded month's window is the month (cut at the as-of date); the events' span is not read
-        parts[m] = (classed, A.compute_minute_columns(classed), calendar_window(one[m], pd.DataFrame(), as_of))
-    wide = F.load_month_shift_minutes(engine, span, {m: (columns, window) for m, (_, columns, window) in parts.items()})
-    output = F.load_shift_output(engine, span, by=("period",))
-    for m, frame in wide.items():
-        classed, columns, window = parts[m]
-        made = output[output.period == m].drop(columns="period").reset_index(drop=True)
-        out[m] = _totals(frame, made, classed, columns, centers, window, settings)
+        columns = A.compute_minute_columns(classed)
+        window = calendar_window(one[m], pd.DataFrame(), as_of)  # the month, cut at the as-of date
+        wide = FM.load_month_minutes(engine, one[m], columns, window, kinds[m]) if m in kinds else None
+        if wide is None or made.get(m) is None:
+            out[m] = oee_month_totals(engine, one[m], settings)
+        elif not wide.empty:
+            out[m] = _totals(wide, made[m], classed, columns, centers, window, settings)
     return out
 
 

@@ -123,7 +123,8 @@ def working_capital_items(engine: Engine, scope: Scope, settings: WarningSetting
     month = _last_month(engine, scope)
     months = _part(parts, "wc_months", lambda: RC.cash_working_capital_months(engine, tuple(scope.plants)))
     wc = W.compute_working_capital(months, "month")
-    balances = A.compute_balances(C.load_working_capital_ledger(engine, Scope(plants=scope.plants)))
+    # the ledger's working-capital movements the cash page's months read too (the UI's cached read)
+    balances = A.compute_balances(_part(parts, "wc_ledger", lambda: C.load_working_capital_ledger(engine, Scope(plants=scope.plants))))
     return A.compute_days_warnings(wc, month, settings) + A.compute_occupation_warnings(balances, month, settings)
 
 
@@ -247,7 +248,8 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     returning what other pages compute for the same scope, so a cache can share them:
     ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
     warn and alert), ``profit_parts`` (``reports.cockpit.profit_parts``), ``cash_inputs``,
-    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``cash_forecast``
+    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``wc_ledger``
+    (``data_loaders.cash.load_working_capital_ledger`` of the scope's plants), ``cash_forecast``
     (``reports.cockpit.cash_forecast`` of those inputs and delays); and ``oee_totals_by_month``, a
     function of a list of months (``reports.oee.oee_totals_by_month`` for the scope's plants)."""
     if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on

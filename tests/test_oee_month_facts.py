@@ -29,6 +29,9 @@ from tests.test_oee_facts import SETTINGS, _load_tiny, assert_same_frame, tiny  
 
 SAMPLE_MONTHS = ("2025-12", "2026-06", "2026-10", "2026-11")  # 2026-11: the as-of month, cut short (the shift rows' path)
 TINY_MONTHS = ("2025-12", "2026-01", "2026-02", "2026-03")
+# spans of several months (the cockpit's year to date and twelve months): their month rows summed
+SAMPLE_SPANS = (("2025-12", "2026-10"), ("2026-01", "2026-10"), ("2025-11", "2025-12"), ("2026-06", "2026-09"))
+TINY_SPANS = (("2026-01", "2026-02"), ("2025-12", "2026-03"))
 
 
 def _rows(engine, table) -> pd.DataFrame:
@@ -114,10 +117,13 @@ def _same_sums(got: pd.DataFrame, want: pd.DataFrame, where) -> None:
 
 
 def test_month_totals_equal_oee_totals(sample_engine, tiny):
-    """``oee_month_totals`` of one month = ``oee_totals`` (money to the cent, minutes and ratios to
-    float precision) under every convention; a span of several months is ``oee_totals`` itself."""
+    """``oee_month_totals`` of one month, or of a span of several months (its months' rows summed
+    per work center: tests/test_oee_span_totals.py), = ``oee_totals`` (money to the cent, minutes
+    and ratios to float precision) under every convention; an open scope is ``oee_totals`` itself."""
     cases = [(sample_engine, Scope(m, m, plants), name) for m in SAMPLE_MONTHS for plants in ((), ("P2",)) for name in SETTINGS]
     cases += [(tiny, Scope(m, m, plants), name) for m in TINY_MONTHS for plants in ((), ("P1",), ("P2",)) for name in SETTINGS]
+    cases += [(sample_engine, Scope(a, b, plants), name) for a, b in SAMPLE_SPANS for plants in ((), ("P2",)) for name in SETTINGS]
+    cases += [(tiny, Scope(a, b, plants), name) for a, b in TINY_SPANS for plants in ((), ("P1",), ("P2",)) for name in SETTINGS]
     cases += [(sample_engine, Scope("2026-01", "2026-03"), "vorne"), (tiny, Scope(None, None), "custom")]
     seen = 0
     for engine, scope, name in cases:
@@ -132,7 +138,8 @@ def test_month_totals_equal_oee_totals(sample_engine, tiny):
         assert_same_frame(want["by_work_center"], got["by_work_center"], f"{where} by work center")
         money = [c for c in want["by_work_center"].columns if c.endswith("_amount")]
         assert want["by_work_center"][money].equals(got["by_work_center"][money]), where
-    assert seen >= 30
+        assert round(float(want["total"]["loss_cost_amount"]), 2) == round(float(got["total"]["loss_cost_amount"]), 2), where
+    assert seen >= 70
 
 
 def test_a_month_cut_by_the_as_of_date_reads_the_shift_rows(backend, tmp_path):

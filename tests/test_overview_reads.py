@@ -53,3 +53,20 @@ def test_pnl_statements_from_the_cached_months_equal_the_reports(ui_data, sample
             want = pnl_statement_report(sample_engine, scope, layout, choice, use_facts=True)
             for key in ("statement", "margins"):
                 pd.testing.assert_frame_equal(got[key], want[key], check_exact=True, obj=f"{scope} {layout} {key}")
+
+
+def test_output_and_cash_of_every_span_from_one_read_equal_the_scopes_queries(ui_data, sample_url, sample_engine):
+    """The KPI cards' output (``production_monthly``) and period-end cash (``cash_balances``) of
+    each span slice one cached read of every day of the plants: the same frames as the scope's
+    own queries, and the same KPIs."""
+    from analytics.ledger import compute_kpis, compute_production_monthly
+
+    for scope in SCOPES:
+        want = compute_production_monthly(q.load_production_daily(sample_engine, scope))
+        pd.testing.assert_frame_equal(ui_data.production_monthly(sample_url, scope), want, check_exact=True, obj=str(scope))
+        cash, got = q.load_cash_balances(sample_engine, scope), ui_data.cash_balances(sample_url, scope)
+        # no rows: the same columns (an empty read's text columns may be typed otherwise on SQLite)
+        pd.testing.assert_frame_equal(got, cash, check_exact=True, check_dtype=not cash.empty, obj=str(scope))
+        assert ui_data.kpis(sample_url, scope) == compute_kpis(compute_monthly_pnl(q.load_ledger_by_category(sample_engine, scope, True)),
+                                                               want, cash), scope
+    assert ui_data.kpis(sample_url, SCOPES[0])["cash_amount"] > 0 and ui_data.kpis(sample_url, SCOPES[0])["good_qty"] > 0

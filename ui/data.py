@@ -46,6 +46,7 @@ from analytics.overhead import OVERHEAD_VIEWS, compute_overhead_view  # noqa: F4
 from analytics.price_variance import PRICE_VARIANCE_BASES  # noqa: F401 - re-exported for pages
 from data_loaders import access, audit, backup
 from data_loaders import budget as budget_loaders
+from data_loaders import cash as cash_loaders
 from data_loaders import engine as eng
 from data_loaders import lineage, schema
 from data_loaders.build import file_identity
@@ -419,12 +420,43 @@ def _ledger_months(url: str, plants: tuple[str, ...], families: tuple[str, ...])
 
 @figure
 def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
+    """Output per month and family (``compute_production_monthly``). From the production facts,
+    the days of every span of one plant and family filter come from one cached read of all days
+    (``_production_days``): the overview's spans and the production page's trend read them once;
+    the same rows in the same order as the scope's own query."""
+    if facts_ready(url) and scope.period_from and scope.period_to:
+        days = _production_days(url, tuple(scope.plants), tuple(scope.families))
+        lo, hi = (pd.Timestamp(d) for d in (q.month_start(scope.period_from), q.month_after(scope.period_to)))
+        return compute_production_monthly(days[(days.count_date >= lo) & (days.count_date < hi)].reset_index(drop=True))
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
 @frame
+def _production_days(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``load_production_daily`` of every day (production facts): one row per day x plant x family."""
+    return q.load_production_daily(get_engine(url), Scope(plants=plants, families=families), True)
+
+
 def cash_balances(url: str, scope: Scope) -> pd.DataFrame:
+    """The scope's bank balances per account and date (``load_cash_balances``): a bounded scope's
+    rows sliced from one cached read of every date of its plants (``_cash_balance_days``), the
+    same rows in the same order (by date and account)."""
+    if scope.period_from and scope.period_to:
+        rows = _cash_balance_days(url, tuple(scope.plants))
+        lo, hi = (pd.Timestamp(d) for d in (q.month_start(scope.period_from), q.month_after(scope.period_to)))
+        dates = pd.to_datetime(rows.balance_date)
+        return rows[(dates >= lo) & (dates < hi)].reset_index(drop=True)
+    return _cash_balances(url, scope)
+
+
+@frame
+def _cash_balances(url: str, scope: Scope) -> pd.DataFrame:
     return q.load_cash_balances(get_engine(url), scope)
+
+
+@frame
+def _cash_balance_days(url: str, plants: tuple[str, ...]) -> pd.DataFrame:
+    return q.load_cash_balances(get_engine(url), Scope(plants=plants))
 
 
 @figure
@@ -739,7 +771,8 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
 # OEE report (default settings, as the OEE page opens), the budget report the overview's warnings
 # read, the cash page's inputs and payment delays, and the profit parts of each span, so that a
 # figure is computed once per span and shared with the page that owns it. OEE: the report's total
-# alone (``oee_totals``), summed per work center in SQL, for every span.
+# alone, from the OEE month facts summed per work center in SQL, for every span (``oee_totals``);
+# the months the overview computes one by one in one read (``month_oee``).
 @figure
 def cockpit_profit_parts(url: str, scope: Scope) -> dict:
     """Profit facts and work-order variances of a span (``reports.cockpit.profit_parts``)."""
@@ -751,18 +784,25 @@ COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_cente
 
 @figure
 def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
-    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a one-month
-    scope from the month facts, ``reports.oee.oee_month_totals``: the same numbers)."""
+    """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a bounded scope
+    from the month facts, ``reports.oee.oee_month_totals``: the same numbers, a span of several
+    months to float precision)."""
     return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
-def cockpit_span(url: str, scope: Scope) -> dict:
-    """The cockpit's figures for one span (``reports.cockpit.span_kpis``); OEE when the database
-    has the OEE page's tables (else it is unknown)."""
+def cockpit_span(url: str, scope: Scope, overview: Scope | None = None) -> dict:
+    """The cockpit's figures for one span (``reports.cockpit.span_kpis``) of the overview of
+    ``overview`` (None: the span's own); OEE when the database has the OEE page's tables (else it
+    is unknown): a month the overview computes alone comes from the one read of all of them
+    (``month_oee``)."""
     with_oee = not missing(url, COCKPIT_OEE_TABLES)
-    return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope),
-                                     oee_totals(url, scope, OeeSettings()) if with_oee else None, cash_wc_months(url, tuple(scope.plants)),
-                                     scope)
+    if not with_oee:
+        oee = None
+    elif overview is not None and scope.period_from and scope.period_from == scope.period_to:
+        oee = month_oee(url, overview, scope.period_to)
+    else:
+        oee = oee_totals(url, scope, OeeSettings())
+    return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope), oee, cash_wc_months(url, tuple(scope.plants)), scope)
 
 
 @figure
@@ -773,13 +813,13 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
     comparisons = comparison_scopes(scope, choice)
     main = comparisons[0][0] if comparisons else None
-    spans = {"current": cockpit_span(url, scope)}
+    spans = {"current": cockpit_span(url, scope, scope)}
     for name, other in comparisons:
-        spans[name] = cockpit_span(url, other) if covers(url, other) else None
+        spans[name] = cockpit_span(url, other, scope) if covers(url, other) else None
     spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
     ytd = reports_cockpit.year_to_date(scope)
     if ytd is not None:
-        spans["ytd"] = cockpit_span(url, ytd)
+        spans["ytd"] = cockpit_span(url, ytd, scope)
         spans["ytd_budget"] = reports_cockpit.budget_span(budget_kpis(url, ytd, PeriodChoice("ytd", ytd.period_to)))
     base = scope.previous()
     base_parts = cockpit_profit_parts(url, base) if base is not None and covers(url, base) else None
@@ -1027,7 +1067,16 @@ def _cash_backtest(url: str, plants: tuple[str, ...]) -> pd.DataFrame | None:
 
 @figure
 def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), use_facts=facts_ready(url),
+                                                    ledger=cash_wc_ledger(url, plants))
+
+
+@frame
+def cash_wc_ledger(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The plants' working-capital movements per plant x month x category
+    (``load_working_capital_ledger``): read once for the cash page's months and the overview's
+    working-capital warnings."""
+    return cash_loaders.load_working_capital_ledger(get_engine(url), Scope(plants=tuple(plants)), facts_ready(url))
 
 
 @figure
@@ -1082,6 +1131,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "payment_delays": lambda: payment_delays(url, plants),
         "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
         "wc_months": lambda: cash_wc_months(url, plants),
+        "wc_ledger": lambda: cash_wc_ledger(url, plants),
         "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
@@ -1089,11 +1139,41 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
-    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's cached
-    ``oee_totals``, read from the month facts (one row per work center), so that a month the
-    cockpit shows as a span of its own (a one-month scope and its one-month comparisons) is
-    computed once. The same numbers."""
-    return {m: oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months}
+    """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's totals
+    from the month facts (``month_oee``), so that a month the cockpit shows as a span of its own
+    (a one-month scope and its one-month comparisons) is computed once. The same numbers."""
+    return {m: month_oee(url, scope, m) for m in months}
+
+
+def overview_months(scope: Scope) -> tuple[str, ...]:
+    """The months whose OEE the overview of ``scope`` computes one by one: the OEE drop
+    warning's (the last month and the trailing months before it, default settings) and, for a
+    one-month scope, its one-month comparisons (the month before, which is one of those, and a
+    year earlier). Empty for an open scope."""
+    last = scope.period_to
+    if not last:
+        return ()
+    months = {month_add(last, -k) for k in range(WarningSettings().oee_trailing_months + 1)}
+    if scope.period_from == last:
+        months.add(month_add(last, -12))
+    return tuple(sorted(months))
+
+
+def month_oee(url: str, overview: Scope, month: str) -> dict | None:
+    """The OEE totals (default settings) of one month of the overview of ``overview``: from one
+    read of every month the overview computes one by one (``overview_months``,
+    ``reports.oee.oee_totals_by_month``: three reads for the four or five months instead of three
+    per month, each month computed as alone), else the month's own ``oee_totals``. The same
+    numbers to the bit (tests/test_overview_oee.py)."""
+    months = overview_months(overview)
+    if month in months:
+        return _oee_months(url, tuple(overview.plants), tuple(overview.families), months)[month]
+    return oee_totals(url, Scope(month, month, overview.plants, overview.families), OeeSettings())
+
+
+@figure
+def _oee_months(url: str, plants: tuple[str, ...], families: tuple[str, ...], months: tuple[str, ...]) -> dict:
+    return reports_oee.oee_totals_by_month(get_engine(url), Scope(plants=plants, families=families), list(months), OeeSettings())
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
