@@ -134,6 +134,9 @@ def test_code_labels_for_figures():
     ("6602 管理费用 ", "6602 管理费用 "),  # account_label without an English name: unchanged
     ("球阀 DN15", "球阀 DN15"),  # a size is not an English name
     ("Ball valve DN15", "Ball valve DN15"),  # only English: unchanged
+    ("纸箱 Carton 天津 Tianjin", "Carton Tianjin"),  # Chinese words between English ones: all dropped, not the first name
+    ("阀体铸件 Valve casting 天津 Tianjin", "Valve casting Tianjin"),
+    ("M-01 纸箱 Carton 天津", "M-01 Carton"),  # a trailing Chinese word goes too
 ])
 def test_localized_name(name, en):
     assert localized_name(name, "en") == en

@@ -358,7 +358,8 @@ def code_labels(column: str, values, language: str | None = None) -> list[str]:
 
 def localized_name(value, language: str | None = None) -> str:
     """A master-data name for the screen: Chinese screens keep the bilingual name, English
-    screens drop the Chinese words. Leading codes and indentation stay; a name without an
+    screens drop the Chinese words (every one of them: a second plant's material "纸箱 Carton 天津
+    Tianjin" reads "Carton Tianjin", not "Tianjin"). Leading codes and indentation stay; a name without an
     English part (or without a Chinese one) comes back unchanged. Missing values give "".
 
     >>> localized_name("球阀 Ball valve DN15", "en"), localized_name("6602 管理费用 Administrative expenses", "en")
@@ -371,9 +372,8 @@ def localized_name(value, language: str | None = None) -> str:
         return text
     indent = text[: len(text) - len(text.lstrip())]
     tokens = text.split()
-    chinese = [i for i, token in enumerate(tokens) if has_cjk(token)]
-    first, last = chinese[0], chinese[-1]
-    after = tokens[last + 1:]
+    first = next(i for i, token in enumerate(tokens) if has_cjk(token))
+    after = [token for token in tokens[first + 1:] if not has_cjk(token)]  # "纸箱 Carton 天津 Tianjin": both English words
     if not any(_WORD.fullmatch(token) for token in after):
         return text  # no English part: "生产成本-直接材料", "6602 管理费用", "球阀 DN15"
     return indent + " ".join(tokens[:first] + after)
