@@ -12,9 +12,10 @@ import streamlit as st
 
 from ui import data, drill
 from ui.balances import render_balances_note
+from ui.codes import code_label, localized_name
 from ui.data import VoucherFilter
 from ui.format import money
-from ui.i18n import column_label, t
+from ui.i18n import column_label, lang, t
 from ui.page import metric, open_page
 from ui.panels import render_source_document, render_work_order
 from ui.tables import render_table
@@ -47,7 +48,8 @@ if mode == "voucher":
     opts = data.lineage_options(url)
     with st.expander(t("vx_search"), expanded="voucher" not in params):
         c = st.columns(4)
-        types = c[0].multiselect(t("vx_types"), opts["voucher_types"].voucher_type.tolist(), key="vx_types", placeholder=t("all"))
+        types = c[0].multiselect(t("vx_types"), opts["voucher_types"].voucher_type.tolist(), key="vx_types", placeholder=t("all"),
+                                 format_func=lambda v, language=lang(): code_label("voucher_type", v, language))
         acc_labels = dict(zip(opts["account_tree"].account_code, opts["account_tree"].label))
         account = choice("selectbox", t("vx_account"), [""] + list(acc_labels), lambda a: acc_labels.get(a, t("all")), "vx_account", "",
                          where=c[1])
@@ -98,7 +100,8 @@ if mode == "voucher":
             h = header.iloc[0]
             drill.scroll_here("voucher", voucher_no)
             st.subheader(t("vx_voucher", v=md(voucher_no)))
-            st.caption(md(f"{str(h.voucher_date)[:10]} · {h.period} · {h.voucher_type} · {h.status} · {h.description or ''}"))
+            st.caption(md(f"{str(h.voucher_date)[:10]} · {h.period} · {code_label('voucher_type', h.voucher_type)} · "
+                          f"{code_label('status', h.status)} · {localized_name(h.description)}"))
             st.caption(t("vx_link_help"))
             st.code(drill.absolute_link("voucher", voucher_no), language=None)
             diff = round(float(h.debit_amount) - float(h.credit_amount), 2)

@@ -177,6 +177,11 @@ def test_selecting_a_voucher_row_opens_its_lines_and_work_order(app):
     assert f"凭证 {first}" in heads
     assert any(h.startswith("工单 WO-") for h in heads)
     assert any("借贷平衡" in s.value for s in at.success)
+    # codes read as words on a Chinese screen: the type choice, the voucher's line, its source
+    assert "完工入库" in at.multiselect(key="vx_types").options
+    line = next(c.value for c in at.caption if c.value.count(" · ") >= 4)
+    assert " · 完工入库 · 已记账 · " in line and " FG " not in f" {line} " and "posted" not in line, line
+    assert any(m.value.startswith("**来源单据：完工入库 WO-") for m in at.markdown)
 
 
 def test_deep_link_to_an_unposted_work_order(app, small_sample):

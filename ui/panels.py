@@ -35,9 +35,9 @@ def render_source_document(url: str, line: pd.Series, key: str) -> None:
         return
     doc = data.source_document(url, source_type, source_id)
     if doc.empty:
-        st.error(t("vx_missing_source", t=md(source_type), i=md(source_id)))
+        st.error(t("vx_missing_source", t=md(code_label("source_doc_type", source_type)), i=md(source_id)))
         return
-    st.markdown(f"**{t('vx_source', t=md(source_type), i=md(source_id))}**")
+    st.markdown(f"**{t('vx_source', t=md(code_label('source_doc_type', source_type)), i=md(source_id))}**")
     render_record(doc.iloc[0], key=key)
 
 
