@@ -182,6 +182,8 @@ def test_selecting_a_voucher_row_opens_its_lines_and_work_order(app):
     line = next(c.value for c in at.caption if c.value.count(" · ") >= 4)
     assert " · 完工入库 · 已记账 · " in line and " FG " not in f" {line} " and "posted" not in line, line
     assert any(m.value.startswith("**来源单据：完工入库 WO-") for m in at.markdown)
+    record = next(d.value for d in at.dataframe if list(d.value.columns) == ["字段", "值"])
+    assert "已完工" in set(record["值"]) and "completed" not in set(record["值"])  # the source order's status
 
 
 def test_deep_link_to_an_unposted_work_order(app, small_sample):
