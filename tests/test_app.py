@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -184,6 +185,16 @@ def test_selecting_a_voucher_row_opens_its_lines_and_work_order(app):
     assert any(m.value.startswith("**来源单据：完工入库 WO-") for m in at.markdown)
     record = next(d.value for d in at.dataframe if list(d.value.columns) == ["字段", "值"])
     assert "已完工" in set(record["值"]) and "completed" not in set(record["值"])  # the source order's status
+
+
+def test_a_linked_work_order_of_another_month_is_traced_and_the_empty_search_says_why(app, small_sample):
+    orders = small_sample["work_orders"]
+    wo = orders.loc[pd.to_datetime(orders.planned_start_date) < "2025-06-01", "work_order_id"].iloc[0]  # scope: 2026-10
+    app.query_params["work_order"] = wo
+    at = _open(app, "pages/vouchers.py", errors_expected=True)
+    assert any(f"“{wo}”" in i.value and "仍在下方显示" in i.value for i in at.info), [i.value for i in at.info]
+    assert not any(i.value.startswith("所选范围内没有数据") for i in at.info)
+    assert f"工单 {wo}" in [h.value for h in at.subheader]
 
 
 def test_deep_link_to_an_unposted_work_order(app, small_sample):

@@ -288,6 +288,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "wo_search": ("查找工单（工单号、产品编码或名称）", "Find a work order (number, product code or name)"),
     "wo_title": ("工单 {w}", "Work order {w}"),
     "wo_not_found": ("找不到工单 {w}。", "There is no work order {w}."),
+    "wo_search_none": ("本期间计划的工单中没有与“{q}”相符的（按工单号、产品编码或名称查找）；链接打开的工单若在其他月份计划，仍在下方显示。",
+                       "No work order planned in this scope matches “{q}” (number, product code or name); a linked work order "
+                       "planned in another month is still shown below."),
     "wo_not_found_limited": ("找不到工单 {w}，或您无权查看。", "Work order {w} was not found or is not permitted."),
     "wo_rollup": ("成本核对：业务记录 vs 标准 vs 账面", "Cost: operations vs standard vs ledger"),
     "wo_rollup_help": ("标准 = 标准单位成本 × 合格数；差异 = 实际 − 标准（正数为不利）；未入账 = 业务成本 − 账面在产品。",
