@@ -152,16 +152,36 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
     keys = list(dict.fromkeys(k for by in bys.values() for k in by))
     v = in_sum_order(v[list(dict.fromkeys(keys + cols))], [], [c for c in cols if c not in money])
     v = v.assign(**{c: np.round(v[c].to_numpy(dtype=float) * 100) for c in money})  # integers as floats: exact sums below 2^53
-    return {name: _variance_summary(v, list(by), cols, money, labor) for name, by in bys.items()}
+    codes = {k: _codes(v[k]) for k in keys}  # each key's text as codes once (sorted: codes order as the text)
+    return {name: _variance_summary(v, list(by), cols, money, labor, codes) for name, by in bys.items()}
 
 
-def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: list[str], labor: bool) -> pd.DataFrame:
-    """One grouping of ``compute_variance_summaries``: ``v`` in its values' order, money in cents."""
-    v = v[by + cols]  # this grouping's columns only: the sort below moves no other text column
-    if by and len(v) > 1:  # by the keys, stably: the values' order within a key
-        v = v.iloc[np.lexsort([sort_codes(v[c]) for c in reversed(by)])]
-    g = v.groupby(by, as_index=False)[cols].sum() if by else v[cols].sum().to_frame().T
-    g[money] = g[money] / 100
+def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: list[str], labor: bool, codes: dict) -> pd.DataFrame:
+    """One grouping of ``compute_variance_summaries``: ``v`` in its values' order, money in cents,
+    its keys' ``codes`` (``_codes``). The rows sorted by the keys, stably (the values' order
+    within a key; a row with a missing key left out, as a groupby leaves it), then summed per
+    key: the same floats in the same order as a groupby over the text."""
+    if not by:
+        g = v[cols].sum().to_frame().T
+        g[money] = g[money] / 100
+    else:
+        key, named = np.zeros(len(v), dtype=np.int64), np.ones(len(v), dtype=bool)
+        for c in by:  # mixed radix: keys sort as the columns do, one after the other
+            own, uniques = codes[c]
+            key = key * (len(uniques) + 1) + own
+            named &= own < len(uniques)
+        order = np.argsort(key, kind="stable")
+        order = order[named[order]]
+        sums = v[cols].iloc[order].groupby(key[order]).sum()
+        at = sums.index.to_numpy(np.int64)
+        g = {}
+        for c in reversed(by):
+            uniques = codes[c][1]
+            g[c] = pd.array(uniques[at % (len(uniques) + 1)], dtype=v[c].dtype)
+            at = at // (len(uniques) + 1)
+        for c in cols:
+            g[c] = sums[c].to_numpy() / 100 if c in money else sums[c].to_numpy()
+        g = pd.DataFrame({c: g[c] for c in by + cols})
     if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH
         ah = g.labor_h.astype(float)
         g["actual_labor_rate_per_h"] = np.where(ah > 0, g.labor_amount / ah.where(ah > 0, 1.0), np.nan).round(4)
@@ -227,6 +247,168 @@ def compute_profit_facts(sales: pd.DataFrame, variances: pd.DataFrame, oee_loss:
     return out
 
 
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Text as codes into its distinct values, sorted (missing: the code after the last)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values, sort=True)
+    uniques = np.asarray(uniques, dtype=object)
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64), uniques
+
+
+def _stacked_codes(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Coded columns (``_codes``) stacked: codes into the sorted union of their values."""
+    at, uniques = pd.factorize(np.concatenate([u for _, u in parts]), sort=True)
+    uniques = np.asarray(uniques, dtype=object)
+    out, start = [], 0
+    for codes, u in parts:
+        out.append(np.append(at[start:start + len(u)], len(uniques))[codes])
+        start += len(u)
+    return np.concatenate(out).astype(np.int64), uniques
+
+
+class ProfitRows:
+    """The rows of ``compute_profit_facts`` with their text as codes (``text``: column ->
+    (codes, sorted distinct values, dtype); ``sums``: the ``PROFIT_SUMS`` columns), in the same
+    order with the same floats: every grouping of them sums the same floats in the same order
+    as a groupby over the facts' text, on integers (``profitability``: the same frame to the bit)."""
+
+    TEXT = ("period", "product_id", "product_name", "family", "customer_id", "customer_name", "plant_id")
+
+    def __init__(self, text: dict, sums: pd.DataFrame):
+        self.text, self.sums = text, sums
+
+    @classmethod
+    def of(cls, facts: pd.DataFrame) -> "ProfitRows":
+        """The rows of a profit facts frame."""
+        return cls({c: (*_codes(facts[c]), facts[c].dtype) for c in cls.TEXT}, facts[PROFIT_SUMS].reset_index(drop=True))
+
+    def __len__(self) -> int:
+        return len(self.sums)
+
+    def column(self, name: str, codes: np.ndarray | None = None) -> pd.Series:
+        """A column of the rows (text: the values of ``codes``, default every row's)."""
+        if name not in self.text:
+            return self.sums[name]
+        own, uniques, dtype = self.text[name]
+        values = np.append(uniques, np.nan)[own if codes is None else codes]
+        return pd.Series(pd.array(values, dtype=dtype), name=name)
+
+    def frame(self, columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({c: self.column(c) for c in columns})
+
+    def profitability(self, by: list[str]) -> pd.DataFrame:
+        """``compute_profitability`` of these rows over ``by``."""
+        if not by:
+            return _profitability(self.sums[PROFIT_SUMS].sum().to_frame().T)
+        key = np.zeros(len(self), dtype=np.int64)
+        for c in by:  # mixed radix: keys sort as the columns do, one after the other (missing last)
+            key = key * (len(self.text[c][1]) + 1) + self.text[c][0]
+        g = self.sums.groupby(key, sort=True).sum()
+        at = g.index.to_numpy(np.int64)
+        keys = {}
+        for c in reversed(by):
+            radix = len(self.text[c][1]) + 1
+            keys[c] = self.column(c, at % radix).reset_index(drop=True)
+            at = at // radix
+        out = pd.DataFrame({c: keys[c] for c in by})
+        for c in PROFIT_SUMS:
+            out[c] = g[c].to_numpy()
+        return _profitability(out)
+
+
+def compute_profit_rows(sales: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, variances: pd.DataFrame,
+                        oee_loss: pd.DataFrame | None = None) -> ProfitRows:
+    """``compute_profit_facts`` over ``data_loaders.profitability.merge_sales(sales, products,
+    customers)`` as ``ProfitRows``, without building the text of its rows: the same rows in the
+    same order (sales in key order, then the unsold keys in key order), each float computed with
+    the same operations, so every sum over them has the same bits. Text is grouped as codes
+    (their values sorted: codes order as the text does)."""
+    if sales.empty:
+        return ProfitRows.of(compute_profit_facts(sales.merge(products, on="product_id", how="left")
+                                                  .merge(customers, on="customer_id", how="left"), variances, oee_loss))
+    keys = ["period", "product_id", "plant_id"]
+    if oee_loss is not None and not oee_loss.empty:  # one row per order: an order run on two work centers counts once
+        per_order = sum_cents(oee_loss, ["work_order_id"], ["loss_cost_amount"]).rename(columns={"loss_cost_amount": "oee_loss_amount"})
+        variances = variances[["work_order_id", "product_name", "family", *keys, "variance_amount"]].merge(
+            per_order, on="work_order_id", how="left")
+    four = ["period", "product_id", "customer_id", "plant_id"]
+    coded = {c: _codes(sales[c]) for c in four}
+    n_per, n_prod, n_cust, n_plant = (len(coded[c][1]) + 1 for c in four)
+    order = np.argsort(((coded["period"][0] * n_prod + coded["product_id"][0]) * n_cust + coded["customer_id"][0]) * n_plant
+                       + coded["plant_id"][0], kind="stable")  # merge_sales's sort (the keys are unique)
+    per, prod, cust, plant = (coded[c][0][order] for c in four)
+    n_sold = len(order)
+    # the product's and the customer's columns as the left merges give them (none: missing)
+    at_p = np.append(pd.Index(products.product_id).get_indexer(coded["product_id"][1]), -1)
+    at_c = np.append(pd.Index(customers.customer_id).get_indexer(coded["customer_id"][1]), -1)
+
+    # the variance and loss per period x product x plant in whole cents (``sum_cents``: exact), keys in order
+    vk = {c: _codes(variances[c]) for c in keys}
+    radix = [len(vk[c][1]) + 1 for c in keys]
+    named = (vk["period"][0] < radix[0] - 1) & (vk["product_id"][0] < radix[1] - 1) & (vk["plant_id"][0] < radix[2] - 1)
+    vkey = (vk["period"][0] * radix[1] + vk["product_id"][0]) * radix[2] + vk["plant_id"][0]
+    summed = ["variance_amount", "oee_loss_amount"]
+    cents = pd.DataFrame({c: np.round(variances[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64)
+                          if c in variances.columns else np.zeros(len(variances), dtype=np.int64) for c in summed})
+    pv = cents[named].groupby(vkey[named], sort=True).sum()
+    pv_code = pv.index.to_numpy(np.int64)
+    pv_codes = {"plant_id": pv_code % radix[2], "product_id": pv_code // radix[2] % radix[1], "period": pv_code // radix[2] // radix[1]}
+    # each key's row in the sales (their code there; -1: not sold)
+    in_sales = [np.append(pd.Index(coded[c][1]).get_indexer(vk[c][1]), -1)[pv_codes[c]] for c in keys]
+    known = (in_sales[0] >= 0) & (in_sales[1] >= 0) & (in_sales[2] >= 0)
+    key = (per * n_prod + prod) * n_plant + plant
+    hit = pd.Index(((in_sales[0] * n_prod + in_sales[1]) * n_plant + in_sales[2])[known]).get_indexer(key)
+    matched = hit >= 0
+    hit = np.flatnonzero(known)[np.where(matched, hit, 0)] if known.any() else hit
+    sold = np.zeros(len(pv), dtype=bool)
+    sold[hit[matched]] = True
+    unsold = np.flatnonzero(~sold)
+
+    block = np.zeros((len(PROFIT_SUMS), n_sold + len(unsold)))  # one block: the frame below takes it as it is
+    row = {c: block[i, :n_sold] for i, c in enumerate(PROFIT_SUMS)}
+    qty = row["qty"]
+    qty[:] = sales.qty.to_numpy(dtype=float)[order]
+    for c in ("gross_amount", "discount_amount", "revenue_amount"):
+        row[c][:] = sales[c].to_numpy(dtype=float)[order]
+    for part in ("material", "labor", "overhead"):
+        cost = products[f"std_{part}_cost"].to_numpy(dtype=float, na_value=np.nan)
+        np.multiply(qty, np.where(at_p >= 0, cost[at_p], np.nan)[prod], out=row[f"std_{part}_amount"])
+    std_cost = row["std_cost_amount"]
+    std_cost[:] = row["std_material_amount"] + row["std_labor_amount"] + row["std_overhead_amount"]
+    # a customer's share of its key's standard cost of sales (a missing key is no group)
+    weight = pd.Series(std_cost).groupby(key).transform("sum").to_numpy(copy=True)
+    weight[(per == n_per - 1) | (prod == n_prod - 1) | (plant == n_plant - 1)] = np.nan
+    share = np.where(weight != 0, std_cost / np.where(weight != 0, weight, 1), 0.0)
+    for i, c in enumerate(summed):
+        amount = pv[c].to_numpy(dtype=np.int64) / 100.0
+        taken = np.zeros(n_sold)
+        taken[matched] = amount[hit[matched]]  # no order completed for the key: 0
+        row[c][:] = taken * share
+        block[PROFIT_SUMS.index(c), n_sold:] = amount[unsold]  # a key with orders and no sales: its own row
+    block[np.isnan(block)] = 0.0
+    sums = pd.DataFrame(block.T, columns=PROFIT_SUMS, copy=False)
+
+    # text: the sold rows' codes, then the unsold rows' (customer "(unsold)", the product's name and family as the
+    # variances have them: its first row's)
+    text = {}
+    for c, codes in (("period", per), ("product_id", prod), ("plant_id", plant)):
+        text[c] = (*_stacked_codes([(codes, coded[c][1]), (pv_codes[c][unsold], vk[c][1])]), sales[c].dtype)
+    nobody = (np.zeros(len(unsold), dtype=np.int64), np.array(["(unsold)"], dtype=object))
+    text["customer_id"] = (*_stacked_codes([(cust, coded["customer_id"][1]), nobody]), sales.customer_id.dtype)
+    first = np.full(radix[1], len(variances))
+    np.minimum.at(first, vk["product_id"][0], np.arange(len(variances)))
+    for c in ("product_name", "family"):
+        of_sold = _codes(np.where(at_p >= 0, products[c].to_numpy(dtype=object)[at_p], np.nan))
+        of_unsold = _codes(np.append(variances[c].to_numpy(dtype=object), np.nan)[first[pv_codes["product_id"][unsold]]])
+        text[c] = (*_stacked_codes([(of_sold[0][prod], of_sold[1]), of_unsold]), products[c].dtype)
+    of_sold = _codes(np.where(at_c >= 0, customers.customer_name.to_numpy(dtype=object)[at_c], np.nan))
+    text["customer_name"] = (*_stacked_codes([(of_sold[0][cust], of_sold[1]), nobody]), customers.customer_name.dtype)
+    return ProfitRows(text, sums)
+
+
+PROFIT_SUMS = ["qty", "gross_amount", "discount_amount", "revenue_amount", "std_material_amount", "std_labor_amount",
+               "std_overhead_amount", "std_cost_amount", "variance_amount", "oee_loss_amount"]
+
+
 def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Revenue, cost and margins over ``by`` with totals' shares.
 
@@ -234,9 +416,13 @@ def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     gross profit = revenue − standard cost of sales − production variance (as the ledger has it);
     OEE loss cost is shown as its own line: the part of actual cost lost to downtime, speed and scrap.
     """
-    cols = ["qty", "gross_amount", "discount_amount", "revenue_amount", "std_material_amount", "std_labor_amount", "std_overhead_amount",
-            "std_cost_amount", "variance_amount", "oee_loss_amount"]
+    cols = PROFIT_SUMS
     g = facts.groupby(by, as_index=False, dropna=False)[cols].sum() if by else facts[cols].sum().to_frame().T
+    return _profitability(g)
+
+
+def _profitability(g: pd.DataFrame) -> pd.DataFrame:
+    """``compute_profitability`` from its sums (``PROFIT_SUMS`` per key)."""
     g["contribution_amount"] = g.revenue_amount - g.std_material_amount - g.std_labor_amount
     g["gross_profit_amount"] = g.revenue_amount - g.std_cost_amount - g.variance_amount
 
