@@ -284,6 +284,22 @@ class ProfitRows:
     def __len__(self) -> int:
         return len(self.sums)
 
+    def __getattr__(self, name: str) -> pd.Series:  # rows.revenue_amount as facts.revenue_amount
+        if name in PROFIT_SUMS:
+            return self.sums[name]
+        raise AttributeError(name)
+
+    def product_sums(self, columns: list[str], where: np.ndarray | None = None) -> pd.DataFrame:
+        """``columns`` summed per product (of the rows ``where``): product_id and the sums, products
+        in order, as ``groupby("product_id", as_index=False)`` sums them over the facts."""
+        codes, uniques, _ = self.text["product_id"]
+        keep = codes < len(uniques) if where is None else where & (codes < len(uniques))
+        g = self.sums.loc[keep, columns].groupby(codes[keep], sort=True).sum()
+        out = pd.DataFrame({"product_id": self.column("product_id", g.index.to_numpy(np.int64))})
+        for c in columns:
+            out[c] = g[c].to_numpy()
+        return out
+
     def column(self, name: str, codes: np.ndarray | None = None) -> pd.Series:
         """A column of the rows (text: the values of ``codes``, default every row's)."""
         if name not in self.text:
@@ -291,9 +307,6 @@ class ProfitRows:
         own, uniques, dtype = self.text[name]
         values = np.append(uniques, np.nan)[own if codes is None else codes]
         return pd.Series(pd.array(values, dtype=dtype), name=name)
-
-    def frame(self, columns: list[str]) -> pd.DataFrame:
-        return pd.DataFrame({c: self.column(c) for c in columns})
 
     def profitability(self, by: list[str]) -> pd.DataFrame:
         """``compute_profitability`` of these rows over ``by``."""
@@ -439,11 +452,15 @@ def _profitability(g: pd.DataFrame) -> pd.DataFrame:
     return g.sort_values("gross_profit_amount", ascending=False).reset_index(drop=True)
 
 
-def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
-    """Per product: average net price, standard cost per unit, actual cost per good unit made."""
-    sold = facts[["product_id", "qty", "revenue_amount", "std_cost_amount"]]  # the columns read, before the row filter copies them
-    sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
-        qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
+def compute_unit_economics(facts: pd.DataFrame | ProfitRows, variances: pd.DataFrame) -> pd.DataFrame:
+    """Per product: average net price, standard cost per unit, actual cost per good unit made.
+    ``facts``: the profit facts (a frame or ``ProfitRows``)."""
+    if isinstance(facts, ProfitRows):
+        sales = facts.product_sums(["qty", "revenue_amount", "std_cost_amount"], (facts.qty != 0).to_numpy())
+    else:
+        sold = facts[["product_id", "qty", "revenue_amount", "std_cost_amount"]]  # the columns read, before the row filter copies them
+        sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
+            qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
     # the orders (or their groups) come in the database's order: summed in a canonical one
     variances = in_sum_order(variances[["product_id", "good_qty", "actual_amount", "product_name", "family"]], ["product_id"],
                              ["good_qty", "actual_amount"])
@@ -456,7 +473,10 @@ def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.D
     return u[["product_id", "product_name", "family", "qty", "good_qty", "unit_price", "standard_unit_cost", "actual_unit_cost"]].round(4)
 
 
-def _product_view(facts: pd.DataFrame) -> pd.DataFrame:
+def _product_view(facts: pd.DataFrame | ProfitRows) -> pd.DataFrame:
+    if isinstance(facts, ProfitRows):
+        g = facts.product_sums(["qty", "revenue_amount", "std_cost_amount"])
+        return g.set_index("product_id").rename(columns={"revenue_amount": "revenue", "std_cost_amount": "std_cost"})
     return facts.groupby("product_id").agg(qty=("qty", "sum"), revenue=("revenue_amount", "sum"), std_cost=("std_cost_amount", "sum"))
 
 
@@ -464,7 +484,8 @@ def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.D
     """Gross profit of a base period to a current period, in bars that add up exactly:
     price, volume, mix, standard cost, material cost, conversion cost, OEE losses, scrap.
 
-    ``base`` / ``current``: profit facts of each period; ``*_var``: work-order variances of each.
+    ``base`` / ``current``: profit facts of each period (frames or ``ProfitRows``); ``*_var``:
+    work-order variances of each.
     Per product with quantity Q, net revenue R, standard cost K, margin m = (R − K) / Q:
     price = Q1 (P1 − P0); standard cost = −Q1 (C1 − C0); volume = (ΣQ1 − ΣQ0) × average base margin;
     mix = Σ (Q1 − Q0) m0 − volume, where a product sold in only one period uses that period's
@@ -499,7 +520,8 @@ def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.D
 
 def compute_budget_bridge(budget: pd.DataFrame, actual: pd.DataFrame, actual_var: pd.DataFrame) -> pd.DataFrame:
     """Budgeted gross profit to actual: revenue, standard cost of sales, then each variance group
-    (the budget assumes standard costs, so it has no variances). Bars add up exactly."""
+    (the budget assumes standard costs, so it has no variances). Bars add up exactly. ``actual``:
+    the profit facts (a frame or ``ProfitRows``)."""
     rev_b, cogs_b = float(budget.revenue_amount.sum()), float(budget.cost_of_sales_amount.sum())
     rev_a, cogs_a = float(actual.revenue_amount.sum()), float(actual.std_cost_amount.sum())
     bars = [("revenue", rev_a - rev_b), ("standard_cost", -(cogs_a - cogs_b))]

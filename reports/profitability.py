@@ -129,7 +129,8 @@ def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast:
     (None: when they are ready)."""
     fast = use_facts(engine, scope) if fast is None else fast
     incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
-    inputs = OH.compute_overhead_inputs(variances, incurred, P.load_overhead_rates(engine, scope))
+    read = ["period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h"]
+    inputs = OH.compute_overhead_inputs(variances[read], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
     detail = OH.compute_overhead_variances(inputs)
     return {
         "overhead_variances": detail,
@@ -174,21 +175,19 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
     else:
         (facts, variances, materials), usage = _facts(engine, scope, with_materials=True), None
         summed, rows = variances, A.ProfitRows.of(facts)
-    # the profit facts' groupings on integer codes (the same sums as over the frame); the bridges and unit economics read
-    # four of its columns
-    sold = rows.frame(["product_id", "qty", "revenue_amount", "std_cost_amount"])
+    # every grouping of the profit facts on integer codes (``rows``: the same sums as over the frame)
     ledger = FO.select_overhead_ledger(scope) if fast else None
     variance = A.compute_variance_summaries(summed, {**VARIANCE_VIEWS, "total": []})  # the rows in their canonical order once
     report = {
         "facts": facts if detail else None,
         "variances": variances if detail else None,
         "total": rows.profitability([]).iloc[0] if len(rows) else None,
-        "unit_economics": A.compute_unit_economics(sold, summed),
+        "unit_economics": A.compute_unit_economics(rows, summed),
         "variance_total": variance["total"].iloc[0] if len(summed) else None,
         "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), summed),
         **overhead_report(engine, scope, summed, fast),
         **price_variance_report(engine, scope, variances, materials, usage),
-        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), sold, summed),
+        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), rows, summed),
     }
     for name, cols in DIMENSIONS.items():
         report[f"by_{name}"] = rows.profitability(cols)
@@ -197,7 +196,7 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
     previous = scope.previous()
     if previous is not None:
         base_facts, base_var = bridge_start(engine, previous, fast)
-        report["period_bridge"] = A.compute_pvm_bridge(base_facts, sold, base_var, summed)
+        report["period_bridge"] = A.compute_pvm_bridge(base_facts, rows, base_var, summed)
         report["bridge_base"] = previous
     else:
         report["period_bridge"], report["bridge_base"] = None, None
