@@ -160,10 +160,12 @@ def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: li
     """One grouping of ``compute_variance_summaries``: ``v`` in its values' order, money in cents,
     its keys' ``codes`` (``_codes``). The rows sorted by the keys, stably (the values' order
     within a key; a row with a missing key left out, as a groupby leaves it), then summed per
-    key: the same floats in the same order as a groupby over the text."""
+    key as a groupby sums rows sorted by its keys (``np.add.reduceat`` over each key's run; with
+    a missing value, the groupby itself): the same floats in the same order as over the text."""
+    out = {}
     if not by:
-        g = v[cols].sum().to_frame().T
-        g[money] = g[money] / 100
+        total = v[cols].sum()
+        sums = {c: np.array([total[c]], dtype=float) for c in cols}
     else:
         key, named = np.zeros(len(v), dtype=np.int64), np.ones(len(v), dtype=bool)
         for c in by:  # mixed radix: keys sort as the columns do, one after the other
@@ -172,26 +174,34 @@ def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: li
             named &= own < len(uniques)
         order = np.argsort(key, kind="stable")
         order = order[named[order]]
-        sums = v[cols].iloc[order].groupby(key[order]).sum()
-        at = sums.index.to_numpy(np.int64)
-        g = {}
+        key = key[order]
+        values = v[cols].to_numpy(dtype=float)[order].T
+        if len(order) and not np.isnan(values).any():  # what pandas does for keys in order (ops._reduceat_aggregate)
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            summed = np.add.reduceat(np.ascontiguousarray(values), starts, axis=1)
+            at, sums = key[starts], {c: summed[i] for i, c in enumerate(cols)}
+        else:
+            summed = v[cols].iloc[order].groupby(key).sum()
+            at, sums = summed.index.to_numpy(np.int64), {c: summed[c].to_numpy() for c in cols}
         for c in reversed(by):
             uniques = codes[c][1]
-            g[c] = pd.array(uniques[at % (len(uniques) + 1)], dtype=v[c].dtype)
+            out[c] = pd.array(uniques[at % (len(uniques) + 1)], dtype=v[c].dtype)
             at = at // (len(uniques) + 1)
-        for c in cols:
-            g[c] = sums[c].to_numpy() / 100 if c in money else sums[c].to_numpy()
-        g = pd.DataFrame({c: g[c] for c in by + cols})
+        out = {c: out[c] for c in by}
+    for c in cols:
+        out[c] = sums[c] / 100 if c in money else sums[c]
     if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH
-        ah = g.labor_h.astype(float)
-        g["actual_labor_rate_per_h"] = np.where(ah > 0, g.labor_amount / ah.where(ah > 0, 1.0), np.nan).round(4)
-        g["labor_rate_per_h"] = np.where(ah > 0, g.pop("_ah_sr") / ah.where(ah > 0, 1.0), np.nan).round(4)
-        g[["labor_h", "std_labor_h"]] = g[["labor_h", "std_labor_h"]].astype(float).round(4)
-    g["variance_rate_pct"] = np.where(g.standard_amount != 0, (g.actual_amount - g.standard_amount).abs() / g.standard_amount.where(g.standard_amount != 0, 1), np.nan)
-    g["over_target"] = g.variance_rate_pct > TARGET_VARIANCE_RATE
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].round(2)
-    return g
+        ah = out["labor_h"]
+        out["actual_labor_rate_per_h"] = np.where(ah > 0, out["labor_amount"] / np.where(ah > 0, ah, 1.0), np.nan).round(4)
+        out["labor_rate_per_h"] = np.where(ah > 0, out.pop("_ah_sr") / np.where(ah > 0, ah, 1.0), np.nan).round(4)
+        out["labor_h"], out["std_labor_h"] = np.round(ah, 4), np.round(out["std_labor_h"], 4)
+    actual, standard = out["actual_amount"], out["standard_amount"]
+    out["variance_rate_pct"] = np.where(standard != 0, np.abs(actual - standard) / np.where(standard != 0, standard, 1), np.nan)
+    out["over_target"] = out["variance_rate_pct"] > TARGET_VARIANCE_RATE
+    for c in out:
+        if c.endswith("_amount"):
+            out[c] = np.round(out[c], 2)
+    return pd.DataFrame(out)
 
 
 def compute_overhead_three_way(overhead: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
@@ -409,9 +419,10 @@ def compute_profit_rows(sales: pd.DataFrame, products: pd.DataFrame, customers: 
     text["customer_id"] = (*_stacked_codes([(cust, coded["customer_id"][1]), nobody]), sales.customer_id.dtype)
     first = np.full(radix[1], len(variances))
     np.minimum.at(first, vk["product_id"][0], np.arange(len(variances)))
+    first = first[pv_codes["product_id"][unsold]]  # every unsold key has a row in the variances
     for c in ("product_name", "family"):
         of_sold = _codes(np.where(at_p >= 0, products[c].to_numpy(dtype=object)[at_p], np.nan))
-        of_unsold = _codes(np.append(variances[c].to_numpy(dtype=object), np.nan)[first[pv_codes["product_id"][unsold]]])
+        of_unsold = _codes(variances[c].iloc[first].to_numpy(dtype=object))
         text[c] = (*_stacked_codes([(of_sold[0][prod], of_sold[1]), of_unsold]), products[c].dtype)
     of_sold = _codes(np.where(at_c >= 0, customers.customer_name.to_numpy(dtype=object)[at_c], np.nan))
     text["customer_name"] = (*_stacked_codes([(of_sold[0][cust], of_sold[1]), nobody]), customers.customer_name.dtype)
@@ -436,19 +447,23 @@ def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def _profitability(g: pd.DataFrame) -> pd.DataFrame:
     """``compute_profitability`` from its sums (``PROFIT_SUMS`` per key)."""
-    g["contribution_amount"] = g.revenue_amount - g.std_material_amount - g.std_labor_amount
-    g["gross_profit_amount"] = g.revenue_amount - g.std_cost_amount - g.variance_amount
+    out = {c: g[c].to_numpy() if c in PROFIT_SUMS else g[c] for c in g.columns}
+    revenue = g.revenue_amount.to_numpy(dtype=float)
+    out["contribution_amount"] = revenue - out["std_material_amount"] - out["std_labor_amount"]
+    out["gross_profit_amount"] = revenue - out["std_cost_amount"] - out["variance_amount"]
 
     def pct(num, den):
         return np.where(den != 0, num / np.where(den != 0, den, 1), np.nan)
 
-    g["contribution_pct"] = pct(g.contribution_amount, g.revenue_amount)
-    g["gross_margin_pct"] = pct(g.gross_profit_amount, g.revenue_amount)
+    out["contribution_pct"] = pct(out["contribution_amount"], revenue)
+    out["gross_margin_pct"] = pct(out["gross_profit_amount"], revenue)
     total_rev = g.revenue_amount.sum()
-    g["revenue_share_pct"] = g.revenue_amount / total_rev if total_rev else np.nan
-    g["unit_price"] = pct(g.revenue_amount, g.qty)
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = round_money(g[money].astype(float).to_numpy())
+    out["revenue_share_pct"] = revenue / total_rev if total_rev else np.full(len(g), np.nan)
+    out["unit_price"] = pct(revenue, out["qty"])
+    for c in out:
+        if c.endswith("_amount"):
+            out[c] = round_money(np.asarray(out[c], dtype=float))
+    g = pd.DataFrame(out, index=pd.RangeIndex(len(g)))
     return g.sort_values("gross_profit_amount", ascending=False).reset_index(drop=True)
 
 
