@@ -743,15 +743,15 @@ def compute_group_loss(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
     """``groups`` (orders summed per period x product x plant x work center, loss_cost_amount as
     derived) with oee_loss_amount = their loss in the window: the cut orders' derived loss
     replaced by their ``window_loss_cost_amount`` (``compute_window_loss``)."""
-    g = groups.copy()
-    g["oee_loss_amount"] = g.loss_cost_amount.astype(float)
+    loss = groups.loss_cost_amount.to_numpy(dtype=float)
     if len(cut):
         keys = ["period", "product_id", "plant_id", "work_center_id"]
         delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
-        g = g.merge(delta, on=keys, how="left")
-        g["oee_loss_amount"] += g.pop("_delta").fillna(0.0)
-    g["oee_loss_amount"] = g.oee_loss_amount.round(2)  # sums of cents: drop the float noise
-    return g
+        near = np.flatnonzero(groups.product_id.isin(delta.product_id).to_numpy(dtype=bool))  # the few groups of those products
+        added = groups.iloc[near][keys].assign(_row=near).merge(delta, on=keys, how="inner")
+        loss = loss + 0.0  # a group without a cut order adds 0.0, as the left merge's filled delta did
+        np.add.at(loss, added._row.to_numpy(), added._delta.to_numpy(dtype=float))
+    return groups.assign(oee_loss_amount=np.round(loss, 2))  # sums of cents: drop the float noise
 
 
 def _loss_from_parts(parts: pd.DataFrame, rates: pd.DataFrame) -> pd.Series:
