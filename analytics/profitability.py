@@ -748,7 +748,7 @@ def compute_group_loss(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
         keys = ["period", "product_id", "plant_id", "work_center_id"]
         delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
         near = np.flatnonzero(groups.product_id.isin(delta.product_id).to_numpy(dtype=bool))  # the few groups of those products
-        added = groups.iloc[near][keys].assign(_row=near).merge(delta, on=keys, how="inner")
+        added = groups[keys].iloc[near].assign(_row=near).merge(delta, on=keys, how="inner")
         loss = loss + 0.0  # a group without a cut order adds 0.0, as the left merge's filled delta did
         np.add.at(loss, added._row.to_numpy(), added._delta.to_numpy(dtype=float))
     return groups.assign(oee_loss_amount=np.round(loss, 2))  # sums of cents: drop the float noise
