@@ -139,7 +139,9 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
     """``compute_variance_summary(variances, by)`` for each ``by`` of ``bys`` (name -> columns),
     the same frames to the bit: the rows are put in their values' canonical order once, and each
     grouping then only sorts them by its keys, stably (``in_sum_order(frame, by, values)`` is
-    that order: by the keys, then by the values, rows equal in all of them by position)."""
+    that order: by the keys, then by the values, rows equal in all of them by position). The
+    summed columns are one array (a row per column) and each key's text is its codes, taken in
+    that order once."""
     cols = ["good_qty", "scrap_qty", "actual_amount", "standard_amount", "variance_amount"] + [f"{v}_amount" for v in VARIANCES]
     v = variances
     labor = {"labor_amount", "labor_h", "std_labor_h", "labor_rate_per_h"} <= set(v.columns)
@@ -147,45 +149,53 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
         v = v.assign(_ah_sr=v.labor_h * v.labor_rate_per_h)
         cols += ["labor_amount", "labor_h", "std_labor_h", "_ah_sr"]
     # the same bits whatever order the database returned the rows in: money (whole cents) summed as cents, exact;
-    # quantities and hours over the rows in a canonical order
+    # quantities and hours over the rows in a canonical order (``in_sum_order(v, [], values)``)
     money = [c for c in cols if c.endswith("_amount")]
+    values = [c for c in cols if c not in money]
+    order = np.lexsort([sort_codes(v[c]) for c in reversed(values)]) if len(v) > 1 else np.arange(len(v))
+    matrix = v[cols].to_numpy(dtype=float)[order].T
+    cents = [cols.index(c) for c in money]
+    matrix[cents] = np.round(matrix[cents] * 100)  # integers as floats: exact sums below 2^53
+    matrix = np.ascontiguousarray(matrix)
     keys = list(dict.fromkeys(k for by in bys.values() for k in by))
-    v = in_sum_order(v[list(dict.fromkeys(keys + cols))], [], [c for c in cols if c not in money])
-    v = v.assign(**{c: np.round(v[c].to_numpy(dtype=float) * 100) for c in money})  # integers as floats: exact sums below 2^53
-    codes = {k: _codes(v[k]) for k in keys}  # each key's text as codes once (sorted: codes order as the text)
-    return {name: _variance_summary(v, list(by), cols, money, labor, codes) for name, by in bys.items()}
+    codes = {}
+    for k in keys:  # each key's text as codes once (sorted: codes order as the text)
+        own, uniques = _codes(v[k])
+        codes[k] = (own[order], uniques, v[k].dtype)
+    return {name: _variance_summary(matrix, list(by), cols, money, labor, codes) for name, by in bys.items()}
 
 
-def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: list[str], labor: bool, codes: dict) -> pd.DataFrame:
-    """One grouping of ``compute_variance_summaries``: ``v`` in its values' order, money in cents,
-    its keys' ``codes`` (``_codes``). The rows sorted by the keys, stably (the values' order
-    within a key; a row with a missing key left out, as a groupby leaves it), then summed per
-    key as a groupby sums rows sorted by its keys (``np.add.reduceat`` over each key's run; with
-    a missing value, the groupby itself): the same floats in the same order as over the text."""
+def _variance_summary(matrix: np.ndarray, by: list[str], cols: list[str], money: list[str], labor: bool, codes: dict) -> pd.DataFrame:
+    """One grouping of ``compute_variance_summaries``: ``matrix`` the ``cols`` (one row each,
+    money in cents) of the rows in their values' order, ``codes`` the keys' (codes, sorted
+    values, dtype). The rows sorted by the keys, stably (the values' order within a key; a row
+    with a missing key left out, as a groupby leaves it), then summed per key as a groupby sums
+    rows sorted by its keys (``np.add.reduceat`` over each key's run; with a missing value, the
+    groupby itself): the same floats in the same order as over the text. No keys: each column
+    summed as a frame's sum adds it (missing values skipped)."""
     out = {}
     if not by:
-        total = v[cols].sum()
-        sums = {c: np.array([total[c]], dtype=float) for c in cols}
+        total = np.where(np.isnan(matrix), 0.0, matrix).sum(axis=1)
+        sums = {c: total[i:i + 1] for i, c in enumerate(cols)}
     else:
-        key, named = np.zeros(len(v), dtype=np.int64), np.ones(len(v), dtype=bool)
+        key, named = np.zeros(matrix.shape[1], dtype=np.int64), np.ones(matrix.shape[1], dtype=bool)
         for c in by:  # mixed radix: keys sort as the columns do, one after the other
-            own, uniques = codes[c]
+            own, uniques, _ = codes[c]
             key = key * (len(uniques) + 1) + own
             named &= own < len(uniques)
         order = np.argsort(key, kind="stable")
         order = order[named[order]]
-        key = key[order]
-        values = v[cols].to_numpy(dtype=float)[order].T
+        key, values = key[order], matrix[:, order]
         if len(order) and not np.isnan(values).any():  # what pandas does for keys in order (ops._reduceat_aggregate)
             starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            summed = np.add.reduceat(np.ascontiguousarray(values), starts, axis=1)
+            summed = np.add.reduceat(values, starts, axis=1)
             at, sums = key[starts], {c: summed[i] for i, c in enumerate(cols)}
         else:
-            summed = v[cols].iloc[order].groupby(key).sum()
+            summed = pd.DataFrame(values.T, columns=cols).groupby(key).sum()
             at, sums = summed.index.to_numpy(np.int64), {c: summed[c].to_numpy() for c in cols}
         for c in reversed(by):
-            uniques = codes[c][1]
-            out[c] = pd.array(uniques[at % (len(uniques) + 1)], dtype=v[c].dtype)
+            _, uniques, dtype = codes[c]
+            out[c] = pd.array(uniques[at % (len(uniques) + 1)], dtype=dtype)
             at = at // (len(uniques) + 1)
         out = {c: out[c] for c in by}
     for c in cols:
