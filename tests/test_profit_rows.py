@@ -153,3 +153,10 @@ def test_variance_summaries_are_the_groupings_over_the_text(sample_engine, rows)
         if not by:  # one row: its index is the sum's
             got[name].index = want.index
         _same(got[name], want)
+
+
+def test_profit_rows_of_sales_without_orders():
+    rows = A.compute_profit_rows(SALES, PRODUCTS, CUSTOMERS, GROUPS.iloc[:0])
+    facts = A.compute_profit_facts(P.merge_sales(SALES, PRODUCTS, CUSTOMERS), GROUPS.iloc[:0])
+    _same_groupings(rows, facts, GROUPS.iloc[:0].assign(good_qty=1.0, actual_amount=1.0))
+    assert rows.profitability([]).iloc[0].variance_amount == 0.0
