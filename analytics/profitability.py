@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import oee
 from analytics import price_variance as PV
@@ -195,7 +196,7 @@ def _variance_summary(matrix: np.ndarray, by: list[str], cols: list[str], money:
             at, sums = summed.index.to_numpy(np.int64), {c: summed[c].to_numpy() for c in cols}
         for c in reversed(by):
             _, uniques, dtype = codes[c]
-            out[c] = pd.array(uniques[at % (len(uniques) + 1)], dtype=dtype)
+            out[c] = _text(uniques, at % (len(uniques) + 1), dtype)
             at = at // (len(uniques) + 1)
         out = {c: out[c] for c in by}
     for c in cols:
@@ -274,6 +275,14 @@ def _codes(values) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes < 0, len(uniques), codes).astype(np.int64), uniques
 
 
+def _text(uniques: np.ndarray, codes: np.ndarray, dtype) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """The values of ``codes`` (``_codes``: the code after the last is missing) as an array of
+    ``dtype``; Arrow-backed text is taken in Arrow, without a Python string per row."""
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pd.array(pa.array(list(uniques) + [None], type=pa.string()).take(pa.array(codes)), dtype=dtype)
+    return pd.array(np.append(uniques, np.nan)[codes], dtype=dtype)
+
+
 def _stacked_codes(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Coded columns (``_codes``) stacked: codes into the sorted union of their values."""
     at, uniques = pd.factorize(np.concatenate([u for _, u in parts]), sort=True)
@@ -325,8 +334,7 @@ class ProfitRows:
         if name not in self.text:
             return self.sums[name]
         own, uniques, dtype = self.text[name]
-        values = np.append(uniques, np.nan)[own if codes is None else codes]
-        return pd.Series(pd.array(values, dtype=dtype), name=name)
+        return pd.Series(_text(uniques, own if codes is None else codes, dtype), name=name)
 
     def profitability(self, by: list[str]) -> pd.DataFrame:
         """``compute_profitability`` of these rows over ``by``."""
