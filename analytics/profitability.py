@@ -298,7 +298,8 @@ class ProfitRows:
     """The rows of ``compute_profit_facts`` with their text as codes (``text``: column ->
     (codes, sorted distinct values, dtype); ``sums``: the ``PROFIT_SUMS`` columns), in the same
     order with the same floats: every grouping of them sums the same floats in the same order
-    as a groupby over the facts' text, on integers (``profitability``: the same frame to the bit)."""
+    as a groupby over the facts' text, on integers (``profitability``: the same frame to the bit).
+    A sum column reads as the facts' does (``rows.revenue_amount``), so the bridges take either."""
 
     TEXT = ("period", "product_id", "product_name", "family", "customer_id", "customer_name", "plant_id")
 
