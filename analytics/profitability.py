@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import oee
 from analytics import price_variance as PV
@@ -139,7 +140,9 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
     """``compute_variance_summary(variances, by)`` for each ``by`` of ``bys`` (name -> columns),
     the same frames to the bit: the rows are put in their values' canonical order once, and each
     grouping then only sorts them by its keys, stably (``in_sum_order(frame, by, values)`` is
-    that order: by the keys, then by the values, rows equal in all of them by position)."""
+    that order: by the keys, then by the values, rows equal in all of them by position). The
+    summed columns are one array (a row per column) and each key's text is its codes, taken in
+    that order once."""
     cols = ["good_qty", "scrap_qty", "actual_amount", "standard_amount", "variance_amount"] + [f"{v}_amount" for v in VARIANCES]
     v = variances
     labor = {"labor_amount", "labor_h", "std_labor_h", "labor_rate_per_h"} <= set(v.columns)
@@ -147,31 +150,69 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
         v = v.assign(_ah_sr=v.labor_h * v.labor_rate_per_h)
         cols += ["labor_amount", "labor_h", "std_labor_h", "_ah_sr"]
     # the same bits whatever order the database returned the rows in: money (whole cents) summed as cents, exact;
-    # quantities and hours over the rows in a canonical order
+    # quantities and hours over the rows in a canonical order (``in_sum_order(v, [], values)``)
     money = [c for c in cols if c.endswith("_amount")]
+    values = [c for c in cols if c not in money]
+    order = np.lexsort([sort_codes(v[c]) for c in reversed(values)]) if len(v) > 1 else np.arange(len(v))
+    matrix = v[cols].to_numpy(dtype=float)[order].T
+    cents = [cols.index(c) for c in money]
+    matrix[cents] = np.round(matrix[cents] * 100)  # integers as floats: exact sums below 2^53
+    matrix = np.ascontiguousarray(matrix)
     keys = list(dict.fromkeys(k for by in bys.values() for k in by))
-    v = in_sum_order(v[list(dict.fromkeys(keys + cols))], [], [c for c in cols if c not in money])
-    v = v.assign(**{c: np.round(v[c].to_numpy(dtype=float) * 100) for c in money})  # integers as floats: exact sums below 2^53
-    return {name: _variance_summary(v, list(by), cols, money, labor) for name, by in bys.items()}
+    codes = {}
+    for k in keys:  # each key's text as codes once (sorted: codes order as the text)
+        own, uniques = _codes(v[k])
+        codes[k] = (own[order], uniques, v[k].dtype)
+    return {name: _variance_summary(matrix, list(by), cols, money, labor, codes) for name, by in bys.items()}
 
 
-def _variance_summary(v: pd.DataFrame, by: list[str], cols: list[str], money: list[str], labor: bool) -> pd.DataFrame:
-    """One grouping of ``compute_variance_summaries``: ``v`` in its values' order, money in cents."""
-    v = v[by + cols]  # this grouping's columns only: the sort below moves no other text column
-    if by and len(v) > 1:  # by the keys, stably: the values' order within a key
-        v = v.iloc[np.lexsort([sort_codes(v[c]) for c in reversed(by)])]
-    g = v.groupby(by, as_index=False)[cols].sum() if by else v[cols].sum().to_frame().T
-    g[money] = g[money] / 100
+def _variance_summary(matrix: np.ndarray, by: list[str], cols: list[str], money: list[str], labor: bool, codes: dict) -> pd.DataFrame:
+    """One grouping of ``compute_variance_summaries``: ``matrix`` the ``cols`` (one row each,
+    money in cents) of the rows in their values' order, ``codes`` the keys' (codes, sorted
+    values, dtype). The rows sorted by the keys, stably (the values' order within a key; a row
+    with a missing key left out, as a groupby leaves it), then summed per key as a groupby sums
+    rows sorted by its keys (``np.add.reduceat`` over each key's run; with a missing value, the
+    groupby itself): the same floats in the same order as over the text. No keys: each column
+    summed as a frame's sum adds it (missing values skipped)."""
+    out = {}
+    if not by:
+        total = np.where(np.isnan(matrix), 0.0, matrix).sum(axis=1)
+        sums = {c: total[i:i + 1] for i, c in enumerate(cols)}
+    else:
+        key, named = np.zeros(matrix.shape[1], dtype=np.int64), np.ones(matrix.shape[1], dtype=bool)
+        for c in by:  # mixed radix: keys sort as the columns do, one after the other
+            own, uniques, _ = codes[c]
+            key = key * (len(uniques) + 1) + own
+            named &= own < len(uniques)
+        order = np.argsort(key, kind="stable")
+        order = order[named[order]]
+        key, values = key[order], matrix[:, order]
+        if len(order) and not np.isnan(values).any():  # what pandas does for keys in order (ops._reduceat_aggregate)
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            summed = np.add.reduceat(values, starts, axis=1)
+            at, sums = key[starts], {c: summed[i] for i, c in enumerate(cols)}
+        else:
+            summed = pd.DataFrame(values.T, columns=cols).groupby(key).sum()
+            at, sums = summed.index.to_numpy(np.int64), {c: summed[c].to_numpy() for c in cols}
+        for c in reversed(by):
+            _, uniques, dtype = codes[c]
+            out[c] = _text(uniques, at % (len(uniques) + 1), dtype)
+            at = at // (len(uniques) + 1)
+        out = {c: out[c] for c in by}
+    for c in cols:
+        out[c] = sums[c] / 100 if c in money else sums[c]
     if labor:  # hours-weighted rates: Σ actual labor / Σ AH and Σ AH x SR / Σ AH
-        ah = g.labor_h.astype(float)
-        g["actual_labor_rate_per_h"] = np.where(ah > 0, g.labor_amount / ah.where(ah > 0, 1.0), np.nan).round(4)
-        g["labor_rate_per_h"] = np.where(ah > 0, g.pop("_ah_sr") / ah.where(ah > 0, 1.0), np.nan).round(4)
-        g[["labor_h", "std_labor_h"]] = g[["labor_h", "std_labor_h"]].astype(float).round(4)
-    g["variance_rate_pct"] = np.where(g.standard_amount != 0, (g.actual_amount - g.standard_amount).abs() / g.standard_amount.where(g.standard_amount != 0, 1), np.nan)
-    g["over_target"] = g.variance_rate_pct > TARGET_VARIANCE_RATE
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].round(2)
-    return g
+        ah = out["labor_h"]
+        out["actual_labor_rate_per_h"] = np.where(ah > 0, out["labor_amount"] / np.where(ah > 0, ah, 1.0), np.nan).round(4)
+        out["labor_rate_per_h"] = np.where(ah > 0, out.pop("_ah_sr") / np.where(ah > 0, ah, 1.0), np.nan).round(4)
+        out["labor_h"], out["std_labor_h"] = np.round(ah, 4), np.round(out["std_labor_h"], 4)
+    actual, standard = out["actual_amount"], out["standard_amount"]
+    out["variance_rate_pct"] = np.where(standard != 0, np.abs(actual - standard) / np.where(standard != 0, standard, 1), np.nan)
+    out["over_target"] = out["variance_rate_pct"] > TARGET_VARIANCE_RATE
+    for c in out:
+        if c.endswith("_amount"):
+            out[c] = np.round(out[c], 2)
+    return pd.DataFrame(out)
 
 
 def compute_overhead_three_way(overhead: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
@@ -227,6 +268,190 @@ def compute_profit_facts(sales: pd.DataFrame, variances: pd.DataFrame, oee_loss:
     return out
 
 
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Text as codes into its distinct values, sorted (missing: the code after the last)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values, sort=True)
+    uniques = np.asarray(uniques, dtype=object)
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64), uniques
+
+
+def _text(uniques: np.ndarray, codes: np.ndarray, dtype) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """The values of ``codes`` (``_codes``: the code after the last is missing) as an array of
+    ``dtype``; Arrow-backed text is taken in Arrow, without a Python string per row."""
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pd.array(pa.array(list(uniques) + [None], type=pa.string()).take(pa.array(codes)), dtype=dtype)
+    return pd.array(np.append(uniques, np.nan)[codes], dtype=dtype)
+
+
+def _stacked_codes(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Coded columns (``_codes``) stacked: codes into the sorted union of their values."""
+    at, uniques = pd.factorize(np.concatenate([u for _, u in parts]), sort=True)
+    uniques = np.asarray(uniques, dtype=object)
+    out, start = [], 0
+    for codes, u in parts:
+        out.append(np.append(at[start:start + len(u)], len(uniques))[codes])
+        start += len(u)
+    return np.concatenate(out).astype(np.int64), uniques
+
+
+class ProfitRows:
+    """The rows of ``compute_profit_facts`` with their text as codes (``text``: column ->
+    (codes, sorted distinct values, dtype); ``sums``: the ``PROFIT_SUMS`` columns), in the same
+    order with the same floats: every grouping of them sums the same floats in the same order
+    as a groupby over the facts' text, on integers (``profitability``: the same frame to the bit).
+    A sum column reads as the facts' does (``rows.revenue_amount``), so the bridges take either."""
+
+    TEXT = ("period", "product_id", "product_name", "family", "customer_id", "customer_name", "plant_id")
+
+    def __init__(self, text: dict, sums: pd.DataFrame):
+        self.text, self.sums = text, sums
+
+    @classmethod
+    def of(cls, facts: pd.DataFrame) -> "ProfitRows":
+        """The rows of a profit facts frame."""
+        return cls({c: (*_codes(facts[c]), facts[c].dtype) for c in cls.TEXT}, facts[PROFIT_SUMS].reset_index(drop=True))
+
+    def __len__(self) -> int:
+        return len(self.sums)
+
+    def __getattr__(self, name: str) -> pd.Series:  # rows.revenue_amount as facts.revenue_amount
+        if name in PROFIT_SUMS:
+            return self.sums[name]
+        raise AttributeError(name)
+
+    def product_sums(self, columns: list[str], where: np.ndarray | None = None) -> pd.DataFrame:
+        """``columns`` summed per product (of the rows ``where``): product_id and the sums, products
+        in order, as ``groupby("product_id", as_index=False)`` sums them over the facts."""
+        codes, uniques, _ = self.text["product_id"]
+        keep = codes < len(uniques) if where is None else where & (codes < len(uniques))
+        g = self.sums.loc[keep, columns].groupby(codes[keep], sort=True).sum()
+        out = pd.DataFrame({"product_id": self.column("product_id", g.index.to_numpy(np.int64))})
+        for c in columns:
+            out[c] = g[c].to_numpy()
+        return out
+
+    def column(self, name: str, codes: np.ndarray | None = None) -> pd.Series:
+        """A column of the rows (text: the values of ``codes``, default every row's)."""
+        if name not in self.text:
+            return self.sums[name]
+        own, uniques, dtype = self.text[name]
+        return pd.Series(_text(uniques, own if codes is None else codes, dtype), name=name)
+
+    def profitability(self, by: list[str]) -> pd.DataFrame:
+        """``compute_profitability`` of these rows over ``by``."""
+        if not by:
+            return _profitability(self.sums[PROFIT_SUMS].sum().to_frame().T)
+        key = np.zeros(len(self), dtype=np.int64)
+        for c in by:  # mixed radix: keys sort as the columns do, one after the other (missing last)
+            key = key * (len(self.text[c][1]) + 1) + self.text[c][0]
+        g = self.sums.groupby(key, sort=True).sum()
+        at = g.index.to_numpy(np.int64)
+        keys = {}
+        for c in reversed(by):
+            radix = len(self.text[c][1]) + 1
+            keys[c] = self.column(c, at % radix).reset_index(drop=True)
+            at = at // radix
+        out = pd.DataFrame({c: keys[c] for c in by})
+        for c in PROFIT_SUMS:
+            out[c] = g[c].to_numpy()
+        return _profitability(out)
+
+
+def compute_profit_rows(sales: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame, variances: pd.DataFrame,
+                        oee_loss: pd.DataFrame | None = None) -> ProfitRows:
+    """``compute_profit_facts`` over ``data_loaders.profitability.merge_sales(sales, products,
+    customers)`` as ``ProfitRows``, without building the text of its rows: the same rows in the
+    same order (sales in key order, then the unsold keys in key order), each float computed with
+    the same operations, so every sum over them has the same bits. Text is grouped as codes
+    (their values sorted: codes order as the text does)."""
+    if sales.empty:
+        return ProfitRows.of(compute_profit_facts(sales.merge(products, on="product_id", how="left")
+                                                  .merge(customers, on="customer_id", how="left"), variances, oee_loss))
+    keys = ["period", "product_id", "plant_id"]
+    if oee_loss is not None and not oee_loss.empty:  # one row per order: an order run on two work centers counts once
+        per_order = sum_cents(oee_loss, ["work_order_id"], ["loss_cost_amount"]).rename(columns={"loss_cost_amount": "oee_loss_amount"})
+        variances = variances[["work_order_id", "product_name", "family", *keys, "variance_amount"]].merge(
+            per_order, on="work_order_id", how="left")
+    four = ["period", "product_id", "customer_id", "plant_id"]
+    coded = {c: _codes(sales[c]) for c in four}
+    n_per, n_prod, n_cust, n_plant = (len(coded[c][1]) + 1 for c in four)
+    order = np.argsort(((coded["period"][0] * n_prod + coded["product_id"][0]) * n_cust + coded["customer_id"][0]) * n_plant
+                       + coded["plant_id"][0], kind="stable")  # merge_sales's sort (the keys are unique)
+    per, prod, cust, plant = (coded[c][0][order] for c in four)
+    n_sold = len(order)
+    # the product's and the customer's columns as the left merges give them (none: missing)
+    at_p = np.append(pd.Index(products.product_id).get_indexer(coded["product_id"][1]), -1)
+    at_c = np.append(pd.Index(customers.customer_id).get_indexer(coded["customer_id"][1]), -1)
+
+    # the variance and loss per period x product x plant in whole cents (``sum_cents``: exact), keys in order
+    vk = {c: _codes(variances[c]) for c in keys}
+    radix = [len(vk[c][1]) + 1 for c in keys]
+    named = (vk["period"][0] < radix[0] - 1) & (vk["product_id"][0] < radix[1] - 1) & (vk["plant_id"][0] < radix[2] - 1)
+    vkey = (vk["period"][0] * radix[1] + vk["product_id"][0]) * radix[2] + vk["plant_id"][0]
+    summed = ["variance_amount", "oee_loss_amount"]
+    cents = pd.DataFrame({c: np.round(variances[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64)
+                          if c in variances.columns else np.zeros(len(variances), dtype=np.int64) for c in summed})
+    pv = cents[named].groupby(vkey[named], sort=True).sum()
+    pv_code = pv.index.to_numpy(np.int64)
+    pv_codes = {"plant_id": pv_code % radix[2], "product_id": pv_code // radix[2] % radix[1], "period": pv_code // radix[2] // radix[1]}
+    # each key's row in the sales (their code there; -1: not sold)
+    in_sales = [np.append(pd.Index(coded[c][1]).get_indexer(vk[c][1]), -1)[pv_codes[c]] for c in keys]
+    known = (in_sales[0] >= 0) & (in_sales[1] >= 0) & (in_sales[2] >= 0)
+    key = (per * n_prod + prod) * n_plant + plant
+    hit = pd.Index(((in_sales[0] * n_prod + in_sales[1]) * n_plant + in_sales[2])[known]).get_indexer(key)
+    matched = hit >= 0
+    hit = np.flatnonzero(known)[np.where(matched, hit, 0)] if known.any() else hit
+    sold = np.zeros(len(pv), dtype=bool)
+    sold[hit[matched]] = True
+    unsold = np.flatnonzero(~sold)
+
+    block = np.zeros((len(PROFIT_SUMS), n_sold + len(unsold)))  # one block: the frame below takes it as it is
+    row = {c: block[i, :n_sold] for i, c in enumerate(PROFIT_SUMS)}
+    qty = row["qty"]
+    qty[:] = sales.qty.to_numpy(dtype=float)[order]
+    for c in ("gross_amount", "discount_amount", "revenue_amount"):
+        row[c][:] = sales[c].to_numpy(dtype=float)[order]
+    for part in ("material", "labor", "overhead"):
+        cost = products[f"std_{part}_cost"].to_numpy(dtype=float, na_value=np.nan)
+        np.multiply(qty, np.where(at_p >= 0, cost[at_p], np.nan)[prod], out=row[f"std_{part}_amount"])
+    std_cost = row["std_cost_amount"]
+    std_cost[:] = row["std_material_amount"] + row["std_labor_amount"] + row["std_overhead_amount"]
+    # a customer's share of its key's standard cost of sales (a missing key is no group)
+    weight = pd.Series(std_cost).groupby(key).transform("sum").to_numpy(copy=True)
+    weight[(per == n_per - 1) | (prod == n_prod - 1) | (plant == n_plant - 1)] = np.nan
+    share = np.where(weight != 0, std_cost / np.where(weight != 0, weight, 1), 0.0)
+    for i, c in enumerate(summed):
+        amount = pv[c].to_numpy(dtype=np.int64) / 100.0
+        taken = np.zeros(n_sold)
+        taken[matched] = amount[hit[matched]]  # no order completed for the key: 0
+        row[c][:] = taken * share
+        block[PROFIT_SUMS.index(c), n_sold:] = amount[unsold]  # a key with orders and no sales: its own row
+    block[np.isnan(block)] = 0.0
+    sums = pd.DataFrame(block.T, columns=PROFIT_SUMS, copy=False)
+
+    # text: the sold rows' codes, then the unsold rows' (customer "(unsold)", the product's name and family as the
+    # variances have them: its first row's)
+    text = {}
+    for c, codes in (("period", per), ("product_id", prod), ("plant_id", plant)):
+        text[c] = (*_stacked_codes([(codes, coded[c][1]), (pv_codes[c][unsold], vk[c][1])]), sales[c].dtype)
+    nobody = (np.zeros(len(unsold), dtype=np.int64), np.array(["(unsold)"], dtype=object))
+    text["customer_id"] = (*_stacked_codes([(cust, coded["customer_id"][1]), nobody]), sales.customer_id.dtype)
+    first = np.full(radix[1], len(variances))
+    np.minimum.at(first, vk["product_id"][0], np.arange(len(variances)))
+    first = first[pv_codes["product_id"][unsold]]  # every unsold key has a row in the variances
+    for c in ("product_name", "family"):
+        of_sold = _codes(np.where(at_p >= 0, products[c].to_numpy(dtype=object)[at_p], np.nan))
+        of_unsold = _codes(variances[c].iloc[first].to_numpy(dtype=object))
+        text[c] = (*_stacked_codes([(of_sold[0][prod], of_sold[1]), of_unsold]), products[c].dtype)
+    of_sold = _codes(np.where(at_c >= 0, customers.customer_name.to_numpy(dtype=object)[at_c], np.nan))
+    text["customer_name"] = (*_stacked_codes([(of_sold[0][cust], of_sold[1]), nobody]), customers.customer_name.dtype)
+    return ProfitRows(text, sums)
+
+
+PROFIT_SUMS = ["qty", "gross_amount", "discount_amount", "revenue_amount", "std_material_amount", "std_labor_amount",
+               "std_overhead_amount", "std_cost_amount", "variance_amount", "oee_loss_amount"]
+
+
 def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Revenue, cost and margins over ``by`` with totals' shares.
 
@@ -234,30 +459,42 @@ def compute_profitability(facts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     gross profit = revenue − standard cost of sales − production variance (as the ledger has it);
     OEE loss cost is shown as its own line: the part of actual cost lost to downtime, speed and scrap.
     """
-    cols = ["qty", "gross_amount", "discount_amount", "revenue_amount", "std_material_amount", "std_labor_amount", "std_overhead_amount",
-            "std_cost_amount", "variance_amount", "oee_loss_amount"]
+    cols = PROFIT_SUMS
     g = facts.groupby(by, as_index=False, dropna=False)[cols].sum() if by else facts[cols].sum().to_frame().T
-    g["contribution_amount"] = g.revenue_amount - g.std_material_amount - g.std_labor_amount
-    g["gross_profit_amount"] = g.revenue_amount - g.std_cost_amount - g.variance_amount
+    return _profitability(g)
+
+
+def _profitability(g: pd.DataFrame) -> pd.DataFrame:
+    """``compute_profitability`` from its sums (``PROFIT_SUMS`` per key)."""
+    out = {c: g[c].to_numpy() if c in PROFIT_SUMS else g[c] for c in g.columns}
+    revenue = g.revenue_amount.to_numpy(dtype=float)
+    out["contribution_amount"] = revenue - out["std_material_amount"] - out["std_labor_amount"]
+    out["gross_profit_amount"] = revenue - out["std_cost_amount"] - out["variance_amount"]
 
     def pct(num, den):
         return np.where(den != 0, num / np.where(den != 0, den, 1), np.nan)
 
-    g["contribution_pct"] = pct(g.contribution_amount, g.revenue_amount)
-    g["gross_margin_pct"] = pct(g.gross_profit_amount, g.revenue_amount)
+    out["contribution_pct"] = pct(out["contribution_amount"], revenue)
+    out["gross_margin_pct"] = pct(out["gross_profit_amount"], revenue)
     total_rev = g.revenue_amount.sum()
-    g["revenue_share_pct"] = g.revenue_amount / total_rev if total_rev else np.nan
-    g["unit_price"] = pct(g.revenue_amount, g.qty)
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = round_money(g[money].astype(float).to_numpy())
+    out["revenue_share_pct"] = revenue / total_rev if total_rev else np.full(len(g), np.nan)
+    out["unit_price"] = pct(revenue, out["qty"])
+    for c in out:
+        if c.endswith("_amount"):
+            out[c] = round_money(np.asarray(out[c], dtype=float))
+    g = pd.DataFrame(out, index=pd.RangeIndex(len(g)))
     return g.sort_values("gross_profit_amount", ascending=False).reset_index(drop=True)
 
 
-def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
-    """Per product: average net price, standard cost per unit, actual cost per good unit made."""
-    sold = facts[["product_id", "qty", "revenue_amount", "std_cost_amount"]]  # the columns read, before the row filter copies them
-    sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
-        qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
+def compute_unit_economics(facts: pd.DataFrame | ProfitRows, variances: pd.DataFrame) -> pd.DataFrame:
+    """Per product: average net price, standard cost per unit, actual cost per good unit made.
+    ``facts``: the profit facts (a frame or ``ProfitRows``)."""
+    if isinstance(facts, ProfitRows):
+        sales = facts.product_sums(["qty", "revenue_amount", "std_cost_amount"], (facts.qty != 0).to_numpy())
+    else:
+        sold = facts[["product_id", "qty", "revenue_amount", "std_cost_amount"]]  # the columns read, before the row filter copies them
+        sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
+            qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
     # the orders (or their groups) come in the database's order: summed in a canonical one
     variances = in_sum_order(variances[["product_id", "good_qty", "actual_amount", "product_name", "family"]], ["product_id"],
                              ["good_qty", "actual_amount"])
@@ -270,7 +507,10 @@ def compute_unit_economics(facts: pd.DataFrame, variances: pd.DataFrame) -> pd.D
     return u[["product_id", "product_name", "family", "qty", "good_qty", "unit_price", "standard_unit_cost", "actual_unit_cost"]].round(4)
 
 
-def _product_view(facts: pd.DataFrame) -> pd.DataFrame:
+def _product_view(facts: pd.DataFrame | ProfitRows) -> pd.DataFrame:
+    if isinstance(facts, ProfitRows):
+        g = facts.product_sums(["qty", "revenue_amount", "std_cost_amount"])
+        return g.set_index("product_id").rename(columns={"revenue_amount": "revenue", "std_cost_amount": "std_cost"})
     return facts.groupby("product_id").agg(qty=("qty", "sum"), revenue=("revenue_amount", "sum"), std_cost=("std_cost_amount", "sum"))
 
 
@@ -278,7 +518,8 @@ def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.D
     """Gross profit of a base period to a current period, in bars that add up exactly:
     price, volume, mix, standard cost, material cost, conversion cost, OEE losses, scrap.
 
-    ``base`` / ``current``: profit facts of each period; ``*_var``: work-order variances of each.
+    ``base`` / ``current``: profit facts of each period (frames or ``ProfitRows``); ``*_var``:
+    work-order variances of each.
     Per product with quantity Q, net revenue R, standard cost K, margin m = (R − K) / Q:
     price = Q1 (P1 − P0); standard cost = −Q1 (C1 − C0); volume = (ΣQ1 − ΣQ0) × average base margin;
     mix = Σ (Q1 − Q0) m0 − volume, where a product sold in only one period uses that period's
@@ -313,7 +554,8 @@ def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.D
 
 def compute_budget_bridge(budget: pd.DataFrame, actual: pd.DataFrame, actual_var: pd.DataFrame) -> pd.DataFrame:
     """Budgeted gross profit to actual: revenue, standard cost of sales, then each variance group
-    (the budget assumes standard costs, so it has no variances). Bars add up exactly."""
+    (the budget assumes standard costs, so it has no variances). Bars add up exactly. ``actual``:
+    the profit facts (a frame or ``ProfitRows``)."""
     rev_b, cogs_b = float(budget.revenue_amount.sum()), float(budget.cost_of_sales_amount.sum())
     rev_a, cogs_a = float(actual.revenue_amount.sum()), float(actual.std_cost_amount.sum())
     bars = [("revenue", rev_a - rev_b), ("standard_cost", -(cogs_a - cogs_b))]
@@ -520,15 +762,15 @@ def compute_group_loss(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
     """``groups`` (orders summed per period x product x plant x work center, loss_cost_amount as
     derived) with oee_loss_amount = their loss in the window: the cut orders' derived loss
     replaced by their ``window_loss_cost_amount`` (``compute_window_loss``)."""
-    g = groups.copy()
-    g["oee_loss_amount"] = g.loss_cost_amount.astype(float)
+    loss = groups.loss_cost_amount.to_numpy(dtype=float)
     if len(cut):
         keys = ["period", "product_id", "plant_id", "work_center_id"]
         delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
-        g = g.merge(delta, on=keys, how="left")
-        g["oee_loss_amount"] += g.pop("_delta").fillna(0.0)
-    g["oee_loss_amount"] = g.oee_loss_amount.round(2)  # sums of cents: drop the float noise
-    return g
+        near = np.flatnonzero(groups.product_id.isin(delta.product_id).to_numpy(dtype=bool))  # the few groups of those products
+        added = groups[keys].iloc[near].assign(_row=near).merge(delta, on=keys, how="inner")
+        loss = loss + 0.0  # a group without a cut order adds 0.0, as the left merge's filled delta did
+        np.add.at(loss, added._row.to_numpy(), added._delta.to_numpy(dtype=float))
+    return groups.assign(oee_loss_amount=np.round(loss, 2))  # sums of cents: drop the float noise
 
 
 def _loss_from_parts(parts: pd.DataFrame, rates: pd.DataFrame) -> pd.Series:

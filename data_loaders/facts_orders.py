@@ -33,6 +33,7 @@ tables only when ``facts.ready``; ``load_*`` here return the frames the report's
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Double, Index, Integer, Numeric, String
@@ -313,8 +314,9 @@ def _order_conditions(table: sa.Table, scope: Scope) -> list:
 
 
 def _floats(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    columns = [c for c in columns if c in frame.columns]
-    frame[columns] = frame[columns].astype(float)
+    columns = [c for c in columns if c in frame.columns and frame[c].dtype != np.float64]  # DOUBLE columns read as floats already
+    if columns:
+        frame[columns] = frame[columns].astype(float)
     return frame
 
 

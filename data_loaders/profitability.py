@@ -47,6 +47,12 @@ def load_sales(engine: Engine, scope: Scope, stmt: sa.Select | None = None) -> p
     discount and net revenue, with the product's family and standard unit costs.
 
     ``stmt``: the same rows from elsewhere (``facts_orders.select_sales``); default the invoices."""
+    return merge_sales(*load_sales_parts(engine, scope, stmt))
+
+
+def load_sales_parts(engine: Engine, scope: Scope, stmt: sa.Select | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What ``load_sales`` joins, as read: the sales rows (in the database's order), the
+    products (id, name, family, standard unit costs, list price) and the customers (id, name)."""
     p, c = s.products, s.customers
     stmt = stmt if stmt is not None else select_sales(scope)
     with engine.connect() as conn:
@@ -54,6 +60,11 @@ def load_sales(engine: Engine, scope: Scope, stmt: sa.Select | None = None) -> p
         products = read_frame(conn, sa.select(p.c.product_id, p.c.product_name, p.c.family, p.c.std_material_cost, p.c.std_labor_cost,
                                               p.c.std_overhead_cost, p.c.list_price))
         customers = read_frame(conn, sa.select(c.c.customer_id, c.c.customer_name))
+    return sales, products, customers
+
+
+def merge_sales(sales: pd.DataFrame, products: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """``load_sales``'s rows from its parts (``load_sales_parts``)."""
     # in key order, so that every sum over them adds in the same order whichever source they came from
     sales = sales.sort_values(["period", "product_id", "customer_id", "plant_id"], ignore_index=True)
     return sales.merge(products, on="product_id", how="left").merge(customers, on="customer_id", how="left")

@@ -70,20 +70,26 @@ def _facts(engine: Engine, scope: Scope, with_materials: bool = False):
     return (facts, variances, materials) if with_materials else (facts, variances)
 
 
-def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True) -> dict:
+def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True, rows: bool = False) -> dict:
     """Profit facts, variances and material usage of a scope from the fact tables. Every
     summary reads the orders summed per period x product x plant x work center ("groups", with
     the loss cost of the few orders the window cuts computed again from their parts); the
-    per-order rows are read only for the report's variances frame."""
+    per-order rows are read only for the report's variances frame. ``rows``: the profit facts as
+    ``analytics.profitability.ProfitRows`` ("rows", with the "sales" parts they come from)
+    instead of the frame ("facts")."""
     cut = FO.load_cut_orders(engine, scope)
     if len(cut):
         parts = FO.load_loss_parts(engine, scope)
         cut = A.compute_window_loss(cut, parts, oee_loaders.load_work_centers(engine, scope))
     groups = A.compute_group_loss(FO.load_order_groups(engine, scope), cut)
-    sales = P.load_sales(engine, scope, FO.select_sales(scope))
-    return {"facts": A.compute_profit_facts(sales, groups), "groups": groups,
-            "variances": FO.load_order_facts(engine, scope) if with_orders else None,
-            "usage": A.compute_price_variance_from_totals(FO.load_material_usage(engine, scope), "usage")}
+    sales = P.load_sales_parts(engine, scope, FO.select_sales(scope))
+    got = {"groups": groups, "variances": FO.load_order_facts(engine, scope) if with_orders else None,
+           "usage": A.compute_price_variance_from_totals(FO.load_material_usage(engine, scope), "usage")}
+    if rows:
+        got.update(rows=A.compute_profit_rows(*sales, groups), sales=sales)
+    else:
+        got["facts"] = A.compute_profit_facts(P.merge_sales(*sales), groups)
+    return got
 
 
 def bridge_base(engine: Engine, scope: Scope, fast: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -123,7 +129,8 @@ def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast:
     (None: when they are ready)."""
     fast = use_facts(engine, scope) if fast is None else fast
     incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
-    inputs = OH.compute_overhead_inputs(variances, incurred, P.load_overhead_rates(engine, scope))
+    read = ["period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h"]
+    inputs = OH.compute_overhead_inputs(variances[read], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
     detail = OH.compute_overhead_variances(inputs)
     return {
         "overhead_variances": detail,
@@ -162,32 +169,34 @@ def profitability_report(engine: Engine, scope: Scope, *, fast: bool | None = No
     ``product_orders`` reads one product's orders when it is picked)."""
     fast = use_facts(engine, scope) if fast is None else fast
     if fast:  # summaries sum the order groups; the same sums as over the orders
-        got = _from_facts(engine, scope, with_orders=detail)
-        facts, variances, materials, usage, summed = got["facts"], got["variances"], None, got["usage"], got["groups"]
+        got = _from_facts(engine, scope, with_orders=detail, rows=True)
+        variances, materials, usage, summed, rows = got["variances"], None, got["usage"], got["groups"], got["rows"]
+        facts = A.compute_profit_facts(P.merge_sales(*got["sales"]), summed) if detail else None
     else:
         (facts, variances, materials), usage = _facts(engine, scope, with_materials=True), None
-        summed = variances
+        summed, rows = variances, A.ProfitRows.of(facts)
+    # every grouping of the profit facts on integer codes (``rows``: the same sums as over the frame)
     ledger = FO.select_overhead_ledger(scope) if fast else None
     variance = A.compute_variance_summaries(summed, {**VARIANCE_VIEWS, "total": []})  # the rows in their canonical order once
     report = {
         "facts": facts if detail else None,
         "variances": variances if detail else None,
-        "total": A.compute_profitability(facts, []).iloc[0] if len(facts) else None,
-        "unit_economics": A.compute_unit_economics(facts, summed),
+        "total": rows.profitability([]).iloc[0] if len(rows) else None,
+        "unit_economics": A.compute_unit_economics(rows, summed),
         "variance_total": variance["total"].iloc[0] if len(summed) else None,
         "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), summed),
         **overhead_report(engine, scope, summed, fast),
         **price_variance_report(engine, scope, variances, materials, usage),
-        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), facts, summed),
+        "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), rows, summed),
     }
     for name, cols in DIMENSIONS.items():
-        report[f"by_{name}"] = A.compute_profitability(facts, cols)
+        report[f"by_{name}"] = rows.profitability(cols)
     for name in VARIANCE_VIEWS:
         report[f"variance_by_{name}"] = variance[name]
     previous = scope.previous()
     if previous is not None:
         base_facts, base_var = bridge_start(engine, previous, fast)
-        report["period_bridge"] = A.compute_pvm_bridge(base_facts, facts, base_var, summed)
+        report["period_bridge"] = A.compute_pvm_bridge(base_facts, rows, base_var, summed)
         report["bridge_base"] = previous
     else:
         report["period_bridge"], report["bridge_base"] = None, None

@@ -951,8 +951,10 @@ def oee_drill(url: str, scope: Scope, work_center_id: str, period: str) -> dict:
 @figure
 def profitability(url: str, scope: Scope) -> dict:
     """The profitability report without its row frames (``facts`` and ``variances`` None): every
-    summary the page draws; one product's orders come from ``profitability_orders``."""
-    return reports_profitability.profitability_report(get_engine(url), scope, detail=False)
+    summary the page draws; one product's orders come from ``profitability_orders``. Whether the
+    facts serve it: ``reports.profitability.use_facts`` with the freshness asked once a minute."""
+    fast = bool(scope.period_from and scope.period_to) and facts_ready(url)
+    return reports_profitability.profitability_report(get_engine(url), scope, fast=fast, detail=False)
 
 
 @figure
