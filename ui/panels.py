@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data
-from ui.codes import CODE_COLUMNS, code_label, localized_name
+from ui.codes import code_label, localized_name, translate_codes
 from ui.figures import build_events_timeline, plotly_config
 from ui.format import money, qty
 from ui.i18n import column_label, t
@@ -22,17 +22,9 @@ from ui.text import md
 
 def render_record(row: pd.Series, key: str) -> None:
     """One record as a two-column field / value table; codes (a move's type, a status) as words
-    and names in the screen's language, as in every other table."""
-    def shown_value(name, v) -> str:
-        if pd.isna(v):
-            return ""
-        if str(name).endswith("_date"):
-            return str(v)[:10]
-        if name in CODE_COLUMNS:
-            return code_label(name, v)
-        return localized_name(v) if str(name).endswith(("_name", "description")) else str(v)
-
-    values = [shown_value(name, v) for name, v in row.items()]
+    and names in the screen's language, as ``translate_codes`` gives every other table."""
+    row = translate_codes(row.to_frame().T).iloc[0]
+    values = [("" if pd.isna(v) else str(v)[:10] if str(name).endswith("_date") else str(v)) for name, v in row.items()]
     shown = pd.DataFrame({"field": [column_label(c) for c in row.index], "value": values})
     render_table(shown, key=key)
 
