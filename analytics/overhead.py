@@ -36,6 +36,8 @@ OVERHEAD_VIEWS = {
     "two_way": ("controllable", "production_volume"),
 }
 UNALLOCATED = "(unallocated)"
+# the columns of the work-order facts that ``compute_overhead_inputs`` reads
+ORDER_COLUMNS = ("period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h")
 _INPUTS = ["actual_variable_amount", "actual_fixed_amount", "actual_h", "std_h", "variable_rate_per_h", "fixed_rate_per_h",
            "denominator_h"]
 _AMOUNTS = ["actual_variable_amount", "actual_fixed_amount", "actual_amount", "flexible_variable_amount", "applied_variable_amount",

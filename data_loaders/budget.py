@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from analytics.overhead import ORDER_COLUMNS
 from data_loaders import facts_orders as FO
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
@@ -152,7 +153,7 @@ def load_order_overhead_basis(engine: Engine, scope: Scope) -> pd.DataFrame:
     machine seconds, standard overhead per unit, absorption rate), one row per work order
     completed in the scope, in the same order (the same query with fewer columns)."""
     f = FO.facts_orders
-    cols = ["period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h"]
+    cols = list(ORDER_COLUMNS)
     out = read_frame(engine, sa.select(*[f.c[c] for c in cols]).where(
         *period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope), *product_conditions(f.c.product_id, scope)))
     out[cols[3:]] = out[cols[3:]].astype(float)

@@ -489,36 +489,27 @@ def _mysql_load_data(conn: Connection, table: sa.Table, part: pd.DataFrame) -> N
         os.unlink(path)
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """Update the planner's statistics after a bulk load.
+def refresh_statistics(engine: Engine, tables=None) -> None:
+    """Update the planner's statistics after a bulk load: of the contract's tables (every table
+    where one ``ANALYZE`` does them all), or of ``tables`` only, on the databases that do not
+    keep them as they write (not DuckDB, not Spark).
 
     Without it PostgreSQL plans from the empty tables' statistics: a one-month voucher search
-    took 88.9 s at 820k lines before ANALYZE and 0.33 s after (docs/PERFORMANCE.md).
-    """
+    took 88.9 s at 820k lines before ANALYZE and 0.33 s after (docs/PERFORMANCE.md). The fact
+    tables get theirs when ``facts.refresh`` writes them: left to PostgreSQL's autovacuum, their
+    statistics changed at some moment during the reads that followed, and with them the plan of
+    a grouped SUM, which then added the same floats in another order (the last bit of an OEE
+    improvement figure differed in one test run)."""
     name = engine.dialect.name
-    with engine.begin() as conn:
-        if name in ("mysql", "mariadb"):
-            present = set(sa.inspect(conn).get_table_names())
-            tables = ", ".join(f"`{t.name}`" for t in schema.TABLES if t.name in present)
-            if tables:
-                conn.exec_driver_sql(f"ANALYZE TABLE {tables}")
-        else:
-            conn.exec_driver_sql("ANALYZE")
-
-
-def analyze_tables(engine: Engine, tables) -> None:
-    """Update the planner's statistics of ``tables`` on a database server (PostgreSQL, MySQL,
-    MariaDB) and SQLite; DuckDB keeps its own as it writes. Called after the fact tables are
-    written: left to PostgreSQL's autovacuum, their statistics changed at some moment during the
-    reads that followed, and with them the plan of a grouped SUM, which then added the same
-    floats in another order (a last bit of an OEE improvement figure differed in one test run)."""
-    name = engine.dialect.name
-    if name == "duckdb" or is_spark(engine):
+    if tables is not None and (name == "duckdb" or is_spark(engine)):
         return
     prep = engine.dialect.identifier_preparer
     with engine.begin() as conn:
+        if tables is None and name not in ("mysql", "mariadb"):
+            conn.exec_driver_sql("ANALYZE")
+            return
         present = set(sa.inspect(conn).get_table_names())
-        names = [prep.format_table(t) for t in tables if t.name in present]
+        names = [prep.format_table(t) for t in (schema.TABLES if tables is None else tables) if t.name in present]
         if not names:
             return
         if name in ("mysql", "mariadb"):

@@ -167,7 +167,7 @@ def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress
         version = _info(conn, "data_version") or ""
         conn.execute(info.delete().where(info.c.info_key == VERSION_KEY))
         conn.execute(info.insert().values(info_key=VERSION_KEY, info_value=version))
-    eng.analyze_tables(engine, tables())
+    eng.refresh_statistics(engine, tables())
     if progress:
         progress(1.0, "facts")
     return out

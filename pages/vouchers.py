@@ -130,8 +130,8 @@ if mode == "voucher":
 else:
     text = st.text_input(t("wo_search"), key="wo_text", value=st.query_params.get("work_order", ""))
     found = data.work_order_search(url, scope, text)
-    # an empty list under a typed number or a link says what was looked for, and where (a linked
-    # order planned in another month is still traced below)
+    # an empty list under a typed number or a link says what was looked for (a linked order
+    # planned in another month is still traced below)
     typed = text.strip()
     empty = t("wo_search_none", q=md(typed)) if typed else None
     event = render_table(found, key="wo_results", currency=currency, height=260, selectable=True, export_name="work_orders",

@@ -129,8 +129,7 @@ def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast:
     (None: when they are ready)."""
     fast = use_facts(engine, scope) if fast is None else fast
     incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
-    read = ["period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h"]
-    inputs = OH.compute_overhead_inputs(variances[read], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
+    inputs = OH.compute_overhead_inputs(variances[list(OH.ORDER_COLUMNS)], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
     detail = OH.compute_overhead_variances(inputs)
     return {
         "overhead_variances": detail,
