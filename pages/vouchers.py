@@ -124,7 +124,7 @@ if mode == "voucher":
             line = lines.iloc[index]
             if picked:
                 drill.scroll_here("voucher_line", [voucher_no, index])
-            render_source_document(url, line, key="vx_source")
+            render_source_document(url, line, key="vx_source", currency=currency)
             if isinstance(line.work_order_id, str) and line.work_order_id:
                 render_work_order(url, line.work_order_id, currency, key="vx_wo")
 else:

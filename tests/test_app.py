@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pandas as pd
@@ -185,6 +187,9 @@ def test_selecting_a_voucher_row_opens_its_lines_and_work_order(app):
     assert any(m.value.startswith("**来源单据：完工入库 WO-") for m in at.markdown)
     record = next(d.value for d in at.dataframe if list(d.value.columns) == ["字段", "值"])
     assert "已完工" in set(record["值"]) and "completed" not in set(record["值"])  # the source order's status
+    # its quantities as numbers, not floats' text ("3403.0" was shown)
+    assert not [v for v in record["值"] if re.fullmatch(r"-?[\d,]+\.0", v)], list(record["值"])
+    assert any(re.fullmatch(r"\d{1,3}(,\d{3})+", v) or re.fullmatch(r"\d{1,3}", v) for v in record["值"])
 
 
 def test_a_linked_work_order_of_another_month_is_traced_and_the_empty_search_says_why(app, small_sample):

@@ -1,9 +1,10 @@
 """Card money under the "auto" unit: the language's unit (万 / M), stepping up to 亿 / B for an
 amount of a thousand million or more, and down for a small amount so that a non-zero figure
-never reads as 0.00 (ui/format.py)."""
+never reads as 0.00; one record's fields formatted by their column's kind (ui/format.py)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import streamlit as st
 
@@ -63,3 +64,25 @@ def test_a_change_takes_the_unit_of_its_size(session):
     session("en")
     assert f.money_delta(-2_300.0, "USD") == "-$2.30K"
     assert f.money_delta(1_250_000.0, "CNY") == "+¥1.25M"
+
+
+@pytest.mark.parametrize("name, value, shown", [
+    ("qty", 3403.0, "3,403"),                    # a quantity read as a float: not "3403.0"
+    ("qty", 12.5, "12.5"),                       # only the decimals it has
+    ("qty", 0.12345, "0.1235"),                  # at most four
+    ("qty", -1200.0, "-1,200"),
+    ("unit_cost", 3.0511, "3.0511"),             # a price: four decimals as in the tables
+    ("unit_price", 12.0, "12.0000"),
+    ("net_amount", 12345.678, "¥12,345.68"),     # money: to the cent with the currency
+    ("net_amount", -0.004, "¥0.00"),             # rounds to zero: no sign
+    ("discount_pct", 0.125, "12.5%"),
+    ("issue_date", pd.Timestamp("2026-11-03"), "2026-11-03"),
+    ("start_at", pd.Timestamp("2026-11-03 08:00:00"), "2026-11-03 08:00"),
+    ("start_at", pd.Timestamp("2026-11-03 08:00:30"), "2026-11-03 08:00:30"),
+    ("customer_id", "C001", "C001"),
+    ("remark", None, ""),
+    ("qty", float("nan"), ""),
+])
+def test_a_record_field_is_formatted_by_its_column_kind(session, name, value, shown):
+    session("en")
+    assert f.field_text(name, value, "CNY") == shown

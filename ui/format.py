@@ -20,6 +20,7 @@ Conventions:
 from __future__ import annotations
 
 import math
+import numbers
 
 import streamlit as st
 
@@ -185,6 +186,42 @@ def number_delta(value, digits: int = 1) -> str | None:
     if _missing(value):
         return None
     return ("+" if float(value) >= 0 else MINUS) + number(abs(float(value)), digits)
+
+
+def plain_number(value, max_digits: int = 4) -> str:
+    """A number with thousands separators and only the decimals it has (up to ``max_digits``):
+    3403.0 -> ``3,403``, 12.5 -> ``12.5``; a quantity read as a float is never ``3403.0``."""
+    if _missing(value):
+        return "—"
+    value = float(value)
+    text = f"{abs(value):,.{max_digits}f}".rstrip("0").rstrip(".")
+    return (MINUS if value < 0 and text != "0" else "") + text
+
+
+def field_text(name: str, value, currency: str = "CNY") -> str:
+    """One field of a record (a source document's row) as text, formatted by its column's kind
+    as the tables format it: money exact to the cent with its currency, prices to four decimals,
+    fractions as percentages, dates and times without the clock's zeros, other numbers with
+    separators and only the decimals they have; empty when missing."""
+    if _missing(value):
+        return ""
+    kind = column_kind(name)
+    if kind == "money":
+        return money(value, currency)
+    if kind == "price":
+        return f"{float(value):,.4f}"
+    if kind == "pct":
+        return pct(value)
+    if kind == "pp":
+        return pp(value) or ""
+    if kind == "date":
+        return str(value)[:10]
+    if kind == "datetime":
+        text = str(value)[:19]
+        return text[:16] if text.endswith(":00") else text
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return plain_number(value)
+    return str(value)
 
 
 def column_kind(name: str) -> str:

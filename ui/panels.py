@@ -13,23 +13,24 @@ import streamlit as st
 from ui import data
 from ui.codes import code_label, localized_name, translate_codes
 from ui.figures import build_events_timeline, plotly_config
-from ui.format import money, qty
+from ui.format import field_text, money, qty
 from ui.i18n import column_label, t
 from ui.page import metric
 from ui.tables import render_table
 from ui.text import md
 
 
-def render_record(row: pd.Series, key: str) -> None:
+def render_record(row: pd.Series, key: str, currency: str = "CNY") -> None:
     """One record as a two-column field / value table; codes (a move's type, a status) as words
-    and names in the screen's language, as ``translate_codes`` gives every other table."""
+    and names in the screen's language, as ``translate_codes`` gives every other table, and
+    numbers formatted by their column's kind (``field_text``)."""
     row = translate_codes(row.to_frame().T).iloc[0]
-    values = [("" if pd.isna(v) else str(v)[:10] if str(name).endswith("_date") else str(v)) for name, v in row.items()]
+    values = [field_text(str(name), v, currency) for name, v in row.items()]
     shown = pd.DataFrame({"field": [column_label(c) for c in row.index], "value": values})
     render_table(shown, key=key)
 
 
-def render_source_document(url: str, line: pd.Series, key: str) -> None:
+def render_source_document(url: str, line: pd.Series, key: str, currency: str = "CNY") -> None:
     """The business document a voucher line names, or why there is none."""
     source_type, source_id = line.get("source_doc_type"), line.get("source_doc_id")
     if not isinstance(source_type, str) or not source_type:
@@ -40,7 +41,7 @@ def render_source_document(url: str, line: pd.Series, key: str) -> None:
         st.error(t("vx_missing_source", t=md(code_label("source_doc_type", source_type)), i=md(source_id)))
         return
     st.markdown(f"**{t('vx_source', t=md(code_label('source_doc_type', source_type)), i=md(source_id))}**")
-    render_record(doc.iloc[0], key=key)
+    render_record(doc.iloc[0], key=key, currency=currency)
 
 
 def render_work_order(url: str, work_order_id: str, currency: str, key: str) -> None:
