@@ -286,6 +286,20 @@ def read_frame(bind: Engine | Connection, stmt, params: dict | None = None) -> p
     return _normalize_frame(frame)
 
 
+IN_CHUNK = 2000  # keys per IN list: well inside every database's parameter limit (SQLite 32,766, PostgreSQL 65,535)
+
+
+def read_keyed(bind: Engine | Connection, make, keys) -> pd.DataFrame:
+    """``make(chunk)``'s rows for the distinct ``keys``, read ``IN_CHUNK`` keys at a time and
+    stacked (``make`` builds the SELECT for one chunk, usually with ``column.in_(chunk)``); one
+    statement when they fit, as nearly always. No keys: ``make([])``, an empty frame with the
+    statement's columns."""
+    ids = sorted(set(keys))
+    parts = [read_frame(bind, make(ids[i:i + IN_CHUNK])) for i in range(0, max(len(ids), 1), IN_CHUNK)]
+    found = [p for p in parts if not p.empty]  # an empty part's columns are untyped on some drivers
+    return pd.concat(found, ignore_index=True) if len(found) > 1 else (found or parts)[0]
+
+
 # --------------------------------------------------------------------------- bulk loads
 def _prepare(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
     """Keep the table's columns in its order; missing optional columns become NULL."""

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import read_frame, read_keyed
 from data_loaders.queries import (
     absorbed_overhead_amount,
     date_conditions,
@@ -310,8 +310,7 @@ def load_source_documents(bind: Engine | sa.Connection, source_doc_type: str, so
     """The documents of one type that ``source_doc_ids`` name, in one query (rows of its table;
     ids that do not exist have none)."""
     table, key = _source_table(source_doc_type)
-    ids = sorted(set(source_doc_ids))
-    return read_frame(bind, sa.select(table).where(table.c[key].in_(ids)))
+    return read_keyed(bind, lambda ids: sa.select(table).where(table.c[key].in_(ids)), source_doc_ids)
 
 
 # --------------------------------------------------------------------------- one work order
@@ -388,8 +387,8 @@ def load_work_order_ledger(bind: Engine | sa.Connection, work_order_id: str) -> 
     with connected(bind) as conn:
         lines = read_frame(conn, _lines_select().where(vl.c.work_order_id == work_order_id).order_by(vl.c.voucher_no, vl.c.line_no))
         heads = sa.select(v.c.voucher_no.label("_voucher"), v.c.voucher_date, v.c.voucher_type, v.c.description)
-        numbers = sorted(set(lines.voucher_no))
-        heads = read_frame(conn, heads.where(v.c.voucher_no.in_(numbers)) if numbers else heads.limit(0))
+        heads = read_keyed(conn, lambda numbers: heads.where(v.c.voucher_no.in_(numbers)) if numbers else heads.limit(0),
+                           lines.voucher_no)
     out = lines.merge(heads, how="left", left_on="voucher_no", right_on="_voucher", sort=False)
     out = out.sort_values("voucher_date", kind="stable", ignore_index=True)
     return _matched(out, "_account", "_voucher")

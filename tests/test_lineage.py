@@ -288,3 +288,39 @@ def test_work_order_ledger_is_the_joined_lines_in_date_voucher_line_order(sample
         assert got.voucher_date.is_monotonic_increasing and len(got) == (lines.work_order_id == wo).sum()
     empty = L.load_work_order_ledger(sample_engine, "NO-SUCH-ORDER")
     assert empty.empty and list(empty.columns) == list(got.columns)
+
+
+def test_key_lists_longer_than_one_in_list_are_read_in_chunks(sample_engine, small_sample, monkeypatch):
+    """An order's vouchers and a voucher's source documents are looked up by IN lists of at most
+    ``engine.IN_CHUNK`` keys (a database limits a statement's parameters: SQLite 32,766,
+    PostgreSQL 65,535): with one key per list, the same rows as with one list."""
+    import sqlalchemy as sa
+
+    from data_loaders import engine as E
+
+    lines = small_sample["voucher_lines"]
+    per_order = lines.dropna(subset=["work_order_id"]).groupby("work_order_id").voucher_no.nunique()
+    wo = per_order.idxmax()
+    assert per_order[wo] >= 3  # several vouchers: several lists below
+    issues = sorted(lines.loc[lines.source_doc_type == "material_issue", "source_doc_id"].dropna().unique())[:7]
+    whole = L.load_work_order_ledger(sample_engine, wo)
+    docs = L.load_source_documents(sample_engine, "material_issue", issues + ["NO-SUCH-ISSUE"])
+    assert len(docs) == len(issues) == 7
+    monkeypatch.setattr(E, "IN_CHUNK", 1)
+    statements = []
+
+    def count(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    sa.event.listen(sample_engine, "before_cursor_execute", count)
+    try:
+        pd.testing.assert_frame_equal(L.load_work_order_ledger(sample_engine, wo), whole)
+        n_ledger = len(statements)
+        chunked = L.load_source_documents(sample_engine, "material_issue", issues + ["NO-SUCH-ISSUE"])
+    finally:
+        sa.event.remove(sample_engine, "before_cursor_execute", count)
+    assert n_ledger == 1 + per_order[wo]  # the lines, then one statement per voucher
+    assert len(statements) - n_ledger == 8  # one per document number
+    key = L.SOURCE_KEYS["material_issue"]
+    pd.testing.assert_frame_equal(chunked.sort_values(key, ignore_index=True), docs.sort_values(key, ignore_index=True))
+    assert L.load_source_documents(sample_engine, "material_issue", []).empty
