@@ -1,8 +1,10 @@
 """The few style rules Streamlit's theme cannot express, injected once per run by the router.
 
-KPI cards wrap their labels and values instead of cutting them off with an ellipsis, and the
-value's size follows the width, so seven cards fit a 1440 px screen and a long label on a
-narrow card stays readable.
+KPI cards wrap their labels instead of cutting them off with an ellipsis. A value never breaks
+inside a number (``¥4,385.00`` above ``万`` was how a narrow card showed it): its size follows
+the card's own width (a container query: 17 % of the card, at most 2.1 % of the screen), so that
+the longest amount of a card (``¥4,385.00万``, ``-¥10,378.65M``) fits on one line, and a value
+breaks only at a space (``58.0 天``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ CSS = """
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
+[data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
-  white-space: normal !important; overflow-wrap: anywhere; overflow: visible !important; text-overflow: clip !important;
-  font-size: clamp(1.35rem, 2.1vw, 2.25rem) !important; line-height: 1.2 !important;
+  white-space: normal !important; word-break: keep-all !important; overflow-wrap: normal !important;
+  overflow: visible !important; text-overflow: clip !important; line-height: 1.2 !important;
+  font-size: clamp(0.8rem, min(2.1vw, 17cqi), 2.25rem) !important;
 }
 [data-testid="stMetricDelta"] { white-space: normal !important; }
 </style>
