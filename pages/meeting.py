@@ -174,7 +174,8 @@ def render_presentation(snapshot_id: int) -> None:
     i = min(st.session_state.get(KEY_TOPIC, 0), N_TOPICS - 1)
     topic = snapshot["topics"][i]
     bar = st.columns([4.5, 1.9, 1.9, 1.3, 1], vertical_alignment="center")  # "◀ Previous ←" whole at 28 px on 1440 px
-    bar[0].markdown(md(t("mt_header", m=month_label(snapshot["month"]), id=snapshot_id, as_of=snapshot["as_of"],
+    # the as-of date with non-breaking hyphens: a narrow header wraps before the date, never inside it
+    bar[0].markdown(md(t("mt_header", m=month_label(snapshot["month"]), id=snapshot_id, as_of=str(snapshot["as_of"]).replace("-", "\u2011"),
                          plants=_plants_text(snapshot["plants"])) + f" · {i + 1} / {N_TOPICS}"))
     bar[1].button("◀ " + t("mt_prev"), key="mt_prev", on_click=_step, args=(-1,), disabled=i == 0, shortcut="Left", width="stretch")
     bar[2].button(t("mt_next") + " ▶", key="mt_next", on_click=_step, args=(1,), disabled=i == N_TOPICS - 1, shortcut="Right",
