@@ -20,6 +20,7 @@ from ui.text import md
 
 DIMENSIONS = ("product", "family", "customer", "plant", "period")
 OVERHEAD_BY = ("work_center", "plant", "period")
+VARIANCE_BY = ("work_center", "plant", "period", "product_period")  # besides product and family, drawn above
 LABOR_OUTPUTS = ["labor_h", "std_labor_h", "actual_labor_rate_per_h", "labor_rate_per_h"]  # beside the labor rate and efficiency variances
 
 url, scope, currency = open_page("page_profitability", note=t("pf_ledger_note"))
@@ -88,6 +89,15 @@ if picked:
             "variance_amount", "posted_variance_amount"] + [f"{v}_amount" for v in VARIANCES] + LABOR_OUTPUTS
     render_table(orders[cols].sort_values("variance_amount", ascending=False), key="pf_var_orders", currency=currency,
                  export_name=f"{product.product_id}_work_order_variances", height=360, drill=True)
+
+st.markdown(f"**{t('pf_variance_by')}**")
+var_by = choice("segmented", t("pf_overhead_by"), VARIANCE_BY, lambda d: t(f"dim_{d}"), "pf_var_by", "work_center")
+by_keys = {"work_center": ["work_center_id"], "plant": ["plant_id"], "period": ["period"],
+           "product_period": ["product_id", "product_name", "period"]}[var_by]
+var_by_table = r[f"variance_by_{var_by}"][by_keys + var_cols[3:]]
+render_table(var_by_table.sort_values(by_keys if var_by in ("period", "product_period") else "variance_amount",
+                                      ascending=var_by in ("period", "product_period"), ignore_index=True),
+             key="pf_var_by", currency=currency, export_name=f"variances_by_{var_by}", height=360)
 
 st.subheader(t("pf_price_variance"), help=t("pf_pv_help"))
 basis = choice("segmented", t("pf_pv_basis"), PRICE_VARIANCE_BASES, lambda b: t(f"pf_pv_{b}"), "pf_pv_basis", "usage")

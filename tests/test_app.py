@@ -380,6 +380,35 @@ def test_profitability_page_dimensions_and_drill(app):
     assert any("的工单差异" in m.value for m in at.markdown)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_profitability_page_variances_by_work_center_plant_and_period(app, lang):
+    """The cost variances by work center, plant, period and product x period: each view sums to
+    the variances by product (the same orders), to the cent, in both languages."""
+    import streamlit as st
+
+    from ui.i18n import column_label
+
+    at = _open(app, "pages/profitability.py", lang=lang)
+    st.session_state["lang"] = lang  # the labels below in the screen's language
+    try:
+        variance = f"{column_label('variance_amount')} (CNY)"
+        keys = {"work_center": [column_label("work_center_id")], "plant": [column_label("plant_id")],
+                "period": [column_label("period")],
+                "product_period": [column_label("product_id"), column_label("product_name"), column_label("period")]}
+    finally:
+        st.session_state.pop("lang", None)
+    by_product = round(float(_table(at, "pf_var_products").value[variance].sum()), 2)
+    for view in ("work_center", "plant", "period", "product_period"):
+        at.button_group(key=f"pf_var_by.{lang}").set_value(view)
+        at.run()
+        assert not at.exception
+        shown = [d.value for d in at.dataframe
+                 if list(d.value.columns[:len(keys[view])]) == keys[view] and variance in d.value.columns]
+        assert len(shown) == 1, view
+        assert round(float(shown[0][variance].sum()), 2) == by_product, view
+    assert by_product != 0
+
+
 def test_profitability_page_overhead_views(app):
     at = _open(app, "pages/profitability.py")
 

@@ -1582,3 +1582,10 @@ LABELS.update({
                                "Only the files' values (and the profile's maps and derivations) were checked so far: keys, references, "
                                "balances and the rows already in the database are checked once these problems are fixed, and may find more."),
 })
+
+
+# --- lead (session 11) ---
+LABELS.update({
+    "pf_variance_by": ("成本差异的其他视角：按工作中心、工厂、期间", "Cost variances by work center, plant and period"),
+    "dim_product_period": ("产品 × 期间", "Product × period"),
+})
