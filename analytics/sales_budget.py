@@ -164,6 +164,20 @@ def compute_flexible_budget_lines(products: pd.DataFrame, actual_variable_costs:
     return out
 
 
+def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """One integer per distinct combination of ``keys`` for every row, and the first row of
+    each combination (in code order); None when a key is missing on some row."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for k in keys:
+        c, uniques = pd.factorize(frame[k])
+        if (c < 0).any():
+            return None
+        codes = codes * len(uniques) + c
+    codes, _ = pd.factorize(codes)  # numbered in the order they first appear: a new one is one above all before it
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    return codes, first
+
+
 def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """The actual side of the sales variances: the profit facts of
     ``analytics.profitability.compute_profit_facts`` summed per product (qty, revenue_amount,
@@ -183,17 +197,26 @@ def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> t
     sums = ["qty", "revenue_amount", "std_cost_amount"]
     qty = sales.qty
     std = (qty * sales.std_material_cost + qty * sales.std_labor_cost) + qty * sales.std_overhead_cost
-    weight = std.groupby([sales[k] for k in keys]).transform("sum")
-    share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
     pv = sum_cents(variances, keys, var_cols).set_index(keys)  # as compute_profit_facts sums them: in whole cents
-    at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
+    key = _key_codes(sales, keys)
+    if key is None:  # a key missing somewhere: as the groupby and the index lookups treat it
+        weight = std.groupby([sales[k] for k in keys]).transform("sum")
+        at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
+        unsold_rows = ~pv.index.isin(pd.MultiIndex.from_frame(sales[keys]))
+    else:  # each key once: its group's sum (the same additions in the same order), its variances' row
+        codes, first = key
+        weight = pd.Series(std.to_numpy(), index=std.index).groupby(codes).transform("sum")
+        at = pv.index.get_indexer(pd.MultiIndex.from_arrays([sales[k].take(first) for k in keys]))[codes]
+        unsold_rows = np.ones(len(pv), dtype=bool)
+        unsold_rows[at[at >= 0]] = False
+    share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
     sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std})
     matched = at >= 0
     for c in var_cols:
         taken = np.zeros(len(sales))
         taken[matched] = pv[c].to_numpy(dtype=float)[at[matched]]  # no order completed (none at all, even): 0
         sold[c] = taken * share
-    unsold = pv[~pv.index.isin(pd.MultiIndex.from_frame(sales[keys]))].reset_index()
+    unsold = pv[unsold_rows].reset_index()
     unsold = unsold[["product_id"] + var_cols].assign(**{c: 0.0 for c in sums})
     rows = pd.concat([sold, unsold[sold.columns]], ignore_index=True)
     by_product = rows.groupby("product_id", as_index=False)[sums + ["variance_amount"]].sum()
