@@ -138,7 +138,7 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     lines_in["budget_variable_cost_per_unit"] = (by_product.budget_std_cost_per_unit
                                                  - behavior.std_fixed_overhead_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy())
     std_variable = float((by_product.qty * behavior.std_variable_cost_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy()).sum())
-    oh = overhead_report(engine, scope, variances, True if fast else None)["overhead_total"]
+    oh = overhead_report(engine, scope, variances, True if fast else None, total_only=True)["overhead_total"]
     voh = float(oh.variable_spending_amount + oh.variable_efficiency_amount) if oh is not None else 0.0
     actual_variable = std_variable + direct_amount + voh
     expense_budget = B.load_budget_by_category(engine, scope, version)
