@@ -89,10 +89,11 @@ def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> lis
 
 def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt.date | None = None) -> pd.DataFrame:
     """Receipts before ``as_of`` (and on or after ``since``) with their invoice's due date: one
-    row per receipt, in receipt order."""
+    row per receipt (customer, date, amount, due date: what the payment delays read), in
+    receipt order."""
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = (
-        sa.select(cr.c.receipt_id, cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date, si.c.invoice_date)
+        sa.select(cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date)
         .join(si, si.c.invoice_id == cr.c.invoice_id)
         .where(*_receipts(as_of, scope, since))
         .order_by(cr.c.receipt_id)
