@@ -59,6 +59,9 @@ def compute_budget_by_product(sales_budget: pd.DataFrame) -> pd.DataFrame:
     qty = np.round(sales_budget.budget_qty.astype(float).to_numpy() * 1_000).astype(np.int64)
     price = np.round(sales_budget.budget_price.astype(float).to_numpy() * 10_000).astype(np.int64)
     cost = np.round(sales_budget.budget_std_cost_per_unit.astype(float).to_numpy() * 10_000).astype(np.int64)
+    rows = _budget_rows_summed(sales_budget.product_id, qty, price, cost)
+    if rows is not None:
+        return pd.DataFrame(rows, columns=["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"])
     rows = []
     for product, idx in sorted(sales_budget.groupby("product_id").indices.items()):
         q, p, c = (a[idx].tolist() for a in (qty, price, cost))  # Python ints: no overflow
@@ -69,6 +72,27 @@ def compute_budget_by_product(sales_budget: pd.DataFrame) -> pd.DataFrame:
         else:
             rows.append((product, 0.0, sum(p) / (len(p) * 10_000), sum(c) / (len(c) * 10_000)))
     return pd.DataFrame(rows, columns=["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"])
+
+
+def _budget_rows_summed(products: pd.Series, qty: np.ndarray, price: np.ndarray, cost: np.ndarray) -> list | None:
+    """``compute_budget_by_product``'s rows with each product's integer sums taken in int64
+    (exact while no sum can pass 2**62: checked from the largest values first; None otherwise,
+    or when a product is missing), each ratio still Python's int / int."""
+    codes, names = pd.factorize(products, sort=True)
+    if not len(codes) or (codes < 0).any():
+        return None
+    counts = np.bincount(codes, minlength=len(names))
+    most = int(counts.max())
+    big = max(int(np.abs(qty).max()) * max(int(np.abs(price).max()), int(np.abs(cost).max()), 1), int(np.abs(price).max()),
+              int(np.abs(cost).max()), int(np.abs(qty).max()))
+    if big * most >= 2**62:
+        return None
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    q, p, c = qty[order], price[order], cost[order]
+    units, qp, qc, sp, sc = (np.add.reduceat(a, starts).tolist() for a in (q, q * p, q * c, p, c))  # Python ints
+    return [(name, u / 1_000, a / (u * 10_000), b / (u * 10_000)) if u else (name, 0.0, x / (n * 10_000), y / (n * 10_000))
+            for name, u, a, b, x, y, n in zip(names, units, qp, qc, sp, sc, counts.tolist())]
 
 
 def compute_sales_variances(budget: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:

@@ -276,3 +276,25 @@ def test_actual_by_product_keyed_once_as_the_profit_facts_sum_it():
         pd.testing.assert_frame_equal(actual, old, check_exact=True)
         assert direct == float(facts[[c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]].sum().sum())
     assert _key_codes(sales.assign(plant_id=None), ["period", "plant_id"]) is None
+
+
+def test_budget_by_product_summed_in_int64_as_in_python_ints(monkeypatch):
+    """The products' integer sums in int64 (h-cash3) give the rows the Python-int loop gives, to
+    the bit: weighted prices, a product with no budgeted unit (the plain mean), and values too
+    large for int64 sums left to the loop."""
+    import analytics.sales_budget as SB
+
+    rng = np.random.default_rng(3)
+    n = 600
+    rows = pd.DataFrame({"product_id": rng.choice([f"P{i:03d}" for i in range(40)], n),
+                         "budget_qty": rng.integers(0, 5_000_000, n) / 1_000 * (rng.random(n) > 0.2),
+                         "budget_price": rng.integers(1, 10**7, n) / 10**4, "budget_std_cost_per_unit": rng.integers(1, 10**7, n) / 10**4})
+    rows.loc[rows.product_id == "P007", "budget_qty"] = 0.0  # nothing budgeted: the plain mean of prices and costs
+    fast = SB.compute_budget_by_product(rows)
+    monkeypatch.setattr(SB, "_budget_rows_summed", lambda *args: None)
+    pd.testing.assert_frame_equal(fast, SB.compute_budget_by_product(rows), check_exact=True)
+    monkeypatch.undo()
+    assert fast.set_index("product_id").loc["P007", "budget_qty"] == 0.0
+    huge = rows.assign(budget_qty=rows.budget_qty * 1e9)
+    assert SB._budget_rows_summed(huge.product_id, *(np.round(huge[c].to_numpy() * k).astype(np.int64) for c, k in
+                                  (("budget_qty", 1_000), ("budget_price", 10_000), ("budget_std_cost_per_unit", 10_000)))) is None
