@@ -189,17 +189,17 @@ def compute_flexible_budget_lines(products: pd.DataFrame, actual_variable_costs:
 
 
 def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """One integer per distinct combination of ``keys`` for every row, and the first row of
-    each combination (in code order); None when a key is missing on some row."""
+    """One integer per distinct combination of ``keys`` for every row, numbered in the order of
+    the sorted combinations (the group numbers a group-by on the keys gives, so that pandas adds
+    each group with the same kernel), and the first row of each; None when a key is missing."""
     codes = np.zeros(len(frame), dtype=np.int64)
     for k in keys:
-        c, uniques = pd.factorize(frame[k])
+        c, uniques = pd.factorize(frame[k], sort=True)
         if (c < 0).any():
             return None
         codes = codes * len(uniques) + c
-    codes, _ = pd.factorize(codes)  # numbered in the order they first appear: a new one is one above all before it
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-    return codes, first
+    combos, first, codes = np.unique(codes, return_index=True, return_inverse=True)
+    return codes.reshape(-1), first
 
 
 def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> tuple[pd.DataFrame, float]:
