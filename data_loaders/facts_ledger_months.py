@@ -30,26 +30,18 @@ from data_loaders.facts_ledger import facts_ledger, facts_ledger_daily
 
 MONEY, ID, PERIOD = Numeric(38, 2), String(32), String(7)
 
-facts_ledger_cc_months = sa.Table(
-    "facts_ledger_cc_months", METADATA,
-    Column("period", PERIOD, nullable=False),
-    Column("cost_center_id", ID),
-    Column("account_code", String(20), nullable=False),
-    Column("debit_amount", MONEY, nullable=False),
-    Column("credit_amount", MONEY, nullable=False),
-    info={"grain": "one row per period x cost center x account of facts_ledger"},
-)
+def _table(name: str, keys: list[Column], grain: str) -> sa.Table:
+    """A table of ``keys`` (``period`` first) with Σ debit and Σ credit."""
+    return sa.Table(name, METADATA, Column("period", PERIOD, nullable=False), *keys,
+                    *[Column(c, MONEY, nullable=False) for c in ("debit_amount", "credit_amount")], info={"grain": grain})
 
-facts_ledger_plant_months = sa.Table(
-    "facts_ledger_plant_months", METADATA,
-    Column("period", PERIOD, nullable=False),
-    Column("plant_id", ID),
-    Column("account_code", String(20), nullable=False),
-    Column("is_opening", Integer, nullable=False),
-    Column("debit_amount", MONEY, nullable=False),
-    Column("credit_amount", MONEY, nullable=False),
-    info={"grain": "one row per period x plant x account x opening-balance voucher or not of facts_ledger_daily"},
-)
+
+facts_ledger_cc_months = _table("facts_ledger_cc_months", [Column("cost_center_id", ID), Column("account_code", String(20), nullable=False)],
+                                "one row per period x cost center x account of facts_ledger")
+facts_ledger_plant_months = _table(
+    "facts_ledger_plant_months",
+    [Column("plant_id", ID), Column("account_code", String(20), nullable=False), Column("is_opening", Integer, nullable=False)],
+    "one row per period x plant x account x opening-balance voucher or not of facts_ledger_daily")
 
 TABLES = (facts_ledger_cc_months, facts_ledger_plant_months)
 
