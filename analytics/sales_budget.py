@@ -59,6 +59,9 @@ def compute_budget_by_product(sales_budget: pd.DataFrame) -> pd.DataFrame:
     qty = np.round(sales_budget.budget_qty.astype(float).to_numpy() * 1_000).astype(np.int64)
     price = np.round(sales_budget.budget_price.astype(float).to_numpy() * 10_000).astype(np.int64)
     cost = np.round(sales_budget.budget_std_cost_per_unit.astype(float).to_numpy() * 10_000).astype(np.int64)
+    rows = _budget_rows_summed(sales_budget.product_id, qty, price, cost)
+    if rows is not None:
+        return pd.DataFrame(rows, columns=["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"])
     rows = []
     for product, idx in sorted(sales_budget.groupby("product_id").indices.items()):
         q, p, c = (a[idx].tolist() for a in (qty, price, cost))  # Python ints: no overflow
@@ -69,6 +72,27 @@ def compute_budget_by_product(sales_budget: pd.DataFrame) -> pd.DataFrame:
         else:
             rows.append((product, 0.0, sum(p) / (len(p) * 10_000), sum(c) / (len(c) * 10_000)))
     return pd.DataFrame(rows, columns=["product_id", "budget_qty", "budget_price", "budget_std_cost_per_unit"])
+
+
+def _budget_rows_summed(products: pd.Series, qty: np.ndarray, price: np.ndarray, cost: np.ndarray) -> list | None:
+    """``compute_budget_by_product``'s rows with each product's integer sums taken in int64
+    (exact while no sum can pass 2**62: checked from the largest values first; None otherwise,
+    or when a product is missing), each ratio still Python's int / int."""
+    codes, names = pd.factorize(products, sort=True)
+    if not len(codes) or (codes < 0).any():
+        return None
+    counts = np.bincount(codes, minlength=len(names))
+    most = int(counts.max())
+    big = max(int(np.abs(qty).max()) * max(int(np.abs(price).max()), int(np.abs(cost).max()), 1), int(np.abs(price).max()),
+              int(np.abs(cost).max()), int(np.abs(qty).max()))
+    if big * most >= 2**62:
+        return None
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    q, p, c = qty[order], price[order], cost[order]
+    units, qp, qc, sp, sc = (np.add.reduceat(a, starts).tolist() for a in (q, q * p, q * c, p, c))  # Python ints
+    return [(name, u / 1_000, a / (u * 10_000), b / (u * 10_000)) if u else (name, 0.0, x / (n * 10_000), y / (n * 10_000))
+            for name, u, a, b, x, y, n in zip(names, units, qp, qc, sp, sc, counts.tolist())]
 
 
 def compute_sales_variances(budget: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +188,20 @@ def compute_flexible_budget_lines(products: pd.DataFrame, actual_variable_costs:
     return out
 
 
+def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """One integer per distinct combination of ``keys`` for every row, numbered in the order of
+    the sorted combinations (the group numbers a group-by on the keys gives, so that pandas adds
+    each group with the same kernel), and the first row of each; None when a key is missing."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for k in keys:
+        c, uniques = pd.factorize(frame[k], sort=True)
+        if (c < 0).any():
+            return None
+        codes = codes * len(uniques) + c
+    combos, first, codes = np.unique(codes, return_index=True, return_inverse=True)
+    return codes.reshape(-1), first
+
+
 def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     """The actual side of the sales variances: the profit facts of
     ``analytics.profitability.compute_profit_facts`` summed per product (qty, revenue_amount,
@@ -183,17 +221,26 @@ def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> t
     sums = ["qty", "revenue_amount", "std_cost_amount"]
     qty = sales.qty
     std = (qty * sales.std_material_cost + qty * sales.std_labor_cost) + qty * sales.std_overhead_cost
-    weight = std.groupby([sales[k] for k in keys]).transform("sum")
-    share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
     pv = sum_cents(variances, keys, var_cols).set_index(keys)  # as compute_profit_facts sums them: in whole cents
-    at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
+    key = _key_codes(sales, keys)
+    if key is None:  # a key missing somewhere: as the groupby and the index lookups treat it
+        weight = std.groupby([sales[k] for k in keys]).transform("sum")
+        at = pv.index.get_indexer(pd.MultiIndex.from_frame(sales[keys]))  # -1: no order completed for the key
+        unsold_rows = ~pv.index.isin(pd.MultiIndex.from_frame(sales[keys]))
+    else:  # each key once: its group's sum (the same additions in the same order), its variances' row
+        codes, first = key
+        weight = pd.Series(std.to_numpy(), index=std.index).groupby(codes).transform("sum")
+        at = pv.index.get_indexer(pd.MultiIndex.from_arrays([sales[k].take(first) for k in keys]))[codes]
+        unsold_rows = np.ones(len(pv), dtype=bool)
+        unsold_rows[at[at >= 0]] = False
+    share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
     sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std})
     matched = at >= 0
     for c in var_cols:
         taken = np.zeros(len(sales))
         taken[matched] = pv[c].to_numpy(dtype=float)[at[matched]]  # no order completed (none at all, even): 0
         sold[c] = taken * share
-    unsold = pv[~pv.index.isin(pd.MultiIndex.from_frame(sales[keys]))].reset_index()
+    unsold = pv[unsold_rows].reset_index()
     unsold = unsold[["product_id"] + var_cols].assign(**{c: 0.0 for c in sums})
     rows = pd.concat([sold, unsold[sold.columns]], ignore_index=True)
     by_product = rows.groupby("product_id", as_index=False)[sums + ["variance_amount"]].sum()

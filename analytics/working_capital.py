@@ -121,9 +121,11 @@ def _all_months(index: pd.MultiIndex) -> pd.MultiIndex:
     if len(index) == 0:
         return pd.MultiIndex.from_tuples([], names=["plant_id", "period"])
     last = max(index.get_level_values("period"))
-    pairs = []
-    for plant, first in pd.Series(index.get_level_values("period"), index=index.get_level_values("plant_id")).groupby(level=0).min().items():
-        pairs += [(plant, str(p)) for p in pd.period_range(first, last, freq="M")]
+    firsts = pd.Series(index.get_level_values("period"), index=index.get_level_values("plant_id")).groupby(level=0).min()
+    starts = [pd.Period(first, freq="M") for first in firsts]
+    every = [str(p) for p in pd.period_range(min(starts), last, freq="M")]  # each plant's months: a tail of these
+    at = {p: i for i, p in enumerate(every)}
+    pairs = [(plant, p) for plant, start in zip(firsts.index, starts) for p in every[at[str(start)]:]]
     return pd.MultiIndex.from_tuples(pairs, names=["plant_id", "period"])
 
 
@@ -137,12 +139,15 @@ def compute_wc_months(ledger: pd.DataFrame, documents: pd.DataFrame | None = Non
         doc = compute_document_months(documents)
         keys = ["plant_id", "period"]
         led = led.merge(doc, on=keys, how="outer", suffixes=("", "_doc"))
+        def any_per_plant(flag: str) -> pd.Series:  # whether the plant has the documents, on each of its rows
+            return led[flag].fillna(False).astype(bool).groupby(led.plant_id).transform("any")
+
         for stock, flag in (("receivables", "has_receivables"), ("payables", "has_payables")):
-            use = led.groupby("plant_id")[flag].transform(lambda s: s.fillna(False).astype(bool).any())
+            use = any_per_plant(flag)
             for col in (f"{stock}_amount", f"{stock}_opening_amount"):
                 led[col] = np.where(use, led[f"{col}_doc"], led[col])
             led[f"{stock}_source"] = np.where(use, "documents", "ledger")
-        use = led.groupby("plant_id").has_receivables.transform(lambda s: s.fillna(False).astype(bool).any())
+        use = any_per_plant("has_receivables")
         led["credit_sales_amount"] = np.where(use, led.credit_sales_amount_doc, led.credit_sales_amount)
         # a month one side lacks: balances carry forward (zero before the first), flows are zero
         stocks = [c for c in led.columns if c.startswith(STOCKS) and c.endswith("_amount")]
@@ -150,9 +155,10 @@ def compute_wc_months(ledger: pd.DataFrame, documents: pd.DataFrame | None = Non
         led[stocks] = led.groupby("plant_id")[stocks].ffill().fillna(0.0)
         led = led.fillna({c: 0.0 for c in led.columns if c.endswith("_amount")})
     money = [c for c in MONTHLY_COLUMNS if c.endswith("_amount")]
-    g = led.groupby("period").agg({**{c: "sum" for c in money},
-                                   "receivables_source": lambda s: s.iloc[0] if s.nunique() == 1 else "mixed",
-                                   "payables_source": lambda s: s.iloc[0] if s.nunique() == 1 else "mixed"})
+    grouped = led.groupby("period")
+    g = grouped[money].sum()
+    for col in ("receivables_source", "payables_source"):  # the plants' common source, else "mixed" (never missing)
+        g[col] = grouped[col].first().where(grouped[col].nunique() == 1, "mixed")
     return g.reset_index()[MONTHLY_COLUMNS].sort_values("period").reset_index(drop=True)
 
 

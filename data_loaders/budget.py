@@ -14,7 +14,8 @@ from analytics.overhead import ORDER_COLUMNS
 from data_loaders import facts_orders as FO
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.queries import ledger_lines, period_conditions, plant_conditions, product_conditions
+from data_loaders.facts_ledger_months import facts_ledger_cc_months
+from data_loaders.queries import ledger_lines, period_conditions, plant_conditions, product_conditions, use_ledger_facts
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import period_of
 
@@ -58,9 +59,16 @@ def _plant_of_cost_center(cc, scope: Scope) -> list:
 
 def load_actual(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """Ledger movements on revenue and expense accounts that carry a cost center: one row per
-    period x cost center x account with Σ debit and Σ credit (from ``facts_ledger`` when the
-    facts are fresh, see ``queries.ledger_lines``)."""
-    vl, acc, cc = ledger_lines(engine, use_facts), s.accounts, s.cost_centers
+    period x cost center x account with Σ debit and Σ credit (from ``facts_ledger_cc_months``,
+    ``facts_ledger`` summed at that grain, when the facts are fresh; else from the voucher lines)."""
+    acc, cc = s.accounts, s.cost_centers
+    if use_ledger_facts(engine, use_facts, "facts_ledger_months"):  # the same sums, one row per key already
+        f = facts_ledger_cc_months
+        return read_frame(engine, sa.select(f.c.period, f.c.cost_center_id, f.c.account_code, f.c.debit_amount, f.c.credit_amount)
+                          .join(acc, acc.c.account_code == f.c.account_code)
+                          .join(cc, cc.c.cost_center_id == f.c.cost_center_id)
+                          .where(acc.c.account_type.in_(BUDGET_TYPES), *period_conditions(f.c.period, scope), *_plant_of_cost_center(cc, scope)))
+    vl = ledger_lines(engine, use_facts)
     stmt = (
         sa.select(vl.c.period, vl.c.cost_center_id, vl.c.account_code,
                   sa.func.sum(vl.c.debit_amount).label("debit_amount"), sa.func.sum(vl.c.credit_amount).label("credit_amount"))

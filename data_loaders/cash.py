@@ -25,6 +25,7 @@ from data_loaders.engine import read_frame
 from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_open_receivables,
                                      facts_paying_customers, select_open_invoices)
 from data_loaders.facts_ledger import facts_ledger_daily
+from data_loaders.facts_ledger_months import facts_ledger_plant_months
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
 from data_loaders.scope import Scope
 
@@ -88,10 +89,11 @@ def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> lis
 
 def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt.date | None = None) -> pd.DataFrame:
     """Receipts before ``as_of`` (and on or after ``since``) with their invoice's due date: one
-    row per receipt, in receipt order."""
+    row per receipt (customer, date, amount, due date: what the payment delays read), in
+    receipt order."""
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = (
-        sa.select(cr.c.receipt_id, cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date, si.c.invoice_date)
+        sa.select(cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date)
         .join(si, si.c.invoice_id == cr.c.invoice_id)
         .where(*_receipts(as_of, scope, since))
         .order_by(cr.c.receipt_id)
@@ -264,7 +266,8 @@ def load_working_capital_ledger(engine: Engine, scope: Scope, use_facts: bool | 
     acc = s.accounts
     cats = ("receivables", "payables", "raw_materials", "wip", "finished_goods", "revenue", "cost_of_sales")
     if use_ledger_facts(engine, use_facts):
-        f = facts_ledger_daily
+        # facts_ledger_daily's days summed per account (facts_ledger_plant_months): the same sums over a few thousand rows
+        f = facts_ledger_plant_months if use_ledger_facts(engine, use_facts, "facts_ledger_months") else facts_ledger_daily
         stmt = (
             sa.select(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening,
                       sa.func.sum(f.c.debit_amount).label("debit_amount"), sa.func.sum(f.c.credit_amount).label("credit_amount"))

@@ -41,8 +41,8 @@ with st.expander(t("cash_settings"), expanded=True):
     wc_sales = choice("selectbox", t("cash_wc_sales"), data.WC_SALES_BASES, lambda v: t(f"cash_wc_sales_{v}"), "cash_wc_sales",
                       "revenue", where=c[3])
 wc_settings = WorkingCapitalSettings(wc_basis, wc_days, wc_balance, wc_sales)
-r = data.cash(url, scope, CashScenario(extra_delay_days=delay, sales_change_pct=sales / 100.0, plan_shift_weeks=shift), float(min_cash),
-              wc=wc_settings)
+scenario = CashScenario(extra_delay_days=delay, sales_change_pct=sales / 100.0, plan_shift_weeks=shift)
+r = data.cash(url, scope, scenario, float(min_cash), wc=wc_settings)
 weekly, gaps = r["weekly"], r["gaps_weekly"]
 wc = r["working_capital"]
 last = wc.iloc[-1] if len(wc) else None
@@ -74,8 +74,7 @@ picked = event.selection.rows if event is not None else []
 if picked:
     week = pd.Timestamp(weekly.iloc[picked[0]].period_start_date)
     scroll_here("cash_week", str(week.date()))
-    items = r["events"]
-    items = items[(items.date >= week) & (items.date < week + pd.Timedelta(days=7))]
+    items = data.cash_week_events(url, scope, scenario, week)
     st.markdown(f"**{t('cash_week_items', w=week.strftime('%Y-%m-%d'))}**")
     render_table(items, key="cash_week_items", currency=currency, export_name=f"cash_items_{week:%Y%m%d}", height=360)
 

@@ -52,8 +52,9 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     acc_names = dict(zip(accounts.account_code, accounts.account_code + " " + accounts.account_name + " " + accounts.account_name_en.fillna("")))
     by_cc = A.compute_execution(rolled, ["cost_center_node"]).merge(
         cc_labels.rename(columns={"cost_center_id": "cost_center_node"}), on="cost_center_node", how="left")
+    shown = set(by_cc.cost_center_node)  # once, not once per cost center
     by_cc = by_cc.sort_values(["cost_center_node"]).set_index("cost_center_node").loc[
-        [n for n in cc_labels.cost_center_id if n in set(by_cc.cost_center_node)]].reset_index()
+        [n for n in cc_labels.cost_center_id if n in shown]].reset_index()
     by_cc_account = A.compute_execution(rolled, ["cost_center_node", "account_code"])
     by_cc_account["account_label"] = by_cc_account.account_code.map(acc_names)
     heat = A.compute_execution(in_scope[in_scope.line_type == "cost"], ["cost_center_id", "period"])
@@ -137,7 +138,7 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     lines_in["budget_variable_cost_per_unit"] = (by_product.budget_std_cost_per_unit
                                                  - behavior.std_fixed_overhead_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy())
     std_variable = float((by_product.qty * behavior.std_variable_cost_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy()).sum())
-    oh = overhead_report(engine, scope, variances, True if fast else None)["overhead_total"]
+    oh = overhead_report(engine, scope, variances, True if fast else None, total_only=True)["overhead_total"]
     voh = float(oh.variable_spending_amount + oh.variable_efficiency_amount) if oh is not None else 0.0
     actual_variable = std_variable + direct_amount + voh
     expense_budget = B.load_budget_by_category(engine, scope, version)

@@ -130,18 +130,33 @@ def cash_customer_dso(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Ti
     return customer_dso[customer_dso.period < as_of.strftime("%Y-%m")]
 
 
+def _events(inputs: dict, delays: pd.Series, scenario: A.CashScenario, text: bool = True) -> pd.DataFrame:
+    return A.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
+                                 inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], scenario, text=text)
+
+
+def week_events(inputs: dict, delays: pd.Series, scenario: A.CashScenario, week: pd.Timestamp) -> pd.DataFrame:
+    """The report's events dated in the seven days from ``week`` (the rows of ``events`` a week
+    of the 13-week table holds), with their references and counterparties."""
+    events = _events(inputs, delays, scenario)
+    week = pd.Timestamp(week)
+    return events[(events.date >= week) & (events.date < week + pd.Timedelta(days=7))]
+
+
 def compose_cash_report(inputs: dict, delays: pd.Series, baseline: dict, wc_months: pd.DataFrame, customer_dso: pd.DataFrame,
                         scenario: A.CashScenario = A.CashScenario(), min_cash: float = 0.0, backtest: pd.DataFrame | None = None,
                         wc_basis: str = "month", wc_day_count: str = "actual", wc_balance: str = "closing",
-                        wc_sales_basis: str = "revenue") -> dict:
+                        wc_sales_basis: str = "revenue", events: bool = True) -> dict:
     """The report from its parts (see the module): events and the 13-week and 12-month driver
     forecasts under ``scenario``, the baseline beside the driver curve, funding gaps under
-    ``min_cash``, working capital under the convention, aging and the DSO drivers."""
+    ``min_cash``, working capital under the convention, aging and the DSO drivers.
+    ``events=False``: ``events`` is None and the forecasts are summed from the events' dates,
+    directions, sources and amounts alone (the same figures; ``week_events`` gives a week's
+    events with their references when they are asked for)."""
     as_of, opening = inputs["as_of"], inputs["opening"]
-    events = A.compute_cash_events(as_of, inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
-                                   inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], scenario)
-    weekly = A.compute_forecast(opening, events, as_of, "W", WEEKS)
-    monthly = A.compute_forecast(opening, events, as_of, "M", MONTHS)
+    flows = _events(inputs, delays, scenario, text=events)
+    weekly = A.compute_forecast(opening, flows, as_of, "W", WEEKS)
+    monthly = A.compute_forecast(opening, flows, as_of, "M", MONTHS)
     curve = baseline["baseline"]
     if curve is not None:
         curve = curve.assign(period_start_date=weekly.period_start_date.to_numpy())
@@ -157,7 +172,7 @@ def compose_cash_report(inputs: dict, delays: pd.Series, baseline: dict, wc_mont
         "dso_drivers_periods": (year_before, last),
         "opening": opening,
         "position": inputs["position"],
-        "events": events,
+        "events": flows if events else None,
         "weekly": weekly,
         "monthly": monthly,
         "baseline": curve,

@@ -122,21 +122,24 @@ def product_orders(engine: Engine, scope: Scope, product_id: str, fast: bool | N
     return variances[variances.product_id == product_id].reset_index(drop=True)
 
 
-def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast: bool | None = None) -> dict:
+def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast: bool | None = None, total_only: bool = False) -> dict:
     """Overhead variances with the variable / fixed split, per period x work center and summed by
     work center, plant, period and in total; each summary carries the four-, three- and two-way
     views (``analytics.overhead.OVERHEAD_VIEWS``). ``fast``: read the ledger from the facts
-    (None: when they are ready)."""
+    (None: when they are ready). ``total_only``: only ``overhead_total`` (the flexible budget's)."""
     fast = use_facts(engine, scope) if fast is None else fast
     incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
     inputs = OH.compute_overhead_inputs(variances[list(OH.ORDER_COLUMNS)], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
     detail = OH.compute_overhead_variances(inputs)
+    total = OH.compute_overhead_summary(detail, []).iloc[0] if len(detail) else None
+    if total_only:
+        return {"overhead_total": total}
     return {
         "overhead_variances": detail,
         "overhead_by_work_center": OH.compute_overhead_summary(detail, ["plant_id", "work_center_id"]),
         "overhead_by_plant": OH.compute_overhead_summary(detail, ["plant_id"]),
         "overhead_by_period": OH.compute_overhead_summary(detail, ["period"]),
-        "overhead_total": OH.compute_overhead_summary(detail, []).iloc[0] if len(detail) else None,
+        "overhead_total": total,
     }
 
 

@@ -247,3 +247,54 @@ def test_actual_by_product_by_hand_and_as_the_profit_facts_sum_it():
     # no work order completed at all (a plant that only sells): the sales alone, no variance
     none, direct = compute_actual_by_product(sales, variances.iloc[0:0])
     assert none.set_index("product_id").loc["A"].tolist() == [5.0, 140.0, 100.0, 0.0] and direct == 0.0
+
+
+def test_actual_by_product_keyed_once_as_the_profit_facts_sum_it():
+    """Each period x product x plant found once as an integer key (h-cash3): the same sums to the
+    bit as the profit facts' on rows of many keys in no particular order, with keys sold but not
+    completed, completed but not sold, and (the grouping by the text keys then) a missing plant."""
+    from analytics.profitability import VARIANCES, compute_profit_facts
+    from analytics.sales_budget import _key_codes, compute_actual_by_product
+
+    rng = np.random.default_rng(17)
+    n = 400
+    sales = pd.DataFrame({"period": rng.choice(["2026-01", "2026-02", "2026-03"], n), "product_id": rng.choice(list("ABCDEFG"), n),
+                          "customer_id": rng.choice([f"C{i}" for i in range(9)], n), "plant_id": rng.choice(["P1", "P2"], n),
+                          "qty": rng.integers(-3, 40, n) / 1.0, "gross_amount": 0.0, "discount_amount": 0.0,
+                          "revenue_amount": rng.integers(0, 10**6, n) / 100, "std_material_cost": rng.integers(1, 10**5, n) / 10**4,
+                          "std_labor_cost": rng.integers(1, 10**5, n) / 10**4, "std_overhead_cost": rng.integers(1, 10**5, n) / 10**4})
+    var_cols = ["variance_amount"] + [f"{v}_amount" for v in VARIANCES]
+    keys = pd.MultiIndex.from_product([["2026-01", "2026-02", "2026-04"], list("ABCDEH"), ["P1", "P2"], ["W1", "W2"]],
+                                      names=["period", "product_id", "plant_id", "work_center_id"]).to_frame(index=False)
+    variances = keys.assign(product_name="x", family="f", **{c: rng.integers(-10**5, 10**5, len(keys)) / 100 for c in var_cols})
+    codes, first = _key_codes(sales, ["period", "product_id", "plant_id"])
+    assert (codes[first] == np.arange(len(first))).all() and all(codes[:f].tolist().count(codes[f]) == 0 for f in first)
+    for rows in (sales, sales.assign(plant_id=sales.plant_id.where(sales.index % 7 != 0, None))):
+        actual, direct = compute_actual_by_product(rows, variances)
+        facts = compute_profit_facts(rows, variances)
+        old = facts.groupby("product_id", as_index=False)[["qty", "revenue_amount", "std_cost_amount", "variance_amount"]].sum()
+        pd.testing.assert_frame_equal(actual, old, check_exact=True)
+        assert direct == float(facts[[c for c in facts.columns if c.startswith(("material_", "labor_")) and c.endswith("_amount")]].sum().sum())
+    assert _key_codes(sales.assign(plant_id=None), ["period", "plant_id"]) is None
+
+
+def test_budget_by_product_summed_in_int64_as_in_python_ints(monkeypatch):
+    """The products' integer sums in int64 (h-cash3) give the rows the Python-int loop gives, to
+    the bit: weighted prices, a product with no budgeted unit (the plain mean), and values too
+    large for int64 sums left to the loop."""
+    import analytics.sales_budget as SB
+
+    rng = np.random.default_rng(3)
+    n = 600
+    rows = pd.DataFrame({"product_id": rng.choice([f"P{i:03d}" for i in range(40)], n),
+                         "budget_qty": rng.integers(0, 5_000_000, n) / 1_000 * (rng.random(n) > 0.2),
+                         "budget_price": rng.integers(1, 10**7, n) / 10**4, "budget_std_cost_per_unit": rng.integers(1, 10**7, n) / 10**4})
+    rows.loc[rows.product_id == "P007", "budget_qty"] = 0.0  # nothing budgeted: the plain mean of prices and costs
+    fast = SB.compute_budget_by_product(rows)
+    monkeypatch.setattr(SB, "_budget_rows_summed", lambda *args: None)
+    pd.testing.assert_frame_equal(fast, SB.compute_budget_by_product(rows), check_exact=True)
+    monkeypatch.undo()
+    assert fast.set_index("product_id").loc["P007", "budget_qty"] == 0.0
+    huge = rows.assign(budget_qty=rows.budget_qty * 1e9)
+    assert SB._budget_rows_summed(huge.product_id, *(np.round(huge[c].to_numpy() * k).astype(np.int64) for c, k in
+                                  (("budget_qty", 1_000), ("budget_price", 10_000), ("budget_std_cost_per_unit", 10_000)))) is None

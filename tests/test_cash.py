@@ -450,3 +450,46 @@ def test_the_background_warm_up_fits_the_pages_baseline(sample_url, sample_engin
     pd.testing.assert_frame_equal(shown["baseline"], r["baseline"], check_exact=True)
     pd.testing.assert_frame_equal(shown["baseline_scores"], r["baseline_scores"], check_exact=True)
 
+
+
+# --- the page's report without the events (h-cash3) ------------------------------------------
+def assert_flows_as_events(as_of, opening, *inputs):
+    """``text=False`` gives the events' rows without references: the same dates, directions,
+    sources and amounts in the same order, and the same weekly and monthly forecasts to the bit."""
+    for scenario in SCENARIOS:
+        full = compute_cash_events(as_of, *inputs, scenario)
+        flows = compute_cash_events(as_of, *inputs, scenario, text=False)
+        assert list(flows.columns) == ["date", "direction", "source", "amount"]
+        pd.testing.assert_frame_equal(flows.astype({"direction": object, "source": object}),
+                                      full[list(flows.columns)].astype({"direction": object, "source": object}), check_exact=True)
+        for freq, n in (("W", 13), ("M", 12), ("W", 6)):
+            pd.testing.assert_frame_equal(compute_forecast(opening, flows, as_of, freq, n), compute_forecast(opening, full, as_of, freq, n),
+                                          check_exact=True)
+
+
+def test_flows_without_text_give_the_same_forecasts():
+    assert_flows_as_events(AS, 1_000.0, *edge_inputs())
+    r, d, p, pos, sos, plan, oh = edge_inputs()
+    assert_flows_as_events(AS, 0.0, r.iloc[0:0], d, p.iloc[0:0], pos.iloc[0:0], sos.iloc[0:0], plan_none(), oh.iloc[0:0])  # no events
+
+
+def test_sample_flows_and_the_report_without_events_on_every_database(sample_engine):
+    from reports import cash as reports_cash
+
+    i = reports_cash.cash_inputs(sample_engine)
+    delays = reports_cash.payment_delays(sample_engine, (), i["as_of"])
+    assert_flows_as_events(i["as_of"], i["opening"], i["receivables"], delays, i["payables"], i["open_purchase_orders"],
+                           i["open_sales_orders"], i["plan"], i["overheads"])
+    parts = (i, delays, {"baseline": None, "model": None, "scores": None}, reports_cash.cash_working_capital_months(sample_engine),
+             reports_cash.cash_customer_dso(sample_engine))
+    for scenario in SCENARIOS:
+        full = reports_cash.compose_cash_report(*parts, scenario, 1e6)
+        lean = reports_cash.compose_cash_report(*parts, scenario, 1e6, events=False)
+        assert lean["events"] is None and set(lean) == set(full)
+        for key in ("weekly", "monthly", "gaps_weekly", "gaps_monthly"):
+            pd.testing.assert_frame_equal(lean[key], full[key], check_exact=True)
+        # a week's events are the report's rows of that week
+        for week in full["weekly"].period_start_date.iloc[[0, 1, 12]]:
+            events = full["events"]
+            pd.testing.assert_frame_equal(reports_cash.week_events(i, delays, scenario, week),
+                                          events[(events.date >= week) & (events.date < week + pd.Timedelta(days=7))], check_exact=True)

@@ -1100,7 +1100,7 @@ def late_payers(url: str, scope: Scope, days: float = 30.0) -> pd.Series:
 def cash(url: str, scope: Scope, scenario: CashScenario, min_cash: float, backtest: bool = False,
          wc: WorkingCapitalSettings = WorkingCapitalSettings()) -> dict:
     """The cash report (``reports.cash``) for the scope's plants under ``scenario``; the backtest
-    only when asked for (``backtest``)."""
+    only when asked for (``backtest``); ``events`` None (a week's: ``cash_week_events``)."""
     return _cash(url, tuple(scope.plants), scenario, float(min_cash), bool(backtest), wc)
 
 
@@ -1110,7 +1110,18 @@ def _cash(url: str, plants: tuple[str, ...], scenario: CashScenario, min_cash: f
     return reports_cash.compose_cash_report(
         cash_inputs(url, plants), payment_delays(url, plants), cash_baseline(url, plants), cash_wc_months(url, plants),
         cash_customer_dso(url, plants), scenario, min_cash, _cash_backtest(url, plants) if backtest else None,
-        wc.basis, wc.day_count, wc.balance, wc.sales_basis)
+        wc.basis, wc.day_count, wc.balance, wc.sales_basis, events=False)
+
+
+def cash_week_events(url: str, scope: Scope, scenario: CashScenario, week: pd.Timestamp) -> pd.DataFrame:
+    """The driver forecast's events of one week of the 13-week table (the page's drill): the
+    cached report keeps no events (a year of them, pickled into the cache on every view)."""
+    return _cash_week_events(url, tuple(scope.plants), scenario, pd.Timestamp(week))
+
+
+@figure
+def _cash_week_events(url: str, plants: tuple[str, ...], scenario: CashScenario, week: pd.Timestamp) -> pd.DataFrame:
+    return reports_cash.week_events(cash_inputs(url, plants), payment_delays(url, plants), scenario, week)
 
 
 # --------------------------------------------------------------------------- early warnings (#13)
