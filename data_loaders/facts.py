@@ -48,7 +48,7 @@ from sqlalchemy.engine import Engine
 from data_loaders import schema as s
 
 METADATA = sa.MetaData()
-FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders",
+FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders", "facts_materials",
                              "facts_production")
 VERSION_KEY = "facts_version"
 # families derived at once: the OEE and work-order families are pandas over their own reads, and

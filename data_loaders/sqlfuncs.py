@@ -1,13 +1,13 @@
 """SQL functions that each dialect spells differently, compiled per dialect.
 
-``seconds_between(start, end)`` returns whole seconds between two timestamps and
-``period_of(date)`` its month as ``YYYY-MM``, on every
-supported database; queries use it instead of dialect-specific date arithmetic.
+``seconds_between(start, end)`` returns whole seconds between two timestamps,
+``days_between(start, end)`` whole days between two dates and ``period_of(date)`` its month as
+``YYYY-MM``, on every supported database; queries use it instead of dialect-specific date arithmetic.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -77,3 +77,42 @@ def _period_mysql(element, compiler, **kw):
     # PyMySQL formats parameters with %, so a literal percent sign must be doubled
     pct = "%%" if compiler.dialect.paramstyle in ("format", "pyformat") else "%"
     return f"DATE_FORMAT({compiler.process(arg, **kw)}, '{pct}Y-{pct}m')"
+
+
+class days_between(FunctionElement):  # noqa: N801 - reads like a SQL function
+    """Whole days from one date to another (``end − start``; dates, not timestamps)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_generic(element, compiler, **kw):  # Spark SQL: datediff(end, start)
+    start, end = list(element.clauses)
+    return f"datediff({compiler.process(end, **kw)}, {compiler.process(start, **kw)})"
+
+
+@compiles(days_between, "postgresql")
+def _days_postgresql(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+@compiles(days_between, "duckdb")
+def _days_duckdb(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"date_diff('day', {compiler.process(start, **kw)}, {compiler.process(end, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"CAST(ROUND(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) AS INTEGER)"
+
+
+@compiles(days_between, "mysql")
+@compiles(days_between, "mariadb")
+def _days_mysql(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"DATEDIFF({compiler.process(end, **kw)}, {compiler.process(start, **kw)})"
