@@ -315,9 +315,10 @@ def compute_shift_minutes(segments: pd.DataFrame) -> pd.DataFrame:
     return minutes.join(by_class, how="left").fillna(0.0).reset_index()
 
 
-def _stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
+def compute_stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
     """Each classed work center x state x reason code (``reason_code`` "" for none) with the
-    index in ``STOP_COLUMNS`` of its stop column (-1 for run time)."""
+    index in ``STOP_COLUMNS`` of its stop column (-1 for run time): what ``compute_minute_columns``
+    and ``compute_shift_minutes_from_totals`` read of ``classes`` (computed once, passed to both)."""
     # decided once per distinct kind x class (12 k rows at L have a dozen)
     k_codes, k_uniq = pd.factorize(classes.loss_kind.astype(object).to_numpy(), use_na_sentinel=False)
     c_codes, c_uniq = pd.factorize(classes.loss_class.astype(object).to_numpy(), use_na_sentinel=False)
@@ -331,16 +332,17 @@ def _stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
                          "target": index})
 
 
-def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
+def compute_minute_columns(classes: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """The columns to sum a scope's minutes into before classing them: one row per state x reason
     code of ``classes`` (``compute_segment_classes`` of rows per work center x state x reason
     code) with ``column`` ("m0", "m1", …). Codes of one state that land in the same stop column
     on every work center share a column, and so do codes of one state and kind that land in one
     stop column wherever they occur, so that a named convention sums a handful of columns (one
     per state and stop kind, on whichever work centers a scope's codes occur) and "custom" only
-    as many as its table tells apart.
+    as many as its table tells apart. ``targets``: ``compute_stop_targets(classes)`` when already
+    computed.
     """
-    t = _stop_targets(classes)
+    t = compute_stop_targets(classes) if targets is None else targets
     # the state x reason code of each row as one code, and the distinct pairs in (state, code) order
     s_codes, s_uniq = pd.factorize(t.state.to_numpy(object))
     c_codes, c_uniq = pd.factorize(t.reason_code.to_numpy(object))
@@ -385,14 +387,16 @@ def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
                          "whole_kind": np.array(whole, dtype=bool)})
 
 
-def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.DataFrame,
+                                      targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """``compute_shift_minutes`` from minutes already summed per shift and state x reason code.
 
     ``wide``: one row per work center x date x shift with the minutes of each ``column`` of
     ``columns`` (``compute_minute_columns``: column, state, reason_code; a column may hold
     several reason codes of one state that are classed alike). ``classes``: the class of each
     work center x state x reason code (``compute_segment_classes`` of one row per work center x
-    state x reason code). The minutes are the same sums in another order: equal to float precision.
+    state x reason code; ``targets``: its ``compute_stop_targets`` when already computed). The
+    minutes are the same sums in another order: equal to float precision.
     """
     first = columns.drop_duplicates("column").reset_index(drop=True)
     # the grain's keys (work center x date x shift, or a coarser one) and its shift counts
@@ -402,7 +406,7 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
                                        index=out.index)], axis=1)
     # the stop column of each column on each work center (the class may differ by plant)
     codes, centers = pd.factorize(out.work_center_id)
-    t = _stop_targets(classes)
+    t = compute_stop_targets(classes) if targets is None else targets
     # every code of a column tells the column's stop column on the work centers it occurs on (its
     # codes agree wherever they meet: ``compute_minute_columns``)
     k_of = pd.Series(np.arange(len(first)), index=first.column.to_numpy())

@@ -203,18 +203,19 @@ def oee_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSett
         return None
     centers = loaders.load_work_centers(engine, scope)
     classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
-    columns = A.compute_minute_columns(classed)
+    targets = A.compute_stop_targets(classed)
+    columns = A.compute_minute_columns(classed, targets)
     window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
                              load_dataset_info(engine).get("as_of_date"))
     wide = F.load_shift_minutes(engine, scope, columns, by=(), window=window)
-    return _totals(wide, F.load_shift_output(engine, scope, by=()), classed, columns, centers, window, settings)
+    return _totals(wide, F.load_shift_output(engine, scope, by=()), classed, columns, centers, window, settings, targets)
 
 
 def _totals(wide: pd.DataFrame, output: pd.DataFrame, classed: pd.DataFrame, columns: pd.DataFrame, centers: pd.DataFrame,
-            window: tuple, settings: A.OeeSettings) -> dict:
+            window: tuple, settings: A.OeeSettings, targets: pd.DataFrame | None = None) -> dict:
     """``oee_totals`` from the minutes and output summed per work center (``load_shift_minutes``
     and ``load_shift_output`` with ``by=()``)."""
-    return _totals_of(A.compute_shift_minutes_from_totals(wide, columns, classed), output, centers, window, settings)
+    return _totals_of(A.compute_shift_minutes_from_totals(wide, columns, classed, targets), output, centers, window, settings)
 
 
 def _totals_of(minutes: pd.DataFrame, output: pd.DataFrame, centers: pd.DataFrame, window: tuple, settings: A.OeeSettings) -> dict:
@@ -245,7 +246,8 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
         return None
     centers = loaders.load_work_centers(engine, scope)
     classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
-    columns = A.compute_minute_columns(classed)
+    targets = A.compute_stop_targets(classed)
+    columns = A.compute_minute_columns(classed, targets)
     # a bounded scope's window is its months (cut at the as-of date); the events' span is not read
     window = calendar_window(scope, pd.DataFrame(), load_dataset_info(engine).get("as_of_date"))
     wide = FM.load_month_minutes(engine, scope, columns, window)
@@ -254,7 +256,7 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
         return oee_totals(engine, scope, settings)
     if wide.empty:  # no shift rows: what load_shift_span's None means
         return None
-    return _totals(wide, made, classed, columns, centers, window, settings)
+    return _totals(wide, made, classed, columns, centers, window, settings, targets)
 
 
 def oee_totals_by_month(engine: Engine, scope: Scope, months: list[str], settings: A.OeeSettings = A.OeeSettings()) -> dict:
@@ -284,13 +286,14 @@ def oee_totals_by_month(engine: Engine, scope: Scope, months: list[str], setting
         if m not in one:
             continue
         classed = rows.drop(columns="period").reset_index(drop=True)
-        columns = A.compute_minute_columns(classed)
+        targets = A.compute_stop_targets(classed)
+        columns = A.compute_minute_columns(classed, targets)
         window = calendar_window(one[m], pd.DataFrame(), as_of)  # the month, cut at the as-of date
         wide = FM.load_month_minutes(engine, one[m], columns, window, kinds[m]) if m in kinds else None
         if wide is None or made.get(m) is None:
             out[m] = oee_month_totals(engine, one[m], settings)
         elif not wide.empty:
-            parts[m] = (A.compute_shift_minutes_from_totals(wide, columns, classed), made[m], window)
+            parts[m] = (A.compute_shift_minutes_from_totals(wide, columns, classed, targets), made[m], window)
     out.update(_months_totals(parts, centers, settings))
     return out
 

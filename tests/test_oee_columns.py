@@ -17,7 +17,7 @@ from tests.test_oee_facts import SETTINGS
 
 
 def targets_by_text(classes: pd.DataFrame) -> pd.DataFrame:
-    """``A._stop_targets`` as it was computed before: a "kind|class" string per row."""
+    """``A.compute_stop_targets`` as it was computed before: a "kind|class" string per row."""
     pairs = pd.Series(classes.loss_kind.astype(object).to_numpy()).where(classes.loss_kind.notna().to_numpy(), "") + "|" + \
         pd.Series(classes.loss_class.astype(object).to_numpy()).where(classes.loss_class.notna().to_numpy(), "")
     codes, uniq = pd.factorize(pairs)
@@ -47,7 +47,7 @@ def by_text(classes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _same(classes: pd.DataFrame) -> pd.DataFrame:
-    pd.testing.assert_frame_equal(A._stop_targets(classes), targets_by_text(classes), check_exact=True)
+    pd.testing.assert_frame_equal(A.compute_stop_targets(classes), targets_by_text(classes), check_exact=True)
     got = A.compute_minute_columns(classes)
     pd.testing.assert_frame_equal(got, by_text(classes), check_exact=True)
     return got
