@@ -87,32 +87,13 @@ class days_between(FunctionElement):  # noqa: N801 - reads like a SQL function
     name = "days_between"
 
 
+# each dialect's spelling (dates subtract to whole days on PostgreSQL; Spark SQL and others: datediff)
+_DAYS_BETWEEN = {"postgresql": "({end} - {start})", "duckdb": "date_diff('day', {start}, {end})",
+                 "sqlite": "CAST(ROUND(julianday({end}) - julianday({start})) AS INTEGER)",
+                 "mysql": "DATEDIFF({end}, {start})", "mariadb": "DATEDIFF({end}, {start})"}
+
+
 @compiles(days_between)
-def _days_generic(element, compiler, **kw):  # Spark SQL: datediff(end, start)
-    start, end = list(element.clauses)
-    return f"datediff({compiler.process(end, **kw)}, {compiler.process(start, **kw)})"
-
-
-@compiles(days_between, "postgresql")
-def _days_postgresql(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"({compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
-
-
-@compiles(days_between, "duckdb")
-def _days_duckdb(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"date_diff('day', {compiler.process(start, **kw)}, {compiler.process(end, **kw)})"
-
-
-@compiles(days_between, "sqlite")
-def _days_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"CAST(ROUND(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) AS INTEGER)"
-
-
-@compiles(days_between, "mysql")
-@compiles(days_between, "mariadb")
-def _days_mysql(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"DATEDIFF({compiler.process(end, **kw)}, {compiler.process(start, **kw)})"
+def _days_between(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return _DAYS_BETWEEN.get(compiler.dialect.name, "datediff({end}, {start})").format(start=start, end=end)
