@@ -315,57 +315,88 @@ def compute_shift_minutes(segments: pd.DataFrame) -> pd.DataFrame:
     return minutes.join(by_class, how="left").fillna(0.0).reset_index()
 
 
-def _stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
+def compute_stop_targets(classes: pd.DataFrame) -> pd.DataFrame:
     """Each classed work center x state x reason code (``reason_code`` "" for none) with the
-    index in ``STOP_COLUMNS`` of its stop column (-1 for run time)."""
+    index in ``STOP_COLUMNS`` of its stop column (-1 for run time): what ``compute_minute_columns``
+    and ``compute_shift_minutes_from_totals`` read of ``classes`` (computed once, passed to both)."""
     # decided once per distinct kind x class (12 k rows at L have a dozen)
-    pairs = pd.Series(classes.loss_kind.astype(object).to_numpy()).where(classes.loss_kind.notna().to_numpy(), "") + "|" + \
-        pd.Series(classes.loss_class.astype(object).to_numpy()).where(classes.loss_class.notna().to_numpy(), "")
-    codes, uniq = pd.factorize(pairs)
+    k_codes, k_uniq = pd.factorize(classes.loss_kind.astype(object).to_numpy(), use_na_sentinel=False)
+    c_codes, c_uniq = pd.factorize(classes.loss_class.astype(object).to_numpy(), use_na_sentinel=False)
+    codes, uniq = pd.factorize(k_codes.astype(np.int64) * max(len(c_uniq), 1) + c_codes)
     target = {c: i for i, c in enumerate(STOP_COLUMNS)}
-    per = np.array([target[f"stop_{k}_{c}_min"] if k else -1 for k, c in (u.split("|") for u in uniq)] + [-1], dtype=np.int64)
+    per = np.array([target[f"stop_{k}_{c}_min"] if isinstance(k, str) and k else -1
+                    for k, c in ((k_uniq[u // max(len(c_uniq), 1)], c_uniq[u % max(len(c_uniq), 1)]) for u in uniq)] + [-1], dtype=np.int64)
     index = per[codes]
     return pd.DataFrame({"work_center_id": classes.work_center_id.astype(object).to_numpy(), "state": classes.state.astype(object).to_numpy(),
                          "reason_code": classes.reason_code.astype(object).where(classes.reason_code.notna(), "").to_numpy(),
                          "target": index})
 
 
-def compute_minute_columns(classes: pd.DataFrame) -> pd.DataFrame:
+def compute_minute_columns(classes: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """The columns to sum a scope's minutes into before classing them: one row per state x reason
     code of ``classes`` (``compute_segment_classes`` of rows per work center x state x reason
     code) with ``column`` ("m0", "m1", …). Codes of one state that land in the same stop column
     on every work center share a column, and so do codes of one state and kind that land in one
     stop column wherever they occur, so that a named convention sums a handful of columns (one
     per state and stop kind, on whichever work centers a scope's codes occur) and "custom" only
-    as many as its table tells apart.
+    as many as its table tells apart. ``targets``: ``compute_stop_targets(classes)`` when already
+    computed.
     """
-    t = _stop_targets(classes).sort_values(["state", "reason_code", "work_center_id"])
-    t["pair"] = t.work_center_id.astype(str) + "=" + t.target.astype(str)
-    combos = t.groupby(["state", "reason_code"], sort=True).pair.agg("|".join).rename("signature").reset_index()
-    code = combos.reason_code.where(combos.reason_code != "", None)
-    combos["kind"] = compute_stop_kinds(combos.state, code).fillna(combos.state).to_numpy()
-    # codes of a state and kind that land in one stop column wherever they occur share a column too,
-    # even when they occur on different work centers (their signatures then differ only by where):
-    # a named convention sums one column per kind whichever work centers a scope's codes occur on
-    kinds = t.merge(combos[["state", "reason_code", "kind"]], on=["state", "reason_code"])
-    alike = kinds.groupby(["state", "kind"]).target.nunique().eq(1)
-    alike = set(alike[alike].index)
-    combos["signature"] = [f"kind={k}" if (st, k) in alike else sig for st, k, sig in zip(combos.state, combos.kind, combos.signature)]
-    combos["column"] = "m" + combos.groupby(["state", "signature"], sort=False).ngroup().astype(str)
-    whole = (combos.groupby("kind").column.transform("nunique").eq(1) & combos.groupby("column").kind.transform("nunique").eq(1)
-             & combos.kind.isin(("running", "reduced_speed", *STOP_KINDS)))
-    return pd.DataFrame({"column": combos.column, "state": combos.state, "reason_code": code, "kind": combos.kind,
-                         "whole_kind": whole.to_numpy()})
+    t = compute_stop_targets(classes) if targets is None else targets
+    # the state x reason code of each row as one code, and the distinct pairs in (state, code) order
+    s_codes, s_uniq = pd.factorize(t.state.to_numpy(object))
+    c_codes, c_uniq = pd.factorize(t.reason_code.to_numpy(object))
+    p_codes, p_uniq = pd.factorize(s_codes.astype(np.int64) * max(len(c_uniq), 1) + c_codes)
+    pairs = [(s_uniq[k // max(len(c_uniq), 1)], c_uniq[k % max(len(c_uniq), 1)]) for k in p_uniq]
+    order = sorted(range(len(pairs)), key=lambda i: pairs[i])
+    states = [pairs[i][0] for i in order]
+    codes = [pairs[i][1] for i in order]
+    code = pd.Series(codes, dtype=object)
+    code = code.where(code != "", None)
+    kinds = list(compute_stop_kinds(pd.Series(states, dtype=object), code).fillna(pd.Series(states, dtype=object)).to_numpy())
+    rank = np.empty(len(pairs), dtype=np.int64)
+    rank[order] = np.arange(len(pairs))
+    row_pair = rank[p_codes]  # each row's pair, by its place in the sorted pairs
+    # a state and kind is alike when its codes land in one stop column wherever they occur
+    group_of = {}
+    pair_group = np.array([group_of.setdefault((st, k), len(group_of)) for st, k in zip(states, kinds)], dtype=np.int64)
+    row_group = pair_group[row_pair] if len(row_pair) else np.zeros(0, dtype=np.int64)
+    target = t.target.to_numpy(np.int64)
+    distinct = np.unique(np.stack([row_group, target]), axis=1) if len(target) else np.zeros((2, 0), dtype=np.int64)
+    alike = np.bincount(distinct[0], minlength=len(group_of)) == 1
+    signature = [f"kind={k}" for k in kinds]
+    apart = np.flatnonzero(~alike[pair_group]) if len(pairs) else np.zeros(0, dtype=np.int64)
+    if len(apart):  # codes of a kind classed differently somewhere: where each lands, on which work centers
+        rows = np.flatnonzero(np.isin(row_pair, apart))
+        sub = pd.DataFrame({"pair": row_pair[rows], "work_center_id": t.work_center_id.to_numpy(object)[rows], "target": target[rows]})
+        sub = sub.sort_values(["pair", "work_center_id"])
+        sub["text"] = sub.work_center_id.astype(str) + "=" + sub.target.astype(str)
+        for i, text in sub.groupby("pair", sort=True).text.agg("|".join).items():
+            signature[i] = text
+    number: dict = {}
+    column = ["m" + str(number.setdefault((st, sig), len(number))) for st, sig in zip(states, signature)]
+    kind_columns: dict = {}
+    column_kinds: dict = {}
+    for k, c in zip(kinds, column):
+        kind_columns.setdefault(k, set()).add(c)
+        column_kinds.setdefault(c, set()).add(k)
+    whole = [len(kind_columns[k]) == 1 and len(column_kinds[c]) == 1 and k in ("running", "reduced_speed", *STOP_KINDS)
+             for k, c in zip(kinds, column)]
+    return pd.DataFrame({"column": pd.Series(column, dtype="str"), "state": pd.Series(states, dtype="str"),
+                         "reason_code": pd.Series([c or None for c in codes], dtype="str"), "kind": pd.Series(kinds, dtype="str"),
+                         "whole_kind": np.array(whole, dtype=bool)})
 
 
-def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
+def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.DataFrame,
+                                      targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """``compute_shift_minutes`` from minutes already summed per shift and state x reason code.
 
     ``wide``: one row per work center x date x shift with the minutes of each ``column`` of
     ``columns`` (``compute_minute_columns``: column, state, reason_code; a column may hold
     several reason codes of one state that are classed alike). ``classes``: the class of each
     work center x state x reason code (``compute_segment_classes`` of one row per work center x
-    state x reason code). The minutes are the same sums in another order: equal to float precision.
+    state x reason code; ``targets``: its ``compute_stop_targets`` when already computed). The
+    minutes are the same sums in another order: equal to float precision.
     """
     first = columns.drop_duplicates("column").reset_index(drop=True)
     # the grain's keys (work center x date x shift, or a coarser one) and its shift counts
@@ -375,7 +406,7 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
                                        index=out.index)], axis=1)
     # the stop column of each column on each work center (the class may differ by plant)
     codes, centers = pd.factorize(out.work_center_id)
-    t = _stop_targets(classes)
+    t = compute_stop_targets(classes) if targets is None else targets
     # every code of a column tells the column's stop column on the work centers it occurs on (its
     # codes agree wherever they meet: ``compute_minute_columns``)
     k_of = pd.Series(np.arange(len(first)), index=first.column.to_numpy())

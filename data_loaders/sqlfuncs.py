@@ -1,13 +1,13 @@
 """SQL functions that each dialect spells differently, compiled per dialect.
 
-``seconds_between(start, end)`` returns whole seconds between two timestamps and
-``period_of(date)`` its month as ``YYYY-MM``, on every
-supported database; queries use it instead of dialect-specific date arithmetic.
+``seconds_between(start, end)`` returns whole seconds between two timestamps,
+``days_between(start, end)`` whole days between two dates and ``period_of(date)`` its month as
+``YYYY-MM``, on every supported database; queries use it instead of dialect-specific date arithmetic.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -77,3 +77,23 @@ def _period_mysql(element, compiler, **kw):
     # PyMySQL formats parameters with %, so a literal percent sign must be doubled
     pct = "%%" if compiler.dialect.paramstyle in ("format", "pyformat") else "%"
     return f"DATE_FORMAT({compiler.process(arg, **kw)}, '{pct}Y-{pct}m')"
+
+
+class days_between(FunctionElement):  # noqa: N801 - reads like a SQL function
+    """Whole days from one date to another (``end − start``; dates, not timestamps)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+# each dialect's spelling (dates subtract to whole days on PostgreSQL; Spark SQL and others: datediff)
+_DAYS_BETWEEN = {"postgresql": "({end} - {start})", "duckdb": "date_diff('day', {start}, {end})",
+                 "sqlite": "CAST(ROUND(julianday({end}) - julianday({start})) AS INTEGER)",
+                 "mysql": "DATEDIFF({end}, {start})", "mariadb": "DATEDIFF({end}, {start})"}
+
+
+@compiles(days_between)
+def _days_between(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return _DAYS_BETWEEN.get(compiler.dialect.name, "datediff({end}, {start})").format(start=start, end=end)

@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from data_loaders import facts_materials as FM
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts_ledger import facts_ledger_unbalanced, select_unbalanced
@@ -72,7 +73,8 @@ def _timestamp(engine: Engine, column):
     return sa.cast(column, sa.DateTime) if engine.dialect.name == "postgresql" else column
 
 
-def load_material_needs(engine: Engine, scope: Scope, late_only: bool = False, late_days: int = 0) -> pd.DataFrame:
+def load_material_needs(engine: Engine, scope: Scope, late_only: bool = False, late_days: int = 0,
+                        use_facts: bool | None = None) -> pd.DataFrame:
     """One row per work order planned to start in the scope (not cancelled; its plants and
     families) x material on its product's BOM: work_order_id, plant_id, status,
     planned_start_date, actual_start_at, material_id, material_name, first_issue_date (None
@@ -86,8 +88,12 @@ def load_material_needs(engine: Engine, scope: Scope, late_only: bool = False, l
     13 M lines has ~1 M work order x material rows, ~340 k of them first issued a day or two
     after the start and none of them late: comparing with the rule's days in SQL reads none of
     them (0.35 M rows cost ~1 CPU s to read), and only the issues of the pairs that can be late
-    are grouped (12 months at L: 0.65 -> 0.38 CPU s)."""
-    wo, b, m, mi, po = s.work_orders, s.bom, s.materials, s.material_issues, s.purchase_orders
+    are grouped (12 months at L: 0.65 -> 0.38 CPU s). With ``late_only`` and the material facts
+    fresh (``use_facts`` None: ``facts.ready``), the same rows from ``facts_order_material_issues``
+    (``_material_needs_from_facts``)."""
+    if late_only and use_ledger_facts(engine, use_facts, family="facts_materials"):
+        return _material_needs_from_facts(engine, scope, late_days)
+    wo, b, m, mi = s.work_orders, s.bom, s.materials, s.material_issues
     in_scope = [*date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope)]
     late_gap = (seconds_between(_timestamp(engine, wo.c.planned_start_date), _timestamp(engine, mi.c.issue_date))
                 > int(late_days) * 86400)
@@ -110,25 +116,15 @@ def load_material_needs(engine: Engine, scope: Scope, late_only: bool = False, l
     else:
         issues = issues.where(mi.c.issue_type == "issue", mi.c.work_order_id.in_(sa.select(wo.c.work_order_id).where(*in_scope)))
     issues = issues.group_by(mi.c.work_order_id, mi.c.material_id).subquery()
-    first_po = (sa.select(po.c.plant_id, po.c.material_id, sa.func.min(po.c.expected_date).label("po_expected_date"))
-                .where(po.c.status == "open", po.c.material_id.is_not(None), *plant_conditions(po.c.plant_id, scope))
-                .group_by(po.c.plant_id, po.c.material_id).subquery())
-    po_value = (sa.select(po.c.plant_id, po.c.material_id, po.c.expected_date,
-                          sa.func.sum(sa.func.round(po.c.qty * po.c.unit_price, 2)).label("po_amount"))
-                .where(po.c.status == "open", po.c.material_id.is_not(None), *plant_conditions(po.c.plant_id, scope))
-                .group_by(po.c.plant_id, po.c.material_id, po.c.expected_date).subquery())
+    first_po, po_value = _open_purchase_orders(scope)
     stmt = (
-        sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.status, wo.c.planned_start_date, wo.c.actual_start_at,
-                  b.c.material_id, m.c.material_name, issues.c.first_issue_date, issues.c.issued_amount,
-                  first_po.c.po_expected_date, po_value.c.po_amount)
+        sa.select(*_need_columns(issues.c.first_issue_date, issues.c.issued_amount, first_po, po_value))
         .join(b, b.c.product_id == wo.c.product_id)
         .join(m, m.c.material_id == b.c.material_id)
         .outerjoin(issues, (issues.c.work_order_id == wo.c.work_order_id) & (issues.c.material_id == b.c.material_id))
         .outerjoin(first_po, (first_po.c.plant_id == wo.c.plant_id) & (first_po.c.material_id == b.c.material_id))
-        .outerjoin(po_value, (po_value.c.plant_id == first_po.c.plant_id) & (po_value.c.material_id == first_po.c.material_id)
-                   & (po_value.c.expected_date == first_po.c.po_expected_date))
-        .where(wo.c.status != "cancelled", *date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
-               *product_conditions(wo.c.product_id, scope))
+        .outerjoin(po_value, _po_value_of(po_value, first_po))
+        .where(*_orders_in(scope))
         .order_by(wo.c.work_order_id, b.c.material_id)
     )
     if late_only:
@@ -137,10 +133,79 @@ def load_material_needs(engine: Engine, scope: Scope, late_only: bool = False, l
             > int(late_days) * 86400,
             sa.and_(issues.c.first_issue_date.is_(None), wo.c.actual_start_at.is_(None), wo.c.status.in_(("planned", "released")),
                     first_po.c.po_expected_date > wo.c.planned_start_date)))
-    out = read_frame(engine, stmt)
+    return _needs_frame(read_frame(engine, stmt))
+
+
+def _needs_frame(out: pd.DataFrame) -> pd.DataFrame:
     for c in ("issued_amount", "po_amount"):
         out[c] = out[c].astype(float)
     return out
+
+
+def _open_purchase_orders(scope: Scope):
+    """(each plant x material's earliest expected date of its open purchase orders, the value of
+    its open orders per expected date) of the scope's plants, as subqueries."""
+    po = s.purchase_orders
+    first_po = (sa.select(po.c.plant_id, po.c.material_id, sa.func.min(po.c.expected_date).label("po_expected_date"))
+                .where(po.c.status == "open", po.c.material_id.is_not(None), *plant_conditions(po.c.plant_id, scope))
+                .group_by(po.c.plant_id, po.c.material_id).subquery())
+    po_value = (sa.select(po.c.plant_id, po.c.material_id, po.c.expected_date,
+                          sa.func.sum(sa.func.round(po.c.qty * po.c.unit_price, 2)).label("po_amount"))
+                .where(po.c.status == "open", po.c.material_id.is_not(None), *plant_conditions(po.c.plant_id, scope))
+                .group_by(po.c.plant_id, po.c.material_id, po.c.expected_date).subquery())
+    return first_po, po_value
+
+
+def _po_value_of(po_value, first_po):
+    return ((po_value.c.plant_id == first_po.c.plant_id) & (po_value.c.material_id == first_po.c.material_id)
+            & (po_value.c.expected_date == first_po.c.po_expected_date))
+
+
+def _need_columns(first_issue_date, issued_amount, first_po, po_value) -> list:
+    """``load_material_needs``' columns, in its order."""
+    wo, b, m = s.work_orders, s.bom, s.materials
+    return [wo.c.work_order_id, wo.c.plant_id, wo.c.status, wo.c.planned_start_date, wo.c.actual_start_at, b.c.material_id,
+            m.c.material_name, first_issue_date.label("first_issue_date"), issued_amount.label("issued_amount"),
+            first_po.c.po_expected_date, po_value.c.po_amount]
+
+
+def _orders_in(scope: Scope) -> list:
+    """The work orders a material need is of: planned to start in the scope, not cancelled, its
+    plants and families."""
+    wo = s.work_orders
+    return [wo.c.status != "cancelled", *date_conditions(wo.c.planned_start_date, scope), *plant_conditions(wo.c.plant_id, scope),
+            *product_conditions(wo.c.product_id, scope)]
+
+
+def _material_needs_from_facts(engine: Engine, scope: Scope, late_days: int) -> pd.DataFrame:
+    """``load_material_needs(…, late_only=True)`` from the material facts
+    (``facts_order_material_issues``): the pairs first issued more than ``late_days`` days after
+    the planned start (the facts of the scope's months, then their orders: both are dates, so
+    whole days compare as the seconds do), and the BOM
+    materials never issued to an order not started whose plant's earliest open purchase order
+    is expected after the start. The same rows, in the same order."""
+    wo, b, m = s.work_orders, s.bom, s.materials
+    f = FM.order_material_issues
+    first_po, po_value = _open_purchase_orders(scope)
+    late = (sa.select(*_need_columns(f.c.first_issue_date, f.c.issued_amount, first_po, po_value))
+            .select_from(f)
+            .join(wo, wo.c.work_order_id == f.c.work_order_id)
+            .join(b, (b.c.product_id == wo.c.product_id) & (b.c.material_id == f.c.material_id))
+            .join(m, m.c.material_id == b.c.material_id)
+            .outerjoin(first_po, (first_po.c.plant_id == wo.c.plant_id) & (first_po.c.material_id == b.c.material_id))
+            .outerjoin(po_value, _po_value_of(po_value, first_po))
+            .where(*period_conditions(f.c.period, scope), f.c.issue_lag_days > int(late_days), *_orders_in(scope)))
+    waiting = (sa.select(*_need_columns(sa.cast(sa.null(), f.c.first_issue_date.type), sa.cast(sa.null(), f.c.issued_amount.type),
+                                        first_po, po_value))
+               .join(b, b.c.product_id == wo.c.product_id)
+               .join(m, m.c.material_id == b.c.material_id)
+               .outerjoin(f, (f.c.work_order_id == wo.c.work_order_id) & (f.c.material_id == b.c.material_id))
+               .join(first_po, (first_po.c.plant_id == wo.c.plant_id) & (first_po.c.material_id == b.c.material_id))
+               .outerjoin(po_value, _po_value_of(po_value, first_po))
+               .where(f.c.work_order_id.is_(None), wo.c.actual_start_at.is_(None), wo.c.status.in_(("planned", "released")),
+                      first_po.c.po_expected_date > wo.c.planned_start_date, *_orders_in(scope)))
+    both = sa.union_all(late, waiting).subquery()
+    return _needs_frame(read_frame(engine, sa.select(both).order_by(both.c.work_order_id, both.c.material_id)))
 
 
 def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] | None = None) -> pd.DataFrame:

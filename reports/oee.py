@@ -203,19 +203,29 @@ def oee_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.OeeSett
         return None
     centers = loaders.load_work_centers(engine, scope)
     classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
-    columns = A.compute_minute_columns(classed)
+    targets = A.compute_stop_targets(classed)
+    columns = A.compute_minute_columns(classed, targets)
     window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
                              load_dataset_info(engine).get("as_of_date"))
     wide = F.load_shift_minutes(engine, scope, columns, by=(), window=window)
-    return _totals(wide, F.load_shift_output(engine, scope, by=()), classed, columns, centers, window, settings)
+    return _totals(wide, F.load_shift_output(engine, scope, by=()), classed, columns, centers, window, settings, targets)
 
 
 def _totals(wide: pd.DataFrame, output: pd.DataFrame, classed: pd.DataFrame, columns: pd.DataFrame, centers: pd.DataFrame,
-            window: tuple, settings: A.OeeSettings) -> dict:
+            window: tuple, settings: A.OeeSettings, targets: pd.DataFrame | None = None) -> dict:
     """``oee_totals`` from the minutes and output summed per work center (``load_shift_minutes``
     and ``load_shift_output`` with ``by=()``)."""
-    minutes = A.compute_shift_minutes_from_totals(wide, columns, classed)
-    rows = A.compute_oee_rows(A.compute_calendar_facts(minutes, output, centers, window, A.CENTER_KEYS), settings)
+    return _totals_of(A.compute_shift_minutes_from_totals(wide, columns, classed, targets), output, centers, window, settings)
+
+
+def _totals_of(minutes: pd.DataFrame, output: pd.DataFrame, centers: pd.DataFrame, window: tuple, settings: A.OeeSettings) -> dict:
+    """``_totals`` from the minutes per work center (``compute_shift_minutes_from_totals``)."""
+    return _totals_of_rows(A.compute_oee_rows(A.compute_calendar_facts(minutes, output, centers, window, A.CENTER_KEYS), settings),
+                           centers, settings)
+
+
+def _totals_of_rows(rows: pd.DataFrame, centers: pd.DataFrame, settings: A.OeeSettings) -> dict:
+    """``_totals`` from one row per work center with its loss columns (``compute_oee_rows``)."""
     by_wc = A.compute_oee_from_rows(rows, ["work_center_id"], settings, unique=True)
     return {"total": A.compute_oee_from_rows(rows, [], settings).iloc[0],
             "by_work_center": by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")}
@@ -236,7 +246,8 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
         return None
     centers = loaders.load_work_centers(engine, scope)
     classed = A.compute_segment_classes(by_reason, settings, _site(engine, scope, settings), centers)
-    columns = A.compute_minute_columns(classed)
+    targets = A.compute_stop_targets(classed)
+    columns = A.compute_minute_columns(classed, targets)
     # a bounded scope's window is its months (cut at the as-of date); the events' span is not read
     window = calendar_window(scope, pd.DataFrame(), load_dataset_info(engine).get("as_of_date"))
     wide = FM.load_month_minutes(engine, scope, columns, window)
@@ -245,7 +256,7 @@ def oee_month_totals(engine: Engine, scope: Scope, settings: A.OeeSettings = A.O
         return oee_totals(engine, scope, settings)
     if wide.empty:  # no shift rows: what load_shift_span's None means
         return None
-    return _totals(wide, made, classed, columns, centers, window, settings)
+    return _totals(wide, made, classed, columns, centers, window, settings, targets)
 
 
 def oee_totals_by_month(engine: Engine, scope: Scope, months: list[str], settings: A.OeeSettings = A.OeeSettings()) -> dict:
@@ -268,18 +279,43 @@ def oee_totals_by_month(engine: Engine, scope: Scope, months: list[str], setting
     site = _site(engine, span, settings)
     as_of = load_dataset_info(engine).get("as_of_date")
     kinds, made = FM.load_months_kinds(engine, scope, months), FM.load_months_output(engine, scope, months)
-    for m, rows in by_reason.groupby("period", sort=True):
+    # a row's class depends on its own work center, state and code: every month's rows at once
+    classed_all = A.compute_segment_classes(by_reason, settings, site, centers)
+    parts = {}
+    for m, rows in classed_all.groupby("period", sort=True):
         if m not in one:
             continue
-        classed = A.compute_segment_classes(rows.drop(columns="period").reset_index(drop=True), settings, site, centers)
-        columns = A.compute_minute_columns(classed)
+        classed = rows.drop(columns="period").reset_index(drop=True)
+        targets = A.compute_stop_targets(classed)
+        columns = A.compute_minute_columns(classed, targets)
         window = calendar_window(one[m], pd.DataFrame(), as_of)  # the month, cut at the as-of date
         wide = FM.load_month_minutes(engine, one[m], columns, window, kinds[m]) if m in kinds else None
         if wide is None or made.get(m) is None:
             out[m] = oee_month_totals(engine, one[m], settings)
         elif not wide.empty:
-            out[m] = _totals(wide, made[m], classed, columns, centers, window, settings)
+            parts[m] = (A.compute_shift_minutes_from_totals(wide, columns, classed, targets), made[m], window)
+    out.update(_months_totals(parts, centers, settings))
     return out
+
+
+def _months_totals(parts: dict, centers: pd.DataFrame, settings: A.OeeSettings) -> dict:
+    """``_totals`` of each month of ``parts`` (month -> its minutes per work center from
+    ``compute_shift_minutes_from_totals``, its output per work center, its calendar window): the
+    calendar facts and their loss columns of every month at once, one row per work center and
+    month (``A.MONTH_KEYS``: each row the numbers and arithmetic of its month alone, so the same
+    bits), then each month's work centers and total from its own rows."""
+    if not parts:
+        return {}
+    start, end = min(pd.Timestamp(w[0]) for _, _, w in parts.values()), max(pd.Timestamp(w[1]) for _, _, w in parts.values())
+    # each month's days in the joint window must be its own window's (the as-of date cuts the last month only)
+    if any(pd.Timestamp(w[0]) != pd.Timestamp(month_start(m)) or pd.Timestamp(w[1]) != min(pd.Timestamp(month_after(m)), end)
+           for m, (_, _, w) in parts.items()):
+        return {m: _totals_of(minutes, made, centers, window, settings) for m, (minutes, made, window) in parts.items()}
+    minutes = pd.concat([p[0].assign(month=m) for m, p in parts.items()], ignore_index=True)
+    made = pd.concat([p[1].assign(month=m) for m, p in parts.items()], ignore_index=True)
+    rows = A.compute_oee_rows(A.compute_calendar_facts(minutes, made, centers, (start, end), A.MONTH_KEYS), settings)
+    month = rows.month.to_numpy()
+    return {m: _totals_of_rows(rows[month == m].drop(columns="month").reset_index(drop=True), centers, settings) for m in parts}
 
 
 def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:

@@ -80,7 +80,7 @@ def _stops_by_add_at(wide: pd.DataFrame, columns: pd.DataFrame, classes: pd.Data
     first = columns.drop_duplicates("column").reset_index(drop=True)
     x = wide[list(first.column)].to_numpy(dtype=float)
     codes, centers = pd.factorize(wide.work_center_id.reset_index(drop=True))
-    t = A._stop_targets(classes)
+    t = A.compute_stop_targets(classes)
     key = first.assign(reason_code=first.reason_code.astype(object).where(first.reason_code.notna(), ""), k=np.arange(len(first)))
     hits = t[t.target >= 0].merge(key, on=["state", "reason_code"]).drop_duplicates(["work_center_id", "k"])
     where = np.full((len(centers), len(first)), -1, dtype=np.int64)

@@ -48,7 +48,7 @@ from data_loaders import access, audit, backup
 from data_loaders import budget as budget_loaders
 from data_loaders import cash as cash_loaders
 from data_loaders import engine as eng
-from data_loaders import lineage, schema
+from data_loaders import facts, lineage, schema
 from data_loaders.build import file_identity
 from data_loaders import queries as q
 from data_loaders import mapping_rules, profiles
@@ -773,10 +773,17 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
 # figure is computed once per span and shared with the page that owns it. OEE: the report's total
 # alone, from the OEE month facts summed per work center in SQL, for every span (``oee_totals``);
 # the months the overview computes one by one in one read (``month_oee``).
+def _facts_known(url):
+    """``facts.known`` for the run's engine: the reports inside ask the facts' freshness of the
+    cached ``facts_ready`` (once per data version) instead of the database on every query."""
+    return facts.known(get_engine(url), facts_ready(url))
+
+
 @figure
 def cockpit_profit_parts(url: str, scope: Scope) -> dict:
     """Profit facts and work-order variances of a span (``reports.cockpit.profit_parts``)."""
-    return reports_cockpit.profit_parts(get_engine(url), scope)
+    with _facts_known(url):
+        return reports_cockpit.profit_parts(get_engine(url), scope)
 
 
 COCKPIT_OEE_TABLES = ("machine_events", "output_counts", "routings", "work_center_calendar", "work_centers", "work_orders")
@@ -787,7 +794,8 @@ def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
     """The OEE report's total and work centers alone (``reports.oee.oee_totals``; a bounded scope
     from the month facts, ``reports.oee.oee_month_totals``: the same numbers, a span of several
     months to float precision)."""
-    return reports_oee.oee_month_totals(get_engine(url), scope, settings)
+    with _facts_known(url):
+        return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
 def cockpit_span(url: str, scope: Scope, overview: Scope | None = None) -> dict:
@@ -1148,7 +1156,8 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
-    return reports_warnings.month_warnings(get_engine(url), scope, settings, rules=rules, parts=parts)
+    with _facts_known(url):
+        return reports_warnings.month_warnings(get_engine(url), scope, settings, rules=rules, parts=parts)
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
@@ -1186,7 +1195,8 @@ def month_oee(url: str, overview: Scope, month: str) -> dict | None:
 
 @figure
 def _oee_months(url: str, plants: tuple[str, ...], families: tuple[str, ...], months: tuple[str, ...]) -> dict:
-    return reports_oee.oee_totals_by_month(get_engine(url), Scope(plants=plants, families=families), list(months), OeeSettings())
+    with _facts_known(url):
+        return reports_oee.oee_totals_by_month(get_engine(url), Scope(plants=plants, families=families), list(months), OeeSettings())
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
