@@ -130,7 +130,8 @@ def cash_customer_dso(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Ti
     return customer_dso[customer_dso.period < as_of.strftime("%Y-%m")]
 
 
-def _events(inputs: dict, delays: pd.Series, scenario: A.CashScenario, text: bool = True) -> pd.DataFrame:
+def cash_events(inputs: dict, delays: pd.Series, scenario: A.CashScenario, text: bool = True) -> pd.DataFrame:
+    """``compute_cash_events`` of ``cash_inputs``' frames (``text=False``: only what the forecasts read)."""
     return A.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"], inputs["open_purchase_orders"],
                                  inputs["open_sales_orders"], inputs["plan"], inputs["overheads"], scenario, text=text)
 
@@ -138,7 +139,7 @@ def _events(inputs: dict, delays: pd.Series, scenario: A.CashScenario, text: boo
 def week_events(inputs: dict, delays: pd.Series, scenario: A.CashScenario, week: pd.Timestamp) -> pd.DataFrame:
     """The report's events dated in the seven days from ``week`` (the rows of ``events`` a week
     of the 13-week table holds), with their references and counterparties."""
-    events = _events(inputs, delays, scenario)
+    events = cash_events(inputs, delays, scenario)
     week = pd.Timestamp(week)
     return events[(events.date >= week) & (events.date < week + pd.Timedelta(days=7))]
 
@@ -154,7 +155,7 @@ def compose_cash_report(inputs: dict, delays: pd.Series, baseline: dict, wc_mont
     directions, sources and amounts alone (the same figures; ``week_events`` gives a week's
     events with their references when they are asked for)."""
     as_of, opening = inputs["as_of"], inputs["opening"]
-    flows = _events(inputs, delays, scenario, text=events)
+    flows = cash_events(inputs, delays, scenario, text=events)
     weekly = A.compute_forecast(opening, flows, as_of, "W", WEEKS)
     monthly = A.compute_forecast(opening, flows, as_of, "M", MONTHS)
     curve = baseline["baseline"]

@@ -100,10 +100,7 @@ def budget_span(budget_kpis: dict | None) -> dict | None:
 
 def cash_forecast(inputs: dict, delays: pd.Series) -> pd.DataFrame:
     """The 13-week driver forecast under the default scenario (the cash page's weekly table)."""
-    scenario = cash_analytics.CashScenario()
-    events = cash_analytics.compute_cash_events(inputs["as_of"], inputs["receivables"], delays, inputs["payables"],
-                                                inputs["open_purchase_orders"], inputs["open_sales_orders"], inputs["plan"],
-                                                inputs["overheads"], scenario)
+    events = reports_cash.cash_events(inputs, delays, cash_analytics.CashScenario(), text=False)  # the weeks need no references
     return cash_analytics.compute_forecast(inputs["opening"], events, inputs["as_of"], "W", reports_cash.WEEKS)
 
 
