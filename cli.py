@@ -440,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     rf = sub.add_parser("refresh-facts", help="derive the fact tables again (after a load that bypassed the importer)")
     rf.add_argument("--period", action="append", default=None, help="only these periods YYYY-MM (default: every period)")
     rf.add_argument("--wait", type=float, default=30.0, help="seconds to wait for another writer (default 30)")
+    rf.add_argument("--keep-version", action="store_true",
+                    help="keep the data version (the data did not change, e.g. new fact tables after an upgrade); by default a "
+                         "new version is stamped with the facts, so that open apps drop the figures they cached before the load")
     us = sub.add_parser("user", help="manage the users who may sign in (the users file)")
     us_sub = us.add_subparsers(dest="user_command", required=True)
     ua = us_sub.add_parser("add", help="add a user (asks for a password, or --password-stdin, or --email for single sign-on only)")
@@ -575,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "refresh-facts":
             t0 = time.perf_counter()
-            tables = refresh_facts(url, args.period, timeout=args.wait)
+            tables = refresh_facts(url, args.period, timeout=args.wait, new_version=not args.keep_version)
             print(json.dumps({"database": _shown(url), "seconds": round(time.perf_counter() - t0, 1), "tables": tables}, indent=2))
             return 0
         scope = (Scope(args.period_from, args.period_to, tuple(args.plant), tuple(args.family))

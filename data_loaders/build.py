@@ -205,18 +205,48 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
     return counts
 
 
-def refresh_facts(url: str, periods: list[str] | None = None, *, timeout: float = 0.0) -> dict[str, dict]:
+def refresh_facts(url: str, periods: list[str] | None = None, *, timeout: float = 0.0, new_version: bool = True) -> dict[str, dict]:
     """Derive the fact tables of the database at ``url`` again (``periods`` only, or all), one
-    writer at a time and, for a DuckDB file, through the same atomic swap as an import. The data
-    version stays: the facts are derived from the same data. Returns rows and seconds per table."""
+    writer at a time and, for a DuckDB file, through the same atomic swap as an import. Returns
+    rows and seconds per table.
+
+    ``new_version``: the data was written by another tool (an ERP's nightly load into a company
+    database, a script), which left ``data_version`` as it was, so every open app would go on
+    serving the figures it cached before the load: a new version is stamped with the facts
+    (``data_version_by`` = ``refresh-facts``; on a server in a transaction of its own right after
+    the facts'), and the apps drop their caches within seconds. False keeps the version (the
+    data did not change: the facts are derived again after an upgrade, say)."""
+    def write(engine: Engine) -> dict[str, dict]:
+        out = facts.refresh(engine, periods)
+        if new_version:
+            restamp(engine, "refresh-facts")
+        return out
+
     path = eng.duckdb_path(url)
     if path is None:
         with write_lock(url, timeout):
             engine = eng.make_engine(url)
             try:
-                return facts.refresh(engine, periods)
+                return write(engine)
             finally:
                 engine.dispose()
     if not path.exists():
         raise ValueError(f"no database file at {path.name} / 数据库文件不存在")
-    return write_duckdb_file(path, lambda engine: facts.refresh(engine, periods), copy_existing=True, timeout=timeout)
+    return write_duckdb_file(path, write, copy_existing=True, timeout=timeout)
+
+
+def restamp(engine: Engine, kind: str) -> dict[str, str]:
+    """Write a new data version (``stamp(kind)``) into ``dataset_info``, in one transaction; fact
+    tables fresh for the old version are fresh for the new one (``facts_version`` follows it).
+    Returns the new stamp."""
+    import sqlalchemy as sa
+
+    info, new = schema.dataset_info, stamp(kind)
+    with engine.begin() as conn:
+        stamps = dict(conn.execute(sa.select(info.c.info_key, info.c.info_value)
+                                   .where(info.c.info_key.in_(["data_version", facts.VERSION_KEY]))).all())
+        conn.execute(info.delete().where(info.c.info_key.in_(STAMP_KEYS)))
+        conn.execute(info.insert(), [{"info_key": k, "info_value": v} for k, v in new.items()])
+        if stamps.get("data_version") and stamps.get(facts.VERSION_KEY) == stamps["data_version"]:
+            conn.execute(info.update().where(info.c.info_key == facts.VERSION_KEY).values(info_value=new["data_version"]))
+    return new
