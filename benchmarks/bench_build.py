@@ -61,8 +61,8 @@ def one_run(url: str, scale: float, as_of: dt.date) -> tuple[dict[str, tuple[flo
     fact_times: dict = {}
     original = facts.refresh
 
-    def refresh(engine, periods=None, progress=None):
-        out = original(engine, periods, progress)
+    def refresh(engine, periods=None, progress=None, **kwargs):
+        out = original(engine, periods, progress, **kwargs)
         fact_times.update(out)
         return out
 

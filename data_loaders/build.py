@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -42,6 +44,14 @@ LOAD_THREADS = 1
 
 def _noop(fraction: float, message: str) -> None:
     return None
+
+
+def _wait_quietly(future: Future) -> None:
+    """Wait for ``future`` and drop its error: the caller is already raising one of its own."""
+    try:
+        future.result()
+    except BaseException:
+        pass
 
 
 def stamp(kind: str) -> dict[str, str]:
@@ -182,23 +192,50 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
         # (docs/PERFORMANCE.md, "Building the L file"); the facts get every thread again.
         eng.set_duckdb_threads(engine, LOAD_THREADS)
         tables = [t for t in schema.TABLES if t.name in frames]
-        for i, table in enumerate(tables):
-            progress(0.8 * i / max(len(tables), 1), table.name)
-            data = frames.pop(table.name) if consume else frames[table.name]
-            if consume:
-                given.pop(table.name, None)
-            with engine.begin() as conn:
-                counts[table.name] = eng.bulk_load_duckdb(conn, table, data)
-            del data
-        progress(0.8, "keys")
-        eng.add_primary_keys(engine)
-        progress(0.9, "indexes")
-        eng.create_indexes(engine)
-        eng.set_duckdb_threads(engine, None)
-        progress(0.97, "facts")
-        facts.refresh(engine)
+        # A fact family that declares the base tables it reads (its module's ``READS``) is
+        # derived from the moment those are stored (they are written first) while the others are
+        # written; the rest of the facts are derived while the keys and indexes are built. DuckDB
+        # builds an index or stores rows on a thread of its own while the derivations are mostly
+        # pandas holding the interpreter lock, so the two share the two cores instead of taking
+        # turns (docs/PERFORMANCE.md, "h-build (session 11)"). The keys and indexes do not change
+        # the rows the facts read; dataset_info gets its key first, since the refresh writes there.
+        early = [fam for fam in facts.families() if hasattr(fam, "READS")]
+        needed = {name for fam in early for name in fam.READS}
+        tables = [t for t in tables if t.name in needed] + [t for t in tables if t.name not in needed]
+        n_needed = sum(t.name in needed for t in tables)
+        started = facts.start(engine, []) if not early else None
+        try:
+            for i, table in enumerate(tables):
+                if i == n_needed and started is None:
+                    started = facts.start(engine, [fam.__name__.rsplit(".", 1)[-1] for fam in early])
+                progress(0.8 * i / max(len(tables), 1), table.name)
+                data = frames.pop(table.name) if consume else frames[table.name]
+                if consume:
+                    given.pop(table.name, None)
+                with engine.begin() as conn:
+                    counts[table.name] = eng.bulk_load_duckdb(conn, table, data)
+                del data
+            if started is None:
+                started = facts.start(engine, [fam.__name__.rsplit(".", 1)[-1] for fam in early])
+            first = [schema.dataset_info]
+            eng.add_primary_keys(engine, first)
+        except BaseException:
+            if started is not None:
+                started.close()
+            raise
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-facts") as pool:
+            refreshed = pool.submit(facts.refresh, engine, started=started)
+            try:
+                progress(0.8, "keys")
+                eng.add_primary_keys(engine, [t for t in schema.TABLES if t not in first])
+                progress(0.9, "indexes")
+                eng.create_indexes(engine)
+                eng.set_duckdb_threads(engine, None)
+                progress(0.95, "facts")
+            finally:
+                refreshed.result() if not sys.exc_info()[0] else _wait_quietly(refreshed)
         eng.refresh_statistics(engine)
-        return counts
+        return {t.name: counts[t.name] for t in schema.TABLES if t.name in counts}
 
     counts = write_duckdb_file(path, write, backup_reason="rebuild", timeout=timeout)
     progress(1.0, "done")

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Callable, Iterator
@@ -152,20 +152,63 @@ def _typed_select(stmt: sa.Select, table: sa.Table, dialect: str) -> sa.Select:
     return sa.select(*columns)
 
 
-def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress | None = None) -> dict[str, dict]:
+class Started:
+    """Fact families whose ``derive`` already runs in the background (``start``), for
+    ``refresh(…, started=…)``: a build starts a family as soon as the base tables it reads
+    (its module's ``READS``) are stored, while the others are still being written."""
+
+    def __init__(self, engine: Engine, names: list[str], periods: list[str] | None):
+        self.periods = periods
+        self.futures: dict[str, Future] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(len(names), 1), thread_name_prefix="facts-early")
+        for name in names:
+            fam = importlib.import_module(f"data_loaders.{name}")
+            self.futures[fam.__name__] = self._pool.submit(_derive_one, fam, engine, periods)
+
+    def close(self) -> None:
+        """Wait for every started family (dropping errors: ``refresh`` raises them) and end the threads."""
+        for future in self.futures.values():
+            try:
+                future.result()
+            except BaseException:
+                pass
+        self._pool.shutdown()
+
+
+def start(engine: Engine, names: list[str], periods: list[str] | None = None) -> Started:
+    """Start deriving the families ``names`` (of ``FAMILIES``) in background threads, on their own
+    connections; ``refresh(engine, periods, started=…)`` takes their rows. An in-memory database
+    starts nothing (each thread's connection may be a database of its own): ``refresh`` derives them."""
+    names = [n for n in names if n in FAMILIES] if _shared_between_threads(engine) else []
+    return Started(engine, names, periods)
+
+
+def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress | None = None, *,
+            started: Started | None = None) -> dict[str, dict]:
     """Derive every fact family for ``periods`` (all when None) and replace their rows.
 
     Returns ``{table: {"rows": n, "seconds": t}}``. The derived rows are written in one
     transaction with the new ``facts_version``; a failure leaves the old rows and version.
+    ``started``: families already being derived (``start``, same ``periods``), not derived again.
     """
+    if started is not None and started.periods != periods:
+        raise ValueError("refresh: started for other periods")
+    try:
+        create_tables(engine)
+        return _refresh(engine, periods, progress, started)
+    finally:
+        if started is not None:
+            started.close()
+
+
+def _refresh(engine: Engine, periods: list[str] | None, progress: Progress | None, started: Started | None) -> dict[str, dict]:
     from data_loaders import engine as eng
 
-    create_tables(engine)
     out: dict[str, dict] = {}
     derived: dict[sa.Table, pd.DataFrame] = {}
     in_database: dict[sa.Table, list[sa.Select]] = {}
     fams = families()
-    for i, (fam, (frames, selects, seconds)) in enumerate(zip(fams, _derive_all(engine, fams, periods))):
+    for i, (fam, (frames, selects, seconds)) in enumerate(zip(fams, _derive_all(engine, fams, periods, started))):
         if progress:
             progress(i / max(len(fams), 1), fam.__name__.rsplit(".", 1)[-1])
         for table in fam.TABLES:
@@ -204,15 +247,17 @@ def _derive_one(fam, engine: Engine, periods: list[str] | None) -> tuple[dict, d
     return frames, selects, time.perf_counter() - t0
 
 
-def _derive_all(engine: Engine, fams: list, periods: list[str] | None):
+def _derive_all(engine: Engine, fams: list, periods: list[str] | None, started: Started | None = None):
     """``_derive_one`` of every family, ``DERIVE_THREADS`` at a time (each on its own
     connections; the database reads and much of pandas let go of the interpreter lock), yielded
-    in the families' order. A failure stops the families not started and is raised."""
+    in the families' order; those in ``started`` from there. A failure stops the families not
+    started and is raised."""
+    early = started.futures if started is not None else {}
     if not _shared_between_threads(engine):
-        yield from (_derive_one(fam, engine, periods) for fam in fams)
+        yield from (early[fam.__name__].result() if fam.__name__ in early else _derive_one(fam, engine, periods) for fam in fams)
         return
     with ThreadPoolExecutor(max_workers=DERIVE_THREADS, thread_name_prefix="facts") as pool:
-        futures = [pool.submit(_derive_one, fam, engine, periods) for fam in fams]
+        futures = [early.get(fam.__name__) or pool.submit(_derive_one, fam, engine, periods) for fam in fams]
         try:
             for future in futures:
                 yield future.result()

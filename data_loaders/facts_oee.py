@@ -67,6 +67,12 @@ from data_loaders.queries import month_after, month_start, period_conditions
 from data_loaders.scope import Scope, month_add, months_between
 
 
+# the base tables ``derive`` reads: a build derives this family as soon as they are stored
+# (``data_loaders.build``; tests/test_build_load.py checks that no other table changes its rows)
+READS = ("plants", "products", "work_centers", "routings", "work_center_calendar", "work_orders", "machine_events", "output_counts",
+         "loss_classes")
+
+
 def _columns(*extra):
     return [sa.Column("period", sa.String(7), nullable=False), *extra]
 
