@@ -29,6 +29,7 @@ from typing import Callable, TypeVar
 
 import pandas as pd
 import pyarrow as pa
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_loaders import engine as eng
@@ -153,7 +154,8 @@ def write_duckdb_file(path: Path, write: Callable[[Engine], T], copy_existing: b
 
 
 def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Progress = _noop, *,
-              timeout: float = 0.0, kind: str = "build", consume: bool = False) -> dict[str, int]:
+              timeout: float = 0.0, kind: str = "build", consume: bool = False,
+              later: Callable[[], dict[str, pd.DataFrame | pa.Table]] | None = None) -> dict[str, int]:
     """Replace the contents of the database at ``url`` with ``frames`` (DataFrames or Arrow
     tables); returns rows per table.
 
@@ -161,13 +163,22 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
     that its memory is free before the keys, indexes and facts are built (the sample build:
     about 1.7 GB at scale 70).
 
+    ``later`` gives the rest of the tables (every one it holds that ``frames`` does not): a DuckDB
+    file asks for it once ``frames`` are stored, so that the caller can still be making them
+    (the sample build generates the ledger meanwhile); elsewhere it is asked for at once.
+
     Stamps a new data version (``kind`` says what wrote it). A DuckDB file that exists is kept
     in ``backups/`` first. Raises ``DatabaseBusy`` when another writer holds the database for
     more than ``timeout`` seconds.
     """
     given = frames
-    frames = with_stamp(frames, kind)
     path = eng.duckdb_path(url)
+    if path is None and later is not None:
+        frames = {**{name: data for name, data in later().items() if name not in frames}, **frames}
+        later = None
+    stamped = later is None or "dataset_info" in frames  # else the stamp goes with later's tables
+    if stamped:
+        frames = with_stamp(frames, kind)
     if path is None:
         frames = {name: eng.as_frame(data) for name, data in frames.items()}
         with write_lock(url, timeout):
@@ -191,7 +202,17 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
         # order spreads over two threads at twice the CPU and no less wall time on two cores
         # (docs/PERFORMANCE.md, "Building the L file"); the facts get every thread again.
         eng.set_duckdb_threads(engine, LOAD_THREADS)
-        tables = [t for t in schema.TABLES if t.name in frames]
+
+        def store(source: dict, owner: dict, tables: list[sa.Table]) -> None:
+            for table in tables:
+                progress(0.8 * len(counts) / len(schema.TABLES), table.name)
+                data = source.pop(table.name) if consume else source[table.name]
+                if consume:
+                    owner.pop(table.name, None)
+                with engine.begin() as conn:
+                    counts[table.name] = eng.bulk_load_duckdb(conn, table, data)
+                del data
+
         # A fact family that declares the base tables it reads (its module's ``READS``) is
         # derived from the moment those are stored (they are written first) while the others are
         # written; the rest of the facts are derived while the keys and indexes are built. DuckDB
@@ -199,26 +220,26 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
         # pandas holding the interpreter lock, so the two share the two cores instead of taking
         # turns (docs/PERFORMANCE.md, "h-build (session 11)"). The keys and indexes do not change
         # the rows the facts read; dataset_info gets its key first, since the refresh writes there.
-        early = [fam for fam in facts.families() if hasattr(fam, "READS")]
-        needed = {name for fam in early for name in fam.READS}
-        tables = [t for t in tables if t.name in needed] + [t for t in tables if t.name not in needed]
-        n_needed = sum(t.name in needed for t in tables)
-        started = facts.start(engine, []) if not early else None
+        early = [fam.__name__.rsplit(".", 1)[-1] for fam in facts.families()
+                 if hasattr(fam, "READS") and (later is None or set(fam.READS) <= set(frames))]
+        needed = {name for fam in facts.families() if fam.__name__.rsplit(".", 1)[-1] in early for name in fam.READS}
+        tables = [t for t in schema.TABLES if t.name in frames]
+        first = [t for t in tables if t.name in needed]
+        started = None
         try:
-            for i, table in enumerate(tables):
-                if i == n_needed and started is None:
-                    started = facts.start(engine, [fam.__name__.rsplit(".", 1)[-1] for fam in early])
-                progress(0.8 * i / max(len(tables), 1), table.name)
-                data = frames.pop(table.name) if consume else frames[table.name]
+            store(frames, given, first)
+            started = facts.start(engine, early)
+            store(frames, given, [t for t in tables if t.name not in needed])
+            if later is not None:
+                given_later = later()
+                rest = {name: data for name, data in given_later.items() if name not in counts}
                 if consume:
-                    given.pop(table.name, None)
-                with engine.begin() as conn:
-                    counts[table.name] = eng.bulk_load_duckdb(conn, table, data)
-                del data
-            if started is None:
-                started = facts.start(engine, [fam.__name__.rsplit(".", 1)[-1] for fam in early])
-            first = [schema.dataset_info]
-            eng.add_primary_keys(engine, first)
+                    for name in counts:
+                        given_later.pop(name, None)
+                if not stamped:
+                    rest = with_stamp(rest, kind)
+                store(rest, given_later, [t for t in schema.TABLES if t.name in rest])
+            eng.add_primary_keys(engine, [schema.dataset_info])
         except BaseException:
             if started is not None:
                 started.close()
@@ -227,7 +248,7 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
             refreshed = pool.submit(facts.refresh, engine, started=started)
             try:
                 progress(0.8, "keys")
-                eng.add_primary_keys(engine, [t for t in schema.TABLES if t not in first])
+                eng.add_primary_keys(engine, [t for t in schema.TABLES if t is not schema.dataset_info])
                 progress(0.9, "indexes")
                 eng.create_indexes(engine)
                 eng.set_duckdb_threads(engine, None)
