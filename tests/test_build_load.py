@@ -195,3 +195,39 @@ def test_refresh_takes_the_started_families_and_raises_their_errors(tmp_path, mo
         assert facts.ready(engine)  # the failed refresh left the facts as they were
     finally:
         engine.dispose()
+
+
+def test_generate_parts_gives_the_tables_of_generate_tables():
+    from sample_data.generator import generate_parts
+
+    cfg = SampleConfig(as_of=AS_OF, scale=0.05)
+    first, every = generate_parts(cfg)
+    assert set(first) < set(every) and "voucher_lines" not in first and "dataset_info" not in first
+    assert all(first[name] is every[name] for name in first)  # the ledger posting does not change them
+    whole = generate_tables(cfg)
+    assert list(every) == list(whole)
+    for name in whole:
+        assert eng.as_frame(every[name]).equals(eng.as_frame(whole[name])), name
+
+
+def test_build_sample_stores_the_same_rows_as_a_load_of_every_table(tmp_path):
+    """``build_sample`` stores the plant's tables while the ledger is generated (``later``):
+    the same rows in the same stored order as one ``load_into`` of every table."""
+    from sample_data.build import build_sample
+
+    streamed, whole = tmp_path / "streamed.duckdb", tmp_path / "whole.duckdb"
+    counts = build_sample(f"duckdb:///{streamed}", 0.05, AS_OF)
+    assert counts == build.load_into(f"duckdb:///{whole}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    assert list(counts) == [t.name for t in schema.TABLES]
+    for name in [t.name for t in schema.TABLES] + [t.name for t in facts.tables()]:
+        a, b = _rows(streamed, name), _rows(whole, name)
+        if name == "dataset_info":  # a new data version each time
+            a, b = [r for r in a if not r[0].startswith(("data_version", "facts_version"))], [r for r in b if not r[0].startswith(("data_version", "facts_version"))]
+        if name.startswith("facts_"):
+            a, b = sorted(a, key=repr), sorted(b, key=repr)
+        assert a == b, name
+    engine = eng.make_engine(f"duckdb:///{streamed}", read_only=True)
+    try:
+        assert facts.ready(engine)
+    finally:
+        engine.dispose()
