@@ -95,6 +95,7 @@ def main() -> None:
         steps, fact_times = one_run(args.db, args.scale, as_of)
         runs.append(steps)
         print(f"run {i + 1}: " + ", ".join(f"{k} {c:.1f}/{w:.1f}" for k, (c, w) in steps.items()), flush=True)
+        print(f"  peak RSS of the process so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
         print("  facts (wall s per table): " + ", ".join(f"{k} {v['seconds']:.1f}" for k, v in fact_times.items()), flush=True)
         gc.collect()
         if not (args.keep and i == args.runs - 1):
