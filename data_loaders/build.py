@@ -41,6 +41,10 @@ Progress = Callable[[float, str], None]
 T = TypeVar("T")
 STAMP_KEYS = ("data_version", "data_version_at", "data_version_by")
 LOAD_THREADS = 1
+# the fact refresh beside the keys and indexes (True) or after them (False): beside them it uses
+# the second core while DuckDB builds an index on one, but the memory of both adds up (twice the
+# peak at scale 70: docs/PERFORMANCE.md, "h-build (session 11)")
+FACTS_BESIDE_KEYS = bool(int(os.environ.get("BFI_BUILD_FACTS_BESIDE_KEYS", "1")))
 
 
 def _noop(fraction: float, message: str) -> None:
@@ -244,17 +248,30 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
             if started is not None:
                 started.close()
             raise
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-facts") as pool:
-            refreshed = pool.submit(facts.refresh, engine, started=started)
+        if not FACTS_BESIDE_KEYS:
             try:
                 progress(0.8, "keys")
                 eng.add_primary_keys(engine, [t for t in schema.TABLES if t is not schema.dataset_info])
                 progress(0.9, "indexes")
                 eng.create_indexes(engine)
                 eng.set_duckdb_threads(engine, None)
-                progress(0.95, "facts")
-            finally:
-                refreshed.result() if not sys.exc_info()[0] else _wait_quietly(refreshed)
+            except BaseException:
+                started.close()
+                raise
+            progress(0.95, "facts")
+            facts.refresh(engine, started=started)
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-facts") as pool:
+                refreshed = pool.submit(facts.refresh, engine, started=started)
+                try:
+                    progress(0.8, "keys")
+                    eng.add_primary_keys(engine, [t for t in schema.TABLES if t is not schema.dataset_info])
+                    progress(0.9, "indexes")
+                    eng.create_indexes(engine)
+                    eng.set_duckdb_threads(engine, None)
+                    progress(0.95, "facts")
+                finally:
+                    refreshed.result() if not sys.exc_info()[0] else _wait_quietly(refreshed)
         eng.refresh_statistics(engine)
         return {t.name: counts[t.name] for t in schema.TABLES if t.name in counts}
 

@@ -231,3 +231,29 @@ def test_build_sample_stores_the_same_rows_as_a_load_of_every_table(tmp_path):
         assert facts.ready(engine)
     finally:
         engine.dispose()
+
+
+def test_facts_after_the_keys_give_the_same_file(tmp_path, monkeypatch):
+    """``build.FACTS_BESIDE_KEYS`` only moves the fact refresh beside or after the keys and indexes."""
+    beside, after = tmp_path / "beside.duckdb", tmp_path / "after.duckdb"
+    monkeypatch.setattr(build, "FACTS_BESIDE_KEYS", True)
+    build.load_into(f"duckdb:///{beside}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    monkeypatch.setattr(build, "FACTS_BESIDE_KEYS", False)
+    build.load_into(f"duckdb:///{after}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    for name in [t.name for t in schema.TABLES if t.name != "dataset_info"] + [t.name for t in facts.tables()]:
+        a, b = _rows(beside, name), _rows(after, name)
+        if name.startswith("facts_"):
+            a, b = sorted(a, key=repr), sorted(b, key=repr)
+        assert a == b, name
+    structure = []
+    for path in (beside, after):
+        engine = eng.make_engine(f"duckdb:///{path}", read_only=True)
+        try:
+            assert facts.ready(engine)
+            with engine.connect() as conn:
+                structure.append([tuple(r) for r in conn.exec_driver_sql(
+                    "SELECT table_name, index_name FROM duckdb_indexes() UNION ALL "
+                    "SELECT table_name, constraint_type FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' ORDER BY 1, 2")])
+        finally:
+            engine.dispose()
+    assert structure[0] == structure[1] and ("voucher_lines", "PRIMARY KEY") in structure[0]
