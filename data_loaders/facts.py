@@ -24,6 +24,10 @@ every database stores the same rows. ``derive`` then leaves those tables out. A 
 ``info`` says ``"whole": True`` is derived whole at every refresh (its select ignores
 ``periods``, and every row is replaced).
 
+A family may also declare the contract tables its ``derive`` reads (``READS``, a tuple of
+names): a build then starts it (``start``) as soon as those are stored, while the others are
+still being written, and hands it to ``refresh(…, started=…)`` (``data_loaders.build``).
+
 Freshness. ``refresh`` ends by writing ``facts_version`` = the current ``data_version`` into
 ``dataset_info``. ``ready`` is true only while the two are equal: a database written by
 another tool, an import that failed between the write and the refresh, or a company database
