@@ -248,28 +248,26 @@ def load_into(url: str, frames: dict[str, pd.DataFrame | pa.Table], progress: Pr
             if started is not None:
                 started.close()
             raise
+        def keys_and_indexes() -> None:
+            progress(0.8, "keys")
+            eng.add_primary_keys(engine, [t for t in schema.TABLES if t is not schema.dataset_info])
+            progress(0.9, "indexes")
+            eng.create_indexes(engine)
+            eng.set_duckdb_threads(engine, None)
+            progress(0.95, "facts")
+
         if not FACTS_BESIDE_KEYS:
             try:
-                progress(0.8, "keys")
-                eng.add_primary_keys(engine, [t for t in schema.TABLES if t is not schema.dataset_info])
-                progress(0.9, "indexes")
-                eng.create_indexes(engine)
-                eng.set_duckdb_threads(engine, None)
+                keys_and_indexes()
             except BaseException:
                 started.close()
                 raise
-            progress(0.95, "facts")
             facts.refresh(engine, started=started)
         else:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build-facts") as pool:
                 refreshed = pool.submit(facts.refresh, engine, started=started)
                 try:
-                    progress(0.8, "keys")
-                    eng.add_primary_keys(engine, [t for t in schema.TABLES if t is not schema.dataset_info])
-                    progress(0.9, "indexes")
-                    eng.create_indexes(engine)
-                    eng.set_duckdb_threads(engine, None)
-                    progress(0.95, "facts")
+                    keys_and_indexes()
                 finally:
                     refreshed.result() if not sys.exc_info()[0] else _wait_quietly(refreshed)
         eng.refresh_statistics(engine)
