@@ -61,7 +61,7 @@ from sqlalchemy.engine import Engine
 from analytics import oee as A
 from data_loaders import oee as loaders
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import read_frame, read_keyed
 from data_loaders.facts import METADATA
 from data_loaders.queries import month_after, month_start, period_conditions
 from data_loaders.scope import Scope, month_add, months_between
@@ -983,15 +983,11 @@ def load_product_output(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
-IN_CHUNK = 2000  # work orders per IN list: well inside every database's parameter limit
-
-
 def _for_orders(engine: Engine, make, work_order_ids) -> pd.DataFrame:
+    """``make(ids)``'s rows for ``work_order_ids`` (``engine.read_keyed``: a few thousand per IN list), or all with None."""
     if work_order_ids is None:
         return read_frame(engine, make(None))
-    ids = sorted(set(work_order_ids))
-    parts = [read_frame(engine, make(ids[i:i + IN_CHUNK])) for i in range(0, max(len(ids), 1), IN_CHUNK)]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return read_keyed(engine, make, work_order_ids)
 
 
 def load_order_state_minutes(engine: Engine, scope: Scope, work_order_ids=None) -> pd.DataFrame:
