@@ -20,7 +20,7 @@ def _books(url: str) -> None:
     info = {"source": "test", "currency": "CNY", **stamp("build")}
     frames = {"dataset_info": pd.DataFrame({"info_key": list(info), "info_value": list(info.values())}),
               "vouchers": pd.DataFrame({"voucher_no": ["V-0001"], "voucher_date": [pd.Timestamp("2026-10-31")], "period": ["2026-10"],
-                                        "voucher_type": ["GL"], "status": ["posted"], "plant_id": ["P1"],
+                                        "voucher_type": ["GL"], "status": ["posted"], "plant_id": [None],
                                         "description": ["opening"]})}
     write_with_facts(url, frames).dispose()
 
@@ -54,7 +54,7 @@ def test_refresh_after_another_tools_load_stamps_a_new_version(empty_url, capsys
     with engine.begin() as conn:
         conn.execute(schema.vouchers.insert().values(
             voucher_no="ERP-0001", voucher_date=pd.Timestamp("2026-11-20").date(), period="2026-11", voucher_type="GL",
-            description="loaded by the ERP", plant_id="P1", status="posted"))
+            description="loaded by the ERP", plant_id=None, status="posted"))
     engine.dispose()
     assert _stamps(empty_url)["data_version"] == before["data_version"]
     assert cli.main(["--db", empty_url, "refresh-facts"]) == 0
