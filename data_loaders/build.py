@@ -312,8 +312,6 @@ def restamp(engine: Engine, kind: str) -> dict[str, str]:
     """Write a new data version (``stamp(kind)``) into ``dataset_info``, in one transaction; fact
     tables fresh for the old version are fresh for the new one (``facts_version`` follows it).
     Returns the new stamp."""
-    import sqlalchemy as sa
-
     info, new = schema.dataset_info, stamp(kind)
     with engine.begin() as conn:
         stamps = dict(conn.execute(sa.select(info.c.info_key, info.c.info_value)

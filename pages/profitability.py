@@ -7,7 +7,7 @@ scrap. Every product drills to its work orders and through them to vouchers.
 import streamlit as st
 
 from ui import data
-from ui.data import OVERHEAD_VIEWS, PRICE_VARIANCE_BASES, TARGET_VARIANCE_RATE, VARIANCES, compute_overhead_view
+from ui.data import OVERHEAD_VIEWS, PRICE_VARIANCE_BASES, TARGET_VARIANCE_RATE, VARIANCE_VIEWS, VARIANCES, compute_overhead_view
 from ui.drill import scroll_here, select_linked
 from ui.figures import build_bridge_figure, build_margin_map, build_variance_components_figure, plotly_config
 from ui.filters import span_label
@@ -92,9 +92,8 @@ if picked:
 
 st.markdown(f"**{t('pf_variance_by')}**")
 var_by = choice("segmented", t("pf_overhead_by"), VARIANCE_BY, lambda d: t(f"dim_{d}"), "pf_var_by", "work_center")
-by_keys = {"work_center": ["work_center_id"], "plant": ["plant_id"], "period": ["period"],
-           "product_period": ["product_id", "product_name", "period"]}[var_by]
-var_by_table = r[f"variance_by_{var_by}"][by_keys + var_cols[3:]]
+by_keys = VARIANCE_VIEWS[var_by]  # the summary's own keys, then the product table's figures
+var_by_table = r[f"variance_by_{var_by}"][by_keys + [c for c in var_cols if c not in VARIANCE_VIEWS["product"]]]
 render_table(var_by_table.sort_values(by_keys if var_by in ("period", "product_period") else "variance_amount",
                                       ascending=var_by in ("period", "product_period"), ignore_index=True),
              key="pf_var_by", currency=currency, export_name=f"variances_by_{var_by}", height=360)

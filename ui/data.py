@@ -10,6 +10,7 @@ the figures cached under its last known version, labelled stale. Pages call thes
 settings types, constants and the one what-if formula pages need (``VoucherFilter``,
 ``OeeSettings``, ``CashScenario``, ``SHIFTS``, ``VARIANCES``, ``TARGET_VARIANCE_RATE``,
 ``LANDING_METHODS``, ``compute_what_if``, ``OVERHEAD_VIEWS``, ``compute_overhead_view``, ``PRICE_VARIANCE_BASES``,
+``VARIANCE_VIEWS``,
 ``WorkingCapitalSettings`` and the ``WC_*`` choices) are re-exported here so that pages import ``ui`` only.
 """
 
@@ -65,6 +66,7 @@ from reports import ledger as reports_ledger
 from reports import lineage as reports_lineage
 from reports import oee as reports_oee
 from reports import profitability as reports_profitability
+from reports.profitability import VARIANCE_VIEWS  # noqa: F401 - re-exported for pages
 from sample_data.build import build_sample
 from ui.i18n import t
 from ui.text import md
