@@ -15,7 +15,8 @@ from data_loaders import facts_orders as FO
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts_ledger_months import facts_ledger_cc_months
-from data_loaders.queries import ledger_lines, period_conditions, plant_conditions, product_conditions, use_ledger_facts
+from data_loaders.queries import (ledger_lines, line_product_conditions, month_lines, period_conditions, plant_conditions, product_conditions,
+                                  use_ledger_facts)
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import period_of
 
@@ -172,13 +173,13 @@ def load_expense_actual(engine: Engine, scope: Scope, use_facts: bool | None = N
     """Σ debit and Σ credit on the accounts of category ``expense`` per period x plant in the
     scope: the ``expense`` rows of ``queries.load_ledger_by_category`` (same conditions, same
     order), without the other categories."""
-    vl, acc = ledger_lines(engine, use_facts), s.accounts
+    vl, acc = month_lines(engine, scope, use_facts), s.accounts
     stmt = (
         sa.select(vl.c.period, vl.c.plant_id, sa.func.sum(vl.c.debit_amount).label("debit_amount"),
                   sa.func.sum(vl.c.credit_amount).label("credit_amount"))
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(acc.c.category == "expense", *period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
-               *product_conditions(vl.c.product_id, scope))
+               *line_product_conditions(vl, scope))
         .group_by(vl.c.period, vl.c.plant_id)
         .order_by(vl.c.period, vl.c.plant_id)
     )

@@ -9,7 +9,11 @@ grouping the ledger facts on every first view:
 * ``facts_ledger_plant_months``: one row per period × plant × account × opening-balance voucher
   or not of ``facts_ledger_daily`` (its days together) with Σ debit and Σ credit: working
   capital's movements by category (``data_loaders.cash.load_working_capital_ledger``; the
-  account's category joined when read).
+  account's category joined when read);
+* ``facts_ledger_account_months``: one row per period × plant × account of ``facts_ledger``
+  (its products and cost centers together) with Σ debit, Σ credit and Σ lines: the P&L by
+  category, the trial balances and the expense actuals of a scope without a product family
+  (``queries.month_lines``; the account's category and type joined when read).
 
 Identities (tests/test_ledger_month_facts.py, every database): each row = Σ of its source fact
 table's rows at its grain, so every sum the readers take is the same sum of the same lines
@@ -43,7 +47,12 @@ facts_ledger_plant_months = _table(
     [Column("plant_id", ID), Column("account_code", String(20), nullable=False), Column("is_opening", Integer, nullable=False)],
     "one row per period x plant x account x opening-balance voucher or not of facts_ledger_daily")
 
-TABLES = (facts_ledger_cc_months, facts_ledger_plant_months)
+facts_ledger_account_months = sa.Table(
+    "facts_ledger_account_months", METADATA, Column("period", PERIOD, nullable=False), Column("plant_id", ID),
+    Column("account_code", String(20), nullable=False), *[Column(c, MONEY, nullable=False) for c in ("debit_amount", "credit_amount")],
+    Column("n_lines", Integer, nullable=False), info={"grain": "one row per period x plant x account of facts_ledger"})
+
+TABLES = (facts_ledger_cc_months, facts_ledger_plant_months, facts_ledger_account_months)
 
 
 def _summed(source: sa.Table, keys: list[str], periods: list[str] | None) -> sa.Select:
@@ -60,11 +69,17 @@ def select_plant_months(periods: list[str] | None) -> sa.Select:
     return _summed(facts_ledger_daily, ["period", "plant_id", "account_code", "is_opening"], periods)
 
 
+def select_account_months(periods: list[str] | None) -> sa.Select:
+    f = facts_ledger
+    return _summed(f, ["period", "plant_id", "account_code"], periods).add_columns(sa.func.sum(f.c.n_lines).label("n_lines"))
+
+
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
-    """Both tables' rows of ``periods`` (all when None), summed from the ledger facts inside the database."""
-    return {facts_ledger_cc_months.name: [select_cc_months(periods)], facts_ledger_plant_months.name: [select_plant_months(periods)]}
+    """The tables' rows of ``periods`` (all when None), summed from the ledger facts inside the database."""
+    return {facts_ledger_cc_months.name: [select_cc_months(periods)], facts_ledger_plant_months.name: [select_plant_months(periods)],
+            facts_ledger_account_months.name: [select_account_months(periods)]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """No frames: both tables are derived inside the database (``selects``)."""
+    """No frames: the tables are derived inside the database (``selects``)."""
     return {}

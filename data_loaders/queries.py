@@ -24,6 +24,7 @@ from data_loaders import facts
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
 from data_loaders.facts_ledger import facts_ledger, facts_ledger_unbalanced
+from data_loaders.facts_ledger_months import facts_ledger_account_months
 from data_loaders.facts_production import facts_production_daily
 from data_loaders.scope import Scope
 from data_loaders.sqlfuncs import seconds_between
@@ -219,6 +220,24 @@ def ledger_lines(engine: Engine, use_facts: bool | None = None) -> sa.Table:
     return facts_ledger if use_ledger_facts(engine, use_facts) else s.voucher_lines
 
 
+def month_lines(engine: Engine, scope: Scope, use_facts: bool | None = None) -> sa.Table:
+    """The table a sum per period x plant x account reads: ``facts_ledger_account_months`` (the
+    ledger facts summed at that grain: the same sums over a few thousand rows instead of half a
+    million at 10 M lines) when the ledger month facts are used and the scope filters no product
+    family; else ``ledger_lines``. It has period, plant_id, account_code, debit_amount,
+    credit_amount and n_lines; the queries that read it filter products with
+    ``line_product_conditions``."""
+    if not scope.families and use_ledger_facts(engine, use_facts, "facts_ledger_months"):
+        return facts_ledger_account_months
+    return ledger_lines(engine, use_facts)
+
+
+def line_product_conditions(lines: sa.Table, scope: Scope) -> list:
+    """``product_conditions`` on ``lines`` (none without a family: ``facts_ledger_account_months``
+    has no product)."""
+    return product_conditions(lines.c.product_id, scope) if scope.families else []
+
+
 def line_count(lines: sa.Table):
     """``count(*)`` of voucher lines, on either ``ledger_lines`` table."""
     if lines is s.voucher_lines:
@@ -242,8 +261,7 @@ def select_ledger_by_category(scope: Scope, lines: sa.Table = s.voucher_lines) -
             sa.func.sum(vl.c.credit_amount).label("credit_amount"),
         )
         .join(acc, acc.c.account_code == vl.c.account_code)
-        .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
-               *product_conditions(vl.c.product_id, scope))
+        .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope), *line_product_conditions(vl, scope))
         .group_by(vl.c.period, vl.c.plant_id, acc.c.category)
         .order_by(vl.c.period, vl.c.plant_id, acc.c.category)
     )
@@ -252,7 +270,7 @@ def select_ledger_by_category(scope: Scope, lines: sa.Table = s.voucher_lines) -
 
 def load_ledger_by_category(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """One row per period x plant x account category: debit, credit (sums in the scope)."""
-    return read_frame(engine, select_ledger_by_category(scope, ledger_lines(engine, use_facts)))
+    return read_frame(engine, select_ledger_by_category(scope, month_lines(engine, scope, use_facts)))
 
 
 def select_trial_balance(scope: Scope, lines: sa.Table = s.voucher_lines) -> sa.Select:
@@ -265,8 +283,7 @@ def select_trial_balance(scope: Scope, lines: sa.Table = s.voucher_lines) -> sa.
             line_count(vl).label("n_lines"),
         )
         .join(acc, acc.c.account_code == vl.c.account_code)
-        .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope),
-               *product_conditions(vl.c.product_id, scope))
+        .where(*period_conditions(vl.c.period, scope), *plant_conditions(vl.c.plant_id, scope), *line_product_conditions(vl, scope))
         .group_by(acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category)
         .order_by(acc.c.account_code)
     )
@@ -274,7 +291,7 @@ def select_trial_balance(scope: Scope, lines: sa.Table = s.voucher_lines) -> sa.
 
 def load_trial_balance(engine: Engine, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
     """One row per account with movements in the scope: debit, credit, line count."""
-    return read_frame(engine, select_trial_balance(scope, ledger_lines(engine, use_facts)))
+    return read_frame(engine, select_trial_balance(scope, month_lines(engine, scope, use_facts)))
 
 
 PNL_ACCOUNT_TYPES = ("revenue", "expense")
@@ -308,7 +325,7 @@ def select_trial_balance_with_opening(scope: Scope, lines: sa.Table = s.voucher_
         )
         .join(acc, acc.c.account_code == vl.c.account_code)
         .where(*([vl.c.period <= scope.period_to] if scope.period_to else []), *plant_conditions(vl.c.plant_id, scope),
-               *product_conditions(vl.c.product_id, scope))
+               *line_product_conditions(vl, scope))
         .group_by(acc.c.account_code, acc.c.account_name, acc.c.account_name_en, acc.c.account_type, acc.c.category)
         .order_by(acc.c.account_code)
     )
@@ -327,7 +344,7 @@ def load_trial_balance_with_opening(engine: Engine, scope: Scope, use_facts: boo
     extra row's opening (and closing), which makes Σ opening = Σ closing = 0 when every voucher
     balances. Lines after ``period_to`` are ignored; an open start has all openings zero.
     """
-    frame = read_frame(engine, select_trial_balance_with_opening(scope, ledger_lines(engine, use_facts)))
+    frame = read_frame(engine, select_trial_balance_with_opening(scope, month_lines(engine, scope, use_facts)))
     money = ["opening_amount", "debit_amount", "credit_amount", "prior_result_amount"]
     frame[money] = frame[money].astype(float).fillna(0.0).round(2)
     frame["n_lines"] = frame.n_lines.fillna(0).astype(int)
