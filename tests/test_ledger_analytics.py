@@ -1,5 +1,7 @@
 """P&L, WIP tie and KPIs on tiny hand-made frames, with the arithmetic written out."""
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -89,6 +91,18 @@ def test_wip_tie_tolerance():
     assert compute_wip_tie(facts(), tolerance=100).is_tied.all()
     with pytest.raises(ValueError, match="tolerance"):
         compute_wip_tie(facts(), tolerance=-1)
+
+
+def test_production_months_from_any_date_kind():
+    """Each day counts in its calendar month whatever the dates arrive as (text from SQLite,
+    dates, timestamps), across a year end, in month then family order."""
+    rows = {"plant_id": ["P1"] * 4, "family": ["B", "A", "A", "B"], "good_qty": [5.0, 1.0, 2.0, 3.0], "scrap_qty": [0.0, 1.0, 0.0, 1.0]}
+    days = ["2026-01-01", "2025-12-31", "2025-12-01", "2026-01-31"]
+    for dates in (days, [dt.date.fromisoformat(d) for d in days], pd.to_datetime(days)):
+        out = compute_production_monthly(pd.DataFrame({"count_date": dates, **rows}))
+        assert out.period.tolist() == ["2025-12", "2026-01"] and out.family.tolist() == ["A", "B"]
+        assert out.good_qty.tolist() == [1.0 + 2.0, 5.0 + 3.0] and out.scrap_qty.tolist() == [1.0, 1.0]
+        assert out.scrap_pct.tolist() == pytest.approx([1 / 4, 1 / 9])
 
 
 def test_kpis_and_production():
