@@ -22,14 +22,14 @@ def last_closed_period(engine: Engine) -> str:
     return (stamp.to_period("M") - 1).strftime("%Y-%m")
 
 
-def budget_report(engine: Engine, scope: Scope, version: str = "original", compare_version: str = "revised",
-                  method: str = "run_rate", warn: float = 0.9, alert: float = 1.0, use_facts: bool | None = None) -> dict | None:
-    """Execution by cost center and account tree for the scope, a cost center x month heatmap
-    (``heatmap``; ``year_heatmap``: from January of the year of the scope's last month, or the
-    scope's start when earlier, to that month, as the report of that span gives it), and for the
-    year of the scope's last period: year-to-date execution with commitments, warnings, landing,
-    version comparison and the budget-to-actual profit bridge.
-    None when there is no budget. ``use_facts``: read the ledger facts (default: when fresh)."""
+def budget_execution(engine: Engine, scope: Scope, version: str = "original", use_facts: bool | None = None) -> dict | None:
+    """What every budget figure starts from, and the figures the overview reads (its cockpit and
+    its budget warnings): ``year`` and ``last_closed`` (the year of the scope's last closed
+    period), ``total`` (execution in the scope), ``year_to_date`` (per cost center x account,
+    time-phased to the last closed period, with account labels) and the inputs the rest of
+    ``budget_report`` needs (``budget``, ``structure``, ``facts`` of the scope, ``wide_facts`` of
+    the loaded span). None when there is no budget. Figures depend on ``version`` only, not on
+    the report's comparison version, landing method or thresholds."""
     closed = last_closed_period(engine)
     end = min(scope.period_to or closed, closed)
     year = end[:4]
@@ -39,7 +39,7 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     if budget.empty:
         return None
     structure = B.load_budget_structure(engine)
-    accounts, centers = structure["accounts"], structure["cost_centers"]
+    accounts = structure["accounts"]
     use_facts = use_ledger_facts(engine, use_facts)
     facts = A.compute_budget_facts(budget, B.load_actual(engine, wide, use_facts), B.load_committed(engine, scope), accounts, version)
     # one grouped any(), not a Python lambda per group
@@ -47,9 +47,32 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     facts = facts[budgeted]  # lines without any budget are not budget execution (WIP, cost of sales of other centers)
     in_scope = facts[(facts.period >= (scope.period_from or lo)) & (facts.period <= (scope.period_to or end))]
     year_facts = facts[facts.period.str.startswith(year)]
+    acc_names = dict(zip(accounts.account_code, accounts.account_code + " " + accounts.account_name + " " + accounts.account_name_en.fillna("")))
+    ytd = A.compute_execution(year_facts, ["cost_center_id", "account_code"], to_date=end)
+    ytd["account_label"] = ytd.account_code.map(acc_names)
+    return {"version": version, "year": year, "last_closed": end, "lo": lo, "budget": budget, "structure": structure, "wide_facts": facts,
+            "facts": in_scope, "year_facts": year_facts, "account_names": acc_names, "total": A.compute_execution(in_scope, []),
+            "year_to_date": ytd}
+
+
+def budget_report(engine: Engine, scope: Scope, version: str = "original", compare_version: str = "revised",
+                  method: str = "run_rate", warn: float = 0.9, alert: float = 1.0, use_facts: bool | None = None,
+                  execution: dict | None = None) -> dict | None:
+    """Execution by cost center and account tree for the scope, a cost center x month heatmap
+    (``heatmap``; ``year_heatmap``: from January of the year of the scope's last month, or the
+    scope's start when earlier, to that month, as the report of that span gives it), and for the
+    year of the scope's last period: year-to-date execution with commitments, warnings, landing,
+    version comparison and the budget-to-actual profit bridge.
+    None when there is no budget. ``use_facts``: read the ledger facts (default: when fresh).
+    ``execution``: ``budget_execution`` of the same scope and version, when already computed."""
+    ex = budget_execution(engine, scope, version, use_facts) if execution is None else execution
+    if ex is None:
+        return None
+    year, end, lo, budget, structure = ex["year"], ex["last_closed"], ex["lo"], ex["budget"], ex["structure"]
+    facts, in_scope, year_facts, acc_names, ytd = ex["wide_facts"], ex["facts"], ex["year_facts"], ex["account_names"], ex["year_to_date"]
+    accounts, centers = structure["accounts"], structure["cost_centers"]
     rolled = A.compute_rollup(in_scope, centers, accounts, account_tree=False)
     cc_labels = compute_tree_labels(centers, "cost_center_id", "parent_id", "cost_center_name")
-    acc_names = dict(zip(accounts.account_code, accounts.account_code + " " + accounts.account_name + " " + accounts.account_name_en.fillna("")))
     by_cc = A.compute_execution(rolled, ["cost_center_node"]).merge(
         cc_labels.rename(columns={"cost_center_id": "cost_center_node"}), on="cost_center_node", how="left")
     shown = set(by_cc.cost_center_node)  # once, not once per cost center
@@ -64,8 +87,7 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
     year_from = min(first, f"{scope.period_to[:4]}-01") if scope.period_to else first
     year_heat = heat if year_from == first else A.compute_execution(
         facts[(facts.period >= year_from) & (facts.period <= scope.period_to) & (facts.line_type == "cost")], ["cost_center_id", "period"])
-    ytd = A.compute_execution(year_facts, ["cost_center_id", "account_code"], to_date=end)
-    ytd["account_label"] = ytd.account_code.map(acc_names)
+    use_facts = use_ledger_facts(engine, use_facts)
     history = A.compute_budget_facts(budget.iloc[0:0], B.load_actual(engine, Scope(None, end, scope.plants), use_facts), pd.DataFrame(), accounts, version) \
         if method == "seasonal" else pd.DataFrame(columns=["period", "cost_center_id", "account_code", "actual_amount"])
     landing = A.compute_landing(year_facts, history, end, method)
@@ -76,7 +98,7 @@ def budget_report(engine: Engine, scope: Scope, version: str = "original", compa
         "year": year,
         "last_closed": end,
         "facts": in_scope,
-        "total": A.compute_execution(in_scope, []),
+        "total": ex["total"],
         "by_cost_center": by_cc,
         "by_cost_center_account": by_cc_account,
         "heatmap": heat,

@@ -39,7 +39,7 @@ from data_loaders import facts_orders as FO
 from data_loaders import queries as q
 from data_loaders.scope import PeriodChoice, Scope
 from reports import cash as reports_cash
-from reports.budget import budget_report
+from reports.budget import budget_execution
 from reports.kpi import json_safe
 from reports.ledger import pnl_statement_report
 from reports.oee import oee_month_totals
@@ -50,7 +50,7 @@ KPIS = ("revenue_amount", "gross_margin_pct", "variance_rate_pct", "oee_pct", "o
 HIGHER_IS_BETTER = {"revenue_amount": True, "gross_margin_pct": True, "variance_rate_pct": False, "oee_pct": True,
                     "oee_loss_amount": False, "budget_execution_pct": False, "dso_days": False, "dio_days": False,
                     "dpo_days": True, "ccc_days": False}
-BUDGET_ARGS = ("original", "revised", "run_rate", 0.9, 1.0)  # the overview's budget report (shared with its warnings)
+BUDGET_VERSION = "original"  # the overview's budget execution (``reports.budget.budget_execution``, shared with its warnings)
 
 BRIDGE_FACTS = ["product_id", "qty", "revenue_amount", "std_cost_amount"]  # what compute_pvm_bridge reads of the facts
 
@@ -217,5 +217,5 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
     inputs = reports_cash.cash_inputs(engine, tuple(scope.plants))
     weekly = cash_forecast(inputs, reports_cash.payment_delays(engine, tuple(scope.plants), inputs["as_of"]))
     return compose_cockpit(scope, spans, main,
-                           budget_report(engine, scope, *BUDGET_ARGS, use_facts=fast), weekly, inputs["opening"], inputs["as_of"],
+                           budget_execution(engine, scope, BUDGET_VERSION, use_facts=fast), weekly, inputs["opening"], inputs["as_of"],
                            bridge, base, parts_of(scope), base_parts)

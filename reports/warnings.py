@@ -61,8 +61,7 @@ def _last_month(engine: Engine, scope: Scope) -> str:
 
 
 def budget_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
-    report = _part(parts, "budget", lambda: RB.budget_report(engine, scope, "original", "revised", "run_rate", settings.budget_warn,
-                                                              settings.budget_alert))
+    report = _part(parts, "budget", lambda: RB.budget_execution(engine, scope, "original"))  # its year to date: no whole report
     if report is None:
         return []
     controls = AB.compute_controls(report["year_to_date"], settings.budget_warn, settings.budget_alert, settings.budget_pace)

@@ -21,7 +21,7 @@ from analytics.budget import (
 )
 from data_loaders.scope import Scope
 from data_loaders import budget as B
-from reports.budget import budget_report, flexible_budget_report
+from reports.budget import budget_execution, budget_report, flexible_budget_report
 from sample_data.generator import SampleConfig, stories_for
 from tests.conftest import AS_OF
 
@@ -167,6 +167,27 @@ def test_budget_identities_and_the_planted_overspend(sample_engine):
 def _identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
     assert len(b) > 0
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True, check_dtype=False)
+
+
+@pytest.mark.parametrize("scope", [Scope("2025-11", "2026-10"), Scope("2026-10", "2026-10"), Scope("2026-01", "2026-06", ("P1",))],
+                         ids=["12 months", "a month", "a plant"])
+def test_execution_alone_is_the_report_s(sample_engine, scope):
+    """The overview reads ``budget_execution`` alone (total and year to date): the same frames as
+    the report of any comparison version, landing method and thresholds, and the report built
+    from a given execution is the report built from scratch."""
+    ex = budget_execution(sample_engine, scope)
+    other = budget_report(sample_engine, scope, "original", "revised", "seasonal", 0.5, 0.6)
+    for key in ("total", "year_to_date"):
+        assert len(ex[key]) > 0
+        pd.testing.assert_frame_equal(ex[key], other[key], check_exact=True)
+    assert (ex["year"], ex["last_closed"]) == (other["year"], other["last_closed"]) == (scope.period_to[:4], scope.period_to)
+    mine, theirs = budget_report(sample_engine, scope, execution=ex), budget_report(sample_engine, scope)
+    assert mine.keys() == theirs.keys()
+    for key, value in theirs.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine[key], value, check_exact=True)
+        elif key != "structure":
+            assert mine[key] == value
 
 
 @pytest.mark.parametrize("scope", [Scope("2025-11", "2026-10"), Scope("2026-10", "2026-10"), Scope("2026-01", "2026-06", ("P1",))],

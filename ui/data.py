@@ -837,7 +837,7 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     plants = tuple(scope.plants)
     inputs = cash_inputs(url, plants)
     return reports_cockpit.compose_cockpit(
-        scope, spans, main, budget(url, scope, *reports_cockpit.BUDGET_ARGS),
+        scope, spans, main, budget_execution(url, scope, reports_cockpit.BUDGET_VERSION),
         cockpit_forecast(url, plants), inputs["opening"], inputs["as_of"], reports_cockpit.compute_bridge(base_parts, parts), base,
         parts, base_parts)
 
@@ -975,8 +975,18 @@ def profitability_orders(url: str, scope: Scope, product_id: str) -> pd.DataFram
 
 @figure
 def budget(url: str, scope: Scope, version: str, compare_version: str, method: str, warn: float, alert: float) -> dict | None:
+    """The budget page's report, from the cached execution of the scope and version (which the
+    overview reads alone)."""
     return reports_budget.budget_report(get_engine(url), scope, version, compare_version, method, warn, alert,
-                                        use_facts=facts_ready(url))
+                                        use_facts=facts_ready(url), execution=budget_execution(url, scope, version))
+
+
+@figure
+def budget_execution(url: str, scope: Scope, version: str = "original") -> dict | None:
+    """``reports.budget.budget_execution``: the budget's total and year-to-date execution (the
+    overview's cockpit and budget warnings), and what the rest of the budget page's report
+    starts from."""
+    return reports_budget.budget_execution(get_engine(url), scope, version, use_facts=facts_ready(url))
 
 
 @figure
@@ -1148,7 +1158,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
     (the overview draws the rules first and fits the models when asked: seconds at 10 M lines)."""
     plants = tuple(scope.plants)
     parts = {  # computed as the budget and cash pages and the cockpit compute them: one cache entry each
-        "budget": lambda: budget(url, scope, "original", "revised", "run_rate", settings.budget_warn, settings.budget_alert),
+        "budget": lambda: budget_execution(url, scope, reports_cockpit.BUDGET_VERSION),  # the year to date is all the rule reads
         "profit_parts": lambda: cockpit_profit_parts(url, scope),  # the cockpit's: the rate per product needs no whole report
         "cash_inputs": lambda: cash_inputs(url, plants),
         "payment_delays": lambda: payment_delays(url, plants),
