@@ -57,6 +57,15 @@ def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
     return {"statement": statement, "margins": compute_pnl_margins(statement)}
 
 
+def budget_statement(engine: Engine, scope: Scope, ledger: pd.DataFrame) -> pd.DataFrame:
+    """The comparison layout's current and ``original`` budget columns of the scope alone, from
+    its ``load_ledger_by_category`` rows ``ledger``: what ``analytics.kpi.compute_budget_kpis``
+    reads, without reading and computing the comparison spans (the same budget column: it
+    depends on the budget alone)."""
+    budget = budget_loaders.load_budget_by_category(engine, scope, BUDGET_VERSION)
+    return compute_pnl_statement(ledger, "comparison", budget=budget if not budget.empty else None)
+
+
 def trial_balance_report(engine: Engine, scope: Scope, use_facts: bool | None = None) -> dict:
     """``{"accounts": ..., "totals": ...}``: the trial balance with opening, movement and closing
     per account, and its totals with the balance checks."""

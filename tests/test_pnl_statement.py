@@ -15,7 +15,8 @@ from analytics.ledger import compute_kpis, compute_monthly_pnl, compute_trial_ba
 from analytics.pnl import compute_pnl_margins, compute_pnl_statement
 from data_loaders import queries as q
 from data_loaders.scope import PeriodChoice, Scope
-from reports.ledger import pnl_statement_report, trial_balance_report
+from analytics.kpi import compute_budget_kpis
+from reports.ledger import budget_statement, pnl_statement_report, trial_balance_report
 from tests.conftest import loaded_engine
 
 
@@ -131,6 +132,20 @@ def test_statement_equals_the_overview_to_the_cent(sample_engine, plants):
     assert ytd.prior_year_amount.operating_profit == ly["operating_profit_amount"]
     assert ytd.budget_amount.revenue > 0  # the original budget of the span is there
     assert ((ytd.budget_amount + ytd.vs_budget_amount).round(2) == ytd.current_amount).all()
+
+
+@pytest.mark.parametrize("scope, choice", [(Scope("2025-11", "2026-10"), PeriodChoice("r12", "2026-10")),
+                                           (Scope("2026-10", "2026-10", ("P2",)), PeriodChoice("month", "2026-10")),
+                                           (Scope("2026-01", "2026-10"), PeriodChoice("ytd", "2026-10"))], ids=["r12", "a month of a plant", "ytd"])
+def test_budget_kpis_without_the_comparison_spans(sample_engine, scope, choice):
+    """The overview's budget KPIs from the budget column alone: the same as from the whole
+    comparison statement of the period choice."""
+    whole = pnl_statement_report(sample_engine, scope, "comparison", choice)["statement"]
+    alone = budget_statement(sample_engine, scope, q.load_ledger_by_category(sample_engine, scope))
+    assert set(whole.columns) - set(alone.columns) and set(alone.columns) == {"line", "is_subtotal", "current_amount", "budget_amount", "vs_budget_amount"}
+    kpis = compute_budget_kpis(alone)
+    assert kpis is not None and kpis["revenue_amount"] > 0
+    assert kpis == compute_budget_kpis(whole)
 
 
 def test_month_mode_compares_with_prior_month_and_last_year(sample_engine):

@@ -764,8 +764,14 @@ def ledger_vs_operations(url: str, scope: Scope, operations) -> dict:
 
 
 def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | None:
-    """The headline KPIs of the original budget for the same span (None without a budget)."""
-    return compute_budget_kpis(pnl_statement(url, scope, "comparison", choice)["statement"])
+    """The headline KPIs of the original budget for the same span (None without a budget);
+    ``choice`` does not change them (the comparisons of its statement are not read)."""
+    return _budget_kpis(url, scope)
+
+
+@figure
+def _budget_kpis(url: str, scope: Scope) -> dict | None:
+    return compute_budget_kpis(reports_ledger.budget_statement(get_engine(url), scope, ledger_by_category(url, scope)))
 
 
 # --------------------------------------------------------------------------- cockpit (#13)
