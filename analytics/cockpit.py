@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.money import sum_cents
 from analytics.working_capital import period_days
 
 
@@ -105,8 +106,9 @@ def compute_variance_mover(current: pd.DataFrame, base: pd.DataFrame | None) -> 
     keys = ["plant_id", "work_center_id"]
     if current is None or current.empty:
         return None
-    now = current.groupby(keys).variance_amount.sum()
-    before = base.groupby(keys).variance_amount.sum() if base is not None and len(base) else pd.Series(dtype=float)
+    # whole cents summed as cents: the same sums from the orders, their groups or coarser sums of them
+    now = sum_cents(current, keys, ["variance_amount"]).set_index(keys).variance_amount
+    before = sum_cents(base, keys, ["variance_amount"]).set_index(keys).variance_amount if base is not None and len(base) else pd.Series(dtype=float)
     change = now.sub(before, fill_value=0.0) if base is not None else now
     if change.empty or not float(change.max()) > 0:
         return None

@@ -544,11 +544,14 @@ def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.D
     volume = (q1 - q0) * avg_margin0 if q0 else float(vol_mix.sum())
     mix = float(vol_mix.sum()) - volume
     bars = [("price", float(price.sum())), ("volume", volume), ("mix", mix), ("standard_cost", float(std_cost.sum()))]
+    # the variances (whole cents per order or group) summed as cents: exact, so the same bars from the orders, from
+    # their groups or from coarser sums of them
+    v0, v1 = (sum_cents(v, [], ["variance_amount", *[f"{n}_amount" for n in BRIDGE_GROUP]]).iloc[0] for v in (base_var, current_var))
     for group in ("material_cost", "conversion_cost", "oee_losses", "scrap"):
         names = [f"{v}_amount" for v, g in BRIDGE_GROUP.items() if g == group]
-        bars.append((group, -(float(current_var[names].sum().sum()) - float(base_var[names].sum().sum()))))
-    gp0 = float((base.revenue_amount - base.std_cost_amount).sum() - base_var.variance_amount.sum())
-    gp1 = float((current.revenue_amount - current.std_cost_amount).sum() - current_var.variance_amount.sum())
+        bars.append((group, -(float(v1[names].sum()) - float(v0[names].sum()))))
+    gp0 = float((base.revenue_amount - base.std_cost_amount).sum() - v0.variance_amount)
+    gp1 = float((current.revenue_amount - current.std_cost_amount).sum() - v1.variance_amount)
     return _bridge_frame(gp0, gp1, bars, remainder="mix")
 
 

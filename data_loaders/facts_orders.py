@@ -341,6 +341,28 @@ def load_order_groups(engine: Engine, scope: Scope) -> pd.DataFrame:
     return _floats(out, GROUP_KEYS[6:] + GROUP_SUMS)
 
 
+VARIANCE_SUM_KEYS = ["plant_id", "work_center_id", "product_id", "product_name", "family"]
+VARIANCE_MONEY = ["actual_amount", "standard_amount", "variance_amount", *[f"{v}_amount" for v in A.VARIANCES]]
+
+
+def load_variance_sums(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The scope's completed orders' variances per plant x work center x product (with its name
+    and family; ``VARIANCE_SUM_KEYS``, in that order): good and scrap quantities, and the money
+    (``VARIANCE_MONEY``) summed in whole cents, each group's amount rounded to the cent first —
+    exact in any order, the sums ``compute_variance_summary`` takes of the groups' money. What
+    the overview reads of a span's variances (the cost variance rate, its mover by work center,
+    the bridge's variance bars, the cost variance rule by product): a few thousand rows a year
+    instead of every month's groups (65 k rows, 11 MB cached per span at 10 M lines)."""
+    g = facts_order_groups
+    keys = [g.c[k] for k in VARIANCE_SUM_KEYS]
+    cents = [sa.func.sum(sa.func.round(g.c[c] * 100)).label(c) for c in VARIANCE_MONEY]
+    out = read_frame(engine, sa.select(*keys, sa.func.sum(g.c.good_qty).label("good_qty"), sa.func.sum(g.c.scrap_qty).label("scrap_qty"),
+                                       *cents).where(*_order_conditions(g, scope)).group_by(*keys).order_by(*keys))
+    out = _floats(out, ["good_qty", "scrap_qty", *VARIANCE_MONEY])
+    out[VARIANCE_MONEY] = out[VARIANCE_MONEY] / 100
+    return out
+
+
 def load_variance_totals(engine: Engine, scope: Scope) -> pd.DataFrame:
     """The scope's completed orders' variances summed in one row (``variance_amount`` and the
     eight components, from ``facts_order_groups``; 0 without orders): what a bridge reads of

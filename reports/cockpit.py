@@ -62,10 +62,12 @@ def profit_parts(engine: Engine, scope: Scope, fast: bool | None = None) -> dict
     the bridge's columns only (``BRIDGE_FACTS``): the UI caches the parts of every span. From the
     facts they are one row per product summed in SQL (``load_sales_by_product``: the bridge reads
     nothing finer; the same bridge to the bit, tested), never the span's invoice lines and their
-    profit facts (~70 MB a year at the L scale)."""
+    profit facts (~70 MB a year at the L scale); the variances one row per plant x work center x
+    product with their money in whole cents (``load_variance_sums``: the same rate, amounts and
+    items; the mover and the bridge's variance bars to the cent)."""
     fast = use_facts(engine, scope) if fast is None else fast
     if fast:
-        return {"facts": FO.load_sales_by_product(engine, scope)[BRIDGE_FACTS], "variances": FO.load_order_groups(engine, scope)}
+        return {"facts": FO.load_sales_by_product(engine, scope)[BRIDGE_FACTS], "variances": FO.load_variance_sums(engine, scope)}
     facts, variances = bridge_base(engine, scope, fast)
     return {"facts": facts[BRIDGE_FACTS], "variances": variances}
 

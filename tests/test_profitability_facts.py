@@ -296,6 +296,29 @@ def test_order_groups_sum_the_orders(sample_engine):
     pd.testing.assert_frame_equal(got, want, check_dtype=False, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize("scope", [Scope("2025-11", "2026-10"), Scope("2026-10", "2026-10", ("P2",))], ids=["12 months", "a month of a plant"])
+def test_variance_sums_are_the_groups_summed_in_cents(sample_engine, scope):
+    """``load_variance_sums`` (what the overview caches of a span's variances): per plant x work
+    center x product, each group's money rounded to the cent and summed exactly, quantities
+    summed; so every money sum over it equals the groups' summed in cents, to the bit."""
+    groups = FO.load_order_groups(sample_engine, scope)
+    sums = FO.load_variance_sums(sample_engine, scope)
+    keys = FO.VARIANCE_SUM_KEYS
+    assert list(sums.columns) == keys + ["good_qty", "scrap_qty"] + FO.VARIANCE_MONEY and not sums.duplicated(keys).any()
+    cents = groups.assign(**{c: np.round(groups[c] * 100).astype(np.int64) for c in FO.VARIANCE_MONEY})
+    want = cents.groupby(keys, as_index=False)[FO.VARIANCE_MONEY].sum()
+    want[FO.VARIANCE_MONEY] = want[FO.VARIANCE_MONEY] / 100
+    got = sums.sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(got[keys + FO.VARIANCE_MONEY], want.sort_values(keys, ignore_index=True), check_exact=True, check_dtype=False)
+    assert (len(got) < len(groups) or scope.period_from == scope.period_to) and got.variance_amount.abs().sum() > 0
+    q = groups.groupby(keys, as_index=False)[["good_qty", "scrap_qty"]].sum().sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(got[["good_qty", "scrap_qty"]], q[["good_qty", "scrap_qty"]], check_dtype=False, atol=1e-6, rtol=0)
+    total = A.compute_variance_summary(sums, []).iloc[0]
+    whole = A.compute_variance_summary(groups, []).iloc[0]
+    for c in ("variance_rate_pct", "variance_amount", "standard_amount", "actual_amount"):
+        assert total[c] == whole[c], c  # the cockpit's cost variance rate and amounts, to the bit
+
+
 def test_sales_materials_and_overhead_facts_tie_to_the_base_tables(sample_engine, small_sample):
     sales = _facts(sample_engine, FO.facts_order_sales)
     si = small_sample["sales_invoices"]
