@@ -593,22 +593,35 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
 
 def compute_span_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, windows: dict) -> pd.DataFrame:
     """``compute_calendar_facts(…, window, CENTER_KEYS)`` of several spans at once: ``minutes``
-    and ``counts`` are summed per ``span`` x work center, ``windows`` maps each span to its
+    and ``counts`` hold one row per ``span`` x work center, ``windows`` maps each span to its
     calendar window. One row per span x work center (every work center of ``rates`` in every
-    span of ``windows``), sorted by span and work center: each row the numbers and arithmetic
-    its span alone gives (calendar minutes: the window's days' shifts plus the row's
-    ``outside_rows``)."""
-    keys = ["span", "work_center_id"]
-    facts = minutes.merge(counts, on=keys, how="outer")
-    grid = pd.MultiIndex.from_product([list(windows), rates.work_center_id.unique()], names=keys).to_frame(index=False)
-    facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
-    n_days = {span: len(pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end) - pd.Timedelta(seconds=1), freq="D"))
-              for span, (start, end) in windows.items()}
-    inside = facts.span.map(n_days).to_numpy(dtype=float) * float(len(SHIFTS))
-    outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
+    span of ``windows``, and those of the rows), sorted by span and work center, a column
+    missing from either side 0: each row the numbers and arithmetic its span alone gives
+    (calendar minutes: the window's days' shifts plus the row's ``outside_rows``). The rows are
+    placed by integer keys (span x work center code) instead of merging on the names."""
+    spans = sorted(windows)
+    names = pd.concat([pd.Series(rates.work_center_id.unique()), minutes.work_center_id, counts.work_center_id], ignore_index=True)
+    codes, centers = pd.factorize(names, sort=True)  # codes in the order of the names, as sorting by them orders
+    n, n_rates, n_min = len(centers), len(names) - len(minutes) - len(counts), len(minutes)
+    position = pd.Series(np.arange(len(spans)), index=spans)
+    keyed = {"minutes": (minutes, position.reindex(minutes.span).to_numpy() * n + codes[n_rates:n_rates + n_min]),
+             "counts": (counts, position.reindex(counts.span).to_numpy() * n + codes[n_rates + n_min:])}
+    grid = (np.arange(len(spans))[:, None] * n + codes[:n_rates][None, :]).ravel()
+    keys = np.unique(np.concatenate([grid, *(k for _, k in keyed.values())]))
+    facts = {"span": np.asarray(spans)[keys // n], "work_center_id": pd.Series(centers.take(keys % n))}
+    for frame, key in keyed.values():
+        at = np.searchsorted(keys, key)
+        for c in frame.columns.drop(["span", "work_center_id"]):
+            column = np.zeros(len(keys))
+            column[at] = frame[c].to_numpy(dtype=float)
+            facts[c] = column
+    n_days = np.array([len(pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end) - pd.Timedelta(seconds=1), freq="D"))
+                       for start, end in (windows[span] for span in spans)], dtype=float)
+    inside = n_days[keys // n] * float(len(SHIFTS))
+    outside = facts["outside_rows"] if "outside_rows" in facts else 0.0
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
-    facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
-    return facts.sort_values(keys).reset_index(drop=True)
+    facts["rate_per_min"] = _rate_per_min(rates).reindex(centers).to_numpy(dtype=float)[keys % n]
+    return pd.DataFrame(facts)
 
 
 def _rates_of(work_center_id: pd.Series, rates: pd.DataFrame) -> np.ndarray:

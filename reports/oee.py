@@ -374,13 +374,16 @@ def _spans_totals_of_rows(rows: pd.DataFrame, spans: list, centers: pd.DataFrame
     its span's rows."""
     by_wc = A.compute_oee_from_rows(rows, ["span", "work_center_id"], settings, unique=True)
     named = by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
+    # the merge keeps the rows' order: each span's work centers are a run of rows
     named_span = named.span.to_numpy()
     named = named.drop(columns="span")
     # each span's total: its rows' sums (as compute_oee_sums adds them), their ratios row by row
     totals = A.compute_oee_from_rows(A.compute_oee_sums_by_run(rows, "span"), ["span"], settings, unique=True)
     at = {span: i for i, span in enumerate(totals.span)}
     totals = totals.drop(columns="span")
-    return [{"total": totals.iloc[at[span]].rename(0), "by_work_center": named[named_span == span].reset_index(drop=True)} for span in spans]
+    runs = {span: (np.searchsorted(named_span, span, "left"), np.searchsorted(named_span, span, "right")) for span in spans}
+    return [{"total": totals.iloc[at[span]].rename(0), "by_work_center": named.iloc[slice(*runs[span])].reset_index(drop=True)}
+            for span in spans]
 
 
 def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
