@@ -427,6 +427,34 @@ def compute_shift_minutes_from_totals(wide: pd.DataFrame, columns: pd.DataFrame,
     return pd.concat([out, pd.DataFrame(stops, columns=list(STOP_COLUMNS), index=out.index)], axis=1)
 
 
+# the stop kinds (and run states) of each state's minutes: a stop's kind follows from its state
+# and reason code (``compute_stop_kinds``), a run state is its own kind
+STATE_KINDS = {"running": ("running",), "reduced_speed": ("reduced_speed",), "minor_stop": ("minor_stop",), "breakdown": ("breakdown",),
+               "setup": ("changeover", "adjustment"), "planned_stop": ("planned_maintenance", "planned_stop"), "idle": ("no_orders",)}
+
+
+def compute_kind_minutes(kinds: pd.DataFrame, settings: OeeSettings = OeeSettings()) -> pd.DataFrame:
+    """``compute_shift_minutes_from_totals`` of minutes summed per whole kind, under a named
+    convention (every stop of a kind in one class, wherever it occurs): ``kinds`` has a column
+    ``{kind}_min`` for each run state and stop kind (running, reduced_speed and ``STOP_KINDS``:
+    the OEE facts' kind columns) besides its keys and shift counts; the result keeps those and
+    adds each state's minutes (``running_min`` …: its kinds added, ``STATE_KINDS``) and each
+    kind's minutes in its class's stop column (``stop_{kind}_{class}_min``, 0 in the others).
+
+    The same numbers as classing the scope's state x reason codes and summing their columns
+    (``compute_minute_columns``, ``compute_shift_minutes_from_totals``): a state has at most two
+    kinds (one addition, whichever order), a stop column one kind, and a kind that has no
+    reason code in the scope has no minutes."""
+    if settings.convention == "custom":
+        raise ValueError("settings.convention must be a named convention (the custom classes differ by reason code and plant)")
+    x = {k: kinds[f"{k}_min"].to_numpy(dtype=float) for k in ("running", "reduced_speed", *STOP_KINDS)}
+    keys = [c for c in kinds.columns if c.removesuffix("_min") not in x]
+    states = {f"{state}_min": x[ks[0]] + x[ks[1]] if len(ks) == 2 else x[ks[0]] for state, ks in STATE_KINDS.items()}
+    zero = np.zeros(len(kinds))
+    stops = {f"stop_{k}_{c}_min": x[k] if c == default_loss_class(k, settings) else zero for k in STOP_KINDS for c in LOSS_CLASSES}
+    return pd.concat([kinds[keys].reset_index(drop=True), pd.DataFrame({**states, **stops})], axis=1)
+
+
 def compute_output_allocation(segments: pd.DataFrame, output: pd.DataFrame, keys: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Output counts spread over the day's shifts in proportion to the order's running +
     reduced-speed minutes in each, summed per ``keys`` (work center x date x shift by default;
@@ -563,6 +591,39 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     return facts.sort_values(keys).reset_index(drop=True)
 
 
+def compute_span_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, windows: dict) -> pd.DataFrame:
+    """``compute_calendar_facts(…, window, CENTER_KEYS)`` of several spans at once: ``minutes``
+    and ``counts`` hold one row per ``span`` x work center, ``windows`` maps each span to its
+    calendar window. One row per span x work center (every work center of ``rates`` in every
+    span of ``windows``, and those of the rows), sorted by span and work center, a column
+    missing from either side 0: each row the numbers and arithmetic its span alone gives
+    (calendar minutes: the window's days' shifts plus the row's ``outside_rows``). The rows are
+    placed by integer keys (span x work center code) instead of merging on the names."""
+    spans = sorted(windows)
+    names = pd.concat([pd.Series(rates.work_center_id.unique()), minutes.work_center_id, counts.work_center_id], ignore_index=True)
+    codes, centers = pd.factorize(names, sort=True)  # codes in the order of the names, as sorting by them orders
+    n, n_rates, n_min = len(centers), len(names) - len(minutes) - len(counts), len(minutes)
+    position = pd.Series(np.arange(len(spans)), index=spans)
+    keyed = {"minutes": (minutes, position.reindex(minutes.span).to_numpy() * n + codes[n_rates:n_rates + n_min]),
+             "counts": (counts, position.reindex(counts.span).to_numpy() * n + codes[n_rates + n_min:])}
+    grid = (np.arange(len(spans))[:, None] * n + codes[:n_rates][None, :]).ravel()
+    keys = np.unique(np.concatenate([grid, *(k for _, k in keyed.values())]))
+    facts = {"span": np.asarray(spans)[keys // n], "work_center_id": pd.Series(centers.take(keys % n))}
+    for frame, key in keyed.values():
+        at = np.searchsorted(keys, key)
+        for c in frame.columns.drop(["span", "work_center_id"]):
+            column = np.zeros(len(keys))
+            column[at] = frame[c].to_numpy(dtype=float)
+            facts[c] = column
+    n_days = np.array([len(pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end) - pd.Timedelta(seconds=1), freq="D"))
+                       for start, end in (windows[span] for span in spans)], dtype=float)
+    inside = n_days[keys // n] * float(len(SHIFTS))
+    outside = facts["outside_rows"] if "outside_rows" in facts else 0.0
+    facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
+    facts["rate_per_min"] = _rate_per_min(rates).reindex(centers).to_numpy(dtype=float)[keys % n]
+    return pd.DataFrame(facts)
+
+
 def _rates_of(work_center_id: pd.Series, rates: pd.DataFrame) -> np.ndarray:
     """``work_center_id.map(_rate_per_min(rates)).astype(float)`` looked up once per distinct
     work center (a map of 300 k string keys took ≈ 0.08 s): NaN where ``rates`` has none."""
@@ -671,6 +732,21 @@ def compute_oee_sums(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     center x day and groups those further."""
     sums = oee_sum_columns(rows)
     return rows.groupby(by, as_index=False)[sums].sum() if by else rows[sums].sum().to_frame().T.astype(float)
+
+
+def compute_oee_sums_by_run(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``compute_oee_sums(rows[rows[by] == v], [])`` of each value ``v`` of ``by`` (``rows``
+    sorted by it) in one frame: one row per value, ``by`` first, in the order of ``rows``. Each
+    value's column sums are its own rows added as that call adds them (missing as 0, each
+    column's values in row order, pairwise: numpy's sum of a contiguous row), so the same bits;
+    a group's sum that way costs no frame of its own."""
+    sums = oee_sum_columns(rows)
+    keys = rows[by].to_numpy()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    ends = np.r_[starts[1:], len(keys)].astype(np.int64)
+    block = np.ascontiguousarray(rows[sums].to_numpy(dtype=float).T)  # one contiguous row per column, as pandas holds a block
+    totals = np.array([np.nansum(block[:, a:b], axis=1) for a, b in zip(starts, ends)]).reshape(len(starts), len(sums))
+    return pd.concat([pd.DataFrame({by: keys[starts]}), pd.DataFrame(totals, columns=sums)], axis=1)
 
 
 def oee_sum_columns(rows: pd.DataFrame) -> list[str]:

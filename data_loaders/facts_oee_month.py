@@ -175,6 +175,49 @@ def load_months_output(engine: Engine, scope: Scope, months: list[str]) -> dict[
     return {m: _output_frame(part.drop(columns="period").reset_index(drop=True)) for m, part in rows.groupby("period", sort=True)}
 
 
+def _stacked(table: sa.Table, spans: list[tuple[str, str]], months: sa.Select, summed) -> sa.Select | sa.CompoundSelect:
+    """One statement for every span (first, last month), each row with the span's position in
+    ``spans`` (``span_no``): the month rows of the one-month spans as they are stored (the sum
+    of one row is that row: ``months``, a select of ``table``'s rows to which the periods'
+    filter is added), and each longer span's rows summed as it would be alone (``summed(first,
+    last)``, a select with that span's own grouping over the same rows), stacked."""
+    alone = {first: i for i, (first, last) in enumerate(spans) if first == last}
+    parts = [summed(first, last).add_columns(sa.cast(sa.literal(i), sa.Integer).label("span_no"))
+             for i, (first, last) in enumerate(spans) if first != last]
+    if alone:
+        number = sa.case({m: sa.literal(i) for m, i in alone.items()}, value=table.c.period)
+        parts.insert(0, months.add_columns(sa.cast(number, sa.Integer).label("span_no")).where(table.c.period.in_(sorted(alone))))
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def load_spans_kinds(engine: Engine, scope: Scope, spans: list[tuple[str, str]]) -> pd.DataFrame:
+    """What ``load_month_minutes`` reads of each span (first, last month; ``scope``'s plants) in
+    one read: one row per span x work center, ``span_no`` the span's position in ``spans``,
+    with every kind column, the shift counts and the first and last date; a month's rows as
+    stored, a longer span's the statement it runs alone (the same sums)."""
+    t = month_kinds
+    months = sa.select(t.c.work_center_id, *[t.c[f"{kind}_min"] for kind in F.KIND_COLUMNS], t.c.shift_rows, t.c.event_shifts,
+                       t.c.first_date, t.c.last_date).where(*F._wc_in_plants(t.c.work_center_id, scope))
+    return read_frame(engine, _stacked(t, spans, months, lambda first, last: _kind_sums(Scope(first, last, scope.plants))))
+
+
+def load_spans_output(engine: Engine, scope: Scope, spans: list[tuple[str, str]]) -> pd.DataFrame:
+    """``load_month_output``'s rows of each span (first, last month; ``scope``'s plants) in one
+    read: one row per span x work center x the order's plant, ``span_no`` the span's position in
+    ``spans``, the count columns as floats (a span whose work center has several rows is one
+    ``load_month_output`` gives None for); a month's rows as stored, a longer span's summed as
+    alone."""
+    t = month_output
+    months = sa.select(t.c.work_center_id, *[t.c[c] for c in A.COUNT_COLUMNS]).where(*F._plants(t.c.plant_id, scope))
+
+    def summed(first, last):
+        return (sa.select(t.c.work_center_id, *[sa.func.sum(t.c[c]).label(c) for c in A.COUNT_COLUMNS])
+                .where(*_span(t.c.period, Scope(first, last)), *F._plants(t.c.plant_id, scope))
+                .group_by(t.c.work_center_id, t.c.plant_id))
+
+    return read_frame(engine, _stacked(t, spans, months, summed)).astype({c: float for c in A.COUNT_COLUMNS})
+
+
 def _split_columns(engine: Engine, scope: Scope, split: pd.DataFrame) -> pd.DataFrame:
     """The minutes of each column of ``split`` (columns that are not a whole kind) per work center
     over the scope's months: the sums of its state x reason codes' month rows

@@ -318,6 +318,74 @@ def _months_totals(parts: dict, centers: pd.DataFrame, settings: A.OeeSettings) 
     return {m: _totals_of_rows(rows[month == m].drop(columns="month").reset_index(drop=True), centers, settings) for m in parts}
 
 
+def oee_span_totals(engine: Engine, scope: Scope, spans: list[tuple[str, str]], settings: A.OeeSettings = A.OeeSettings()) -> dict:
+    """``oee_month_totals`` of each span (first month, last month; ``scope``'s plants and
+    families), keyed by the span: the overview's spans and months at once (its span, the spans
+    it compares with, the year to date, the OEE drop warning's months). The same frames to the
+    bit as each span alone.
+
+    Under a named convention (every stop of a kind in one class) with fresh facts, two reads
+    for all spans: the month facts summed per span x work center (each span the statement
+    ``oee_month_totals`` runs for it, stacked), and the output alike; no reason codes (the kind
+    columns are what their codes would be classed into: ``A.compute_kind_minutes``); the
+    calendar, the loss columns and the work centers of every span in one frame
+    (``A.compute_span_calendar_facts``), each span's total from its own rows. A span without
+    machine minutes is None; one the month rows cannot give (cut by the as-of date, a work
+    center with several plants' output) and every span under the custom classes is
+    ``oee_month_totals`` itself (the months of those at once: ``oee_totals_by_month``)."""
+    spans = list(dict.fromkeys(spans))
+    one = {span: Scope(span[0], span[1], scope.plants, scope.families) for span in spans}
+    if not spans or settings.convention == "custom" or not facts.ready(engine):
+        months = [first for first, last in spans if first == last]
+        by_month = oee_totals_by_month(engine, scope, months, settings) if months else {}
+        return {span: by_month[span[0]] if span[0] == span[1] else oee_month_totals(engine, one[span], settings) for span in spans}
+    kinds = FM.load_spans_kinds(engine, scope, spans)
+    made = FM.load_spans_output(engine, scope, spans)
+    as_of = load_dataset_info(engine).get("as_of_date")
+    windows = {i: calendar_window(one[span], pd.DataFrame(), as_of) for i, span in enumerate(spans)}
+    # a span without month rows has no reason codes either (both count its machine minutes): None
+    first, last = pd.to_datetime(kinds.first_date), pd.to_datetime(kinds.last_date)
+    dated = pd.DataFrame({"span_no": kinds.span_no.to_numpy(), "first": first, "last": last}).groupby("span_no").agg({"first": "min", "last": "max"})
+    several = set(made.span_no[made.duplicated(["span_no", "work_center_id"])])
+    out, read = {span: None for span in spans}, []
+    for i, span in enumerate(spans):
+        if i not in dated.index:
+            continue
+        start, end = (pd.Timestamp(x) for x in windows[i])
+        if dated["first"][i] < start or dated["last"][i] >= end or i in several:  # as oee_month_totals: the shift rows
+            out[span] = oee_month_totals(engine, one[span], settings)
+        else:
+            read.append(i)
+    if read:
+        centers = loaders.load_work_centers(engine, Scope(plants=scope.plants))
+        own = kinds[kinds.span_no.isin(read)].drop(columns=["first_date", "last_date"]).rename(columns={"span_no": "span"})
+        minutes = A.compute_kind_minutes(own, settings)
+        minutes["outside_rows"] = np.zeros(len(minutes), dtype=np.int64)
+        counts = made[made.span_no.isin(read)].rename(columns={"span_no": "span"})
+        rows = A.compute_oee_rows(A.compute_span_calendar_facts(minutes, counts, centers, {i: windows[i] for i in read}), settings)
+        out.update({spans[i]: part for i, part in zip(read, _spans_totals_of_rows(rows, read, centers, settings))})
+    return out
+
+
+def _spans_totals_of_rows(rows: pd.DataFrame, spans: list, centers: pd.DataFrame, settings: A.OeeSettings) -> list[dict]:
+    """``_totals_of_rows`` of each span of ``rows`` (one row per span x work center, sorted by
+    span: ``A.compute_span_calendar_facts`` with its loss columns), in the order of ``spans``:
+    the work centers of all spans in one frame (each row its own arithmetic), each total from
+    its span's rows."""
+    by_wc = A.compute_oee_from_rows(rows, ["span", "work_center_id"], settings, unique=True)
+    named = by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
+    # the merge keeps the rows' order: each span's work centers are a run of rows
+    named_span = named.span.to_numpy()
+    named = named.drop(columns="span")
+    # each span's total: its rows' sums (as compute_oee_sums adds them), their ratios row by row
+    totals = A.compute_oee_from_rows(A.compute_oee_sums_by_run(rows, "span"), ["span"], settings, unique=True)
+    at = {span: i for i, span in enumerate(totals.span)}
+    totals = totals.drop(columns="span")
+    runs = {span: (np.searchsorted(named_span, span, "left"), np.searchsorted(named_span, span, "right")) for span in spans}
+    return [{"total": totals.iloc[at[span]].rename(0), "by_work_center": named.iloc[slice(*runs[span])].reset_index(drop=True)}
+            for span in spans]
+
+
 def _with_periods(facts_: pd.DataFrame) -> pd.DataFrame:
     """The month and the week's Monday as labels, formatted once per distinct day (a year of
     shift rows at L has ~365 days among ~1 M rows: strftime per row took ~0.9 s)."""

@@ -161,21 +161,27 @@ def test_a_month_cut_by_the_as_of_date_reads_the_shift_rows(backend, tmp_path):
         engine.dispose()
 
 
+def tiny_with_two_plants_output(url: str):
+    """The hand-built plant loaded at ``url`` with output of a second plant's orders (P9) on a
+    work center in January: a writable engine and the plant of that work center's own row."""
+    _load_tiny(url)
+    engine = eng.make_engine(url)
+    o = FM.month_output
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(o).where(o.c.period == "2026-01").limit(1)).mappings().one()
+        conn.execute(o.insert().values({**row, "plant_id": "P9", "good_qty": 1.0}))
+    return engine, row["plant_id"]
+
+
 def test_output_of_several_plants_on_one_work_center_reads_the_shift_rows(backend, tmp_path):
     """A work center whose month has output of two plants' orders: a sum of per-plant sums is not
     the sum of the rows in their order, so the month rows are not read for it (None) and
     ``oee_month_totals`` equals ``oee_totals``."""
-    url = namespace_url(backend, "oee_month_plants", tmp_path)
-    _load_tiny(url)
-    engine = eng.make_engine(url)
+    engine, plant = tiny_with_two_plants_output(namespace_url(backend, "oee_month_plants", tmp_path))
     try:
-        o = FM.month_output
-        with engine.begin() as conn:
-            row = conn.execute(sa.select(o).where(o.c.period == "2026-01").limit(1)).mappings().one()
-            conn.execute(o.insert().values({**row, "plant_id": "P9", "good_qty": 1.0}))
         scope = Scope("2026-01", "2026-01")
         assert FM.load_month_output(engine, scope) is None
-        assert FM.load_month_output(engine, Scope("2026-01", "2026-01", (row["plant_id"],))) is not None
+        assert FM.load_month_output(engine, Scope("2026-01", "2026-01", (plant,))) is not None
         assert_same_frame(R.oee_totals(engine, scope)["by_work_center"], R.oee_month_totals(engine, scope)["by_work_center"], "plants")
     finally:
         engine.dispose()

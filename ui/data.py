@@ -56,7 +56,7 @@ from data_loaders import mapping_rules, profiles
 from data_loaders.importer import MAX_PROBLEMS, ImportReport, Problem, fold, import_sources, read_sources  # noqa: F401 - MAX_PROBLEMS re-exported for pages
 from data_loaders.lineage import VoucherFilter  # noqa: F401 - re-exported for pages
 from data_loaders.lock import DatabaseBusy
-from data_loaders.scope import PeriodChoice, Scope, month_add
+from data_loaders.scope import MODES as PERIOD_MODES, PeriodChoice, Scope, month_add
 from data_loaders.users import User
 from data_loaders.validation import find_schema_gaps, validate_database
 from reports import budget as reports_budget
@@ -779,8 +779,8 @@ def _budget_kpis(url: str, scope: Scope) -> dict | None:
 # OEE report (default settings, as the OEE page opens), the budget report the overview's warnings
 # read, the cash page's inputs and payment delays, and the profit parts of each span, so that a
 # figure is computed once per span and shared with the page that owns it. OEE: the report's total
-# alone, from the OEE month facts summed per work center in SQL, for every span (``oee_totals``);
-# the months the overview computes one by one in one read (``month_oee``).
+# alone, from the OEE month facts summed per work center in SQL: every span and month the
+# overview shows in one read (``overview_oee``), another span alone (``oee_totals``).
 def _facts_known(url):
     """``facts.known`` for the run's engine: the reports inside ask the facts' freshness of the
     cached ``facts_ready`` (once per data version) instead of the database on every query."""
@@ -809,13 +809,13 @@ def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
 def cockpit_span(url: str, scope: Scope, overview: Scope | None = None) -> dict:
     """The cockpit's figures for one span (``reports.cockpit.span_kpis``) of the overview of
     ``overview`` (None: the span's own); OEE when the database has the OEE page's tables (else it
-    is unknown): a month the overview computes alone comes from the one read of all of them
-    (``month_oee``)."""
+    is unknown): a span of the overview's comes from the one read of all of them
+    (``overview_oee``)."""
     with_oee = not missing(url, COCKPIT_OEE_TABLES)
     if not with_oee:
         oee = None
-    elif overview is not None and scope.period_from and scope.period_from == scope.period_to:
-        oee = month_oee(url, overview, scope.period_to)
+    elif overview is not None:
+        oee = overview_oee(url, overview, scope)
     else:
         oee = oee_totals(url, scope, OeeSettings())
     return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope), oee, cash_wc_months(url, tuple(scope.plants)), scope)
@@ -1180,9 +1180,11 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
     """The OEE drop warning's months (``reports.oee.oee_totals_by_month``): each month's totals
-    from the month facts (``month_oee``), so that a month the cockpit shows as a span of its own
-    (a one-month scope and its one-month comparisons) is computed once. The same numbers."""
-    return {m: month_oee(url, scope, m) for m in months}
+    from the overview's one read of its spans (``overview_oee``), so that a month the cockpit
+    shows as a span of its own (a one-month scope and its one-month comparisons) is computed
+    once. The same numbers."""
+    got = _overview_oee(url, tuple(scope.plants), tuple(scope.families), overview_spans(scope))
+    return {m: got[(m, m)] if (m, m) in got else oee_totals(url, Scope(m, m, scope.plants, scope.families), OeeSettings()) for m in months}
 
 
 def overview_months(scope: Scope) -> tuple[str, ...]:
@@ -1199,22 +1201,43 @@ def overview_months(scope: Scope) -> tuple[str, ...]:
     return tuple(sorted(months))
 
 
-def month_oee(url: str, overview: Scope, month: str) -> dict | None:
-    """The OEE totals (default settings) of one month of the overview of ``overview``: from one
-    read of every month the overview computes one by one (``overview_months``,
-    ``reports.oee.oee_totals_by_month``: three reads for the four or five months instead of three
-    per month, each month computed as alone), else the month's own ``oee_totals``. The same
-    numbers to the bit (tests/test_overview_oee.py)."""
-    months = overview_months(overview)
-    if month in months:
-        return _oee_months(url, tuple(overview.plants), tuple(overview.families), months)[month]
-    return oee_totals(url, Scope(month, month, overview.plants, overview.families), OeeSettings())
+def overview_spans(scope: Scope) -> tuple[tuple[str, str], ...]:
+    """Every span (first, last month) whose OEE the overview of ``scope`` shows, whatever its
+    period mode: the scope, the spans of every mode that gives this scope compares it with
+    (``PeriodChoice.comparisons``), its year to date and ``overview_months``. Empty for a scope
+    without both ends."""
+    if not (scope.period_from and scope.period_to):
+        return ()
+    choices = [PeriodChoice(mode, scope.period_to, scope.period_from if mode == "custom" else None) for mode in PERIOD_MODES]
+    spans = [scope, reports_cockpit.year_to_date(scope), *(Scope(m, m) for m in overview_months(scope))]
+    spans += [scope.shifted(months) for c in choices if c.span() == (scope.period_from, scope.period_to) for _, months in c.comparisons()]
+    return tuple(sorted({(s.period_from, s.period_to) for s in spans if s is not None}))
+
+
+def overview_oee(url: str, overview: Scope, scope: Scope) -> dict | None:
+    """The OEE totals (default settings) of a span of the overview of ``overview``: from the one
+    read of every span it shows (``overview_spans``, ``reports.oee.oee_span_totals``), else the
+    span's own ``oee_totals``. The total and the work centers' ``OVERVIEW_OEE_COLUMNS`` (what
+    the cockpit and the OEE drop warning read): the same numbers to the bit
+    (tests/test_overview_oee.py)."""
+    spans = overview_spans(overview)
+    span = (scope.period_from, scope.period_to)
+    if span in spans and (scope.plants, scope.families) == (overview.plants, overview.families):
+        return _overview_oee(url, tuple(overview.plants), tuple(overview.families), spans)[span]
+    return oee_totals(url, scope, OeeSettings())
+
+
+OVERVIEW_OEE_COLUMNS = ("work_center_id", "plant_id", "oee_pct", "loss_cost_amount")
 
 
 @figure
-def _oee_months(url: str, plants: tuple[str, ...], families: tuple[str, ...], months: tuple[str, ...]) -> dict:
+def _overview_oee(url: str, plants: tuple[str, ...], families: tuple[str, ...], spans: tuple[tuple[str, str], ...]) -> dict:
+    """span -> its OEE totals, the work centers cut to ``OVERVIEW_OEE_COLUMNS``: a small cached
+    value (every cached read of it unpickles all spans)."""
     with _facts_known(url):
-        return reports_oee.oee_totals_by_month(get_engine(url), Scope(plants=plants, families=families), list(months), OeeSettings())
+        got = reports_oee.oee_span_totals(get_engine(url), Scope(plants=plants, families=families), list(spans), OeeSettings())
+    return {span: None if t is None else {"total": t["total"], "by_work_center": t["by_work_center"][list(OVERVIEW_OEE_COLUMNS)]}
+            for span, t in got.items()}
 
 
 # --------------------------------------------------------------------------- import profiles, part 2 (#15)
