@@ -57,8 +57,8 @@ def test_pnl_statements_from_the_cached_months_equal_the_reports(ui_data, sample
 
 def test_output_and_cash_of_every_span_from_one_read_equal_the_scopes_queries(ui_data, sample_url, sample_engine):
     """The KPI cards' output (``production_monthly``) and period-end cash (``cash_balances``) of
-    each span slice one cached read of every day of the plants: the same frames as the scope's
-    own queries, and the same KPIs."""
+    each span slice one cached table of every month (output) or day (cash) of the plants: the
+    same frames as the scope's own queries, and the same KPIs."""
     from analytics.ledger import compute_kpis, compute_production_monthly
 
     for scope in SCOPES:

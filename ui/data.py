@@ -423,20 +423,21 @@ def _ledger_months(url: str, plants: tuple[str, ...], families: tuple[str, ...])
 @figure
 def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
     """Output per month and family (``compute_production_monthly``). From the production facts,
-    the days of every span of one plant and family filter come from one cached read of all days
-    (``_production_days``): the overview's spans and the production page's trend read them once;
-    the same rows in the same order as the scope's own query."""
+    the months of every span of one plant and family filter are the rows of one cached table of
+    every month (``_production_months``: each row sums its month's days, so a span's rows are the
+    same sums in the same order as the span's own): the overview's spans and the production
+    page's trend compute it once, and the cache keeps months, not days."""
     if facts_ready(url) and scope.period_from and scope.period_to:
-        days = _production_days(url, tuple(scope.plants), tuple(scope.families))
-        lo, hi = (pd.Timestamp(d) for d in (q.month_start(scope.period_from), q.month_after(scope.period_to)))
-        return compute_production_monthly(days[(days.count_date >= lo) & (days.count_date < hi)].reset_index(drop=True))
+        months = _production_months(url, tuple(scope.plants), tuple(scope.families))
+        rows = months[(months.period >= scope.period_from) & (months.period <= scope.period_to)].reset_index(drop=True)
+        return rows if len(rows) else compute_production_monthly(pd.DataFrame())  # no output: the empty frame the span's own gives
     return compute_production_monthly(q.load_production_daily(get_engine(url), scope))
 
 
 @frame
-def _production_days(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
-    """``load_production_daily`` of every day (production facts): one row per day x plant x family."""
-    return q.load_production_daily(get_engine(url), Scope(plants=plants, families=families), True)
+def _production_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``compute_production_monthly`` of every day (production facts) of the plants and families."""
+    return compute_production_monthly(q.load_production_daily(get_engine(url), Scope(plants=plants, families=families), True))
 
 
 def cash_balances(url: str, scope: Scope) -> pd.DataFrame:
