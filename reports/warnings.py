@@ -31,7 +31,6 @@ from sqlalchemy.engine import Engine
 from analytics import anomaly as AN
 from analytics import budget as AB
 from analytics import cash as AC
-from analytics import profitability as AP
 from analytics import warnings as A
 from analytics import working_capital as W
 from analytics.warnings import WarningSettings
@@ -74,8 +73,8 @@ def variance_items(engine: Engine, scope: Scope, settings: WarningSettings, part
     parts, ``reports.cockpit.profit_parts``) summed per product as the profitability report's
     ``variance_by_product`` sums the same frame; the whole report is not needed for it."""
     profit = _part(parts, "profit_parts", lambda: RK.profit_parts(engine, scope))
-    by_product = AP.compute_variance_summary(profit["variances"], RP.DIMENSIONS["product"])
-    return A.compute_variance_warnings(by_product, settings)
+    # the summary's money columns alone (``compute_variance_rates``: the same rates and amounts)
+    return A.compute_variance_warnings(A.compute_variance_rates(profit["variances"], RP.DIMENSIONS["product"]), settings)
 
 
 def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
