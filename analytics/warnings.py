@@ -376,18 +376,30 @@ def compute_balances(ledger: pd.DataFrame) -> pd.DataFrame:
 def compute_occupation_warnings(balances: pd.DataFrame, month: str, settings: WarningSettings) -> list[dict]:
     """Abnormal fund occupation: a plant's month-end WIP or stock above the median of its
     ``occupation_norm_months`` month ends before by more than ``occupation_excess_pct``: warning,
-    amount = the balance above that norm. A plant needs every month of the norm."""
+    amount = the balance above that norm. A plant needs every month of the norm. Plants in
+    order, WIP before stock; every plant judged at once (a plant x month table of the months
+    read, each row's median as the plant's own rows gave it)."""
     out = []
     if balances is None or balances.empty:
         return out
     months = [str(p) for p in pd.period_range(end=pd.Period(month, freq="M"), periods=settings.occupation_norm_months + 1, freq="M")]
-    for plant, rows in balances.groupby("plant_id", sort=True):
-        rows = rows.set_index("period")
-        if not all(m in rows.index for m in months):
-            continue
+    rows = balances[balances.period.isin(months) & balances.plant_id.notna()]
+    if rows.empty:
+        return out
+    plant_codes, plants = pd.factorize(rows.plant_id, sort=True)
+    month_codes = pd.Index(months).get_indexer(rows.period)
+    seen = np.zeros((len(plants), len(months)), dtype=bool)
+    seen[plant_codes, month_codes] = True
+    judged = np.flatnonzero(seen.all(axis=1))
+    tables = {}
+    for column in ("wip_amount", "stock_amount"):
+        table = np.full((len(plants), len(months)), np.nan)
+        table[plant_codes, month_codes] = rows[column].to_numpy(dtype=float)
+        tables[column] = (table[:, -1], np.median(table[:, :-1], axis=1))
+    for i in judged:
+        plant = plants[i]
         for column, what, page in (("wip_amount", "wip", "reconciliation"), ("stock_amount", "stock", "cash")):
-            now = float(rows.at[month, column])
-            norm = float(rows.loc[months[:-1], column].median())
+            now, norm = float(tables[column][0][i]), float(tables[column][1][i])
             if norm <= 0 or now <= norm * (1 + settings.occupation_excess_pct):
                 continue
             out.append(item("fund_occupation", "warning", now - norm, f"occupation.{what}_above_norm",

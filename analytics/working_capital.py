@@ -178,6 +178,45 @@ def period_days(months, day_count: str) -> float:
     return (30.0 if day_count == "30/360" else 365.0 / 12.0) * len(months)
 
 
+def _monthly_working_capital(months: pd.DataFrame, day_count: str, balance: str, sales_basis: str) -> pd.DataFrame:
+    """``compute_working_capital(months, "month", …)`` of months each in one row: every period
+    its own row, so each of the per-period loop's sums is its one value (a missing flow adds
+    nothing: 0) and its first and last rows are that row; the same frame, column by column."""
+    m = months.sort_values("period")
+    period = m.period.tolist()
+    n = len(period)
+
+    def flow(column):
+        values = m[column].to_numpy(dtype=float)
+        return np.where(np.isnan(values), 0.0, values)
+
+    out = pd.DataFrame({"period": period, "basis": ["month"] * n, "day_count": [day_count] * n, "balance": [balance] * n,
+                        "sales_basis": [sales_basis] * n, "first_month": period, "last_month": period, "n_months": [1] * n,
+                        "is_complete": [True] * n, "days": [period_days([p], day_count) for p in period]})
+    for s in STOCKS:
+        closing = m[f"{s}_amount"].to_numpy(dtype=float)
+        out[f"{s}_amount"] = closing if balance == "closing" else (m[f"{s}_opening_amount"].to_numpy(dtype=float) + closing) / 2
+    out["revenue_amount"] = flow("revenue_amount")
+    out["sales_amount"] = flow(f"{sales_basis}_amount")
+    out["cost_of_sales_amount"] = flow("cost_of_sales_amount")
+    out["receivables_source"], out["payables_source"] = m.receivables_source.tolist(), m.payables_source.tolist()
+    return _days(out)
+
+
+def _days(out: pd.DataFrame) -> pd.DataFrame:
+    """DSO, DIO, DPO and CCC of ``compute_working_capital``'s rows, money rounded to the cent."""
+    def per_day(stock, flow):
+        return np.where(flow > 0, stock / np.where(flow > 0, flow, 1) * out.days, np.nan)
+
+    out["dso_days"] = per_day(out.receivables_amount, out.sales_amount)
+    out["dio_days"] = per_day(out.inventory_amount, out.cost_of_sales_amount)
+    out["dpo_days"] = per_day(out.payables_amount, out.cost_of_sales_amount)
+    out["ccc_days"] = out.dso_days + out.dio_days - out.dpo_days
+    money = [c for c in out.columns if c.endswith("_amount")]
+    out[money] = out[money].astype(float).round(2)
+    return out
+
+
 def compute_working_capital(months: pd.DataFrame, basis: str = "month", day_count: str = "actual", balance: str = "closing",
                             sales_basis: str = "revenue") -> pd.DataFrame:
     """DSO, DIO, DPO and CCC per period of ``basis`` from monthly balances and flows
@@ -195,6 +234,8 @@ def compute_working_capital(months: pd.DataFrame, basis: str = "month", day_coun
             "dso_days", "dio_days", "dpo_days", "ccc_days", "receivables_source", "payables_source"]
     if months.empty:
         return pd.DataFrame(columns=cols)
+    if basis == "month" and months.period.is_unique:
+        return _monthly_working_capital(months, day_count, balance, sales_basis)[cols]
     m = months.sort_values("period").assign(bucket=lambda f: [period_label(p, basis) for p in f.period])
     size = {"month": 1, "quarter": 3, "year": 12}[basis]
     rows = []
@@ -211,15 +252,4 @@ def compute_working_capital(months: pd.DataFrame, basis: str = "month", day_coun
         row["cost_of_sales_amount"] = float(part.cost_of_sales_amount.sum())
         row["receivables_source"], row["payables_source"] = last.receivables_source, last.payables_source
         rows.append(row)
-    out = pd.DataFrame(rows)
-
-    def per_day(stock, flow):
-        return np.where(flow > 0, stock / np.where(flow > 0, flow, 1) * out.days, np.nan)
-
-    out["dso_days"] = per_day(out.receivables_amount, out.sales_amount)
-    out["dio_days"] = per_day(out.inventory_amount, out.cost_of_sales_amount)
-    out["dpo_days"] = per_day(out.payables_amount, out.cost_of_sales_amount)
-    out["ccc_days"] = out.dso_days + out.dio_days - out.dpo_days
-    money = [c for c in out.columns if c.endswith("_amount")]
-    out[money] = out[money].astype(float).round(2)
-    return out[cols]
+    return _days(pd.DataFrame(rows))[cols]
