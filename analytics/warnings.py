@@ -196,7 +196,7 @@ def compute_variance_rates(variances: pd.DataFrame, by: list[str]) -> pd.DataFra
     n_groups, out = len(at), {}
     for c in reversed(by):
         size = len(uniques[c]) + 1
-        out[c] = np.append(uniques[c], None)[at % size]
+        out[c] = pd.array(np.append(uniques[c], None)[at % size], dtype=variances[c].dtype)
         at = at // size
     out = {c: out[c] for c in by}
     for c in RATE_SUMS:  # whole cents (integers as floats: exact below 2^53); a missing value adds nothing, as in a groupby's sum
