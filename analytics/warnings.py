@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics import working_capital as W
 from analytics.money import finite
 
 SEVERITIES = ("critical", "warning", "info")
@@ -353,24 +354,22 @@ def compute_days_warnings(wc: pd.DataFrame, month: str, settings: WarningSetting
 def compute_balances(ledger: pd.DataFrame) -> pd.DataFrame:
     """Month-end balances per plant of WIP and of stock (raw materials + finished goods) from the
     ledger's movements by category (``load_working_capital_ledger``): one row per plant x month
-    with ``wip_amount`` and ``stock_amount`` (debit − credit to date)."""
+    with ``wip_amount`` and ``stock_amount`` (debit − credit to date). The month's movements are
+    summed per plant x month as a groupby sums them (row order), on integer codes
+    (``analytics.working_capital``'s month grid, as the ledger months), every plant from its
+    first month to the last."""
     cols = ["plant_id", "period", "wip_amount", "stock_amount"]
     if ledger is None or ledger.empty:
         return pd.DataFrame(columns=cols)
-    d = ledger[ledger.category.isin(("wip", "raw_materials", "finished_goods"))].copy()
+    d = ledger[ledger.category.isin(("wip", "raw_materials", "finished_goods")) & ledger.period.notna()]
     if d.empty:
         return pd.DataFrame(columns=cols)
-    d["plant_id"] = d.plant_id.fillna("")
-    d["what"] = np.where(d.category == "wip", "wip_amount", "stock_amount")
-    d["net"] = d.debit_amount.astype(float) - d.credit_amount.astype(float)
-    move = d.pivot_table(index=["plant_id", "period"], columns="what", values="net", aggfunc="sum", fill_value=0.0)
-    move = move.reindex(columns=["wip_amount", "stock_amount"], fill_value=0.0)
-    pairs = []
-    last = max(move.index.get_level_values("period"))
-    for plant, first in move.reset_index().groupby("plant_id").period.min().items():
-        pairs += [(plant, str(p)) for p in pd.period_range(first, last, freq="M")]
-    move = move.reindex(pd.MultiIndex.from_tuples(pairs, names=["plant_id", "period"]), fill_value=0.0)
-    return move.groupby(level="plant_id").cumsum().round(2).reset_index()[cols]
+    months, pair, rows, row_plant = W.month_grid(d.plant_id.fillna(""), d.period)
+    net = (d.debit_amount.astype(float) - d.credit_amount.astype(float)).to_numpy()
+    move = W.sum_per_month(pair, (d.category != "wip").to_numpy().astype(np.int64), 2, net, np.ones(len(d), dtype=bool), rows)
+    out = pd.DataFrame(move, columns=cols[2:]).groupby(row_plant).cumsum().round(2)
+    out.index = months
+    return out.reset_index()[cols]
 
 
 def compute_occupation_warnings(balances: pd.DataFrame, month: str, settings: WarningSettings) -> list[dict]:
