@@ -369,7 +369,9 @@ def compute_balances(ledger: pd.DataFrame) -> pd.DataFrame:
     move = W.sum_per_month(pair, (d.category != "wip").to_numpy().astype(np.int64), 2, net, np.ones(len(d), dtype=bool), rows)
     out = pd.DataFrame(move, columns=cols[2:]).groupby(row_plant).cumsum().round(2)
     out.index = months
-    return out.reset_index()[cols]
+    out = out.reset_index()[cols]
+    out.columns.name = "what"  # as the pivot table's columns were named
+    return out
 
 
 def compute_occupation_warnings(balances: pd.DataFrame, month: str, settings: WarningSettings) -> list[dict]:
