@@ -187,6 +187,7 @@ def _material_needs_from_facts(engine: Engine, scope: Scope, late_days: int) -> 
     wo, b, m = s.work_orders, s.bom, s.materials
     f = FM.order_material_issues
     first_po, po_value = _open_purchase_orders(scope)
+    is_late = [*period_conditions(f.c.period, scope), f.c.issue_lag_days > int(late_days)]
     late = (sa.select(*_need_columns(f.c.first_issue_date, f.c.issued_amount, first_po, po_value))
             .select_from(f)
             .join(wo, wo.c.work_order_id == f.c.work_order_id)
@@ -194,7 +195,7 @@ def _material_needs_from_facts(engine: Engine, scope: Scope, late_days: int) -> 
             .join(m, m.c.material_id == b.c.material_id)
             .outerjoin(first_po, (first_po.c.plant_id == wo.c.plant_id) & (first_po.c.material_id == b.c.material_id))
             .outerjoin(po_value, _po_value_of(po_value, first_po))
-            .where(*period_conditions(f.c.period, scope), f.c.issue_lag_days > int(late_days), *_orders_in(scope)))
+            .where(*is_late, *_orders_in(scope)))
     waiting = (sa.select(*_need_columns(sa.cast(sa.null(), f.c.first_issue_date.type), sa.cast(sa.null(), f.c.issued_amount.type),
                                         first_po, po_value))
                .join(b, b.c.product_id == wo.c.product_id)
@@ -204,8 +205,18 @@ def _material_needs_from_facts(engine: Engine, scope: Scope, late_days: int) -> 
                .outerjoin(po_value, _po_value_of(po_value, first_po))
                .where(f.c.work_order_id.is_(None), wo.c.actual_start_at.is_(None), wo.c.status.in_(("planned", "released")),
                       first_po.c.po_expected_date > wo.c.planned_start_date, *_orders_in(scope)))
-    both = sa.union_all(late, waiting).subquery()
+    both = (sa.union_all(late, waiting) if _any_late(engine, is_late) else waiting).subquery()
     return _needs_frame(read_frame(engine, sa.select(both).order_by(both.c.work_order_id, both.c.material_id)))
+
+
+def _any_late(engine: Engine, is_late: list) -> bool:
+    """Whether a fact row of ``is_late`` (the scope's months, issued late) exists, from the facts
+    alone (a filter the scan applies: 0.4 ms at L, where none is). Joined to the orders, DuckDB
+    reads and hashes the scope's orders even when no fact row is late (0.03 CPU s for twelve
+    months at L): without one, the late half of the query is left out (no row either way)."""
+    f = FM.order_material_issues
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.literal(1)).select_from(f).where(*is_late).limit(1)).first() is not None
 
 
 def load_voucher_features(engine: Engine, scope: Scope, voucher_types: tuple[str, ...] | None = None) -> pd.DataFrame:

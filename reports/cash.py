@@ -34,7 +34,12 @@ DELAY_WINDOW_DAYS = 180
 
 
 def as_of_date(engine: Engine) -> pd.Timestamp:
-    value = load_dataset_info(engine).get("as_of_date")
+    return as_of_in(load_dataset_info(engine))
+
+
+def as_of_in(info: dict) -> pd.Timestamp:
+    """The as-of date of ``load_dataset_info``'s settings (today without one)."""
+    value = info.get("as_of_date")
     return pd.Timestamp(value) if value else pd.Timestamp.today().normalize()
 
 
@@ -58,19 +63,21 @@ def payment_delays(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Times
     return A.compute_payment_delays(receipts, as_of, DELAY_WINDOW_DAYS, C.load_paying_customers(engine, as_of.date(), _plants(plants)))
 
 
-def cash_position(engine: Engine, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+def cash_position(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """The latest balance of each bank account of the plants before the dataset's date (what
     ``cash_inputs`` holds as ``position``; its sum is today's cash)."""
-    return C.load_cash_position(engine, as_of_date(engine).date(), _plants(plants))
+    as_of = as_of_date(engine) if as_of is None else as_of
+    return C.load_cash_position(engine, as_of.date(), _plants(plants))
 
 
-def cash_inputs(engine: Engine, plants: tuple[str, ...] = (), position: pd.DataFrame | None = None) -> dict:
+def cash_inputs(engine: Engine, plants: tuple[str, ...] = (), position: pd.DataFrame | None = None,
+                as_of: pd.Timestamp | None = None) -> dict:
     """What the driver forecast starts from, as of the dataset's date: ``as_of``, ``position``
     (latest balance per bank account; ``cash_position``'s frame when given), ``opening`` (their
     sum), open ``receivables`` and ``payables``, open purchase and sales orders, the plan
     drivers and the cash overhead budget. No scenario and no payment delays
-    (``payment_delays``) are applied yet."""
-    as_of = as_of_date(engine)
+    (``payment_delays``) are applied yet. ``as_of``: the dataset's date when already read."""
+    as_of = as_of_date(engine) if as_of is None else as_of
     scope = _plants(plants)
     position = C.load_cash_position(engine, as_of.date(), scope) if position is None else position
     return {

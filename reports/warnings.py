@@ -31,7 +31,6 @@ from sqlalchemy.engine import Engine
 from analytics import anomaly as AN
 from analytics import budget as AB
 from analytics import cash as AC
-from analytics import profitability as AP
 from analytics import warnings as A
 from analytics import working_capital as W
 from analytics.warnings import WarningSettings
@@ -73,8 +72,8 @@ def variance_items(engine: Engine, scope: Scope, settings: WarningSettings, part
     parts, ``reports.cockpit.profit_parts``) summed per product as the profitability report's
     ``variance_by_product`` sums the same frame; the whole report is not needed for it."""
     profit = _part(parts, "profit_parts", lambda: RK.profit_parts(engine, scope))
-    by_product = AP.compute_variance_summary(profit["variances"], RP.DIMENSIONS["product"])
-    return A.compute_variance_warnings(by_product, settings)
+    # the summary's money columns alone (``compute_variance_rates``: the same rates and amounts)
+    return A.compute_variance_warnings(A.compute_variance_rates(profit["variances"], RP.DIMENSIONS["product"]), settings)
 
 
 def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
@@ -104,17 +103,21 @@ def cash_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: d
     delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, inputs["as_of"]))
     # the 13-week driver forecast under the default scenario: the cockpit's (its lowest-cash card)
     weekly = _part(parts, "cash_forecast", lambda: RK.cash_forecast(inputs, delays))
-    names = _customer_names(engine)
+    late = sorted({c for c, days in delays.items() if days > settings.late_payment_days}) if delays is not None else []
+    names = _customer_names(engine, late)
     return (A.compute_funding_gap_warnings(AC.compute_funding_gaps(weekly, settings.min_cash), settings)
             + A.compute_late_payer_warnings(delays, inputs["receivables"], inputs["as_of"], settings, names))
 
 
-def _customer_names(engine: Engine) -> dict:
+def _customer_names(engine: Engine, customers: list) -> dict:
+    """The names of ``customers`` (the late payers: the items name no other), none read without one."""
     from data_loaders import schema as s
-    from data_loaders.engine import read_frame
+    from data_loaders.engine import read_keyed
 
+    if not customers:
+        return {}
     c = s.customers
-    frame = read_frame(engine, sa.select(c.c.customer_id, c.c.customer_name))
+    frame = read_keyed(engine, lambda chunk: sa.select(c.c.customer_id, c.c.customer_name).where(c.c.customer_id.in_(chunk)), customers)
     return dict(zip(frame.customer_id, frame.customer_name))
 
 

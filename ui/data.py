@@ -1050,28 +1050,36 @@ def preload_forecasting(url: str | None = None, plants: tuple[str, ...] = ()) ->
         return _warming[key]
 
 
+def _as_of(url: str) -> pd.Timestamp:
+    """The data's as-of date from the cached ``dataset_info`` (the router's): the cash parts read
+    it once per data version instead of once each."""
+    return reports_cash.as_of_in(dataset_info(url))
+
+
 @frame
 def cash_position(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
     """The latest balance of each bank account of the plants: today's cash is its sum, for the
     baseline (fitted in the background) and the page's inputs alike."""
-    return reports_cash.cash_position(get_engine(url), tuple(plants))
+    return reports_cash.cash_position(get_engine(url), tuple(plants), _as_of(url))
 
 
 @figure
 def cash_inputs(url: str, plants: tuple[str, ...] = ()) -> dict:
     """Position, open items, open orders, plan and overhead budget as of the data's date."""
-    return reports_cash.cash_inputs(get_engine(url), tuple(plants), cash_position(url, plants))
+    with _facts_known(url):
+        return reports_cash.cash_inputs(get_engine(url), tuple(plants), cash_position(url, plants), _as_of(url))
 
 
 @figure
 def payment_delays(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
     """Days each customer pays after the due date, recently (the overview's late payers)."""
-    return reports_cash.payment_delays(get_engine(url), tuple(plants))
+    with _facts_known(url):
+        return reports_cash.payment_delays(get_engine(url), tuple(plants), _as_of(url))
 
 
 @figure
 def cash_history(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
-    return reports_cash.cash_history(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+    return reports_cash.cash_history(get_engine(url), tuple(plants), _as_of(url), use_facts=facts_ready(url))
 
 
 @figure
@@ -1096,7 +1104,7 @@ def _cash_backtest(url: str, plants: tuple[str, ...]) -> pd.DataFrame | None:
 
 @figure
 def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), use_facts=facts_ready(url),
+    return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), _as_of(url), use_facts=facts_ready(url),
                                                     ledger=cash_wc_ledger(url, plants))
 
 
@@ -1110,7 +1118,7 @@ def cash_wc_ledger(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
 
 @figure
 def cash_customer_dso(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reports_cash.cash_customer_dso(get_engine(url), tuple(plants), use_facts=facts_ready(url))
+    return reports_cash.cash_customer_dso(get_engine(url), tuple(plants), _as_of(url), use_facts=facts_ready(url))
 
 
 def cash_opening(url: str, scope: Scope) -> float:
