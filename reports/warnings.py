@@ -248,8 +248,8 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     A scope without months means the last closed month (the month before the data's as-of
     date). ``rules``: the names of ``RULES`` to run (all when None). ``parts``: zero-argument functions
     returning what other pages compute for the same scope, so a cache can share them:
-    ``budget`` (``budget_report`` of the original and revised versions, run rate, the settings'
-    warn and alert), ``profit_parts`` (``reports.cockpit.profit_parts``), ``cash_inputs``,
+    ``budget`` (``reports.budget.budget_execution`` of the original version, or a whole
+    ``budget_report``: the rule reads its year to date), ``profit_parts`` (``reports.cockpit.profit_parts``), ``cash_inputs``,
     ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``wc_ledger``
     (``data_loaders.cash.load_working_capital_ledger`` of the scope's plants), ``cash_forecast``
     (``reports.cockpit.cash_forecast`` of those inputs and delays); and ``oee_totals_by_month``, a
