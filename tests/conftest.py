@@ -168,6 +168,39 @@ def empty_url(backend, tmp_path, _empty_files):
     return url
 
 
+def _file_of(url: str) -> Path | None:
+    """The file of a DuckDB or SQLite URL (None for a server)."""
+    parsed = sa.engine.make_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() in ("duckdb", "sqlite") and parsed.database else None
+
+
+@pytest.fixture(scope="session")
+def made_once(tmp_path_factory):
+    """``made_once(url, key, make)`` runs ``make(url)`` on the database at ``url`` (an ``empty_url``),
+    except that on DuckDB and SQLite it runs only the first time per ``key`` and kind of database in
+    a process: later calls copy the file it made then over ``url``, the same bytes. For hand-built
+    books with their facts that each test of a module starts from (a load and a fact refresh cost
+    DuckDB about a second of CPU). ``make`` must leave no connection open."""
+    made: dict[tuple[str, str], Path] = {}
+
+    def run(url: str, key: str, make) -> None:
+        path = _file_of(url)
+        if path is None:
+            make(url)
+            return
+        kind = sa.engine.make_url(url).get_backend_name()
+        if (key, kind) in made:
+            shutil.copyfile(made[key, kind], path)
+            return
+        make(url)
+        extra = [p for p in path.parent.iterdir() if p != path and p.name.startswith(path.name)]
+        assert not extra, extra  # closed and whole: no WAL or journal beside it
+        keep = tmp_path_factory.mktemp("made_once") / path.name
+        shutil.copyfile(path, keep)
+        made[key, kind] = keep
+    return run
+
+
 @pytest.fixture(scope="session")
 def app_data_dir(small_sample, tmp_path_factory):
     """A data folder holding the small sample as the app's embedded database (BFI_DATA_DIR)."""
