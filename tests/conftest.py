@@ -27,6 +27,11 @@ from data_loaders import facts, schema  # noqa: E402
 from data_loaders.build import load_into  # noqa: E402
 from sample_data.generator import SampleConfig, generate  # noqa: E402
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: each xdist worker builds its own default sample there
+    fcntl = None
+
 AS_OF = dt.date(2026, 11, 22)
 SMALL_SCALE = 0.1  # about 500 work orders: every story is present, loads in seconds everywhere
 
@@ -218,9 +223,24 @@ def app_data_dir(small_sample, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def default_sample_engine(tmp_path_factory):
-    """The default-size sample (scale 1) in DuckDB, for stories that need full detail."""
-    url = f"duckdb:///{tmp_path_factory.mktemp('default_sample') / 'plant.duckdb'}"
-    load_into(url, generate(SampleConfig(as_of=AS_OF)))
+    """The default-size sample (scale 1) in DuckDB, for stories that need full detail (read only).
+
+    Under xdist the workers of one run share one file, built by the first that asks for it (the
+    others wait on a lock): the build takes tens of seconds of CPU, and DuckDB lets several
+    processes read a file that none writes."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
+        folder = tmp_path_factory.getbasetemp().parent / "default_sample"  # this run's, shared by its workers
+    else:
+        folder = tmp_path_factory.mktemp("default_sample")
+    folder.mkdir(exist_ok=True)
+    path = folder / "plant.duckdb"
+    url = f"duckdb:///{path}"
+    with open(folder / "lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "done").exists():
+            load_into(url, generate(SampleConfig(as_of=AS_OF)))
+            (folder / "done").touch()
     engine = eng.make_engine(url, read_only=True)
     yield engine
     engine.dispose()
