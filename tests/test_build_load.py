@@ -5,6 +5,8 @@ the L file")."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from data_loaders import build
@@ -49,9 +51,29 @@ def _build(path, threads, monkeypatch) -> None:
     build.load_into(f"duckdb:///{path}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
 
 
-def test_one_thread_load_gives_the_same_file_as_the_default_threads(tmp_path, monkeypatch):
-    one, default = tmp_path / "one.duckdb", tmp_path / "default.duckdb"
-    _build(one, 1, monkeypatch)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sample at scale 0.05 built once as the build does by default (one load thread, the facts
+    beside the keys), and its rows per table: the file several tests compare another build with, or
+    copy to write in (one build instead of one per test, a few seconds each; read only here)."""
+    path = tmp_path_factory.mktemp("built") / "default.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "LOAD_THREADS", 1)
+        mp.setattr(build, "FACTS_BESIDE_KEYS", True)
+        counts = build.load_into(f"duckdb:///{path}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    return path, counts
+
+
+def _copy(built, path):
+    """A private copy of the shared build (DuckDB keeps a closed file whole, with no WAL beside it)."""
+    source = built[0]
+    assert not source.with_name(source.name + ".wal").exists()
+    shutil.copyfile(source, path)
+    return path
+
+
+def test_one_thread_load_gives_the_same_file_as_the_default_threads(built, tmp_path, monkeypatch):
+    one, default = built[0], tmp_path / "default.duckdb"  # ``built`` is the one-thread load
     _build(default, None, monkeypatch)
     _assert_same_rows(one, default)
     assert len(_rows(one, "voucher_lines")) > 1000
@@ -118,14 +140,13 @@ def test_duckdb_gets_the_indexes_it_looks_up_and_no_others(tmp_path):
     lite.dispose()
 
 
-def test_oee_facts_read_only_the_tables_they_declare(tmp_path):
+def test_oee_facts_read_only_the_tables_they_declare(built, tmp_path):
     """``facts_oee.READS`` lets a build derive the OEE facts while the other tables are still
     being written: with only those tables stored (every other one empty) its rows are the same."""
     from data_loaders import facts_oee
 
     frames = generate_tables(SampleConfig(as_of=AS_OF, scale=0.05))
-    full, part = tmp_path / "full.duckdb", tmp_path / "part.duckdb"
-    build.load_into(f"duckdb:///{full}", dict(frames))
+    full, part = built[0], tmp_path / "part.duckdb"  # ``built``: every table of these frames, loaded
     engine = eng.make_engine(f"duckdb:///{part}")
     try:
         eng.create_schema(engine)
@@ -150,12 +171,11 @@ def test_oee_facts_read_only_the_tables_they_declare(tmp_path):
 SUMMED_IN_SQL = ("facts_oee_days", "facts_oee_month_shifts")
 
 
-def test_a_build_derives_the_same_facts_as_a_refresh_afterwards(tmp_path):
+def test_a_build_derives_the_same_facts_as_a_refresh_afterwards(built, tmp_path):
     """The build derives the facts beside the load, keys and indexes (``facts.start``, the
     refresh in a thread of its own); refreshing the built file again, one step after the other,
     gives the same rows (as multisets: parallel aggregates emit groups in any order)."""
-    path = tmp_path / "b.duckdb"
-    build.load_into(f"duckdb:///{path}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    path = _copy(built, tmp_path / "b.duckdb")  # a copy of the build: refreshed in place below
     names = [t.name for t in facts.tables()]
     before = {name: sorted(_rows(path, name), key=repr) for name in names}
     engine = eng.make_engine(f"duckdb:///{path}")
@@ -178,11 +198,10 @@ def test_a_build_derives_the_same_facts_as_a_refresh_afterwards(tmp_path):
     assert sum(len(v) for v in before.values()) > 1000
 
 
-def test_refresh_takes_the_started_families_and_raises_their_errors(tmp_path, monkeypatch):
+def test_refresh_takes_the_started_families_and_raises_their_errors(built, tmp_path, monkeypatch):
     from data_loaders import facts_oee
 
-    path = tmp_path / "s.duckdb"
-    build.load_into(f"duckdb:///{path}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    path = _copy(built, tmp_path / "s.duckdb")  # a copy of the build: refreshed in place below
     engine = eng.make_engine(f"duckdb:///{path}")
     try:
         started = facts.start(engine, ["facts_oee"])
@@ -219,23 +238,25 @@ def test_generate_parts_gives_the_tables_of_generate_tables():
         assert eng.as_frame(every[name]).equals(eng.as_frame(whole[name])), name
 
 
-def test_build_sample_stores_the_same_rows_as_a_load_of_every_table(tmp_path):
+def test_build_sample_stores_the_same_rows_as_a_load_of_every_table(built, tmp_path, monkeypatch):
     """``build_sample`` stores the plant's tables while the ledger is generated (``later``):
     the same rows in the same stored order as one ``load_into`` of every table."""
     from sample_data.build import build_sample
 
-    streamed, whole = tmp_path / "streamed.duckdb", tmp_path / "whole.duckdb"
+    # ``built`` is one ``load_into`` of every table, with the settings pinned here
+    monkeypatch.setattr(build, "LOAD_THREADS", 1)
+    monkeypatch.setattr(build, "FACTS_BESIDE_KEYS", True)
+    streamed, (whole, whole_counts) = tmp_path / "streamed.duckdb", built
     counts = build_sample(f"duckdb:///{streamed}", 0.05, AS_OF)
-    assert counts == build.load_into(f"duckdb:///{whole}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    assert counts == whole_counts
     assert list(counts) == [t.name for t in schema.TABLES]
     _assert_same_rows(streamed, whole)
 
 
-def test_facts_after_the_keys_give_the_same_file(tmp_path, monkeypatch):
+def test_facts_after_the_keys_give_the_same_file(built, tmp_path, monkeypatch):
     """``build.FACTS_BESIDE_KEYS`` only moves the fact refresh beside or after the keys and indexes."""
-    beside, after = tmp_path / "beside.duckdb", tmp_path / "after.duckdb"
-    monkeypatch.setattr(build, "FACTS_BESIDE_KEYS", True)
-    build.load_into(f"duckdb:///{beside}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
+    beside, after = built[0], tmp_path / "after.duckdb"  # ``built`` has the facts beside the keys
+    monkeypatch.setattr(build, "LOAD_THREADS", 1)
     monkeypatch.setattr(build, "FACTS_BESIDE_KEYS", False)
     build.load_into(f"duckdb:///{after}", generate_tables(SampleConfig(as_of=AS_OF, scale=0.05)), consume=True)
     _assert_same_rows(beside, after)

@@ -22,7 +22,8 @@ from data_loaders.facts_ledger import facts_ledger, facts_ledger_daily, facts_le
 from data_loaders.scope import PeriodChoice, Scope
 from reports.budget import budget_report
 from reports.cash import cash_history, cash_working_capital_months
-from tests.conftest import refreshed_engine
+from data_loaders import engine as eng
+from tests.conftest import write_with_facts
 from reports.ledger import pnl_statement_report, trial_balance_report
 
 
@@ -184,9 +185,13 @@ def _hand_ledger() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture
-def hand_ledger(empty_url):
-    """The hand-built ledger with its facts derived (a writable engine: tests may refresh)."""
-    yield from refreshed_engine(empty_url, _hand_ledger())
+def hand_ledger(empty_url, made_once):
+    """The hand-built ledger with its facts derived (a writable engine: tests may refresh); made
+    once per kind of file, then copied."""
+    made_once(empty_url, "facts_ledger.hand_ledger", lambda url: write_with_facts(url, _hand_ledger()).dispose())
+    engine = eng.make_engine(empty_url)
+    yield engine
+    engine.dispose()
 
 
 def _rows(engine, table) -> pd.DataFrame:

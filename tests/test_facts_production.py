@@ -55,8 +55,9 @@ def _tiny() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture
-def tiny(empty_url):
-    load_into(empty_url, _tiny())  # stamps a data version and derives the facts, as a build does
+def tiny(empty_url, made_once):
+    # stamps a data version and derives the facts, as a build does (made once per kind of file, then copied)
+    made_once(empty_url, "facts_production.tiny", lambda url: load_into(url, _tiny()))
     engine = eng.make_engine(empty_url)
     yield engine
     engine.dispose()

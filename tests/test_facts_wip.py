@@ -204,15 +204,19 @@ def tiny_frames() -> dict[str, pd.DataFrame]:
     return f
 
 
-@pytest.fixture
-def tiny(empty_url):
-    engine = eng.make_engine(empty_url)
+def _make_tiny(url: str) -> None:
+    engine = eng.make_engine(url)
     with engine.begin() as conn:
         for name, frame in tiny_frames().items():
             eng.bulk_insert(conn, s.metadata.tables[name], frame)
     assert not facts.ready(engine)  # loaded behind the app's back: no facts yet
     facts.refresh(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def tiny(empty_url, made_once):
+    made_once(empty_url, "facts_wip.tiny", _make_tiny)  # made once per kind of file, then copied
     engine = eng.make_engine(empty_url, read_only=True)
     yield engine
     engine.dispose()

@@ -159,8 +159,8 @@ def _tiny_writer(url: str):
 
 
 @pytest.fixture
-def tiny(empty_url):
-    _tiny_writer(empty_url).dispose()
+def tiny(empty_url, made_once):
+    made_once(empty_url, "profitability_facts.tiny", lambda url: _tiny_writer(url).dispose())  # made once per kind of file, then copied
     engine = eng.make_engine(empty_url, read_only=True)
     yield engine
     engine.dispose()
