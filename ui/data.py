@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import gc
+import logging
 import threading
 from dataclasses import dataclass
 
