@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import working_capital as W
-from analytics.money import finite
+from analytics.money import finite, sum_cents
 
 SEVERITIES = ("critical", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -181,33 +181,14 @@ RATE_SUMS = ("actual_amount", "standard_amount", "variance_amount")  # what the 
 def compute_variance_rates(variances: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """The columns of ``analytics.profitability.compute_variance_summary(variances, by)`` the
     cost variance rule reads, the same values in the same rows: the keys ``by``, actual,
-    standard and variance amounts and ``variance_rate_pct``. Money is summed there as whole
-    cents, exactly, so any order of the rows gives the same sums: without the summary's
-    canonical order of the rows (a sort on every quantity and hour column) nor its other sums.
-    Rows in the keys' order (text sorted, a row with a missing key left out, as a groupby)."""
-    n = len(variances)
-    key, named = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
-    uniques = {}
-    for c in by:  # mixed radix: keys sort as the columns do, one after the other
-        codes, values = pd.factorize(variances[c], sort=True)
-        uniques[c] = np.asarray(values, dtype=object)
-        named &= codes >= 0
-        key = key * (len(values) + 1) + np.where(codes < 0, len(values), codes)
-    at, group = np.unique(key[named], return_inverse=True)
-    n_groups, out = len(at), {}
-    for c in reversed(by):
-        size = len(uniques[c]) + 1
-        out[c] = pd.array(np.append(uniques[c], None)[at % size], dtype=variances[c].dtype)
-        at = at // size
-    out = {c: out[c] for c in by}
-    for c in RATE_SUMS:  # whole cents (integers as floats: exact below 2^53); a missing value adds nothing, as in a groupby's sum
-        cents = np.round(variances[c].to_numpy(dtype=float)[named] * 100)
-        out[c] = np.bincount(group, weights=np.where(np.isnan(cents), 0.0, cents), minlength=n_groups) / 100
-    actual, standard = out["actual_amount"], out["standard_amount"]
+    standard and variance amounts (``money.sum_cents``: whole cents summed exactly, so any order
+    of the rows gives the same sums, without the summary's canonical order of the rows nor its
+    other sums) and ``variance_rate_pct``. Rows in the keys' order (a row with a missing key left
+    out, as a groupby)."""
+    out = sum_cents(variances, by, list(RATE_SUMS))
+    actual, standard = out.actual_amount.to_numpy(dtype=float), out.standard_amount.to_numpy(dtype=float)
     out["variance_rate_pct"] = np.where(standard != 0, np.abs(actual - standard) / np.where(standard != 0, standard, 1), np.nan)
-    for c in RATE_SUMS:
-        out[c] = np.round(out[c], 2)
-    return pd.DataFrame(out)
+    return out
 
 
 def _numbers(values) -> list:
