@@ -12,6 +12,7 @@ from ui.figures import build_cash_fan, build_working_capital_figure, plotly_conf
 from ui.format import days, money, money_divisor, money_unit, money_unit_label
 from ui.i18n import t
 from ui.balances import render_balances_note
+from ui.codes import code_label
 from ui.page import metric, open_page
 from ui.tables import render_table
 from ui.widgets import choice
@@ -83,7 +84,7 @@ render_table(r["monthly"], key="cash_monthly", currency=currency, export_name="c
 
 if r["baseline"] is not None:
     st.subheader(t("cash_baseline"))
-    st.caption(t("cash_baseline_model", m=md(r["baseline_model"])))
+    st.caption(t("cash_baseline_model", m=md(code_label("chosen", r["baseline_model"]))))
     render_table(r["baseline"][["period_start_date", "forecast", "lower", "upper", "driver_closing_amount", "difference_amount"]],
                  key="cash_baseline", currency=currency, export_name="cash_baseline")
 if r["baseline_scores"] is not None and len(r["baseline_scores"]):

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_importer import BAD
+from ui.codes import FORECAST_MODELS
 
 APP = str(Path(__file__).parents[1] / "app.py")
 PAGES = {
@@ -475,6 +476,8 @@ def test_budget_page_flags_the_overspend_and_drills_to_vouchers(app):
 
 def test_cash_scenario_lowers_the_curve_and_can_open_a_gap(app):
     at = _open(app, "pages/cash.py", errors_expected=True)
+    model = [c.value for c in at.caption if c.value.startswith("统计基线模型")]
+    assert model and not any(code in model[0] for code in FORECAST_MODELS), model  # the model's name, never its code (ar1, seasonal_naive)
     lowest = at.metric[1].value
     at.slider(key="cash_delay").set_value(60)
     at.run()
