@@ -107,8 +107,10 @@ def cash_forecast(inputs: dict, delays: pd.Series) -> pd.DataFrame:
 
 
 def compute_bridge(base_parts: dict | None, parts: dict) -> pd.DataFrame | None:
-    """The profit bridge from the span before (``compute_pvm_bridge``); None without it."""
-    if base_parts is None:
+    """The profit bridge from the span before (``compute_pvm_bridge``); None without it, and
+    when neither span has sales nor completed work orders (a ledger-only database: a bridge of
+    zeros says nothing)."""
+    if base_parts is None or all(p[k].empty for p in (base_parts, parts) for k in ("facts", "variances")):
         return None
     return compute_pvm_bridge(base_parts["facts"], parts["facts"], base_parts["variances"], parts["variances"])
 

@@ -1080,7 +1080,8 @@ LABELS.update({
 # cockpit (#13): LABELS.update({...}) and COLUMN_LABELS.update({...}) under this line
 LABELS.update({
     "cp_bridge_title": ("毛利桥（业务口径）：{a} → {b}", "Gross profit bridge (operations): {a} → {b}"),
-    "cp_no_bridge": ("前一期间没有数据，无法作毛利桥。", "The span before has no data: no profit bridge."),
+    "cp_no_bridge": ("前一期间没有数据，或两个期间都没有销售与完工工单，无法作毛利桥。",
+                     "The span before has no data, or neither span has sales or completed work orders: no profit bridge."),
     "cp_budget_execution": ("预算执行率（成本）", "Budget execution (costs)"),
     "cp_budget_execution_help": ("本期实际成本 ÷ 成本预算（原始版本）；年初至今按时间进度 {y}。", "Actual ÷ budgeted cost this period (original version); year to date, phased: {y}."),
     "cp_variance_rate_help": ("|实际 − 标准| ÷ 标准，本期完工工单（业务口径，同产品盈利页），目标 ≤ {t}。", "|actual − standard| ÷ standard of the period's completed work orders (operations, as on the profitability page); target ≤ {t}."),
