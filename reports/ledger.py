@@ -57,13 +57,17 @@ def pnl_statement_report(engine: Engine, scope: Scope, layout: str = "by_month",
     return {"statement": statement, "margins": compute_pnl_margins(statement)}
 
 
-def budget_statement(engine: Engine, scope: Scope, ledger: pd.DataFrame) -> pd.DataFrame:
-    """The comparison layout's current and ``original`` budget columns of the scope alone, from
-    its ``load_ledger_by_category`` rows ``ledger``: what ``analytics.kpi.compute_budget_kpis``
-    reads, without reading and computing the comparison spans (the same budget column: it
-    depends on the budget alone)."""
+NO_LEDGER = pd.DataFrame({"period": pd.Series(dtype=object), "category": pd.Series(dtype=object),
+                          "debit_amount": pd.Series(dtype=float), "credit_amount": pd.Series(dtype=float)})
+
+
+def budget_statement(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The comparison layout's ``original`` budget column of the scope alone (its current column
+    is zero: no ledger is read): what ``analytics.kpi.compute_budget_kpis`` reads, without
+    reading and computing the span's ledger and comparison spans (the same budget column: it
+    depends on the budget alone; tested against the whole statement)."""
     budget = budget_loaders.load_budget_by_category(engine, scope, BUDGET_VERSION)
-    return compute_pnl_statement(ledger, "comparison", budget=budget if not budget.empty else None)
+    return compute_pnl_statement(NO_LEDGER, "comparison", budget=budget if not budget.empty else None)
 
 
 def trial_balance_report(engine: Engine, scope: Scope, use_facts: bool | None = None) -> dict:

@@ -141,8 +141,10 @@ def test_budget_kpis_without_the_comparison_spans(sample_engine, scope, choice):
     """The overview's budget KPIs from the budget column alone: the same as from the whole
     comparison statement of the period choice."""
     whole = pnl_statement_report(sample_engine, scope, "comparison", choice)["statement"]
-    alone = budget_statement(sample_engine, scope, q.load_ledger_by_category(sample_engine, scope))
+    alone = budget_statement(sample_engine, scope)
     assert set(whole.columns) - set(alone.columns) and set(alone.columns) == {"line", "is_subtotal", "current_amount", "budget_amount", "vs_budget_amount"}
+    assert (alone.current_amount == 0).all()  # no ledger read
+    assert alone.budget_amount.tolist() == whole.set_index("line").budget_amount[alone.line].tolist()
     kpis = compute_budget_kpis(alone)
     assert kpis is not None and kpis["revenue_amount"] > 0
     assert kpis == compute_budget_kpis(whole)

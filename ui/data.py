@@ -396,13 +396,23 @@ def facts_ready(url: str) -> bool:
     return q.use_ledger_facts(get_engine(url))
 
 
-@figure
 def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
-    """The scope's P&L per month (``compute_monthly_pnl``). From the ledger facts, the months of
-    every span of one plant and family filter come from one cached read of all months
-    (``ledger_by_category``), so that the overview's spans, comparisons, trend and P&L statements
-    read the ledger once; the same rows as the scope's own query, in the same order."""
+    """The scope's P&L per month (``compute_monthly_pnl``). From the ledger facts, a bounded
+    scope's months are the rows of one cached P&L of every month of its plant and family filter
+    (``_pnl_months``): each month's row depends on that month's ledger rows alone, so the slice
+    is the scope's own P&L to the bit (tests/test_overview_reads.py), and the overview's spans,
+    comparisons and trend compute the P&L once instead of once each."""
+    if facts_ready(url) and scope.period_from and scope.period_to:
+        months = _pnl_months(url, tuple(scope.plants), tuple(scope.families))
+        rows = months[(months.period >= scope.period_from) & (months.period <= scope.period_to)].reset_index(drop=True)
+        return rows if len(rows) else compute_monthly_pnl(reports_ledger.NO_LEDGER)  # no ledger lines: the empty P&L the span's own gives
     return compute_monthly_pnl(ledger_by_category(url, scope))
+
+
+@frame
+def _pnl_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
+    """``compute_monthly_pnl`` of every month (the ledger facts' ``_ledger_months``)."""
+    return compute_monthly_pnl(_ledger_months(url, plants, families))
 
 
 def ledger_by_category(url: str, scope: Scope) -> pd.DataFrame:
@@ -773,7 +783,7 @@ def budget_kpis(url: str, scope: Scope, choice: PeriodChoice | None) -> dict | N
 
 @figure
 def _budget_kpis(url: str, scope: Scope) -> dict | None:
-    return compute_budget_kpis(reports_ledger.budget_statement(get_engine(url), scope, ledger_by_category(url, scope)))
+    return compute_budget_kpis(reports_ledger.budget_statement(get_engine(url), scope))
 
 
 # --------------------------------------------------------------------------- cockpit (#13)
