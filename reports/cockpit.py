@@ -72,6 +72,18 @@ def profit_parts(engine: Engine, scope: Scope, fast: bool | None = None) -> dict
     return {"facts": facts[BRIDGE_FACTS], "variances": variances}
 
 
+def spans_profit_parts(engine: Engine, scope: Scope, spans: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """span (first, last month) -> ``profit_parts`` of it (the scope's plants and families): from
+    the facts, every span in one read of the sales and one of the variances
+    (``load_spans_profit_parts``: the same frames to the bit); without fresh facts, span by span."""
+    if not spans:
+        return {}
+    if not use_facts(engine, scope.with_periods(*spans[0])):
+        return {span: profit_parts(engine, scope.with_periods(*span)) for span in spans}
+    got = FO.load_spans_profit_parts(engine, scope, list(spans))
+    return {span: {"facts": sales[BRIDGE_FACTS], "variances": variances} for span, (sales, variances) in zip(spans, got)}
+
+
 def span_kpis(ledger: dict, parts: dict | None, oee: dict | None, months: pd.DataFrame | None, scope: Scope) -> dict:
     """The cockpit's figures for one span from its parts: ``ledger`` (``compute_kpis``),
     ``parts`` (``profit_parts``), ``oee`` (the OEE report, None: not computed or no events),

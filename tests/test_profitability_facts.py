@@ -319,6 +319,27 @@ def test_variance_sums_are_the_groups_summed_in_cents(sample_engine, scope):
         assert total[c] == whole[c], c  # the cockpit's cost variance rate and amounts, to the bit
 
 
+@pytest.mark.parametrize("plants", [(), ("P2",)], ids=["every plant", "P2"])
+def test_profit_parts_of_every_span_at_once_equal_each_span_alone(sample_engine, plants):
+    """``reports.cockpit.spans_profit_parts`` (the overview's spans in one read of the sales and
+    one of the variances, stacked): each span's frames equal its own ``profit_parts``, to the bit,
+    on every database; spans that overlap, a single month, and spans before the data (empty)."""
+    from reports.cockpit import profit_parts, spans_profit_parts
+
+    spans = [("2025-12", "2026-11"), ("2024-12", "2025-11"), ("2026-01", "2026-11"), ("2026-10", "2026-10"), ("2026-06", "2026-09"),
+             ("2024-01", "2024-03")]
+    got = spans_profit_parts(sample_engine, Scope(plants=plants), spans)
+    assert list(got) == spans
+    filled = 0
+    for span in spans:
+        want = profit_parts(sample_engine, Scope(*span, plants))
+        for name in ("facts", "variances"):
+            pd.testing.assert_frame_equal(got[span][name], want[name], check_exact=True, obj=f"{span} {name}")
+        filled += len(want["variances"]) > 0 and len(want["facts"]) > 0
+    assert filled == len(spans) - 1  # all but the span before the data
+    assert len(got[("2025-12", "2026-11")]["variances"]) > len(got[("2026-10", "2026-10")]["variances"])
+
+
 def test_sales_materials_and_overhead_facts_tie_to_the_base_tables(sample_engine, small_sample):
     sales = _facts(sample_engine, FO.facts_order_sales)
     si = small_sample["sales_invoices"]

@@ -818,11 +818,11 @@ def oee_totals(url: str, scope: Scope, settings: OeeSettings) -> dict | None:
         return reports_oee.oee_month_totals(get_engine(url), scope, settings)
 
 
-def cockpit_span(url: str, scope: Scope, overview: Scope | None = None) -> dict:
+def cockpit_span(url: str, scope: Scope, overview: Scope | None = None, parts: dict | None = None) -> dict:
     """The cockpit's figures for one span (``reports.cockpit.span_kpis``) of the overview of
     ``overview`` (None: the span's own); OEE when the database has the OEE page's tables (else it
     is unknown): a span of the overview's comes from the one read of all of them
-    (``overview_oee``)."""
+    (``overview_oee``). ``parts``: the overview's ``overview_profit_parts`` (else the span's own)."""
     with_oee = not missing(url, COCKPIT_OEE_TABLES)
     if not with_oee:
         oee = None
@@ -830,7 +830,45 @@ def cockpit_span(url: str, scope: Scope, overview: Scope | None = None) -> dict:
         oee = overview_oee(url, overview, scope)
     else:
         oee = oee_totals(url, scope, OeeSettings())
-    return reports_cockpit.span_kpis(kpis(url, scope), cockpit_profit_parts(url, scope), oee, cash_wc_months(url, tuple(scope.plants)), scope)
+    span_parts = _parts_of(url, parts, scope)
+    return reports_cockpit.span_kpis(kpis(url, scope), span_parts, oee, cash_wc_months(url, tuple(scope.plants)), scope)
+
+
+def profit_spans(scope: Scope) -> tuple[tuple[str, str], ...]:
+    """Every span (first, last month) whose profit parts the overview of ``scope`` reads, whatever
+    its period mode: the scope, the span before it (the bridge's base), its year to date and the
+    spans of every mode that gives this scope compares it with. Empty for a scope without both
+    ends."""
+    if not (scope.period_from and scope.period_to):
+        return ()
+    spans = [scope, scope.previous(), reports_cockpit.year_to_date(scope), *_compared_spans(scope)]
+    return tuple(sorted({(s.period_from, s.period_to) for s in spans if s is not None}))
+
+
+def _compared_spans(scope: Scope) -> list[Scope]:
+    """The spans that every period mode giving this (bounded) scope compares it with."""
+    choices = [PeriodChoice(mode, scope.period_to, scope.period_from if mode == "custom" else None) for mode in PERIOD_MODES]
+    return [scope.shifted(months) for c in choices if c.span() == (scope.period_from, scope.period_to) for _, months in c.comparisons()]
+
+
+def overview_profit_parts(url: str, scope: Scope) -> dict:
+    """span -> ``cockpit_profit_parts`` of every span of ``profit_spans(scope)`` (the scope's
+    plants and families), read at once (``reports.cockpit.spans_profit_parts``): one cached
+    value the overview's cockpit and warnings look their spans up in."""
+    return _overview_profit_parts(url, tuple(scope.plants), tuple(scope.families), profit_spans(scope))
+
+
+@figure
+def _overview_profit_parts(url: str, plants: tuple[str, ...], families: tuple[str, ...], spans: tuple[tuple[str, str], ...]) -> dict:
+    with _facts_known(url):
+        return reports_cockpit.spans_profit_parts(get_engine(url), Scope(plants=plants, families=families), list(spans))
+
+
+def _parts_of(url: str, parts: dict | None, scope: Scope) -> dict:
+    """The profit parts of ``scope`` from the overview's ``parts`` when they hold its span, else
+    its own cached ones."""
+    span = (scope.period_from, scope.period_to)
+    return parts[span] if parts is not None and span in parts else cockpit_profit_parts(url, scope)
 
 
 @figure
@@ -841,17 +879,18 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     The same numbers as ``reports.cockpit.cockpit_report`` (tested)."""
     comparisons = comparison_scopes(scope, choice)
     main = comparisons[0][0] if comparisons else None
-    spans = {"current": cockpit_span(url, scope, scope)}
+    every = overview_profit_parts(url, scope)
+    spans = {"current": cockpit_span(url, scope, scope, every)}
     for name, other in comparisons:
-        spans[name] = cockpit_span(url, other, scope) if covers(url, other) else None
+        spans[name] = cockpit_span(url, other, scope, every) if covers(url, other) else None
     spans["budget"] = reports_cockpit.budget_span(budget_kpis(url, scope, choice))
     ytd = reports_cockpit.year_to_date(scope)
     if ytd is not None:
-        spans["ytd"] = cockpit_span(url, ytd, scope)
+        spans["ytd"] = cockpit_span(url, ytd, scope, every)
         spans["ytd_budget"] = reports_cockpit.budget_span(budget_kpis(url, ytd, PeriodChoice("ytd", ytd.period_to)))
     base = scope.previous()
-    base_parts = cockpit_profit_parts(url, base) if base is not None and covers(url, base) else None
-    parts = cockpit_profit_parts(url, scope)
+    base_parts = _parts_of(url, every, base) if base is not None and covers(url, base) else None
+    parts = _parts_of(url, every, scope)
     plants = tuple(scope.plants)
     inputs = cash_inputs(url, plants)
     return reports_cockpit.compose_cockpit(
@@ -1195,7 +1234,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
     plants = tuple(scope.plants)
     parts = {  # computed as the budget and cash pages and the cockpit compute them: one cache entry each
         "budget": lambda: budget_execution(url, scope, reports_cockpit.BUDGET_VERSION),  # the year to date is all the rule reads
-        "profit_parts": lambda: cockpit_profit_parts(url, scope),  # the cockpit's: the rate per product needs no whole report
+        "profit_parts": lambda: _parts_of(url, overview_profit_parts(url, scope), scope),  # the cockpit's: the rate per product needs no whole report
         "cash_inputs": lambda: cash_inputs(url, plants),
         "payment_delays": lambda: payment_delays(url, plants),
         "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
@@ -1238,9 +1277,7 @@ def overview_spans(scope: Scope) -> tuple[tuple[str, str], ...]:
     without both ends."""
     if not (scope.period_from and scope.period_to):
         return ()
-    choices = [PeriodChoice(mode, scope.period_to, scope.period_from if mode == "custom" else None) for mode in PERIOD_MODES]
-    spans = [scope, reports_cockpit.year_to_date(scope), *(Scope(m, m) for m in overview_months(scope))]
-    spans += [scope.shifted(months) for c in choices if c.span() == (scope.period_from, scope.period_to) for _, months in c.comparisons()]
+    spans = [scope, reports_cockpit.year_to_date(scope), *(Scope(m, m) for m in overview_months(scope)), *_compared_spans(scope)]
     return tuple(sorted({(s.period_from, s.period_to) for s in spans if s is not None}))
 
 
