@@ -905,10 +905,9 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
     base_parts = _parts_of(url, every, base) if base is not None and covers(url, base) else None
     parts = _parts_of(url, every, scope)
     plants = tuple(scope.plants)
-    inputs = cash_inputs(url, plants)
     return reports_cockpit.compose_cockpit(
         scope, spans, main, budget_execution(url, scope, reports_cockpit.BUDGET_VERSION),
-        cockpit_forecast(url, plants), inputs["opening"], inputs["as_of"], reports_cockpit.compute_bridge(base_parts, parts), base,
+        cockpit_forecast(url, plants), cash_opening(url, scope), _as_of(url), reports_cockpit.compute_bridge(base_parts, parts), base,
         parts, base_parts)
 
 
@@ -1216,8 +1215,9 @@ def cash_customer_dso(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def cash_opening(url: str, scope: Scope) -> float:
-    """Today's cash: the latest balance of every bank account of the scope's plants."""
-    return float(cash_inputs(url, tuple(scope.plants))["opening"])
+    """Today's cash: the latest balance of every bank account of the scope's plants (the
+    ``opening`` of ``cash_inputs``, from the same cached position without its open items)."""
+    return float(cash_position(url, tuple(scope.plants)).balance_amount.sum())
 
 
 def late_payers(url: str, scope: Scope, days: float = 30.0) -> pd.Series:
