@@ -8,8 +8,9 @@ The ledger's daily movements and working-capital balances read ``facts_ledger_da
 summed per period x voucher date x account x plant x opening voucher) when the facts are fresh,
 the voucher lines joined to their vouchers otherwise; the documents' monthly sums read
 ``facts_cash_documents`` likewise (per plant and month ``facts_cash_plant_months``), and the
-open receivables and paying customers ``facts_open_receivables`` and ``facts_paying_customers``
-(when every receipt is dated before the as-of date): the same numbers.
+open receivables, paying customers and the receipts the payment delays weigh
+``facts_open_receivables``, ``facts_paying_customers`` and ``facts_customer_receipts`` (when
+every receipt is dated before the as-of date): the same numbers.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 from data_loaders.engine import read_frame
-from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_open_receivables,
-                                     facts_paying_customers, select_open_invoices)
+from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_customer_receipts,
+                                     facts_open_receivables, facts_paying_customers, select_open_invoices)
 from data_loaders.facts_ledger import facts_ledger_daily
 from data_loaders.facts_ledger_months import facts_ledger_plant_months
 from data_loaders.queries import ledger_lines, plant_conditions, use_ledger_facts
@@ -87,10 +88,18 @@ def _receipts(as_of: dt.date, scope: Scope, since: dt.date | None = None) -> lis
             *plant_conditions(si.c.plant_id, scope)]
 
 
-def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt.date | None = None) -> pd.DataFrame:
+def load_receipt_history(engine: Engine, as_of: dt.date, scope: Scope, since: dt.date | None = None,
+                         use_facts: bool | None = None) -> pd.DataFrame:
     """Receipts before ``as_of`` (and on or after ``since``) with their invoice's due date: one
     row per receipt (customer, date, amount, due date: what the payment delays read), in
-    receipt order."""
+    receipt order. From ``facts_customer_receipts`` when the facts are fresh and every receipt
+    is dated before ``as_of`` (the same rows and order)."""
+    if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
+        f = facts_customer_receipts
+        stmt = (sa.select(f.c.customer_id, f.c.receipt_date, f.c.amount, f.c.due_date)
+                .where(*([f.c.receipt_date >= since] if since else []), *plant_conditions(f.c.plant_id, scope))
+                .order_by(f.c.receipt_id))
+        return read_frame(engine, stmt)
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = (
         sa.select(cr.c.customer_id, cr.c.receipt_date, cr.c.amount, si.c.due_date)

@@ -36,6 +36,14 @@ the table is derived whole at every refresh (``info["whole"]``), whatever period
 invoice of the plant (``period``: the month of the first). Once every receipt is dated before
 the as-of date, these are the customers whose payment delay is measured (a customer without a
 receipt in the recent window gets the average). Derived whole, as the open receivables.
+
+``facts_customer_receipts``: one row per positive receipt against an invoice, with its
+customer, the invoice's plant and due date, the receipt date and amount (``period``: the
+receipt's month). Once every receipt is dated before the as-of date, the receipts of a window
+before it are this table's rows dated in the window, in receipt order
+(``data_loaders.cash.load_receipt_history``: the payment delays, without joining 300 k receipts
+to their invoices at every view). Derived whole: an invoice's due date may change at an import
+of its own month, whatever month its receipts are in.
 """
 
 from __future__ import annotations
@@ -102,7 +110,20 @@ facts_paying_customers = sa.Table(
     info={"grain": "one row per plant x customer with a positive receipt", "whole": True},
 )
 
-TABLES = (facts_cash_documents, facts_cash_plant_months, facts_cash_customer_months, facts_open_receivables, facts_paying_customers)
+facts_customer_receipts = sa.Table(
+    "facts_customer_receipts", METADATA,
+    Column("period", PERIOD, nullable=False),
+    Column("receipt_id", ID, nullable=False),
+    Column("customer_id", ID, nullable=False),
+    Column("plant_id", ID, nullable=False),
+    Column("receipt_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("amount", Numeric(18, 2), nullable=False),
+    info={"grain": "one row per positive receipt against a sales invoice", "whole": True},
+)
+
+TABLES = (facts_cash_documents, facts_cash_plant_months, facts_cash_customer_months, facts_open_receivables, facts_paying_customers,
+          facts_customer_receipts)
 
 
 def _in(period, periods: list[str] | None) -> list:
@@ -199,14 +220,24 @@ def select_paying_customers() -> sa.Select:
             .join(si, si.c.invoice_id == cr.c.invoice_id).where(cr.c.amount > 0).group_by(si.c.plant_id, cr.c.customer_id))
 
 
+def select_customer_receipts() -> sa.Select:
+    """Each positive receipt against an invoice with the invoice's plant and due date: the rows
+    ``data_loaders.cash.load_receipt_history`` reads once every receipt is history."""
+    si, cr = s.sales_invoices, s.customer_receipts
+    return (sa.select(period_of(cr.c.receipt_date).label("period"), cr.c.receipt_id, cr.c.customer_id, si.c.plant_id, cr.c.receipt_date,
+                      si.c.due_date, cr.c.amount)
+            .join(si, si.c.invoice_id == cr.c.invoice_id).where(cr.c.amount > 0))
+
+
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
     """``facts.refresh``'s in-database derivation of ``facts_cash_documents``,
     ``facts_cash_plant_months`` and ``facts_cash_customer_months`` (the periods asked for),
-    ``facts_open_receivables`` and
-    ``facts_paying_customers`` (whole, see the module)."""
+    ``facts_open_receivables``, ``facts_paying_customers`` and ``facts_customer_receipts``
+    (whole, see the module)."""
     return {facts_cash_documents.name: [select_documents(periods)], facts_cash_plant_months.name: [select_plant_months(periods)],
             facts_cash_customer_months.name: [select_customer_months(periods)],
-            facts_open_receivables.name: [select_open_receivables()], facts_paying_customers.name: [select_paying_customers()]}
+            facts_open_receivables.name: [select_open_receivables()], facts_paying_customers.name: [select_paying_customers()],
+            facts_customer_receipts.name: [select_customer_receipts()]}
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:

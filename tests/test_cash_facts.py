@@ -156,6 +156,35 @@ def test_sample_paying_customers_on_every_database(sample_engine):
         assert len(base) > 3 and fast == base
 
 
+def test_receipt_history_by_hand(book):
+    # R1…R4 all positive, against P1's invoices I1, I1, I2, I5 (due 02-09, 02-09, 03-03, 04-01)
+    want = [("C1", dt.date(2026, 1, 20), 30.00, dt.date(2026, 2, 9)), ("C1", dt.date(2026, 2, 5), 70.00, dt.date(2026, 2, 9)),
+            ("C1", dt.date(2026, 3, 1), 50.00, dt.date(2026, 3, 3)), ("C1", dt.date(2026, 3, 10), 10.00, dt.date(2026, 4, 1))]
+    frames = {}
+    for use in (True, False):
+        got = frames[use] = C.load_receipt_history(book, AS_OF, Scope(), None, use)
+        assert [(c, pd.Timestamp(r).date(), round(a, 2), pd.Timestamp(d).date()) for c, r, a, d in got.itertuples(index=False)] == want
+        assert len(C.load_receipt_history(book, AS_OF, Scope(), dt.date(2026, 2, 5), use)) == 3  # since R2's date
+        assert C.load_receipt_history(book, AS_OF, Scope(plants=("P2",)), None, use).empty
+    pd.testing.assert_frame_equal(frames[True], frames[False], check_exact=True)
+    # as of 2026-02-01, R2 (02-05) and later lie ahead: the invoices and receipts are read, asked for the facts or not
+    assert len(C.load_receipt_history(book, dt.date(2026, 2, 1), Scope(), None, True)) == 1
+
+
+def test_sample_receipt_history_on_every_database(sample_engine):
+    """The payment delays' receipts from ``facts_customer_receipts`` = the receipts joined to
+    their invoices: the same frame, and so the same delays to the bit."""
+    from analytics.cash import compute_payment_delays
+
+    as_of = as_of_date(sample_engine)
+    since = (as_of - pd.Timedelta(days=180)).date()
+    for scope in (Scope(), Scope(plants=("P1",))):
+        fast, base = (C.load_receipt_history(sample_engine, as_of.date(), scope, since, use) for use in (True, False))
+        assert len(base) > 50
+        pd.testing.assert_frame_equal(fast, base, check_exact=True)
+        assert compute_payment_delays(fast, as_of).equals(compute_payment_delays(base, as_of))
+
+
 def test_customer_months_by_hand(book):
     # C1: January I1 100.00 invoiced, R1 30.00 received; February I2 200.00, R2 70.00; March I5 + I6 = 65.00, R3 + R4 = 60.00.
     # C2: February I3 80.10; March the credit note −20.00; nothing received
