@@ -16,6 +16,7 @@ None asks ``facts.ready``), with the same rows.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
-from data_loaders.engine import read_frame, read_keyed
+from data_loaders.engine import IN_CHUNK, read_frame, read_keyed
 from data_loaders.queries import (
     absorbed_overhead_amount,
     date_conditions,
@@ -397,9 +398,13 @@ def load_work_order_ledger(bind: Engine | sa.Connection, work_order_id: str) -> 
 def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int = 200) -> pd.DataFrame:
     """Work orders planned to start in the scope whose number or product matches ``text``.
 
-    The products whose id or name match are found in the products table (a few thousand rows)
-    and the orders by their number or that set: the name is not matched again on every order's
-    row of the join (0.13 -> 0.02 CPU s over a year's 170 k orders at L)."""
+    The products whose id or name match are found first in the products table (a few thousand
+    rows), and the orders then by their number or that list of products: as a subquery the
+    products' match made DuckDB join and keep every order of the scope before filtering (20 ms
+    over a year's 170 k orders at L); with the list, the number's match filters the orders' scan.
+    A number's digits and dashes (``_letterless``) must appear as typed in any number that
+    contains the text whatever the case: that case-sensitive match, cheaper than the
+    case-insensitive one, comes first."""
     wo, p = s.work_orders, s.products
     stmt = (
         sa.select(wo.c.work_order_id, wo.c.plant_id, wo.c.product_id, p.c.product_name, p.c.family, wo.c.work_center_id,
@@ -411,9 +416,25 @@ def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int 
         .limit(limit)
     )
     if text.replace("\x00", "").strip():
-        named = sa.select(p.c.product_id).where(sa.or_(contains(p.c.product_id, text), contains(p.c.product_name, text)))
-        stmt = stmt.where(sa.or_(contains(wo.c.work_order_id, text), wo.c.product_id.in_(named)))
+        with connected(engine) as conn:
+            products = sa.select(p.c.product_id).where(sa.or_(contains(p.c.product_id, text), contains(p.c.product_name, text)))
+            named = read_frame(conn, products.order_by(p.c.product_id)).product_id.tolist()
+            number = contains(wo.c.work_order_id, text)
+            run = _letterless(text)
+            if run:
+                number = sa.and_(wo.c.work_order_id.like(f"%{run}%"), number)
+            if named:  # a long list (a text most products match) stays a subquery: within every engine's parameter limit
+                number = sa.or_(number, wo.c.product_id.in_(named if len(named) <= IN_CHUNK else products))
+            return read_frame(conn, stmt.where(number))
     return read_frame(engine, stmt)
+
+
+def _letterless(text: str) -> str:
+    """The longest run of digits, dashes, dots, slashes, colons and spaces in ``text`` as typed
+    (stripped): characters no engine's case folding changes and no LIKE pattern treats as special,
+    so a value containing ``text`` in any case contains the run exactly; "" when there is none."""
+    runs = re.findall(r"[0-9\-./: ]+", text.replace("\x00", "").strip())
+    return max(runs, key=len) if runs else ""
 
 
 # --------------------------------------------------------------------------- reconciliation
