@@ -20,6 +20,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -245,8 +246,10 @@ def connected(bind: Engine | sa.Connection):
 
 def _matched(frame: pd.DataFrame, *markers: str) -> pd.DataFrame:
     """The rows whose LEFT-joined ``markers`` found a row, without the marker columns."""
-    keep = frame[list(markers)].notna().all(axis=1)
-    out = frame.drop(columns=list(markers))
+    keep = np.logical_and.reduce([frame[m].notna().to_numpy(dtype=bool) for m in markers])
+    out = frame.copy(deep=False)
+    for m in markers:  # in place on a shallow copy: cheaper than drop() on a one-row or tens-of-rows frame
+        del out[m]
     return out if keep.all() else out[keep].reset_index(drop=True)
 
 
@@ -357,8 +360,8 @@ def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str) 
     stmt = (sa.select(per, m.c.material_name, m.c.unit, m.c.std_price)
             .select_from(per.outerjoin(m, m.c.material_id == per.c.material_id)).order_by(per.c.material_id))
     out = read_frame(bind, stmt)
-    for col in ("qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"):
-        out[col] = out[col].astype(float).fillna(0.0)
+    cols = ["qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"]
+    out[cols] = out[cols].astype(float).fillna(0.0)
     return out
 
 
@@ -390,9 +393,15 @@ def load_work_order_ledger(bind: Engine | sa.Connection, work_order_id: str) -> 
         heads = sa.select(v.c.voucher_no.label("_voucher"), v.c.voucher_date, v.c.voucher_type, v.c.description)
         heads = read_keyed(conn, lambda numbers: heads.where(v.c.voucher_no.in_(numbers)) if numbers else heads.limit(0),
                            lines.voucher_no)
-    out = lines.merge(heads, how="left", left_on="voucher_no", right_on="_voucher", sort=False)
-    out = out.sort_values("voucher_date", kind="stable", ignore_index=True)
-    return _matched(out, "_account", "_voucher")
+    # each line's voucher by position (a voucher number is a key): what the left merge on it gave, without the merge;
+    # a line without its voucher or its account is left out, as ``_matched`` leaves it
+    at = pd.Index(heads._voucher).get_indexer(lines.voucher_no)
+    keep = (at >= 0) & lines._account.notna().to_numpy(dtype=bool)
+    out = lines[keep].reset_index(drop=True) if not keep.all() else lines.copy(deep=False)
+    del out["_account"]
+    for c in ("voucher_date", "voucher_type", "description"):
+        out[c] = heads[c].take(at[keep]).to_numpy() if len(heads) else heads[c].iloc[0:0].reindex(range(len(out))).to_numpy()
+    return out.sort_values("voucher_date", kind="stable", ignore_index=True)
 
 
 def search_work_orders(engine: Engine, scope: Scope, text: str = "", limit: int = 200) -> pd.DataFrame:
