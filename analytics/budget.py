@@ -72,30 +72,35 @@ def compute_execution(facts: pd.DataFrame, by: list[str], to_date: str | None = 
     to it, and the phased execution actual_to_date / budget_to_date.
     """
     keys = list(dict.fromkeys(by + ["line_type"]))
-    f = facts.copy()
+    cols = [c for c in ("budget_amount", "actual_amount", "committed_amount") if c in facts]
+    f = {k: facts[k] for k in keys} | {c: facts[c] for c in cols}  # only what is grouped: no copy of the other columns
     if to_date is not None:
-        upto = f.period <= to_date
-        f["budget_to_date_amount"] = np.where(upto, f.budget_amount, 0.0)
-        f["actual_to_date_amount"] = np.where(upto, f.actual_amount, 0.0)
-    cols = [c for c in ("budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount", "actual_to_date_amount") if c in f]
-    g = f.groupby(keys, as_index=False, dropna=False)[cols].sum()
-    cost = g.line_type == "cost"
+        upto = (facts.period <= to_date).to_numpy()
+        f["budget_to_date_amount"] = np.where(upto, facts.budget_amount, 0.0)
+        f["actual_to_date_amount"] = np.where(upto, facts.actual_amount, 0.0)
+        cols = cols + ["budget_to_date_amount", "actual_to_date_amount"]
+    g = pd.DataFrame(f, index=facts.index).groupby(keys, as_index=False, dropna=False)[cols].sum()
+    # the ratios on arrays (a few thousand rows at most: pandas' per-operation cost was most of the time)
+    cost = (g.line_type == "cost").to_numpy()
+    budget, actual, committed = (g[c].to_numpy(dtype=float) for c in ("budget_amount", "actual_amount", "committed_amount"))
 
     def ratio(num, den):
         return np.where(den != 0, num / np.where(den != 0, den, 1), np.nan)
 
-    g["variance_amount"] = g.actual_amount - g.budget_amount
-    g["variance_pct"] = ratio(g.variance_amount, g.budget_amount.abs())
-    g["execution_pct"] = ratio(g.actual_amount, g.budget_amount)
-    g["consumption_pct"] = np.where(cost, ratio(g.actual_amount + g.committed_amount, g.budget_amount), np.nan)
-    g["available_amount"] = np.where(cost, g.budget_amount - g.committed_amount - g.actual_amount, np.nan)
-    favorable = np.where(cost, g.variance_amount <= 0, g.variance_amount >= 0)
-    g["fav_unfav"] = np.where(g.variance_amount.abs() < 0.005, "—", np.where(favorable, "F", "U"))
+    variance = actual - budget
+    favorable = np.where(cost, variance <= 0, variance >= 0)
+    out = {
+        "variance_amount": variance,
+        "variance_pct": ratio(variance, np.abs(budget)),
+        "execution_pct": ratio(actual, budget),
+        "consumption_pct": np.where(cost, ratio(actual + committed, budget), np.nan),
+        "available_amount": np.where(cost, budget - committed - actual, np.nan),
+        "fav_unfav": np.where(np.abs(variance) < 0.005, "—", np.where(favorable, "F", "U")),
+    }
     if "budget_to_date_amount" in g:
-        g["phased_execution_pct"] = ratio(g.actual_to_date_amount, g.budget_to_date_amount)
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).round(2)
-    return g
+        out["phased_execution_pct"] = ratio(g.actual_to_date_amount.to_numpy(dtype=float), g.budget_to_date_amount.to_numpy(dtype=float))
+    columns = {c: g[c] for c in g.columns} | out
+    return pd.DataFrame({c: np.round(np.asarray(v, dtype=float), 2) if c.endswith("_amount") else v for c, v in columns.items()})
 
 
 def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed: str, method: str = "run_rate") -> pd.DataFrame:
