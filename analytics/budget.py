@@ -55,13 +55,24 @@ def compute_rollup(facts: pd.DataFrame, cost_centers: pd.DataFrame, accounts: pd
     acc_parent = {n: p for n, p in zip(accounts.account_code, accounts.parent_code) if isinstance(p, str) and account_tree}
     cc_up = {n: _ancestors(n, cc_parent) for n in set(facts.cost_center_id)}
     acc_up = {n: _ancestors(n, acc_parent) for n in set(facts.account_code)}
-    out = facts.assign(cost_center_node=facts.cost_center_id.map(cc_up)).explode("cost_center_node")
-    out = out.assign(account_node=out.account_code.map(acc_up)).explode("account_node")
+    out = _explode(facts, "cost_center_node", facts.cost_center_id, cc_up)
+    out = _explode(out, "account_node", out.account_code, acc_up)
     depth_cc = {n: len(_ancestors(n, cc_parent)) - 1 for n in set(cost_centers.cost_center_id)}
     depth_acc = {n: len(_ancestors(n, acc_parent)) - 1 for n in set(accounts.account_code)}
     out["cc_depth"] = out.cost_center_node.map(depth_cc)
     out["account_depth"] = out.account_node.map(depth_acc)
     return out.reset_index(drop=True)
+
+
+def _explode(frame: pd.DataFrame, name: str, keys: pd.Series, lists: dict) -> pd.DataFrame:
+    """``frame.assign(name=keys.map(lists)).explode(name)`` without a list per row in the frame:
+    each row repeated once per value of its key's list, in the list's order (an empty list: once,
+    with a missing value), the index labels repeated as explode repeats them."""
+    got = [lists.get(k) or [np.nan] for k in keys.tolist()]
+    counts = np.fromiter(map(len, got), dtype=np.int64, count=len(got))
+    out = frame.iloc[np.repeat(np.arange(len(frame)), counts)]
+    return out.assign(**{name: pd.Series([v for values in got for v in values], index=out.index)}) if len(out) else \
+        frame.assign(**{name: keys.map(lists)}).explode(name)
 
 
 def compute_execution(facts: pd.DataFrame, by: list[str], to_date: str | None = None) -> pd.DataFrame:
@@ -121,12 +132,11 @@ def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed
     closed = f.period <= last_closed
     months_done = f.loc[closed, "period"].nunique() or 0
     remaining = sorted(set(f.period) - set(f.loc[closed, "period"]))
-    g = f.groupby(keys, as_index=False).agg(budget_year_amount=("budget_amount", "sum"))
-    ytd = f[closed].groupby(keys).actual_amount.sum()
-    rest_budget = f[~closed].groupby(keys).budget_amount.sum()
-    idx = pd.MultiIndex.from_frame(g[keys])
-    g["actual_ytd_amount"] = ytd.reindex(idx).fillna(0.0).to_numpy()
-    g["remaining_budget_amount"] = rest_budget.reindex(idx).fillna(0.0).to_numpy()
+    # one group-by: the other months' values as missing, which a group's sum skips (as if filtered out; a 0.0 would take
+    # part in the compensated sum), and a group with none of them sums to 0.0
+    g = pd.DataFrame({**{k: f[k] for k in keys}, "budget_year_amount": f.budget_amount,
+                      "actual_ytd_amount": f.actual_amount.where(closed), "remaining_budget_amount": f.budget_amount.where(~closed)}
+                     ).groupby(keys, as_index=False).sum()
     run_rate = g.actual_ytd_amount / months_done * len(remaining) if months_done else g.remaining_budget_amount
     model = method
     if method == "remaining_budget":
