@@ -33,15 +33,18 @@ def compute_budget_facts(budget: pd.DataFrame, actual: pd.DataFrame, committed: 
     in natural sign, with the line type (revenue or cost) and the account's parent."""
     if version not in set(budget.version) and not budget.empty:
         raise ValueError(f"no budget version {version!r}; have {sorted(set(budget.version))}")
-    b = budget[budget.version == version].groupby(KEYS, as_index=False).budget_amount.sum()
     acc = accounts.set_index("account_code")
-    a = actual.copy()
-    is_rev = a.account_code.map(acc.account_type).eq("revenue")
-    a["actual_amount"] = np.where(is_rev, a.credit_amount - a.debit_amount, a.debit_amount - a.credit_amount)
-    a = a.groupby(KEYS, as_index=False).actual_amount.sum()
-    c = committed.groupby(KEYS, as_index=False).committed_amount.sum() if not committed.empty else pd.DataFrame(columns=KEYS + ["committed_amount"])
-    f = b.merge(a, on=KEYS, how="outer").merge(c, on=KEYS, how="outer")
-    f[["budget_amount", "actual_amount", "committed_amount"]] = f[["budget_amount", "actual_amount", "committed_amount"]].astype(float).fillna(0.0)
+    is_rev = actual.account_code.map(acc.account_type).eq("revenue").to_numpy()
+    amounts = ["budget_amount", "actual_amount", "committed_amount"]
+    parts = [budget.loc[budget.version == version, KEYS + ["budget_amount"]],
+             actual[KEYS].assign(actual_amount=np.where(is_rev, actual.credit_amount - actual.debit_amount, actual.debit_amount - actual.credit_amount))]
+    if not committed.empty:
+        parts.append(committed[KEYS + ["committed_amount"]])
+    # one group-by over the three kinds of rows stacked (each amount missing on the others' rows, which a sum skips): each
+    # key's sums of its own rows in their order, keys sorted, as the three group-bys joined by outer merges gave them
+    stacked = pd.concat([p.reindex(columns=KEYS + amounts) for p in parts], ignore_index=True)
+    stacked[amounts] = stacked[amounts].astype(float)
+    f = stacked.groupby(KEYS, as_index=False)[amounts].sum()
     f["line_type"] = np.where(f.account_code.map(acc.account_type).eq("revenue"), "revenue", "cost")
     return f
 
