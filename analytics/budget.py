@@ -33,15 +33,18 @@ def compute_budget_facts(budget: pd.DataFrame, actual: pd.DataFrame, committed: 
     in natural sign, with the line type (revenue or cost) and the account's parent."""
     if version not in set(budget.version) and not budget.empty:
         raise ValueError(f"no budget version {version!r}; have {sorted(set(budget.version))}")
-    b = budget[budget.version == version].groupby(KEYS, as_index=False).budget_amount.sum()
     acc = accounts.set_index("account_code")
-    a = actual.copy()
-    is_rev = a.account_code.map(acc.account_type).eq("revenue")
-    a["actual_amount"] = np.where(is_rev, a.credit_amount - a.debit_amount, a.debit_amount - a.credit_amount)
-    a = a.groupby(KEYS, as_index=False).actual_amount.sum()
-    c = committed.groupby(KEYS, as_index=False).committed_amount.sum() if not committed.empty else pd.DataFrame(columns=KEYS + ["committed_amount"])
-    f = b.merge(a, on=KEYS, how="outer").merge(c, on=KEYS, how="outer")
-    f[["budget_amount", "actual_amount", "committed_amount"]] = f[["budget_amount", "actual_amount", "committed_amount"]].astype(float).fillna(0.0)
+    is_rev = actual.account_code.map(acc.account_type).eq("revenue").to_numpy()
+    amounts = ["budget_amount", "actual_amount", "committed_amount"]
+    parts = [budget.loc[budget.version == version, KEYS + ["budget_amount"]],
+             actual[KEYS].assign(actual_amount=np.where(is_rev, actual.credit_amount - actual.debit_amount, actual.debit_amount - actual.credit_amount))]
+    if not committed.empty:
+        parts.append(committed[KEYS + ["committed_amount"]])
+    # one group-by over the three kinds of rows stacked (each amount missing on the others' rows, which a sum skips): each
+    # key's sums of its own rows in their order, keys sorted, as the three group-bys joined by outer merges gave them
+    stacked = pd.concat([p.reindex(columns=KEYS + amounts) for p in parts], ignore_index=True)
+    stacked[amounts] = stacked[amounts].astype(float)
+    f = stacked.groupby(KEYS, as_index=False)[amounts].sum()
     f["line_type"] = np.where(f.account_code.map(acc.account_type).eq("revenue"), "revenue", "cost")
     return f
 
@@ -55,13 +58,24 @@ def compute_rollup(facts: pd.DataFrame, cost_centers: pd.DataFrame, accounts: pd
     acc_parent = {n: p for n, p in zip(accounts.account_code, accounts.parent_code) if isinstance(p, str) and account_tree}
     cc_up = {n: _ancestors(n, cc_parent) for n in set(facts.cost_center_id)}
     acc_up = {n: _ancestors(n, acc_parent) for n in set(facts.account_code)}
-    out = facts.assign(cost_center_node=facts.cost_center_id.map(cc_up)).explode("cost_center_node")
-    out = out.assign(account_node=out.account_code.map(acc_up)).explode("account_node")
+    out = _explode(facts, "cost_center_node", facts.cost_center_id, cc_up)
+    out = _explode(out, "account_node", out.account_code, acc_up)
     depth_cc = {n: len(_ancestors(n, cc_parent)) - 1 for n in set(cost_centers.cost_center_id)}
     depth_acc = {n: len(_ancestors(n, acc_parent)) - 1 for n in set(accounts.account_code)}
     out["cc_depth"] = out.cost_center_node.map(depth_cc)
     out["account_depth"] = out.account_node.map(depth_acc)
     return out.reset_index(drop=True)
+
+
+def _explode(frame: pd.DataFrame, name: str, keys: pd.Series, lists: dict) -> pd.DataFrame:
+    """``frame.assign(name=keys.map(lists)).explode(name)`` without a list per row in the frame:
+    each row repeated once per value of its key's list, in the list's order (an empty list: once,
+    with a missing value), the index labels repeated as explode repeats them."""
+    got = [lists.get(k) or [np.nan] for k in keys.tolist()]
+    counts = np.fromiter(map(len, got), dtype=np.int64, count=len(got))
+    out = frame.iloc[np.repeat(np.arange(len(frame)), counts)]
+    return out.assign(**{name: pd.Series([v for values in got for v in values], index=out.index)}) if len(out) else \
+        frame.assign(**{name: keys.map(lists)}).explode(name)
 
 
 def compute_execution(facts: pd.DataFrame, by: list[str], to_date: str | None = None) -> pd.DataFrame:
@@ -72,30 +86,35 @@ def compute_execution(facts: pd.DataFrame, by: list[str], to_date: str | None = 
     to it, and the phased execution actual_to_date / budget_to_date.
     """
     keys = list(dict.fromkeys(by + ["line_type"]))
-    f = facts.copy()
+    cols = [c for c in ("budget_amount", "actual_amount", "committed_amount") if c in facts]
+    f = {k: facts[k] for k in keys} | {c: facts[c] for c in cols}  # only what is grouped: no copy of the other columns
     if to_date is not None:
-        upto = f.period <= to_date
-        f["budget_to_date_amount"] = np.where(upto, f.budget_amount, 0.0)
-        f["actual_to_date_amount"] = np.where(upto, f.actual_amount, 0.0)
-    cols = [c for c in ("budget_amount", "actual_amount", "committed_amount", "budget_to_date_amount", "actual_to_date_amount") if c in f]
-    g = f.groupby(keys, as_index=False, dropna=False)[cols].sum()
-    cost = g.line_type == "cost"
+        upto = (facts.period <= to_date).to_numpy()
+        f["budget_to_date_amount"] = np.where(upto, facts.budget_amount, 0.0)
+        f["actual_to_date_amount"] = np.where(upto, facts.actual_amount, 0.0)
+        cols = cols + ["budget_to_date_amount", "actual_to_date_amount"]
+    g = pd.DataFrame(f, index=facts.index).groupby(keys, as_index=False, dropna=False)[cols].sum()
+    # the ratios on arrays (a few thousand rows at most: pandas' per-operation cost was most of the time)
+    cost = (g.line_type == "cost").to_numpy()
+    budget, actual, committed = (g[c].to_numpy(dtype=float) for c in ("budget_amount", "actual_amount", "committed_amount"))
 
     def ratio(num, den):
         return np.where(den != 0, num / np.where(den != 0, den, 1), np.nan)
 
-    g["variance_amount"] = g.actual_amount - g.budget_amount
-    g["variance_pct"] = ratio(g.variance_amount, g.budget_amount.abs())
-    g["execution_pct"] = ratio(g.actual_amount, g.budget_amount)
-    g["consumption_pct"] = np.where(cost, ratio(g.actual_amount + g.committed_amount, g.budget_amount), np.nan)
-    g["available_amount"] = np.where(cost, g.budget_amount - g.committed_amount - g.actual_amount, np.nan)
-    favorable = np.where(cost, g.variance_amount <= 0, g.variance_amount >= 0)
-    g["fav_unfav"] = np.where(g.variance_amount.abs() < 0.005, "—", np.where(favorable, "F", "U"))
+    variance = actual - budget
+    favorable = np.where(cost, variance <= 0, variance >= 0)
+    out = {
+        "variance_amount": variance,
+        "variance_pct": ratio(variance, np.abs(budget)),
+        "execution_pct": ratio(actual, budget),
+        "consumption_pct": np.where(cost, ratio(actual + committed, budget), np.nan),
+        "available_amount": np.where(cost, budget - committed - actual, np.nan),
+        "fav_unfav": np.where(np.abs(variance) < 0.005, "—", np.where(favorable, "F", "U")),
+    }
     if "budget_to_date_amount" in g:
-        g["phased_execution_pct"] = ratio(g.actual_to_date_amount, g.budget_to_date_amount)
-    money = [c for c in g.columns if c.endswith("_amount")]
-    g[money] = g[money].astype(float).round(2)
-    return g
+        out["phased_execution_pct"] = ratio(g.actual_to_date_amount.to_numpy(dtype=float), g.budget_to_date_amount.to_numpy(dtype=float))
+    columns = {c: g[c] for c in g.columns} | out
+    return pd.DataFrame({c: np.round(np.asarray(v, dtype=float), 2) if c.endswith("_amount") else v for c, v in columns.items()})
 
 
 def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed: str, method: str = "run_rate") -> pd.DataFrame:
@@ -116,12 +135,11 @@ def compute_landing(year_facts: pd.DataFrame, history: pd.DataFrame, last_closed
     closed = f.period <= last_closed
     months_done = f.loc[closed, "period"].nunique() or 0
     remaining = sorted(set(f.period) - set(f.loc[closed, "period"]))
-    g = f.groupby(keys, as_index=False).agg(budget_year_amount=("budget_amount", "sum"))
-    ytd = f[closed].groupby(keys).actual_amount.sum()
-    rest_budget = f[~closed].groupby(keys).budget_amount.sum()
-    idx = pd.MultiIndex.from_frame(g[keys])
-    g["actual_ytd_amount"] = ytd.reindex(idx).fillna(0.0).to_numpy()
-    g["remaining_budget_amount"] = rest_budget.reindex(idx).fillna(0.0).to_numpy()
+    # one group-by: the other months' values as missing, which a group's sum skips (as if filtered out; a 0.0 would take
+    # part in the compensated sum), and a group with none of them sums to 0.0
+    g = pd.DataFrame({**{k: f[k] for k in keys}, "budget_year_amount": f.budget_amount,
+                      "actual_ytd_amount": f.actual_amount.where(closed), "remaining_budget_amount": f.budget_amount.where(~closed)}
+                     ).groupby(keys, as_index=False).sum()
     run_rate = g.actual_ytd_amount / months_done * len(remaining) if months_done else g.remaining_budget_amount
     model = method
     if method == "remaining_budget":

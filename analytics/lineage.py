@@ -68,17 +68,20 @@ def compute_material_vs_bom(materials: pd.DataFrame, good_qty: float) -> pd.Data
     """
     if good_qty < 0:
         raise ValueError(f"good_qty must be >= 0, got {good_qty}")
-    m = materials.copy()
-    m["std_qty"] = (m.qty_per_unit * good_qty).round(3)
-    m["actual_qty"] = (m.issued_qty - m.returned_qty).round(3)
-    m["std_amount"] = mul_cents(m.std_qty, 3, m.std_price, 4) / 100.0
-    m["actual_price"] = np.where(m.actual_qty != 0, m.actual_amount / m.actual_qty.where(m.actual_qty != 0, 1), np.nan)
-    m["price_variance_amount"] = (m.actual_amount - m.actual_qty * m.std_price).round(2)
-    m["usage_variance_amount"] = ((m.actual_qty - m.std_qty) * m.std_price).round(2)
-    m["variance_amount"] = (m.actual_amount - m.std_amount).round(2)
-    # the split is rounded per part; put the last cent on usage so the parts add to the total
-    m["usage_variance_amount"] = (m.variance_amount - m.price_variance_amount).round(2)
-    return m
+    col = lambda c: materials[c].to_numpy(dtype=float)  # noqa: E731 - a few rows: arrays, not a Series per step
+    actual_amount, std_price = col("actual_amount"), col("std_price")
+    std_qty = np.round(col("qty_per_unit") * good_qty, 3)
+    actual_qty = np.round(col("issued_qty") - col("returned_qty"), 3)
+    std_amount = mul_cents(std_qty, 3, std_price, 4) / 100.0
+    price_variance = np.round(actual_amount - actual_qty * std_price, 2)
+    variance = np.round(actual_amount - std_amount, 2)
+    return materials.assign(
+        std_qty=std_qty, actual_qty=actual_qty, std_amount=std_amount,
+        actual_price=np.where(actual_qty != 0, actual_amount / np.where(actual_qty != 0, actual_qty, 1), np.nan),
+        price_variance_amount=price_variance,
+        # the split is rounded per part; the last cent goes on usage so the parts add to the total
+        usage_variance_amount=np.round(variance - price_variance, 2),
+        variance_amount=variance)
 
 
 def compute_work_order_rollup(work_order: pd.Series, materials: pd.DataFrame, labor: pd.DataFrame,

@@ -102,6 +102,30 @@ def _allocate(total_cents: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
+def _hours(slim: pd.DataFrame) -> pd.DataFrame:
+    """``in_sum_order(slim, ["period", "work_center_id"], ["std_h"])`` grouped by period x work
+    center and summed (machine_s, std_h): each group's hours added in the same order (ascending)
+    by the same group-by, the keys' sorted codes as one integer, without reordering the frame or
+    sorting three keys (173 k orders a year at L)."""
+    if slim.empty:
+        return in_sum_order(slim, ["period", "work_center_id"], ["std_h"]).groupby(["period", "work_center_id"], as_index=False)[
+            ["machine_s", "std_h"]].sum()
+    period, periods = pd.factorize(slim.period, sort=True)
+    center, centers = pd.factorize(slim.work_center_id, sort=True)
+    named = (period >= 0) & (center >= 0)  # a missing key is no group
+    key = period[named].astype(np.int64) * len(centers) + center[named]
+    std_h, machine_s = slim.std_h.to_numpy(dtype=float)[named], slim.machine_s.to_numpy(dtype=float)[named]
+    # by the hours, then stably by the key: each key's rows by their hours (rows of equal hours, or missing ones, which the
+    # sum skips, are interchangeable in the hours' sum, and machine seconds are whole: exact in any order; so the first
+    # sort need not be stable)
+    order = np.argsort(std_h)
+    order = order[np.argsort(key[order], kind="stable")]
+    sums = pd.DataFrame({"machine_s": machine_s[order], "std_h": std_h[order]}).groupby(key[order], sort=True).sum()
+    at = sums.index.to_numpy(dtype=np.int64)
+    return pd.DataFrame({"period": periods.take(at // len(centers)), "work_center_id": centers.take(at % len(centers)),
+                         "machine_s": sums.machine_s.to_numpy(), "std_h": sums.std_h.to_numpy()})
+
+
 def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """The inputs of ``compute_overhead_variances`` per period x work center.
 
@@ -130,7 +154,7 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
     # (quantity x standard overhead / rate: many decimals) are summed over the rows in a canonical order, so that SH x VR
     # is the same float on every database and a product on a half cent rounds the same way (Spark returns other orders)
     slim = o[["period", "work_center_id", "machine_s", "std_h"]].assign(machine_s=o.machine_s.astype(float))
-    hours = in_sum_order(slim, ["period", "work_center_id"], ["std_h"]).groupby(["period", "work_center_id"], as_index=False)[["machine_s", "std_h"]].sum()
+    hours = _hours(slim)
     hours.insert(2, "actual_h", hours.pop("machine_s") / 3600.0)
     act = incurred.pivot_table(index=["period", "plant_id"], columns="cost_behavior", values="incurred_amount", aggfunc="sum",
                                fill_value=0.0).reindex(columns=["variable", "fixed"], fill_value=0.0) if len(incurred) else \

@@ -234,14 +234,33 @@ def compute_actual_by_product(sales: pd.DataFrame, variances: pd.DataFrame) -> t
         unsold_rows = np.ones(len(pv), dtype=bool)
         unsold_rows[at[at >= 0]] = False
     share = np.where(weight != 0, std / weight.where(weight != 0, 1), 0.0)
-    sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std})
     matched = at >= 0
+    shared = {}
     for c in var_cols:
         taken = np.zeros(len(sales))
         taken[matched] = pv[c].to_numpy(dtype=float)[at[matched]]  # no order completed (none at all, even): 0
-        sold[c] = taken * share
+        shared[c] = taken * share
     unsold = pv[unsold_rows].reset_index()
-    unsold = unsold[["product_id"] + var_cols].assign(**{c: 0.0 for c in sums})
-    rows = pd.concat([sold, unsold[sold.columns]], ignore_index=True)
-    by_product = rows.groupby("product_id", as_index=False)[sums + ["variance_amount"]].sum()
-    return by_product, float(rows[direct].sum().sum())
+    if key is None:
+        sold = pd.DataFrame({"product_id": sales.product_id, "qty": qty, "revenue_amount": sales.revenue_amount, "std_cost_amount": std,
+                             **shared})
+        unsold = unsold[["product_id"] + var_cols].assign(**{c: 0.0 for c in sums})
+        rows = pd.concat([sold, unsold[sold.columns]], ignore_index=True)
+        by_product = rows.groupby("product_id", as_index=False)[sums + ["variance_amount"]].sum()
+        return by_product, float(rows[direct].sum().sum())
+    # the same rows (sold, then unsold) as plain arrays, grouped on integer product codes numbered in the products' sorted
+    # order: the group-by adds each product's rows in the same order with the same kernel, without a frame of text keys
+    codes, first = key
+    product_of_key = sales.product_id.take(first)
+    pcodes, products = pd.factorize(pd.concat([product_of_key, unsold.product_id], ignore_index=True), sort=True)
+    n = len(unsold)
+    values = {"qty": qty.to_numpy(dtype=float), "revenue_amount": sales.revenue_amount.to_numpy(dtype=float),
+              "std_cost_amount": std.to_numpy(dtype=float)}
+    stacked = {c: np.concatenate([values[c], np.zeros(n)]) for c in sums}
+    stacked.update({c: np.concatenate([shared[c], unsold[c].to_numpy(dtype=float)]) for c in var_cols})
+    group = np.concatenate([pcodes[:len(first)][codes], pcodes[len(first):]])
+    g = pd.DataFrame({c: stacked[c] for c in sums + ["variance_amount"]}).groupby(group, sort=True).sum()
+    by_product = g.reset_index(drop=True)
+    by_product.insert(0, "product_id", pd.Series(products.take(g.index.to_numpy()), dtype=sales.product_id.dtype))
+    # Σ per column (NaN as 0: pairwise, as a frame's column sums), then Σ of those, as ``rows[direct].sum().sum()``
+    return by_product, float(pd.Series([np.nansum(stacked[c]) for c in direct]).sum())

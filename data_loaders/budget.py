@@ -136,24 +136,19 @@ def load_sales_budget_by_product(engine: Engine, scope: Scope, version: str = "o
 
 
 def load_sales_rows(engine: Engine, sales: sa.Select) -> pd.DataFrame:
-    """``sales``'s rows (period x product x customer x plant: qty, gross, discount and net
-    revenue, as ``data_loaders.profitability.select_sales`` or ``facts_orders.select_sales`` give
-    them) with the product's standard unit costs, in key order as ``profitability.load_sales``
-    orders them (so that every sum over them adds in the same order), without the names,
-    families and list prices that ``load_sales`` adds."""
+    """``sales``'s rows (period x product x customer x plant: qty and net revenue, as
+    ``data_loaders.profitability.select_sales`` or ``facts_orders.select_sales`` give them) with
+    the product's standard unit costs, in key order as ``profitability.load_sales`` orders them
+    (so that every sum over them adds in the same order), without the gross and discount
+    amounts, names, families and list prices that ``load_sales`` adds (two decimal columns of
+    175 k rows a year at L that the flexible budget never reads)."""
     rows, p = sales.subquery(), s.products
     stmt = (
-        sa.select(rows.c.period, rows.c.product_id, rows.c.customer_id, rows.c.plant_id, rows.c.qty, rows.c.gross_amount,
-                  rows.c.discount_amount, rows.c.revenue_amount, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost)
+        sa.select(rows.c.period, rows.c.product_id, rows.c.customer_id, rows.c.plant_id, rows.c.qty, rows.c.revenue_amount,
+                  p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost)
         .outerjoin(p, p.c.product_id == rows.c.product_id)
     )
     return read_frame(engine, stmt).sort_values(["period", "product_id", "customer_id", "plant_id"], ignore_index=True)
-
-
-def load_product_names(engine: Engine) -> dict:
-    """Product id -> product name."""
-    names = read_frame(engine, sa.select(s.products.c.product_id, s.products.c.product_name))
-    return dict(zip(names.product_id, names.product_name))
 
 
 def load_order_overhead_basis(engine: Engine, scope: Scope) -> pd.DataFrame:
@@ -187,12 +182,12 @@ def load_expense_actual(engine: Engine, scope: Scope, use_facts: bool | None = N
 
 
 def load_product_cost_behavior(engine: Engine) -> pd.DataFrame:
-    """One row per product: its standard unit costs and the fixed overhead in its standard
-    overhead (standard overhead x fixed rate / absorption rate of its routing's work center;
-    the work center with the lowest id when it has several; all fixed without a split)."""
+    """One row per product: its name, its standard unit costs and the fixed overhead in its
+    standard overhead (standard overhead x fixed rate / absorption rate of its routing's work
+    center; the work center with the lowest id when it has several; all fixed without a split)."""
     p, r, wc = s.products, s.routings, s.work_centers
     stmt = (
-        sa.select(p.c.product_id, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost, r.c.work_center_id,
+        sa.select(p.c.product_id, p.c.product_name, p.c.std_material_cost, p.c.std_labor_cost, p.c.std_overhead_cost, r.c.work_center_id,
                   (wc.c.machine_rate_per_h + wc.c.overhead_rate_per_h).label("absorption_rate_per_h"),
                   wc.c.variable_overhead_rate_per_h, wc.c.fixed_overhead_rate_per_h)
         .outerjoin(r, r.c.product_id == p.c.product_id)
@@ -209,4 +204,4 @@ def load_product_cost_behavior(engine: Engine) -> pd.DataFrame:
     out["std_fixed_overhead_per_unit"] = (out.std_overhead_cost * share).round(4)
     out["std_variable_cost_per_unit"] = (out.std_material_cost + out.std_labor_cost + out.std_overhead_cost
                                          - out.std_fixed_overhead_per_unit).round(4)
-    return out[["product_id", "std_variable_cost_per_unit", "std_fixed_overhead_per_unit"]]
+    return out[["product_id", "product_name", "std_variable_cost_per_unit", "std_fixed_overhead_per_unit"]]

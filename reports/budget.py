@@ -139,11 +139,12 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
         return None
     budget = SB.compute_budget_by_product(budget_rows)
     fast = orders_ready(engine, scope) if fast is None else fast
+    behavior = B.load_product_cost_behavior(engine).set_index("product_id")
     if fast:  # what the page reads of the profit facts, from the columns read here
         actual, direct_amount = SB.compute_actual_by_product(B.load_sales_rows(engine, FO.select_sales(scope)),
                                                              FO.load_order_groups(engine, scope))
         variances = B.load_order_overhead_basis(engine, scope)  # per order, as the overhead variances read them
-        names = B.load_product_names(engine)
+        names = dict(zip(behavior.index, behavior.product_name))  # every product's, as the products table holds them
         names = {p: names.get(p) for p in actual.product_id}
     else:
         facts, variances = profit_facts(engine, scope)
@@ -155,7 +156,6 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     by_product = SB.compute_sales_variances(budget, actual)
     by_product.insert(1, "product_name", by_product.product_id.map(names))
 
-    behavior = B.load_product_cost_behavior(engine).set_index("product_id")
     lines_in = by_product[["product_id", "budget_qty", "budget_price", "qty", "revenue_amount"]].copy()
     lines_in["budget_variable_cost_per_unit"] = (by_product.budget_std_cost_per_unit
                                                  - behavior.std_fixed_overhead_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy())

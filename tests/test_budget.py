@@ -58,6 +58,32 @@ def test_rollup_through_a_three_level_tree():
     assert both.loc[("CO", "5101"), "actual_amount"] == 150.0
 
 
+def test_rollup_and_landing_as_their_definitions_sum_them():
+    """The roll-up repeats each row per ancestor as explode does (a cost center outside the tree
+    once, with no node) and the landing's year-to-date and remaining sums are each taken over
+    its own months only: the same frames to the bit as the definitions written out here, on
+    amounts whose float sums depend on which rows take part."""
+    rng = np.random.default_rng(13)
+    rows = [("original", f"2026-{m:02d}", cc, acc, float(rng.integers(1, 10**7)) / 100)
+            for m in range(1, 13) for cc in ("P1-MACH", "P1-ADM", "X9", "") for acc in ("510101", "6602")]
+    f = facts_from(rows, [(p, cc, acc, b * 1.1 + 0.07, 0.03) for _, p, cc, acc, b in rows[:50]])
+    for tree in (False, True):
+        cc_up = {"P1-MACH": ["P1-MACH", "P1-PRD", "P1", "CO"], "P1-ADM": ["P1-ADM", "P1", "CO"], "X9": ["X9"], "": []}
+        acc_up = {"510101": ["510101", "5101"] if tree else ["510101"], "6602": ["6602"]}
+        expected = f.assign(cost_center_node=f.cost_center_id.map(cc_up)).explode("cost_center_node")
+        expected = expected.assign(account_node=expected.account_code.map(acc_up)).explode("account_node")
+        got = compute_rollup(f, CENTERS, ACCOUNTS, account_tree=tree)
+        pd.testing.assert_frame_equal(got.drop(columns=["cc_depth", "account_depth"]), expected.reset_index(drop=True), check_exact=True)
+        assert got.cost_center_node.isna().sum() == (36 if tree else 24)  # the empty cost center's rows, once per account node
+    keys = ["cost_center_id", "account_code", "line_type"]
+    landing = compute_landing(f, pd.DataFrame(), "2026-07", "remaining_budget")
+    closed = f.period <= "2026-07"
+    ytd = f[closed].groupby(keys).actual_amount.sum().reindex(pd.MultiIndex.from_frame(landing[keys])).fillna(0.0)
+    rest = f[~closed].groupby(keys).budget_amount.sum().reindex(pd.MultiIndex.from_frame(landing[keys])).fillna(0.0)
+    assert landing.actual_ytd_amount.tolist() == ytd.round(2).tolist()
+    assert landing.remaining_budget_amount.tolist() == rest.round(2).tolist()
+
+
 def test_time_phasing():
     months = [f"2026-{m:02d}" for m in range(1, 13)]
     f = facts_from([("original", p, "P1-ADM", "6602", 100.0) for p in months],

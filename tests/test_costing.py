@@ -296,3 +296,31 @@ def test_aggregation_applies_to_budgets_only():
 
     with pytest.raises(ValueError, match="budgets"):
         aggregate_duplicates([], ("plants",))
+
+
+def test_overhead_hours_as_the_canonical_order_sums_them():
+    """The standard and machine hours per period x work center (``analytics.overhead._hours``)
+    are the group-by of the rows put in ``in_sum_order``: the same floats to the bit, on hours
+    whose sums depend on the order, with ties, missing hours and keys, in any row order."""
+    import numpy as np
+    import pandas as pd
+
+    from analytics.money import in_sum_order
+    from analytics.overhead import _hours
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    slim = pd.DataFrame({"period": rng.choice(["2026-01", "2026-02", None], n, p=[0.5, 0.45, 0.05]),
+                         "work_center_id": rng.choice(["W1", "W2", "W3"], n),
+                         "machine_s": rng.integers(0, 90_000, n).astype(float),
+                         # signed, over 20 orders of magnitude: sums whose bits depend on the order (the position order's do)
+                         "std_h": np.where(rng.random(n) < 0.05, np.nan, rng.choice([-1, 1], n) * rng.random(n) * 10.0 ** rng.integers(-3, 20, n))})
+    slim.loc[rng.random(n) < 0.2, "std_h"] = 2.5  # ties
+    slim["period"] = slim.period.astype("str")
+    by_position = slim.groupby(["period", "work_center_id"], as_index=False)[["machine_s", "std_h"]].sum()
+    for seed in range(3):
+        rows = slim.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        expected = in_sum_order(rows, ["period", "work_center_id"], ["std_h"]).groupby(["period", "work_center_id"], as_index=False)[
+            ["machine_s", "std_h"]].sum()
+        pd.testing.assert_frame_equal(_hours(rows), expected, check_exact=True)
+    assert not by_position.std_h.equals(expected.std_h)  # the data can tell the orders apart

@@ -265,6 +265,20 @@ def test_work_order_search_matches_wildcards_as_typed(linked):
     assert found("WO-A\x00") == ["WO-A"]
 
 
+def test_work_order_search_by_product_and_by_the_digits_of_a_number(linked):
+    """The products matched first (by id or name, in any case) bring all their orders; a
+    number's digits and dashes are matched as typed before the case-insensitive match, so
+    "wo-a" still finds WO-A and a run of digits no number holds finds nothing."""
+    def found(text):
+        return sorted(L.search_work_orders(linked, SCOPE, text).work_order_id)
+
+    assert found("fg1") == ["WO-A", "WO-B"] and found("球阀") == ["WO-A", "WO-B"]  # the product's id, its name
+    assert found("wo-a") == ["WO-A"] and found("o-B") == ["WO-B"]
+    assert found("WO-A 1") == [] and found("-") == ["WO-A", "WO-B"]
+    assert L._letterless(" WO-2026-142629 ") == "-2026-142629" and L._letterless("WO") == ""
+    assert L._letterless("a1-2b3456") == "3456" and L._letterless("a12b34") == "12"  # the longest run, the first of equals
+
+
 def test_work_order_ledger_is_the_joined_lines_in_date_voucher_line_order(sample_engine, small_sample):
     """The order's lines and their vouchers are read in two lookups and joined in pandas: the
     same rows, columns and order as the one joined statement they replace (written out here),

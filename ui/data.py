@@ -1084,8 +1084,10 @@ def budget_execution(url: str, scope: Scope, version: str = "original") -> dict 
 
 @figure
 def flexible_budget(url: str, scope: Scope, version: str) -> dict | None:
-    """Sales variances by product and the flexible budget by line (None without a sales budget)."""
-    return reports_budget.flexible_budget_report(get_engine(url), scope, version, use_facts=facts_ready(url))
+    """Sales variances by product and the flexible budget by line (None without a sales budget).
+    Whether the order facts serve it: as ``profitability`` asks, from the cached freshness."""
+    fast = bool(scope.period_from and scope.period_to) and facts_ready(url)
+    return reports_budget.flexible_budget_report(get_engine(url), scope, version, use_facts=facts_ready(url), fast=fast)
 
 
 @figure
