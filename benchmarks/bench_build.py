@@ -9,7 +9,9 @@ generate (the seeded numpy generator up to the plant's tables; the ledger is gen
 those are stored, in "load tables"), load tables (one per table written), ``keys``,
 ``indexes`` (the fact refresh runs beside both since session 11), ``facts`` (what is left of the
 fact refresh afterwards, and the statistics); and the fact refresh per table (its own timing:
-derivation wall seconds of a family derived in Python, the ``INSERT … SELECT`` of the others). The database file is
+derivation wall seconds of a family derived in Python, the ``INSERT … SELECT`` of the others).
+``--timeline`` prints every step's start and each fact family's derivation, in wall and CPU
+seconds since the start (one line each). The database file is
 deleted after each run unless ``--keep``.
 """
 
@@ -45,6 +47,9 @@ def _remove(path: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+TIMELINE: list | None = None
+
+
 def one_run(url: str, scale: float, as_of: dt.date) -> tuple[dict[str, tuple[float, float]], dict]:
     steps: dict[str, tuple[float, float]] = {}
     c0, w0 = _cpu(), time.perf_counter()
@@ -52,6 +57,8 @@ def one_run(url: str, scale: float, as_of: dt.date) -> tuple[dict[str, tuple[flo
 
     def progress(fraction: float, message: str) -> None:
         c, w = _cpu(), time.perf_counter()
+        if TIMELINE is not None:
+            TIMELINE.append((w - w0, c - c0, message))
         if mark["name"] is not None:
             old = steps.get(mark["name"], (0.0, 0.0))
             steps[mark["name"]] = (old[0] + c - mark["c"], old[1] + w - mark["w"])
@@ -62,15 +69,31 @@ def one_run(url: str, scale: float, as_of: dt.date) -> tuple[dict[str, tuple[flo
     original = facts.refresh
 
     def refresh(engine, periods=None, progress=None, **kwargs):
+        if TIMELINE is not None:
+            TIMELINE.append((time.perf_counter() - w0, _cpu() - c0, "  [facts] refresh starts"))
         out = original(engine, periods, progress, **kwargs)
+        if TIMELINE is not None:
+            TIMELINE.append((time.perf_counter() - w0, _cpu() - c0, "  [facts] refresh ends"))
         fact_times.update(out)
         return out
 
-    facts.refresh = refresh
+    derive_one = facts._derive_one
+
+    def timed_derive(fam, engine, periods):
+        name = fam.__name__.rsplit(".", 1)[-1]
+        if TIMELINE is not None:
+            TIMELINE.append((time.perf_counter() - w0, _cpu() - c0, f"  [facts] derive {name} starts"))
+        try:
+            return derive_one(fam, engine, periods)
+        finally:
+            if TIMELINE is not None:
+                TIMELINE.append((time.perf_counter() - w0, _cpu() - c0, f"  [facts] derive {name} ends"))
+
+    facts.refresh, facts._derive_one = refresh, timed_derive
     try:
         build_sample(url, scale, as_of, progress)
     finally:
-        facts.refresh = original
+        facts.refresh, facts._derive_one = original, derive_one
     steps["total"] = (_cpu() - c0, time.perf_counter() - w0)
     steps.pop("done", None)
     steps["facts + statistics"] = steps.pop("facts", (0.0, 0.0))
@@ -84,7 +107,10 @@ def main() -> None:
     ap.add_argument("--as-of", default="2026-12-02")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the database file of the last run")
+    ap.add_argument("--timeline", action="store_true",
+                    help="print every progress message of the last run with its wall and CPU seconds since the start")
     args = ap.parse_args()
+    global TIMELINE
     path = eng.duckdb_path(args.db)
     if path is None:
         sys.exit("bench_build times DuckDB files only")
@@ -92,11 +118,14 @@ def main() -> None:
     runs = []
     for i in range(args.runs):
         _remove(path)
+        TIMELINE = [] if args.timeline else None
         steps, fact_times = one_run(args.db, args.scale, as_of)
         runs.append(steps)
         print(f"run {i + 1}: " + ", ".join(f"{k} {c:.1f}/{w:.1f}" for k, (c, w) in steps.items()), flush=True)
         print(f"  peak RSS of the process so far: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
         print("  facts (wall s per table): " + ", ".join(f"{k} {v['seconds']:.1f}" for k, v in fact_times.items()), flush=True)
+        for w, c, message in TIMELINE or []:
+            print(f"    {w:6.1f} s wall {c:6.1f} s CPU  {message}")
         gc.collect()
         if not (args.keep and i == args.runs - 1):
             _remove(path)

@@ -1,12 +1,13 @@
 """The sample build's DuckDB load on one thread (``data_loaders.build.LOAD_THREADS``) writes the
 same rows, in the same stored order, and derives the same facts as the load on DuckDB's default
-threads; and the thread setting is given back before the facts (docs/PERFORMANCE.md, "Building
-the L file")."""
+threads; the thread setting is given back before the facts (docs/PERFORMANCE.md, "Building
+the L file"); the keys added after the rows still refuse a duplicate."""
 
 from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 from data_loaders import build
@@ -272,3 +273,28 @@ def test_facts_after_the_keys_give_the_same_file(built, tmp_path, monkeypatch):
         finally:
             engine.dispose()
     assert structure[0] == structure[1] and ("voucher_lines", "PRIMARY KEY") in structure[0]
+
+
+@pytest.mark.parametrize("table", ["work_orders", "vouchers", "voucher_lines"])
+def test_a_duplicate_key_fails_the_build_and_leaves_the_file(built, tmp_path, table):
+    """The keys are added after the rows are stored (``ALTER TABLE … ADD PRIMARY KEY``), beside
+    the fact refresh: a duplicate key in a table stored early (work_orders), in the middle
+    (vouchers) or last (voucher_lines) still fails the whole load, the file in place stays as it
+    was, and no temporary file or build thread is left behind."""
+    import threading
+
+    import pyarrow as pa
+
+    target = _copy(built, tmp_path / "target.duckdb")
+    before = target.read_bytes()
+    frames = generate_tables(SampleConfig(as_of=AS_OF, scale=0.05))
+    rows = frames[table]
+    if isinstance(rows, pa.Table):
+        frames[table] = pa.concat_tables([rows, rows.slice(0, 1)])
+    else:
+        frames[table] = pd.concat([rows, rows.iloc[:1]], ignore_index=True)
+    with pytest.raises(Exception, match="(?i)duplicate|constraint"):
+        build.load_into(f"duckdb:///{target}", frames, consume=True)
+    assert target.read_bytes() == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".writing", ".writing.wal"))]
+    assert not [t for t in threading.enumerate() if t.name.startswith(("build-keys", "build-facts", "facts"))]
