@@ -70,27 +70,3 @@ def test_output_and_cash_of_every_span_from_one_read_equal_the_scopes_queries(ui
         assert ui_data.kpis(sample_url, scope) == compute_kpis(compute_monthly_pnl(q.load_ledger_by_category(sample_engine, scope, True)),
                                                                want, cash), scope
     assert ui_data.kpis(sample_url, SCOPES[0])["cash_amount"] > 0 and ui_data.kpis(sample_url, SCOPES[0])["good_qty"] > 0
-
-
-def test_the_overviews_beside_thread_computes_what_the_page_then_reads(ui_data, sample_url, monkeypatch):
-    """``start_overview`` computes the forecast, budget execution and warnings in a thread while
-    the page computes its cockpit: the page then finds the warnings cached (computed once, by the
-    thread), and every figure equals what the page computes alone."""
-    from reports import warnings as reports_warnings
-
-    scope, choice = Scope("2026-10", "2026-10"), PeriodChoice("month", "2026-10")
-    calls = []
-    real = reports_warnings.month_warnings
-    monkeypatch.setattr(reports_warnings, "month_warnings", lambda *a, **k: calls.append(1) or real(*a, **k))
-    thread = ui_data.start_overview(sample_url, scope)
-    cockpit = ui_data.cockpit(sample_url, scope, choice)
-    thread.join(120)
-    assert not thread.is_alive() and calls == [1]
-    shown = ui_data.warnings(sample_url, scope, models=False)
-    assert calls == [1]  # the thread's, cached
-    import streamlit as st
-
-    st.cache_data.clear()
-    assert ui_data.cockpit(sample_url, scope, choice) == cockpit
-    assert ui_data.warnings(sample_url, scope, models=False) == shown and calls == [1, 1]
-    assert shown["groups"]  # the sample plants its stories (docs/SAMPLE_DATA.md)
