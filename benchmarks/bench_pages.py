@@ -108,7 +108,6 @@ def _product_pages():
     def overview(ctx):
         url, scope, choice = ctx["url"], ctx["scope"], ctx["choice"]
         opened(ctx, "page_overview")
-        data.start_overview(url, scope)
         comparisons = data.comparison_scopes(scope, choice)
         k = data.kpis(url, scope)
         others = {name: data.kpis(url, other) if data.covers(url, other) else None for name, other in comparisons}

@@ -14,7 +14,6 @@ from ui.tables import render_kpi_comparison
 from ui.warnings_panel import render_warnings
 
 url, scope, currency = open_page("page_overview")
-data.start_overview(url, scope)  # the warnings computed beside the KPIs and cockpit
 choice = data.period_choice()
 comparisons = data.comparison_scopes(scope, choice)
 k = data.kpis(url, scope)

@@ -911,27 +911,6 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
         parts, base_parts)
 
 
-def start_overview(url: str, scope: Scope) -> threading.Thread:
-    """Start computing the overview's warnings (the rules without the models, as
-    ``ui.warnings_panel`` asks for them) in a thread beside the page's own, which computes the
-    KPIs and the cockpit meanwhile: the two share their parts through the cache (each computed
-    once, the other waits for it), and one's database reads and Arrow conversions overlap the
-    other's pandas work on a second core. The page then asks for the same cached value (on a
-    revisit the thread finds it cached). A failure in the thread is logged, and the page computes
-    and reports it itself. Returns the thread (``join()`` waits for it)."""
-    src = source(url)  # the run's data version: the thread has no session
-
-    def run() -> None:
-        try:
-            warnings(src, scope, models=False)
-        except Exception:
-            log.warning("overview warnings failed beside the page", exc_info=True)
-
-    thread = threading.Thread(target=run, name="overview-warnings", daemon=True)
-    thread.start()
-    return thread
-
-
 @frame
 def cockpit_forecast(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
     """The 13-week driver forecast under the default scenario, from the cash page's cached parts."""
