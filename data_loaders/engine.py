@@ -286,6 +286,23 @@ def read_frame(bind: Engine | Connection, stmt, params: dict | None = None) -> p
     return _normalize_frame(frame)
 
 
+def read_stacked(bind: Engine | Connection, selects: list, keys: list[str]) -> list[pd.DataFrame]:
+    """The results of ``selects`` (SELECTs with the same columns, none ordered) read in one
+    statement and split again: each branch tagged with its position and stacked (``UNION ALL``),
+    ordered by position and ``keys``. Per select, its rows as its own statement ordered by
+    ``keys`` returns them (each branch groups its own rows: the same sums), an empty one as
+    ``read_frame`` returns an empty result on that database."""
+    tagged = [sel.add_columns(sa.cast(sa.literal(i), sa.Integer).label("stack_no")) for i, sel in enumerate(selects)]
+    stacked = (tagged[0] if len(tagged) == 1 else sa.union_all(*tagged)).subquery()
+    rows = read_frame(bind, sa.select(stacked).order_by(*[stacked.c[k] for k in ["stack_no", *keys]]))
+    at = rows.stack_no.to_numpy()
+    rows = rows.drop(columns="stack_no")
+    parts = [rows[at == i].reset_index(drop=True) for i in range(len(selects))]
+    if bind.dialect.name != "duckdb":  # the DB-API path's empty result: untyped columns (DuckDB's keep their Arrow types)
+        parts = [p if len(p) else pd.DataFrame(columns=rows.columns) for p in parts]
+    return parts
+
+
 IN_CHUNK = 2000  # keys per IN list: well inside every database's parameter limit (SQLite 32,766, PostgreSQL 65,535)
 
 

@@ -43,7 +43,7 @@ from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import read_frame, read_stacked
 from data_loaders.facts import METADATA
 from data_loaders.queries import period_conditions, plant_conditions, product_conditions
 from data_loaders.scope import Scope, month_add
@@ -409,29 +409,13 @@ def _sales_frame(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _spans_read(engine: Engine, selects: list[sa.Select], keys: list[str]) -> list[pd.DataFrame]:
-    """The results of ``selects`` (the same columns each; none ordered) read in one statement:
-    each branch tagged with its position (``span_no``) and stacked (``UNION ALL``), ordered by
-    position and ``keys``, and split again: per select, its rows as its own statement ordered by
-    ``keys`` gives them (each branch groups its own rows: the same sums)."""
-    tagged = [sel.add_columns(sa.cast(sa.literal(i), sa.Integer).label("span_no")) for i, sel in enumerate(selects)]
-    stacked = (tagged[0] if len(tagged) == 1 else sa.union_all(*tagged)).subquery()
-    rows = read_frame(engine, sa.select(stacked).order_by(*[stacked.c[k] for k in ["span_no", *keys]]))
-    at = rows.span_no.to_numpy()
-    rows = rows.drop(columns="span_no")
-    parts = [rows[at == i].reset_index(drop=True) for i in range(len(selects))]
-    if engine.dialect.name != "duckdb":  # read_frame's empty result there: untyped columns
-        parts = [p if len(p) else pd.DataFrame(columns=rows.columns) for p in parts]
-    return parts
-
-
 def load_spans_profit_parts(engine: Engine, scope: Scope, spans: list[tuple[str, str]]) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """(``load_sales_by_product``, ``load_variance_sums``) of each span (first, last month; the
     scope's plants and families) in two statements instead of two per span: the same frames to
     the bit (tests/test_profitability_facts.py)."""
     scopes = [scope.with_periods(first, last) for first, last in spans]
-    sales = _spans_read(engine, [select_sales_by_product(s).order_by(None) for s in scopes], ["product_id"])
-    variances = _spans_read(engine, [_select_variance_sums(s) for s in scopes], VARIANCE_SUM_KEYS)
+    sales = read_stacked(engine, [select_sales_by_product(s).order_by(None) for s in scopes], ["product_id"])
+    variances = read_stacked(engine, [_select_variance_sums(s) for s in scopes], VARIANCE_SUM_KEYS)
     return [(_sales_frame(a), _variance_sums_frame(b)) for a, b in zip(sales, variances)]
 
 
