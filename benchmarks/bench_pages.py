@@ -207,7 +207,7 @@ def _product_pages():
         url, scope = ctx["url"], ctx["scope"]
         opened(ctx, "page_cash")
         divisor = money_divisor()  # the page's default minimum: 85 % of today's cash, in the card's unit
-        min_cash = divisor * round(data.cash_opening(url, scope) * 0.85 / divisor, 2)
+        min_cash = divisor * round((data.cash_opening(url, scope) or 0.0) * 0.85 / divisor, 2)
         r = data.cash(url, scope, data.CashScenario(extra_delay_days=0, sales_change_pct=0.0, plan_shift_weeks=0), float(min_cash),
                       wc=data.WorkingCapitalSettings("month", "actual", "closing", "revenue"))
         data.period_end_cash(url, scope)

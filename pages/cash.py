@@ -25,7 +25,8 @@ with st.expander(t("cash_settings"), expanded=True):
     c = st.columns(4)
     # entered in the money unit of the cards and the chart; 85 % of today's cash unless the user says otherwise
     divisor = money_divisor()
-    default_min = round(data.cash_opening(url, scope) * 0.85 / divisor, 2)
+    opening = data.cash_opening(url, scope)  # None: no bank balance known (not zero)
+    default_min = round((opening or 0.0) * 0.85 / divisor, 2)
     min_cash = divisor * c[0].number_input(t("cash_min", currency=money_unit_label(currency)), min_value=0.0, value=default_min,
                                            step=max(round(default_min / 20, 2), 0.01), format="%.2f",
                                            key=f"cash_min.{money_unit()}")
@@ -50,11 +51,13 @@ last = wc.iloc[-1] if len(wc) else None
 
 c = st.columns(4)
 period_end = data.period_end_cash(url, scope)
-metric(c[0], t("kpi_cash_now"), money(r["opening"], currency, compact=True),
+known = opening is not None  # without a bank balance the balances below are net flows from zero
+metric(c[0], t("kpi_cash_now"), money(r["opening"] if known else None, currency, compact=True),
        help=t("kpi_cash_now_help", d=str(r["as_of"].date()), e=period_end["cash_date"] or "—",
-              x=money(period_end["cash_amount"], currency, compact=True)))
-metric(c[1], t("kpi_cash_min"), money(weekly.closing_amount.min(), currency, compact=True))
-metric(c[2], t("kpi_gap"), money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap"))
+              x=money(period_end["cash_amount"] if period_end["cash_date"] else None, currency, compact=True)))
+metric(c[1], t("kpi_cash_min"), money(weekly.closing_amount.min() if known else None, currency, compact=True))
+metric(c[2], t("kpi_gap"), "—" if not known else money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps)
+       else t("kpi_no_gap"))
 metric(c[3], t("kpi_ccc"), days(last.ccc_days) if last is not None else "—")
 c = st.columns(4)
 if last is not None:
@@ -62,7 +65,9 @@ if last is not None:
     metric(c[1], t("kpi_dio"), days(last.dio_days))
     metric(c[2], t("kpi_dpo"), days(last.dpo_days))
 
-for g in gaps.itertuples():
+if not known:
+    st.info(t("cash_no_position", d=str(r["as_of"].date())))
+for g in gaps.itertuples() if known else ():
     st.error(t("cash_gap_warning", w=pd.Timestamp(g.period_start_date).strftime("%Y-%m-%d"), b=money(g.closing_amount, currency),
                s=money(g.shortfall_amount, currency)))
 

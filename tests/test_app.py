@@ -686,6 +686,37 @@ def test_every_page_on_sparse_data_opens_and_says_what_is_empty(case, lang, requ
         assert values["营业收入" if lang == "zh" else "Revenue"] == ("¥0.00万" if lang == "zh" else "¥0.00M")
 
 
+LEDGER_ONLY = ("accounts", "cost_centers", "plants", "vouchers", "voucher_lines", "dataset_info")
+
+
+@pytest.fixture(scope="session")
+def ledger_only_url(sparse_base, tmp_path_factory):
+    """The ledger alone: no bank balance, no open item, no plan."""
+    return derive(sparse_base, LEDGER_ONLY, tmp_path_factory.mktemp("app_ledger_only"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_bank_balances_todays_cash_is_unknown_not_zero(ledger_only_url, lang, monkeypatch):
+    """A ledger-only database: the overview's cash cards and the cash page say "—" and why,
+    never "¥0.00" as if the bank accounts were empty; no funding gap is judged from zero."""
+    from ui.i18n import LABELS
+
+    def t(key: str) -> str:
+        return LABELS[key][0 if lang == "zh" else 1]
+
+    monkeypatch.setenv("BFI_DATABASE_URL", ledger_only_url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at = _open(at, "pages/overview.py", lang, errors_expected=True)
+    values = {m.label: m.value for m in at.metric}
+    assert values[t("kpi_cash_now")] == "—" and values[t("kpi_cash_min")] == "—", values
+    at = _open(at, "pages/cash.py", lang, errors_expected=True)
+    values = {m.label: m.value for m in at.metric}
+    assert values[t("kpi_cash_now")] == "—" and values[t("kpi_cash_min")] == "—" and values[t("kpi_gap")] == "—"
+    assert any(i.value.startswith(t("cash_no_position").split("{d}")[0]) for i in at.info), [i.value for i in at.info]
+    assert not at.error, [e.value for e in at.error]
+
+
 @pytest.mark.parametrize("lang, shown", [("zh", "数据库文件（无导入记录）"), ("en", "Database file (no import on record)")])
 def test_an_empty_embedded_file_is_not_called_the_sample_plant(lang, shown, tmp_path, monkeypatch):
     """The app's own DuckDB file with the contract's tables and no build or import on record

@@ -259,7 +259,7 @@ def test_summary_leaves_out_what_is_unknown():
 # --------------------------------------------------------------------------- sparse data
 @pytest.mark.parametrize("case", ["finance_only", "operations_only", "no_machine_events", "nothing"])
 @pytest.mark.parametrize("scope", [OCT, Scope("2024-11", "2024-11"), Scope("2030-01", "2030-03")])
-def test_sparse_data_never_crashes(sparse_urls, case, scope):
+def test_sparse_data_never_crashes(sparse_urls, small_sample, case, scope):
     from data_loaders import engine as eng
 
     engine = eng.make_engine(sparse_urls[case], read_only=True)
@@ -312,6 +312,30 @@ def test_the_overviews_cached_cockpit_is_the_reports(sparse_base, choice):
         engine.dispose()
     if choice.mode == "ytd":
         assert shown["kpis"]["current"]["oee_pct"] is not None and "ytd" not in shown["kpis"]  # ten months of OEE, from its totals
+
+
+def test_the_overviews_cockpit_without_bank_balances_says_unknown(sparse_urls):
+    """A database without bank balances (operations only): the overview's cached cockpit leaves
+    today's cash and the lowest balance unknown, as the report does; no cash sentence."""
+    import streamlit.logger
+
+    from analytics.summary import compute_summary
+    from data_loaders import engine as eng
+    from ui import data
+
+    streamlit.logger.set_log_level("error")
+    url, choice = sparse_urls["operations_only"], PeriodChoice("month", "2026-10")
+    data.check_version(url)
+    shown = data.cockpit(url, choice.scope(), choice)
+    engine = eng.make_engine(url, read_only=True)
+    try:
+        assert shown == cockpit_report(engine, choice.scope(), choice)
+    finally:
+        engine.dispose()
+    assert data.cash_opening(url, choice.scope()) is None
+    assert shown["cash"]["cash_today_amount"] is None and shown["cash"]["lowest_cash_amount"] is None
+    sentences = compute_summary(shown, _t("en"), FMT, {p: ("x", "x") for p in set(SENTENCE_PAGES.values())})
+    assert sentences and not any("cash" in str(s).lower() and "lowest" in str(s).lower() for s in sentences)
 
 
 def test_the_cached_profit_parts_keep_the_bridges_columns_and_give_the_same_bridge(sample_engine):

@@ -1195,10 +1195,11 @@ def cash_customer_dso(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
     return reports_cash.cash_customer_dso(get_engine(url), tuple(plants), _as_of(url), use_facts=facts_ready(url))
 
 
-def cash_opening(url: str, scope: Scope) -> float:
+def cash_opening(url: str, scope: Scope) -> float | None:
     """Today's cash: the latest balance of every bank account of the scope's plants (the
-    ``opening`` of ``cash_inputs``, from the same cached position without its open items)."""
-    return float(cash_position(url, tuple(scope.plants)).balance_amount.sum())
+    ``opening`` of ``cash_inputs``, from the same cached position without its open items); None
+    when no bank account has a balance before the as-of date (unknown, not zero)."""
+    return reports_cockpit.known_opening(cash_position(url, tuple(scope.plants)))
 
 
 def late_payers(url: str, scope: Scope, days: float = 30.0) -> pd.Series:

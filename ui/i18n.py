@@ -529,6 +529,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi_cash_min": ("13 周内最低余额", "Lowest balance in 13 weeks"),
     "kpi_gap": ("资金缺口", "Funding gap"),
     "kpi_no_gap": ("无", "none"),
+    "cash_no_position": ("所选工厂在数据截止日 {d} 之前没有任何银行余额：今日资金未知，下方余额从 0 起算，只反映累计净流入流出；资金缺口不作判断。",
+                         "No bank account of these plants has a balance before the as-of date {d}: today's cash is unknown, the "
+                         "balances below start from zero and show cumulative net flows only, and no funding gap is judged."),
     "kpi_dso": ("应收周转天数 DSO", "DSO"),
     "kpi_dio": ("存货周转天数 DIO", "DIO"),
     "kpi_dpo": ("应付周转天数 DPO", "DPO"),
