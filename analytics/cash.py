@@ -31,6 +31,10 @@ from analytics import working_capital as W
 CASH_OVERHEAD_ACCOUNTS = ("510102", "510103", "510104", "6601", "6602")  # depreciation is not paid in cash
 INFLOW_SOURCES = ("receivables", "open_sales_orders", "planned_sales")
 OUTFLOW_SOURCES = ("payables", "open_purchase_orders", "planned_materials", "payroll", "overheads")
+# ``compute_forecast``'s columns, in order: the bucket's start, its opening, each source's inflow
+# and outflow, their totals, the net and the closing balance
+FORECAST_COLUMNS = ("period_start_date", "opening_amount", *[f"in_{s}_amount" for s in INFLOW_SOURCES],
+                    *[f"out_{s}_amount" for s in OUTFLOW_SOURCES], "inflow_amount", "outflow_amount", "net_amount", "closing_amount")
 AGING_BUCKETS = (("not_due", -10**6, 0), ("d1_30", 1, 30), ("d31_60", 31, 60), ("d61_90", 61, 90), ("d90_plus", 91, 10**6))
 
 

@@ -59,19 +59,27 @@ def _paid_before(document_key, amount, paid_on, as_of: dt.date):
     )
 
 
-def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope, use_facts: bool | None = None) -> pd.DataFrame:
+def load_open_receivables(engine: Engine, as_of: dt.date, scope: Scope, use_facts: bool | None = None,
+                          customers: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Invoices issued before ``as_of`` with money still to receive: one row per invoice, in
     invoice order. From ``facts_open_receivables`` when the facts are fresh and every receipt is
     dated before ``as_of`` (the open items of the data's end are then those of ``as_of``), from
-    the invoices and their receipts before ``as_of`` otherwise: the same rows and amounts."""
+    the invoices and their receipts before ``as_of`` otherwise: the same rows and amounts.
+    ``customers``: only theirs (the same rows of theirs, in the same order)."""
     if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
         f = facts_open_receivables
         stmt = (sa.select(f.c.invoice_id, f.c.customer_id, f.c.plant_id, f.c.product_id, f.c.invoice_date, f.c.due_date, f.c.open_amount)
-                .where(f.c.invoice_date < as_of, *plant_conditions(f.c.plant_id, scope))
+                .where(f.c.invoice_date < as_of, *plant_conditions(f.c.plant_id, scope), *_of_customers(f.c.customer_id, customers))
                 .order_by(f.c.invoice_id))
         return read_frame(engine, stmt)
-    stmt = select_open_invoices(as_of).where(*plant_conditions(s.sales_invoices.c.plant_id, scope)).order_by(s.sales_invoices.c.invoice_id)
+    si = s.sales_invoices
+    stmt = (select_open_invoices(as_of).where(*plant_conditions(si.c.plant_id, scope), *_of_customers(si.c.customer_id, customers))
+            .order_by(si.c.invoice_id))
     return read_frame(engine, stmt)
+
+
+def _of_customers(column, customers: tuple[str, ...] | None) -> list:
+    return [] if customers is None else [column.in_(list(customers))]
 
 
 def _receipts_from(engine: Engine, as_of: dt.date) -> bool:
@@ -283,6 +291,7 @@ def load_working_capital_ledger(engine: Engine, scope: Scope, use_facts: bool | 
             .join(acc, acc.c.account_code == f.c.account_code)
             .where(acc.c.category.in_(cats), *plant_conditions(f.c.plant_id, scope))
             .group_by(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening)
+            .order_by(f.c.plant_id, f.c.period, acc.c.category, f.c.is_opening)
         )
     else:
         vl, v = s.voucher_lines, s.vouchers
@@ -294,7 +303,10 @@ def load_working_capital_ledger(engine: Engine, scope: Scope, use_facts: bool | 
             .join(acc, acc.c.account_code == vl.c.account_code)
             .where(acc.c.category.in_(cats), *plant_conditions(vl.c.plant_id, scope))
             .group_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
+            .order_by(vl.c.plant_id, vl.c.period, acc.c.category, is_opening)
         )
+    # in a stated order: the months add the inventory categories' rows in row order, and a
+    # parallel GROUP BY returns its groups in any order (the same cents, other last bits)
     out = read_frame(engine, stmt)
     out["is_opening"] = out.is_opening.astype(int).astype(bool)
     return out

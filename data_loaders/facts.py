@@ -55,7 +55,7 @@ from data_loaders import schema as s
 
 METADATA = sa.MetaData()
 FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders", "facts_materials",
-                             "facts_production", "facts_ledger_months")  # facts_ledger_months after facts_ledger: it sums it
+                             "facts_production", "facts_ledger_months", "facts_cockpit")  # facts_ledger_months after facts_ledger: it sums it
 VERSION_KEY = "facts_version"
 # families derived at once: the OEE and work-order families are pandas over their own reads, and
 # two at a time take about two thirds of the wall time of one after the other on two cores

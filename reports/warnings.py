@@ -99,14 +99,28 @@ def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: di
 
 def cash_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     plants = tuple(scope.plants)
-    inputs = _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants))
-    delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, inputs["as_of"]))
+    held: dict = {}
+
+    def inputs() -> dict:  # the open items, plan and position: read only when a part below needs them
+        if "inputs" not in held:
+            held["inputs"] = _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants))
+        return held["inputs"]
+
+    as_of = _part(parts, "as_of", lambda: inputs()["as_of"])
+    delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, as_of))
     # the 13-week driver forecast under the default scenario: the cockpit's (its lowest-cash card)
-    weekly = _part(parts, "cash_forecast", lambda: RK.cash_forecast(inputs, delays))
+    weekly = _part(parts, "cash_forecast", lambda: RK.cash_forecast(inputs(), delays))
     late = sorted({c for c, days in delays.items() if days > settings.late_payment_days}) if delays is not None else []
     names = _customer_names(engine, late)
+    # the late payers' open receivables, in the inputs' order: their overdue sums are the same
+    if not late:
+        receivables = None
+    elif parts and "overdue_receivables" in parts:
+        receivables = parts["overdue_receivables"](late)
+    else:
+        receivables = inputs()["receivables"]
     return (A.compute_funding_gap_warnings(AC.compute_funding_gaps(weekly, settings.min_cash), settings)
-            + A.compute_late_payer_warnings(delays, inputs["receivables"], inputs["as_of"], settings, names))
+            + A.compute_late_payer_warnings(delays, receivables, as_of, settings, names))
 
 
 def _customer_names(engine: Engine, customers: list) -> dict:
@@ -250,7 +264,10 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     returning what other pages compute for the same scope, so a cache can share them:
     ``budget`` (``reports.budget.budget_execution`` of the original version, or a whole
     ``budget_report``: the rule reads its year to date), ``profit_parts`` (``reports.cockpit.profit_parts``), ``cash_inputs``,
-    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``wc_ledger``
+    ``payment_delays`` and ``wc_months`` (``reports.cash`` for the scope's plants), ``as_of`` (the
+    data's as-of date), ``overdue_receivables`` (a function of a list of customers: their rows of
+    ``cash_inputs``' receivables, so that the open items are read only when no other part gives
+    what the cash rules need), ``wc_ledger``
     (``data_loaders.cash.load_working_capital_ledger`` of the scope's plants), ``cash_forecast``
     (``reports.cockpit.cash_forecast`` of those inputs and delays); and ``oee_totals_by_month``, a
     function of a list of months (``reports.oee.oee_totals_by_month`` for the scope's plants)."""

@@ -204,3 +204,89 @@ def test_sample_customer_months_on_every_database(sample_engine):
             pd.testing.assert_frame_equal(fast, base, check_exact=True)
         else:  # SQLite sums floats: the cents
             pd.testing.assert_frame_equal(fast.round(2), base.round(2))
+
+
+# --------------------------------------------------------------------------- the cockpit's cash (facts_cockpit)
+def test_cockpit_cash_facts_by_hand(book):
+    """The stored forecast and delays of the hand-built book (as of Sunday 2026-03-15; no bank
+    balance, plan, payables, orders nor budget: the receivables alone move the balance)."""
+    from data_loaders import facts_cockpit as FC
+
+    stored = FC.load_stored(book, pd.Timestamp(AS_OF))
+    # C1's receipts, days after the due date x amount: R1 01-20 vs 02-09 = −20 x 30.00, R2 02-05 vs 02-09 = −4 x 70.00,
+    # R3 03-01 vs 03-03 = −2 x 50.00, R4 03-10 vs 04-01 = −22 x 10.00: −1,200 / 160.00 = −7.5 days. C2 paid nothing: no delay of its own
+    assert stored["delays"].to_dict() == {"C1": -7.5}
+    weeks = stored["weeks"]
+    # the week of the as-of date starts Monday 03-09. I2 (150.00, due 03-03 − 7.5 days) and the credit note I4 (−20.00, due
+    # 03-01) are expected before today: today, week 0 (150.00 − 20.00 = 130.00). I3 (80.10, C2 at the average −7.5 days):
+    # due 04-21 − 7.5 days = 04-13 12:00, on that day, the Monday of week 5. No opening balance: 0
+    assert weeks.period_start_date.tolist()[:6] == [pd.Timestamp(f"2026-{d}") for d in ("03-09", "03-16", "03-23", "03-30", "04-06", "04-13")]
+    assert weeks.in_receivables_amount.tolist() == [130.00, 0, 0, 0, 0, 80.10] + [0.0] * 7
+    assert weeks.closing_amount.tolist() == [130.00] * 5 + [210.10] * 8
+    assert len(weeks) == 13 and weeks.opening_amount.iloc[0] == 0.0
+    # working capital of the closed months before March, from the documents (no ledger): January I1 100.00 − R1 30.00 = 70.00
+    # receivable; February + I2 200.00 + I3 80.10 − R2 70.00 = 280.10
+    months = stored["wc_months"]
+    assert months.period.tolist() == ["2026-01", "2026-02"] and months.receivables_amount.round(2).tolist() == [70.00, 280.10]
+    assert months.receivables_source.tolist() == ["documents", "documents"]
+
+
+def test_cockpit_cash_facts_need_the_stated_as_of_date(book):
+    from data_loaders import facts_cockpit as FC
+
+    assert FC.load_stored(book, pd.Timestamp(AS_OF) + pd.Timedelta(days=1)) is None  # computed for another day: not these
+    with book.begin() as conn:  # no as-of date: the reports start from today, another day at every view; nothing is stored
+        conn.execute(s.dataset_info.delete().where(s.dataset_info.c.info_key == "as_of_date"))
+    facts.refresh(book)
+    assert FC.load_stored(book, pd.Timestamp(AS_OF)) is None
+    with book.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(FC.facts_cash_forecast_weeks)).scalar() == 0
+
+
+def test_sample_cockpit_cash_facts_are_the_reports_on_every_database(sample_engine):
+    """Read back, the stored forecast and delays are the frames the reports compute, to the bit."""
+    from data_loaders import facts_cockpit as FC
+    from reports import cash as RC
+    from reports import cockpit as RK
+
+    as_of = as_of_date(sample_engine)
+    stored = FC.load_stored(sample_engine, as_of)
+    inputs = RC.cash_inputs(sample_engine, (), as_of=as_of)
+    delays = RC.payment_delays(sample_engine, (), as_of)
+    assert len(delays) > 5 and inputs["opening"] > 0
+    pd.testing.assert_series_equal(stored["delays"], delays, check_exact=True)
+    pd.testing.assert_frame_equal(stored["weeks"], RK.cash_forecast(inputs, delays), check_exact=True)
+    # the months from the ledger and the documents (the refresh cannot read the facts it is replacing)
+    months = RC.cash_working_capital_months(sample_engine, (), as_of, use_facts=False)
+    assert len(months) > 12 and months.period.max() < as_of.strftime("%Y-%m")
+    pd.testing.assert_frame_equal(stored["wc_months"], months, check_exact=True)
+    from_facts = RC.cash_working_capital_months(sample_engine, (), as_of, use_facts=True)
+    if sample_engine.dialect.name == "duckdb":  # the facts' exact NUMERIC sums, read as the nearest float: the same bits
+        pd.testing.assert_frame_equal(stored["wc_months"], from_facts, check_exact=True)
+    else:  # other databases sum the facts' floats in their own order: the same cents
+        pd.testing.assert_frame_equal(stored["wc_months"].round(2), from_facts.round(2))
+
+
+def test_the_ui_reads_the_whole_companys_cash_from_the_facts_and_computes_a_plants(sample_url, sample_engine):
+    import streamlit as st
+    import streamlit.logger
+
+    from reports import cash as RC
+    from reports import cockpit as RK
+    from ui import data
+
+    streamlit.logger.set_log_level("error")
+    st.cache_data.clear()
+    data.check_version(sample_url)
+    try:
+        assert data.cash_facts(sample_url) is not None
+        for plants in ((), ("P1",)):
+            as_of = as_of_date(sample_engine)
+            inputs = RC.cash_inputs(sample_engine, plants, as_of=as_of)
+            delays = RC.payment_delays(sample_engine, plants, as_of)
+            pd.testing.assert_series_equal(data.payment_delays(sample_url, plants), delays, check_exact=True)
+            pd.testing.assert_frame_equal(data.cockpit_forecast(sample_url, plants), RK.cash_forecast(inputs, delays), check_exact=True)
+            months = RC.cash_working_capital_months(sample_engine, plants, as_of)
+            pd.testing.assert_frame_equal(data.cash_wc_months(sample_url, plants).round(2), months.round(2))
+    finally:
+        st.cache_data.clear()

@@ -50,7 +50,7 @@ from data_loaders import access, audit, backup
 from data_loaders import budget as budget_loaders
 from data_loaders import cash as cash_loaders
 from data_loaders import engine as eng
-from data_loaders import facts, lineage, schema
+from data_loaders import facts, facts_cockpit, lineage, schema
 from data_loaders.build import file_identity
 from data_loaders import queries as q
 from data_loaders import mapping_rules, profiles
@@ -913,7 +913,11 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
 
 @frame
 def cockpit_forecast(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The 13-week driver forecast under the default scenario, from the cash page's cached parts."""
+    """The 13-week driver forecast under the default scenario: for every plant as stored by the
+    fact refresh (``cash_facts``), else from the cash page's cached parts."""
+    stored = cash_facts(url) if not plants else None
+    if stored is not None:
+        return stored["weeks"]
     return reports_cockpit.cash_forecast(cash_inputs(url, plants), payment_delays(url, plants))
 
 
@@ -1146,9 +1150,31 @@ def cash_inputs(url: str, plants: tuple[str, ...] = ()) -> dict:
 
 @figure
 def payment_delays(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
-    """Days each customer pays after the due date, recently (the overview's late payers)."""
+    """Days each customer pays after the due date, recently (the overview's late payers); for
+    every plant from the stored facts when fresh (``cash_facts``)."""
+    stored = cash_facts(url) if not plants else None
+    if stored is not None:
+        return stored["delays"]
     with _facts_known(url):
         return reports_cash.payment_delays(get_engine(url), tuple(plants), _as_of(url))
+
+
+@frame
+def cash_facts(url: str) -> dict | None:
+    """The 13-week forecast, the payment delays and the working-capital months of every plant
+    as the fact refresh stored them for the data's as-of date (``data_loaders.facts_cockpit``), None when the facts are not
+    fresh or hold another date: the same frames the reports compute."""
+    if not facts_ready(url):
+        return None
+    return facts_cockpit.load_stored(get_engine(url), _as_of(url))
+
+
+def overdue_receivables(url: str, plants: tuple[str, ...], customers) -> pd.DataFrame:
+    """The open receivables of ``customers`` as of the data's date (the late payers' warnings:
+    their overdue amounts), in invoice order as ``cash_inputs`` holds them."""
+    with _facts_known(url):
+        return cash_loaders.load_open_receivables(get_engine(url), _as_of(url).date(), Scope(plants=tuple(plants)),
+                                                  customers=tuple(customers))
 
 
 @figure
@@ -1178,6 +1204,11 @@ def _cash_backtest(url: str, plants: tuple[str, ...]) -> pd.DataFrame | None:
 
 @figure
 def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Working capital per closed month of the plants; for every plant as stored by the fact
+    refresh (``cash_facts``)."""
+    stored = cash_facts(url) if not plants else None
+    if stored is not None:
+        return stored["wc_months"]
     return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), _as_of(url), use_facts=facts_ready(url),
                                                     ledger=cash_wc_ledger(url, plants))
 
@@ -1252,6 +1283,8 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "budget": lambda: budget_execution(url, scope, reports_cockpit.BUDGET_VERSION),  # the year to date is all the rule reads
         "profit_parts": lambda: _parts_of(url, overview_profit_parts(url, scope), scope),  # the cockpit's: the rate per product needs no whole report
         "cash_inputs": lambda: cash_inputs(url, plants),
+        "as_of": lambda: _as_of(url),
+        "overdue_receivables": lambda customers: overdue_receivables(url, plants, customers),  # the late payers' only
         "payment_delays": lambda: payment_delays(url, plants),
         "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
         "wc_months": lambda: cash_wc_months(url, plants),
