@@ -220,7 +220,8 @@ def test_cockpit_cash_facts_by_hand(book):
     # the week of the as-of date starts Monday 03-09. I2 (150.00, due 03-03 − 7.5 days) and the credit note I4 (−20.00, due
     # 03-01) are expected before today: today, week 0 (150.00 − 20.00 = 130.00). I3 (80.10, C2 at the average −7.5 days):
     # due 04-21 − 7.5 days = 04-13 12:00, on that day, the Monday of week 5. No opening balance: 0
-    assert weeks.period_start_date.tolist()[:6] == [pd.Timestamp(f"2026-{d}") for d in ("03-09", "03-16", "03-23", "03-30", "04-06", "04-13")]
+    mondays = ("03-09", "03-16", "03-23", "03-30", "04-06", "04-13")
+    assert weeks.period_start_date.tolist()[:6] == [pd.Timestamp(f"2026-{d}") for d in mondays]
     assert weeks.in_receivables_amount.tolist() == [130.00, 0, 0, 0, 0, 80.10] + [0.0] * 7
     assert weeks.closing_amount.tolist() == [130.00] * 5 + [210.10] * 8
     assert len(weeks) == 13 and weeks.opening_amount.iloc[0] == 0.0

@@ -1162,8 +1162,8 @@ def payment_delays(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
 @frame
 def cash_facts(url: str) -> dict | None:
     """The 13-week forecast, the payment delays and the working-capital months of every plant
-    as the fact refresh stored them for the data's as-of date (``data_loaders.facts_cockpit``), None when the facts are not
-    fresh or hold another date: the same frames the reports compute."""
+    as the fact refresh stored them for the data's as-of date (``data_loaders.facts_cockpit``),
+    None when the facts are not fresh or hold another date: the same frames the reports compute."""
     if not facts_ready(url):
         return None
     return facts_cockpit.load_stored(get_engine(url), _as_of(url))
