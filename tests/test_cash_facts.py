@@ -244,6 +244,19 @@ def test_cockpit_cash_facts_need_the_stated_as_of_date(book):
         assert conn.execute(sa.select(sa.func.count()).select_from(FC.facts_cash_forecast_weeks)).scalar() == 0
 
 
+def test_a_failing_cockpit_cash_figure_stores_nothing_and_fails_no_refresh(book, monkeypatch):
+    """The pages compute (and report) these figures themselves: an import never fails for them."""
+    from data_loaders import facts_cockpit as FC
+    from reports import cash as RC
+
+    def broken(*args, **kwargs):
+        raise ValueError("a plan row the forecast cannot read")
+
+    monkeypatch.setattr(RC, "cash_inputs", broken)
+    facts.refresh(book)
+    assert facts.ready(book) and FC.load_stored(book, pd.Timestamp(AS_OF)) is None
+
+
 def test_sample_cockpit_cash_facts_are_the_reports_on_every_database(sample_engine):
     """Read back, the stored forecast and delays are the frames the reports compute, to the bit."""
     from data_loaders import facts_cockpit as FC
