@@ -137,11 +137,19 @@ def _customer_names(engine: Engine, customers: list) -> dict:
 
 def working_capital_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     month = _last_month(engine, scope)
-    months = _part(parts, "wc_months", lambda: RC.cash_working_capital_months(engine, tuple(scope.plants)))
-    wc = W.compute_working_capital(months, "month")
-    # the ledger's working-capital movements the cash page's months read too (the UI's cached read)
-    balances = A.compute_balances(_part(parts, "wc_ledger", lambda: C.load_working_capital_ledger(engine, Scope(plants=scope.plants))))
+    # neither input depends on the scope's months (the UI caches them per plants: a month picked again reuses them)
+    wc, balances = _part(parts, "wc_inputs", lambda: working_capital_inputs(
+        _part(parts, "wc_months", lambda: RC.cash_working_capital_months(engine, tuple(scope.plants))),
+        _part(parts, "wc_ledger", lambda: C.load_working_capital_ledger(engine, Scope(plants=scope.plants)))))
     return A.compute_days_warnings(wc, month, settings) + A.compute_occupation_warnings(balances, month, settings)
+
+
+def working_capital_inputs(months: pd.DataFrame, ledger: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the working-capital rule judges, from ``cash_working_capital_months`` and the
+    ledger's working-capital movements (``load_working_capital_ledger``, which the cash page's
+    months read too): working capital per month on a month basis, and the balances per plant
+    and month."""
+    return W.compute_working_capital(months, "month"), A.compute_balances(ledger)
 
 
 def material_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
@@ -153,7 +161,9 @@ def material_items(engine: Engine, scope: Scope, settings: WarningSettings, part
 def wip_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     # every untied order of the plants (only untied rows are read): an order completed in the
     # scope without its voucher may have been planned to start before it
-    untied = RL.wip_tie_summary(engine, Scope(plants=scope.plants, families=scope.families), settings.wip_tolerance)["untied"]
+    # (whatever the months: the UI caches them per plants and families, so a month picked again reuses them)
+    untied = (parts["wip_untied"](settings.wip_tolerance) if parts and "wip_untied" in parts
+              else RL.wip_tie_summary(engine, Scope(plants=scope.plants, families=scope.families), settings.wip_tolerance)["untied"])
     no_completion = L.load_completed_without_completion(engine, scope)
     start = pd.to_datetime(untied.planned_start_date)
     in_scope = pd.Series(True, index=untied.index)
@@ -268,7 +278,10 @@ def month_warnings(engine: Engine, scope: Scope, settings: WarningSettings = War
     data's as-of date), ``overdue_receivables`` (a function of a list of customers: their rows of
     ``cash_inputs``' receivables, so that the open items are read only when no other part gives
     what the cash rules need), ``wc_ledger``
-    (``data_loaders.cash.load_working_capital_ledger`` of the scope's plants), ``cash_forecast``
+    (``data_loaders.cash.load_working_capital_ledger`` of the scope's plants), ``wc_inputs``
+    (``working_capital_inputs`` of those two), ``wip_untied`` (a
+    function of the tolerance: the plants' and families' untied orders of every month,
+    ``reports.lineage.wip_tie_summary``), ``cash_forecast``
     (``reports.cockpit.cash_forecast`` of those inputs and delays); and ``oee_totals_by_month``, a
     function of a list of months (``reports.oee.oee_totals_by_month`` for the scope's plants)."""
     if not (scope.period_from and scope.period_to):  # open-ended: the month the cockpit opens on

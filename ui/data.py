@@ -1289,11 +1289,28 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "cash_forecast": lambda: cockpit_forecast(url, plants),  # the cockpit's 13 weeks: one events pass, not two
         "wc_months": lambda: cash_wc_months(url, plants),
         "wc_ledger": lambda: cash_wc_ledger(url, plants),
+        "wc_inputs": lambda: _wc_warning_inputs(url, plants),
+        "wip_untied": lambda tolerance: wip_untied(url, plants, tuple(scope.families), tolerance),
         "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
     with _facts_known(url):
         return reports_warnings.month_warnings(get_engine(url), scope, settings, rules=rules, parts=parts)
+
+
+@frame
+def _wc_warning_inputs(url: str, plants: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The working-capital rule's inputs, which do not depend on the scope's months
+    (``reports.warnings.working_capital_inputs``)."""
+    return reports_warnings.working_capital_inputs(cash_wc_months(url, plants), cash_wc_ledger(url, plants))
+
+
+@frame
+def wip_untied(url: str, plants: tuple[str, ...], families: tuple[str, ...], tolerance: float) -> pd.DataFrame:
+    """The untied orders of every month of the plants and families (``wip_tie_summary``): the
+    WIP rule reads them whatever months are picked."""
+    with _facts_known(url):
+        return reports_lineage.wip_tie_summary(get_engine(url), Scope(plants=plants, families=families), tolerance)["untied"]
 
 
 def oee_months(url: str, scope: Scope, months: list[str]) -> dict:
