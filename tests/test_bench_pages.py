@@ -37,4 +37,7 @@ def test_bench_pages_builds_measures_and_agrees(tmp_path):
         assert row["agree"] == "✓", row["differences"]
         assert row["product"]["headline"]  # something was compared
     assert rows["ledger"]["product"]["warm_s"] >= 0
+    # a filter change (the span a month earlier) is measured for the pages, not for a trace
+    assert rows["ledger"]["product"]["switch_s"] > 0 and "switch_s" not in rows["trace_voucher"]["product"]
+    assert "| a month earlier s |" in proc.stdout and "filter change ≤ 0.5 s" in proc.stdout
     assert result["probe"]["closed"] == "2026-10"  # the sample's last closed month before its as-of date
