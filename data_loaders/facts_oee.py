@@ -85,6 +85,9 @@ shift_minutes = sa.Table(
     sa.Index("ix_facts_oee_shift_minutes_period", "period", "work_center_id"),
 )
 KIND_COLUMNS = ("running", "reduced_speed", *A.STOP_KINDS)  # a stop's kind follows from its state and reason code
+# the kind columns as ``analytics.oee.compute_minute_columns`` names columns, each its own whole kind:
+# what a named convention reads (``analytics.oee.compute_kind_minutes`` classes them)
+WHOLE_KINDS = pd.DataFrame({"column": [f"{k}_min" for k in KIND_COLUMNS], "kind": list(KIND_COLUMNS), "whole_kind": True})
 shift_kinds = sa.Table(
     "facts_oee_shift_kinds", METADATA,
     *_columns(sa.Column("work_center_id", sa.String(32), nullable=False), sa.Column("shift_date", sa.Date, nullable=False),
