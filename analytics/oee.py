@@ -581,7 +581,8 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
         inside = np.where((facts.date >= start) & (facts.date < end), per_day, 0.0)
         outside = np.where(inside > 0, 0.0, facts["shift_rows"].to_numpy(dtype=float) if "shift_rows" in facts else 0.0)
     elif "month" in keys:  # the month's days in the window, plus the row's shifts outside it
-        inside = facts.month.map(month_days).fillna(0).to_numpy(dtype=float) * per_day
+        codes, months = pd.factorize(facts.month)  # looked up once per month, not per row
+        inside = month_days.reindex(months).fillna(0).to_numpy(dtype=float)[codes] * per_day
     else:  # the window's days, plus the row's shifts outside the window
         inside = float(len(days)) * per_day
     if "shift" in keys:
@@ -945,9 +946,7 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     if "loss_class" not in segments:
         segments = compute_segment_classes(segments, settings)
     seg = segments[segments.loss_class.isin(("availability", "performance"))]
-    r = rates.set_index("work_center_id")
-    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = seg.assign(cost=seg.minutes.astype(float) * seg.work_center_id.map(per_min).astype(float),  # typed even when empty
+    seg = seg.assign(cost=seg.minutes.astype(float) * _rates_of(seg.work_center_id, rates),  # typed even when empty
                      reason=seg.reason_code.fillna(seg.state).astype(str))
     by_reason = seg.groupby(["reason", "state"], as_index=False).agg(loss_min=("minutes", "sum"), loss_cost_amount=("cost", "sum"))
     extra = pd.DataFrame([
@@ -1031,7 +1030,7 @@ def compute_conversion_cost(segments: pd.DataFrame, rates: pd.DataFrame, key: st
     rows without ``key`` are left out)."""
     in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
     seg = segments[segments[key].notna() & in_ppt]
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(_rate_per_min(rates)).astype(float))
+    seg = seg.assign(cost=seg.minutes * _rates_of(seg.work_center_id, rates))
     # minutes x rate has many decimals: summed in a canonical order, the same bits whatever order the rows were read in
     return in_sum_order(seg[[key, "cost"]], [key], ["cost"]).groupby(key).cost.sum()
 
@@ -1065,7 +1064,7 @@ def compute_improvement_from(output: pd.DataFrame, conversion_cost: pd.Series, r
     (``compute_conversion_cost`` of its orders' minutes)."""
     if months <= 0:
         raise ValueError(f"months must be > 0, got {months}")
-    o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * output.work_center_id.map(_rate_per_min(rates)).astype(float))
+    o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * _rates_of(output.work_center_id, rates))
     o = in_sum_order(o, ["product_id"], ["good_qty", "ideal_cost"])  # float sums in one order, whatever the database's
     per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
     per_product["conversion_cost_amount"] = conversion_cost
