@@ -841,6 +841,8 @@ def compute_oee_trend_from_rows(rows: pd.DataFrame, by: list[str], unique: bool 
 
 BUCKET_TREND_FIELDS = ("availability_pct", "performance_pct", "quality_pct", "oee_pct", "ppt_min", "fully_productive_min")
 BUCKET_SUMS = ("run_min", "ppt_min", "net_run_min", "fully_productive_min")
+# the output columns a trend or heatmap reads (``TREND_SUMS`` and ``BUCKET_SUMS`` of the counts)
+TREND_COUNTS = tuple(c for c in COUNT_COLUMNS if c in TREND_SUMS)
 
 
 def compute_oee_trend_by(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:

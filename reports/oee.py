@@ -183,7 +183,7 @@ def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.
     by = ("date",)
     if alike:
         if columns.whole_kind.all():  # the day facts hold whole kinds: one read of a row per work center x day
-            wide, made = F.load_day_sums(engine, scope, columns, shown)
+            wide, made = F.load_day_sums(engine, scope, columns, shown, counts=A.TREND_COUNTS)
         else:
             wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
             made = F.load_shift_output(engine, scope, by=by, apart=shown)
