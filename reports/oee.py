@@ -86,8 +86,11 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     heatmap's work centers only — and finds the problem days: pandas sees some 45 k rows at L
     (a year of 840 work centers), not a row per work center x day."""
     by_reason = F.load_state_reason_minutes(engine, scope)
-    span = F.load_shift_span(engine, scope)
-    if by_reason.empty or span is None:
+    # a bounded scope's calendar is its months: the shift rows' first and last dates are read for an
+    # open end only (without shift rows the month read below is empty: None all the same)
+    bounded = bool(scope.period_from and scope.period_to)
+    span = None if bounded else F.load_shift_span(engine, scope)
+    if by_reason.empty or (span is None and not bounded):
         return None
     centers = loaders.load_work_centers(engine, scope)
     site = _site(engine, scope, settings)
@@ -96,8 +99,8 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     # classed by kind (A.compute_kind_minutes), no columns per state x reason code
     by_kind = _by_kind(classed, settings)
     columns = F.WHOLE_KINDS if by_kind else A.compute_minute_columns(classed)
-    window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
-                             load_dataset_info(engine).get("as_of_date"))
+    ends = pd.DataFrame() if bounded else pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]})
+    window = calendar_window(scope, ends, load_dataset_info(engine).get("as_of_date"))
 
     def minutes_of(wide, classes):  # the state and stop columns of minutes read per ``columns``
         return A.compute_kind_minutes(wide, settings) if by_kind else A.compute_shift_minutes_from_totals(wide, columns, classes)
@@ -110,6 +113,8 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     else:
         wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("outside_rows",))
         made = F.load_shift_output(engine, scope, by=by)
+    if wide.empty:  # no shift rows: what load_shift_span's None means
+        return None
     wide, made = wide.rename(columns={"period": "month"}), made.rename(columns={"period": "month"})
     month_rows = A.compute_oee_rows(A.compute_calendar_facts(minutes_of(wide, classed), made, centers,
                                                              window, [*A.MONTH_KEYS, "shift"]), settings)
