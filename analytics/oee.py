@@ -580,14 +580,15 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
                            keys: list[str]) -> pd.DataFrame:
     if window is None:
         raise ValueError("calendar facts at a grain coarser than the shift need the calendar window")
-    # filled once, after both merges: a key missing from either side is 0 either way
-    facts = minutes.merge(counts, on=keys, how="outer")
     start, end = (pd.Timestamp(x) for x in window)
     days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
     month_days = pd.Series(np.asarray(days.strftime("%Y-%m"), dtype=object)).value_counts().sort_index()  # window days per month
     axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS), "month": list(month_days.index)}
     grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
-    facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
+    facts = _on_grid(minutes, counts, grid, keys)
+    if facts is None:
+        # filled once, after both merges: a key missing from either side is 0 either way
+        facts = grid.merge(minutes.merge(counts, on=keys, how="outer"), on=keys, how="outer").fillna(0.0)
     outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
     per_day = 1.0 if "shift" in keys else float(len(SHIFTS))  # shifts of a day in the row
     if "date" in keys:  # a day in the window has its shifts; outside it, the shifts that have rows
@@ -603,6 +604,23 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
     facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(keys).reset_index(drop=True)
+
+
+def _on_grid(minutes: pd.DataFrame, counts: pd.DataFrame, grid: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """``grid.merge(minutes.merge(counts, on=keys, how="outer"), on=keys, how="outer").fillna(0.0)``
+    without the merges when they would only pair rows: ``minutes`` and ``counts`` with the same
+    keys row for row (one read gave both, as a year's 30 k month rows at L) that are, sorted,
+    the grid's rows (each once, and dtypes alike: ``Series.equals``). The two merges of those
+    rows cost ≈ 20 ms. Sorted by ``keys``; None when the merges are needed."""
+    if (len(minutes) != len(counts) or len(minutes) != len(grid) or set(minutes.columns) & set(counts.columns) != set(keys)
+            or not all(minutes[k].reset_index(drop=True).equals(counts[k].reset_index(drop=True)) for k in keys)):
+        return None
+    facts = pd.concat([minutes.reset_index(drop=True), counts.drop(columns=keys).reset_index(drop=True)], axis=1)
+    facts = facts.sort_values(keys).reset_index(drop=True)
+    if not all(facts[k].equals(grid[k]) for k in keys):
+        return None
+    missing = [c for c in facts.columns if facts[c].dtype == np.float64 and facts[c].hasnans]
+    return facts.fillna({c: 0.0 for c in missing}) if missing else facts
 
 
 def compute_span_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, windows: dict) -> pd.DataFrame:
