@@ -1062,10 +1062,18 @@ def compute_conversion_cost(segments: pd.DataFrame, rates: pd.DataFrame, key: st
     at the work center's rate, summed per ``key`` (classed ``segments``, or rows of them summed;
     rows without ``key`` are left out)."""
     in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
-    seg = segments[segments[key].notna() & in_ppt]
-    seg = seg.assign(cost=seg.minutes * _rates_of(seg.work_center_id, rates))
-    # minutes x rate has many decimals: summed in a canonical order, the same bits whatever order the rows were read in
-    return in_sum_order(seg[[key, "cost"]], [key], ["cost"]).groupby(key).cost.sum()
+    kept = (segments[key].notna() & in_ppt).to_numpy()
+    if not kept.any():
+        seg = segments[kept]
+        return seg.assign(cost=seg.minutes * _rates_of(seg.work_center_id, rates)).groupby(key).cost.sum()
+    # minutes x rate has many decimals: summed in a canonical order (``in_sum_order``: by key, then
+    # by cost), the same bits whatever order the rows were read in; the keys as their sorted codes
+    codes, names = pd.factorize(segments[key], sort=True)
+    cost = segments.minutes.to_numpy(dtype=float) * _rates_of(segments.work_center_id, rates)
+    codes, cost = codes[kept], cost[kept]
+    order = np.lexsort([np.where(np.isnan(cost), np.inf, cost), codes])
+    sums = pd.Series(cost[order]).groupby(codes[order]).sum()  # each key's rows in that order, as a groupby of the names adds them
+    return pd.Series(sums.to_numpy(), index=pd.Index(names.take(sums.index.to_numpy()), name=key), name="cost")
 
 
 def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame, settings: OeeSettings,
