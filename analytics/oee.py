@@ -582,11 +582,13 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
         raise ValueError("calendar facts at a grain coarser than the shift need the calendar window")
     start, end = (pd.Timestamp(x) for x in window)
     days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
-    month_days = pd.Series(np.asarray(days.strftime("%Y-%m"), dtype=object)).value_counts().sort_index()  # window days per month
+    # window days per month, labelled YYYY-MM (formatted once per month, not per day)
+    month, n_days = np.unique(days.year.to_numpy() * 12 + days.month.to_numpy() - 1, return_counts=True)
+    month_days = pd.Series(n_days, index=[f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month], dtype=np.int64)
     axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS), "month": list(month_days.index)}
     grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
-    facts = _on_grid(minutes, counts, grid, keys)
-    if facts is None:
+    facts = placed = _on_grid(minutes, counts, grid, keys)
+    if placed is None:
         # filled once, after both merges: a key missing from either side is 0 either way
         facts = grid.merge(minutes.merge(counts, on=keys, how="outer"), on=keys, how="outer").fillna(0.0)
     outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
@@ -602,6 +604,10 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
     if "shift" in keys:
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
+    if placed is not None and keys[0] == "work_center_id":  # the grid's rows: each work center's together, in ``rates``' order
+        per = _rate_per_min(rates).reindex(axes["work_center_id"]).to_numpy(dtype=float)
+        facts["rate_per_min"] = np.repeat(per, len(facts) // max(len(per), 1)) if len(per) else np.zeros(0)
+        return facts
     facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(keys).reset_index(drop=True)
 
@@ -611,15 +617,18 @@ def _on_grid(minutes: pd.DataFrame, counts: pd.DataFrame, grid: pd.DataFrame, ke
     without the merges when they would only pair rows: ``minutes`` and ``counts`` with the same
     keys row for row (one read gave both, as a year's 30 k month rows at L) that are, sorted,
     the grid's rows (each once, and dtypes alike: ``Series.equals``). The two merges of those
-    rows cost ≈ 20 ms. Sorted by ``keys``; None when the merges are needed."""
+    rows cost ≈ 20 ms. In the grid's order (sorted by ``keys``; no sort when read so); None
+    when the merges are needed."""
     if (len(minutes) != len(counts) or len(minutes) != len(grid) or set(minutes.columns) & set(counts.columns) != set(keys)
             or not all(minutes[k].reset_index(drop=True).equals(counts[k].reset_index(drop=True)) for k in keys)):
         return None
     facts = pd.concat([minutes.reset_index(drop=True), counts.drop(columns=keys).reset_index(drop=True)], axis=1)
-    facts = facts.sort_values(keys).reset_index(drop=True)
     if not all(facts[k].equals(grid[k]) for k in keys):
-        return None
-    missing = [c for c in facts.columns if facts[c].dtype == np.float64 and facts[c].hasnans]
+        facts = facts.sort_values(keys).reset_index(drop=True)
+        if not all(facts[k].equals(grid[k]) for k in keys):
+            return None
+    floats = [c for c in facts.columns if facts[c].dtype == np.float64]
+    missing = [c for c, nan in zip(floats, np.isnan(facts[floats].to_numpy()).any(axis=0)) if nan]
     return facts.fillna({c: 0.0 for c in missing}) if missing else facts
 
 

@@ -894,7 +894,8 @@ def load_month_shift_sums(engine: Engine, scope: Scope, columns: pd.DataFrame, w
     stmt = (sa.select(*keys, *[sa.func.sum(t.c[f"{kind}_min"]).label(name) for name, kind in zip(whole.column, whole.kind)],
                       *[sa.func.sum(t.c[c]).label(c) for c in ("shift_rows", "output_rows", *A.COUNT_COLUMNS)])
             .where(*period_conditions(t.c.period, scope), *_plants(t.c.plant_id, scope))
-            .group_by(*keys))
+            .group_by(*keys)
+            .order_by(*keys))  # the calendar grid's order: the calendar facts need no sort (``A.compute_calendar_facts``)
     frame = read_frame(engine, stmt).astype({"shift": int})
     start, end = (pd.Timestamp(x).date() for x in window)
     late = None
