@@ -714,6 +714,16 @@ def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str,
     return out
 
 
+def _run_minutes(f: pd.DataFrame, stop: dict) -> tuple:
+    """Availability loss, small stops, run and planned production minutes of rows ``f``
+    (``running_min``, ``reduced_speed_min``) with their stop minutes by kind and class
+    (``_stop_minutes``): ``compute_oee_rows``' formulas, also for the trend's buckets."""
+    avail = sum(stop[k]["availability"] for k in STOP_KINDS)
+    small = sum(stop[k]["performance"] for k in STOP_KINDS)
+    run = f.running_min + f.reduced_speed_min + small
+    return avail, small, run, run + avail
+
+
 ROW_SUM_COLUMNS = (
     "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
     "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
@@ -729,14 +739,10 @@ def compute_oee_rows(facts: pd.DataFrame, settings: OeeSettings = OeeSettings())
     f = facts
     stop = _stop_minutes(f, settings)
     avail = {k: stop[k]["availability"] for k in STOP_KINDS}
-    perf = {k: stop[k]["performance"] for k in STOP_KINDS}
     sched = {k: stop[k]["schedule"] for k in STOP_KINDS}
     d = {}
-    d["availability_loss_min"] = sum(avail.values())
+    d["availability_loss_min"], d["small_stops_min"], d["run_min"], d["ppt_min"] = _run_minutes(f, stop)
     d["excluded_min"] = sum(sched.values())
-    d["small_stops_min"] = sum(perf.values())
-    d["run_min"] = f.running_min + f.reduced_speed_min + d["small_stops_min"]
-    d["ppt_min"] = d["run_min"] + d["availability_loss_min"]
     # unplanned stops: breakdowns, and any other stop a custom mapping counts as availability
     d["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
     d["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
@@ -906,9 +912,9 @@ def compute_bucket_sums(minutes: pd.DataFrame, counts: pd.DataFrame, key: str, s
     of work centers whose stops are classed alike, e.g. a plant), net run and fully productive
     minutes from ``counts`` (output per ``key``). Time losses need no rate here: the trend
     draws no money. One row per ``key`` of either side, sorted by it."""
-    cols = ["running_min", "reduced_speed_min", *[c for c in STOP_COLUMNS if c in minutes]]
-    rows = compute_oee_rows(minutes[[key, *cols]].assign(net_run_min=0.0, rate_per_min=np.nan), settings)
-    time = rows.groupby(key)[["run_min", "ppt_min"]].sum()
+    f = minutes[[key, "running_min", "reduced_speed_min", *[c for c in STOP_COLUMNS if c in minutes]]]
+    _, _, run, ppt = _run_minutes(f, _stop_minutes(f, settings))  # the two columns of compute_oee_rows the trend sums
+    time = pd.DataFrame({key: f[key], "run_min": run, "ppt_min": ppt}).groupby(key)[["run_min", "ppt_min"]].sum()
     made = counts.groupby(key)[["net_run_min", "fully_productive_min"]].sum()
     return time.join(made, how="outer").fillna(0.0).reset_index()
 

@@ -873,6 +873,12 @@ def load_day_findings(engine: Engine, scope: Scope, slack_min: float = A.PERFORM
             found[["work_center_id", "date", "event_shifts", "covered_min"]].reset_index(drop=True))
 
 
+def _sum(column) -> sa.ColumnElement:
+    """SUM of ``column``, of an integer column as a BIGINT (DuckDB sums integers into a HUGEINT,
+    which reaches pandas as a 128-bit decimal converted to floats row by row)."""
+    return sa.cast(sa.func.sum(column), sa.BigInteger) if isinstance(column.type, sa.Integer) else sa.func.sum(column)
+
+
 def _day_conditions(scope: Scope) -> list:
     """``facts_oee_days`` rows in the scope: its months, and with plants the rows of those plants
     (a row's plant is its work center's for the minutes, its orders' for the output)."""
@@ -892,7 +898,7 @@ def load_month_shift_sums(engine: Engine, scope: Scope, columns: pd.DataFrame, w
     whole = columns.drop_duplicates("column")
     keys = [t.c.work_center_id, t.c.period, t.c.shift]
     stmt = (sa.select(*keys, *[sa.func.sum(t.c[f"{kind}_min"]).label(name) for name, kind in zip(whole.column, whole.kind)],
-                      *[sa.func.sum(t.c[c]).label(c) for c in ("shift_rows", "output_rows", *A.COUNT_COLUMNS)])
+                      *[_sum(t.c[c]).label(c) for c in ("shift_rows", "output_rows", *A.COUNT_COLUMNS)])
             .where(*period_conditions(t.c.period, scope), *_plants(t.c.plant_id, scope))
             .group_by(*keys)
             .order_by(*keys))  # the calendar grid's order: the calendar facts need no sort (``A.compute_calendar_facts``)
@@ -933,7 +939,7 @@ def load_day_sums(engine: Engine, scope: Scope, columns: pd.DataFrame, apart,
     whole = columns.drop_duplicates("column")
     stmt = (sa.select(rows.c.work_center_id, rows.c.shift_date,
                       *[sa.func.sum(rows.c[f"{kind}_min"]).label(name) for name, kind in zip(whole.column, whole.kind)],
-                      *[sa.func.sum(rows.c[c]).label(c) for c in ("shift_rows", "output_rows", *counts)])
+                      *[_sum(rows.c[c]).label(c) for c in ("shift_rows", "output_rows", *counts)])
             .group_by(rows.c.work_center_id, rows.c.shift_date))
     frame = _dates(read_frame(engine, stmt))
     shifts, made = frame.shift_rows.to_numpy(dtype=float) > 0, frame.output_rows.to_numpy(dtype=float) > 0

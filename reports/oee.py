@@ -195,7 +195,7 @@ def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.
         heat_wide = wide[wide.work_center_id.notna()].reset_index(drop=True)
         heat_made = made[made.work_center_id.notna()].reset_index(drop=True)
         group_wide = wide.assign(work_center_id="")
-        group_classes = classed.assign(work_center_id="").drop_duplicates(["state", "reason_code"])
+        group_classes = None if columns is F.WHOLE_KINDS else classed.assign(work_center_id="").drop_duplicates(["state", "reason_code"])
     else:
         heat_wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), work_centers=shown)
         heat_made = F.load_shift_output(engine, scope, by=by, work_centers=shown)
