@@ -70,18 +70,15 @@ def test_a_bounded_scope_without_machine_minutes_has_no_report(tiny):  # noqa: F
 
 
 def _classes_by_map(segments: pd.DataFrame, settings: A.OeeSettings) -> pd.DataFrame:
-    """``compute_segment_classes`` under a named convention as it was: kinds from object copies,
-    classes by a map over the rows."""
-    def kind_of(s, c):
-        c = str(c).upper()
-        if s == "setup":
-            return "adjustment" if "ADJUST" in c else "changeover"
-        if s == "planned_stop":
-            return "planned_maintenance" if "MAINT" in c else "planned_stop"
-        return {"breakdown": "breakdown", "minor_stop": "minor_stop", "idle": "no_orders"}.get(s, np.nan)
-
-    codes = segments.reason_code.astype(object).fillna("")
-    kind = pd.Series([kind_of(s, c) for s, c in zip(segments.state.astype(object), codes)], index=segments.index, dtype=object)
+    """``compute_segment_classes`` under a named convention the slow way: each row's kind from its
+    own state and code (conditions over the rows), its class by a map over the rows' kinds."""
+    state = segments.state.astype(object)
+    code = segments.reason_code.astype(object).fillna("").astype(str).str.upper()
+    rules = [(state.eq("setup") & code.str.contains("ADJUST"), "adjustment"), (state.eq("setup"), "changeover"),
+             (state.eq("planned_stop") & code.str.contains("MAINT"), "planned_maintenance"), (state.eq("planned_stop"), "planned_stop"),
+             (state.eq("breakdown"), "breakdown"), (state.eq("minor_stop"), "minor_stop"), (state.eq("idle"), "no_orders")]
+    picked = np.select([r.to_numpy(dtype=bool) for r, _ in rules], [k for _, k in rules], default="")
+    kind = pd.Series([k if k else np.nan for k in picked], index=segments.index, dtype=object)
     cls = kind.map({k: A.default_loss_class(k, settings) for k in A.STOP_KINDS})
     return segments.assign(loss_kind=kind, loss_class=cls.where(kind.notna()))
 
