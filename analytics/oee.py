@@ -199,9 +199,17 @@ def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
     the reason code names an adjustment (…ADJUST…); planned stops are planned maintenance when
     the code names maintenance (…MAINT…), else breaks, meals, cleaning (planned_stop); idle is
     no orders."""
-    # decided once per distinct state x code: a million segments have a few dozen
-    s_codes, s_uniq = pd.factorize(pd.Series(state).astype(object), use_na_sentinel=False)
-    c_codes, c_uniq = pd.factorize(pd.Series(reason_code).astype(object).fillna(""), use_na_sentinel=False)
+    inverse, kinds = _stop_kind_codes(state, reason_code)
+    return pd.Series(kinds[inverse], index=state.index, dtype=object)
+
+
+def _stop_kind_codes(state: pd.Series, reason_code: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``compute_stop_kinds`` as each row's position in a short object array of kinds (NaN for
+    none): decided once per distinct state x code (a million segments have a few dozen), the
+    columns factorized as they are (converting pandas' Arrow strings to objects first cost
+    ≈ 6 ms for 34 k rows)."""
+    s_codes, s_uniq = pd.factorize(pd.Series(state), use_na_sentinel=False)
+    c_codes, c_uniq = pd.factorize(pd.Series(reason_code).fillna(""), use_na_sentinel=False)
     pair = s_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes
     inverse, uniq = pd.factorize(pair)
 
@@ -214,7 +222,7 @@ def compute_stop_kinds(state: pd.Series, reason_code: pd.Series) -> pd.Series:
         return {"breakdown": "breakdown", "minor_stop": "minor_stop", "idle": "no_orders"}.get(s, np.nan)
 
     kinds = np.array([kind_of(s_uniq[u // (len(c_uniq) + 1)], c_uniq[u % (len(c_uniq) + 1)]) for u in uniq] + [np.nan], dtype=object)
-    return pd.Series(kinds[inverse.reshape(-1)] if len(uniq) else np.array([], dtype=object), index=state.index, dtype=object)
+    return (inverse.reshape(-1) if len(uniq) else np.zeros(0, dtype=np.intp)), kinds
 
 
 def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeSettings(), loss_classes: pd.DataFrame | None = None,
@@ -225,8 +233,13 @@ def compute_segment_classes(segments: pd.DataFrame, settings: OeeSettings = OeeS
     override the vorne classes: a row for the event's reason code first, else one for its state;
     ``centers`` gives each work center's plant. Rows naming running or reduced speed are ignored:
     those are run time in every convention."""
-    kind = compute_stop_kinds(segments.state, segments.reason_code)
-    cls = kind.map({k: default_loss_class(k, settings) for k in STOP_KINDS})
+    inverse, kinds = _stop_kind_codes(segments.state, segments.reason_code)
+    kind = pd.Series(kinds[inverse], index=segments.index, dtype=object)
+    # each kind's class looked up once, and taken per row from the classes as ``kind.map`` of
+    # them takes (the same values and dtype)
+    classes = pd.Series({k: default_loss_class(k, settings) for k in STOP_KINDS})
+    at = classes.index.get_indexer(pd.Index(kinds, dtype=object))
+    cls = pd.Series(classes.array.take(at[inverse], allow_fill=True), index=segments.index)
     if settings.convention == "custom" and loss_classes is not None and not loss_classes.empty:
         if centers is None:
             raise ValueError("centers must be given with loss_classes (each work center's plant)")
@@ -567,28 +580,56 @@ def _coarse_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: p
                            keys: list[str]) -> pd.DataFrame:
     if window is None:
         raise ValueError("calendar facts at a grain coarser than the shift need the calendar window")
-    # filled once, after both merges: a key missing from either side is 0 either way
-    facts = minutes.merge(counts, on=keys, how="outer")
     start, end = (pd.Timestamp(x) for x in window)
     days = pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")
-    month_days = pd.Series(np.asarray(days.strftime("%Y-%m"), dtype=object)).value_counts().sort_index()  # window days per month
+    # window days per month, labelled YYYY-MM (formatted once per month, not per day)
+    month, n_days = np.unique(days.year.to_numpy() * 12 + days.month.to_numpy() - 1, return_counts=True)
+    month_days = pd.Series(n_days, index=[f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month], dtype=np.int64)
     axes = {"work_center_id": rates.work_center_id.unique(), "date": days, "shift": list(SHIFTS), "month": list(month_days.index)}
     grid = pd.MultiIndex.from_product([axes[k] for k in keys], names=keys).to_frame(index=False)
-    facts = grid.merge(facts, on=keys, how="outer").fillna(0.0)
+    facts = placed = _on_grid(minutes, counts, grid, keys)
+    if placed is None:
+        # filled once, after both merges: a key missing from either side is 0 either way
+        facts = grid.merge(minutes.merge(counts, on=keys, how="outer"), on=keys, how="outer").fillna(0.0)
     outside = facts["outside_rows"].to_numpy(dtype=float) if "outside_rows" in facts else 0.0
     per_day = 1.0 if "shift" in keys else float(len(SHIFTS))  # shifts of a day in the row
     if "date" in keys:  # a day in the window has its shifts; outside it, the shifts that have rows
         inside = np.where((facts.date >= start) & (facts.date < end), per_day, 0.0)
         outside = np.where(inside > 0, 0.0, facts["shift_rows"].to_numpy(dtype=float) if "shift_rows" in facts else 0.0)
     elif "month" in keys:  # the month's days in the window, plus the row's shifts outside it
-        inside = facts.month.map(month_days).fillna(0).to_numpy(dtype=float) * per_day
+        codes, months = pd.factorize(facts.month)  # looked up once per month, not per row
+        inside = month_days.reindex(months).fillna(0).to_numpy(dtype=float)[codes] * per_day
     else:  # the window's days, plus the row's shifts outside the window
         inside = float(len(days)) * per_day
     if "shift" in keys:
         facts["shift"] = facts["shift"].astype(int)
     facts["calendar_min"] = SHIFT_SECONDS / 60.0 * (inside + outside)
+    if placed is not None and keys[0] == "work_center_id":  # the grid's rows: each work center's together, in ``rates``' order
+        per = _rate_per_min(rates).reindex(axes["work_center_id"]).to_numpy(dtype=float)
+        facts["rate_per_min"] = np.repeat(per, len(facts) // max(len(per), 1)) if len(per) else np.zeros(0)
+        return facts
     facts["rate_per_min"] = _rates_of(facts.work_center_id, rates)
     return facts.sort_values(keys).reset_index(drop=True)
+
+
+def _on_grid(minutes: pd.DataFrame, counts: pd.DataFrame, grid: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """``grid.merge(minutes.merge(counts, on=keys, how="outer"), on=keys, how="outer").fillna(0.0)``
+    without the merges when they would only pair rows: ``minutes`` and ``counts`` with the same
+    keys row for row (one read gave both, as a year's 30 k month rows at L) that are, sorted,
+    the grid's rows (each once, and dtypes alike: ``Series.equals``). The two merges of those
+    rows cost ≈ 20 ms. In the grid's order (sorted by ``keys``; no sort when read so); None
+    when the merges are needed."""
+    if (len(minutes) != len(counts) or len(minutes) != len(grid) or set(minutes.columns) & set(counts.columns) != set(keys)
+            or not all(minutes[k].reset_index(drop=True).equals(counts[k].reset_index(drop=True)) for k in keys)):
+        return None
+    facts = pd.concat([minutes.reset_index(drop=True), counts.drop(columns=keys).reset_index(drop=True)], axis=1)
+    if not all(facts[k].equals(grid[k]) for k in keys):
+        facts = facts.sort_values(keys).reset_index(drop=True)
+        if not all(facts[k].equals(grid[k]) for k in keys):
+            return None
+    floats = [c for c in facts.columns if facts[c].dtype == np.float64]
+    missing = [c for c, nan in zip(floats, np.isnan(facts[floats].to_numpy()).any(axis=0)) if nan]
+    return facts.fillna({c: 0.0 for c in missing}) if missing else facts
 
 
 def compute_span_calendar_facts(minutes: pd.DataFrame, counts: pd.DataFrame, rates: pd.DataFrame, windows: dict) -> pd.DataFrame:
@@ -673,6 +714,16 @@ def _stop_minutes(f: pd.DataFrame, settings: OeeSettings) -> dict[str, dict[str,
     return out
 
 
+def _run_minutes(f: pd.DataFrame, stop: dict) -> tuple:
+    """Availability loss, small stops, run and planned production minutes of rows ``f``
+    (``running_min``, ``reduced_speed_min``) with their stop minutes by kind and class
+    (``_stop_minutes``): ``compute_oee_rows``' formulas, also for the trend's buckets."""
+    avail = sum(stop[k]["availability"] for k in STOP_KINDS)
+    small = sum(stop[k]["performance"] for k in STOP_KINDS)
+    run = f.running_min + f.reduced_speed_min + small
+    return avail, small, run, run + avail
+
+
 ROW_SUM_COLUMNS = (
     "availability_loss_min", "excluded_min", "small_stops_min", "run_min", "ppt_min", "breakdown_loss_min", "setup_loss_min",
     "planned_maintenance_loss_min", "planned_stops_loss_min", "no_orders_loss_min", "no_orders_excluded_min",
@@ -688,14 +739,10 @@ def compute_oee_rows(facts: pd.DataFrame, settings: OeeSettings = OeeSettings())
     f = facts
     stop = _stop_minutes(f, settings)
     avail = {k: stop[k]["availability"] for k in STOP_KINDS}
-    perf = {k: stop[k]["performance"] for k in STOP_KINDS}
     sched = {k: stop[k]["schedule"] for k in STOP_KINDS}
     d = {}
-    d["availability_loss_min"] = sum(avail.values())
+    d["availability_loss_min"], d["small_stops_min"], d["run_min"], d["ppt_min"] = _run_minutes(f, stop)
     d["excluded_min"] = sum(sched.values())
-    d["small_stops_min"] = sum(perf.values())
-    d["run_min"] = f.running_min + f.reduced_speed_min + d["small_stops_min"]
-    d["ppt_min"] = d["run_min"] + d["availability_loss_min"]
     # unplanned stops: breakdowns, and any other stop a custom mapping counts as availability
     d["breakdown_loss_min"] = avail["breakdown"] + avail["minor_stop"]
     d["setup_loss_min"] = avail["changeover"] + avail["adjustment"]
@@ -840,6 +887,8 @@ def compute_oee_trend_from_rows(rows: pd.DataFrame, by: list[str], unique: bool 
 
 BUCKET_TREND_FIELDS = ("availability_pct", "performance_pct", "quality_pct", "oee_pct", "ppt_min", "fully_productive_min")
 BUCKET_SUMS = ("run_min", "ppt_min", "net_run_min", "fully_productive_min")
+# the output columns a trend or heatmap reads (``TREND_SUMS`` and ``BUCKET_SUMS`` of the counts)
+TREND_COUNTS = tuple(c for c in COUNT_COLUMNS if c in TREND_SUMS)
 
 
 def compute_oee_trend_by(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -863,9 +912,9 @@ def compute_bucket_sums(minutes: pd.DataFrame, counts: pd.DataFrame, key: str, s
     of work centers whose stops are classed alike, e.g. a plant), net run and fully productive
     minutes from ``counts`` (output per ``key``). Time losses need no rate here: the trend
     draws no money. One row per ``key`` of either side, sorted by it."""
-    cols = ["running_min", "reduced_speed_min", *[c for c in STOP_COLUMNS if c in minutes]]
-    rows = compute_oee_rows(minutes[[key, *cols]].assign(net_run_min=0.0, rate_per_min=np.nan), settings)
-    time = rows.groupby(key)[["run_min", "ppt_min"]].sum()
+    f = minutes[[key, "running_min", "reduced_speed_min", *[c for c in STOP_COLUMNS if c in minutes]]]
+    _, _, run, ppt = _run_minutes(f, _stop_minutes(f, settings))  # the two columns of compute_oee_rows the trend sums
+    time = pd.DataFrame({key: f[key], "run_min": run, "ppt_min": ppt}).groupby(key)[["run_min", "ppt_min"]].sum()
     made = counts.groupby(key)[["net_run_min", "fully_productive_min"]].sum()
     return time.join(made, how="outer").fillna(0.0).reset_index()
 
@@ -945,9 +994,7 @@ def compute_loss_pareto(segments: pd.DataFrame, totals: pd.Series, rates: pd.Dat
     if "loss_class" not in segments:
         segments = compute_segment_classes(segments, settings)
     seg = segments[segments.loss_class.isin(("availability", "performance"))]
-    r = rates.set_index("work_center_id")
-    per_min = ((r.machine_rate_per_h + r.labor_rate_per_h + r.overhead_rate_per_h) / 60.0).astype(float)
-    seg = seg.assign(cost=seg.minutes.astype(float) * seg.work_center_id.map(per_min).astype(float),  # typed even when empty
+    seg = seg.assign(cost=seg.minutes.astype(float) * _rates_of(seg.work_center_id, rates),  # typed even when empty
                      reason=seg.reason_code.fillna(seg.state).astype(str))
     by_reason = seg.groupby(["reason", "state"], as_index=False).agg(loss_min=("minutes", "sum"), loss_cost_amount=("cost", "sum"))
     extra = pd.DataFrame([
@@ -1030,10 +1077,18 @@ def compute_conversion_cost(segments: pd.DataFrame, rates: pd.DataFrame, key: st
     at the work center's rate, summed per ``key`` (classed ``segments``, or rows of them summed;
     rows without ``key`` are left out)."""
     in_ppt = segments.loss_kind.isna() | segments.loss_class.isin(("availability", "performance"))
-    seg = segments[segments[key].notna() & in_ppt]
-    seg = seg.assign(cost=seg.minutes * seg.work_center_id.map(_rate_per_min(rates)).astype(float))
-    # minutes x rate has many decimals: summed in a canonical order, the same bits whatever order the rows were read in
-    return in_sum_order(seg[[key, "cost"]], [key], ["cost"]).groupby(key).cost.sum()
+    kept = (segments[key].notna() & in_ppt).to_numpy()
+    if not kept.any():
+        seg = segments[kept]
+        return seg.assign(cost=seg.minutes * _rates_of(seg.work_center_id, rates)).groupby(key).cost.sum()
+    # minutes x rate has many decimals: summed in a canonical order (``in_sum_order``: by key, then
+    # by cost), the same bits whatever order the rows were read in; the keys as their sorted codes
+    codes, names = pd.factorize(segments[key], sort=True)
+    cost = segments.minutes.to_numpy(dtype=float) * _rates_of(segments.work_center_id, rates)
+    codes, cost = codes[kept], cost[kept]
+    order = np.lexsort([np.where(np.isnan(cost), np.inf, cost), codes])
+    sums = pd.Series(cost[order]).groupby(codes[order]).sum()  # each key's rows in that order, as a groupby of the names adds them
+    return pd.Series(sums.to_numpy(), index=pd.Index(names.take(sums.index.to_numpy()), name=key), name="cost")
 
 
 def compute_improvement_value(segments: pd.DataFrame, output: pd.DataFrame, rates: pd.DataFrame, settings: OeeSettings,
@@ -1065,7 +1120,7 @@ def compute_improvement_from(output: pd.DataFrame, conversion_cost: pd.Series, r
     (``compute_conversion_cost`` of its orders' minutes)."""
     if months <= 0:
         raise ValueError(f"months must be > 0, got {months}")
-    o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * output.work_center_id.map(_rate_per_min(rates)).astype(float))
+    o = output.assign(ideal_cost=output.ideal_good_min.astype(float) * _rates_of(output.work_center_id, rates))
     o = in_sum_order(o, ["product_id"], ["good_qty", "ideal_cost"])  # float sums in one order, whatever the database's
     per_product = o.groupby("product_id").agg(good_qty=("good_qty", "sum"), ideal_cost=("ideal_cost", "sum"), family=("family", "first"))
     per_product["conversion_cost_amount"] = conversion_cost

@@ -86,15 +86,24 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     heatmap's work centers only — and finds the problem days: pandas sees some 45 k rows at L
     (a year of 840 work centers), not a row per work center x day."""
     by_reason = F.load_state_reason_minutes(engine, scope)
-    span = F.load_shift_span(engine, scope)
-    if by_reason.empty or span is None:
+    # a bounded scope's calendar is its months: the shift rows' first and last dates are read for an
+    # open end only (without shift rows the month read below is empty: None all the same)
+    bounded = bool(scope.period_from and scope.period_to)
+    span = None if bounded else F.load_shift_span(engine, scope)
+    if by_reason.empty or (span is None and not bounded):
         return None
     centers = loaders.load_work_centers(engine, scope)
     site = _site(engine, scope, settings)
     classed = A.compute_segment_classes(by_reason, settings, site, centers)
-    columns = A.compute_minute_columns(classed)
-    window = calendar_window(scope, pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]}),
-                             load_dataset_info(engine).get("as_of_date"))
+    # a named convention with the states the kind columns hold: minutes read per whole kind and
+    # classed by kind (A.compute_kind_minutes), no columns per state x reason code
+    by_kind = _by_kind(classed, settings)
+    columns = F.WHOLE_KINDS if by_kind else A.compute_minute_columns(classed)
+    ends = pd.DataFrame() if bounded else pd.DataFrame({"start_at": [span[0]], "end_at": [span[1] + pd.Timedelta(days=1)]})
+    window = calendar_window(scope, ends, load_dataset_info(engine).get("as_of_date"))
+
+    def minutes_of(wide, classes):  # the state and stop columns of minutes read per ``columns``
+        return A.compute_kind_minutes(wide, settings) if by_kind else A.compute_shift_minutes_from_totals(wide, columns, classes)
 
     # one read per table at work center x month x shift; the month, shift and work center views sum it
     # (calendar time: the month's days in the window, plus the shift rows dated outside it)
@@ -104,16 +113,19 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     else:
         wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("outside_rows",))
         made = F.load_shift_output(engine, scope, by=by)
+    if wide.empty:  # no shift rows: what load_shift_span's None means
+        return None
     wide, made = wide.rename(columns={"period": "month"}), made.rename(columns={"period": "month"})
-    month_rows = A.compute_oee_rows(A.compute_calendar_facts(A.compute_shift_minutes_from_totals(wide, columns, classed), made, centers,
+    month_rows = A.compute_oee_rows(A.compute_calendar_facts(minutes_of(wide, classed), made, centers,
                                                              window, [*A.MONTH_KEYS, "shift"]), settings)
     wc_sums = A.compute_oee_sums(month_rows, ["work_center_id"])
     by_wc = A.compute_oee_from_rows(wc_sums, ["work_center_id"], settings, unique=True)
     named = by_wc.merge(centers[["work_center_id", "work_center_name", "plant_id", "is_bottleneck"]], on="work_center_id")
     shown = A.compute_lowest_oee_work_centers(named, A.HEATMAP_WORK_CENTERS)
     # the heatmap's work centers per day, and every day over all work centers (the trend)
-    heat_wide, heat_made, days = _day_reads(engine, scope, columns, classed, centers, window, settings, shown)
-    heat = A.compute_oee_rows(A.compute_calendar_facts(A.compute_shift_minutes_from_totals(heat_wide, columns, classed), heat_made,
+    heat_wide, heat_made, days = _day_reads(engine, scope, columns, classed, centers, window, settings, shown, minutes_of,
+                                            by_kind or _classed_alike(classed))
+    heat = A.compute_oee_rows(A.compute_calendar_facts(minutes_of(heat_wide, classed), heat_made,
                                                        centers[centers.work_center_id.isin(shown)], window, A.DAY_KEYS), settings)
     months = max(1, month_rows.month.nunique())
     product_minutes = A.compute_segment_classes(F.load_product_order_minutes(engine, scope), settings, site, centers)
@@ -146,6 +158,15 @@ def oee_report_from_facts(engine: Engine, scope: Scope, settings: A.OeeSettings 
     })
 
 
+def _by_kind(classed: pd.DataFrame, settings: A.OeeSettings) -> bool:
+    """Whether the scope's minutes can be read per whole kind (``F.WHOLE_KINDS``) and classed by
+    ``A.compute_kind_minutes``: a named convention (every stop of a kind in one class, whatever
+    its reason code or plant) and only states whose kinds the kind columns hold. The same numbers
+    as summing columns per state x reason code (``compute_minute_columns``) and classing them
+    (``compute_shift_minutes_from_totals``)."""
+    return settings.convention != "custom" and bool(classed.state.isin(list(A.STATE_KINDS)).all())
+
+
 def _classed_alike(classed: pd.DataFrame) -> bool:
     """Whether every work center classes each state x reason code of ``classed`` alike."""
     targets = classed.assign(reason_code=classed.reason_code.fillna(""))[["state", "reason_code", "loss_kind", "loss_class"]].astype(str)
@@ -153,27 +174,28 @@ def _classed_alike(classed: pd.DataFrame) -> bool:
 
 
 def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.DataFrame, centers: pd.DataFrame, window: tuple,
-               settings: A.OeeSettings, shown: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+               settings: A.OeeSettings, shown: list[str], minutes_of, alike: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The minutes and output of the ``shown`` work centers per day (``load_shift_minutes`` and
     ``load_shift_output`` by date, with ``shift_rows`` for the calendar), and ``A.BUCKET_SUMS``
     per day over every work center (``A.compute_bucket_sums``) for the window's days and any
     other day with facts (the days the work center x day rows would have).
 
-    When every work center classes its stops alike (a named convention, or a site's classes
-    that do not differ by plant), one read per table gives both: the shown work centers apart,
+    ``minutes_of(wide, classes)`` gives the state and stop columns of minutes read per
+    ``columns``. When every work center classes its stops alike (``alike``: a named convention,
+    or a site's classes that do not differ by plant), one read per table gives both: the shown work centers apart,
     the others summed per day (one read of the day facts when every column is a whole kind). Otherwise the day's minutes are summed per plant, so that each
     plant's stops are classed once, in a read of their own."""
     by = ("date",)
-    if _classed_alike(classed):
+    if alike:
         if columns.whole_kind.all():  # the day facts hold whole kinds: one read of a row per work center x day
-            wide, made = F.load_day_sums(engine, scope, columns, shown)
+            wide, made = F.load_day_sums(engine, scope, columns, shown, counts=A.TREND_COUNTS)
         else:
             wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), apart=shown)
             made = F.load_shift_output(engine, scope, by=by, apart=shown)
         heat_wide = wide[wide.work_center_id.notna()].reset_index(drop=True)
         heat_made = made[made.work_center_id.notna()].reset_index(drop=True)
         group_wide = wide.assign(work_center_id="")
-        group_classes = classed.assign(work_center_id="").drop_duplicates(["state", "reason_code"])
+        group_classes = None if columns is F.WHOLE_KINDS else classed.assign(work_center_id="").drop_duplicates(["state", "reason_code"])
     else:
         heat_wide = F.load_shift_minutes(engine, scope, columns, by=by, window=window, counts=("shift_rows",), work_centers=shown)
         heat_made = F.load_shift_output(engine, scope, by=by, work_centers=shown)
@@ -182,8 +204,7 @@ def _day_reads(engine: Engine, scope: Scope, columns: pd.DataFrame, classed: pd.
         # the plant of each work center stands for it
         plant = classed.work_center_id.map(centers.set_index("work_center_id").plant_id)
         group_classes = classed.assign(work_center_id=plant).drop_duplicates(["work_center_id", "state", "reason_code"])
-    minutes = A.compute_shift_minutes_from_totals(group_wide, columns, group_classes)
-    sums = A.compute_bucket_sums(minutes, made, "date", settings)
+    sums = A.compute_bucket_sums(minutes_of(group_wide, group_classes), made, "date", settings)
     start, end = (pd.Timestamp(x) for x in window)
     grid = pd.DataFrame({"date": pd.date_range(start.normalize(), end - pd.Timedelta(seconds=1), freq="D").normalize().astype("datetime64[ns]")})
     days = grid.merge(sums, on="date", how="outer").fillna(0.0).sort_values("date").reset_index(drop=True)
