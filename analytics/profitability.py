@@ -771,10 +771,14 @@ def compute_group_loss(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
     if len(cut):
         keys = ["period", "product_id", "plant_id", "work_center_id"]
         delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
-        near = np.flatnonzero(groups.product_id.isin(delta.product_id).to_numpy(dtype=bool))  # the few groups of those products
-        added = groups[keys].iloc[near].assign(_row=near).merge(delta, on=keys, how="inner")
         loss = loss + 0.0  # a group without a cut order adds 0.0, as the left merge's filled delta did
-        np.add.at(loss, added._row.to_numpy(), added._delta.to_numpy(dtype=float))
+        if len(groups) and len(delta):
+            # each group's delta by an Arrow hash join on the four keys (10 -> 4 ms at L): a delta's key is unique and no key
+            # is missing (the group-by dropped those), so each group adds at most one delta and the join's order is free
+            text = lambda frame: {k: pa.array(frame[k], from_pandas=True).cast(pa.large_string()) for k in keys}  # noqa: E731
+            added = pa.table({**text(groups), "_row": np.arange(len(groups))}).join(
+                pa.table({**text(delta), "_delta": delta._delta.to_numpy(dtype=float)}), keys=keys, join_type="inner")
+            np.add.at(loss, added["_row"].to_numpy(), added["_delta"].to_numpy())
     return groups.assign(oee_loss_amount=np.round(loss, 2))  # sums of cents: drop the float noise
 
 
