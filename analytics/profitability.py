@@ -325,10 +325,8 @@ class ProfitRows:
         codes, uniques, _ = self.text["product_id"]
         keep = codes < len(uniques) if where is None else where & (codes < len(uniques))
         g = self.sums.loc[keep, columns].groupby(codes[keep], sort=True).sum()
-        out = pd.DataFrame({"product_id": self.column("product_id", g.index.to_numpy(np.int64))})
-        for c in columns:
-            out[c] = g[c].to_numpy()
-        return out
+        return pd.DataFrame({"product_id": _text(uniques, g.index.to_numpy(np.int64), self.text["product_id"][2]),
+                             **{c: g[c].to_numpy() for c in columns}})
 
     def column(self, name: str, codes: np.ndarray | None = None) -> pd.Series:
         """A column of the rows (text: the values of ``codes``, default every row's)."""
