@@ -229,9 +229,10 @@ def _decimal_floats(column: pa.ChunkedArray) -> pa.ChunkedArray:
         if pa.types.is_decimal128(chunk.type) and len(chunk) and 0 <= scale <= 22:
             words = np.frombuffer(chunk.buffers()[1], dtype="<i8", count=2 * (chunk.offset + len(chunk)))
             low, high = words[0::2][chunk.offset:], words[1::2][chunk.offset:]
-            if (high == (low >> 63)).all() and ((low >= -2**53) & (low <= 2**53)).all():  # the 128-bit integer fits 53 bits
+            # the 128-bit integer fits 53 bits: -2**53 <= low <= 2**53 as one unsigned comparison
+            if (high == (low >> 63)).all() and ((low + 2**53).view(np.uint64) <= 2**54).all():
                 values = low.astype(np.float64) / 10.0**scale
-                chunks.append(pa.array(values, mask=chunk.is_null().to_numpy(zero_copy_only=False)))
+                chunks.append(pa.array(values, mask=chunk.is_null().to_numpy(zero_copy_only=False)) if chunk.null_count else pa.array(values))
                 continue
         chunks.append(pa.array([None if v is None else float(v) for v in chunk.to_pylist()], type=pa.float64()))
     return pa.chunked_array(chunks, type=pa.float64())

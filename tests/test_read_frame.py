@@ -67,3 +67,16 @@ def test_the_frame_is_the_whole_table_casts(n):
     if n:
         assert got.day.dtype == "datetime64[us]" and got.money.dtype == np.float64 and got.line_no.dtype == np.int32
 
+
+
+@pytest.mark.parametrize("values", [
+    ["9007199254740.992", "-9007199254740.992", None],  # the unscaled integer at +-2**53: the exact path
+    ["9007199254740.993", "0.001"],  # 2**53 + 1: by float(Decimal)
+    ["-9007199254740.993", None, "0.000"],
+    [None, None],
+])
+def test_decimals_at_the_edge_of_53_bits_are_the_nearest_float(values):
+    column = pa.chunked_array([pa.array([None if v is None else Decimal(v) for v in values], type=pa.decimal128(18, 3))])
+    got = eng._decimal_floats(column).to_pylist()
+    assert [None if v is None else np.float64(v).view("i8") for v in got] == \
+        [None if v is None else np.float64(float(Decimal(v))).view("i8") for v in values]
