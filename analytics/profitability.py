@@ -154,10 +154,9 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
     money = [c for c in cols if c.endswith("_amount")]
     values = [c for c in cols if c not in money]
     order = np.lexsort([sort_codes(v[c]) for c in reversed(values)]) if len(v) > 1 else np.arange(len(v))
-    matrix = v[cols].to_numpy(dtype=float)[order].T
+    matrix = np.stack([v[c].to_numpy(dtype=float)[order] for c in cols])  # a row per column, each taken in that order once
     cents = [cols.index(c) for c in money]
     matrix[cents] = np.round(matrix[cents] * 100)  # integers as floats: exact sums below 2^53
-    matrix = np.ascontiguousarray(matrix)
     keys = list(dict.fromkeys(k for by in bys.values() for k in by))
     codes = {}
     for k in keys:  # each key's text as codes once (sorted: codes order as the text)
@@ -184,7 +183,7 @@ def _variance_summary(matrix: np.ndarray, by: list[str], cols: list[str], money:
             own, uniques, _ = codes[c]
             key = key * (len(uniques) + 1) + own
             named &= own < len(uniques)
-        order = np.argsort(key, kind="stable")
+        order = _stable_order(key)
         order = order[named[order]]
         key, values = key[order], matrix[:, order]
         if len(order) and not np.isnan(values).any():  # what pandas does for keys in order (ops._reduceat_aggregate)
@@ -213,6 +212,18 @@ def _variance_summary(matrix: np.ndarray, by: list[str], cols: list[str], money:
         if c.endswith("_amount"):
             out[c] = np.round(out[c], 2)
     return pd.DataFrame(out)
+
+
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` (a stable sort has one result), faster: keys below 2^16
+    as unsigned 16-bit integers, which numpy sorts by radix (2 -> 0.2 ms for 32 k groups of a
+    variance view); other keys by numpy's default sort, kept when no two keys are equal (then
+    every sort gives the stable one's order; 14 -> 3 ms for 175 k unique sales keys)."""
+    if len(key) and 0 <= key.min() and key.max() < 2**16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    order = np.argsort(key)
+    ordered = key[order]
+    return order if (ordered[1:] != ordered[:-1]).all() else np.argsort(key, kind="stable")
 
 
 def compute_overhead_three_way(overhead: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
@@ -371,8 +382,8 @@ def compute_profit_rows(sales: pd.DataFrame, products: pd.DataFrame, customers: 
     four = ["period", "product_id", "customer_id", "plant_id"]
     coded = {c: _codes(sales[c]) for c in four}
     n_per, n_prod, n_cust, n_plant = (len(coded[c][1]) + 1 for c in four)
-    order = np.argsort(((coded["period"][0] * n_prod + coded["product_id"][0]) * n_cust + coded["customer_id"][0]) * n_plant
-                       + coded["plant_id"][0], kind="stable")  # merge_sales's sort (the keys are unique)
+    order = _stable_order(((coded["period"][0] * n_prod + coded["product_id"][0]) * n_cust + coded["customer_id"][0]) * n_plant
+                          + coded["plant_id"][0])  # merge_sales's sort (the keys are unique)
     per, prod, cust, plant = (coded[c][0][order] for c in four)
     n_sold = len(order)
     # the product's and the customer's columns as the left merges give them (none: missing)
