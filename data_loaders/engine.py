@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -276,6 +277,17 @@ def _normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 except (TypeError, ValueError):
                     pass
     return frame
+
+
+@contextmanager
+def connected(bind: Engine | Connection):
+    """``bind`` as an open connection: an engine is connected (and closed after), a connection
+    is used as it is (so that a report or a trace runs all its reads on one connection)."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
 
 
 def read_frame(bind: Engine | Connection, stmt, params: dict | None = None) -> pd.DataFrame:

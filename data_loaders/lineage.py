@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
-from data_loaders.engine import IN_CHUNK, read_frame, read_keyed
+from data_loaders.engine import IN_CHUNK, connected, read_frame, read_keyed
 from data_loaders.queries import (
     absorbed_overhead_amount,
     date_conditions,
@@ -234,17 +233,6 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
 # (what an inner join would drop): an inner join, even to a 20-row table, makes a columnar
 # engine (DuckDB) push a filter from the small side into the big table's scan and give up the
 # index (240 ms instead of 6 ms for one work order's lines at 10M lines).
-@contextmanager
-def connected(bind: Engine | sa.Connection):
-    """``bind`` as an open connection: an engine is connected (and closed after), a connection
-    is used as it is."""
-    if isinstance(bind, sa.Connection):
-        yield bind
-    else:
-        with bind.connect() as conn:
-            yield conn
-
-
 def _matched(frame: pd.DataFrame, *markers: str) -> pd.DataFrame:
     """The rows whose LEFT-joined ``markers`` found a row, without the marker columns."""
     keep = np.logical_and.reduce([frame[m].notna().to_numpy(dtype=bool) for m in markers])
