@@ -322,14 +322,17 @@ def load_work_order(bind: Engine | sa.Connection, work_order_id: str, plants: tu
     return _matched(read_frame(bind, stmt), "_product", "_work_center")
 
 
-def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str) -> pd.DataFrame:
+def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str, product_id: str | None = None) -> pd.DataFrame:
     """One row per material issued to the order or in its BOM: BOM quantity per unit, standard
     price, and quantities and amounts issued and returned (amounts rounded per document).
+    ``product_id``: the order's product when the caller read it (the BOM then by that key, not by
+    a lookup of the order in the statement: 0.3 ms).
 
     One statement (``_select_work_order_materials``, built once): the order's moves and its
     product's BOM rows stacked (UNION ALL), summed per material, names joined last (LEFT, so that
     DuckDB keeps its index on the moves)."""
-    out = read_frame(bind, _select_work_order_materials(), {"work_order_id": work_order_id})
+    params = {"work_order_id": work_order_id} if product_id is None else {"work_order_id": work_order_id, "product_id": product_id}
+    out = read_frame(bind, _select_work_order_materials(product_id is not None), params)
     for c in ("qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"):  # a column at a time: 0.6 -> 0.2 ms
         values = out[c].to_numpy(dtype=float)
         out[c] = np.where(np.isnan(values), 0.0, values)
@@ -337,11 +340,13 @@ def load_work_order_materials(bind: Engine | sa.Connection, work_order_id: str) 
 
 
 @functools.cache
-def _select_work_order_materials() -> sa.Select:
-    """``load_work_order_materials``'s statement for the bound ``work_order_id`` (building it
-    took 0.9 ms of a trace)."""
+def _select_work_order_materials(by_product: bool = False) -> sa.Select:
+    """``load_work_order_materials``'s statement for the bound ``work_order_id`` (and, ``by_product``,
+    its bound ``product_id``), built once (building it took 0.9 ms of a trace)."""
     mi, m, wo, bom = s.material_issues, s.materials, s.work_orders, s.bom
     order = sa.bindparam("work_order_id", type_=mi.c.work_order_id.type)
+    product = sa.bindparam("product_id", type_=bom.c.product_id.type) if by_product else \
+        sa.select(wo.c.product_id).where(wo.c.work_order_id == order).scalar_subquery()
     is_return = mi.c.issue_type == "return"
     amount = sa.func.round(mi.c.qty * mi.c.unit_cost, 2)
     num = lambda value: sa.cast(value, sa.Numeric(18, 4))  # noqa: E731 - one type for both branches
@@ -350,10 +355,10 @@ def _select_work_order_materials() -> sa.Select:
                       num(sa.case((is_return, mi.c.qty), else_=0)).label("returned_qty"),
                       num(sa.case((is_return, -amount), else_=amount)).label("actual_amount"),
                       sa.literal(1, sa.Integer).label("n_moves")).where(mi.c.work_order_id == order)
-    # the order's product by its key, then its BOM: no join of the orders
+    # the order's product (given, or by the order's key), then its BOM: no join of the orders
     planned = sa.select(bom.c.material_id, num(bom.c.qty_per_unit).label("qty_per_unit"), num(sa.null()), num(sa.null()),
                         num(sa.null()), sa.literal(0, sa.Integer)).where(
-        bom.c.product_id.in_(sa.select(wo.c.product_id).where(wo.c.work_order_id == order)))
+        bom.c.product_id == product if by_product else bom.c.product_id.in_(product))
     both = sa.union_all(moves, planned).subquery("both")
     per = (sa.select(both.c.material_id, sa.func.max(both.c.qty_per_unit).label("qty_per_unit"),
                      sa.func.sum(both.c.issued_qty).label("issued_qty"), sa.func.sum(both.c.returned_qty).label("returned_qty"),

@@ -330,6 +330,7 @@ def test_work_order_materials_statement_is_built_once_and_bound_per_order(linked
     assert first.actual_amount.sum() == 110.00 and first.n_moves.sum() == 2.0
     assert L.load_work_order_materials(linked, "WO-B").actual_amount.sum() == 25.00
     pd.testing.assert_frame_equal(L.load_work_order_materials(linked, "WO-A"), first, check_exact=True)
+    pd.testing.assert_frame_equal(L.load_work_order_materials(linked, "WO-A", "FG1"), first, check_exact=True)  # the BOM by its product
     none = L.load_work_order_materials(linked, "NO-SUCH-ORDER")
     assert none.empty and (none[["qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"]].dtypes == float).all()
 
