@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import connected, read_frame
 from data_loaders.queries import (
     date_conditions,
     period_conditions,
@@ -55,7 +55,7 @@ def load_sales_parts(engine: Engine, scope: Scope, stmt: sa.Select | None = None
     products (id, name, family, standard unit costs, list price) and the customers (id, name)."""
     p, c = s.products, s.customers
     stmt = stmt if stmt is not None else select_sales(scope)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         sales = read_frame(conn, stmt)
         products = read_frame(conn, sa.select(p.c.product_id, p.c.product_name, p.c.family, p.c.std_material_cost, p.c.std_labor_cost,
                                               p.c.std_overhead_cost, p.c.list_price))
@@ -126,7 +126,7 @@ def load_work_order_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
     period, good and scrap quantity, standard unit costs, the standard labor hours per unit and
     rates, the actual material, labor and machine time, and the variance posted at completion."""
     ids = select_completed(scope)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         out = read_frame(conn, select_work_order_base(ids))
         for stmt in select_work_order_sums(ids):
             out = out.merge(read_frame(conn, stmt), on="work_order_id", how="left")
@@ -151,7 +151,7 @@ def load_material_facts(engine: Engine, scope: Scope) -> pd.DataFrame:
         .join(bom, bom.c.product_id == wo.c.product_id)
         .where(wo.c.work_order_id.in_(ids))
     )
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         a = read_frame(conn, actual)
         b = read_frame(conn, planned)
         prices = read_frame(conn, sa.select(m.c.material_id, m.c.std_price, m.c.supplier_id))
@@ -189,7 +189,7 @@ def load_overhead_by_period(engine: Engine, scope: Scope, ledger: sa.Select | No
                *plant_conditions(cc.c.plant_id, scope))
         .group_by(b.c.period, cc.c.plant_id)
     )
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         led = read_frame(conn, ledger)
         bud = read_frame(conn, budget)
     if led.empty:

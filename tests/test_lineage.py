@@ -304,6 +304,37 @@ def test_work_order_ledger_is_the_joined_lines_in_date_voucher_line_order(sample
     assert empty.empty and list(empty.columns) == list(got.columns)
 
 
+def test_work_order_ledger_joined_in_sql_is_the_two_lookups_frame(sample_engine, small_sample, monkeypatch):
+    """DuckDB 1.5 reads an order's ledger in one joined statement (``_joins_by_key``), the other
+    databases in two lookups joined in pandas: on every database both give the same frame, dtypes
+    included, for orders with lines on several dates and vouchers and for an order without lines."""
+    lines = small_sample["voucher_lines"].dropna(subset=["work_order_id"])
+    per_order = lines.groupby("work_order_id").voucher_no.nunique()
+    orders = list(per_order.sort_values(ascending=False, kind="stable").index[:4]) + ["NO-SUCH-ORDER"]
+    for wo in orders:
+        frames = []
+        for joined in (True, False):
+            monkeypatch.setattr(L, "_joins_by_key", lambda _bind, joined=joined: joined)
+            frames.append(L.load_work_order_ledger(sample_engine, wo))
+        pd.testing.assert_frame_equal(*frames, check_exact=True)
+        assert list(frames[0].dtypes) == list(frames[1].dtypes)
+        assert [type(frames[0][c].array) for c in frames[0]] == [type(frames[1][c].array) for c in frames[1]]
+    assert frames[0].empty and len(per_order) and per_order.max() >= 3
+
+
+def test_work_order_materials_statement_is_built_once_and_bound_per_order(linked):
+    """The materials' statement is built once with the order as a bound parameter: one order after
+    another reads each its own (WO-A: 22 - 2 kg at 5.50 = 110.00; WO-B: its one issue, 25.00), and
+    an unknown order none, with the summed columns as floats."""
+    first = L.load_work_order_materials(linked, "WO-A")
+    assert first.actual_amount.sum() == 110.00 and first.n_moves.sum() == 2.0
+    assert L.load_work_order_materials(linked, "WO-B").actual_amount.sum() == 25.00
+    pd.testing.assert_frame_equal(L.load_work_order_materials(linked, "WO-A"), first, check_exact=True)
+    pd.testing.assert_frame_equal(L.load_work_order_materials(linked, "WO-A", "FG1"), first, check_exact=True)  # the BOM by its product
+    none = L.load_work_order_materials(linked, "NO-SUCH-ORDER")
+    assert none.empty and (none[["qty_per_unit", "issued_qty", "returned_qty", "actual_amount", "n_moves"]].dtypes == float).all()
+
+
 def test_key_lists_longer_than_one_in_list_are_read_in_chunks(sample_engine, small_sample, monkeypatch):
     """An order's vouchers and a voucher's source documents are looked up by IN lists of at most
     ``engine.IN_CHUNK`` keys (a database limits a statement's parameters: SQLite 32,766,
@@ -333,7 +364,7 @@ def test_key_lists_longer_than_one_in_list_are_read_in_chunks(sample_engine, sma
         chunked = L.load_source_documents(sample_engine, "material_issue", issues + ["NO-SUCH-ISSUE"])
     finally:
         sa.event.remove(sample_engine, "before_cursor_execute", count)
-    assert n_ledger == 1 + per_order[wo]  # the lines, then one statement per voucher
+    assert n_ledger == (1 if L._joins_by_key(sample_engine) else 1 + per_order[wo])  # joined; else the lines, then one per voucher
     assert len(statements) - n_ledger == 8  # one per document number
     key = L.SOURCE_KEYS["material_issue"]
     pd.testing.assert_frame_equal(chunked.sort_values(key, ignore_index=True), docs.sort_values(key, ignore_index=True))

@@ -160,3 +160,15 @@ def test_profit_rows_of_sales_without_orders():
     facts = A.compute_profit_facts(P.merge_sales(SALES, PRODUCTS, CUSTOMERS), GROUPS.iloc[:0])
     _same_groupings(rows, facts, GROUPS.iloc[:0].assign(good_qty=1.0, actual_amount=1.0))
     assert rows.profitability([]).iloc[0].variance_amount == 0.0
+
+
+@pytest.mark.parametrize("high", [1, 7, 2_941, 38_233, 2**16 - 1, 2**16, 10**9])
+def test_stable_order_is_the_stable_argsort(high):
+    """Rows by their key, stably: the radix sort of keys below 2^16 and the default sort of keys
+    that are all different give the one stable order, as the stable sort does otherwise."""
+    rng = np.random.default_rng(high)
+    key = rng.integers(0, high + 1, 32_218).astype(np.int64)
+    assert np.array_equal(A._stable_order(key), np.argsort(key, kind="stable"))
+    assert np.array_equal(A._stable_order(key[:0]), np.argsort(key[:0], kind="stable"))
+    unique = rng.permutation(max(high + 1, 32_218))[:32_218].astype(np.int64) * 7  # no two equal: any sort's order
+    assert np.array_equal(A._stable_order(unique), np.argsort(unique, kind="stable"))

@@ -384,3 +384,50 @@ def test_derivation_steps_are_runs_of_months_within_the_order_budget():
     # 30 k + 20 k fit in 60 k, a third month would not; April has no orders, so May starts a run; June alone exceeds it
     assert FO._steps(counts) == [Scope("2026-01", "2026-02"), Scope("2026-03", "2026-03"), Scope("2026-05", "2026-05"),
                                  Scope("2026-06", "2026-06")]
+
+
+def _group_loss_by_merge(groups: pd.DataFrame, cut: pd.DataFrame) -> pd.DataFrame:
+    """``compute_group_loss`` as it matched the deltas before (a pandas merge on the four keys)."""
+    keys = ["period", "product_id", "plant_id", "work_center_id"]
+    loss = groups.loss_cost_amount.to_numpy(dtype=float)
+    delta = cut.assign(_delta=cut.window_loss_cost_amount - cut.loss_cost_amount).groupby(keys, as_index=False)._delta.sum()
+    added = groups[keys].assign(_row=np.arange(len(groups))).merge(delta, on=keys, how="inner")
+    loss = loss + 0.0
+    np.add.at(loss, added._row.to_numpy(), added._delta.to_numpy(dtype=float))
+    return groups.assign(oee_loss_amount=np.round(loss, 2))
+
+
+def test_group_loss_replaces_the_cut_orders_loss_by_their_window_loss():
+    """Two cut orders of one group (derived loss 30.00 + 12.50, 18.00 + 2.25 inside the window):
+    the group's 100.00 becomes 100.00 - 42.50 + 20.25 = 77.75; another group's cut order 5.00 ->
+    0.00 gives 40.00 - 5.00 = 35.00; a group without a cut order keeps its loss; a cut order with
+    a missing key or of no group changes nothing. The same frame as the merge gave."""
+    groups = pd.DataFrame({"period": ["2026-01", "2026-01", "2026-02", "2026-02"], "product_id": ["FG1", "FG2", "FG1", "FG1"],
+                           "plant_id": ["P1", "P1", "P1", "P2"], "work_center_id": ["WC1", "WC1", "WC1", "WC9"],
+                           "loss_cost_amount": [100.00, 7.00, 40.00, 3.10]}).astype({"period": "str", "product_id": "str"})
+    cut = pd.DataFrame({"work_order_id": ["W1", "W2", "W3", "W4", "W5"],
+                        "period": ["2026-01", "2026-01", "2026-02", None, "2026-03"], "product_id": ["FG1", "FG1", "FG1", "FG1", "FG1"],
+                        "plant_id": ["P1", "P1", "P1", "P1", "P1"], "work_center_id": ["WC1", "WC1", "WC1", "WC1", "WC1"],
+                        "loss_cost_amount": [30.00, 12.50, 5.00, 9.00, 1.00], "window_loss_cost_amount": [18.00, 2.25, 0.00, 0.00, 0.00]})
+    got = A.compute_group_loss(groups, cut)
+    assert got.oee_loss_amount.tolist() == [77.75, 7.00, 35.00, 3.10]
+    pd.testing.assert_frame_equal(got, _group_loss_by_merge(groups, cut), check_exact=True)
+    pd.testing.assert_frame_equal(A.compute_group_loss(groups, cut.iloc[0:0]), groups.assign(oee_loss_amount=groups.loss_cost_amount))
+    pd.testing.assert_frame_equal(A.compute_group_loss(groups.iloc[0:0], cut), _group_loss_by_merge(groups.iloc[0:0], cut))
+
+
+def test_group_loss_of_the_sample_is_the_merge_s(sample_engine):
+    """On every database, a year and a plant's quarter (a plant filter cuts orders run off the
+    plant): the groups' loss as the merge on the four keys gave it, to the bit."""
+    for scope in (YEAR, Scope("2026-04", "2026-06", plants=("P1",))):
+        cut = FO.load_cut_orders(sample_engine, scope)
+        assert len(cut)
+        cut = A.compute_window_loss(cut, FO.load_loss_parts(sample_engine, scope), oee_rates(sample_engine, scope))
+        groups = FO.load_order_groups(sample_engine, scope)
+        pd.testing.assert_frame_equal(A.compute_group_loss(groups, cut), _group_loss_by_merge(groups, cut), check_exact=True)
+
+
+def oee_rates(engine, scope):
+    from data_loaders import oee as oee_loaders
+
+    return oee_loaders.load_work_centers(engine, scope)
