@@ -363,7 +363,8 @@ class ProfitRows:
         in order, as ``groupby("product_id", as_index=False)`` sums them over the facts."""
         codes, uniques, _ = self.text["product_id"]
         keep = codes < len(uniques) if where is None else where & (codes < len(uniques))
-        g = self.sums.loc[keep, columns].groupby(codes[keep], sort=True).sum()
+        rows, codes = (self.sums[columns], codes) if keep.all() else (self.sums.loc[keep, columns], codes[keep])  # every row: no copy
+        g = rows.groupby(codes, sort=True).sum()
         return pd.DataFrame({"product_id": _text(uniques, g.index.to_numpy(np.int64), self.text["product_id"][2]),
                              **{c: g[c].to_numpy() for c in columns}})
 
