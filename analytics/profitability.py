@@ -153,7 +153,7 @@ def compute_variance_summaries(variances: pd.DataFrame, bys: dict[str, list[str]
     # quantities and hours over the rows in a canonical order (``in_sum_order(v, [], values)``)
     money = [c for c in cols if c.endswith("_amount")]
     values = [c for c in cols if c not in money]
-    order = np.lexsort([sort_codes(v[c]) for c in reversed(values)]) if len(v) > 1 else np.arange(len(v))
+    order = _lexsort([sort_codes(v[c]) for c in reversed(values)]) if len(v) > 1 else np.arange(len(v))
     matrix = np.stack([v[c].to_numpy(dtype=float)[order] for c in cols])  # a row per column, each taken in that order once
     cents = [cols.index(c) for c in money]
     matrix[cents] = np.round(matrix[cents] * 100)  # integers as floats: exact sums below 2^53
@@ -224,6 +224,34 @@ def _stable_order(key: np.ndarray) -> np.ndarray:
     order = np.argsort(key)
     ordered = key[order]
     return order if (ordered[1:] != ordered[:-1]).all() else np.argsort(key, kind="stable")
+
+
+def _dense_rank(x: np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct values (equal values, -0.0 and 0.0 among them, one
+    rank): by numpy's default sort, whose order among equal values does not matter here."""
+    order = np.argsort(x)
+    ordered = x[order]
+    step = np.empty(len(x), dtype=np.int64)
+    step[:1] = 0
+    np.not_equal(ordered[1:], ordered[:-1], out=step[1:], casting="unsafe")
+    rank = np.empty(len(x), dtype=np.int64)
+    rank[order] = np.cumsum(step)
+    return rank
+
+
+def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key sorts first; rows equal in every key by position), as one
+    stable sort of the rows' rank among the keys' distinct tuples: each key ranked by numpy's
+    default sort, then each pair of ranks ranked again (a rank is below the row count, so a pair
+    fits an int64). np.lexsort sorts each key stably (mergesort): 8 -> 4 ms for three keys of 32 k
+    rows. Keys with NaN (which every sort puts last, as equal) take np.lexsort itself."""
+    if len(keys[0]) < 2 or any(k.dtype.kind == "f" and np.isnan(k).any() for k in keys):
+        return np.lexsort(keys)
+    combined = None
+    for key in reversed(keys):
+        rank = _dense_rank(key)
+        combined = rank if combined is None else _dense_rank(combined * (int(rank.max()) + 1) + rank)
+    return _stable_order(combined)
 
 
 def compute_overhead_three_way(overhead: pd.DataFrame, variances: pd.DataFrame) -> pd.DataFrame:
@@ -335,7 +363,8 @@ class ProfitRows:
         in order, as ``groupby("product_id", as_index=False)`` sums them over the facts."""
         codes, uniques, _ = self.text["product_id"]
         keep = codes < len(uniques) if where is None else where & (codes < len(uniques))
-        g = self.sums.loc[keep, columns].groupby(codes[keep], sort=True).sum()
+        rows, codes = (self.sums[columns], codes) if keep.all() else (self.sums.loc[keep, columns], codes[keep])  # every row: no copy
+        g = rows.groupby(codes, sort=True).sum()
         return pd.DataFrame({"product_id": _text(uniques, g.index.to_numpy(np.int64), self.text["product_id"][2]),
                              **{c: g[c].to_numpy() for c in columns}})
 
@@ -507,8 +536,10 @@ def compute_unit_economics(facts: pd.DataFrame | ProfitRows, variances: pd.DataF
         sales = sold[sold.qty != 0].groupby(["product_id"], as_index=False).agg(
             qty=("qty", "sum"), revenue_amount=("revenue_amount", "sum"), std_cost_amount=("std_cost_amount", "sum"))
     # the orders (or their groups) come in the database's order: summed in a canonical one
-    variances = in_sum_order(variances[["product_id", "good_qty", "actual_amount", "product_name", "family"]], ["product_id"],
-                             ["good_qty", "actual_amount"])
+    variances = variances[["product_id", "good_qty", "actual_amount", "product_name", "family"]]
+    if len(variances) > 1:  # in_sum_order(variances, ["product_id"], ["good_qty", "actual_amount"]), by ``_lexsort``
+        variances = variances.iloc[_lexsort([sort_codes(variances[c]) for c in ("actual_amount", "good_qty", "product_id")])]
+    variances = variances.reset_index(drop=True)
     made = variances.groupby("product_id", as_index=False).agg(good_qty=("good_qty", "sum"), actual_amount=("actual_amount", "sum"),
                                                                product_name=("product_name", "first"), family=("family", "first"))
     u = made.merge(sales, on="product_id", how="outer")

@@ -172,3 +172,20 @@ def test_stable_order_is_the_stable_argsort(high):
     assert np.array_equal(A._stable_order(key[:0]), np.argsort(key[:0], kind="stable"))
     unique = rng.permutation(max(high + 1, 32_218))[:32_218].astype(np.int64) * 7  # no two equal: any sort's order
     assert np.array_equal(A._stable_order(unique), np.argsort(unique, kind="stable"))
+
+
+def test_lexsort_is_numpy_s():
+    """The canonical order of the summed rows: ``_lexsort`` gives np.lexsort's order for keys with
+    many ties, text codes with the missing code, -0.0 beside 0.0, infinities and NaN (by np.lexsort
+    itself), one key or five, no row or one."""
+    rng = np.random.default_rng(7)
+    makers = [lambda n: rng.integers(0, 5, n).astype(np.int64), lambda n: np.round(rng.normal(size=n), 1),
+              lambda n: rng.choice([0.0, -0.0, 1.5, np.inf, 2.0], n),
+              lambda n: np.where(rng.random(n) < 0.2, np.iinfo(np.int64).max, rng.integers(0, 3, n)).astype(np.int64)]
+    for trial in range(200):
+        n = int(rng.integers(0, 300))
+        keys = [makers[int(rng.integers(0, 4))](n) for _ in range(int(rng.integers(1, 6)))]
+        if trial % 20 == 0 and n:
+            keys[0] = keys[0].astype(float)
+            keys[0][0] = np.nan
+        assert np.array_equal(A._lexsort(keys), np.lexsort(keys)), trial
