@@ -1290,7 +1290,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
         "wc_months": lambda: cash_wc_months(url, plants),
         "wc_ledger": lambda: cash_wc_ledger(url, plants),
         "wc_inputs": lambda: _wc_warning_inputs(url, plants),
-        "wip_untied": lambda tolerance: wip_untied(url, plants, tuple(scope.families), tolerance),
+        "wip_untied": lambda tolerance: _untied_every_month(url, plants, tuple(scope.families), tolerance),
         "oee_totals_by_month": lambda months: oee_months(url, scope, months),
     }
     rules = None if models is None else [name for name in reports_warnings.RULES if (name in reports_warnings.MODEL_RULES) == models]
@@ -1306,7 +1306,7 @@ def _wc_warning_inputs(url: str, plants: tuple[str, ...]) -> tuple[pd.DataFrame,
 
 
 @frame
-def wip_untied(url: str, plants: tuple[str, ...], families: tuple[str, ...], tolerance: float) -> pd.DataFrame:
+def _untied_every_month(url: str, plants: tuple[str, ...], families: tuple[str, ...], tolerance: float) -> pd.DataFrame:
     """The untied orders of every month of the plants and families (``wip_tie_summary``): the
     WIP rule reads them whatever months are picked."""
     with _facts_known(url):
