@@ -78,8 +78,9 @@ TABLES = (facts_cash_forecast_weeks, facts_payment_delays, facts_wc_months)
 
 
 def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """The forecast and the delays as of the dataset's as-of date (whatever ``periods``: both
-    are whole); nothing without an as-of date."""
+    """The forecast, the delays and the working-capital months as of the dataset's as-of date
+    (whatever ``periods``: all are whole); nothing without an as-of date, or when they cannot be
+    computed (logged: the pages compute them and say what is wrong)."""
     from data_loaders import facts
     from reports import cash as RC
     from reports import cockpit as RK

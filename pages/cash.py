@@ -56,8 +56,8 @@ metric(c[0], t("kpi_cash_now"), money(r["opening"] if known else None, currency,
        help=t("kpi_cash_now_help", d=str(r["as_of"].date()), e=period_end["cash_date"] or "—",
               x=money(period_end["cash_amount"] if period_end["cash_date"] else None, currency, compact=True)))
 metric(c[1], t("kpi_cash_min"), money(weekly.closing_amount.min() if known else None, currency, compact=True))
-metric(c[2], t("kpi_gap"), "—" if not known else money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps)
-       else t("kpi_no_gap"))
+gap = money(gaps.shortfall_amount.max(), currency, compact=True) if len(gaps) else t("kpi_no_gap")
+metric(c[2], t("kpi_gap"), gap if known else "—")
 metric(c[3], t("kpi_ccc"), days(last.ccc_days) if last is not None else "—")
 c = st.columns(4)
 if last is not None:

@@ -70,6 +70,13 @@ def cash_position(engine: Engine, plants: tuple[str, ...] = (), as_of: pd.Timest
     return C.load_cash_position(engine, as_of.date(), _plants(plants))
 
 
+def known_opening(position: pd.DataFrame) -> float | None:
+    """Today's cash from the bank position (``cash_position``): the sum of the latest balances
+    (``cash_inputs``' ``opening``), None when no bank account has one (a ledger-only database:
+    unknown, not 0, though the forecasts start from 0)."""
+    return float(position.balance_amount.sum()) if len(position) else None
+
+
 def cash_inputs(engine: Engine, plants: tuple[str, ...] = (), position: pd.DataFrame | None = None,
                 as_of: pd.Timestamp | None = None) -> dict:
     """What the driver forecast starts from, as of the dataset's date: ``as_of``, ``position``

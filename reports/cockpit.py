@@ -118,12 +118,6 @@ def cash_forecast(inputs: dict, delays: pd.Series) -> pd.DataFrame:
     return cash_analytics.compute_forecast(inputs["opening"], events, inputs["as_of"], "W", reports_cash.WEEKS)
 
 
-def known_opening(position: pd.DataFrame) -> float | None:
-    """Today's cash from the bank position (``reports.cash.cash_position``): the sum of the
-    latest balances, None when no bank account has one (a ledger-only database: unknown, not 0)."""
-    return float(position.balance_amount.sum()) if len(position) else None
-
-
 def compute_bridge(base_parts: dict | None, parts: dict) -> pd.DataFrame | None:
     """The profit bridge from the span before (``compute_pvm_bridge``); None without it, and
     when neither span has sales nor completed work orders (a ledger-only database: a bridge of
@@ -145,8 +139,9 @@ def compose_cockpit(scope: Scope, spans: dict[str, dict | None], main: str | Non
     ``budget_span``, None: no data for that span), ``main`` the comparison the cards show,
     ``budget`` the budget report of the current span, ``weekly`` the 13-week forecast from
     ``opening`` as of ``as_of`` (``opening`` None: no bank account of the plants has a balance
-    before that date, so today's cash and the lowest balance are unknown, not zero), ``bridge`` the profit bridge from ``bridge_base`` (None:
-    the span before has no data), ``parts`` / ``base_parts`` the profit parts of both spans.
+    before that date, so today's cash and the lowest balance are unknown, not zero), ``bridge``
+    the profit bridge from ``bridge_base`` (None: the span before has no data), ``parts`` /
+    ``base_parts`` the profit parts of both spans.
 
     Returns ``{"scope", "main", "kpis": {span: {kpi: value}}, "changes": {span: {kpi: current −
     span}}, "cash", "bridge", "drivers"}``, JSON-ready."""
@@ -175,8 +170,8 @@ def compose_cockpit(scope: Scope, spans: dict[str, dict | None], main: str | Non
         "target_variance_rate_pct": TARGET_VARIANCE_RATE,
         "kpis": spans,
         "changes": changes,
-        "cash": {"as_of_date": pd.Timestamp(as_of).date().isoformat(), "cash_today_amount": None if opening is None else round(float(opening), 2),
-                 **lowest,
+        "cash": {"as_of_date": pd.Timestamp(as_of).date().isoformat(),
+                 "cash_today_amount": None if opening is None else round(float(opening), 2), **lowest,
                  "budget_year": budget["year"] if budget is not None else None},
         "bridge": _records(bridge),
         "bridge_base": ({"period_from": bridge_base.period_from, "period_to": bridge_base.period_to}
@@ -240,6 +235,5 @@ def cockpit_report(engine: Engine, scope: Scope, choice: PeriodChoice | None = N
     bridge = compute_bridge(base_parts, parts_of(scope))
     inputs = reports_cash.cash_inputs(engine, tuple(scope.plants))
     weekly = cash_forecast(inputs, reports_cash.payment_delays(engine, tuple(scope.plants), inputs["as_of"]))
-    return compose_cockpit(scope, spans, main,
-                           budget_execution(engine, scope, BUDGET_VERSION, use_facts=fast), weekly, known_opening(inputs["position"]), inputs["as_of"],
-                           bridge, base, parts_of(scope), base_parts)
+    return compose_cockpit(scope, spans, main, budget_execution(engine, scope, BUDGET_VERSION, use_facts=fast), weekly,
+                           reports_cash.known_opening(inputs["position"]), inputs["as_of"], bridge, base, parts_of(scope), base_parts)

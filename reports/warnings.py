@@ -24,6 +24,8 @@ read, let alone returned. A rule whose tables a partial database lacks is listed
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -99,12 +101,8 @@ def oee_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: di
 
 def cash_items(engine: Engine, scope: Scope, settings: WarningSettings, parts: dict | None = None) -> list[dict]:
     plants = tuple(scope.plants)
-    held: dict = {}
-
-    def inputs() -> dict:  # the open items, plan and position: read only when a part below needs them
-        if "inputs" not in held:
-            held["inputs"] = _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants))
-        return held["inputs"]
+    # the open items, plan and position: read (once) only when a part below needs them
+    inputs = functools.cache(lambda: _part(parts, "cash_inputs", lambda: RC.cash_inputs(engine, plants)))
 
     as_of = _part(parts, "as_of", lambda: inputs()["as_of"])
     delays = _part(parts, "payment_delays", lambda: RC.payment_delays(engine, plants, as_of))

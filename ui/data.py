@@ -915,9 +915,9 @@ def cockpit(url: str, scope: Scope, choice: PeriodChoice | None) -> dict:
 def cockpit_forecast(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
     """The 13-week driver forecast under the default scenario: for every plant as stored by the
     fact refresh (``cash_facts``), else from the cash page's cached parts."""
-    stored = cash_facts(url) if not plants else None
+    stored = _stored_cash(url, plants, "weeks")
     if stored is not None:
-        return stored["weeks"]
+        return stored
     return reports_cockpit.cash_forecast(cash_inputs(url, plants), payment_delays(url, plants))
 
 
@@ -1152,9 +1152,9 @@ def cash_inputs(url: str, plants: tuple[str, ...] = ()) -> dict:
 def payment_delays(url: str, plants: tuple[str, ...] = ()) -> pd.Series:
     """Days each customer pays after the due date, recently (the overview's late payers); for
     every plant from the stored facts when fresh (``cash_facts``)."""
-    stored = cash_facts(url) if not plants else None
+    stored = _stored_cash(url, plants, "delays")
     if stored is not None:
-        return stored["delays"]
+        return stored
     with _facts_known(url):
         return reports_cash.payment_delays(get_engine(url), tuple(plants), _as_of(url))
 
@@ -1167,6 +1167,12 @@ def cash_facts(url: str) -> dict | None:
     if not facts_ready(url):
         return None
     return facts_cockpit.load_stored(get_engine(url), _as_of(url))
+
+
+def _stored_cash(url: str, plants: tuple[str, ...], part: str):
+    """``part`` of ``cash_facts`` for every plant; None for some plants or without fresh facts."""
+    stored = cash_facts(url) if not plants else None
+    return None if stored is None else stored[part]
 
 
 def overdue_receivables(url: str, plants: tuple[str, ...], customers) -> pd.DataFrame:
@@ -1206,9 +1212,9 @@ def _cash_backtest(url: str, plants: tuple[str, ...]) -> pd.DataFrame | None:
 def cash_wc_months(url: str, plants: tuple[str, ...] = ()) -> pd.DataFrame:
     """Working capital per closed month of the plants; for every plant as stored by the fact
     refresh (``cash_facts``)."""
-    stored = cash_facts(url) if not plants else None
+    stored = _stored_cash(url, plants, "wc_months")
     if stored is not None:
-        return stored["wc_months"]
+        return stored
     return reports_cash.cash_working_capital_months(get_engine(url), tuple(plants), _as_of(url), use_facts=facts_ready(url),
                                                     ledger=cash_wc_ledger(url, plants))
 
@@ -1230,7 +1236,7 @@ def cash_opening(url: str, scope: Scope) -> float | None:
     """Today's cash: the latest balance of every bank account of the scope's plants (the
     ``opening`` of ``cash_inputs``, from the same cached position without its open items); None
     when no bank account has a balance before the as-of date (unknown, not zero)."""
-    return reports_cockpit.known_opening(cash_position(url, tuple(scope.plants)))
+    return reports_cash.known_opening(cash_position(url, tuple(scope.plants)))
 
 
 def late_payers(url: str, scope: Scope, days: float = 30.0) -> pd.Series:
