@@ -47,6 +47,11 @@ def compute_monthly_pnl(ledger: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+# compute_wip_tie's columns, in its order
+WIP_TIE_COLUMNS = ["work_order_id", "plant_id", "product_id", "status", "planned_start_date", "material_amount", "labor_amount",
+                   "overhead_amount", "operations_amount", "ledger_wip_amount", "ledger_relieved_amount", "difference_amount", "is_tied"]
+
+
 def compute_wip_tie(facts: pd.DataFrame, tolerance: float = 0.005) -> pd.DataFrame:
     """Operations cost vs ledger WIP charged per work order (from ``load_work_order_cost_facts``).
 
@@ -64,9 +69,7 @@ def compute_wip_tie(facts: pd.DataFrame, tolerance: float = 0.005) -> pd.DataFra
     f["ledger_relieved_amount"] = (f.ledger_material_relieved + f.ledger_labor_relieved + f.ledger_overhead_relieved).round(2)
     f["difference_amount"] = (f.ledger_wip_amount - f.operations_amount).round(2)
     f["is_tied"] = f.difference_amount.abs() <= tolerance
-    return f[["work_order_id", "plant_id", "product_id", "status", "planned_start_date", "material_amount", "labor_amount",
-              "overhead_amount", "operations_amount", "ledger_wip_amount", "ledger_relieved_amount",
-              "difference_amount", "is_tied"]]
+    return f[WIP_TIE_COLUMNS]
 
 
 def compute_kpis(pnl: pd.DataFrame, production: pd.DataFrame, cash: pd.DataFrame) -> dict:

@@ -258,6 +258,12 @@ def _days(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# compute_working_capital's columns, in its order
+WC_COLUMNS = ["period", "basis", "day_count", "balance", "sales_basis", "first_month", "last_month", "n_months", "is_complete", "days",
+              "receivables_amount", "inventory_amount", "payables_amount", "sales_amount", "revenue_amount", "cost_of_sales_amount",
+              "dso_days", "dio_days", "dpo_days", "ccc_days", "receivables_source", "payables_source"]
+
+
 def compute_working_capital(months: pd.DataFrame, basis: str = "month", day_count: str = "actual", balance: str = "closing",
                             sales_basis: str = "revenue") -> pd.DataFrame:
     """DSO, DIO, DPO and CCC per period of ``basis`` from monthly balances and flows
@@ -270,9 +276,7 @@ def compute_working_capital(months: pd.DataFrame, basis: str = "month", day_coun
     for name, value, allowed in (("basis", basis, BASES), ("day_count", day_count, DAY_COUNTS), ("balance", balance, BALANCES),
                                  ("sales_basis", sales_basis, SALES_BASES)):
         _check(name, value, allowed)
-    cols = ["period", "basis", "day_count", "balance", "sales_basis", "first_month", "last_month", "n_months", "is_complete", "days",
-            "receivables_amount", "inventory_amount", "payables_amount", "sales_amount", "revenue_amount", "cost_of_sales_amount",
-            "dso_days", "dio_days", "dpo_days", "ccc_days", "receivables_source", "payables_source"]
+    cols = WC_COLUMNS
     if months.empty:
         return pd.DataFrame(columns=cols)
     if basis == "month" and months.period.is_unique:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import connected, read_frame
 from data_loaders.facts_cash import (facts_cash_customer_months, facts_cash_documents, facts_cash_plant_months, facts_customer_receipts,
                                      facts_open_receivables, facts_paying_customers, select_open_invoices)
 from data_loaders.facts_ledger import facts_ledger_daily
@@ -86,7 +86,7 @@ def _receipts_from(engine: Engine, as_of: dt.date) -> bool:
     """Whether some receipt is dated on or after ``as_of`` (the facts' open items are those
     after every receipt)."""
     cr = s.customer_receipts
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return bool(conn.execute(sa.select(sa.exists().where(cr.c.receipt_date >= as_of))).scalar())
 
 
@@ -125,11 +125,11 @@ def load_paying_customers(engine: Engine, as_of: dt.date, scope: Scope, use_fact
     if use_ledger_facts(engine, use_facts, "facts_cash") and not _receipts_from(engine, as_of):
         f = facts_paying_customers
         stmt = sa.select(f.c.customer_id).where(*plant_conditions(f.c.plant_id, scope)).distinct()
-        with engine.connect() as conn:
+        with connected(engine) as conn:
             return [r[0] for r in conn.execute(stmt)]
     si, cr = s.sales_invoices, s.customer_receipts
     stmt = sa.select(cr.c.customer_id).join(si, si.c.invoice_id == cr.c.invoice_id).where(*_receipts(as_of, scope)).distinct()
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return [r[0] for r in conn.execute(stmt)]
 
 
@@ -175,7 +175,7 @@ def load_plan_drivers(engine: Engine, scope: Scope) -> dict[str, pd.DataFrame]:
     """The production plan with what each planned unit sells for and consumes: product list
     price and standard labor, the BOM with material prices, lead times and supplier terms."""
     pp, p, r, wc, bom, m, sup = s.production_plan, s.products, s.routings, s.work_centers, s.bom, s.materials, s.suppliers
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         plan = read_frame(conn, sa.select(pp.c.plan_id, pp.c.plant_id, pp.c.product_id, pp.c.work_center_id, pp.c.week_start_date,
                                           pp.c.planned_qty, p.c.list_price, r.c.std_labor_h_per_unit, wc.c.labor_rate_per_h)
                           .join(p, p.c.product_id == pp.c.product_id)
@@ -266,7 +266,7 @@ def load_customer_flows(engine: Engine, scope: Scope, use_facts: bool | None = N
     from data_loaders.sqlfuncs import period_of
 
     inv_p, rec_p = period_of(si.c.invoice_date), period_of(cr.c.receipt_date)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         inv = read_frame(conn, sa.select(si.c.customer_id, inv_p.label("period"), sa.func.sum(si.c.net_amount).label("invoiced_amount"))
                          .where(*plant_conditions(si.c.plant_id, scope)).group_by(si.c.customer_id, inv_p))
         rec = read_frame(conn, sa.select(cr.c.customer_id, rec_p.label("period"), sa.func.sum(cr.c.amount).label("received_amount"))
@@ -325,7 +325,7 @@ def load_working_capital_documents(engine: Engine, scope: Scope, use_facts: bool
         return out[["plant_id", "period", *cols]].sort_values(["plant_id", "period"]).reset_index(drop=True)
     si, cr, pi, sp, po = s.sales_invoices, s.customer_receipts, s.supplier_invoices, s.supplier_payments, s.purchase_orders
     frames = []
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         p = period_of(si.c.invoice_date)
         credit = sa.case((si.c.due_date > si.c.invoice_date, si.c.net_amount), else_=0)
         frames.append(read_frame(conn, sa.select(si.c.plant_id, p.label("period"), sa.func.sum(si.c.net_amount).label("invoiced_amount"),

@@ -28,6 +28,12 @@ A family may also declare the contract tables its ``derive`` reads (``READS``, a
 names): a build then starts it (``start``) as soon as those are stored, while the others are
 still being written, and hands it to ``refresh(…, started=…)`` (``data_loaders.build``).
 
+A family that sets ``FROM_FACTS = True`` is derived from the other families' facts instead:
+after their rows and the new ``facts_version`` are written, inside the same transaction,
+``derive(connection, periods)`` runs on that transaction's connection with ``ready`` answering
+True (``known``), so the reports' own code reads the fresh facts (milliseconds) instead of the
+base tables (seconds at ten million voucher lines). Its rows are written in that transaction too.
+
 Freshness. ``refresh`` ends by writing ``facts_version`` = the current ``data_version`` into
 ``dataset_info``. ``ready`` is true only while the two are equal: a database written by
 another tool, an import that failed between the write and the refresh, or a company database
@@ -213,10 +219,12 @@ def _refresh(engine: Engine, periods: list[str] | None, progress: Progress | Non
     out: dict[str, dict] = {}
     derived: dict[sa.Table, pd.DataFrame] = {}
     in_database: dict[sa.Table, list[sa.Select]] = {}
-    fams = families()
+    fams = [fam for fam in families() if not getattr(fam, "FROM_FACTS", False)]
+    later = [fam for fam in families() if getattr(fam, "FROM_FACTS", False)]
+    n = len(fams) + len(later)
     for i, (fam, (frames, selects, seconds)) in enumerate(zip(fams, _derive_all(engine, fams, periods, started))):
         if progress:
-            progress(i / max(len(fams), 1), fam.__name__.rsplit(".", 1)[-1])
+            progress(i / max(n, 1), fam.__name__.rsplit(".", 1)[-1])
         for table in fam.TABLES:
             if table.name in selects:
                 in_database[table] = selects[table.name]
@@ -239,6 +247,19 @@ def _refresh(engine: Engine, periods: list[str] | None, progress: Progress | Non
         version = _info(conn, "data_version") or ""
         conn.execute(info.delete().where(info.c.info_key == VERSION_KEY))
         conn.execute(info.insert().values(info_key=VERSION_KEY, info_value=version))
+        for j, fam in enumerate(later):  # from the facts just written, in the same transaction
+            if progress:
+                progress((len(fams) + j) / max(n, 1), fam.__name__.rsplit(".", 1)[-1])
+            t0 = time.perf_counter()
+            with known(conn, True):
+                frames = fam.derive(conn, periods)
+            seconds = time.perf_counter() - t0
+            for table in fam.TABLES:
+                frame = frames.get(table.name)
+                frame = frame if frame is not None else pd.DataFrame(columns=[c.name for c in table.columns])
+                conn.execute(table.delete().where(_period_condition(table, periods)))
+                eng.bulk_insert(conn, table, frame)
+                out[table.name] = {"rows": len(frame), "seconds": round(seconds, 3)}
     eng.refresh_statistics(engine, tables())
     if progress:
         progress(1.0, "facts")

@@ -1,5 +1,6 @@
-"""The cockpit's forward-looking cash figures for the whole company, computed when the data
-changes instead of at every first view (docs/DATA_MODEL.md, "Fact tables: the cockpit's cash").
+"""The cockpit's forward-looking cash figures and the warnings' month-independent inputs for the
+whole company, computed when the data changes instead of at every first view (docs/DATA_MODEL.md,
+"Fact tables: the cockpit's cash and the warnings' inputs").
 
 The overview shows the lowest balance of the 13-week driver forecast, warns of funding gaps and
 late payers, and the cash page lists the customers' payment delays. None of them depends on the
@@ -21,15 +22,31 @@ closing, revenue, credit sales, cost of sales and the sources), one row per mont
 as-of month (``period``); the cockpit's DSO, DIO, DPO and CCC of any span, the cash page's
 table and the working-capital warnings read them.
 
-Each row carries the ``as_of_date`` it was computed for; the forecast and the delays have the
-as-of month as ``period``. All are derived whole at every refresh: a receipt, an invoice or a
-plan row of any month changes them.
-They are derived only when the dataset states its as-of date (``dataset_info.as_of_date``);
-without one the reports start from today, another day at every view, and readers compute. A
-reader whose as-of date is not the stored one, or who sees some plants only (a user's plant
-limit: the delays and forecast of some plants are not sums of per-plant figures), computes them
-from the open items as before. Identity (tests/test_cash_facts.py): read back, each frame equals
-the one the reports compute, to the bit, on every database.
+The overview's working-capital and WIP warnings judge inputs that no month picked changes; for
+every plant together (and every product family, at the default tolerance) they are stored too:
+
+``facts_wc_days``: DSO, DIO, DPO and CCC per closed month (``analytics.working_capital.
+compute_working_capital`` of those months on a month basis, ``WC_COLUMNS``), one row per month.
+
+``facts_wc_balances``: the WIP and stock balances per plant and month
+(``analytics.warnings.compute_balances`` of the ledger's working-capital movements), one row
+per plant x month (``plant_id`` "" for lines of no plant).
+
+``facts_wip_untied``: the work orders whose ledger WIP does not tie to their operations cost
+(``reports.lineage.wip_tie_summary``'s ``untied`` at ``WarningSettings().wip_tolerance``), one row
+per order, with the as-of month as ``period``.
+
+Each row carries the ``as_of_date`` it was computed for; the forecast, the delays and the untied
+orders have the as-of month as ``period``. All are derived whole at every refresh: a receipt, an
+invoice or a plan row of any month changes them.
+They are derived from the other families' facts, inside the refresh's transaction once those are
+written (``FROM_FACTS``: milliseconds, where the base tables take seconds at ten million voucher
+lines), and only when the dataset states its as-of date (``dataset_info.as_of_date``); without
+one the reports start from today, another day at every view, and readers compute. A reader whose
+as-of date is not the stored one, or who sees some plants only (a user's plant limit: the delays
+and forecast of some plants are not sums of per-plant figures), computes them as before. The
+seven tables are derived together or not at all. Identity (tests/test_cash_facts.py): read back,
+each frame equals the one the reports compute from fresh facts, to the bit, on every database.
 """
 
 from __future__ import annotations
@@ -39,10 +56,11 @@ import logging
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Column, Date, Double, Integer, String
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from analytics.cash import FORECAST_COLUMNS
-from analytics.working_capital import MONTHLY_COLUMNS
+from analytics.ledger import WIP_TIE_COLUMNS
+from analytics.working_capital import MONTHLY_COLUMNS, WC_COLUMNS
 from data_loaders.engine import read_frame
 from data_loaders.facts import METADATA
 from data_loaders.queries import load_dataset_info
@@ -74,37 +92,77 @@ facts_wc_months = sa.Table(
     Column("receivables_source", String(16), nullable=False), Column("payables_source", String(16), nullable=False),
     info={"whole": True},
 )
-TABLES = (facts_cash_forecast_weeks, facts_payment_delays, facts_wc_months)
+DAYS_TEXT = ("period", "basis", "day_count", "balance", "sales_basis", "first_month", "last_month", "receivables_source",
+             "payables_source")
+facts_wc_days = sa.Table(
+    "facts_wc_days", METADATA,
+    Column("period", PERIOD, primary_key=True), Column("as_of_date", Date, nullable=False),
+    *[Column(c, String(16), nullable=False) for c in DAYS_TEXT[1:7]],
+    Column("n_months", Integer, nullable=False), Column("is_complete", Integer, nullable=False),  # 0 / 1, as every fact flag
+    *[Column(c, Double) for c in WC_COLUMNS if c.endswith(("_amount", "_days")) or c == "days"],
+    *[Column(c, String(16), nullable=False) for c in DAYS_TEXT[7:]],
+    info={"whole": True},
+)
+BALANCE_COLUMNS = ["plant_id", "period", "wip_amount", "stock_amount"]  # analytics.warnings.compute_balances'
+facts_wc_balances = sa.Table(
+    "facts_wc_balances", METADATA,
+    Column("plant_id", ID, primary_key=True), Column("period", PERIOD, primary_key=True), Column("as_of_date", Date, nullable=False),
+    Column("wip_amount", Double, nullable=False), Column("stock_amount", Double, nullable=False),
+    info={"whole": True},
+)
+UNTIED_TEXT = ("work_order_id", "plant_id", "product_id", "status")
+UNTIED_MONEY = [c for c in WIP_TIE_COLUMNS if c.endswith("_amount")]
+facts_wip_untied = sa.Table(
+    "facts_wip_untied", METADATA,
+    Column("period", PERIOD, nullable=False), Column("as_of_date", Date, nullable=False),
+    Column("work_order_id", ID, primary_key=True), Column("plant_id", ID), Column("product_id", ID), Column("status", String(16)),
+    Column("planned_start_date", Date), *[Column(c, Double) for c in UNTIED_MONEY], Column("is_tied", Integer, nullable=False),
+    info={"whole": True},
+)
+TABLES = (facts_cash_forecast_weeks, facts_payment_delays, facts_wc_months, facts_wc_days, facts_wc_balances, facts_wip_untied)
+FROM_FACTS = True  # derived from the fresh facts inside the refresh's transaction (data_loaders.facts)
 
 
-def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """The forecast, the delays and the working-capital months as of the dataset's as-of date
-    (whatever ``periods``: all are whole); nothing without an as-of date, or when they cannot be
-    computed (logged: the pages compute them and say what is wrong)."""
-    from data_loaders import facts
+def derive(engine: Engine | Connection, periods: list[str] | None) -> dict[str, pd.DataFrame]:
+    """The forecast, the delays, the working-capital months, days and balances and the untied
+    orders as of the dataset's as-of date (whatever ``periods``: all are whole), from the facts
+    (``facts.refresh`` calls it on its transaction's connection, the other facts written); nothing
+    without an as-of date, or when any of them cannot be computed (logged: the pages compute them
+    and say what is wrong)."""
+    from data_loaders import cash as C
+    from data_loaders.scope import Scope
     from reports import cash as RC
     from reports import cockpit as RK
+    from reports import lineage as RL
+    from reports import warnings as RW
 
     stated = load_dataset_info(engine).get("as_of_date")
     if not stated:
         return {}
     as_of = RC.as_of_in({"as_of_date": stated})
     try:
-        with facts.known(engine, False):  # the base tables: this refresh is replacing the facts they would read
-            inputs = RC.cash_inputs(engine, (), as_of=as_of)
-            delays = RC.payment_delays(engine, (), as_of)
-            months = RC.cash_working_capital_months(engine, (), as_of, use_facts=False)
+        inputs = RC.cash_inputs(engine, (), as_of=as_of)
+        delays = RC.payment_delays(engine, (), as_of)
+        ledger = C.load_working_capital_ledger(engine, Scope())
+        months = RC.cash_working_capital_months(engine, (), as_of, ledger=ledger)
         weeks = RK.cash_forecast(inputs, delays)
+        days, balances = RW.working_capital_inputs(months, ledger)
+        untied = RL.wip_tie_summary(engine, Scope(), RW.WarningSettings().wip_tolerance)["untied"]
     except Exception:  # an import must not fail for a figure the pages can compute (and report) themselves
-        log.warning("the cockpit's cash figures were not stored; the pages compute them", exc_info=True)
+        log.warning("the cockpit's cash figures and the warnings' inputs were not stored; the pages compute them", exc_info=True)
         return {}
-    stamp = {"period": as_of.strftime("%Y-%m"), "as_of_date": as_of.date()}
+    day = as_of.date()
+    stamp = {"period": as_of.strftime("%Y-%m"), "as_of_date": day}
     return {
         facts_cash_forecast_weeks.name: weeks.assign(week_no=range(len(weeks)), **stamp,
                                                      period_start_date=pd.to_datetime(weeks.period_start_date).dt.date),
         facts_payment_delays.name: pd.DataFrame({"customer_id": delays.index.to_numpy(dtype=object),
                                                  "days_late": delays.to_numpy(dtype=float)}).assign(**stamp),
-        facts_wc_months.name: months.assign(as_of_date=as_of.date()),
+        facts_wc_months.name: months.assign(as_of_date=day),
+        facts_wc_days.name: days.assign(as_of_date=day, is_complete=days.is_complete.astype(int)),
+        facts_wc_balances.name: pd.DataFrame(balances).assign(as_of_date=day),
+        facts_wip_untied.name: untied.assign(planned_start_date=pd.to_datetime(untied.planned_start_date).dt.date,
+                                             is_tied=untied.is_tied.astype(int), **stamp),
     }
 
 
@@ -134,3 +192,39 @@ def load_stored(engine: Engine, as_of: pd.Timestamp) -> dict | None:
     for c in WC_TEXT:
         months[c] = months[c].astype("str")
     return {"weeks": weeks.reset_index(drop=True), "delays": delays, "wc_months": months}
+
+
+def load_wc_inputs(engine: Engine, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the working-capital days, the balances) as ``reports.warnings.working_capital_inputs``
+    computes them for every plant as of ``as_of``; for a caller that found the same date's
+    forecast (``load_stored``: the tables are derived together, so an empty one is empty)."""
+    day = pd.Timestamp(as_of).date()
+    d, b = facts_wc_days, facts_wc_balances
+    days = read_frame(engine, sa.select(*[d.c[c] for c in WC_COLUMNS]).where(d.c.as_of_date == day))
+    days = days.sort_values("period", kind="stable").reset_index(drop=True)
+    for c in DAYS_TEXT:
+        days[c] = days[c].astype("str")
+    days["n_months"] = days.n_months.astype("int64")
+    days["is_complete"] = days.is_complete.astype(bool)
+    number = [c for c in WC_COLUMNS if c not in DAYS_TEXT and c not in ("n_months", "is_complete")]
+    days[number] = days[number].astype(float)
+    balances = read_frame(engine, sa.select(*[b.c[c] for c in BALANCE_COLUMNS]).where(b.c.as_of_date == day))
+    balances = balances.sort_values(["plant_id", "period"], kind="stable").reset_index(drop=True)
+    balances[["plant_id", "period"]] = balances[["plant_id", "period"]].astype("str")
+    balances[["wip_amount", "stock_amount"]] = balances[["wip_amount", "stock_amount"]].astype(float)
+    balances.columns.name = "what"  # as compute_balances names them
+    return days, balances
+
+
+def load_untied(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The untied orders as ``reports.lineage.wip_tie_summary`` finds them for every plant and
+    family at the default tolerance, stored as of ``as_of`` (see ``load_wc_inputs``)."""
+    u = facts_wip_untied
+    untied = read_frame(engine, sa.select(*[u.c[c] for c in WIP_TIE_COLUMNS]).where(u.c.as_of_date == pd.Timestamp(as_of).date()))
+    untied = untied.sort_values("work_order_id", kind="stable").reset_index(drop=True)
+    for c in UNTIED_TEXT:
+        untied[c] = untied[c].astype("str")
+    # planned_start_date as ``read_frame`` gives a DATE on this database, as the tie's own read does
+    untied[UNTIED_MONEY] = untied[UNTIED_MONEY].astype(float)
+    untied["is_tied"] = untied.is_tied.astype(bool)
+    return untied

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import queries as q
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import connected, read_frame
 from data_loaders.facts import METADATA
 from data_loaders.scope import Scope, month_add
 from data_loaders.sqlfuncs import period_of
@@ -259,7 +259,7 @@ def select_tie_candidates(scope: Scope | None, tolerance: float) -> sa.Select:
 def load_tie_counts(engine: Engine, scope: Scope | None) -> int:
     """How many orders the tie covers in ``scope``."""
     f = facts_wip_orders
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(f).where(*_order_conditions(scope))).scalar() or 0)
 
 
@@ -345,5 +345,5 @@ def load_vouchers_without_own_lines(engine: Engine, scope: Scope, voucher_types:
     stmt = sa.select(sa.func.coalesce(sa.func.sum(f.c.n_without_own_lines), 0)).where(*q.period_conditions(f.c.period, scope))
     if voucher_types:
         stmt = stmt.where(f.c.voucher_type.in_(voucher_types))
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return int(conn.execute(stmt).scalar() or 0)

@@ -183,7 +183,7 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
     v, vl = s.vouchers, s.voucher_lines
     if f.amount_min is not None or f.amount_max is not None:
         stmt = select_voucher_search(scope, f)
-        with engine.connect() as conn:
+        with connected(engine) as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar() or 0
             rows = read_frame(conn, _newest_first(stmt, page, page_size))
         return rows, int(total)
@@ -202,7 +202,7 @@ def load_voucher_page(engine: Engine, scope: Scope, f: VoucherFilter, page: int 
         elif not f.text.strip():  # every voucher of the scope matches: count and place the page from the facts
             total = int(months.n_vouchers.sum())
             head_conds = _latest_months(months, page * page_size)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         # the page's keys, counted in the same pass (a window) when the facts did not count them
         keys = sa.select(v.c.voucher_no, v.c.voucher_date).where(*conds, *head_conds)
         if total is None:
@@ -534,7 +534,7 @@ def load_lines_with_missing_source(engine: Engine, scope: Scope, use_facts: bool
 
         return read_frame(engine, facts_wip.select_missing_sources(scope))
     frames = []
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         for stmt in select_lines_with_missing_source(scope):
             frames.append(read_frame(conn, stmt))
     frames = [f for f in frames if not f.empty]
@@ -622,7 +622,7 @@ def load_documents_without_voucher(engine: Engine, scope: Scope, use_facts: bool
         out = read_frame(engine, facts_wip.select_unposted(scope))
     else:
         frames = []
-        with engine.connect() as conn:
+        with connected(engine) as conn:
             for source_type, stmt in document_selects(scope):
                 sub = stmt.subquery()
                 got = read_frame(conn, sa.select(sub).where(sub.c.is_posted == 0))
@@ -649,7 +649,7 @@ def load_posting_coverage(engine: Engine, scope: Scope, use_facts: bool | None =
         out = read_frame(engine, facts_wip.select_posting(scope))
         return out[["period", "plant_id", "is_posted", "cost_amount", "component"]]
     frames = []
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         for source_type, stmt in document_selects(scope)[:2]:
             sub = stmt.subquery()
             q = (sa.select(period_of(sub.c.document_date).label("period"), sub.c.plant_id, sub.c.is_posted,
@@ -704,7 +704,7 @@ def load_lineage_options(engine: Engine, use_facts: bool | None = None, plants: 
         types = facts_wip.load_voucher_types(engine)
     else:
         types = read_frame(engine, sa.select(s.vouchers.c.voucher_type).distinct().order_by(s.vouchers.c.voucher_type))
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return {
             "accounts": read_frame(conn, sa.select(s.accounts.c.account_code, s.accounts.c.account_name, s.accounts.c.account_name_en,
                                                    s.accounts.c.parent_code).order_by(s.accounts.c.account_code)),

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import facts
 from data_loaders import schema as s
-from data_loaders.engine import read_frame
+from data_loaders.engine import connected, read_frame
 from data_loaders.facts_ledger import facts_ledger, facts_ledger_unbalanced
 from data_loaders.facts_ledger_months import facts_ledger_account_months
 from data_loaders.facts_production import facts_production_daily
@@ -108,7 +108,7 @@ def load_data_version(engine: Engine) -> str | None:
     the database has none (written by an older version of the app, or by hand)."""
     info = s.dataset_info
     stmt = sa.select(info.c.info_value).where(info.c.info_key == "data_version")
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return conn.execute(stmt).scalar()
 
 
@@ -120,7 +120,7 @@ def load_data_stamp(engine: Engine) -> dict[str, str]:
     keys = ("data_version", "data_version_at", "data_version_by")
     stmt = sa.select(info.c.info_key, info.c.info_value).where(info.c.info_key.in_(keys))
     try:
-        with engine.connect() as conn:
+        with connected(engine) as conn:
             return {k: v for k, v in conn.execute(stmt)}
     except sa.exc.DBAPIError:
         if not sa.inspect(engine).has_table(info.name):
@@ -183,7 +183,7 @@ def load_table_stats_present(engine: Engine, missing_tables=(), missing_columns=
 def load_filter_options_present(engine: Engine, missing_tables=()) -> dict:
     """``load_filter_options`` that leaves a list empty when its table does not exist; the periods
     are those with vouchers or with ledger balances (a source without vouchers, #15)."""
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         def values(table, stmt):
             return [] if table.name in missing_tables else [r[0] if len(r) == 1 else tuple(r) for r in conn.execute(stmt)]
         return {
@@ -196,7 +196,7 @@ def load_filter_options_present(engine: Engine, missing_tables=()) -> dict:
 
 def load_filter_options(engine: Engine) -> dict:
     """Periods with vouchers, plants (id, name) and product families, for the filters."""
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         periods = [r[0] for r in conn.execute(sa.select(s.vouchers.c.period).distinct().order_by(s.vouchers.c.period))]
         plants = [tuple(r) for r in conn.execute(sa.select(s.plants.c.plant_id, s.plants.c.plant_name).order_by(s.plants.c.plant_id))]
         families = [r[0] for r in conn.execute(sa.select(s.products.c.family).distinct().order_by(s.products.c.family))]
@@ -645,7 +645,7 @@ def load_balance_only_periods(engine: Engine, scope: Scope) -> list[str]:
     stmt = (sa.select(lb.c.period).distinct()
             .where(~with_lines, *period_conditions(lb.c.period, scope), *plants)
             .order_by(lb.c.period))
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return [r[0] for r in conn.execute(stmt)]
 
 
@@ -653,5 +653,5 @@ def load_plant_currencies(engine: Engine, plants: tuple[str, ...] = ()) -> dict[
     """Plant id -> its currency (ISO 4217), for ``plants`` (all plants when empty), by plant id."""
     p = s.plants
     stmt = sa.select(p.c.plant_id, p.c.currency).where(*([p.c.plant_id.in_(plants)] if plants else [])).order_by(p.c.plant_id)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return {r[0]: (r[1] or "").strip().upper() for r in conn.execute(stmt)}

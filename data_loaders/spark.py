@@ -219,7 +219,13 @@ def derive_facts(engine: Engine, folder: Path | str) -> dict[str, dict]:
         selects = fam.selects(None) if hasattr(fam, "selects") else {}
         in_sql = selects if isinstance(selects, dict) else {}
         pending = [t for t in fam.TABLES if t.name not in in_sql]
-        frames = fam.derive(engine, None) if pending else {}
+        if not pending:
+            frames = {}
+        elif getattr(fam, "FROM_FACTS", False):  # from the facts of the families before it, created above
+            with facts.known(engine, True):
+                frames = fam.derive(engine, None)
+        else:
+            frames = fam.derive(engine, None)
         with engine.connect() as conn:
             for table in fam.TABLES:
                 t1 = time.perf_counter()

@@ -270,15 +270,43 @@ def test_sample_cockpit_cash_facts_are_the_reports_on_every_database(sample_engi
     assert len(delays) > 5 and inputs["opening"] > 0
     pd.testing.assert_series_equal(stored["delays"], delays, check_exact=True)
     pd.testing.assert_frame_equal(stored["weeks"], RK.cash_forecast(inputs, delays), check_exact=True)
-    # the months from the ledger and the documents (the refresh cannot read the facts it is replacing)
-    months = RC.cash_working_capital_months(sample_engine, (), as_of, use_facts=False)
+    # the months from the other facts (derived after them, in the refresh's transaction), as a view with fresh facts reads them
+    months = RC.cash_working_capital_months(sample_engine, (), as_of, use_facts=True)
     assert len(months) > 12 and months.period.max() < as_of.strftime("%Y-%m")
     pd.testing.assert_frame_equal(stored["wc_months"], months, check_exact=True)
-    from_facts = RC.cash_working_capital_months(sample_engine, (), as_of, use_facts=True)
+    from_base = RC.cash_working_capital_months(sample_engine, (), as_of, use_facts=False)
     if sample_engine.dialect.name == "duckdb":  # the facts' exact NUMERIC sums, read as the nearest float: the same bits
-        pd.testing.assert_frame_equal(stored["wc_months"], from_facts, check_exact=True)
+        pd.testing.assert_frame_equal(stored["wc_months"], from_base, check_exact=True)
     else:  # other databases sum the facts' floats in their own order: the same cents
-        pd.testing.assert_frame_equal(stored["wc_months"].round(2), from_facts.round(2))
+        pd.testing.assert_frame_equal(stored["wc_months"].round(2), from_base.round(2))
+
+
+def test_sample_warning_inputs_facts_are_the_warnings_on_every_database(sample_engine):
+    """Read back, the stored working-capital days and balances and the untied orders are the
+    frames the warnings compute from fresh facts, to the bit; the ledger-only path (base tables)
+    gives the same cents."""
+    from analytics.warnings import WarningSettings
+    from data_loaders import facts_cockpit as FC
+    from reports import cash as RC
+    from reports import lineage as RL
+    from reports import warnings as RW
+
+    as_of = as_of_date(sample_engine)
+    days, balances = FC.load_wc_inputs(sample_engine, as_of)
+    for use in (True, False):
+        ledger = C.load_working_capital_ledger(sample_engine, Scope(), use)
+        want_days, want_balances = RW.working_capital_inputs(RC.cash_working_capital_months(sample_engine, (), as_of, use), ledger)
+        assert len(want_days) > 12 and len(want_balances) > 12 and want_balances.plant_id.nunique() >= 2
+        if use or sample_engine.dialect.name == "duckdb":
+            pd.testing.assert_frame_equal(days, want_days, check_exact=True)
+            pd.testing.assert_frame_equal(balances, want_balances, check_exact=True)
+        else:
+            pd.testing.assert_frame_equal(days.round(2), want_days.round(2))
+            pd.testing.assert_frame_equal(balances.round(2), want_balances.round(2))
+    untied = FC.load_untied(sample_engine, as_of)
+    want = RL.wip_tie_summary(sample_engine, Scope(), WarningSettings().wip_tolerance, use_facts=True)["untied"]
+    assert len(want) > 0  # the sample plants untied orders
+    pd.testing.assert_frame_equal(untied, want, check_exact=True)
 
 
 def test_the_ui_reads_the_whole_companys_cash_from_the_facts_and_computes_a_plants(sample_url, sample_engine):

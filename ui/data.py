@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import importlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -1090,8 +1091,11 @@ def _import_models() -> None:
     modules of the app, pandas, statsmodels: some 250 k) out of the garbage collector's reach
     (``gc.freeze``): a full collection no longer walks them, which cost every cold page 0.1-0.15
     CPU s at 10 M lines whichever part allocated past the threshold. Objects are still freed when
-    their last reference goes; only cycles among these long-lived objects are never collected."""
+    their last reference goes; only cycles among these long-lived objects are never collected.
+    Also imported here: pyarrow's Acero engine, which pandas imports on its first group-by of an
+    Arrow-backed column (≈ 20 ms, otherwise paid by the first page that groups one)."""
     reports_cash.preload_models()
+    importlib.import_module("pyarrow.acero")
     gc.freeze()
 
 
@@ -1307,14 +1311,19 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 @frame
 def _wc_warning_inputs(url: str, plants: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The working-capital rule's inputs, which do not depend on the scope's months
-    (``reports.warnings.working_capital_inputs``)."""
+    (``reports.warnings.working_capital_inputs``); every plant's as the fact refresh stored them."""
+    if not plants and cash_facts(url) is not None:
+        return facts_cockpit.load_wc_inputs(get_engine(url), _as_of(url))
     return reports_warnings.working_capital_inputs(cash_wc_months(url, plants), cash_wc_ledger(url, plants))
 
 
 @frame
 def _untied_every_month(url: str, plants: tuple[str, ...], families: tuple[str, ...], tolerance: float) -> pd.DataFrame:
     """The untied orders of every month of the plants and families (``wip_tie_summary``): the
-    WIP rule reads them whatever months are picked."""
+    WIP rule reads them whatever months are picked. Every plant's and family's at the default
+    tolerance as the fact refresh stored them."""
+    if not plants and not families and tolerance == WarningSettings().wip_tolerance and cash_facts(url) is not None:
+        return facts_cockpit.load_untied(get_engine(url), _as_of(url))
     with _facts_known(url):
         return reports_lineage.wip_tie_summary(get_engine(url), Scope(plants=plants, families=families), tolerance)["untied"]
 
