@@ -85,13 +85,39 @@ def sum_cents(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.Dat
     """``values`` (money in whole cents, e.g. a work order's variances) summed per ``keys`` in
     integer cents, then back to yuan: exact, so the same bits whatever the order or the grouping
     of the rows (a sum of the orders equals the sum of their groups). Keys as columns, sorted;
-    ``keys`` empty: one row."""
-    cents = pd.DataFrame({c: np.round(frame[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64) for c in values},
-                         index=frame.index)
-    if keys:
-        g = pd.concat([frame[keys], cents], axis=1).groupby(keys, as_index=False, sort=True)[values].sum()
-    else:
-        g = cents.sum().to_frame().T
+    ``keys`` empty: one row. The frame a ``groupby(keys, sort=True)`` sum gives (a row with a
+    missing key left out), on arrays: a view sums a few thousand rows a dozen times, and pandas'
+    group-by machinery cost several milliseconds a call (tests/test_row_order.py compares both)."""
+    cents = np.column_stack([np.round(frame[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64) for c in values]) \
+        if values else np.zeros((len(frame), 0), dtype=np.int64)
+    if not keys:
+        return pd.DataFrame(cents.sum(axis=0, dtype=np.int64)[None, :] / 100.0, columns=list(values))
+    codes, sizes = [], []
+    for k in keys:
+        if isinstance(frame[k].dtype, pd.CategoricalDtype):  # unobserved categories: pandas' own rules
+            return _grouped_cents(frame, keys, values, cents)
+        c, uniques = pd.factorize(frame[k], sort=True)  # the sorted order a groupby gives its groups
+        codes.append(c)
+        sizes.append(max(len(uniques), 1))
+    if math.prod(sizes) >= 2**62:  # the combined key would not fit a 64-bit integer
+        return _grouped_cents(frame, keys, values, cents)
+    keep = np.flatnonzero(np.logical_and.reduce([c >= 0 for c in codes]))
+    key = np.zeros(len(keep), dtype=np.int64)
+    for c, n in zip(codes, sizes):  # mixed radix: ascending key = the keys' lexicographic order
+        key = key * n + c[keep]
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]) if len(keep) else np.zeros(0, dtype=np.int64)
+    out = frame[keys].iloc[keep[order[starts]]].reset_index(drop=True)
+    sums = np.add.reduceat(cents[keep[order]], starts, axis=0) if len(starts) else np.zeros((0, len(values)), dtype=np.int64)
+    for i, c in enumerate(values):
+        out[c] = sums[:, i] / 100.0
+    return out
+
+
+def _grouped_cents(frame: pd.DataFrame, keys: list[str], values: list[str], cents: np.ndarray) -> pd.DataFrame:
+    """``sum_cents`` by pandas' group-by (categorical keys, or more key combinations than 2**62)."""
+    g = pd.concat([frame[keys], pd.DataFrame(cents, columns=list(values), index=frame.index)], axis=1)
+    g = g.groupby(keys, as_index=False, sort=True, observed=True)[values].sum()
     g[values] = g[values].astype(np.int64) / 100.0
     return g
 

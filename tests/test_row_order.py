@@ -47,6 +47,52 @@ def test_cents_are_summed_exactly_and_other_floats_in_one_order():
         assert ordered.x.tolist() == [0.1, 0.2, 0.3, 1.0] and ordered.index.tolist() == [0, 1, 2, 3]
 
 
+def _sum_cents_by_pandas(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """What ``sum_cents`` did before it worked on arrays: pandas' group-by of the whole cents."""
+    cents = pd.DataFrame({c: np.round(frame[c].astype(float).fillna(0.0).to_numpy() * 100).astype(np.int64) for c in values},
+                         index=frame.index)
+    if keys:
+        g = pd.concat([frame[keys], cents], axis=1).groupby(keys, as_index=False, sort=True)[values].sum()
+    else:
+        g = cents.sum().to_frame().T
+    g[values] = g[values].astype(np.int64) / 100.0
+    return g
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sum_cents_on_arrays_is_pandas_group_by(seed):
+    """Every grouping the app asks for (text, numbers, several keys, a missing key, no key, no
+    row): the same frame, to the bit, as pandas' group-by sum of the cents; money with a missing
+    value counts 0. By hand first: A 0.10 + 0.20 = 0.30, B 1.00 + (missing) = 1.00; the None key
+    is left out."""
+    by_hand = pd.DataFrame({"k": pd.array(["B", "A", None, "A", "B"], dtype="str"), "x": [1.0, 0.1, 5.0, 0.2, np.nan]})
+    got = sum_cents(by_hand, ["k"], ["x"])
+    assert got.k.tolist() == ["A", "B"] and got.x.tolist() == [0.3, 1.0]
+    rng = np.random.default_rng(seed)
+    n = 500
+    frame = pd.DataFrame({
+        "plant_id": pd.array(rng.choice(["P2", "P1", "P10", None], n, p=[0.4, 0.4, 0.15, 0.05]), dtype="str"),
+        "work_center_id": pd.array(rng.choice([f"W{i}" for i in range(30)], n), dtype="str"),
+        "month": rng.integers(1, 13, n),
+        "variance_amount": np.round(rng.normal(0, 1e4, n), 2),
+        "actual_amount": np.where(rng.random(n) < 0.05, np.nan, np.round(rng.normal(5e4, 1e4, n), 2)),
+    })
+    values = ["variance_amount", "actual_amount"]
+    for keys in ([], ["plant_id"], ["work_center_id", "plant_id"], ["month"], ["plant_id", "month", "work_center_id"]):
+        for rows in (frame, frame.iloc[:0], frame.iloc[rng.permutation(n)]):
+            want = _sum_cents_by_pandas(rows, keys, values)
+            got = sum_cents(rows, keys, values)
+            if keys:
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+            else:  # one row: pandas' transposed sum has the index [0], the arrays' a range of one
+                pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_exact=True)
+    categorical = frame.assign(plant_id=frame.plant_id.astype("category"))
+    pd.testing.assert_frame_equal(sum_cents(categorical, ["plant_id"], values),
+                                  _sum_cents_by_pandas(categorical, ["plant_id"], values).pipe(
+                                      lambda g: g[g.plant_id.isin(categorical.plant_id.dropna().unique())].reset_index(drop=True)),
+                                  check_exact=True, check_categorical=False)
+
+
 # --------------------------------------------------------------------------- overhead: standard hours on a half cent
 # One work center, one month: absorption 3.00 an hour = variable 1.00 + fixed 2.00. Three orders
 #   O1 29 units x 5.5600 standard overhead -> 29 x 5.56 / 3   = 53.746666… standard hours
