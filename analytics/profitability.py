@@ -553,7 +553,14 @@ def _product_view(facts: pd.DataFrame | ProfitRows) -> pd.DataFrame:
     if isinstance(facts, ProfitRows):
         g = facts.product_sums(["qty", "revenue_amount", "std_cost_amount"])
         return g.set_index("product_id").rename(columns={"revenue_amount": "revenue", "std_cost_amount": "std_cost"})
-    return facts.groupby("product_id").agg(qty=("qty", "sum"), revenue=("revenue_amount", "sum"), std_cost=("std_cost_amount", "sum"))
+    sums = {"qty": "qty", "revenue": "revenue_amount", "std_cost": "std_cost_amount"}
+    ids = facts.product_id
+    if ids.is_unique and not ids.isna().any():  # one row per product (the sales facts): each "sum" is its row's value
+        order = np.argsort(pd.factorize(ids, sort=True)[0], kind="stable")  # the group-by's sorted products
+        # a group of one sums to 0.0 + its value: a missing value counts 0, a negative zero turns positive
+        return pd.DataFrame({name: np.nan_to_num(facts[col].to_numpy(dtype=float)[order], nan=0.0, posinf=np.inf, neginf=-np.inf) + 0.0
+                             for name, col in sums.items()}, index=pd.Index(ids.iloc[order], name="product_id"))
+    return facts.groupby("product_id").agg(**{name: (col, "sum") for name, col in sums.items()})
 
 
 def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.DataFrame, current_var: pd.DataFrame) -> pd.DataFrame:
@@ -588,12 +595,13 @@ def compute_pvm_bridge(base: pd.DataFrame, current: pd.DataFrame, base_var: pd.D
     bars = [("price", float(price.sum())), ("volume", volume), ("mix", mix), ("standard_cost", float(std_cost.sum()))]
     # the variances (whole cents per order or group) summed as cents: exact, so the same bars from the orders, from
     # their groups or from coarser sums of them
-    v0, v1 = (sum_cents(v, [], ["variance_amount", *[f"{n}_amount" for n in BRIDGE_GROUP]]).iloc[0] for v in (base_var, current_var))
+    v0, v1 = (sum_cents(v, [], ["variance_amount", *[f"{n}_amount" for n in BRIDGE_GROUP]]).iloc[0].to_dict()
+              for v in (base_var, current_var))
     for group in ("material_cost", "conversion_cost", "oee_losses", "scrap"):
         names = [f"{v}_amount" for v, g in BRIDGE_GROUP.items() if g == group]
-        bars.append((group, -(float(v1[names].sum()) - float(v0[names].sum()))))
-    gp0 = float((base.revenue_amount - base.std_cost_amount).sum() - v0.variance_amount)
-    gp1 = float((current.revenue_amount - current.std_cost_amount).sum() - v1.variance_amount)
+        bars.append((group, -(float(np.sum([v1[n] for n in names])) - float(np.sum([v0[n] for n in names])))))
+    gp0 = float((base.revenue_amount - base.std_cost_amount).sum() - v0["variance_amount"])
+    gp1 = float((current.revenue_amount - current.std_cost_amount).sum() - v1["variance_amount"])
     return _bridge_frame(gp0, gp1, bars, remainder="mix")
 
 

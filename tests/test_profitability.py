@@ -111,6 +111,23 @@ def test_price_volume_mix_bridge_adds_up_exactly():
     assert round(b["start"] + b.drop(["start", "end"]).sum(), 2) == b["end"]
 
 
+def test_the_bridge_s_product_view_of_one_row_per_product_is_the_group_by_s():
+    """The sales facts hold one row per product: their product view is each row's values, sorted by
+    product, a missing value as 0 and −0.0 as 0.0, to the bit what the group-by sum gives; rows
+    repeating a product are summed by the group-by."""
+    from analytics.profitability import _product_view
+
+    facts = pd.DataFrame({"product_id": pd.array(["B", "A", "C10", "C2"], dtype="str"), "qty": [3.0, np.nan, -0.0, 1.5],
+                          "revenue_amount": [0.1 + 0.2, 10.0, -0.0, np.inf], "std_cost_amount": [1.0, 2.0, np.nan, 0.25]})
+    want = facts.groupby("product_id").agg(qty=("qty", "sum"), revenue=("revenue_amount", "sum"), std_cost=("std_cost_amount", "sum"))
+    got = _product_view(facts)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.index.tolist() == ["A", "B", "C10", "C2"] and got.qty.tolist() == [0.0, 3.0, 0.0, 1.5]
+    assert np.signbit(got.revenue.to_numpy()).tolist() == [False] * 4  # −0.0 summed from 0.0 is 0.0
+    twice = pd.concat([facts, facts.iloc[:1]], ignore_index=True)  # B twice: the group-by's sum, 3 + 3
+    assert _product_view(twice).qty.tolist() == [0.0, 6.0, 0.0, 1.5]
+
+
 def test_budget_bridge_adds_up_exactly():
     budget = pd.DataFrame({"period": ["2026-02"], "revenue_amount": [2_000.0], "cost_of_sales_amount": [1_300.0]})
     s1 = sales("2026-02", [("A", "C1", 120, 1_320, 6.0), ("B", "C2", 30, 450, 10.0)])
