@@ -36,6 +36,15 @@ per plant x month (``plant_id`` "" for lines of no plant).
 (``reports.lineage.wip_tie_summary``'s ``untied`` at ``WarningSettings().wip_tolerance``), one row
 per order, with the as-of month as ``period``.
 
+The overview's KPIs and trend read the P&L and the output of every month, sliced per span; for
+every plant and family they are stored too:
+
+``facts_pnl_months``: the P&L per month (``analytics.ledger.compute_monthly_pnl`` of the ledger
+facts), one row per month (``period``).
+
+``facts_production_months``: good and scrap output and the scrap rate per month and product
+family (``compute_production_monthly`` of the production facts), one row per month x family.
+
 Each row carries the ``as_of_date`` it was computed for; the forecast, the delays and the untied
 orders have the as-of month as ``period``. All are derived whole at every refresh: a receipt, an
 invoice or a plan row of any month changes them.
@@ -45,7 +54,7 @@ lines), and only when the dataset states its as-of date (``dataset_info.as_of_da
 one the reports start from today, another day at every view, and readers compute. A reader whose
 as-of date is not the stored one, or who sees some plants only (a user's plant limit: the delays
 and forecast of some plants are not sums of per-plant figures), computes them as before. The
-seven tables are derived together or not at all. Identity (tests/test_cash_facts.py): read back,
+tables are derived together or not at all. Identity (tests/test_cash_facts.py): read back,
 each frame equals the one the reports compute from fresh facts, to the bit, on every database.
 """
 
@@ -59,10 +68,11 @@ from sqlalchemy import Column, Date, Double, Integer, String
 from sqlalchemy.engine import Connection, Engine
 
 from analytics.cash import FORECAST_COLUMNS
-from analytics.ledger import WIP_TIE_COLUMNS
+from analytics.ledger import PNL_COLUMNS, WIP_TIE_COLUMNS, compute_monthly_pnl, compute_production_monthly
 from analytics.working_capital import MONTHLY_COLUMNS, WC_COLUMNS
 from data_loaders.engine import read_frame
 from data_loaders.facts import METADATA
+from data_loaders import queries as Q
 from data_loaders.queries import load_dataset_info
 
 log = logging.getLogger(__name__)
@@ -119,7 +129,21 @@ facts_wip_untied = sa.Table(
     Column("planned_start_date", Date), *[Column(c, Double) for c in UNTIED_MONEY], Column("is_tied", Integer, nullable=False),
     info={"whole": True},
 )
-TABLES = (facts_cash_forecast_weeks, facts_payment_delays, facts_wc_months, facts_wc_days, facts_wc_balances, facts_wip_untied)
+facts_pnl_months = sa.Table(
+    "facts_pnl_months", METADATA,
+    Column("period", PERIOD, primary_key=True), Column("as_of_date", Date, nullable=False),
+    *[Column(c, Double) for c in PNL_COLUMNS],
+    info={"whole": True},
+)
+PRODUCTION_COLUMNS = ["period", "family", "good_qty", "scrap_qty", "scrap_pct"]  # compute_production_monthly's
+facts_production_months = sa.Table(
+    "facts_production_months", METADATA,
+    Column("period", PERIOD, primary_key=True), Column("family", String(60), primary_key=True),
+    Column("as_of_date", Date, nullable=False), *[Column(c, Double) for c in PRODUCTION_COLUMNS[2:]],
+    info={"whole": True},
+)
+TABLES = (facts_cash_forecast_weeks, facts_payment_delays, facts_wc_months, facts_wc_days, facts_wc_balances, facts_wip_untied,
+          facts_pnl_months, facts_production_months)
 FROM_FACTS = True  # derived from the fresh facts inside the refresh's transaction (data_loaders.facts)
 
 
@@ -148,6 +172,8 @@ def derive(engine: Engine | Connection, periods: list[str] | None) -> dict[str, 
         weeks = RK.cash_forecast(inputs, delays)
         days, balances = RW.working_capital_inputs(months, ledger)
         untied = RL.wip_tie_summary(engine, Scope(), RW.WarningSettings().wip_tolerance)["untied"]
+        pnl = compute_monthly_pnl(Q.load_ledger_by_category(engine, Scope(), True))
+        production = compute_production_monthly(Q.load_production_daily(engine, Scope(), True))
     except Exception:  # an import must not fail for a figure the pages can compute (and report) themselves
         log.warning("the cockpit's cash figures and the warnings' inputs were not stored; the pages compute them", exc_info=True)
         return {}
@@ -163,6 +189,8 @@ def derive(engine: Engine | Connection, periods: list[str] | None) -> dict[str, 
         facts_wc_balances.name: pd.DataFrame(balances).assign(as_of_date=day),
         facts_wip_untied.name: untied.assign(planned_start_date=pd.to_datetime(untied.planned_start_date).dt.date,
                                              is_tied=untied.is_tied.astype(int), **stamp),
+        facts_pnl_months.name: pnl.assign(as_of_date=day),
+        facts_production_months.name: production.assign(as_of_date=day),
     }
 
 
@@ -228,3 +256,29 @@ def load_untied(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
     untied[UNTIED_MONEY] = untied[UNTIED_MONEY].astype(float)
     untied["is_tied"] = untied.is_tied.astype(bool)
     return untied
+
+
+def load_pnl_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The P&L of every month as ``compute_monthly_pnl`` gives it for every plant and family from
+    the ledger facts, stored as of ``as_of`` (see ``load_wc_inputs``)."""
+    p = facts_pnl_months
+    pnl = read_frame(engine, sa.select(p.c.period, *[p.c[c] for c in PNL_COLUMNS]).where(p.c.as_of_date == pd.Timestamp(as_of).date()))
+    if pnl.empty:  # no ledger line: the empty P&L compute_monthly_pnl gives
+        return compute_monthly_pnl(pd.DataFrame())
+    pnl = pnl.sort_values("period", kind="stable").reset_index(drop=True)
+    pnl["period"] = pnl.period.astype("str")
+    pnl[PNL_COLUMNS] = pnl[PNL_COLUMNS].astype(float)
+    return pnl
+
+
+def load_production_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The output of every month and family as ``compute_production_monthly`` gives it for every
+    plant from the production facts, stored as of ``as_of`` (see ``load_wc_inputs``)."""
+    o = facts_production_months
+    out = read_frame(engine, sa.select(*[o.c[c] for c in PRODUCTION_COLUMNS]).where(o.c.as_of_date == pd.Timestamp(as_of).date()))
+    if out.empty:  # no output reported
+        return compute_production_monthly(pd.DataFrame())
+    out = out.sort_values(["period", "family"], kind="stable").reset_index(drop=True)
+    out[["period", "family"]] = out[["period", "family"]].astype("str")
+    out[PRODUCTION_COLUMNS[2:]] = out[PRODUCTION_COLUMNS[2:]].astype(float)
+    return out

@@ -309,12 +309,32 @@ def test_sample_warning_inputs_facts_are_the_warnings_on_every_database(sample_e
     pd.testing.assert_frame_equal(untied, want, check_exact=True)
 
 
+def test_sample_month_facts_are_the_p_and_l_and_output_of_every_month_on_every_database(sample_engine):
+    """Read back, the stored P&L and output of every month are the frames computed from the ledger
+    and production facts, to the bit."""
+    from analytics.ledger import compute_monthly_pnl, compute_production_monthly
+    from data_loaders import facts_cockpit as FC
+    from data_loaders import queries as Q
+
+    as_of = as_of_date(sample_engine)
+    pnl = compute_monthly_pnl(Q.load_ledger_by_category(sample_engine, Scope(), True))
+    output = compute_production_monthly(Q.load_production_daily(sample_engine, Scope(), True))
+    assert len(pnl) > 12 and output.family.nunique() >= 2
+    pd.testing.assert_frame_equal(FC.load_pnl_months(sample_engine, as_of), pnl, check_exact=True)
+    pd.testing.assert_frame_equal(FC.load_production_months(sample_engine, as_of), output, check_exact=True)
+
+
 def test_the_ui_reads_the_whole_companys_cash_from_the_facts_and_computes_a_plants(sample_url, sample_engine):
     import streamlit as st
     import streamlit.logger
 
+    from analytics.ledger import compute_monthly_pnl, compute_production_monthly
+    from analytics.warnings import WarningSettings
+    from data_loaders import queries as Q
     from reports import cash as RC
     from reports import cockpit as RK
+    from reports import lineage as RL
+    from reports import warnings as RW
     from ui import data
 
     streamlit.logger.set_log_level("error")
@@ -330,5 +350,18 @@ def test_the_ui_reads_the_whole_companys_cash_from_the_facts_and_computes_a_plan
             pd.testing.assert_frame_equal(data.cockpit_forecast(sample_url, plants), RK.cash_forecast(inputs, delays), check_exact=True)
             months = RC.cash_working_capital_months(sample_engine, plants, as_of)
             pd.testing.assert_frame_equal(data.cash_wc_months(sample_url, plants).round(2), months.round(2))
+            # the warnings' inputs and the months of the KPIs: stored for every plant, computed for one; the same frames
+            scope = Scope(plants=plants)
+            days, balances = RW.working_capital_inputs(months, C.load_working_capital_ledger(sample_engine, scope, True))
+            got_days, got_balances = data._wc_warning_inputs(sample_url, plants)
+            pd.testing.assert_frame_equal(got_days.round(2), days.round(2))
+            pd.testing.assert_frame_equal(got_balances, balances, check_exact=True)
+            untied = RL.wip_tie_summary(sample_engine, scope, WarningSettings().wip_tolerance)["untied"]
+            pd.testing.assert_frame_equal(data._untied_every_month(sample_url, plants, (), WarningSettings().wip_tolerance), untied,
+                                          check_exact=True)
+            pd.testing.assert_frame_equal(data._pnl_months(sample_url, plants, ()),
+                                          compute_monthly_pnl(Q.load_ledger_by_category(sample_engine, scope, True)), check_exact=True)
+            pd.testing.assert_frame_equal(data._production_months(sample_url, plants, ()),
+                                          compute_production_monthly(Q.load_production_daily(sample_engine, scope, True)), check_exact=True)
     finally:
         st.cache_data.clear()

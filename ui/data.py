@@ -425,7 +425,10 @@ def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
 
 @frame
 def _pnl_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
-    """``compute_monthly_pnl`` of every month (the ledger facts' ``_ledger_months``)."""
+    """``compute_monthly_pnl`` of every month (the ledger facts' ``_ledger_months``); every plant's
+    and family's as the fact refresh stored it (``facts_cockpit.load_pnl_months``)."""
+    if not plants and not families and cash_facts(url) is not None:
+        return facts_cockpit.load_pnl_months(get_engine(url), _as_of(url))
     return compute_monthly_pnl(_ledger_months(url, plants, families))
 
 
@@ -461,7 +464,10 @@ def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
 
 @frame
 def _production_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
-    """``compute_production_monthly`` of every day (production facts) of the plants and families."""
+    """``compute_production_monthly`` of every day (production facts) of the plants and families;
+    every plant's and family's as the fact refresh stored it (``facts_cockpit.load_production_months``)."""
+    if not plants and not families and cash_facts(url) is not None:
+        return facts_cockpit.load_production_months(get_engine(url), _as_of(url))
     return compute_production_monthly(q.load_production_daily(get_engine(url), Scope(plants=plants, families=families), True))
 
 
