@@ -1,6 +1,7 @@
-"""The cockpit's forward-looking cash figures and the warnings' month-independent inputs for the
-whole company, computed when the data changes instead of at every first view (docs/DATA_MODEL.md,
-"Fact tables: the cockpit's cash and the warnings' inputs").
+"""The overview's figures that no month picked changes, for the whole company: the cockpit's
+forward-looking cash, the warnings' working-capital and WIP inputs, the P&L and output of every
+month; computed when the data changes instead of at every first view (docs/DATA_MODEL.md, "Fact
+tables: the overview's whole-company figures").
 
 The overview shows the lowest balance of the 13-week driver forecast, warns of funding gaps and
 late payers, and the cash page lists the customers' payment delays. None of them depends on the
