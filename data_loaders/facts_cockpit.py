@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Column, Date, Double, Integer, String
@@ -195,6 +196,18 @@ def derive(engine: Engine | Connection, periods: list[str] | None) -> dict[str, 
     }
 
 
+def _typed(frame: pd.DataFrame, text=(), floats=(), ints=(), flags=()) -> pd.DataFrame:
+    """``frame`` with ``text`` columns as pandas' text, ``floats`` as float64, ``ints`` as int64 and
+    ``flags`` (0 / 1) as bool, as the reports' frames hold them; only the columns a database
+    returned otherwise are converted (DuckDB's are mostly so already: a conversion of each column
+    of a small frame costs more than its read)."""
+    for columns, dtype in ((text, "str"), (floats, np.float64), (ints, np.int64), (flags, bool)):
+        wrong = [c for c in columns if frame[c].dtype != dtype]
+        if wrong:
+            frame[wrong] = frame[wrong].astype(dtype)
+    return frame
+
+
 def load_stored(engine: Engine, as_of: pd.Timestamp) -> dict | None:
     """``{"weeks": the forecast frame, "delays": the delays Series, "wc_months": the working
     capital months}`` as the reports compute them for every plant as of ``as_of``, when they
@@ -204,8 +217,9 @@ def load_stored(engine: Engine, as_of: pd.Timestamp) -> dict | None:
     weeks = read_frame(engine, sa.select(*[w.c[c] for c in FORECAST_COLUMNS]).where(w.c.as_of_date == day).order_by(w.c.week_no))
     if weeks.empty:
         return None
-    weeks["period_start_date"] = pd.to_datetime(weeks.period_start_date).astype("datetime64[us]")
-    weeks[MONEY] = weeks[MONEY].astype(float)
+    if weeks.period_start_date.dtype != "datetime64[us]":
+        weeks["period_start_date"] = pd.to_datetime(weeks.period_start_date).astype("datetime64[us]")
+    weeks = _typed(weeks, floats=MONEY)
     rows = read_frame(engine, sa.select(d.c.customer_id, d.c.days_late).where(d.c.as_of_date == day))
     rows = rows.sort_values("customer_id", kind="stable")  # as the reports sort them (Python's order, not a collation's)
     if rows.empty:  # no receipt in the window (``compute_payment_delays``' empty answer)
@@ -215,11 +229,8 @@ def load_stored(engine: Engine, as_of: pd.Timestamp) -> dict | None:
                            name="days_late")
     wc = facts_wc_months
     months = read_frame(engine, sa.select(*[wc.c[c] for c in MONTHLY_COLUMNS]).where(wc.c.as_of_date == day))
-    months = months.sort_values("period", kind="stable").reset_index(drop=True)
-    money = [c for c in MONTHLY_COLUMNS if c not in WC_TEXT]
-    months[money] = months[money].astype(float)
-    for c in WC_TEXT:
-        months[c] = months[c].astype("str")
+    months = _typed(months.sort_values("period", kind="stable").reset_index(drop=True), WC_TEXT,
+                    [c for c in MONTHLY_COLUMNS if c not in WC_TEXT])
     return {"weeks": weeks.reset_index(drop=True), "delays": delays, "wc_months": months}
 
 
@@ -230,17 +241,11 @@ def load_wc_inputs(engine: Engine, as_of: pd.Timestamp) -> tuple[pd.DataFrame, p
     day = pd.Timestamp(as_of).date()
     d, b = facts_wc_days, facts_wc_balances
     days = read_frame(engine, sa.select(*[d.c[c] for c in WC_COLUMNS]).where(d.c.as_of_date == day))
-    days = days.sort_values("period", kind="stable").reset_index(drop=True)
-    for c in DAYS_TEXT:
-        days[c] = days[c].astype("str")
-    days["n_months"] = days.n_months.astype("int64")
-    days["is_complete"] = days.is_complete.astype(bool)
     number = [c for c in WC_COLUMNS if c not in DAYS_TEXT and c not in ("n_months", "is_complete")]
-    days[number] = days[number].astype(float)
+    days = _typed(days.sort_values("period", kind="stable").reset_index(drop=True), DAYS_TEXT, number, ["n_months"], ["is_complete"])
     balances = read_frame(engine, sa.select(*[b.c[c] for c in BALANCE_COLUMNS]).where(b.c.as_of_date == day))
-    balances = balances.sort_values(["plant_id", "period"], kind="stable").reset_index(drop=True)
-    balances[["plant_id", "period"]] = balances[["plant_id", "period"]].astype("str")
-    balances[["wip_amount", "stock_amount"]] = balances[["wip_amount", "stock_amount"]].astype(float)
+    balances = _typed(balances.sort_values(["plant_id", "period"], kind="stable").reset_index(drop=True), ["plant_id", "period"],
+                      ["wip_amount", "stock_amount"])
     balances.columns.name = "what"  # as compute_balances names them
     return days, balances
 
@@ -250,13 +255,9 @@ def load_untied(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
     family at the default tolerance, stored as of ``as_of`` (see ``load_wc_inputs``)."""
     u = facts_wip_untied
     untied = read_frame(engine, sa.select(*[u.c[c] for c in WIP_TIE_COLUMNS]).where(u.c.as_of_date == pd.Timestamp(as_of).date()))
-    untied = untied.sort_values("work_order_id", kind="stable").reset_index(drop=True)
-    for c in UNTIED_TEXT:
-        untied[c] = untied[c].astype("str")
     # planned_start_date as ``read_frame`` gives a DATE on this database, as the tie's own read does
-    untied[UNTIED_MONEY] = untied[UNTIED_MONEY].astype(float)
-    untied["is_tied"] = untied.is_tied.astype(bool)
-    return untied
+    return _typed(untied.sort_values("work_order_id", kind="stable").reset_index(drop=True), UNTIED_TEXT, UNTIED_MONEY,
+                  flags=["is_tied"])
 
 
 def load_pnl_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -266,10 +267,7 @@ def load_pnl_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
     pnl = read_frame(engine, sa.select(p.c.period, *[p.c[c] for c in PNL_COLUMNS]).where(p.c.as_of_date == pd.Timestamp(as_of).date()))
     if pnl.empty:  # no ledger line: the empty P&L compute_monthly_pnl gives
         return compute_monthly_pnl(pd.DataFrame())
-    pnl = pnl.sort_values("period", kind="stable").reset_index(drop=True)
-    pnl["period"] = pnl.period.astype("str")
-    pnl[PNL_COLUMNS] = pnl[PNL_COLUMNS].astype(float)
-    return pnl
+    return _typed(pnl.sort_values("period", kind="stable").reset_index(drop=True), ["period"], PNL_COLUMNS)
 
 
 def load_production_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -279,7 +277,5 @@ def load_production_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
     out = read_frame(engine, sa.select(*[o.c[c] for c in PRODUCTION_COLUMNS]).where(o.c.as_of_date == pd.Timestamp(as_of).date()))
     if out.empty:  # no output reported
         return compute_production_monthly(pd.DataFrame())
-    out = out.sort_values(["period", "family"], kind="stable").reset_index(drop=True)
-    out[["period", "family"]] = out[["period", "family"]].astype("str")
-    out[PRODUCTION_COLUMNS[2:]] = out[PRODUCTION_COLUMNS[2:]].astype(float)
-    return out
+    return _typed(out.sort_values(["period", "family"], kind="stable").reset_index(drop=True), ["period", "family"],
+                  PRODUCTION_COLUMNS[2:])
