@@ -72,7 +72,7 @@ from sqlalchemy.engine import Connection, Engine
 from analytics.cash import FORECAST_COLUMNS
 from analytics.ledger import PNL_COLUMNS, WIP_TIE_COLUMNS, compute_monthly_pnl, compute_production_monthly
 from analytics.working_capital import MONTHLY_COLUMNS, WC_COLUMNS
-from data_loaders.engine import read_frame
+from data_loaders.engine import connected, read_frame
 from data_loaders.facts import METADATA
 from data_loaders import queries as Q
 from data_loaders.queries import load_dataset_info
@@ -206,6 +206,15 @@ def _typed(frame: pd.DataFrame, text=(), floats=(), ints=(), flags=()) -> pd.Dat
         if wrong:
             frame[wrong] = frame[wrong].astype(dtype)
     return frame
+
+
+def stored_for(engine: Engine, as_of: pd.Timestamp) -> bool:
+    """Whether the family's tables hold the figures of ``as_of`` (they are derived together: the
+    forecast's 13 weeks are there exactly when all are)."""
+    w = facts_cash_forecast_weeks
+    stmt = sa.select(sa.func.count()).select_from(w).where(w.c.as_of_date == pd.Timestamp(as_of).date())
+    with connected(engine) as conn:
+        return bool(conn.execute(stmt).scalar())
 
 
 def load_stored(engine: Engine, as_of: pd.Timestamp) -> dict | None:

@@ -427,7 +427,7 @@ def monthly_pnl(url: str, scope: Scope) -> pd.DataFrame:
 def _pnl_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
     """``compute_monthly_pnl`` of every month (the ledger facts' ``_ledger_months``); every plant's
     and family's as the fact refresh stored it (``facts_cockpit.load_pnl_months``)."""
-    if not plants and not families and cash_facts(url) is not None:
+    if not plants and not families and _whole_company_stored(url):
         return facts_cockpit.load_pnl_months(get_engine(url), _as_of(url))
     return compute_monthly_pnl(_ledger_months(url, plants, families))
 
@@ -466,7 +466,7 @@ def production_monthly(url: str, scope: Scope) -> pd.DataFrame:
 def _production_months(url: str, plants: tuple[str, ...], families: tuple[str, ...]) -> pd.DataFrame:
     """``compute_production_monthly`` of every day (production facts) of the plants and families;
     every plant's and family's as the fact refresh stored it (``facts_cockpit.load_production_months``)."""
-    if not plants and not families and cash_facts(url) is not None:
+    if not plants and not families and _whole_company_stored(url):
         return facts_cockpit.load_production_months(get_engine(url), _as_of(url))
     return compute_production_monthly(q.load_production_daily(get_engine(url), Scope(plants=plants, families=families), True))
 
@@ -1179,6 +1179,13 @@ def cash_facts(url: str) -> dict | None:
     return facts_cockpit.load_stored(get_engine(url), _as_of(url))
 
 
+@frame
+def _whole_company_stored(url: str) -> bool:
+    """Whether the fact refresh stored the overview's whole-company figures for the data's as-of
+    date (``data_loaders.facts_cockpit``): one count, where ``cash_facts`` reads three tables."""
+    return facts_ready(url) and facts_cockpit.stored_for(get_engine(url), _as_of(url))
+
+
 def _stored_cash(url: str, plants: tuple[str, ...], part: str):
     """``part`` of ``cash_facts`` for every plant; None for some plants or without fresh facts."""
     stored = cash_facts(url) if not plants else None
@@ -1318,7 +1325,7 @@ def warnings(url: str, scope: Scope, settings: WarningSettings = WarningSettings
 def _wc_warning_inputs(url: str, plants: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The working-capital rule's inputs, which do not depend on the scope's months
     (``reports.warnings.working_capital_inputs``); every plant's as the fact refresh stored them."""
-    if not plants and cash_facts(url) is not None:
+    if not plants and _whole_company_stored(url):
         return facts_cockpit.load_wc_inputs(get_engine(url), _as_of(url))
     return reports_warnings.working_capital_inputs(cash_wc_months(url, plants), cash_wc_ledger(url, plants))
 
@@ -1328,7 +1335,7 @@ def _untied_every_month(url: str, plants: tuple[str, ...], families: tuple[str, 
     """The untied orders of every month of the plants and families (``wip_tie_summary``): the
     WIP rule reads them whatever months are picked. Every plant's and family's at the default
     tolerance as the fact refresh stored them."""
-    if not plants and not families and tolerance == WarningSettings().wip_tolerance and cash_facts(url) is not None:
+    if not plants and not families and tolerance == WarningSettings().wip_tolerance and _whole_company_stored(url):
         return facts_cockpit.load_untied(get_engine(url), _as_of(url))
     with _facts_known(url):
         return reports_lineage.wip_tie_summary(get_engine(url), Scope(plants=plants, families=families), tolerance)["untied"]
