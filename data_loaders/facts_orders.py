@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy import Double, Index, Integer, Numeric, String
 from sqlalchemy.engine import Engine
 
+from analytics import overhead as OH
 from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
@@ -167,7 +168,23 @@ facts_order_overhead = sa.Table(
 )
 Index("ix_facts_order_overhead_period", facts_order_overhead.c.period)
 
-TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead)
+# the overhead variances' inputs per period x plant x work center (``analytics.overhead.compute_overhead_inputs``), as the
+# profitability report computes them from the order groups (basis "groups") and the flexible budget from the orders
+# ("orders"): every row depends on its own month only (the hours of its work center, the overhead of its plant), so a
+# scope of whole plants reads its months' rows instead of computing them (docs/DATA_MODEL.md)
+OVERHEAD_BASES = ("groups", "orders")
+facts_overhead_inputs = sa.Table(
+    "facts_overhead_inputs", METADATA,
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("basis", String(8), nullable=False),
+    sa.Column("plant_id", ID),
+    sa.Column("work_center_id", ID, nullable=False),
+    *[sa.Column(name, Double()) for name in OH.INPUT_COLUMNS],
+)
+Index("ix_facts_overhead_inputs_period", facts_overhead_inputs.c.period)
+
+TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead,
+          facts_overhead_inputs)
 
 
 # --------------------------------------------------------------------------- derivation
@@ -290,7 +307,30 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         facts_order_loss_parts.name: _concat(parts, facts_order_loss_parts),
         facts_order_materials.name: _concat(materials, facts_order_materials),
     }
+    out[facts_overhead_inputs.name] = _overhead_inputs(engine, periods, out[facts_orders.name], out[facts_order_groups.name])
     return out
+
+
+def _overhead_inputs(engine: Engine, periods: list[str] | None, orders: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """``facts_overhead_inputs`` of ``periods`` (None: all): ``compute_overhead_inputs`` of the
+    derived orders and groups (the floats their tables hold) with the overhead incurred as
+    ``select_overhead_incurred`` reads it from ``facts_order_overhead`` once this refresh has
+    written it (the same rows, typed as stored), and every work center's rates: what the reports
+    compute for a scope of whole plants, for every month at once (each row depends on its month only)."""
+    from data_loaders.facts import _typed_select
+
+    stored = _typed_select(select_overhead_rows(periods), facts_order_overhead, engine.dialect.name).subquery("stored")
+    incurred = P.load_overhead_incurred(engine, Scope(), sa.select(
+        stored.c.period, stored.c.plant_id, stored.c.cost_behavior, sa.func.sum(stored.c.net_amount).label("incurred_amount"))
+        .where(stored.c.category == "overhead").group_by(stored.c.period, stored.c.plant_id, stored.c.cost_behavior))
+    rates = P.load_overhead_rates(engine, Scope())
+    cols = list(OH.ORDER_COLUMNS)
+    out = []
+    for basis, frame in (("groups", groups), ("orders", orders)):
+        frame = frame[cols].copy() if len(frame) else pd.DataFrame({c: pd.Series(dtype=object if i < 3 else float) for i, c in enumerate(cols)})
+        frame[cols[3:]] = frame[cols[3:]].astype(float)
+        out.append(OH.compute_overhead_inputs(frame, incurred, rates).assign(basis=basis))
+    return pd.concat(out, ignore_index=True)[[c.name for c in facts_overhead_inputs.columns]]
 
 
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
@@ -494,3 +534,17 @@ def select_overhead_incurred(scope: Scope) -> sa.Select:
             .group_by(f.c.period, f.c.plant_id, f.c.cost_behavior))
 
 
+def load_overhead_inputs(engine: Engine, scope: Scope, basis: str) -> pd.DataFrame | None:
+    """``analytics.overhead.compute_overhead_inputs`` of the scope's orders (basis "orders") or
+    order groups ("groups"), read from ``facts_overhead_inputs``: the same frame, rows in its
+    order (period, plant, work center). None for a scope of some families (its orders' hours are
+    not a month's rows)."""
+    if basis not in OVERHEAD_BASES:
+        raise ValueError(f"basis must be one of {OVERHEAD_BASES}, got {basis!r}")
+    if scope.families:
+        return None
+    f = facts_overhead_inputs
+    out = read_frame(engine, sa.select(f.c.period, f.c.plant_id, f.c.work_center_id, *[f.c[c] for c in OH.INPUT_COLUMNS])
+                     .where(f.c.basis == basis, *period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope)))
+    out = _floats(out, OH.INPUT_COLUMNS)
+    return out.sort_values(["period", "plant_id", "work_center_id"]).reset_index(drop=True)
