@@ -183,8 +183,22 @@ facts_overhead_inputs = sa.Table(
 )
 Index("ix_facts_overhead_inputs_period", facts_overhead_inputs.c.period)
 
+# the window loss cost (``analytics.profitability.compute_window_loss``) of an order whose loss months reach past its own
+# period, for every window of whole plants that can cut it: window_from / window_to are the first and last loss month the
+# window keeps (window_from <= period <= window_to, not both the order's loss_period_from and loss_period_to), so that a
+# scope reads its cut orders' loss at (max(first month, loss_period_from), min(last month, loss_period_to))
+facts_order_window_loss = sa.Table(
+    "facts_order_window_loss", METADATA,
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("work_order_id", ID, primary_key=True),
+    sa.Column("window_from", PERIOD, primary_key=True),
+    sa.Column("window_to", PERIOD, primary_key=True),
+    sa.Column("window_loss_cost_amount", Double()),
+)
+Index("ix_facts_order_window_loss_period", facts_order_window_loss.c.period)
+
 TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead,
-          facts_overhead_inputs)
+          facts_overhead_inputs, facts_order_window_loss)
 
 
 # --------------------------------------------------------------------------- derivation
@@ -308,6 +322,40 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         facts_order_materials.name: _concat(materials, facts_order_materials),
     }
     out[facts_overhead_inputs.name] = _overhead_inputs(engine, periods, out[facts_orders.name], out[facts_order_groups.name])
+    out[facts_order_window_loss.name] = _window_losses(out[facts_orders.name], out[facts_order_loss_parts.name], centers)
+    return out
+
+
+def _window_losses(orders: pd.DataFrame, parts: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
+    """``facts_order_window_loss``: for each order with loss parts, every window of months that
+    cuts it (inside its loss months, around its own period), its loss from the parts inside the
+    window, by ``compute_window_loss`` (each (order, window) as an order of its own: an order's
+    loss reads its own parts only, in their stored order)."""
+    cols = [c.name for c in facts_order_window_loss.columns]
+    if parts.empty:
+        return pd.DataFrame(columns=cols)
+    spans = orders.loc[orders.work_order_id.isin(set(parts.work_order_id)), ["work_order_id", "period", "loss_period_from", "loss_period_to"]]
+    windows = []
+    for wo, period, first, last in spans.itertuples(index=False):
+        if not (isinstance(first, str) and isinstance(last, str)) or first == last:
+            continue
+        before, after = _months(first, period), _months(period, last)
+        windows += [(wo, period, a, b) for a in before for b in after if (a, b) != (first, last)]
+    if not windows:
+        return pd.DataFrame(columns=cols)
+    w = pd.DataFrame(windows, columns=["work_order_id", "period", "window_from", "window_to"])
+    w["key"] = w.work_order_id + "|" + w.window_from + "|" + w.window_to
+    joined = parts.assign(_row=np.arange(len(parts))).merge(w[["work_order_id", "window_from", "window_to", "key"]], on="work_order_id")
+    joined = joined[(joined.loss_period >= joined.window_from) & (joined.loss_period <= joined.window_to)].sort_values(["key", "_row"])
+    cut = pd.DataFrame({"work_order_id": w.key, "loss_cost_amount": 0.0})
+    loss = A.compute_window_loss(cut, joined.drop(columns=["work_order_id"]).rename(columns={"key": "work_order_id"}), centers)
+    return w.assign(window_loss_cost_amount=loss.window_loss_cost_amount.to_numpy())[cols]
+
+
+def _months(first: str, last: str) -> list[str]:
+    out = [first]
+    while out[-1] < last:
+        out.append(month_add(out[-1], 1))
     return out
 
 
@@ -548,3 +596,23 @@ def load_overhead_inputs(engine: Engine, scope: Scope, basis: str) -> pd.DataFra
                      .where(f.c.basis == basis, *period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope)))
     out = _floats(out, OH.INPUT_COLUMNS)
     return out.sort_values(["period", "plant_id", "work_center_id"]).reset_index(drop=True)
+
+
+def load_window_losses(engine: Engine, scope: Scope, cut: pd.DataFrame) -> pd.DataFrame | None:
+    """``analytics.profitability.compute_window_loss`` of the scope's ``cut`` orders
+    (``load_cut_orders``), read from ``facts_order_window_loss``: ``cut`` with
+    window_loss_cost_amount (0 for an order whose window keeps no part with both time and output).
+    None for a scope of some plants (its window also drops the work centers of other plants)."""
+    if scope.plants:
+        return None
+    if cut.empty:
+        return cut.assign(window_loss_cost_amount=pd.Series(dtype=float))
+    f, w = facts_orders, facts_order_window_loss
+    first = sa.case((f.c.loss_period_from < scope.period_from, scope.period_from), else_=f.c.loss_period_from) \
+        if scope.period_from else f.c.loss_period_from
+    last = sa.case((f.c.loss_period_to > scope.period_to, scope.period_to), else_=f.c.loss_period_to) if scope.period_to else f.c.loss_period_to
+    got = read_frame(engine, sa.select(w.c.work_order_id, w.c.window_loss_cost_amount)
+                     .join(f, f.c.work_order_id == w.c.work_order_id)
+                     .where(*_order_conditions(f, scope), sa.or_(*_cut(scope)), w.c.window_from == first, w.c.window_to == last))
+    loss = pd.Series(got.window_loss_cost_amount.to_numpy(dtype=float), index=got.work_order_id.to_numpy(dtype=object))
+    return cut.assign(window_loss_cost_amount=cut.work_order_id.map(loss).astype(float).fillna(0.0))

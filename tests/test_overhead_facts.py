@@ -98,3 +98,30 @@ def test_stored_inputs_keep_the_allocation_to_the_cent(sample_engine):
     assert np.allclose(joined.actual_variable_amount, joined.get("variable", 0.0), atol=0.005)
     assert np.allclose(joined.actual_fixed_amount, joined.get("fixed", 0.0), atol=0.005)
     assert set(stored.columns) == {"period", "plant_id", "work_center_id", *OH.INPUT_COLUMNS}
+
+
+# --------------------------------------------------------------------------- the cut orders' window loss
+@pytest.mark.parametrize("scope", SCOPES + [Scope("2026-04", "2026-04"), Scope("2025-12", "2026-01")], ids=IDS + ["april", "year_end"])
+def test_stored_window_loss_is_the_loss_from_the_parts_in_the_window(sample_engine, scope):
+    from analytics import profitability as A
+    from data_loaders import oee as oee_loaders
+
+    cut = FO.load_cut_orders(sample_engine, scope)
+    want = A.compute_window_loss(cut, FO.load_loss_parts(sample_engine, scope), oee_loaders.load_work_centers(sample_engine, scope))
+    got = FO.load_window_losses(sample_engine, scope, cut)
+    if scope.plants:
+        assert got is None
+        return
+    assert_bits(got, want)
+    CUT[scope] = (len(cut), int((want.window_loss_cost_amount != want.loss_cost_amount).sum()))
+
+
+CUT: dict = {}
+
+
+def test_some_windows_cut_orders_and_change_their_loss(sample_engine):
+    """The scopes above do cut orders of the sample, and the window changes some of their loss
+    (else the comparison above proves nothing)."""
+    if not CUT:
+        pytest.skip("run with the window tests")
+    assert sum(n for n, _ in CUT.values()) > 0 and sum(d for _, d in CUT.values()) > 0, CUT
