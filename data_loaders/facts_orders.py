@@ -602,17 +602,22 @@ def load_window_losses(engine: Engine, scope: Scope, cut: pd.DataFrame) -> pd.Da
     """``analytics.profitability.compute_window_loss`` of the scope's ``cut`` orders
     (``load_cut_orders``), read from ``facts_order_window_loss``: ``cut`` with
     window_loss_cost_amount (0 for an order whose window keeps no part with both time and output).
-    None for a scope of some plants (its window also drops the work centers of other plants)."""
+    An order's window is the widest stored inside the scope's months: (max(first month,
+    loss_period_from), min(last month, loss_period_to)), read without the orders' table. None for a
+    scope of some plants (its window also drops the work centers of other plants)."""
     if scope.plants:
         return None
     if cut.empty:
         return cut.assign(window_loss_cost_amount=pd.Series(dtype=float))
-    f, w = facts_orders, facts_order_window_loss
-    first = sa.case((f.c.loss_period_from < scope.period_from, scope.period_from), else_=f.c.loss_period_from) \
-        if scope.period_from else f.c.loss_period_from
-    last = sa.case((f.c.loss_period_to > scope.period_to, scope.period_to), else_=f.c.loss_period_to) if scope.period_to else f.c.loss_period_to
-    got = read_frame(engine, sa.select(w.c.work_order_id, w.c.window_loss_cost_amount)
-                     .join(f, f.c.work_order_id == w.c.work_order_id)
-                     .where(*_order_conditions(f, scope), sa.or_(*_cut(scope)), w.c.window_from == first, w.c.window_to == last))
+    w = facts_order_window_loss
+    inside = [*period_conditions(w.c.period, scope)]
+    if scope.period_from:
+        inside.append(w.c.window_from >= scope.period_from)
+    if scope.period_to:
+        inside.append(w.c.window_to <= scope.period_to)
+    got = read_frame(engine, sa.select(w.c.work_order_id, w.c.window_from, w.c.window_to, w.c.window_loss_cost_amount).where(*inside))
+    if len(got):
+        widest = got.groupby("work_order_id")
+        got = got[(got.window_from == widest.window_from.transform("min")) & (got.window_to == widest.window_to.transform("max"))]
     loss = pd.Series(got.window_loss_cost_amount.to_numpy(dtype=float), index=got.work_order_id.to_numpy(dtype=object))
     return cut.assign(window_loss_cost_amount=cut.work_order_id.map(loss).astype(float).fillna(0.0))
