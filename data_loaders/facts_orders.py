@@ -185,12 +185,19 @@ Index("ix_facts_overhead_inputs_period", facts_overhead_inputs.c.period)
 
 # the window loss cost (``analytics.profitability.compute_window_loss``) of an order whose loss months reach past its own
 # period, for every window of whole plants that can cut it: window_from / window_to are the first and last loss month the
-# window keeps (window_from <= period <= window_to, not both the order's loss_period_from and loss_period_to), so that a
-# scope reads its cut orders' loss at (max(first month, loss_period_from), min(last month, loss_period_to))
+# window keeps (window_from <= period <= window_to, not both the order's loss_period_from and loss_period_to), beside the
+# order's columns that ``load_cut_orders`` reads, so that a scope reads its cut orders and their loss in one statement
+CUT_COLUMNS = ["work_order_id", "period", "product_id", "plant_id", "work_center_id", "loss_cost_amount"]
 facts_order_window_loss = sa.Table(
     "facts_order_window_loss", METADATA,
     sa.Column("period", PERIOD, nullable=False),
     sa.Column("work_order_id", ID, primary_key=True),
+    sa.Column("product_id", ID, nullable=False),
+    sa.Column("plant_id", ID, nullable=False),
+    sa.Column("work_center_id", ID, nullable=False),
+    sa.Column("loss_cost_amount", Double()),
+    sa.Column("loss_period_from", PERIOD, nullable=False),
+    sa.Column("loss_period_to", PERIOD, nullable=False),
     sa.Column("window_from", PERIOD, primary_key=True),
     sa.Column("window_to", PERIOD, primary_key=True),
     sa.Column("window_loss_cost_amount", Double()),
@@ -334,16 +341,17 @@ def _window_losses(orders: pd.DataFrame, parts: pd.DataFrame, centers: pd.DataFr
     cols = [c.name for c in facts_order_window_loss.columns]
     if parts.empty:
         return pd.DataFrame(columns=cols)
-    spans = orders.loc[orders.work_order_id.isin(set(parts.work_order_id)), ["work_order_id", "period", "loss_period_from", "loss_period_to"]]
+    spans = orders.loc[orders.work_order_id.isin(set(parts.work_order_id)), CUT_COLUMNS + ["loss_period_from", "loss_period_to"]]
     windows = []
-    for wo, period, first, last in spans.itertuples(index=False):
+    for i, (period, first, last) in enumerate(zip(spans.period, spans.loss_period_from, spans.loss_period_to)):  # in the orders' order
         if not (isinstance(first, str) and isinstance(last, str)) or first == last:
             continue
         before, after = _months(first, period), _months(period, last)
-        windows += [(wo, period, a, b) for a in before for b in after if (a, b) != (first, last)]
+        windows += [(i, a, b) for a in before for b in after if (a, b) != (first, last)]
     if not windows:
         return pd.DataFrame(columns=cols)
-    w = pd.DataFrame(windows, columns=["work_order_id", "period", "window_from", "window_to"])
+    at, window_from, window_to = zip(*windows)
+    w = spans.iloc[list(at)].reset_index(drop=True).assign(window_from=list(window_from), window_to=list(window_to))
     w["key"] = w.work_order_id + "|" + w.window_from + "|" + w.window_to
     joined = parts.assign(_row=np.arange(len(parts))).merge(w[["work_order_id", "window_from", "window_to", "key"]], on="work_order_id")
     joined = joined[(joined.loss_period >= joined.window_from) & (joined.loss_period <= joined.window_to)].sort_values(["key", "_row"])
@@ -598,26 +606,21 @@ def load_overhead_inputs(engine: Engine, scope: Scope, basis: str) -> pd.DataFra
     return out.sort_values(["period", "plant_id", "work_center_id"]).reset_index(drop=True)
 
 
-def load_window_losses(engine: Engine, scope: Scope, cut: pd.DataFrame) -> pd.DataFrame | None:
-    """``analytics.profitability.compute_window_loss`` of the scope's ``cut`` orders
-    (``load_cut_orders``), read from ``facts_order_window_loss``: ``cut`` with
-    window_loss_cost_amount (0 for an order whose window keeps no part with both time and output).
-    An order's window is the widest stored inside the scope's months: (max(first month,
-    loss_period_from), min(last month, loss_period_to)), read without the orders' table. None for a
-    scope of some plants (its window also drops the work centers of other plants)."""
-    if scope.plants:
+def load_cut_window_losses(engine: Engine, scope: Scope) -> pd.DataFrame | None:
+    """``analytics.profitability.compute_window_loss`` of the scope's cut orders
+    (``load_cut_orders``: the same columns, rows in the orders' order) read from
+    ``facts_order_window_loss`` in one statement: each order's widest window stored inside the
+    scope's months, (max(first month, loss_period_from), min(last month, loss_period_to)), and its
+    loss (0 when the window keeps no part with both time and output). None for a scope of some
+    plants (its window also drops the work centers of other plants) or without a first and a last month."""
+    if scope.plants or not (scope.period_from and scope.period_to):
         return None
-    if cut.empty:
-        return cut.assign(window_loss_cost_amount=pd.Series(dtype=float))
     w = facts_order_window_loss
-    inside = [*period_conditions(w.c.period, scope)]
-    if scope.period_from:
-        inside.append(w.c.window_from >= scope.period_from)
-    if scope.period_to:
-        inside.append(w.c.window_to <= scope.period_to)
-    got = read_frame(engine, sa.select(w.c.work_order_id, w.c.window_from, w.c.window_to, w.c.window_loss_cost_amount).where(*inside))
+    got = read_frame(engine, sa.select(*[w.c[c] for c in CUT_COLUMNS], w.c.window_from, w.c.window_to, w.c.window_loss_cost_amount).where(
+        *_order_conditions(w, scope), sa.or_(w.c.loss_period_from < scope.period_from, w.c.loss_period_to > scope.period_to),
+        w.c.window_from >= scope.period_from, w.c.window_to <= scope.period_to))
     if len(got):
-        widest = got.groupby("work_order_id")
+        widest = got.groupby("work_order_id", sort=False)
         got = got[(got.window_from == widest.window_from.transform("min")) & (got.window_to == widest.window_to.transform("max"))]
-    loss = pd.Series(got.window_loss_cost_amount.to_numpy(dtype=float), index=got.work_order_id.to_numpy(dtype=object))
-    return cut.assign(window_loss_cost_amount=cut.work_order_id.map(loss).astype(float).fillna(0.0))
+    got = _floats(got[CUT_COLUMNS + ["window_loss_cost_amount"]].reset_index(drop=True), ["loss_cost_amount", "window_loss_cost_amount"])
+    return got

@@ -79,11 +79,11 @@ def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True, rows: bo
     per-order rows are read only for the report's variances frame. ``rows``: the profit facts as
     ``analytics.profitability.ProfitRows`` ("rows", with the "sales" parts they come from)
     instead of the frame ("facts")."""
-    cut = FO.load_cut_orders(engine, scope)
-    if len(cut):  # their window loss as stored for every window of whole plants (else from their parts in the window)
-        stored = FO.load_window_losses(engine, scope, cut)
-        cut = stored if stored is not None else A.compute_window_loss(cut, FO.load_loss_parts(engine, scope),
-                                                                       oee_loaders.load_work_centers(engine, scope))
+    cut = FO.load_cut_window_losses(engine, scope)  # as stored for every window of whole plants
+    if cut is None:  # else from their parts in the window
+        cut = FO.load_cut_orders(engine, scope)
+        if len(cut):
+            cut = A.compute_window_loss(cut, FO.load_loss_parts(engine, scope), oee_loaders.load_work_centers(engine, scope))
     groups = A.compute_group_loss(FO.load_order_groups(engine, scope), cut)
     sales = P.load_sales_parts(engine, scope, FO.select_sales(scope))
     got = {"groups": groups, "variances": FO.load_order_facts(engine, scope) if with_orders else None,
