@@ -192,14 +192,10 @@ facts_order_window_loss = sa.Table(
     "facts_order_window_loss", METADATA,
     sa.Column("period", PERIOD, nullable=False),
     sa.Column("work_order_id", ID, primary_key=True),
-    sa.Column("product_id", ID, nullable=False),
-    sa.Column("plant_id", ID, nullable=False),
-    sa.Column("work_center_id", ID, nullable=False),
+    *[sa.Column(name, ID, nullable=False) for name in CUT_COLUMNS[2:5]],
     sa.Column("loss_cost_amount", Double()),
-    sa.Column("loss_period_from", PERIOD, nullable=False),
-    sa.Column("loss_period_to", PERIOD, nullable=False),
-    sa.Column("window_from", PERIOD, primary_key=True),
-    sa.Column("window_to", PERIOD, primary_key=True),
+    *[sa.Column(name, PERIOD, nullable=False) for name in ("loss_period_from", "loss_period_to")],
+    *[sa.Column(name, PERIOD, primary_key=True) for name in ("window_from", "window_to")],
     sa.Column("window_loss_cost_amount", Double()),
 )
 Index("ix_facts_order_window_loss_period", facts_order_window_loss.c.period)
@@ -533,7 +529,7 @@ def load_cut_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
     its last, or, with a plant filter, onto a work center of another plant): their group keys
     and the loss cost derived over all their events."""
     f = facts_orders
-    cols = ["work_order_id", "period", "product_id", "plant_id", "work_center_id", "loss_cost_amount"]
+    cols = CUT_COLUMNS
     cut = _cut(scope)
     if not cut:
         return pd.DataFrame(columns=cols)
