@@ -38,7 +38,7 @@ OVERHEAD_VIEWS = {
 UNALLOCATED = "(unallocated)"
 # the columns of the work-order facts that ``compute_overhead_inputs`` reads
 ORDER_COLUMNS = ("period", "plant_id", "work_center_id", "good_qty", "machine_s", "std_overhead_cost", "absorption_rate_per_h")
-_INPUTS = ["actual_variable_amount", "actual_fixed_amount", "actual_h", "std_h", "variable_rate_per_h", "fixed_rate_per_h",
+INPUT_COLUMNS = ["actual_variable_amount", "actual_fixed_amount", "actual_h", "std_h", "variable_rate_per_h", "fixed_rate_per_h",
            "denominator_h"]
 _AMOUNTS = ["actual_variable_amount", "actual_fixed_amount", "actual_amount", "flexible_variable_amount", "applied_variable_amount",
             "budget_fixed_amount", "applied_fixed_amount", "applied_amount"]
@@ -57,7 +57,7 @@ def compute_overhead_variances(inputs: pd.DataFrame) -> pd.DataFrame:
 
     Webb Company: production volume = 57.50 × (4,800 − 4,000) = 46,000.00 (U).
     """
-    missing = [c for c in _INPUTS if c not in inputs]
+    missing = [c for c in INPUT_COLUMNS if c not in inputs]
     if missing:
         raise ValueError(f"inputs lacks columns {missing}")
     f = inputs.copy()
@@ -181,7 +181,7 @@ def compute_overhead_inputs(orders: pd.DataFrame, incurred: pd.DataFrame, rates:
         actual_v[idx] = _allocate(int(_cents(booked[key][0])), var_w) / 100.0
         actual_f[idx] = _allocate(int(_cents(booked[key][1])), fixed_w) / 100.0
     grid["actual_variable_amount"], grid["actual_fixed_amount"] = actual_v, actual_f
-    return grid[["period", "plant_id", "work_center_id"] + _INPUTS]
+    return grid[["period", "plant_id", "work_center_id"] + INPUT_COLUMNS]
 
 
 def compute_overhead_summary(variances: pd.DataFrame, by: list[str]) -> pd.DataFrame:

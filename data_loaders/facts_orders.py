@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy import Double, Index, Integer, Numeric, String
 from sqlalchemy.engine import Engine
 
+from analytics import overhead as OH
 from analytics import profitability as A
 from data_loaders import oee as oee_loaders
 from data_loaders import profitability as P
@@ -167,7 +168,40 @@ facts_order_overhead = sa.Table(
 )
 Index("ix_facts_order_overhead_period", facts_order_overhead.c.period)
 
-TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead)
+# the overhead variances' inputs per period x plant x work center (``analytics.overhead.compute_overhead_inputs``), as the
+# profitability report computes them from the order groups (basis "groups") and the flexible budget from the orders
+# ("orders"): every row depends on its own month only (the hours of its work center, the overhead of its plant), so a
+# scope of whole plants reads its months' rows instead of computing them (docs/DATA_MODEL.md)
+OVERHEAD_BASES = ("groups", "orders")
+facts_overhead_inputs = sa.Table(
+    "facts_overhead_inputs", METADATA,
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("basis", String(8), nullable=False),
+    sa.Column("plant_id", ID),
+    sa.Column("work_center_id", ID, nullable=False),
+    *[sa.Column(name, Double()) for name in OH.INPUT_COLUMNS],
+)
+Index("ix_facts_overhead_inputs_period", facts_overhead_inputs.c.period)
+
+# the window loss cost (``analytics.profitability.compute_window_loss``) of an order whose loss months reach past its own
+# period, for every window of whole plants that can cut it: window_from / window_to are the first and last loss month the
+# window keeps (window_from <= period <= window_to, not both the order's loss_period_from and loss_period_to), beside the
+# order's columns that ``load_cut_orders`` reads, so that a scope reads its cut orders and their loss in one statement
+CUT_COLUMNS = ["work_order_id", "period", "product_id", "plant_id", "work_center_id", "loss_cost_amount"]
+facts_order_window_loss = sa.Table(
+    "facts_order_window_loss", METADATA,
+    sa.Column("period", PERIOD, nullable=False),
+    sa.Column("work_order_id", ID, primary_key=True),
+    *[sa.Column(name, ID, nullable=False) for name in CUT_COLUMNS[2:5]],
+    sa.Column("loss_cost_amount", Double()),
+    *[sa.Column(name, PERIOD, nullable=False) for name in ("loss_period_from", "loss_period_to")],
+    *[sa.Column(name, PERIOD, primary_key=True) for name in ("window_from", "window_to")],
+    sa.Column("window_loss_cost_amount", Double()),
+)
+Index("ix_facts_order_window_loss_period", facts_order_window_loss.c.period)
+
+TABLES = (facts_orders, facts_order_groups, facts_order_loss_parts, facts_order_materials, facts_order_sales, facts_order_overhead,
+          facts_overhead_inputs, facts_order_window_loss)
 
 
 # --------------------------------------------------------------------------- derivation
@@ -290,7 +324,65 @@ def derive(engine: Engine, periods: list[str] | None) -> dict[str, pd.DataFrame]
         facts_order_loss_parts.name: _concat(parts, facts_order_loss_parts),
         facts_order_materials.name: _concat(materials, facts_order_materials),
     }
+    out[facts_overhead_inputs.name] = _overhead_inputs(engine, periods, out[facts_orders.name], out[facts_order_groups.name])
+    out[facts_order_window_loss.name] = _window_losses(out[facts_orders.name], out[facts_order_loss_parts.name], centers)
     return out
+
+
+def _window_losses(orders: pd.DataFrame, parts: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
+    """``facts_order_window_loss``: for each order with loss parts, every window of months that
+    cuts it (inside its loss months, around its own period), its loss from the parts inside the
+    window, by ``compute_window_loss`` (each (order, window) as an order of its own: an order's
+    loss reads its own parts only, in their stored order)."""
+    cols = [c.name for c in facts_order_window_loss.columns]
+    if parts.empty:
+        return pd.DataFrame(columns=cols)
+    spans = orders.loc[orders.work_order_id.isin(set(parts.work_order_id)), CUT_COLUMNS + ["loss_period_from", "loss_period_to"]]
+    windows = []
+    for i, (period, first, last) in enumerate(zip(spans.period, spans.loss_period_from, spans.loss_period_to)):  # in the orders' order
+        if not (isinstance(first, str) and isinstance(last, str)) or first == last:
+            continue
+        before, after = _months(first, period), _months(period, last)
+        windows += [(i, a, b) for a in before for b in after if (a, b) != (first, last)]
+    if not windows:
+        return pd.DataFrame(columns=cols)
+    at, window_from, window_to = zip(*windows)
+    w = spans.iloc[list(at)].reset_index(drop=True).assign(window_from=list(window_from), window_to=list(window_to))
+    w["key"] = w.work_order_id + "|" + w.window_from + "|" + w.window_to
+    joined = parts.assign(_row=np.arange(len(parts))).merge(w[["work_order_id", "window_from", "window_to", "key"]], on="work_order_id")
+    joined = joined[(joined.loss_period >= joined.window_from) & (joined.loss_period <= joined.window_to)].sort_values(["key", "_row"])
+    cut = pd.DataFrame({"work_order_id": w.key, "loss_cost_amount": 0.0})
+    loss = A.compute_window_loss(cut, joined.drop(columns=["work_order_id"]).rename(columns={"key": "work_order_id"}), centers)
+    return w.assign(window_loss_cost_amount=loss.window_loss_cost_amount.to_numpy())[cols]
+
+
+def _months(first: str, last: str) -> list[str]:
+    out = [first]
+    while out[-1] < last:
+        out.append(month_add(out[-1], 1))
+    return out
+
+
+def _overhead_inputs(engine: Engine, periods: list[str] | None, orders: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """``facts_overhead_inputs`` of ``periods`` (None: all): ``compute_overhead_inputs`` of the
+    derived orders and groups (the floats their tables hold) with the overhead incurred as
+    ``select_overhead_incurred`` reads it from ``facts_order_overhead`` once this refresh has
+    written it (the same rows, typed as stored), and every work center's rates: what the reports
+    compute for a scope of whole plants, for every month at once (each row depends on its month only)."""
+    from data_loaders.facts import _typed_select
+
+    stored = _typed_select(select_overhead_rows(periods), facts_order_overhead, engine.dialect.name).subquery("stored")
+    incurred = P.load_overhead_incurred(engine, Scope(), sa.select(
+        stored.c.period, stored.c.plant_id, stored.c.cost_behavior, sa.func.sum(stored.c.net_amount).label("incurred_amount"))
+        .where(stored.c.category == "overhead").group_by(stored.c.period, stored.c.plant_id, stored.c.cost_behavior))
+    rates = P.load_overhead_rates(engine, Scope())
+    cols = list(OH.ORDER_COLUMNS)
+    out = []
+    for basis, frame in (("groups", groups), ("orders", orders)):
+        frame = frame[cols].copy() if len(frame) else pd.DataFrame({c: pd.Series(dtype=object if i < 3 else float) for i, c in enumerate(cols)})
+        frame[cols[3:]] = frame[cols[3:]].astype(float)
+        out.append(OH.compute_overhead_inputs(frame, incurred, rates).assign(basis=basis))
+    return pd.concat(out, ignore_index=True)[[c.name for c in facts_overhead_inputs.columns]]
 
 
 def selects(periods: list[str] | None) -> dict[str, list[sa.Select]]:
@@ -437,7 +529,7 @@ def load_cut_orders(engine: Engine, scope: Scope) -> pd.DataFrame:
     its last, or, with a plant filter, onto a work center of another plant): their group keys
     and the loss cost derived over all their events."""
     f = facts_orders
-    cols = ["work_order_id", "period", "product_id", "plant_id", "work_center_id", "loss_cost_amount"]
+    cols = CUT_COLUMNS
     cut = _cut(scope)
     if not cut:
         return pd.DataFrame(columns=cols)
@@ -494,3 +586,37 @@ def select_overhead_incurred(scope: Scope) -> sa.Select:
             .group_by(f.c.period, f.c.plant_id, f.c.cost_behavior))
 
 
+def load_overhead_inputs(engine: Engine, scope: Scope, basis: str) -> pd.DataFrame | None:
+    """``analytics.overhead.compute_overhead_inputs`` of the scope's orders (basis "orders") or
+    order groups ("groups"), read from ``facts_overhead_inputs``: the same frame, rows in its
+    order (period, plant, work center). None for a scope of some families (its orders' hours are
+    not a month's rows)."""
+    if basis not in OVERHEAD_BASES:
+        raise ValueError(f"basis must be one of {OVERHEAD_BASES}, got {basis!r}")
+    if scope.families:
+        return None
+    f = facts_overhead_inputs
+    out = read_frame(engine, sa.select(f.c.period, f.c.plant_id, f.c.work_center_id, *[f.c[c] for c in OH.INPUT_COLUMNS])
+                     .where(f.c.basis == basis, *period_conditions(f.c.period, scope), *plant_conditions(f.c.plant_id, scope)))
+    out = _floats(out, OH.INPUT_COLUMNS)
+    return out.sort_values(["period", "plant_id", "work_center_id"]).reset_index(drop=True)
+
+
+def load_cut_window_losses(engine: Engine, scope: Scope) -> pd.DataFrame | None:
+    """``analytics.profitability.compute_window_loss`` of the scope's cut orders
+    (``load_cut_orders``: the same columns, rows in the orders' order) read from
+    ``facts_order_window_loss`` in one statement: each order's widest window stored inside the
+    scope's months, (max(first month, loss_period_from), min(last month, loss_period_to)), and its
+    loss (0 when the window keeps no part with both time and output). None for a scope of some
+    plants (its window also drops the work centers of other plants) or without a first and a last month."""
+    if scope.plants or not (scope.period_from and scope.period_to):
+        return None
+    w = facts_order_window_loss
+    got = read_frame(engine, sa.select(*[w.c[c] for c in CUT_COLUMNS], w.c.window_from, w.c.window_to, w.c.window_loss_cost_amount).where(
+        *_order_conditions(w, scope), sa.or_(w.c.loss_period_from < scope.period_from, w.c.loss_period_to > scope.period_to),
+        w.c.window_from >= scope.period_from, w.c.window_to <= scope.period_to))
+    if len(got):
+        widest = got.groupby("work_order_id", sort=False)
+        got = got[(got.window_from == widest.window_from.transform("min")) & (got.window_to == widest.window_to.transform("max"))]
+    got = _floats(got[CUT_COLUMNS + ["window_loss_cost_amount"]].reset_index(drop=True), ["loss_cost_amount", "window_loss_cost_amount"])
+    return got

@@ -143,7 +143,7 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     if fast:  # what the page reads of the profit facts, from the columns read here
         actual, direct_amount = SB.compute_actual_by_product(B.load_sales_rows(engine, FO.select_sales(scope)),
                                                              FO.load_order_groups(engine, scope))
-        variances = B.load_order_overhead_basis(engine, scope)  # per order, as the overhead variances read them
+        variances = None  # the orders' overhead inputs: stored per month (read here only for a scope of some families)
         names = dict(zip(behavior.index, behavior.product_name))  # every product's, as the products table holds them
         names = {p: names.get(p) for p in actual.product_id}
     else:
@@ -160,7 +160,7 @@ def flexible_budget_report(engine: Engine, scope: Scope, version: str = "origina
     lines_in["budget_variable_cost_per_unit"] = (by_product.budget_std_cost_per_unit
                                                  - behavior.std_fixed_overhead_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy())
     std_variable = float((by_product.qty * behavior.std_variable_cost_per_unit.reindex(by_product.product_id).fillna(0.0).to_numpy()).sum())
-    oh = overhead_report(engine, scope, variances, True if fast else None, total_only=True)["overhead_total"]
+    oh = overhead_report(engine, scope, variances, True if fast else None, total_only=True, stored="orders" if fast else None)["overhead_total"]
     voh = float(oh.variable_spending_amount + oh.variable_efficiency_amount) if oh is not None else 0.0
     actual_variable = std_variable + direct_amount + voh
     expense_budget = B.load_budget_by_category(engine, scope, version)

@@ -16,6 +16,7 @@ from analytics import oee as oee_analytics
 from analytics import overhead as OH
 from analytics import price_variance as PV
 from analytics import profitability as A
+from data_loaders import budget as B
 from data_loaders import facts
 from data_loaders import facts_orders as FO
 from data_loaders import oee as oee_loaders
@@ -78,10 +79,11 @@ def _from_facts(engine: Engine, scope: Scope, with_orders: bool = True, rows: bo
     per-order rows are read only for the report's variances frame. ``rows``: the profit facts as
     ``analytics.profitability.ProfitRows`` ("rows", with the "sales" parts they come from)
     instead of the frame ("facts")."""
-    cut = FO.load_cut_orders(engine, scope)
-    if len(cut):
-        parts = FO.load_loss_parts(engine, scope)
-        cut = A.compute_window_loss(cut, parts, oee_loaders.load_work_centers(engine, scope))
+    cut = FO.load_cut_window_losses(engine, scope)  # as stored for every window of whole plants
+    if cut is None:  # else from their parts in the window
+        cut = FO.load_cut_orders(engine, scope)
+        if len(cut):
+            cut = A.compute_window_loss(cut, FO.load_loss_parts(engine, scope), oee_loaders.load_work_centers(engine, scope))
     groups = A.compute_group_loss(FO.load_order_groups(engine, scope), cut)
     sales = P.load_sales_parts(engine, scope, FO.select_sales(scope))
     got = {"groups": groups, "variances": FO.load_order_facts(engine, scope) if with_orders else None,
@@ -123,14 +125,16 @@ def product_orders(engine: Engine, scope: Scope, product_id: str, fast: bool | N
     return variances[variances.product_id == product_id].reset_index(drop=True)
 
 
-def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast: bool | None = None, total_only: bool = False) -> dict:
+def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame | None, fast: bool | None = None, total_only: bool = False,
+                    stored: str | None = None) -> dict:
     """Overhead variances with the variable / fixed split, per period x work center and summed by
     work center, plant, period and in total; each summary carries the four-, three- and two-way
     views (``analytics.overhead.OVERHEAD_VIEWS``). ``fast``: read the ledger from the facts
-    (None: when they are ready). ``total_only``: only ``overhead_total`` (the flexible budget's)."""
-    fast = use_facts(engine, scope) if fast is None else fast
-    incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
-    inputs = OH.compute_overhead_inputs(variances[list(OH.ORDER_COLUMNS)], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
+    (None: when they are ready). ``total_only``: only ``overhead_total`` (the flexible budget's).
+    ``stored``: with ``fast``, the basis ("groups", "orders") whose stored inputs
+    (``facts_orders.load_overhead_inputs``) are those of ``variances``: read instead of computed
+    (the same frame) when the scope allows; ``variances`` may then be None (``overhead_inputs``)."""
+    inputs = overhead_inputs(engine, scope, variances, fast, stored)
     detail = OH.compute_overhead_variances(inputs)
     total = OH.compute_overhead_summary(detail, []).iloc[0] if len(detail) else None
     if total_only:
@@ -142,6 +146,23 @@ def overhead_report(engine: Engine, scope: Scope, variances: pd.DataFrame, fast:
         "overhead_by_period": OH.compute_overhead_summary(detail, ["period"]),
         "overhead_total": total,
     }
+
+
+def overhead_inputs(engine: Engine, scope: Scope, variances: pd.DataFrame | None, fast: bool | None = None,
+                    stored: str | None = None) -> pd.DataFrame:
+    """``analytics.overhead.compute_overhead_inputs`` of ``variances`` (orders or order groups)
+    with the scope's overhead incurred and rates; with ``fast`` and ``stored`` (the basis of
+    ``variances``), read from the facts when the scope is whole plants (``variances`` then
+    unread; None: they are read only when the facts cannot serve)."""
+    fast = use_facts(engine, scope) if fast is None else fast
+    if fast and stored is not None:
+        got = FO.load_overhead_inputs(engine, scope, stored)
+        if got is not None:
+            return got
+        if variances is None:
+            variances = FO.load_order_groups(engine, scope) if stored == "groups" else B.load_order_overhead_basis(engine, scope)
+    incurred = P.load_overhead_incurred(engine, scope, FO.select_overhead_incurred(scope) if fast else None)
+    return OH.compute_overhead_inputs(variances[list(OH.ORDER_COLUMNS)], incurred, P.load_overhead_rates(engine, scope))  # copies what it reads
 
 
 def price_variance_report(engine: Engine, scope: Scope, variances: pd.DataFrame, materials: pd.DataFrame | None,
@@ -197,7 +218,7 @@ def _report(engine: Engine | Connection, scope: Scope, fast: bool, detail: bool)
         "unit_economics": A.compute_unit_economics(rows, summed),
         "variance_total": variance["total"].iloc[0] if len(summed) else None,
         "overhead_three_way": A.compute_overhead_three_way(P.load_overhead_by_period(engine, scope, ledger), summed),
-        **overhead_report(engine, scope, summed, fast),
+        **overhead_report(engine, scope, summed, fast, stored="groups" if fast else None),
         **price_variance_report(engine, scope, variances, materials, usage),
         "budget_bridge": A.compute_budget_bridge(P.load_sales_budget(engine, scope), rows, summed),
     }
