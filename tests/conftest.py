@@ -29,8 +29,21 @@ from sample_data.generator import SampleConfig, generate  # noqa: E402
 
 try:
     import fcntl
-except ImportError:  # not on Windows: each xdist worker builds its own default sample there
+except ImportError:  # not on Windows: each xdist worker builds its own shared files there
     fcntl = None
+
+# OpenBLAS on one thread in the test processes and the processes they start (CLI, Streamlit): the
+# statsmodels fits behind the forecasts and landings run on small matrices, where OpenBLAS's second
+# thread only spins; with two xdist workers on two cores it took 2.5-3x the CPU of one thread
+# (docs/PERFORMANCE.md, "h-ci2 (session 15)"); the same bits either way. Unless the caller chose.
+if "OPENBLAS_NUM_THREADS" not in os.environ:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # read when OpenBLAS loads: the processes tests start
+    try:  # this process may have loaded numpy already (a plugin): set its pool as well
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        threadpool_limits(1, user_api="blas")
 
 AS_OF = dt.date(2026, 11, 22)
 SMALL_SCALE = 0.1  # about 500 work orders: every story is present, loads in seconds everywhere
@@ -121,11 +134,49 @@ def backend(request):
     return request.param
 
 
+def built_once(tmp_path_factory, name: str, make) -> Path:
+    """The folder ``name`` of this test run, after ``make(folder)`` filled it: under xdist the first
+    worker that asks runs ``make`` and the others wait on a lock and find it done (a build costs
+    each worker seconds of CPU; the documented pytest-xdist pattern). ``make`` must leave its files
+    closed and whole; callers that may write copy them. Without xdist (or fcntl): this process's."""
+    base = tmp_path_factory.getbasetemp()  # this worker's; its parent is this run's
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base) / name
+    folder.mkdir(exist_ok=True)
+    with open(folder.parent / f"{name}.lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder.parent / f"{name}.done").exists():
+            make(folder)
+            (folder.parent / f"{name}.done").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
-def sample_url(backend, small_sample, tmp_path_factory):
-    """The small sample loaded into one database of each kind (read only in tests)."""
+def sample_copy(small_sample, tmp_path_factory):
+    """``sample_copy(kind, target)`` copies the small sample, loaded once per run into a DuckDB or
+    SQLite file (``kind``), to ``target`` and returns it: the same bytes as ``load_into(target,
+    small_sample)`` gives, apart from the data version stamped at the load."""
+    def copy(kind: str, target: Path) -> Path:
+        def make(folder: Path) -> None:
+            load_into(f"{kind}:///{folder / ('sample.' + kind)}", small_sample)
+        source = built_once(tmp_path_factory, f"small_sample_{kind}", make) / f"sample.{kind}"
+        extra = [p for p in source.parent.iterdir() if p != source]
+        assert not extra, extra  # closed and whole: no WAL or journal beside it to copy
+        shutil.copyfile(source, target)
+        return target
+    return copy
+
+
+@pytest.fixture(scope="session")
+def sample_url(backend, sample_copy, small_sample, tmp_path_factory):
+    """The small sample loaded into one database of each kind (read only in tests; DuckDB and
+    SQLite: a file of this worker's own, copied from the run's one load of each kind)."""
     url = namespace_url(backend, "sample", tmp_path_factory.mktemp(f"sample_{backend}"))
-    load_into(url, small_sample)
+    path = _file_of(url)
+    if path is None:
+        load_into(url, small_sample)
+    else:
+        sample_copy(backend, path)
     return url
 
 
@@ -207,13 +258,15 @@ def made_once(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_data_dir(small_sample, tmp_path_factory):
-    """A data folder holding the small sample as the app's embedded database (BFI_DATA_DIR)."""
+def app_data_dir(sample_copy, tmp_path_factory):
+    """A data folder holding the small sample as the app's embedded database (BFI_DATA_DIR; the
+    file a copy of the run's one DuckDB load, as ``load_into(eng.default_url(), small_sample)``
+    would write it)."""
     folder = tmp_path_factory.mktemp("app_data")
     old = os.environ.get(eng.DATA_DIR_ENV)
     os.environ[eng.DATA_DIR_ENV] = str(folder)
     os.environ.pop(eng.URL_ENV, None)
-    load_into(eng.default_url(), small_sample)
+    sample_copy("duckdb", eng.default_db_path())
     yield folder
     if old is None:
         os.environ.pop(eng.DATA_DIR_ENV, None)
@@ -228,20 +281,9 @@ def default_sample_engine(tmp_path_factory):
     Under xdist the workers of one run share one file, built by the first that asks for it (the
     others wait on a lock): the build takes tens of seconds of CPU, and DuckDB lets several
     processes read a file that none writes."""
-    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
-        folder = tmp_path_factory.getbasetemp().parent / "default_sample"  # this run's, shared by its workers
-    else:
-        folder = tmp_path_factory.mktemp("default_sample")
-    folder.mkdir(exist_ok=True)
-    path = folder / "plant.duckdb"
-    url = f"duckdb:///{path}"
-    with open(folder / "lock", "w") as lock:
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not (folder / "done").exists():
-            load_into(url, generate(SampleConfig(as_of=AS_OF)))
-            (folder / "done").touch()
-    engine = eng.make_engine(url, read_only=True)
+    folder = built_once(tmp_path_factory, "default_sample",
+                        lambda folder: load_into(f"duckdb:///{folder / 'plant.duckdb'}", generate(SampleConfig(as_of=AS_OF))))
+    engine = eng.make_engine(f"duckdb:///{folder / 'plant.duckdb'}", read_only=True)
     yield engine
     engine.dispose()
 

@@ -284,12 +284,8 @@ def sparse_urls(sparse_base, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sparse_base(small_sample, tmp_path_factory):
-    from data_loaders.build import load_into
-
-    path = tmp_path_factory.mktemp("cockpit_sparse_base") / "full.duckdb"
-    load_into(f"duckdb:///{path}", small_sample)
-    return path
+def sparse_base(sample_copy, tmp_path_factory):
+    return sample_copy("duckdb", tmp_path_factory.mktemp("cockpit_sparse_base") / "full.duckdb")
 
 
 @pytest.mark.parametrize("choice", [PeriodChoice("month", "2026-10"), PeriodChoice("ytd", "2026-10"), PeriodChoice("quarter", "2026-08")])

@@ -21,6 +21,7 @@ from data_loaders import schema
 from data_loaders.importer import (COMMA, DOT, MAX_BYTES_ENV, MAX_ROWS_ENV, _frames_for_insert, detect_encoding, import_files,
                                    import_folder, import_sources, problems_from_db_error, read_sources, validate)
 from data_loaders.validation import validate_database
+from tests.conftest import built_once
 
 # A tiny but complete ledger: one plant, two accounts, one work order, one balanced voucher.
 GOOD = {
@@ -307,12 +308,12 @@ def checksum(url: str) -> dict[str, tuple]:
 
 @pytest.fixture(scope="session")
 def good_files(tmp_path_factory) -> dict[str, Path]:
-    """The good ledger imported once into a file of each embedded kind (copied by ``local_url``)."""
-    folder = tmp_path_factory.mktemp("good_files")
-    files = {"duckdb": folder / "target.duckdb", "sqlite": folder / "target.sqlite"}
-    for kind, path in files.items():
-        assert import_sources(good_sources(), f"{kind}:///{path}", mode="replace").ok
-    return files
+    """The good ledger imported once per run into a file of each embedded kind (copied by ``local_url``)."""
+    def make(folder: Path) -> None:
+        for kind in ("duckdb", "sqlite"):
+            assert import_sources(good_sources(), f"{kind}:///{folder / ('target.' + kind)}", mode="replace").ok
+    folder = built_once(tmp_path_factory, "good_files", make)
+    return {"duckdb": folder / "target.duckdb", "sqlite": folder / "target.sqlite"}
 
 
 @pytest.fixture(params=["duckdb", "sqlite"])

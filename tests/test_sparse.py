@@ -28,7 +28,6 @@ import cli
 from data_loaders import facts
 from data_loaders import engine as eng
 from data_loaders import schema
-from data_loaders.build import load_into
 from data_loaders.scope import Scope, month_add
 from reports.ledger import pnl_statement_report, trial_balance_report
 from reports.lineage import reconciliation
@@ -69,10 +68,8 @@ def derive(base: Path, keep, folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def sparse_base(small_sample, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sparse_base") / "full.duckdb"
-    load_into(f"duckdb:///{path}", small_sample)
-    return path
+def sparse_base(sample_copy, tmp_path_factory) -> Path:
+    return sample_copy("duckdb", tmp_path_factory.mktemp("sparse_base") / "full.duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import json
 import pytest
 
 from data_loaders import engine as eng
-from data_loaders.build import load_into
 from data_loaders.scope import Scope
 from reports.warnings import month_warnings
 from sample_data.generator import SampleConfig, stories_for
@@ -19,10 +18,9 @@ STORIES = stories_for(SampleConfig(as_of=AS_OF))
 
 
 @pytest.fixture(scope="module")
-def reference(small_sample, tmp_path_factory):
+def reference(sample_copy, tmp_path_factory):
     """The small sample in DuckDB: the planted stories and the answer every database must give."""
-    url = f"duckdb:///{tmp_path_factory.mktemp('wn_reference') / 'sample.duckdb'}"
-    load_into(url, small_sample)
+    url = f"duckdb:///{sample_copy('duckdb', tmp_path_factory.mktemp('wn_reference') / 'sample.duckdb')}"
     engine = eng.make_engine(url, read_only=True)
     yield engine
     engine.dispose()
