@@ -29,10 +29,13 @@ names): a build then starts it (``start``) as soon as those are stored, while th
 still being written, and hands it to ``refresh(…, started=…)`` (``data_loaders.build``).
 
 A family that sets ``FROM_FACTS = True`` is derived from the other families' facts instead:
-after their rows and the new ``facts_version`` are written, inside the same transaction,
-``derive(connection, periods)`` runs on that transaction's connection with ``ready`` answering
-True (``known``), so the reports' own code reads the fresh facts (milliseconds) instead of the
-base tables (seconds at ten million voucher lines). Its rows are written in that transaction too.
+the transaction that writes their rows and the new ``facts_version`` deletes its rows, and once
+it has committed, ``derive(connection, periods)`` runs in a transaction of its own, with ``ready``
+answering True (``known``), so the reports' own code reads the fresh facts (milliseconds)
+instead of the base tables (seconds at ten million voucher lines). Its readers find no rows
+until that transaction commits, or at all if it fails (logged; the refresh does not fail), and
+compute the figures themselves: a failed statement would abort the facts' own transaction on
+DuckDB and PostgreSQL, and DuckDB has no savepoints.
 
 Freshness. ``refresh`` ends by writing ``facts_version`` = the current ``data_version`` into
 ``dataset_info``. ``ready`` is true only while the two are equal: a database written by
@@ -47,6 +50,7 @@ same swap; on a server it runs in its own transaction after the import's.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -59,6 +63,7 @@ from sqlalchemy.engine import Engine
 
 from data_loaders import schema as s
 
+log = logging.getLogger(__name__)
 METADATA = sa.MetaData()
 FAMILIES: tuple[str, ...] = ("facts_ledger", "facts_cash", "facts_wip", "facts_oee", "facts_oee_month", "facts_orders", "facts_materials",
                              "facts_production", "facts_ledger_months", "facts_cockpit")  # facts_ledger_months after facts_ledger: it sums it
@@ -200,7 +205,8 @@ def refresh(engine: Engine, periods: list[str] | None = None, progress: Progress
     """Derive every fact family for ``periods`` (all when None) and replace their rows.
 
     Returns ``{table: {"rows": n, "seconds": t}}``. The derived rows are written in one
-    transaction with the new ``facts_version``; a failure leaves the old rows and version.
+    transaction with the new ``facts_version``; a failure leaves the old rows and version. The
+    families derived from the facts (``FROM_FACTS``) follow in a transaction of their own.
     ``started``: families already being derived (``start``, same ``periods``), not derived again.
     """
     if started is not None and started.periods != periods:
@@ -244,26 +250,41 @@ def _refresh(engine: Engine, periods: list[str] | None, progress: Progress | Non
                 conn.execute(table.insert().from_select([c.name for c in table.columns], _typed_select(stmt, table, conn.dialect.name)))
             rows = conn.execute(sa.select(sa.func.count()).select_from(table).where(_period_condition(table, periods))).scalar()
             out[table.name] = {"rows": int(rows or 0), "seconds": round(time.perf_counter() - t0, 3)}
+        for fam in later:  # derived from these facts once they are committed (below): until then, none
+            for table in fam.TABLES:
+                conn.execute(table.delete().where(_period_condition(table, periods)))
         version = _info(conn, "data_version") or ""
         conn.execute(info.delete().where(info.c.info_key == VERSION_KEY))
         conn.execute(info.insert().values(info_key=VERSION_KEY, info_value=version))
-        for j, fam in enumerate(later):  # from the facts just written, in the same transaction
-            if progress:
-                progress((len(fams) + j) / max(n, 1), fam.__name__.rsplit(".", 1)[-1])
-            t0 = time.perf_counter()
-            with known(conn, True):
-                frames = fam.derive(conn, periods)
-            seconds = time.perf_counter() - t0
-            for table in fam.TABLES:
-                frame = frames.get(table.name)
-                frame = frame if frame is not None else pd.DataFrame(columns=[c.name for c in table.columns])
-                conn.execute(table.delete().where(_period_condition(table, periods)))
-                eng.bulk_insert(conn, table, frame)
-                out[table.name] = {"rows": len(frame), "seconds": round(seconds, 3)}
+    for j, fam in enumerate(later):
+        if progress:
+            progress((len(fams) + j) / max(n, 1), fam.__name__.rsplit(".", 1)[-1])
+        out.update(_derive_from_facts(engine, fam, periods))
     eng.refresh_statistics(engine, tables())
     if progress:
         progress(1.0, "facts")
     return out
+
+
+def _derive_from_facts(engine: Engine, fam, periods: list[str] | None) -> dict[str, dict]:
+    """Derive a ``FROM_FACTS`` family from the committed facts and write its rows, in one
+    transaction; a failure (a statement the database refuses, say) is logged and leaves its
+    tables empty, so that readers compute those figures themselves."""
+    from data_loaders import engine as eng
+
+    t0 = time.perf_counter()
+    written: dict[str, int] = {}
+    try:
+        with engine.begin() as conn, known(conn, True):
+            frames = fam.derive(conn, periods)
+            for table in fam.TABLES:
+                frame = frames.get(table.name)
+                written[table.name] = eng.bulk_insert(conn, table, frame) if frame is not None else 0
+    except Exception:  # noqa: BLE001 - an import must not fail for figures the pages compute (and report) themselves
+        log.warning("the fact family %s was not derived; the pages compute its figures", fam.__name__, exc_info=True)
+        written = {}
+    seconds = round(time.perf_counter() - t0, 3)
+    return {table.name: {"rows": written.get(table.name, 0), "seconds": seconds} for table in fam.TABLES}
 
 
 def _derive_one(fam, engine: Engine, periods: list[str] | None) -> tuple[dict, dict, float]:

@@ -49,9 +49,9 @@ family (``compute_production_monthly`` of the production facts), one row per mon
 Each row carries the ``as_of_date`` it was computed for; the forecast, the delays and the untied
 orders have the as-of month as ``period``. All are derived whole at every refresh: a receipt, an
 invoice or a plan row of any month changes them.
-They are derived from the other families' facts, inside the refresh's transaction once those are
-written (``FROM_FACTS``: milliseconds, where the base tables take seconds at ten million voucher
-lines), and only when the dataset states its as-of date (``dataset_info.as_of_date``); without
+They are derived from the other families' facts once those are committed, in a transaction of
+their own (``FROM_FACTS``: milliseconds, where the base tables take seconds at ten million voucher
+lines; until it commits, readers find no rows and compute), and only when the dataset states its as-of date (``dataset_info.as_of_date``); without
 one the reports start from today, another day at every view, and readers compute. A reader whose
 as-of date is not the stored one, or who sees some plants only (a user's plant limit: the delays
 and forecast of some plants are not sums of per-plant figures), computes them as before. The
@@ -146,13 +146,13 @@ facts_production_months = sa.Table(
 )
 TABLES = (facts_cash_forecast_weeks, facts_payment_delays, facts_wc_months, facts_wc_days, facts_wc_balances, facts_wip_untied,
           facts_pnl_months, facts_production_months)
-FROM_FACTS = True  # derived from the fresh facts inside the refresh's transaction (data_loaders.facts)
+FROM_FACTS = True  # derived from the committed facts, in a transaction of its own (data_loaders.facts)
 
 
 def derive(engine: Engine | Connection, periods: list[str] | None) -> dict[str, pd.DataFrame]:
     """The forecast, the delays, the working-capital months, days and balances and the untied
     orders as of the dataset's as-of date (whatever ``periods``: all are whole), from the facts
-    (``facts.refresh`` calls it on its transaction's connection, the other facts written); nothing
+    (``facts.refresh`` calls it on a connection of its own once the other facts are committed); nothing
     without an as-of date, or when any of them cannot be computed (logged: the pages compute them
     and say what is wrong)."""
     from data_loaders import cash as C
@@ -275,7 +275,7 @@ def load_pnl_months(engine: Engine, as_of: pd.Timestamp) -> pd.DataFrame:
     p = facts_pnl_months
     pnl = read_frame(engine, sa.select(p.c.period, *[p.c[c] for c in PNL_COLUMNS]).where(p.c.as_of_date == pd.Timestamp(as_of).date()))
     if pnl.empty:  # no ledger line: the empty P&L compute_monthly_pnl gives
-        return compute_monthly_pnl(pd.DataFrame())
+        return compute_monthly_pnl(pd.DataFrame(columns=["period", "category", "debit_amount", "credit_amount"]))
     return _typed(pnl.sort_values("period", kind="stable").reset_index(drop=True), ["period"], PNL_COLUMNS)
 
 

@@ -257,6 +257,24 @@ def test_a_failing_cockpit_cash_figure_stores_nothing_and_fails_no_refresh(book,
     assert facts.ready(book) and FC.load_stored(book, pd.Timestamp(AS_OF)) is None
 
 
+def test_a_statement_the_database_refuses_stores_nothing_and_fails_no_refresh(book, monkeypatch):
+    """The family derived from the facts runs after they are committed: a failed statement there
+    (it aborts a transaction on DuckDB and PostgreSQL) leaves the other facts fresh and its own
+    tables empty, and the pages compute its figures."""
+    from data_loaders import facts_cockpit as FC
+
+    def refused(engine, periods):
+        engine.execute(sa.text("SELECT no_such_column FROM facts_wc_months"))  # the database refuses it
+        return {}
+
+    monkeypatch.setattr(FC, "derive", refused)
+    out = facts.refresh(book)
+    assert facts.ready(book) and FC.load_stored(book, pd.Timestamp(AS_OF)) is None
+    assert out["facts_cash_forecast_weeks"]["rows"] == 0 and out["facts_cash_documents"]["rows"] > 0
+    with book.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(facts_open_receivables)).scalar() > 0  # the other facts kept
+
+
 def test_sample_cockpit_cash_facts_are_the_reports_on_every_database(sample_engine):
     """Read back, the stored forecast and delays are the frames the reports compute, to the bit."""
     from data_loaders import facts_cockpit as FC

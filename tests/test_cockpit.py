@@ -334,6 +334,30 @@ def test_the_overviews_cockpit_without_bank_balances_says_unknown(sparse_urls):
     assert sentences and not any("cash" in str(s).lower() and "lowest" in str(s).lower() for s in sentences)
 
 
+def test_the_stored_months_of_a_sparse_database_are_the_computed_ones(sparse_urls):
+    """The whole-company P&L and output months the refresh stores (``facts_cockpit``) are the
+    frames computed from the facts on a database without a ledger, without operations or with
+    nothing: an empty P&L or output as the computation gives it."""
+    from analytics.ledger import compute_monthly_pnl, compute_production_monthly
+    from data_loaders import engine as eng
+    from data_loaders import facts_cockpit as FC
+    from data_loaders import queries as Q
+    from reports.cash import as_of_date
+
+    for name, url in sparse_urls.items():
+        engine = eng.make_engine(url, read_only=True)
+        try:
+            if not FC.stored_for(engine, as_of_date(engine)):
+                assert name == "nothing", name  # a database with nothing states no as-of date
+                continue
+            pd.testing.assert_frame_equal(FC.load_pnl_months(engine, as_of_date(engine)),
+                                          compute_monthly_pnl(Q.load_ledger_by_category(engine, Scope(), True)), check_exact=True)
+            pd.testing.assert_frame_equal(FC.load_production_months(engine, as_of_date(engine)),
+                                          compute_production_monthly(Q.load_production_daily(engine, Scope(), True)), check_exact=True)
+        finally:
+            engine.dispose()
+
+
 def test_the_cached_profit_parts_keep_the_bridges_columns_and_give_the_same_bridge(sample_engine):
     """``profit_parts`` keeps only the facts' columns the bridge reads (the UI caches the parts of
     every span): the bridge from them is the bridge from the whole facts, to the bit."""
