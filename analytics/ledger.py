@@ -97,10 +97,13 @@ def compute_kpis(pnl: pd.DataFrame, production: pd.DataFrame, cash: pd.DataFrame
     }
 
 
+PRODUCTION_COLUMNS = ["period", "family", "good_qty", "scrap_qty", "scrap_pct"]  # compute_production_monthly's, in its order
+
+
 def compute_production_monthly(daily: pd.DataFrame) -> pd.DataFrame:
     """Monthly output per family from ``load_production_daily``: good, scrap and scrap rate."""
     if daily.empty:
-        return pd.DataFrame(columns=["period", "family", "good_qty", "scrap_qty", "scrap_pct"])
+        return pd.DataFrame(columns=PRODUCTION_COLUMNS)
     # each distinct month formatted once (strftime per day row was most of the time at 10 M lines)
     months, at = np.unique(pd.to_datetime(daily.count_date).to_numpy().astype("datetime64[M]"), return_inverse=True)
     d = daily.assign(period=pd.DatetimeIndex(months).strftime("%Y-%m").to_numpy()[at.reshape(-1)])

@@ -332,6 +332,9 @@ def compute_days_warnings(wc: pd.DataFrame, month: str, settings: WarningSetting
     return out
 
 
+BALANCE_COLUMNS = ["plant_id", "period", "wip_amount", "stock_amount"]  # compute_balances' columns, in its order
+
+
 def compute_balances(ledger: pd.DataFrame) -> pd.DataFrame:
     """Month-end balances per plant of WIP and of stock (raw materials + finished goods) from the
     ledger's movements by category (``load_working_capital_ledger``): one row per plant x month
@@ -339,7 +342,7 @@ def compute_balances(ledger: pd.DataFrame) -> pd.DataFrame:
     summed per plant x month as a groupby sums them (row order), on integer codes
     (``analytics.working_capital``'s month grid, as the ledger months), every plant from its
     first month to the last."""
-    cols = ["plant_id", "period", "wip_amount", "stock_amount"]
+    cols = BALANCE_COLUMNS
     if ledger is None or ledger.empty:
         return pd.DataFrame(columns=cols)
     d = ledger[ledger.category.isin(("wip", "raw_materials", "finished_goods")) & ledger.period.notna()]

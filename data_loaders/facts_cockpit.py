@@ -51,11 +51,11 @@ orders have the as-of month as ``period``. All are derived whole at every refres
 invoice or a plan row of any month changes them.
 They are derived from the other families' facts once those are committed, in a transaction of
 their own (``FROM_FACTS``: milliseconds, where the base tables take seconds at ten million voucher
-lines; until it commits, readers find no rows and compute), and only when the dataset states its as-of date (``dataset_info.as_of_date``); without
-one the reports start from today, another day at every view, and readers compute. A reader whose
-as-of date is not the stored one, or who sees some plants only (a user's plant limit: the delays
-and forecast of some plants are not sums of per-plant figures), computes them as before. The
-tables are derived together or not at all. Identity (tests/test_cash_facts.py): read back,
+lines; until it commits, readers find no rows and compute), and only when the dataset states its
+as-of date (``dataset_info.as_of_date``); without one the reports start from today, another day
+at every view, and readers compute. A reader whose as-of date is not the stored one, or who
+sees some plants only (a user's plant limit: the delays and forecast of some plants are not sums
+of per-plant figures), computes them as before. The tables are derived together or not at all. Identity (tests/test_cash_facts.py): read back,
 each frame equals the one the reports compute from fresh facts, to the bit, on every database.
 """
 
@@ -70,7 +70,8 @@ from sqlalchemy import Column, Date, Double, Integer, String
 from sqlalchemy.engine import Connection, Engine
 
 from analytics.cash import FORECAST_COLUMNS
-from analytics.ledger import PNL_COLUMNS, WIP_TIE_COLUMNS, compute_monthly_pnl, compute_production_monthly
+from analytics.ledger import PNL_COLUMNS, PRODUCTION_COLUMNS, WIP_TIE_COLUMNS, compute_monthly_pnl, compute_production_monthly
+from analytics.warnings import BALANCE_COLUMNS
 from analytics.working_capital import MONTHLY_COLUMNS, WC_COLUMNS
 from data_loaders.engine import connected, read_frame
 from data_loaders.facts import METADATA
@@ -115,7 +116,6 @@ facts_wc_days = sa.Table(
     *[Column(c, String(16), nullable=False) for c in DAYS_TEXT[7:]],
     info={"whole": True},
 )
-BALANCE_COLUMNS = ["plant_id", "period", "wip_amount", "stock_amount"]  # analytics.warnings.compute_balances'
 facts_wc_balances = sa.Table(
     "facts_wc_balances", METADATA,
     Column("plant_id", ID, primary_key=True), Column("period", PERIOD, primary_key=True), Column("as_of_date", Date, nullable=False),
@@ -137,7 +137,6 @@ facts_pnl_months = sa.Table(
     *[Column(c, Double) for c in PNL_COLUMNS],
     info={"whole": True},
 )
-PRODUCTION_COLUMNS = ["period", "family", "good_qty", "scrap_qty", "scrap_pct"]  # compute_production_monthly's
 facts_production_months = sa.Table(
     "facts_production_months", METADATA,
     Column("period", PERIOD, primary_key=True), Column("family", String(60), primary_key=True),
@@ -150,8 +149,9 @@ FROM_FACTS = True  # derived from the committed facts, in a transaction of its o
 
 
 def derive(engine: Engine | Connection, periods: list[str] | None) -> dict[str, pd.DataFrame]:
-    """The forecast, the delays, the working-capital months, days and balances and the untied
-    orders as of the dataset's as-of date (whatever ``periods``: all are whole), from the facts
+    """The forecast, the delays, the working-capital months, days and balances, the untied orders
+    and the P&L and output of every month as of the dataset's as-of date (whatever ``periods``:
+    all are whole), from the facts
     (``facts.refresh`` calls it on a connection of its own once the other facts are committed); nothing
     without an as-of date, or when any of them cannot be computed (logged: the pages compute them
     and say what is wrong)."""
