@@ -55,8 +55,9 @@ lines; until it commits, readers find no rows and compute), and only when the da
 as-of date (``dataset_info.as_of_date``); without one the reports start from today, another day
 at every view, and readers compute. A reader whose as-of date is not the stored one, or who
 sees some plants only (a user's plant limit: the delays and forecast of some plants are not sums
-of per-plant figures), computes them as before. The tables are derived together or not at all. Identity (tests/test_cash_facts.py): read back,
-each frame equals the one the reports compute from fresh facts, to the bit, on every database.
+of per-plant figures), computes them as before. The tables are derived together or not at all.
+Identity (tests/test_cash_facts.py): read back, each frame equals the one the reports compute
+from fresh facts, to the bit, on every database.
 """
 
 from __future__ import annotations
