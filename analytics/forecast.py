@@ -29,6 +29,8 @@ same origins (geometric mean, Davydenko & Fildes 2013).
 from __future__ import annotations
 
 import math
+import os
+import threading
 import warnings
 
 import numpy as np
@@ -45,6 +47,28 @@ _ETS = {  # name -> (trend, damped, seasonal)
     "ets_add_mul": ("add", False, "mul"),
     "ets_damped_mul": ("add", True, "mul"),
 }
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_blas_lock = threading.Lock()
+_blas_limited = False
+
+
+def limit_blas_threads() -> None:
+    """Run BLAS on one thread in this process, once, unless the environment sets a thread count
+    (``BLAS_THREAD_VARIABLES``). The statsmodels fits work on matrices of a few dozen rows, where
+    a second OpenBLAS thread only spins: on two cores under load the cash page's model selection
+    took 0.71 CPU s with it and 0.31-0.35 without (docs/PERFORMANCE.md, "Lead (session 16)"), the
+    same forecasts to the bit. Called by every fit; the limit holds for the whole process."""
+    global _blas_limited
+    if _blas_limited:
+        return
+    with _blas_lock:
+        if not _blas_limited and not any(v in os.environ for v in BLAS_THREAD_VARIABLES):
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1, user_api="blas")
+        _blas_limited = True
 
 
 def _z(level: float) -> float:
@@ -195,6 +219,7 @@ class AR1(_Base):
     def fit(self, y) -> "AR1":
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+        limit_blas_threads()
         y = self._check(y)
         self.scale_ = float(np.std(y)) or 1.0
         with warnings.catch_warnings():
@@ -232,6 +257,7 @@ class ETS(_Base):
     def fit(self, y) -> "ETS":
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+        limit_blas_threads()
         y = self._check(y)
         if self.seasonal == "mul" and (y <= 0).any():
             raise ValueError(f"{self.name}: a multiplicative season needs a positive series")
@@ -271,6 +297,8 @@ def preload() -> None:
     first forecast pays only its fits. Safe in a thread (Python's import lock)."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: F401
     from statsmodels.tsa.statespace.sarimax import SARIMAX  # noqa: F401
+
+    limit_blas_threads()
 
 
 def make_forecaster(name: str, season_length: int = 1, level: float = 0.8) -> _Base:

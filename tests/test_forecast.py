@@ -4,6 +4,8 @@ seasonal naive, season lengths from the data's frequency."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,3 +112,43 @@ def test_preload_imports_the_models_once_in_one_background_thread():
     import gc
 
     assert gc.get_freeze_count() > 10_000
+
+
+BLAS_PROBE = """
+import json, sys
+import numpy as np
+from threadpoolctl import threadpool_info
+from analytics.forecast import make_forecaster
+before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+y = 200 + 20 * np.sin(2 * np.pi * np.arange(48) / 12) + np.random.default_rng(1).normal(0, 2, 48)
+fitted = make_forecaster(sys.argv[1], 12).fit(y)
+after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+print(json.dumps({"before": before, "after": after, "forecast": fitted.predict(3).forecast.tolist()}))
+"""
+
+
+def _blas_probe(name: str, **env) -> dict:
+    """A fresh process fits candidate ``name``: BLAS's thread counts before and after, the forecast."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from analytics.forecast import BLAS_THREAD_VARIABLES
+
+    clean = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES}
+    out = subprocess.run([sys.executable, "-c", BLAS_PROBE, name], env={**clean, **env}, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    return json.loads(out.stdout)
+
+
+def test_a_fit_runs_blas_on_one_thread_unless_the_environment_chose():
+    default = _blas_probe("ets_add_add")  # AR1.fit and preload call the same function first
+    chosen = _blas_probe("ets_add_add", OPENBLAS_NUM_THREADS="2")
+    if not default["before"]:
+        pytest.skip("numpy here is linked to no BLAS that threadpoolctl can see")
+    assert default["before"] != [1] * len(default["before"]) or (os.cpu_count() or 1) == 1  # OpenBLAS's default: every core
+    assert default["after"] and set(default["after"]) == {1}  # every BLAS loaded by then (numpy's, scipy's) limited by the fit
+    if (os.cpu_count() or 1) >= 2:
+        assert set(chosen["after"]) == {2}  # a count the environment set is left alone
+    assert default["forecast"] == chosen["forecast"]  # the same forecast to the bit on one thread or two
