@@ -2007,16 +2007,32 @@ def _frames_for_insert(parsed: list[ParsedTable]) -> dict[str, pd.DataFrame]:
 
 
 DUCKDB_MEMORY_ENV = "BFI_IMPORT_DUCKDB_MEMORY_MB"
+FACTS_MEMORY_ENV = "BFI_IMPORT_FACTS_DUCKDB_MEMORY_MB"
 
 
-def _duckdb_memory_mb(default: int = 350) -> int:
-    text = os.environ.get(DUCKDB_MEMORY_ENV, "").strip()
+def _duckdb_memory_mb(default: int = 350, env: str = DUCKDB_MEMORY_ENV) -> int:
+    text = os.environ.get(env, "").strip()
     return int(text) if text.isdigit() and int(text) > 0 else default
 
 
+def _room_for_facts(engine) -> None:
+    """DuckDB's cap for the fact refresh after the write: ``BFI_IMPORT_FACTS_DUCKDB_MEMORY_MB``
+    (1,024 MB), never below the write's. The write's 350 MB, measured on a ledger of 200 MB, is
+    not room enough for the facts of a whole plant: at 12.8 M voucher lines, two of four
+    refreshes under it stopped with "Out of Memory Error" (a hash aggregate over the voucher
+    lines: DuckDB spills most of it, not all), and an append of one invoice failed
+    (docs/IMPORT_PARSING.md, "The facts' own cap")."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"SET memory_limit = '{_facts_memory_mb()}MB'")
+
+
+def _facts_memory_mb() -> int:
+    return max(_duckdb_memory_mb(), _duckdb_memory_mb(1024, FACTS_MEMORY_ENV))
+
+
 def _bound_duckdb_memory(conn, path: Path) -> None:
-    """Cap DuckDB's own memory for the write and the facts (``BFI_IMPORT_DUCKDB_MEMORY_MB``,
-    350 MB); beyond the cap it spills to a folder beside the database file (without
+    """Cap DuckDB's own memory for the write (``BFI_IMPORT_DUCKDB_MEMORY_MB``, 350 MB; the facts
+    after it: ``_room_for_facts``); beyond the cap it spills to a folder beside the database file (without
     ``temp_directory`` a cap makes the commit fail: "failed to pin block"). Insertion order is
     not kept (rows have keys) and two threads suffice for one bulk load."""
     spill = Path(path).parent / (Path(path).name + ".spill")
@@ -2029,11 +2045,12 @@ def _bound_duckdb_memory(conn, path: Path) -> None:
 def _add_keys(engine) -> None:
     """Primary keys and indexes over the rows just written (replace mode). A key index is held
     in memory whole, so its build gets more room than the write (at 200 MB of voucher lines
-    300 MB was not enough); the written rows are checkpointed into the file first, so that
-    DuckDB can drop them from memory instead of spilling them."""
+    300 MB was not enough): the facts' room (``_room_for_facts``), at least 500 MB; the written
+    rows are checkpointed into the file first, so that DuckDB can drop them from memory instead
+    of spilling them."""
     with engine.begin() as conn:
         conn.exec_driver_sql("CHECKPOINT")
-        conn.exec_driver_sql(f"SET memory_limit = '{max(_duckdb_memory_mb(), 500)}MB'")
+        conn.exec_driver_sql(f"SET memory_limit = '{max(_facts_memory_mb(), 500)}MB'")
     eng.add_primary_keys(engine)  # a duplicate key (validate found none) fails the import
     eng.create_indexes(engine)
 
@@ -2134,6 +2151,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                         _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
                     release_memory()  # the parsed columns, freed by the write, before the facts' own peak
+                    _room_for_facts(engine)
                     facts.refresh(engine)
                     if fresh:
                         _add_keys(engine)

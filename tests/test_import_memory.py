@@ -1,0 +1,78 @@
+"""DuckDB's memory during an import: the write runs under ``BFI_IMPORT_DUCKDB_MEMORY_MB``, the
+fact refresh after it under ``BFI_IMPORT_FACTS_DUCKDB_MEMORY_MB`` (1,024 MB by default, never
+below the write's). The small sample's full refresh needs more than 64 MB of DuckDB's memory (a
+hash aggregate over the voucher lines spills only in part), so a write capped at 48 MB shows
+both: the import stores its invoice with the facts' own room, and fails whole, nothing stored,
+when the facts get only the write's 48 MB (as every import did before, which refused an append of
+one invoice at 12.8 M voucher lines)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from data_loaders import engine as eng
+from data_loaders import facts
+from data_loaders.importer import DUCKDB_MEMORY_ENV, FACTS_MEMORY_ENV, import_folder
+
+
+def _one_invoice(db, folder):
+    """A sales_invoices.csv of one new invoice of the sample's first customer, product and plant."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        customer, = con.execute("SELECT min(customer_id) FROM customers").fetchone()
+        product, plant = con.execute("SELECT product_id, plant_id FROM sales_invoices ORDER BY invoice_id LIMIT 1").fetchone()
+    folder.mkdir()
+    (folder / "sales_invoices.csv").write_text(
+        "invoice_id,sales_order_id,customer_id,product_id,plant_id,invoice_date,due_date,qty,gross_amount,discount_amount,net_amount\n"
+        f"INVX000001,,{customer},{product},{plant},2026-11-20,2026-12-20,10,700.00,0.00,700.00\n", encoding="utf-8")
+    return folder
+
+
+# each import copies the sample and refreshes every fact (about 10 s on a quiet 2-core machine):
+# run with the walk's step, which has the room (.ci/run)
+pytestmark = pytest.mark.long
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def small_db(sample_copy, tmp_path):
+    return sample_copy("duckdb", tmp_path / "plant.duckdb")
+
+
+def test_the_facts_get_their_own_room_after_a_capped_write(small_db, tmp_path, monkeypatch):
+    monkeypatch.setenv(DUCKDB_MEMORY_ENV, "48")
+    monkeypatch.delenv(FACTS_MEMORY_ENV, raising=False)
+    report = import_folder(_one_invoice(small_db, tmp_path / "in"), f"duckdb:///{small_db}", mode="append")
+    assert report.problems == []
+    assert report.row_counts["sales_invoices"] == 1
+    engine = eng.make_engine(f"duckdb:///{small_db}")
+    try:
+        assert facts.ready(engine)
+        with engine.connect() as conn:
+            # the sample's sales of that product, customer and plant in 2026-11, plus the 10 units imported
+            got = conn.exec_driver_sql(
+                "SELECT f.qty - coalesce((SELECT sum(qty) FROM sales_invoices s WHERE s.invoice_id <> 'INVX000001' "
+                "AND s.product_id = f.product_id AND s.customer_id = f.customer_id AND s.plant_id = f.plant_id "
+                "AND strftime(s.invoice_date, '%Y-%m') = f.period), 0) FROM facts_order_sales f "
+                "JOIN sales_invoices i ON i.invoice_id = 'INVX000001' AND i.product_id = f.product_id "
+                "AND i.customer_id = f.customer_id AND i.plant_id = f.plant_id AND f.period = '2026-11'").scalar()
+        assert float(got) == 10.0
+    finally:
+        engine.dispose()
+
+
+def test_facts_held_to_the_writes_cap_fail_the_whole_import(small_db, tmp_path, monkeypatch):
+    monkeypatch.setenv(DUCKDB_MEMORY_ENV, "48")
+    monkeypatch.setenv(FACTS_MEMORY_ENV, "48")
+    before = _digest(small_db)
+    report = import_folder(_one_invoice(small_db, tmp_path / "in"), f"duckdb:///{small_db}", mode="append")
+    assert len(report.problems) == 1
+    assert "Out of Memory" in report.problems[0].message
+    assert report.problems[0].file == "sales_invoices.csv"
+    assert _digest(small_db) == before  # nothing stored: the file as it was
+    assert not list(tmp_path.glob("plant.duckdb.*writing*"))  # and no half-written copy left beside it
