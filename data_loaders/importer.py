@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
+import logging
 import math
 import os
 import re
@@ -47,6 +48,8 @@ from data_loaders import schema
 from data_loaders.build import stamp, write_duckdb_file
 from data_loaders.lock import write_lock
 from data_loaders.memory import release_memory
+
+log = logging.getLogger(__name__)
 
 MAPPING_FILE = "column_mapping.csv"
 MAX_PROBLEMS = 2000
@@ -2015,24 +2018,30 @@ def _duckdb_memory_mb(default: int = 350, env: str = DUCKDB_MEMORY_ENV) -> int:
     return int(text) if text.isdigit() and int(text) > 0 else default
 
 
-def _room_for_facts(engine) -> None:
-    """DuckDB's cap for the fact refresh after the write: ``BFI_IMPORT_FACTS_DUCKDB_MEMORY_MB``
-    (1,024 MB), never below the write's. The write's 350 MB, measured on a ledger of 200 MB, is
-    not room enough for the facts of a whole plant: at 12.8 M voucher lines, two of four
-    refreshes under it stopped with "Out of Memory Error" (a hash aggregate over the voucher
-    lines: DuckDB spills most of it, not all), and an append of one invoice failed
-    (docs/IMPORT_PARSING.md, "The facts' own cap")."""
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"SET memory_limit = '{_facts_memory_mb()}MB'")
-
-
-def _facts_memory_mb() -> int:
-    return max(_duckdb_memory_mb(), _duckdb_memory_mb(1024, FACTS_MEMORY_ENV))
+def _refresh_facts(engine) -> None:
+    """The fact refresh after the write, under the write's cap; if DuckDB runs out of it, once
+    more with ``BFI_IMPORT_FACTS_DUCKDB_MEMORY_MB`` (1,024 MB) when that is more. The write's
+    350 MB, measured on a ledger of 200 MB (where 1,024 MB would raise the import's peak from
+    1,055 to 1,332 MB), is not always room enough for the facts of a whole plant: at 12.8 M
+    voucher lines, two of four refreshes under it stopped with "Out of Memory Error" (DuckDB
+    spills most of a hash aggregate over the voucher lines, not all) and an append of one
+    invoice failed (docs/IMPORT_PARSING.md, "The facts' own room"). A refused refresh leaves the
+    facts' rows and version as they were (``facts.refresh``), so it can run again."""
+    try:
+        facts.refresh(engine)
+    except sa.exc.OperationalError as exc:
+        room = max(_duckdb_memory_mb(), _duckdb_memory_mb(1024, FACTS_MEMORY_ENV))
+        if "Out of Memory" not in str(exc) or room <= _duckdb_memory_mb():
+            raise
+        log.warning("import: the fact refresh ran out of DuckDB's %s MB; again with %s MB", _duckdb_memory_mb(), room)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"SET memory_limit = '{room}MB'")
+        facts.refresh(engine)
 
 
 def _bound_duckdb_memory(conn, path: Path) -> None:
-    """Cap DuckDB's own memory for the write (``BFI_IMPORT_DUCKDB_MEMORY_MB``, 350 MB; the facts
-    after it: ``_room_for_facts``); beyond the cap it spills to a folder beside the database file (without
+    """Cap DuckDB's own memory for the write and the facts (``BFI_IMPORT_DUCKDB_MEMORY_MB``,
+    350 MB; the facts get more if they run out: ``_refresh_facts``); beyond the cap it spills to a folder beside the database file (without
     ``temp_directory`` a cap makes the commit fail: "failed to pin block"). Insertion order is
     not kept (rows have keys) and two threads suffice for one bulk load."""
     spill = Path(path).parent / (Path(path).name + ".spill")
@@ -2045,12 +2054,11 @@ def _bound_duckdb_memory(conn, path: Path) -> None:
 def _add_keys(engine) -> None:
     """Primary keys and indexes over the rows just written (replace mode). A key index is held
     in memory whole, so its build gets more room than the write (at 200 MB of voucher lines
-    300 MB was not enough): the facts' room (``_room_for_facts``), at least 500 MB; the written
-    rows are checkpointed into the file first, so that DuckDB can drop them from memory instead
-    of spilling them."""
+    300 MB was not enough); the written rows are checkpointed into the file first, so that
+    DuckDB can drop them from memory instead of spilling them."""
     with engine.begin() as conn:
         conn.exec_driver_sql("CHECKPOINT")
-        conn.exec_driver_sql(f"SET memory_limit = '{max(_facts_memory_mb(), 500)}MB'")
+        conn.exec_driver_sql(f"SET memory_limit = '{max(_duckdb_memory_mb(), 500)}MB'")
     eng.add_primary_keys(engine)  # a duplicate key (validate found none) fails the import
     eng.create_indexes(engine)
 
@@ -2151,8 +2159,7 @@ def import_sources(sources: list[tuple[str, bytes | os.PathLike]], url: str, mod
                         _bound_duckdb_memory(conn, path)
                         written = _write(conn, frames, mode, note)
                     release_memory()  # the parsed columns, freed by the write, before the facts' own peak
-                    _room_for_facts(engine)
-                    facts.refresh(engine)
+                    _refresh_facts(engine)
                     if fresh:
                         _add_keys(engine)
                     eng.refresh_statistics(engine)
