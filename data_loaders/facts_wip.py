@@ -198,12 +198,10 @@ def select_missing_source_rows(scope: Scope) -> list[sa.Select]:
     from data_loaders import lineage
 
     vl = s.voucher_lines
-    types_of: dict[tuple[str, str], list[str]] = {}  # work_order and completion both name work_orders: one pass
-    for source_type, (table, key, _) in s.SOURCE_DOCUMENTS.items():
-        types_of.setdefault((table.name, key), []).append(source_type)
     out = []
-    for (name, key), types in types_of.items():
-        document = s.metadata.tables[name].c[key]
+    documents = dict.fromkeys(table.c[key] for table, key, _ in s.SOURCE_DOCUMENTS.values())  # work orders once: two types name them
+    for document in documents:
+        types = [t for t, (table, key, _) in s.SOURCE_DOCUMENTS.items() if table.c[key] is document]
         out.append(sa.select(*[vl.c[c] for c in lineage.MISSING_SOURCE_COLUMNS])
                    .select_from(vl.outerjoin(document.table, document == vl.c.source_doc_id))
                    .where(vl.c.source_doc_type.in_(types), document.is_(None), *q.period_conditions(vl.c.period, scope),
