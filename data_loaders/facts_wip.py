@@ -190,9 +190,23 @@ def select_document_rows(scope: Scope) -> tuple[list[sa.Select], list[sa.Select]
 
 
 def select_missing_source_rows(scope: Scope) -> list[sa.Select]:
+    """The rows of ``lineage.select_lines_with_missing_source``, one select per document table,
+    each line outer-joined to its document and kept where none was found (``LEFT JOIN … IS
+    NULL``) instead of ``NOT EXISTS``: the same lines (a document id stored twice matches twice,
+    and only lines that matched none are kept), in half DuckDB's CPU at ten million lines
+    (docs/PERFORMANCE.md, "h-build2 (session 16)")."""
     from data_loaders import lineage
 
-    return lineage.select_lines_with_missing_source(scope)
+    vl = s.voucher_lines
+    out = []
+    documents = dict.fromkeys(table.c[key] for table, key, _ in s.SOURCE_DOCUMENTS.values())  # work orders once: two types name them
+    for document in documents:
+        types = [t for t, (table, key, _) in s.SOURCE_DOCUMENTS.items() if table.c[key] is document]
+        out.append(sa.select(*[vl.c[c] for c in lineage.MISSING_SOURCE_COLUMNS])
+                   .select_from(vl.outerjoin(document.table, document == vl.c.source_doc_id))
+                   .where(vl.c.source_doc_type.in_(types), document.is_(None), *q.period_conditions(vl.c.period, scope),
+                          *q.plant_conditions(vl.c.plant_id, scope)))
+    return out
 
 
 def select_unsourced_line_rows(scope: Scope) -> sa.Select:
