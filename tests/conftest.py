@@ -114,13 +114,38 @@ def _backend_of(item) -> str | None:
     return callspec.params.get("backend") if callspec else None
 
 
+# The walk step (``--dist loadscope --no-loadscope-reorder``, README "Test") hands each worker one module
+# at a time in the order collected: these modules go first, the longest first, so that none is left to
+# run alone at the end while the other worker waits. xdist's own order (most tests first) queued
+# test_sparse's one hypothesis test last, and its 25 random examples cost 50 to several hundred
+# seconds from run to run (docs/PERFORMANCE.md, "h-ci3 (session 16)").
+LONGEST_MODULES = ("test_meeting.py", "test_browser.py", "test_sparse.py", "test_pack_cli.py", "test_pack.py",
+                   "test_meeting_browser.py")
+
+
+def _dist_mode(config) -> str:
+    """``--dist`` as given on the command line: xdist resets the option to "no" in its workers,
+    whose collection order is the one it schedules."""
+    args = list(config.invocation_params.args)
+    for i, arg in enumerate(args):
+        if arg.startswith("--dist="):
+            return arg.split("=", 1)[1]
+        if arg == "--dist" and i + 1 < len(args):
+            return args[i + 1]
+    return "no"
+
+
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects: the marker added here counts
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Server variants are marked ``server``: the default run (pytest.ini) is DuckDB and SQLite,
-    and CI runs the PostgreSQL and MariaDB variants as a step of their own (README, "Test")."""
+    and CI runs the PostgreSQL and MariaDB variants as a step of their own (README, "Test").
+    Under ``--dist loadscope`` the ``LONGEST_MODULES`` come first (each module's tests in their order)."""
     for item in items:
         if _backend_of(item) in ("postgresql", "mariadb"):
             item.add_marker(pytest.mark.server)
+    if _dist_mode(config) == "loadscope":
+        rank = {name: i for i, name in enumerate(LONGEST_MODULES)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest in collection order
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -132,39 +131,48 @@ def test_concurrent_writers_keep_one_chain(tmp_path):
 
 
 # ------------------------------------------------------------------ CLI
-def _cli(*args, env, stdin=""):
-    return subprocess.run([sys.executable, str(REPO / "cli.py"), *args], input=stdin, capture_output=True, text=True, env=env, cwd=REPO)
-
-
 @pytest.fixture
-def cli_env(users_file, app_data_dir, tmp_path):
-    import os
+def run_cli(users_file, app_data_dir, capsys, monkeypatch):
+    """``run_cli(*args, stdin="")`` runs ``cli.main(args)`` in this process (its environment: the users
+    file, the audit store and the sample's data folder) and returns its exit code, stdout and stderr.
+    In process, not as ``python cli.py``: what is tested is the commands, not the interpreter's start
+    (2-3 s of CPU a call); tests/test_data_version.py and test_profiles.py start cli.py as a process."""
+    import io
+    import types
 
-    return {**os.environ}
+    import cli
+
+    def run(*args, stdin=""):
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return types.SimpleNamespace(returncode=code, stdout=out, stderr=err)
+    return run
 
 
-def test_cli_manages_users_and_logs_it(cli_env):
-    added = _cli("user", "add", "ola", "--role", "viewer", "--plant", "P2", "--password-stdin", env=cli_env, stdin="a long password\n")
+def test_cli_manages_users_and_logs_it(run_cli):
+    added = run_cli("user", "add", "ola", "--role", "viewer", "--plant", "P2", "--password-stdin", stdin="a long password\n")
     assert added.returncode == 0, added.stderr
-    listed = json.loads(_cli("user", "list", env=cli_env).stdout)
+    listed = json.loads(run_cli("user", "list").stdout)
     assert {"login": "ola", "role": "viewer", "plants": ["P2"]}.items() <= next(u for u in listed["users"] if u["login"] == "ola").items()
     assert "argon2" not in json.dumps(listed)
-    assert _cli("user", "disable", "ola", env=cli_env).returncode == 0
+    assert run_cli("user", "disable", "ola").returncode == 0
     assert users.find_user("ola").disabled
-    log = json.loads(_cli("audit", "list", "--action", "user_add", env=cli_env).stdout)
+    log = json.loads(run_cli("audit", "list", "--action", "user_add").stdout)
     assert [e["target"] for e in log] == ["ola"]
-    assert json.loads(_cli("audit", "verify", env=cli_env).stdout)["ok"]
+    assert json.loads(run_cli("audit", "verify").stdout)["ok"]
 
 
-def test_cli_report_of_a_plant_limited_user_holds_only_their_plant(cli_env):
-    refused = _cli("report", "--from", "2026-01", "--to", "2026-03", env=cli_env)
+def test_cli_report_of_a_plant_limited_user_holds_only_their_plant(run_cli):
+    refused = run_cli("report", "--from", "2026-01", "--to", "2026-03")
     assert refused.returncode == 2 and "--user" in refused.stderr
-    mine = json.loads(_cli("report", "--from", "2026-01", "--to", "2026-03", "--user", "pat", env=cli_env).stdout)
-    admin_p1 = json.loads(_cli("report", "--from", "2026-01", "--to", "2026-03", "--plant", "P1", "--user", "ada", env=cli_env).stdout)
+    mine = json.loads(run_cli("report", "--from", "2026-01", "--to", "2026-03", "--user", "pat").stdout)
+    admin_p1 = json.loads(run_cli("report", "--from", "2026-01", "--to", "2026-03", "--plant", "P1", "--user", "ada").stdout)
     assert mine["scope"]["plants"] == ["P1"]
     assert mine["kpis"] == admin_p1["kpis"] and mine["monthly"] == admin_p1["monthly"]
     assert mine["kpis"]["revenue_amount"] > 0
-    other = _cli("report", "--from", "2026-01", "--to", "2026-03", "--plant", "P2", "--user", "pat", env=cli_env)
+    other = run_cli("report", "--from", "2026-01", "--to", "2026-03", "--plant", "P2", "--user", "pat")
     assert other.returncode == 2 and "not found or not permitted" in other.stderr
 
 
@@ -263,12 +271,12 @@ def test_a_deep_link_to_another_plants_voucher_or_work_order_reveals_nothing(use
     assert not any(their_order in d.value.to_string() for d in at.dataframe)
 
 
-def test_cli_trace_of_another_plants_record_is_not_found(cli_env, small_sample):
+def test_cli_trace_of_another_plants_record_is_not_found(run_cli, small_sample):
     vouchers, orders = small_sample["vouchers"], small_sample["work_orders"]
     for key in (vouchers[vouchers.plant_id == "P2"].iloc[0].voucher_no, orders[orders.plant_id == "P2"].iloc[0].work_order_id):
-        theirs = _cli("trace", key, "--user", "pat", env=cli_env)
+        theirs = run_cli("trace", key, "--user", "pat")
         assert theirs.returncode == 2 and "no voucher or work order" in theirs.stderr and "P2" not in theirs.stdout
-        assert json.loads(_cli("trace", key, "--user", "ada", env=cli_env).stdout)["kind"] in ("voucher", "work_order")
+        assert json.loads(run_cli("trace", key, "--user", "ada").stdout)["kind"] in ("voucher", "work_order")
 
 
 def _everything_shown(at: AppTest) -> str:

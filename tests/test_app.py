@@ -514,17 +514,15 @@ def test_cash_working_capital_settings_change_the_periods(app):
     assert any("365 天/年" in c.value and "平均余额" in c.value for c in at.caption)
 
 
-def test_a_sample_from_an_older_contract_is_rebuilt(tmp_path, monkeypatch, small_sample):
+def test_a_sample_from_an_older_contract_is_rebuilt(tmp_path, monkeypatch, sample_copy):
     import sqlalchemy as sa
 
     from data_loaders import engine as eng
     from data_loaders import schema
-    from data_loaders.build import load_into
 
     monkeypatch.setenv("BFI_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("BFI_DATABASE_URL", raising=False)
-    url = f"duckdb:///{tmp_path / 'sample_plant.duckdb'}"
-    load_into(url, small_sample)
+    url = f"duckdb:///{sample_copy('duckdb', tmp_path / 'sample_plant.duckdb')}"
     engine = eng.make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.update(schema.dataset_info).where(schema.dataset_info.c.info_key == "contract_version").values(info_value="old"))

@@ -1,18 +1,25 @@
 """The command line: build, report, validate, import; exit codes 0 / 1 / 2."""
 
 import json
+import shutil
 
 import pytest
 
 import cli
+from tests.conftest import built_once
 from tests.test_importer import BAD, good_sources
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    url = f"duckdb:///{tmp_path_factory.mktemp('cli') / 'plant.duckdb'}"
-    assert cli.main(["--db", url, "build-sample", "--scale", "0.05", "--as-of", "2026-11-22"]) == 0
-    return url
+    """``build-sample --scale 0.05`` through the CLI, once per run (under xdist this module's tests
+    may run on both workers); each worker reads a copy of its own."""
+    def make(folder):
+        assert cli.main(["--db", f"duckdb:///{folder / 'plant.duckdb'}", "build-sample", "--scale", "0.05", "--as-of", "2026-11-22"]) == 0
+        assert [p.name for p in folder.iterdir()] == ["plant.duckdb"]  # closed and whole: nothing beside it to copy
+    target = tmp_path_factory.mktemp("cli") / "plant.duckdb"
+    shutil.copyfile(built_once(tmp_path_factory, "cli_built", make) / "plant.duckdb", target)
+    return f"duckdb:///{target}"
 
 
 def test_report_is_json_with_kpis(built, capsys):
@@ -155,8 +162,6 @@ def test_an_unknown_scheme_or_driver_exits_2_with_a_message(url, said, capsys):
 
 
 def test_validate_names_missing_tables_and_columns_and_report_exits_2(built, tmp_path, capsys):
-    import shutil
-
     import sqlalchemy as sa
 
     from data_loaders import engine as eng
@@ -201,8 +206,6 @@ def test_report_on_a_sparse_scope_exits_0_with_labelled_empty_sections(built, mo
 
 
 def test_report_on_a_finance_only_database_exits_0(built, tmp_path, capsys):
-    import shutil
-
     import sqlalchemy as sa
 
     from data_loaders import engine as eng

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from data_loaders.build import file_identity, load_into
 from data_loaders.importer import import_folder, import_sources
 from data_loaders.lock import DatabaseBusy, file_lock, read_owner, write_lock
 from data_loaders.queries import load_data_version
+from tests.conftest import built_once
 from tests.test_importer import BAD, GOOD, good_sources
 from ui.text import md  # the app escapes the path for Markdown; it renders as typed
 
@@ -101,14 +103,24 @@ def result(proc: subprocess.Popen) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+@pytest.fixture(scope="session")
+def _good_import(tmp_path_factory) -> Path:
+    """The small good import into a new DuckDB file, once per run (``db`` copies it)."""
+    def make(folder: Path) -> None:
+        report = import_folder(write_folder(folder / "good"), f"duckdb:///{folder / 'data' / 'plant.duckdb'}", "replace")
+        assert report.ok, report.problems
+        assert [p.name for p in (folder / "data").iterdir()] == ["plant.duckdb"]  # closed: no WAL, lock or backup beside it
+    return built_once(tmp_path_factory, "reliability_good_import", make) / "data" / "plant.duckdb"
+
+
 @pytest.fixture
-def db(tmp_path) -> tuple[Path, str]:
-    """A DuckDB file holding the small good import (2 voucher lines)."""
+def db(tmp_path, _good_import) -> tuple[Path, str]:
+    """A DuckDB file holding the small good import (2 voucher lines): a copy of the run's one import
+    (the same rows and data version in every test's own file)."""
     path = tmp_path / "data" / "plant.duckdb"
-    url = f"duckdb:///{path}"
-    report = import_folder(write_folder(tmp_path / "good"), url, "replace")
-    assert report.ok, report.problems
-    return path, url
+    path.parent.mkdir()
+    shutil.copyfile(_good_import, path)
+    return path, f"duckdb:///{path}"
 
 
 # --------------------------------------------------------------------------- one writer at a time
@@ -365,9 +377,8 @@ def test_imported_data_from_an_older_contract_is_not_rebuilt(db, tmp_path, monke
     assert target.read_bytes() == before and not (data_dir / "backups").exists()
 
 
-def test_a_stale_sample_is_rebuilt_and_the_old_file_kept(tmp_path, monkeypatch, small_sample):
-    url = f"duckdb:///{tmp_path / eng.DB_FILE}"
-    load_into(url, small_sample)
+def test_a_stale_sample_is_rebuilt_and_the_old_file_kept(tmp_path, monkeypatch, sample_copy):
+    url = f"duckdb:///{sample_copy('duckdb', tmp_path / eng.DB_FILE)}"
     engine = eng.make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.update(schema.dataset_info).where(schema.dataset_info.c.info_key == "contract_version").values(info_value="old"))
@@ -379,9 +390,8 @@ def test_a_stale_sample_is_rebuilt_and_the_old_file_kept(tmp_path, monkeypatch, 
     assert version(url) != v_old
 
 
-def test_data_page_replace_asks_first_and_restore_brings_the_sample_back(tmp_path, monkeypatch, small_sample):
-    url = f"duckdb:///{tmp_path / eng.DB_FILE}"
-    load_into(url, small_sample)
+def test_data_page_replace_asks_first_and_restore_brings_the_sample_back(tmp_path, monkeypatch, small_sample, sample_copy):
+    url = f"duckdb:///{sample_copy('duckdb', tmp_path / eng.DB_FILE)}"
     sample_lines = len(small_sample["voucher_lines"])
     at = _app(tmp_path, monkeypatch)
     at.switch_page("pages/data.py")
