@@ -73,6 +73,7 @@ def _copy(built, path):
     return path
 
 
+@pytest.mark.long  # a whole build more, compared table by table: with the walk's step (pytest.ini)
 def test_one_thread_load_gives_the_same_file_as_the_default_threads(built, tmp_path, monkeypatch):
     one, default = built[0], tmp_path / "default.duckdb"  # ``built`` is the one-thread load
     _build(default, None, monkeypatch)
@@ -239,6 +240,7 @@ def test_generate_parts_gives_the_tables_of_generate_tables():
         assert eng.as_frame(every[name]).equals(eng.as_frame(whole[name])), name
 
 
+@pytest.mark.long  # a whole build more, compared table by table: with the walk's step (pytest.ini)
 def test_build_sample_stores_the_same_rows_as_a_load_of_every_table(built, tmp_path, monkeypatch):
     """``build_sample`` stores the plant's tables while the ledger is generated (``later``):
     the same rows in the same stored order as one ``load_into`` of every table."""
@@ -254,6 +256,7 @@ def test_build_sample_stores_the_same_rows_as_a_load_of_every_table(built, tmp_p
     _assert_same_rows(streamed, whole)
 
 
+@pytest.mark.long  # a whole build more, compared table by table: with the walk's step (pytest.ini)
 def test_facts_after_the_keys_give_the_same_file(built, tmp_path, monkeypatch):
     """``build.FACTS_BESIDE_KEYS`` only moves the fact refresh beside or after the keys and indexes."""
     beside, after = built[0], tmp_path / "after.duckdb"  # ``built`` has the facts beside the keys

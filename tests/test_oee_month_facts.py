@@ -116,6 +116,7 @@ def _same_sums(got: pd.DataFrame, want: pd.DataFrame, where) -> None:
             assert got[c].tolist() == want[c].tolist(), (*where, c)
 
 
+@pytest.mark.long  # every month of the sample on both paths, 15-20 s a database: with the walk's step (pytest.ini)
 def test_month_totals_equal_oee_totals(sample_engine, tiny):
     """``oee_month_totals`` of one month, or of a span of several months (its months' rows summed
     per work center: tests/test_oee_span_totals.py), = ``oee_totals`` (money to the cent, minutes
