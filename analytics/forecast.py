@@ -28,9 +28,9 @@ same origins (geometric mean, Davydenko & Fildes 2013).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
-import threading
 import warnings
 
 import numpy as np
@@ -50,25 +50,20 @@ _ETS = {  # name -> (trend, damped, seasonal)
 
 
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-_blas_lock = threading.Lock()
-_blas_limited = False
 
 
+@functools.cache
 def limit_blas_threads() -> None:
     """Run BLAS on one thread in this process, once, unless the environment sets a thread count
     (``BLAS_THREAD_VARIABLES``). The statsmodels fits work on matrices of a few dozen rows, where
     a second OpenBLAS thread only spins: on two cores under load the cash page's model selection
     took 0.71 CPU s with it and 0.31-0.35 without (docs/PERFORMANCE.md, "Lead (session 16)"), the
-    same forecasts to the bit. Called by every fit; the limit holds for the whole process."""
-    global _blas_limited
-    if _blas_limited:
-        return
-    with _blas_lock:
-        if not _blas_limited and not any(v in os.environ for v in BLAS_THREAD_VARIABLES):
-            from threadpoolctl import threadpool_limits
+    same forecasts to the bit. Called by every fit; the limit holds for the whole process (two
+    threads that both set it first set the same)."""
+    if not any(v in os.environ for v in BLAS_THREAD_VARIABLES):
+        from threadpoolctl import threadpool_limits
 
-            threadpool_limits(1, user_api="blas")
-        _blas_limited = True
+        threadpool_limits(1, user_api="blas")
 
 
 def _z(level: float) -> float:

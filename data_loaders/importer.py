@@ -2030,10 +2030,10 @@ def _refresh_facts(engine) -> None:
     try:
         facts.refresh(engine)
     except sa.exc.OperationalError as exc:
-        room = max(_duckdb_memory_mb(), _duckdb_memory_mb(1024, FACTS_MEMORY_ENV))
-        if "Out of Memory" not in str(exc) or room <= _duckdb_memory_mb():
+        cap, room = _duckdb_memory_mb(), _duckdb_memory_mb(1024, FACTS_MEMORY_ENV)
+        if "Out of Memory" not in str(exc) or room <= cap:
             raise
-        log.warning("import: the fact refresh ran out of DuckDB's %s MB; again with %s MB", _duckdb_memory_mb(), room)
+        log.warning("import: the fact refresh ran out of DuckDB's %s MB; again with %s MB", cap, room)
         with engine.begin() as conn:
             conn.exec_driver_sql(f"SET memory_limit = '{room}MB'")
         facts.refresh(engine)
@@ -2041,9 +2041,10 @@ def _refresh_facts(engine) -> None:
 
 def _bound_duckdb_memory(conn, path: Path) -> None:
     """Cap DuckDB's own memory for the write and the facts (``BFI_IMPORT_DUCKDB_MEMORY_MB``,
-    350 MB; the facts get more if they run out: ``_refresh_facts``); beyond the cap it spills to a folder beside the database file (without
-    ``temp_directory`` a cap makes the commit fail: "failed to pin block"). Insertion order is
-    not kept (rows have keys) and two threads suffice for one bulk load."""
+    350 MB; the facts get more if they run out: ``_refresh_facts``); beyond the cap it spills to
+    a folder beside the database file (without ``temp_directory`` a cap makes the commit fail:
+    "failed to pin block"). Insertion order is not kept (rows have keys) and two threads suffice
+    for one bulk load."""
     spill = Path(path).parent / (Path(path).name + ".spill")
     conn.exec_driver_sql(f"SET memory_limit = '{_duckdb_memory_mb()}MB'")
     conn.exec_driver_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
